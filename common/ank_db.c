@@ -1,0 +1,86 @@
+/* SQLite open and migration runner shared by the kiosk's site.db and central's store. */
+#include "ank_db.h"
+
+#include <stdio.h>
+
+int ank_db_exec(sqlite3 *db, const char *sql, ank_err *err)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK)
+		ank_err_set(err, "sqlite: %s", msg ? msg : sqlite3_errstr(rc));
+	sqlite3_free(msg);
+	return rc;
+}
+
+static int pragma_int(sqlite3 *db, const char *sql, int *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0);
+	else if (rc == SQLITE_OK)
+		rc = SQLITE_ERROR;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int ank_db_open(const char *path, sqlite3 **out, ank_err *err)
+{
+	sqlite3 *db = NULL;
+	*out = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		ank_err_set(err, "cannot open %s: %s", path,
+			    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close_v2(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, ANK_DB_BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(db, 1);
+	if (ank_db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			    "PRAGMA foreign_keys=ON;",
+			err) != SQLITE_OK) {
+		sqlite3_close_v2(db);
+		return -1;
+	}
+	*out = db;
+	return 0;
+}
+
+int ank_db_migrate(sqlite3 *db, int32_t application_id, const char *const *migrations, int n,
+		   ank_err *err)
+{
+	int app = 0, version = 0;
+	if (pragma_int(db, "PRAGMA application_id", &app) != SQLITE_OK ||
+	    pragma_int(db, "PRAGMA user_version", &version) != SQLITE_OK)
+		return ank_err_set(err, "cannot read the database header: %s", sqlite3_errmsg(db));
+	if (app != 0 && app != application_id)
+		return ank_err_set(err, "not an Ankomst database of this kind (application_id %d)",
+				   app);
+	if (version > n)
+		return ank_err_set(err,
+				   "database schema version %d is newer than this program (%d)",
+				   version, n);
+	if (version == n && app == application_id)
+		return 0;
+	if (ank_db_exec(db, "BEGIN IMMEDIATE", err) != SQLITE_OK)
+		return -1;
+	for (int i = version; i < n; i++) {
+		if (ank_db_exec(db, migrations[i], err) != SQLITE_OK) {
+			char detail[sizeof err->msg];
+			snprintf(detail, sizeof detail, "%s", err ? err->msg : "");
+			ank_err_set(err, "migration %d failed: %s", i + 1, detail);
+			ank_db_exec(db, "ROLLBACK", NULL);
+			return -1;
+		}
+	}
+	char sql[96];
+	snprintf(sql, sizeof sql, "PRAGMA application_id=%d; PRAGMA user_version=%d;",
+		 (int)application_id, n);
+	if (ank_db_exec(db, sql, err) != SQLITE_OK || ank_db_exec(db, "COMMIT", err) != SQLITE_OK) {
+		ank_db_exec(db, "ROLLBACK", NULL);
+		return -1;
+	}
+	return 0;
+}

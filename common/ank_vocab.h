@@ -1,0 +1,53 @@
+/* The domain vocabulary shared by kiosk and central: substances, routes, genders
+ * and municipalities as constant tables with stable codes. */
+#ifndef ANK_VOCAB_H
+#define ANK_VOCAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Routes of intake a station can serve. Stable codes go on the wire and in the
+ * database; the enum values are only for C. */
+typedef enum ank_route {
+	ANK_ROUTE_INJECT = 0,
+	ANK_ROUTE_SMOKE = 1,
+	ANK_ROUTE_COUNT
+} ank_route;
+
+typedef struct ank_substance_info {
+	const char *code;  /* stable code, e.g. "cocaine" */
+	bool routes[ANK_ROUTE_COUNT]; /* which routes this substance may use here */
+} ank_substance_info;
+
+typedef struct ank_gender_info {
+	const char *code; /* "female", "male", "other", "unknown" */
+} ank_gender_info;
+
+typedef struct ank_municipality_info {
+	const char *code; /* official three-digit code ("101"), or "abroad"/"unknown" */
+	const char *name; /* official Danish name, UTF-8 */
+} ank_municipality_info;
+
+/* Route code ("inject"/"smoke") to enum; returns -1 for an unknown code. */
+int ank_route_from_code(const char *code);
+/* Stable code of a route; never NULL for a valid route. */
+const char *ank_route_code(ank_route r);
+/* The one-letter prefix of a route's daily ticket numbers ("I", "R"). */
+const char *ank_route_prefix(ank_route r);
+
+/* Table access: the pointer is to static storage, never freed. NULL if unknown. */
+const ank_substance_info *ank_substance_find(const char *code);
+size_t ank_substance_count(void);
+const ank_substance_info *ank_substance_at(size_t i);
+/* True when substance `code` may be taken by route `r` (cannabis never smoked here). */
+bool ank_substance_allows(const char *code, ank_route r);
+
+const ank_gender_info *ank_gender_find(const char *code);
+size_t ank_gender_count(void);
+const ank_gender_info *ank_gender_at(size_t i);
+
+const ank_municipality_info *ank_municipality_find(const char *code);
+size_t ank_municipality_count(void);
+const ank_municipality_info *ank_municipality_at(size_t i);
+
+#endif

@@ -1,0 +1,1078 @@
+/* The site queue's rules: eligibility, ticket lifecycle, station assignment, staff
+ * commands and estimates. Each public call that changes anything is one store
+ * transaction that also appends the outbox events describing the change. */
+#include "queue.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ank_time.h"
+
+struct ank_queue {
+	ank_store *st;
+	bool has_cfg;
+	ank_site_config cfg;
+};
+
+static const char *const rc_text[] = {
+	[ANK_Q_OK] = "ok",
+	[ANK_Q_REFUSED] = "check-in refused",
+	[ANK_Q_E_INPUT] = "invalid input",
+	[ANK_Q_E_NOT_FOUND] = "unknown id",
+	[ANK_Q_E_STATE] = "not allowed in the current state",
+	[ANK_Q_E_TOO_SOON] = "recalled less than a minute ago",
+	[ANK_Q_E_FROZEN] = "emergency freeze: no calls",
+	[ANK_Q_E_NO_STATION] = "no free station fits",
+	[ANK_Q_E_FULL] = "queue full",
+	[ANK_Q_E_NO_CONFIG] = "no site config applied",
+	[ANK_Q_E_DB] = "database error",
+};
+
+const char *ank_q_strerror(ank_q_rc rc)
+{
+	return (rc >= 0 && rc <= ANK_Q_E_DB) ? rc_text[rc] : "unknown error";
+}
+
+static const char *const refusal_codes[ANK_REFUSE_COUNT] = {
+	[ANK_REFUSE_NONE] = "none",
+	[ANK_REFUSE_CLOSED] = "closed",
+	[ANK_REFUSE_QUARANTINED] = "quarantined",
+	[ANK_REFUSE_NO_CONSENT] = "no_consent",
+	[ANK_REFUSE_UNDERAGE] = "underage",
+	[ANK_REFUSE_WOMEN_ONLY] = "women_only",
+	[ANK_REFUSE_ROUTE_NOT_OFFERED] = "route_not_offered",
+	[ANK_REFUSE_SUBSTANCE_ROUTE] = "substance_route",
+	[ANK_REFUSE_ALREADY_QUEUED] = "already_queued",
+	[ANK_REFUSE_ASSISTED_NOT_OFFERED] = "assisted_not_offered",
+	[ANK_REFUSE_HELPER_UNKNOWN] = "helper_unknown",
+	[ANK_REFUSE_HELPER_SELF] = "helper_self",
+	[ANK_REFUSE_HELPER_UNDERAGE] = "helper_underage",
+	[ANK_REFUSE_HELPER_QUARANTINED] = "helper_quarantined",
+};
+
+const char *ank_refusal_code(ank_refusal r)
+{
+	return (r >= 0 && r < ANK_REFUSE_COUNT) ? refusal_codes[r] : "unknown";
+}
+
+/* ---- open, config ---- */
+
+static ank_q_rc reload_config(ank_queue *q, ank_err *err)
+{
+	int rc = ank_store_config_get(q->st, &q->cfg, err);
+	if (rc < 0)
+		return ANK_Q_E_DB;
+	q->has_cfg = rc == 0;
+	return ANK_Q_OK;
+}
+
+ank_q_rc ank_queue_open(const char *db_path, ank_queue **out, ank_err *err)
+{
+	*out = NULL;
+	ank_queue *q = calloc(1, sizeof *q);
+	if (!q) {
+		ank_err_set(err, "out of memory");
+		return ANK_Q_E_DB;
+	}
+	if (ank_store_open(db_path, &q->st, err) || reload_config(q, err) != ANK_Q_OK) {
+		ank_queue_close(q);
+		return ANK_Q_E_DB;
+	}
+	*out = q;
+	return ANK_Q_OK;
+}
+
+void ank_queue_close(ank_queue *q)
+{
+	if (!q)
+		return;
+	ank_store_close(q->st);
+	free(q);
+}
+
+ank_store *ank_queue_store(ank_queue *q)
+{
+	return q->st;
+}
+
+const ank_site_config *ank_queue_config(ank_queue *q)
+{
+	return q->has_cfg ? &q->cfg : NULL;
+}
+
+ank_q_rc ank_queue_apply_config(ank_queue *q, const ank_site_config *cfg,
+				const ank_station *stations, int n, int64_t now, ank_err *err)
+{
+	if (ank_store_config_apply(q->st, cfg, stations, n, now, err))
+		return ANK_Q_E_STATE;
+	return reload_config(q, err);
+}
+
+/* ---- pure rules ---- */
+
+bool ank_queue_is_open(const ank_site_config *cfg, int64_t now)
+{
+	struct tm tm;
+	ank_local_tm(now, &tm);
+	int minute = tm.tm_hour * 60 + tm.tm_min;
+	const ank_hours *today = &cfg->hours[tm.tm_wday];
+	const ank_hours *yesterday = &cfg->hours[(tm.tm_wday + 6) % 7];
+	if (today->open_min >= 0 && minute >= today->open_min && minute < today->close_min)
+		return true;
+	/* Yesterday's hours may run past midnight into today. */
+	return yesterday->open_min >= 0 && yesterday->close_min > 1440 &&
+	       minute + 1440 < yesterday->close_min;
+}
+
+void ank_queue_service_day(const ank_site_config *cfg, int64_t now, char out[11])
+{
+	struct tm tm;
+	ank_local_tm(now - (int64_t)cfg->day_start_min * ANK_MS_PER_MIN, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+static int year_of(int64_t now)
+{
+	struct tm tm;
+	ank_local_tm(now, &tm);
+	return tm.tm_year + 1900;
+}
+
+static bool is_quarantined(const ank_user *u, int64_t now)
+{
+	return u->quarantine_until_ms > now;
+}
+
+static bool is_adult(const ank_user *u, int64_t now)
+{
+	/* Only the birth year is known: someone turning 18 this year is let in; staff
+	 * judge the target group at registration. */
+	return year_of(now) - u->birth_year >= ANK_MIN_AGE;
+}
+
+static bool is_woman(const ank_user *u)
+{
+	return strcmp(u->gender, "female") == 0;
+}
+
+/* The first rule the check-in breaks, in the order the refusal screen explains them. */
+static ank_refusal eligibility(const ank_site_config *cfg, const ank_user *u,
+			       const ank_user *helper, bool helper_known, const ank_checkin *in,
+			       bool has_open, int64_t now)
+{
+	bool assisted = in->helper_id && in->helper_id[0];
+	if (!ank_queue_is_open(cfg, now))
+		return ANK_REFUSE_CLOSED;
+	if (is_quarantined(u, now))
+		return ANK_REFUSE_QUARANTINED;
+	if (!u->consent_version[0])
+		return ANK_REFUSE_NO_CONSENT;
+	if (!is_adult(u, now))
+		return ANK_REFUSE_UNDERAGE;
+	if (cfg->women_only && !is_woman(u))
+		return ANK_REFUSE_WOMEN_ONLY;
+	if (!cfg->routes[in->route])
+		return ANK_REFUSE_ROUTE_NOT_OFFERED;
+	if (!ank_substance_allows(in->substance, in->route))
+		return ANK_REFUSE_SUBSTANCE_ROUTE;
+	if (has_open)
+		return ANK_REFUSE_ALREADY_QUEUED;
+	if (!assisted)
+		return ANK_REFUSE_NONE;
+	if (!cfg->assisted || in->route != ANK_ROUTE_INJECT)
+		return ANK_REFUSE_ASSISTED_NOT_OFFERED;
+	if (!helper_known)
+		return ANK_REFUSE_HELPER_UNKNOWN;
+	if (!strcmp(helper->id, u->id))
+		return ANK_REFUSE_HELPER_SELF;
+	if (!is_adult(helper, now))
+		return ANK_REFUSE_HELPER_UNDERAGE;
+	if (is_quarantined(helper, now))
+		return ANK_REFUSE_HELPER_QUARANTINED;
+	return ANK_REFUSE_NONE;
+}
+
+/* True when station s may serve ticket t (type, women-only, room for a helper). */
+static bool station_fits(const ank_station *s, const ank_ticket *t)
+{
+	bool type_ok = s->type == ANK_STATION_FLEX ||
+		       (s->type == ANK_STATION_INJECT && t->route == ANK_ROUTE_INJECT) ||
+		       (s->type == ANK_STATION_SMOKE && t->route == ANK_ROUTE_SMOKE);
+	if (!type_ok)
+		return false;
+	if (s->women_only && !t->women)
+		return false;
+	return !t->helper_id[0] || s->assisted;
+}
+
+/* Lower is better: keep flex, women-only and assisted places for those who need them. */
+static int station_cost(const ank_station *s, const ank_ticket *t)
+{
+	int cost = 0;
+	if (s->type == ANK_STATION_FLEX)
+		cost += 4;
+	if (s->women_only)
+		cost += 2;
+	if (s->assisted && !t->helper_id[0])
+		cost += 1;
+	return cost;
+}
+
+/* ---- events ---- */
+
+static json_t *ticket_json(const ank_ticket *t)
+{
+	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "ticket", (json_int_t)t->id,
+			      "label", t->label, "day", t->day, "route", ank_route_code(t->route),
+			      "substance", t->substance, "user", t->user_id, "state",
+			      ank_ticket_state_code(t->state));
+	if (j && t->helper_id[0])
+		json_object_set_new(j, "helper", json_string(t->helper_id));
+	if (j && t->station_id[0])
+		json_object_set_new(j, "station", json_string(t->station_id));
+	return j;
+}
+
+static int emit_ticket(ank_queue *q, const char *type, const ank_ticket *t, int64_t now,
+		       ank_err *err)
+{
+	return ank_store_outbox_append(q->st, type, now, ticket_json(t), err);
+}
+
+static int emit_station(ank_queue *q, const ank_station *s, int64_t now, ank_err *err)
+{
+	return ank_store_outbox_append(
+		q->st, "station.state", now,
+		json_pack("{s:s, s:s}", "station", s->id, "state", ank_station_state_code(s->state)),
+		err);
+}
+
+static int set_station(ank_queue *q, ank_station *s, ank_station_state state, int64_t ticket,
+		       int64_t now, ank_err *err)
+{
+	s->state = state;
+	s->ticket_id = ticket;
+	s->since_ms = now;
+	if (ank_store_station_update(q->st, s, err))
+		return -1;
+	return emit_station(q, s, now, err);
+}
+
+/* Calls ticket t to station s: both rows and two events. */
+static int call_to(ank_queue *q, ank_ticket *t, ank_station *s, int64_t now, ank_err *err)
+{
+	t->state = ANK_TS_CALLED;
+	memcpy(t->station_id, s->id, sizeof t->station_id);
+	t->called_ms = now;
+	t->recalled_ms = 0;
+	if (ank_store_ticket_update(q->st, t, err) || emit_ticket(q, "ticket.called", t, now, err))
+		return -1;
+	return set_station(q, s, ANK_SS_RESERVED, t->id, now, err);
+}
+
+/* Frees the station a ticket held, if any, with its event. */
+static int release_station(ank_queue *q, ank_ticket *t, ank_station_state to, int64_t now,
+			   ank_err *err)
+{
+	if (!t->station_id[0])
+		return 0;
+	ank_station s;
+	int rc = ank_store_station_get(q->st, t->station_id, &s, err);
+	t->station_id[0] = '\0';
+	if (rc < 0)
+		return -1;
+	if (rc == 1 || s.ticket_id != t->id)
+		return 0; /* retired or already reassigned: nothing to free */
+	return set_station(q, &s, to, 0, now, err);
+}
+
+/* Scratch space for loading the whole queue; heap-allocated because 1000 tickets do not
+ * belong on the stack. */
+typedef struct snapshot {
+	ank_station stations[ANK_MAX_STATIONS];
+	int n_stations;
+	ank_ticket *tickets;
+	int n_tickets;
+} snapshot;
+
+static int snapshot_load(ank_queue *q, snapshot *sn, ank_err *err)
+{
+	sn->tickets = malloc(sizeof(ank_ticket) * ANK_MAX_OPEN_TICKETS);
+	if (!sn->tickets)
+		return ank_err_set(err, "out of memory");
+	if (ank_store_stations(q->st, sn->stations, ANK_MAX_STATIONS, &sn->n_stations, err) ||
+	    ank_store_tickets_open(q->st, sn->tickets, ANK_MAX_OPEN_TICKETS, &sn->n_tickets, err)) {
+		free(sn->tickets);
+		sn->tickets = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void snapshot_free(snapshot *sn)
+{
+	free(sn->tickets);
+	sn->tickets = NULL;
+}
+
+/* Best free station for ticket t in the snapshot, or -1. */
+static int best_free(const snapshot *sn, const ank_ticket *t)
+{
+	int best = -1, best_cost = 0;
+	for (int i = 0; i < sn->n_stations; i++) {
+		const ank_station *s = &sn->stations[i];
+		if (s->state != ANK_SS_FREE || !station_fits(s, t))
+			continue;
+		int c = station_cost(s, t);
+		if (best < 0 || c < best_cost) {
+			best = i;
+			best_cost = c;
+		}
+	}
+	return best;
+}
+
+/* Auto-call: while a waiting ticket fits a free station, call the oldest such ticket.
+ * Nothing while frozen or with auto_call off. Inside the caller's transaction. */
+static int assign_free(ank_queue *q, int64_t now, ank_err *err)
+{
+	bool frozen;
+	if (!q->cfg.auto_call || ank_store_frozen_get(q->st, &frozen, err))
+		return q->cfg.auto_call ? -1 : 0;
+	if (frozen)
+		return 0;
+	snapshot sn;
+	if (snapshot_load(q, &sn, err))
+		return -1;
+	int rc = 0;
+	for (int i = 0; i < sn.n_tickets && rc == 0; i++) {
+		ank_ticket *t = &sn.tickets[i];
+		if (t->state != ANK_TS_WAITING)
+			continue;
+		int k = best_free(&sn, t);
+		if (k >= 0)
+			rc = call_to(q, t, &sn.stations[k], now, err);
+	}
+	snapshot_free(&sn);
+	return rc;
+}
+
+/* ---- estimates ---- */
+
+static int64_t route_mean(ank_queue *q, ank_route r, ank_err *err)
+{
+	int64_t mean;
+	int n;
+	if (ank_store_session_mean(q->st, r, ANK_ESTIMATE_SESSIONS, &mean, &n, err) || n == 0)
+		return ANK_DEFAULT_SESSION_MIN * ANK_MS_PER_MIN;
+	return mean;
+}
+
+/* Simulates the queue in order: each waiting ticket takes the fitting station that frees
+ * up first. Returns the minutes until `target` (an index into sn->tickets) is called. */
+static int simulate(ank_queue *q, snapshot *sn, int target, int64_t now, ank_err *err)
+{
+	int64_t mean[ANK_ROUTE_COUNT] = {route_mean(q, ANK_ROUTE_INJECT, err),
+					 route_mean(q, ANK_ROUTE_SMOKE, err)};
+	int64_t clean = q->cfg.clean_after_session ? ANK_CLEANING_ESTIMATE_MIN * ANK_MS_PER_MIN : 0;
+	int64_t free_at[ANK_MAX_STATIONS];
+	for (int i = 0; i < sn->n_stations; i++) {
+		const ank_station *s = &sn->stations[i];
+		/* A station in use is expected free after a mean session of the route it serves;
+		 * its exact route does not matter enough to look the ticket up. */
+		int64_t m = mean[s->type == ANK_STATION_SMOKE ? ANK_ROUTE_SMOKE : ANK_ROUTE_INJECT];
+		switch (s->state) {
+		case ANK_SS_FREE:
+			free_at[i] = now;
+			break;
+		case ANK_SS_RESERVED:
+			free_at[i] = now + m + clean;
+			break;
+		case ANK_SS_OCCUPIED:
+			free_at[i] = s->since_ms + m + clean;
+			if (free_at[i] < now + clean)
+				free_at[i] = now + clean;
+			break;
+		case ANK_SS_CLEANING:
+			free_at[i] = s->since_ms + clean > now ? s->since_ms + clean : now;
+			break;
+		default:
+			free_at[i] = -1; /* closed */
+		}
+	}
+	for (int i = 0; i <= target; i++) {
+		const ank_ticket *t = &sn->tickets[i];
+		if (t->state != ANK_TS_WAITING)
+			continue;
+		int best = -1;
+		for (int k = 0; k < sn->n_stations; k++) {
+			if (free_at[k] < 0 || !station_fits(&sn->stations[k], t))
+				continue;
+			if (best < 0 || free_at[k] < free_at[best])
+				best = k;
+		}
+		if (best < 0)
+			return -1; /* no open station can ever serve it */
+		if (i == target) {
+			int64_t wait = free_at[best] - now;
+			return wait <= 0 ? 0 : (int)((wait + ANK_MS_PER_MIN - 1) / ANK_MS_PER_MIN);
+		}
+		free_at[best] += mean[t->route] + clean;
+	}
+	return 0;
+}
+
+static int count_ahead(const snapshot *sn, int target)
+{
+	int ahead = 0;
+	for (int i = 0; i < target; i++)
+		if (sn->tickets[i].state == ANK_TS_WAITING &&
+		    sn->tickets[i].route == sn->tickets[target].route)
+			ahead++;
+	return ahead;
+}
+
+ank_q_rc ank_queue_ticket_estimate(ank_queue *q, int64_t ticket_id, int64_t now, int *ahead,
+				   int *wait_min, ank_err *err)
+{
+	if (!q->has_cfg)
+		return ANK_Q_E_NO_CONFIG;
+	snapshot sn;
+	if (snapshot_load(q, &sn, err))
+		return ANK_Q_E_DB;
+	ank_q_rc rc = ANK_Q_E_NOT_FOUND;
+	*ahead = 0;
+	*wait_min = 0;
+	for (int i = 0; i < sn.n_tickets; i++) {
+		if (sn.tickets[i].id != ticket_id)
+			continue;
+		if (sn.tickets[i].state == ANK_TS_WAITING) {
+			*ahead = count_ahead(&sn, i);
+			*wait_min = simulate(q, &sn, i, now, err);
+		}
+		rc = ANK_Q_OK;
+	}
+	if (rc == ANK_Q_E_NOT_FOUND)
+		ank_err_set(err, "ticket %lld is not open", (long long)ticket_id);
+	snapshot_free(&sn);
+	return rc;
+}
+
+ank_q_rc ank_queue_route_status(ank_queue *q, ank_route r, int64_t now, ank_route_status *out,
+				ank_err *err)
+{
+	memset(out, 0, sizeof *out);
+	if (!q->has_cfg)
+		return ANK_Q_E_NO_CONFIG;
+	out->offered = q->cfg.routes[r];
+	snapshot sn;
+	if (snapshot_load(q, &sn, err))
+		return ANK_Q_E_DB;
+	/* A hypothetical ticket at the end of the line answers "about how long". */
+	ank_q_rc rc = ANK_Q_OK;
+	if (sn.n_tickets < ANK_MAX_OPEN_TICKETS) {
+		ank_ticket *t = &sn.tickets[sn.n_tickets];
+		memset(t, 0, sizeof *t);
+		t->route = r;
+		t->state = ANK_TS_WAITING;
+		int target = sn.n_tickets++;
+		out->waiting = count_ahead(&sn, target);
+		out->wait_min = simulate(q, &sn, target, now, err);
+	} else {
+		rc = ANK_Q_E_FULL;
+	}
+	snapshot_free(&sn);
+	return rc;
+}
+
+/* ---- check-in ---- */
+
+static ank_q_rc refuse(ank_queue *q, const ank_checkin *in, ank_refusal why, int64_t now,
+		       ank_checkin_result *res, ank_err *err)
+{
+	const char *code = ank_refusal_code(why);
+	const char *route = ank_route_code(in->route);
+	res->refusal = why;
+	json_t *p = json_pack("{s:s, s:s, s:s, s:s}", "reason", code, "user", in->user_id,
+			      "substance", in->substance, "route", route);
+	if (ank_store_refusal_insert(q->st, now, code, in->user_id, in->substance, route, err) ||
+	    ank_store_outbox_append(q->st, "checkin.refused", now, p, err) ||
+	    ank_store_commit(q->st, err)) {
+		ank_store_rollback(q->st);
+		return ANK_Q_E_DB;
+	}
+	return ANK_Q_REFUSED;
+}
+
+ank_q_rc ank_queue_checkin(ank_queue *q, const ank_checkin *in, int64_t now,
+			   ank_checkin_result *res, ank_err *err)
+{
+	memset(res, 0, sizeof *res);
+	if (!q->has_cfg) {
+		ank_err_set(err, "no site config applied");
+		return ANK_Q_E_NO_CONFIG;
+	}
+	if (!in->user_id || !in->substance || !ank_substance_find(in->substance)) {
+		ank_err_set(err, "unknown substance '%.40s'", in->substance ? in->substance : "");
+		return ANK_Q_E_INPUT;
+	}
+	if (in->route < 0 || in->route >= ANK_ROUTE_COUNT) {
+		ank_err_set(err, "unknown route");
+		return ANK_Q_E_INPUT;
+	}
+	if (ank_store_begin(q->st, err))
+		return ANK_Q_E_DB;
+	ank_user u, helper;
+	ank_q_rc rc = ANK_Q_E_DB;
+	int found = ank_store_user_get(q->st, in->user_id, &u, err);
+	if (found == 1) {
+		ank_err_set(err, "unknown user '%.63s'", in->user_id);
+		rc = ANK_Q_E_NOT_FOUND;
+	}
+	if (found != 0)
+		goto rollback;
+	bool assisted = in->helper_id && in->helper_id[0];
+	int helper_found = 1;
+	if (assisted) {
+		helper_found = ank_store_user_get(q->st, in->helper_id, &helper, err);
+		if (helper_found < 0)
+			goto rollback;
+	}
+	int open = ank_store_ticket_open_for_user(q->st, u.id, &res->ticket, err);
+	if (open < 0)
+		goto rollback;
+	ank_refusal why = eligibility(&q->cfg, &u, &helper, helper_found == 0, in, open == 0, now);
+	if (why != ANK_REFUSE_NONE)
+		return refuse(q, in, why, now, res, err);
+	/* Everything is allowed: issue the ticket. */
+	ank_ticket *t = &res->ticket;
+	memset(t, 0, sizeof *t);
+	ank_queue_service_day(&q->cfg, now, t->day);
+	if (ank_store_next_number(q->st, t->day, in->route, &t->number, err))
+		goto rollback;
+	snprintf(t->label, sizeof t->label, "%s-%03d", ank_route_prefix(in->route), t->number);
+	memcpy(t->user_id, u.id, sizeof t->user_id);
+	if (assisted)
+		memcpy(t->helper_id, helper.id, sizeof t->helper_id);
+	t->women = is_woman(&u);
+	t->route = in->route;
+	snprintf(t->substance, sizeof t->substance, "%s", in->substance);
+	t->state = ANK_TS_WAITING;
+	t->queue_key = now;
+	t->created_ms = now;
+	if (ank_store_ticket_insert(q->st, t, err) || emit_ticket(q, "ticket.issued", t, now, err) ||
+	    assign_free(q, now, err))
+		goto rollback;
+	/* Read back: auto-call may have given it a station. */
+	if (ank_store_ticket_get(q->st, t->id, t, err) != 0)
+		goto rollback;
+	if (ank_store_commit(q->st, err))
+		return ANK_Q_E_DB;
+	if (t->state == ANK_TS_CALLED) {
+		ank_station s;
+		if (ank_store_station_get(q->st, t->station_id, &s, err) == 0)
+			memcpy(res->station_label, s.label, sizeof res->station_label);
+	} else if (ank_queue_ticket_estimate(q, t->id, now, &res->ahead, &res->wait_min, err)) {
+		/* The ticket is issued and durable; a failed estimate only leaves it at 0. */
+		res->ahead = res->wait_min = 0;
+	}
+	return ANK_Q_OK;
+rollback:
+	ank_store_rollback(q->st);
+	return rc;
+}
+
+/* ---- staff commands ---- */
+
+typedef struct cmd_ctx {
+	ank_queue *q;
+	const ank_cmd *cmd;
+	int64_t now;
+	bool frozen;
+	ank_ticket t;      /* loaded when the command needs a ticket */
+	ank_station s;     /* loaded when the command names a station */
+	bool has_station;
+	ank_err *err;
+} cmd_ctx;
+
+typedef ank_q_rc (*cmd_fn)(cmd_ctx *c);
+
+static ank_q_rc db_fail(void)
+{
+	return ANK_Q_E_DB;
+}
+
+static ank_q_rc state_error(cmd_ctx *c, const char *what)
+{
+	ank_err_set(c->err, "%s: ticket %s is %s", what, c->t.label,
+		    ank_ticket_state_code(c->t.state));
+	return ANK_Q_E_STATE;
+}
+
+static ank_q_rc call_common(cmd_ctx *c, ank_ticket *t)
+{
+	if (c->frozen) {
+		ank_err_set(c->err, "emergency freeze: no calls until resume");
+		return ANK_Q_E_FROZEN;
+	}
+	snapshot sn;
+	if (snapshot_load(c->q, &sn, c->err))
+		return db_fail();
+	int k = -1;
+	if (c->has_station) {
+		for (int i = 0; i < sn.n_stations; i++)
+			if (!strcmp(sn.stations[i].id, c->s.id))
+				k = i;
+		if (k >= 0 && (sn.stations[k].state != ANK_SS_FREE ||
+			       !station_fits(&sn.stations[k], t)))
+			k = -1;
+	} else {
+		k = best_free(&sn, t);
+	}
+	ank_q_rc rc = ANK_Q_OK;
+	if (k < 0) {
+		ank_err_set(c->err, "no free station fits ticket %s", t->label);
+		rc = ANK_Q_E_NO_STATION;
+	} else if (call_to(c->q, t, &sn.stations[k], c->now, c->err)) {
+		rc = ANK_Q_E_DB;
+	}
+	snapshot_free(&sn);
+	return rc;
+}
+
+static ank_q_rc cmd_call_next(cmd_ctx *c)
+{
+	if (c->frozen) {
+		ank_err_set(c->err, "emergency freeze: no calls until resume");
+		return ANK_Q_E_FROZEN;
+	}
+	if (c->has_station && c->s.state != ANK_SS_FREE) {
+		ank_err_set(c->err, "station %s is %s", c->s.id, ank_station_state_code(c->s.state));
+		return ANK_Q_E_STATE;
+	}
+	snapshot sn;
+	if (snapshot_load(c->q, &sn, c->err))
+		return db_fail();
+	ank_q_rc rc = ANK_Q_E_NOT_FOUND;
+	for (int i = 0; i < sn.n_tickets; i++) {
+		ank_ticket *t = &sn.tickets[i];
+		if (t->state != ANK_TS_WAITING)
+			continue;
+		if (c->has_station ? !station_fits(&c->s, t) : best_free(&sn, t) < 0)
+			continue;
+		c->t = *t;
+		rc = call_common(c, &c->t);
+		break;
+	}
+	if (rc == ANK_Q_E_NOT_FOUND)
+		ank_err_set(c->err, "no waiting ticket fits a free station");
+	snapshot_free(&sn);
+	return rc;
+}
+
+static ank_q_rc cmd_call_ticket(cmd_ctx *c)
+{
+	if (c->t.state != ANK_TS_WAITING)
+		return state_error(c, "call");
+	return call_common(c, &c->t);
+}
+
+static ank_q_rc cmd_recall(cmd_ctx *c)
+{
+	if (c->t.state != ANK_TS_CALLED)
+		return state_error(c, "recall");
+	if (c->frozen) {
+		ank_err_set(c->err, "emergency freeze: no calls until resume");
+		return ANK_Q_E_FROZEN;
+	}
+	int64_t last = c->t.recalled_ms > c->t.called_ms ? c->t.recalled_ms : c->t.called_ms;
+	if (c->now - last < ANK_RECALL_INTERVAL_MS) {
+		ank_err_set(c->err, "ticket %s was announced %lld s ago; wait a minute",
+			    c->t.label, (long long)((c->now - last) / 1000));
+		return ANK_Q_E_TOO_SOON;
+	}
+	c->t.recalled_ms = c->now;
+	if (ank_store_ticket_update(c->q->st, &c->t, c->err) ||
+	    emit_ticket(c->q, "ticket.recalled", &c->t, c->now, c->err))
+		return db_fail();
+	return ANK_Q_OK;
+}
+
+static ank_q_rc no_show(cmd_ctx *c)
+{
+	c->t.state = ANK_TS_NO_SHOW;
+	/* The event names the station the user did not come to. */
+	if (ank_store_ticket_update(c->q->st, &c->t, c->err) ||
+	    emit_ticket(c->q, "ticket.no_show", &c->t, c->now, c->err) ||
+	    release_station(c->q, &c->t, ANK_SS_FREE, c->now, c->err) ||
+	    ank_store_ticket_update(c->q->st, &c->t, c->err))
+		return db_fail();
+	return ANK_Q_OK;
+}
+
+static ank_q_rc cmd_no_show(cmd_ctx *c)
+{
+	if (c->t.state != ANK_TS_CALLED)
+		return state_error(c, "no-show");
+	return no_show(c);
+}
+
+static ank_q_rc cmd_requeue(cmd_ctx *c)
+{
+	if (c->t.state != ANK_TS_NO_SHOW)
+		return state_error(c, "requeue");
+	char today[11];
+	ank_queue_service_day(&c->q->cfg, c->now, today);
+	if (strcmp(today, c->t.day) != 0) {
+		ank_err_set(c->err, "ticket %s is from %s; requeue only works the same day",
+			    c->t.label, c->t.day);
+		return ANK_Q_E_STATE;
+	}
+	ank_ticket other;
+	int open = ank_store_ticket_open_for_user(c->q->st, c->t.user_id, &other, c->err);
+	if (open < 0)
+		return db_fail();
+	if (open == 0) {
+		ank_err_set(c->err, "the user already holds open ticket %s", other.label);
+		return ANK_Q_E_STATE;
+	}
+	/* queue_key is unchanged: the ticket goes back to the place it had. */
+	c->t.state = ANK_TS_WAITING;
+	c->t.called_ms = 0;
+	if (ank_store_ticket_update(c->q->st, &c->t, c->err) ||
+	    emit_ticket(c->q, "ticket.requeued", &c->t, c->now, c->err))
+		return db_fail();
+	return ANK_Q_OK;
+}
+
+static ank_q_rc cmd_start(cmd_ctx *c)
+{
+	if (c->t.state != ANK_TS_CALLED)
+		return state_error(c, "start");
+	ank_station s;
+	int rc = ank_store_station_get(c->q->st, c->t.station_id, &s, c->err);
+	if (rc < 0)
+		return db_fail();
+	c->t.state = ANK_TS_IN_SESSION;
+	c->t.started_ms = c->now;
+	if (ank_store_ticket_update(c->q->st, &c->t, c->err) ||
+	    emit_ticket(c->q, "session.started", &c->t, c->now, c->err))
+		return db_fail();
+	if (rc == 0 && set_station(c->q, &s, ANK_SS_OCCUPIED, c->t.id, c->now, c->err))
+		return db_fail();
+	return ANK_Q_OK;
+}
+
+static ank_q_rc cmd_end(cmd_ctx *c)
+{
+	if (c->t.state != ANK_TS_IN_SESSION)
+		return state_error(c, "end");
+	c->t.state = ANK_TS_DONE;
+	c->t.ended_ms = c->now;
+	json_t *p = ticket_json(&c->t);
+	json_object_set_new(p, "duration_s", json_integer((c->t.ended_ms - c->t.started_ms) / 1000));
+	if (ank_store_ticket_update(c->q->st, &c->t, c->err) ||
+	    ank_store_outbox_append(c->q->st, "session.ended", c->now, p, c->err) ||
+	    release_station(c->q, &c->t,
+			    c->q->cfg.clean_after_session ? ANK_SS_CLEANING : ANK_SS_FREE, c->now,
+			    c->err))
+		return db_fail();
+	/* The ticket keeps the station it used, for the records. */
+	return ANK_Q_OK;
+}
+
+static ank_q_rc cmd_cleaning_done(cmd_ctx *c)
+{
+	if (c->s.state != ANK_SS_CLEANING) {
+		ank_err_set(c->err, "station %s is %s, not cleaning", c->s.id,
+			    ank_station_state_code(c->s.state));
+		return ANK_Q_E_STATE;
+	}
+	return set_station(c->q, &c->s, ANK_SS_FREE, 0, c->now, c->err) ? db_fail() : ANK_Q_OK;
+}
+
+static ank_q_rc cmd_close_station(cmd_ctx *c)
+{
+	if (c->s.state == ANK_SS_RESERVED || c->s.state == ANK_SS_OCCUPIED) {
+		ank_err_set(c->err, "station %s is %s; end or move that ticket first", c->s.id,
+			    ank_station_state_code(c->s.state));
+		return ANK_Q_E_STATE;
+	}
+	return set_station(c->q, &c->s, ANK_SS_CLOSED, 0, c->now, c->err) ? db_fail() : ANK_Q_OK;
+}
+
+static ank_q_rc cmd_open_station(cmd_ctx *c)
+{
+	if (c->s.state != ANK_SS_CLOSED) {
+		ank_err_set(c->err, "station %s is not closed", c->s.id);
+		return ANK_Q_E_STATE;
+	}
+	return set_station(c->q, &c->s, ANK_SS_FREE, 0, c->now, c->err) ? db_fail() : ANK_Q_OK;
+}
+
+static ank_q_rc cmd_cancel(cmd_ctx *c)
+{
+	if (c->t.state != ANK_TS_WAITING && c->t.state != ANK_TS_CALLED)
+		return state_error(c, "cancel");
+	c->t.state = ANK_TS_CANCELLED;
+	if (release_station(c->q, &c->t, ANK_SS_FREE, c->now, c->err) ||
+	    ank_store_ticket_update(c->q->st, &c->t, c->err) ||
+	    emit_ticket(c->q, "ticket.cancelled", &c->t, c->now, c->err))
+		return db_fail();
+	return ANK_Q_OK;
+}
+
+static ank_q_rc cmd_transfer(cmd_ctx *c)
+{
+	if (c->t.state != ANK_TS_WAITING && c->t.state != ANK_TS_CALLED)
+		return state_error(c, "transfer");
+	ank_route to = c->cmd->route;
+	if (to == c->t.route) {
+		ank_err_set(c->err, "ticket %s is already for %s", c->t.label, ank_route_code(to));
+		return ANK_Q_E_STATE;
+	}
+	if (!c->q->cfg.routes[to] || !ank_substance_allows(c->t.substance, to)) {
+		ank_err_set(c->err, "%s is not possible here for %s", ank_route_code(to),
+			    c->t.substance);
+		return ANK_Q_E_STATE;
+	}
+	if (c->t.helper_id[0] && to != ANK_ROUTE_INJECT) {
+		ank_err_set(c->err, "an assisted intake can only be an injection");
+		return ANK_Q_E_STATE;
+	}
+	json_t *p = ticket_json(&c->t);
+	json_object_set_new(p, "from", json_string(ank_route_code(c->t.route)));
+	json_object_set_new(p, "to", json_string(ank_route_code(to)));
+	/* Label and queue_key stay: the person keeps the paper ticket and the place. */
+	c->t.route = to;
+	c->t.state = ANK_TS_WAITING;
+	c->t.called_ms = 0;
+	if (release_station(c->q, &c->t, ANK_SS_FREE, c->now, c->err) ||
+	    ank_store_ticket_update(c->q->st, &c->t, c->err) ||
+	    ank_store_outbox_append(c->q->st, "ticket.transferred", c->now, p, c->err))
+		return db_fail();
+	return ANK_Q_OK;
+}
+
+static ank_q_rc cmd_freeze(cmd_ctx *c)
+{
+	if (c->frozen) {
+		ank_err_set(c->err, "already frozen");
+		return ANK_Q_E_STATE;
+	}
+	if (ank_store_frozen_set(c->q->st, true, c->now, c->err) ||
+	    ank_store_outbox_append(c->q->st, "site.frozen", c->now, json_object(), c->err))
+		return db_fail();
+	return ANK_Q_OK;
+}
+
+static ank_q_rc cmd_resume(cmd_ctx *c)
+{
+	if (!c->frozen) {
+		ank_err_set(c->err, "not frozen");
+		return ANK_Q_E_STATE;
+	}
+	/* Called tickets get a fresh grace period: nobody became a no-show while the
+	 * room was in an emergency. */
+	snapshot sn;
+	if (snapshot_load(c->q, &sn, c->err))
+		return db_fail();
+	int rc = 0;
+	for (int i = 0; i < sn.n_tickets && rc == 0; i++)
+		if (sn.tickets[i].state == ANK_TS_CALLED) {
+			sn.tickets[i].called_ms = c->now;
+			rc = ank_store_ticket_update(c->q->st, &sn.tickets[i], c->err);
+		}
+	snapshot_free(&sn);
+	if (rc || ank_store_frozen_set(c->q->st, false, c->now, c->err) ||
+	    ank_store_outbox_append(c->q->st, "site.resumed", c->now, json_object(), c->err))
+		return db_fail();
+	return ANK_Q_OK;
+}
+
+static const struct {
+	const char *code;
+	unsigned needs;
+	cmd_fn fn;
+} commands[ANK_CMD_COUNT] = {
+	[ANK_CMD_CALL_NEXT] = {"call_next", 0, cmd_call_next},
+	[ANK_CMD_CALL_TICKET] = {"call_ticket", ANK_NEEDS_TICKET, cmd_call_ticket},
+	[ANK_CMD_RECALL] = {"recall", ANK_NEEDS_TICKET, cmd_recall},
+	[ANK_CMD_NO_SHOW] = {"no_show", ANK_NEEDS_TICKET, cmd_no_show},
+	[ANK_CMD_REQUEUE] = {"requeue", ANK_NEEDS_TICKET, cmd_requeue},
+	[ANK_CMD_START] = {"start", ANK_NEEDS_TICKET, cmd_start},
+	[ANK_CMD_END] = {"end", ANK_NEEDS_TICKET, cmd_end},
+	[ANK_CMD_CLEANING_DONE] = {"cleaning_done", ANK_NEEDS_STATION, cmd_cleaning_done},
+	[ANK_CMD_CLOSE_STATION] = {"close_station", ANK_NEEDS_STATION, cmd_close_station},
+	[ANK_CMD_OPEN_STATION] = {"open_station", ANK_NEEDS_STATION, cmd_open_station},
+	[ANK_CMD_CANCEL] = {"cancel", ANK_NEEDS_TICKET, cmd_cancel},
+	[ANK_CMD_TRANSFER] = {"transfer", ANK_NEEDS_TICKET | ANK_NEEDS_ROUTE, cmd_transfer},
+	[ANK_CMD_FREEZE] = {"freeze", 0, cmd_freeze},
+	[ANK_CMD_RESUME] = {"resume", 0, cmd_resume},
+};
+
+const char *ank_cmd_code(ank_cmd_type t)
+{
+	return (t >= 0 && t < ANK_CMD_COUNT) ? commands[t].code : "?";
+}
+
+int ank_cmd_from_code(const char *code)
+{
+	for (int i = 0; code && i < ANK_CMD_COUNT; i++)
+		if (!strcmp(code, commands[i].code))
+			return i;
+	return -1;
+}
+
+unsigned ank_cmd_needs(ank_cmd_type t)
+{
+	return (t >= 0 && t < ANK_CMD_COUNT) ? commands[t].needs : 0;
+}
+
+ank_q_rc ank_queue_command(ank_queue *q, const ank_cmd *cmd, int64_t now, int64_t *affected,
+			   ank_err *err)
+{
+	if (affected)
+		*affected = 0;
+	if (!q->has_cfg) {
+		ank_err_set(err, "no site config applied");
+		return ANK_Q_E_NO_CONFIG;
+	}
+	if (cmd->type < 0 || cmd->type >= ANK_CMD_COUNT) {
+		ank_err_set(err, "unknown command");
+		return ANK_Q_E_INPUT;
+	}
+	unsigned needs = commands[cmd->type].needs;
+	if ((needs & ANK_NEEDS_ROUTE) && (cmd->route < 0 || cmd->route >= ANK_ROUTE_COUNT)) {
+		ank_err_set(err, "%s needs a route", commands[cmd->type].code);
+		return ANK_Q_E_INPUT;
+	}
+	if ((needs & ANK_NEEDS_STATION) && !cmd->station_id) {
+		ank_err_set(err, "%s needs a station", commands[cmd->type].code);
+		return ANK_Q_E_INPUT;
+	}
+	cmd_ctx c = {.q = q, .cmd = cmd, .now = now, .err = err};
+	if (ank_store_begin(q->st, err))
+		return ANK_Q_E_DB;
+	ank_q_rc rc = ANK_Q_E_DB;
+	if (ank_store_frozen_get(q->st, &c.frozen, err))
+		goto rollback;
+	if (needs & ANK_NEEDS_TICKET) {
+		int f = ank_store_ticket_get(q->st, cmd->ticket_id, &c.t, err);
+		if (f == 1) {
+			ank_err_set(err, "unknown ticket %lld", (long long)cmd->ticket_id);
+			rc = ANK_Q_E_NOT_FOUND;
+		}
+		if (f != 0)
+			goto rollback;
+	}
+	if (cmd->station_id) {
+		int f = ank_store_station_get(q->st, cmd->station_id, &c.s, err);
+		if (f == 1) {
+			ank_err_set(err, "unknown station '%.63s'", cmd->station_id);
+			rc = ANK_Q_E_NOT_FOUND;
+		}
+		if (f != 0)
+			goto rollback;
+		c.has_station = true;
+	}
+	rc = commands[cmd->type].fn(&c);
+	if (rc != ANK_Q_OK)
+		goto rollback;
+	if (assign_free(q, now, err)) {
+		rc = ANK_Q_E_DB;
+		goto rollback;
+	}
+	if (ank_store_commit(q->st, err))
+		return ANK_Q_E_DB;
+	if (affected)
+		*affected = c.t.id;
+	return ANK_Q_OK;
+rollback:
+	ank_store_rollback(q->st);
+	return rc;
+}
+
+ank_q_rc ank_queue_tick(ank_queue *q, int64_t now, ank_err *err)
+{
+	if (!q->has_cfg)
+		return ANK_Q_OK;
+	if (ank_store_begin(q->st, err))
+		return ANK_Q_E_DB;
+	int64_t before = ank_store_outbox_last_seq(q->st);
+	cmd_ctx c = {.q = q, .now = now, .err = err};
+	snapshot sn = {0};
+	if (ank_store_frozen_get(q->st, &c.frozen, err) || snapshot_load(q, &sn, err))
+		goto fail;
+	int64_t grace = (int64_t)q->cfg.grace_min * ANK_MS_PER_MIN;
+	for (int i = 0; i < sn.n_tickets && !c.frozen; i++) {
+		if (sn.tickets[i].state != ANK_TS_CALLED || now - sn.tickets[i].called_ms < grace)
+			continue;
+		c.t = sn.tickets[i];
+		if (no_show(&c) != ANK_Q_OK)
+			goto fail;
+	}
+	snapshot_free(&sn);
+	if (assign_free(q, now, err))
+		goto fail;
+	/* Nothing due: end the transaction without a commit (and without an fsync). */
+	if (ank_store_outbox_last_seq(q->st) == before) {
+		ank_store_rollback(q->st);
+		return ANK_Q_OK;
+	}
+	return ank_store_commit(q->st, err) ? ANK_Q_E_DB : ANK_Q_OK;
+fail:
+	snapshot_free(&sn);
+	ank_store_rollback(q->st);
+	return ANK_Q_E_DB;
+}
+
+/* ---- views ---- */
+
+ank_q_rc ank_queue_stations(ank_queue *q, int64_t now, ank_station_view *out, int max, int *n,
+			    ank_err *err)
+{
+	ank_station st[ANK_MAX_STATIONS];
+	int ns;
+	*n = 0;
+	if (!q->has_cfg)
+		return ANK_Q_E_NO_CONFIG;
+	if (ank_store_stations(q->st, st, ANK_MAX_STATIONS, &ns, err))
+		return ANK_Q_E_DB;
+	for (int i = 0; i < ns && *n < max; i++) {
+		ank_station_view *v = &out[(*n)++];
+		memset(v, 0, sizeof *v);
+		v->station = st[i];
+		v->elapsed_ms = now - st[i].since_ms;
+		ank_ticket t;
+		if (st[i].ticket_id && ank_store_ticket_get(q->st, st[i].ticket_id, &t, err) == 0)
+			memcpy(v->ticket_label, t.label, sizeof v->ticket_label);
+		if (st[i].state == ANK_SS_OCCUPIED) {
+			if (v->elapsed_ms >= (int64_t)q->cfg.alarm_min * ANK_MS_PER_MIN)
+				v->alert = ANK_ALERT_ALARM;
+			else if (v->elapsed_ms >= (int64_t)q->cfg.warn_min * ANK_MS_PER_MIN)
+				v->alert = ANK_ALERT_WARN;
+		}
+	}
+	return ANK_Q_OK;
+}
+
+ank_q_rc ank_queue_open_tickets(ank_queue *q, ank_ticket *out, int max, int *n, ank_err *err)
+{
+	return ank_store_tickets_open(q->st, out, max, n, err) ? ANK_Q_E_DB : ANK_Q_OK;
+}
+
+ank_q_rc ank_queue_frozen(ank_queue *q, bool *frozen, ank_err *err)
+{
+	return ank_store_frozen_get(q->st, frozen, err) ? ANK_Q_E_DB : ANK_Q_OK;
+}
+
+ank_q_rc ank_queue_search(ank_queue *q, const char *typed, ank_match out[ANK_SEARCH_MAX], int *n,
+			  ank_err *err)
+{
+	if (!typed)
+		return ANK_Q_E_INPUT;
+	return ank_store_search(q->st, typed, out, ANK_SEARCH_MAX, n, err) ? ANK_Q_E_INPUT
+									   : ANK_Q_OK;
+}

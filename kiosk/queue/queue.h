@@ -1,0 +1,180 @@
+/* The site queue: who may check in, tickets and their lifecycle, station assignment,
+ * wait estimates and staff commands. Pure C over kiosk/store, no UI: the kiosk, the CLI
+ * and the tests all drive this one implementation. Every call takes `now` so the caller
+ * owns the clock (real, or virtual in tests and headless runs). */
+#ifndef ANK_QUEUE_H
+#define ANK_QUEUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* Result of every queue call. ANK_Q_REFUSED is not an error: the check-in was refused
+ * for a reason the user is told (see ank_refusal), and the refusal was recorded. */
+typedef enum ank_q_rc {
+	ANK_Q_OK = 0,
+	ANK_Q_REFUSED,
+	ANK_Q_E_INPUT,     /* malformed argument: unknown substance, bad text */
+	ANK_Q_E_NOT_FOUND, /* unknown user, ticket or station id */
+	ANK_Q_E_STATE,     /* not allowed in the current state (e.g. start a waiting ticket) */
+	ANK_Q_E_TOO_SOON,  /* recall within a minute of the last call */
+	ANK_Q_E_FROZEN,    /* emergency freeze: no calls */
+	ANK_Q_E_NO_STATION, /* no free station fits this ticket */
+	ANK_Q_E_FULL,      /* the queue reached ANK_MAX_OPEN_TICKETS */
+	ANK_Q_E_NO_CONFIG, /* no site config applied yet */
+	ANK_Q_E_DB,        /* the database failed; nothing was changed */
+} ank_q_rc;
+
+const char *ank_q_strerror(ank_q_rc rc);
+
+/* Why a check-in was refused; codes are stable (events, reports, UI texts). */
+typedef enum ank_refusal {
+	ANK_REFUSE_NONE = 0,
+	ANK_REFUSE_CLOSED,
+	ANK_REFUSE_QUARANTINED,
+	ANK_REFUSE_NO_CONSENT,
+	ANK_REFUSE_UNDERAGE,
+	ANK_REFUSE_WOMEN_ONLY,
+	ANK_REFUSE_ROUTE_NOT_OFFERED,
+	ANK_REFUSE_SUBSTANCE_ROUTE,
+	ANK_REFUSE_ALREADY_QUEUED,
+	ANK_REFUSE_ASSISTED_NOT_OFFERED,
+	ANK_REFUSE_HELPER_UNKNOWN,
+	ANK_REFUSE_HELPER_SELF,
+	ANK_REFUSE_HELPER_UNDERAGE,
+	ANK_REFUSE_HELPER_QUARANTINED,
+	ANK_REFUSE_COUNT
+} ank_refusal;
+
+const char *ank_refusal_code(ank_refusal r);
+
+/* Default session length for wait estimates until real sessions have ended. */
+#define ANK_DEFAULT_SESSION_MIN 20
+/* How many recent sessions per route the estimate averages. */
+#define ANK_ESTIMATE_SESSIONS 20
+/* Time a station spends being cleaned, for the estimate only. */
+#define ANK_CLEANING_ESTIMATE_MIN 2
+/* A called ticket can be announced again at most this often. */
+#define ANK_RECALL_INTERVAL_MS 60000
+/* Youngest age allowed (BEK 972/2016 §1), counted in whole years from birth year. */
+#define ANK_MIN_AGE 18
+
+typedef struct ank_queue ank_queue;
+
+/* Opens the site database. *out is owned by the caller; free with ank_queue_close. */
+ank_q_rc ank_queue_open(const char *db_path, ank_queue **out, ank_err *err);
+void ank_queue_close(ank_queue *q);
+/* Borrowed; valid until ank_queue_close. */
+ank_store *ank_queue_store(ank_queue *q);
+/* The config in force, or NULL before one is applied. Borrowed. */
+const ank_site_config *ank_queue_config(ank_queue *q);
+/* Applies a config (see ank_store_config_apply) and reloads it here. */
+ank_q_rc ank_queue_apply_config(ank_queue *q, const ank_site_config *cfg,
+				const ank_station *stations, int n, int64_t now, ank_err *err);
+
+/* Pure rules, exposed for tests and the UI. */
+bool ank_queue_is_open(const ank_site_config *cfg, int64_t now);
+/* The service day ("YYYY-MM-DD") that `now` belongs to, given the day start. */
+void ank_queue_service_day(const ank_site_config *cfg, int64_t now, char out[11]);
+
+typedef struct ank_checkin {
+	const char *user_id;
+	const char *substance;
+	ank_route route;
+	const char *helper_id; /* NULL or "" unless an assisted injection */
+} ank_checkin;
+
+typedef struct ank_checkin_result {
+	ank_refusal refusal;
+	ank_ticket ticket; /* the new ticket; for ALREADY_QUEUED the open one */
+	char station_label[ANK_LABEL_MAX + 1]; /* non-empty when called at once */
+	int ahead;     /* tickets before this one for a station of its kind */
+	int wait_min;  /* estimated minutes until called */
+} ank_checkin_result;
+
+/* Checks eligibility and issues a ticket in one transaction with its events. Returns
+ * ANK_Q_OK (ticket issued), ANK_Q_REFUSED (res->refusal says why; recorded), or an
+ * error that wrote nothing. */
+ank_q_rc ank_queue_checkin(ank_queue *q, const ank_checkin *in, int64_t now,
+			   ank_checkin_result *res, ank_err *err);
+
+/* Staff commands, one table in queue.c. The codes are the wire names (central's staff
+ * API sends them unchanged). */
+typedef enum ank_cmd_type {
+	ANK_CMD_CALL_NEXT,     /* station optional: the next fitting ticket to it */
+	ANK_CMD_CALL_TICKET,   /* ticket; station optional */
+	ANK_CMD_RECALL,        /* ticket */
+	ANK_CMD_NO_SHOW,       /* ticket */
+	ANK_CMD_REQUEUE,       /* ticket: a no-show back in line at its old place */
+	ANK_CMD_START,         /* ticket */
+	ANK_CMD_END,           /* ticket */
+	ANK_CMD_CLEANING_DONE, /* station */
+	ANK_CMD_CLOSE_STATION, /* station */
+	ANK_CMD_OPEN_STATION,  /* station */
+	ANK_CMD_CANCEL,        /* ticket */
+	ANK_CMD_TRANSFER,      /* ticket, route */
+	ANK_CMD_FREEZE,
+	ANK_CMD_RESUME,
+	ANK_CMD_COUNT
+} ank_cmd_type;
+
+typedef struct ank_cmd {
+	ank_cmd_type type;
+	int64_t ticket_id;
+	const char *station_id; /* NULL when not given */
+	ank_route route;
+} ank_cmd;
+
+const char *ank_cmd_code(ank_cmd_type t);
+int ank_cmd_from_code(const char *code);
+/* What the command needs: bit 1 ticket, bit 2 station, bit 4 route. */
+unsigned ank_cmd_needs(ank_cmd_type t);
+#define ANK_NEEDS_TICKET 1u
+#define ANK_NEEDS_STATION 2u
+#define ANK_NEEDS_ROUTE 4u
+
+/* Runs one staff command as one transaction with its events, followed by any
+ * auto-call it makes possible. *affected (may be NULL) gets the ticket acted on. */
+ank_q_rc ank_queue_command(ank_queue *q, const ank_cmd *cmd, int64_t now, int64_t *affected,
+			   ank_err *err);
+
+/* Time passing: turns called tickets past the grace period into no-shows and
+ * auto-calls. Call it every few seconds; it writes nothing when nothing is due. */
+ank_q_rc ank_queue_tick(ank_queue *q, int64_t now, ank_err *err);
+
+/* ---- views for screens and staff ---- */
+
+typedef enum ank_alert { ANK_ALERT_NONE, ANK_ALERT_WARN, ANK_ALERT_ALARM } ank_alert;
+
+typedef struct ank_station_view {
+	ank_station station;
+	char ticket_label[16]; /* empty when none */
+	int64_t elapsed_ms;    /* in the current state */
+	ank_alert alert;       /* session timer against warn/alarm */
+} ank_station_view;
+
+ank_q_rc ank_queue_stations(ank_queue *q, int64_t now, ank_station_view *out, int max, int *n,
+			    ank_err *err);
+
+typedef struct ank_route_status {
+	bool offered;
+	int waiting;  /* tickets waiting for this route */
+	int wait_min; /* estimate for someone checking in now */
+} ank_route_status;
+
+ank_q_rc ank_queue_route_status(ank_queue *q, ank_route r, int64_t now, ank_route_status *out,
+				ank_err *err);
+/* Estimate for one waiting ticket: how many are served before it and minutes. */
+ank_q_rc ank_queue_ticket_estimate(ank_queue *q, int64_t ticket_id, int64_t now, int *ahead,
+				   int *wait_min, ank_err *err);
+/* Open tickets in queue order; *n capped at max. */
+ank_q_rc ank_queue_open_tickets(ank_queue *q, ank_ticket *out, int max, int *n, ank_err *err);
+ank_q_rc ank_queue_frozen(ank_queue *q, bool *frozen, ank_err *err);
+
+/* Nickname search as the kiosk shows it: at most 6 matches, none before 2 letters. */
+#define ANK_SEARCH_MAX 6
+ank_q_rc ank_queue_search(ank_queue *q, const char *typed, ank_match out[ANK_SEARCH_MAX], int *n,
+			  ank_err *err);
+
+#endif

@@ -1,0 +1,218 @@
+/* The kiosk's site database (site.db): site config, stations, the registry replica,
+ * tickets, refusals, the outbox of events for central, and the sync cursor. The queue
+ * rules live in kiosk/queue; this module only reads and writes rows. */
+#ifndef ANK_STORE_H
+#define ANK_STORE_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ank_err.h"
+#include "ank_vocab.h"
+
+/* "ANKS" in the database header says the file is a kiosk site database. */
+#define ANK_STORE_APP_ID 0x414e4b53
+
+/* Limits, each with its reason. */
+#define ANK_ID_MAX 63             /* user, station and site ids: short ASCII slugs */
+#define ANK_NICK_MAX_CHARS 40     /* longest nickname a person would type on a kiosk */
+#define ANK_NICK_MAX_BYTES 160    /* 40 code points of up to 4 bytes */
+#define ANK_LABEL_MAX 31          /* station labels shown in very large type */
+#define ANK_TEXT_MAX 191          /* names, addresses in the config */
+#define ANK_MAX_STATIONS 64       /* H17 has about 24 places */
+#define ANK_MAX_NEARBY 8          /* rooms listed for a referral on a refusal screen */
+#define ANK_MAX_OPEN_TICKETS 1000 /* far beyond a real queue; bounds memory per command */
+#define ANK_REGISTRY_MAX_BYTES (64L * 1024 * 1024) /* ~250,000 users of ~250 bytes */
+
+/* Per weekday opening hours in minutes after local midnight. close > open; a close
+ * above 1440 runs past midnight into the next day. open < 0 means closed all day. */
+typedef struct ank_hours {
+	int open_min;
+	int close_min;
+} ank_hours;
+
+typedef struct ank_nearby {
+	char name[ANK_TEXT_MAX + 1];
+	char address[ANK_TEXT_MAX + 1];
+	char hours[ANK_TEXT_MAX + 1];
+} ank_nearby;
+
+typedef struct ank_site_config {
+	char site_id[ANK_ID_MAX + 1];
+	char name[ANK_TEXT_MAX + 1];
+	char timezone[64];
+	bool women_only;
+	bool routes[ANK_ROUTE_COUNT]; /* routes offered here */
+	bool assisted;                /* assisted injection (BEK 972/2016 §6) offered */
+	char languages[128];          /* comma-separated codes, first is the default */
+	int day_start_min;            /* ticket numbers restart at this local time */
+	bool auto_call;               /* call the next ticket when a station frees up */
+	int grace_min;                /* a called ticket not started by then is a no-show */
+	int warn_min;                 /* session timer turns amber for staff */
+	int alarm_min;                /* session timer turns red for staff */
+	bool clean_after_session;     /* a station is cleaned before its next call */
+	ank_hours hours[7];           /* index 0 = Sunday, as struct tm */
+	int n_nearby;
+	ank_nearby nearby[ANK_MAX_NEARBY];
+} ank_site_config;
+
+typedef enum ank_station_type {
+	ANK_STATION_INJECT,
+	ANK_STATION_SMOKE,
+	ANK_STATION_FLEX
+} ank_station_type;
+
+typedef enum ank_station_state {
+	ANK_SS_FREE,
+	ANK_SS_RESERVED, /* a ticket has been called here */
+	ANK_SS_OCCUPIED, /* a session is running */
+	ANK_SS_CLEANING,
+	ANK_SS_CLOSED,
+	ANK_SS_COUNT
+} ank_station_state;
+
+typedef struct ank_station {
+	char id[ANK_ID_MAX + 1];
+	char label[ANK_LABEL_MAX + 1];
+	ank_station_type type;
+	bool women_only;
+	bool assisted; /* room for a helper */
+	ank_station_state state;
+	int64_t ticket_id; /* 0 when none */
+	int64_t since_ms;  /* when the current state began */
+	int sort;
+} ank_station;
+
+typedef enum ank_ticket_state {
+	ANK_TS_WAITING,
+	ANK_TS_CALLED,
+	ANK_TS_IN_SESSION,
+	ANK_TS_DONE,
+	ANK_TS_NO_SHOW,
+	ANK_TS_CANCELLED,
+	ANK_TS_COUNT
+} ank_ticket_state;
+
+typedef struct ank_ticket {
+	int64_t id;
+	char day[11];   /* service day YYYY-MM-DD */
+	int number;     /* per day and route, from 1 */
+	char label[16]; /* "I-014" */
+	char user_id[ANK_ID_MAX + 1];
+	char helper_id[ANK_ID_MAX + 1]; /* empty unless assisted */
+	bool women;                      /* the user may use women-only stations */
+	ank_route route;
+	char substance[24];
+	ank_ticket_state state;
+	char station_id[ANK_ID_MAX + 1]; /* empty when none */
+	int64_t queue_key;               /* FIFO order; kept on requeue and transfer */
+	int64_t created_ms, called_ms, started_ms, ended_ms, recalled_ms;
+} ank_ticket;
+
+typedef struct ank_user {
+	char id[ANK_ID_MAX + 1];
+	char nickname[ANK_NICK_MAX_BYTES + 1];
+	int birth_year;
+	char gender[16];
+	char municipality[16];
+	char consent_version[32]; /* empty: no first-aid consent signed */
+	int64_t consent_ms;
+	char language[16];           /* preferred UI language, may be empty */
+	int64_t quarantine_until_ms; /* 0 when not quarantined */
+} ank_user;
+
+typedef struct ank_match {
+	char user_id[ANK_ID_MAX + 1];
+	char nickname[ANK_NICK_MAX_BYTES + 1];
+	int birth_year;
+	int same_name; /* users sharing this nickname; above 1 the UI asks for birth year */
+} ank_match;
+
+typedef struct ank_store ank_store;
+
+const char *ank_station_type_code(ank_station_type t);
+int ank_station_type_from_code(const char *s);
+const char *ank_station_state_code(ank_station_state s);
+int ank_station_state_from_code(const char *s);
+const char *ank_ticket_state_code(ank_ticket_state s);
+int ank_ticket_state_from_code(const char *s);
+
+/* Opens or creates site.db and migrates it. *out is owned by the caller and freed with
+ * ank_store_close. The first open gives the kiosk a random id that never changes. */
+int ank_store_open(const char *path, ank_store **out, ank_err *err);
+void ank_store_close(ank_store *st);
+/* Borrowed handle, for integrity checks and benchmarks; do not close it. */
+sqlite3 *ank_store_db(ank_store *st);
+const char *ank_store_kiosk_id(const ank_store *st);
+
+/* Transactions: every state change of the queue is one BEGIN IMMEDIATE..COMMIT that
+ * also holds its outbox events. */
+int ank_store_begin(ank_store *st, ank_err *err);
+int ank_store_commit(ank_store *st, ank_err *err);
+void ank_store_rollback(ank_store *st);
+
+/* Appends an event with the next per-kiosk sequence number. Takes ownership of
+ * `payload` (decref'd here, also on failure). Must run inside a transaction. */
+int ank_store_outbox_append(ank_store *st, const char *type, int64_t now_ms, json_t *payload,
+			    ank_err *err);
+/* Highest sequence written so far (0 when none). */
+int64_t ank_store_outbox_last_seq(ank_store *st);
+
+/* The sync cursor of central's change feed. */
+int ank_store_cursor_get(ank_store *st, int64_t *cursor, ank_err *err);
+int ank_store_cursor_set(ank_store *st, int64_t cursor, ank_err *err);
+
+/* Site config. ank_store_config_get returns 1 when none has been applied yet. */
+int ank_store_config_get(ank_store *st, ank_site_config *cfg, ank_err *err);
+/* Parses and validates an INI file (format in docs/formats.md). Writes nothing. */
+int ank_config_parse_ini(const char *path, ank_site_config *cfg, ank_station *stations,
+			 int *n_stations, ank_err *err);
+/* Replaces the config and upserts the stations in one transaction with an event.
+ * Stations missing from the new list are closed and retired if idle; a busy one makes
+ * the whole apply fail with nothing written. */
+int ank_store_config_apply(ank_store *st, const ank_site_config *cfg,
+			   const ank_station *stations, int n, int64_t now_ms, ank_err *err);
+
+/* Stations, in display order. Row getters return 0 found, 1 not found, -1 error. */
+int ank_store_stations(ank_store *st, ank_station *out, int max, int *n, ank_err *err);
+int ank_store_station_get(ank_store *st, const char *id, ank_station *out, ank_err *err);
+int ank_store_station_update(ank_store *st, const ank_station *s, ank_err *err);
+
+/* Tickets. */
+int ank_store_ticket_get(ank_store *st, int64_t id, ank_ticket *out, ank_err *err);
+int ank_store_ticket_insert(ank_store *st, ank_ticket *t, ank_err *err); /* sets t->id */
+int ank_store_ticket_update(ank_store *st, const ank_ticket *t, ank_err *err);
+/* Waiting, called and in-session tickets in queue order (queue_key, then id). */
+int ank_store_tickets_open(ank_store *st, ank_ticket *out, int max, int *n, ank_err *err);
+int ank_store_ticket_open_for_user(ank_store *st, const char *user_id, ank_ticket *out,
+				   ank_err *err);
+/* Next daily number for (day, route), counting from 1; history stays in the table. */
+int ank_store_next_number(ank_store *st, const char *day, ank_route r, int *num, ank_err *err);
+/* Mean length of the last `limit` finished sessions on route r; *n = how many. */
+int ank_store_session_mean(ank_store *st, ank_route r, int limit, int64_t *mean_ms, int *n,
+			   ank_err *err);
+
+/* Emergency freeze flag. */
+int ank_store_frozen_get(ank_store *st, bool *frozen, ank_err *err);
+int ank_store_frozen_set(ank_store *st, bool frozen, int64_t now_ms, ank_err *err);
+
+/* Check-in refusals, kept locally for the staff view (reported via the outbox too). */
+int ank_store_refusal_insert(ank_store *st, int64_t now_ms, const char *reason,
+			     const char *user_id, const char *substance, const char *route,
+			     ank_err *err);
+
+/* Registry replica. */
+int ank_store_user_get(ank_store *st, const char *id, ank_user *out, ank_err *err);
+/* Validates every field (limits above, vocabulary codes, UTF-8). Inside a transaction. */
+int ank_store_user_upsert(ank_store *st, const ank_user *u, ank_err *err);
+/* Loads a registry JSON file (docs/formats.md) all or nothing, in one transaction. */
+int ank_store_registry_import(ank_store *st, const char *path, int64_t now_ms, int *count,
+			      ank_err *err);
+/* Case- and accent-insensitive prefix search on word starts. Fewer than two typed
+ * characters give no match (privacy: no browsing the registry). At most `max`. */
+int ank_store_search(ank_store *st, const char *typed, ank_match *out, int max, int *n,
+		     ank_err *err);
+
+#endif

@@ -1,0 +1,566 @@
+/* Site config: the INI file format (parsed with inih), its JSON form kept in site.db,
+ * and applying a new config together with its stations in one transaction. */
+#include "store_int.h"
+
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ank_text.h"
+#include "ank_time.h"
+
+static const char *const weekdays[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+
+typedef struct parse_ctx {
+	ank_site_config *cfg;
+	ank_station *stations;
+	int n;
+	ank_err *err;
+	bool seen_site_id, seen_name;
+	char nearby_ids[ANK_MAX_NEARBY][ANK_ID_MAX + 1]; /* section names, to find a room again */
+} parse_ctx;
+
+static bool valid_slug(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > ANK_ID_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcmp(v, "1")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcmp(v, "0")) {
+		*out = false;
+		return 0;
+	}
+	return -1;
+}
+
+/* "HH:MM-HH:MM" (a close at or before the open runs past midnight), "00:00-24:00" for
+ * all day, or "closed". */
+static int parse_hours(const char *v, ank_hours *h)
+{
+	if (!strcasecmp(v, "closed")) {
+		h->open_min = -1;
+		h->close_min = -1;
+		return 0;
+	}
+	if (strlen(v) != 11 || v[5] != '-')
+		return -1;
+	char a[6], b[6];
+	memcpy(a, v, 5);
+	a[5] = '\0';
+	memcpy(b, v + 6, 5);
+	b[5] = '\0';
+	int o = ank_hhmm_parse(a), c = ank_hhmm_parse(b);
+	if (o < 0 || c < 0 || o >= 1440)
+		return -1;
+	if (c <= o)
+		c += 1440; /* past midnight */
+	if (c - o > 1440)
+		return -1;
+	h->open_min = o;
+	h->close_min = c;
+	return 0;
+}
+
+static int copy_text(char *dst, size_t n, const char *v)
+{
+	size_t len = strlen(v);
+	if (len == 0 || len >= n || !ank_utf8_valid_text(v, len))
+		return -1;
+	memcpy(dst, v, len + 1);
+	return 0;
+}
+
+static int parse_languages(const char *v, char *out, size_t n)
+{
+	/* Comma-separated ISO 639 codes, 2 or 3 lowercase letters each. */
+	size_t len = strlen(v), o = 0, run = 0;
+	if (len == 0 || len >= n)
+		return -1;
+	for (size_t i = 0; i <= len; i++) {
+		char c = v[i];
+		if (c == ' ')
+			continue;
+		if (c == ',' || c == '\0') {
+			if (run < 2 || run > 3)
+				return -1;
+			run = 0;
+			if (c == ',')
+				out[o++] = ',';
+			continue;
+		}
+		if (c < 'a' || c > 'z')
+			return -1;
+		out[o++] = c;
+		run++;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static int minutes_value(const char *v, long max, int *out)
+{
+	long x;
+	if (ank_parse_long(v, 1, max, &x))
+		return -1;
+	*out = (int)x;
+	return 0;
+}
+
+static int site_key(parse_ctx *c, const char *k, const char *v)
+{
+	ank_site_config *cfg = c->cfg;
+	if (!strcmp(k, "id")) {
+		c->seen_site_id = true;
+		if (!valid_slug(v))
+			return -1;
+		memcpy(cfg->site_id, v, strlen(v) + 1);
+		return 0;
+	}
+	if (!strcmp(k, "name")) {
+		c->seen_name = true;
+		return copy_text(cfg->name, sizeof cfg->name, v);
+	}
+	if (!strcmp(k, "timezone"))
+		return copy_text(cfg->timezone, sizeof cfg->timezone, v);
+	if (!strcmp(k, "women_only"))
+		return parse_bool(v, &cfg->women_only);
+	if (!strcmp(k, "assisted"))
+		return parse_bool(v, &cfg->assisted);
+	if (!strcmp(k, "auto_call"))
+		return parse_bool(v, &cfg->auto_call);
+	if (!strcmp(k, "clean_after_session"))
+		return parse_bool(v, &cfg->clean_after_session);
+	if (!strcmp(k, "languages"))
+		return parse_languages(v, cfg->languages, sizeof cfg->languages);
+	if (!strcmp(k, "day_starts")) {
+		int m = ank_hhmm_parse(v);
+		if (m < 0 || m >= 1440)
+			return -1;
+		cfg->day_start_min = m;
+		return 0;
+	}
+	if (!strcmp(k, "call_grace_min"))
+		return minutes_value(v, 120, &cfg->grace_min);
+	if (!strcmp(k, "warn_min"))
+		return minutes_value(v, 600, &cfg->warn_min);
+	if (!strcmp(k, "alarm_min"))
+		return minutes_value(v, 600, &cfg->alarm_min);
+	if (!strcmp(k, "routes")) {
+		cfg->routes[ANK_ROUTE_INJECT] = cfg->routes[ANK_ROUTE_SMOKE] = false;
+		char word[16];
+		size_t w = 0, len = strlen(v);
+		for (size_t i = 0; i <= len; i++) {
+			if (v[i] == ' ')
+				continue;
+			if (v[i] == ',' || v[i] == '\0') {
+				word[w] = '\0';
+				int r = ank_route_from_code(word);
+				if (r < 0)
+					return -1;
+				cfg->routes[r] = true;
+				w = 0;
+				continue;
+			}
+			if (w + 1 >= sizeof word)
+				return -1;
+			word[w++] = v[i];
+		}
+		return 0;
+	}
+	return -2;
+}
+
+static int station_key(parse_ctx *c, ank_station *s, const char *k, const char *v)
+{
+	(void)c;
+	if (!strcmp(k, "label"))
+		return copy_text(s->label, sizeof s->label, v);
+	if (!strcmp(k, "type")) {
+		int t = ank_station_type_from_code(v);
+		if (t < 0)
+			return -1;
+		s->type = (ank_station_type)t;
+		return 0;
+	}
+	if (!strcmp(k, "women_only"))
+		return parse_bool(v, &s->women_only);
+	if (!strcmp(k, "assisted"))
+		return parse_bool(v, &s->assisted);
+	return -2;
+}
+
+static int nearby_key(ank_nearby *nb, const char *k, const char *v)
+{
+	if (!strcmp(k, "name"))
+		return copy_text(nb->name, sizeof nb->name, v);
+	if (!strcmp(k, "address"))
+		return copy_text(nb->address, sizeof nb->address, v);
+	if (!strcmp(k, "hours"))
+		return copy_text(nb->hours, sizeof nb->hours, v);
+	return -2;
+}
+
+/* The nearby room of section [nearby.ID], created on first sight; NULL (err set) when
+ * there are too many or the id is bad. */
+static ank_nearby *nearby_for(parse_ctx *c, const char *id)
+{
+	ank_site_config *cfg = c->cfg;
+	if (!valid_slug(id)) {
+		ank_err_set(c->err, "bad nearby room id '%s'", id);
+		return NULL;
+	}
+	for (int i = 0; i < cfg->n_nearby; i++)
+		if (!strcmp(c->nearby_ids[i], id))
+			return &cfg->nearby[i];
+	if (cfg->n_nearby >= ANK_MAX_NEARBY) {
+		ank_err_set(c->err, "more than %d nearby rooms", ANK_MAX_NEARBY);
+		return NULL;
+	}
+	memcpy(c->nearby_ids[cfg->n_nearby], id, strlen(id) + 1);
+	ank_nearby *nb = &cfg->nearby[cfg->n_nearby++];
+	memset(nb, 0, sizeof *nb);
+	return nb;
+}
+
+/* inih calls this for every key; returning 0 stops the parse at this line. */
+static int on_key(void *user, const char *section, const char *key, const char *value)
+{
+	parse_ctx *c = user;
+	int rc = -2;
+	if (!strcmp(section, "site")) {
+		rc = site_key(c, key, value);
+	} else if (!strcmp(section, "hours")) {
+		for (int d = 0; d < 7; d++)
+			if (!strcmp(key, weekdays[d]))
+				rc = parse_hours(value, &c->cfg->hours[d]);
+	} else if (!strncmp(section, "station.", 8)) {
+		const char *id = section + 8;
+		if (!valid_slug(id)) {
+			ank_err_set(c->err, "bad station id '%s' (letters, digits, - and _)", id);
+			return 0;
+		}
+		ank_station *s = NULL;
+		for (int i = 0; i < c->n; i++)
+			if (!strcmp(c->stations[i].id, id))
+				s = &c->stations[i];
+		if (!s) {
+			if (c->n >= ANK_MAX_STATIONS) {
+				ank_err_set(c->err, "more than %d stations", ANK_MAX_STATIONS);
+				return 0;
+			}
+			s = &c->stations[c->n];
+			memset(s, 0, sizeof *s);
+			memcpy(s->id, id, strlen(id) + 1);
+			memcpy(s->label, id, strlen(id) < ANK_LABEL_MAX ? strlen(id) + 1 : 1);
+			s->type = ANK_STATION_INJECT;
+			s->assisted = true;
+			s->sort = c->n++;
+		}
+		rc = station_key(c, s, key, value);
+	} else if (!strncmp(section, "nearby.", 7)) {
+		ank_nearby *nb = nearby_for(c, section + 7);
+		if (!nb)
+			return 0;
+		rc = nearby_key(nb, key, value);
+	} else {
+		ank_err_set(c->err, "unknown section [%s]", section);
+		return 0;
+	}
+	if (rc == -2)
+		ank_err_set(c->err, "unknown key '%s' in [%s]", key, section);
+	else if (rc == -1)
+		ank_err_set(c->err, "bad value for '%s' in [%s]: '%.60s'", key, section, value);
+	return rc == 0;
+}
+
+/* Defaults for keys a config may leave out; documented in docs/formats.md. */
+static void config_defaults(ank_site_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	snprintf(cfg->timezone, sizeof cfg->timezone, "Europe/Copenhagen");
+	cfg->routes[ANK_ROUTE_INJECT] = cfg->routes[ANK_ROUTE_SMOKE] = true;
+	snprintf(cfg->languages, sizeof cfg->languages, "da,en");
+	cfg->day_start_min = 5 * 60;
+	cfg->auto_call = true;
+	cfg->grace_min = 5;
+	cfg->warn_min = 20;
+	cfg->alarm_min = 30;
+	cfg->clean_after_session = true;
+	for (int d = 0; d < 7; d++)
+		cfg->hours[d].open_min = cfg->hours[d].close_min = -1;
+}
+
+/* Checks that need the whole file: required keys, stations that fit the routes. */
+static int config_check(const ank_site_config *cfg, const ank_station *st, int n, ank_err *err)
+{
+	if (!cfg->site_id[0])
+		return ank_err_set(err, "[site] id is missing");
+	if (!cfg->name[0])
+		return ank_err_set(err, "[site] name is missing");
+	if (!cfg->routes[ANK_ROUTE_INJECT] && !cfg->routes[ANK_ROUTE_SMOKE])
+		return ank_err_set(err, "[site] routes is empty");
+	if (cfg->alarm_min <= cfg->warn_min)
+		return ank_err_set(err, "[site] alarm_min must be above warn_min");
+	if (n == 0)
+		return ank_err_set(err, "no [station.ID] section: a site needs at least one station");
+	for (int i = 0; i < n; i++) {
+		if (st[i].type == ANK_STATION_INJECT && !cfg->routes[ANK_ROUTE_INJECT])
+			return ank_err_set(err, "station %s injects but the site offers no injection",
+					   st[i].id);
+		if (st[i].type == ANK_STATION_SMOKE && !cfg->routes[ANK_ROUTE_SMOKE])
+			return ank_err_set(err, "station %s is for smoking but the site offers none",
+					   st[i].id);
+	}
+	for (int i = 0; i < cfg->n_nearby; i++)
+		if (!cfg->nearby[i].name[0] || !cfg->nearby[i].address[0])
+			return ank_err_set(err, "nearby room %d needs name and address", i + 1);
+	return 0;
+}
+
+int ank_config_parse_ini(const char *path, ank_site_config *cfg, ank_station *stations,
+			 int *n_stations, ank_err *err)
+{
+	parse_ctx c = {.cfg = cfg, .stations = stations, .err = err};
+	if (err)
+		err->msg[0] = '\0';
+	config_defaults(cfg);
+	*n_stations = 0;
+	int rc = ini_parse(path, on_key, &c);
+	if (rc == -1)
+		return ank_err_set(err, "%s: cannot open", path);
+	if (rc == -2)
+		return ank_err_set(err, "%s: out of memory", path);
+	if (rc > 0) {
+		char detail[sizeof err->msg];
+		snprintf(detail, sizeof detail, "%s",
+			 err && err->msg[0] ? err->msg : "syntax error");
+		return ank_err_set(err, "%s:%d: %s", path, rc, detail);
+	}
+	if (config_check(cfg, stations, c.n, err))
+		return -1;
+	*n_stations = c.n;
+	return 0;
+}
+
+/* ---- JSON form, stored in site.config and later sent by central ---- */
+
+static json_t *config_to_json(const ank_site_config *cfg)
+{
+	json_t *hours = json_object();
+	for (int d = 0; d < 7; d++) {
+		char o[6], c[6], both[12];
+		if (cfg->hours[d].open_min < 0) {
+			json_object_set_new(hours, weekdays[d], json_string("closed"));
+			continue;
+		}
+		ank_hhmm_format(cfg->hours[d].open_min, o);
+		if (cfg->hours[d].close_min == cfg->hours[d].open_min + 1440 &&
+		    cfg->hours[d].open_min == 0)
+			snprintf(c, sizeof c, "24:00");
+		else
+			ank_hhmm_format(cfg->hours[d].close_min, c);
+		snprintf(both, sizeof both, "%s-%s", o, c);
+		json_object_set_new(hours, weekdays[d], json_string(both));
+	}
+	json_t *nearby = json_array();
+	for (int i = 0; i < cfg->n_nearby; i++)
+		json_array_append_new(nearby, json_pack("{s:s, s:s, s:s}", "name",
+							cfg->nearby[i].name, "address",
+							cfg->nearby[i].address, "hours",
+							cfg->nearby[i].hours));
+	json_t *routes = json_array();
+	for (int r = 0; r < ANK_ROUTE_COUNT; r++)
+		if (cfg->routes[r])
+			json_array_append_new(routes, json_string(ank_route_code((ank_route)r)));
+	return json_pack("{s:i, s:s, s:s, s:s, s:b, s:o, s:b, s:s, s:i, s:b, s:i, s:i, s:i, s:b,"
+			 " s:o, s:o}",
+			 "version", 1, "id", cfg->site_id, "name", cfg->name, "timezone",
+			 cfg->timezone, "women_only", cfg->women_only, "routes", routes,
+			 "assisted", cfg->assisted, "languages", cfg->languages, "day_start_min",
+			 cfg->day_start_min, "auto_call", cfg->auto_call, "call_grace_min",
+			 cfg->grace_min, "warn_min", cfg->warn_min, "alarm_min", cfg->alarm_min,
+			 "clean_after_session", cfg->clean_after_session, "hours", hours,
+			 "nearby", nearby);
+}
+
+static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err)
+{
+	json_error_t je;
+	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+	json_t *routes = NULL, *hours = NULL, *nearby = NULL;
+	const char *id, *name, *tz, *langs;
+	int wo, as, ac, cl;
+	config_defaults(cfg);
+	if (!j || json_unpack_ex(j, &je, 0,
+				 "{s:s, s:s, s:s, s:b, s:o, s:b, s:s, s:i, s:b, s:i, s:i, s:i, s:b,"
+				 " s:o, s:o}",
+				 "id", &id, "name", &name, "timezone", &tz, "women_only", &wo,
+				 "routes", &routes, "assisted", &as, "languages", &langs,
+				 "day_start_min", &cfg->day_start_min, "auto_call", &ac,
+				 "call_grace_min", &cfg->grace_min, "warn_min", &cfg->warn_min,
+				 "alarm_min", &cfg->alarm_min, "clean_after_session", &cl, "hours",
+				 &hours, "nearby", &nearby)) {
+		json_decref(j);
+		return ank_err_set(err, "stored site config unreadable: %s", je.text);
+	}
+	snprintf(cfg->site_id, sizeof cfg->site_id, "%s", id);
+	snprintf(cfg->name, sizeof cfg->name, "%s", name);
+	snprintf(cfg->timezone, sizeof cfg->timezone, "%s", tz);
+	snprintf(cfg->languages, sizeof cfg->languages, "%s", langs);
+	cfg->women_only = wo;
+	cfg->assisted = as;
+	cfg->auto_call = ac;
+	cfg->clean_after_session = cl;
+	cfg->routes[0] = cfg->routes[1] = false;
+	size_t i;
+	json_t *v;
+	json_array_foreach(routes, i, v)
+	{
+		int r = ank_route_from_code(json_string_value(v));
+		if (r >= 0)
+			cfg->routes[r] = true;
+	}
+	for (int d = 0; d < 7; d++) {
+		const char *h = json_string_value(json_object_get(hours, weekdays[d]));
+		if (!h || parse_hours(h, &cfg->hours[d])) {
+			json_decref(j);
+			return ank_err_set(err, "stored site config: bad hours for %s", weekdays[d]);
+		}
+	}
+	json_array_foreach(nearby, i, v)
+	{
+		if (cfg->n_nearby >= ANK_MAX_NEARBY)
+			break;
+		ank_nearby *nb = &cfg->nearby[cfg->n_nearby++];
+		snprintf(nb->name, sizeof nb->name, "%s",
+			 json_string_value(json_object_get(v, "name")) ?: "");
+		snprintf(nb->address, sizeof nb->address, "%s",
+			 json_string_value(json_object_get(v, "address")) ?: "");
+		snprintf(nb->hours, sizeof nb->hours, "%s",
+			 json_string_value(json_object_get(v, "hours")) ?: "");
+	}
+	json_decref(j);
+	return 0;
+}
+
+int ank_store_config_get(ank_store *st, ank_site_config *cfg, ank_err *err)
+{
+	sqlite3_stmt *s;
+	if (ank_st_prep(st, "SELECT config FROM site WHERE id = 1", &s, err))
+		return -1;
+	int rc = sqlite3_step(s), out;
+	if (rc == SQLITE_ROW)
+		out = config_from_json((const char *)sqlite3_column_text(s, 0), cfg, err);
+	else if (rc == SQLITE_DONE)
+		out = 1;
+	else
+		out = ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	return out;
+}
+
+static int retire_missing(ank_store *st, const ank_station *stations, int n, int64_t now_ms,
+			  ank_err *err)
+{
+	ank_station cur[ANK_MAX_STATIONS];
+	int ncur;
+	if (ank_store_stations(st, cur, ANK_MAX_STATIONS, &ncur, err))
+		return -1;
+	for (int i = 0; i < ncur; i++) {
+		bool kept = false;
+		for (int k = 0; k < n && !kept; k++)
+			kept = !strcmp(cur[i].id, stations[k].id);
+		if (kept)
+			continue;
+		if (cur[i].state == ANK_SS_RESERVED || cur[i].state == ANK_SS_OCCUPIED)
+			return ank_err_set(err, "station %s is in use and cannot be removed now",
+					   cur[i].id);
+		sqlite3_stmt *s;
+		if (ank_st_prep(st, "UPDATE station SET retired = 1, state = 'closed', since_ms = ?"
+				    " WHERE id = ?",
+				&s, err))
+			return -1;
+		sqlite3_bind_int64(s, 1, now_ms);
+		ank_st_text(s, 2, cur[i].id);
+		if (ank_st_done(st, s, err))
+			return -1;
+	}
+	return 0;
+}
+
+int ank_store_config_apply(ank_store *st, const ank_site_config *cfg,
+			   const ank_station *stations, int n, int64_t now_ms, ank_err *err)
+{
+	json_t *j = config_to_json(cfg);
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+	if (!text) {
+		ank_err_set(err, "cannot encode the site config");
+		goto out;
+	}
+	if (ank_store_begin(st, err))
+		goto out;
+	if (ank_st_prep(st, "INSERT INTO site(id, config) VALUES (1, ?)"
+			    " ON CONFLICT(id) DO UPDATE SET config = excluded.config",
+			&s, err))
+		goto rollback;
+	ank_st_text(s, 1, text);
+	if (ank_st_done(st, s, err))
+		goto rollback;
+	if (retire_missing(st, stations, n, now_ms, err))
+		goto rollback;
+	json_t *ids = json_array();
+	for (int i = 0; i < n; i++) {
+		/* A new station starts free; a known one keeps its state and ticket. */
+		if (ank_st_prep(st, "INSERT INTO station(id, label, type, women_only, assisted,"
+				    " state, since_ms, sort) VALUES (?, ?, ?, ?, ?, 'free', ?, ?)"
+				    " ON CONFLICT(id) DO UPDATE SET label = excluded.label,"
+				    " type = excluded.type, women_only = excluded.women_only,"
+				    " assisted = excluded.assisted, sort = excluded.sort, retired = 0,"
+				    " state = CASE WHEN retired = 1 THEN 'free' ELSE state END",
+				&s, err)) {
+			json_decref(ids);
+			goto rollback;
+		}
+		ank_st_text(s, 1, stations[i].id);
+		ank_st_text(s, 2, stations[i].label);
+		ank_st_text(s, 3, ank_station_type_code(stations[i].type));
+		sqlite3_bind_int(s, 4, stations[i].women_only);
+		sqlite3_bind_int(s, 5, stations[i].assisted);
+		sqlite3_bind_int64(s, 6, now_ms);
+		sqlite3_bind_int(s, 7, i);
+		if (ank_st_done(st, s, err)) {
+			json_decref(ids);
+			goto rollback;
+		}
+		json_array_append_new(ids, json_string(stations[i].id));
+	}
+	json_object_set_new(j, "stations", ids);
+	if (ank_store_outbox_append(st, "site.config", now_ms, json_incref(j), err))
+		goto rollback;
+	rc = ank_store_commit(st, err);
+	goto out;
+rollback:
+	ank_store_rollback(st);
+out:
+	free(text);
+	json_decref(j);
+	return rc;
+}

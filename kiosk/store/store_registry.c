@@ -1,0 +1,358 @@
+/* The registry replica on the kiosk: validated user rows, their search keys, the JSON
+ * import format, and nickname search. */
+#include "store_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "ank_buf.h"
+#include "ank_text.h"
+#include "ank_time.h"
+
+/* Prefix scans compare bytes; this is the largest UTF-8 sequence (U+10FFFF), so
+ * `key < prefix || MAX` takes every key that starts with the prefix. */
+#define UTF8_MAX_CP "\xF4\x8F\xBF\xBF"
+
+#define USER_COLS                                                                                  \
+	"id, nickname, birth_year, gender, municipality, consent_version, consent_ms, language,"   \
+	" quarantine_until_ms"
+
+static void user_row(sqlite3_stmt *s, ank_user *u)
+{
+	memset(u, 0, sizeof *u);
+	ank_st_col(s, 0, u->id, sizeof u->id);
+	ank_st_col(s, 1, u->nickname, sizeof u->nickname);
+	u->birth_year = sqlite3_column_int(s, 2);
+	ank_st_col(s, 3, u->gender, sizeof u->gender);
+	ank_st_col(s, 4, u->municipality, sizeof u->municipality);
+	ank_st_col(s, 5, u->consent_version, sizeof u->consent_version);
+	u->consent_ms = sqlite3_column_int64(s, 6);
+	ank_st_col(s, 7, u->language, sizeof u->language);
+	u->quarantine_until_ms = sqlite3_column_int64(s, 8);
+}
+
+int ank_store_user_get(ank_store *st, const char *id, ank_user *out, ank_err *err)
+{
+	sqlite3_stmt *s;
+	if (ank_st_prep(st, "SELECT " USER_COLS " FROM registry WHERE id = ?", &s, err))
+		return -1;
+	ank_st_text(s, 1, id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		user_row(s, out);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return 1;
+	return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+}
+
+static bool valid_id(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > ANK_ID_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* Checks one user against the limits and the vocabulary; err names the field. */
+static int user_check(const ank_user *u, ank_err *err)
+{
+	if (!valid_id(u->id))
+		return ank_err_set(err, "id must be 1-%d letters, digits, - or _", ANK_ID_MAX);
+	size_t nb = strlen(u->nickname);
+	if (nb == 0 || !ank_utf8_valid_text(u->nickname, nb))
+		return ank_err_set(err, "nickname is empty or not valid UTF-8 text");
+	long nc = ank_utf8_count(u->nickname);
+	if (nc > ANK_NICK_MAX_CHARS)
+		return ank_err_set(err, "nickname has %ld characters, at most %d", nc,
+				   ANK_NICK_MAX_CHARS);
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	if (u->birth_year < 1900 || u->birth_year > tm.tm_year + 1900)
+		return ank_err_set(err, "birth_year %d is not a plausible year", u->birth_year);
+	if (!ank_gender_find(u->gender))
+		return ank_err_set(err, "gender '%s' is not one of the vocabulary", u->gender);
+	if (!ank_municipality_find(u->municipality))
+		return ank_err_set(err, "municipality '%s' is not an official code", u->municipality);
+	if (!ank_utf8_valid_text(u->consent_version, strlen(u->consent_version)))
+		return ank_err_set(err, "consent_version is not valid text");
+	if (u->language[0] && (strlen(u->language) > 3 || strspn(u->language,
+							     "abcdefghijklmnopqrstuvwxyz") !=
+								    strlen(u->language)))
+		return ank_err_set(err, "language '%s' is not a 2-3 letter code", u->language);
+	return 0;
+}
+
+/* Inserts every word-start suffix of the nickname in both fold variants, so a prefix
+ * range scan finds "Big Søren" from "sor", "soe" or "big". */
+static int insert_keys(ank_store *st, const ank_user *u, ank_err *err)
+{
+	sqlite3_stmt *s;
+	if (ank_st_prep(st, "INSERT OR IGNORE INTO registry_key(key, user_id) VALUES (?, ?)", &s,
+			err))
+		return -1;
+	int rc = 0;
+	for (int v = ANK_FOLD_PLAIN; v <= ANK_FOLD_DIGRAPH && rc == 0; v++) {
+		ank_buf key;
+		ank_buf_init(&key, 4 * ANK_NICK_MAX_BYTES);
+		if (ank_text_fold(u->nickname, (ank_fold_variant)v, &key)) {
+			ank_buf_free(&key);
+			rc = ank_err_set(err, "nickname cannot be folded");
+			break;
+		}
+		const char *k = ank_buf_str(&key);
+		for (size_t i = 0; i < key.len && rc == 0; i++) {
+			if (i > 0 && k[i - 1] != ' ')
+				continue;
+			ank_st_text(s, 1, k + i);
+			ank_st_text(s, 2, u->id);
+			if (sqlite3_step(s) != SQLITE_DONE)
+				rc = ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+			sqlite3_reset(s);
+		}
+		ank_buf_free(&key);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int ank_store_user_upsert(ank_store *st, const ank_user *u, ank_err *err)
+{
+	if (user_check(u, err))
+		return -1;
+	ank_buf name_key;
+	ank_buf_init(&name_key, 4 * ANK_NICK_MAX_BYTES);
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+	if (ank_text_fold(u->nickname, ANK_FOLD_PLAIN, &name_key)) {
+		ank_err_set(err, "nickname cannot be folded");
+		goto out;
+	}
+	if (ank_st_prep(st, "INSERT INTO registry(" USER_COLS ", name_key)"
+			    " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET"
+			    " nickname = excluded.nickname, birth_year = excluded.birth_year,"
+			    " gender = excluded.gender, municipality = excluded.municipality,"
+			    " consent_version = excluded.consent_version,"
+			    " consent_ms = excluded.consent_ms, language = excluded.language,"
+			    " quarantine_until_ms = excluded.quarantine_until_ms,"
+			    " name_key = excluded.name_key",
+			&s, err))
+		goto out;
+	ank_st_text(s, 1, u->id);
+	ank_st_text(s, 2, u->nickname);
+	sqlite3_bind_int(s, 3, u->birth_year);
+	ank_st_text(s, 4, u->gender);
+	ank_st_text(s, 5, u->municipality);
+	ank_st_text(s, 6, u->consent_version);
+	sqlite3_bind_int64(s, 7, u->consent_ms);
+	ank_st_text(s, 8, u->language);
+	sqlite3_bind_int64(s, 9, u->quarantine_until_ms);
+	ank_st_text(s, 10, ank_buf_str(&name_key));
+	if (ank_st_done(st, s, err))
+		goto out;
+	if (ank_st_prep(st, "DELETE FROM registry_key WHERE user_id = ?", &s, err))
+		goto out;
+	ank_st_text(s, 1, u->id);
+	if (ank_st_done(st, s, err))
+		goto out;
+	rc = insert_keys(st, u, err);
+out:
+	ank_buf_free(&name_key);
+	return rc;
+}
+
+/* Copies a JSON string member into dst; absent or null gives "" when optional. */
+static int json_str(json_t *o, const char *key, char *dst, size_t n, bool optional,
+		    ank_err *err)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v || json_is_null(v)) {
+		if (!optional)
+			return ank_err_set(err, "%s is missing", key);
+		dst[0] = '\0';
+		return 0;
+	}
+	if (!json_is_string(v))
+		return ank_err_set(err, "%s must be a string", key);
+	size_t len = json_string_length(v);
+	if (len >= n)
+		return ank_err_set(err, "%s is longer than %zu bytes", key, n - 1);
+	memcpy(dst, json_string_value(v), len + 1);
+	return 0;
+}
+
+static int json_time(json_t *o, const char *key, int64_t *ms, ank_err *err)
+{
+	char text[32];
+	if (json_str(o, key, text, sizeof text, true, err))
+		return -1;
+	*ms = 0;
+	if (text[0] && ank_iso_parse(text, ms))
+		return ank_err_set(err, "%s must be YYYY-MM-DDTHH:MM:SSZ", key);
+	return 0;
+}
+
+/* One registry entry from JSON; see docs/formats.md. */
+static int user_from_json(json_t *o, ank_user *u, ank_err *err)
+{
+	memset(u, 0, sizeof *u);
+	if (!json_is_object(o))
+		return ank_err_set(err, "entry is not an object");
+	json_t *by = json_object_get(o, "birth_year");
+	if (json_str(o, "id", u->id, sizeof u->id, false, err) ||
+	    json_str(o, "nickname", u->nickname, sizeof u->nickname, false, err) ||
+	    json_str(o, "gender", u->gender, sizeof u->gender, false, err) ||
+	    json_str(o, "municipality", u->municipality, sizeof u->municipality, false, err) ||
+	    json_str(o, "consent_version", u->consent_version, sizeof u->consent_version, true,
+		     err) ||
+	    json_str(o, "language", u->language, sizeof u->language, true, err) ||
+	    json_time(o, "consent_at", &u->consent_ms, err) ||
+	    json_time(o, "quarantine_until", &u->quarantine_until_ms, err))
+		return -1;
+	if (!json_is_integer(by))
+		return ank_err_set(err, "birth_year must be an integer");
+	json_int_t y = json_integer_value(by);
+	u->birth_year = (y > 0 && y < 10000) ? (int)y : 0;
+	return user_check(u, err);
+}
+
+int ank_store_registry_import(ank_store *st, const char *path, int64_t now_ms, int *count,
+			      ank_err *err)
+{
+	*count = 0;
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return ank_err_set(err, "%s: cannot open", path);
+	if (sb.st_size > ANK_REGISTRY_MAX_BYTES)
+		return ank_err_set(err, "%s: %lld bytes, more than the %ld byte limit", path,
+				   (long long)sb.st_size, ANK_REGISTRY_MAX_BYTES);
+	json_error_t je;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!root)
+		return ank_err_set(err, "%s:%d:%d: %s%s; nothing imported", path, je.line,
+				   je.column,
+				   json_error_code(&je) == json_error_invalid_utf8 ? "invalid UTF-8: "
+										  : "",
+				   je.text);
+	int rc = -1;
+	json_t *users = json_object_get(root, "users");
+	json_t *version = json_object_get(root, "version");
+	if (!json_is_integer(version) || json_integer_value(version) != 1 ||
+	    !json_is_array(users)) {
+		ank_err_set(err, "%s: expected {\"version\": 1, \"users\": [...]}", path);
+		goto out;
+	}
+	if (ank_store_begin(st, err))
+		goto out;
+	size_t i;
+	json_t *o;
+	json_array_foreach(users, i, o)
+	{
+		ank_user u;
+		ank_err e;
+		if (user_from_json(o, &u, &e) || ank_store_user_upsert(st, &u, &e)) {
+			ank_err_set(err, "%s: users[%zu]: %s; nothing imported", path, i, e.msg);
+			ank_store_rollback(st);
+			goto out;
+		}
+	}
+	if (ank_store_outbox_append(st, "registry.imported", now_ms,
+				    json_pack("{s:I}", "users", (json_int_t)json_array_size(users)),
+				    err)) {
+		ank_store_rollback(st);
+		goto out;
+	}
+	if (ank_store_commit(st, err))
+		goto out;
+	*count = (int)json_array_size(users);
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+static int same_name_count(ank_store *st, const char *user_id, int *n, ank_err *err)
+{
+	sqlite3_stmt *s;
+	if (ank_st_prep(st, "SELECT count(*) FROM registry WHERE name_key ="
+			    " (SELECT name_key FROM registry WHERE id = ?)",
+			&s, err))
+		return -1;
+	ank_st_text(s, 1, user_id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+}
+
+int ank_store_search(ank_store *st, const char *typed, ank_match *out, int max, int *n,
+		     ank_err *err)
+{
+	*n = 0;
+	size_t len = strlen(typed);
+	if (len > ANK_NICK_MAX_BYTES)
+		return ank_err_set(err, "search text longer than %d bytes", ANK_NICK_MAX_BYTES);
+	if (!ank_utf8_valid_text(typed, len))
+		return ank_err_set(err, "search text is not valid UTF-8");
+	ank_buf q;
+	ank_buf_init(&q, 4 * ANK_NICK_MAX_BYTES + 8);
+	int rc = -1;
+	sqlite3_stmt *s = NULL;
+	if (ank_text_fold(typed, ANK_FOLD_PLAIN, &q)) {
+		ank_err_set(err, "search text cannot be folded");
+		goto out;
+	}
+	/* Nothing before two typed characters: the list must not let anyone browse names. */
+	if (ank_utf8_count(typed) < 2 || q.len == 0) {
+		rc = 0;
+		goto out;
+	}
+	ank_buf hi;
+	ank_buf_init(&hi, q.len + 8);
+	ank_buf_puts(&hi, ank_buf_str(&q));
+	ank_buf_puts(&hi, UTF8_MAX_CP);
+	if (ank_st_prep(st, "SELECT k.user_id, r.nickname, r.birth_year FROM registry_key k"
+			    " JOIN registry r ON r.id = k.user_id"
+			    " WHERE k.key >= ? AND k.key < ? ORDER BY k.key, k.user_id",
+			&s, err)) {
+		ank_buf_free(&hi);
+		goto out;
+	}
+	ank_st_text(s, 1, ank_buf_str(&q));
+	ank_st_text(s, 2, ank_buf_str(&hi));
+	ank_buf_free(&hi);
+	int step;
+	/* Walk the range in key order, skipping users already found through another key. */
+	while (*n < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *uid = (const char *)sqlite3_column_text(s, 0);
+		bool seen = false;
+		for (int i = 0; i < *n && !seen; i++)
+			seen = !strcmp(out[i].user_id, uid);
+		if (seen)
+			continue;
+		ank_match *m = &out[(*n)++];
+		ank_st_col(s, 0, m->user_id, sizeof m->user_id);
+		ank_st_col(s, 1, m->nickname, sizeof m->nickname);
+		m->birth_year = sqlite3_column_int(s, 2);
+	}
+	sqlite3_finalize(s);
+	for (int i = 0; i < *n; i++)
+		if (same_name_count(st, out[i].user_id, &out[i].same_name, err))
+			goto out;
+	rc = 0;
+out:
+	ank_buf_free(&q);
+	return rc;
+}

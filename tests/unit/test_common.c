@@ -1,0 +1,5 @@
+/* Placeholder until the real file lands. */
+int main(void)
+{
+	return 0;
+}
