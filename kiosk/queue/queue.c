@@ -545,7 +545,15 @@ ank_q_rc ank_queue_checkin(ank_queue *q, const ank_checkin *in, int64_t now,
 	ank_refusal why = eligibility(&q->cfg, &u, &helper, helper_found == 0, in, open == 0, now);
 	if (why != ANK_REFUSE_NONE)
 		return refuse(q, in, why, now, res, err);
-	/* Everything is allowed: issue the ticket. */
+	/* Everything is allowed: issue the ticket, unless the queue is at its hard cap. */
+	int n_open;
+	if (ank_store_tickets_open_count(q->st, &n_open, err))
+		goto rollback;
+	if (n_open >= ANK_MAX_OPEN_TICKETS) {
+		ank_err_set(err, "%d tickets are open; the queue is full", n_open);
+		rc = ANK_Q_E_FULL;
+		goto rollback;
+	}
 	ank_ticket *t = &res->ticket;
 	memset(t, 0, sizeof *t);
 	ank_queue_service_day(&q->cfg, now, t->day);

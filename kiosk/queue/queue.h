@@ -160,7 +160,7 @@ ank_q_rc ank_queue_stations(ank_queue *q, int64_t now, ank_station_view *out, in
 typedef struct ank_route_status {
 	bool offered;
 	int waiting;  /* tickets waiting for this route */
-	int wait_min; /* estimate for someone checking in now */
+	int wait_min; /* estimate for someone checking in now; -1 when no open station serves r */
 } ank_route_status;
 
 ank_q_rc ank_queue_route_status(ank_queue *q, ank_route r, int64_t now, ank_route_status *out,

@@ -472,6 +472,19 @@ int ank_store_tickets_open(ank_store *st, ank_ticket *out, int max, int *n, ank_
 	return 0;
 }
 
+int ank_store_tickets_open_count(ank_store *st, int *n, ank_err *err)
+{
+	sqlite3_stmt *s;
+	if (ank_st_prep(st, "SELECT count(*) FROM ticket"
+			    " WHERE state IN ('waiting','called','in_session')",
+			&s, err))
+		return -1;
+	int rc = sqlite3_step(s);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+}
+
 int ank_store_ticket_open_for_user(ank_store *st, const char *user_id, ank_ticket *out,
 				   ank_err *err)
 {

@@ -186,6 +186,8 @@ int ank_store_ticket_insert(ank_store *st, ank_ticket *t, ank_err *err); /* sets
 int ank_store_ticket_update(ank_store *st, const ank_ticket *t, ank_err *err);
 /* Waiting, called and in-session tickets in queue order (queue_key, then id). */
 int ank_store_tickets_open(ank_store *st, ank_ticket *out, int max, int *n, ank_err *err);
+/* Number of waiting, called and in-session tickets. */
+int ank_store_tickets_open_count(ank_store *st, int *n, ank_err *err);
 int ank_store_ticket_open_for_user(ank_store *st, const char *user_id, ank_ticket *out,
 				   ank_err *err);
 /* Next daily number for (day, route), counting from 1; history stays in the table. */

@@ -399,6 +399,13 @@ static json_t *config_to_json(const ank_site_config *cfg)
 			 "nearby", nearby);
 }
 
+/* Copies a string member into out[n]; "" when absent or not a string. */
+static void member_text(json_t *o, const char *key, char *out, size_t n)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	snprintf(out, n, "%s", v ? v : "");
+}
+
 static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err)
 {
 	json_error_t je;
@@ -448,12 +455,9 @@ static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err
 		if (cfg->n_nearby >= ANK_MAX_NEARBY)
 			break;
 		ank_nearby *nb = &cfg->nearby[cfg->n_nearby++];
-		snprintf(nb->name, sizeof nb->name, "%s",
-			 json_string_value(json_object_get(v, "name")) ?: "");
-		snprintf(nb->address, sizeof nb->address, "%s",
-			 json_string_value(json_object_get(v, "address")) ?: "");
-		snprintf(nb->hours, sizeof nb->hours, "%s",
-			 json_string_value(json_object_get(v, "hours")) ?: "");
+		member_text(v, "name", nb->name, sizeof nb->name);
+		member_text(v, "address", nb->address, sizeof nb->address);
+		member_text(v, "hours", nb->hours, sizeof nb->hours);
 	}
 	json_decref(j);
 	return 0;

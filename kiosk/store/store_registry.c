@@ -333,7 +333,7 @@ int ank_store_search(ank_store *st, const char *typed, ank_match *out, int max, 
 	ank_st_text(s, 1, ank_buf_str(&q));
 	ank_st_text(s, 2, ank_buf_str(&hi));
 	ank_buf_free(&hi);
-	int step;
+	int step = SQLITE_DONE;
 	/* Walk the range in key order, skipping users already found through another key. */
 	while (*n < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *uid = (const char *)sqlite3_column_text(s, 0);
@@ -348,6 +348,10 @@ int ank_store_search(ank_store *st, const char *typed, ank_match *out, int max, 
 		m->birth_year = sqlite3_column_int(s, 2);
 	}
 	sqlite3_finalize(s);
+	if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+		goto out;
+	}
 	for (int i = 0; i < *n; i++)
 		if (same_name_count(st, out[i].user_id, &out[i].same_name, err))
 			goto out;

@@ -617,6 +617,26 @@ static void test_unknown_ids_write_nothing(void **state)
 	assert_int_equal(fixture_count(f, "SELECT count(*) FROM refusal"), 0);
 }
 
+static void test_full_queue_refuses_new_tickets(void **state)
+{
+	fixture *f = *state;
+	/* Fill the queue to its cap directly; the cap bounds memory per command. */
+	char sql[512];
+	snprintf(sql, sizeof sql,
+		 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)"
+		 " INSERT INTO ticket(day, number, label, user_id, women, route, substance, state,"
+		 " queue_key, created_ms) SELECT '2026-11-23', i, 'X-' || i, 'filler' || i, 0,"
+		 " 'inject', 'heroin', 'waiting', i, 0 FROM n",
+		 ANK_MAX_OPEN_TICKETS);
+	assert_int_equal(sqlite3_exec(ank_store_db(ank_queue_store(f->q)), sql, NULL, NULL, NULL),
+			 SQLITE_OK);
+	int before = fixture_events(f, NULL);
+	assert_int_equal(fixture_checkin(f, "u1", "heroin", ANK_ROUTE_INJECT, NULL, T0, NULL),
+			 ANK_Q_E_FULL);
+	assert_int_equal(fixture_events(f, NULL), before);
+	assert_int_equal(fixture_count(f, "SELECT count(*) FROM ticket"), ANK_MAX_OPEN_TICKETS);
+}
+
 static void test_outbox_sequence_and_command_codes(void **state)
 {
 	fixture *f = *state;
@@ -657,6 +677,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session_timers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_estimate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_ids_write_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_queue_refuses_new_tickets, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_sequence_and_command_codes, setup,
 						teardown),
 	};
