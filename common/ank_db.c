@@ -32,15 +32,16 @@ int ank_db_open(const char *path, sqlite3 **out, ank_err *err)
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
 		ank_err_set(err, "cannot open %s: %s", path,
-			    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		            db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		sqlite3_close_v2(db);
 		return -1;
 	}
 	sqlite3_busy_timeout(db, ANK_DB_BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(db, 1);
-	if (ank_db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-			    "PRAGMA foreign_keys=ON;",
-			err) != SQLITE_OK) {
+	if (ank_db_exec(db,
+	                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	                "PRAGMA foreign_keys=ON;",
+	                err) != SQLITE_OK) {
 		sqlite3_close_v2(db);
 		return -1;
 	}
@@ -49,7 +50,7 @@ int ank_db_open(const char *path, sqlite3 **out, ank_err *err)
 }
 
 int ank_db_migrate(sqlite3 *db, int32_t application_id, const char *const *migrations, int n,
-		   ank_err *err)
+                   ank_err *err)
 {
 	int app = 0, version = 0;
 	if (pragma_int(db, "PRAGMA application_id", &app) != SQLITE_OK ||
@@ -57,11 +58,11 @@ int ank_db_migrate(sqlite3 *db, int32_t application_id, const char *const *migra
 		return ank_err_set(err, "cannot read the database header: %s", sqlite3_errmsg(db));
 	if (app != 0 && app != application_id)
 		return ank_err_set(err, "not an Ankomst database of this kind (application_id %d)",
-				   app);
+		                   app);
 	if (version > n)
 		return ank_err_set(err,
-				   "database schema version %d is newer than this program (%d)",
-				   version, n);
+		                   "database schema version %d is newer than this program (%d)",
+		                   version, n);
 	if (version == n && app == application_id)
 		return 0;
 	if (ank_db_exec(db, "BEGIN IMMEDIATE", err) != SQLITE_OK)
@@ -77,7 +78,7 @@ int ank_db_migrate(sqlite3 *db, int32_t application_id, const char *const *migra
 	}
 	char sql[96];
 	snprintf(sql, sizeof sql, "PRAGMA application_id=%d; PRAGMA user_version=%d;",
-		 (int)application_id, n);
+	         (int)application_id, n);
 	if (ank_db_exec(db, sql, err) != SQLITE_OK || ank_db_exec(db, "COMMIT", err) != SQLITE_OK) {
 		ank_db_exec(db, "ROLLBACK", NULL);
 		return -1;

@@ -21,7 +21,7 @@ int ank_db_open(const char *path, sqlite3 **out, ank_err *err);
  * A shipped migration is never edited: add a new one at the end. Refuses a file with
  * another application_id or a user_version newer than n. Returns 0 or -1 with err. */
 int ank_db_migrate(sqlite3 *db, int32_t application_id, const char *const *migrations, int n,
-		   ank_err *err);
+                   ank_err *err);
 
 /* Runs a statement with no result rows; returns the SQLite result code. */
 int ank_db_exec(sqlite3 *db, const char *sql, ank_err *err);

@@ -6,6 +6,14 @@
 #include <string.h>
 #include <utf8proc.h>
 
+/* C0 and C1 controls, and the bidi embedding, override and isolate controls: a
+ * nickname with U+202E could make another name appear on a staff screen. */
+static bool is_control(utf8proc_int32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
 bool ank_utf8_valid_text(const char *s, size_t n)
 {
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
@@ -13,7 +21,7 @@ bool ank_utf8_valid_text(const char *s, size_t n)
 	while (left > 0) {
 		utf8proc_int32_t cp;
 		utf8proc_ssize_t k = utf8proc_iterate(p, left, &cp);
-		if (k <= 0 || cp < 0x20 || cp == 0x7f)
+		if (k <= 0 || is_control(cp))
 			return false;
 		p += k;
 		left -= k;
@@ -77,15 +85,17 @@ int ank_text_fold(const char *s, ank_fold_variant v, ank_buf *out)
 			break;
 		p += k;
 		const char *dk = danish_letter(cp, v);
-		utf8proc_int32_t dec[8];
+		/* 32: the longest compatibility decomposition (U+FDFA) is 18 code points. */
+		utf8proc_int32_t dec[32];
 		utf8proc_ssize_t nd = 0;
 		if (!dk) {
 			int boundclass = 0;
-			nd = utf8proc_decompose_char(cp, dec, 8,
-						     UTF8PROC_CASEFOLD | UTF8PROC_COMPAT |
-							     UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK,
-						     &boundclass);
-			if (nd < 0 || nd > 8)
+			nd = utf8proc_decompose_char(cp, dec, 32,
+			                             UTF8PROC_CASEFOLD | UTF8PROC_COMPAT |
+			                                     UTF8PROC_DECOMPOSE |
+			                                     UTF8PROC_STRIPMARK,
+			                             &boundclass);
+			if (nd < 0 || nd > 32)
 				goto fail;
 		}
 		if (!dk && (nd == 0 || !is_word_char(dec[0]))) {
@@ -117,9 +127,27 @@ fail:
 	return -1;
 }
 
+long ank_text_word_chars(const char *s)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	long count = 0;
+	for (;;) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate(p, -1, &cp);
+		if (k < 0)
+			return -1;
+		if (cp == 0)
+			return count;
+		p += k;
+		if (is_word_char(cp))
+			count++;
+	}
+}
+
 int ank_parse_long(const char *s, long min, long max, long *out)
 {
-	if (!s || !*s)
+	/* strtol would skip leading white space; a value is digits and nothing else. */
+	if (!s || !((*s >= '0' && *s <= '9') || *s == '-' || *s == '+'))
 		return -1;
 	errno = 0;
 	char *end = NULL;

@@ -8,8 +8,8 @@
 
 #include "ank_buf.h"
 
-/* True when s[0..n) is valid UTF-8 with no NUL and no C0 control except none at all
- * (names and config values never contain control characters). */
+/* True when s[0..n) is valid UTF-8 without NUL, C0/C1 controls or bidi override and
+ * isolate controls (names and config values never contain them). */
 bool ank_utf8_valid_text(const char *s, size_t n);
 /* Number of code points in a valid UTF-8 string; -1 if invalid. */
 long ank_utf8_count(const char *s);
@@ -23,6 +23,10 @@ typedef enum ank_fold_variant { ANK_FOLD_PLAIN, ANK_FOLD_DIGRAPH } ank_fold_vari
  * marks stripped, every run of non-letters/digits turned into one space, trimmed.
  * Returns 0, or -1 on invalid UTF-8 or when `out` is full (out then unchanged). */
 int ank_text_fold(const char *s, ank_fold_variant v, ank_buf *out);
+
+/* Letters and digits in a valid UTF-8 string (spaces and punctuation not counted);
+ * -1 if invalid. The search floor counts these. */
+long ank_text_word_chars(const char *s);
 
 /* Strict decimal parse of the whole string into [min, max]; no atoi. Returns 0 or -1. */
 int ank_parse_long(const char *s, long min, long max, long *out);

@@ -12,25 +12,19 @@ static const char *const route_prefixes[ANK_ROUTE_COUNT] = {"I", "R"};
  * cannabis may not take a smoking station (capacity); nobody injects cannabis, so it
  * is known to the vocabulary (for statistics) but can never be queued. */
 static const ank_substance_info substances[] = {
-	{"heroin", {true, true}},
-	{"cocaine", {true, true}},
-	{"crack", {true, true}},
-	{"amphetamine", {true, true}},
-	{"methamphetamine", {true, true}},
-	{"methadone", {true, true}},
-	{"opioid", {true, true}},
-	{"ketamine", {true, true}},
-	{"benzodiazepine", {true, true}},
-	{"speedball", {true, true}},
-	{"cannabis", {false, false}},
-	{"other", {true, true}},
+        {"heroin", {true, true}},          {"cocaine", {true, true}},
+        {"crack", {true, true}},           {"amphetamine", {true, true}},
+        {"methamphetamine", {true, true}}, {"methadone", {true, true}},
+        {"opioid", {true, true}},          {"ketamine", {true, true}},
+        {"benzodiazepine", {true, true}},  {"speedball", {true, true}},
+        {"cannabis", {false, false}},      {"other", {true, true}},
 };
 
 static const ank_gender_info genders[] = {
-	{"female"},
-	{"male"},
-	{"other"},
-	{"unknown"},
+        {"female"},
+        {"male"},
+        {"other"},
+        {"unknown"},
 };
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))

@@ -8,14 +8,10 @@
 
 /* Routes of intake a station can serve. Stable codes go on the wire and in the
  * database; the enum values are only for C. */
-typedef enum ank_route {
-	ANK_ROUTE_INJECT = 0,
-	ANK_ROUTE_SMOKE = 1,
-	ANK_ROUTE_COUNT
-} ank_route;
+typedef enum ank_route { ANK_ROUTE_INJECT = 0, ANK_ROUTE_SMOKE = 1, ANK_ROUTE_COUNT } ank_route;
 
 typedef struct ank_substance_info {
-	const char *code;  /* stable code, e.g. "cocaine" */
+	const char *code;             /* stable code, e.g. "cocaine" */
 	bool routes[ANK_ROUTE_COUNT]; /* which routes this substance may use here */
 } ank_substance_info;
 

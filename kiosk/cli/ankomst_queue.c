@@ -9,19 +9,20 @@
 #include "queue.h"
 
 static const char usage[] =
-	"usage: ankomst-queue --db FILE [--now YYYY-MM-DDTHH:MM:SSZ] COMMAND [ARGS]\n"
-	"commands:\n"
-	"  config FILE.ini                 validate and apply a site config\n"
-	"  import FILE.json                import a registry file (all or nothing)\n"
-	"  search TEXT                     nickname search as the kiosk does it\n"
-	"  checkin USER SUBSTANCE ROUTE [HELPER]   check a user in\n"
-	"  cmd NAME [--ticket ID|LABEL] [--station ID] [--route ROUTE]   a staff command\n"
-	"  tick                            expire no-shows, auto-call\n"
-	"  status                          stations, queue and estimates\n"
-	"  events [SINCE]                  the outbox after sequence SINCE\n"
-	"staff commands: call_next call_ticket recall no_show requeue start end\n"
-	"  cleaning_done close_station open_station cancel transfer freeze resume\n"
-	"exit status: 0 ok, 1 error, 3 check-in refused\n";
+        "usage: ankomst-queue --db FILE [--now YYYY-MM-DDTHH:MM:SSZ] COMMAND [ARGS]\n"
+        "commands:\n"
+        "  config FILE.ini                 validate and apply a site config\n"
+        "  import FILE.json                import a registry file (all or nothing)\n"
+        "  search TEXT                     nickname search as the kiosk does it\n"
+        "  same-name USER                  everyone sharing USER's nickname, by birth year\n"
+        "  checkin USER SUBSTANCE ROUTE [HELPER]   check a user in\n"
+        "  cmd NAME [--ticket ID|LABEL] [--station ID] [--route ROUTE]   a staff command\n"
+        "  tick                            expire no-shows, auto-call\n"
+        "  status                          stations, queue and estimates\n"
+        "  events [SINCE]                  the outbox after sequence SINCE\n"
+        "staff commands: call_next call_ticket recall no_show requeue start end\n"
+        "  cleaning_done close_station open_station cancel transfer freeze resume\n"
+        "exit status: 0 ok, 1 error, 3 check-in refused\n";
 
 /* Applies the site's time zone to this process: opening hours and day boundaries are
  * local times of the site. */
@@ -99,9 +100,9 @@ static int do_events(ank_queue *q, int64_t since)
 {
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(ank_store_db(ank_queue_store(q)),
-			       "SELECT seq, type, kiosk_ms, payload FROM outbox WHERE seq > ?"
-			       " ORDER BY seq",
-			       -1, &s, NULL) != SQLITE_OK)
+	                       "SELECT seq, type, kiosk_ms, payload FROM outbox WHERE seq > ?"
+	                       " ORDER BY seq",
+	                       -1, &s, NULL) != SQLITE_OK)
 		return 1;
 	sqlite3_bind_int64(s, 1, since);
 	while (sqlite3_step(s) == SQLITE_ROW) {
@@ -123,8 +124,10 @@ static int do_checkin(ank_queue *q, int argc, char **argv, int64_t now)
 		fprintf(stderr, "ankomst-queue: route must be inject or smoke\n");
 		return 1;
 	}
-	ank_checkin in = {.user_id = argv[0], .substance = argv[1], .route = (ank_route)r,
-			  .helper_id = argc > 3 ? argv[3] : NULL};
+	ank_checkin in = {.user_id = argv[0],
+	                  .substance = argv[1],
+	                  .route = (ank_route)r,
+	                  .helper_id = argc > 3 ? argv[3] : NULL};
 	ank_checkin_result res;
 	ank_err err;
 	ank_q_rc rc = ank_queue_checkin(q, &in, now, &res, &err);
@@ -184,7 +187,8 @@ int main(int argc, char **argv)
 			db = argv[i + 1];
 		} else if (!strcmp(argv[i], "--now")) {
 			if (ank_iso_parse(argv[i + 1], &now)) {
-				fprintf(stderr, "ankomst-queue: --now wants YYYY-MM-DDTHH:MM:SSZ\n");
+				fprintf(stderr,
+				        "ankomst-queue: --now wants YYYY-MM-DDTHH:MM:SSZ\n");
 				return 1;
 			}
 		} else {
@@ -228,9 +232,21 @@ int main(int argc, char **argv)
 		int n;
 		if ((rc = ank_queue_search(q, args[0], m, &n, &err)))
 			status = fail(rc, &err);
+		for (int k = 0; k < n && !status; k++) {
+			if (m[k].same_name > 1)
+				printf("%s\t%s\t(%d users: same-name %s lists them)\n",
+				       m[k].user_id, m[k].nickname, m[k].same_name, m[k].user_id);
+			else
+				printf("%s\t%s\t%d\n", m[k].user_id, m[k].nickname,
+				       m[k].birth_year);
+		}
+	} else if (!strcmp(verb, "same-name") && nargs == 1) {
+		ank_match m[ANK_SAME_NAME_MAX];
+		int n;
+		if ((rc = ank_queue_same_name(q, args[0], m, ANK_SAME_NAME_MAX, &n, &err)))
+			status = fail(rc, &err);
 		for (int k = 0; k < n && !status; k++)
-			printf("%s\t%s\t%d%s\n", m[k].user_id, m[k].nickname, m[k].birth_year,
-			       m[k].same_name > 1 ? "\t(same name as another user)" : "");
+			printf("%s\t%s\t%d\n", m[k].user_id, m[k].nickname, m[k].birth_year);
 	} else if (!strcmp(verb, "checkin")) {
 		status = do_checkin(q, nargs, args, now);
 	} else if (!strcmp(verb, "cmd")) {

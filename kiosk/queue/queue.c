@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ank_text.h"
 #include "ank_time.h"
 
 struct ank_queue {
@@ -16,17 +17,17 @@ struct ank_queue {
 };
 
 static const char *const rc_text[] = {
-	[ANK_Q_OK] = "ok",
-	[ANK_Q_REFUSED] = "check-in refused",
-	[ANK_Q_E_INPUT] = "invalid input",
-	[ANK_Q_E_NOT_FOUND] = "unknown id",
-	[ANK_Q_E_STATE] = "not allowed in the current state",
-	[ANK_Q_E_TOO_SOON] = "recalled less than a minute ago",
-	[ANK_Q_E_FROZEN] = "emergency freeze: no calls",
-	[ANK_Q_E_NO_STATION] = "no free station fits",
-	[ANK_Q_E_FULL] = "queue full",
-	[ANK_Q_E_NO_CONFIG] = "no site config applied",
-	[ANK_Q_E_DB] = "database error",
+        [ANK_Q_OK] = "ok",
+        [ANK_Q_REFUSED] = "check-in refused",
+        [ANK_Q_E_INPUT] = "invalid input",
+        [ANK_Q_E_NOT_FOUND] = "unknown id",
+        [ANK_Q_E_STATE] = "not allowed in the current state",
+        [ANK_Q_E_TOO_SOON] = "recalled less than a minute ago",
+        [ANK_Q_E_FROZEN] = "emergency freeze: no calls",
+        [ANK_Q_E_NO_STATION] = "no free station fits",
+        [ANK_Q_E_FULL] = "queue full",
+        [ANK_Q_E_NO_CONFIG] = "no site config applied",
+        [ANK_Q_E_DB] = "database error",
 };
 
 const char *ank_q_strerror(ank_q_rc rc)
@@ -35,20 +36,20 @@ const char *ank_q_strerror(ank_q_rc rc)
 }
 
 static const char *const refusal_codes[ANK_REFUSE_COUNT] = {
-	[ANK_REFUSE_NONE] = "none",
-	[ANK_REFUSE_CLOSED] = "closed",
-	[ANK_REFUSE_QUARANTINED] = "quarantined",
-	[ANK_REFUSE_NO_CONSENT] = "no_consent",
-	[ANK_REFUSE_UNDERAGE] = "underage",
-	[ANK_REFUSE_WOMEN_ONLY] = "women_only",
-	[ANK_REFUSE_ROUTE_NOT_OFFERED] = "route_not_offered",
-	[ANK_REFUSE_SUBSTANCE_ROUTE] = "substance_route",
-	[ANK_REFUSE_ALREADY_QUEUED] = "already_queued",
-	[ANK_REFUSE_ASSISTED_NOT_OFFERED] = "assisted_not_offered",
-	[ANK_REFUSE_HELPER_UNKNOWN] = "helper_unknown",
-	[ANK_REFUSE_HELPER_SELF] = "helper_self",
-	[ANK_REFUSE_HELPER_UNDERAGE] = "helper_underage",
-	[ANK_REFUSE_HELPER_QUARANTINED] = "helper_quarantined",
+        [ANK_REFUSE_NONE] = "none",
+        [ANK_REFUSE_CLOSED] = "closed",
+        [ANK_REFUSE_QUARANTINED] = "quarantined",
+        [ANK_REFUSE_NO_CONSENT] = "no_consent",
+        [ANK_REFUSE_UNDERAGE] = "underage",
+        [ANK_REFUSE_WOMEN_ONLY] = "women_only",
+        [ANK_REFUSE_ROUTE_NOT_OFFERED] = "route_not_offered",
+        [ANK_REFUSE_SUBSTANCE_ROUTE] = "substance_route",
+        [ANK_REFUSE_ALREADY_QUEUED] = "already_queued",
+        [ANK_REFUSE_ASSISTED_NOT_OFFERED] = "assisted_not_offered",
+        [ANK_REFUSE_HELPER_UNKNOWN] = "helper_unknown",
+        [ANK_REFUSE_HELPER_SELF] = "helper_self",
+        [ANK_REFUSE_HELPER_UNDERAGE] = "helper_underage",
+        [ANK_REFUSE_HELPER_QUARANTINED] = "helper_quarantined",
 };
 
 const char *ank_refusal_code(ank_refusal r)
@@ -102,7 +103,7 @@ const ank_site_config *ank_queue_config(ank_queue *q)
 }
 
 ank_q_rc ank_queue_apply_config(ank_queue *q, const ank_site_config *cfg,
-				const ank_station *stations, int n, int64_t now, ank_err *err)
+                                const ank_station *stations, int n, int64_t now, ank_err *err)
 {
 	if (ank_store_config_apply(q->st, cfg, stations, n, now, err))
 		return ANK_Q_E_STATE;
@@ -158,8 +159,8 @@ static bool is_woman(const ank_user *u)
 
 /* The first rule the check-in breaks, in the order the refusal screen explains them. */
 static ank_refusal eligibility(const ank_site_config *cfg, const ank_user *u,
-			       const ank_user *helper, bool helper_known, const ank_checkin *in,
-			       bool has_open, int64_t now)
+                               const ank_user *helper, bool helper_known, const ank_checkin *in,
+                               bool has_open, int64_t now)
 {
 	bool assisted = in->helper_id && in->helper_id[0];
 	if (!ank_queue_is_open(cfg, now))
@@ -197,8 +198,8 @@ static ank_refusal eligibility(const ank_site_config *cfg, const ank_user *u,
 static bool station_fits(const ank_station *s, const ank_ticket *t)
 {
 	bool type_ok = s->type == ANK_STATION_FLEX ||
-		       (s->type == ANK_STATION_INJECT && t->route == ANK_ROUTE_INJECT) ||
-		       (s->type == ANK_STATION_SMOKE && t->route == ANK_ROUTE_SMOKE);
+	               (s->type == ANK_STATION_INJECT && t->route == ANK_ROUTE_INJECT) ||
+	               (s->type == ANK_STATION_SMOKE && t->route == ANK_ROUTE_SMOKE);
 	if (!type_ok)
 		return false;
 	if (s->women_only && !t->women)
@@ -224,9 +225,9 @@ static int station_cost(const ank_station *s, const ank_ticket *t)
 static json_t *ticket_json(const ank_ticket *t)
 {
 	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "ticket", (json_int_t)t->id,
-			      "label", t->label, "day", t->day, "route", ank_route_code(t->route),
-			      "substance", t->substance, "user", t->user_id, "state",
-			      ank_ticket_state_code(t->state));
+	                      "label", t->label, "day", t->day, "route", ank_route_code(t->route),
+	                      "substance", t->substance, "user", t->user_id, "state",
+	                      ank_ticket_state_code(t->state));
 	if (j && t->helper_id[0])
 		json_object_set_new(j, "helper", json_string(t->helper_id));
 	if (j && t->station_id[0])
@@ -235,21 +236,21 @@ static json_t *ticket_json(const ank_ticket *t)
 }
 
 static int emit_ticket(ank_queue *q, const char *type, const ank_ticket *t, int64_t now,
-		       ank_err *err)
+                       ank_err *err)
 {
 	return ank_store_outbox_append(q->st, type, now, ticket_json(t), err);
 }
 
 static int emit_station(ank_queue *q, const ank_station *s, int64_t now, ank_err *err)
 {
-	return ank_store_outbox_append(
-		q->st, "station.state", now,
-		json_pack("{s:s, s:s}", "station", s->id, "state", ank_station_state_code(s->state)),
-		err);
+	return ank_store_outbox_append(q->st, "station.state", now,
+	                               json_pack("{s:s, s:s}", "station", s->id, "state",
+	                                         ank_station_state_code(s->state)),
+	                               err);
 }
 
 static int set_station(ank_queue *q, ank_station *s, ank_station_state state, int64_t ticket,
-		       int64_t now, ank_err *err)
+                       int64_t now, ank_err *err)
 {
 	s->state = state;
 	s->ticket_id = ticket;
@@ -273,7 +274,7 @@ static int call_to(ank_queue *q, ank_ticket *t, ank_station *s, int64_t now, ank
 
 /* Frees the station a ticket held, if any, with its event. */
 static int release_station(ank_queue *q, ank_ticket *t, ank_station_state to, int64_t now,
-			   ank_err *err)
+                           ank_err *err)
 {
 	if (!t->station_id[0])
 		return 0;
@@ -374,7 +375,7 @@ static int64_t route_mean(ank_queue *q, ank_route r, ank_err *err)
 static int simulate(ank_queue *q, snapshot *sn, int target, int64_t now, ank_err *err)
 {
 	int64_t mean[ANK_ROUTE_COUNT] = {route_mean(q, ANK_ROUTE_INJECT, err),
-					 route_mean(q, ANK_ROUTE_SMOKE, err)};
+	                                 route_mean(q, ANK_ROUTE_SMOKE, err)};
 	int64_t clean = q->cfg.clean_after_session ? ANK_CLEANING_ESTIMATE_MIN * ANK_MS_PER_MIN : 0;
 	int64_t free_at[ANK_MAX_STATIONS];
 	for (int i = 0; i < sn->n_stations; i++) {
@@ -434,7 +435,7 @@ static int count_ahead(const snapshot *sn, int target)
 }
 
 ank_q_rc ank_queue_ticket_estimate(ank_queue *q, int64_t ticket_id, int64_t now, int *ahead,
-				   int *wait_min, ank_err *err)
+                                   int *wait_min, ank_err *err)
 {
 	if (!q->has_cfg)
 		return ANK_Q_E_NO_CONFIG;
@@ -460,7 +461,7 @@ ank_q_rc ank_queue_ticket_estimate(ank_queue *q, int64_t ticket_id, int64_t now,
 }
 
 ank_q_rc ank_queue_route_status(ank_queue *q, ank_route r, int64_t now, ank_route_status *out,
-				ank_err *err)
+                                ank_err *err)
 {
 	memset(out, 0, sizeof *out);
 	if (!q->has_cfg)
@@ -489,13 +490,13 @@ ank_q_rc ank_queue_route_status(ank_queue *q, ank_route r, int64_t now, ank_rout
 /* ---- check-in ---- */
 
 static ank_q_rc refuse(ank_queue *q, const ank_checkin *in, ank_refusal why, int64_t now,
-		       ank_checkin_result *res, ank_err *err)
+                       ank_checkin_result *res, ank_err *err)
 {
 	const char *code = ank_refusal_code(why);
 	const char *route = ank_route_code(in->route);
 	res->refusal = why;
 	json_t *p = json_pack("{s:s, s:s, s:s, s:s}", "reason", code, "user", in->user_id,
-			      "substance", in->substance, "route", route);
+	                      "substance", in->substance, "route", route);
 	if (ank_store_refusal_insert(q->st, now, code, in->user_id, in->substance, route, err) ||
 	    ank_store_outbox_append(q->st, "checkin.refused", now, p, err) ||
 	    ank_store_commit(q->st, err)) {
@@ -506,7 +507,7 @@ static ank_q_rc refuse(ank_queue *q, const ank_checkin *in, ank_refusal why, int
 }
 
 ank_q_rc ank_queue_checkin(ank_queue *q, const ank_checkin *in, int64_t now,
-			   ank_checkin_result *res, ank_err *err)
+                           ank_checkin_result *res, ank_err *err)
 {
 	memset(res, 0, sizeof *res);
 	if (!q->has_cfg) {
@@ -569,8 +570,8 @@ ank_q_rc ank_queue_checkin(ank_queue *q, const ank_checkin *in, int64_t now,
 	t->state = ANK_TS_WAITING;
 	t->queue_key = now;
 	t->created_ms = now;
-	if (ank_store_ticket_insert(q->st, t, err) || emit_ticket(q, "ticket.issued", t, now, err) ||
-	    assign_free(q, now, err))
+	if (ank_store_ticket_insert(q->st, t, err) ||
+	    emit_ticket(q, "ticket.issued", t, now, err) || assign_free(q, now, err))
 		goto rollback;
 	/* Read back: auto-call may have given it a station. */
 	if (ank_store_ticket_get(q->st, t->id, t, err) != 0)
@@ -598,8 +599,8 @@ typedef struct cmd_ctx {
 	const ank_cmd *cmd;
 	int64_t now;
 	bool frozen;
-	ank_ticket t;      /* loaded when the command needs a ticket */
-	ank_station s;     /* loaded when the command names a station */
+	ank_ticket t;  /* loaded when the command needs a ticket */
+	ank_station s; /* loaded when the command names a station */
 	bool has_station;
 	ank_err *err;
 } cmd_ctx;
@@ -614,7 +615,7 @@ static ank_q_rc db_fail(void)
 static ank_q_rc state_error(cmd_ctx *c, const char *what)
 {
 	ank_err_set(c->err, "%s: ticket %s is %s", what, c->t.label,
-		    ank_ticket_state_code(c->t.state));
+	            ank_ticket_state_code(c->t.state));
 	return ANK_Q_E_STATE;
 }
 
@@ -632,8 +633,8 @@ static ank_q_rc call_common(cmd_ctx *c, ank_ticket *t)
 		for (int i = 0; i < sn.n_stations; i++)
 			if (!strcmp(sn.stations[i].id, c->s.id))
 				k = i;
-		if (k >= 0 && (sn.stations[k].state != ANK_SS_FREE ||
-			       !station_fits(&sn.stations[k], t)))
+		if (k >= 0 &&
+		    (sn.stations[k].state != ANK_SS_FREE || !station_fits(&sn.stations[k], t)))
 			k = -1;
 	} else {
 		k = best_free(&sn, t);
@@ -656,7 +657,8 @@ static ank_q_rc cmd_call_next(cmd_ctx *c)
 		return ANK_Q_E_FROZEN;
 	}
 	if (c->has_station && c->s.state != ANK_SS_FREE) {
-		ank_err_set(c->err, "station %s is %s", c->s.id, ank_station_state_code(c->s.state));
+		ank_err_set(c->err, "station %s is %s", c->s.id,
+		            ank_station_state_code(c->s.state));
 		return ANK_Q_E_STATE;
 	}
 	snapshot sn;
@@ -696,8 +698,8 @@ static ank_q_rc cmd_recall(cmd_ctx *c)
 	}
 	int64_t last = c->t.recalled_ms > c->t.called_ms ? c->t.recalled_ms : c->t.called_ms;
 	if (c->now - last < ANK_RECALL_INTERVAL_MS) {
-		ank_err_set(c->err, "ticket %s was announced %lld s ago; wait a minute",
-			    c->t.label, (long long)((c->now - last) / 1000));
+		ank_err_set(c->err, "ticket %s was announced %lld s ago; wait a minute", c->t.label,
+		            (long long)((c->now - last) / 1000));
 		return ANK_Q_E_TOO_SOON;
 	}
 	c->t.recalled_ms = c->now;
@@ -734,7 +736,7 @@ static ank_q_rc cmd_requeue(cmd_ctx *c)
 	ank_queue_service_day(&c->q->cfg, c->now, today);
 	if (strcmp(today, c->t.day) != 0) {
 		ank_err_set(c->err, "ticket %s is from %s; requeue only works the same day",
-			    c->t.label, c->t.day);
+		            c->t.label, c->t.day);
 		return ANK_Q_E_STATE;
 	}
 	ank_ticket other;
@@ -779,12 +781,13 @@ static ank_q_rc cmd_end(cmd_ctx *c)
 	c->t.state = ANK_TS_DONE;
 	c->t.ended_ms = c->now;
 	json_t *p = ticket_json(&c->t);
-	json_object_set_new(p, "duration_s", json_integer((c->t.ended_ms - c->t.started_ms) / 1000));
+	json_object_set_new(p, "duration_s",
+	                    json_integer((c->t.ended_ms - c->t.started_ms) / 1000));
 	if (ank_store_ticket_update(c->q->st, &c->t, c->err) ||
 	    ank_store_outbox_append(c->q->st, "session.ended", c->now, p, c->err) ||
 	    release_station(c->q, &c->t,
-			    c->q->cfg.clean_after_session ? ANK_SS_CLEANING : ANK_SS_FREE, c->now,
-			    c->err))
+	                    c->q->cfg.clean_after_session ? ANK_SS_CLEANING : ANK_SS_FREE, c->now,
+	                    c->err))
 		return db_fail();
 	/* The ticket keeps the station it used, for the records. */
 	return ANK_Q_OK;
@@ -794,7 +797,7 @@ static ank_q_rc cmd_cleaning_done(cmd_ctx *c)
 {
 	if (c->s.state != ANK_SS_CLEANING) {
 		ank_err_set(c->err, "station %s is %s, not cleaning", c->s.id,
-			    ank_station_state_code(c->s.state));
+		            ank_station_state_code(c->s.state));
 		return ANK_Q_E_STATE;
 	}
 	return set_station(c->q, &c->s, ANK_SS_FREE, 0, c->now, c->err) ? db_fail() : ANK_Q_OK;
@@ -804,7 +807,7 @@ static ank_q_rc cmd_close_station(cmd_ctx *c)
 {
 	if (c->s.state == ANK_SS_RESERVED || c->s.state == ANK_SS_OCCUPIED) {
 		ank_err_set(c->err, "station %s is %s; end or move that ticket first", c->s.id,
-			    ank_station_state_code(c->s.state));
+		            ank_station_state_code(c->s.state));
 		return ANK_Q_E_STATE;
 	}
 	return set_station(c->q, &c->s, ANK_SS_CLOSED, 0, c->now, c->err) ? db_fail() : ANK_Q_OK;
@@ -842,7 +845,7 @@ static ank_q_rc cmd_transfer(cmd_ctx *c)
 	}
 	if (!c->q->cfg.routes[to] || !ank_substance_allows(c->t.substance, to)) {
 		ank_err_set(c->err, "%s is not possible here for %s", ank_route_code(to),
-			    c->t.substance);
+		            c->t.substance);
 		return ANK_Q_E_STATE;
 	}
 	if (c->t.helper_id[0] && to != ANK_ROUTE_INJECT) {
@@ -904,20 +907,20 @@ static const struct {
 	unsigned needs;
 	cmd_fn fn;
 } commands[ANK_CMD_COUNT] = {
-	[ANK_CMD_CALL_NEXT] = {"call_next", 0, cmd_call_next},
-	[ANK_CMD_CALL_TICKET] = {"call_ticket", ANK_NEEDS_TICKET, cmd_call_ticket},
-	[ANK_CMD_RECALL] = {"recall", ANK_NEEDS_TICKET, cmd_recall},
-	[ANK_CMD_NO_SHOW] = {"no_show", ANK_NEEDS_TICKET, cmd_no_show},
-	[ANK_CMD_REQUEUE] = {"requeue", ANK_NEEDS_TICKET, cmd_requeue},
-	[ANK_CMD_START] = {"start", ANK_NEEDS_TICKET, cmd_start},
-	[ANK_CMD_END] = {"end", ANK_NEEDS_TICKET, cmd_end},
-	[ANK_CMD_CLEANING_DONE] = {"cleaning_done", ANK_NEEDS_STATION, cmd_cleaning_done},
-	[ANK_CMD_CLOSE_STATION] = {"close_station", ANK_NEEDS_STATION, cmd_close_station},
-	[ANK_CMD_OPEN_STATION] = {"open_station", ANK_NEEDS_STATION, cmd_open_station},
-	[ANK_CMD_CANCEL] = {"cancel", ANK_NEEDS_TICKET, cmd_cancel},
-	[ANK_CMD_TRANSFER] = {"transfer", ANK_NEEDS_TICKET | ANK_NEEDS_ROUTE, cmd_transfer},
-	[ANK_CMD_FREEZE] = {"freeze", 0, cmd_freeze},
-	[ANK_CMD_RESUME] = {"resume", 0, cmd_resume},
+        [ANK_CMD_CALL_NEXT] = {"call_next", 0, cmd_call_next},
+        [ANK_CMD_CALL_TICKET] = {"call_ticket", ANK_NEEDS_TICKET, cmd_call_ticket},
+        [ANK_CMD_RECALL] = {"recall", ANK_NEEDS_TICKET, cmd_recall},
+        [ANK_CMD_NO_SHOW] = {"no_show", ANK_NEEDS_TICKET, cmd_no_show},
+        [ANK_CMD_REQUEUE] = {"requeue", ANK_NEEDS_TICKET, cmd_requeue},
+        [ANK_CMD_START] = {"start", ANK_NEEDS_TICKET, cmd_start},
+        [ANK_CMD_END] = {"end", ANK_NEEDS_TICKET, cmd_end},
+        [ANK_CMD_CLEANING_DONE] = {"cleaning_done", ANK_NEEDS_STATION, cmd_cleaning_done},
+        [ANK_CMD_CLOSE_STATION] = {"close_station", ANK_NEEDS_STATION, cmd_close_station},
+        [ANK_CMD_OPEN_STATION] = {"open_station", ANK_NEEDS_STATION, cmd_open_station},
+        [ANK_CMD_CANCEL] = {"cancel", ANK_NEEDS_TICKET, cmd_cancel},
+        [ANK_CMD_TRANSFER] = {"transfer", ANK_NEEDS_TICKET | ANK_NEEDS_ROUTE, cmd_transfer},
+        [ANK_CMD_FREEZE] = {"freeze", 0, cmd_freeze},
+        [ANK_CMD_RESUME] = {"resume", 0, cmd_resume},
 };
 
 const char *ank_cmd_code(ank_cmd_type t)
@@ -939,7 +942,7 @@ unsigned ank_cmd_needs(ank_cmd_type t)
 }
 
 ank_q_rc ank_queue_command(ank_queue *q, const ank_cmd *cmd, int64_t now, int64_t *affected,
-			   ank_err *err)
+                           ank_err *err)
 {
 	if (affected)
 		*affected = 0;
@@ -1039,7 +1042,7 @@ fail:
 /* ---- views ---- */
 
 ank_q_rc ank_queue_stations(ank_queue *q, int64_t now, ank_station_view *out, int max, int *n,
-			    ank_err *err)
+                            ank_err *err)
 {
 	ank_station st[ANK_MAX_STATIONS];
 	int ns;
@@ -1077,10 +1080,29 @@ ank_q_rc ank_queue_frozen(ank_queue *q, bool *frozen, ank_err *err)
 }
 
 ank_q_rc ank_queue_search(ank_queue *q, const char *typed, ank_match out[ANK_SEARCH_MAX], int *n,
-			  ank_err *err)
+                          ank_err *err)
 {
-	if (!typed)
+	*n = 0;
+	/* Bad text is the caller's error; anything the store then fails on is the database. */
+	if (!typed || strlen(typed) > ANK_NICK_MAX_BYTES ||
+	    !ank_utf8_valid_text(typed, strlen(typed))) {
+		ank_err_set(err, "search text is not valid UTF-8 text of at most %d bytes",
+		            ANK_NICK_MAX_BYTES);
 		return ANK_Q_E_INPUT;
-	return ank_store_search(q->st, typed, out, ANK_SEARCH_MAX, n, err) ? ANK_Q_E_INPUT
-									   : ANK_Q_OK;
+	}
+	return ank_store_search(q->st, typed, out, ANK_SEARCH_MAX, n, err) ? ANK_Q_E_DB : ANK_Q_OK;
+}
+
+ank_q_rc ank_queue_same_name(ank_queue *q, const char *user_id, ank_match *out, int max, int *n,
+                             ank_err *err)
+{
+	if (!user_id)
+		return ANK_Q_E_INPUT;
+	if (ank_store_same_name(q->st, user_id, out, max, n, err))
+		return ANK_Q_E_DB;
+	if (*n == 0) {
+		ank_err_set(err, "unknown user '%.63s'", user_id);
+		return ANK_Q_E_NOT_FOUND;
+	}
+	return ANK_Q_OK;
 }

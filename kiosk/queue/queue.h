@@ -15,15 +15,15 @@
 typedef enum ank_q_rc {
 	ANK_Q_OK = 0,
 	ANK_Q_REFUSED,
-	ANK_Q_E_INPUT,     /* malformed argument: unknown substance, bad text */
-	ANK_Q_E_NOT_FOUND, /* unknown user, ticket or station id */
-	ANK_Q_E_STATE,     /* not allowed in the current state (e.g. start a waiting ticket) */
-	ANK_Q_E_TOO_SOON,  /* recall within a minute of the last call */
-	ANK_Q_E_FROZEN,    /* emergency freeze: no calls */
+	ANK_Q_E_INPUT,      /* malformed argument: unknown substance, bad text */
+	ANK_Q_E_NOT_FOUND,  /* unknown user, ticket or station id */
+	ANK_Q_E_STATE,      /* not allowed in the current state (e.g. start a waiting ticket) */
+	ANK_Q_E_TOO_SOON,   /* recall within a minute of the last call */
+	ANK_Q_E_FROZEN,     /* emergency freeze: no calls */
 	ANK_Q_E_NO_STATION, /* no free station fits this ticket */
-	ANK_Q_E_FULL,      /* the queue reached ANK_MAX_OPEN_TICKETS */
-	ANK_Q_E_NO_CONFIG, /* no site config applied yet */
-	ANK_Q_E_DB,        /* the database failed; nothing was changed */
+	ANK_Q_E_FULL,       /* the queue reached ANK_MAX_OPEN_TICKETS */
+	ANK_Q_E_NO_CONFIG,  /* no site config applied yet */
+	ANK_Q_E_DB,         /* the database failed; nothing was changed */
 } ank_q_rc;
 
 const char *ank_q_strerror(ank_q_rc rc);
@@ -71,7 +71,7 @@ ank_store *ank_queue_store(ank_queue *q);
 const ank_site_config *ank_queue_config(ank_queue *q);
 /* Applies a config (see ank_store_config_apply) and reloads it here. */
 ank_q_rc ank_queue_apply_config(ank_queue *q, const ank_site_config *cfg,
-				const ank_station *stations, int n, int64_t now, ank_err *err);
+                                const ank_station *stations, int n, int64_t now, ank_err *err);
 
 /* Pure rules, exposed for tests and the UI. */
 bool ank_queue_is_open(const ank_site_config *cfg, int64_t now);
@@ -87,17 +87,17 @@ typedef struct ank_checkin {
 
 typedef struct ank_checkin_result {
 	ank_refusal refusal;
-	ank_ticket ticket; /* the new ticket; for ALREADY_QUEUED the open one */
+	ank_ticket ticket;                     /* the new ticket; for ALREADY_QUEUED the open one */
 	char station_label[ANK_LABEL_MAX + 1]; /* non-empty when called at once */
-	int ahead;     /* tickets before this one for a station of its kind */
-	int wait_min;  /* estimated minutes until called */
+	int ahead;    /* tickets before this one for a station of its kind */
+	int wait_min; /* estimated minutes until called */
 } ank_checkin_result;
 
 /* Checks eligibility and issues a ticket in one transaction with its events. Returns
  * ANK_Q_OK (ticket issued), ANK_Q_REFUSED (res->refusal says why; recorded), or an
  * error that wrote nothing. */
 ank_q_rc ank_queue_checkin(ank_queue *q, const ank_checkin *in, int64_t now,
-			   ank_checkin_result *res, ank_err *err);
+                           ank_checkin_result *res, ank_err *err);
 
 /* Staff commands, one table in queue.c. The codes are the wire names (central's staff
  * API sends them unchanged). */
@@ -130,14 +130,14 @@ const char *ank_cmd_code(ank_cmd_type t);
 int ank_cmd_from_code(const char *code);
 /* What the command needs: bit 1 ticket, bit 2 station, bit 4 route. */
 unsigned ank_cmd_needs(ank_cmd_type t);
-#define ANK_NEEDS_TICKET 1u
+#define ANK_NEEDS_TICKET  1u
 #define ANK_NEEDS_STATION 2u
-#define ANK_NEEDS_ROUTE 4u
+#define ANK_NEEDS_ROUTE   4u
 
 /* Runs one staff command as one transaction with its events, followed by any
  * auto-call it makes possible. *affected (may be NULL) gets the ticket acted on. */
 ank_q_rc ank_queue_command(ank_queue *q, const ank_cmd *cmd, int64_t now, int64_t *affected,
-			   ank_err *err);
+                           ank_err *err);
 
 /* Time passing: turns called tickets past the grace period into no-shows and
  * auto-calls. Call it every few seconds; it writes nothing when nothing is due. */
@@ -155,7 +155,7 @@ typedef struct ank_station_view {
 } ank_station_view;
 
 ank_q_rc ank_queue_stations(ank_queue *q, int64_t now, ank_station_view *out, int max, int *n,
-			    ank_err *err);
+                            ank_err *err);
 
 typedef struct ank_route_status {
 	bool offered;
@@ -164,17 +164,22 @@ typedef struct ank_route_status {
 } ank_route_status;
 
 ank_q_rc ank_queue_route_status(ank_queue *q, ank_route r, int64_t now, ank_route_status *out,
-				ank_err *err);
+                                ank_err *err);
 /* Estimate for one waiting ticket: how many are served before it and minutes. */
 ank_q_rc ank_queue_ticket_estimate(ank_queue *q, int64_t ticket_id, int64_t now, int *ahead,
-				   int *wait_min, ank_err *err);
+                                   int *wait_min, ank_err *err);
 /* Open tickets in queue order; *n capped at max. */
 ank_q_rc ank_queue_open_tickets(ank_queue *q, ank_ticket *out, int max, int *n, ank_err *err);
 ank_q_rc ank_queue_frozen(ank_queue *q, bool *frozen, ank_err *err);
 
-/* Nickname search as the kiosk shows it: at most 6 matches, none before 2 letters. */
+/* Nickname search as the kiosk shows it: at most 6 names, none before 2 letters. A name
+ * with same_name > 1 is shared: ank_queue_same_name lists its holders by birth year. */
 #define ANK_SEARCH_MAX 6
 ank_q_rc ank_queue_search(ank_queue *q, const char *typed, ank_match out[ANK_SEARCH_MAX], int *n,
-			  ank_err *err);
+                          ank_err *err);
+/* Most holders of one nickname the birth-year step lists. */
+#define ANK_SAME_NAME_MAX 48
+ank_q_rc ank_queue_same_name(ank_queue *q, const char *user_id, ank_match *out, int max, int *n,
+                             ank_err *err);
 
 #endif

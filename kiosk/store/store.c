@@ -10,53 +10,52 @@
 
 /* Append-only: a shipped migration is never edited (style guide 14). */
 static const char *const migrations[] = {
-	/* 1: the first schema */
-	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	"CREATE TABLE site(id INTEGER PRIMARY KEY CHECK (id = 1), config TEXT NOT NULL,"
-	" frozen INTEGER NOT NULL DEFAULT 0, frozen_ms INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE station(id TEXT PRIMARY KEY, label TEXT NOT NULL,"
-	" type TEXT NOT NULL CHECK (type IN ('inject','smoke','flex')),"
-	" women_only INTEGER NOT NULL, assisted INTEGER NOT NULL,"
-	" state TEXT NOT NULL CHECK (state IN ('free','reserved','occupied','cleaning','closed')),"
-	" ticket_id INTEGER NOT NULL DEFAULT 0, since_ms INTEGER NOT NULL,"
-	" sort INTEGER NOT NULL, retired INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE registry(id TEXT PRIMARY KEY, nickname TEXT NOT NULL,"
-	" name_key TEXT NOT NULL, birth_year INTEGER NOT NULL, gender TEXT NOT NULL,"
-	" municipality TEXT NOT NULL, consent_version TEXT NOT NULL DEFAULT '',"
-	" consent_ms INTEGER NOT NULL DEFAULT 0, language TEXT NOT NULL DEFAULT '',"
-	" quarantine_until_ms INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX registry_name ON registry(name_key);"
-	"CREATE TABLE registry_key(key TEXT NOT NULL, user_id TEXT NOT NULL"
-	" REFERENCES registry(id) ON DELETE CASCADE, PRIMARY KEY (key, user_id)) WITHOUT ROWID;"
-	"CREATE INDEX registry_key_user ON registry_key(user_id);"
-	"CREATE TABLE ticket(id INTEGER PRIMARY KEY, day TEXT NOT NULL, number INTEGER NOT NULL,"
-	" label TEXT NOT NULL, user_id TEXT NOT NULL, helper_id TEXT NOT NULL DEFAULT '',"
-	" women INTEGER NOT NULL, route TEXT NOT NULL CHECK (route IN ('inject','smoke')),"
-	" substance TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN"
-	" ('waiting','called','in_session','done','no_show','cancelled')),"
-	" station_id TEXT NOT NULL DEFAULT '', queue_key INTEGER NOT NULL,"
-	" created_ms INTEGER NOT NULL, called_ms INTEGER NOT NULL DEFAULT 0,"
-	" started_ms INTEGER NOT NULL DEFAULT 0, ended_ms INTEGER NOT NULL DEFAULT 0,"
-	" recalled_ms INTEGER NOT NULL DEFAULT 0, UNIQUE (day, label));"
-	"CREATE INDEX ticket_open ON ticket(queue_key, id)"
-	" WHERE state IN ('waiting','called','in_session');"
-	/* The database itself refuses a second open ticket for one user. */
-	"CREATE UNIQUE INDEX ticket_one_open ON ticket(user_id)"
-	" WHERE state IN ('waiting','called','in_session');"
-	"CREATE INDEX ticket_done ON ticket(route, ended_ms) WHERE state = 'done';"
-	"CREATE TABLE day_counter(day TEXT NOT NULL, route TEXT NOT NULL, last INTEGER NOT NULL,"
-	" PRIMARY KEY (day, route)) WITHOUT ROWID;"
-	"CREATE TABLE refusal(id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, reason TEXT NOT NULL,"
-	" user_id TEXT NOT NULL, substance TEXT NOT NULL, route TEXT NOT NULL);"
-	"CREATE TABLE outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE,"
-	" type TEXT NOT NULL, kiosk_ms INTEGER NOT NULL, payload TEXT NOT NULL);",
+        /* 1: the first schema */
+        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE site(id INTEGER PRIMARY KEY CHECK (id = 1), config TEXT NOT NULL,"
+        " frozen INTEGER NOT NULL DEFAULT 0, frozen_ms INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE station(id TEXT PRIMARY KEY, label TEXT NOT NULL,"
+        " type TEXT NOT NULL CHECK (type IN ('inject','smoke','flex')),"
+        " women_only INTEGER NOT NULL, assisted INTEGER NOT NULL,"
+        " state TEXT NOT NULL CHECK (state IN ('free','reserved','occupied','cleaning','closed')),"
+        " ticket_id INTEGER NOT NULL DEFAULT 0, since_ms INTEGER NOT NULL,"
+        " sort INTEGER NOT NULL, retired INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE registry(id TEXT PRIMARY KEY, nickname TEXT NOT NULL,"
+        " name_key TEXT NOT NULL, birth_year INTEGER NOT NULL, gender TEXT NOT NULL,"
+        " municipality TEXT NOT NULL, consent_version TEXT NOT NULL DEFAULT '',"
+        " consent_ms INTEGER NOT NULL DEFAULT 0, language TEXT NOT NULL DEFAULT '',"
+        " quarantine_until_ms INTEGER NOT NULL DEFAULT 0);"
+        "CREATE INDEX registry_name ON registry(name_key);"
+        "CREATE TABLE registry_key(key TEXT NOT NULL, user_id TEXT NOT NULL"
+        " REFERENCES registry(id) ON DELETE CASCADE, PRIMARY KEY (key, user_id)) WITHOUT ROWID;"
+        "CREATE INDEX registry_key_user ON registry_key(user_id);"
+        "CREATE TABLE ticket(id INTEGER PRIMARY KEY, day TEXT NOT NULL, number INTEGER NOT NULL,"
+        " label TEXT NOT NULL, user_id TEXT NOT NULL, helper_id TEXT NOT NULL DEFAULT '',"
+        " women INTEGER NOT NULL, route TEXT NOT NULL CHECK (route IN ('inject','smoke')),"
+        " substance TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN"
+        " ('waiting','called','in_session','done','no_show','cancelled')),"
+        " station_id TEXT NOT NULL DEFAULT '', queue_key INTEGER NOT NULL,"
+        " created_ms INTEGER NOT NULL, called_ms INTEGER NOT NULL DEFAULT 0,"
+        " started_ms INTEGER NOT NULL DEFAULT 0, ended_ms INTEGER NOT NULL DEFAULT 0,"
+        " recalled_ms INTEGER NOT NULL DEFAULT 0, UNIQUE (day, label));"
+        "CREATE INDEX ticket_open ON ticket(queue_key, id)"
+        " WHERE state IN ('waiting','called','in_session');"
+        /* The database itself refuses a second open ticket for one user. */
+        "CREATE UNIQUE INDEX ticket_one_open ON ticket(user_id)"
+        " WHERE state IN ('waiting','called','in_session');"
+        "CREATE INDEX ticket_done ON ticket(route, ended_ms) WHERE state = 'done';"
+        "CREATE TABLE day_counter(day TEXT NOT NULL, route TEXT NOT NULL, last INTEGER NOT NULL,"
+        " PRIMARY KEY (day, route)) WITHOUT ROWID;"
+        "CREATE TABLE refusal(id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, reason TEXT NOT NULL,"
+        " user_id TEXT NOT NULL, substance TEXT NOT NULL, route TEXT NOT NULL);"
+        "CREATE TABLE outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE,"
+        " type TEXT NOT NULL, kiosk_ms INTEGER NOT NULL, payload TEXT NOT NULL);",
 };
 
 static const char *const station_types[] = {"inject", "smoke", "flex"};
-static const char *const station_states[] = {"free", "reserved", "occupied", "cleaning",
-					     "closed"};
+static const char *const station_states[] = {"free", "reserved", "occupied", "cleaning", "closed"};
 static const char *const ticket_states[] = {"waiting", "called",  "in_session",
-					    "done",    "no_show", "cancelled"};
+                                            "done",    "no_show", "cancelled"};
 
 static int code_index(const char *const *codes, int n, const char *s)
 {
@@ -98,19 +97,43 @@ int ank_ticket_state_from_code(const char *s)
 
 int ank_st_prep(ank_store *s, const char *sql, sqlite3_stmt **st, ank_err *err)
 {
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
+	for (int i = 0; i < s->n_cache; i++) {
+		if (s->cache[i].sql == sql && !s->cache[i].in_use) {
+			s->cache[i].in_use = true;
+			*st = s->cache[i].stmt;
+			return 0;
+		}
+	}
+	bool keep = s->n_cache < ANK_STMT_CACHE;
+	if (sqlite3_prepare_v3(s->db, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, st, NULL) !=
+	    SQLITE_OK) {
 		ank_err_set(err, "sqlite prepare: %s", sqlite3_errmsg(s->db));
 		sqlite3_finalize(*st);
 		*st = NULL;
 		return -1;
 	}
+	if (keep)
+		s->cache[s->n_cache++] = (ank_stmt_slot){.sql = sql, .stmt = *st, .in_use = true};
 	return 0;
+}
+
+void ank_st_end(ank_store *s, sqlite3_stmt *st)
+{
+	for (int i = 0; i < s->n_cache; i++) {
+		if (s->cache[i].stmt == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			s->cache[i].in_use = false;
+			return;
+		}
+	}
+	sqlite3_finalize(st);
 }
 
 int ank_st_done(ank_store *s, sqlite3_stmt *st, ank_err *err)
 {
 	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	ank_st_end(s, st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(s->db));
 	return 0;
@@ -139,7 +162,7 @@ static int meta_get(ank_store *s, const char *key, char *out, size_t n, ank_err 
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		ank_st_col(st, 0, out, n);
-	sqlite3_finalize(st);
+	ank_st_end(s, st);
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_DONE)
@@ -150,9 +173,10 @@ static int meta_get(ank_store *s, const char *key, char *out, size_t n, ank_err 
 static int meta_set(ank_store *s, const char *key, const char *value, ank_err *err)
 {
 	sqlite3_stmt *st;
-	if (ank_st_prep(s, "INSERT INTO meta(key, value) VALUES (?, ?)"
-			   " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-			&st, err))
+	if (ank_st_prep(s,
+	                "INSERT INTO meta(key, value) VALUES (?, ?)"
+	                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	                &st, err))
 		return -1;
 	ank_st_text(st, 1, key);
 	ank_st_text(st, 2, value);
@@ -168,7 +192,7 @@ int ank_store_open(const char *path, ank_store **out, ank_err *err)
 	if (ank_db_open(path, &s->db, err))
 		goto fail;
 	if (ank_db_migrate(s->db, ANK_STORE_APP_ID, migrations,
-			   (int)(sizeof migrations / sizeof migrations[0]), err))
+	                   (int)(sizeof migrations / sizeof migrations[0]), err))
 		goto fail;
 	int rc = meta_get(s, "kiosk_id", s->kiosk_id, sizeof s->kiosk_id, err);
 	if (rc < 0)
@@ -203,6 +227,8 @@ void ank_store_close(ank_store *st)
 {
 	if (!st)
 		return;
+	for (int i = 0; i < st->n_cache; i++)
+		sqlite3_finalize(st->cache[i].stmt);
 	sqlite3_close_v2(st->db);
 	free(st);
 }
@@ -238,7 +264,7 @@ void ank_store_rollback(ank_store *st)
 }
 
 int ank_store_outbox_append(ank_store *st, const char *type, int64_t now_ms, json_t *payload,
-			    ank_err *err)
+                            ank_err *err)
 {
 	char id[ANK_ID_HEX_LEN + 1];
 	char *text = NULL;
@@ -253,9 +279,10 @@ int ank_store_outbox_append(ank_store *st, const char *type, int64_t now_ms, jso
 		ank_err_set(err, "cannot encode event %s", type);
 		goto out;
 	}
-	if (ank_st_prep(st, "INSERT INTO outbox(event_id, type, kiosk_ms, payload)"
-			    " VALUES (?, ?, ?, ?)",
-			&s, err))
+	if (ank_st_prep(st,
+	                "INSERT INTO outbox(event_id, type, kiosk_ms, payload)"
+	                " VALUES (?, ?, ?, ?)",
+	                &s, err))
 		goto out;
 	ank_st_text(s, 1, id);
 	ank_st_text(s, 2, type);
@@ -276,7 +303,7 @@ int64_t ank_store_outbox_last_seq(ank_store *st)
 		return -1;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	ank_st_end(st, s);
 	return v;
 }
 
@@ -306,11 +333,12 @@ static void station_row(sqlite3_stmt *s, ank_station *o)
 	memset(o, 0, sizeof *o);
 	ank_st_col(s, 0, o->id, sizeof o->id);
 	ank_st_col(s, 1, o->label, sizeof o->label);
-	o->type = (ank_station_type)ank_station_type_from_code((const char *)sqlite3_column_text(s, 2));
+	o->type = (ank_station_type)ank_station_type_from_code(
+	        (const char *)sqlite3_column_text(s, 2));
 	o->women_only = sqlite3_column_int(s, 3);
 	o->assisted = sqlite3_column_int(s, 4);
 	o->state = (ank_station_state)ank_station_state_from_code(
-		(const char *)sqlite3_column_text(s, 5));
+	        (const char *)sqlite3_column_text(s, 5));
 	o->ticket_id = sqlite3_column_int64(s, 6);
 	o->since_ms = sqlite3_column_int64(s, 7);
 	o->sort = sqlite3_column_int(s, 8);
@@ -321,12 +349,12 @@ int ank_store_stations(ank_store *st, ank_station *out, int max, int *n, ank_err
 	sqlite3_stmt *s;
 	*n = 0;
 	if (ank_st_prep(st, "SELECT " STATION_COLS " FROM station WHERE retired = 0 ORDER BY sort",
-			&s, err))
+	                &s, err))
 		return -1;
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max)
 		station_row(s, &out[(*n)++]);
-	sqlite3_finalize(s);
+	ank_st_end(st, s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
 	return 0;
@@ -336,13 +364,13 @@ int ank_store_station_get(ank_store *st, const char *id, ank_station *out, ank_e
 {
 	sqlite3_stmt *s;
 	if (ank_st_prep(st, "SELECT " STATION_COLS " FROM station WHERE id = ? AND retired = 0", &s,
-			err))
+	                err))
 		return -1;
 	ank_st_text(s, 1, id);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		station_row(s, out);
-	sqlite3_finalize(s);
+	ank_st_end(st, s);
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_DONE)
@@ -353,8 +381,9 @@ int ank_store_station_get(ank_store *st, const char *id, ank_station *out, ank_e
 int ank_store_station_update(ank_store *st, const ank_station *o, ank_err *err)
 {
 	sqlite3_stmt *s;
-	if (ank_st_prep(st, "UPDATE station SET state = ?, ticket_id = ?, since_ms = ? WHERE id = ?",
-			&s, err))
+	if (ank_st_prep(st,
+	                "UPDATE station SET state = ?, ticket_id = ?, since_ms = ? WHERE id = ?",
+	                &s, err))
 		return -1;
 	ank_st_text(s, 1, ank_station_state_code(o->state));
 	sqlite3_bind_int64(s, 2, o->ticket_id);
@@ -382,7 +411,7 @@ static void ticket_row(sqlite3_stmt *s, ank_ticket *t)
 	t->route = (ank_route)ank_route_from_code((const char *)sqlite3_column_text(s, 7));
 	ank_st_col(s, 8, t->substance, sizeof t->substance);
 	t->state = (ank_ticket_state)ank_ticket_state_from_code(
-		(const char *)sqlite3_column_text(s, 9));
+	        (const char *)sqlite3_column_text(s, 9));
 	ank_st_col(s, 10, t->station_id, sizeof t->station_id);
 	t->queue_key = sqlite3_column_int64(s, 11);
 	t->created_ms = sqlite3_column_int64(s, 12);
@@ -401,7 +430,7 @@ int ank_store_ticket_get(ank_store *st, int64_t id, ank_ticket *out, ank_err *er
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		ticket_row(s, out);
-	sqlite3_finalize(s);
+	ank_st_end(st, s);
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_DONE)
@@ -412,10 +441,11 @@ int ank_store_ticket_get(ank_store *st, int64_t id, ank_ticket *out, ank_err *er
 int ank_store_ticket_insert(ank_store *st, ank_ticket *t, ank_err *err)
 {
 	sqlite3_stmt *s;
-	if (ank_st_prep(st, "INSERT INTO ticket(day, number, label, user_id, helper_id, women,"
-			    " route, substance, state, station_id, queue_key, created_ms)"
-			    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-			&s, err))
+	if (ank_st_prep(st,
+	                "INSERT INTO ticket(day, number, label, user_id, helper_id, women,"
+	                " route, substance, state, station_id, queue_key, created_ms)"
+	                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+	                &s, err))
 		return -1;
 	ank_st_text(s, 1, t->day);
 	sqlite3_bind_int(s, 2, t->number);
@@ -438,10 +468,11 @@ int ank_store_ticket_insert(ank_store *st, ank_ticket *t, ank_err *err)
 int ank_store_ticket_update(ank_store *st, const ank_ticket *t, ank_err *err)
 {
 	sqlite3_stmt *s;
-	if (ank_st_prep(st, "UPDATE ticket SET route = ?, state = ?, station_id = ?, queue_key = ?,"
-			    " called_ms = ?, started_ms = ?, ended_ms = ?, recalled_ms = ?"
-			    " WHERE id = ?",
-			&s, err))
+	if (ank_st_prep(st,
+	                "UPDATE ticket SET route = ?, state = ?, station_id = ?, queue_key = ?,"
+	                " called_ms = ?, started_ms = ?, ended_ms = ?, recalled_ms = ?"
+	                " WHERE id = ?",
+	                &s, err))
 		return -1;
 	ank_st_text(s, 1, ank_route_code(t->route));
 	ank_st_text(s, 2, ank_ticket_state_code(t->state));
@@ -459,14 +490,15 @@ int ank_store_tickets_open(ank_store *st, ank_ticket *out, int max, int *n, ank_
 {
 	sqlite3_stmt *s;
 	*n = 0;
-	if (ank_st_prep(st, "SELECT " TICKET_COLS " FROM ticket"
-			    " WHERE state IN ('waiting','called','in_session') ORDER BY queue_key, id",
-			&s, err))
+	if (ank_st_prep(st,
+	                "SELECT " TICKET_COLS " FROM ticket"
+	                " WHERE state IN ('waiting','called','in_session') ORDER BY queue_key, id",
+	                &s, err))
 		return -1;
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max)
 		ticket_row(s, &out[(*n)++]);
-	sqlite3_finalize(s);
+	ank_st_end(st, s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
 	return 0;
@@ -475,29 +507,31 @@ int ank_store_tickets_open(ank_store *st, ank_ticket *out, int max, int *n, ank_
 int ank_store_tickets_open_count(ank_store *st, int *n, ank_err *err)
 {
 	sqlite3_stmt *s;
-	if (ank_st_prep(st, "SELECT count(*) FROM ticket"
-			    " WHERE state IN ('waiting','called','in_session')",
-			&s, err))
+	if (ank_st_prep(st,
+	                "SELECT count(*) FROM ticket"
+	                " WHERE state IN ('waiting','called','in_session')",
+	                &s, err))
 		return -1;
 	int rc = sqlite3_step(s);
 	*n = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
-	sqlite3_finalize(s);
+	ank_st_end(st, s);
 	return rc == SQLITE_ROW ? 0 : ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
 }
 
 int ank_store_ticket_open_for_user(ank_store *st, const char *user_id, ank_ticket *out,
-				   ank_err *err)
+                                   ank_err *err)
 {
 	sqlite3_stmt *s;
-	if (ank_st_prep(st, "SELECT " TICKET_COLS " FROM ticket WHERE user_id = ?"
-			    " AND state IN ('waiting','called','in_session')",
-			&s, err))
+	if (ank_st_prep(st,
+	                "SELECT " TICKET_COLS " FROM ticket WHERE user_id = ?"
+	                " AND state IN ('waiting','called','in_session')",
+	                &s, err))
 		return -1;
 	ank_st_text(s, 1, user_id);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		ticket_row(s, out);
-	sqlite3_finalize(s);
+	ank_st_end(st, s);
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_DONE)
@@ -508,31 +542,33 @@ int ank_store_ticket_open_for_user(ank_store *st, const char *user_id, ank_ticke
 int ank_store_next_number(ank_store *st, const char *day, ank_route r, int *num, ank_err *err)
 {
 	sqlite3_stmt *s;
-	if (ank_st_prep(st, "INSERT INTO day_counter(day, route, last) VALUES (?, ?, 1)"
-			    " ON CONFLICT(day, route) DO UPDATE SET last = last + 1 RETURNING last",
-			&s, err))
+	if (ank_st_prep(st,
+	                "INSERT INTO day_counter(day, route, last) VALUES (?, ?, 1)"
+	                " ON CONFLICT(day, route) DO UPDATE SET last = last + 1 RETURNING last",
+	                &s, err))
 		return -1;
 	ank_st_text(s, 1, day);
 	ank_st_text(s, 2, ank_route_code(r));
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*num = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	ank_st_end(st, s);
 	if (rc != SQLITE_ROW)
 		return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
 	return 0;
 }
 
 int ank_store_session_mean(ank_store *st, ank_route r, int limit, int64_t *mean_ms, int *n,
-			   ank_err *err)
+                           ank_err *err)
 {
 	sqlite3_stmt *s;
 	*mean_ms = 0;
 	*n = 0;
-	if (ank_st_prep(st, "SELECT coalesce(avg(d), 0), count(*) FROM (SELECT ended_ms - started_ms"
-			    " AS d FROM ticket WHERE route = ? AND state = 'done'"
-			    " ORDER BY ended_ms DESC LIMIT ?)",
-			&s, err))
+	if (ank_st_prep(st,
+	                "SELECT coalesce(avg(d), 0), count(*) FROM (SELECT ended_ms - started_ms"
+	                " AS d FROM ticket WHERE route = ? AND state = 'done'"
+	                " ORDER BY ended_ms DESC LIMIT ?)",
+	                &s, err))
 		return -1;
 	ank_st_text(s, 1, ank_route_code(r));
 	sqlite3_bind_int(s, 2, limit);
@@ -541,7 +577,7 @@ int ank_store_session_mean(ank_store *st, ank_route r, int limit, int64_t *mean_
 		*mean_ms = (int64_t)sqlite3_column_double(s, 0);
 		*n = sqlite3_column_int(s, 1);
 	}
-	sqlite3_finalize(s);
+	ank_st_end(st, s);
 	if (rc != SQLITE_ROW)
 		return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
 	return 0;
@@ -556,7 +592,7 @@ int ank_store_frozen_get(ank_store *st, bool *frozen, ank_err *err)
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*frozen = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	ank_st_end(st, s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
 	return 0;
@@ -572,14 +608,14 @@ int ank_store_frozen_set(ank_store *st, bool frozen, int64_t now_ms, ank_err *er
 	return ank_st_done(st, s, err);
 }
 
-int ank_store_refusal_insert(ank_store *st, int64_t now_ms, const char *reason,
-			     const char *user_id, const char *substance, const char *route,
-			     ank_err *err)
+int ank_store_refusal_insert(ank_store *st, int64_t now_ms, const char *reason, const char *user_id,
+                             const char *substance, const char *route, ank_err *err)
 {
 	sqlite3_stmt *s;
-	if (ank_st_prep(st, "INSERT INTO refusal(at_ms, reason, user_id, substance, route)"
-			    " VALUES (?, ?, ?, ?, ?)",
-			&s, err))
+	if (ank_st_prep(st,
+	                "INSERT INTO refusal(at_ms, reason, user_id, substance, route)"
+	                " VALUES (?, ?, ?, ?, ?)",
+	                &s, err))
 		return -1;
 	sqlite3_bind_int64(s, 1, now_ms);
 	ank_st_text(s, 2, reason);

@@ -16,14 +16,14 @@
 #define ANK_STORE_APP_ID 0x414e4b53
 
 /* Limits, each with its reason. */
-#define ANK_ID_MAX 63             /* user, station and site ids: short ASCII slugs */
-#define ANK_NICK_MAX_CHARS 40     /* longest nickname a person would type on a kiosk */
-#define ANK_NICK_MAX_BYTES 160    /* 40 code points of up to 4 bytes */
-#define ANK_LABEL_MAX 31          /* station labels shown in very large type */
-#define ANK_TEXT_MAX 191          /* names, addresses in the config */
-#define ANK_MAX_STATIONS 64       /* H17 has about 24 places */
-#define ANK_MAX_NEARBY 8          /* rooms listed for a referral on a refusal screen */
-#define ANK_MAX_OPEN_TICKETS 1000 /* far beyond a real queue; bounds memory per command */
+#define ANK_ID_MAX             63   /* user, station and site ids: short ASCII slugs */
+#define ANK_NICK_MAX_CHARS     40   /* longest nickname a person would type on a kiosk */
+#define ANK_NICK_MAX_BYTES     160  /* 40 code points of up to 4 bytes */
+#define ANK_LABEL_MAX          31   /* station labels shown in very large type */
+#define ANK_TEXT_MAX           127  /* names, addresses in the config; fits an INI line */
+#define ANK_MAX_STATIONS       64   /* H17 has about 24 places */
+#define ANK_MAX_NEARBY         8    /* rooms listed for a referral on a refusal screen */
+#define ANK_MAX_OPEN_TICKETS   1000 /* far beyond a real queue; bounds memory per command */
 #define ANK_REGISTRY_MAX_BYTES (64L * 1024 * 1024) /* ~250,000 users of ~250 bytes */
 
 /* Per weekday opening hours in minutes after local midnight. close > open; a close
@@ -102,7 +102,7 @@ typedef struct ank_ticket {
 	char label[16]; /* "I-014" */
 	char user_id[ANK_ID_MAX + 1];
 	char helper_id[ANK_ID_MAX + 1]; /* empty unless assisted */
-	bool women;                      /* the user may use women-only stations */
+	bool women;                     /* the user may use women-only stations */
 	ank_route route;
 	char substance[24];
 	ank_ticket_state state;
@@ -156,7 +156,7 @@ void ank_store_rollback(ank_store *st);
 /* Appends an event with the next per-kiosk sequence number. Takes ownership of
  * `payload` (decref'd here, also on failure). Must run inside a transaction. */
 int ank_store_outbox_append(ank_store *st, const char *type, int64_t now_ms, json_t *payload,
-			    ank_err *err);
+                            ank_err *err);
 /* Highest sequence written so far (0 when none). */
 int64_t ank_store_outbox_last_seq(ank_store *st);
 
@@ -168,12 +168,12 @@ int ank_store_cursor_set(ank_store *st, int64_t cursor, ank_err *err);
 int ank_store_config_get(ank_store *st, ank_site_config *cfg, ank_err *err);
 /* Parses and validates an INI file (format in docs/formats.md). Writes nothing. */
 int ank_config_parse_ini(const char *path, ank_site_config *cfg, ank_station *stations,
-			 int *n_stations, ank_err *err);
+                         int *n_stations, ank_err *err);
 /* Replaces the config and upserts the stations in one transaction with an event.
  * Stations missing from the new list are closed and retired if idle; a busy one makes
  * the whole apply fail with nothing written. */
-int ank_store_config_apply(ank_store *st, const ank_site_config *cfg,
-			   const ank_station *stations, int n, int64_t now_ms, ank_err *err);
+int ank_store_config_apply(ank_store *st, const ank_site_config *cfg, const ank_station *stations,
+                           int n, int64_t now_ms, ank_err *err);
 
 /* Stations, in display order. Row getters return 0 found, 1 not found, -1 error. */
 int ank_store_stations(ank_store *st, ank_station *out, int max, int *n, ank_err *err);
@@ -189,21 +189,20 @@ int ank_store_tickets_open(ank_store *st, ank_ticket *out, int max, int *n, ank_
 /* Number of waiting, called and in-session tickets. */
 int ank_store_tickets_open_count(ank_store *st, int *n, ank_err *err);
 int ank_store_ticket_open_for_user(ank_store *st, const char *user_id, ank_ticket *out,
-				   ank_err *err);
+                                   ank_err *err);
 /* Next daily number for (day, route), counting from 1; history stays in the table. */
 int ank_store_next_number(ank_store *st, const char *day, ank_route r, int *num, ank_err *err);
 /* Mean length of the last `limit` finished sessions on route r; *n = how many. */
 int ank_store_session_mean(ank_store *st, ank_route r, int limit, int64_t *mean_ms, int *n,
-			   ank_err *err);
+                           ank_err *err);
 
 /* Emergency freeze flag. */
 int ank_store_frozen_get(ank_store *st, bool *frozen, ank_err *err);
 int ank_store_frozen_set(ank_store *st, bool frozen, int64_t now_ms, ank_err *err);
 
 /* Check-in refusals, kept locally for the staff view (reported via the outbox too). */
-int ank_store_refusal_insert(ank_store *st, int64_t now_ms, const char *reason,
-			     const char *user_id, const char *substance, const char *route,
-			     ank_err *err);
+int ank_store_refusal_insert(ank_store *st, int64_t now_ms, const char *reason, const char *user_id,
+                             const char *substance, const char *route, ank_err *err);
 
 /* Registry replica. */
 int ank_store_user_get(ank_store *st, const char *id, ank_user *out, ank_err *err);
@@ -211,10 +210,19 @@ int ank_store_user_get(ank_store *st, const char *id, ank_user *out, ank_err *er
 int ank_store_user_upsert(ank_store *st, const ank_user *u, ank_err *err);
 /* Loads a registry JSON file (docs/formats.md) all or nothing, in one transaction. */
 int ank_store_registry_import(ank_store *st, const char *path, int64_t now_ms, int *count,
-			      ank_err *err);
+                              ank_err *err);
+/* Most matches one search can return, whatever `max` asks for. */
+#define ANK_SEARCH_LIMIT 16
+
 /* Case- and accent-insensitive prefix search on word starts. Fewer than two typed
- * characters give no match (privacy: no browsing the registry). At most `max`. */
+ * characters give no match (privacy: no browsing the registry). One match per distinct
+ * (folded) nickname, in key order, at most `max`; a match whose same_name is above 1
+ * stands for all users of that name: list them with ank_store_same_name. */
 int ank_store_search(ank_store *st, const char *typed, ank_match *out, int max, int *n,
-		     ank_err *err);
+                     ank_err *err);
+/* Every user whose folded nickname equals that of `user_id`, by birth year then id;
+ * for the "which birth year is yours" step. At most `max`. */
+int ank_store_same_name(ank_store *st, const char *user_id, ank_match *out, int max, int *n,
+                        ank_err *err);
 
 #endif

@@ -3,6 +3,7 @@
 #include "store_int.h"
 
 #include <ini.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,14 +14,32 @@
 
 static const char *const weekdays[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 
+/* inih's Debian build reads lines of at most this many bytes (INI_MAX_LINE 200, with
+ * the NUL); a longer line is refused with its own message rather than misread. */
+#define INI_LINE_MAX 199
+
 typedef struct parse_ctx {
 	ank_site_config *cfg;
 	ank_station *stations;
 	int n;
-	ank_err *err;
-	bool seen_site_id, seen_name;
+	FILE *fp;
+	int line;       /* line number of the line inih is working on */
+	int error_line; /* first line with an error we found; 0 when none */
+	char error[256];
 	char nearby_ids[ANK_MAX_NEARBY][ANK_ID_MAX + 1]; /* section names, to find a room again */
 } parse_ctx;
+
+/* Records the first error only, with its line: later lines never hide the first. */
+__attribute__((format(printf, 2, 3))) static void parse_fail(parse_ctx *c, const char *fmt, ...)
+{
+	if (c->error_line)
+		return;
+	c->error_line = c->line;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->error, sizeof c->error, fmt, ap);
+	va_end(ap);
+}
 
 static bool valid_slug(const char *s)
 {
@@ -126,14 +145,12 @@ static int site_key(parse_ctx *c, const char *k, const char *v)
 {
 	ank_site_config *cfg = c->cfg;
 	if (!strcmp(k, "id")) {
-		c->seen_site_id = true;
 		if (!valid_slug(v))
 			return -1;
 		memcpy(cfg->site_id, v, strlen(v) + 1);
 		return 0;
 	}
 	if (!strcmp(k, "name")) {
-		c->seen_name = true;
 		return copy_text(cfg->name, sizeof cfg->name, v);
 	}
 	if (!strcmp(k, "timezone"))
@@ -222,14 +239,14 @@ static ank_nearby *nearby_for(parse_ctx *c, const char *id)
 {
 	ank_site_config *cfg = c->cfg;
 	if (!valid_slug(id)) {
-		ank_err_set(c->err, "bad nearby room id '%s'", id);
+		parse_fail(c, "bad nearby room id '%s'", id);
 		return NULL;
 	}
 	for (int i = 0; i < cfg->n_nearby; i++)
 		if (!strcmp(c->nearby_ids[i], id))
 			return &cfg->nearby[i];
 	if (cfg->n_nearby >= ANK_MAX_NEARBY) {
-		ank_err_set(c->err, "more than %d nearby rooms", ANK_MAX_NEARBY);
+		parse_fail(c, "more than %d nearby rooms", ANK_MAX_NEARBY);
 		return NULL;
 	}
 	memcpy(c->nearby_ids[cfg->n_nearby], id, strlen(id) + 1);
@@ -238,7 +255,72 @@ static ank_nearby *nearby_for(parse_ctx *c, const char *id)
 	return nb;
 }
 
-/* inih calls this for every key; returning 0 stops the parse at this line. */
+/* The station of section [station.ID], created with defaults on first sight (so a
+ * section with no keys is a station too); NULL (error recorded) for a bad id. */
+static ank_station *station_for(parse_ctx *c, const char *id)
+{
+	if (!valid_slug(id)) {
+		parse_fail(c, "bad station id '%s' (letters, digits, - and _)", id);
+		return NULL;
+	}
+	for (int i = 0; i < c->n; i++)
+		if (!strcmp(c->stations[i].id, id))
+			return &c->stations[i];
+	if (c->n >= ANK_MAX_STATIONS) {
+		parse_fail(c, "more than %d stations", ANK_MAX_STATIONS);
+		return NULL;
+	}
+	ank_station *s = &c->stations[c->n];
+	memset(s, 0, sizeof *s);
+	snprintf(s->id, sizeof s->id, "%s", id);
+	snprintf(s->label, sizeof s->label, "%s", id);
+	s->type = ANK_STATION_INJECT;
+	s->assisted = true;
+	s->sort = c->n++;
+	return s;
+}
+
+/* A section header: known names only; stations and nearby rooms are created here. */
+static void on_section(parse_ctx *c, const char *name)
+{
+	if (!strcmp(name, "site") || !strcmp(name, "hours"))
+		return;
+	if (!strncmp(name, "station.", 8))
+		station_for(c, name + 8);
+	else if (!strncmp(name, "nearby.", 7))
+		nearby_for(c, name + 7);
+	else
+		parse_fail(c, "unknown section [%s]", name);
+}
+
+/* inih's line reader, wrapped to count lines, refuse over-long ones and see section
+ * headers (inih itself only reports keys, so an empty section would pass unseen). */
+static char *read_line(char *buf, int size, void *user)
+{
+	parse_ctx *c = user;
+	if (!fgets(buf, size, c->fp))
+		return NULL;
+	c->line++;
+	size_t len = strlen(buf);
+	if (len > 0 && buf[len - 1] != '\n' && !feof(c->fp)) {
+		parse_fail(c, "line longer than %d bytes", INI_LINE_MAX);
+		return NULL; /* stop: the rest of the line would be misread as a new line */
+	}
+	const char *p = buf;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '[') {
+		const char *end = strchr(p, ']');
+		if (end) {
+			char name[ANK_ID_MAX + 16];
+			snprintf(name, sizeof name, "%.*s", (int)(end - p - 1), p + 1);
+			on_section(c, name);
+		}
+	}
+	return buf;
+}
+
+/* inih calls this for every key; returning 0 marks the line as an error. */
 static int on_key(void *user, const char *section, const char *key, const char *value)
 {
 	parse_ctx *c = user;
@@ -250,28 +332,9 @@ static int on_key(void *user, const char *section, const char *key, const char *
 			if (!strcmp(key, weekdays[d]))
 				rc = parse_hours(value, &c->cfg->hours[d]);
 	} else if (!strncmp(section, "station.", 8)) {
-		const char *id = section + 8;
-		if (!valid_slug(id)) {
-			ank_err_set(c->err, "bad station id '%s' (letters, digits, - and _)", id);
+		ank_station *s = station_for(c, section + 8);
+		if (!s)
 			return 0;
-		}
-		ank_station *s = NULL;
-		for (int i = 0; i < c->n; i++)
-			if (!strcmp(c->stations[i].id, id))
-				s = &c->stations[i];
-		if (!s) {
-			if (c->n >= ANK_MAX_STATIONS) {
-				ank_err_set(c->err, "more than %d stations", ANK_MAX_STATIONS);
-				return 0;
-			}
-			s = &c->stations[c->n];
-			memset(s, 0, sizeof *s);
-			memcpy(s->id, id, strlen(id) + 1);
-			memcpy(s->label, id, strlen(id) < ANK_LABEL_MAX ? strlen(id) + 1 : 1);
-			s->type = ANK_STATION_INJECT;
-			s->assisted = true;
-			s->sort = c->n++;
-		}
 		rc = station_key(c, s, key, value);
 	} else if (!strncmp(section, "nearby.", 7)) {
 		ank_nearby *nb = nearby_for(c, section + 7);
@@ -279,13 +342,13 @@ static int on_key(void *user, const char *section, const char *key, const char *
 			return 0;
 		rc = nearby_key(nb, key, value);
 	} else {
-		ank_err_set(c->err, "unknown section [%s]", section);
+		parse_fail(c, "unknown section [%s]", section);
 		return 0;
 	}
 	if (rc == -2)
-		ank_err_set(c->err, "unknown key '%s' in [%s]", key, section);
+		parse_fail(c, "unknown key '%s' in [%s]", key, section);
 	else if (rc == -1)
-		ank_err_set(c->err, "bad value for '%s' in [%s]: '%.60s'", key, section, value);
+		parse_fail(c, "bad value for '%s' in [%s]: '%.60s'", key, section, value);
 	return rc == 0;
 }
 
@@ -318,14 +381,17 @@ static int config_check(const ank_site_config *cfg, const ank_station *st, int n
 	if (cfg->alarm_min <= cfg->warn_min)
 		return ank_err_set(err, "[site] alarm_min must be above warn_min");
 	if (n == 0)
-		return ank_err_set(err, "no [station.ID] section: a site needs at least one station");
+		return ank_err_set(err,
+		                   "no [station.ID] section: a site needs at least one station");
 	for (int i = 0; i < n; i++) {
 		if (st[i].type == ANK_STATION_INJECT && !cfg->routes[ANK_ROUTE_INJECT])
-			return ank_err_set(err, "station %s injects but the site offers no injection",
-					   st[i].id);
+			return ank_err_set(err,
+			                   "station %s injects but the site offers no injection",
+			                   st[i].id);
 		if (st[i].type == ANK_STATION_SMOKE && !cfg->routes[ANK_ROUTE_SMOKE])
-			return ank_err_set(err, "station %s is for smoking but the site offers none",
-					   st[i].id);
+			return ank_err_set(err,
+			                   "station %s is for smoking but the site offers none",
+			                   st[i].id);
 	}
 	for (int i = 0; i < cfg->n_nearby; i++)
 		if (!cfg->nearby[i].name[0] || !cfg->nearby[i].address[0])
@@ -334,26 +400,28 @@ static int config_check(const ank_site_config *cfg, const ank_station *st, int n
 }
 
 int ank_config_parse_ini(const char *path, ank_site_config *cfg, ank_station *stations,
-			 int *n_stations, ank_err *err)
+                         int *n_stations, ank_err *err)
 {
-	parse_ctx c = {.cfg = cfg, .stations = stations, .err = err};
-	if (err)
-		err->msg[0] = '\0';
+	parse_ctx c = {.cfg = cfg, .stations = stations};
 	config_defaults(cfg);
 	*n_stations = 0;
-	int rc = ini_parse(path, on_key, &c);
-	if (rc == -1)
+	c.fp = fopen(path, "r");
+	if (!c.fp)
 		return ank_err_set(err, "%s: cannot open", path);
+	int rc = ini_parse_stream(read_line, &c, on_key, &c);
+	fclose(c.fp);
 	if (rc == -2)
 		return ank_err_set(err, "%s: out of memory", path);
-	if (rc > 0) {
-		char detail[sizeof err->msg];
-		snprintf(detail, sizeof detail, "%s",
-			 err && err->msg[0] ? err->msg : "syntax error");
-		return ank_err_set(err, "%s:%d: %s", path, rc, detail);
-	}
-	if (config_check(cfg, stations, c.n, err))
-		return -1;
+	/* inih gives the first line it disliked; ours may come later (then the first is a
+	 * syntax error inih found on its own) or be the only one (a header or long line). */
+	if (rc > 0 && (c.error_line == 0 || rc < c.error_line))
+		return ank_err_set(err, "%s:%d: syntax error (expected [section] or key = value)",
+		                   path, rc);
+	if (c.error_line)
+		return ank_err_set(err, "%s:%d: %s", path, c.error_line, c.error);
+	ank_err check;
+	if (config_check(cfg, stations, c.n, &check))
+		return ank_err_set(err, "%s: %s", path, check.msg);
 	*n_stations = c.n;
 	return 0;
 }
@@ -380,23 +448,22 @@ static json_t *config_to_json(const ank_site_config *cfg)
 	}
 	json_t *nearby = json_array();
 	for (int i = 0; i < cfg->n_nearby; i++)
-		json_array_append_new(nearby, json_pack("{s:s, s:s, s:s}", "name",
-							cfg->nearby[i].name, "address",
-							cfg->nearby[i].address, "hours",
-							cfg->nearby[i].hours));
+		json_array_append_new(
+		        nearby, json_pack("{s:s, s:s, s:s}", "name", cfg->nearby[i].name, "address",
+		                          cfg->nearby[i].address, "hours", cfg->nearby[i].hours));
 	json_t *routes = json_array();
 	for (int r = 0; r < ANK_ROUTE_COUNT; r++)
 		if (cfg->routes[r])
 			json_array_append_new(routes, json_string(ank_route_code((ank_route)r)));
 	return json_pack("{s:i, s:s, s:s, s:s, s:b, s:o, s:b, s:s, s:i, s:b, s:i, s:i, s:i, s:b,"
-			 " s:o, s:o}",
-			 "version", 1, "id", cfg->site_id, "name", cfg->name, "timezone",
-			 cfg->timezone, "women_only", cfg->women_only, "routes", routes,
-			 "assisted", cfg->assisted, "languages", cfg->languages, "day_start_min",
-			 cfg->day_start_min, "auto_call", cfg->auto_call, "call_grace_min",
-			 cfg->grace_min, "warn_min", cfg->warn_min, "alarm_min", cfg->alarm_min,
-			 "clean_after_session", cfg->clean_after_session, "hours", hours,
-			 "nearby", nearby);
+	                 " s:o, s:o}",
+	                 "version", 1, "id", cfg->site_id, "name", cfg->name, "timezone",
+	                 cfg->timezone, "women_only", cfg->women_only, "routes", routes, "assisted",
+	                 cfg->assisted, "languages", cfg->languages, "day_start_min",
+	                 cfg->day_start_min, "auto_call", cfg->auto_call, "call_grace_min",
+	                 cfg->grace_min, "warn_min", cfg->warn_min, "alarm_min", cfg->alarm_min,
+	                 "clean_after_session", cfg->clean_after_session, "hours", hours, "nearby",
+	                 nearby);
 }
 
 /* Copies a string member into out[n]; "" when absent or not a string. */
@@ -414,15 +481,15 @@ static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err
 	const char *id, *name, *tz, *langs;
 	int wo, as, ac, cl;
 	config_defaults(cfg);
-	if (!j || json_unpack_ex(j, &je, 0,
-				 "{s:s, s:s, s:s, s:b, s:o, s:b, s:s, s:i, s:b, s:i, s:i, s:i, s:b,"
-				 " s:o, s:o}",
-				 "id", &id, "name", &name, "timezone", &tz, "women_only", &wo,
-				 "routes", &routes, "assisted", &as, "languages", &langs,
-				 "day_start_min", &cfg->day_start_min, "auto_call", &ac,
-				 "call_grace_min", &cfg->grace_min, "warn_min", &cfg->warn_min,
-				 "alarm_min", &cfg->alarm_min, "clean_after_session", &cl, "hours",
-				 &hours, "nearby", &nearby)) {
+	if (!j ||
+	    json_unpack_ex(j, &je, 0,
+	                   "{s:s, s:s, s:s, s:b, s:o, s:b, s:s, s:i, s:b, s:i, s:i, s:i, s:b,"
+	                   " s:o, s:o}",
+	                   "id", &id, "name", &name, "timezone", &tz, "women_only", &wo, "routes",
+	                   &routes, "assisted", &as, "languages", &langs, "day_start_min",
+	                   &cfg->day_start_min, "auto_call", &ac, "call_grace_min", &cfg->grace_min,
+	                   "warn_min", &cfg->warn_min, "alarm_min", &cfg->alarm_min,
+	                   "clean_after_session", &cl, "hours", &hours, "nearby", &nearby)) {
 		json_decref(j);
 		return ank_err_set(err, "stored site config unreadable: %s", je.text);
 	}
@@ -447,7 +514,8 @@ static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err
 		const char *h = json_string_value(json_object_get(hours, weekdays[d]));
 		if (!h || parse_hours(h, &cfg->hours[d])) {
 			json_decref(j);
-			return ank_err_set(err, "stored site config: bad hours for %s", weekdays[d]);
+			return ank_err_set(err, "stored site config: bad hours for %s",
+			                   weekdays[d]);
 		}
 	}
 	json_array_foreach(nearby, i, v)
@@ -475,12 +543,12 @@ int ank_store_config_get(ank_store *st, ank_site_config *cfg, ank_err *err)
 		out = 1;
 	else
 		out = ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
-	sqlite3_finalize(s);
+	ank_st_end(st, s);
 	return out;
 }
 
 static int retire_missing(ank_store *st, const ank_station *stations, int n, int64_t now_ms,
-			  ank_err *err)
+                          ank_err *err)
 {
 	ank_station cur[ANK_MAX_STATIONS];
 	int ncur;
@@ -494,11 +562,12 @@ static int retire_missing(ank_store *st, const ank_station *stations, int n, int
 			continue;
 		if (cur[i].state == ANK_SS_RESERVED || cur[i].state == ANK_SS_OCCUPIED)
 			return ank_err_set(err, "station %s is in use and cannot be removed now",
-					   cur[i].id);
+			                   cur[i].id);
 		sqlite3_stmt *s;
-		if (ank_st_prep(st, "UPDATE station SET retired = 1, state = 'closed', since_ms = ?"
-				    " WHERE id = ?",
-				&s, err))
+		if (ank_st_prep(st,
+		                "UPDATE station SET retired = 1, state = 'closed', since_ms = ?"
+		                " WHERE id = ?",
+		                &s, err))
 			return -1;
 		sqlite3_bind_int64(s, 1, now_ms);
 		ank_st_text(s, 2, cur[i].id);
@@ -508,8 +577,8 @@ static int retire_missing(ank_store *st, const ank_station *stations, int n, int
 	return 0;
 }
 
-int ank_store_config_apply(ank_store *st, const ank_site_config *cfg,
-			   const ank_station *stations, int n, int64_t now_ms, ank_err *err)
+int ank_store_config_apply(ank_store *st, const ank_site_config *cfg, const ank_station *stations,
+                           int n, int64_t now_ms, ank_err *err)
 {
 	json_t *j = config_to_json(cfg);
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -521,9 +590,10 @@ int ank_store_config_apply(ank_store *st, const ank_site_config *cfg,
 	}
 	if (ank_store_begin(st, err))
 		goto out;
-	if (ank_st_prep(st, "INSERT INTO site(id, config) VALUES (1, ?)"
-			    " ON CONFLICT(id) DO UPDATE SET config = excluded.config",
-			&s, err))
+	if (ank_st_prep(st,
+	                "INSERT INTO site(id, config) VALUES (1, ?)"
+	                " ON CONFLICT(id) DO UPDATE SET config = excluded.config",
+	                &s, err))
 		goto rollback;
 	ank_st_text(s, 1, text);
 	if (ank_st_done(st, s, err))
@@ -533,13 +603,14 @@ int ank_store_config_apply(ank_store *st, const ank_site_config *cfg,
 	json_t *ids = json_array();
 	for (int i = 0; i < n; i++) {
 		/* A new station starts free; a known one keeps its state and ticket. */
-		if (ank_st_prep(st, "INSERT INTO station(id, label, type, women_only, assisted,"
-				    " state, since_ms, sort) VALUES (?, ?, ?, ?, ?, 'free', ?, ?)"
-				    " ON CONFLICT(id) DO UPDATE SET label = excluded.label,"
-				    " type = excluded.type, women_only = excluded.women_only,"
-				    " assisted = excluded.assisted, sort = excluded.sort, retired = 0,"
-				    " state = CASE WHEN retired = 1 THEN 'free' ELSE state END",
-				&s, err)) {
+		if (ank_st_prep(st,
+		                "INSERT INTO station(id, label, type, women_only, assisted,"
+		                " state, since_ms, sort) VALUES (?, ?, ?, ?, ?, 'free', ?, ?)"
+		                " ON CONFLICT(id) DO UPDATE SET label = excluded.label,"
+		                " type = excluded.type, women_only = excluded.women_only,"
+		                " assisted = excluded.assisted, sort = excluded.sort, retired = 0,"
+		                " state = CASE WHEN retired = 1 THEN 'free' ELSE state END",
+		                &s, err)) {
 			json_decref(ids);
 			goto rollback;
 		}

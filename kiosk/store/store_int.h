@@ -7,14 +7,30 @@
 
 #include "store.h"
 
+/* Prepared statements kept for the life of the store: preparing costs more than running
+ * most of our statements (measured in docs/benchmarks.md). The store has ~40 distinct
+ * statements; past this many, further ones are prepared per call. */
+#define ANK_STMT_CACHE 64
+
+typedef struct ank_stmt_slot {
+	const char *sql; /* the literal's address is the key: all SQL here is static text */
+	sqlite3_stmt *stmt;
+	bool in_use; /* handed out and not yet ended; a nested use gets a fresh statement */
+} ank_stmt_slot;
+
 struct ank_store {
 	sqlite3 *db;
 	char kiosk_id[ANK_ID_MAX + 1];
+	ank_stmt_slot cache[ANK_STMT_CACHE];
+	int n_cache;
 };
 
-/* Prepares `sql`; on failure sets err and returns -1. The caller finalizes *st. */
+/* Prepares `sql` (static text) or takes it from the cache; on failure sets err and
+ * returns -1. Every successful prep must be paired with ank_st_end (or ank_st_done). */
 int ank_st_prep(ank_store *s, const char *sql, sqlite3_stmt **st, ank_err *err);
-/* Steps a statement that returns no row; finalizes it. 0 or -1 with err. */
+/* Gives a statement back: reset and kept when cached, finalized otherwise. */
+void ank_st_end(ank_store *s, sqlite3_stmt *st);
+/* Steps a statement that returns no row, then ends it. 0 or -1 with err. */
 int ank_st_done(ank_store *s, sqlite3_stmt *st, ank_err *err);
 /* Binds text, or NULL when s is NULL. */
 void ank_st_text(sqlite3_stmt *st, int i, const char *s);

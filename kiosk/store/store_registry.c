@@ -42,7 +42,7 @@ int ank_store_user_get(ank_store *st, const char *id, ank_user *out, ank_err *er
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		user_row(s, out);
-	sqlite3_finalize(s);
+	ank_st_end(st, s);
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_DONE)
@@ -75,7 +75,7 @@ static int user_check(const ank_user *u, ank_err *err)
 	long nc = ank_utf8_count(u->nickname);
 	if (nc > ANK_NICK_MAX_CHARS)
 		return ank_err_set(err, "nickname has %ld characters, at most %d", nc,
-				   ANK_NICK_MAX_CHARS);
+		                   ANK_NICK_MAX_CHARS);
 	time_t now = time(NULL);
 	struct tm tm;
 	gmtime_r(&now, &tm);
@@ -84,12 +84,13 @@ static int user_check(const ank_user *u, ank_err *err)
 	if (!ank_gender_find(u->gender))
 		return ank_err_set(err, "gender '%s' is not one of the vocabulary", u->gender);
 	if (!ank_municipality_find(u->municipality))
-		return ank_err_set(err, "municipality '%s' is not an official code", u->municipality);
+		return ank_err_set(err, "municipality '%s' is not an official code",
+		                   u->municipality);
 	if (!ank_utf8_valid_text(u->consent_version, strlen(u->consent_version)))
 		return ank_err_set(err, "consent_version is not valid text");
-	if (u->language[0] && (strlen(u->language) > 3 || strspn(u->language,
-							     "abcdefghijklmnopqrstuvwxyz") !=
-								    strlen(u->language)))
+	if (u->language[0] &&
+	    (strlen(u->language) > 3 ||
+	     strspn(u->language, "abcdefghijklmnopqrstuvwxyz") != strlen(u->language)))
 		return ank_err_set(err, "language '%s' is not a 2-3 letter code", u->language);
 	return 0;
 }
@@ -100,7 +101,7 @@ static int insert_keys(ank_store *st, const ank_user *u, ank_err *err)
 {
 	sqlite3_stmt *s;
 	if (ank_st_prep(st, "INSERT OR IGNORE INTO registry_key(key, user_id) VALUES (?, ?)", &s,
-			err))
+	                err))
 		return -1;
 	int rc = 0;
 	for (int v = ANK_FOLD_PLAIN; v <= ANK_FOLD_DIGRAPH && rc == 0; v++) {
@@ -123,7 +124,7 @@ static int insert_keys(ank_store *st, const ank_user *u, ank_err *err)
 		}
 		ank_buf_free(&key);
 	}
-	sqlite3_finalize(s);
+	ank_st_end(st, s);
 	return rc;
 }
 
@@ -139,15 +140,16 @@ int ank_store_user_upsert(ank_store *st, const ank_user *u, ank_err *err)
 		ank_err_set(err, "nickname cannot be folded");
 		goto out;
 	}
-	if (ank_st_prep(st, "INSERT INTO registry(" USER_COLS ", name_key)"
-			    " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET"
-			    " nickname = excluded.nickname, birth_year = excluded.birth_year,"
-			    " gender = excluded.gender, municipality = excluded.municipality,"
-			    " consent_version = excluded.consent_version,"
-			    " consent_ms = excluded.consent_ms, language = excluded.language,"
-			    " quarantine_until_ms = excluded.quarantine_until_ms,"
-			    " name_key = excluded.name_key",
-			&s, err))
+	if (ank_st_prep(st,
+	                "INSERT INTO registry(" USER_COLS ", name_key)"
+	                " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET"
+	                " nickname = excluded.nickname, birth_year = excluded.birth_year,"
+	                " gender = excluded.gender, municipality = excluded.municipality,"
+	                " consent_version = excluded.consent_version,"
+	                " consent_ms = excluded.consent_ms, language = excluded.language,"
+	                " quarantine_until_ms = excluded.quarantine_until_ms,"
+	                " name_key = excluded.name_key",
+	                &s, err))
 		goto out;
 	ank_st_text(s, 1, u->id);
 	ank_st_text(s, 2, u->nickname);
@@ -173,8 +175,7 @@ out:
 }
 
 /* Copies a JSON string member into dst; absent or null gives "" when optional. */
-static int json_str(json_t *o, const char *key, char *dst, size_t n, bool optional,
-		    ank_err *err)
+static int json_str(json_t *o, const char *key, char *dst, size_t n, bool optional, ank_err *err)
 {
 	json_t *v = json_object_get(o, key);
 	if (!v || json_is_null(v)) {
@@ -215,7 +216,7 @@ static int user_from_json(json_t *o, ank_user *u, ank_err *err)
 	    json_str(o, "gender", u->gender, sizeof u->gender, false, err) ||
 	    json_str(o, "municipality", u->municipality, sizeof u->municipality, false, err) ||
 	    json_str(o, "consent_version", u->consent_version, sizeof u->consent_version, true,
-		     err) ||
+	             err) ||
 	    json_str(o, "language", u->language, sizeof u->language, true, err) ||
 	    json_time(o, "consent_at", &u->consent_ms, err) ||
 	    json_time(o, "quarantine_until", &u->quarantine_until_ms, err))
@@ -228,7 +229,7 @@ static int user_from_json(json_t *o, ank_user *u, ank_err *err)
 }
 
 int ank_store_registry_import(ank_store *st, const char *path, int64_t now_ms, int *count,
-			      ank_err *err)
+                              ank_err *err)
 {
 	*count = 0;
 	struct stat sb;
@@ -236,15 +237,14 @@ int ank_store_registry_import(ank_store *st, const char *path, int64_t now_ms, i
 		return ank_err_set(err, "%s: cannot open", path);
 	if (sb.st_size > ANK_REGISTRY_MAX_BYTES)
 		return ank_err_set(err, "%s: %lld bytes, more than the %ld byte limit", path,
-				   (long long)sb.st_size, ANK_REGISTRY_MAX_BYTES);
+		                   (long long)sb.st_size, ANK_REGISTRY_MAX_BYTES);
 	json_error_t je;
 	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	if (!root)
-		return ank_err_set(err, "%s:%d:%d: %s%s; nothing imported", path, je.line,
-				   je.column,
-				   json_error_code(&je) == json_error_invalid_utf8 ? "invalid UTF-8: "
-										  : "",
-				   je.text);
+		return ank_err_set(
+		        err, "%s:%d:%d: %s%s; nothing imported", path, je.line, je.column,
+		        json_error_code(&je) == json_error_invalid_utf8 ? "invalid UTF-8: " : "",
+		        je.text);
 	int rc = -1;
 	json_t *users = json_object_get(root, "users");
 	json_t *version = json_object_get(root, "version");
@@ -268,8 +268,8 @@ int ank_store_registry_import(ank_store *st, const char *path, int64_t now_ms, i
 		}
 	}
 	if (ank_store_outbox_append(st, "registry.imported", now_ms,
-				    json_pack("{s:I}", "users", (json_int_t)json_array_size(users)),
-				    err)) {
+	                            json_pack("{s:I}", "users", (json_int_t)json_array_size(users)),
+	                            err)) {
 		ank_store_rollback(st);
 		goto out;
 	}
@@ -282,23 +282,8 @@ out:
 	return rc;
 }
 
-static int same_name_count(ank_store *st, const char *user_id, int *n, ank_err *err)
-{
-	sqlite3_stmt *s;
-	if (ank_st_prep(st, "SELECT count(*) FROM registry WHERE name_key ="
-			    " (SELECT name_key FROM registry WHERE id = ?)",
-			&s, err))
-		return -1;
-	ank_st_text(s, 1, user_id);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
-}
-
 int ank_store_search(ank_store *st, const char *typed, ank_match *out, int max, int *n,
-		     ank_err *err)
+                     ank_err *err)
 {
 	*n = 0;
 	size_t len = strlen(typed);
@@ -314,8 +299,9 @@ int ank_store_search(ank_store *st, const char *typed, ank_match *out, int max, 
 		ank_err_set(err, "search text cannot be folded");
 		goto out;
 	}
-	/* Nothing before two typed characters: the list must not let anyone browse names. */
-	if (ank_utf8_count(typed) < 2 || q.len == 0) {
+	/* Nothing before two typed letters or digits (a space or dot does not count; æ is
+	 * one letter): the list must not let anyone browse names. */
+	if (ank_text_word_chars(typed) < 2 || q.len == 0) {
 		rc = 0;
 		goto out;
 	}
@@ -323,40 +309,72 @@ int ank_store_search(ank_store *st, const char *typed, ank_match *out, int max, 
 	ank_buf_init(&hi, q.len + 8);
 	ank_buf_puts(&hi, ank_buf_str(&q));
 	ank_buf_puts(&hi, UTF8_MAX_CP);
-	if (ank_st_prep(st, "SELECT k.user_id, r.nickname, r.birth_year FROM registry_key k"
-			    " JOIN registry r ON r.id = k.user_id"
-			    " WHERE k.key >= ? AND k.key < ? ORDER BY k.key, k.user_id",
-			&s, err)) {
+	/* One match per distinct name: a name many users share shows once, and the UI then
+	 * asks for the birth year among all of them (ank_store_same_name). */
+	if (ank_st_prep(st,
+	                "SELECT k.user_id, r.nickname, r.birth_year, r.name_key,"
+	                " (SELECT count(*) FROM registry r2 WHERE r2.name_key = r.name_key)"
+	                " FROM registry_key k JOIN registry r ON r.id = k.user_id"
+	                " WHERE k.key >= ? AND k.key < ? ORDER BY k.key, r.birth_year, k.user_id",
+	                &s, err)) {
 		ank_buf_free(&hi);
 		goto out;
 	}
 	ank_st_text(s, 1, ank_buf_str(&q));
 	ank_st_text(s, 2, ank_buf_str(&hi));
 	ank_buf_free(&hi);
+	if (max > ANK_SEARCH_LIMIT)
+		max = ANK_SEARCH_LIMIT;
+	char seen[ANK_SEARCH_LIMIT][2 * ANK_NICK_MAX_BYTES + 1];
 	int step = SQLITE_DONE;
-	/* Walk the range in key order, skipping users already found through another key. */
+	/* Walk the range in key order, skipping names already found through another key. */
 	while (*n < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *uid = (const char *)sqlite3_column_text(s, 0);
-		bool seen = false;
-		for (int i = 0; i < *n && !seen; i++)
-			seen = !strcmp(out[i].user_id, uid);
-		if (seen)
+		const char *name_key = (const char *)sqlite3_column_text(s, 3);
+		bool dup = false;
+		for (int i = 0; i < *n && !dup; i++)
+			dup = !strcmp(seen[i], name_key);
+		if (dup)
 			continue;
+		snprintf(seen[*n], sizeof seen[0], "%s", name_key);
 		ank_match *m = &out[(*n)++];
 		ank_st_col(s, 0, m->user_id, sizeof m->user_id);
 		ank_st_col(s, 1, m->nickname, sizeof m->nickname);
 		m->birth_year = sqlite3_column_int(s, 2);
+		m->same_name = sqlite3_column_int(s, 4);
 	}
-	sqlite3_finalize(s);
+	ank_st_end(st, s);
 	if (step != SQLITE_ROW && step != SQLITE_DONE) {
 		ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
 		goto out;
 	}
-	for (int i = 0; i < *n; i++)
-		if (same_name_count(st, out[i].user_id, &out[i].same_name, err))
-			goto out;
 	rc = 0;
 out:
 	ank_buf_free(&q);
 	return rc;
+}
+
+int ank_store_same_name(ank_store *st, const char *user_id, ank_match *out, int max, int *n,
+                        ank_err *err)
+{
+	sqlite3_stmt *s;
+	*n = 0;
+	if (ank_st_prep(st,
+	                "SELECT id, nickname, birth_year, count(*) OVER () FROM registry"
+	                " WHERE name_key = (SELECT name_key FROM registry WHERE id = ?)"
+	                " ORDER BY birth_year, id",
+	                &s, err))
+		return -1;
+	ank_st_text(s, 1, user_id);
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW && *n < max) {
+		ank_match *m = &out[(*n)++];
+		ank_st_col(s, 0, m->user_id, sizeof m->user_id);
+		ank_st_col(s, 1, m->nickname, sizeof m->nickname);
+		m->birth_year = sqlite3_column_int(s, 2);
+		m->same_name = sqlite3_column_int(s, 3);
+	}
+	ank_st_end(st, s);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+	return 0;
 }

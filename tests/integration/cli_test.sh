@@ -25,7 +25,8 @@ expect() { # expect NAME EXPECTED_STATUS PATTERN -- command...
 }
 expect config 0 'config applied: Demo-rummet, 5 stations' -- q config "$root/assets/demo/site.ini"
 expect import 0 'imported 9 users' -- q import "$root/assets/demo/registry.json"
-expect search-duplicates 0 'Søren.*1991' -- q search sør
+expect search-shared-name 0 'Søren.*2 users' -- q search sør
+expect same-name 0 'u-0002.Søren.1991' -- q same-name u-0001
 expect search-one-letter 0 '^$' -- q search s
 expect checkin-called 0 'ticket I-001 \(#1\): go to station 2 now' -- q checkin u-0001 heroin inject
 expect checkin-refused 3 'refused: quarantined' -- q checkin u-0008 heroin inject

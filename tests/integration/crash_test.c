@@ -33,8 +33,9 @@ static void child(const char *db, int fd)
 	for (int k = first; k < USERS; k++) {
 		char id[16];
 		snprintf(id, sizeof id, "c%d", k);
-		ank_checkin in = {.user_id = id, .substance = "heroin",
-				  .route = (k % 3) ? ANK_ROUTE_INJECT : ANK_ROUTE_SMOKE};
+		ank_checkin in = {.user_id = id,
+		                  .substance = "heroin",
+		                  .route = (k % 3) ? ANK_ROUTE_INJECT : ANK_ROUTE_SMOKE};
 		ank_checkin_result r;
 		now += 1000;
 		if (ank_queue_checkin(q, &in, now, &r, &err) != ANK_Q_OK)
@@ -48,7 +49,8 @@ static void child(const char *db, int fd)
 			ank_queue_command(q, &c, now, NULL, &err);
 			c.type = ANK_CMD_END;
 			ank_queue_command(q, &c, now + 500, NULL, &err);
-			c = (ank_cmd){.type = ANK_CMD_CLEANING_DONE, .station_id = r.ticket.station_id};
+			c = (ank_cmd){.type = ANK_CMD_CLEANING_DONE,
+			              .station_id = r.ticket.station_id};
 			ank_queue_command(q, &c, now + 600, NULL, &err);
 		} else {
 			ank_cmd c = {.type = ANK_CMD_CANCEL, .ticket_id = r.ticket.id};
@@ -87,15 +89,15 @@ static void check_database(const char *path, const long long *issued, int n_issu
 	int distinct = query_int(db, "SELECT count(DISTINCT event_id) FROM outbox");
 	if (n != max || min != 1 || distinct != n)
 		fail_msg("round %d: outbox has a gap or duplicate: n=%d min=%d max=%d distinct=%d",
-			 round, n, min, max, distinct);
+		         round, n, min, max, distinct);
 	/* Every issued ticket has its ticket.issued event, and vice versa. */
 	int tickets = query_int(db, "SELECT count(*) FROM ticket");
 	int issue_events = query_int(db, "SELECT count(*) FROM outbox WHERE type='ticket.issued'");
 	if (tickets != issue_events)
 		fail_msg("round %d: %d tickets but %d issue events", round, tickets, issue_events);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM ticket WHERE id = ?", -1, &s,
-					    NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	        sqlite3_prepare_v2(db, "SELECT count(*) FROM ticket WHERE id = ?", -1, &s, NULL),
+	        SQLITE_OK);
 	for (int i = 0; i < n_issued; i++) {
 		sqlite3_bind_int64(s, 1, issued[i]);
 		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
@@ -106,8 +108,8 @@ static void check_database(const char *path, const long long *issued, int n_issu
 	sqlite3_finalize(s);
 	/* No station may point at a ticket that is not open (half state). */
 	int dangling = query_int(db, "SELECT count(*) FROM station s WHERE s.ticket_id != 0 AND"
-				     " NOT EXISTS (SELECT 1 FROM ticket t WHERE t.id = s.ticket_id"
-				     " AND t.state IN ('called','in_session'))");
+	                             " NOT EXISTS (SELECT 1 FROM ticket t WHERE t.id = s.ticket_id"
+	                             " AND t.state IN ('called','in_session'))");
 	if (dangling != 0)
 		fail_msg("round %d: %d stations hold a ticket that is not open", round, dangling);
 	ank_store_close(st);
@@ -188,7 +190,7 @@ int main(int argc, char **argv)
 		rounds = 50; /* the issue asks for at least 50 kills */
 	int r = (int)rounds;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_prestate(test_sigkill, &r),
+	        cmocka_unit_test_prestate(test_sigkill, &r),
 	};
 	return cmocka_run_group_tests_name("crash", tests, NULL, NULL);
 }

@@ -87,7 +87,7 @@ static void prep_no_smoking(fixture *f)
 static void prep_queued(fixture *f)
 {
 	assert_int_equal(fixture_checkin(f, "u1", "heroin", ANK_ROUTE_INJECT, NULL, T0, NULL),
-			 ANK_Q_OK);
+	                 ANK_Q_OK);
 }
 
 static void prep_no_assisted(fixture *f)
@@ -109,35 +109,35 @@ static void prep_helper_quarantined(fixture *f)
 }
 
 static const refusal_case refusal_cases[] = {
-	{"closed-before-opening", prep_none, "u1", "heroin", NULL, ANK_ROUTE_INJECT, MONDAY_0600,
-	 ANK_REFUSE_CLOSED},
-	{"closed-after-past-midnight-close", prep_none, "u1", "heroin", NULL, ANK_ROUTE_INJECT,
-	 T0 + MIN(14 * 60), ANK_REFUSE_CLOSED},
-	{"quarantined", prep_quarantine, "u1", "heroin", NULL, ANK_ROUTE_INJECT, T0,
-	 ANK_REFUSE_QUARANTINED},
-	{"no-consent", prep_no_consent, "u1", "heroin", NULL, ANK_ROUTE_INJECT, T0,
-	 ANK_REFUSE_NO_CONSENT},
-	{"underage", prep_minor, "kid", "heroin", NULL, ANK_ROUTE_INJECT, T0, ANK_REFUSE_UNDERAGE},
-	{"women-only-site", prep_women_only, "u1", "heroin", NULL, ANK_ROUTE_INJECT, T0,
-	 ANK_REFUSE_WOMEN_ONLY},
-	{"route-not-offered", prep_no_smoking, "u1", "crack", NULL, ANK_ROUTE_SMOKE, T0,
-	 ANK_REFUSE_ROUTE_NOT_OFFERED},
-	{"cannabis-never-smoked", prep_none, "u1", "cannabis", NULL, ANK_ROUTE_SMOKE, T0,
-	 ANK_REFUSE_SUBSTANCE_ROUTE},
-	{"already-queued", prep_queued, "u1", "cocaine", NULL, ANK_ROUTE_INJECT, T0 + MIN(1),
-	 ANK_REFUSE_ALREADY_QUEUED},
-	{"assisted-not-offered", prep_no_assisted, "u1", "heroin", "u3", ANK_ROUTE_INJECT, T0,
-	 ANK_REFUSE_ASSISTED_NOT_OFFERED},
-	{"assisted-only-injection", prep_none, "u1", "crack", "u3", ANK_ROUTE_SMOKE, T0,
-	 ANK_REFUSE_ASSISTED_NOT_OFFERED},
-	{"helper-unknown", prep_none, "u1", "heroin", "nobody", ANK_ROUTE_INJECT, T0,
-	 ANK_REFUSE_HELPER_UNKNOWN},
-	{"helper-self", prep_none, "u1", "heroin", "u1", ANK_ROUTE_INJECT, T0,
-	 ANK_REFUSE_HELPER_SELF},
-	{"helper-underage", prep_helper_minor, "u1", "heroin", "kid", ANK_ROUTE_INJECT, T0,
-	 ANK_REFUSE_HELPER_UNDERAGE},
-	{"helper-quarantined", prep_helper_quarantined, "u1", "heroin", "u3", ANK_ROUTE_INJECT, T0,
-	 ANK_REFUSE_HELPER_QUARANTINED},
+        {"closed-before-opening", prep_none, "u1", "heroin", NULL, ANK_ROUTE_INJECT, MONDAY_0600,
+         ANK_REFUSE_CLOSED},
+        {"closed-after-past-midnight-close", prep_none, "u1", "heroin", NULL, ANK_ROUTE_INJECT,
+         T0 + MIN(14 * 60), ANK_REFUSE_CLOSED},
+        {"quarantined", prep_quarantine, "u1", "heroin", NULL, ANK_ROUTE_INJECT, T0,
+         ANK_REFUSE_QUARANTINED},
+        {"no-consent", prep_no_consent, "u1", "heroin", NULL, ANK_ROUTE_INJECT, T0,
+         ANK_REFUSE_NO_CONSENT},
+        {"underage", prep_minor, "kid", "heroin", NULL, ANK_ROUTE_INJECT, T0, ANK_REFUSE_UNDERAGE},
+        {"women-only-site", prep_women_only, "u1", "heroin", NULL, ANK_ROUTE_INJECT, T0,
+         ANK_REFUSE_WOMEN_ONLY},
+        {"route-not-offered", prep_no_smoking, "u1", "crack", NULL, ANK_ROUTE_SMOKE, T0,
+         ANK_REFUSE_ROUTE_NOT_OFFERED},
+        {"cannabis-never-smoked", prep_none, "u1", "cannabis", NULL, ANK_ROUTE_SMOKE, T0,
+         ANK_REFUSE_SUBSTANCE_ROUTE},
+        {"already-queued", prep_queued, "u1", "cocaine", NULL, ANK_ROUTE_INJECT, T0 + MIN(1),
+         ANK_REFUSE_ALREADY_QUEUED},
+        {"assisted-not-offered", prep_no_assisted, "u1", "heroin", "u3", ANK_ROUTE_INJECT, T0,
+         ANK_REFUSE_ASSISTED_NOT_OFFERED},
+        {"assisted-only-injection", prep_none, "u1", "crack", "u3", ANK_ROUTE_SMOKE, T0,
+         ANK_REFUSE_ASSISTED_NOT_OFFERED},
+        {"helper-unknown", prep_none, "u1", "heroin", "nobody", ANK_ROUTE_INJECT, T0,
+         ANK_REFUSE_HELPER_UNKNOWN},
+        {"helper-self", prep_none, "u1", "heroin", "u1", ANK_ROUTE_INJECT, T0,
+         ANK_REFUSE_HELPER_SELF},
+        {"helper-underage", prep_helper_minor, "u1", "heroin", "kid", ANK_ROUTE_INJECT, T0,
+         ANK_REFUSE_HELPER_UNDERAGE},
+        {"helper-quarantined", prep_helper_quarantined, "u1", "heroin", "u3", ANK_ROUTE_INJECT, T0,
+         ANK_REFUSE_HELPER_QUARANTINED},
 };
 
 static void test_refusals(void **state)
@@ -153,15 +153,15 @@ static void test_refusals(void **state)
 		int tickets_before = fixture_count(f, "SELECT count(*) FROM ticket");
 		ank_checkin_result res;
 		ank_q_rc rc = fixture_checkin(f, c->user, c->substance, c->route, c->helper, c->now,
-					      &res);
+		                              &res);
 		if (rc != ANK_Q_REFUSED || res.refusal != c->expected)
 			fail_msg("case %s: rc %s, refusal %s, expected %s", c->name,
-				 ank_q_strerror(rc), ank_refusal_code(res.refusal),
-				 ank_refusal_code(c->expected));
+			         ank_q_strerror(rc), ank_refusal_code(res.refusal),
+			         ank_refusal_code(c->expected));
 		/* Recorded locally and as an event; no ticket issued. */
 		char sql[160];
 		snprintf(sql, sizeof sql, "SELECT count(*) FROM refusal WHERE reason = '%s'",
-			 ank_refusal_code(c->expected));
+		         ank_refusal_code(c->expected));
 		if (fixture_count(f, sql) != 1 || fixture_events(f, "checkin.refused") != 1 ||
 		    fixture_count(f, "SELECT count(*) FROM ticket") != tickets_before)
 			fail_msg("case %s: refusal not recorded exactly once", c->name);
@@ -181,15 +181,15 @@ static void test_allowed_edges(void **state)
 	/* Someone turning 18 this year is let in; a finished quarantine is no bar. */
 	fixture_user(f, "y18", "Atten", 2008, "male");
 	assert_int_equal(fixture_checkin(f, "y18", "heroin", ANK_ROUTE_INJECT, NULL, T0, NULL),
-			 ANK_Q_OK);
+	                 ANK_Q_OK);
 	prep_quarantine_over(f);
 	assert_int_equal(fixture_checkin(f, "u1", "heroin", ANK_ROUTE_INJECT, NULL, T0, NULL),
-			 ANK_Q_OK);
+	                 ANK_Q_OK);
 	/* Women at a women-only site. */
 	f->cfg.women_only = true;
 	fixture_apply(f);
 	assert_int_equal(fixture_checkin(f, "u2", "crack", ANK_ROUTE_SMOKE, NULL, T0, NULL),
-			 ANK_Q_OK);
+	                 ANK_Q_OK);
 }
 
 /* ---- issuing and assignment ---- */
@@ -199,7 +199,7 @@ static void test_issue_calls_free_station_at_once(void **state)
 	fixture *f = *state;
 	ank_checkin_result r;
 	assert_int_equal(fixture_checkin(f, "u1", "heroin", ANK_ROUTE_INJECT, NULL, T0, &r),
-			 ANK_Q_OK);
+	                 ANK_Q_OK);
 	assert_string_equal(r.ticket.label, "I-001");
 	assert_int_equal(r.ticket.state, ANK_TS_CALLED);
 	/* i2 before i1: the assisted booth is kept for someone who needs it. */
@@ -253,8 +253,8 @@ static void test_fifo_and_autocall_after_cleaning(void **state)
 	assert_int_equal(fixture_ticket(f, b.ticket.id).state, ANK_TS_CALLED);
 	assert_int_equal(fixture_ticket(f, c.ticket.id).state, ANK_TS_WAITING);
 	assert_int_equal(fixture_count(f, "SELECT count(*) FROM outbox WHERE type='session.ended'"
-					  " AND json_extract(payload,'$.duration_s') = 1200"),
-			 1);
+	                                  " AND json_extract(payload,'$.duration_s') = 1200"),
+	                 1);
 }
 
 static void test_manual_calls_when_auto_call_off(void **state)
@@ -273,12 +273,12 @@ static void test_manual_calls_when_auto_call_off(void **state)
 	assert_string_equal(t.station_id, "i1");
 	assert_int_equal(fixture_cmd(f, ANK_CMD_CALL_NEXT, 0, "i1", T0 + MIN(1)), ANK_Q_E_STATE);
 	assert_int_equal(fixture_cmd(f, ANK_CMD_CALL_NEXT, 0, "s1", T0 + MIN(1)),
-			 ANK_Q_E_NOT_FOUND); /* nobody waits for smoking */
+	                 ANK_Q_E_NOT_FOUND); /* nobody waits for smoking */
 	assert_int_equal(fixture_cmd(f, ANK_CMD_CALL_TICKET, b.ticket.id, NULL, T0 + MIN(2)),
-			 ANK_Q_OK);
+	                 ANK_Q_OK);
 	assert_string_equal(fixture_ticket(f, b.ticket.id).station_id, "i2");
 	assert_int_equal(fixture_cmd(f, ANK_CMD_CALL_TICKET, b.ticket.id, NULL, T0 + MIN(2)),
-			 ANK_Q_E_STATE);
+	                 ANK_Q_E_STATE);
 }
 
 static void test_women_only_station(void **state)
@@ -302,15 +302,15 @@ static void test_assisted_routing(void **state)
 	ank_checkin_result a, b, c;
 	/* Occupy i1 (the only assisted booth) by an assisted intake. */
 	assert_int_equal(fixture_checkin(f, "u1", "heroin", ANK_ROUTE_INJECT, "u3", T0, &a),
-			 ANK_Q_OK);
+	                 ANK_Q_OK);
 	assert_string_equal(a.station_label, "i1");
 	assert_string_equal(a.ticket.helper_id, "u3");
 	assert_int_equal(fixture_count(f, "SELECT count(*) FROM outbox WHERE type='ticket.issued'"
-					  " AND json_extract(payload,'$.helper') = 'u3'"),
-			 1);
+	                                  " AND json_extract(payload,'$.helper') = 'u3'"),
+	                 1);
 	/* A second assisted intake waits although i2 and f1 are free: they have no room. */
 	assert_int_equal(fixture_checkin(f, "u2", "heroin", ANK_ROUTE_INJECT, "u4", T0 + 1, &b),
-			 ANK_Q_OK);
+	                 ANK_Q_OK);
 	assert_int_equal(b.ticket.state, ANK_TS_WAITING);
 	/* Someone unassisted behind it goes straight to i2. */
 	fixture_checkin(f, "u5", "heroin", ANK_ROUTE_INJECT, NULL, T0 + 2, &c);
@@ -359,14 +359,14 @@ static void test_no_show_after_grace_and_requeue(void **state)
 	assert_int_equal(ahead, 1);
 	/* Staff can also mark a no-show by hand; a waiting ticket cannot be one. */
 	assert_int_equal(fixture_cmd(f, ANK_CMD_NO_SHOW, c.ticket.id, NULL, T0 + MIN(8)),
-			 ANK_Q_E_STATE);
+	                 ANK_Q_E_STATE);
 	assert_int_equal(fixture_cmd(f, ANK_CMD_NO_SHOW, b.ticket.id, NULL, T0 + MIN(8)), ANK_Q_OK);
 	assert_int_equal(fixture_ticket(f, a.ticket.id).state, ANK_TS_CALLED);
 	/* Requeue is for no-shows only, and only on the same service day. */
 	assert_int_equal(fixture_cmd(f, ANK_CMD_REQUEUE, c.ticket.id, NULL, T0 + MIN(9)),
-			 ANK_Q_E_STATE);
+	                 ANK_Q_E_STATE);
 	assert_int_equal(fixture_cmd(f, ANK_CMD_REQUEUE, b.ticket.id, NULL, T0 + MIN(24 * 60)),
-			 ANK_Q_E_STATE);
+	                 ANK_Q_E_STATE);
 }
 
 /* ---- recall ---- */
@@ -377,10 +377,10 @@ static void test_recall_at_most_once_a_minute(void **state)
 	ank_checkin_result a;
 	fixture_checkin(f, "u1", "heroin", ANK_ROUTE_INJECT, NULL, T0, &a);
 	assert_int_equal(fixture_cmd(f, ANK_CMD_RECALL, a.ticket.id, NULL, T0 + 30000),
-			 ANK_Q_E_TOO_SOON);
+	                 ANK_Q_E_TOO_SOON);
 	assert_int_equal(fixture_cmd(f, ANK_CMD_RECALL, a.ticket.id, NULL, T0 + 60000), ANK_Q_OK);
 	assert_int_equal(fixture_cmd(f, ANK_CMD_RECALL, a.ticket.id, NULL, T0 + 90000),
-			 ANK_Q_E_TOO_SOON);
+	                 ANK_Q_E_TOO_SOON);
 	assert_int_equal(fixture_cmd(f, ANK_CMD_RECALL, a.ticket.id, NULL, T0 + 120000), ANK_Q_OK);
 	assert_int_equal(fixture_events(f, "ticket.recalled"), 2);
 }
@@ -399,8 +399,9 @@ static void test_freeze_and_resume(void **state)
 	assert_int_equal(fixture_cmd(f, ANK_CMD_FREEZE, 0, NULL, T0 + MIN(3)), ANK_Q_OK);
 	assert_int_equal(fixture_cmd(f, ANK_CMD_FREEZE, 0, NULL, T0 + MIN(3)), ANK_Q_E_STATE);
 	/* Check-in still queues people during a freeze. */
-	assert_int_equal(fixture_checkin(f, "u3", "heroin", ANK_ROUTE_INJECT, NULL, T0 + MIN(4), &c),
-			 ANK_Q_OK);
+	assert_int_equal(
+	        fixture_checkin(f, "u3", "heroin", ANK_ROUTE_INJECT, NULL, T0 + MIN(4), &c),
+	        ANK_Q_OK);
 	/* The session ends and the station is cleaned, but nobody is called. */
 	fixture_cmd(f, ANK_CMD_END, a.ticket.id, NULL, T0 + MIN(5));
 	assert_int_equal(fixture_cmd(f, ANK_CMD_CLEANING_DONE, 0, "i1", T0 + MIN(6)), ANK_Q_OK);
@@ -408,7 +409,7 @@ static void test_freeze_and_resume(void **state)
 	assert_int_equal(fixture_ticket(f, b.ticket.id).state, ANK_TS_WAITING);
 	assert_int_equal(fixture_cmd(f, ANK_CMD_CALL_NEXT, 0, NULL, T0 + MIN(6)), ANK_Q_E_FROZEN);
 	assert_int_equal(fixture_cmd(f, ANK_CMD_CALL_TICKET, b.ticket.id, NULL, T0 + MIN(6)),
-			 ANK_Q_E_FROZEN);
+	                 ANK_Q_E_FROZEN);
 	assert_int_equal(ank_queue_tick(f->q, T0 + MIN(30), NULL), ANK_Q_OK);
 	assert_int_equal(fixture_ticket(f, b.ticket.id).state, ANK_TS_WAITING);
 	/* Resume: the oldest waiting ticket is called with a fresh grace period. */
@@ -446,7 +447,8 @@ static void test_transfer_keeps_label_and_place(void **state)
 	fixture_checkin(f, "u1", "cocaine", ANK_ROUTE_INJECT, NULL, T0, &a);
 	fixture_checkin(f, "u2", "cocaine", ANK_ROUTE_SMOKE, NULL, T0 + 1, &b);
 	fixture_checkin(f, "u3", "cocaine", ANK_ROUTE_INJECT, NULL, T0 + 2, &c);
-	ank_cmd cmd = {.type = ANK_CMD_TRANSFER, .ticket_id = b.ticket.id, .route = ANK_ROUTE_INJECT};
+	ank_cmd cmd = {
+	        .type = ANK_CMD_TRANSFER, .ticket_id = b.ticket.id, .route = ANK_ROUTE_INJECT};
 	ank_err err;
 	assert_int_equal(ank_queue_command(f->q, &cmd, T0 + MIN(1), NULL, &err), ANK_Q_OK);
 	ank_ticket t = fixture_ticket(f, b.ticket.id);
@@ -540,14 +542,16 @@ static void test_session_timers(void **state)
 	struct {
 		int64_t at;
 		ank_alert alert;
-	} cases[] = {{MIN(19), ANK_ALERT_NONE}, {MIN(20), ANK_ALERT_WARN},
-		     {MIN(29), ANK_ALERT_WARN}, {MIN(30), ANK_ALERT_ALARM}};
+	} cases[] = {{MIN(19), ANK_ALERT_NONE},
+	             {MIN(20), ANK_ALERT_WARN},
+	             {MIN(29), ANK_ALERT_WARN},
+	             {MIN(30), ANK_ALERT_ALARM}};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		ank_station_view v[ANK_MAX_STATIONS];
 		int n;
-		assert_int_equal(ank_queue_stations(f->q, T0 + cases[i].at, v, ANK_MAX_STATIONS, &n,
-						    NULL),
-				 ANK_Q_OK);
+		assert_int_equal(
+		        ank_queue_stations(f->q, T0 + cases[i].at, v, ANK_MAX_STATIONS, &n, NULL),
+		        ANK_Q_OK);
 		for (int k = 0; k < n; k++)
 			if (!strcmp(v[k].station.id, a.ticket.station_id)) {
 				if (v[k].alert != cases[i].alert)
@@ -623,16 +627,16 @@ static void test_full_queue_refuses_new_tickets(void **state)
 	/* Fill the queue to its cap directly; the cap bounds memory per command. */
 	char sql[512];
 	snprintf(sql, sizeof sql,
-		 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)"
-		 " INSERT INTO ticket(day, number, label, user_id, women, route, substance, state,"
-		 " queue_key, created_ms) SELECT '2026-11-23', i, 'X-' || i, 'filler' || i, 0,"
-		 " 'inject', 'heroin', 'waiting', i, 0 FROM n",
-		 ANK_MAX_OPEN_TICKETS);
+	         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)"
+	         " INSERT INTO ticket(day, number, label, user_id, women, route, substance, state,"
+	         " queue_key, created_ms) SELECT '2026-11-23', i, 'X-' || i, 'filler' || i, 0,"
+	         " 'inject', 'heroin', 'waiting', i, 0 FROM n",
+	         ANK_MAX_OPEN_TICKETS);
 	assert_int_equal(sqlite3_exec(ank_store_db(ank_queue_store(f->q)), sql, NULL, NULL, NULL),
-			 SQLITE_OK);
+	                 SQLITE_OK);
 	int before = fixture_events(f, NULL);
 	assert_int_equal(fixture_checkin(f, "u1", "heroin", ANK_ROUTE_INJECT, NULL, T0, NULL),
-			 ANK_Q_E_FULL);
+	                 ANK_Q_E_FULL);
 	assert_int_equal(fixture_events(f, NULL), before);
 	assert_int_equal(fixture_count(f, "SELECT count(*) FROM ticket"), ANK_MAX_OPEN_TICKETS);
 }
@@ -654,33 +658,33 @@ static void test_outbox_sequence_and_command_codes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_refusals),
-		cmocka_unit_test_setup_teardown(test_allowed_edges, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_issue_calls_free_station_at_once, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_flex_serves_either_route, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fifo_and_autocall_after_cleaning, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_manual_calls_when_auto_call_off, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_women_only_station, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_assisted_routing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_show_after_grace_and_requeue, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_recall_at_most_once_a_minute, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_freeze_and_resume, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_freeze_holds_called_tickets, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_transfer_keeps_label_and_place, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_cancel_and_station_states, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_day_rollover, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_session_timers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wait_estimate, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_ids_write_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_full_queue_refuses_new_tickets, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_outbox_sequence_and_command_codes, setup,
-						teardown),
+	        cmocka_unit_test(test_refusals),
+	        cmocka_unit_test_setup_teardown(test_allowed_edges, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_issue_calls_free_station_at_once, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_flex_serves_either_route, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_fifo_and_autocall_after_cleaning, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_manual_calls_when_auto_call_off, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_women_only_station, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_assisted_routing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_no_show_after_grace_and_requeue, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_recall_at_most_once_a_minute, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_freeze_and_resume, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_freeze_holds_called_tickets, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_transfer_keeps_label_and_place, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_cancel_and_station_states, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_day_rollover, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_session_timers, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_wait_estimate, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_unknown_ids_write_nothing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_full_queue_refuses_new_tickets, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_outbox_sequence_and_command_codes, setup,
+	                                        teardown),
 	};
 	return cmocka_run_group_tests_name("queue", tests, NULL, NULL);
 }

@@ -56,8 +56,8 @@ fixture *fixture_new(void)
 void fixture_apply(fixture *f)
 {
 	ank_err err = {{0}};
-	ank_q_rc rc = ank_queue_apply_config(f->q, &f->cfg, f->stations, f->n_stations, T0 - MIN(60),
-					     &err);
+	ank_q_rc rc = ank_queue_apply_config(f->q, &f->cfg, f->stations, f->n_stations,
+	                                     T0 - MIN(60), &err);
 	if (rc != ANK_Q_OK)
 		fail_msg("apply config: %s", err.msg);
 }
@@ -103,7 +103,7 @@ ank_user fixture_get_user(fixture *f, const char *id)
 }
 
 ank_q_rc fixture_checkin(fixture *f, const char *user, const char *substance, ank_route r,
-			 const char *helper, int64_t now, ank_checkin_result *res)
+                         const char *helper, int64_t now, ank_checkin_result *res)
 {
 	ank_checkin_result local;
 	ank_checkin in = {.user_id = user, .substance = substance, .route = r, .helper_id = helper};
@@ -112,7 +112,7 @@ ank_q_rc fixture_checkin(fixture *f, const char *user, const char *substance, an
 }
 
 ank_q_rc fixture_cmd(fixture *f, ank_cmd_type type, int64_t ticket, const char *station,
-		     int64_t now)
+                     int64_t now)
 {
 	ank_cmd c = {.type = type, .ticket_id = ticket, .station_id = station};
 	ank_err err = {{0}};
@@ -139,7 +139,7 @@ int fixture_count(fixture *f, const char *sql)
 {
 	sqlite3_stmt *s;
 	assert_int_equal(sqlite3_prepare_v2(ank_store_db(ank_queue_store(f->q)), sql, -1, &s, NULL),
-			 SQLITE_OK);
+	                 SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 	int n = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);

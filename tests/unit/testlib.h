@@ -22,8 +22,8 @@ typedef struct fixture {
 } fixture;
 
 /* Monday 2026-11-23 12:00 local (Europe/Copenhagen = UTC+1 in November). */
-#define T0 ((int64_t)1795431600000)
-#define MIN(n) ((int64_t)(n) * 60000)
+#define T0     ((int64_t)1795431600000)
+#define MIN(n) ((int64_t)(n)*60000)
 
 /* A site open 08:00-02:00 every day, both routes, assisted allowed, stations:
  * i1 inject, i2 inject (not assisted), s1 smoke, f1 flex. Caller may change f->cfg and
@@ -37,9 +37,9 @@ ank_user fixture_get_user(fixture *f, const char *id);
 void fixture_put_user(fixture *f, const ank_user *u);
 /* Checks a user in and returns the rc; res may be NULL. */
 ank_q_rc fixture_checkin(fixture *f, const char *user, const char *substance, ank_route r,
-			 const char *helper, int64_t now, ank_checkin_result *res);
+                         const char *helper, int64_t now, ank_checkin_result *res);
 ank_q_rc fixture_cmd(fixture *f, ank_cmd_type type, int64_t ticket, const char *station,
-		     int64_t now);
+                     int64_t now);
 ank_ticket fixture_ticket(fixture *f, int64_t id);
 ank_station fixture_station(fixture *f, const char *id);
 /* Count of outbox rows of this type (all types when NULL). */
