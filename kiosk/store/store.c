@@ -26,8 +26,11 @@ static const char *const migrations[] = {
         " consent_ms INTEGER NOT NULL DEFAULT 0, language TEXT NOT NULL DEFAULT '',"
         " quarantine_until_ms INTEGER NOT NULL DEFAULT 0);"
         "CREATE INDEX registry_name ON registry(name_key);"
-        "CREATE TABLE registry_key(key TEXT NOT NULL, user_id TEXT NOT NULL"
-        " REFERENCES registry(id) ON DELETE CASCADE, PRIMARY KEY (key, user_id)) WITHOUT ROWID;"
+        /* name_key in the key lets search step from one distinct name to the next with
+         * an index seek, however many users share a name. */
+        "CREATE TABLE registry_key(key TEXT NOT NULL, name_key TEXT NOT NULL,"
+        " user_id TEXT NOT NULL REFERENCES registry(id) ON DELETE CASCADE,"
+        " PRIMARY KEY (key, name_key, user_id)) WITHOUT ROWID;"
         "CREATE INDEX registry_key_user ON registry_key(user_id);"
         "CREATE TABLE ticket(id INTEGER PRIMARY KEY, day TEXT NOT NULL, number INTEGER NOT NULL,"
         " label TEXT NOT NULL, user_id TEXT NOT NULL, helper_id TEXT NOT NULL DEFAULT '',"

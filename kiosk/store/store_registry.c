@@ -97,11 +97,13 @@ static int user_check(const ank_user *u, ank_err *err)
 
 /* Inserts every word-start suffix of the nickname in both fold variants, so a prefix
  * range scan finds "Big Søren" from "sor", "soe" or "big". */
-static int insert_keys(ank_store *st, const ank_user *u, ank_err *err)
+static int insert_keys(ank_store *st, const ank_user *u, const char *name_key, ank_err *err)
 {
 	sqlite3_stmt *s;
-	if (ank_st_prep(st, "INSERT OR IGNORE INTO registry_key(key, user_id) VALUES (?, ?)", &s,
-	                err))
+	if (ank_st_prep(
+	            st,
+	            "INSERT OR IGNORE INTO registry_key(key, name_key, user_id) VALUES (?, ?, ?)",
+	            &s, err))
 		return -1;
 	int rc = 0;
 	for (int v = ANK_FOLD_PLAIN; v <= ANK_FOLD_DIGRAPH && rc == 0; v++) {
@@ -117,7 +119,8 @@ static int insert_keys(ank_store *st, const ank_user *u, ank_err *err)
 			if (i > 0 && k[i - 1] != ' ')
 				continue;
 			ank_st_text(s, 1, k + i);
-			ank_st_text(s, 2, u->id);
+			ank_st_text(s, 2, name_key);
+			ank_st_text(s, 3, u->id);
 			if (sqlite3_step(s) != SQLITE_DONE)
 				rc = ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
 			sqlite3_reset(s);
@@ -168,7 +171,7 @@ int ank_store_user_upsert(ank_store *st, const ank_user *u, ank_err *err)
 	ank_st_text(s, 1, u->id);
 	if (ank_st_done(st, s, err))
 		goto out;
-	rc = insert_keys(st, u, err);
+	rc = insert_keys(st, u, ank_buf_str(&name_key), err);
 out:
 	ank_buf_free(&name_key);
 	return rc;
@@ -282,6 +285,27 @@ out:
 	return rc;
 }
 
+/* One match for user_id: nickname, birth year, and how many users share the name. */
+static int match_fill(ank_store *st, const char *user_id, ank_match *m, ank_err *err)
+{
+	sqlite3_stmt *s;
+	if (ank_st_prep(st,
+	                "SELECT id, nickname, birth_year, (SELECT count(*) FROM registry r2"
+	                " WHERE r2.name_key = r.name_key) FROM registry r WHERE id = ?",
+	                &s, err))
+		return -1;
+	ank_st_text(s, 1, user_id);
+	int step = sqlite3_step(s);
+	if (step == SQLITE_ROW) {
+		ank_st_col(s, 0, m->user_id, sizeof m->user_id);
+		ank_st_col(s, 1, m->nickname, sizeof m->nickname);
+		m->birth_year = sqlite3_column_int(s, 2);
+		m->same_name = sqlite3_column_int(s, 3);
+	}
+	ank_st_end(st, s);
+	return step == SQLITE_ROW ? 0 : ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+}
+
 int ank_store_search(ank_store *st, const char *typed, ank_match *out, int max, int *n,
                      ank_err *err)
 {
@@ -305,47 +329,52 @@ int ank_store_search(ank_store *st, const char *typed, ank_match *out, int max, 
 		rc = 0;
 		goto out;
 	}
-	ank_buf hi;
-	ank_buf_init(&hi, q.len + 8);
-	ank_buf_puts(&hi, ank_buf_str(&q));
-	ank_buf_puts(&hi, UTF8_MAX_CP);
-	/* One match per distinct name: a name many users share shows once, and the UI then
-	 * asks for the birth year among all of them (ank_store_same_name). */
-	if (ank_st_prep(st,
-	                "SELECT k.user_id, r.nickname, r.birth_year, r.name_key,"
-	                " (SELECT count(*) FROM registry r2 WHERE r2.name_key = r.name_key)"
-	                " FROM registry_key k JOIN registry r ON r.id = k.user_id"
-	                " WHERE k.key >= ? AND k.key < ? ORDER BY k.key, r.birth_year, k.user_id",
-	                &s, err)) {
-		ank_buf_free(&hi);
-		goto out;
-	}
-	ank_st_text(s, 1, ank_buf_str(&q));
-	ank_st_text(s, 2, ank_buf_str(&hi));
-	ank_buf_free(&hi);
+	char upper[4 * ANK_NICK_MAX_BYTES + 8];
+	snprintf(upper, sizeof upper, "%s" UTF8_MAX_CP, ank_buf_str(&q));
 	if (max > ANK_SEARCH_LIMIT)
 		max = ANK_SEARCH_LIMIT;
+	/* One match per distinct name: a name many users share shows once, and the UI then
+	 * asks for the birth year among all of them (ank_store_same_name). Each step seeks
+	 * the next (key, name) pair after the last one, so a name held by hundreds of users
+	 * costs one index seek, not hundreds of rows. */
 	char seen[ANK_SEARCH_LIMIT][2 * ANK_NICK_MAX_BYTES + 1];
-	int step = SQLITE_DONE;
-	/* Walk the range in key order, skipping names already found through another key. */
-	while (*n < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *name_key = (const char *)sqlite3_column_text(s, 3);
+	char last_key[4 * ANK_NICK_MAX_BYTES + 1] = "", last_name[2 * ANK_NICK_MAX_BYTES + 1] = "";
+	snprintf(last_key, sizeof last_key, "%s", ank_buf_str(&q));
+	/* A name can come up again under another key (e.g. "sorensen" and "soren sorensen"),
+	 * so steps are bounded by the words a name can have, not by max alone. */
+	for (int steps = 0; *n < max && steps < 8 * ANK_SEARCH_LIMIT; steps++) {
+		if (ank_st_prep(st,
+		                "SELECT key, name_key, user_id FROM registry_key"
+		                " WHERE (key, name_key) > (?, ?) AND key < ?"
+		                " ORDER BY key, name_key, user_id LIMIT 1",
+		                &s, err))
+			goto out;
+		ank_st_text(s, 1, last_key);
+		ank_st_text(s, 2, last_name);
+		sqlite3_bind_text(s, 3, upper, -1, SQLITE_STATIC);
+		int step = sqlite3_step(s);
+		char user_id[ANK_ID_MAX + 1] = "";
+		if (step == SQLITE_ROW) {
+			ank_st_col(s, 0, last_key, sizeof last_key);
+			ank_st_col(s, 1, last_name, sizeof last_name);
+			ank_st_col(s, 2, user_id, sizeof user_id);
+		}
+		ank_st_end(st, s);
+		if (step == SQLITE_DONE)
+			break;
+		if (step != SQLITE_ROW) {
+			ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+			goto out;
+		}
 		bool dup = false;
 		for (int i = 0; i < *n && !dup; i++)
-			dup = !strcmp(seen[i], name_key);
+			dup = !strcmp(seen[i], last_name);
 		if (dup)
 			continue;
-		snprintf(seen[*n], sizeof seen[0], "%s", name_key);
-		ank_match *m = &out[(*n)++];
-		ank_st_col(s, 0, m->user_id, sizeof m->user_id);
-		ank_st_col(s, 1, m->nickname, sizeof m->nickname);
-		m->birth_year = sqlite3_column_int(s, 2);
-		m->same_name = sqlite3_column_int(s, 4);
-	}
-	ank_st_end(st, s);
-	if (step != SQLITE_ROW && step != SQLITE_DONE) {
-		ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
-		goto out;
+		snprintf(seen[*n], sizeof seen[0], "%s", last_name);
+		if (match_fill(st, user_id, &out[*n], err))
+			goto out;
+		(*n)++;
 	}
 	rc = 0;
 out:
