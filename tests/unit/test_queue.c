@@ -621,6 +621,31 @@ static void test_unknown_ids_write_nothing(void **state)
 	assert_int_equal(fixture_count(f, "SELECT count(*) FROM refusal"), 0);
 }
 
+/* One open ticket per user holds in the database itself, not only in the rules: a
+ * second open row for the same user cannot be written even by code that skips them. */
+static void test_one_open_ticket_is_a_database_guarantee(void **state)
+{
+	fixture *f = *state;
+	ank_checkin_result r;
+	assert_int_equal(fixture_checkin(f, "u1", "heroin", ANK_ROUTE_INJECT, NULL, T0, &r),
+	                 ANK_Q_OK);
+	assert_int_equal(r.ticket.state, ANK_TS_CALLED);
+	ank_store *st = ank_queue_store(f->q);
+	ank_ticket t = r.ticket;
+	snprintf(t.label, sizeof t.label, "I-999");
+	t.state = ANK_TS_WAITING;
+	ank_err err;
+	assert_int_equal(ank_store_begin(st, &err), 0);
+	assert_int_equal(ank_store_ticket_insert(st, &t, &err), -1);
+	assert_non_null(strstr(err.msg, "UNIQUE"));
+	ank_store_rollback(st);
+	/* A finished ticket does not count. */
+	fixture_cmd(f, ANK_CMD_CANCEL, r.ticket.id, NULL, T0 + 1);
+	assert_int_equal(ank_store_begin(st, &err), 0);
+	assert_int_equal(ank_store_ticket_insert(st, &t, &err), 0);
+	ank_store_rollback(st);
+}
+
 static void test_full_queue_refuses_new_tickets(void **state)
 {
 	fixture *f = *state;
