@@ -706,6 +706,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_session_timers, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_wait_estimate, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_unknown_ids_write_nothing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_one_open_ticket_is_a_database_guarantee, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_full_queue_refuses_new_tickets, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_sequence_and_command_codes, setup,
