@@ -42,12 +42,12 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The documented example files, reached from the test data dir CMake passes in. */
+/* The documented example files, reached from the source dir CMake passes in. */
 static void demo_path(const char *file, char *out, size_t n)
 {
-	const char *data = getenv("ANK_TEST_DATA");
-	assert_non_null(data);
-	int len = snprintf(out, n, "%s/../../assets/demo/%s", data, file);
+	const char *root = getenv("ANK_SOURCE_DIR");
+	assert_non_null(root);
+	int len = snprintf(out, n, "%s/assets/demo/%s", root, file);
 	assert_true(len > 0 && (size_t)len < n);
 }
 
