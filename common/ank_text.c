@@ -29,7 +29,10 @@ bool ank_utf8_valid_text(const char *s, size_t n)
 	return true;
 }
 
-long ank_utf8_count(const char *s)
+static bool is_word_char(utf8proc_int32_t cp);
+
+/* Code points of s for which `want` is true (all when NULL); -1 on invalid UTF-8. */
+static long count_cps(const char *s, bool (*want)(utf8proc_int32_t))
 {
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
 	long count = 0;
@@ -41,8 +44,14 @@ long ank_utf8_count(const char *s)
 		if (cp == 0)
 			return count;
 		p += k;
-		count++;
+		if (!want || want(cp))
+			count++;
 	}
+}
+
+long ank_utf8_count(const char *s)
+{
+	return count_cps(s, NULL);
 }
 
 /* Danish letters that utf8proc does not decompose the way Danes expect. Returns the
@@ -127,21 +136,17 @@ fail:
 	return -1;
 }
 
+bool ank_text_is_slug(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > max)
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == n;
+}
+
 long ank_text_word_chars(const char *s)
 {
-	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
-	long count = 0;
-	for (;;) {
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate(p, -1, &cp);
-		if (k < 0)
-			return -1;
-		if (cp == 0)
-			return count;
-		p += k;
-		if (is_word_char(cp))
-			count++;
-	}
+	return count_cps(s, is_word_char);
 }
 
 int ank_parse_long(const char *s, long min, long max, long *out)

@@ -24,6 +24,9 @@ typedef enum ank_fold_variant { ANK_FOLD_PLAIN, ANK_FOLD_DIGRAPH } ank_fold_vari
  * Returns 0, or -1 on invalid UTF-8 or when `out` is full (out then unchanged). */
 int ank_text_fold(const char *s, ank_fold_variant v, ank_buf *out);
 
+/* True for an id: 1 to max bytes of A-Z a-z 0-9 - _ (site, station and user ids). */
+bool ank_text_is_slug(const char *s, size_t max);
+
 /* Letters and digits in a valid UTF-8 string (spaces and punctuation not counted);
  * -1 if invalid. The search floor counts these. */
 long ank_text_word_chars(const char *s);

@@ -142,6 +142,19 @@ int ank_st_done(ank_store *s, sqlite3_stmt *st, ank_err *err)
 	return 0;
 }
 
+int ank_st_one(ank_store *s, sqlite3_stmt *st, ank_st_row_fn row, void *out, ank_err *err)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		row(st, out);
+	ank_st_end(s, st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return 1;
+	return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(s->db));
+}
+
 void ank_st_text(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s)
@@ -347,6 +360,11 @@ static void station_row(sqlite3_stmt *s, ank_station *o)
 	o->sort = sqlite3_column_int(s, 8);
 }
 
+static void station_row_v(sqlite3_stmt *s, void *out)
+{
+	station_row(s, out);
+}
+
 int ank_store_stations(ank_store *st, ank_station *out, int max, int *n, ank_err *err)
 {
 	sqlite3_stmt *s;
@@ -370,15 +388,7 @@ int ank_store_station_get(ank_store *st, const char *id, ank_station *out, ank_e
 	                err))
 		return -1;
 	ank_st_text(s, 1, id);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		station_row(s, out);
-	ank_st_end(st, s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return 1;
-	return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+	return ank_st_one(st, s, station_row_v, out, err);
 }
 
 int ank_store_station_update(ank_store *st, const ank_station *o, ank_err *err)
@@ -424,21 +434,18 @@ static void ticket_row(sqlite3_stmt *s, ank_ticket *t)
 	t->recalled_ms = sqlite3_column_int64(s, 16);
 }
 
+static void ticket_row_v(sqlite3_stmt *s, void *out)
+{
+	ticket_row(s, out);
+}
+
 int ank_store_ticket_get(ank_store *st, int64_t id, ank_ticket *out, ank_err *err)
 {
 	sqlite3_stmt *s;
 	if (ank_st_prep(st, "SELECT " TICKET_COLS " FROM ticket WHERE id = ?", &s, err))
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		ticket_row(s, out);
-	ank_st_end(st, s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return 1;
-	return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+	return ank_st_one(st, s, ticket_row_v, out, err);
 }
 
 int ank_store_ticket_insert(ank_store *st, ank_ticket *t, ank_err *err)
@@ -531,15 +538,7 @@ int ank_store_ticket_open_for_user(ank_store *st, const char *user_id, ank_ticke
 	                &s, err))
 		return -1;
 	ank_st_text(s, 1, user_id);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		ticket_row(s, out);
-	ank_st_end(st, s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return 1;
-	return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+	return ank_st_one(st, s, ticket_row_v, out, err);
 }
 
 int ank_store_next_number(ank_store *st, const char *day, ank_route r, int *num, ank_err *err)

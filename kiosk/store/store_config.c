@@ -41,20 +41,6 @@ __attribute__((format(printf, 2, 3))) static void parse_fail(parse_ctx *c, const
 	va_end(ap);
 }
 
-static bool valid_slug(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > ANK_ID_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_'))
-			return false;
-	}
-	return true;
-}
-
 static int parse_bool(const char *v, bool *out)
 {
 	if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcmp(v, "1")) {
@@ -145,7 +131,7 @@ static int site_key(parse_ctx *c, const char *k, const char *v)
 {
 	ank_site_config *cfg = c->cfg;
 	if (!strcmp(k, "id")) {
-		if (!valid_slug(v))
+		if (!ank_text_is_slug(v, ANK_ID_MAX))
 			return -1;
 		memcpy(cfg->site_id, v, strlen(v) + 1);
 		return 0;
@@ -238,7 +224,7 @@ static int nearby_key(ank_nearby *nb, const char *k, const char *v)
 static ank_nearby *nearby_for(parse_ctx *c, const char *id)
 {
 	ank_site_config *cfg = c->cfg;
-	if (!valid_slug(id)) {
+	if (!ank_text_is_slug(id, ANK_ID_MAX)) {
 		parse_fail(c, "bad nearby room id '%s'", id);
 		return NULL;
 	}
@@ -259,7 +245,7 @@ static ank_nearby *nearby_for(parse_ctx *c, const char *id)
  * section with no keys is a station too); NULL (error recorded) for a bad id. */
 static ank_station *station_for(parse_ctx *c, const char *id)
 {
-	if (!valid_slug(id)) {
+	if (!ank_text_is_slug(id, ANK_ID_MAX)) {
 		parse_fail(c, "bad station id '%s' (letters, digits, - and _)", id);
 		return NULL;
 	}

@@ -33,41 +33,24 @@ static void user_row(sqlite3_stmt *s, ank_user *u)
 	u->quarantine_until_ms = sqlite3_column_int64(s, 8);
 }
 
+static void user_row_v(sqlite3_stmt *s, void *out)
+{
+	user_row(s, out);
+}
+
 int ank_store_user_get(ank_store *st, const char *id, ank_user *out, ank_err *err)
 {
 	sqlite3_stmt *s;
 	if (ank_st_prep(st, "SELECT " USER_COLS " FROM registry WHERE id = ?", &s, err))
 		return -1;
 	ank_st_text(s, 1, id);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		user_row(s, out);
-	ank_st_end(st, s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return 1;
-	return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
-}
-
-static bool valid_id(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > ANK_ID_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_'))
-			return false;
-	}
-	return true;
+	return ank_st_one(st, s, user_row_v, out, err);
 }
 
 /* Checks one user against the limits and the vocabulary; err names the field. */
 static int user_check(const ank_user *u, ank_err *err)
 {
-	if (!valid_id(u->id))
+	if (!ank_text_is_slug(u->id, ANK_ID_MAX))
 		return ank_err_set(err, "id must be 1-%d letters, digits, - or _", ANK_ID_MAX);
 	size_t nb = strlen(u->nickname);
 	if (nb == 0 || !ank_utf8_valid_text(u->nickname, nb))

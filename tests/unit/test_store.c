@@ -10,26 +10,6 @@
 #include "ank_buf.h"
 #include "ank_time.h"
 
-#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Reports one broken case and goes on, so a run lists every broken case, not only the first. */
-static void case_fail(int *failed, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void case_fail(int *failed, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vprint_error(fmt, ap);
-	va_end(ap);
-	print_error("\n");
-	(*failed)++;
-}
-
-static void assert_cases_passed(int failed)
-{
-	if (failed)
-		fail_msg("%d case(s) failed, listed above", failed);
-}
-
 static int setup(void **state)
 {
 	*state = fixture_new();

@@ -166,3 +166,19 @@ const char *fixture_file(fixture *f, const char *name, const char *text, size_t 
 	fclose(fp);
 	return path;
 }
+
+void case_fail(int *failed, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vprint_error(fmt, ap);
+	va_end(ap);
+	print_error("\n");
+	(*failed)++;
+}
+
+void assert_cases_passed(int failed)
+{
+	if (failed)
+		fail_msg("%d case(s) failed, listed above", failed);
+}

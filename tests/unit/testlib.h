@@ -49,4 +49,11 @@ int fixture_count(fixture *f, const char *sql);
 /* Writes `text` to a file in the fixture dir and returns its path (static buffer). */
 const char *fixture_file(fixture *f, const char *name, const char *text, size_t len);
 
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Golden-case tables: report one broken case and go on, so a run lists every broken
+ * case, not only the first; then fail once at the end if any broke. */
+void case_fail(int *failed, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void assert_cases_passed(int failed);
+
 #endif
