@@ -338,9 +338,11 @@ static int best_free(const snapshot *sn, const ank_ticket *t)
  * Nothing while frozen or with auto_call off. Inside the caller's transaction. */
 static int assign_free(ank_queue *q, int64_t now, ank_err *err)
 {
+	if (!q->cfg.auto_call)
+		return 0;
 	bool frozen;
-	if (!q->cfg.auto_call || ank_store_frozen_get(q->st, &frozen, err))
-		return q->cfg.auto_call ? -1 : 0;
+	if (ank_store_frozen_get(q->st, &frozen, err))
+		return -1;
 	if (frozen)
 		return 0;
 	snapshot sn;
