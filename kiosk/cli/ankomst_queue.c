@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ank_text.h"
+#include "ank_ticketref.h"
 #include "ank_time.h"
 #include "queue.h"
 
@@ -20,6 +21,7 @@ static const char usage[] =
         "  tick                            expire no-shows, auto-call\n"
         "  status                          stations, queue and estimates\n"
         "  events [SINCE]                  the outbox after sequence SINCE\n"
+        "  verify-ticket REF               check a ticket QR reference with this site's key\n"
         "staff commands: call_next call_ticket recall no_show requeue start end\n"
         "  cleaning_done close_station open_station cancel transfer freeze resume\n"
         "exit status: 0 ok, 1 error, 3 check-in refused\n";
@@ -112,6 +114,24 @@ static int do_events(ank_queue *q, int64_t since)
 		       sqlite3_column_text(s, 1), when, sqlite3_column_text(s, 3));
 	}
 	sqlite3_finalize(s);
+	return 0;
+}
+
+/* Checks a ticket QR reference with this site's key; the verdict goes to stdout. */
+static int do_verify_ticket(ank_queue *q, const char *ref)
+{
+	unsigned char key[ANK_TICKETREF_KEY_BYTES];
+	ank_ticketref t;
+	ank_err err;
+	if (ank_store_ticket_key(ank_queue_store(q), key, &err)) {
+		fprintf(stderr, "ankomst-queue: %s\n", err.msg);
+		return 1;
+	}
+	if (ank_ticketref_verify(key, ref, &t, &err)) {
+		printf("invalid: %s\n", err.msg);
+		return 1;
+	}
+	printf("valid: site %s ticket %lld day %s label %s\n", t.site, t.ticket, t.day, t.label);
 	return 0;
 }
 
@@ -262,6 +282,8 @@ int main(int argc, char **argv)
 			status = (fputs(usage, stderr), 1);
 		else
 			status = do_events(q, since);
+	} else if (!strcmp(verb, "verify-ticket") && nargs == 1) {
+		status = do_verify_ticket(q, args[0]);
 	} else {
 		fputs(usage, stderr);
 		status = 1;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "ank_db.h"
 #include "ank_id.h"
 
@@ -338,6 +340,53 @@ int ank_store_cursor_set(ank_store *st, int64_t cursor, ank_err *err)
 	char v[32];
 	snprintf(v, sizeof v, "%lld", (long long)cursor);
 	return meta_set(st, "cursor", v, err);
+}
+
+/* Reads meta ticket_key: 0 found (key filled), 1 none yet, -1 error or a corrupt value. */
+static int ticket_key_get(ank_store *st, unsigned char key[ANK_TICKETREF_KEY_BYTES], ank_err *err)
+{
+	char hex[2 * ANK_TICKETREF_KEY_BYTES + 2]; /* one spare: a longer value is caught */
+	size_t n_bin = 0;
+	int rc = meta_get(st, "ticket_key", hex, sizeof hex, err);
+	if (rc == 0 && (strlen(hex) != 2 * ANK_TICKETREF_KEY_BYTES ||
+	                sodium_hex2bin(key, ANK_TICKETREF_KEY_BYTES, hex, strlen(hex), NULL, &n_bin,
+	                               NULL) != 0 ||
+	                n_bin != ANK_TICKETREF_KEY_BYTES))
+		rc = ank_err_set(err, "meta ticket_key is corrupt: want %d hex digits",
+		                 2 * ANK_TICKETREF_KEY_BYTES);
+	sodium_memzero(hex, sizeof hex);
+	return rc;
+}
+
+int ank_store_ticket_key(ank_store *st, unsigned char key[ANK_TICKETREF_KEY_BYTES], ank_err *err)
+{
+	int rc = ticket_key_get(st, key, err);
+	if (rc != 1)
+		return rc;
+	if (sodium_init() < 0)
+		return ank_err_set(err, "no random source for the ticket key");
+	/* As for kiosk_id: only one process can win the insert, so re-read under the write
+	 * lock. Inside a caller's transaction the lock is already ours. */
+	bool own = sqlite3_get_autocommit(st->db);
+	if (own && ank_store_begin(st, err))
+		return -1;
+	rc = ticket_key_get(st, key, err);
+	if (rc == 1) {
+		char hex[2 * ANK_TICKETREF_KEY_BYTES + 1];
+		randombytes_buf(key, ANK_TICKETREF_KEY_BYTES);
+		sodium_bin2hex(hex, sizeof hex, key, ANK_TICKETREF_KEY_BYTES);
+		rc = meta_set(st, "ticket_key", hex, err);
+		sodium_memzero(hex, sizeof hex);
+	}
+	if (own && rc >= 0 && ank_store_commit(st, err))
+		rc = -1;
+	if (rc < 0) {
+		if (own)
+			ank_store_rollback(st);
+		sodium_memzero(key, ANK_TICKETREF_KEY_BYTES);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- stations ---- */

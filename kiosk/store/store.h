@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "ank_err.h"
+#include "ank_ticketref.h"
 #include "ank_vocab.h"
 
 /* "ANKS" in the database header says the file is a kiosk site database. */
@@ -23,6 +24,7 @@
 #define ANK_TEXT_MAX           127  /* names, addresses in the config; fits an INI line */
 #define ANK_MAX_STATIONS       64   /* H17 has about 24 places */
 #define ANK_MAX_NEARBY         8    /* rooms listed for a referral on a refusal screen */
+#define ANK_MAX_ALERT_LANGS    12   /* one drug alert text per UI language */
 #define ANK_MAX_OPEN_TICKETS   1000 /* far beyond a real queue; bounds memory per command */
 #define ANK_REGISTRY_MAX_BYTES (64L * 1024 * 1024) /* ~250,000 users of ~250 bytes */
 
@@ -56,6 +58,15 @@ typedef struct ank_site_config {
 	ank_hours hours[7];           /* index 0 = Sunday, as struct tm */
 	int n_nearby;
 	ank_nearby nearby[ANK_MAX_NEARBY];
+	/* Argon2id hash (libsodium crypto_pwhash_str) of the staff PIN of the kiosk's staff
+	 * mode; empty disables staff mode on the kiosk. */
+	char staff_pin_hash[128];
+	/* A drug alert shown on every screen while set: text per language. */
+	int n_alerts;
+	struct {
+		char lang[4];
+		char text[ANK_TEXT_MAX + 1];
+	} alerts[ANK_MAX_ALERT_LANGS];
 } ank_site_config;
 
 typedef enum ank_station_type {
@@ -163,6 +174,12 @@ int64_t ank_store_outbox_last_seq(ank_store *st);
 /* The sync cursor of central's change feed. */
 int ank_store_cursor_get(ank_store *st, int64_t *cursor, ank_err *err);
 int ank_store_cursor_set(ank_store *st, int64_t cursor, ank_err *err);
+
+/* The site's key for ticket QR references (docs/formats.md, "Ticket QR reference"):
+ * 32 random bytes kept as hex in meta "ticket_key", made on first use. Two processes
+ * making it at once end with the same key. Outside a transaction it takes its own; inside
+ * one of ours, the caller's commit keeps a new key. Copies the key into `key`. */
+int ank_store_ticket_key(ank_store *st, unsigned char key[ANK_TICKETREF_KEY_BYTES], ank_err *err);
 
 /* Site config. ank_store_config_get returns 1 when none has been applied yet. */
 int ank_store_config_get(ank_store *st, ank_site_config *cfg, ank_err *err);

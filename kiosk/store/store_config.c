@@ -149,6 +149,12 @@ static int site_key(parse_ctx *c, const char *k, const char *v)
 		return parse_bool(v, &cfg->auto_call);
 	if (!strcmp(k, "clean_after_session"))
 		return parse_bool(v, &cfg->clean_after_session);
+	if (!strcmp(k, "staff_pin_hash")) {
+		/* Only a libsodium Argon2id string is accepted: a PIN never sits in a file. */
+		if (strncmp(v, "$argon2id$", 10) != 0)
+			return -1;
+		return copy_text(cfg->staff_pin_hash, sizeof cfg->staff_pin_hash, v);
+	}
 	if (!strcmp(k, "languages"))
 		return parse_languages(v, cfg->languages, sizeof cfg->languages);
 	if (!strcmp(k, "day_starts")) {
@@ -241,6 +247,21 @@ static ank_nearby *nearby_for(parse_ctx *c, const char *id)
 	return nb;
 }
 
+/* [alert]: one key per language code, the alert text in that language. */
+static int alert_key(ank_site_config *cfg, const char *k, const char *v)
+{
+	size_t kl = strlen(k);
+	if (kl < 2 || kl > 3 || strspn(k, "abcdefghijklmnopqrstuvwxyz") != kl)
+		return -2;
+	if (cfg->n_alerts >= ANK_MAX_ALERT_LANGS)
+		return -1;
+	snprintf(cfg->alerts[cfg->n_alerts].lang, sizeof cfg->alerts[0].lang, "%s", k);
+	if (copy_text(cfg->alerts[cfg->n_alerts].text, sizeof cfg->alerts[0].text, v))
+		return -1;
+	cfg->n_alerts++;
+	return 0;
+}
+
 /* The station of section [station.ID], created with defaults on first sight (so a
  * section with no keys is a station too); NULL (error recorded) for a bad id. */
 static ank_station *station_for(parse_ctx *c, const char *id)
@@ -269,7 +290,7 @@ static ank_station *station_for(parse_ctx *c, const char *id)
 /* A section header: known names only; stations and nearby rooms are created here. */
 static void on_section(parse_ctx *c, const char *name)
 {
-	if (!strcmp(name, "site") || !strcmp(name, "hours"))
+	if (!strcmp(name, "site") || !strcmp(name, "hours") || !strcmp(name, "alert"))
 		return;
 	if (!strncmp(name, "station.", 8))
 		station_for(c, name + 8);
@@ -317,6 +338,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		for (int d = 0; d < 7; d++)
 			if (!strcmp(key, weekdays[d]))
 				rc = parse_hours(value, &c->cfg->hours[d]);
+	} else if (!strcmp(section, "alert")) {
+		rc = alert_key(c->cfg, key, value);
 	} else if (!strncmp(section, "station.", 8)) {
 		ank_station *s = station_for(c, section + 8);
 		if (!s)
@@ -437,19 +460,22 @@ static json_t *config_to_json(const ank_site_config *cfg)
 		json_array_append_new(
 		        nearby, json_pack("{s:s, s:s, s:s}", "name", cfg->nearby[i].name, "address",
 		                          cfg->nearby[i].address, "hours", cfg->nearby[i].hours));
+	json_t *alerts = json_object();
+	for (int i = 0; i < cfg->n_alerts; i++)
+		json_object_set_new(alerts, cfg->alerts[i].lang, json_string(cfg->alerts[i].text));
 	json_t *routes = json_array();
 	for (int r = 0; r < ANK_ROUTE_COUNT; r++)
 		if (cfg->routes[r])
 			json_array_append_new(routes, json_string(ank_route_code((ank_route)r)));
 	return json_pack("{s:i, s:s, s:s, s:s, s:b, s:o, s:b, s:s, s:i, s:b, s:i, s:i, s:i, s:b,"
-	                 " s:o, s:o}",
+	                 " s:o, s:o, s:s, s:o}",
 	                 "version", 1, "id", cfg->site_id, "name", cfg->name, "timezone",
 	                 cfg->timezone, "women_only", cfg->women_only, "routes", routes, "assisted",
 	                 cfg->assisted, "languages", cfg->languages, "day_start_min",
 	                 cfg->day_start_min, "auto_call", cfg->auto_call, "call_grace_min",
 	                 cfg->grace_min, "warn_min", cfg->warn_min, "alarm_min", cfg->alarm_min,
 	                 "clean_after_session", cfg->clean_after_session, "hours", hours, "nearby",
-	                 nearby);
+	                 nearby, "staff_pin_hash", cfg->staff_pin_hash, "alert", alerts);
 }
 
 /* Copies a string member into out[n]; "" when absent or not a string. */
@@ -463,19 +489,21 @@ static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err
 {
 	json_error_t je;
 	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &je);
-	json_t *routes = NULL, *hours = NULL, *nearby = NULL;
+	json_t *routes = NULL, *hours = NULL, *nearby = NULL, *alerts = NULL;
+	const char *pin_hash = "";
 	const char *id, *name, *tz, *langs;
 	int wo, as, ac, cl;
 	config_defaults(cfg);
 	if (!j ||
 	    json_unpack_ex(j, &je, 0,
 	                   "{s:s, s:s, s:s, s:b, s:o, s:b, s:s, s:i, s:b, s:i, s:i, s:i, s:b,"
-	                   " s:o, s:o}",
+	                   " s:o, s:o, s?s, s?o}",
 	                   "id", &id, "name", &name, "timezone", &tz, "women_only", &wo, "routes",
 	                   &routes, "assisted", &as, "languages", &langs, "day_start_min",
 	                   &cfg->day_start_min, "auto_call", &ac, "call_grace_min", &cfg->grace_min,
 	                   "warn_min", &cfg->warn_min, "alarm_min", &cfg->alarm_min,
-	                   "clean_after_session", &cl, "hours", &hours, "nearby", &nearby)) {
+	                   "clean_after_session", &cl, "hours", &hours, "nearby", &nearby,
+	                   "staff_pin_hash", &pin_hash, "alert", &alerts)) {
 		json_decref(j);
 		return ank_err_set(err, "stored site config unreadable: %s", je.text);
 	}
@@ -483,6 +511,19 @@ static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err
 	snprintf(cfg->name, sizeof cfg->name, "%s", name);
 	snprintf(cfg->timezone, sizeof cfg->timezone, "%s", tz);
 	snprintf(cfg->languages, sizeof cfg->languages, "%s", langs);
+	snprintf(cfg->staff_pin_hash, sizeof cfg->staff_pin_hash, "%s", pin_hash);
+	const char *alert_lang;
+	json_t *alert_text;
+	json_object_foreach(alerts, alert_lang, alert_text)
+	{
+		if (cfg->n_alerts >= ANK_MAX_ALERT_LANGS || !json_is_string(alert_text))
+			break;
+		snprintf(cfg->alerts[cfg->n_alerts].lang, sizeof cfg->alerts[0].lang, "%s",
+		         alert_lang);
+		snprintf(cfg->alerts[cfg->n_alerts].text, sizeof cfg->alerts[0].text, "%s",
+		         json_string_value(alert_text));
+		cfg->n_alerts++;
+	}
 	cfg->women_only = wo;
 	cfg->assisted = as;
 	cfg->auto_call = ac;

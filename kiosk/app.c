@@ -1,0 +1,211 @@
+/* The kiosk application's glue: catalogs and language, the screen switch, idle and
+ * staff-corner timers, queue ticks, and the display role's call queue. */
+#include "app.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ank_log.h"
+#include "theme.h"
+
+const char *tr(const app *a, const char *key)
+{
+	return ank_i18n_get(a->i18n, a->lang, key);
+}
+
+const char *trf(const app *a, const char *key, const char *const *args, char *buf, size_t n)
+{
+	ank_i18n_format(a->i18n, a->lang, key, buf, n, args);
+	return buf;
+}
+
+/* The site's first language that has a catalog, else Danish. */
+static void default_language(app *a, char out[8])
+{
+	snprintf(out, 8, "da");
+	const ank_site_config *cfg = ank_queue_config(a->q);
+	if (!cfg)
+		return;
+	char first[8] = "";
+	size_t n = strcspn(cfg->languages, ",");
+	if (n > 0 && n < sizeof first) {
+		memcpy(first, cfg->languages, n);
+		first[n] = '\0';
+	}
+	for (int i = 0; i < ank_i18n_count(a->i18n); i++)
+		if (!strcmp(ank_i18n_code(a->i18n, i), first))
+			snprintf(out, 8, "%s", first);
+}
+
+void app_set_language(app *a, const char *lang)
+{
+	for (int i = 0; i < ank_i18n_count(a->i18n); i++) {
+		if (!strcmp(ank_i18n_code(a->i18n, i), lang)) {
+			snprintf(a->lang, sizeof a->lang, "%s", lang);
+			a->ui.rtl = ank_i18n_rtl(a->i18n, lang);
+			a->dirty = true;
+			return;
+		}
+	}
+}
+
+int app_init(app *a, ank_queue *q, const char *data_dir, ank_err *err)
+{
+	a->q = q;
+	snprintf(a->data_dir, sizeof a->data_dir, "%s", data_dir);
+	char dir[600];
+	snprintf(dir, sizeof dir, "%s/i18n", data_dir);
+	if (ank_i18n_load(dir, &a->i18n, err))
+		return -1;
+	ank_err check;
+	if (ank_i18n_check(a->i18n, &check))
+		ank_log(ANK_LOG_WARN, "i18n", "catalogs differ: %s", check.msg);
+	if (ank_store_ticket_key(ank_queue_store(q), a->ticket_key, err))
+		return -1;
+	app_reset(a);
+	a->screen = SCREEN_WELCOME;
+	a->dirty = true;
+	return 0;
+}
+
+void app_free(app *a)
+{
+	ank_i18n_free(a->i18n);
+	a->i18n = NULL;
+	sodium_memzero(a->ticket_key, sizeof a->ticket_key);
+}
+
+void app_reset(app *a)
+{
+	/* sodium_memzero cannot be optimised away: the nickname really leaves memory. */
+	sodium_memzero(&a->s, sizeof a->s);
+	sodium_memzero(a->pin, sizeof a->pin);
+	a->pin_wrong = false;
+	char lang[8];
+	default_language(a, lang);
+	snprintf(a->lang, sizeof a->lang, "%s", lang);
+	a->ui.rtl = ank_i18n_rtl(a->i18n, a->lang);
+	a->last_touch = a->now;
+	a->dirty = true;
+}
+
+void app_reset_keep_language(app *a)
+{
+	sodium_memzero(&a->s, sizeof a->s);
+	a->dirty = true;
+}
+
+void app_go(app *a, screen_id next)
+{
+	if (next == a->screen)
+		return;
+	a->screen = next;
+	if (app_screens[next].enter)
+		app_screens[next].enter(a);
+	a->dirty = true;
+}
+
+void app_frame(app *a)
+{
+	ui_color bg = a->screen == SCREEN_DISPLAY ? THEME_DISPLAY_BG : THEME_BG;
+	if (a->screen == SCREEN_REFUSED)
+		bg = THEME_REFUSED_BG;
+	ui_begin(&a->ui, bg);
+	screen_id next = app_screens[a->screen].frame(a);
+	bool input = ui_input_pending(&a->ui);
+	ui_end(&a->ui);
+	a->dirty = input;
+	if (next != a->screen)
+		app_go(a, next);
+}
+
+/* The display role: new calls from the outbox go into a queue; each call stays up for
+ * APP_CALL_SHOW_MS so announcements never cut each other off. */
+static void display_poll(app *a)
+{
+	sqlite3 *db = ank_store_db(ank_queue_store(a->q));
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT seq, json_extract(payload, '$.label'),"
+	                       " (SELECT label FROM station WHERE id = json_extract(payload,"
+	                       " '$.station')) FROM outbox WHERE seq > ? AND type IN"
+	                       " ('ticket.called', 'ticket.recalled') ORDER BY seq",
+	                       -1, &s, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(s, 1, a->seen_seq);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		a->seen_seq = sqlite3_column_int64(s, 0);
+		if (a->n_calls >= APP_CALL_QUEUE)
+			continue; /* a backlog this long means the display was off: skip */
+		display_call *c = &a->calls[a->n_calls++];
+		const unsigned char *label = sqlite3_column_text(s, 1);
+		const unsigned char *station = sqlite3_column_text(s, 2);
+		snprintf(c->label, sizeof c->label, "%s", label ? (const char *)label : "");
+		snprintf(c->station, sizeof c->station, "%s", station ? (const char *)station : "");
+	}
+	sqlite3_finalize(s);
+	bool free_slot = !a->current.label[0] || a->now - a->current_since >= APP_CALL_SHOW_MS;
+	if (a->n_calls > 0 && free_slot) {
+		if (a->current.label[0]) {
+			memmove(&a->last[1], &a->last[0], sizeof a->last[0] * (APP_LAST_CALLS - 1));
+			a->last[0] = a->current;
+			if (a->n_last < APP_LAST_CALLS)
+				a->n_last++;
+		}
+		a->current = a->calls[0];
+		memmove(&a->calls[0], &a->calls[1], sizeof a->calls[0] * (size_t)(a->n_calls - 1));
+		a->n_calls--;
+		a->current_since = a->now;
+		a->chimes++;
+		if (a->chime)
+			a->chime(a->chime_ctx);
+		a->dirty = true;
+	}
+}
+
+void app_advance(app *a, int64_t now)
+{
+	int64_t before = a->now;
+	a->now = now;
+	if (now - a->last_tick >= APP_TICK_MS) {
+		ank_err err;
+		if (ank_queue_tick(a->q, now, &err) != ANK_Q_OK)
+			ank_log(ANK_LOG_WARN, "queue", "tick: %s", err.msg);
+		a->last_tick = now;
+		a->dirty = true; /* waiting times and timers may have moved */
+	}
+	if (a->display) {
+		display_poll(a);
+		return;
+	}
+	/* Whole seconds shown on screen (idle countdown) need a redraw when they change. */
+	if (before / 1000 != now / 1000 && a->screen == SCREEN_IDLE)
+		a->dirty = true;
+	if (a->corner_since && now - a->corner_since >= APP_STAFF_HOLD_MS &&
+	    a->screen == SCREEN_WELCOME) {
+		a->corner_since = 0;
+		app_go(a, SCREEN_STAFF_PIN);
+	}
+	int64_t quiet = now - a->last_touch;
+	if (a->screen == SCREEN_WELCOME)
+		return;
+	if (a->screen == SCREEN_IDLE && quiet >= APP_IDLE_PROMPT_MS + APP_IDLE_RESET_MS) {
+		app_reset(a);
+		app_go(a, SCREEN_WELCOME);
+	} else if (a->screen != SCREEN_IDLE && quiet >= APP_IDLE_PROMPT_MS) {
+		a->before_idle = a->screen;
+		app_go(a, SCREEN_IDLE);
+	}
+}
+
+void app_touch(app *a, bool down, int x, int y)
+{
+	a->last_touch = a->now;
+	a->dirty = true;
+	/* Staff mode: hold the top-left corner of the welcome screen. */
+	if (down && a->screen == SCREEN_WELCOME && x < APP_STAFF_CORNER && y < APP_STAFF_CORNER)
+		a->corner_since = a->now ? a->now : 1;
+	else
+		a->corner_since = 0;
+}

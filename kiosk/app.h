@@ -1,0 +1,140 @@
+/* The kiosk application: one struct passed to every screen (style guide 11) holding the
+ * queue, the catalogs, the UI, the clock and the check-in in progress, plus the screen
+ * table and the calls main.c and the headless runner make each frame. */
+#ifndef ANK_APP_H
+#define ANK_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ank_i18n.h"
+#include "ank_ticketref.h"
+#include "queue.h"
+#include "ui.h"
+
+typedef enum screen_id {
+	SCREEN_WELCOME,
+	SCREEN_NICKNAME,
+	SCREEN_BIRTHYEAR,
+	SCREEN_SUBSTANCE,
+	SCREEN_ROUTE,
+	SCREEN_HELPER,
+	SCREEN_TICKET,
+	SCREEN_REFUSED,
+	SCREEN_RULES,
+	SCREEN_IDLE,
+	SCREEN_STAFF_PIN,
+	SCREEN_STAFF,
+	SCREEN_DISPLAY,
+	SCREEN_COUNT
+} screen_id;
+
+/* Idle: a prompt after 45 s without a touch, then back to the start 20 s later. */
+#define APP_IDLE_PROMPT_MS 45000
+#define APP_IDLE_RESET_MS  20000
+/* Staff mode: hold the top start corner this long, then the PIN. */
+#define APP_STAFF_HOLD_MS  3000
+#define APP_STAFF_CORNER   140
+#define APP_PIN_MAX_TRIES  5
+#define APP_PIN_LOCK_MS    (5 * 60000)
+#define APP_PIN_MAX_DIGITS 8
+/* How often the queue's timers (no-shows, auto-call) run. */
+#define APP_TICK_MS 5000
+/* A call stays on the display at least this long before the next one replaces it. */
+#define APP_CALL_SHOW_MS 8000
+#define APP_CALL_QUEUE   32
+#define APP_LAST_CALLS   6
+/* QR of version 1..10 at level M: at most 57 x 57 modules. */
+#define APP_QR_MAX 64
+
+typedef struct display_call {
+	char label[16];
+	char station[ANK_LABEL_MAX + 1];
+} display_call;
+
+/* Everything about the person at the screen; app_reset wipes it all. */
+typedef struct checkin_state {
+	char typed[ANK_NICK_MAX_BYTES + 1];
+	ank_match matches[ANK_SEARCH_MAX];
+	int n_matches;
+	ank_match same[ANK_SAME_NAME_MAX];
+	int n_same;
+	bool picking_helper; /* the nickname/birthyear screens are choosing the helper */
+	char user_id[ANK_ID_MAX + 1];
+	char substance[24];
+	bool assisted;
+	char helper_id[ANK_ID_MAX + 1];
+	ank_route route;
+	ank_q_rc rc;
+	ank_checkin_result result;
+	char qr_text[ANK_TICKETREF_MAX];
+	unsigned char qr[APP_QR_MAX * APP_QR_MAX];
+	int qr_size;
+} checkin_state;
+
+typedef struct app {
+	ank_queue *q;
+	ank_i18n *i18n;
+	ui ui;
+	char data_dir[512];
+	char lang[8];
+	int64_t now;        /* the app's clock: wall time, or virtual in headless runs */
+	int64_t last_touch; /* for the idle timer */
+	int64_t last_tick;
+	screen_id screen;
+	screen_id before_idle;
+	bool dirty;   /* something changed: draw a frame */
+	bool display; /* display role: "now calling" only */
+	checkin_state s;
+	/* staff mode on the kiosk */
+	char pin[APP_PIN_MAX_DIGITS + 1];
+	int pin_fails;
+	int64_t pin_locked_until;
+	bool pin_wrong; /* the last PIN was wrong: say so */
+	int64_t corner_since;
+	/* display role */
+	int64_t seen_seq; /* outbox events read so far */
+	display_call calls[APP_CALL_QUEUE];
+	int n_calls;          /* waiting to be shown */
+	display_call current; /* shown large now */
+	int64_t current_since;
+	display_call last[APP_LAST_CALLS]; /* shown smaller, newest first */
+	int n_last;
+	long chimes;
+	void (*chime)(void *ctx); /* plays the call sound; NULL when silent (headless) */
+	void *chime_ctx;
+	unsigned char ticket_key[ANK_TICKETREF_KEY_BYTES];
+} app;
+
+typedef struct screen_def {
+	const char *id;
+	void (*enter)(app *a);
+	/* Draws the screen with ui_* calls and returns the screen to show next. */
+	screen_id (*frame)(app *a);
+} screen_def;
+
+extern const screen_def app_screens[SCREEN_COUNT];
+
+/* Opens the site's catalogs and key; the queue is owned by the caller. 0 or -1. */
+int app_init(app *a, ank_queue *q, const char *data_dir, ank_err *err);
+void app_free(app *a);
+/* Forget the person: every typed letter, choice and ticket; language back to default. */
+void app_reset(app *a);
+void app_go(app *a, screen_id next);
+/* A new check-in in the language the user just picked. */
+void app_reset_keep_language(app *a);
+/* Switches the UI language (and direction) if a catalog for `lang` is loaded. */
+void app_set_language(app *a, const char *lang);
+/* One frame: draws the current screen and follows its answer. */
+void app_frame(app *a);
+/* Time passes: idle timers, queue ticks, the display's call queue. */
+void app_advance(app *a, int64_t now);
+/* A touch started or ended somewhere on the screen (idle timer, staff corner). */
+void app_touch(app *a, bool down, int x, int y);
+
+/* Helpers for screens. */
+const char *tr(const app *a, const char *key);
+/* tr with {name} placeholders: args is NULL-terminated name, value pairs. */
+const char *trf(const app *a, const char *key, const char *const *args, char *buf, size_t n);
+
+#endif

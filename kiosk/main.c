@@ -1,0 +1,361 @@
+/* ankomst-kiosk: arguments, the site database, and either the SDL window loop (input
+ * adapter, redraw only when something changed, the call chime) or the headless runner. */
+#include <SDL.h>
+#include <SDL_image.h>
+#include <SDL_ttf.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ank_log.h"
+#include "ank_text.h"
+#include "ank_time.h"
+#include "app.h"
+#include "headless.h"
+#include "render_sdl.h"
+
+#ifndef ANK_DATA_DIR
+#define ANK_DATA_DIR "."
+#endif
+
+/* While idle the loop wakes this often to move the clock; nothing is drawn unless
+ * something changed (measured in docs/benchmarks.md). */
+#define IDLE_WAKE_MS 250
+
+typedef struct options {
+	const char *db, *config, *registry, *data, *script, *shots, *now, *hash_pin;
+	bool demo, headless, display, fullscreen;
+	int w, h;
+} options;
+
+static const char usage[] =
+        "usage: ankomst-kiosk [--demo] [--db FILE] [--config FILE.ini] [--registry FILE.json]\n"
+        "                     [--data DIR] [--size WxH] [--fullscreen] [--display]\n"
+        "                     [--headless --script FILE [--shots DIR] [--now ISO-TIME]]\n"
+        "       ankomst-kiosk --hash-pin PIN     print the hash for staff_pin_hash\n";
+
+static int parse_size(const char *s, int *w, int *h)
+{
+	char a[8], b[8];
+	size_t x = strcspn(s, "x");
+	if (s[x] != 'x' || x == 0 || x >= sizeof a || strlen(s + x + 1) >= sizeof b)
+		return -1;
+	snprintf(a, sizeof a, "%.*s", (int)x, s);
+	snprintf(b, sizeof b, "%s", s + x + 1);
+	long lw, lh;
+	if (ank_parse_long(a, 320, 8192, &lw) || ank_parse_long(b, 320, 8192, &lh))
+		return -1;
+	*w = (int)lw;
+	*h = (int)lh;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, options *o)
+{
+	*o = (options){.w = 1080, .h = 1920, .data = ANK_DATA_DIR};
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--demo"))
+			o->demo = true;
+		else if (!strcmp(a, "--headless"))
+			o->headless = true;
+		else if (!strcmp(a, "--display"))
+			o->display = true;
+		else if (!strcmp(a, "--fullscreen"))
+			o->fullscreen = true;
+		else if (v && !strcmp(a, "--db"))
+			o->db = argv[++i];
+		else if (v && !strcmp(a, "--config"))
+			o->config = argv[++i];
+		else if (v && !strcmp(a, "--registry"))
+			o->registry = argv[++i];
+		else if (v && !strcmp(a, "--data"))
+			o->data = argv[++i];
+		else if (v && !strcmp(a, "--script"))
+			o->script = argv[++i];
+		else if (v && !strcmp(a, "--shots"))
+			o->shots = argv[++i];
+		else if (v && !strcmp(a, "--now"))
+			o->now = argv[++i];
+		else if (v && !strcmp(a, "--hash-pin"))
+			o->hash_pin = argv[++i];
+		else if (v && !strcmp(a, "--size")) {
+			if (parse_size(argv[++i], &o->w, &o->h))
+				return -1;
+		} else
+			return -1;
+	}
+	if (o->headless && !o->script)
+		return -1;
+	return 0;
+}
+
+/* Opens the site database and applies --demo / --config / --registry. */
+static ank_queue *open_site(const options *o, char *tmp_db, size_t n, ank_err *err)
+{
+	const char *db = o->db;
+	if (!db) {
+		/* A demo without --db gets a fresh database that is removed afterwards. */
+		const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+		snprintf(tmp_db, n, "%s/ankomst-demo-XXXXXX", base);
+		if (!mkdtemp(tmp_db)) {
+			ank_err_set(err, "cannot make a temporary directory");
+			return NULL;
+		}
+		size_t len = strlen(tmp_db);
+		snprintf(tmp_db + len, n - len, "/site.db");
+		db = tmp_db;
+	}
+	ank_queue *q;
+	if (ank_queue_open(db, &q, err) != ANK_Q_OK)
+		return NULL;
+	char demo_cfg[600], demo_reg[600];
+	snprintf(demo_cfg, sizeof demo_cfg, "%s/assets/demo/site.ini", o->data);
+	snprintf(demo_reg, sizeof demo_reg, "%s/assets/demo/registry.json", o->data);
+	const char *cfg = o->config ? o->config : (o->demo ? demo_cfg : NULL);
+	const char *reg = o->registry ? o->registry : (o->demo ? demo_reg : NULL);
+	int64_t now = ank_now_ms();
+	if (cfg) {
+		ank_site_config c;
+		ank_station st[ANK_MAX_STATIONS];
+		int ns;
+		if (ank_config_parse_ini(cfg, &c, st, &ns, err) ||
+		    ank_queue_apply_config(q, &c, st, ns, now, err) != ANK_Q_OK)
+			goto fail;
+	}
+	int count;
+	if (reg && ank_store_registry_import(ank_queue_store(q), reg, now, &count, err))
+		goto fail;
+	if (!ank_queue_config(q)) {
+		ank_err_set(err, "%s has no site config: give --config FILE or --demo", db);
+		goto fail;
+	}
+	const char *tz = ank_queue_config(q)->timezone;
+	setenv("TZ", tz, 1);
+	tzset();
+	return q;
+fail:
+	ank_queue_close(q);
+	return NULL;
+}
+
+/* ---- the call chime: two soft tones, queued so calls never cut each other off ---- */
+
+typedef struct chime {
+	SDL_AudioDeviceID dev;
+	float samples[44100 * 6 / 10];
+	int n;
+} chime;
+
+static void chime_play(void *ctx)
+{
+	chime *c = ctx;
+	if (c->dev)
+		SDL_QueueAudio(c->dev, c->samples, (Uint32)(c->n * sizeof(float)));
+}
+
+static void chime_open(chime *c)
+{
+	SDL_AudioSpec want = {
+	        .freq = 44100, .format = AUDIO_F32SYS, .channels = 1, .samples = 1024};
+	c->dev = SDL_OpenAudioDevice(NULL, 0, &want, NULL, 0);
+	if (!c->dev)
+		return;
+	c->n = (int)(sizeof c->samples / sizeof c->samples[0]);
+	for (int i = 0; i < c->n; i++) {
+		double t = (double)i / 44100.0;
+		double f = i < c->n / 2 ? 659.25 : 880.0; /* E5 then A5 */
+		double env = sin(M_PI * (double)(i % (c->n / 2)) / (double)(c->n / 2));
+		c->samples[i] = (float)(0.25 * env * sin(2.0 * M_PI * f * t));
+	}
+	SDL_PauseAudioDevice(c->dev, 0);
+}
+
+static int run_window(app *a, const options *o, ank_err *err)
+{
+	if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_AUDIO | SDL_INIT_EVENTS) != 0) {
+		ank_err_set(err, "no display: %s", SDL_GetError());
+		return -1;
+	}
+	Uint32 flags = SDL_WINDOW_RESIZABLE | (o->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+	SDL_Window *win =
+	        SDL_CreateWindow(o->display ? "Ankomst display" : "Ankomst", SDL_WINDOWPOS_CENTERED,
+	                         SDL_WINDOWPOS_CENTERED, o->w / 2, o->h / 2, flags);
+	SDL_Renderer *ren = win ? SDL_CreateRenderer(win, -1, 0) : NULL;
+	ank_sdl *backend = NULL;
+	if (!ren || ank_sdl_create(ren, o->data, &backend, err)) {
+		if (!ren)
+			ank_err_set(err, "cannot open a window: %s", SDL_GetError());
+		if (ren)
+			SDL_DestroyRenderer(ren);
+		if (win)
+			SDL_DestroyWindow(win);
+		SDL_Quit();
+		return -1;
+	}
+	/* Layout is for the logical size; SDL scales it to whatever the screen is. */
+	SDL_RenderSetLogicalSize(ren, o->w, o->h);
+	ui_init(&a->ui, ank_sdl_renderer(backend), o->w, o->h);
+	a->ui.rtl = ank_i18n_rtl(a->i18n, a->lang);
+	chime ch = {0};
+	if (o->display) {
+		chime_open(&ch);
+		a->chime = chime_play;
+		a->chime_ctx = &ch;
+	}
+	bool running = true;
+	a->dirty = true;
+	while (running) {
+		SDL_Event ev;
+		int got = SDL_WaitEventTimeout(&ev, a->dirty ? 1 : IDLE_WAKE_MS);
+		while (got) {
+			float lx, ly;
+			switch (ev.type) {
+			case SDL_QUIT:
+				running = false;
+				break;
+			case SDL_MOUSEBUTTONDOWN:
+			case SDL_MOUSEBUTTONUP:
+				/* Touch screens also send synthetic mouse events: take the finger
+				 * events only, so one touch is one press. */
+				if (ev.button.which == SDL_TOUCH_MOUSEID || ev.button.button != 1)
+					break;
+				app_touch(a, ev.type == SDL_MOUSEBUTTONDOWN, ev.button.x,
+				          ev.button.y);
+				if (ev.type == SDL_MOUSEBUTTONDOWN)
+					ui_input_press(&a->ui, ev.button.x, ev.button.y);
+				else
+					ui_input_release(&a->ui, ev.button.x, ev.button.y);
+				break;
+			case SDL_FINGERDOWN:
+			case SDL_FINGERUP: {
+				int ww, wh;
+				SDL_GetWindowSize(win, &ww, &wh);
+				SDL_RenderWindowToLogical(ren, (int)(ev.tfinger.x * (float)ww),
+				                          (int)(ev.tfinger.y * (float)wh), &lx,
+				                          &ly);
+				app_touch(a, ev.type == SDL_FINGERDOWN, (int)lx, (int)ly);
+				if (ev.type == SDL_FINGERDOWN)
+					ui_input_press(&a->ui, (int)lx, (int)ly);
+				else
+					ui_input_release(&a->ui, (int)lx, (int)ly);
+				break;
+			}
+			case SDL_WINDOWEVENT:
+				a->dirty = true;
+				break;
+			default:
+				break;
+			}
+			got = SDL_PollEvent(&ev);
+		}
+		app_advance(a, ank_now_ms());
+		if (a->dirty || ui_input_pending(&a->ui)) {
+			app_frame(a);
+			SDL_RenderPresent(ren);
+		}
+	}
+	if (ch.dev)
+		SDL_CloseAudioDevice(ch.dev);
+	ank_sdl_free(backend);
+	SDL_DestroyRenderer(ren);
+	SDL_DestroyWindow(win);
+	SDL_Quit();
+	return 0;
+}
+
+static int run_headless(app *a, const options *o, ank_err *err)
+{
+	/* No video driver at all: the software renderer draws into a plain surface. */
+	SDL_Surface *surf =
+	        SDL_CreateRGBSurfaceWithFormat(0, o->w, o->h, 32, SDL_PIXELFORMAT_RGBA32);
+	SDL_Renderer *ren = surf ? SDL_CreateSoftwareRenderer(surf) : NULL;
+	ank_sdl *backend = NULL;
+	if (!ren || ank_sdl_create(ren, o->data, &backend, err)) {
+		if (!ren)
+			ank_err_set(err, "software renderer: %s", SDL_GetError());
+		if (ren)
+			SDL_DestroyRenderer(ren);
+		SDL_FreeSurface(surf);
+		return 2;
+	}
+	ui_init(&a->ui, ank_sdl_renderer(backend), o->w, o->h);
+	a->ui.rtl = ank_i18n_rtl(a->i18n, a->lang);
+	int rc = headless_run(a, surf, o->script, o->shots);
+	ank_sdl_free(backend);
+	SDL_DestroyRenderer(ren);
+	SDL_FreeSurface(surf);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	options o;
+	if (parse_args(argc, argv, &o)) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (sodium_init() < 0)
+		return 1;
+	if (o.hash_pin) {
+		char out[crypto_pwhash_STRBYTES];
+		if (crypto_pwhash_str(out, o.hash_pin, strlen(o.hash_pin),
+		                      crypto_pwhash_OPSLIMIT_INTERACTIVE,
+		                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+			return 1;
+		printf("%s\n", out);
+		return 0;
+	}
+	ank_err err = {{0}};
+	char tmp_db[512] = "";
+	ank_queue *q = open_site(&o, tmp_db, sizeof tmp_db, &err);
+	if (!q) {
+		fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);
+		return 1;
+	}
+	static app a; /* large (UI widget list): static storage, still one per process */
+	memset(&a, 0, sizeof a);
+	int64_t start = ank_now_ms();
+	if (o.now && ank_iso_parse(o.now, &start)) {
+		fprintf(stderr, "ankomst-kiosk: --now wants YYYY-MM-DDTHH:MM:SSZ\n");
+		ank_queue_close(q);
+		return 2;
+	}
+	a.now = start;
+	a.last_tick = start;
+	a.display = o.display;
+	int rc = 0;
+	if (app_init(&a, q, o.data, &err)) {
+		fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);
+		rc = 1;
+	} else {
+		if (o.display)
+			a.screen = SCREEN_DISPLAY;
+		if (o.headless) {
+			rc = run_headless(&a, &o, &err);
+			if (rc == 2 && err.msg[0])
+				fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);
+		} else if (run_window(&a, &o, &err)) {
+			fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);
+			rc = 3;
+		}
+	}
+	app_free(&a);
+	ank_queue_close(q);
+	if (tmp_db[0]) {
+		/* Remove the demo database and its WAL files. */
+		char path[600];
+		const char *suffix[] = {"", "-wal", "-shm"};
+		for (int i = 0; i < 3; i++) {
+			snprintf(path, sizeof path, "%s%s", tmp_db, suffix[i]);
+			unlink(path);
+		}
+		tmp_db[strlen(tmp_db) - strlen("/site.db")] = '\0';
+		rmdir(tmp_db);
+	}
+	return rc;
+}

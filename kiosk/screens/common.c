@@ -1,0 +1,289 @@
+/* Layout helpers, the keyboard and the check-in action shared by the screens, and the
+ * screen table: the ticket flow reads top to bottom in app_screens[]. */
+#include <qrencode.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "screens.h"
+
+const screen_def app_screens[SCREEN_COUNT] = {
+        [SCREEN_WELCOME] = {"welcome", NULL, welcome_frame},
+        [SCREEN_NICKNAME] = {"nickname", NULL, nickname_frame},
+        [SCREEN_BIRTHYEAR] = {"birthyear", NULL, birthyear_frame},
+        [SCREEN_SUBSTANCE] = {"substance", NULL, substance_frame},
+        [SCREEN_ROUTE] = {"route", NULL, route_frame},
+        [SCREEN_HELPER] = {"helper", NULL, nickname_frame},
+        [SCREEN_TICKET] = {"ticket", NULL, ticket_frame},
+        [SCREEN_REFUSED] = {"refused", NULL, refused_frame},
+        [SCREEN_RULES] = {"rules", NULL, rules_frame},
+        [SCREEN_IDLE] = {"idle", NULL, idle_frame},
+        [SCREEN_STAFF_PIN] = {"staff_pin", NULL, staff_pin_frame},
+        [SCREEN_STAFF] = {"staff", NULL, staff_frame},
+        [SCREEN_DISPLAY] = {"display", NULL, display_frame},
+};
+
+bool portrait(const app *a)
+{
+	return a->ui.h >= a->ui.w;
+}
+
+ui_rect content(const app *a)
+{
+	return (ui_rect){THEME_MARGIN, THEME_MARGIN, a->ui.w - 2 * THEME_MARGIN,
+	                 a->ui.h - 2 * THEME_MARGIN};
+}
+
+ui_rect grid_cell(ui_rect r, int cols, int rows, int i, int gap)
+{
+	int cw = (r.w - (cols - 1) * gap) / cols, ch = (r.h - (rows - 1) * gap) / rows;
+	int c = i % cols, row = i / cols;
+	return (ui_rect){r.x + c * (cw + gap), r.y + row * (ch + gap), cw, ch};
+}
+
+ui_rect take_top(ui_rect *r, int h)
+{
+	ui_rect t = {r->x, r->y, r->w, h};
+	r->y += h + THEME_GAP;
+	r->h -= h + THEME_GAP;
+	return t;
+}
+
+ui_rect take_bottom(ui_rect *r, int h)
+{
+	ui_rect b = {r->x, r->y + r->h - h, r->w, h};
+	r->h -= h + THEME_GAP;
+	return b;
+}
+
+int alert_band(app *a, int y)
+{
+	const ank_site_config *cfg = ank_queue_config(a->q);
+	if (!cfg || cfg->n_alerts == 0)
+		return 0;
+	/* The alert in the user's language, else the site's first. */
+	const char *text = cfg->alerts[0].text;
+	for (int i = 0; i < cfg->n_alerts; i++)
+		if (!strcmp(cfg->alerts[i].lang, a->lang))
+			text = cfg->alerts[i].text;
+	int h = portrait(a) ? 170 : 130;
+	ui_fill(&a->ui, (ui_rect){0, y, a->ui.w, h}, THEME_ALERT_BG);
+	a->ui.r.icon(a->ui.r.ctx,
+	             ui_mirror(&a->ui, (ui_rect){THEME_MARGIN, y + 25, h - 50, h - 50}), "alert");
+	ui_rect box = {THEME_MARGIN + h, y + 10, a->ui.w - 2 * THEME_MARGIN - h, h - 20};
+	char both[512];
+	snprintf(both, sizeof both, "%s\n%s", tr(a, "welcome.alert_title"), text);
+	ui_label(&a->ui, "alert", box, both, UI_FONT_BODY, THEME_TEXT, UI_TEXT_MIDDLE);
+	return h;
+}
+
+int screen_title(app *a, const char *id, const char *text)
+{
+	int y = alert_band(a, 0);
+	ui_rect c = content(a);
+	ui_rect r = {c.x, y + THEME_MARGIN, c.w, portrait(a) ? 120 : 90};
+	ui_label(&a->ui, id, r, text, UI_FONT_TITLE, THEME_TEXT, UI_TEXT_MIDDLE | UI_TEXT_BOLD);
+	return r.y + r.h + THEME_GAP;
+}
+
+bool start_over(app *a, const char *screen)
+{
+	ui_rect c = content(a);
+	char id[UI_ID_MAX];
+	snprintf(id, sizeof id, "%s.start_over", screen);
+	ui_rect r = {c.x, c.y + c.h - THEME_TARGET_MAIN, c.w / 2 - THEME_GAP, THEME_TARGET_MAIN};
+	if (ui_icon_button(&a->ui, id, r, "back", tr(a, "common.start_over"), UI_STYLE_QUIET)) {
+		app_reset(a);
+		return true;
+	}
+	return false;
+}
+
+/* Danish layout; digits first because some nicknames have them. "_" is the space bar. */
+static const char *const key_rows[] = {
+        "1 2 3 4 5 6 7 8 9 0",
+        "Q W E R T Y U I O P Å",
+        "A S D F G H J K L Æ Ø",
+        "Z X C V B N M - _",
+};
+
+/* Appends the lower-case form of a key's letter: nicknames are matched without case,
+ * and a name typed in capitals looks like shouting. */
+static void put_key(char *text, size_t cap, const char *key)
+{
+	static const struct {
+		const char *upper, *lower;
+	} danish[] = {{"Æ", "æ"}, {"Ø", "ø"}, {"Å", "å"}};
+	const char *add = key;
+	char one[2] = {0, 0};
+	if (!strcmp(key, "_")) {
+		add = " ";
+	} else if (key[1] == '\0' && key[0] >= 'A' && key[0] <= 'Z') {
+		one[0] = (char)(key[0] - 'A' + 'a');
+		add = one;
+	} else {
+		for (size_t i = 0; i < sizeof danish / sizeof danish[0]; i++)
+			if (!strcmp(key, danish[i].upper))
+				add = danish[i].lower;
+	}
+	/* The first letter of each word is upper case, as nicknames are written. */
+	size_t len = strlen(text);
+	bool word_start = len == 0 || text[len - 1] == ' ';
+	if (word_start && add == one)
+		one[0] = key[0];
+	else if (word_start && add != key && strcmp(add, " ") != 0)
+		add = key;
+	if (len + strlen(add) < cap)
+		memcpy(text + len, add, strlen(add) + 1);
+}
+
+static void backspace(char *text)
+{
+	size_t len = strlen(text);
+	/* Remove one whole UTF-8 character. */
+	while (len > 0) {
+		len--;
+		if (((unsigned char)text[len] & 0xC0) != 0x80)
+			break;
+	}
+	text[len] = '\0';
+}
+
+bool keyboard(app *a, const char *prefix, ui_rect r, char *text, size_t cap)
+{
+	int rows = (int)(sizeof key_rows / sizeof key_rows[0]) + 1;
+	int row_h = (r.h - (rows - 1) * 10) / rows;
+	bool changed = false;
+	for (int row = 0; row < rows - 1; row++) {
+		char keys[16][8];
+		int n = 0;
+		const char *p = key_rows[row];
+		while (*p && n < 16) {
+			size_t k = strcspn(p, " ");
+			snprintf(keys[n++], sizeof keys[0], "%.*s", (int)k, p);
+			p += k;
+			while (*p == ' ')
+				p++;
+		}
+		ui_rect line = {r.x, r.y + row * (row_h + 10), r.w, row_h};
+		for (int i = 0; i < n; i++) {
+			/* Keys keep their Danish order left to right in every language. */
+			ui_rect cell = grid_cell(line, 11, 1, i, 8);
+			bool space = !strcmp(keys[i], "_");
+			if (space) /* the space bar is three keys wide */
+				cell.w = 3 * cell.w + 2 * 8;
+			/* Pre-mirrored so the toolkit's mirroring restores Danish order. */
+			if (a->ui.rtl)
+				cell.x = a->ui.w - cell.x - cell.w;
+			char id[UI_ID_MAX];
+			snprintf(id, sizeof id, "%s.key.%s", prefix, space ? "space" : keys[i]);
+			if (ui_button(&a->ui, id, cell, space ? "" : keys[i], UI_STYLE_KEY)) {
+				put_key(text, cap, keys[i]);
+				changed = true;
+			}
+			if (space) /* a drawn bar: the fonts have no visible-space glyph */
+				ui_fill(&a->ui,
+				        (ui_rect){cell.x + cell.w / 4, cell.y + cell.h * 2 / 3,
+				                  cell.w / 2, 8},
+				        THEME_TEXT);
+		}
+	}
+	ui_rect last = {r.x, r.y + (rows - 1) * (row_h + 10), r.w, row_h};
+	ui_rect bs = {last.x + last.w / 2, last.y, last.w / 2, last.h};
+	if (a->ui.rtl)
+		bs.x = a->ui.w - bs.x - bs.w;
+	char id[UI_ID_MAX];
+	snprintf(id, sizeof id, "%s.backspace", prefix);
+	if (ui_icon_button(&a->ui, id, bs, "backspace", tr(a, "nickname.backspace"),
+	                   UI_STYLE_KEY)) {
+		backspace(text);
+		changed = true;
+	}
+	return changed;
+}
+
+/* The QR of the ticket reference: personal data never goes in (see ank_ticketref.h). */
+static void make_qr(app *a)
+{
+	const ank_site_config *cfg = ank_queue_config(a->q);
+	ank_ticketref ref = {0};
+	snprintf(ref.site, sizeof ref.site, "%s", cfg->site_id);
+	ref.ticket = a->s.result.ticket.id;
+	snprintf(ref.day, sizeof ref.day, "%s", a->s.result.ticket.day);
+	snprintf(ref.label, sizeof ref.label, "%s", a->s.result.ticket.label);
+	ank_err err;
+	a->s.qr_size = 0;
+	if (ank_ticketref_make(a->ticket_key, &ref, a->s.qr_text, &err))
+		return;
+	QRcode *qr = QRcode_encodeString(a->s.qr_text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	if (!qr)
+		return;
+	if (qr->width <= APP_QR_MAX) {
+		for (int i = 0; i < qr->width * qr->width; i++)
+			a->s.qr[i] = qr->data[i] & 1;
+		a->s.qr_size = qr->width;
+	}
+	QRcode_free(qr);
+}
+
+screen_id do_checkin(app *a)
+{
+	ank_checkin in = {.user_id = a->s.user_id,
+	                  .substance = a->s.substance,
+	                  .route = a->s.route,
+	                  .helper_id = a->s.assisted ? a->s.helper_id : NULL};
+	ank_err err;
+	a->s.rc = ank_queue_checkin(a->q, &in, a->now, &a->s.result, &err);
+	if (a->s.rc == ANK_Q_OK) {
+		make_qr(a);
+		return SCREEN_TICKET;
+	}
+	return SCREEN_REFUSED;
+}
+
+/* Routes the site offers that the substance may take. */
+static int routes_for(app *a, const char *substance, ank_route *only)
+{
+	const ank_site_config *cfg = ank_queue_config(a->q);
+	int n = 0;
+	for (int r = 0; r < ANK_ROUTE_COUNT; r++)
+		if (cfg->routes[r] && ank_substance_allows(substance, (ank_route)r)) {
+			*only = (ank_route)r;
+			n++;
+		}
+	return n;
+}
+
+screen_id after_user_chosen(app *a, const ank_match *m)
+{
+	if (a->s.picking_helper) {
+		snprintf(a->s.helper_id, sizeof a->s.helper_id, "%s", m->user_id);
+		return do_checkin(a);
+	}
+	snprintf(a->s.user_id, sizeof a->s.user_id, "%s", m->user_id);
+	/* From here on the screens speak the user's own language, if we have it. */
+	ank_user u;
+	ank_err err;
+	if (ank_store_user_get(ank_queue_store(a->q), m->user_id, &u, &err) == 0 && u.language[0])
+		app_set_language(a, u.language);
+	sodium_memzero(a->s.typed, sizeof a->s.typed);
+	a->s.n_matches = 0;
+	return SCREEN_SUBSTANCE;
+}
+
+screen_id substance_chosen(app *a, const char *code)
+{
+	snprintf(a->s.substance, sizeof a->s.substance, "%s", code);
+	ank_route only = ANK_ROUTE_INJECT;
+	int n = routes_for(a, code, &only);
+	if (a->s.assisted) {
+		a->s.route = ANK_ROUTE_INJECT;
+		a->s.picking_helper = true;
+		return SCREEN_HELPER;
+	}
+	if (n == 1) {
+		a->s.route = only;
+		return do_checkin(a);
+	}
+	return SCREEN_ROUTE;
+}

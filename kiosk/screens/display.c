@@ -1,0 +1,56 @@
+/* Screen "display": the waiting-room screen. Ticket numbers and stations only, in very
+ * large type, the last calls, waiting counts and the drug alert; never a nickname. */
+#include <stdio.h>
+#include <string.h>
+
+#include "screens.h"
+
+screen_id display_frame(app *a)
+{
+	ui *u = &a->ui;
+	int y = alert_band(a, 0) + THEME_MARGIN;
+	ui_rect c = {THEME_MARGIN, y, u->w - 2 * THEME_MARGIN, u->h - y - THEME_MARGIN};
+	ui_label(u, "display.title", take_top(&c, 110), tr(a, "display.now_calling"), UI_FONT_TITLE,
+	         THEME_DISPLAY_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
+	if (a->current.label[0]) {
+		char buf[128];
+		const char *args[] = {"station", a->current.station, NULL};
+		ui_label(u, "display.current", take_top(&c, 320), a->current.label, UI_FONT_HUGE,
+		         THEME_DISPLAY_CALL, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
+		ui_label(u, "display.current_station", take_top(&c, 130),
+		         trf(a, "display.station", args, buf, sizeof buf), UI_FONT_TITLE,
+		         THEME_DISPLAY_CALL, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
+	} else {
+		take_top(&c, 450 + THEME_GAP);
+	}
+	ui_label(u, "display.last_title", take_top(&c, 80), tr(a, "display.last_calls"),
+	         UI_FONT_LARGE, THEME_DISPLAY_TEXT, UI_TEXT_START | UI_TEXT_MIDDLE);
+	for (int i = 0; i < a->n_last; i++) {
+		char id[UI_ID_MAX], buf[128], line[192];
+		const char *args[] = {"station", a->last[i].station, NULL};
+		snprintf(line, sizeof line, "%s  →  %s", a->last[i].label,
+		         trf(a, "display.station", args, buf, sizeof buf));
+		snprintf(id, sizeof id, "display.last.%d", i);
+		ui_label(u, id, take_top(&c, 80), line, UI_FONT_LARGE, THEME_DISPLAY_TEXT,
+		         UI_TEXT_START | UI_TEXT_MIDDLE);
+	}
+	const ank_site_config *cfg = ank_queue_config(a->q);
+	ui_rect bottom = take_bottom(&c, 90);
+	for (int r = 0, k = 0; r < ANK_ROUTE_COUNT; r++) {
+		ank_route_status st;
+		ank_err err;
+		if (!cfg->routes[r] ||
+		    ank_queue_route_status(a->q, (ank_route)r, a->now, &st, &err))
+			continue;
+		char count[24], buf[160], id[UI_ID_MAX];
+		snprintf(count, sizeof count, "%d", st.waiting);
+		const char *args[] = {"route",
+		                      tr(a, r == ANK_ROUTE_INJECT ? "route.inject" : "route.smoke"),
+		                      "count", count, NULL};
+		snprintf(id, sizeof id, "display.waiting.%s", ank_route_code((ank_route)r));
+		ui_label(u, id, grid_cell(bottom, 2, 1, k++, THEME_GAP),
+		         trf(a, "display.waiting", args, buf, sizeof buf), UI_FONT_LARGE,
+		         THEME_DISPLAY_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+	}
+	return SCREEN_DISPLAY;
+}

@@ -1,0 +1,37 @@
+/* Screens "rules" (the house rules from the catalog) and "idle" (are you still there?). */
+#include <stdio.h>
+
+#include "screens.h"
+
+screen_id rules_frame(app *a)
+{
+	int y = screen_title(a, "rules.title", tr(a, "rules.title"));
+	ui_rect c = content(a);
+	c.h -= y - c.y;
+	c.y = y;
+	ui_rect back = take_bottom(&c, THEME_TARGET_MAIN);
+	ui_label(&a->ui, "rules.body", c, tr(a, "rules.body"), UI_FONT_LARGE, THEME_TEXT,
+	         UI_TEXT_START);
+	if (ui_icon_button(&a->ui, "rules.back", back, "back", tr(a, "common.back"),
+	                   UI_STYLE_PRIMARY))
+		return SCREEN_WELCOME;
+	return SCREEN_RULES;
+}
+
+screen_id idle_frame(app *a)
+{
+	int y = screen_title(a, "idle.title", tr(a, "idle.title"));
+	ui_rect c = content(a);
+	c.h -= y - c.y;
+	c.y = y + 100;
+	int64_t left = APP_IDLE_PROMPT_MS + APP_IDLE_RESET_MS - (a->now - a->last_touch);
+	char secs[24], buf[256];
+	snprintf(secs, sizeof secs, "%lld", (long long)(left > 0 ? (left + 999) / 1000 : 0));
+	const char *args[] = {"seconds", secs, NULL};
+	ui_label(&a->ui, "idle.body", take_top(&c, 200), trf(a, "idle.body", args, buf, sizeof buf),
+	         UI_FONT_LARGE, THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+	if (ui_icon_button(&a->ui, "idle.continue", take_top(&c, 300), "check",
+	                   tr(a, "idle.continue"), UI_STYLE_PRIMARY))
+		return a->before_idle;
+	return SCREEN_IDLE;
+}

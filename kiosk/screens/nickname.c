@@ -1,0 +1,103 @@
+/* Screens "nickname" and "helper" (the same keyboard and matches, different ids), and
+ * "birthyear", which tells apart users who share a nickname. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ank_text.h"
+#include "screens.h"
+
+static void search(app *a)
+{
+	ank_err err;
+	a->s.n_matches = 0;
+	if (ank_queue_search(a->q, a->s.typed, a->s.matches, &a->s.n_matches, &err) != ANK_Q_OK)
+		a->s.n_matches = 0;
+}
+
+/* The user picked a match: shared names go through the birth year first. */
+static screen_id picked(app *a, const ank_match *m)
+{
+	if (m->same_name > 1) {
+		ank_err err;
+		a->s.n_same = 0;
+		if (ank_queue_same_name(a->q, m->user_id, a->s.same, ANK_SAME_NAME_MAX,
+		                        &a->s.n_same, &err) == ANK_Q_OK &&
+		    a->s.n_same > 1)
+			return SCREEN_BIRTHYEAR;
+	}
+	return after_user_chosen(a, m);
+}
+
+screen_id nickname_frame(app *a)
+{
+	ui *u = &a->ui;
+	bool helper = a->screen == SCREEN_HELPER;
+	const char *prefix = helper ? "helper" : "nickname";
+	char id[UI_ID_MAX];
+	snprintf(id, sizeof id, "%s.title", prefix);
+	int y = screen_title(a, id, tr(a, helper ? "helper.title" : "nickname.title"));
+	ui_rect c = content(a);
+	c.h -= y - c.y;
+	c.y = y;
+	ui_rect bottom = take_bottom(&c, THEME_TARGET_MAIN); /* start over */
+	(void)bottom;
+	snprintf(id, sizeof id, "%s.field", prefix);
+	ui_field(u, id, take_top(&c, 130), a->s.typed, UI_FONT_LARGE);
+	/* Matches only from the second letter (privacy: no browsing the registry). */
+	int rows = portrait(a) ? 3 : 2;
+	ui_rect list = take_top(&c, rows * 120 + (rows - 1) * THEME_GAP);
+	screen_id next = a->screen;
+	if (a->s.n_matches == 0) {
+		snprintf(id, sizeof id, "%s.hint", prefix);
+		bool enough = ank_text_word_chars(a->s.typed) >= 2;
+		ui_label(u, id, list, tr(a, enough ? "nickname.no_match" : "nickname.hint"),
+		         UI_FONT_BODY, THEME_MUTED, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+	}
+	for (int i = 0; i < a->s.n_matches; i++) {
+		snprintf(id, sizeof id, "%s.match.%d", prefix, i);
+		ui_rect cell = grid_cell(list, portrait(a) ? 2 : 3, rows, i, THEME_GAP);
+		if (ui_button(u, id, cell, a->s.matches[i].nickname, UI_STYLE_CARD))
+			next = picked(a, &a->s.matches[i]);
+	}
+	if (next != a->screen)
+		return next;
+	if (keyboard(a, prefix, c, a->s.typed, sizeof a->s.typed))
+		search(a);
+	if (start_over(a, prefix))
+		return SCREEN_WELCOME;
+	return next;
+}
+
+screen_id birthyear_frame(app *a)
+{
+	ui *u = &a->ui;
+	int y = screen_title(a, "birthyear.title", tr(a, "birthyear.title"));
+	ui_rect c = content(a);
+	c.h -= y - c.y;
+	c.y = y;
+	take_bottom(&c, THEME_TARGET_MAIN);
+	int cols = portrait(a) ? 3 : 5;
+	int rows = (a->s.n_same + cols - 1) / cols;
+	if (rows < 4)
+		rows = 4;
+	ui_rect grid = take_top(&c, rows * 140 + (rows - 1) * THEME_GAP);
+	screen_id next = SCREEN_BIRTHYEAR;
+	for (int i = 0; i < a->s.n_same; i++) {
+		char id[UI_ID_MAX], year[24];
+		snprintf(year, sizeof year, "%d", a->s.same[i].birth_year);
+		/* Two holders born the same year get a suffix so ids stay unique. */
+		int dup = 0;
+		for (int k = 0; k < i; k++)
+			dup += a->s.same[k].birth_year == a->s.same[i].birth_year;
+		if (dup)
+			snprintf(id, sizeof id, "birthyear.option.%s.%d", year, dup + 1);
+		else
+			snprintf(id, sizeof id, "birthyear.option.%s", year);
+		if (ui_button(u, id, grid_cell(grid, cols, rows, i, THEME_GAP), year,
+		              UI_STYLE_CARD))
+			next = after_user_chosen(a, &a->s.same[i]);
+	}
+	if (next == SCREEN_BIRTHYEAR && start_over(a, "birthyear"))
+		return SCREEN_WELCOME;
+	return next;
+}

@@ -1,0 +1,50 @@
+/* Shared pieces of the screens: layout regions for portrait and landscape, the
+ * on-screen keyboard, and the check-in action. Screens include this, never SDL.h. */
+#ifndef ANK_SCREENS_H
+#define ANK_SCREENS_H
+
+#include "app.h"
+#include "theme.h"
+
+/* Screen frames, one per file in kiosk/screens. */
+screen_id welcome_frame(app *a);
+screen_id nickname_frame(app *a);
+screen_id birthyear_frame(app *a);
+screen_id substance_frame(app *a);
+screen_id route_frame(app *a);
+screen_id ticket_frame(app *a);
+screen_id refused_frame(app *a);
+screen_id rules_frame(app *a);
+screen_id idle_frame(app *a);
+screen_id staff_pin_frame(app *a);
+screen_id staff_frame(app *a);
+screen_id display_frame(app *a);
+
+bool portrait(const app *a);
+/* The area inside the margins. */
+ui_rect content(const app *a);
+/* Cell i of a cols x rows grid filling r with gap between cells. */
+ui_rect grid_cell(ui_rect r, int cols, int rows, int i, int gap);
+/* Splits r at y (absolute) into top and bottom parts. */
+ui_rect take_top(ui_rect *r, int h);
+ui_rect take_bottom(ui_rect *r, int h);
+
+/* The screen title; returns the y below it. */
+int screen_title(app *a, const char *id, const char *text);
+/* The drug alert band if the site has one active; returns its height. */
+int alert_band(app *a, int y);
+/* "Start over" at the bottom of every step of a check-in; true when tapped. */
+bool start_over(app *a, const char *screen);
+
+/* The Danish on-screen keyboard with ids PREFIX.key.<CHAR> and PREFIX.backspace; edits
+ * `text` (at most cap bytes). Returns true when the text changed. */
+bool keyboard(app *a, const char *prefix, ui_rect r, char *text, size_t cap);
+
+/* Runs the check-in with the choices made; returns the ticket or refused screen. */
+screen_id do_checkin(app *a);
+/* After the user (or helper) is known: the next step. */
+screen_id after_user_chosen(app *a, const ank_match *m);
+/* After the substance: the route screen, the helper, or straight to the ticket. */
+screen_id substance_chosen(app *a, const char *code);
+
+#endif

@@ -1,0 +1,163 @@
+/* Screens "staff_pin" (PIN pad with lockout) and "staff" (call next, station states,
+ * emergency freeze) so a site keeps running on the kiosk alone. */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "screens.h"
+
+static bool pin_ok(app *a)
+{
+	const ank_site_config *cfg = ank_queue_config(a->q);
+	if (!cfg->staff_pin_hash[0])
+		return false; /* no PIN configured: staff mode is off */
+	return crypto_pwhash_str_verify(cfg->staff_pin_hash, a->pin, strlen(a->pin)) == 0;
+}
+
+screen_id staff_pin_frame(app *a)
+{
+	ui *u = &a->ui;
+	int y = screen_title(a, "staff_pin.title", tr(a, "staff.pin_title"));
+	ui_rect c = content(a);
+	c.h -= y - c.y;
+	c.y = y;
+	char dots[APP_PIN_MAX_DIGITS * 4 + 1] = "";
+	for (size_t i = 0; i < strlen(a->pin); i++)
+		memcpy(dots + i * 3, "●", 4);
+	ui_field(u, "staff_pin.field", take_top(&c, 120), dots, UI_FONT_LARGE);
+	char buf[128];
+	bool locked = a->now < a->pin_locked_until;
+	if (locked) {
+		char mins[24];
+		snprintf(mins, sizeof mins, "%lld",
+		         (long long)((a->pin_locked_until - a->now + 59999) / 60000));
+		const char *args[] = {"minutes", mins, NULL};
+		ui_label(u, "staff_pin.locked", take_top(&c, 80),
+		         trf(a, "staff.locked", args, buf, sizeof buf), UI_FONT_BODY, THEME_TEXT,
+		         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+	} else if (a->pin_wrong) {
+		char left[24];
+		snprintf(left, sizeof left, "%d", APP_PIN_MAX_TRIES - a->pin_fails);
+		const char *args[] = {"left", left, NULL};
+		ui_label(u, "staff_pin.wrong", take_top(&c, 80),
+		         trf(a, "staff.wrong_pin", args, buf, sizeof buf), UI_FONT_BODY, THEME_TEXT,
+		         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+	} else {
+		take_top(&c, 80);
+	}
+	ui_rect pad = take_top(&c, 4 * 150 + 3 * THEME_GAP);
+	pad.x += pad.w / 6;
+	pad.w = pad.w * 2 / 3;
+	static const char *const keys[12] = {"1", "2", "3", "4",      "5", "6",
+	                                     "7", "8", "9", "cancel", "0", "ok"};
+	for (int i = 0; i < 12; i++) {
+		char id[UI_ID_MAX];
+		bool digit = keys[i][1] == '\0';
+		snprintf(id, sizeof id, digit ? "staff_pin.key.%s" : "staff_pin.%s", keys[i]);
+		const char *label = digit ? keys[i] : (i == 9 ? tr(a, "common.back") : "OK");
+		/* The pad keeps phone order in every language. */
+		ui_rect cell = grid_cell(pad, 3, 4, i, THEME_GAP);
+		if (u->rtl)
+			cell.x = u->w - cell.x - cell.w;
+		if (!ui_button(u, id, cell, label, digit ? UI_STYLE_KEY : UI_STYLE_CARD))
+			continue;
+		if (i == 9) {
+			sodium_memzero(a->pin, sizeof a->pin);
+			app_reset(a);
+			return SCREEN_WELCOME;
+		}
+		if (locked)
+			continue;
+		size_t len = strlen(a->pin);
+		if (digit && len < APP_PIN_MAX_DIGITS) {
+			a->pin[len] = keys[i][0];
+			a->pin[len + 1] = '\0';
+		} else if (!digit) {
+			bool good = pin_ok(a);
+			sodium_memzero(a->pin, sizeof a->pin);
+			if (good) {
+				a->pin_fails = 0;
+				a->pin_wrong = false;
+				return SCREEN_STAFF;
+			}
+			a->pin_wrong = true;
+			if (++a->pin_fails >= APP_PIN_MAX_TRIES) {
+				a->pin_locked_until = a->now + APP_PIN_LOCK_MS;
+				a->pin_fails = 0;
+			}
+		}
+	}
+	return SCREEN_STAFF_PIN;
+}
+
+static void command(app *a, ank_cmd_type type, const char *station)
+{
+	ank_cmd cmd = {.type = type, .station_id = station};
+	ank_err err;
+	ank_queue_command(a->q, &cmd, a->now, NULL, &err);
+	a->dirty = true;
+}
+
+screen_id staff_frame(app *a)
+{
+	ui *u = &a->ui;
+	int y = screen_title(a, "staff.title", tr(a, "staff.title"));
+	ui_rect c = content(a);
+	c.h -= y - c.y;
+	c.y = y;
+	bool frozen = false;
+	ank_err err;
+	ank_queue_frozen(a->q, &frozen, &err);
+	ui_rect top = take_top(&c, THEME_TARGET_MAIN);
+	if (ui_button(u, "staff.call_next", grid_cell(top, 2, 1, 0, THEME_GAP),
+	              tr(a, "staff.call_next"), UI_STYLE_PRIMARY))
+		command(a, ANK_CMD_CALL_NEXT, NULL);
+	if (ui_button(u, frozen ? "staff.resume" : "staff.freeze",
+	              grid_cell(top, 2, 1, 1, THEME_GAP),
+	              tr(a, frozen ? "staff.resume" : "staff.freeze"), UI_STYLE_CARD))
+		command(a, frozen ? ANK_CMD_RESUME : ANK_CMD_FREEZE, NULL);
+	if (frozen)
+		ui_label(u, "staff.frozen", take_top(&c, 70), tr(a, "staff.frozen"), UI_FONT_LARGE,
+		         THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_BOLD);
+	ank_station_view v[ANK_MAX_STATIONS];
+	int n = 0;
+	ank_queue_stations(a->q, a->now, v, ANK_MAX_STATIONS, &n, &err);
+	ui_rect exit = take_bottom(&c, THEME_TARGET_MAIN);
+	exit.w /= 2;
+	for (int i = 0; i < n && c.h >= 110; i++) {
+		ui_rect row = take_top(&c, 110);
+		const ank_station *s = &v[i].station;
+		char id[UI_ID_MAX], text[160];
+		static const char *const alerts[] = {"", " !", " !!"};
+		snprintf(text, sizeof text, "%s  %s  %s %lld min%s", s->label,
+		         ank_station_state_code(s->state), v[i].ticket_label,
+		         (long long)(v[i].elapsed_ms / 60000), alerts[v[i].alert]);
+		snprintf(id, sizeof id, "staff.station.%s", s->id);
+		ui_label(u, id, (ui_rect){row.x, row.y, row.w * 45 / 100, row.h}, text,
+		         UI_FONT_BODY, THEME_TEXT, UI_TEXT_MIDDLE);
+		ui_rect btns = {row.x + row.w * 45 / 100, row.y, row.w * 55 / 100, row.h};
+		struct {
+			const char *suffix, *key;
+			ank_cmd_type cmd;
+		} acts[3] = {{"free", "staff.set_free", ANK_CMD_CLEANING_DONE},
+		             {"cleaning", "staff.set_cleaning", ANK_CMD_CLOSE_STATION},
+		             {"close", "staff.set_closed", ANK_CMD_CLOSE_STATION}};
+		/* What each button means depends on the state: free a cleaned or closed station,
+		 * close a free one. */
+		acts[0].cmd =
+		        s->state == ANK_SS_CLOSED ? ANK_CMD_OPEN_STATION : ANK_CMD_CLEANING_DONE;
+		for (int k = 0; k < 3; k++) {
+			if (k == 1)
+				continue; /* cleaning is set by the session's end */
+			snprintf(id, sizeof id, "staff.station.%s.%s", s->id, acts[k].suffix);
+			if (ui_button(u, id, grid_cell(btns, 2, 1, k == 0 ? 0 : 1, THEME_GAP),
+			              tr(a, acts[k].key), UI_STYLE_CARD))
+				command(a, acts[k].cmd, s->id);
+		}
+	}
+	if (ui_icon_button(u, "staff.exit", exit, "back", tr(a, "staff.exit"), UI_STYLE_QUIET)) {
+		app_reset(a);
+		return SCREEN_WELCOME;
+	}
+	return SCREEN_STAFF;
+}

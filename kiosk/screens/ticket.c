@@ -1,0 +1,134 @@
+/* Screens "ticket" (the number, where to go or how long, the QR; never the nickname)
+ * and "refused" (a calm reason, and what to do next). */
+#include <stdio.h>
+#include <string.h>
+
+#include "ank_time.h"
+#include "screens.h"
+
+screen_id ticket_frame(app *a)
+{
+	ui *u = &a->ui;
+	const ank_checkin_result *r = &a->s.result;
+	int y = screen_title(a, "ticket.title", tr(a, "ticket.title"));
+	ui_rect c = content(a);
+	c.h -= y - c.y;
+	c.y = y;
+	ui_rect done = take_bottom(&c, THEME_TARGET_MAIN + 40);
+	ui_label(u, "ticket.number", take_top(&c, portrait(a) ? 330 : 280), r->ticket.label,
+	         UI_FONT_HUGE, THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
+	char buf[256], ahead[24], minutes[24];
+	const char *status;
+	if (r->station_label[0]) {
+		const char *args[] = {"station", r->station_label, NULL};
+		status = trf(a, "ticket.go_now", args, buf, sizeof buf);
+	} else if (r->wait_min < 0) {
+		status = tr(a, "ticket.wait_unknown");
+	} else {
+		snprintf(ahead, sizeof ahead, "%d", r->ahead);
+		snprintf(minutes, sizeof minutes, "%d", r->wait_min);
+		const char *args[] = {"ahead", ahead, "minutes", minutes, NULL};
+		status = trf(a, "ticket.wait", args, buf, sizeof buf);
+	}
+	ui_label(u, "ticket.status", take_top(&c, 150), status, UI_FONT_TITLE, THEME_TEXT,
+	         UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
+	int qr_side = portrait(a) ? 480 : 360;
+	ui_rect qr = take_top(&c, qr_side);
+	qr.x += (qr.w - qr_side) / 2;
+	qr.w = qr_side;
+	if (a->s.qr_size > 0)
+		ui_modules(u, "ticket.qr", qr, a->s.qr, a->s.qr_size, a->s.qr_text);
+	ui_label(u, "ticket.how", take_top(&c, 160), tr(a, "ticket.how"), UI_FONT_BODY, THEME_TEXT,
+	         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+	if (ui_icon_button(u, "ticket.done", done, "check", tr(a, "ticket.done"),
+	                   UI_STYLE_PRIMARY)) {
+		app_reset(a);
+		return SCREEN_WELCOME;
+	}
+	return SCREEN_TICKET;
+}
+
+/* Today's hours for the "closed" message. */
+static void hours_today(app *a, char *out, size_t n)
+{
+	const ank_site_config *cfg = ank_queue_config(a->q);
+	struct tm tm;
+	ank_local_tm(a->now, &tm);
+	const ank_hours *h = &cfg->hours[tm.tm_wday];
+	if (h->open_min < 0) {
+		snprintf(out, n, "%s", tr(a, "welcome.closed_today"));
+		return;
+	}
+	char o[6], cl[6];
+	ank_hhmm_format(h->open_min, o);
+	ank_hhmm_format(h->close_min, cl);
+	snprintf(out, n, "%s-%s", o, cl);
+}
+
+screen_id refused_frame(app *a)
+{
+	ui *u = &a->ui;
+	int y = screen_title(a, "refused.title", tr(a, "refused.title"));
+	ui_rect c = content(a);
+	c.h -= y - c.y;
+	c.y = y;
+	ui_rect ok = take_bottom(&c, THEME_TARGET_MAIN + 40);
+	char buf[512], extra[1024] = "";
+	const char *msg = tr(a, "refused.talk_to_staff");
+	/* Each reason gets the calmest true sentence; quarantine, age and consent say only
+	 * "talk to the staff" so nothing private is shown at the entrance. */
+	switch (a->s.rc == ANK_Q_REFUSED ? a->s.result.refusal : ANK_REFUSE_NONE) {
+	case ANK_REFUSE_CLOSED: {
+		char hours[64];
+		hours_today(a, hours, sizeof hours);
+		const char *args[] = {"hours", hours, NULL};
+		msg = trf(a, "refused.closed", args, buf, sizeof buf);
+		break;
+	}
+	case ANK_REFUSE_WOMEN_ONLY: {
+		msg = tr(a, "refused.women_only");
+		const ank_site_config *cfg = ank_queue_config(a->q);
+		size_t off = 0;
+		for (int i = 0; i < cfg->n_nearby && off < sizeof extra; i++) {
+			int k = snprintf(extra + off, sizeof extra - off, "%s%s, %s%s%s",
+			                 i ? "\n" : "", cfg->nearby[i].name, cfg->nearby[i].address,
+			                 cfg->nearby[i].hours[0] ? ", " : "", cfg->nearby[i].hours);
+			if (k < 0)
+				break;
+			off += (size_t)k;
+		}
+		break;
+	}
+	case ANK_REFUSE_SUBSTANCE_ROUTE:
+	case ANK_REFUSE_ROUTE_NOT_OFFERED:
+		msg = tr(a, "refused.substance_route");
+		break;
+	case ANK_REFUSE_ALREADY_QUEUED: {
+		const char *args[] = {"ticket", a->s.result.ticket.label, NULL};
+		msg = trf(a, "refused.already_queued", args, buf, sizeof buf);
+		break;
+	}
+	case ANK_REFUSE_ASSISTED_NOT_OFFERED:
+	case ANK_REFUSE_HELPER_UNKNOWN:
+	case ANK_REFUSE_HELPER_SELF:
+	case ANK_REFUSE_HELPER_UNDERAGE:
+	case ANK_REFUSE_HELPER_QUARANTINED:
+		msg = tr(a, "refused.helper");
+		break;
+	default:
+		break;
+	}
+	char id[UI_ID_MAX];
+	snprintf(id, sizeof id, "refused.%s",
+	         a->s.rc == ANK_Q_REFUSED ? ank_refusal_code(a->s.result.refusal) : "error");
+	ui_label(u, id, take_top(&c, 260), msg, UI_FONT_LARGE, THEME_TEXT,
+	         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+	if (extra[0])
+		ui_label(u, "refused.nearby", take_top(&c, 300), extra, UI_FONT_BODY, THEME_TEXT,
+		         UI_TEXT_CENTER);
+	if (ui_icon_button(u, "refused.ok", ok, "check", tr(a, "refused.ok"), UI_STYLE_PRIMARY)) {
+		app_reset(a);
+		return SCREEN_WELCOME;
+	}
+	return SCREEN_REFUSED;
+}

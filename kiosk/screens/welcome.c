@@ -1,0 +1,101 @@
+/* Screen "welcome": languages by their own names, the check-in button, current waits
+ * per route, today's opening hours, the drug alert and the house rules. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ank_time.h"
+#include "screens.h"
+
+/* Today's hours as "08:30-23:30", or the all-day / closed text. */
+static const char *hours_text(app *a, char *buf, size_t n)
+{
+	const ank_site_config *cfg = ank_queue_config(a->q);
+	struct tm tm;
+	ank_local_tm(a->now, &tm);
+	const ank_hours *h = &cfg->hours[tm.tm_wday];
+	if (h->open_min < 0)
+		return tr(a, "welcome.closed_today");
+	if (h->open_min == 0 && h->close_min == 1440)
+		return tr(a, "welcome.open_all_day");
+	char o[6], c[6], both[16];
+	ank_hhmm_format(h->open_min, o);
+	ank_hhmm_format(h->close_min, c);
+	snprintf(both, sizeof both, "%s-%s", o, c);
+	const char *args[] = {"hours", both, NULL};
+	return trf(a, "welcome.hours_today", args, buf, n);
+}
+
+screen_id welcome_frame(app *a)
+{
+	ui *u = &a->ui;
+	ui_rect c = content(a);
+	int y = alert_band(a, 0);
+	c.y = y + THEME_MARGIN;
+	c.h = a->ui.h - c.y - THEME_MARGIN;
+	/* Languages first and always visible: someone who cannot read this language can
+	 * still find their own. */
+	int n = ank_i18n_count(a->i18n);
+	ui_rect langs = take_top(&c, THEME_TARGET_MAIN);
+	for (int i = 0; i < n; i++) {
+		char id[UI_ID_MAX];
+		const char *code = ank_i18n_code(a->i18n, i);
+		snprintf(id, sizeof id, "welcome.lang.%s", code);
+		ui_style st = strcmp(code, a->lang) ? UI_STYLE_CARD : UI_STYLE_PRIMARY;
+		if (ui_button(u, id, grid_cell(langs, n < 4 ? n : 4, 1, i, THEME_GAP),
+		              ank_i18n_name(a->i18n, i), st))
+			app_set_language(a, code);
+	}
+	c.y += THEME_GAP;
+	ui_rect title = take_top(&c, portrait(a) ? 130 : 100);
+	ui_label(u, "welcome.title", title, tr(a, "welcome.title"), UI_FONT_TITLE, THEME_TEXT,
+	         UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
+	ui_label(u, "welcome.subtitle", take_top(&c, 70), tr(a, "welcome.subtitle"), UI_FONT_BODY,
+	         THEME_MUTED, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+	c.y += THEME_GAP;
+	ui_rect go = take_top(&c, portrait(a) ? 300 : 200);
+	screen_id next = SCREEN_WELCOME;
+	if (ui_icon_button(u, "welcome.checkin", go, "check", tr(a, "welcome.checkin"),
+	                   UI_STYLE_PRIMARY)) {
+		app_reset_keep_language(a);
+		next = SCREEN_NICKNAME;
+	}
+	/* Waiting now, per route offered. */
+	const ank_site_config *cfg = ank_queue_config(a->q);
+	for (int r = 0; r < ANK_ROUTE_COUNT; r++) {
+		ank_route_status st;
+		ank_err err;
+		if (!cfg->routes[r] ||
+		    ank_queue_route_status(a->q, (ank_route)r, a->now, &st, &err))
+			continue;
+		char count[24], minutes[24], buf[256], id[UI_ID_MAX];
+		snprintf(count, sizeof count, "%d", st.waiting);
+		snprintf(minutes, sizeof minutes, "%d", st.wait_min < 0 ? 0 : st.wait_min);
+		const char *route = tr(a, r == ANK_ROUTE_INJECT ? "route.inject" : "route.smoke");
+		const char *args[] = {"route", route, "count", count, "minutes", minutes, NULL};
+		snprintf(id, sizeof id, "welcome.waiting.%s", ank_route_code((ank_route)r));
+		ui_rect line = take_top(&c, 80);
+		a->ui.r.icon(a->ui.r.ctx, ui_mirror(u, (ui_rect){line.x, line.y + 5, 70, 70}),
+		             ank_route_code((ank_route)r));
+		line.x += 90;
+		line.w -= 90;
+		ui_label(u, id, line,
+		         trf(a,
+		             st.waiting == 0 && st.wait_min <= 0 ? "welcome.no_wait"
+		                                                 : "welcome.waiting",
+		             args, buf, sizeof buf),
+		         UI_FONT_LARGE, THEME_TEXT, UI_TEXT_MIDDLE);
+	}
+	char hb[128];
+	ui_rect hours = take_top(&c, 80);
+	a->ui.r.icon(a->ui.r.ctx, ui_mirror(u, (ui_rect){hours.x, hours.y + 5, 70, 70}), "clock");
+	hours.x += 90;
+	hours.w -= 90;
+	ui_label(u, "welcome.hours", hours, hours_text(a, hb, sizeof hb), UI_FONT_BODY, THEME_TEXT,
+	         UI_TEXT_MIDDLE);
+	ui_rect rules = take_bottom(&c, THEME_TARGET_MAIN);
+	rules.w = rules.w / 2;
+	if (ui_icon_button(u, "welcome.rules", rules, "rules", tr(a, "welcome.rules"),
+	                   UI_STYLE_CARD))
+		next = SCREEN_RULES;
+	return next;
+}

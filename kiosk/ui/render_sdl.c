@@ -1,0 +1,436 @@
+/* SDL2 implementation of ui_renderer: rectangles, bidi-ordered shaped text in cached
+ * textures, SVG icons rendered at their drawn size, and QR modules. */
+#include "render_sdl.h"
+
+#include <SDL_image.h>
+#include <SDL_ttf.h>
+#include <fribidi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "theme.h"
+
+#define FONT_DIR "/usr/share/fonts/truetype/noto/"
+/* Text textures kept: every string of two screens in every font fits, so going back and
+ * forth renders nothing new. */
+#define TEXT_CACHE 768
+#define ICON_CACHE 64
+/* Longest text one call lays out; longer text is cut (catalog messages are ≤ 2 KiB). */
+#define TEXT_MAX_CPS 2048
+#define MAX_LINES    48
+#define MAX_RUNS     64
+
+static const int font_px[UI_FONT_COUNT] = {THEME_FONT_SMALL, THEME_FONT_BODY, THEME_FONT_LARGE,
+                                           THEME_FONT_TITLE, THEME_FONT_HUGE};
+
+typedef struct text_entry {
+	char *text; /* owned */
+	int font, bold, arabic, rtl;
+	ui_color color;
+	SDL_Texture *tex;
+	int w, h;
+	unsigned long used;
+} text_entry;
+
+typedef struct icon_entry {
+	char name[40];
+	int w, h;
+	SDL_Texture *tex;
+} icon_entry;
+
+struct ank_sdl {
+	SDL_Renderer *ren;
+	char icon_dir[512];
+	TTF_Font *fonts[UI_FONT_COUNT][2][2]; /* [size][bold][arabic], opened on first use */
+	text_entry cache[TEXT_CACHE];
+	unsigned long clock;
+	long hits, misses;
+	icon_entry icons[ICON_CACHE];
+	int n_icons;
+};
+
+static TTF_Font *font_for(ank_sdl *s, int f, int bold, int arabic)
+{
+	TTF_Font **slot = &s->fonts[f][bold][arabic];
+	if (!*slot) {
+		static const char *const files[2][2] = {
+		        {"NotoSans-Regular.ttf", "NotoSansArabic-Regular.ttf"},
+		        {"NotoSans-Bold.ttf", "NotoSansArabic-Bold.ttf"}};
+		char path[256];
+		snprintf(path, sizeof path, FONT_DIR "%s", files[bold][arabic]);
+		*slot = TTF_OpenFont(path, font_px[f]);
+	}
+	return *slot;
+}
+
+int ank_sdl_create(SDL_Renderer *ren, const char *data_dir, ank_sdl **out, ank_err *err)
+{
+	*out = NULL;
+	if (!TTF_WasInit() && TTF_Init() != 0)
+		return ank_err_set(err, "SDL_ttf: %s", TTF_GetError());
+	ank_sdl *s = calloc(1, sizeof *s);
+	if (!s)
+		return ank_err_set(err, "out of memory");
+	s->ren = ren;
+	snprintf(s->icon_dir, sizeof s->icon_dir, "%s/assets/icons", data_dir);
+	/* Fail early and clearly when the fonts package is missing. */
+	if (!font_for(s, UI_FONT_BODY, 0, 0) || !font_for(s, UI_FONT_BODY, 0, 1)) {
+		ank_err_set(err, "fonts missing in " FONT_DIR " (install fonts-noto-core): %s",
+		            TTF_GetError());
+		ank_sdl_free(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+void ank_sdl_free(ank_sdl *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < TEXT_CACHE; i++) {
+		free(s->cache[i].text);
+		if (s->cache[i].tex)
+			SDL_DestroyTexture(s->cache[i].tex);
+	}
+	for (int i = 0; i < s->n_icons; i++)
+		if (s->icons[i].tex)
+			SDL_DestroyTexture(s->icons[i].tex);
+	for (int f = 0; f < UI_FONT_COUNT; f++)
+		for (int b = 0; b < 2; b++)
+			for (int a = 0; a < 2; a++)
+				if (s->fonts[f][b][a])
+					TTF_CloseFont(s->fonts[f][b][a]);
+	free(s);
+}
+
+void ank_sdl_cache_stats(const ank_sdl *s, long *hits, long *misses)
+{
+	*hits = s->hits;
+	*misses = s->misses;
+}
+
+static SDL_Rect sdl_rect(ui_rect r)
+{
+	return (SDL_Rect){r.x, r.y, r.w, r.h};
+}
+
+static void r_clear(void *ctx, ui_color c)
+{
+	ank_sdl *s = ctx;
+	SDL_SetRenderDrawColor(s->ren, c.r, c.g, c.b, c.a);
+	SDL_RenderClear(s->ren);
+}
+
+static void r_fill(void *ctx, ui_rect r, ui_color c)
+{
+	ank_sdl *s = ctx;
+	SDL_Rect sr = sdl_rect(r);
+	SDL_SetRenderDrawColor(s->ren, c.r, c.g, c.b, c.a);
+	SDL_RenderFillRect(s->ren, &sr);
+}
+
+static void r_outline(void *ctx, ui_rect r, ui_color c, int t)
+{
+	ank_sdl *s = ctx;
+	SDL_SetRenderDrawColor(s->ren, c.r, c.g, c.b, c.a);
+	SDL_Rect edges[4] = {{r.x, r.y, r.w, t},
+	                     {r.x, r.y + r.h - t, r.w, t},
+	                     {r.x, r.y, t, r.h},
+	                     {r.x + r.w - t, r.y, t, r.h}};
+	SDL_RenderFillRects(s->ren, edges, 4);
+}
+
+/* ---- text ---- */
+
+static bool is_arabic(FriBidiChar c)
+{
+	return (c >= 0x0600 && c <= 0x06FF) || (c >= 0x0750 && c <= 0x077F) ||
+	       (c >= 0x08A0 && c <= 0x08FF) || (c >= 0xFB50 && c <= 0xFDFF) ||
+	       (c >= 0xFE70 && c <= 0xFEFF);
+}
+
+/* A texture for one directional run, from the cache or rendered now. NULL if the font
+ * cannot render it (then the run is skipped rather than crashing the kiosk). */
+static text_entry *run_texture(ank_sdl *s, const char *text, int f, int bold, int arabic, int rtl,
+                               ui_color c)
+{
+	s->clock++;
+	text_entry *victim = &s->cache[0];
+	for (int i = 0; i < TEXT_CACHE; i++) {
+		text_entry *e = &s->cache[i];
+		if (e->text && e->font == f && e->bold == bold && e->rtl == rtl &&
+		    e->arabic == arabic && !memcmp(&e->color, &c, sizeof c) &&
+		    !strcmp(e->text, text)) {
+			e->used = s->clock;
+			s->hits++;
+			return e;
+		}
+		if (e->used < victim->used)
+			victim = e;
+	}
+	s->misses++;
+	TTF_Font *font = font_for(s, f, bold, arabic);
+	if (!font)
+		return NULL;
+	TTF_SetFontDirection(font, rtl ? TTF_DIRECTION_RTL : TTF_DIRECTION_LTR);
+	TTF_SetFontScriptName(font, arabic ? "Arab" : "Latn");
+	SDL_Surface *surf = TTF_RenderUTF8_Blended(font, text, (SDL_Color){c.r, c.g, c.b, c.a});
+	if (!surf)
+		return NULL;
+	SDL_Texture *tex = SDL_CreateTextureFromSurface(s->ren, surf);
+	int w = surf->w, h = surf->h;
+	SDL_FreeSurface(surf);
+	if (!tex)
+		return NULL;
+	free(victim->text);
+	if (victim->tex)
+		SDL_DestroyTexture(victim->tex);
+	*victim = (text_entry){.text = strdup(text),
+	                       .font = f,
+	                       .bold = bold,
+	                       .arabic = arabic,
+	                       .rtl = rtl,
+	                       .color = c,
+	                       .tex = tex,
+	                       .w = w,
+	                       .h = h,
+	                       .used = s->clock};
+	if (!victim->text) {
+		SDL_DestroyTexture(tex);
+		victim->tex = NULL;
+		return NULL;
+	}
+	return victim;
+}
+
+typedef struct run {
+	int start, len; /* in code points of the line */
+	FriBidiLevel level;
+	int arabic;
+} run;
+
+/* Splits a line (code points) into directional runs in visual order (UAX #9 rule L2),
+ * also splitting where the script changes so each run has one font. */
+static int line_runs(const FriBidiChar *u, int n, bool rtl, run *runs, int max)
+{
+	FriBidiCharType types[TEXT_MAX_CPS];
+	FriBidiBracketType brackets[TEXT_MAX_CPS];
+	FriBidiLevel levels[TEXT_MAX_CPS];
+	FriBidiParType base = rtl ? FRIBIDI_PAR_RTL : FRIBIDI_PAR_LTR;
+	fribidi_get_bidi_types(u, n, types);
+	fribidi_get_bracket_types(u, n, types, brackets);
+	if (!fribidi_get_par_embedding_levels_ex(types, brackets, n, &base, levels))
+		return 0;
+	int nr = 0;
+	for (int i = 0; i < n && nr < max; i++) {
+		int ar = is_arabic(u[i]);
+		bool neutral = u[i] == ' ' || u[i] == ',' || u[i] == '.' || u[i] == ':';
+		if (nr > 0) {
+			run *last = &runs[nr - 1];
+			/* Neutral characters stay in the current run whatever their script. */
+			if (last->level == levels[i] && (neutral || last->arabic == ar)) {
+				last->len++;
+				continue;
+			}
+		}
+		runs[nr++] = (run){i, 1, levels[i], ar};
+	}
+	FriBidiLevel maxl = 0, minodd = 255;
+	for (int i = 0; i < nr; i++) {
+		if (runs[i].level > maxl)
+			maxl = runs[i].level;
+		if ((runs[i].level & 1) && runs[i].level < minodd)
+			minodd = runs[i].level;
+	}
+	for (int lvl = maxl; lvl >= minodd && lvl > 0; lvl--) {
+		for (int i = 0; i < nr;) {
+			if (runs[i].level < lvl) {
+				i++;
+				continue;
+			}
+			int j = i;
+			while (j < nr && runs[j].level >= lvl)
+				j++;
+			for (int a = i, b = j - 1; a < b; a++, b--) {
+				run t = runs[a];
+				runs[a] = runs[b];
+				runs[b] = t;
+			}
+			i = j;
+		}
+	}
+	return nr;
+}
+
+/* Draws (or measures) one line of code points at x, y; returns its width. */
+static int line_draw(ank_sdl *s, const FriBidiChar *u, int n, int f, int bold, bool rtl, ui_color c,
+                     int x, int y, bool draw)
+{
+	run runs[MAX_RUNS];
+	int nr = line_runs(u, n, rtl, runs, MAX_RUNS);
+	int width = 0;
+	for (int i = 0; i < nr; i++) {
+		char utf8[TEXT_MAX_CPS * 4 + 1];
+		fribidi_unicode_to_charset(FRIBIDI_CHAR_SET_UTF8, u + runs[i].start, runs[i].len,
+		                           utf8);
+		if (!draw) {
+			/* Measuring (word wrap tries many prefixes) must not fill the cache. */
+			TTF_Font *font = font_for(s, f, bold, runs[i].arabic);
+			int w = 0, h = 0;
+			if (font) {
+				TTF_SetFontDirection(font, (runs[i].level & 1) ? TTF_DIRECTION_RTL
+				                                               : TTF_DIRECTION_LTR);
+				TTF_SetFontScriptName(font, runs[i].arabic ? "Arab" : "Latn");
+				TTF_SizeUTF8(font, utf8, &w, &h);
+			}
+			width += w;
+			continue;
+		}
+		text_entry *e = run_texture(s, utf8, f, bold, runs[i].arabic, runs[i].level & 1, c);
+		if (!e)
+			continue;
+		SDL_Rect dst = {x + width, y, e->w, e->h};
+		SDL_RenderCopy(s->ren, e->tex, NULL, &dst);
+		width += e->w;
+	}
+	return width;
+}
+
+/* Greedy word wrap in logical order; fills line starts/lengths (code points). */
+static int wrap(ank_sdl *s, const FriBidiChar *u, int n, int f, int bold, bool rtl, int width,
+                int *starts, int *lens, int max)
+{
+	int nl = 0, i = 0;
+	while (i < n && nl < max) {
+		if (u[i] == ' ') {
+			i++;
+			continue;
+		}
+		int end = i, best = -1;
+		while (end <= n) {
+			if (end == n || u[end] == ' ' || u[end] == '\n') {
+				int w = line_draw(s, u + i, end - i, f, bold, rtl,
+				                  (ui_color){0, 0, 0, 255}, 0, 0, false);
+				if (w <= width || best < 0)
+					best = end;
+				if (w > width || end == n || u[end] == '\n')
+					break;
+			}
+			end++;
+		}
+		starts[nl] = i;
+		lens[nl] = best - i;
+		nl++;
+		i = best;
+		if (i < n && u[i] == '\n')
+			i++;
+	}
+	return nl;
+}
+
+static int r_text(void *ctx, ui_rect box, const char *utf8, ui_font f, ui_color c, int flags,
+                  bool draw)
+{
+	ank_sdl *s = ctx;
+	if (!utf8 || !*utf8)
+		return 0;
+	static FriBidiChar u[TEXT_MAX_CPS];
+	size_t bytes = strlen(utf8);
+	if (bytes > TEXT_MAX_CPS)
+		bytes = TEXT_MAX_CPS;
+	int n = (int)fribidi_charset_to_unicode(FRIBIDI_CHAR_SET_UTF8, utf8, (FriBidiStrIndex)bytes,
+	                                        u);
+	int bold = (flags & UI_TEXT_BOLD) != 0;
+	bool rtl = (flags & UI_TEXT_RTL) != 0;
+	int starts[MAX_LINES], lens[MAX_LINES];
+	int nl = wrap(s, u, n, f, bold, rtl, box.w, starts, lens, MAX_LINES);
+	TTF_Font *font = font_for(s, f, bold, 0);
+	int skip = font ? TTF_FontLineSkip(font) : font_px[f];
+	int total = nl * skip;
+	if (!draw)
+		return total;
+	int y = box.y;
+	if (flags & UI_TEXT_MIDDLE)
+		y += (box.h - total) / 2;
+	/* START is the paragraph's start side: right for right-to-left text. */
+	int h = flags & (UI_TEXT_CENTER | UI_TEXT_END);
+	if (rtl && h != UI_TEXT_CENTER)
+		h = h == UI_TEXT_END ? UI_TEXT_START : UI_TEXT_END;
+	for (int l = 0; l < nl; l++) {
+		int w = line_draw(s, u + starts[l], lens[l], f, bold, rtl, c, 0, 0, false);
+		int x = box.x;
+		if (h == UI_TEXT_CENTER)
+			x += (box.w - w) / 2;
+		else if (h == UI_TEXT_END)
+			x += box.w - w;
+		line_draw(s, u + starts[l], lens[l], f, bold, rtl, c, x, y + l * skip, true);
+	}
+	return total;
+}
+
+/* ---- icons and modules ---- */
+
+static void r_icon(void *ctx, ui_rect r, const char *name)
+{
+	ank_sdl *s = ctx;
+	int side = r.w < r.h ? r.w : r.h;
+	icon_entry *e = NULL;
+	for (int i = 0; i < s->n_icons && !e; i++)
+		if (!strcmp(s->icons[i].name, name) && s->icons[i].w == side)
+			e = &s->icons[i];
+	if (!e) {
+		if (s->n_icons >= ICON_CACHE)
+			return;
+		e = &s->icons[s->n_icons++];
+		snprintf(e->name, sizeof e->name, "%s", name);
+		e->w = e->h = side;
+		char path[600];
+		snprintf(path, sizeof path, "%s/%s.svg", s->icon_dir, name);
+		SDL_RWops *rw = SDL_RWFromFile(path, "rb");
+		/* Rendered at the size it is shown: SVG scaled as a bitmap would blur. */
+		SDL_Surface *surf = rw ? IMG_LoadSizedSVG_RW(rw, side, side) : NULL;
+		if (rw)
+			SDL_RWclose(rw);
+		e->tex = surf ? SDL_CreateTextureFromSurface(s->ren, surf) : NULL;
+		if (surf)
+			SDL_FreeSurface(surf);
+	}
+	if (!e->tex)
+		return;
+	SDL_Rect dst = {r.x + (r.w - side) / 2, r.y + (r.h - side) / 2, side, side};
+	SDL_RenderCopy(s->ren, e->tex, NULL, &dst);
+}
+
+static void r_modules(void *ctx, ui_rect r, const unsigned char *m, int size)
+{
+	ank_sdl *s = ctx;
+	/* A quiet zone of 4 modules, as the QR standard asks, so scanners lock on. */
+	int total = size + 8;
+	int px = (r.w < r.h ? r.w : r.h) / total;
+	if (px < 1)
+		px = 1;
+	int ox = r.x + (r.w - px * total) / 2, oy = r.y + (r.h - px * total) / 2;
+	SDL_Rect bg = {ox, oy, px * total, px * total};
+	SDL_SetRenderDrawColor(s->ren, 255, 255, 255, 255);
+	SDL_RenderFillRect(s->ren, &bg);
+	SDL_SetRenderDrawColor(s->ren, 0, 0, 0, 255);
+	for (int y = 0; y < size; y++)
+		for (int x = 0; x < size; x++)
+			if (m[y * size + x]) {
+				SDL_Rect d = {ox + (x + 4) * px, oy + (y + 4) * px, px, px};
+				SDL_RenderFillRect(s->ren, &d);
+			}
+}
+
+ui_renderer ank_sdl_renderer(ank_sdl *s)
+{
+	return (ui_renderer){.ctx = s,
+	                     .clear = r_clear,
+	                     .fill = r_fill,
+	                     .outline = r_outline,
+	                     .text = r_text,
+	                     .icon = r_icon,
+	                     .modules = r_modules};
+}

@@ -1,0 +1,22 @@
+/* The ui_renderer on SDL2: SDL2_ttf (HarfBuzz shaping) for text, FriBidi for direction,
+ * SDL2_image for the SVG pictograms; textures cached so a redraw renders little. */
+#ifndef ANK_RENDER_SDL_H
+#define ANK_RENDER_SDL_H
+
+#include <SDL.h>
+
+#include "ank_err.h"
+#include "ui.h"
+
+typedef struct ank_sdl ank_sdl;
+
+/* Wraps `ren` (a window's or a software surface's renderer, owned by the caller and kept
+ * alive until ank_sdl_free). Icons come from DATA_DIR/assets/icons, fonts from the
+ * system (fonts-noto-core). *out is owned by the caller. */
+int ank_sdl_create(SDL_Renderer *ren, const char *data_dir, ank_sdl **out, ank_err *err);
+void ank_sdl_free(ank_sdl *s);
+ui_renderer ank_sdl_renderer(ank_sdl *s);
+/* Text cache counters, for benchmarks and tests. */
+void ank_sdl_cache_stats(const ank_sdl *s, long *hits, long *misses);
+
+#endif

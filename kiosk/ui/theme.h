@@ -1,0 +1,42 @@
+/* Every visual constant of the kiosk in one place: sizes in pixels at 1080 px short
+ * side (scaled for other sizes), spacing, font sizes and colours with their contrast. */
+#ifndef ANK_THEME_H
+#define ANK_THEME_H
+
+#include "ui.h"
+
+/* Touch target: 80 px minimum at 1080p (issue 3); we use 120 for main actions because a
+ * shaking finger misses small targets, and 96 for keyboard keys. */
+#define THEME_TARGET_MIN  80
+#define THEME_TARGET_MAIN 140
+#define THEME_KEY_SIZE    96
+/* Gap between targets: a tap slightly off lands on nothing rather than the neighbour. */
+#define THEME_GAP    20
+#define THEME_MARGIN 48
+#define THEME_RADIUS 18
+
+/* Font pixel sizes. */
+#define THEME_FONT_SMALL 30
+#define THEME_FONT_BODY  40
+#define THEME_FONT_LARGE 56
+#define THEME_FONT_TITLE 72
+#define THEME_FONT_HUGE  260
+
+/* Colours. Contrast ratios (WCAG) against the colour they are drawn on. */
+#define THEME_BG              ((ui_color){0xF7, 0xF5, 0xF0, 0xFF}) /* warm off-white, less glare */
+#define THEME_TEXT            ((ui_color){0x1A, 0x1A, 0x1A, 0xFF}) /* on BG: 16.3:1 */
+#define THEME_MUTED           ((ui_color){0x4A, 0x4A, 0x4A, 0xFF}) /* on BG: 8.4:1 */
+#define THEME_PRIMARY         ((ui_color){0x0B, 0x5C, 0xAD, 0xFF}) /* white text on it: 6.7:1 */
+#define THEME_PRIMARY_PRESSED ((ui_color){0x07, 0x3F, 0x78, 0xFF}) /* white on it: 10.6:1 */
+#define THEME_ON_PRIMARY      ((ui_color){0xFF, 0xFF, 0xFF, 0xFF})
+#define THEME_CARD            ((ui_color){0xFF, 0xFF, 0xFF, 0xFF}) /* TEXT on it: 17.4:1 */
+#define THEME_CARD_PRESSED    ((ui_color){0xD6, 0xE4, 0xF2, 0xFF}) /* TEXT on it: 13.9:1 */
+#define THEME_CARD_BORDER     ((ui_color){0x8A, 0x8A, 0x8A, 0xFF}) /* 3.2:1, non-text */
+#define THEME_SELECTED        ((ui_color){0xD6, 0xE4, 0xF2, 0xFF}) /* TEXT on it: 13.9:1 */
+#define THEME_ALERT_BG        ((ui_color){0xFF, 0xE0, 0x8A, 0xFF}) /* TEXT on it: 14.4:1 */
+#define THEME_REFUSED_BG      ((ui_color){0xE8, 0xEE, 0xF4, 0xFF}) /* calm blue-grey, TEXT 15:1 */
+#define THEME_DISPLAY_BG      ((ui_color){0x10, 0x1E, 0x2E, 0xFF}) /* display: light text on dark */
+#define THEME_DISPLAY_TEXT    ((ui_color){0xFF, 0xFF, 0xFF, 0xFF}) /* on DISPLAY_BG: 16.9:1 */
+#define THEME_DISPLAY_CALL    ((ui_color){0xFF, 0xD3, 0x4D, 0xFF}) /* on DISPLAY_BG: 11.6:1 */
+
+#endif

@@ -1,0 +1,134 @@
+/* The kiosk's immediate-mode UI toolkit: widgets that draw through a small renderer
+ * interface and report what happened, a widget list for the headless dump and a screen
+ * reader, and the input calls the SDL adapter feeds. No SDL here (style guide 9). */
+#ifndef ANK_UI_H
+#define ANK_UI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ank_buf.h"
+
+typedef struct ui_rect {
+	int x, y, w, h;
+} ui_rect;
+
+typedef struct ui_color {
+	unsigned char r, g, b, a;
+} ui_color;
+
+typedef enum ui_font {
+	UI_FONT_SMALL,
+	UI_FONT_BODY,
+	UI_FONT_LARGE,
+	UI_FONT_TITLE,
+	UI_FONT_HUGE,
+	UI_FONT_COUNT
+} ui_font;
+
+/* Text flags. START and END follow the paragraph direction (END is left in Arabic). */
+enum {
+	UI_TEXT_START = 0,
+	UI_TEXT_CENTER = 1,
+	UI_TEXT_END = 2,
+	UI_TEXT_MIDDLE = 4, /* centre vertically in the box */
+	UI_TEXT_BOLD = 8,
+	UI_TEXT_RTL = 16, /* the paragraph is right-to-left */
+};
+
+/* What a renderer must do; render_sdl.c implements it on SDL2 + SDL2_ttf + FriBidi. */
+typedef struct ui_renderer {
+	void *ctx;
+	void (*clear)(void *ctx, ui_color c);
+	void (*fill)(void *ctx, ui_rect r, ui_color c);
+	void (*outline)(void *ctx, ui_rect r, ui_color c, int thickness);
+	/* Wrapped, shaped, bidi-ordered text inside box; returns the height it takes. With
+	 * draw false it only measures. */
+	int (*text)(void *ctx, ui_rect box, const char *utf8, ui_font f, ui_color c, int flags,
+	            bool draw);
+	/* assets/icons/NAME.svg fitted into r; nothing if it cannot be loaded. */
+	void (*icon)(void *ctx, ui_rect r, const char *name);
+	/* A square of size x size modules (1 = dark) scaled to fit r, on white. */
+	void (*modules)(void *ctx, ui_rect r, const unsigned char *m, int size);
+} ui_renderer;
+
+typedef enum ui_role {
+	UI_ROLE_LABEL,
+	UI_ROLE_BUTTON,
+	UI_ROLE_KEY,
+	UI_ROLE_TOGGLE,
+	UI_ROLE_IMAGE,
+	UI_ROLE_FIELD,
+	UI_ROLE_COUNT
+} ui_role;
+
+#define UI_ID_MAX      128 /* "staff.station." + a 63-byte station id + an action */
+#define UI_TEXT_MAX    512
+#define UI_MAX_WIDGETS 192
+
+typedef struct ui_widget {
+	char id[UI_ID_MAX];
+	ui_role role;
+	char text[UI_TEXT_MAX];
+	ui_rect rect; /* on screen, after mirroring */
+	bool checked;
+} ui_widget;
+
+typedef enum ui_style {
+	UI_STYLE_PRIMARY, /* the one main action of a screen */
+	UI_STYLE_CARD,    /* choices */
+	UI_STYLE_KEY,     /* keyboard keys */
+	UI_STYLE_QUIET,   /* secondary: back, start over */
+} ui_style;
+
+typedef struct ui {
+	ui_renderer r;
+	int w, h;
+	bool rtl; /* mirror the layout and set paragraphs right-to-left */
+	/* input, fed by ui_input_*; consumed by the next frame */
+	bool press_pending, release_pending;
+	int press_x, press_y, release_x, release_y;
+	char active[UI_ID_MAX];  /* widget under the finger, drawn pressed */
+	char clicked[UI_ID_MAX]; /* widget released on: its call returns true this frame */
+	/* what this frame drew, for dump and hit tests */
+	ui_widget widgets[UI_MAX_WIDGETS];
+	int n_widgets;
+	long activations; /* widgets activated since start: the tap counter in tests */
+} ui;
+
+void ui_init(ui *u, ui_renderer r, int w, int h);
+/* Input in screen pixels. A press and its release may come in one frame or several. */
+void ui_input_press(ui *u, int x, int y);
+void ui_input_release(ui *u, int x, int y);
+/* True while input is waiting for a frame: the caller must draw again. */
+bool ui_input_pending(const ui *u);
+
+void ui_begin(ui *u, ui_color background);
+void ui_end(ui *u);
+
+/* Layout rectangles are given left-to-right; in RTL mode the toolkit mirrors them. */
+ui_rect ui_mirror(const ui *u, ui_rect r);
+int ui_text_flags(const ui *u, int flags);
+
+void ui_fill(ui *u, ui_rect r, ui_color c);
+/* A text block (role label); returns its height. */
+int ui_label(ui *u, const char *id, ui_rect r, const char *text, ui_font f, ui_color c, int flags);
+bool ui_button(ui *u, const char *id, ui_rect r, const char *text, ui_style s);
+/* A card with a pictogram (assets/icons/ICON.svg) above or beside its word. */
+bool ui_icon_button(ui *u, const char *id, ui_rect r, const char *icon, const char *text,
+                    ui_style s);
+/* A switch; flips *value and returns true when tapped. */
+bool ui_toggle(ui *u, const char *id, ui_rect r, const char *icon, const char *text, bool *value);
+/* A QR or other module image; `text` is what it encodes (for the dump). */
+void ui_modules(ui *u, const char *id, ui_rect r, const unsigned char *m, int size,
+                const char *text);
+/* An input field showing typed text. */
+void ui_field(ui *u, const char *id, ui_rect r, const char *text, ui_font f);
+
+/* The widget with this id drawn in the last frame, or NULL. */
+const ui_widget *ui_find(const ui *u, const char *id);
+/* The visible UI as JSON: {"screen": ..., "widgets": [{id, role, text, rect}]}. */
+int ui_dump(const ui *u, const char *screen, ank_buf *out);
+const char *ui_role_name(ui_role r);
+
+#endif
