@@ -111,7 +111,7 @@ static bool valid_message(const char *s, size_t n, const char **why)
 		const char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
 		if (!ank_utf8_valid_text(line, len)) {
-			*why = "control or bidi-override character (only \\n is allowed)";
+			*why = "a control character or bidi control (only \\n is allowed)";
 			return false;
 		}
 		if (!nl)
@@ -276,7 +276,7 @@ static int catalog_from_json(const char *path, const char *code, json_t *root, c
 static int catalog_load(const char *path, const char *code, catalog *c, ank_err *err)
 {
 	char *data;
-	size_t len;
+	size_t len = 0;
 	if (read_capped(path, &data, &len, err))
 		return -1;
 	json_error_t je;

@@ -10,6 +10,7 @@
 
 #include "ank_buf.h"
 #include "ank_text.h"
+#include "theme.h"
 
 /* Virtual time advances in steps this long, like a real frame loop at 10 Hz. */
 #define STEP_MS        100
@@ -87,6 +88,63 @@ static bool any_text(const app *a, const char *text)
 		if (strstr(a->ui.widgets[i].text, text))
 			return true;
 	return false;
+}
+
+/* Checks what a person needs from a layout: every widget on screen, every target at least
+ * THEME_TARGET_MIN on its short side, no two targets overlapping. */
+static bool layout_ok(const app *a, char *why, size_t n)
+{
+	const ui *u = &a->ui;
+	for (int i = 0; i < u->n_widgets; i++) {
+		const ui_widget *w = &u->widgets[i];
+		if (w->rect.x < 0 || w->rect.y < 0 || w->rect.x + w->rect.w > u->w ||
+		    w->rect.y + w->rect.h > u->h) {
+			snprintf(why, n, "%s is outside the screen", w->id);
+			return false;
+		}
+		bool target = w->role == UI_ROLE_BUTTON || w->role == UI_ROLE_KEY ||
+		              w->role == UI_ROLE_TOGGLE;
+		if (!target)
+			continue;
+		if (w->rect.w < THEME_TARGET_MIN || w->rect.h < THEME_TARGET_MIN) {
+			snprintf(why, n, "%s is %dx%d, under %d px", w->id, w->rect.w, w->rect.h,
+			         THEME_TARGET_MIN);
+			return false;
+		}
+		for (int k = i + 1; k < u->n_widgets; k++) {
+			const ui_widget *o = &u->widgets[k];
+			bool other = o->role == UI_ROLE_BUTTON || o->role == UI_ROLE_KEY ||
+			             o->role == UI_ROLE_TOGGLE;
+			if (other && w->rect.x < o->rect.x + o->rect.w &&
+			    o->rect.x < w->rect.x + w->rect.w &&
+			    w->rect.y < o->rect.y + o->rect.h &&
+			    o->rect.y < w->rect.y + w->rect.h) {
+				snprintf(why, n, "%s overlaps %s", w->id, o->id);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+/* Random taps anywhere, with short random pauses and now and then a long one (so idle
+ * resets happen too): what a monkey, or a shaking hand, does. Deterministic per seed. */
+static void monkey(app *a, long taps, unsigned long seed)
+{
+	unsigned long x = seed ? seed : 1;
+	for (long i = 0; i < taps; i++) {
+		/* xorshift: small, deterministic, good enough for positions */
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		int px = (int)(x % (unsigned long)a->ui.w);
+		int py = (int)((x >> 20) % (unsigned long)a->ui.h);
+		tap(a, px, py);
+		if ((x >> 40) % 50 == 0)
+			advance(a, (int64_t)((x >> 8) % 70000));
+		else
+			advance(a, (int64_t)((x >> 8) % 800));
+	}
 }
 
 static int number(const char *s, long min, long max, long *out)
@@ -202,6 +260,23 @@ int headless_run(app *a, SDL_Surface *surface, const char *script, const char *s
 			if (!ok)
 				fprintf(stderr, "%s:%d: %ld chimes, expected %s\n", script, lineno,
 				        a->chimes, arg);
+		} else if (!strcmp(verb, "expect-layout")) {
+			char why[256];
+			ok = layout_ok(a, why, sizeof why);
+			if (!ok)
+				fprintf(stderr, "%s:%d: layout of %s: %s\n", script, lineno,
+				        app_screens[a->screen].id, why);
+		} else if (!strcmp(verb, "monkey")) {
+			long seed = 1;
+			if (*arg2)
+				*arg2++ = '\0';
+			if (number(arg, 1, 1000000, &x) ||
+			    (*arg2 && number(arg2, 1, 1L << 30, &seed))) {
+				fprintf(stderr, "%s:%d: monkey TAPS [SEED]\n", script, lineno);
+				status = 2;
+				break;
+			}
+			monkey(a, x, (unsigned long)seed);
 		} else if (!strcmp(verb, "dump")) {
 			ank_buf out;
 			ank_buf_init(&out, 1 << 20);

@@ -39,26 +39,40 @@ screen_id nickname_frame(app *a)
 	ui_rect c = content(a);
 	c.h -= y - c.y;
 	c.y = y;
-	ui_rect bottom = take_bottom(&c, THEME_TARGET_MAIN); /* start over */
-	(void)bottom;
-	snprintf(id, sizeof id, "%s.field", prefix);
-	ui_field(u, id, take_top(&c, 130), a->s.typed, UI_FONT_LARGE);
-	/* Matches only from the second letter (privacy: no browsing the registry). */
-	int rows = portrait(a) ? 3 : 2;
-	ui_rect list = take_top(&c, rows * 120 + (rows - 1) * THEME_GAP);
+	take_bottom(&c, THEME_TARGET_MAIN); /* start over */
+	/* Portrait: field, matches, keyboard from top to bottom. Landscape: field and
+	 * keyboard on the left, the matches in a column on the right. */
+	ui_rect list, keys = c;
+	int cols = 2, rows = 3;
+	if (portrait(a)) {
+		snprintf(id, sizeof id, "%s.field", prefix);
+		ui_field(u, id, take_top(&keys, 130), a->s.typed, UI_FONT_LARGE);
+		list = take_top(&keys, rows * 120 + (rows - 1) * THEME_GAP);
+	} else {
+		keys.w = c.w * 62 / 100;
+		list = (ui_rect){keys.x + keys.w + 2 * THEME_GAP, c.y, c.w - keys.w - 2 * THEME_GAP,
+		                 c.h};
+		cols = 1;
+		rows = ANK_SEARCH_MAX;
+		snprintf(id, sizeof id, "%s.field", prefix);
+		ui_field(u, id, take_top(&keys, 110), a->s.typed, UI_FONT_LARGE);
+	}
 	screen_id next = a->screen;
+	/* Matches only from the second letter (privacy: no browsing the registry). */
 	if (a->s.n_matches == 0) {
 		snprintf(id, sizeof id, "%s.hint", prefix);
 		bool enough = ank_text_word_chars(a->s.typed) >= 2;
-		ui_label(u, id, list, tr(a, enough ? "nickname.no_match" : "nickname.hint"),
-		         UI_FONT_BODY, THEME_MUTED, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+		ui_label(u, id, portrait(a) ? list : (ui_rect){list.x, list.y, list.w, 300},
+		         tr(a, enough ? "nickname.no_match" : "nickname.hint"), UI_FONT_BODY,
+		         THEME_MUTED, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	}
 	for (int i = 0; i < a->s.n_matches; i++) {
 		snprintf(id, sizeof id, "%s.match.%d", prefix, i);
-		ui_rect cell = grid_cell(list, portrait(a) ? 2 : 3, rows, i, THEME_GAP);
-		if (ui_button(u, id, cell, a->s.matches[i].nickname, UI_STYLE_CARD))
+		if (ui_button(u, id, grid_cell(list, cols, rows, i, THEME_GAP),
+		              a->s.matches[i].nickname, UI_STYLE_CARD))
 			next = picked(a, &a->s.matches[i]);
 	}
+	c = keys;
 	if (next != a->screen)
 		return next;
 	if (keyboard(a, prefix, c, a->s.typed, sizeof a->s.typed))

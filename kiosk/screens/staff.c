@@ -129,9 +129,18 @@ screen_id staff_frame(app *a)
 		const ank_station *s = &v[i].station;
 		char id[UI_ID_MAX], text[160];
 		static const char *const alerts[] = {"", " !", " !!"};
-		snprintf(text, sizeof text, "%s  %s  %s %lld min%s", s->label,
-		         ank_station_state_code(s->state), v[i].ticket_label,
-		         (long long)(v[i].elapsed_ms / 60000), alerts[v[i].alert]);
+		char state_key[32];
+		snprintf(state_key, sizeof state_key, "station.%s",
+		         ank_station_state_code(s->state));
+		/* Minutes matter for a call or a session (the timer staff watch), not for an
+		 * idle station. */
+		bool timed = s->state == ANK_SS_RESERVED || s->state == ANK_SS_OCCUPIED;
+		long long mins = v[i].elapsed_ms > 0 ? (long long)(v[i].elapsed_ms / 60000) : 0;
+		if (timed)
+			snprintf(text, sizeof text, "%s  %s  %s  %lld min%s", s->label,
+			         tr(a, state_key), v[i].ticket_label, mins, alerts[v[i].alert]);
+		else
+			snprintf(text, sizeof text, "%s  %s", s->label, tr(a, state_key));
 		snprintf(id, sizeof id, "staff.station.%s", s->id);
 		ui_label(u, id, (ui_rect){row.x, row.y, row.w * 45 / 100, row.h}, text,
 		         UI_FONT_BODY, THEME_TEXT, UI_TEXT_MIDDLE);

@@ -15,7 +15,16 @@ screen_id ticket_frame(app *a)
 	c.h -= y - c.y;
 	c.y = y;
 	ui_rect done = take_bottom(&c, THEME_TARGET_MAIN + 40);
-	ui_label(u, "ticket.number", take_top(&c, portrait(a) ? 330 : 280), r->ticket.label,
+	/* Landscape: the QR goes to the right of the number and the words. */
+	int qr_side = portrait(a) ? 480 : 420;
+	ui_rect qr, words = c;
+	if (portrait(a)) {
+		qr = (ui_rect){c.x + (c.w - qr_side) / 2, 0, qr_side, qr_side};
+	} else {
+		words.w = c.w - qr_side - 2 * THEME_GAP;
+		qr = (ui_rect){c.x + words.w + 2 * THEME_GAP, c.y, qr_side, qr_side};
+	}
+	ui_label(u, "ticket.number", take_top(&words, portrait(a) ? 330 : 280), r->ticket.label,
 	         UI_FONT_HUGE, THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
 	char buf[256], ahead[24], minutes[24];
 	const char *status;
@@ -30,16 +39,14 @@ screen_id ticket_frame(app *a)
 		const char *args[] = {"ahead", ahead, "minutes", minutes, NULL};
 		status = trf(a, "ticket.wait", args, buf, sizeof buf);
 	}
-	ui_label(u, "ticket.status", take_top(&c, 150), status, UI_FONT_TITLE, THEME_TEXT,
+	ui_label(u, "ticket.status", take_top(&words, 150), status, UI_FONT_TITLE, THEME_TEXT,
 	         UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
-	int qr_side = portrait(a) ? 480 : 360;
-	ui_rect qr = take_top(&c, qr_side);
-	qr.x += (qr.w - qr_side) / 2;
-	qr.w = qr_side;
+	if (portrait(a))
+		qr.y = take_top(&words, qr_side).y;
 	if (a->s.qr_size > 0)
 		ui_modules(u, "ticket.qr", qr, a->s.qr, a->s.qr_size, a->s.qr_text);
-	ui_label(u, "ticket.how", take_top(&c, 160), tr(a, "ticket.how"), UI_FONT_BODY, THEME_TEXT,
-	         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+	ui_label(u, "ticket.how", take_top(&words, 160), tr(a, "ticket.how"), UI_FONT_BODY,
+	         THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	if (ui_icon_button(u, "ticket.done", done, "check", tr(a, "ticket.done"),
 	                   UI_STYLE_PRIMARY)) {
 		app_reset(a);

@@ -237,7 +237,7 @@ static int line_runs(const FriBidiChar *u, int n, bool rtl, run *runs, int max)
 		}
 		runs[nr++] = (run){i, 1, levels[i], ar};
 	}
-	FriBidiLevel maxl = 0, minodd = 255;
+	int maxl = 0, minodd = 255; /* int: FriBidiLevel is a signed char */
 	for (int i = 0; i < nr; i++) {
 		if (runs[i].level > maxl)
 			maxl = runs[i].level;
@@ -264,12 +264,41 @@ static int line_runs(const FriBidiChar *u, int n, bool rtl, run *runs, int max)
 	return nr;
 }
 
+static bool has_arabic(const FriBidiChar *u, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (is_arabic(u[i]))
+			return true;
+	return false;
+}
+
+/* The ascent a line is laid out with: the larger of the fonts it uses. */
+static int ascent(ank_sdl *s, int f, int bold, bool arabic)
+{
+	TTF_Font *latin = font_for(s, f, bold, 0), *ar = arabic ? font_for(s, f, bold, 1) : NULL;
+	int a = latin ? TTF_FontAscent(latin) : 0;
+	if (ar && TTF_FontAscent(ar) > a)
+		a = TTF_FontAscent(ar);
+	return a;
+}
+
+/* Line height for text in font f: the Arabic font's is larger and used when needed. */
+static int line_skip(ank_sdl *s, int f, int bold, bool arabic)
+{
+	TTF_Font *latin = font_for(s, f, bold, 0), *ar = arabic ? font_for(s, f, bold, 1) : NULL;
+	int k = latin ? TTF_FontLineSkip(latin) : font_px[f];
+	if (ar && TTF_FontLineSkip(ar) > k)
+		k = TTF_FontLineSkip(ar);
+	return k;
+}
+
 /* Draws (or measures) one line of code points at x, y; returns its width. */
 static int line_draw(ank_sdl *s, const FriBidiChar *u, int n, int f, int bold, bool rtl, ui_color c,
                      int x, int y, bool draw)
 {
 	run runs[MAX_RUNS];
 	int nr = line_runs(u, n, rtl, runs, MAX_RUNS);
+	int baseline = ascent(s, f, bold, has_arabic(u, n));
 	int width = 0;
 	for (int i = 0; i < nr; i++) {
 		char utf8[TEXT_MAX_CPS * 4 + 1];
@@ -291,7 +320,11 @@ static int line_draw(ank_sdl *s, const FriBidiChar *u, int n, int f, int bold, b
 		text_entry *e = run_texture(s, utf8, f, bold, runs[i].arabic, runs[i].level & 1, c);
 		if (!e)
 			continue;
-		SDL_Rect dst = {x + width, y, e->w, e->h};
+		/* Runs in different fonts share one baseline: the digits in an Arabic sentence
+		 * must not float above it. */
+		TTF_Font *font = font_for(s, f, bold, runs[i].arabic);
+		int lift = font ? baseline - TTF_FontAscent(font) : 0;
+		SDL_Rect dst = {x + width, y + lift, e->w, e->h};
 		SDL_RenderCopy(s->ren, e->tex, NULL, &dst);
 		width += e->w;
 	}
@@ -346,8 +379,7 @@ static int r_text(void *ctx, ui_rect box, const char *utf8, ui_font f, ui_color 
 	bool rtl = (flags & UI_TEXT_RTL) != 0;
 	int starts[MAX_LINES], lens[MAX_LINES];
 	int nl = wrap(s, u, n, f, bold, rtl, box.w, starts, lens, MAX_LINES);
-	TTF_Font *font = font_for(s, f, bold, 0);
-	int skip = font ? TTF_FontLineSkip(font) : font_px[f];
+	int skip = line_skip(s, f, bold, has_arabic(u, n));
 	int total = nl * skip;
 	if (!draw)
 		return total;
