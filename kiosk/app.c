@@ -2,7 +2,9 @@
  * staff-corner timers, queue ticks, and the display role's call queue. */
 #include "app.h"
 
+#include <dirent.h>
 #include <sodium.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,6 +52,41 @@ void app_set_language(app *a, const char *lang)
 	}
 }
 
+/* Newest modification time of the catalog files, to notice edits while running. */
+static long long i18n_stamp(const app *a)
+{
+	char dir[600];
+	snprintf(dir, sizeof dir, "%s/i18n", a->data_dir);
+	DIR *d = opendir(dir);
+	long long newest = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		char path[900];
+		struct stat st;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (stat(path, &st) == 0 && (long long)st.st_mtime > newest)
+			newest = (long long)st.st_mtime;
+	}
+	if (d)
+		closedir(d);
+	return newest;
+}
+
+int app_reload_i18n(app *a)
+{
+	char dir[600];
+	snprintf(dir, sizeof dir, "%s/i18n", a->data_dir);
+	ank_err err;
+	if (ank_i18n_reload(a->i18n, dir, &err)) {
+		ank_log(ANK_LOG_WARN, "i18n", "reload failed, old texts kept: %s", err.msg);
+		return -1;
+	}
+	ank_log(ANK_LOG_INFO, "i18n", "catalogs reloaded");
+	a->ui.rtl = ank_i18n_rtl(a->i18n, a->lang);
+	a->dirty = true;
+	return 0;
+}
+
 int app_init(app *a, ank_queue *q, const char *data_dir, ank_err *err)
 {
 	a->q = q;
@@ -63,6 +100,7 @@ int app_init(app *a, ank_queue *q, const char *data_dir, ank_err *err)
 		ank_log(ANK_LOG_WARN, "i18n", "catalogs differ: %s", check.msg);
 	if (ank_store_ticket_key(ank_queue_store(q), a->ticket_key, err))
 		return -1;
+	a->i18n_stamp = i18n_stamp(a);
 	app_reset(a);
 	a->screen = SCREEN_WELCOME;
 	a->dirty = true;
@@ -170,10 +208,23 @@ void app_advance(app *a, int64_t now)
 	a->now = now;
 	if (now - a->last_tick >= APP_TICK_MS) {
 		ank_err err;
+		int64_t seq = ank_store_outbox_last_seq(ank_queue_store(a->q));
 		if (ank_queue_tick(a->q, now, &err) != ANK_Q_OK)
 			ank_log(ANK_LOG_WARN, "queue", "tick: %s", err.msg);
+		/* Redraw when the queue changed (here or by another process on the same
+		 * database) or a minute passed (waits and timers are shown in minutes);
+		 * otherwise an idle kiosk draws nothing. */
+		if (ank_store_outbox_last_seq(ank_queue_store(a->q)) != seq ||
+		    seq != a->drawn_seq || now / 60000 != a->last_tick / 60000)
+			a->dirty = true;
+		a->drawn_seq = ank_store_outbox_last_seq(ank_queue_store(a->q));
 		a->last_tick = now;
-		a->dirty = true; /* waiting times and timers may have moved */
+		/* Administrators edit texts while the kiosk runs: pick the edits up. */
+		long long stamp = i18n_stamp(a);
+		if (stamp != a->i18n_stamp) {
+			a->i18n_stamp = stamp;
+			app_reload_i18n(a);
+		}
 	}
 	if (a->display) {
 		display_poll(a);

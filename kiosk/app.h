@@ -81,6 +81,8 @@ typedef struct app {
 	int64_t now;        /* the app's clock: wall time, or virtual in headless runs */
 	int64_t last_touch; /* for the idle timer */
 	int64_t last_tick;
+	int64_t drawn_seq;    /* outbox sequence when the screen was last refreshed */
+	long long i18n_stamp; /* newest catalog file time seen, to reload after edits */
 	screen_id screen;
 	screen_id before_idle;
 	bool dirty;   /* something changed: draw a frame */
@@ -131,6 +133,9 @@ void app_frame(app *a);
 void app_advance(app *a, int64_t now);
 /* A touch started or ended somewhere on the screen (idle timer, staff corner). */
 void app_touch(app *a, bool down, int x, int y);
+
+/* Loads the catalogs again (after an edit); on error the old texts stay. 0 or -1. */
+int app_reload_i18n(app *a);
 
 /* Helpers for screens. */
 const char *tr(const app *a, const char *key);

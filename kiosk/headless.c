@@ -10,6 +10,7 @@
 
 #include "ank_buf.h"
 #include "ank_text.h"
+#include "input.h"
 #include "theme.h"
 
 /* Virtual time advances in steps this long, like a real frame loop at 10 Hz. */
@@ -208,6 +209,60 @@ int headless_run(app *a, SDL_Surface *surface, const char *script, const char *s
 			} else {
 				tap(a, (int)x, (int)y);
 			}
+		} else if (!strcmp(verb, "touch")) {
+			/* A finger tap the way a touch screen reports it: finger down, the
+			 * synthetic mouse down, finger up, synthetic mouse up, all through the
+			 * input adapter. It must count as one tap. */
+			if (*arg2)
+				*arg2++ = '\0';
+			if (number(arg, 0, a->ui.w - 1, &x) || number(arg2, 0, a->ui.h - 1, &y)) {
+				fprintf(stderr, "%s:%d: touch X Y\n", script, lineno);
+				status = 2;
+				break;
+			}
+			SDL_Event ev[4] = {0};
+			ev[0].type = SDL_FINGERDOWN;
+			ev[0].tfinger.x = (float)x / (float)a->ui.w;
+			ev[0].tfinger.y = (float)y / (float)a->ui.h;
+			ev[1].type = SDL_MOUSEBUTTONDOWN;
+			ev[1].button = (SDL_MouseButtonEvent){.type = SDL_MOUSEBUTTONDOWN,
+			                                      .which = SDL_TOUCH_MOUSEID,
+			                                      .button = SDL_BUTTON_LEFT,
+			                                      .x = (int)x,
+			                                      .y = (int)y};
+			ev[2] = ev[0];
+			ev[2].type = SDL_FINGERUP;
+			ev[3] = ev[1];
+			ev[3].type = ev[3].button.type = SDL_MOUSEBUTTONUP;
+			for (int k = 0; k < 4; k++) {
+				input_event(a, &ev[k], NULL, NULL);
+				if (k == 1)
+					frame(a);
+			}
+			frame(a);
+		} else if (!strcmp(verb, "press") || !strcmp(verb, "release")) {
+			/* Half a tap, to look at the pressed state in between. */
+			const ui_widget *w = ui_find(&a->ui, arg);
+			ok = w != NULL;
+			if (w) {
+				bool down = !strcmp(verb, "press");
+				int cx = w->rect.x + w->rect.w / 2, cy = w->rect.y + w->rect.h / 2;
+				app_touch(a, down, cx, cy);
+				if (down)
+					ui_input_press(&a->ui, cx, cy);
+				else
+					ui_input_release(&a->ui, cx, cy);
+				frame(a);
+			} else {
+				fprintf(stderr, "%s:%d: no widget '%s'\n", script, lineno, arg);
+			}
+		} else if (!strcmp(verb, "expect-pressed")) {
+			ok = !strcmp(a->ui.active, arg);
+			if (!ok)
+				fprintf(stderr, "%s:%d: '%s' is pressed, expected '%s'\n", script,
+				        lineno, a->ui.active, arg);
+		} else if (!strcmp(verb, "reload-i18n")) {
+			ok = app_reload_i18n(a) == 0;
 		} else if (!strcmp(verb, "tap-id")) {
 			ok = tap_id(a, arg);
 			if (!ok)

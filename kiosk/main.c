@@ -15,6 +15,7 @@
 #include "ank_time.h"
 #include "app.h"
 #include "headless.h"
+#include "input.h"
 #include "render_sdl.h"
 
 #ifndef ANK_DATA_DIR
@@ -213,44 +214,8 @@ static int run_window(app *a, const options *o, ank_err *err)
 		SDL_Event ev;
 		int got = SDL_WaitEventTimeout(&ev, a->dirty ? 1 : IDLE_WAKE_MS);
 		while (got) {
-			float lx, ly;
-			switch (ev.type) {
-			case SDL_QUIT:
+			if (!input_event(a, &ev, ren, win))
 				running = false;
-				break;
-			case SDL_MOUSEBUTTONDOWN:
-			case SDL_MOUSEBUTTONUP:
-				/* Touch screens also send synthetic mouse events: take the finger
-				 * events only, so one touch is one press. */
-				if (ev.button.which == SDL_TOUCH_MOUSEID || ev.button.button != 1)
-					break;
-				app_touch(a, ev.type == SDL_MOUSEBUTTONDOWN, ev.button.x,
-				          ev.button.y);
-				if (ev.type == SDL_MOUSEBUTTONDOWN)
-					ui_input_press(&a->ui, ev.button.x, ev.button.y);
-				else
-					ui_input_release(&a->ui, ev.button.x, ev.button.y);
-				break;
-			case SDL_FINGERDOWN:
-			case SDL_FINGERUP: {
-				int ww, wh;
-				SDL_GetWindowSize(win, &ww, &wh);
-				SDL_RenderWindowToLogical(ren, (int)(ev.tfinger.x * (float)ww),
-				                          (int)(ev.tfinger.y * (float)wh), &lx,
-				                          &ly);
-				app_touch(a, ev.type == SDL_FINGERDOWN, (int)lx, (int)ly);
-				if (ev.type == SDL_FINGERDOWN)
-					ui_input_press(&a->ui, (int)lx, (int)ly);
-				else
-					ui_input_release(&a->ui, (int)lx, (int)ly);
-				break;
-			}
-			case SDL_WINDOWEVENT:
-				a->dirty = true;
-				break;
-			default:
-				break;
-			}
 			got = SDL_PollEvent(&ev);
 		}
 		app_advance(a, ank_now_ms());
