@@ -28,7 +28,7 @@ screen_id display_frame(app *a)
 	for (int i = 0; i < a->n_last; i++) {
 		char id[UI_ID_MAX], buf[128], line[192];
 		const char *args[] = {"station", a->last[i].station, NULL};
-		snprintf(line, sizeof line, "%s  →  %s", a->last[i].label,
+		snprintf(line, sizeof line, "%s  —  %s", a->last[i].label,
 		         trf(a, "display.station", args, buf, sizeof buf));
 		snprintf(id, sizeof id, "display.last.%d", i);
 		ui_label(u, id, take_top(&c, 80), line, UI_FONT_LARGE, THEME_DISPLAY_TEXT,
