@@ -66,13 +66,20 @@ int alert_band(app *a, int y)
 	for (int i = 0; i < cfg->n_alerts; i++)
 		if (!strcmp(cfg->alerts[i].lang, a->lang))
 			text = cfg->alerts[i].text;
-	int h = portrait(a) ? 170 : 130;
-	ui_fill(&a->ui, (ui_rect){0, y, a->ui.w, h}, THEME_ALERT_BG);
-	a->ui.r.icon(a->ui.r.ctx,
-	             ui_mirror(&a->ui, (ui_rect){THEME_MARGIN, y + 25, h - 50, h - 50}), "alert");
-	ui_rect box = {THEME_MARGIN + h, y + 10, a->ui.w - 2 * THEME_MARGIN - h, h - 20};
 	char both[512];
 	snprintf(both, sizeof both, "%s\n%s", tr(a, "welcome.alert_title"), text);
+	/* The band grows with the text: an alert must never be cut off. */
+	int icon = portrait(a) ? 120 : 90;
+	ui_rect box = {THEME_MARGIN + icon + THEME_GAP, y + 20,
+	               a->ui.w - 2 * THEME_MARGIN - icon - THEME_GAP, 0};
+	int text_h = a->ui.r.text(a->ui.r.ctx, box, both, UI_FONT_BODY, THEME_TEXT,
+	                          ui_text_flags(&a->ui, 0), false);
+	int h = text_h + 40 > icon + 40 ? text_h + 40 : icon + 40;
+	box.h = h - 40;
+	ui_fill(&a->ui, (ui_rect){0, y, a->ui.w, h}, THEME_ALERT_BG);
+	a->ui.r.icon(a->ui.r.ctx,
+	             ui_mirror(&a->ui, (ui_rect){THEME_MARGIN, y + (h - icon) / 2, icon, icon}),
+	             "alert");
 	ui_label(&a->ui, "alert", box, both, UI_FONT_BODY, THEME_TEXT, UI_TEXT_MIDDLE);
 	return h;
 }

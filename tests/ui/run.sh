@@ -29,6 +29,10 @@ refused_women)
 	kiosk_run refused_women.txt --db "$work/site.db" --config "$here/women.ini" \
 		--registry "$root/assets/demo/registry.json"
 	;;
+alert)
+	kiosk_run alert.txt --db "$work/site.db" --config "$here/alert.ini" \
+		--registry "$root/assets/demo/registry.json"
+	;;
 staff_calls)
 	kiosk_run staff_calls.txt --db "$work/site.db" --config "$here/manual.ini" \
 		--registry "$root/assets/demo/registry.json"
