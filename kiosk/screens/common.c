@@ -93,6 +93,15 @@ int screen_title(app *a, const char *id, const char *text)
 	return r.y + r.h + THEME_GAP;
 }
 
+ui_rect screen_body(app *a, const char *id, const char *title)
+{
+	int y = screen_title(a, id, title);
+	ui_rect c = content(a);
+	c.h -= y - c.y;
+	c.y = y;
+	return c;
+}
+
 bool start_over(app *a, const char *screen)
 {
 	ui_rect c = content(a);

@@ -5,10 +5,7 @@
 
 screen_id rules_frame(app *a)
 {
-	int y = screen_title(a, "rules.title", tr(a, "rules.title"));
-	ui_rect c = content(a);
-	c.h -= y - c.y;
-	c.y = y;
+	ui_rect c = screen_body(a, "rules.title", tr(a, "rules.title"));
 	ui_rect back = take_bottom(&c, THEME_TARGET_MAIN);
 	ui_label(&a->ui, "rules.body", c, tr(a, "rules.body"), UI_FONT_LARGE, THEME_TEXT,
 	         UI_TEXT_START);

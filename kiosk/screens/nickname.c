@@ -35,10 +35,7 @@ screen_id nickname_frame(app *a)
 	const char *prefix = helper ? "helper" : "nickname";
 	char id[UI_ID_MAX];
 	snprintf(id, sizeof id, "%s.title", prefix);
-	int y = screen_title(a, id, tr(a, helper ? "helper.title" : "nickname.title"));
-	ui_rect c = content(a);
-	c.h -= y - c.y;
-	c.y = y;
+	ui_rect c = screen_body(a, id, tr(a, helper ? "helper.title" : "nickname.title"));
 	take_bottom(&c, THEME_TARGET_MAIN); /* start over */
 	/* Portrait: field, matches, keyboard from top to bottom. Landscape: field and
 	 * keyboard on the left, the matches in a column on the right. */
@@ -85,10 +82,7 @@ screen_id nickname_frame(app *a)
 screen_id birthyear_frame(app *a)
 {
 	ui *u = &a->ui;
-	int y = screen_title(a, "birthyear.title", tr(a, "birthyear.title"));
-	ui_rect c = content(a);
-	c.h -= y - c.y;
-	c.y = y;
+	ui_rect c = screen_body(a, "birthyear.title", tr(a, "birthyear.title"));
 	take_bottom(&c, THEME_TARGET_MAIN);
 	int cols = portrait(a) ? 3 : 5;
 	int rows = (a->s.n_same + cols - 1) / cols;

@@ -31,6 +31,8 @@ ui_rect take_bottom(ui_rect *r, int h);
 
 /* The screen title; returns the y below it. */
 int screen_title(app *a, const char *id, const char *text);
+/* The title, then the content area below it. */
+ui_rect screen_body(app *a, const char *id, const char *title);
 /* The drug alert band if the site has one active; returns its height. */
 int alert_band(app *a, int y);
 /* "Start over" at the bottom of every step of a check-in; true when tapped. */

@@ -17,10 +17,7 @@ static bool pin_ok(app *a)
 screen_id staff_pin_frame(app *a)
 {
 	ui *u = &a->ui;
-	int y = screen_title(a, "staff_pin.title", tr(a, "staff.pin_title"));
-	ui_rect c = content(a);
-	c.h -= y - c.y;
-	c.y = y;
+	ui_rect c = screen_body(a, "staff_pin.title", tr(a, "staff.pin_title"));
 	char dots[APP_PIN_MAX_DIGITS * 4 + 1] = "";
 	for (size_t i = 0; i < strlen(a->pin); i++)
 		memcpy(dots + i * 3, "●", 4);
@@ -101,10 +98,7 @@ static void command(app *a, ank_cmd_type type, const char *station)
 screen_id staff_frame(app *a)
 {
 	ui *u = &a->ui;
-	int y = screen_title(a, "staff.title", tr(a, "staff.title"));
-	ui_rect c = content(a);
-	c.h -= y - c.y;
-	c.y = y;
+	ui_rect c = screen_body(a, "staff.title", tr(a, "staff.title"));
 	bool frozen = false;
 	ank_err err;
 	ank_queue_frozen(a->q, &frozen, &err);

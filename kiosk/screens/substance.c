@@ -18,10 +18,7 @@ screen_id substance_frame(app *a)
 {
 	ui *u = &a->ui;
 	const ank_site_config *cfg = ank_queue_config(a->q);
-	int y = screen_title(a, "substance.title", tr(a, "substance.title"));
-	ui_rect c = content(a);
-	c.h -= y - c.y;
-	c.y = y;
+	ui_rect c = screen_body(a, "substance.title", tr(a, "substance.title"));
 	take_bottom(&c, THEME_TARGET_MAIN);
 	/* Assisted injection must be registered before the intake (BEK 972/2016 §6 stk 2):
 	 * the switch sits above the choices so it is set first. */
@@ -56,10 +53,7 @@ screen_id substance_frame(app *a)
 screen_id route_frame(app *a)
 {
 	ui *u = &a->ui;
-	int y = screen_title(a, "route.title", tr(a, "route.title"));
-	ui_rect c = content(a);
-	c.h -= y - c.y;
-	c.y = y;
+	ui_rect c = screen_body(a, "route.title", tr(a, "route.title"));
 	take_bottom(&c, THEME_TARGET_MAIN);
 	ui_rect area = take_top(&c, portrait(a) ? 900 : 500);
 	screen_id next = SCREEN_ROUTE;

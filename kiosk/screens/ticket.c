@@ -10,10 +10,7 @@ screen_id ticket_frame(app *a)
 {
 	ui *u = &a->ui;
 	const ank_checkin_result *r = &a->s.result;
-	int y = screen_title(a, "ticket.title", tr(a, "ticket.title"));
-	ui_rect c = content(a);
-	c.h -= y - c.y;
-	c.y = y;
+	ui_rect c = screen_body(a, "ticket.title", tr(a, "ticket.title"));
 	ui_rect done = take_bottom(&c, THEME_TARGET_MAIN + 40);
 	/* Landscape: the QR goes to the right of the number and the words. */
 	int qr_side = portrait(a) ? 480 : 420;
@@ -75,10 +72,7 @@ static void hours_today(app *a, char *out, size_t n)
 screen_id refused_frame(app *a)
 {
 	ui *u = &a->ui;
-	int y = screen_title(a, "refused.title", tr(a, "refused.title"));
-	ui_rect c = content(a);
-	c.h -= y - c.y;
-	c.y = y;
+	ui_rect c = screen_body(a, "refused.title", tr(a, "refused.title"));
 	ui_rect ok = take_bottom(&c, THEME_TARGET_MAIN + 40);
 	char buf[512], extra[1024] = "";
 	const char *msg = tr(a, "refused.talk_to_staff");
