@@ -101,6 +101,8 @@ int app_init(app *a, ank_queue *q, const char *data_dir, ank_err *err)
 	if (ank_store_ticket_key(ank_queue_store(q), a->ticket_key, err))
 		return -1;
 	a->i18n_stamp = i18n_stamp(a);
+	/* The first frame shows the queue as it is now: no extra redraw at the first tick. */
+	a->drawn_seq = ank_store_outbox_last_seq(ank_queue_store(q));
 	app_reset(a);
 	a->screen = SCREEN_WELCOME;
 	a->dirty = true;
