@@ -1,0 +1,465 @@
+/* central.db: schema, pairing, token auth, idempotent event ingest, the change feed with
+ * long-poll wake-ups, and counters. All calls hold one mutex: SQLite serialises writers
+ * anyway, and one connection keeps transactions from interleaving. */
+#include "cstore.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ank_db.h"
+#include "ank_id.h"
+
+/* Append-only: a shipped migration is never edited. */
+static const char *const migrations[] = {
+        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE pair_code(code_hash TEXT PRIMARY KEY, site TEXT NOT NULL,"
+        " expires_ms INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE kiosk(id TEXT PRIMARY KEY, site TEXT NOT NULL, token_hash TEXT NOT NULL"
+        " UNIQUE, paired_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE event(kiosk TEXT NOT NULL, seq INTEGER NOT NULL, event_id TEXT NOT NULL,"
+        " type TEXT NOT NULL, kiosk_ms INTEGER NOT NULL, received_ms INTEGER NOT NULL,"
+        " payload TEXT NOT NULL, PRIMARY KEY (kiosk, seq)) WITHOUT ROWID;"
+        "CREATE TABLE change(id INTEGER PRIMARY KEY AUTOINCREMENT, site TEXT,"
+        " type TEXT NOT NULL, payload TEXT NOT NULL, created_ms INTEGER NOT NULL);",
+};
+
+struct ank_cstore {
+	sqlite3 *db;
+	pthread_mutex_t mu;
+	pthread_cond_t changed; /* signalled when a change is appended */
+};
+
+/* Tokens and codes are stored as (unkeyed) BLAKE2b hashes: a copy of central.db does
+ * not let anyone act as a kiosk. */
+static void hash_hex(const char *secret, char out[65])
+{
+	unsigned char h[32];
+	crypto_generichash(h, sizeof h, (const unsigned char *)secret, strlen(secret), NULL, 0);
+	sodium_bin2hex(out, 65, h, sizeof h);
+}
+
+int ank_cstore_open(const char *path, ank_cstore **out, ank_err *err)
+{
+	*out = NULL;
+	if (sodium_init() < 0)
+		return ank_err_set(err, "libsodium failed to start");
+	ank_cstore *cs = calloc(1, sizeof *cs);
+	if (!cs)
+		return ank_err_set(err, "out of memory");
+	pthread_mutex_init(&cs->mu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&cs->changed, &ca);
+	pthread_condattr_destroy(&ca);
+	if (ank_db_open(path, &cs->db, err) ||
+	    ank_db_migrate(cs->db, ANK_CSTORE_APP_ID, migrations,
+	                   (int)(sizeof migrations / sizeof migrations[0]), err)) {
+		ank_cstore_close(cs);
+		return -1;
+	}
+	*out = cs;
+	return 0;
+}
+
+void ank_cstore_close(ank_cstore *cs)
+{
+	if (!cs)
+		return;
+	sqlite3_close_v2(cs->db);
+	pthread_cond_destroy(&cs->changed);
+	pthread_mutex_destroy(&cs->mu);
+	free(cs);
+}
+
+static int fail_db(ank_cstore *cs, ank_err *err)
+{
+	return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(cs->db));
+}
+
+int ank_cstore_pair_code(ank_cstore *cs, const char *site, int64_t now,
+                         char code[ANK_PAIR_CODE_LEN + 3], ank_err *err)
+{
+	/* 32 letters and digits without 0/O, 1/I/L: 60 bits, typed by hand once. */
+	static const char alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+	char raw[ANK_PAIR_CODE_LEN + 1];
+	for (int i = 0; i < ANK_PAIR_CODE_LEN; i++)
+		raw[i] = alphabet[randombytes_uniform((uint32_t)(sizeof alphabet - 1))];
+	raw[ANK_PAIR_CODE_LEN] = '\0';
+	snprintf(code, ANK_PAIR_CODE_LEN + 3, "%.4s-%.4s-%.4s", raw, raw + 4, raw + 8);
+	char h[65];
+	hash_hex(raw, h);
+	pthread_mutex_lock(&cs->mu);
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(
+	        cs->db, "INSERT INTO pair_code(code_hash, site, expires_ms) VALUES (?,?,?)", -1, &s,
+	        NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, h, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 2, site, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 3, now + ANK_PAIR_CODE_TTL_MS);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	int out = rc == SQLITE_DONE ? 0 : fail_db(cs, err);
+	pthread_mutex_unlock(&cs->mu);
+	return out;
+}
+
+/* Normalises a typed code: upper case, dashes and spaces dropped. */
+static int code_normalise(const char *code, char out[ANK_PAIR_CODE_LEN + 1])
+{
+	int n = 0;
+	for (const char *p = code; *p; p++) {
+		char c = *p;
+		if (c == '-' || c == ' ')
+			continue;
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		if (n >= ANK_PAIR_CODE_LEN)
+			return -1;
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	return n == ANK_PAIR_CODE_LEN ? 0 : -1;
+}
+
+int ank_cstore_pair(ank_cstore *cs, const char *code, int64_t now, char kiosk[64], char site[64],
+                    char token[ANK_TOKEN_HEX + 1], ank_err *err)
+{
+	char norm[ANK_PAIR_CODE_LEN + 1], h[65];
+	if (code_normalise(code, norm))
+		return 1;
+	hash_hex(norm, h);
+	unsigned char raw[32];
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(token, ANK_TOKEN_HEX + 1, raw, sizeof raw);
+	char id[ANK_ID_HEX_LEN + 1], th[65];
+	ank_id_random(id);
+	snprintf(kiosk, 64, "k-%.16s", id);
+	hash_hex(token, th);
+	int out = -1;
+	pthread_mutex_lock(&cs->mu);
+	sqlite3_stmt *s = NULL;
+	if (ank_db_exec(cs->db, "BEGIN IMMEDIATE", err) != SQLITE_OK)
+		goto unlock;
+	/* The code is spent in the same transaction that creates the kiosk. */
+	if (sqlite3_prepare_v2(cs->db,
+	                       "UPDATE pair_code SET used = 1 WHERE code_hash = ? AND used = 0"
+	                       " AND expires_ms > ? RETURNING site",
+	                       -1, &s, NULL) != SQLITE_OK)
+		goto rollback;
+	sqlite3_bind_text(s, 1, h, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, now);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		snprintf(site, 64, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc == SQLITE_DONE) {
+		out = 1;
+		goto rollback;
+	}
+	if (rc != SQLITE_ROW)
+		goto rollback;
+	if (sqlite3_prepare_v2(
+	            cs->db, "INSERT INTO kiosk(id, site, token_hash, paired_ms) VALUES (?,?,?,?)",
+	            -1, &s, NULL) != SQLITE_OK)
+		goto rollback;
+	sqlite3_bind_text(s, 1, kiosk, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, site, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, th, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 4, now);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto rollback;
+	sqlite3_finalize(s);
+	s = NULL;
+	if (ank_db_exec(cs->db, "COMMIT", err) != SQLITE_OK)
+		goto rollback;
+	out = 0;
+	goto unlock;
+rollback:
+	if (out < 0)
+		fail_db(cs, err);
+	sqlite3_finalize(s);
+	ank_db_exec(cs->db, "ROLLBACK", NULL);
+unlock:
+	pthread_mutex_unlock(&cs->mu);
+	if (out != 0)
+		sodium_memzero(token, ANK_TOKEN_HEX + 1);
+	return out;
+}
+
+int ank_cstore_auth(ank_cstore *cs, const char *token, int64_t now, char kiosk[64], char site[64],
+                    ank_err *err)
+{
+	if (!token || strlen(token) != ANK_TOKEN_HEX)
+		return 1;
+	char th[65];
+	hash_hex(token, th);
+	pthread_mutex_lock(&cs->mu);
+	sqlite3_stmt *s = NULL;
+	int out = -1;
+	if (sqlite3_prepare_v2(cs->db,
+	                       "UPDATE kiosk SET last_seen_ms = ? WHERE token_hash = ?"
+	                       " RETURNING id, site",
+	                       -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, now);
+		sqlite3_bind_text(s, 2, th, -1, SQLITE_TRANSIENT);
+		int rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			snprintf(kiosk, 64, "%s", (const char *)sqlite3_column_text(s, 0));
+			snprintf(site, 64, "%s", (const char *)sqlite3_column_text(s, 1));
+			out = 0;
+		} else if (rc == SQLITE_DONE) {
+			out = 1;
+		}
+	}
+	sqlite3_finalize(s);
+	if (out < 0)
+		fail_db(cs, err);
+	pthread_mutex_unlock(&cs->mu);
+	return out;
+}
+
+static long long acked_locked(ank_cstore *cs, const char *kiosk)
+{
+	sqlite3_stmt *s = NULL;
+	long long v = 0;
+	if (sqlite3_prepare_v2(cs->db, "SELECT coalesce(max(seq), 0) FROM event WHERE kiosk = ?",
+	                       -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, kiosk, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			v = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	return v;
+}
+
+long long ank_cstore_acked(ank_cstore *cs, const char *kiosk)
+{
+	pthread_mutex_lock(&cs->mu);
+	long long v = acked_locked(cs, kiosk);
+	pthread_mutex_unlock(&cs->mu);
+	return v;
+}
+
+int ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int64_t now,
+                      long long *acked, ank_err *err)
+{
+	int out = -1;
+	sqlite3_stmt *get = NULL, *put = NULL;
+	pthread_mutex_lock(&cs->mu);
+	if (ank_db_exec(cs->db, "BEGIN IMMEDIATE", err) != SQLITE_OK)
+		goto unlock;
+	long long held = acked_locked(cs, kiosk);
+	if (b->n > 0 && b->ev[0].seq > held + 1) {
+		ank_err_set(err,
+		            "events start at seq %lld but central holds up to %lld: send from %lld",
+		            b->ev[0].seq, held, held + 1);
+		out = 1;
+		goto rollback;
+	}
+	if (sqlite3_prepare_v2(cs->db,
+	                       "SELECT event_id, type, kiosk_ms, payload FROM event"
+	                       " WHERE kiosk = ? AND seq = ?",
+	                       -1, &get, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(
+	            cs->db,
+	            "INSERT INTO event(kiosk, seq, event_id, type, kiosk_ms, received_ms,"
+	            " payload) VALUES (?,?,?,?,?,?,?)",
+	            -1, &put, NULL) != SQLITE_OK)
+		goto rollback;
+	for (int i = 0; i < b->n; i++) {
+		const ank_event *e = &b->ev[i];
+		if (e->seq <= held) {
+			/* A resend after a lost answer: fine if it is the same event. */
+			sqlite3_bind_text(get, 1, kiosk, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(get, 2, e->seq);
+			bool same = sqlite3_step(get) == SQLITE_ROW &&
+			            !strcmp((const char *)sqlite3_column_text(get, 0), e->id) &&
+			            !strcmp((const char *)sqlite3_column_text(get, 1), e->type) &&
+			            sqlite3_column_int64(get, 2) == e->at_ms &&
+			            !strcmp((const char *)sqlite3_column_text(get, 3), e->payload);
+			sqlite3_reset(get);
+			if (!same) {
+				ank_err_set(err,
+				            "seq %lld is already held with other content: the kiosk"
+				            " database was reset",
+				            e->seq);
+				out = 1;
+				goto rollback;
+			}
+			continue;
+		}
+		sqlite3_bind_text(put, 1, kiosk, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(put, 2, e->seq);
+		sqlite3_bind_text(put, 3, e->id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(put, 4, e->type, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(put, 5, e->at_ms);
+		sqlite3_bind_int64(put, 6, now);
+		sqlite3_bind_text(put, 7, e->payload, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(put) != SQLITE_DONE)
+			goto rollback;
+		sqlite3_reset(put);
+	}
+	sqlite3_finalize(get);
+	sqlite3_finalize(put);
+	get = put = NULL;
+	if (ank_db_exec(cs->db, "COMMIT", err) != SQLITE_OK)
+		goto rollback;
+	*acked = acked_locked(cs, kiosk);
+	out = 0;
+	goto unlock;
+rollback:
+	if (out < 0)
+		fail_db(cs, err);
+	sqlite3_finalize(get);
+	sqlite3_finalize(put);
+	ank_db_exec(cs->db, "ROLLBACK", NULL);
+unlock:
+	pthread_mutex_unlock(&cs->mu);
+	return out;
+}
+
+long long ank_cstore_change_add(ank_cstore *cs, const char *site, const char *type,
+                                const char *payload_json, int64_t now, ank_err *err)
+{
+	pthread_mutex_lock(&cs->mu);
+	sqlite3_stmt *s = NULL;
+	long long id = -1;
+	if (sqlite3_prepare_v2(
+	            cs->db, "INSERT INTO change(site, type, payload, created_ms) VALUES (?,?,?,?)",
+	            -1, &s, NULL) == SQLITE_OK) {
+		if (site)
+			sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 2, type, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 3, payload_json, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 4, now);
+		if (sqlite3_step(s) == SQLITE_DONE)
+			id = sqlite3_last_insert_rowid(cs->db);
+	}
+	sqlite3_finalize(s);
+	if (id < 0)
+		fail_db(cs, err);
+	pthread_cond_broadcast(&cs->changed);
+	pthread_mutex_unlock(&cs->mu);
+	return id;
+}
+
+/* Reads up to ANK_PROTO_MAX_CHANGES changes for site after since; locked. */
+static int changes_locked(ank_cstore *cs, const char *site, long long since, ank_feed *f,
+                          ank_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(cs->db,
+	                       "SELECT id, type, payload FROM change WHERE id > ? AND"
+	                       " (site IS NULL OR site = ?) ORDER BY id LIMIT ?",
+	                       -1, &s, NULL) != SQLITE_OK)
+		return fail_db(cs, err);
+	sqlite3_bind_int64(s, 1, since);
+	sqlite3_bind_text(s, 2, site, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 3, ANK_PROTO_MAX_CHANGES);
+	f->ch = calloc(ANK_PROTO_MAX_CHANGES, sizeof *f->ch);
+	if (!f->ch) {
+		sqlite3_finalize(s);
+		return ank_err_set(err, "out of memory");
+	}
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ank_change *c = &f->ch[f->n++];
+		c->id = sqlite3_column_int64(s, 0);
+		snprintf(c->type, sizeof c->type, "%s", (const char *)sqlite3_column_text(s, 1));
+		c->payload = strdup((const char *)sqlite3_column_text(s, 2));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return fail_db(cs, err);
+	/* The cursor is the newest change overall, so a kiosk skips other sites' changes. */
+	sqlite3_stmt *m = NULL;
+	f->cursor = since;
+	if (sqlite3_prepare_v2(cs->db, "SELECT coalesce(max(id), 0) FROM change", -1, &m, NULL) ==
+	            SQLITE_OK &&
+	    sqlite3_step(m) == SQLITE_ROW && f->n < ANK_PROTO_MAX_CHANGES)
+		f->cursor = sqlite3_column_int64(m, 0);
+	sqlite3_finalize(m);
+	if (f->n > 0 && f->cursor < f->ch[f->n - 1].id)
+		f->cursor = f->ch[f->n - 1].id;
+	if (f->n == ANK_PROTO_MAX_CHANGES)
+		f->cursor = f->ch[f->n - 1].id; /* more to come: continue from the last one */
+	return 0;
+}
+
+int ank_cstore_changes(ank_cstore *cs, const char *site, long long since, int wait_ms,
+                       ank_feed *out, ank_err *err)
+{
+	memset(out, 0, sizeof *out);
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += wait_ms / 1000;
+	deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&cs->mu);
+	int rc;
+	for (;;) {
+		ank_proto_feed_free(out);
+		memset(out, 0, sizeof *out);
+		rc = changes_locked(cs, site, since, out, err);
+		if (rc || out->n > 0 || wait_ms <= 0)
+			break;
+		/* Nothing yet: sleep until a change is added or the long-poll ends. */
+		if (pthread_cond_timedwait(&cs->changed, &cs->mu, &deadline) != 0) {
+			ank_proto_feed_free(out);
+			memset(out, 0, sizeof *out);
+			rc = changes_locked(cs, site, since, out, err);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&cs->mu);
+	return rc;
+}
+
+int ank_cstore_stats_get(ank_cstore *cs, int64_t now, ank_cstore_stats *st, char *per_kiosk,
+                         size_t n)
+{
+	memset(st, 0, sizeof *st);
+	pthread_mutex_lock(&cs->mu);
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(cs->db, "SELECT count(*) FROM event", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		st->events = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	size_t off = 0;
+	if (per_kiosk && n)
+		per_kiosk[0] = '\0';
+	if (sqlite3_prepare_v2(cs->db, "SELECT id, site, last_seen_ms FROM kiosk ORDER BY id", -1,
+	                       &s, NULL) == SQLITE_OK) {
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			long long seen = sqlite3_column_int64(s, 2);
+			st->kiosks++;
+			if (seen && now - seen < 120000)
+				st->online++;
+			if (per_kiosk && off < n) {
+				int k = snprintf(
+				        per_kiosk + off, n - off,
+				        "ankomst_kiosk_last_seen_seconds{kiosk=\"%s\",site=\"%s\"}"
+				        " %.3f\n",
+				        sqlite3_column_text(s, 0), sqlite3_column_text(s, 1),
+				        (double)seen / 1000.0);
+				if (k > 0)
+					off += (size_t)k;
+			}
+		}
+	}
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&cs->mu);
+	return 0;
+}

@@ -1,0 +1,96 @@
+/* The sync wire protocol of docs/api.md: strict decoders and matching encoders for the bodies
+ * that travel between a kiosk and ankomst-central. */
+#ifndef ANK_PROTO_H
+#define ANK_PROTO_H
+
+#include <stddef.h>
+
+#include "ank_err.h"
+
+/* Every body carries "v"; a change of meaning gets a new number, never a silent extra field. */
+#define ANK_PROTO_VERSION 1
+/* A request body: a batch of 100 events of <= 8 KiB each fits with room. */
+#define ANK_PROTO_MAX_BODY (1024 * 1024)
+/* Events per batch: one SQLite transaction at central stays short. */
+#define ANK_PROTO_MAX_BATCH 100
+/* Bytes of one event or change payload, compact JSON: our largest (site.config) is ~2 KiB. */
+#define ANK_PROTO_MAX_PAYLOAD (8 * 1024)
+/* JSON nesting, counting the body itself as level 1: our deepest message has 4. */
+#define ANK_PROTO_MAX_DEPTH 16
+/* Changes in one feed answer: a kiosk far behind catches up in a few polls. */
+#define ANK_PROTO_MAX_CHANGES 500
+/* A feed answer: 500 changes of <= 8 KiB each fit with room. */
+#define ANK_PROTO_MAX_FEED_BODY (8 * 1024 * 1024)
+
+/* Field sizes: the limits of docs/api.md plus the NUL. */
+#define ANK_PROTO_KIOSK_MAX 63 /* kiosk id: 1-63 of A-Z a-z 0-9 _ - */
+#define ANK_PROTO_ID_LEN    32 /* event id: 128 random bits as lowercase hex */
+#define ANK_PROTO_TYPE_MAX  40 /* event and change type: 1-40 of a-z . _ */
+
+typedef struct ank_event {
+	long long seq; /* the kiosk's outbox sequence, >= 1 */
+	char id[ANK_PROTO_ID_LEN + 1];
+	char type[ANK_PROTO_TYPE_MAX + 1];
+	long long at_ms; /* the kiosk's clock when the event happened */
+	char *payload;   /* compact JSON object, keys sorted; owned by the batch */
+} ank_event;
+
+typedef struct ank_batch {
+	char kiosk[ANK_PROTO_KIOSK_MAX + 1];
+	int n;
+	ank_event ev[ANK_PROTO_MAX_BATCH];
+} ank_batch;
+
+/* Decodes and validates a POST /api/v1/sync/events body: v == 1, a kiosk id, 1..100 events
+ * whose seq starts at >= 1 and goes up by exactly 1, ids of 32 lowercase hex, types of
+ * 1..40 [a-z._], at >= 0, payload an object of <= ANK_PROTO_MAX_PAYLOAD bytes compact.
+ * Unknown fields, duplicate keys, invalid UTF-8 and nesting deeper than ANK_PROTO_MAX_DEPTH
+ * are refused. Payloads are re-encoded compact with sorted keys, so the same event always
+ * gives the same text. Returns 0, or -1 with err naming the field; on failure *out is empty
+ * (n == 0, nothing to free). On success free with ank_proto_batch_free. */
+int ank_proto_batch_decode(const char *body, size_t len, ank_batch *out, ank_err *err);
+/* Frees the payloads and leaves the batch empty; safe on an empty batch. */
+void ank_proto_batch_free(ank_batch *b);
+/* Encodes a batch for the kiosk's sync client after checking it against the same rules as
+ * the decoder, so nothing is sent that central would refuse. Payload texts are parsed and
+ * embedded as JSON. Returns a malloc'd string the caller frees, or NULL with err. */
+char *ank_proto_batch_encode(const ank_batch *b, ank_err *err);
+
+typedef struct ank_change {
+	long long id; /* central's change id, > 0 */
+	char type[ANK_PROTO_TYPE_MAX + 1];
+	char *payload; /* compact JSON object, keys sorted; owned by the feed */
+} ank_change;
+
+typedef struct ank_feed {
+	long long cursor;    /* where the next poll continues: >= the last change id */
+	long long server_ms; /* central's clock, for the kiosk's skew report */
+	int n;
+	ank_change *ch; /* malloc'd array of n (NULL when n == 0), owned by the feed */
+} ank_feed;
+
+/* Decodes and validates a GET /api/v1/sync/changes answer: v == 1, cursor >= 0,
+ * server_ms >= 0, 0..ANK_PROTO_MAX_CHANGES changes with ids > 0, strictly increasing and
+ * <= cursor, types as for events, payload an object of <= ANK_PROTO_MAX_PAYLOAD bytes.
+ * Returns 0 or -1 with err; on failure *out is empty. On success free with
+ * ank_proto_feed_free. */
+int ank_proto_feed_decode(const char *body, size_t len, ank_feed *out, ank_err *err);
+/* Frees the changes and leaves the feed empty (n == 0, ch == NULL). Tolerates ch allocated
+ * larger than n with the unused entries zeroed, as central's store builds it. */
+void ank_proto_feed_free(ank_feed *f);
+/* Encodes a feed (for central) after checking it like the decoder. Returns a malloc'd string
+ * the caller frees, or NULL with err. */
+char *ank_proto_feed_encode(const ank_feed *f, ank_err *err);
+
+/* Central's answer to a batch, {"v":1,"acked":N,"server_ms":T}: acked >= 0, server_ms >= 0.
+ * An error answer {"v":1,"error":"..."} fails with err quoting the start of central's
+ * message. Writes *acked and *server_ms only on success. */
+int ank_proto_ack_decode(const char *body, size_t len, long long *acked, long long *server_ms,
+                         ank_err *err);
+/* Return a malloc'd string the caller frees, or NULL when memory ran out. A message cut inside
+ * its last character loses that character; one broken elsewhere is replaced by a fixed text
+ * saying so. */
+char *ank_proto_ack_encode(long long acked, long long server_ms);
+char *ank_proto_error_encode(const char *message);
+
+#endif
