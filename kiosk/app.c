@@ -221,6 +221,15 @@ void app_advance(app *a, int64_t now)
 			a->dirty = true;
 		a->drawn_seq = ank_store_outbox_last_seq(ank_queue_store(a->q));
 		a->last_tick = now;
+		if (a->sync && a->screen == SCREEN_STAFF) {
+			ank_sync_status st;
+			ank_sync_status_get(a->sync, &st);
+			unsigned sig = (unsigned)st.online | (unsigned)st.skewed << 1 |
+			               (unsigned)(st.pending > 0 ? st.pending : 0) << 2;
+			if (sig != a->sync_drawn)
+				a->dirty = true;
+			a->sync_drawn = sig;
+		}
 		/* Administrators edit texts while the kiosk runs: pick the edits up. */
 		long long stamp = i18n_stamp(a);
 		if (stamp != a->i18n_stamp) {

@@ -10,6 +10,7 @@
 #include "ank_i18n.h"
 #include "ank_ticketref.h"
 #include "queue.h"
+#include "sync.h"
 #include "ui.h"
 
 typedef enum screen_id {
@@ -106,6 +107,10 @@ typedef struct app {
 	void (*chime)(void *ctx); /* plays the call sound; NULL when silent (headless) */
 	void *chime_ctx;
 	unsigned char ticket_key[ANK_TICKETREF_KEY_BYTES];
+	/* The sync client when this kiosk is paired (not owned: main starts and stops it),
+	 * NULL otherwise and in headless runs. */
+	ank_sync *sync;
+	unsigned sync_drawn; /* the sync state the staff screen shows, to redraw on change */
 } app;
 
 typedef struct screen_def {

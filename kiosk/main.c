@@ -4,6 +4,7 @@
 #include <SDL_image.h>
 #include <SDL_ttf.h>
 #include <math.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,8 @@
 
 typedef struct options {
 	const char *db, *config, *registry, *data, *script, *shots, *now, *hash_pin;
-	bool demo, headless, display, fullscreen;
+	const char *pair_url, *pair_code, *ca;
+	bool demo, headless, display, fullscreen, sync_only;
 	int w, h;
 } options;
 
@@ -36,7 +38,9 @@ static const char usage[] =
         "usage: ankomst-kiosk [--demo] [--db FILE] [--config FILE.ini] [--registry FILE.json]\n"
         "                     [--data DIR] [--size WxH] [--fullscreen] [--display]\n"
         "                     [--headless --script FILE [--shots DIR] [--now ISO-TIME]]\n"
-        "       ankomst-kiosk --hash-pin PIN     print the hash for staff_pin_hash\n";
+        "       ankomst-kiosk --hash-pin PIN     print the hash for staff_pin_hash\n"
+        "       ankomst-kiosk --db FILE --pair URL CODE [--ca FILE]   pair with central\n"
+        "       ankomst-kiosk --db FILE --sync-only   sync with central, no screen\n";
 
 static int parse_size(const char *s, int *w, int *h)
 {
@@ -68,6 +72,13 @@ static int parse_args(int argc, char **argv, options *o)
 			o->display = true;
 		else if (!strcmp(a, "--fullscreen"))
 			o->fullscreen = true;
+		else if (!strcmp(a, "--sync-only"))
+			o->sync_only = true;
+		else if (v && i + 2 < argc && !strcmp(a, "--pair")) {
+			o->pair_url = argv[++i];
+			o->pair_code = argv[++i];
+		} else if (v && !strcmp(a, "--ca"))
+			o->ca = argv[++i];
 		else if (v && !strcmp(a, "--db"))
 			o->db = argv[++i];
 		else if (v && !strcmp(a, "--config"))
@@ -91,6 +102,8 @@ static int parse_args(int argc, char **argv, options *o)
 			return -1;
 	}
 	if (o->headless && !o->script)
+		return -1;
+	if ((o->pair_url || o->sync_only) && !o->db)
 		return -1;
 	return 0;
 }
@@ -233,6 +246,40 @@ static int run_window(app *a, const options *o, ank_err *err)
 	return 0;
 }
 
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_signal = 1;
+}
+
+/* Sync without a screen: for a back-office PC holding the site database, and for the
+ * sync tests. Runs until SIGTERM or SIGINT. */
+static int run_sync_only(const char *db, ank_err *err)
+{
+	ank_sync *s = NULL;
+	int rc = ank_sync_start(db, &s, err);
+	if (rc == 1)
+		ank_err_set(err, "%s is not paired: run --pair first", db);
+	if (rc)
+		return 1;
+	signal(SIGTERM, on_stop_signal);
+	signal(SIGINT, on_stop_signal);
+	bool online = false;
+	while (!stop_signal) {
+		usleep(200 * 1000);
+		ank_sync_status st;
+		ank_sync_status_get(s, &st);
+		if (st.online != online)
+			ank_log(ANK_LOG_INFO, "sync", "central %s",
+			        st.online ? "online" : "offline");
+		online = st.online;
+	}
+	ank_sync_stop(s);
+	return 0;
+}
+
 static int run_headless(app *a, const options *o, ank_err *err)
 {
 	/* No video driver at all: the software renderer draws into a plain surface. */
@@ -276,6 +323,16 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	ank_err err = {{0}};
+	if (o.pair_url) {
+		if (ank_sync_pair(o.db, o.pair_url, o.pair_code, o.ca, &err)) {
+			fprintf(stderr, "ankomst-kiosk: pairing failed: %s\n", err.msg);
+			return 1;
+		}
+		char path[600];
+		ank_sync_token_path(o.db, path, sizeof path);
+		printf("paired with %s; token in %s\n", o.pair_url, path);
+		return 0;
+	}
 	char tmp_db[512] = "";
 	ank_queue *q = open_site(&o, tmp_db, sizeof tmp_db, &err);
 	if (!q) {
@@ -289,6 +346,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ankomst-kiosk: --now wants YYYY-MM-DDTHH:MM:SSZ\n");
 		ank_queue_close(q);
 		return 2;
+	}
+	if (o.sync_only) {
+		int rc = run_sync_only(o.db, &err);
+		if (rc)
+			fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);
+		ank_queue_close(q);
+		return rc;
 	}
 	a.now = start;
 	a.last_tick = start;
@@ -304,9 +368,18 @@ int main(int argc, char **argv)
 			rc = run_headless(&a, &o, &err);
 			if (rc == 2 && err.msg[0])
 				fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);
-		} else if (run_window(&a, &o, &err)) {
-			fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);
-			rc = 3;
+		} else {
+			/* A paired kiosk syncs in the background; an unpaired one works alone. */
+			ank_err serr;
+			const char *db = o.db ? o.db : tmp_db;
+			if (ank_sync_start(db, &a.sync, &serr) < 0)
+				ank_log(ANK_LOG_WARN, "sync", "not syncing: %s", serr.msg);
+			if (run_window(&a, &o, &err)) {
+				fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);
+				rc = 3;
+			}
+			ank_sync_stop(a.sync);
+			a.sync = NULL;
 		}
 	}
 	app_free(&a);

@@ -993,7 +993,8 @@ ank_q_rc ank_queue_command(ank_queue *q, const ank_cmd *cmd, int64_t now, int64_
 	rc = commands[cmd->type].fn(&c);
 	if (rc != ANK_Q_OK)
 		goto rollback;
-	if (assign_free(q, now, err)) {
+	if (assign_free(q, now, err) ||
+	    (cmd->in_tx && cmd->in_tx(cmd->in_tx_ctx, q->st, c.t.id, err))) {
 		rc = ANK_Q_E_DB;
 		goto rollback;
 	}

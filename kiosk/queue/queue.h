@@ -124,6 +124,12 @@ typedef struct ank_cmd {
 	int64_t ticket_id;
 	const char *station_id; /* NULL when not given */
 	ank_route route;
+	/* Optional: runs inside the command's transaction once it has succeeded, before the
+	 * commit; non-zero rolls the command back. The sync client records a command from
+	 * central as applied here, with its feed cursor, so that a crash can never apply it
+	 * twice. `affected` is the ticket acted on (0 when none). */
+	int (*in_tx)(void *ctx, ank_store *st, int64_t affected, ank_err *err);
+	void *in_tx_ctx;
 } ank_cmd;
 
 const char *ank_cmd_code(ank_cmd_type t);

@@ -250,6 +250,7 @@ screen_id do_checkin(app *a)
 	                  .helper_id = a->s.assisted ? a->s.helper_id : NULL};
 	ank_err err;
 	a->s.rc = ank_queue_checkin(a->q, &in, a->now, &a->s.result, &err);
+	ank_sync_nudge(a->sync); /* the ticket (or refusal) goes to central now */
 	if (a->s.rc == ANK_Q_OK) {
 		make_qr(a);
 		return SCREEN_TICKET;

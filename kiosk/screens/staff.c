@@ -92,7 +92,35 @@ static void command(app *a, ank_cmd_type type, const char *station)
 	ank_cmd cmd = {.type = type, .station_id = station};
 	ank_err err;
 	ank_queue_command(a->q, &cmd, a->now, NULL, &err);
+	ank_sync_nudge(a->sync);
 	a->dirty = true;
+}
+
+/* The link to central, for staff only and in small text: users never see an alarm about
+ * the network, since the kiosk works the same without it. */
+static void sync_line(app *a, ui_rect r)
+{
+	if (!a->sync)
+		return;
+	ank_sync_status st;
+	ank_sync_status_get(a->sync, &st);
+	char text[256], part[128], n[24];
+	snprintf(text, sizeof text, "%s", tr(a, st.online ? "staff.online" : "staff.offline"));
+	if (st.pending > 0) {
+		snprintf(n, sizeof n, "%lld", (long long)st.pending);
+		const char *args[] = {"count", n, NULL};
+		snprintf(text + strlen(text), sizeof text - strlen(text), " · %s",
+		         trf(a, "staff.unsent", args, part, sizeof part));
+	}
+	if (st.skewed) {
+		long long m = (long long)((st.skew_ms < 0 ? -st.skew_ms : st.skew_ms) / 60000);
+		snprintf(n, sizeof n, "%lld", m);
+		const char *args[] = {"minutes", n, NULL};
+		snprintf(text + strlen(text), sizeof text - strlen(text), " · %s",
+		         trf(a, "staff.clock_skew", args, part, sizeof part));
+	}
+	ui_label(&a->ui, "staff.sync", r, text, UI_FONT_BODY, THEME_TEXT,
+	         UI_TEXT_MIDDLE | UI_TEXT_CENTER);
 }
 
 screen_id staff_frame(app *a)
@@ -158,6 +186,7 @@ screen_id staff_frame(app *a)
 				command(a, acts[k].cmd, s->id);
 		}
 	}
+	sync_line(a, (ui_rect){exit.x + exit.w, exit.y, exit.w, exit.h});
 	if (ui_icon_button(u, "staff.exit", exit, "back", tr(a, "staff.exit"), UI_STYLE_QUIET)) {
 		app_reset(a);
 		return SCREEN_WELCOME;

@@ -325,21 +325,31 @@ int64_t ank_store_outbox_last_seq(ank_store *st)
 	return v;
 }
 
-int ank_store_cursor_get(ank_store *st, int64_t *cursor, ank_err *err)
+int ank_store_counter_get(ank_store *st, const char *key, int64_t *value, ank_err *err)
 {
 	char v[32];
-	int rc = meta_get(st, "cursor", v, sizeof v, err);
+	int rc = meta_get(st, key, v, sizeof v, err);
 	if (rc < 0)
 		return -1;
-	*cursor = rc == 1 ? 0 : strtoll(v, NULL, 10);
+	*value = rc == 1 ? 0 : strtoll(v, NULL, 10);
 	return 0;
+}
+
+int ank_store_counter_set(ank_store *st, const char *key, int64_t value, ank_err *err)
+{
+	char v[32];
+	snprintf(v, sizeof v, "%lld", (long long)value);
+	return meta_set(st, key, v, err);
+}
+
+int ank_store_cursor_get(ank_store *st, int64_t *cursor, ank_err *err)
+{
+	return ank_store_counter_get(st, "cursor", cursor, err);
 }
 
 int ank_store_cursor_set(ank_store *st, int64_t cursor, ank_err *err)
 {
-	char v[32];
-	snprintf(v, sizeof v, "%lld", (long long)cursor);
-	return meta_set(st, "cursor", v, err);
+	return ank_store_counter_set(st, "cursor", cursor, err);
 }
 
 /* Reads meta ticket_key: 0 found (key filled), 1 none yet, -1 error or a corrupt value. */

@@ -174,6 +174,9 @@ int64_t ank_store_outbox_last_seq(ank_store *st);
 /* The sync cursor of central's change feed. */
 int ank_store_cursor_get(ank_store *st, int64_t *cursor, ank_err *err);
 int ank_store_cursor_set(ank_store *st, int64_t cursor, ank_err *err);
+/* A named integer in meta (0 when never set), e.g. the sync client's "sync_acked". */
+int ank_store_counter_get(ank_store *st, const char *key, int64_t *value, ank_err *err);
+int ank_store_counter_set(ank_store *st, const char *key, int64_t value, ank_err *err);
 
 /* The site's key for ticket QR references (docs/formats.md, "Ticket QR reference"):
  * 32 random bytes kept as hex in meta "ticket_key", made on first use. Two processes
@@ -225,6 +228,9 @@ int ank_store_refusal_insert(ank_store *st, int64_t now_ms, const char *reason, 
 int ank_store_user_get(ank_store *st, const char *id, ank_user *out, ank_err *err);
 /* Validates every field (limits above, vocabulary codes, UTF-8). Inside a transaction. */
 int ank_store_user_upsert(ank_store *st, const ank_user *u, ank_err *err);
+/* One registry entry (docs/formats.md, "Registry import") into *u, validated like an
+ * import; 0 or -1 with err naming the field. Also used for central's user.upsert. */
+int ank_store_user_from_json(json_t *o, ank_user *u, ank_err *err);
 /* Loads a registry JSON file (docs/formats.md) all or nothing, in one transaction. */
 int ank_store_registry_import(ank_store *st, const char *path, int64_t now_ms, int *count,
                               ank_err *err);

@@ -191,7 +191,7 @@ static int json_time(json_t *o, const char *key, int64_t *ms, ank_err *err)
 }
 
 /* One registry entry from JSON; see docs/formats.md. */
-static int user_from_json(json_t *o, ank_user *u, ank_err *err)
+int ank_store_user_from_json(json_t *o, ank_user *u, ank_err *err)
 {
 	memset(u, 0, sizeof *u);
 	if (!json_is_object(o))
@@ -247,7 +247,7 @@ int ank_store_registry_import(ank_store *st, const char *path, int64_t now_ms, i
 	{
 		ank_user u;
 		ank_err e;
-		if (user_from_json(o, &u, &e) || ank_store_user_upsert(st, &u, &e)) {
+		if (ank_store_user_from_json(o, &u, &e) || ank_store_user_upsert(st, &u, &e)) {
 			ank_err_set(err, "%s: users[%zu]: %s; nothing imported", path, i, e.msg);
 			ank_store_rollback(st);
 			goto out;

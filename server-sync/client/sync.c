@@ -1,0 +1,768 @@
+/* The sync client of sync.h: pairing, the push thread (outbox → central) and the pull
+ * thread (change feed → the site database), each with its own SQLite connection. */
+#include "sync.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ank_buf.h"
+#include "ank_log.h"
+#include "ank_time.h"
+#include "backoff.h"
+#include "proto.h"
+#include "queue.h"
+#include "store.h"
+
+/* A token file is a few hundred bytes; anything larger is not ours. */
+#define TOKEN_FILE_MAX 4096
+/* An answer to a push or a pairing is small. */
+#define SMALL_ANSWER_MAX (64 * 1024)
+
+typedef struct paired {
+	char url[512];
+	char kiosk[ANK_PROTO_KIOSK_MAX + 1];
+	char site[64];
+	char token[128];
+	char ca[512]; /* "" = the system's CAs */
+} paired;
+
+struct ank_sync {
+	char db_path[512];
+	paired p;
+	pthread_t push_thread, pull_thread;
+	bool push_started, pull_started;
+	pthread_mutex_t mu; /* everything below */
+	pthread_cond_t wake;
+	bool stop;
+	bool nudged;
+	ank_link push_link, pull_link;
+	int64_t pending;
+	char problem[160];
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+/* curl_global_init is not thread-safe; the first caller does it once for the process. */
+static void curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+void ank_sync_token_path(const char *db_path, char *out, size_t n)
+{
+	snprintf(out, n, "%s.token", db_path);
+}
+
+/* ---- the token file ---- */
+
+static int token_read(const char *db_path, paired *p, ank_err *err)
+{
+	char path[600];
+	ank_sync_token_path(db_path, path, sizeof path);
+	if (access(path, F_OK) != 0)
+		return 1;
+	json_error_t je;
+	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!j)
+		return ank_err_set(err, "%s: %s", path, je.text);
+	const char *url = NULL, *kiosk = NULL, *site = NULL, *token = NULL, *ca = NULL;
+	json_t *ca_j = NULL;
+	int v = 0, rc = 0;
+	bool ok = json_unpack(j, "{s:i, s:s, s:s, s:s, s:s, s?o}", "v", &v, "url", &url, "kiosk",
+	                      &kiosk, "site", &site, "token", &token, "ca", &ca_j) == 0 &&
+	          v == 1;
+	if (ok) {
+		ca = json_string_value(ca_j); /* null or absent: the system's CAs */
+		ok = (!ca_j || json_is_null(ca_j) || ca) && strlen(url) < sizeof p->url &&
+		     strlen(kiosk) < sizeof p->kiosk && strlen(site) < sizeof p->site &&
+		     strlen(token) < sizeof p->token && (!ca || strlen(ca) < sizeof p->ca);
+	}
+	if (!ok)
+		rc = ank_err_set(err, "%s: not a token file of this version", path);
+	else
+		*p = (paired){0};
+	if (!rc) {
+		snprintf(p->url, sizeof p->url, "%s", url);
+		snprintf(p->kiosk, sizeof p->kiosk, "%s", kiosk);
+		snprintf(p->site, sizeof p->site, "%s", site);
+		snprintf(p->token, sizeof p->token, "%s", token);
+		snprintf(p->ca, sizeof p->ca, "%s", ca ? ca : "");
+	}
+	json_decref(j);
+	return rc;
+}
+
+/* Written to a temporary file created 0600 (never readable by others, not even for a
+ * moment), synced, then renamed over the old one: a crash leaves the old or the new. */
+static int token_write(const char *db_path, const paired *p, ank_err *err)
+{
+	char path[600], tmp[620];
+	ank_sync_token_path(db_path, path, sizeof path);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	json_t *j = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s?}", "v", 1, "url", p->url, "kiosk",
+	                      p->kiosk, "site", p->site, "token", p->token, "ca",
+	                      p->ca[0] ? p->ca : NULL);
+	char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+	json_decref(j);
+	if (!text)
+		return ank_err_set(err, "out of memory");
+	int rc = -1;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ank_err_set(err, "%s: %s", tmp, strerror(errno));
+	} else {
+		size_t len = strlen(text);
+		if (fchmod(fd, 0600) || write(fd, text, len) != (ssize_t)len || fsync(fd))
+			ank_err_set(err, "%s: %s", tmp, strerror(errno));
+		else
+			rc = 0;
+		if (close(fd) && rc == 0)
+			rc = ank_err_set(err, "%s: %s", tmp, strerror(errno));
+	}
+	if (rc == 0 && rename(tmp, path))
+		rc = ank_err_set(err, "%s: %s", path, strerror(errno));
+	if (rc)
+		unlink(tmp);
+	sodium_memzero(text, strlen(text));
+	free(text);
+	return rc;
+}
+
+/* ---- HTTP ---- */
+
+typedef struct http {
+	CURL *c;
+	ank_sync *s; /* NULL while pairing: nothing to stop */
+	ank_buf body;
+} http;
+
+static size_t on_data(char *data, size_t size, size_t n, void *ctx)
+{
+	http *h = ctx;
+	/* Past the cap, returning less than given makes curl fail the transfer. */
+	return ank_buf_append(&h->body, data, size * n) ? 0 : size * n;
+}
+
+/* Lets ank_sync_stop end an open long-poll at once instead of after 25 s. */
+static int on_progress(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+	(void)a, (void)b, (void)c, (void)d;
+	http *h = ctx;
+	if (!h->s)
+		return 0;
+	pthread_mutex_lock(&h->s->mu);
+	bool stop = h->s->stop;
+	pthread_mutex_unlock(&h->s->mu);
+	return stop;
+}
+
+static int http_init(http *h, ank_sync *s, const paired *p, size_t cap, ank_err *err)
+{
+	pthread_once(&curl_once, curl_init_once);
+	*h = (http){.s = s};
+	ank_buf_init(&h->body, cap);
+	h->c = curl_easy_init();
+	if (!h->c)
+		return ank_err_set(err, "libcurl failed to start");
+	curl_easy_setopt(h->c, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM for DNS timeouts */
+	curl_easy_setopt(h->c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h->c, CURLOPT_WRITEDATA, h);
+	curl_easy_setopt(h->c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h->c, CURLOPT_XFERINFODATA, h);
+	curl_easy_setopt(h->c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h->c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	curl_easy_setopt(h->c, CURLOPT_ACCEPT_ENCODING, ""); /* gzip when central offers it */
+	curl_easy_setopt(h->c, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* Certificates are always verified; a private CA is named, never switched off. */
+	curl_easy_setopt(h->c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h->c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (p->ca[0])
+		curl_easy_setopt(h->c, CURLOPT_CAINFO, p->ca);
+	return 0;
+}
+
+static void http_free(http *h)
+{
+	if (h->c)
+		curl_easy_cleanup(h->c);
+	ank_buf_free(&h->body);
+}
+
+/* One request; body NULL makes it a GET. Returns 0 with *status (any HTTP status) and the
+ * answer in h->body, or -1 with err when no answer came. */
+static int http_do(http *h, const paired *p, const char *path, const char *token, const char *body,
+                   long timeout_s, long *status, ank_err *err)
+{
+	char url[1024], auth[160];
+	snprintf(url, sizeof url, "%s%s", p->url, path);
+	ank_buf_reset(&h->body);
+	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+	if (token) {
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+		hdr = curl_slist_append(hdr, auth);
+		sodium_memzero(auth, sizeof auth);
+	}
+	curl_easy_setopt(h->c, CURLOPT_URL, url);
+	curl_easy_setopt(h->c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(h->c, CURLOPT_TIMEOUT, timeout_s);
+	if (body) {
+		curl_easy_setopt(h->c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(h->c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	} else {
+		curl_easy_setopt(h->c, CURLOPT_HTTPGET, 1L);
+	}
+	CURLcode rc = curl_easy_perform(h->c);
+	curl_slist_free_all(hdr);
+	if (rc != CURLE_OK)
+		return ank_err_set(err, "%s: %s", p->url, curl_easy_strerror(rc));
+	curl_easy_getinfo(h->c, CURLINFO_RESPONSE_CODE, status);
+	return 0;
+}
+
+/* central's {"error": "..."} as text for logs and the staff view. */
+static void answer_error(const http *h, long status, ank_err *err)
+{
+	json_t *j = json_loadb(ank_buf_str(&h->body), h->body.len, 0, NULL);
+	const char *msg = j ? json_string_value(json_object_get(j, "error")) : NULL;
+	ank_err_set(err, "central answered %ld: %.120s", status, msg ? msg : "(no message)");
+	json_decref(j);
+}
+
+int ank_sync_pair(const char *db_path, const char *url, const char *code, const char *ca_file,
+                  ank_err *err)
+{
+	paired p = {0};
+	size_t ulen = strlen(url);
+	while (ulen > 0 && url[ulen - 1] == '/')
+		ulen--; /* "https://host/" and "https://host" name the same service */
+	if (ulen == 0 || ulen >= sizeof p.url || (ca_file && strlen(ca_file) >= sizeof p.ca))
+		return ank_err_set(err, "central URL or CA path too long");
+	snprintf(p.url, sizeof p.url, "%.*s", (int)ulen, url);
+	snprintf(p.ca, sizeof p.ca, "%s", ca_file ? ca_file : "");
+	json_t *req = json_pack("{s:i, s:s}", "v", ANK_PROTO_VERSION, "code", code);
+	char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_decref(req);
+	if (!body)
+		return ank_err_set(err, "the code is not valid text");
+	http h;
+	long status = 0;
+	int rc = http_init(&h, NULL, &p, SMALL_ANSWER_MAX, err);
+	if (!rc)
+		rc = http_do(&h, &p, "/api/v1/pair", NULL, body, 30, &status, err);
+	free(body);
+	if (!rc && status != 200) {
+		answer_error(&h, status, err);
+		rc = -1;
+	}
+	json_t *ans = rc ? NULL : json_loadb(ank_buf_str(&h.body), h.body.len, 0, NULL);
+	const char *kiosk, *site, *token;
+	if (!rc &&
+	    (!ans ||
+	     json_unpack(ans, "{s:s, s:s, s:s}", "kiosk", &kiosk, "site", &site, "token", &token) ||
+	     strlen(kiosk) >= sizeof p.kiosk || strlen(site) >= sizeof p.site ||
+	     strlen(token) >= sizeof p.token))
+		rc = ank_err_set(err, "central's pairing answer is not what docs/api.md says");
+	if (!rc) {
+		snprintf(p.kiosk, sizeof p.kiosk, "%s", kiosk);
+		snprintf(p.site, sizeof p.site, "%s", site);
+		snprintf(p.token, sizeof p.token, "%s", token);
+		rc = token_write(db_path, &p, err);
+	}
+	json_decref(ans);
+	http_free(&h);
+	sodium_memzero(&p, sizeof p);
+	return rc;
+}
+
+/* ---- shared state ---- */
+
+static void set_problem(ank_sync *s, const char *what, const ank_err *err)
+{
+	pthread_mutex_lock(&s->mu);
+	snprintf(s->problem, sizeof s->problem, "%s: %s", what, err->msg);
+	pthread_mutex_unlock(&s->mu);
+	ank_log(ANK_LOG_WARN, "sync", "%s: %s", what, err->msg);
+}
+
+/* Sleeps until `until` (wall ms), a nudge (when nudgeable) or stop; true when stopping. */
+static bool wait_until(ank_sync *s, int64_t until, bool nudgeable)
+{
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop && !(nudgeable && s->nudged)) {
+		int64_t now = ank_now_ms();
+		if (now >= until)
+			break;
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		int64_t ns = (int64_t)ts.tv_nsec + (until - now) * 1000000;
+		ts.tv_sec += (time_t)(ns / 1000000000);
+		ts.tv_nsec = (long)(ns % 1000000000);
+		pthread_cond_timedwait(&s->wake, &s->mu, &ts);
+	}
+	if (nudgeable)
+		s->nudged = false;
+	bool stop = s->stop;
+	pthread_mutex_unlock(&s->mu);
+	return stop;
+}
+
+static void link_ok(ank_sync *s, ank_link *l, int64_t server_ms)
+{
+	pthread_mutex_lock(&s->mu);
+	ank_link_ok(l, ank_now_ms(), server_ms);
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void link_fail(ank_sync *s, ank_link *l)
+{
+	pthread_mutex_lock(&s->mu);
+	ank_link_fail(l, ank_now_ms(), randombytes_random());
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- push: outbox → central ---- */
+
+/* Up to ANK_PROTO_MAX_BATCH outbox rows after `acked` into b. */
+static int outbox_read(ank_store *st, const char *kiosk, int64_t acked, ank_batch *b, ank_err *err)
+{
+	sqlite3 *db = ank_store_db(st);
+	sqlite3_stmt *q = NULL;
+	*b = (ank_batch){0};
+	snprintf(b->kiosk, sizeof b->kiosk, "%s", kiosk);
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT seq, event_id, type, kiosk_ms, payload FROM outbox"
+	                       " WHERE seq > ? ORDER BY seq LIMIT ?",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(db));
+	sqlite3_bind_int64(q, 1, acked);
+	sqlite3_bind_int(q, 2, ANK_PROTO_MAX_BATCH);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		ank_event *e = &b->ev[b->n];
+		e->seq = sqlite3_column_int64(q, 0);
+		snprintf(e->id, sizeof e->id, "%s", (const char *)sqlite3_column_text(q, 1));
+		snprintf(e->type, sizeof e->type, "%s", (const char *)sqlite3_column_text(q, 2));
+		e->at_ms = sqlite3_column_int64(q, 3);
+		e->payload = strdup((const char *)sqlite3_column_text(q, 4));
+		b->n++;
+		if (!e->payload) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) {
+		ank_proto_batch_free(b);
+		return ank_err_set(err, "reading the outbox failed");
+	}
+	return 0;
+}
+
+/* One round: send what central lacks. 0 sent or nothing to send (*sent says), -1 failed
+ * (the link backs off). */
+static int push_once(ank_sync *s, ank_store *st, http *h, ank_batch *b, int64_t *acked, bool *sent)
+{
+	ank_err err;
+	*sent = false;
+	if (outbox_read(st, s->p.kiosk, *acked, b, &err)) {
+		set_problem(s, "outbox", &err);
+		return -1;
+	}
+	pthread_mutex_lock(&s->mu);
+	s->pending = ank_store_outbox_last_seq(st) - *acked;
+	if (s->pending < 0)
+		s->pending = 0;
+	pthread_mutex_unlock(&s->mu);
+	if (b->n == 0)
+		return 0;
+	char *body = ank_proto_batch_encode(b, &err);
+	ank_proto_batch_free(b);
+	if (!body) {
+		set_problem(s, "an outbox event central would refuse", &err);
+		return -1;
+	}
+	long status = 0;
+	int rc = http_do(h, &s->p, "/api/v1/sync/events", s->p.token, body, 30, &status, &err);
+	free(body);
+	if (rc) {
+		set_problem(s, "push", &err);
+		return -1;
+	}
+	if (status == 200) {
+		long long a, server_ms;
+		if (ank_proto_ack_decode(ank_buf_str(&h->body), h->body.len, &a, &server_ms,
+		                         &err)) {
+			set_problem(s, "push answer", &err);
+			return -1;
+		}
+		*acked = a;
+		if (ank_store_counter_set(st, "sync_acked", *acked, &err))
+			set_problem(s, "saving the sync position", &err);
+		link_ok(s, &s->push_link, server_ms);
+		*sent = true;
+		return 0;
+	}
+	answer_error(h, status, &err);
+	set_problem(s, "push", &err);
+	if (status == 409 && !strstr(err.msg, "other content")) {
+		/* Central holds less than we thought (restored from a backup): start from the
+		 * beginning; what it already holds is accepted again as identical. */
+		*acked = 0;
+		return 0;
+	}
+	return -1;
+}
+
+static void *push_main(void *arg)
+{
+	ank_sync *s = arg;
+	ank_store *st = NULL;
+	ank_err err;
+	http h = {0};
+	ank_batch *b = calloc(1, sizeof *b);
+	int64_t acked = 0;
+	if (!b || ank_store_open(s->db_path, &st, &err) ||
+	    ank_store_counter_get(st, "sync_acked", &acked, &err) ||
+	    http_init(&h, s, &s->p, SMALL_ANSWER_MAX, &err)) {
+		if (!b)
+			ank_err_set(&err, "out of memory");
+		set_problem(s, "push cannot start", &err);
+		goto out;
+	}
+	for (;;) {
+		pthread_mutex_lock(&s->mu);
+		int64_t retry_at = s->push_link.retry_at;
+		pthread_mutex_unlock(&s->mu);
+		if (ank_now_ms() < retry_at) {
+			if (wait_until(s, retry_at, false))
+				break;
+			continue;
+		}
+		bool sent;
+		if (push_once(s, st, &h, b, &acked, &sent)) {
+			link_fail(s, &s->push_link);
+			continue;
+		}
+		/* A full batch may have more behind it: go again at once. */
+		if (!sent && wait_until(s, ank_now_ms() + ANK_SYNC_IDLE_MS, true))
+			break;
+		pthread_mutex_lock(&s->mu);
+		bool stop = s->stop;
+		pthread_mutex_unlock(&s->mu);
+		if (stop)
+			break;
+	}
+out:
+	http_free(&h);
+	free(b);
+	ank_store_close(st);
+	return NULL;
+}
+
+/* ---- pull: change feed → site database ---- */
+
+typedef struct applied_ctx {
+	long long command, change;
+} applied_ctx;
+
+/* Inside the command's own transaction: the result event and the cursor. */
+static int command_applied(void *ctx, ank_store *st, int64_t affected, ank_err *err)
+{
+	applied_ctx *a = ctx;
+	json_t *p = json_pack("{s:I}", "command", (json_int_t)a->command);
+	if (p && affected)
+		json_object_set_new(p, "ticket", json_integer(affected));
+	if (ank_store_outbox_append(st, "command.applied", ank_now_ms(), p, err))
+		return -1;
+	return ank_store_cursor_set(st, a->change, err);
+}
+
+/* A change not applied gets an event saying why, and the cursor moves past it, in one
+ * transaction. */
+static int skip_change(ank_store *st, const char *type, json_t *payload, long long change,
+                       ank_err *err)
+{
+	if (ank_store_begin(st, err))
+		return -1;
+	if (ank_store_outbox_append(st, type, ank_now_ms(), payload, err) ||
+	    ank_store_cursor_set(st, change, err)) {
+		ank_store_rollback(st);
+		return -1;
+	}
+	return ank_store_commit(st, err);
+}
+
+static int skipped(ank_store *st, const ank_change *c, const char *why)
+{
+	ank_err err;
+	ank_log(ANK_LOG_WARN, "sync", "change %lld (%s) skipped: %s", c->id, c->type, why);
+	return skip_change(st, "change.skipped",
+	                   json_pack("{s:I, s:s}", "change", (json_int_t)c->id, "reason", why),
+	                   c->id, &err);
+}
+
+static int apply_user(ank_store *st, const ank_change *c, json_t *j, bool quarantine)
+{
+	ank_err err;
+	ank_user u;
+	if (quarantine) {
+		const char *id = json_string_value(json_object_get(j, "user"));
+		json_t *until = json_object_get(j, "until");
+		int64_t ms = 0;
+		if (!id ||
+		    !(json_is_null(until) ||
+		      (json_is_string(until) && !ank_iso_parse(json_string_value(until), &ms))))
+			return skipped(st, c, "quarantine wants {\"user\", \"until\"}");
+		int f = ank_store_user_get(st, id, &u, &err);
+		if (f == 1)
+			return skipped(st, c, "unknown user");
+		if (f < 0)
+			return -1;
+		u.quarantine_until_ms = ms;
+	} else if (ank_store_user_from_json(j, &u, &err)) {
+		return skipped(st, c, err.msg);
+	}
+	if (ank_store_begin(st, &err))
+		return -1;
+	/* The entry was validated above, so a failure here is the database's: retry later. */
+	if (ank_store_user_upsert(st, &u, &err) || ank_store_cursor_set(st, c->id, &err)) {
+		ank_store_rollback(st);
+		return -1;
+	}
+	return ank_store_commit(st, &err);
+}
+
+static int apply_command(ank_queue *q, const ank_change *c, json_t *j, bool *acted)
+{
+	ank_err err;
+	ank_store *st = ank_queue_store(q);
+	json_t *id = json_object_get(j, "id"), *ticket = json_object_get(j, "ticket");
+	const char *type = json_string_value(json_object_get(j, "type"));
+	const char *station = json_string_value(json_object_get(j, "station"));
+	const char *route = json_string_value(json_object_get(j, "route"));
+	if (!json_is_integer(id) || json_integer_value(id) <= 0 || !type ||
+	    (ticket && !json_is_integer(ticket)))
+		return skipped(st, c, "command wants an id, a type and the fields it needs");
+	ank_cmd cmd = {.type = (ank_cmd_type)ank_cmd_from_code(type),
+	               .ticket_id = ticket ? json_integer_value(ticket) : 0,
+	               .station_id = station,
+	               .route = route ? (ank_route)ank_route_from_code(route) : ANK_ROUTE_COUNT,
+	               .in_tx = command_applied};
+	applied_ctx a = {.command = json_integer_value(id), .change = c->id};
+	cmd.in_tx_ctx = &a;
+	ank_q_rc rc = (int)cmd.type < 0 ? ANK_Q_E_INPUT
+	                                : ank_queue_command(q, &cmd, ank_now_ms(), NULL, &err);
+	if ((int)cmd.type < 0)
+		ank_err_set(&err, "unknown command '%.40s'", type);
+	if (rc == ANK_Q_E_DB)
+		return -1;
+	*acted = true;
+	if (rc == ANK_Q_OK)
+		return 0;
+	/* The kiosk owns the queue: a command that does not fit its state is refused, with
+	 * the reason going back to central as an event. */
+	ank_log(ANK_LOG_INFO, "sync", "command %lld refused: %s", a.command, err.msg);
+	return skip_change(st, "command.refused",
+	                   json_pack("{s:I, s:s, s:s}", "command", (json_int_t)a.command, "code",
+	                             ank_q_strerror(rc), "reason", err.msg),
+	                   c->id, &err);
+}
+
+static int apply_change(ank_queue *q, const ank_change *c, bool *acted)
+{
+	ank_store *st = ank_queue_store(q);
+	json_t *j = json_loads(c->payload, JSON_REJECT_DUPLICATES, NULL);
+	int rc;
+	if (!json_is_object(j))
+		rc = skipped(st, c, "payload is not a JSON object");
+	else if (!strcmp(c->type, "user.upsert"))
+		rc = apply_user(st, c, j, false);
+	else if (!strcmp(c->type, "quarantine"))
+		rc = apply_user(st, c, j, true);
+	else if (!strcmp(c->type, "command"))
+		rc = apply_command(q, c, j, acted);
+	else
+		rc = skipped(st, c, "unknown change type");
+	json_decref(j);
+	return rc;
+}
+
+/* One long-poll and what it brought. 0 or -1 (the link backs off). */
+static int pull_once(ank_sync *s, ank_queue *q, http *h, int64_t *cursor)
+{
+	ank_err err;
+	char path[128];
+	/* Offline, the first poll must not wait: an answer at once is what says "online". */
+	pthread_mutex_lock(&s->mu);
+	int wait = s->pull_link.online ? ANK_SYNC_WAIT_S : 0;
+	pthread_mutex_unlock(&s->mu);
+	snprintf(path, sizeof path, "/api/v1/sync/changes?since=%lld&wait=%d", (long long)*cursor,
+	         wait);
+	long status = 0;
+	if (http_do(h, &s->p, path, s->p.token, NULL, ANK_SYNC_WAIT_S + 15, &status, &err)) {
+		set_problem(s, "pull", &err);
+		return -1;
+	}
+	if (status != 200) {
+		answer_error(h, status, &err);
+		set_problem(s, "pull", &err);
+		return -1;
+	}
+	ank_feed f;
+	if (ank_proto_feed_decode(ank_buf_str(&h->body), h->body.len, &f, &err)) {
+		set_problem(s, "pull answer", &err);
+		return -1;
+	}
+	link_ok(s, &s->pull_link, f.server_ms);
+	int rc = 0;
+	bool acted = false;
+	for (int i = 0; i < f.n && !rc; i++) {
+		if (f.ch[i].id <= *cursor)
+			continue;
+		rc = apply_change(q, &f.ch[i], &acted);
+		if (!rc)
+			*cursor = f.ch[i].id;
+	}
+	/* Past changes for other sites too, so they are not asked for again. */
+	ank_store *st = ank_queue_store(q);
+	if (!rc && f.cursor > *cursor) {
+		if (ank_store_cursor_set(st, f.cursor, &err) == 0)
+			*cursor = f.cursor;
+	}
+	if (rc) {
+		ank_err_set(&err, "applying a change failed: %s", sqlite3_errmsg(ank_store_db(st)));
+		set_problem(s, "pull", &err);
+	}
+	ank_proto_feed_free(&f);
+	if (acted)
+		ank_sync_nudge(s); /* the command's events go up at once */
+	return rc;
+}
+
+static void *pull_main(void *arg)
+{
+	ank_sync *s = arg;
+	ank_queue *q = NULL;
+	ank_err err;
+	http h = {0};
+	int64_t cursor = 0;
+	if (ank_queue_open(s->db_path, &q, &err) != ANK_Q_OK ||
+	    ank_store_cursor_get(ank_queue_store(q), &cursor, &err) ||
+	    http_init(&h, s, &s->p, ANK_PROTO_MAX_FEED_BODY, &err)) {
+		set_problem(s, "pull cannot start", &err);
+		goto out;
+	}
+	for (;;) {
+		pthread_mutex_lock(&s->mu);
+		int64_t retry_at = s->pull_link.retry_at;
+		bool stop = s->stop;
+		pthread_mutex_unlock(&s->mu);
+		if (stop)
+			break;
+		if (ank_now_ms() < retry_at) {
+			if (wait_until(s, retry_at, false))
+				break;
+			continue;
+		}
+		if (pull_once(s, q, &h, &cursor))
+			link_fail(s, &s->pull_link);
+	}
+out:
+	http_free(&h);
+	ank_queue_close(q);
+	return NULL;
+}
+
+/* ---- start, status, stop ---- */
+
+int ank_sync_start(const char *db_path, ank_sync **out, ank_err *err)
+{
+	*out = NULL;
+	if (sodium_init() < 0)
+		return ank_err_set(err, "libsodium failed to start");
+	ank_sync *s = calloc(1, sizeof *s);
+	if (!s)
+		return ank_err_set(err, "out of memory");
+	int rc = token_read(db_path, &s->p, err);
+	if (rc) {
+		free(s);
+		return rc;
+	}
+	snprintf(s->db_path, sizeof s->db_path, "%s", db_path);
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->wake, NULL);
+	int64_t now = ank_now_ms();
+	ank_link_init(&s->push_link, now);
+	ank_link_init(&s->pull_link, now);
+	pthread_once(&curl_once, curl_init_once);
+	s->push_started = pthread_create(&s->push_thread, NULL, push_main, s) == 0;
+	s->pull_started = pthread_create(&s->pull_thread, NULL, pull_main, s) == 0;
+	if (!s->push_started || !s->pull_started) {
+		ank_sync_stop(s);
+		return ank_err_set(err, "cannot start the sync threads");
+	}
+	ank_log(ANK_LOG_INFO, "sync", "kiosk %s of site %s syncing with %s", s->p.kiosk, s->p.site,
+	        s->p.url);
+	*out = s;
+	return 0;
+}
+
+void ank_sync_nudge(ank_sync *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->nudged = true;
+	pthread_cond_broadcast(&s->wake);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void ank_sync_status_get(ank_sync *s, ank_sync_status *out)
+{
+	*out = (ank_sync_status){0};
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	/* The pull always has a request open, so it speaks for the link; a push that has
+	 * nothing to send has not been tried, only a failed one counts against. */
+	out->online = s->pull_link.online && s->push_link.failures == 0;
+	out->since_ms = s->push_link.since_ms > s->pull_link.since_ms ? s->push_link.since_ms
+	                                                              : s->pull_link.since_ms;
+	out->last_ok_ms = s->push_link.last_ok_ms > s->pull_link.last_ok_ms
+	                          ? s->push_link.last_ok_ms
+	                          : s->pull_link.last_ok_ms;
+	out->skew_ms = s->pull_link.last_ok_ms ? s->pull_link.skew_ms : s->push_link.skew_ms;
+	out->skewed = ank_link_skewed(&s->pull_link) || ank_link_skewed(&s->push_link);
+	out->pending = s->pending;
+	snprintf(out->site, sizeof out->site, "%s", s->p.site);
+	snprintf(out->problem, sizeof out->problem, "%s", s->problem);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void ank_sync_stop(ank_sync *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stop = true;
+	pthread_cond_broadcast(&s->wake);
+	pthread_mutex_unlock(&s->mu);
+	if (s->push_started)
+		pthread_join(s->push_thread, NULL);
+	if (s->pull_started)
+		pthread_join(s->pull_thread, NULL);
+	pthread_cond_destroy(&s->wake);
+	pthread_mutex_destroy(&s->mu);
+	sodium_memzero(&s->p, sizeof s->p);
+	free(s);
+}
