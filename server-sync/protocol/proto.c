@@ -368,8 +368,8 @@ static int check_seq_follows(long long seq, long long prev, const char *where, a
 static int event_from_json(json_t *e, const char *where, long long prev, ank_event *ev,
                            ank_err *err)
 {
-	const char *s;
-	size_t n;
+	const char *s = NULL;
+	size_t n = 0;
 	char f[WHERE_MAX];
 	if (!json_is_object(e))
 		return ank_err_set(err, "%s: must be a JSON object", where);
@@ -393,8 +393,8 @@ static int event_from_json(json_t *e, const char *where, long long prev, ank_eve
 
 static int batch_from_json(json_t *root, ank_batch *out, ank_err *err)
 {
-	const char *s;
-	size_t n;
+	const char *s = NULL;
+	size_t n = 0;
 	if (check_version(root, err) || only_known(root, BATCH_FIELDS, "body", err) ||
 	    get_str(root, "", "kiosk", &s, &n, err) || check_kiosk(s, n, err))
 		return -1;
@@ -540,8 +540,8 @@ static int check_change_id(long long id, long long prev, long long cursor, const
 static int change_from_json(json_t *c, const char *where, long long prev, long long cursor,
                             ank_change *ch, ank_err *err)
 {
-	const char *s;
-	size_t n;
+	const char *s = NULL;
+	size_t n = 0;
 	char f[WHERE_MAX];
 	if (!json_is_object(c))
 		return ank_err_set(err, "%s: must be a JSON object", where);
