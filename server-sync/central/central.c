@@ -1,355 +1,43 @@
-/* ankomst-central: the subcommands (serve, migrate, pair-kiosk) and the HTTP service on
- * libmicrohttpd: one route table, a size cap on every body, kiosk token auth, the sync
- * routes, /healthz and /metrics. */
-#include <jansson.h>
+/* ankomst-central: the subcommands (serve, migrate, pair-kiosk, create-admin, add-site,
+ * report), the optional INI config and starting the HTTP service (http.c) on libmicrohttpd,
+ * with TLS when a certificate is given. */
+#include <ini.h>
 #include <microhttpd.h>
-#include <pthread.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
-#include "ank_buf.h"
 #include "ank_log.h"
 #include "ank_text.h"
 #include "ank_time.h"
 #include "cstore.h"
+#include "http.h"
 #include "proto.h"
 
-/* A long-poll waits at most this long, below common proxy timeouts (60 s). */
-#define LONG_POLL_MAX_S 30
+/* A long-poll waits at most 30 s; a connection idle this long is dropped. */
+#define CONNECTION_TIMEOUT_S 60
 /* Connections at once: 200 kiosks long-polling plus staff browsers. */
 #define MAX_CONNECTIONS 1024
-/* Latency histogram buckets in seconds, Prometheus style. */
-static const double buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
-#define N_BUCKETS (sizeof buckets / sizeof buckets[0])
+/* A PEM certificate chain or key; anything larger is not one. */
+#define PEM_MAX_BYTES (1024 * 1024)
+/* Paths from flags or the config file. */
+#define PATH_MAX_BYTES 4096
 
-typedef enum auth_kind { AUTH_NONE, AUTH_KIOSK } auth_kind;
+/* Settings from the config file, overridden by flags. */
+typedef struct opts {
+	char db[PATH_MAX_BYTES], listen[64], tls_cert[PATH_MAX_BYTES], tls_key[PATH_MAX_BYTES];
+	const char *port_file, *site, *user, *name, *municipality, *from, *to;
+	char config_error[256];
+} opts;
 
-typedef struct server {
-	ank_cstore *cs;
-	pthread_mutex_t mu;        /* the metrics below */
-	long long requests[16][6]; /* [route][status class 1xx..5xx + other] */
-	long long bucket_counts[N_BUCKETS + 1];
-	double latency_sum;
-	long long latency_count;
-} server;
-
-typedef struct request {
-	ank_buf body;
-	bool too_big;
-	int64_t start_ns;
-	int route;
-	int status;
-} request;
-
-typedef struct reply {
-	int status;
-	char *body; /* malloc'd; freed by the response */
-	const char *type;
-} reply;
-
-typedef struct ctx {
-	server *srv;
-	struct MHD_Connection *conn;
-	request *req;
-	char kiosk[64], site[64]; /* set for AUTH_KIOSK routes */
-} ctx;
-
-typedef reply (*handler_fn)(ctx *c);
-
-static reply json_reply(int status, json_t *j)
-{
-	char *text = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	return (reply){status, text, "application/json"};
-}
-
-static reply error_reply(int status, const char *msg)
-{
-	return (reply){status, ank_proto_error_encode(msg), "application/json"};
-}
-
-/* ---- handlers ---- */
-
-static reply h_healthz(ctx *c)
-{
-	(void)c;
-	return (reply){200, strdup("ok\n"), "text/plain"};
-}
-
-static reply h_metrics(ctx *c)
-{
-	server *s = c->srv;
-	ank_cstore_stats st;
-	char per_kiosk[16384];
-	ank_cstore_stats_get(s->cs, ank_now_ms(), &st, per_kiosk, sizeof per_kiosk);
-	ank_buf b;
-	ank_buf_init(&b, 1 << 20);
-	static const char *const classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx", "other"};
-	extern const char *const route_names[];
-	extern const int n_routes;
-	pthread_mutex_lock(&s->mu);
-	ank_buf_puts(&b, "# HELP ankomst_http_requests_total HTTP requests by route and status.\n"
-	                 "# TYPE ankomst_http_requests_total counter\n");
-	for (int r = 0; r < n_routes; r++)
-		for (int k = 0; k < 6; k++)
-			if (s->requests[r][k])
-				ank_buf_printf(
-				        &b,
-				        "ankomst_http_requests_total{route=\"%s\",status=\"%s\"}"
-				        " %lld\n",
-				        route_names[r], classes[k], s->requests[r][k]);
-	ank_buf_puts(&b, "# HELP ankomst_http_request_seconds Request latency.\n"
-	                 "# TYPE ankomst_http_request_seconds histogram\n");
-	long long cum = 0;
-	for (size_t i = 0; i < N_BUCKETS; i++) {
-		cum += s->bucket_counts[i];
-		ank_buf_printf(&b, "ankomst_http_request_seconds_bucket{le=\"%g\"} %lld\n",
-		               buckets[i], cum);
-	}
-	cum += s->bucket_counts[N_BUCKETS];
-	ank_buf_printf(&b,
-	               "ankomst_http_request_seconds_bucket{le=\"+Inf\"} %lld\n"
-	               "ankomst_http_request_seconds_sum %.6f\n"
-	               "ankomst_http_request_seconds_count %lld\n",
-	               cum, s->latency_sum, s->latency_count);
-	pthread_mutex_unlock(&s->mu);
-	ank_buf_printf(&b,
-	               "# TYPE ankomst_events_ingested_total counter\n"
-	               "ankomst_events_ingested_total %lld\n"
-	               "# TYPE ankomst_kiosks gauge\nankomst_kiosks %d\n"
-	               "# HELP ankomst_kiosks_online Kiosks seen in the last 2 minutes.\n"
-	               "# TYPE ankomst_kiosks_online gauge\nankomst_kiosks_online %d\n"
-	               "# TYPE ankomst_kiosk_last_seen_seconds gauge\n%s",
-	               st.events, st.kiosks, st.online, per_kiosk);
-	char *text = strdup(ank_buf_str(&b));
-	ank_buf_free(&b);
-	return (reply){200, text, "text/plain; version=0.0.4"};
-}
-
-static json_t *parse_body(ctx *c, reply *err_out)
-{
-	json_error_t je;
-	json_t *j = json_loadb(ank_buf_str(&c->req->body), c->req->body.len, JSON_REJECT_DUPLICATES,
-	                       &je);
-	if (!j) {
-		char msg[256];
-		snprintf(msg, sizeof msg, "invalid JSON at line %d column %d: %s", je.line,
-		         je.column, je.text);
-		*err_out = error_reply(400, msg);
-	}
-	return j;
-}
-
-static reply h_pair(ctx *c)
-{
-	reply bad;
-	json_t *j = parse_body(c, &bad);
-	if (!j)
-		return bad;
-	const char *code = NULL;
-	int v = 0;
-	if (json_unpack(j, "{s:i, s:s}", "v", &v, "code", &code) || v != ANK_PROTO_VERSION) {
-		json_decref(j);
-		return error_reply(400, "expected {\"v\":1,\"code\":\"...\"}");
-	}
-	char kiosk[64], site[64], token[ANK_TOKEN_HEX + 1];
-	ank_err err;
-	int rc = ank_cstore_pair(c->srv->cs, code, ank_now_ms(), kiosk, site, token, &err);
-	json_decref(j);
-	if (rc == 1)
-		return error_reply(403, "unknown, used or expired pairing code");
-	if (rc < 0)
-		return error_reply(500, "cannot pair now");
-	ank_log(ANK_LOG_INFO, "pair", "kiosk %s paired for site %s", kiosk, site);
-	return json_reply(200, json_pack("{s:i, s:s, s:s, s:s, s:I}", "v", ANK_PROTO_VERSION,
-	                                 "kiosk", kiosk, "site", site, "token", token, "server_ms",
-	                                 (json_int_t)ank_now_ms()));
-}
-
-static reply h_events(ctx *c)
-{
-	ank_batch *b = calloc(1, sizeof *b);
-	if (!b)
-		return error_reply(500, "out of memory");
-	ank_err err;
-	if (ank_proto_batch_decode(ank_buf_str(&c->req->body), c->req->body.len, b, &err)) {
-		free(b);
-		return error_reply(400, err.msg);
-	}
-	if (strcmp(b->kiosk, c->kiosk) != 0) {
-		ank_proto_batch_free(b);
-		free(b);
-		return error_reply(403, "the batch names another kiosk than the token");
-	}
-	long long acked = 0;
-	int rc = ank_cstore_ingest(c->srv->cs, c->kiosk, b, ank_now_ms(), &acked, &err);
-	ank_proto_batch_free(b);
-	free(b);
-	if (rc == 1) {
-		ank_log(ANK_LOG_WARN, "sync", "kiosk %s: %s", c->kiosk, err.msg);
-		return error_reply(409, err.msg);
-	}
-	if (rc < 0)
-		return error_reply(500, "cannot store events now");
-	return (reply){200, ank_proto_ack_encode(acked, ank_now_ms()), "application/json"};
-}
-
-static reply h_changes(ctx *c)
-{
-	const char *since_s = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, "since");
-	const char *wait_s = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, "wait");
-	long since = 0, wait = 0;
-	if ((since_s && ank_parse_long(since_s, 0, 0x7fffffffffffL, &since)) ||
-	    (wait_s && ank_parse_long(wait_s, 0, LONG_POLL_MAX_S, &wait)))
-		return error_reply(400, "since must be a cursor >= 0 and wait 0..30 seconds");
-	ank_feed f;
-	ank_err err;
-	if (ank_cstore_changes(c->srv->cs, c->site, since, (int)wait * 1000, &f, &err))
-		return error_reply(500, "cannot read changes now");
-	f.server_ms = ank_now_ms();
-	char *text = ank_proto_feed_encode(&f, &err);
-	ank_proto_feed_free(&f);
-	if (!text)
-		return error_reply(500, err.msg);
-	return (reply){200, text, "application/json"};
-}
-
-/* ---- the route table ---- */
-
-typedef struct route {
-	const char *method, *path;
-	handler_fn fn;
-	auth_kind auth;
-} route;
-
-static const route routes[] = {
-        {"GET", "/healthz", h_healthz, AUTH_NONE},
-        {"GET", "/metrics", h_metrics, AUTH_NONE},
-        {"POST", "/api/v1/pair", h_pair, AUTH_NONE},
-        {"POST", "/api/v1/sync/events", h_events, AUTH_KIOSK},
-        {"GET", "/api/v1/sync/changes", h_changes, AUTH_KIOSK},
-};
-const int n_routes = (int)(sizeof routes / sizeof routes[0]);
-const char *const route_names[] = {"healthz",     "metrics",      "pair",
-                                   "sync_events", "sync_changes", "unknown"};
-
-static reply authorise(ctx *c, auth_kind kind, bool *ok)
-{
-	*ok = true;
-	if (kind == AUTH_NONE)
-		return (reply){0};
-	const char *h = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, "Authorization");
-	ank_err err;
-	int rc = 1;
-	if (h && !strncmp(h, "Bearer ", 7))
-		rc = ank_cstore_auth(c->srv->cs, h + 7, ank_now_ms(), c->kiosk, c->site, &err);
-	if (rc == 0)
-		return (reply){0};
-	*ok = false;
-	return rc < 0 ? error_reply(500, "cannot check the token now")
-	              : error_reply(401, "missing or unknown kiosk token");
-}
-
-static reply dispatch(ctx *c, const char *method, const char *url)
-{
-	bool path_known = false;
-	for (int i = 0; i < n_routes; i++) {
-		if (strcmp(routes[i].path, url) != 0)
-			continue;
-		path_known = true;
-		if (strcmp(routes[i].method, method) != 0)
-			continue;
-		c->req->route = i;
-		bool ok;
-		reply r = authorise(c, routes[i].auth, &ok);
-		if (!ok)
-			return r;
-		if (c->req->too_big) {
-			char msg[96];
-			snprintf(msg, sizeof msg, "body larger than %d bytes", ANK_PROTO_MAX_BODY);
-			return error_reply(413, msg);
-		}
-		return routes[i].fn(c);
-	}
-	c->req->route = n_routes;
-	return error_reply(path_known ? 405 : 404, path_known ? "method not allowed" : "not found");
-}
-
-static void record(server *s, request *r)
-{
-	double secs = (double)(ank_mono_ns() - r->start_ns) / 1e9;
-	int k = r->status >= 100 && r->status < 600 ? r->status / 100 - 1 : 5;
-	pthread_mutex_lock(&s->mu);
-	s->requests[r->route < 16 ? r->route : 15][k]++;
-	size_t b = 0;
-	while (b < N_BUCKETS && secs > buckets[b])
-		b++;
-	s->bucket_counts[b]++;
-	s->latency_sum += secs;
-	s->latency_count++;
-	pthread_mutex_unlock(&s->mu);
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version, const char *upload,
-                                  size_t *upload_size, void **con_cls)
-{
-	(void)version;
-	server *s = cls;
-	request *req = *con_cls;
-	if (!req) {
-		req = calloc(1, sizeof *req);
-		if (!req)
-			return MHD_NO;
-		ank_buf_init(&req->body, ANK_PROTO_MAX_BODY);
-		req->start_ns = ank_mono_ns();
-		*con_cls = req;
-		return MHD_YES;
-	}
-	if (*upload_size > 0) {
-		/* Past the cap, keep reading (and dropping) so the client gets a clear 413
-		 * instead of a reset connection. */
-		if (!req->too_big && ank_buf_append(&req->body, upload, *upload_size))
-			req->too_big = true;
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	ctx c = {.srv = s, .conn = conn, .req = req};
-	reply r = dispatch(&c, method, url);
-	if (!r.body)
-		r = (reply){500, strdup("{\"v\":1,\"error\":\"out of memory\"}"),
-		            "application/json"};
-	req->status = r.status;
-	struct MHD_Response *resp =
-	        MHD_create_response_from_buffer(strlen(r.body), r.body, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(resp, "Content-Type", r.type);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	enum MHD_Result ok = MHD_queue_response(conn, (unsigned)r.status, resp);
-	MHD_destroy_response(resp);
-	return ok;
-}
-
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                         enum MHD_RequestTerminationCode why)
-{
-	(void)conn;
-	(void)why;
-	request *req = *con_cls;
-	if (!req)
-		return;
-	if (req->status)
-		record(cls, req);
-	ank_buf_free(&req->body);
-	free(req);
-	*con_cls = NULL;
-}
-
-/* ---- subcommands ---- */
+/* ---- serve ---- */
 
 static volatile sig_atomic_t stopping;
 
@@ -370,11 +58,28 @@ static int parse_listen(const char *s, char host[64], unsigned *port)
 	return 0;
 }
 
-static int cmd_serve(const char *db, const char *listen, const char *port_file)
+/* A whole small file as a NUL-terminated string the caller frees; NULL on failure. */
+static char *read_small_file(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return NULL;
+	char *buf = malloc(PEM_MAX_BYTES + 1);
+	size_t n = buf ? fread(buf, 1, PEM_MAX_BYTES + 1, fp) : 0;
+	fclose(fp);
+	if (!buf || n == 0 || n > PEM_MAX_BYTES) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static int cmd_serve(opts *o)
 {
 	char host[64];
 	unsigned port;
-	if (parse_listen(listen, host, &port)) {
+	if (parse_listen(o->listen, host, &port)) {
 		fprintf(stderr, "ankomst-central: --listen wants ADDR:PORT\n");
 		return 2;
 	}
@@ -383,30 +88,64 @@ static int cmd_serve(const char *db, const char *listen, const char *port_file)
 		fprintf(stderr, "ankomst-central: %s is not an IPv4 address\n", host);
 		return 2;
 	}
-	static server srv;
-	ank_err err;
-	if (ank_cstore_open(db, &srv.cs, &err)) {
-		fprintf(stderr, "ankomst-central: %s\n", err.msg);
+	bool tls = o->tls_cert[0] || o->tls_key[0];
+	if (tls && !(o->tls_cert[0] && o->tls_key[0])) {
+		fprintf(stderr, "ankomst-central: TLS needs both --tls-cert and --tls-key\n");
+		return 2;
+	}
+	if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		fprintf(stderr, "ankomst-central: this libmicrohttpd has no TLS\n");
 		return 1;
 	}
-	pthread_mutex_init(&srv.mu, NULL);
-	/* A thread per connection: a long-poll then simply waits on a condition variable. */
-	struct MHD_Daemon *d = MHD_start_daemon(
-	        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
-	        0, NULL, NULL, on_request, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv, MHD_OPTION_CONNECTION_LIMIT,
-	        (unsigned)MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
-	        (unsigned)(LONG_POLL_MAX_S + 30), MHD_OPTION_END);
-	if (!d) {
-		fprintf(stderr, "ankomst-central: cannot listen on %s\n", listen);
-		ank_cstore_close(srv.cs);
+	/* MHD keeps pointers to the PEM texts: they live until the daemon stops. */
+	char *cert = tls ? read_small_file(o->tls_cert) : NULL;
+	char *key = tls ? read_small_file(o->tls_key) : NULL;
+	if (tls && (!cert || !key)) {
+		fprintf(stderr, "ankomst-central: cannot read %s\n",
+		        !cert ? o->tls_cert : o->tls_key);
+		free(cert);
+		free(key);
 		return 1;
+	}
+	ank_cstore *cs;
+	ank_err err;
+	if (ank_cstore_open(o->db, &cs, &err)) {
+		fprintf(stderr, "ankomst-central: %s\n", err.msg);
+		free(cert);
+		free(key);
+		return 1;
+	}
+	ank_http *h = ank_http_new(cs);
+	struct MHD_OptionItem tls_opts[] = {
+	        {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
+	        {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
+	        {MHD_OPTION_END, 0, NULL},
+	};
+	/* A thread per connection: a long-poll then simply waits on a condition variable. */
+	struct MHD_Daemon *d =
+	        h ? MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
+	                                     MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+	                                     (tls ? MHD_USE_TLS : 0),
+	                             0, NULL, NULL, ank_http_on_request, h, MHD_OPTION_SOCK_ADDR,
+	                             (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED,
+	                             ank_http_on_completed, h, MHD_OPTION_CONNECTION_LIMIT,
+	                             (unsigned)MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+	                             (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_ARRAY, tls_opts,
+	                             MHD_OPTION_END)
+	          : NULL;
+	int rc = 0;
+	if (!d) {
+		fprintf(stderr, "ankomst-central: cannot listen on %s%s\n", o->listen,
+		        tls ? " (or the certificate and key do not fit)" : "");
+		rc = 1;
+		goto out;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	unsigned bound = info ? info->port : port;
-	ank_log(ANK_LOG_INFO, "central", "listening on %s:%u, database %s", host, bound, db);
-	if (port_file) {
-		FILE *fp = fopen(port_file, "w");
+	ank_log(ANK_LOG_INFO, "central", "listening on %s:%u (%s), database %s", host, bound,
+	        tls ? "https" : "http", o->db);
+	if (o->port_file) {
+		FILE *fp = fopen(o->port_file, "w");
 		if (fp) {
 			fprintf(fp, "%u\n", bound);
 			fclose(fp);
@@ -414,71 +153,296 @@ static int cmd_serve(const char *db, const char *listen, const char *port_file)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/* sleep, not pause: a signal landing between the test and the call would leave pause
+	 * waiting for another one; sleep returns within a second anyway. */
 	while (!stopping)
-		pause();
+		sleep(1);
+	ank_cstore_wake_all(cs);
 	MHD_stop_daemon(d);
-	ank_cstore_close(srv.cs);
 	ank_log(ANK_LOG_INFO, "central", "stopped");
+out:
+	ank_http_free(h);
+	ank_cstore_close(cs);
+	if (key)
+		sodium_memzero(key, strlen(key));
+	free(cert);
+	free(key);
+	return rc;
+}
+
+/* ---- the other subcommands ---- */
+
+static int cmd_migrate(opts *o, ank_cstore *cs)
+{
+	(void)cs;
+	printf("database %s is up to date\n", o->db);
 	return 0;
 }
 
+static int cmd_pair_kiosk(opts *o, ank_cstore *cs)
+{
+	if (!o->site || !ank_text_is_slug(o->site, ANK_CS_ID_MAX)) {
+		fprintf(stderr, "ankomst-central: pair-kiosk needs --site SITE\n");
+		return 2;
+	}
+	char code[ANK_PAIR_CODE_LEN + 3];
+	ank_err err;
+	if (ank_cstore_pair_code(cs, o->site, ank_now_ms(), code, &err)) {
+		fprintf(stderr, "ankomst-central: %s\n", err.msg);
+		return 1;
+	}
+	printf("%s\n", code);
+	return 0;
+}
+
+/* Reads one line (the password) from stdin without echo when it is a terminal. Returns 0, or
+ * -1 when the line is missing or longer than the buffer. */
+static int read_password(char *buf, size_t n)
+{
+	struct termios old, quiet;
+	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+	if (tty) {
+		fputs("password: ", stderr);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	bool got = fgets(buf, (int)n, stdin) != NULL;
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	if (!got)
+		return -1;
+	size_t len = strlen(buf);
+	bool whole = len > 0 && buf[len - 1] == '\n';
+	if (!whole && len == n - 1)
+		return -1;
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		buf[--len] = '\0';
+	return 0;
+}
+
+static int cmd_create_admin(opts *o, ank_cstore *cs)
+{
+	if (!o->user) {
+		fprintf(stderr, "ankomst-central: create-admin needs --user NAME\n");
+		return 2;
+	}
+	char pw[ANK_PASSWORD_MAX_BYTES + 2];
+	if (read_password(pw, sizeof pw)) {
+		sodium_memzero(pw, sizeof pw);
+		fprintf(stderr,
+		        "ankomst-central: give the password as one line on stdin (at most %d "
+		        "bytes)\n",
+		        ANK_PASSWORD_MAX_BYTES);
+		return 1;
+	}
+	ank_err err;
+	int rc = ank_cstore_account_add(cs, o->user, pw, true, NULL, ank_now_ms(), &err);
+	sodium_memzero(pw, sizeof pw);
+	if (rc) {
+		fprintf(stderr, "ankomst-central: %s\n", err.msg);
+		return 1;
+	}
+	ank_log(ANK_LOG_INFO, "admin", "admin account '%s' created", o->user);
+	printf("admin %s created\n", o->user);
+	return 0;
+}
+
+static int cmd_add_site(opts *o, ank_cstore *cs)
+{
+	if (!o->site || !o->name || !o->municipality) {
+		fprintf(stderr,
+		        "ankomst-central: add-site needs --site, --name and --municipality\n");
+		return 2;
+	}
+	ank_site s;
+	memset(&s, 0, sizeof s);
+	if (strlen(o->site) >= sizeof s.id || strlen(o->name) >= sizeof s.name ||
+	    strlen(o->municipality) >= sizeof s.municipality) {
+		fprintf(stderr, "ankomst-central: site id, name or municipality too long\n");
+		return 1;
+	}
+	snprintf(s.id, sizeof s.id, "%s", o->site);
+	snprintf(s.name, sizeof s.name, "%s", o->name);
+	snprintf(s.municipality, sizeof s.municipality, "%s", o->municipality);
+	ank_err err;
+	int users = 0;
+	if (ank_cstore_site_add(cs, &s, ank_now_ms(), &users, &err)) {
+		fprintf(stderr, "ankomst-central: %s\n", err.msg);
+		return 1;
+	}
+	ank_log(ANK_LOG_INFO, "admin", "site %s added (municipality %s)", s.id, s.municipality);
+	printf("site %s added (municipality %s); %d registry entries queued for it\n", s.id,
+	       s.municipality, users);
+	return 0;
+}
+
+static int cmd_report(opts *o, ank_cstore *cs)
+{
+	ank_err err;
+	char *text = ank_cstore_report(cs, o->from, o->to, ank_now_ms(), &err);
+	if (!text) {
+		fprintf(stderr, "ankomst-central: %s\n", err.msg);
+		return 1;
+	}
+	printf("%s\n", text);
+	free(text);
+	return 0;
+}
+
+/* ---- arguments and config ---- */
+
+typedef struct command {
+	const char *name;
+	int (*fn)(opts *o, ank_cstore *cs); /* NULL for serve, which opens the store itself */
+	const char *flags;                  /* the flags it takes, space-separated */
+} command;
+
+static const command commands[] = {
+        {"serve", NULL, "--config --db --listen --port-file --tls-cert --tls-key"},
+        {"migrate", cmd_migrate, "--config --db"},
+        {"pair-kiosk", cmd_pair_kiosk, "--config --db --site"},
+        {"create-admin", cmd_create_admin, "--config --db --user"},
+        {"add-site", cmd_add_site, "--config --db --site --name --municipality"},
+        {"report", cmd_report, "--config --db --from --to"},
+};
+
 static const char usage[] =
-        "usage: ankomst-central COMMAND [OPTIONS]\n"
-        "  serve --db FILE --listen ADDR:PORT [--port-file FILE]   run the service\n"
-        "  migrate --db FILE                                        create or upgrade the "
-        "database\n"
-        "  pair-kiosk --db FILE --site SITE                         print a one-time pairing "
-        "code\n";
+        "usage: ankomst-central COMMAND [--config FILE] [OPTIONS]\n"
+        "  serve --db FILE --listen ADDR:PORT [--port-file FILE]\n"
+        "        [--tls-cert PEM --tls-key PEM]          run the service\n"
+        "  migrate --db FILE                             create or upgrade the database\n"
+        "  pair-kiosk --db FILE --site SITE              print a one-time pairing code\n"
+        "  create-admin --db FILE --user NAME            add an admin; password on stdin\n"
+        "  add-site --db FILE --site SITE --name NAME --municipality CODE\n"
+        "  report --db FILE [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
+        "                                                JSON report for the ministry\n"
+        "The config file (INI) has [central] with listen, db, tls_cert, tls_key; flags win.\n";
+
+static int on_config_key(void *user, const char *section, const char *key, const char *value)
+{
+	opts *o = user;
+	const struct {
+		const char *key;
+		char *dst;
+		size_t n;
+	} keys[] = {
+	        {"db", o->db, sizeof o->db},
+	        {"listen", o->listen, sizeof o->listen},
+	        {"tls_cert", o->tls_cert, sizeof o->tls_cert},
+	        {"tls_key", o->tls_key, sizeof o->tls_key},
+	};
+	for (size_t i = 0; !strcmp(section, "central") && i < sizeof keys / sizeof keys[0]; i++) {
+		if (strcmp(key, keys[i].key) != 0)
+			continue;
+		if (strlen(value) >= keys[i].n) {
+			snprintf(o->config_error, sizeof o->config_error, "%.40s is too long", key);
+			return 0;
+		}
+		snprintf(keys[i].dst, keys[i].n, "%s", value);
+		return 1;
+	}
+	snprintf(o->config_error, sizeof o->config_error, "unknown key [%.40s] %.40s", section,
+	         key);
+	return 0;
+}
+
+static bool takes(const command *c, const char *flag)
+{
+	size_t n = strlen(flag);
+	for (const char *p = strstr(c->flags, flag); p; p = strstr(p + 1, flag))
+		if ((p == c->flags || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* Copies a flag's value into a fixed buffer; -1 when it does not fit. */
+static int set_path(char *dst, size_t n, const char *v)
+{
+	if (strlen(v) >= n)
+		return -1;
+	snprintf(dst, n, "%s", v);
+	return 0;
+}
+
+/* Stores one flag's value (--config was read before); -1 when the value is too long. */
+static int apply_flag(opts *o, const char *f, const char *v)
+{
+	if (!strcmp(f, "--db"))
+		return set_path(o->db, sizeof o->db, v);
+	if (!strcmp(f, "--listen"))
+		return set_path(o->listen, sizeof o->listen, v);
+	if (!strcmp(f, "--tls-cert"))
+		return set_path(o->tls_cert, sizeof o->tls_cert, v);
+	if (!strcmp(f, "--tls-key"))
+		return set_path(o->tls_key, sizeof o->tls_key, v);
+	const struct {
+		const char *flag;
+		const char **dst;
+	} plain[] = {
+	        {"--port-file", &o->port_file},
+	        {"--site", &o->site},
+	        {"--user", &o->user},
+	        {"--name", &o->name},
+	        {"--municipality", &o->municipality},
+	        {"--from", &o->from},
+	        {"--to", &o->to},
+	};
+	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+		if (!strcmp(f, plain[i].flag))
+			*plain[i].dst = v;
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
+	const command *cmd = NULL;
+	for (size_t i = 0; argc >= 2 && i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			cmd = &commands[i];
+	if (!cmd || argc % 2 != 0) {
 		fputs(usage, stderr);
 		return 2;
 	}
-	const char *cmd = argv[1], *db = NULL, *listen = "127.0.0.1:8480", *site = NULL,
-	           *port_file = NULL;
+	static opts o;
+	snprintf(o.listen, sizeof o.listen, "127.0.0.1:8480");
+	/* The config file first, so that flags given with it override it. */
 	for (int i = 2; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--db"))
-			db = argv[i + 1];
-		else if (!strcmp(argv[i], "--listen"))
-			listen = argv[i + 1];
-		else if (!strcmp(argv[i], "--site"))
-			site = argv[i + 1];
-		else if (!strcmp(argv[i], "--port-file"))
-			port_file = argv[i + 1];
-		else {
+		if (strcmp(argv[i], "--config") != 0)
+			continue;
+		int line = ini_parse(argv[i + 1], on_config_key, &o);
+		if (line != 0) {
+			fprintf(stderr, "ankomst-central: %s%s%d: %s\n", argv[i + 1],
+			        line < 0 ? "" : ":", line < 0 ? 0 : line,
+			        line < 0 ? "cannot read" : o.config_error);
+			return 2;
+		}
+	}
+	for (int i = 2; i + 1 < argc; i += 2) {
+		if (!takes(cmd, argv[i]) || apply_flag(&o, argv[i], argv[i + 1])) {
+			fprintf(stderr,
+			        "ankomst-central: %s does not take %s (or its value is too "
+			        "long)\n",
+			        cmd->name, argv[i]);
 			fputs(usage, stderr);
 			return 2;
 		}
 	}
-	if (!db) {
-		fputs(usage, stderr);
+	if (!o.db[0]) {
+		fprintf(stderr, "ankomst-central: no database: give --db or db in the config\n");
 		return 2;
 	}
-	if (!strcmp(cmd, "serve"))
-		return cmd_serve(db, listen, port_file);
+	if (!cmd->fn)
+		return cmd_serve(&o);
 	ank_cstore *cs;
 	ank_err err;
-	if (ank_cstore_open(db, &cs, &err)) {
+	if (ank_cstore_open(o.db, &cs, &err)) {
 		fprintf(stderr, "ankomst-central: %s\n", err.msg);
 		return 1;
 	}
-	int rc = 0;
-	if (!strcmp(cmd, "migrate")) {
-		printf("database %s is up to date\n", db);
-	} else if (!strcmp(cmd, "pair-kiosk") && site && ank_text_is_slug(site, 63)) {
-		char code[ANK_PAIR_CODE_LEN + 3];
-		if (ank_cstore_pair_code(cs, site, ank_now_ms(), code, &err)) {
-			fprintf(stderr, "ankomst-central: %s\n", err.msg);
-			rc = 1;
-		} else {
-			printf("%s\n", code);
-		}
-	} else {
-		fputs(usage, stderr);
-		rc = 2;
-	}
+	int rc = cmd->fn(&o, cs);
 	ank_cstore_close(cs);
 	return rc;
 }

@@ -1,11 +1,11 @@
 /* central.db: schema, pairing, token auth, idempotent event ingest, the change feed with
  * long-poll wake-ups, and counters. All calls hold one mutex: SQLite serialises writers
- * anyway, and one connection keeps transactions from interleaving. */
-#include "cstore.h"
+ * anyway, and one connection keeps transactions from interleaving. Accounts, registry,
+ * commands and records are in cstore_staff.c, the queue projection in cstore_proj.c, the
+ * report in cstore_report.c. */
+#include "cstore_int.h"
 
-#include <pthread.h>
 #include <sodium.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,17 +26,52 @@ static const char *const migrations[] = {
         " payload TEXT NOT NULL, PRIMARY KEY (kiosk, seq)) WITHOUT ROWID;"
         "CREATE TABLE change(id INTEGER PRIMARY KEY AUTOINCREMENT, site TEXT,"
         " type TEXT NOT NULL, payload TEXT NOT NULL, created_ms INTEGER NOT NULL);",
+        /* 2: staff work. The projection tables (proj_*) are derived from events and can be
+         * rebuilt from them; the rest is central's own data. */
+        "CREATE TABLE site(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+        " municipality TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+        "CREATE INDEX site_municipality ON site(municipality);"
+        "CREATE TABLE account(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+        " pw_hash TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('admin', 'staff')),"
+        " site TEXT REFERENCES site(id), created_ms INTEGER NOT NULL,"
+        " CHECK ((role = 'admin') = (site IS NULL)));"
+        "CREATE TABLE session(token_hash TEXT PRIMARY KEY,"
+        " account INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,"
+        " csrf TEXT NOT NULL, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);"
+        "CREATE TABLE registry(id TEXT PRIMARY KEY, nickname TEXT NOT NULL,"
+        " birth_year INTEGER NOT NULL, gender TEXT NOT NULL, municipality TEXT NOT NULL,"
+        " consent_version TEXT, consent_ms INTEGER, language TEXT,"
+        " quarantine_until_ms INTEGER, linkage TEXT NOT NULL,"
+        " created_by INTEGER REFERENCES account(id), created_ms INTEGER NOT NULL);"
+        "CREATE INDEX registry_municipality ON registry(municipality);"
+        "CREATE INDEX registry_linkage ON registry(linkage);"
+        "CREATE TABLE command(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " site TEXT NOT NULL REFERENCES site(id), type TEXT NOT NULL, ticket INTEGER,"
+        " station TEXT, route TEXT, state TEXT NOT NULL DEFAULT 'sent'"
+        " CHECK (state IN ('sent', 'applied', 'refused')), reason TEXT,"
+        " result_ticket INTEGER, account INTEGER REFERENCES account(id),"
+        " created_ms INTEGER NOT NULL, done_ms INTEGER);"
+        "CREATE TABLE record(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " site TEXT NOT NULL REFERENCES site(id), kind TEXT NOT NULL"
+        " CHECK (kind IN ('overdose', 'referral', 'incident', 'rejection')),"
+        " body TEXT NOT NULL, at_ms INTEGER NOT NULL, account INTEGER REFERENCES account(id),"
+        " created_ms INTEGER NOT NULL);"
+        "CREATE INDEX record_at ON record(at_ms);"
+        "CREATE INDEX event_type_ms ON event(type, kiosk_ms);"
+        "CREATE INDEX event_issued_ticket ON event(kiosk, json_extract(payload, '$.ticket'))"
+        " WHERE type = 'ticket.issued';"
+        "ALTER TABLE kiosk ADD COLUMN frozen INTEGER NOT NULL DEFAULT 0;"
+        "CREATE TABLE proj_ticket(kiosk TEXT NOT NULL, ticket INTEGER NOT NULL,"
+        " label TEXT NOT NULL, day TEXT NOT NULL, route TEXT NOT NULL,"
+        " substance TEXT NOT NULL, state TEXT NOT NULL, station TEXT,"
+        " assisted INTEGER NOT NULL, since_ms INTEGER NOT NULL,"
+        " PRIMARY KEY (kiosk, ticket)) WITHOUT ROWID;"
+        "CREATE TABLE proj_station(kiosk TEXT NOT NULL, station TEXT NOT NULL,"
+        " state TEXT NOT NULL, since_ms INTEGER NOT NULL, sort INTEGER NOT NULL,"
+        " PRIMARY KEY (kiosk, station)) WITHOUT ROWID;",
 };
 
-struct ank_cstore {
-	sqlite3 *db;
-	pthread_mutex_t mu;
-	pthread_cond_t changed; /* signalled when a change is appended */
-};
-
-/* Tokens and codes are stored as (unkeyed) BLAKE2b hashes: a copy of central.db does
- * not let anyone act as a kiosk. */
-static void hash_hex(const char *secret, char out[65])
+void ank_cs_hash_hex(const char *secret, char out[65])
 {
 	unsigned char h[32];
 	crypto_generichash(h, sizeof h, (const unsigned char *)secret, strlen(secret), NULL, 0);
@@ -56,6 +91,7 @@ int ank_cstore_open(const char *path, ank_cstore **out, ank_err *err)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&cs->changed, &ca);
+	pthread_cond_init(&cs->hash_free, NULL);
 	pthread_condattr_destroy(&ca);
 	if (ank_db_open(path, &cs->db, err) ||
 	    ank_db_migrate(cs->db, ANK_CSTORE_APP_ID, migrations,
@@ -67,19 +103,56 @@ int ank_cstore_open(const char *path, ank_cstore **out, ank_err *err)
 	return 0;
 }
 
+void ank_cstore_wake_all(ank_cstore *cs)
+{
+	pthread_mutex_lock(&cs->mu);
+	cs->closing = true;
+	pthread_cond_broadcast(&cs->changed);
+	pthread_mutex_unlock(&cs->mu);
+}
+
 void ank_cstore_close(ank_cstore *cs)
 {
 	if (!cs)
 		return;
 	sqlite3_close_v2(cs->db);
 	pthread_cond_destroy(&cs->changed);
+	pthread_cond_destroy(&cs->hash_free);
 	pthread_mutex_destroy(&cs->mu);
 	free(cs);
 }
 
-static int fail_db(ank_cstore *cs, ank_err *err)
+int ank_cs_fail(ank_cstore *cs, ank_err *err)
 {
 	return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(cs->db));
+}
+
+const char *ank_cs_col(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? (const char *)t : "";
+}
+
+void ank_cs_bind_opt(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v && v[0])
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* True when the site exists; locked. */
+static bool site_known(ank_cstore *cs, const char *site)
+{
+	sqlite3_stmt *s = NULL;
+	bool found = false;
+	if (sqlite3_prepare_v2(cs->db, "SELECT 1 FROM site WHERE id = ?", -1, &s, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
+		found = sqlite3_step(s) == SQLITE_ROW;
+	}
+	sqlite3_finalize(s);
+	return found;
 }
 
 int ank_cstore_pair_code(ank_cstore *cs, const char *site, int64_t now,
@@ -93,8 +166,14 @@ int ank_cstore_pair_code(ank_cstore *cs, const char *site, int64_t now,
 	raw[ANK_PAIR_CODE_LEN] = '\0';
 	snprintf(code, ANK_PAIR_CODE_LEN + 3, "%.4s-%.4s-%.4s", raw, raw + 4, raw + 8);
 	char h[65];
-	hash_hex(raw, h);
+	ank_cs_hash_hex(raw, h);
 	pthread_mutex_lock(&cs->mu);
+	/* A kiosk of an unknown site would get no registry: its municipality is not known. */
+	if (!site_known(cs, site)) {
+		pthread_mutex_unlock(&cs->mu);
+		ank_err_set(err, "unknown site '%s': add it first with add-site", site);
+		return 1;
+	}
 	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(
 	        cs->db, "INSERT INTO pair_code(code_hash, site, expires_ms) VALUES (?,?,?)", -1, &s,
@@ -106,7 +185,7 @@ int ank_cstore_pair_code(ank_cstore *cs, const char *site, int64_t now,
 		rc = sqlite3_step(s);
 	}
 	sqlite3_finalize(s);
-	int out = rc == SQLITE_DONE ? 0 : fail_db(cs, err);
+	int out = rc == SQLITE_DONE ? 0 : ank_cs_fail(cs, err);
 	pthread_mutex_unlock(&cs->mu);
 	return out;
 }
@@ -135,14 +214,14 @@ int ank_cstore_pair(ank_cstore *cs, const char *code, int64_t now, char kiosk[64
 	char norm[ANK_PAIR_CODE_LEN + 1], h[65];
 	if (code_normalise(code, norm))
 		return 1;
-	hash_hex(norm, h);
+	ank_cs_hash_hex(norm, h);
 	unsigned char raw[32];
 	randombytes_buf(raw, sizeof raw);
 	sodium_bin2hex(token, ANK_TOKEN_HEX + 1, raw, sizeof raw);
 	char id[ANK_ID_HEX_LEN + 1], th[65];
 	ank_id_random(id);
 	snprintf(kiosk, 64, "k-%.16s", id);
-	hash_hex(token, th);
+	ank_cs_hash_hex(token, th);
 	int out = -1;
 	pthread_mutex_lock(&cs->mu);
 	sqlite3_stmt *s = NULL;
@@ -185,7 +264,7 @@ int ank_cstore_pair(ank_cstore *cs, const char *code, int64_t now, char kiosk[64
 	goto unlock;
 rollback:
 	if (out < 0)
-		fail_db(cs, err);
+		ank_cs_fail(cs, err);
 	sqlite3_finalize(s);
 	ank_db_exec(cs->db, "ROLLBACK", NULL);
 unlock:
@@ -201,7 +280,7 @@ int ank_cstore_auth(ank_cstore *cs, const char *token, int64_t now, char kiosk[6
 	if (!token || strlen(token) != ANK_TOKEN_HEX)
 		return 1;
 	char th[65];
-	hash_hex(token, th);
+	ank_cs_hash_hex(token, th);
 	pthread_mutex_lock(&cs->mu);
 	sqlite3_stmt *s = NULL;
 	int out = -1;
@@ -222,7 +301,7 @@ int ank_cstore_auth(ank_cstore *cs, const char *token, int64_t now, char kiosk[6
 	}
 	sqlite3_finalize(s);
 	if (out < 0)
-		fail_db(cs, err);
+		ank_cs_fail(cs, err);
 	pthread_mutex_unlock(&cs->mu);
 	return out;
 }
@@ -249,6 +328,23 @@ long long ank_cstore_acked(ank_cstore *cs, const char *kiosk)
 	return v;
 }
 
+/* The site of a paired kiosk into site; locked. 0, or -1 when unknown or on error. */
+static int kiosk_site_locked(ank_cstore *cs, const char *kiosk, char site[ANK_CS_ID_MAX + 1])
+{
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+	if (sqlite3_prepare_v2(cs->db, "SELECT site FROM kiosk WHERE id = ?", -1, &s, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(s, 1, kiosk, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			snprintf(site, ANK_CS_ID_MAX + 1, "%s", ank_cs_col(s, 0));
+			rc = 0;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int64_t now,
                       long long *acked, ank_err *err)
 {
@@ -257,6 +353,9 @@ int ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int
 	pthread_mutex_lock(&cs->mu);
 	if (ank_db_exec(cs->db, "BEGIN IMMEDIATE", err) != SQLITE_OK)
 		goto unlock;
+	char site[ANK_CS_ID_MAX + 1] = "";
+	if (kiosk_site_locked(cs, kiosk, site) != 0)
+		goto rollback;
 	long long held = acked_locked(cs, kiosk);
 	if (b->n > 0 && b->ev[0].seq > held + 1) {
 		ank_err_set(err,
@@ -307,6 +406,10 @@ int ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int
 		if (sqlite3_step(put) != SQLITE_DONE)
 			goto rollback;
 		sqlite3_reset(put);
+		/* Only a newly stored event moves the projection, so a resend never counts
+		 * twice. */
+		if (ank_cs_project(cs, kiosk, site, e->type, e->at_ms, e->payload, err))
+			goto rollback_err;
 	}
 	sqlite3_finalize(get);
 	sqlite3_finalize(put);
@@ -318,7 +421,8 @@ int ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int
 	goto unlock;
 rollback:
 	if (out < 0)
-		fail_db(cs, err);
+		ank_cs_fail(cs, err);
+rollback_err:
 	sqlite3_finalize(get);
 	sqlite3_finalize(put);
 	ank_db_exec(cs->db, "ROLLBACK", NULL);
@@ -327,10 +431,82 @@ unlock:
 	return out;
 }
 
-long long ank_cstore_change_add(ank_cstore *cs, const char *site, const char *type,
-                                const char *payload_json, int64_t now, ank_err *err)
+/* The deepest level of an array or object in j, which stands at `level`, counted as the
+ * protocol's encoder counts (scalars are no level); stops past `limit`, so the walk stays
+ * shallow whatever the value. */
+static int depth_of(json_t *j, int level, int limit)
 {
-	pthread_mutex_lock(&cs->mu);
+	if (!json_is_object(j) && !json_is_array(j))
+		return level - 1;
+	if (level > limit)
+		return level;
+	int deepest = level;
+	const char *key;
+	json_t *v;
+	size_t i;
+	if (json_is_object(j)) {
+		json_object_foreach(j, key, v)
+		{
+			int d = depth_of(v, level + 1, limit);
+			deepest = d > deepest ? d : deepest;
+		}
+	} else {
+		json_array_foreach(j, i, v)
+		{
+			int d = depth_of(v, level + 1, limit);
+			deepest = d > deepest ? d : deepest;
+		}
+	}
+	return deepest;
+}
+
+/* A change's payload sits at level 4 of the feed body (body, changes, change, payload). */
+#define CHANGE_PAYLOAD_LEVEL 4
+
+/* The payload as stored: compact, sorted keys, checked against the feed's rules. Returns a
+ * malloc'd text the caller frees, or NULL with err. */
+static char *change_payload(const char *type, const char *payload_json, ank_err *err)
+{
+	size_t tn = type ? strlen(type) : 0;
+	if (tn == 0 || tn > ANK_PROTO_TYPE_MAX ||
+	    strspn(type, "abcdefghijklmnopqrstuvwxyz._") != tn) {
+		ank_err_set(err, "change type must be 1 to %d characters of a-z . _",
+		            ANK_PROTO_TYPE_MAX);
+		return NULL;
+	}
+	json_error_t je;
+	json_t *j = payload_json ? json_loads(payload_json, JSON_REJECT_DUPLICATES, &je) : NULL;
+	if (!json_is_object(j)) {
+		json_decref(j);
+		ank_err_set(err, "change payload must be a JSON object");
+		return NULL;
+	}
+	if (depth_of(j, CHANGE_PAYLOAD_LEVEL, ANK_PROTO_MAX_DEPTH) > ANK_PROTO_MAX_DEPTH) {
+		json_decref(j);
+		ank_err_set(err, "change payload nests deeper than the feed allows");
+		return NULL;
+	}
+	char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	if (!text) {
+		ank_err_set(err, "out of memory");
+		return NULL;
+	}
+	if (strlen(text) > ANK_PROTO_MAX_PAYLOAD) {
+		ank_err_set(err, "change payload is %zu bytes, more than %d", strlen(text),
+		            ANK_PROTO_MAX_PAYLOAD);
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+long long ank_cs_change_add_locked(ank_cstore *cs, const char *site, const char *type,
+                                   const char *payload_json, int64_t now, ank_err *err)
+{
+	char *text = change_payload(type, payload_json, err);
+	if (!text)
+		return -1;
 	sqlite3_stmt *s = NULL;
 	long long id = -1;
 	if (sqlite3_prepare_v2(
@@ -339,15 +515,25 @@ long long ank_cstore_change_add(ank_cstore *cs, const char *site, const char *ty
 		if (site)
 			sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(s, 2, type, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(s, 3, payload_json, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 3, text, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(s, 4, now);
 		if (sqlite3_step(s) == SQLITE_DONE)
 			id = sqlite3_last_insert_rowid(cs->db);
 	}
 	sqlite3_finalize(s);
+	free(text);
 	if (id < 0)
-		fail_db(cs, err);
-	pthread_cond_broadcast(&cs->changed);
+		ank_cs_fail(cs, err);
+	return id;
+}
+
+long long ank_cstore_change_add(ank_cstore *cs, const char *site, const char *type,
+                                const char *payload_json, int64_t now, ank_err *err)
+{
+	pthread_mutex_lock(&cs->mu);
+	long long id = ank_cs_change_add_locked(cs, site, type, payload_json, now, err);
+	if (id > 0)
+		pthread_cond_broadcast(&cs->changed);
 	pthread_mutex_unlock(&cs->mu);
 	return id;
 }
@@ -361,7 +547,7 @@ static int changes_locked(ank_cstore *cs, const char *site, long long since, ank
 	                       "SELECT id, type, payload FROM change WHERE id > ? AND"
 	                       " (site IS NULL OR site = ?) ORDER BY id LIMIT ?",
 	                       -1, &s, NULL) != SQLITE_OK)
-		return fail_db(cs, err);
+		return ank_cs_fail(cs, err);
 	sqlite3_bind_int64(s, 1, since);
 	sqlite3_bind_text(s, 2, site, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(s, 3, ANK_PROTO_MAX_CHANGES);
@@ -379,7 +565,7 @@ static int changes_locked(ank_cstore *cs, const char *site, long long since, ank
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return fail_db(cs, err);
+		return ank_cs_fail(cs, err);
 	/* The cursor is the newest change overall, so a kiosk skips other sites' changes. */
 	sqlite3_stmt *m = NULL;
 	f->cursor = since;
@@ -413,7 +599,7 @@ int ank_cstore_changes(ank_cstore *cs, const char *site, long long since, int wa
 		ank_proto_feed_free(out);
 		memset(out, 0, sizeof *out);
 		rc = changes_locked(cs, site, since, out, err);
-		if (rc || out->n > 0 || wait_ms <= 0)
+		if (rc || out->n > 0 || wait_ms <= 0 || cs->closing)
 			break;
 		/* Nothing yet: sleep until a change is added or the long-poll ends. */
 		if (pthread_cond_timedwait(&cs->changed, &cs->mu, &deadline) != 0) {
@@ -445,7 +631,7 @@ int ank_cstore_stats_get(ank_cstore *cs, int64_t now, ank_cstore_stats *st, char
 		while (sqlite3_step(s) == SQLITE_ROW) {
 			long long seen = sqlite3_column_int64(s, 2);
 			st->kiosks++;
-			if (seen && now - seen < 120000)
+			if (seen && now - seen < ANK_ONLINE_MS)
 				st->online++;
 			if (per_kiosk && off < n) {
 				int k = snprintf(

@@ -1,6 +1,7 @@
-/* Central's database (central.db): paired kiosks and their tokens, one-time pairing
- * codes, every kiosk's events stored once by (kiosk, seq), the change feed sent down to
- * kiosks, and the user registry with its linkage keys. Thread-safe: one mutex. */
+/* Central's database (central.db): sites, paired kiosks and their tokens, one-time pairing
+ * codes, every kiosk's events stored once by (kiosk, seq) with a projection of each site's
+ * queue, the change feed sent down to kiosks, staff accounts and sessions, the user registry
+ * with its linkage keys, staff commands and records, and the report. Thread-safe: one mutex. */
 #ifndef ANK_CSTORE_H
 #define ANK_CSTORE_H
 
@@ -16,13 +17,46 @@
 #define ANK_PAIR_CODE_LEN    12
 #define ANK_PAIR_CODE_TTL_MS (24LL * 3600 * 1000)
 #define ANK_TOKEN_HEX        64
+/* Site ids, account names and user ids: ASCII slugs (ank_text_is_slug) of at most this. */
+#define ANK_CS_ID_MAX 63
+/* A site name is shown to staff: UTF-8 text, as in the site config. */
+#define ANK_CS_SITE_NAME_MAX 127
+/* Passwords: long enough to resist guessing at Argon2id speed, short enough to hash. */
+#define ANK_PASSWORD_MIN_CHARS 12
+#define ANK_PASSWORD_MAX_BYTES 1024
+/* A staff session lasts one long shift, then the browser logs in again. */
+#define ANK_SESSION_TTL_MS (12LL * 3600 * 1000)
+/* Password checks running at once (each holds 64 MiB, see cstore_staff.c). */
+#define ANK_HASHING_MAX 4
+/* A kiosk seen within this is online (metrics, queue view). */
+#define ANK_ONLINE_MS 120000
 
 typedef struct ank_cstore ank_cstore;
 
 int ank_cstore_open(const char *path, ank_cstore **out, ank_err *err);
 void ank_cstore_close(ank_cstore *cs);
+/* Before stopping the HTTP daemon: every open long-poll answers now (with what there is)
+ * and new ones do not wait, so a stop takes milliseconds, not the 30 s of a long-poll. */
+void ank_cstore_wake_all(ank_cstore *cs);
 
-/* A new one-time code for a kiosk of `site`, written as XXXX-XXXX-XXXX into code. */
+/* ---- sites ---- */
+
+typedef struct ank_site {
+	char id[ANK_CS_ID_MAX + 1];
+	char name[ANK_CS_SITE_NAME_MAX + 1];
+	char municipality[8]; /* official three-digit code: where the site is */
+} ank_site;
+
+/* Adds a site after checking id, name and municipality (err says which is wrong), and sends
+ * it every registry entry of its municipality (user.upsert changes; *users_sent counts them).
+ * Returns 0, 1 when the id exists, 2 on invalid input, -1 on error. */
+int ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now, int *users_sent,
+                        ank_err *err);
+/* 0 found (*out filled), 1 unknown, -1 error. */
+int ank_cstore_site_get(ank_cstore *cs, const char *id, ank_site *out, ank_err *err);
+
+/* A new one-time code for a kiosk of `site`, written as XXXX-XXXX-XXXX into code.
+ * Returns 0, 1 when the site is unknown (add-site first; err says so), -1 on error. */
 int ank_cstore_pair_code(ank_cstore *cs, const char *site, int64_t now,
                          char code[ANK_PAIR_CODE_LEN + 3], ank_err *err);
 /* Redeems a code: a new kiosk id and a token (shown once; only its hash is kept).
@@ -43,13 +77,105 @@ int ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int
 long long ank_cstore_acked(ank_cstore *cs, const char *kiosk);
 
 /* Appends a change for one site (or every site when site is NULL); returns its id or -1.
- * Wakes long-polling readers. */
+ * The type must be 1-40 of a-z . _ and the payload a JSON object that is at most
+ * ANK_PROTO_MAX_PAYLOAD bytes compact and fits the feed's nesting limit, since one change
+ * the feed encoder refuses would stop a kiosk's feed for good. It is stored compact with
+ * sorted keys. Wakes long-polling readers. */
 long long ank_cstore_change_add(ank_cstore *cs, const char *site, const char *type,
                                 const char *payload_json, int64_t now, ank_err *err);
 /* Changes for `site` after `since`, waiting up to wait_ms for one to appear. The feed is
  * owned by the caller (ank_proto_feed_free). */
 int ank_cstore_changes(ank_cstore *cs, const char *site, long long since, int wait_ms,
                        ank_feed *out, ank_err *err);
+
+/* ---- staff and admin accounts, sessions ---- */
+
+typedef struct ank_account {
+	long long id;
+	char name[ANK_CS_ID_MAX + 1];
+	bool admin;
+	char site[ANK_CS_ID_MAX + 1]; /* a staff member's site; "" for an admin */
+} ank_account;
+
+/* Adds an account: name a slug, password ANK_PASSWORD_MIN_CHARS code points or more of
+ * UTF-8 text, stored as an Argon2id hash; an admin has no site, a staff member an existing
+ * one. Returns 0, 1 when the name is taken, 2 on invalid input (err says what), -1 on error. */
+int ank_cstore_account_add(ank_cstore *cs, const char *name, const char *password, bool admin,
+                           const char *site, int64_t now, ank_err *err);
+/* Checks a password and opens a session of ANK_SESSION_TTL_MS: token (for the cookie; only
+ * its hash is kept) and csrf are 64 hex digits each. Unknown name and wrong password take
+ * the same time and give the same answer. Returns 0, 1 when refused, -1 on error. */
+int ank_cstore_login(ank_cstore *cs, const char *name, const char *password, int64_t now,
+                     ank_account *out, char token[ANK_TOKEN_HEX + 1], char csrf[ANK_TOKEN_HEX + 1],
+                     ank_err *err);
+/* The account of a live session token: 0 (out, csrf filled), 1 unknown or expired, -1. */
+int ank_cstore_session(ank_cstore *cs, const char *token, int64_t now, ank_account *out,
+                       char csrf[ANK_TOKEN_HEX + 1], ank_err *err);
+/* Ends a session; 0 also when it did not exist, -1 on error. */
+int ank_cstore_logout(ank_cstore *cs, const char *token, ank_err *err);
+
+/* ---- the user registry ---- */
+
+/* One registry entry, the fields of docs/formats.md "Registry import". */
+typedef struct ank_cuser {
+	char id[ANK_CS_ID_MAX + 1]; /* "u-" + 16 random hex digits, assigned by central */
+	char nickname[161];
+	int birth_year;
+	char gender[16];
+	char municipality[8];
+	char consent_version[32];    /* "" when none */
+	int64_t consent_ms;          /* 0 when none */
+	char language[4];            /* "" when none */
+	int64_t quarantine_until_ms; /* 0 when none */
+} ank_cuser;
+
+/* Stores a new user (u->id is assigned and written back) with its linkage key, and appends
+ * a user.upsert change for every site of the user's municipality (*sites counts them), in
+ * one transaction. The caller has validated the fields. Returns 0 or -1. */
+int ank_cstore_user_add(ank_cstore *cs, ank_cuser *u, long long account, int64_t now, int *sites,
+                        ank_err *err);
+/* Sets (until_ms > 0) or lifts (0) a quarantine and appends a quarantine change for every
+ * site of the user's municipality. Returns 0, 1 for an unknown user, -1 on error. */
+int ank_cstore_user_quarantine(ank_cstore *cs, const char *id, int64_t until_ms, int64_t now,
+                               int *sites, ank_err *err);
+
+/* ---- staff commands and records ---- */
+
+typedef struct ank_command {
+	long long id;
+	char site[ANK_CS_ID_MAX + 1];
+	char type[24];                   /* a staff command code of docs/operations.md */
+	long long ticket;                /* 0 when not given */
+	char station[ANK_CS_ID_MAX + 1]; /* "" when not given */
+	char route[8];                   /* "" when not given */
+	char state[8];                   /* sent, applied, refused */
+	char reason[256];                /* why the kiosk refused; "" otherwise */
+	long long result_ticket;         /* the ticket an applied command acted on; 0 if none */
+	int64_t created_ms, done_ms;
+} ank_command;
+
+/* Stores a command (validated by the caller) in state sent and appends its command change
+ * for c->site; writes the new id into c->id and returns it, or -1. */
+long long ank_cstore_command_add(ank_cstore *cs, ank_command *c, long long account, int64_t now,
+                                 ank_err *err);
+/* Command `id` of `site`: 0 found, 1 unknown, -1 error. */
+int ank_cstore_command_get(ank_cstore *cs, const char *site, long long id, ank_command *out,
+                           ank_err *err);
+/* Stores a staff record (kind overdose, referral, incident or rejection; body a validated
+ * JSON object) of `site` at at_ms. Returns its id or -1. */
+long long ank_cstore_record_add(ank_cstore *cs, const char *site, const char *kind,
+                                const char *body_json, int64_t at_ms, long long account,
+                                int64_t now, ank_err *err);
+
+/* The site's queue as its kiosks last reported it (docs/api.md): a malloc'd JSON text the
+ * caller frees, or NULL with err. */
+char *ank_cstore_queue_json(ank_cstore *cs, const char *site, int64_t now, ank_err *err);
+
+/* The report of docs/operations.md over service days from..to (YYYY-MM-DD, inclusive, in the
+ * process's time zone; NULL for no bound): a malloc'd JSON text the caller frees, or NULL
+ * with err. */
+char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_t now,
+                        ank_err *err);
 
 /* Counters for /metrics. */
 typedef struct ank_cstore_stats {

@@ -122,14 +122,16 @@ int main(int argc, char **argv)
 		char state[32] = "";
 		while (now_ms() - t0 < 30000) {
 			polls++;
-			if (request(url, NULL, &a) == 200 && !field(a.text, "state", state, sizeof state) &&
+			if (request(url, NULL, &a) == 200 &&
+			    !field(a.text, "state", state, sizeof state) &&
 			    strcmp(state, "sent") != 0)
 				break;
 			struct timespec ms = {0, 1000000}; /* poll every millisecond */
 			nanosleep(&ms, NULL);
 		}
 		if (strcmp(state, "applied") != 0) {
-			fprintf(stderr, "bench_roundtrip: command %s ended %s: %s\n", id, state, a.text);
+			fprintf(stderr, "bench_roundtrip: command %s ended %s: %s\n", id, state,
+			        a.text);
 			return 1;
 		}
 		t[i] = now_ms() - t0;

@@ -200,6 +200,8 @@ static const struct {
         {"staff.exit", {NULL}},
         {"staff.online", {NULL}},
         {"staff.offline", {NULL}},
+        {"staff.unsent", {"count", "12", NULL}},
+        {"staff.clock_skew", {"minutes", "5", NULL}},
         {"display.now_calling", {NULL}},
         {"display.station", {"station", "I3", NULL}},
         {"display.last_calls", {NULL}},

@@ -1,0 +1,42 @@
+/* Private to central's store (cstore*.c): the store struct and the helpers its files share.
+ * Nothing outside server-sync/central/cstore*.c includes this. */
+#ifndef ANK_CSTORE_INT_H
+#define ANK_CSTORE_INT_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "cstore.h"
+
+struct ank_cstore {
+	sqlite3 *db;
+	pthread_mutex_t mu;
+	pthread_cond_t changed; /* signalled when a change is appended */
+	bool closing;           /* shutting down: long-polls answer at once */
+	/* Password checks at once: each takes ANK_PWHASH_MEMLIMIT of memory, so a burst of
+	 * logins cannot exhaust the machine. Guarded by mu, waited on with hash_free. */
+	int hashing;
+	pthread_cond_t hash_free;
+};
+
+/* Sets err from the connection's last SQLite error; returns -1. */
+int ank_cs_fail(ank_cstore *cs, ank_err *err);
+/* Unkeyed BLAKE2b of a secret as 64 hex digits: tokens and codes are stored this way, so a
+ * copy of central.db does not let anyone act as a kiosk or a staff member. */
+void ank_cs_hash_hex(const char *secret, char out[65]);
+/* Appends a change inside the caller's transaction (mu held). Checks type and payload like
+ * ank_cstore_change_add; the caller broadcasts `changed` after COMMIT. Returns the id or -1. */
+long long ank_cs_change_add_locked(ank_cstore *cs, const char *site, const char *type,
+                                   const char *payload_json, int64_t now, ank_err *err);
+/* Column text or "" (never NULL), for copying into fixed buffers. */
+const char *ank_cs_col(sqlite3_stmt *s, int i);
+/* Binds text, or NULL when s is NULL or empty. */
+void ank_cs_bind_opt(sqlite3_stmt *s, int i, const char *v);
+/* Updates the projection (tickets, stations, commands) from one newly stored event of a
+ * kiosk of `site`, inside the ingest transaction. A payload that does not fit is skipped
+ * (the event itself is kept); only a database error returns -1. */
+int ank_cs_project(ank_cstore *cs, const char *kiosk, const char *site, const char *type,
+                   int64_t at, const char *payload, ank_err *err);
+
+#endif

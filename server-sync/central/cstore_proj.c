@@ -1,0 +1,283 @@
+/* The queue projection at central: each kiosk's tickets and stations as its events last
+ * reported them (docs/formats.md "Outbox events"), kept up to date inside the ingest
+ * transaction, read back as the staff API's queue view; also the command rows that
+ * command.applied and command.refused events close. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ank_text.h"
+#include "cstore_int.h"
+
+/* A refusal reason from a kiosk is shown to staff; longer is cut. */
+#define REASON_MAX 200
+
+/* Runs one statement with binds described by fmt, one letter each: 's' a const char * (NULL
+ * or "" binds NULL), 'i' a long long. Returns 0 or -1 with err. */
+static int run(ank_cstore *cs, ank_err *err, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(cs->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return ank_cs_fail(cs, err);
+	va_list ap;
+	va_start(ap, fmt);
+	for (int i = 0; fmt[i]; i++) {
+		if (fmt[i] == 'i')
+			sqlite3_bind_int64(s, i + 1, va_arg(ap, long long));
+		else
+			ank_cs_bind_opt(s, i + 1, va_arg(ap, const char *));
+	}
+	va_end(ap);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : ank_cs_fail(cs, err);
+}
+
+/* A string member of a payload that the projection can store: NULL when absent, not a
+ * string, or not a short id-like text. */
+static const char *str_of(json_t *p, const char *key)
+{
+	const char *v = json_string_value(json_object_get(p, key));
+	return v && v[0] && strlen(v) <= ANK_CS_ID_MAX && ank_utf8_valid_text(v, strlen(v)) ? v
+	                                                                                    : NULL;
+}
+
+/* Ticket events carry the whole ticket; terminal states leave the open queue. */
+static int project_ticket(ank_cstore *cs, const char *kiosk, const char *type, long long at,
+                          json_t *p, ank_err *err)
+{
+	json_t *tj = json_object_get(p, "ticket");
+	long long ticket = json_is_integer(tj) ? (long long)json_integer_value(tj) : 0;
+	const char *label = str_of(p, "label"), *day = str_of(p, "day"),
+	           *route = str_of(p, "route"), *substance = str_of(p, "substance"),
+	           *state = str_of(p, "state"), *station = str_of(p, "station");
+	long long assisted = str_of(p, "helper") != NULL;
+	if (ticket <= 0 || !label || !day || !route || !substance || !state)
+		return 1;
+	if (!strcmp(type, "ticket.transferred")) {
+		/* The payload is the ticket before the move: it waits again on the new route. */
+		route = str_of(p, "to");
+		state = "waiting";
+		station = NULL;
+		if (!route)
+			return 1;
+	}
+	if (!strcmp(state, "done") || !strcmp(state, "cancelled")) {
+		return run(cs, err, "DELETE FROM proj_ticket WHERE kiosk = ? AND ticket = ?", "si",
+		           kiosk, ticket);
+	}
+	if (!strcmp(type, "ticket.issued")) {
+		/* A new service day: yesterday's no-shows can no longer be requeued. */
+		if (run(cs, err,
+		        "DELETE FROM proj_ticket WHERE kiosk = ? AND day < ? AND state = 'no_show'",
+		        "ss", kiosk, day))
+			return -1;
+	}
+	return run(cs, err,
+	           "INSERT INTO proj_ticket(kiosk, ticket, label, day, route, substance, state,"
+	           " station, assisted, since_ms) VALUES (?,?,?,?,?,?,?,?,?,?)"
+	           " ON CONFLICT(kiosk, ticket) DO UPDATE SET label = excluded.label,"
+	           " day = excluded.day, route = excluded.route, substance = excluded.substance,"
+	           " state = excluded.state, station = excluded.station,"
+	           " assisted = excluded.assisted, since_ms = excluded.since_ms",
+	           "sissssssii", kiosk, ticket, label, day, route, substance, state, station,
+	           assisted, at);
+}
+
+static int project_station(ank_cstore *cs, const char *kiosk, long long at, json_t *p, ank_err *err)
+{
+	const char *station = str_of(p, "station"), *state = str_of(p, "state");
+	if (!station || !state)
+		return 1;
+	return run(cs, err,
+	           "INSERT INTO proj_station(kiosk, station, state, since_ms, sort)"
+	           " VALUES (?1, ?2, ?3, ?4, (SELECT coalesce(max(sort), -1) + 1 FROM"
+	           " proj_station WHERE kiosk = ?5))"
+	           " ON CONFLICT(kiosk, station) DO UPDATE SET state = excluded.state,"
+	           " since_ms = excluded.since_ms",
+	           "sssis", kiosk, station, state, at, kiosk);
+}
+
+/* A config names the stations in their order: new ones start free (as on the kiosk), dropped
+ * ones go. */
+static int project_config(ank_cstore *cs, const char *kiosk, long long at, json_t *p, ank_err *err)
+{
+	json_t *ids = json_object_get(p, "stations");
+	if (!json_is_array(ids))
+		return 1;
+	if (run(cs, err, "UPDATE proj_station SET sort = -1 WHERE kiosk = ?", "s", kiosk))
+		return -1;
+	size_t i;
+	json_t *v;
+	json_array_foreach(ids, i, v)
+	{
+		const char *id = json_string_value(v);
+		if (!id || !ank_text_is_slug(id, ANK_CS_ID_MAX))
+			continue;
+		long long sort = (long long)i;
+		if (run(cs, err,
+		        "INSERT INTO proj_station(kiosk, station, state, since_ms, sort)"
+		        " VALUES (?, ?, 'free', ?, ?) ON CONFLICT(kiosk, station) DO UPDATE SET"
+		        " sort = excluded.sort",
+		        "ssii", kiosk, id, at, sort))
+			return -1;
+	}
+	return run(cs, err, "DELETE FROM proj_station WHERE kiosk = ? AND sort = -1", "s", kiosk);
+}
+
+static int project_frozen(ank_cstore *cs, const char *kiosk, long long frozen, ank_err *err)
+{
+	return run(cs, err, "UPDATE kiosk SET frozen = ? WHERE id = ?", "is", frozen, kiosk);
+}
+
+/* command.applied {"command":N,"ticket":T} and command.refused {"command":N,"reason":"..."}
+ * close a command of the kiosk's own site that is still sent. */
+static int project_command(ank_cstore *cs, const char *site, const char *type, long long at,
+                           json_t *p, ank_err *err)
+{
+	json_t *cj = json_object_get(p, "command");
+	if (!json_is_integer(cj) || json_integer_value(cj) <= 0)
+		return 1;
+	long long id = (long long)json_integer_value(cj);
+	if (!strcmp(type, "command.applied")) {
+		json_t *tj = json_object_get(p, "ticket");
+		long long ticket = json_is_integer(tj) ? (long long)json_integer_value(tj) : 0;
+		return run(cs, err,
+		           "UPDATE command SET state = 'applied', result_ticket = nullif(?, 0),"
+		           " done_ms = ? WHERE id = ? AND site = ? AND state = 'sent'",
+		           "iiis", ticket, at, id, site);
+	}
+	const char *why = json_string_value(json_object_get(p, "reason"));
+	char reason[REASON_MAX + 1];
+	snprintf(reason, sizeof reason, "%s", why && why[0] ? why : "no reason given");
+	/* Cut at a character boundary, so the row stays valid UTF-8. */
+	size_t n = strlen(reason);
+	while (n > 0 && !ank_utf8_valid_text(reason, n))
+		reason[--n] = '\0';
+	return run(cs, err,
+	           "UPDATE command SET state = 'refused', reason = ?, done_ms = ?"
+	           " WHERE id = ? AND site = ? AND state = 'sent'",
+	           "siis", reason, at, id, site);
+}
+
+int ank_cs_project(ank_cstore *cs, const char *kiosk, const char *site, const char *type,
+                   int64_t at, const char *payload, ank_err *err)
+{
+	static const char *const ticket_types[] = {
+	        "ticket.issued",      "ticket.called",   "ticket.recalled",
+	        "ticket.no_show",     "ticket.requeued", "ticket.cancelled",
+	        "ticket.transferred", "session.started", "session.ended"};
+	bool is_ticket = false;
+	for (size_t i = 0; i < sizeof ticket_types / sizeof ticket_types[0]; i++)
+		is_ticket = is_ticket || !strcmp(type, ticket_types[i]);
+	bool is_command = !strcmp(type, "command.applied") || !strcmp(type, "command.refused");
+	if (!is_ticket && !is_command && strcmp(type, "station.state") != 0 &&
+	    strcmp(type, "site.config") != 0 && strcmp(type, "site.frozen") != 0 &&
+	    strcmp(type, "site.resumed") != 0)
+		return 0;
+	json_t *p = json_loads(payload, 0, NULL);
+	if (!json_is_object(p)) {
+		json_decref(p);
+		return 0;
+	}
+	long long ms = at;
+	int rc;
+	if (is_ticket)
+		rc = project_ticket(cs, kiosk, type, ms, p, err);
+	else if (is_command)
+		rc = project_command(cs, site, type, ms, p, err);
+	else if (!strcmp(type, "station.state"))
+		rc = project_station(cs, kiosk, ms, p, err);
+	else if (!strcmp(type, "site.config"))
+		rc = project_config(cs, kiosk, ms, p, err);
+	else
+		rc = project_frozen(cs, kiosk, !strcmp(type, "site.frozen") ? 1LL : 0LL, err);
+	json_decref(p);
+	/* 1: the event does not fit the format; it is stored all the same, and the view goes on
+	 * from the next one. */
+	return rc < 0 ? -1 : 0;
+}
+
+/* ---- the queue view ---- */
+
+static json_t *text_or_null(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? json_null()
+	                                                : json_string(ank_cs_col(s, i));
+}
+
+char *ank_cstore_queue_json(ank_cstore *cs, const char *site, int64_t now, ank_err *err)
+{
+	json_t *kiosks = json_array(), *stations = json_array(), *tickets = json_array();
+	char *text = NULL;
+	sqlite3_stmt *s = NULL;
+	bool frozen = false;
+	pthread_mutex_lock(&cs->mu);
+	if (sqlite3_prepare_v2(
+	            cs->db, "SELECT id, last_seen_ms, frozen FROM kiosk WHERE site = ? ORDER BY id",
+	            -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		long long seen = sqlite3_column_int64(s, 1);
+		frozen = frozen || sqlite3_column_int(s, 2);
+		json_array_append_new(
+		        kiosks, json_pack("{s:s, s:o, s:b, s:b}", "kiosk", ank_cs_col(s, 0),
+		                          "last_seen_ms", seen ? json_integer(seen) : json_null(),
+		                          "online", seen && now - seen < ANK_ONLINE_MS, "frozen",
+		                          sqlite3_column_int(s, 2)));
+	}
+	sqlite3_finalize(s);
+	if (sqlite3_prepare_v2(cs->db,
+	                       "SELECT p.kiosk, p.station, p.state, p.since_ms FROM proj_station p"
+	                       " JOIN kiosk k ON k.id = p.kiosk WHERE k.site = ?"
+	                       " ORDER BY p.kiosk, p.sort",
+	                       -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(
+		        stations, json_pack("{s:s, s:s, s:s, s:I}", "kiosk", ank_cs_col(s, 0),
+		                            "station", ank_cs_col(s, 1), "state", ank_cs_col(s, 2),
+		                            "since_ms", (json_int_t)sqlite3_column_int64(s, 3)));
+	sqlite3_finalize(s);
+	/* Ticket ids grow in issue order, which is the queue order except after a requeue. */
+	if (sqlite3_prepare_v2(cs->db,
+	                       "SELECT p.kiosk, p.ticket, p.label, p.day, p.route, p.substance,"
+	                       " p.state, p.station, p.assisted, p.since_ms FROM proj_ticket p"
+	                       " JOIN kiosk k ON k.id = p.kiosk WHERE k.site = ?"
+	                       " ORDER BY p.kiosk, p.ticket",
+	                       -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(
+		        tickets,
+		        json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:I}", "kiosk",
+		                  ank_cs_col(s, 0), "ticket",
+		                  (json_int_t)sqlite3_column_int64(s, 1), "label", ank_cs_col(s, 2),
+		                  "day", ank_cs_col(s, 3), "route", ank_cs_col(s, 4), "substance",
+		                  ank_cs_col(s, 5), "state", ank_cs_col(s, 6), "station",
+		                  text_or_null(s, 7), "assisted", sqlite3_column_int(s, 8),
+		                  "since_ms", (json_int_t)sqlite3_column_int64(s, 9)));
+	sqlite3_finalize(s);
+	s = NULL;
+	pthread_mutex_unlock(&cs->mu);
+	json_t *root = json_pack("{s:i, s:s, s:b, s:o, s:o, s:o, s:I}", "v", 1, "site", site,
+	                         "frozen", frozen, "kiosks", kiosks, "stations", stations,
+	                         "tickets", tickets, "server_ms", (json_int_t)now);
+	text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+	json_decref(root);
+	if (!text)
+		ank_err_set(err, "out of memory");
+	return text;
+fail:
+	ank_cs_fail(cs, err);
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&cs->mu);
+	json_decref(kiosks);
+	json_decref(stations);
+	json_decref(tickets);
+	return NULL;
+}

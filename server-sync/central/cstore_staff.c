@@ -1,0 +1,816 @@
+/* Central's own data behind the staff and admin API: sites, accounts with Argon2id password
+ * hashes, sessions, the user registry with its linkage keys, staff commands and records. Each
+ * write that kiosks must learn of appends its changes in the same transaction. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ank_buf.h"
+#include "ank_db.h"
+#include "ank_id.h"
+#include "ank_text.h"
+#include "ank_vocab.h"
+#include "cstore_int.h"
+
+/* Argon2id cost of a password hash. INTERACTIVE (64 MiB, about 0.1 s here) rather than
+ * MODERATE (256 MiB, about 0.7 s): staff log in once per shift, but a login burst at shift
+ * change times ANK_HASHING_MAX parallel checks must fit a small central box, and the tests
+ * hash dozens of times under ASan. Passwords are at least 12 characters, which matters more
+ * than the factor 4. The parameters are stored in each hash; a login rehashes an account whose
+ * hash was made with other ones, so raising them later needs no migration. */
+#define PWHASH_OPS crypto_pwhash_OPSLIMIT_INTERACTIVE
+#define PWHASH_MEM crypto_pwhash_MEMLIMIT_INTERACTIVE
+
+/* The linkage key's secret: 32 random bytes made on first use, in meta as hex. */
+#define LINKAGE_META_KEY "linkage_key"
+
+static int begin(ank_cstore *cs, ank_err *err)
+{
+	return ank_db_exec(cs->db, "BEGIN IMMEDIATE", err) == SQLITE_OK ? 0 : -1;
+}
+
+/* Commits, or rolls back and returns -1. */
+static int commit(ank_cstore *cs, ank_err *err)
+{
+	if (ank_db_exec(cs->db, "COMMIT", err) == SQLITE_OK)
+		return 0;
+	sqlite3_exec(cs->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+static void rollback(ank_cstore *cs)
+{
+	sqlite3_exec(cs->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ", the registry format's time (docs/formats.md). */
+static void iso_seconds(int64_t ms, char out[21])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static json_t *time_or_null(int64_t ms)
+{
+	if (ms <= 0)
+		return json_null();
+	char t[21];
+	iso_seconds(ms, t);
+	return json_string(t);
+}
+
+static json_t *text_or_null(const char *s)
+{
+	return s[0] ? json_string(s) : json_null();
+}
+
+/* ---- sites ---- */
+
+int ank_cstore_site_get(ank_cstore *cs, const char *id, ank_site *out, ank_err *err)
+{
+	memset(out, 0, sizeof *out);
+	pthread_mutex_lock(&cs->mu);
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+	if (sqlite3_prepare_v2(cs->db, "SELECT id, name, municipality FROM site WHERE id = ?", -1,
+	                       &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+		int step = sqlite3_step(s);
+		if (step == SQLITE_ROW) {
+			snprintf(out->id, sizeof out->id, "%s", ank_cs_col(s, 0));
+			snprintf(out->name, sizeof out->name, "%s", ank_cs_col(s, 1));
+			snprintf(out->municipality, sizeof out->municipality, "%s",
+			         ank_cs_col(s, 2));
+			rc = 0;
+		} else if (step == SQLITE_DONE) {
+			rc = 1;
+		}
+	}
+	if (rc < 0)
+		ank_cs_fail(cs, err);
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&cs->mu);
+	return rc;
+}
+
+/* ---- the registry: rows and change payloads ---- */
+
+#define USER_COLS                                                                                  \
+	"id, nickname, birth_year, gender, municipality, consent_version, consent_ms, language,"   \
+	" quarantine_until_ms"
+
+static void user_from_row(sqlite3_stmt *s, ank_cuser *u)
+{
+	memset(u, 0, sizeof *u);
+	snprintf(u->id, sizeof u->id, "%s", ank_cs_col(s, 0));
+	snprintf(u->nickname, sizeof u->nickname, "%s", ank_cs_col(s, 1));
+	u->birth_year = sqlite3_column_int(s, 2);
+	snprintf(u->gender, sizeof u->gender, "%s", ank_cs_col(s, 3));
+	snprintf(u->municipality, sizeof u->municipality, "%s", ank_cs_col(s, 4));
+	snprintf(u->consent_version, sizeof u->consent_version, "%s", ank_cs_col(s, 5));
+	u->consent_ms = sqlite3_column_int64(s, 6);
+	snprintf(u->language, sizeof u->language, "%s", ank_cs_col(s, 7));
+	u->quarantine_until_ms = sqlite3_column_int64(s, 8);
+}
+
+/* The user.upsert payload: one entry of the registry import format, id included and the
+ * linkage key left out (it never leaves central). malloc'd; the caller frees it. */
+static char *user_payload(const ank_cuser *u)
+{
+	json_t *j = json_pack("{s:s, s:s, s:i, s:s, s:s, s:o, s:o, s:o, s:o}", "id", u->id,
+	                      "nickname", u->nickname, "birth_year", u->birth_year, "gender",
+	                      u->gender, "municipality", u->municipality, "consent_version",
+	                      text_or_null(u->consent_version), "consent_at",
+	                      time_or_null(u->consent_ms), "language", text_or_null(u->language),
+	                      "quarantine_until", time_or_null(u->quarantine_until_ms));
+	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(j);
+	return text;
+}
+
+/* Appends `type` with `payload` for every site of `municipality`; locked, in the caller's
+ * transaction. Returns the number of sites or -1. */
+static int changes_for_municipality(ank_cstore *cs, const char *municipality, const char *type,
+                                    const char *payload, int64_t now, ank_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(cs->db, "SELECT id FROM site WHERE municipality = ? ORDER BY id", -1,
+	                       &s, NULL) != SQLITE_OK)
+		return ank_cs_fail(cs, err);
+	sqlite3_bind_text(s, 1, municipality, -1, SQLITE_TRANSIENT);
+	int n = 0, rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char site[ANK_CS_ID_MAX + 1];
+		snprintf(site, sizeof site, "%s", ank_cs_col(s, 0));
+		if (ank_cs_change_add_locked(cs, site, type, payload, now, err) < 0) {
+			sqlite3_finalize(s);
+			return -1;
+		}
+		n++;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? n : ank_cs_fail(cs, err);
+}
+
+int ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now, int *users_sent,
+                        ank_err *err)
+{
+	*users_sent = 0;
+	const ank_municipality_info *m = ank_municipality_find(site->municipality);
+	if (!ank_text_is_slug(site->id, ANK_CS_ID_MAX)) {
+		ank_err_set(err, "site id must be 1-%d letters, digits, - or _", ANK_CS_ID_MAX);
+		return 2;
+	}
+	size_t nl = strlen(site->name);
+	if (nl == 0 || nl > ANK_CS_SITE_NAME_MAX || !ank_utf8_valid_text(site->name, nl)) {
+		ank_err_set(err, "site name must be 1-%d bytes of UTF-8 text",
+		            ANK_CS_SITE_NAME_MAX);
+		return 2;
+	}
+	/* A room is somewhere: "abroad" and "unknown" are for users' home municipalities. */
+	if (!m || !strcmp(m->code, "abroad") || !strcmp(m->code, "unknown")) {
+		ank_err_set(err, "municipality '%s' is not an official three-digit code",
+		            site->municipality);
+		return 2;
+	}
+	int out = -1;
+	sqlite3_stmt *s = NULL;
+	pthread_mutex_lock(&cs->mu);
+	if (begin(cs, err))
+		goto unlock;
+	if (sqlite3_prepare_v2(
+	            cs->db,
+	            "INSERT INTO site(id, name, municipality, created_ms) VALUES (?,?,?,?)"
+	            " ON CONFLICT(id) DO NOTHING",
+	            -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, site->id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, site->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, site->municipality, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 4, now);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(s);
+	s = NULL;
+	if (sqlite3_changes(cs->db) == 0) {
+		ank_err_set(err, "site '%s' exists", site->id);
+		rollback(cs);
+		out = 1;
+		goto unlock;
+	}
+	/* A new site gets the registry of its municipality, as if each user had been registered
+	 * after it. */
+	if (sqlite3_prepare_v2(
+	            cs->db, "SELECT " USER_COLS " FROM registry WHERE municipality = ? ORDER BY id",
+	            -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, site->municipality, -1, SQLITE_TRANSIENT);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ank_cuser u;
+		user_from_row(s, &u);
+		char *p = user_payload(&u);
+		long long id =
+		        p ? ank_cs_change_add_locked(cs, site->id, "user.upsert", p, now, err) : -1;
+		free(p);
+		if (id < 0)
+			goto fail_err;
+		(*users_sent)++;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(s);
+	s = NULL;
+	if (commit(cs, err))
+		goto unlock;
+	pthread_cond_broadcast(&cs->changed);
+	out = 0;
+	goto unlock;
+fail:
+	ank_cs_fail(cs, err);
+fail_err:
+	sqlite3_finalize(s);
+	rollback(cs);
+unlock:
+	pthread_mutex_unlock(&cs->mu);
+	return out;
+}
+
+/* ---- accounts and sessions ---- */
+
+/* Takes one of ANK_HASHING_MAX password-hashing slots, waiting for one to free. */
+static void hashing_enter(ank_cstore *cs)
+{
+	pthread_mutex_lock(&cs->mu);
+	while (cs->hashing >= ANK_HASHING_MAX)
+		pthread_cond_wait(&cs->hash_free, &cs->mu);
+	cs->hashing++;
+	pthread_mutex_unlock(&cs->mu);
+}
+
+static void hashing_leave(ank_cstore *cs)
+{
+	pthread_mutex_lock(&cs->mu);
+	cs->hashing--;
+	pthread_cond_signal(&cs->hash_free);
+	pthread_mutex_unlock(&cs->mu);
+}
+
+static int password_check(const char *password, ank_err *err)
+{
+	size_t n = strlen(password);
+	long chars = ank_utf8_valid_text(password, n) ? ank_utf8_count(password) : -1;
+	if (n > ANK_PASSWORD_MAX_BYTES || chars < ANK_PASSWORD_MIN_CHARS)
+		return ank_err_set(err, "the password must be %d to %d characters of text",
+		                   ANK_PASSWORD_MIN_CHARS, ANK_PASSWORD_MAX_BYTES);
+	return 0;
+}
+
+/* Hashes outside the store's mutex: a hash takes a tenth of a second. 0 or -1. */
+static int password_hash(ank_cstore *cs, const char *password, char out[crypto_pwhash_STRBYTES],
+                         ank_err *err)
+{
+	hashing_enter(cs);
+	int rc = crypto_pwhash_str(out, password, strlen(password), PWHASH_OPS, PWHASH_MEM);
+	hashing_leave(cs);
+	return rc == 0 ? 0 : ank_err_set(err, "not enough memory to hash the password");
+}
+
+int ank_cstore_account_add(ank_cstore *cs, const char *name, const char *password, bool admin,
+                           const char *site, int64_t now, ank_err *err)
+{
+	if (!ank_text_is_slug(name, ANK_CS_ID_MAX)) {
+		ank_err_set(err, "user must be 1-%d letters, digits, - or _", ANK_CS_ID_MAX);
+		return 2;
+	}
+	if (password_check(password, err))
+		return 2;
+	if (admin ? site && site[0] : !site || !site[0]) {
+		ank_err_set(err, admin ? "an admin has no site" : "a staff account needs a site");
+		return 2;
+	}
+	char hash[crypto_pwhash_STRBYTES];
+	if (password_hash(cs, password, hash, err))
+		return -1;
+	int out = -1;
+	sqlite3_stmt *s = NULL;
+	pthread_mutex_lock(&cs->mu);
+	if (sqlite3_prepare_v2(cs->db,
+	                       "INSERT INTO account(name, pw_hash, role, site, created_ms)"
+	                       " SELECT ?1, ?2, ?3, ?4, ?5 WHERE ?4 IS NULL OR"
+	                       " EXISTS (SELECT 1 FROM site WHERE id = ?4)"
+	                       " ON CONFLICT(name) DO NOTHING",
+	                       -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 2, hash, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 3, admin ? "admin" : "staff", -1, SQLITE_STATIC);
+		ank_cs_bind_opt(s, 4, admin ? NULL : site);
+		sqlite3_bind_int64(s, 5, now);
+		if (sqlite3_step(s) == SQLITE_DONE)
+			out = sqlite3_changes(cs->db) ? 0 : 3;
+	}
+	sqlite3_finalize(s);
+	if (out < 0) {
+		ank_cs_fail(cs, err);
+	} else if (out == 3) {
+		/* Nothing inserted: either the name is taken or the site is unknown. */
+		out = 1;
+		ank_err_set(err, "user '%s' exists", name);
+		if (!admin && sqlite3_prepare_v2(cs->db, "SELECT 1 FROM site WHERE id = ?", -1, &s,
+		                                 NULL) == SQLITE_OK) {
+			sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(s) != SQLITE_ROW) {
+				out = 2;
+				ank_err_set(err, "unknown site '%s'", site);
+			}
+			sqlite3_finalize(s);
+		}
+	}
+	pthread_mutex_unlock(&cs->mu);
+	sodium_memzero(hash, sizeof hash);
+	return out;
+}
+
+/* A hash of a password nobody knows, so that an unknown name costs the same check as a wrong
+ * password and the answer time does not tell which names exist. */
+static char dummy_hash[crypto_pwhash_STRBYTES];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void dummy_make(void)
+{
+	char pw[ANK_ID_HEX_LEN + 1];
+	ank_id_random(pw);
+	if (crypto_pwhash_str(dummy_hash, pw, strlen(pw), PWHASH_OPS, PWHASH_MEM) != 0)
+		dummy_hash[0] = '\0';
+}
+
+static void random_hex(char out[ANK_TOKEN_HEX + 1])
+{
+	unsigned char raw[ANK_TOKEN_HEX / 2];
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(out, ANK_TOKEN_HEX + 1, raw, sizeof raw);
+	sodium_memzero(raw, sizeof raw);
+}
+
+static void account_from_row(sqlite3_stmt *s, int first, ank_account *a)
+{
+	memset(a, 0, sizeof *a);
+	a->id = sqlite3_column_int64(s, first);
+	snprintf(a->name, sizeof a->name, "%s", ank_cs_col(s, first + 1));
+	a->admin = !strcmp(ank_cs_col(s, first + 2), "admin");
+	snprintf(a->site, sizeof a->site, "%s", ank_cs_col(s, first + 3));
+}
+
+int ank_cstore_login(ank_cstore *cs, const char *name, const char *password, int64_t now,
+                     ank_account *out, char token[ANK_TOKEN_HEX + 1], char csrf[ANK_TOKEN_HEX + 1],
+                     ank_err *err)
+{
+	memset(out, 0, sizeof *out);
+	token[0] = csrf[0] = '\0';
+	if (strlen(password) > ANK_PASSWORD_MAX_BYTES)
+		return 1;
+	char hash[crypto_pwhash_STRBYTES] = "";
+	bool found = false;
+	sqlite3_stmt *s = NULL;
+	pthread_mutex_lock(&cs->mu);
+	if (sqlite3_prepare_v2(cs->db,
+	                       "SELECT id, name, role, site, pw_hash FROM account WHERE name = ?",
+	                       -1, &s, NULL) != SQLITE_OK) {
+		ank_cs_fail(cs, err);
+		pthread_mutex_unlock(&cs->mu);
+		return -1;
+	}
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		account_from_row(s, 0, out);
+		snprintf(hash, sizeof hash, "%s", ank_cs_col(s, 4));
+		found = true;
+	}
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&cs->mu);
+
+	pthread_once(&dummy_once, dummy_make);
+	hashing_enter(cs);
+	bool ok = crypto_pwhash_str_verify(found ? hash : dummy_hash, password, strlen(password)) ==
+	                  0 &&
+	          found;
+	bool rehash = ok && crypto_pwhash_str_needs_rehash(hash, PWHASH_OPS, PWHASH_MEM) != 0;
+	hashing_leave(cs);
+	if (!ok) {
+		memset(out, 0, sizeof *out);
+		return 1;
+	}
+	if (rehash && password_hash(cs, password, hash, err) != 0)
+		rehash = false;
+
+	char th[65];
+	random_hex(token);
+	random_hex(csrf);
+	ank_cs_hash_hex(token, th);
+	int rc = -1;
+	pthread_mutex_lock(&cs->mu);
+	/* Expired sessions go at each login: the table stays as small as the staff on shift. */
+	sqlite3_stmt *d = NULL;
+	if (sqlite3_prepare_v2(cs->db, "DELETE FROM session WHERE expires_ms <= ?", -1, &d, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_int64(d, 1, now);
+		sqlite3_step(d);
+	}
+	sqlite3_finalize(d);
+	if (rehash && sqlite3_prepare_v2(cs->db, "UPDATE account SET pw_hash = ? WHERE id = ?", -1,
+	                                 &d, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(d, 1, hash, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(d, 2, out->id);
+		sqlite3_step(d);
+		sqlite3_finalize(d);
+	}
+	if (sqlite3_prepare_v2(
+	            cs->db,
+	            "INSERT INTO session(token_hash, account, csrf, created_ms, expires_ms)"
+	            " VALUES (?,?,?,?,?)",
+	            -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, th, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 2, out->id);
+		sqlite3_bind_text(s, 3, csrf, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 4, now);
+		sqlite3_bind_int64(s, 5, now + ANK_SESSION_TTL_MS);
+		if (sqlite3_step(s) == SQLITE_DONE)
+			rc = 0;
+	}
+	sqlite3_finalize(s);
+	if (rc < 0)
+		ank_cs_fail(cs, err);
+	pthread_mutex_unlock(&cs->mu);
+	sodium_memzero(hash, sizeof hash);
+	if (rc < 0) {
+		sodium_memzero(token, ANK_TOKEN_HEX + 1);
+		sodium_memzero(csrf, ANK_TOKEN_HEX + 1);
+	}
+	return rc;
+}
+
+int ank_cstore_session(ank_cstore *cs, const char *token, int64_t now, ank_account *out,
+                       char csrf[ANK_TOKEN_HEX + 1], ank_err *err)
+{
+	memset(out, 0, sizeof *out);
+	csrf[0] = '\0';
+	if (!token || strlen(token) != ANK_TOKEN_HEX)
+		return 1;
+	char th[65];
+	ank_cs_hash_hex(token, th);
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+	pthread_mutex_lock(&cs->mu);
+	if (sqlite3_prepare_v2(cs->db,
+	                       "SELECT a.id, a.name, a.role, a.site, s.csrf FROM session s"
+	                       " JOIN account a ON a.id = s.account"
+	                       " WHERE s.token_hash = ? AND s.expires_ms > ?",
+	                       -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, th, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 2, now);
+		int step = sqlite3_step(s);
+		if (step == SQLITE_ROW) {
+			account_from_row(s, 0, out);
+			snprintf(csrf, ANK_TOKEN_HEX + 1, "%s", ank_cs_col(s, 4));
+			rc = 0;
+		} else if (step == SQLITE_DONE) {
+			rc = 1;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc < 0)
+		ank_cs_fail(cs, err);
+	pthread_mutex_unlock(&cs->mu);
+	return rc;
+}
+
+int ank_cstore_logout(ank_cstore *cs, const char *token, ank_err *err)
+{
+	if (!token || strlen(token) != ANK_TOKEN_HEX)
+		return 0;
+	char th[65];
+	ank_cs_hash_hex(token, th);
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+	pthread_mutex_lock(&cs->mu);
+	if (sqlite3_prepare_v2(cs->db, "DELETE FROM session WHERE token_hash = ?", -1, &s, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(s, 1, th, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(s) == SQLITE_DONE)
+			rc = 0;
+	}
+	sqlite3_finalize(s);
+	if (rc < 0)
+		ank_cs_fail(cs, err);
+	pthread_mutex_unlock(&cs->mu);
+	return rc;
+}
+
+/* ---- users ---- */
+
+/* The linkage secret, made on first use; locked, inside the caller's transaction. */
+static int linkage_secret(ank_cstore *cs, unsigned char key[crypto_generichash_KEYBYTES],
+                          ank_err *err)
+{
+	char hex[2 * crypto_generichash_KEYBYTES + 1];
+	random_hex(hex); /* used only if none is stored yet */
+	_Static_assert(sizeof hex == ANK_TOKEN_HEX + 1, "the secret is 32 bytes");
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+	if (sqlite3_prepare_v2(cs->db,
+	                       "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key)"
+	                       " DO UPDATE SET value = value RETURNING value",
+	                       -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, LINKAGE_META_KEY, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, hex, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(s) == SQLITE_ROW &&
+		    sodium_hex2bin(key, crypto_generichash_KEYBYTES, ank_cs_col(s, 0),
+		                   2 * crypto_generichash_KEYBYTES, NULL, NULL, NULL) == 0)
+			rc = 0;
+	}
+	sqlite3_finalize(s);
+	sodium_memzero(hex, sizeof hex);
+	return rc == 0 ? 0
+	               : ank_err_set(err, "cannot read or make the linkage secret: %s",
+	                             sqlite3_errmsg(cs->db));
+}
+
+/* The linkage key of docs/privacy.md: keyed BLAKE2b (32 bytes, hex) over
+ * "<folded nickname>|<birth year>|<gender>"; the folded nickname holds only letters, digits
+ * and single spaces, so '|' cannot be forged from it. */
+static int linkage_key(ank_cstore *cs, const ank_cuser *u, char out[65], ank_err *err)
+{
+	unsigned char key[crypto_generichash_KEYBYTES];
+	if (linkage_secret(cs, key, err))
+		return -1;
+	ank_buf b;
+	ank_buf_init(&b, 1024);
+	int rc = -1;
+	if (ank_text_fold(u->nickname, ANK_FOLD_PLAIN, &b) == 0 &&
+	    ank_buf_printf(&b, "|%d|%s", u->birth_year, u->gender) == 0) {
+		unsigned char h[32];
+		crypto_generichash(h, sizeof h, (const unsigned char *)ank_buf_str(&b), b.len, key,
+		                   sizeof key);
+		sodium_bin2hex(out, 65, h, sizeof h);
+		rc = 0;
+	} else {
+		ank_err_set(err, "the nickname cannot be folded");
+	}
+	sodium_memzero(key, sizeof key);
+	ank_buf_free(&b);
+	return rc;
+}
+
+int ank_cstore_user_add(ank_cstore *cs, ank_cuser *u, long long account, int64_t now, int *sites,
+                        ank_err *err)
+{
+	*sites = 0;
+	char hex[ANK_ID_HEX_LEN + 1];
+	if (ank_id_random(hex))
+		return ank_err_set(err, "no random numbers");
+	/* 64 random bits: unique among any number of users a country registers. */
+	snprintf(u->id, sizeof u->id, "u-%.16s", hex);
+	char *payload = user_payload(u);
+	if (!payload)
+		return ank_err_set(err, "out of memory");
+	int out = -1;
+	sqlite3_stmt *s = NULL;
+	char link[65];
+	pthread_mutex_lock(&cs->mu);
+	if (begin(cs, err))
+		goto unlock;
+	if (linkage_key(cs, u, link, err))
+		goto fail_err;
+	if (sqlite3_prepare_v2(cs->db,
+	                       "INSERT INTO registry(" USER_COLS
+	                       ", linkage, created_by, created_ms)"
+	                       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+	                       -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, u->id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, u->nickname, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 3, u->birth_year);
+	sqlite3_bind_text(s, 4, u->gender, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 5, u->municipality, -1, SQLITE_TRANSIENT);
+	ank_cs_bind_opt(s, 6, u->consent_version);
+	if (u->consent_ms > 0)
+		sqlite3_bind_int64(s, 7, u->consent_ms);
+	ank_cs_bind_opt(s, 8, u->language);
+	if (u->quarantine_until_ms > 0)
+		sqlite3_bind_int64(s, 9, u->quarantine_until_ms);
+	sqlite3_bind_text(s, 10, link, -1, SQLITE_TRANSIENT);
+	if (account > 0)
+		sqlite3_bind_int64(s, 11, account);
+	sqlite3_bind_int64(s, 12, now);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(s);
+	s = NULL;
+	int n = changes_for_municipality(cs, u->municipality, "user.upsert", payload, now, err);
+	if (n < 0)
+		goto fail_err;
+	if (commit(cs, err))
+		goto unlock;
+	pthread_cond_broadcast(&cs->changed);
+	*sites = n;
+	out = 0;
+	goto unlock;
+fail:
+	ank_cs_fail(cs, err);
+fail_err:
+	sqlite3_finalize(s);
+	rollback(cs);
+unlock:
+	pthread_mutex_unlock(&cs->mu);
+	sodium_memzero(link, sizeof link);
+	free(payload);
+	return out;
+}
+
+int ank_cstore_user_quarantine(ank_cstore *cs, const char *id, int64_t until_ms, int64_t now,
+                               int *sites, ank_err *err)
+{
+	*sites = 0;
+	json_t *j = json_pack("{s:s, s:o}", "user", id, "until", time_or_null(until_ms));
+	char *payload = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(j);
+	if (!payload)
+		return ank_err_set(err, "out of memory");
+	int out = -1;
+	sqlite3_stmt *s = NULL;
+	char municipality[8] = "";
+	pthread_mutex_lock(&cs->mu);
+	if (begin(cs, err))
+		goto unlock;
+	if (sqlite3_prepare_v2(cs->db,
+	                       "UPDATE registry SET quarantine_until_ms = ? WHERE id = ?"
+	                       " RETURNING municipality",
+	                       -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	if (until_ms > 0)
+		sqlite3_bind_int64(s, 1, until_ms);
+	sqlite3_bind_text(s, 2, id, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		snprintf(municipality, sizeof municipality, "%s", ank_cs_col(s, 0));
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc != SQLITE_ROW) {
+		rollback(cs);
+		out = 1;
+		goto unlock;
+	}
+	int n = changes_for_municipality(cs, municipality, "quarantine", payload, now, err);
+	if (n < 0)
+		goto fail_err;
+	if (commit(cs, err))
+		goto unlock;
+	pthread_cond_broadcast(&cs->changed);
+	*sites = n;
+	out = 0;
+	goto unlock;
+fail:
+	ank_cs_fail(cs, err);
+fail_err:
+	sqlite3_finalize(s);
+	rollback(cs);
+unlock:
+	pthread_mutex_unlock(&cs->mu);
+	free(payload);
+	return out;
+}
+
+/* ---- commands and records ---- */
+
+long long ank_cstore_command_add(ank_cstore *cs, ank_command *c, long long account, int64_t now,
+                                 ank_err *err)
+{
+	long long id = -1;
+	sqlite3_stmt *s = NULL;
+	char *payload = NULL;
+	pthread_mutex_lock(&cs->mu);
+	if (begin(cs, err))
+		goto unlock;
+	if (sqlite3_prepare_v2(cs->db,
+	                       "INSERT INTO command(site, type, ticket, station, route, account,"
+	                       " created_ms) VALUES (?,?,?,?,?,?,?) RETURNING id",
+	                       -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, c->site, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, c->type, -1, SQLITE_TRANSIENT);
+	if (c->ticket > 0)
+		sqlite3_bind_int64(s, 3, c->ticket);
+	ank_cs_bind_opt(s, 4, c->station);
+	ank_cs_bind_opt(s, 5, c->route);
+	if (account > 0)
+		sqlite3_bind_int64(s, 6, account);
+	sqlite3_bind_int64(s, 7, now);
+	if (sqlite3_step(s) != SQLITE_ROW)
+		goto fail;
+	c->id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	s = NULL;
+	/* Only the fields the command was given: the kiosk checks what each command needs. */
+	json_t *j = json_pack("{s:I, s:s}", "id", (json_int_t)c->id, "type", c->type);
+	if (j && c->ticket > 0)
+		json_object_set_new(j, "ticket", json_integer(c->ticket));
+	if (j && c->station[0])
+		json_object_set_new(j, "station", json_string(c->station));
+	if (j && c->route[0])
+		json_object_set_new(j, "route", json_string(c->route));
+	payload = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(j);
+	if (!payload) {
+		ank_err_set(err, "out of memory");
+		goto fail_err;
+	}
+	if (ank_cs_change_add_locked(cs, c->site, "command", payload, now, err) < 0)
+		goto fail_err;
+	if (commit(cs, err))
+		goto unlock;
+	pthread_cond_broadcast(&cs->changed);
+	snprintf(c->state, sizeof c->state, "sent");
+	c->created_ms = now;
+	id = c->id;
+	goto unlock;
+fail:
+	ank_cs_fail(cs, err);
+fail_err:
+	sqlite3_finalize(s);
+	rollback(cs);
+unlock:
+	pthread_mutex_unlock(&cs->mu);
+	free(payload);
+	return id;
+}
+
+int ank_cstore_command_get(ank_cstore *cs, const char *site, long long id, ank_command *out,
+                           ank_err *err)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+	pthread_mutex_lock(&cs->mu);
+	if (sqlite3_prepare_v2(cs->db,
+	                       "SELECT id, site, type, coalesce(ticket, 0), station, route, state,"
+	                       " reason, coalesce(result_ticket, 0), created_ms,"
+	                       " coalesce(done_ms, 0) FROM command WHERE id = ? AND site = ?",
+	                       -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_text(s, 2, site, -1, SQLITE_TRANSIENT);
+		int step = sqlite3_step(s);
+		if (step == SQLITE_ROW) {
+			out->id = sqlite3_column_int64(s, 0);
+			snprintf(out->site, sizeof out->site, "%s", ank_cs_col(s, 1));
+			snprintf(out->type, sizeof out->type, "%s", ank_cs_col(s, 2));
+			out->ticket = sqlite3_column_int64(s, 3);
+			snprintf(out->station, sizeof out->station, "%s", ank_cs_col(s, 4));
+			snprintf(out->route, sizeof out->route, "%s", ank_cs_col(s, 5));
+			snprintf(out->state, sizeof out->state, "%s", ank_cs_col(s, 6));
+			snprintf(out->reason, sizeof out->reason, "%s", ank_cs_col(s, 7));
+			out->result_ticket = sqlite3_column_int64(s, 8);
+			out->created_ms = sqlite3_column_int64(s, 9);
+			out->done_ms = sqlite3_column_int64(s, 10);
+			rc = 0;
+		} else if (step == SQLITE_DONE) {
+			rc = 1;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc < 0)
+		ank_cs_fail(cs, err);
+	pthread_mutex_unlock(&cs->mu);
+	return rc;
+}
+
+long long ank_cstore_record_add(ank_cstore *cs, const char *site, const char *kind,
+                                const char *body_json, int64_t at_ms, long long account,
+                                int64_t now, ank_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	long long id = -1;
+	pthread_mutex_lock(&cs->mu);
+	if (sqlite3_prepare_v2(cs->db,
+	                       "INSERT INTO record(site, kind, body, at_ms, account, created_ms)"
+	                       " VALUES (?,?,?,?,?,?) RETURNING id",
+	                       -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 2, kind, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 3, body_json, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 4, at_ms);
+		if (account > 0)
+			sqlite3_bind_int64(s, 5, account);
+		sqlite3_bind_int64(s, 6, now);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			id = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	if (id < 0)
+		ank_cs_fail(cs, err);
+	pthread_mutex_unlock(&cs->mu);
+	return id;
+}

@@ -1,0 +1,71 @@
+/* Private to ankomst-central: the HTTP layer's request context and replies, shared by http.c
+ * (daemon callbacks, the route table, authentication, sync routes) and staff.c (staff and
+ * admin routes), and the two callbacks central.c hands to libmicrohttpd. */
+#ifndef ANK_CENTRAL_HTTP_H
+#define ANK_CENTRAL_HTTP_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stddef.h>
+
+#include "cstore.h"
+
+/* Path parameters a route may have ({site}, {id}, {n}). */
+#define ANK_HTTP_MAX_PARAMS 2
+
+typedef struct ank_http ank_http;
+
+/* The server state behind the callbacks: the store (borrowed) and the metrics. Owned by the
+ * caller; free with ank_http_free after the daemon has stopped. */
+ank_http *ank_http_new(ank_cstore *cs);
+void ank_http_free(ank_http *h);
+/* libmicrohttpd's access handler and completion callback; cls is the ank_http. */
+enum MHD_Result ank_http_on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                    const char *method, const char *version, const char *upload,
+                                    size_t *upload_size, void **con_cls);
+void ank_http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                           enum MHD_RequestTerminationCode why);
+
+typedef struct ank_reply {
+	int status;
+	char *body; /* malloc'd; handed to the response, which frees it */
+	const char *type;
+} ank_reply;
+
+/* What a handler knows about its request. Filled by the dispatcher before the handler runs. */
+typedef struct ank_http_ctx {
+	ank_http *srv;
+	ank_cstore *cs;
+	struct MHD_Connection *conn;
+	const char *body; /* the request body, NUL-terminated; owned by the request */
+	size_t body_len;
+	char kiosk[64], site[64];            /* routes with a kiosk token */
+	ank_account acct;                    /* routes with a session */
+	char token[ANK_TOKEN_HEX + 1];       /* the session cookie, for logout */
+	char param[ANK_HTTP_MAX_PARAMS][64]; /* path parameters in order */
+	char set_cookie[256];                /* a Set-Cookie header to send, or "" */
+} ank_http_ctx;
+
+typedef ank_reply (*ank_handler)(ank_http_ctx *c);
+
+/* A JSON answer; takes the reference to j. */
+ank_reply ank_http_json(int status, json_t *j);
+/* {"v":1,"error":msg}. */
+ank_reply ank_http_error(int status, const char *msg);
+/* The body as a JSON object with "v":1, refusing nesting deeper than ANK_PROTO_MAX_DEPTH
+ * before parsing, invalid JSON or UTF-8 and duplicate keys. Returns a new reference the caller
+ * decrefs, or NULL with *bad set to a 400 answer. */
+json_t *ank_http_body(ank_http_ctx *c, ank_reply *bad);
+
+/* Staff and admin handlers (staff.c). */
+ank_reply ank_staff_login(ank_http_ctx *c);
+ank_reply ank_staff_logout(ank_http_ctx *c);
+ank_reply ank_staff_queue(ank_http_ctx *c);
+ank_reply ank_staff_command_post(ank_http_ctx *c);
+ank_reply ank_staff_command_get(ank_http_ctx *c);
+ank_reply ank_staff_record_post(ank_http_ctx *c);
+ank_reply ank_staff_user_post(ank_http_ctx *c);
+ank_reply ank_staff_quarantine(ank_http_ctx *c);
+ank_reply ank_staff_account_post(ank_http_ctx *c);
+
+#endif

@@ -1,0 +1,617 @@
+/* The staff and admin routes of docs/api.md: strict checks of each body (unknown fields,
+ * wrong types and values outside the vocabularies are refused with the field named), then
+ * one call into central's store. Authentication and roles were checked by http.c. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ank_log.h"
+#include "ank_text.h"
+#include "ank_time.h"
+#include "ank_vocab.h"
+#include "http.h"
+#include "proto.h"
+
+/* Nicknames: as the kiosk's registry (docs/formats.md). */
+#define NICK_MAX_CHARS 40
+#define NICK_MAX_BYTES 160
+/* The kiosk finds a nickname from two typed letters or digits, so it needs at least two. */
+#define NICK_MIN_WORD_CHARS 2
+/* An incident note is a line, not a case file: no names belong in it. */
+#define INCIDENT_MAX_CHARS 200
+/* A record's time may be a little ahead of central's clock (a staff PC's skew), not more. */
+#define RECORD_FUTURE_MS (5LL * 60 * 1000)
+/* Bytes of an input name or value echoed in an error. */
+#define ECHO_MAX 40
+
+/* ---- field checks ---- */
+
+/* Copies at most ECHO_MAX bytes of s for an error message, anything but [A-Za-z0-9._-]
+ * shown as '?', so that input can neither flood nor forge the answer or a log line. */
+static void echo(char out[ECHO_MAX + 1], const char *s)
+{
+	size_t i = 0;
+	for (; s[i] && i < ECHO_MAX; i++) {
+		char ch = s[i];
+		bool plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		             (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
+		out[i] = plain ? ch : '?';
+	}
+	out[i] = '\0';
+}
+
+static ank_reply bad_field(const char *field, const char *rule)
+{
+	char msg[192];
+	snprintf(msg, sizeof msg, "%s: %s", field, rule);
+	return ank_http_error(400, msg);
+}
+
+/* 0 when every member of j is one of `known` (NULL-terminated), else a 400 in *bad. */
+static int only_known(json_t *j, const char *const *known, ank_reply *bad)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(j, key, v)
+	{
+		bool ok = false;
+		for (int i = 0; known[i] && !ok; i++)
+			ok = !strcmp(key, known[i]);
+		if (!ok) {
+			char name[ECHO_MAX + 1];
+			echo(name, key);
+			*bad = bad_field(name, "unknown field");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A string member: *out NULL when absent or null and optional. 0, or -1 with *bad. */
+static int get_str(json_t *j, const char *key, bool optional, const char **out, ank_reply *bad)
+{
+	json_t *v = json_object_get(j, key);
+	*out = NULL;
+	if (!v || json_is_null(v)) {
+		if (optional)
+			return 0;
+		*bad = bad_field(key, "missing");
+		return -1;
+	}
+	if (!json_is_string(v)) {
+		*bad = bad_field(key, "must be a string");
+		return -1;
+	}
+	/* A string with a NUL inside would be cut by every C string function after this. */
+	if (strlen(json_string_value(v)) != json_string_length(v)) {
+		*bad = bad_field(key, "must not contain NUL");
+		return -1;
+	}
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int get_slug(json_t *j, const char *key, bool optional, const char **out, ank_reply *bad)
+{
+	if (get_str(j, key, optional, out, bad))
+		return -1;
+	if (*out && !ank_text_is_slug(*out, ANK_CS_ID_MAX)) {
+		*bad = bad_field(key, "must be 1-63 letters, digits, - or _");
+		return -1;
+	}
+	return 0;
+}
+
+static int get_bool(json_t *j, const char *key, bool *out, ank_reply *bad)
+{
+	json_t *v = json_object_get(j, key);
+	if (!json_is_boolean(v)) {
+		*bad = bad_field(key, "must be true or false");
+		return -1;
+	}
+	*out = json_is_true(v);
+	return 0;
+}
+
+/* A string that must be one of `codes` (NULL-terminated). */
+static int get_code(json_t *j, const char *key, const char *const *codes, const char **out,
+                    ank_reply *bad)
+{
+	if (get_str(j, key, false, out, bad))
+		return -1;
+	for (int i = 0; codes[i]; i++)
+		if (!strcmp(*out, codes[i]))
+			return 0;
+	char rule[160] = "must be one of:";
+	for (int i = 0; codes[i]; i++) {
+		size_t n = strlen(rule);
+		snprintf(rule + n, sizeof rule - n, " %s", codes[i]);
+	}
+	*bad = bad_field(key, rule);
+	return -1;
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" (or with .mmm) or null when optional; *ms 0 when null. */
+static int get_time(json_t *j, const char *key, bool optional, int64_t *ms, ank_reply *bad)
+{
+	const char *s;
+	*ms = 0;
+	if (get_str(j, key, optional, &s, bad))
+		return -1;
+	if (s && (ank_iso_parse(s, ms) || *ms <= 0)) {
+		*bad = bad_field(key, "must be YYYY-MM-DDTHH:MM:SSZ (UTC)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Text a person typed: valid UTF-8 without control characters, 1..max_chars code points and
+ * at most max_bytes. */
+static int check_text(const char *key, const char *s, long max_chars, size_t max_bytes,
+                      ank_reply *bad)
+{
+	size_t n = strlen(s);
+	long chars = ank_utf8_valid_text(s, n) ? ank_utf8_count(s) : -1;
+	if (n == 0 || n > max_bytes || chars < 1 || chars > max_chars) {
+		char rule[96];
+		snprintf(rule, sizeof rule, "must be 1-%ld characters of text without controls",
+		         max_chars);
+		*bad = bad_field(key, rule);
+		return -1;
+	}
+	return 0;
+}
+
+/* The site of the path must exist (an admin may name any; staff only reach their own). */
+static int site_exists(ank_http_ctx *c, ank_reply *bad)
+{
+	ank_site site;
+	ank_err err;
+	int rc = ank_cstore_site_get(c->cs, c->param[0], &site, &err);
+	if (rc == 0)
+		return 0;
+	*bad = rc > 0 ? ank_http_error(404, "unknown site")
+	              : ank_http_error(500, "cannot read sites");
+	return -1;
+}
+
+/* ---- login and logout ---- */
+
+ank_reply ank_staff_login(ank_http_ctx *c)
+{
+	ank_reply bad;
+	json_t *j = ank_http_body(c, &bad);
+	if (!j)
+		return bad;
+	static const char *const known[] = {"v", "user", "password", NULL};
+	const char *user, *password;
+	if (only_known(j, known, &bad) || get_str(j, "user", false, &user, &bad) ||
+	    get_str(j, "password", false, &password, &bad)) {
+		json_decref(j);
+		return bad;
+	}
+	ank_account acct;
+	char token[ANK_TOKEN_HEX + 1], csrf[ANK_TOKEN_HEX + 1];
+	ank_err err;
+	int rc = ank_cstore_login(c->cs, user, password, ank_now_ms(), &acct, token, csrf, &err);
+	char name[ECHO_MAX + 1];
+	echo(name, user);
+	json_decref(j);
+	if (rc < 0) {
+		ank_log(ANK_LOG_ERROR, "login", "%s", err.msg);
+		return ank_http_error(500, "cannot log in now");
+	}
+	if (rc > 0) {
+		ank_log(ANK_LOG_WARN, "login", "refused for '%s'", name);
+		return ank_http_error(401, "wrong user or password");
+	}
+	/* HttpOnly: page scripts cannot read it; Secure: never over plain HTTP; SameSite=Strict:
+	 * no other site's page sends it. The CSRF token is the second lock. */
+	snprintf(c->set_cookie, sizeof c->set_cookie,
+	         "ank_session=%s; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=%lld", token,
+	         ANK_SESSION_TTL_MS / 1000);
+	ank_log(ANK_LOG_INFO, "login", "%s '%s' logged in", acct.admin ? "admin" : "staff",
+	        acct.name);
+	ank_reply r = ank_http_json(
+	        200,
+	        json_pack("{s:i, s:s, s:o, s:s}", "v", 1, "role", acct.admin ? "admin" : "staff",
+	                  "site", acct.admin ? json_null() : json_string(acct.site), "csrf", csrf));
+	sodium_memzero(token, sizeof token);
+	sodium_memzero(csrf, sizeof csrf);
+	return r;
+}
+
+ank_reply ank_staff_logout(ank_http_ctx *c)
+{
+	ank_err err;
+	if (ank_cstore_logout(c->cs, c->token, &err))
+		return ank_http_error(500, "cannot log out now");
+	snprintf(c->set_cookie, sizeof c->set_cookie,
+	         "ank_session=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0");
+	ank_log(ANK_LOG_INFO, "login", "'%s' logged out", c->acct.name);
+	return ank_http_json(200, json_pack("{s:i}", "v", 1));
+}
+
+/* ---- the queue and commands ---- */
+
+ank_reply ank_staff_queue(ank_http_ctx *c)
+{
+	ank_reply bad;
+	if (site_exists(c, &bad))
+		return bad;
+	ank_err err;
+	char *text = ank_cstore_queue_json(c->cs, c->param[0], ank_now_ms(), &err);
+	if (!text)
+		return ank_http_error(500, "cannot read the queue now");
+	return (ank_reply){200, text, "application/json"};
+}
+
+typedef enum need { NO, OPTIONAL, REQUIRED } need;
+
+/* The staff commands of docs/operations.md and what each takes; the kiosk checks the rest
+ * (whether the ticket is waiting, the station free, ...) as the owner of the queue. */
+static const struct command_info {
+	const char *code;
+	need ticket, station, route;
+} commands[] = {
+        {"call_next", NO, OPTIONAL, NO},
+        {"call_ticket", REQUIRED, OPTIONAL, NO},
+        {"recall", REQUIRED, NO, NO},
+        {"no_show", REQUIRED, NO, NO},
+        {"requeue", REQUIRED, NO, NO},
+        {"start", REQUIRED, NO, NO},
+        {"end", REQUIRED, NO, NO},
+        {"cleaning_done", NO, REQUIRED, NO},
+        {"close_station", NO, REQUIRED, NO},
+        {"open_station", NO, REQUIRED, NO},
+        {"cancel", REQUIRED, NO, NO},
+        {"transfer", REQUIRED, NO, REQUIRED},
+        {"freeze", NO, NO, NO},
+        {"resume", NO, NO, NO},
+};
+
+/* Whether a field is present as `n` demands; the message names the command. */
+static int check_need(const char *type, const char *field, need n, bool present, ank_reply *bad)
+{
+	if ((n == REQUIRED && !present) || (n == NO && present)) {
+		char rule[96];
+		snprintf(rule, sizeof rule, n == NO ? "%s takes no %s" : "%s needs a %s", type,
+		         field);
+		*bad = bad_field(field, rule);
+		return -1;
+	}
+	return 0;
+}
+
+ank_reply ank_staff_command_post(ank_http_ctx *c)
+{
+	ank_reply bad;
+	if (site_exists(c, &bad))
+		return bad;
+	json_t *j = ank_http_body(c, &bad);
+	if (!j)
+		return bad;
+	static const char *const known[] = {"v", "type", "ticket", "station", "route", NULL};
+	static const char *const routes[] = {"inject", "smoke", NULL};
+	const char *type, *station, *route = NULL;
+	ank_command cmd = {0};
+	const struct command_info *ci = NULL;
+	if (only_known(j, known, &bad) || get_str(j, "type", false, &type, &bad) ||
+	    get_slug(j, "station", true, &station, &bad))
+		goto out;
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0] && !ci; i++)
+		if (!strcmp(type, commands[i].code))
+			ci = &commands[i];
+	if (!ci) {
+		bad = bad_field("type", "not a staff command (docs/operations.md)");
+		goto out;
+	}
+	json_t *tj = json_object_get(j, "ticket");
+	if (tj && (!json_is_integer(tj) || json_integer_value(tj) < 1)) {
+		bad = bad_field("ticket", "must be a ticket id, an integer >= 1");
+		goto out;
+	}
+	if (json_object_get(j, "route") && get_code(j, "route", routes, &route, &bad))
+		goto out;
+	if (check_need(type, "ticket", ci->ticket, tj != NULL, &bad) ||
+	    check_need(type, "station", ci->station, station != NULL, &bad) ||
+	    check_need(type, "route", ci->route, route != NULL, &bad))
+		goto out;
+	snprintf(cmd.site, sizeof cmd.site, "%s", c->param[0]);
+	snprintf(cmd.type, sizeof cmd.type, "%s", type);
+	cmd.ticket = tj ? (long long)json_integer_value(tj) : 0;
+	snprintf(cmd.station, sizeof cmd.station, "%s", station ? station : "");
+	snprintf(cmd.route, sizeof cmd.route, "%s", route ? route : "");
+	json_decref(j);
+	ank_err err;
+	if (ank_cstore_command_add(c->cs, &cmd, c->acct.id, ank_now_ms(), &err) < 0) {
+		ank_log(ANK_LOG_ERROR, "staff", "command: %s", err.msg);
+		return ank_http_error(500, "cannot store the command now");
+	}
+	ank_log(ANK_LOG_INFO, "staff", "'%s' sent command %lld %s to site %s", c->acct.name, cmd.id,
+	        cmd.type, cmd.site);
+	return ank_http_json(202, json_pack("{s:i, s:I}", "v", 1, "command", (json_int_t)cmd.id));
+out:
+	json_decref(j);
+	return bad;
+}
+
+ank_reply ank_staff_command_get(ank_http_ctx *c)
+{
+	long id;
+	if (ank_parse_long(c->param[1], 1, 0x7fffffffffffL, &id))
+		return ank_http_error(404, "unknown command");
+	ank_command cmd;
+	ank_err err;
+	int rc = ank_cstore_command_get(c->cs, c->param[0], id, &cmd, &err);
+	if (rc < 0)
+		return ank_http_error(500, "cannot read the command now");
+	if (rc > 0)
+		return ank_http_error(404, "unknown command");
+	return ank_http_json(
+	        200, json_pack("{s:i, s:I, s:s, s:s, s:o, s:o, s:I, s:o}", "v", 1, "command",
+	                       (json_int_t)cmd.id, "type", cmd.type, "state", cmd.state, "reason",
+	                       cmd.reason[0] ? json_string(cmd.reason) : json_null(), "ticket",
+	                       cmd.result_ticket ? json_integer(cmd.result_ticket) : json_null(),
+	                       "created_ms", (json_int_t)cmd.created_ms, "done_ms",
+	                       cmd.done_ms ? json_integer(cmd.done_ms) : json_null()));
+}
+
+/* ---- records ---- */
+
+/* Vocabularies of the records (docs/api.md): codes, stable on the wire and in reports. */
+static const char *const overdose_outcomes[] = {"recovered", "hospital", "left",
+                                                "died",      "unknown",  NULL};
+static const char *const referral_types[] = {
+        "health", "drug_treatment", "mental_health", "social", "housing", "other", NULL};
+static const char *const rejection_reasons[] = {
+        "underage",  "not_target_group", "intoxicated", "quarantined",
+        "behaviour", "capacity",         "other",       NULL};
+static const char *const record_kinds[] = {"overdose", "referral", "incident", "rejection", NULL};
+
+/* Checks a record of `kind` and builds its stored body (the fields without v, kind, time).
+ * Returns a new object, or NULL with *bad. */
+static json_t *record_body(json_t *j, const char *kind, ank_reply *bad)
+{
+	if (!strcmp(kind, "overdose")) {
+		static const char *const known[] = {"v",         "kind",     "time",
+		                                    "station",   "naloxone", "oxygen",
+		                                    "ambulance", "outcome",  NULL};
+		const char *station, *outcome;
+		bool naloxone, oxygen, ambulance;
+		if (only_known(j, known, bad) || get_slug(j, "station", true, &station, bad) ||
+		    get_bool(j, "naloxone", &naloxone, bad) ||
+		    get_bool(j, "oxygen", &oxygen, bad) ||
+		    get_bool(j, "ambulance", &ambulance, bad) ||
+		    get_code(j, "outcome", overdose_outcomes, &outcome, bad))
+			return NULL;
+		return json_pack("{s:o, s:b, s:b, s:b, s:s}", "station",
+		                 station ? json_string(station) : json_null(), "naloxone", naloxone,
+		                 "oxygen", oxygen, "ambulance", ambulance, "outcome", outcome);
+	}
+	if (!strcmp(kind, "referral")) {
+		static const char *const known[] = {"v", "kind", "time", "type", NULL};
+		const char *type;
+		if (only_known(j, known, bad) || get_code(j, "type", referral_types, &type, bad))
+			return NULL;
+		return json_pack("{s:s}", "type", type);
+	}
+	if (!strcmp(kind, "incident")) {
+		static const char *const known[] = {"v", "kind", "time", "text", NULL};
+		const char *text;
+		if (only_known(j, known, bad) || get_str(j, "text", false, &text, bad) ||
+		    check_text("text", text, INCIDENT_MAX_CHARS, 4 * INCIDENT_MAX_CHARS, bad))
+			return NULL;
+		return json_pack("{s:s}", "text", text);
+	}
+	static const char *const known[] = {"v", "kind", "time", "reason", NULL};
+	const char *reason;
+	if (only_known(j, known, bad) || get_code(j, "reason", rejection_reasons, &reason, bad))
+		return NULL;
+	return json_pack("{s:s}", "reason", reason);
+}
+
+ank_reply ank_staff_record_post(ank_http_ctx *c)
+{
+	ank_reply bad;
+	if (site_exists(c, &bad))
+		return bad;
+	json_t *j = ank_http_body(c, &bad);
+	if (!j)
+		return bad;
+	const char *kind;
+	int64_t at = 0, now = ank_now_ms();
+	json_t *body = NULL;
+	if (get_code(j, "kind", record_kinds, &kind, &bad) || get_time(j, "time", true, &at, &bad))
+		goto out;
+	if (at > now + RECORD_FUTURE_MS) {
+		bad = bad_field("time", "is in the future");
+		goto out;
+	}
+	body = record_body(j, kind, &bad);
+	if (!body)
+		goto out;
+	char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+	ank_err err;
+	long long id = text ? ank_cstore_record_add(c->cs, c->param[0], kind, text, at ? at : now,
+	                                            c->acct.id, now, &err)
+	                    : -1;
+	free(text);
+	if (id < 0) {
+		bad = ank_http_error(500, "cannot store the record now");
+		goto out;
+	}
+	ank_log(ANK_LOG_INFO, "staff", "'%s' recorded %s %lld at site %s", c->acct.name, kind, id,
+	        c->param[0]);
+	bad = ank_http_json(201, json_pack("{s:i, s:I}", "v", 1, "record", (json_int_t)id));
+out:
+	json_decref(body);
+	json_decref(j);
+	return bad;
+}
+
+/* ---- users ---- */
+
+/* A registry entry without id, checked as the kiosk's import checks it (docs/formats.md)
+ * and with a nickname the kiosk's search can find. */
+static int user_from_json(json_t *j, ank_cuser *u, ank_reply *bad)
+{
+	static const char *const known[] = {"v",          "nickname",     "birth_year",
+	                                    "gender",     "municipality", "consent_version",
+	                                    "consent_at", "language",     "quarantine_until",
+	                                    NULL};
+	memset(u, 0, sizeof *u);
+	if (json_object_get(j, "id")) {
+		*bad = bad_field("id", "is assigned by central; leave it out");
+		return -1;
+	}
+	const char *nick, *gender, *muni, *consent, *lang;
+	if (only_known(j, known, bad) || get_str(j, "nickname", false, &nick, bad) ||
+	    check_text("nickname", nick, NICK_MAX_CHARS, NICK_MAX_BYTES, bad))
+		return -1;
+	if (ank_text_word_chars(nick) < NICK_MIN_WORD_CHARS) {
+		*bad = bad_field("nickname", "needs at least 2 letters or digits to be found");
+		return -1;
+	}
+	json_t *by = json_object_get(j, "birth_year");
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	if (!json_is_integer(by) || json_integer_value(by) < 1900 ||
+	    json_integer_value(by) > tm.tm_year + 1900) {
+		*bad = bad_field("birth_year", "must be a year from 1900 to this year");
+		return -1;
+	}
+	if (get_str(j, "gender", false, &gender, bad) ||
+	    get_str(j, "municipality", false, &muni, bad) ||
+	    get_str(j, "consent_version", true, &consent, bad) ||
+	    get_str(j, "language", true, &lang, bad) ||
+	    get_time(j, "consent_at", true, &u->consent_ms, bad) ||
+	    get_time(j, "quarantine_until", true, &u->quarantine_until_ms, bad))
+		return -1;
+	if (!ank_gender_find(gender)) {
+		*bad = bad_field("gender", "must be one of: female male other unknown");
+		return -1;
+	}
+	if (!ank_municipality_find(muni)) {
+		*bad = bad_field("municipality",
+		                 "must be an official three-digit code, abroad or unknown");
+		return -1;
+	}
+	if (consent && check_text("consent_version", consent, (long)sizeof u->consent_version - 1,
+	                          sizeof u->consent_version - 1, bad))
+		return -1;
+	if (lang && (strlen(lang) < 2 || strlen(lang) > 3 ||
+	             strspn(lang, "abcdefghijklmnopqrstuvwxyz") != strlen(lang))) {
+		*bad = bad_field("language", "must be 2-3 lowercase letters");
+		return -1;
+	}
+	snprintf(u->nickname, sizeof u->nickname, "%s", nick);
+	u->birth_year = (int)json_integer_value(by);
+	snprintf(u->gender, sizeof u->gender, "%s", gender);
+	snprintf(u->municipality, sizeof u->municipality, "%s", muni);
+	snprintf(u->consent_version, sizeof u->consent_version, "%s", consent ? consent : "");
+	snprintf(u->language, sizeof u->language, "%s", lang ? lang : "");
+	return 0;
+}
+
+ank_reply ank_staff_user_post(ank_http_ctx *c)
+{
+	ank_reply bad;
+	json_t *j = ank_http_body(c, &bad);
+	if (!j)
+		return bad;
+	ank_cuser u;
+	int rc = user_from_json(j, &u, &bad);
+	json_decref(j);
+	if (rc)
+		return bad;
+	ank_err err;
+	int sites = 0;
+	rc = ank_cstore_user_add(c->cs, &u, c->acct.id, ank_now_ms(), &sites, &err);
+	sodium_memzero(u.nickname, sizeof u.nickname);
+	if (rc) {
+		ank_log(ANK_LOG_ERROR, "staff", "user: %s", err.msg);
+		return ank_http_error(500, "cannot store the user now");
+	}
+	/* Ids only in the log: never a nickname (docs/privacy.md). */
+	ank_log(ANK_LOG_INFO, "staff", "'%s' registered user %s (municipality %s, %d sites)",
+	        c->acct.name, u.id, u.municipality, sites);
+	return ank_http_json(201, json_pack("{s:i, s:s, s:i}", "v", 1, "id", u.id, "sites", sites));
+}
+
+ank_reply ank_staff_quarantine(ank_http_ctx *c)
+{
+	ank_reply bad;
+	json_t *j = ank_http_body(c, &bad);
+	if (!j)
+		return bad;
+	static const char *const known[] = {"v", "until", NULL};
+	int64_t until = 0;
+	if (only_known(j, known, &bad))
+		goto fail;
+	if (!json_object_get(j, "until")) {
+		bad = bad_field("until", "missing (null lifts the quarantine)");
+		goto fail;
+	}
+	if (get_time(j, "until", true, &until, &bad))
+		goto fail;
+	json_t *until_json = json_incref(json_object_get(j, "until"));
+	json_decref(j);
+	ank_err err;
+	int sites = 0;
+	int rc = ank_cstore_user_quarantine(c->cs, c->param[0], until, ank_now_ms(), &sites, &err);
+	if (rc != 0) {
+		json_decref(until_json);
+		return rc > 0 ? ank_http_error(404, "unknown user")
+		              : ank_http_error(500, "cannot store the quarantine now");
+	}
+	ank_log(ANK_LOG_INFO, "staff", "'%s' %s the quarantine of user %s (%d sites)", c->acct.name,
+	        until ? "set" : "lifted", c->param[0], sites);
+	return ank_http_json(200, json_pack("{s:i, s:s, s:o, s:i}", "v", 1, "user", c->param[0],
+	                                    "until", until_json, "sites", sites));
+fail:
+	json_decref(j);
+	return bad;
+}
+
+/* ---- accounts ---- */
+
+ank_reply ank_staff_account_post(ank_http_ctx *c)
+{
+	ank_reply bad;
+	json_t *j = ank_http_body(c, &bad);
+	if (!j)
+		return bad;
+	static const char *const known[] = {"v", "user", "password", "role", "site", NULL};
+	static const char *const roles[] = {"staff", "admin", NULL};
+	const char *user, *password, *role, *site;
+	if (only_known(j, known, &bad) || get_slug(j, "user", false, &user, &bad) ||
+	    get_str(j, "password", false, &password, &bad) ||
+	    get_code(j, "role", roles, &role, &bad) || get_slug(j, "site", true, &site, &bad)) {
+		json_decref(j);
+		return bad;
+	}
+	bool admin = !strcmp(role, "admin");
+	ank_err err;
+	int rc = ank_cstore_account_add(c->cs, user, password, admin, site, ank_now_ms(), &err);
+	ank_reply r;
+	if (rc == 0) {
+		ank_log(ANK_LOG_INFO, "admin", "'%s' added %s account '%s'", c->acct.name, role,
+		        user);
+		r = ank_http_json(201,
+		                  json_pack("{s:i, s:s, s:s, s:o}", "v", 1, "user", user, "role",
+		                            role, "site", site ? json_string(site) : json_null()));
+	} else if (rc == 1) {
+		r = ank_http_error(409, err.msg);
+	} else if (rc == 2) {
+		r = ank_http_error(400, err.msg);
+	} else {
+		ank_log(ANK_LOG_ERROR, "admin", "account: %s", err.msg);
+		r = ank_http_error(500, "cannot store the account now");
+	}
+	json_decref(j);
+	return r;
+}

@@ -1,0 +1,1373 @@
+/* Drives the real ankomst-central binary over loopback HTTP (and HTTPS) with libcurl, plus its
+ * subcommands and its store: one group of named cases per run, each printed as ok or FAIL,
+ * exit status 1 when any case failed. Usage: central_api_test CENTRAL_BINARY GROUP, GROUP one
+ * of auth sync limits tls cli report store. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ank_buf.h"
+#include "ank_text.h"
+#include "cstore.h"
+
+/* Output of a subcommand or a body we keep: far more than any answer here. */
+#define CAPTURE_MAX (16 * 1024 * 1024)
+/* How long central may take to write its port file (ASan start-up included). */
+#define START_WAIT_MS 20000
+
+static const char *central_bin;
+static char dir[64];        /* this run's temp dir */
+static char db[128];        /* dir/central.db */
+static char base_url[96];   /* http://127.0.0.1:PORT or https://... */
+static const char *ca_file; /* CA for https, or NULL */
+static int passed, failed;
+
+/* ---- reporting ---- */
+
+/* Records one named case; detail (printf format) says what was seen when it failed. */
+static bool expect(const char *name, bool ok, const char *detail, ...)
+        __attribute__((format(printf, 3, 4)));
+static bool expect(const char *name, bool ok, const char *detail, ...)
+{
+	if (ok) {
+		passed++;
+		printf("ok   %s\n", name);
+		return true;
+	}
+	failed++;
+	printf("FAIL %s: ", name);
+	va_list ap;
+	va_start(ap, detail);
+	vprintf(detail, ap);
+	va_end(ap);
+	printf("\n");
+	return false;
+}
+
+/* ---- processes ---- */
+
+/* Runs argv (PATH searched) with `input` on stdin, stdout and stderr into out (may be NULL);
+ * returns the exit status, or 128 + signal. */
+static int run(const char *const *argv, const char *input, ank_buf *out)
+{
+	int in[2], res[2];
+	if (pipe(in) || pipe(res))
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(res[1], 1);
+		dup2(res[1], 2);
+		close(in[0]);
+		close(in[1]);
+		close(res[0]);
+		close(res[1]);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(res[1]);
+	if (input && write(in[1], input, strlen(input)) < 0)
+		perror("write");
+	close(in[1]);
+	char buf[4096];
+	ssize_t n;
+	while ((n = read(res[0], buf, sizeof buf)) > 0)
+		if (out)
+			ank_buf_append(out, buf, (size_t)n);
+	close(res[0]);
+	int st = 0;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Runs central with the given arguments (NULL-terminated, without the binary). */
+static int central(const char *input, ank_buf *out, ...)
+{
+	const char *argv[24] = {central_bin};
+	int n = 1;
+	va_list ap;
+	va_start(ap, out);
+	for (const char *a = va_arg(ap, const char *); a && n < 23; a = va_arg(ap, const char *))
+		argv[n++] = a;
+	va_end(ap);
+	argv[n] = NULL;
+	return run(argv, input, out);
+}
+
+static pid_t server_pid;
+
+/* Starts `central serve` on 127.0.0.1:0 with extra arguments (NULL-terminated); fills
+ * base_url from the port file. Returns 0 or -1. */
+static int server_start(const char *scheme, ...)
+{
+	char port_file[160], log_file[160];
+	snprintf(port_file, sizeof port_file, "%s/port", dir);
+	snprintf(log_file, sizeof log_file, "%s/central.log", dir);
+	unlink(port_file);
+	const char *argv[24] = {central_bin,   "serve",       "--listen",
+	                        "127.0.0.1:0", "--port-file", port_file};
+	int n = 6;
+	va_list ap;
+	va_start(ap, scheme);
+	for (const char *a = va_arg(ap, const char *); a && n < 23; a = va_arg(ap, const char *))
+		argv[n++] = a;
+	va_end(ap);
+	argv[n] = NULL;
+	server_pid = fork();
+	if (server_pid == 0) {
+		int fd = open(log_file, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(central_bin, (char *const *)argv);
+		_exit(127);
+	}
+	for (int waited = 0; waited < START_WAIT_MS; waited += 50) {
+		FILE *fp = fopen(port_file, "r");
+		char line[16] = "";
+		if (fp) {
+			bool got = fgets(line, sizeof line, fp) != NULL;
+			fclose(fp);
+			line[strcspn(line, "\n")] = '\0';
+			long port;
+			if (got && ank_parse_long(line, 1, 65535, &port) == 0) {
+				snprintf(base_url, sizeof base_url, "%s://127.0.0.1:%ld", scheme,
+				         port);
+				return 0;
+			}
+		}
+		int st;
+		if (waitpid(server_pid, &st, WNOHANG) == server_pid) {
+			server_pid = 0;
+			return -1;
+		}
+		usleep(50 * 1000);
+	}
+	return -1;
+}
+
+/* Stops central with SIGTERM; a clean exit (0) also means ASan found no leak. */
+static int server_stop(void)
+{
+	if (server_pid <= 0)
+		return -1;
+	kill(server_pid, SIGTERM);
+	int st = 0;
+	waitpid(server_pid, &st, 0);
+	server_pid = 0;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* ---- HTTP ---- */
+
+typedef struct resp {
+	long status; /* 0 when no answer came (rc says why) */
+	CURLcode rc;
+	ank_buf body;
+	char set_cookie[512]; /* the Set-Cookie header, if any */
+	json_t *json;         /* the body parsed, or NULL */
+} resp;
+
+static size_t on_body(char *p, size_t size, size_t n, void *user)
+{
+	return ank_buf_append(user, p, size * n) ? 0 : size * n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *user)
+{
+	resp *r = user;
+	size_t len = size * n;
+	if (len > 12 && !strncasecmp(p, "Set-Cookie: ", 12)) {
+		size_t v = len - 12;
+		while (v > 0 && (p[12 + v - 1] == '\r' || p[12 + v - 1] == '\n'))
+			v--;
+		snprintf(r->set_cookie, sizeof r->set_cookie, "%.*s", (int)v, p + 12);
+	}
+	return len;
+}
+
+static void resp_free(resp *r)
+{
+	ank_buf_free(&r->body);
+	json_decref(r->json);
+	memset(r, 0, sizeof *r);
+}
+
+/* One request. body NULL sends none; len 0 takes strlen(body). session and csrf are sent as
+ * cookie and header when not NULL, bearer as Authorization. The caller frees r (resp_free). */
+static void http(resp *r, const char *method, const char *path, const char *body, size_t len,
+                 const char *session, const char *csrf, const char *bearer)
+{
+	memset(r, 0, sizeof *r);
+	ank_buf_init(&r->body, CAPTURE_MAX);
+	CURL *c = curl_easy_init();
+	char url[512], cookie[128], h_csrf[160], h_auth[160];
+	snprintf(url, sizeof url, "%s%s", base_url, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		                 (curl_off_t)(len ? len : strlen(body)));
+	}
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+	/* No "Expect: 100-continue" wait on large bodies. */
+	h = curl_slist_append(h, "Expect:");
+	if (session) {
+		snprintf(cookie, sizeof cookie, "ank_session=%s", session);
+		curl_easy_setopt(c, CURLOPT_COOKIE, cookie);
+	}
+	if (csrf) {
+		snprintf(h_csrf, sizeof h_csrf, "X-CSRF-Token: %s", csrf);
+		h = curl_slist_append(h, h_csrf);
+	}
+	if (bearer) {
+		snprintf(h_auth, sizeof h_auth, "Authorization: Bearer %s", bearer);
+		h = curl_slist_append(h, h_auth);
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	r->rc = curl_easy_perform(c);
+	if (r->rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	r->json = json_loadb(ank_buf_str(&r->body), r->body.len, 0, NULL);
+}
+
+/* The status of one request, the answer dropped. */
+static long status_of(const char *method, const char *path, const char *body, const char *session,
+                      const char *csrf, const char *bearer)
+{
+	resp r;
+	http(&r, method, path, body, 0, session, csrf, bearer);
+	long st = r.status;
+	resp_free(&r);
+	return st;
+}
+
+static const char *jstr(json_t *j, const char *key)
+{
+	const char *s = json_string_value(json_object_get(j, key));
+	return s ? s : "";
+}
+
+static long long jint(json_t *j, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(j, key));
+}
+
+/* A path of object keys ("totals.checkins_by_route.inject") to an integer; -1 if absent. */
+static long long jpath(json_t *j, const char *path)
+{
+	char key[64];
+	while (j && *path) {
+		size_t n = strcspn(path, ".");
+		snprintf(key, sizeof key, "%.*s", (int)n, path);
+		j = json_object_get(j, key);
+		path += n + (path[n] == '.');
+	}
+	return json_is_integer(j) ? (long long)json_integer_value(j) : -1;
+}
+
+typedef struct session {
+	char token[65], csrf[65];
+	char role[8], site[64];
+} session;
+
+/* Logs in; returns the HTTP status and fills s on 200. */
+static long login(const char *user, const char *password, session *s)
+{
+	memset(s, 0, sizeof *s);
+	json_t *b = json_pack("{s:i, s:s, s:s}", "v", 1, "user", user, "password", password);
+	char *text = json_dumps(b, JSON_COMPACT);
+	json_decref(b);
+	resp r;
+	http(&r, "POST", "/api/v1/login", text, 0, NULL, NULL, NULL);
+	free(text);
+	long st = r.status;
+	const char *c = strstr(r.set_cookie, "ank_session=");
+	if (st == 200 && c) {
+		snprintf(s->token, sizeof s->token, "%.64s", c + 12);
+		snprintf(s->csrf, sizeof s->csrf, "%s", jstr(r.json, "csrf"));
+		snprintf(s->role, sizeof s->role, "%s", jstr(r.json, "role"));
+		snprintf(s->site, sizeof s->site, "%s", jstr(r.json, "site"));
+	}
+	resp_free(&r);
+	return st;
+}
+
+/* POSTs as a session with its CSRF token. */
+static void post(resp *r, const session *s, const char *path, const char *body)
+{
+	http(r, "POST", path, body, 0, s->token, s->csrf, NULL);
+}
+
+/* ---- fixtures ---- */
+
+static const char admin_pw[] = "correct horse battery staple";
+static const char staff_pw[] = "a staff password";
+
+/* Sites demo and north in municipality 101, far in 147, and admin "boss". */
+static int fixture_db(void)
+{
+	int rc = central(NULL, NULL, "add-site", "--db", db, "--site", "demo", "--name",
+	                 "Demo-rummet", "--municipality", "101", NULL);
+	rc |= central(NULL, NULL, "add-site", "--db", db, "--site", "north", "--name", "Nord",
+	              "--municipality", "101", NULL);
+	rc |= central(NULL, NULL, "add-site", "--db", db, "--site", "far", "--name", "Fjern",
+	              "--municipality", "147", NULL);
+	char line[64];
+	snprintf(line, sizeof line, "%s\n", admin_pw);
+	rc |= central(line, NULL, "create-admin", "--db", db, "--user", "boss", NULL);
+	return rc;
+}
+
+static long add_account(const session *admin, const char *user, const char *role, const char *site)
+{
+	json_t *b = json_pack("{s:i, s:s, s:s, s:s}", "v", 1, "user", user, "password", staff_pw,
+	                      "role", role);
+	if (site)
+		json_object_set_new(b, "site", json_string(site));
+	char *text = json_dumps(b, JSON_COMPACT);
+	json_decref(b);
+	resp r;
+	post(&r, admin, "/api/v1/accounts", text);
+	free(text);
+	long st = r.status;
+	resp_free(&r);
+	return st;
+}
+
+/* Pairs a kiosk of `site` (code from the pair-kiosk subcommand); token and kiosk id out. */
+static int pair(const char *site, char token[65], char kiosk[64])
+{
+	ank_buf out;
+	ank_buf_init(&out, 4096);
+	int rc = central(NULL, &out, "pair-kiosk", "--db", db, "--site", site, NULL);
+	char code[32];
+	snprintf(code, sizeof code, "%.14s", ank_buf_str(&out));
+	ank_buf_free(&out);
+	if (rc)
+		return -1;
+	char body[96];
+	snprintf(body, sizeof body, "{\"v\":1,\"code\":\"%s\"}", code);
+	resp r;
+	http(&r, "POST", "/api/v1/pair", body, 0, NULL, NULL, NULL);
+	snprintf(token, 65, "%s", jstr(r.json, "token"));
+	snprintf(kiosk, 64, "%s", jstr(r.json, "kiosk"));
+	long st = r.status;
+	resp_free(&r);
+	return st == 200 && strlen(token) == 64 ? 0 : -1;
+}
+
+/* The changes a kiosk gets from cursor 0 (no wait): a new reference to the array. */
+static json_t *changes_of(const char *token)
+{
+	resp r;
+	http(&r, "GET", "/api/v1/sync/changes?since=0&wait=0", NULL, 0, NULL, NULL, token);
+	json_t *ch = json_incref(json_object_get(r.json, "changes"));
+	resp_free(&r);
+	return ch ? ch : json_array();
+}
+
+/* How many changes of `type` whose payload has member `key` equal to string `value` (NULL:
+ * any). */
+static int count_changes(json_t *changes, const char *type, const char *key, const char *value)
+{
+	int n = 0;
+	size_t i;
+	json_t *c;
+	json_array_foreach(changes, i, c)
+	{
+		if (strcmp(jstr(c, "type"), type) != 0)
+			continue;
+		json_t *p = json_object_get(c, "payload");
+		if (!value || !strcmp(jstr(p, key), value))
+			n++;
+	}
+	return n;
+}
+
+/* Posts events as kiosk: `events` is a JSON array text of {type, payload}; seq continues from
+ * *seq, ids are random. Returns the HTTP status. */
+static long post_events(const char *token, const char *kiosk, long long *seq, const char *events)
+{
+	json_t *in = json_loads(events, 0, NULL);
+	json_t *out = json_array();
+	size_t i;
+	json_t *e;
+	long long now = (long long)time(NULL) * 1000;
+	json_array_foreach(in, i, e)
+	{
+		char id[33];
+		for (int k = 0; k < 32; k++)
+			id[k] = "0123456789abcdef"[rand() % 16];
+		id[32] = '\0';
+		json_t *at = json_object_get(e, "at");
+		json_array_append_new(out, json_pack("{s:I, s:s, s:s, s:I, s:O}", "seq",
+		                                     (json_int_t)++ * seq, "id", id, "type",
+		                                     jstr(e, "type"), "at",
+		                                     at ? json_integer_value(at) : (json_int_t)now,
+		                                     "payload", json_object_get(e, "payload")));
+	}
+	json_t *body = json_pack("{s:i, s:s, s:o}", "v", 1, "kiosk", kiosk, "events", out);
+	char *text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	json_decref(in);
+	long st = status_of("POST", "/api/v1/sync/events", text, NULL, NULL, token);
+	free(text);
+	return st;
+}
+
+static char *user_body(const char *nick, int year, const char *gender, const char *muni)
+{
+	json_t *b = json_pack("{s:i, s:s, s:i, s:s, s:s, s:s}", "v", 1, "nickname", nick,
+	                      "birth_year", year, "gender", gender, "municipality", muni,
+	                      "consent_version", "2024-1");
+	char *text = json_dumps(b, JSON_COMPACT);
+	json_decref(b);
+	return text;
+}
+
+/* Registers a user as `s`; its id into id (64 bytes); returns the status. */
+static long add_user(const session *s, const char *nick, int year, const char *gender,
+                     const char *muni, char *id, int *sites)
+{
+	char *body = user_body(nick, year, gender, muni);
+	resp r;
+	post(&r, s, "/api/v1/users", body);
+	free(body);
+	if (id)
+		snprintf(id, 64, "%s", jstr(r.json, "id"));
+	if (sites)
+		*sites = (int)jint(r.json, "sites");
+	long st = r.status;
+	resp_free(&r);
+	return st;
+}
+
+/* ---- group: auth ---- */
+
+typedef struct route_case {
+	const char *method, *path, *body;
+	bool site_route; /* staff of another site get 403 */
+	bool admin_only;
+} route_case;
+
+static const route_case staff_routes[] = {
+        {"GET", "/api/v1/sites/demo/queue", NULL, true, false},
+        {"POST", "/api/v1/sites/demo/commands", "{\"v\":1,\"type\":\"freeze\"}", true, false},
+        {"GET", "/api/v1/sites/demo/commands/1", NULL, true, false},
+        {"POST", "/api/v1/sites/demo/records",
+         "{\"v\":1,\"kind\":\"referral\",\"type\":\"health\"}", true, false},
+        {"POST", "/api/v1/users",
+         "{\"v\":1,\"nickname\":\"Lis\",\"birth_year\":1980,\"gender\":\"female\","
+         "\"municipality\":\"101\"}",
+         false, false},
+        {"POST", "/api/v1/users/u-x/quarantine", "{\"v\":1,\"until\":null}", false, false},
+        {"POST", "/api/v1/accounts",
+         "{\"v\":1,\"user\":\"zed\",\"password\":\"another long one\",\"role\":\"staff\","
+         "\"site\":\"demo\"}",
+         false, true},
+        {"POST", "/api/v1/logout", "{\"v\":1}", false, false},
+};
+
+static void group_auth(void)
+{
+	session admin, anna, bo, s;
+	expect("login-admin",
+	       login("boss", admin_pw, &admin) == 200 && !strcmp(admin.role, "admin") &&
+	               strlen(admin.csrf) == 64,
+	       "role '%s' csrf '%s'", admin.role, admin.csrf);
+	resp r;
+	http(&r, "POST", "/api/v1/login",
+	     "{\"v\":1,\"user\":\"boss\",\"password\":\"correct horse battery staple\"}", 0, NULL,
+	     NULL, NULL);
+	expect("login-cookie-attributes",
+	       strstr(r.set_cookie, "; HttpOnly") && strstr(r.set_cookie, "; Secure") &&
+	               strstr(r.set_cookie, "; SameSite=Strict") &&
+	               strstr(r.set_cookie, "; Path=/"),
+	       "Set-Cookie: %s", r.set_cookie);
+	resp_free(&r);
+	expect("login-wrong-password", login("boss", "correct horse battery", &s) == 401,
+	       "condition did not hold");
+	expect("login-unknown-user", login("nobody", admin_pw, &s) == 401,
+	       "condition did not hold");
+	expect("login-bad-body",
+	       status_of("POST", "/api/v1/login", "{\"v\":1,\"user\":\"boss\"}", NULL, NULL,
+	                 NULL) == 400,
+	       "condition did not hold");
+
+	expect("account-staff-demo", add_account(&admin, "anna", "staff", "demo") == 201,
+	       "condition did not hold");
+	expect("account-staff-far", add_account(&admin, "bo", "staff", "far") == 201,
+	       "condition did not hold");
+	expect("account-duplicate", add_account(&admin, "anna", "staff", "demo") == 409,
+	       "condition did not hold");
+	expect("account-unknown-site", add_account(&admin, "cy", "staff", "nowhere") == 400,
+	       "condition did not hold");
+	expect("account-admin-with-site", add_account(&admin, "cy", "admin", "demo") == 400,
+	       "condition did not hold");
+	expect("account-staff-without-site", add_account(&admin, "cy", "staff", NULL) == 400,
+	       "condition did not hold");
+	long st = status_of("POST", "/api/v1/accounts",
+	                    "{\"v\":1,\"user\":\"cy\",\"password\":\"short\",\"role\":\"staff\","
+	                    "\"site\":\"demo\"}",
+	                    admin.token, admin.csrf, NULL);
+	expect("account-short-password", st == 400, "status %ld", st);
+	expect("login-staff",
+	       login("anna", staff_pw, &anna) == 200 && !strcmp(anna.role, "staff") &&
+	               !strcmp(anna.site, "demo"),
+	       "role %s site %s", anna.role, anna.site);
+	expect("login-staff-far", login("bo", staff_pw, &bo) == 200, "condition did not hold");
+
+	/* Every staff and admin route behind the same locks. */
+	char wrong_token[65], wrong_csrf[65];
+	memset(wrong_token, 'a', 64);
+	wrong_token[64] = '\0';
+	snprintf(wrong_csrf, sizeof wrong_csrf, "%s", anna.csrf);
+	wrong_csrf[0] = wrong_csrf[0] == '0' ? '1' : '0';
+	for (size_t i = 0; i < sizeof staff_routes / sizeof staff_routes[0]; i++) {
+		const route_case *rc = &staff_routes[i];
+		bool is_post = !strcmp(rc->method, "POST");
+		char name[160];
+		snprintf(name, sizeof name, "%s %s no session -> 401", rc->method, rc->path);
+		st = status_of(rc->method, rc->path, rc->body, NULL, NULL, NULL);
+		expect(name, st == 401, "status %ld", st);
+		snprintf(name, sizeof name, "%s %s wrong session -> 401", rc->method, rc->path);
+		st = status_of(rc->method, rc->path, rc->body, wrong_token, anna.csrf, NULL);
+		expect(name, st == 401, "status %ld", st);
+		const session *who = rc->admin_only ? &admin : &anna;
+		if (is_post) {
+			snprintf(name, sizeof name, "%s %s no csrf -> 403", rc->method, rc->path);
+			st = status_of(rc->method, rc->path, rc->body, who->token, NULL, NULL);
+			expect(name, st == 403, "status %ld", st);
+			snprintf(name, sizeof name, "%s %s wrong csrf -> 403", rc->method,
+			         rc->path);
+			st = status_of(rc->method, rc->path, rc->body, who->token, wrong_csrf,
+			               NULL);
+			expect(name, st == 403, "status %ld", st);
+			snprintf(name, sizeof name, "%s %s short csrf -> 403", rc->method,
+			         rc->path);
+			st = status_of(rc->method, rc->path, rc->body, who->token, "abc", NULL);
+			expect(name, st == 403, "status %ld", st);
+		}
+		if (rc->site_route) {
+			snprintf(name, sizeof name, "%s %s other site's staff -> 403", rc->method,
+			         rc->path);
+			st = status_of(rc->method, rc->path, rc->body, bo.token, bo.csrf, NULL);
+			expect(name, st == 403, "status %ld", st);
+		}
+		if (rc->admin_only) {
+			snprintf(name, sizeof name, "%s %s staff -> 403", rc->method, rc->path);
+			st = status_of(rc->method, rc->path, rc->body, anna.token, anna.csrf, NULL);
+			expect(name, st == 403, "status %ld", st);
+		}
+	}
+	st = status_of("GET", "/api/v1/sites/demo/queue", NULL, anna.token, NULL, NULL);
+	expect("queue-own-site-staff", st == 200, "status %ld", st);
+	st = status_of("GET", "/api/v1/sites/far/queue", NULL, admin.token, NULL, NULL);
+	expect("queue-any-site-admin", st == 200, "status %ld", st);
+	st = status_of("GET", "/api/v1/sites/nowhere/queue", NULL, admin.token, NULL, NULL);
+	expect("queue-unknown-site", st == 404, "status %ld", st);
+
+	/* Bodies are checked field by field. */
+	static const struct {
+		const char *name, *path, *body;
+		long want;
+	} bodies[] = {
+	        {"command-ok", "/api/v1/sites/demo/commands",
+	         "{\"v\":1,\"type\":\"call_next\",\"station\":\"2\"}", 202},
+	        {"command-unknown-type", "/api/v1/sites/demo/commands",
+	         "{\"v\":1,\"type\":\"launch\"}", 400},
+	        {"command-needs-ticket", "/api/v1/sites/demo/commands",
+	         "{\"v\":1,\"type\":\"call_ticket\"}", 400},
+	        {"command-takes-no-station", "/api/v1/sites/demo/commands",
+	         "{\"v\":1,\"type\":\"freeze\",\"station\":\"1\"}", 400},
+	        {"command-bad-route", "/api/v1/sites/demo/commands",
+	         "{\"v\":1,\"type\":\"transfer\",\"ticket\":3,\"route\":\"snort\"}", 400},
+	        {"command-bad-ticket", "/api/v1/sites/demo/commands",
+	         "{\"v\":1,\"type\":\"start\",\"ticket\":0}", 400},
+	        {"command-transfer-ok", "/api/v1/sites/demo/commands",
+	         "{\"v\":1,\"type\":\"transfer\",\"ticket\":3,\"route\":\"smoke\"}", 202},
+	        {"command-no-v", "/api/v1/sites/demo/commands", "{\"type\":\"freeze\"}", 400},
+	        {"record-overdose-ok", "/api/v1/sites/demo/records",
+	         "{\"v\":1,\"kind\":\"overdose\",\"station\":\"2\",\"naloxone\":true,"
+	         "\"oxygen\":true,\"ambulance\":false,\"outcome\":\"recovered\"}",
+	         201},
+	        {"record-overdose-no-outcome", "/api/v1/sites/demo/records",
+	         "{\"v\":1,\"kind\":\"overdose\",\"naloxone\":true,\"oxygen\":true,"
+	         "\"ambulance\":false}",
+	         400},
+	        {"record-overdose-bool-as-string", "/api/v1/sites/demo/records",
+	         "{\"v\":1,\"kind\":\"overdose\",\"naloxone\":\"yes\",\"oxygen\":true,"
+	         "\"ambulance\":false,\"outcome\":\"recovered\"}",
+	         400},
+	        {"record-unknown-kind", "/api/v1/sites/demo/records",
+	         "{\"v\":1,\"kind\":\"party\"}", 400},
+	        {"record-unknown-field", "/api/v1/sites/demo/records",
+	         "{\"v\":1,\"kind\":\"referral\",\"type\":\"health\",\"name\":\"x\"}", 400},
+	        {"record-future", "/api/v1/sites/demo/records",
+	         "{\"v\":1,\"kind\":\"referral\",\"type\":\"health\","
+	         "\"time\":\"2999-01-01T00:00:00Z\"}",
+	         400},
+	        {"record-incident-ok", "/api/v1/sites/demo/records",
+	         "{\"v\":1,\"kind\":\"incident\",\"text\":\"broken window\","
+	         "\"time\":\"2026-01-05T10:00:00Z\"}",
+	         201},
+	        {"record-rejection-ok", "/api/v1/sites/demo/records",
+	         "{\"v\":1,\"kind\":\"rejection\",\"reason\":\"intoxicated\"}", 201},
+	        {"user-with-id", "/api/v1/users",
+	         "{\"v\":1,\"id\":\"u-1\",\"nickname\":\"Lis\",\"birth_year\":1980,"
+	         "\"gender\":\"female\",\"municipality\":\"101\"}",
+	         400},
+	        {"user-bad-gender", "/api/v1/users",
+	         "{\"v\":1,\"nickname\":\"Lis\",\"birth_year\":1980,\"gender\":\"f\","
+	         "\"municipality\":\"101\"}",
+	         400},
+	        {"user-bad-municipality", "/api/v1/users",
+	         "{\"v\":1,\"nickname\":\"Lis\",\"birth_year\":1980,\"gender\":\"female\","
+	         "\"municipality\":\"999\"}",
+	         400},
+	        {"user-one-letter", "/api/v1/users",
+	         "{\"v\":1,\"nickname\":\"L\",\"birth_year\":1980,\"gender\":\"female\","
+	         "\"municipality\":\"101\"}",
+	         400},
+	        {"user-future-year", "/api/v1/users",
+	         "{\"v\":1,\"nickname\":\"Lis\",\"birth_year\":2999,\"gender\":\"female\","
+	         "\"municipality\":\"101\"}",
+	         400},
+	        {"user-control-char", "/api/v1/users",
+	         "{\"v\":1,\"nickname\":\"Li\\u0007s\",\"birth_year\":1980,\"gender\":"
+	         "\"female\",\"municipality\":\"101\"}",
+	         400},
+	        {"user-ok", "/api/v1/users",
+	         "{\"v\":1,\"nickname\":\"Lis\",\"birth_year\":1980,\"gender\":\"female\","
+	         "\"municipality\":\"abroad\",\"language\":\"en\","
+	         "\"consent_at\":\"2026-01-05T10:00:00Z\"}",
+	         201},
+	        {"quarantine-unknown-user", "/api/v1/users/u-nobody/quarantine",
+	         "{\"v\":1,\"until\":null}", 404},
+	        {"quarantine-bad-time", "/api/v1/users/u-nobody/quarantine",
+	         "{\"v\":1,\"until\":\"tomorrow\"}", 400},
+	        {"quarantine-missing-until", "/api/v1/users/u-nobody/quarantine", "{\"v\":1}", 400},
+	};
+	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		http(&r, "POST", bodies[i].path, bodies[i].body, 0, anna.token, anna.csrf, NULL);
+		expect(bodies[i].name, r.status == bodies[i].want, "status %ld (want %ld): %s",
+		       r.status, bodies[i].want, ank_buf_str(&r.body));
+		resp_free(&r);
+	}
+	http(&r, "GET", "/api/v1/sites/demo/commands/1", NULL, 0, anna.token, NULL, NULL);
+	expect("command-get",
+	       r.status == 200 && !strcmp(jstr(r.json, "state"), "sent") &&
+	               !strcmp(jstr(r.json, "type"), "call_next"),
+	       "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	st = status_of("GET", "/api/v1/sites/demo/commands/999", NULL, anna.token, NULL, NULL);
+	expect("command-get-unknown", st == 404, "status %ld", st);
+	st = status_of("GET", "/api/v1/sites/far/commands/1", NULL, admin.token, NULL, NULL);
+	expect("command-get-other-site", st == 404, "status %ld", st);
+
+	/* Logout ends the session for good. */
+	st = status_of("POST", "/api/v1/logout", "{\"v\":1}", anna.token, anna.csrf, NULL);
+	expect("logout", st == 200, "status %ld", st);
+	st = status_of("GET", "/api/v1/sites/demo/queue", NULL, anna.token, NULL, NULL);
+	expect("after-logout-401", st == 401, "status %ld", st);
+}
+
+/* ---- group: sync ---- */
+
+static void group_sync(void)
+{
+	session admin;
+	login("boss", admin_pw, &admin);
+	char t_demo[65], t_north[65], t_far[65], k_demo[64], k_north[64], k_far[64];
+	expect("pair-three-kiosks",
+	       pair("demo", t_demo, k_demo) == 0 && pair("north", t_north, k_north) == 0 &&
+	               pair("far", t_far, k_far) == 0,
+	       "condition did not hold");
+	char bogus[65];
+	memset(bogus, 'b', 64);
+	bogus[64] = '\0';
+	static const char batch[] = "{\"v\":1,\"kiosk\":\"k-x\",\"events\":[]}";
+	long st = status_of("POST", "/api/v1/sync/events", batch, NULL, NULL, NULL);
+	expect("events-no-token-401", st == 401, "status %ld", st);
+	st = status_of("POST", "/api/v1/sync/events", batch, NULL, NULL, bogus);
+	expect("events-wrong-token-401", st == 401, "status %ld", st);
+	st = status_of("GET", "/api/v1/sync/changes", NULL, NULL, NULL, NULL);
+	expect("changes-no-token-401", st == 401, "status %ld", st);
+	st = status_of("GET", "/api/v1/sync/changes", NULL, NULL, NULL, "short");
+	expect("changes-wrong-token-401", st == 401, "status %ld", st);
+	st = status_of("GET", "/api/v1/sync/changes", NULL, admin.token, NULL, NULL);
+	expect("changes-session-is-not-a-token", st == 401, "status %ld", st);
+
+	/* A user of 101 reaches demo and north, not far. */
+	char uid[64];
+	int sites = -1;
+	long st_user = add_user(&admin, "Søren", 1984, "male", "101", uid, &sites);
+	expect("user-register", st_user == 201 && !strncmp(uid, "u-", 2) && sites == 2,
+	       "status %ld id %s sites %d", st_user, uid, sites);
+	json_t *cd = changes_of(t_demo), *cn = changes_of(t_north), *cf = changes_of(t_far);
+	expect("user-upsert-to-demo", count_changes(cd, "user.upsert", "id", uid) == 1,
+	       "condition did not hold");
+	expect("user-upsert-to-north", count_changes(cn, "user.upsert", "id", uid) == 1,
+	       "condition did not hold");
+	expect("user-upsert-not-to-far", count_changes(cf, "user.upsert", NULL, NULL) == 0,
+	       "condition did not hold");
+	json_t *p = json_object_get(json_array_get(cd, 0), "payload");
+	char *shown = json_dumps(p, JSON_COMPACT);
+	expect("user-upsert-payload",
+	       !strcmp(jstr(p, "nickname"), "Søren") && jint(p, "birth_year") == 1984 &&
+	               !strcmp(jstr(p, "municipality"), "101") &&
+	               !strcmp(jstr(p, "consent_version"), "2024-1") &&
+	               json_is_null(json_object_get(p, "quarantine_until")) &&
+	               !json_object_get(p, "linkage") && json_object_size(p) == 9,
+	       "%s", shown ? shown : "(none)");
+	free(shown);
+	json_decref(cd);
+	json_decref(cn);
+	json_decref(cf);
+
+	/* Quarantine follows the same municipality. */
+	char path[128], body[128];
+	snprintf(path, sizeof path, "/api/v1/users/%s/quarantine", uid);
+	resp r;
+	post(&r, &admin, path, "{\"v\":1,\"until\":\"2027-01-01T00:00:00Z\"}");
+	expect("quarantine-set", r.status == 200 && jint(r.json, "sites") == 2, "%ld %s", r.status,
+	       ank_buf_str(&r.body));
+	resp_free(&r);
+	cd = changes_of(t_demo);
+	cf = changes_of(t_far);
+	expect("quarantine-to-demo", count_changes(cd, "quarantine", "user", uid) == 1,
+	       "condition did not hold");
+	expect("quarantine-not-to-far", count_changes(cf, "quarantine", NULL, NULL) == 0,
+	       "condition did not hold");
+	json_decref(cd);
+	json_decref(cf);
+
+	/* A site added later gets the registry of its municipality. */
+	int rc = central(NULL, NULL, "add-site", "--db", db, "--site", "late", "--name", "Sen",
+	                 "--municipality", "101", NULL);
+	char t_late[65], k_late[64];
+	expect("late-site-backfill",
+	       rc == 0 && pair("late", t_late, k_late) == 0 &&
+	               count_changes((cd = changes_of(t_late)), "user.upsert", "id", uid) == 1,
+	       "rc %d", rc);
+	json_decref(cd);
+
+	/* A command reaches its site only, and the kiosk's answer closes it. */
+	post(&r, &admin, "/api/v1/sites/demo/commands",
+	     "{\"v\":1,\"type\":\"call_next\",\"station\":\"2\"}");
+	long long cmd = jint(r.json, "command");
+	expect("command-202", r.status == 202 && cmd > 0, "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	post(&r, &admin, "/api/v1/sites/demo/commands", "{\"v\":1,\"type\":\"freeze\"}");
+	long long cmd2 = jint(r.json, "command");
+	resp_free(&r);
+	cd = changes_of(t_demo);
+	cn = changes_of(t_north);
+	bool found = false;
+	size_t i;
+	json_t *c;
+	json_array_foreach(cd, i, c)
+	{
+		json_t *pl = json_object_get(c, "payload");
+		if (!strcmp(jstr(c, "type"), "command") && jint(pl, "id") == cmd &&
+		    !strcmp(jstr(pl, "type"), "call_next") && !strcmp(jstr(pl, "station"), "2") &&
+		    !json_object_get(pl, "ticket") && json_object_size(pl) == 3)
+			found = true;
+	}
+	expect("command-change-to-site", found, "condition did not hold");
+	expect("command-change-not-to-north", count_changes(cn, "command", NULL, NULL) == 0,
+	       "condition did not hold");
+	json_decref(cd);
+	json_decref(cn);
+
+	long long seq_demo = 0, seq_far = 0;
+	snprintf(body, sizeof body,
+	         "[{\"type\":\"command.applied\",\"payload\":{\"command\":%lld,\"ticket\":5}}]",
+	         cmd);
+	/* Another site's kiosk cannot close demo's command. */
+	st = post_events(t_far, k_far, &seq_far, body);
+	snprintf(path, sizeof path, "/api/v1/sites/demo/commands/%lld", cmd);
+	http(&r, "GET", path, NULL, 0, admin.token, NULL, NULL);
+	expect("command-not-closed-by-other-site",
+	       st == 200 && !strcmp(jstr(r.json, "state"), "sent"), "%ld %s", st,
+	       ank_buf_str(&r.body));
+	resp_free(&r);
+	st = post_events(t_demo, k_demo, &seq_demo, body);
+	http(&r, "GET", path, NULL, 0, admin.token, NULL, NULL);
+	expect("command-applied",
+	       st == 200 && !strcmp(jstr(r.json, "state"), "applied") &&
+	               jint(r.json, "ticket") == 5,
+	       "%ld %s", st, ank_buf_str(&r.body));
+	resp_free(&r);
+	snprintf(
+	        body, sizeof body,
+	        "[{\"type\":\"command.refused\",\"payload\":{\"command\":%lld,\"reason\":\"already "
+	        "frozen\"}}]",
+	        cmd2);
+	st = post_events(t_demo, k_demo, &seq_demo, body);
+	snprintf(path, sizeof path, "/api/v1/sites/demo/commands/%lld", cmd2);
+	http(&r, "GET", path, NULL, 0, admin.token, NULL, NULL);
+	expect("command-refused",
+	       st == 200 && !strcmp(jstr(r.json, "state"), "refused") &&
+	               !strcmp(jstr(r.json, "reason"), "already frozen"),
+	       "%ld %s", st, ank_buf_str(&r.body));
+	resp_free(&r);
+
+	/* The queue view follows the events. */
+	char events[2048];
+	snprintf(events, sizeof events,
+	         "[{\"type\":\"site.config\",\"payload\":{\"stations\":[\"1\",\"2\"]}},"
+	         "{\"type\":\"ticket.issued\",\"payload\":{\"ticket\":7,\"label\":\"I-007\","
+	         "\"day\":\"2026-11-23\",\"route\":\"inject\",\"substance\":\"heroin\","
+	         "\"user\":\"%s\",\"state\":\"waiting\"}},"
+	         "{\"type\":\"ticket.called\",\"payload\":{\"ticket\":7,\"label\":\"I-007\","
+	         "\"day\":\"2026-11-23\",\"route\":\"inject\",\"substance\":\"heroin\","
+	         "\"user\":\"%s\",\"state\":\"called\",\"station\":\"2\"}},"
+	         "{\"type\":\"station.state\",\"payload\":{\"station\":\"2\",\"state\":"
+	         "\"reserved\"}},"
+	         "{\"type\":\"site.frozen\",\"payload\":{}}]",
+	         uid, uid);
+	st = post_events(t_demo, k_demo, &seq_demo, events);
+	http(&r, "GET", "/api/v1/sites/demo/queue", NULL, 0, admin.token, NULL, NULL);
+	json_t *tickets = json_object_get(r.json, "tickets");
+	json_t *stations = json_object_get(r.json, "stations");
+	json_t *t0 = json_array_get(tickets, 0), *s1 = json_array_get(stations, 1);
+	json_t *k0 = json_array_get(json_object_get(r.json, "kiosks"), 0);
+	expect("queue-projection",
+	       st == 200 && json_array_size(tickets) == 1 && !strcmp(jstr(t0, "label"), "I-007") &&
+	               !strcmp(jstr(t0, "state"), "called") && !strcmp(jstr(t0, "station"), "2") &&
+	               json_array_size(stations) == 2 && !strcmp(jstr(s1, "station"), "2") &&
+	               !strcmp(jstr(s1, "state"), "reserved") &&
+	               !strcmp(jstr(json_array_get(stations, 0), "state"), "free") &&
+	               json_is_true(json_object_get(r.json, "frozen")) &&
+	               !strcmp(jstr(k0, "kiosk"), k_demo) && jint(k0, "last_seen_ms") > 0 &&
+	               !json_object_get(t0, "user"),
+	       "%ld %s", st, ank_buf_str(&r.body));
+	resp_free(&r);
+	snprintf(events, sizeof events,
+	         "[{\"type\":\"session.ended\",\"payload\":{\"ticket\":7,\"label\":\"I-007\","
+	         "\"day\":\"2026-11-23\",\"route\":\"inject\",\"substance\":\"heroin\","
+	         "\"user\":\"%s\",\"state\":\"done\",\"station\":\"2\",\"duration_s\":900}},"
+	         "{\"type\":\"site.resumed\",\"payload\":{}}]",
+	         uid);
+	st = post_events(t_demo, k_demo, &seq_demo, events);
+	http(&r, "GET", "/api/v1/sites/demo/queue", NULL, 0, admin.token, NULL, NULL);
+	expect("queue-done-ticket-leaves",
+	       st == 200 && json_array_size(json_object_get(r.json, "tickets")) == 0 &&
+	               json_is_false(json_object_get(r.json, "frozen")),
+	       "%ld %s", st, ank_buf_str(&r.body));
+	resp_free(&r);
+	/* The sync rules still hold: a batch that leaves a gap is refused. */
+	long long ahead = seq_demo + 4;
+	st = post_events(t_demo, k_demo, &ahead, "[{\"type\":\"site.resumed\",\"payload\":{}}]");
+	expect("events-gap-409", st == 409, "status %ld", st);
+}
+
+/* ---- group: limits ---- */
+
+static bool healthy(void)
+{
+	resp r;
+	http(&r, "GET", "/healthz", NULL, 0, NULL, NULL, NULL);
+	bool ok = r.status == 200 && !strcmp(ank_buf_str(&r.body), "ok\n");
+	resp_free(&r);
+	return ok;
+}
+
+static void group_limits(void)
+{
+	session admin;
+	login("boss", admin_pw, &admin);
+	char token[65], kiosk[64];
+	pair("demo", token, kiosk);
+	size_t big_len = ANK_PROTO_MAX_BODY + 100;
+	char *big = malloc(big_len + 1);
+	memset(big, ' ', big_len);
+	big[0] = '{';
+	big[big_len - 1] = '}';
+	big[big_len] = '\0';
+	/* 1000 arrays inside each other, then closed. */
+	char deep[2100];
+	memset(deep, '[', 1000);
+	memset(deep + 1000, ']', 1000);
+	deep[2000] = '\0';
+	char deep_obj[2100];
+	snprintf(deep_obj, sizeof deep_obj, "{\"v\":1,\"nickname\":%s}", deep);
+	static const char bad_utf8[] = "{\"v\":1,\"nickname\":\"\xff\xfe\",\"birth_year\":1980,"
+	                               "\"gender\":\"male\",\"municipality\":\"101\"}";
+	static const char bad_utf8_batch[] = "{\"v\":1,\"kiosk\":\"k\xc3\",\"events\":[]}";
+	/* Each refusal must say why, so that a body refused for another reason does not pass. */
+	static const struct {
+		const char *name, *body;
+		long want;
+		const char *why;
+	} cases[] = {
+	        {"invalid-json", "{\"v\":1,", 400, "JSON"},
+	        {"not-an-object", "[1,2]", 400, "object"},
+	        {"invalid-utf8", NULL, 400, "UTF-8"},
+	        {"deep-nesting", NULL, 400, "deep"},
+	        {"too-big", NULL, 413, "larger than"},
+	};
+	for (int route = 0; route < 2; route++) {
+		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+			const char *b = cases[i].body;
+			size_t len = 0;
+			if (!strcmp(cases[i].name, "invalid-utf8"))
+				b = route ? bad_utf8 : bad_utf8_batch;
+			else if (!strcmp(cases[i].name, "deep-nesting"))
+				b = deep_obj;
+			else if (!strcmp(cases[i].name, "too-big"))
+				b = big, len = big_len;
+			resp r;
+			if (route)
+				http(&r, "POST", "/api/v1/users", b, len, admin.token, admin.csrf,
+				     NULL);
+			else
+				http(&r, "POST", "/api/v1/sync/events", b, len, NULL, NULL, token);
+			char name[96];
+			snprintf(name, sizeof name, "%s-%s", route ? "users" : "events",
+			         cases[i].name);
+			expect(name,
+			       r.status == cases[i].want &&
+			               strstr(jstr(r.json, "error"), cases[i].why) != NULL,
+			       "status %ld (want %ld, '%s'): %.200s", r.status, cases[i].want,
+			       cases[i].why, ank_buf_str(&r.body));
+			resp_free(&r);
+			snprintf(name, sizeof name, "%s-%s-then-healthz",
+			         route ? "users" : "events", cases[i].name);
+			expect(name, healthy(), "no answer");
+		}
+	}
+	long st = status_of("POST", "/api/v1/login", deep, NULL, NULL, NULL);
+	expect("login-deep-nesting", st == 400, "status %ld", st);
+	st = status_of("GET", "/api/v1/nothing", NULL, NULL, NULL, NULL);
+	expect("unknown-path-404", st == 404, "status %ld", st);
+	st = status_of("DELETE", "/api/v1/users", NULL, admin.token, admin.csrf, NULL);
+	expect("wrong-method-405", st == 405, "status %ld", st);
+	st = status_of("GET", "/api/v1/sites/de.mo/queue", NULL, admin.token, NULL, NULL);
+	expect("path-param-not-a-slug-404", st == 404, "status %ld", st);
+	free(big);
+	expect("healthz-at-end", healthy(), "no answer");
+}
+
+/* ---- group: tls ---- */
+
+static int make_certs(char ca[160], char cert[160], char key[160])
+{
+	char cakey[160], csr[160], ext[160];
+	snprintf(ca, 160, "%s/ca.pem", dir);
+	snprintf(cakey, sizeof cakey, "%s/ca.key", dir);
+	snprintf(cert, 160, "%s/server.pem", dir);
+	snprintf(key, 160, "%s/server.key", dir);
+	snprintf(csr, sizeof csr, "%s/server.csr", dir);
+	snprintf(ext, sizeof ext, "%s/ext.cnf", dir);
+	FILE *fp = fopen(ext, "w");
+	if (!fp)
+		return -1;
+	fputs("subjectAltName = IP:127.0.0.1, DNS:localhost\n", fp);
+	fclose(fp);
+	const char *mk_ca[] = {"openssl",
+	                       "req",
+	                       "-x509",
+	                       "-newkey",
+	                       "ec",
+	                       "-pkeyopt",
+	                       "ec_paramgen_curve:prime256v1",
+	                       "-nodes",
+	                       "-keyout",
+	                       cakey,
+	                       "-out",
+	                       ca,
+	                       "-days",
+	                       "2",
+	                       "-subj",
+	                       "/CN=Ankomst test CA",
+	                       NULL};
+	const char *mk_key[] = {"openssl",
+	                        "req",
+	                        "-newkey",
+	                        "ec",
+	                        "-pkeyopt",
+	                        "ec_paramgen_curve:prime256v1",
+	                        "-nodes",
+	                        "-keyout",
+	                        key,
+	                        "-out",
+	                        csr,
+	                        "-subj",
+	                        "/CN=127.0.0.1",
+	                        NULL};
+	const char *sign[] = {
+	        "openssl",         "x509", "-req", "-in",   csr, "-CA",      ca,  "-CAkey", cakey,
+	        "-CAcreateserial", "-out", cert,   "-days", "2", "-extfile", ext, NULL};
+	ank_buf out;
+	ank_buf_init(&out, 65536);
+	int rc = run(mk_ca, NULL, &out) || run(mk_key, NULL, &out) || run(sign, NULL, &out);
+	if (rc)
+		printf("openssl: %s\n", ank_buf_str(&out));
+	ank_buf_free(&out);
+	return rc ? -1 : 0;
+}
+
+static void group_tls(void)
+{
+	char ca[160], cert[160], key[160], conf[160];
+	if (!expect("make-certs", make_certs(ca, cert, key) == 0, "openssl failed"))
+		return;
+	/* The config file gives db and TLS; flags add the rest. */
+	snprintf(conf, sizeof conf, "%s/central.ini", dir);
+	FILE *fp = fopen(conf, "w");
+	fprintf(fp, "[central]\ndb = %s\nlisten = 127.0.0.1:9\ntls_cert = %s\ntls_key = %s\n", db,
+	        cert, key);
+	fclose(fp);
+	if (!expect("serve-tls-from-config", server_start("https", "--config", conf, NULL) == 0,
+	            "did not start"))
+		return;
+	ca_file = ca;
+	resp r;
+	http(&r, "GET", "/healthz", NULL, 0, NULL, NULL, NULL);
+	expect("tls-with-cacert", r.status == 200, "curl %d: %s", r.rc, curl_easy_strerror(r.rc));
+	resp_free(&r);
+	session admin;
+	long st = login("boss", admin_pw, &admin);
+	expect("tls-login", st == 200 && strlen(admin.token) == 64, "status %ld", st);
+	ca_file = NULL;
+	http(&r, "GET", "/healthz", NULL, 0, NULL, NULL, NULL);
+	expect("tls-without-cacert-fails", r.rc != CURLE_OK && r.status == 0, "curl %d status %ld",
+	       r.rc, r.status);
+	resp_free(&r);
+	char plain[96];
+	snprintf(plain, sizeof plain, "%s", base_url);
+	memmove(base_url + 4, base_url + 5, strlen(base_url + 5) + 1); /* https -> http */
+	http(&r, "GET", "/healthz", NULL, 0, NULL, NULL, NULL);
+	expect("plain-http-to-tls-port-fails", r.status != 200, "status %ld", r.status);
+	resp_free(&r);
+	snprintf(base_url, sizeof base_url, "%s", plain);
+	ca_file = ca;
+	expect("tls-still-healthy", healthy(), "no answer");
+	int code = server_stop();
+	ca_file = NULL;
+	expect("tls-server-exits-cleanly", code == 0, "exit %d", code);
+}
+
+/* ---- group: cli ---- */
+
+static void group_cli(void)
+{
+	ank_buf out;
+	ank_buf_init(&out, 65536);
+#define CLI(name, want_rc, pattern, input, ...)                                                    \
+	do {                                                                                       \
+		ank_buf_reset(&out);                                                               \
+		int rc_ = central(input, &out, __VA_ARGS__, NULL);                                 \
+		expect(name, rc_ == (want_rc) && strstr(ank_buf_str(&out), pattern) != NULL,       \
+		       "exit %d (want %d), output: %s", rc_, want_rc, ank_buf_str(&out));          \
+	} while (0)
+	CLI("add-site", 0, "site demo added (municipality 101)", NULL, "add-site", "--db", db,
+	    "--site", "demo", "--name", "Demo-rummet", "--municipality", "101");
+	CLI("add-site-again", 1, "exists", NULL, "add-site", "--db", db, "--site", "demo", "--name",
+	    "X", "--municipality", "101");
+	CLI("add-site-bad-municipality", 1, "municipality", NULL, "add-site", "--db", db, "--site",
+	    "x", "--name", "X", "--municipality", "999");
+	CLI("add-site-abroad", 1, "municipality", NULL, "add-site", "--db", db, "--site", "x",
+	    "--name", "X", "--municipality", "abroad");
+	CLI("add-site-bad-id", 1, "site id", NULL, "add-site", "--db", db, "--site", "a b",
+	    "--name", "X", "--municipality", "101");
+	CLI("add-site-missing-name", 2, "needs", NULL, "add-site", "--db", db, "--site", "x",
+	    "--municipality", "101");
+	CLI("create-admin", 0, "admin boss created", "a long enough password\n", "create-admin",
+	    "--db", db, "--user", "boss");
+	CLI("create-admin-again", 1, "exists", "a long enough password\n", "create-admin", "--db",
+	    db, "--user", "boss");
+	CLI("create-admin-short-password", 1, "12", "too short\n", "create-admin", "--db", db,
+	    "--user", "boss2");
+	CLI("create-admin-no-password", 1, "password", "", "create-admin", "--db", db, "--user",
+	    "boss2");
+	CLI("create-admin-no-user", 2, "--user", "a long enough password\n", "create-admin", "--db",
+	    db);
+	CLI("pair-kiosk-unknown-site", 1, "unknown site", NULL, "pair-kiosk", "--db", db, "--site",
+	    "nowhere");
+	CLI("pair-kiosk", 0, "-", NULL, "pair-kiosk", "--db", db, "--site", "demo");
+	bool code_shape =
+	        out.len == 15 && ank_buf_str(&out)[4] == '-' && ank_buf_str(&out)[9] == '-';
+	expect("pair-kiosk-code-shape", code_shape, "output: %s", ank_buf_str(&out));
+	CLI("flag-of-another-command", 2, "does not take --site", NULL, "report", "--db", db,
+	    "--site", "demo");
+	CLI("unknown-command", 2, "usage:", NULL, "launch", "--db", db);
+	CLI("migrate", 0, "up to date", NULL, "migrate", "--db", db);
+	char conf[160];
+	snprintf(conf, sizeof conf, "%s/bad.ini", dir);
+	FILE *fp = fopen(conf, "w");
+	fprintf(fp, "[central]\ndb = %s\nport = 80\n", db);
+	fclose(fp);
+	CLI("config-unknown-key", 2, "bad.ini:3: unknown key [central] port", NULL, "migrate",
+	    "--config", conf);
+	snprintf(conf, sizeof conf, "%s/good.ini", dir);
+	fp = fopen(conf, "w");
+	fprintf(fp, "[central]\ndb = %s/other.db\n", dir);
+	fclose(fp);
+	CLI("config-db-flag-wins", 0, db, NULL, "migrate", "--config", conf, "--db", db);
+	CLI("config-db", 0, "other.db", NULL, "migrate", "--config", conf);
+	CLI("report-bad-date", 1, "real dates", NULL, "report", "--db", db, "--from", "2026-02-30");
+	CLI("report-reversed", 1, "before", NULL, "report", "--db", db, "--from", "2026-02-02",
+	    "--to", "2026-02-01");
+#undef CLI
+	ank_buf_free(&out);
+}
+
+/* ---- group: report ---- */
+
+static void group_report(void)
+{
+	session admin;
+	login("boss", admin_pw, &admin);
+	char a[64], b[64], c[64], token[65], kiosk[64];
+	/* b is a's double (same folded name, year, gender): one person for the report. */
+	add_user(&admin, "Søren", 1984, "male", "101", a, NULL);
+	add_user(&admin, "SØREN!", 1984, "male", "147", b, NULL);
+	add_user(&admin, "Mette", 1988, "female", "101", c, NULL);
+	pair("demo", token, kiosk);
+	long long seq = 0;
+	char ev[4096];
+	const char *t = "\"day\":\"2026-11-23\",\"state\":\"waiting\"";
+	long long at = (long long)time(NULL) * 1000;
+	snprintf(ev, sizeof ev,
+	         "[{\"type\":\"ticket.issued\",\"at\":%lld,\"payload\":{\"ticket\":1,\"label\":"
+	         "\"I-001\",\"route\":\"inject\",\"substance\":\"heroin\",\"user\":\"%s\",%s}},"
+	         "{\"type\":\"ticket.issued\",\"at\":%lld,\"payload\":{\"ticket\":2,\"label\":"
+	         "\"R-001\",\"route\":\"smoke\",\"substance\":\"cocaine\",\"user\":\"%s\",%s}},"
+	         "{\"type\":\"ticket.issued\",\"at\":%lld,\"payload\":{\"ticket\":3,\"label\":"
+	         "\"I-002\",\"route\":\"inject\",\"substance\":\"heroin\",\"user\":\"%s\","
+	         "\"helper\":\"%s\",%s}},"
+	         "{\"type\":\"ticket.issued\",\"at\":%lld,\"payload\":{\"ticket\":4,\"label\":"
+	         "\"I-003\",\"route\":\"inject\",\"substance\":\"cocaine\",\"user\":\"u-imported\","
+	         "%s}},"
+	         "{\"type\":\"session.started\",\"at\":%lld,\"payload\":{\"ticket\":1,\"label\":"
+	         "\"I-001\",\"route\":\"inject\",\"substance\":\"heroin\",\"user\":\"%s\","
+	         "\"day\":\"2026-11-23\",\"state\":\"in_session\",\"station\":\"1\"}},"
+	         "{\"type\":\"checkin.refused\",\"payload\":{\"reason\":\"quarantined\",\"user\":"
+	         "\"%s\",\"substance\":\"heroin\",\"route\":\"inject\"}},"
+	         "{\"type\":\"checkin.refused\",\"payload\":{\"reason\":\"quarantined\",\"user\":"
+	         "\"%s\",\"substance\":\"heroin\",\"route\":\"inject\"}},"
+	         "{\"type\":\"checkin.refused\",\"payload\":{\"reason\":\"underage\",\"user\":"
+	         "\"%s\",\"substance\":\"heroin\",\"route\":\"inject\"}}]",
+	         at, a, t, at, b, t, at, c, a, t, at, t, at + 600000, a, b, b, c);
+	long st = post_events(token, kiosk, &seq, ev);
+	expect("report-events-stored", st == 200, "status %ld", st);
+	static const char *const records[] = {
+	        ("{\"v\":1,\"kind\":\"overdose\",\"naloxone\":true,\"oxygen\":false,"
+	         "\"ambulance\":true,\"outcome\":\"hospital\"}"),
+	        "{\"v\":1,\"kind\":\"referral\",\"type\":\"housing\"}",
+	        "{\"v\":1,\"kind\":\"referral\",\"type\":\"health\"}",
+	        "{\"v\":1,\"kind\":\"rejection\",\"reason\":\"intoxicated\"}",
+	        "{\"v\":1,\"kind\":\"incident\",\"text\":\"a fight in the waiting room\"}",
+	};
+	bool stored = true;
+	for (size_t i = 0; i < sizeof records / sizeof records[0]; i++)
+		stored = stored && status_of("POST", "/api/v1/sites/demo/records", records[i],
+		                             admin.token, admin.csrf, NULL) == 201;
+	expect("report-records-stored", stored, "a record was refused");
+	int code = server_stop();
+	expect("report-server-exits-cleanly", code == 0, "exit %d", code);
+
+	ank_buf out;
+	ank_buf_init(&out, CAPTURE_MAX);
+	int rc = central(NULL, &out, "report", "--db", db, NULL);
+	json_t *rep = json_loads(ank_buf_str(&out), 0, NULL);
+	expect("report-runs", rc == 0 && rep, "exit %d: %.300s", rc, ank_buf_str(&out));
+	static const struct {
+		const char *path;
+		long long want;
+	} figures[] = {
+	        {"totals.checkins", 4},
+	        {"totals.checkins_by_route.inject", 3},
+	        {"totals.checkins_by_route.smoke", 1},
+	        {"totals.checkins_by_substance.heroin", 2},
+	        {"totals.checkins_by_substance.cocaine", 2},
+	        {"totals.checkins_by_route_substance.inject.cocaine", 1},
+	        {"totals.checkins_assisted", 1},
+	        {"totals.intakes", 1},
+	        {"totals.refusals", 3},
+	        {"totals.refusals_by_reason.quarantined", 2},
+	        {"totals.refusals_by_reason.underage", 1},
+	        {"totals.unique_users", 2},
+	        {"totals.unique_users_unlinked", 1},
+	        {"totals.unique_users_by_gender.male", 1},
+	        {"totals.unique_users_by_gender.female", 1},
+	        {"totals.overdoses", 1},
+	        {"totals.overdoses_naloxone", 1},
+	        {"totals.overdoses_oxygen", 0},
+	        {"totals.overdoses_ambulance", 1},
+	        {"totals.overdoses_by_outcome.hospital", 1},
+	        {"totals.referrals", 2},
+	        {"totals.referrals_by_type.housing", 1},
+	        {"totals.rejections_by_reason.intoxicated", 1},
+	        {"totals.incidents", 1},
+	        {"sites.demo.checkins", 4},
+	        {"sites.demo.referrals", 2},
+	        {"sites.far.checkins", 0},
+	        {"sites.far.overdoses", 0},
+	};
+	for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++) {
+		char name[96];
+		snprintf(name, sizeof name, "report %s", figures[i].path);
+		long long got = jpath(rep, figures[i].path);
+		expect(name, got == figures[i].want, "got %lld, want %lld", got, figures[i].want);
+	}
+	json_t *wait = json_object_get(json_object_get(rep, "totals"), "wait_mean_s");
+	expect("report wait_mean_s",
+	       json_is_number(wait) && json_number_value(wait) > 599 &&
+	               json_number_value(wait) < 601,
+	       "got %f", json_number_value(wait));
+	expect("report lists what is missing",
+	       json_array_size(json_object_get(rep, "missing")) >= 3, "condition did not hold");
+	json_decref(rep);
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "report", "--db", db, "--from", "2000-01-01", "--to", "2000-12-31",
+	             NULL);
+	rep = json_loads(ank_buf_str(&out), 0, NULL);
+	expect("report-other-span-is-empty",
+	       rc == 0 && jpath(rep, "totals.checkins") == 0 && jpath(rep, "totals.referrals") == 0,
+	       "exit %d: %.300s", rc, ank_buf_str(&out));
+	json_decref(rep);
+	ank_buf_free(&out);
+}
+
+/* ---- group: store (ank_cstore directly) ---- */
+
+static void group_store(void)
+{
+	ank_cstore *cs;
+	ank_err err;
+	if (!expect("store-open", ank_cstore_open(db, &cs, &err) == 0, "%s", err.msg))
+		return;
+	long long id =
+	        ank_cstore_change_add(cs, "demo", "site.config", "{\"b\":1, \"a\":[2]}", 1, &err);
+	expect("change-object", id > 0, "%s", err.msg);
+	char *big = malloc(ANK_PROTO_MAX_PAYLOAD + 64);
+	size_t n = (size_t)snprintf(big, 16, "{\"x\":\"");
+	memset(big + n, 'a', ANK_PROTO_MAX_PAYLOAD);
+	snprintf(big + n + ANK_PROTO_MAX_PAYLOAD, 8, "\"}");
+	expect("change-over-8KiB-refused",
+	       ank_cstore_change_add(cs, "demo", "site.config", big, 1, &err) < 0, "stored");
+	/* Exactly at the limit is fine: {"x":"aaa..."} of 8192 bytes. */
+	n = (size_t)snprintf(big, 16, "{\"x\":\"");
+	memset(big + n, 'a', ANK_PROTO_MAX_PAYLOAD - n - 2);
+	snprintf(big + ANK_PROTO_MAX_PAYLOAD - 2, 8, "\"}");
+	expect("change-at-8KiB-stored",
+	       ank_cstore_change_add(cs, "demo", "site.config", big, 1, &err) > 0, "%s", err.msg);
+	free(big);
+	expect("change-array-refused",
+	       ank_cstore_change_add(cs, "demo", "site.config", "[1]", 1, &err) < 0, "stored");
+	expect("change-text-refused",
+	       ank_cstore_change_add(cs, "demo", "site.config", "\"x\"", 1, &err) < 0, "stored");
+	expect("change-invalid-json-refused",
+	       ank_cstore_change_add(cs, "demo", "site.config", "{", 1, &err) < 0, "stored");
+	expect("change-bad-type-refused",
+	       ank_cstore_change_add(cs, "demo", "Site-Config", "{}", 1, &err) < 0, "stored");
+	char deep[64];
+	snprintf(deep, sizeof deep, "{\"a\":[[[[[[[[[[[[[[1]]]]]]]]]]]]]]}");
+	expect("change-too-deep-refused",
+	       ank_cstore_change_add(cs, "demo", "site.config", deep, 1, &err) < 0, "stored");
+	/* What is stored is what the feed encoder accepts: the whole feed encodes. */
+	ank_feed f;
+	int rc = ank_cstore_changes(cs, "demo", 0, 0, &f, &err);
+	char *text = rc == 0 ? ank_proto_feed_encode(&f, &err) : NULL;
+	expect("feed-encodes", text && f.n == 2 && !strcmp(f.ch[0].payload, "{\"a\":[2],\"b\":1}"),
+	       "n %d %s", f.n, err.msg);
+	free(text);
+	ank_proto_feed_free(&f);
+	ank_cstore_close(cs);
+}
+
+/* ---- main ---- */
+
+static const struct group {
+	const char *name;
+	void (*fn)(void);
+	bool server;  /* runs against `serve` */
+	bool fixture; /* sites and admin made first */
+} groups[] = {
+        {"auth", group_auth, true, true},     {"sync", group_sync, true, true},
+        {"limits", group_limits, true, true}, {"tls", group_tls, false, true},
+        {"cli", group_cli, false, false},     {"report", group_report, true, true},
+        {"store", group_store, false, false},
+};
+
+int main(int argc, char **argv)
+{
+	const struct group *g = NULL;
+	for (size_t i = 0; argc == 3 && i < sizeof groups / sizeof groups[0]; i++)
+		if (!strcmp(argv[2], groups[i].name))
+			g = &groups[i];
+	if (!g) {
+		fprintf(stderr, "usage: central_api_test CENTRAL_BINARY "
+		                "auth|sync|limits|tls|cli|report|store\n");
+		return 2;
+	}
+	central_bin = argv[1];
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	/* Day boundaries of the report are local: pin the zone as the kiosk tests do. */
+	setenv("TZ", "Europe/Copenhagen", 1);
+	snprintf(dir, sizeof dir, "/tmp/ank-central-XXXXXX");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 2;
+	}
+	snprintf(db, sizeof db, "%s/central.db", dir);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (g->fixture)
+		expect("fixture", fixture_db() == 0, "add-site or create-admin failed");
+	if (g->server &&
+	    !expect("serve", server_start("http", "--db", db, NULL) == 0, "did not start"))
+		goto out;
+	g->fn();
+	if (server_pid > 0) {
+		expect("healthz-before-stop", healthy(), "no answer");
+		int code = server_stop();
+		expect("server-exits-cleanly", code == 0, "exit %d", code);
+	}
+out:
+	curl_global_cleanup();
+	if (failed) {
+		char log[160];
+		snprintf(log, sizeof log, "%s/central.log", dir);
+		FILE *fp = fopen(log, "r");
+		char line[512];
+		printf("--- %s (kept for a look)\n", log);
+		while (fp && fgets(line, sizeof line, fp))
+			fputs(line, stdout);
+		if (fp)
+			fclose(fp);
+	} else {
+		const char *rm[] = {"rm", "-rf", dir, NULL};
+		run(rm, NULL, NULL);
+	}
+	printf("central %s: %d passed, %d failed\n", g->name, passed, failed);
+	return failed ? 1 : 0;
+}
