@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# Sync end to end with the real binaries over loopback: pairing, 200 check-ins while
+# central is SIGKILLed and restarted twice and the kiosk's sync once (central must hold
+# every event exactly once, in sequence), a user registered at central checking in after
+# one pull, and a staff "call next" from central applied at the kiosk and reported back.
+# Usage: sync_test.sh ankomst-central ankomst-kiosk ankomst-queue SOURCE_DIR
+set -euo pipefail
+central_bin=$1 kiosk_bin=$2 queue_bin=$3 root=$4
+dir=$(mktemp -d)
+central_pid= kiosk_pid=
+cleanup()
+{
+	[[ -n $central_pid ]] && kill -9 "$central_pid" 2>/dev/null
+	[[ -n $kiosk_pid ]] && kill -9 "$kiosk_pid" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+export LC_ALL=C.UTF-8
+cdb=$dir/central.db sdb=$dir/site.db
+fails=0
+fail() {
+	echo "FAIL $*"
+	fails=$((fails + 1))
+}
+ok() { echo "ok   $*"; }
+# The fixed clock of the CLI check-ins: a time the demo site is open.
+q() { "$queue_bin" --db "$sdb" --now 2026-11-23T11:00:00Z "$@"; }
+
+port=
+start_central()
+{
+	local listen=127.0.0.1:${port:-0}
+	rm -f "$dir/port"
+	"$central_bin" serve --db "$cdb" --listen "$listen" --port-file "$dir/port" \
+		>>"$dir/central.log" 2>&1 &
+	central_pid=$!
+	for _ in $(seq 100); do
+		[[ -s $dir/port ]] && break
+		sleep 0.05
+	done
+	port=$(cat "$dir/port")
+}
+kill_central()
+{
+	kill -9 "$central_pid"
+	wait "$central_pid" 2>/dev/null || true
+	central_pid=
+}
+start_kiosk()
+{
+	"$kiosk_bin" --db "$sdb" --sync-only >>"$dir/kiosk.log" 2>&1 &
+	kiosk_pid=$!
+}
+kill_kiosk()
+{
+	kill -9 "$kiosk_pid"
+	wait "$kiosk_pid" 2>/dev/null || true
+	kiosk_pid=
+}
+# wait_for SECONDS CMD...: polls until CMD succeeds.
+wait_for()
+{
+	local limit=$1
+	shift
+	local end=$((SECONDS + limit))
+	while ((SECONDS < end)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+sql() { sqlite3 -batch -noheader "$@"; }
+
+# ---- central and a site ----
+"$central_bin" migrate --db "$cdb" >/dev/null
+"$central_bin" add-site --db "$cdb" --site demo --name "Demo-rummet" --municipality 101 \
+	>/dev/null
+"$central_bin" add-site --db "$cdb" --site other --name "Aarhus" --municipality 751 \
+	>/dev/null
+code=$("$central_bin" pair-kiosk --db "$cdb" --site demo)
+start_central
+
+# ---- the kiosk: site, 200 users, pairing ----
+# Staff call by hand here (auto_call off), so that "call next" from central has work.
+sed 's/^auto_call = true/auto_call = false/' "$root/assets/demo/site.ini" >"$dir/site.ini"
+q config "$dir/site.ini" >/dev/null
+{
+	printf '{"version": 1, "users": [\n'
+	for i in $(seq 1 200); do
+		printf '{"id": "u-s%03d", "nickname": "Sync %03d", "birth_year": 1980, "gender": "male", "municipality": "101", "consent_version": "2024-1"}' "$i" "$i"
+		((i < 200)) && printf ',\n'
+	done
+	printf ']}\n'
+} >"$dir/users.json"
+q import "$dir/users.json" >/dev/null
+
+if "$kiosk_bin" --db "$sdb" --pair "http://127.0.0.1:$port" "$code" >/dev/null 2>&1 &&
+	[[ $(stat -c %a "$sdb.token") == 600 ]]; then
+	ok "pairing stores the token in a 0600 file"
+else
+	fail "pairing"
+fi
+if "$kiosk_bin" --db "$dir/second.db" --pair "http://127.0.0.1:$port" "$code" \
+	>"$dir/out" 2>&1; then
+	fail "a used pairing code was accepted again"
+elif grep -q "403" "$dir/out"; then
+	ok "a used pairing code is refused (403)"
+else
+	fail "a used pairing code: $(cat "$dir/out")"
+fi
+if "$kiosk_bin" --db "$dir/third.db" --pair "http://127.0.0.1:$port" "AAAA-BBBB-CCCC" \
+	>/dev/null 2>&1 || [[ -e $dir/third.db.token ]]; then
+	fail "an unknown pairing code was accepted"
+else
+	ok "an unknown pairing code is refused"
+fi
+
+# ---- 200 check-ins through two central crashes and one kiosk crash ----
+start_kiosk
+for i in $(seq 1 200); do
+	case $i in
+	40) kill_central ;;                # down while 30 check-ins happen
+	70) start_central ;;               # same port
+	100) kill_kiosk ;;                 # the sync process dies mid-stream
+	115) start_kiosk ;;
+	140) kill_central ;;
+	160) start_central ;;
+	esac
+	u=$(printf 'u-s%03d' "$i")
+	if ((i % 2)); then
+		q checkin "$u" heroin inject >/dev/null
+	else
+		q checkin "$u" crack smoke >/dev/null
+	fi
+	# Let the sync make progress now and then, so crashes land mid-transfer.
+	((i % 10 == 0)) && sleep 0.2
+done
+kiosk_last=$(sql "$sdb" "SELECT max(seq) FROM outbox")
+central_has() { [[ $(sql "$cdb" "SELECT count(*) FROM event") == "$kiosk_last" ]]; }
+if wait_for 60 central_has; then
+	ok "central caught up: $kiosk_last events"
+else
+	fail "central holds $(sql "$cdb" "SELECT count(*) FROM event") of $kiosk_last events"
+fi
+issued=$(sql "$cdb" "SELECT count(*), count(DISTINCT json_extract(payload, '\$.ticket'))
+                      FROM event WHERE type = 'ticket.issued'")
+[[ $issued == "200|200" ]] && ok "200 issue events, each once" ||
+	fail "issue events (count|distinct tickets): $issued"
+# In sequence: seq 1..N with no gap, and each the very event the kiosk wrote.
+gaps=$(sql "$cdb" "SELECT count(*) FROM event e WHERE seq > 1 AND NOT EXISTS
+                    (SELECT 1 FROM event p WHERE p.kiosk = e.kiosk AND p.seq = e.seq - 1)")
+same=$(sql "$cdb" "ATTACH '$sdb' AS k; SELECT count(*) FROM event e JOIN k.outbox o
+                    ON o.seq = e.seq AND o.event_id = e.event_id AND o.payload = e.payload")
+[[ $gaps == 0 && $same == "$kiosk_last" ]] && ok "no gap; every event identical to the kiosk's" ||
+	fail "gaps $gaps, identical $same of $kiosk_last"
+grep -q "Couldn't connect\|Failure when receiving\|Connection refused" "$dir/kiosk.log" &&
+	ok "the kiosk saw central go away" || fail "central's crashes were not noticed"
+
+# ---- a user registered at central checks in after one pull ----
+printf 'correct horse battery\n' | "$central_bin" create-admin --db "$cdb" --user admin >/dev/null
+curl_json() { curl -s -b "$dir/cookies" -c "$dir/cookies" -H 'Content-Type: application/json' "$@"; }
+csrf=$(curl_json -X POST "http://127.0.0.1:$port/api/v1/login" \
+	-d '{"v":1,"user":"admin","password":"correct horse battery"}' |
+	sed -n 's/.*"csrf":"\([^"]*\)".*/\1/p')
+[[ -n $csrf ]] && ok "admin login" || fail "admin login"
+new=$(curl_json -X POST -H "X-CSRF-Token: $csrf" "http://127.0.0.1:$port/api/v1/users" \
+	-d '{"v":1,"nickname":"Ny Bruger","birth_year":1990,"gender":"female","municipality":"101","consent_version":"2024-1"}' |
+	sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+has_user() { [[ $(sql "$sdb" "SELECT count(*) FROM registry WHERE id = '$new'") == 1 ]]; }
+if [[ -n $new ]] && wait_for 30 has_user; then
+	if q checkin "$new" heroin inject | grep -q "ticket I-"; then
+		ok "a user registered at central ($new) checks in at the kiosk"
+	else
+		fail "the new user cannot check in"
+	fi
+else
+	fail "the new user did not reach the kiosk"
+fi
+# ... and a user of another municipality's site does not reach this kiosk.
+other=$(curl_json -X POST -H "X-CSRF-Token: $csrf" "http://127.0.0.1:$port/api/v1/users" \
+	-d '{"v":1,"nickname":"Anden","birth_year":1985,"gender":"male","municipality":"751","consent_version":"2024-1"}' |
+	sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+probe=$(curl_json -X POST -H "X-CSRF-Token: $csrf" "http://127.0.0.1:$port/api/v1/users" \
+	-d '{"v":1,"nickname":"Probe","birth_year":1985,"gender":"male","municipality":"101","consent_version":"2024-1"}' |
+	sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+has_probe() { [[ $(sql "$sdb" "SELECT count(*) FROM registry WHERE id = '$probe'") == 1 ]]; }
+if [[ -n $other && -n $probe ]] && wait_for 30 has_probe &&
+	[[ $(sql "$sdb" "SELECT count(*) FROM registry WHERE id = '$other'") == 0 ]]; then
+	ok "a user of another municipality stays away from this kiosk"
+else
+	fail "municipality routing (other=$other probe=$probe)"
+fi
+
+# ---- a kiosk that was away catches up with one large, gzipped answer ----
+kill_kiosk
+for i in $(seq 1 40); do
+	curl_json -X POST -H "X-CSRF-Token: $csrf" "http://127.0.0.1:$port/api/v1/users" \
+		-d "{\"v\":1,\"nickname\":\"Catch Up $i\",\"birth_year\":1975,\"gender\":\"other\",\"municipality\":\"101\",\"consent_version\":\"2024-1\",\"language\":\"en\"}" \
+		>/dev/null
+done
+token=$(sed -n 's/.*"token": *"\([0-9a-f]*\)".*/\1/p' "$sdb.token")
+curl -s -D "$dir/headers" -o "$dir/feed.gz" -H 'Accept-Encoding: gzip' \
+	-H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/sync/changes?since=0"
+if grep -qi '^content-encoding: gzip' "$dir/headers" &&
+	(($(gzip -dc <"$dir/feed.gz" | grep -o '"user.upsert"' | wc -l) >= 40)); then
+	ok "a large feed answer is gzipped ($(stat -c %s "$dir/feed.gz") bytes on the wire)"
+else
+	fail "the large feed answer was not gzipped: $(cat "$dir/headers")"
+fi
+start_kiosk
+caught_up() { [[ $(sql "$sdb" "SELECT count(*) FROM registry WHERE nickname LIKE 'Catch Up %'") == 40 ]]; }
+wait_for 30 caught_up && ok "the kiosk took all 40 new users from it" ||
+	fail "the kiosk has $(sql "$sdb" "SELECT count(*) FROM registry WHERE nickname LIKE 'Catch Up %'") of 40"
+
+# ---- staff "call next" from central: applied at the kiosk, reported back ----
+# Stations are all free and every ticket waits: one call takes one ticket off the queue.
+waiting_before=$(sql "$sdb" "SELECT count(*) FROM ticket WHERE state = 'waiting'")
+cmd=$(curl_json -X POST -H "X-CSRF-Token: $csrf" \
+	"http://127.0.0.1:$port/api/v1/sites/demo/commands" -d '{"v":1,"type":"call_next"}' |
+	sed -n 's/.*"command":\([0-9]*\).*/\1/p')
+applied() {
+	curl_json "http://127.0.0.1:$port/api/v1/sites/demo/commands/$cmd" | grep -q '"applied"\|"refused"'
+}
+if [[ -n $cmd ]] && wait_for 30 applied; then
+	state=$(curl_json "http://127.0.0.1:$port/api/v1/sites/demo/commands/$cmd")
+	waiting_after=$(sql "$sdb" "SELECT count(*) FROM ticket WHERE state = 'waiting'")
+	back=$(sql "$cdb" "SELECT count(*) FROM event WHERE type = 'command.applied'
+	                    AND json_extract(payload, '\$.command') = $cmd")
+	if grep -q '"applied"' <<<"$state" && ((waiting_after == waiting_before - 1)) &&
+		[[ $back == 1 ]]; then
+		ok "call next from central: a ticket was called at the kiosk and reported back"
+	else
+		fail "call next: state $state, waiting $waiting_before -> $waiting_after, events $back"
+	fi
+else
+	fail "call next from central never came back"
+fi
+# A command the kiosk cannot carry out is refused with a reason, not lost.
+cmd=$(curl_json -X POST -H "X-CSRF-Token: $csrf" \
+	"http://127.0.0.1:$port/api/v1/sites/demo/commands" \
+	-d '{"v":1,"type":"start","ticket":999999}' | sed -n 's/.*"command":\([0-9]*\).*/\1/p')
+if [[ -n $cmd ]] && wait_for 30 applied &&
+	curl_json "http://127.0.0.1:$port/api/v1/sites/demo/commands/$cmd" | grep -q '"refused"'; then
+	ok "an impossible command comes back refused"
+else
+	fail "an impossible command"
+fi
+
+echo "sync_test: $fails failure(s)"
+if ((fails)); then
+	echo "--- central.log"
+	tail -20 "$dir/central.log"
+	echo "--- kiosk.log"
+	tail -20 "$dir/kiosk.log"
+fi
+exit $((fails > 0))
