@@ -154,6 +154,35 @@ same=$(sql "$cdb" "ATTACH '$sdb' AS k; SELECT count(*) FROM event e JOIN k.outbo
                     ON o.seq = e.seq AND o.event_id = e.event_id AND o.payload = e.payload")
 [[ $gaps == 0 && $same == "$kiosk_last" ]] && ok "no gap; every event identical to the kiosk's" ||
 	fail "gaps $gaps, identical $same of $kiosk_last"
+# ---- replayed and forged batches ----
+token=$(sed -n 's/.*"token": *"\([0-9a-f]*\)".*/\1/p' "$sdb.token")
+kiosk=$(sed -n 's/.*"kiosk": *"\([^"]*\)".*/\1/p' "$sdb.token")
+# batch SEQ KIOSK PAYLOAD-SQL: seq's outbox row as a batch body, built by SQLite's JSON.
+batch()
+{
+	sql "$sdb" "SELECT json_object('v', 1, 'kiosk', '$2', 'events', json_array(json_object(
+	  'seq', seq, 'id', event_id, 'type', type, 'at', kiosk_ms, 'payload', json($3))))
+	  FROM outbox WHERE seq = $1"
+}
+post_batch()
+{ # post_batch TOKEN BODY: prints the HTTP status
+	curl -s -o "$dir/answer" -w '%{http_code}' -H "Authorization: Bearer $1" \
+		-H 'Content-Type: application/json' -d "$2" "http://127.0.0.1:$port/api/v1/sync/events"
+}
+held=$(sql "$cdb" "SELECT count(*) || ':' || group_concat(payload) FROM event WHERE seq = 5")
+st=$(post_batch "$token" "$(batch 5 "$kiosk" payload)")
+[[ $st == 200 && $(sql "$cdb" "SELECT count(*) FROM event") == "$kiosk_last" ]] &&
+	ok "a replayed batch is answered 200 and stored nothing twice" || fail "replay: $st"
+st=$(post_batch "$token" "$(batch 5 "$kiosk" "json_set(payload, '\$.label', 'I-999')")")
+[[ $st == 409 && $(sql "$cdb" "SELECT count(*) || ':' || group_concat(payload) FROM event WHERE seq = 5") == "$held" ]] &&
+	grep -q "other content" "$dir/answer" &&
+	ok "a forged batch (held seq, other content) is refused 409, the held event unchanged" ||
+	fail "forged batch: $st $(cat "$dir/answer")"
+st=$(post_batch "$token" "$(batch 5 k-someone-else payload)")
+[[ $st == 403 ]] && ok "a batch naming another kiosk is refused 403" || fail "other kiosk: $st"
+st=$(post_batch "${token//[0-9]/f}" "$(batch 5 "$kiosk" payload)")
+[[ $st == 401 ]] && ok "a batch with a wrong token is refused 401" || fail "wrong token: $st"
+
 grep -q "Couldn't connect\|Failure when receiving\|Connection refused" "$dir/kiosk.log" &&
 	ok "the kiosk saw central go away" || fail "central's crashes were not noticed"
 
@@ -199,7 +228,6 @@ for i in $(seq 1 40); do
 		-d "{\"v\":1,\"nickname\":\"Catch Up $i\",\"birth_year\":1975,\"gender\":\"other\",\"municipality\":\"101\",\"consent_version\":\"2024-1\",\"language\":\"en\"}" \
 		>/dev/null
 done
-token=$(sed -n 's/.*"token": *"\([0-9a-f]*\)".*/\1/p' "$sdb.token")
 curl -s -D "$dir/headers" -o "$dir/feed.gz" -H 'Accept-Encoding: gzip' \
 	-H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/sync/changes?since=0"
 if grep -qi '^content-encoding: gzip' "$dir/headers" &&
