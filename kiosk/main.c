@@ -365,7 +365,21 @@ int main(int argc, char **argv)
 		if (o.display)
 			a.screen = SCREEN_DISPLAY;
 		if (o.headless) {
+			/* A paired headless kiosk syncs too; it gives the link up to 5 s (real
+			 * time) to answer first, so a script sees a settled state. */
+			ank_err serr;
+			if (o.db && ank_sync_start(o.db, &a.sync, &serr) < 0)
+				ank_log(ANK_LOG_WARN, "sync", "not syncing: %s", serr.msg);
+			for (int i = 0; a.sync && i < 50; i++) {
+				ank_sync_status st;
+				ank_sync_status_get(a.sync, &st);
+				if (st.online)
+					break;
+				usleep(100 * 1000);
+			}
 			rc = run_headless(&a, &o, &err);
+			ank_sync_stop(a.sync);
+			a.sync = NULL;
 			if (rc == 2 && err.msg[0])
 				fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);
 		} else {

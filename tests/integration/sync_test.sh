@@ -275,6 +275,29 @@ else
 	fail "an impossible command"
 fi
 
+# ---- the staff screen shows the link, discreetly ----
+kill_kiosk
+cat >"$dir/staff.txt" <<'TXT'
+hold 20 20 3200
+tap-id staff_pin.key.1
+tap-id staff_pin.key.2
+tap-id staff_pin.key.3
+tap-id staff_pin.key.4
+tap-id staff_pin.ok
+expect-screen staff
+TXT
+cp "$dir/staff.txt" "$dir/staff_online.txt"
+echo "expect-text Central: online" >>"$dir/staff_online.txt"
+cp "$dir/staff.txt" "$dir/staff_offline.txt"
+echo "expect-text Central: offline" >>"$dir/staff_offline.txt"
+echo "expect-no-text Central:" >>"$dir/welcome.txt"
+headless() { "$kiosk_bin" --data "$root" --db "$sdb" --headless --script "$dir/$1" >/dev/null 2>&1; }
+headless staff_online.txt && ok "staff see Central: online" || fail "staff screen online"
+headless welcome.txt && ok "users see nothing of the link" || fail "welcome shows the link"
+kill_central
+headless staff_offline.txt && ok "staff see Central: offline when it is gone" ||
+	fail "staff screen offline"
+
 echo "sync_test: $fails failure(s)"
 if ((fails)); then
 	echo "--- central.log"
