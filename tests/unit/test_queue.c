@@ -621,6 +621,60 @@ static void test_unknown_ids_write_nothing(void **state)
 	assert_int_equal(fixture_count(f, "SELECT count(*) FROM refusal"), 0);
 }
 
+/* The sync client's hook runs inside the command's transaction: what it writes commits
+ * with the command, and when it fails the command is rolled back with it. */
+typedef struct hook_ctx {
+	int calls;
+	bool fail;
+	int64_t affected;
+} hook_ctx;
+
+static int test_hook(void *ctx, ank_store *st, int64_t affected, ank_err *err)
+{
+	hook_ctx *h = ctx;
+	h->calls++;
+	h->affected = affected;
+	if (h->fail)
+		return ank_err_set(err, "hook failed");
+	return ank_store_outbox_append(st, "command.applied", T0, json_pack("{s:i}", "command", 7),
+	                               err) ||
+	       ank_store_cursor_set(st, 42, err);
+}
+
+static void test_command_hook_in_transaction(void **state)
+{
+	fixture *f = *state;
+	ank_err err;
+	hook_ctx h = {.fail = true};
+	ank_cmd c = {.type = ANK_CMD_CLOSE_STATION,
+	             .station_id = "i1",
+	             .in_tx = test_hook,
+	             .in_tx_ctx = &h};
+	int before = fixture_events(f, NULL);
+	assert_int_equal(ank_queue_command(f->q, &c, T0, NULL, &err), ANK_Q_E_DB);
+	assert_int_equal(h.calls, 1);
+	assert_int_equal(fixture_events(f, NULL), before); /* rolled back, station too */
+	assert_int_equal(fixture_count(f, "SELECT count(*) FROM station WHERE id = 'i1' AND"
+	                                  " state = 'closed'"),
+	                 0);
+	h.fail = false;
+	assert_int_equal(ank_queue_command(f->q, &c, T0, NULL, &err), ANK_Q_OK);
+	assert_int_equal(h.calls, 2);
+	assert_int_equal(h.affected, 0); /* a station command acts on no ticket */
+	assert_int_equal(fixture_events(f, "command.applied"), 1);
+	assert_int_equal(fixture_count(f, "SELECT count(*) FROM station WHERE id = 'i1' AND"
+	                                  " state = 'closed'"),
+	                 1);
+	int64_t cursor = 0;
+	assert_int_equal(ank_store_cursor_get(ank_queue_store(f->q), &cursor, &err), 0);
+	assert_int_equal(cursor, 42);
+	/* A refused command never reaches the hook. */
+	c = (ank_cmd){
+	        .type = ANK_CMD_START, .ticket_id = 4242, .in_tx = test_hook, .in_tx_ctx = &h};
+	assert_int_equal(ank_queue_command(f->q, &c, T0, NULL, &err), ANK_Q_E_NOT_FOUND);
+	assert_int_equal(h.calls, 2);
+}
+
 /* One open ticket per user holds in the database itself, not only in the rules: a
  * second open row for the same user cannot be written even by code that skips them. */
 static void test_one_open_ticket_is_a_database_guarantee(void **state)
@@ -705,6 +759,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_day_rollover, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_session_timers, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_wait_estimate, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_command_hook_in_transaction, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_unknown_ids_write_nothing, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_one_open_ticket_is_a_database_guarantee, setup,
 	                                        teardown),
