@@ -69,6 +69,9 @@ static const char *const migrations[] = {
         "CREATE TABLE proj_station(kiosk TEXT NOT NULL, station TEXT NOT NULL,"
         " state TEXT NOT NULL, since_ms INTEGER NOT NULL, sort INTEGER NOT NULL,"
         " PRIMARY KEY (kiosk, station)) WITHOUT ROWID;",
+        /* Each ticket.issued clears the kiosk's old no-shows: a seek, not a scan of every
+         * ticket the kiosk has open. */
+        "CREATE INDEX proj_ticket_state ON proj_ticket(kiosk, state, day);",
 };
 
 void ank_cs_hash_hex(const char *secret, char out[65])
@@ -111,10 +114,49 @@ void ank_cstore_wake_all(ank_cstore *cs)
 	pthread_mutex_unlock(&cs->mu);
 }
 
+int ank_cs_prep(ank_cstore *cs, const char *sql, sqlite3_stmt **out)
+{
+	for (int i = 0; i < cs->n_cache; i++) {
+		if (!cs->cache[i].in_use && !strcmp(cs->cache[i].sql, sql)) {
+			cs->cache[i].in_use = true;
+			*out = cs->cache[i].stmt;
+			return SQLITE_OK;
+		}
+	}
+	bool keep = cs->n_cache < ANK_CS_STMT_CACHE;
+	int rc = sqlite3_prepare_v3(cs->db, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, out,
+	                            NULL);
+	if (rc != SQLITE_OK || !keep)
+		return rc;
+	char *copy = strdup(sql);
+	if (copy)
+		cs->cache[cs->n_cache++] = (ank_cs_stmt){.sql = copy, .stmt = *out, .in_use = true};
+	return rc;
+}
+
+void ank_cs_end(ank_cstore *cs, sqlite3_stmt *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < cs->n_cache; i++) {
+		if (cs->cache[i].stmt == s) {
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			cs->cache[i].in_use = false;
+			return;
+		}
+	}
+	sqlite3_finalize(s);
+}
+
 void ank_cstore_close(ank_cstore *cs)
 {
 	if (!cs)
 		return;
+	for (int i = 0; i < cs->n_cache; i++) {
+		sqlite3_finalize(cs->cache[i].stmt);
+		free(cs->cache[i].sql);
+	}
 	sqlite3_close_v2(cs->db);
 	pthread_cond_destroy(&cs->changed);
 	pthread_cond_destroy(&cs->hash_free);
@@ -146,12 +188,11 @@ static bool site_known(ank_cstore *cs, const char *site)
 {
 	sqlite3_stmt *s = NULL;
 	bool found = false;
-	if (sqlite3_prepare_v2(cs->db, "SELECT 1 FROM site WHERE id = ?", -1, &s, NULL) ==
-	    SQLITE_OK) {
+	if (ank_cs_prep(cs, "SELECT 1 FROM site WHERE id = ?", &s) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
 		found = sqlite3_step(s) == SQLITE_ROW;
 	}
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	return found;
 }
 
@@ -175,16 +216,15 @@ int ank_cstore_pair_code(ank_cstore *cs, const char *site, int64_t now,
 		return 1;
 	}
 	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(
-	        cs->db, "INSERT INTO pair_code(code_hash, site, expires_ms) VALUES (?,?,?)", -1, &s,
-	        NULL);
+	int rc = ank_cs_prep(
+	        cs, "INSERT INTO pair_code(code_hash, site, expires_ms) VALUES (?,?,?)", &s);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, h, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(s, 2, site, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(s, 3, now + ANK_PAIR_CODE_TTL_MS);
 		rc = sqlite3_step(s);
 	}
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	int out = rc == SQLITE_DONE ? 0 : ank_cs_fail(cs, err);
 	pthread_mutex_unlock(&cs->mu);
 	return out;
@@ -228,17 +268,17 @@ int ank_cstore_pair(ank_cstore *cs, const char *code, int64_t now, char kiosk[64
 	if (ank_db_exec(cs->db, "BEGIN IMMEDIATE", err) != SQLITE_OK)
 		goto unlock;
 	/* The code is spent in the same transaction that creates the kiosk. */
-	if (sqlite3_prepare_v2(cs->db,
-	                       "UPDATE pair_code SET used = 1 WHERE code_hash = ? AND used = 0"
-	                       " AND expires_ms > ? RETURNING site",
-	                       -1, &s, NULL) != SQLITE_OK)
+	if (ank_cs_prep(cs,
+	                "UPDATE pair_code SET used = 1 WHERE code_hash = ? AND used = 0"
+	                " AND expires_ms > ? RETURNING site",
+	                &s) != SQLITE_OK)
 		goto rollback;
 	sqlite3_bind_text(s, 1, h, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 2, now);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		snprintf(site, 64, "%s", (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	s = NULL;
 	if (rc == SQLITE_DONE) {
 		out = 1;
@@ -246,9 +286,8 @@ int ank_cstore_pair(ank_cstore *cs, const char *code, int64_t now, char kiosk[64
 	}
 	if (rc != SQLITE_ROW)
 		goto rollback;
-	if (sqlite3_prepare_v2(
-	            cs->db, "INSERT INTO kiosk(id, site, token_hash, paired_ms) VALUES (?,?,?,?)",
-	            -1, &s, NULL) != SQLITE_OK)
+	if (ank_cs_prep(cs, "INSERT INTO kiosk(id, site, token_hash, paired_ms) VALUES (?,?,?,?)",
+	                &s) != SQLITE_OK)
 		goto rollback;
 	sqlite3_bind_text(s, 1, kiosk, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, site, -1, SQLITE_TRANSIENT);
@@ -256,7 +295,7 @@ int ank_cstore_pair(ank_cstore *cs, const char *code, int64_t now, char kiosk[64
 	sqlite3_bind_int64(s, 4, now);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		goto rollback;
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	s = NULL;
 	if (ank_db_exec(cs->db, "COMMIT", err) != SQLITE_OK)
 		goto rollback;
@@ -265,7 +304,7 @@ int ank_cstore_pair(ank_cstore *cs, const char *code, int64_t now, char kiosk[64
 rollback:
 	if (out < 0)
 		ank_cs_fail(cs, err);
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	ank_db_exec(cs->db, "ROLLBACK", NULL);
 unlock:
 	pthread_mutex_unlock(&cs->mu);
@@ -273,6 +312,10 @@ unlock:
 		sodium_memzero(token, ANK_TOKEN_HEX + 1);
 	return out;
 }
+
+/* last_seen_ms is written at most this often per kiosk: a write per request would cost
+ * every sync call a commit (an fsync) of its own, and "online" is judged in minutes. */
+#define LAST_SEEN_STEP_MS 10000
 
 int ank_cstore_auth(ank_cstore *cs, const char *token, int64_t now, char kiosk[64], char site[64],
                     ank_err *err)
@@ -284,22 +327,34 @@ int ank_cstore_auth(ank_cstore *cs, const char *token, int64_t now, char kiosk[6
 	pthread_mutex_lock(&cs->mu);
 	sqlite3_stmt *s = NULL;
 	int out = -1;
-	if (sqlite3_prepare_v2(cs->db,
-	                       "UPDATE kiosk SET last_seen_ms = ? WHERE token_hash = ?"
-	                       " RETURNING id, site",
-	                       -1, &s, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(s, 1, now);
-		sqlite3_bind_text(s, 2, th, -1, SQLITE_TRANSIENT);
+	int64_t seen = 0;
+	if (ank_cs_prep(cs, "SELECT id, site, last_seen_ms FROM kiosk WHERE token_hash = ?", &s) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(s, 1, th, -1, SQLITE_TRANSIENT);
 		int rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW) {
 			snprintf(kiosk, 64, "%s", (const char *)sqlite3_column_text(s, 0));
 			snprintf(site, 64, "%s", (const char *)sqlite3_column_text(s, 1));
+			seen = sqlite3_column_int64(s, 2);
 			out = 0;
 		} else if (rc == SQLITE_DONE) {
 			out = 1;
 		}
 	}
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
+	if (out == 0 && now - seen >= LAST_SEEN_STEP_MS) {
+		s = NULL;
+		if (ank_cs_prep(cs, "UPDATE kiosk SET last_seen_ms = ? WHERE id = ?", &s) !=
+		    SQLITE_OK)
+			out = -1;
+		else {
+			sqlite3_bind_int64(s, 1, now);
+			sqlite3_bind_text(s, 2, kiosk, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(s) != SQLITE_DONE)
+				out = -1;
+		}
+		ank_cs_end(cs, s);
+	}
 	if (out < 0)
 		ank_cs_fail(cs, err);
 	pthread_mutex_unlock(&cs->mu);
@@ -310,13 +365,13 @@ static long long acked_locked(ank_cstore *cs, const char *kiosk)
 {
 	sqlite3_stmt *s = NULL;
 	long long v = 0;
-	if (sqlite3_prepare_v2(cs->db, "SELECT coalesce(max(seq), 0) FROM event WHERE kiosk = ?",
-	                       -1, &s, NULL) == SQLITE_OK) {
+	if (ank_cs_prep(cs, "SELECT coalesce(max(seq), 0) FROM event WHERE kiosk = ?", &s) ==
+	    SQLITE_OK) {
 		sqlite3_bind_text(s, 1, kiosk, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(s) == SQLITE_ROW)
 			v = sqlite3_column_int64(s, 0);
 	}
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	return v;
 }
 
@@ -333,15 +388,14 @@ static int kiosk_site_locked(ank_cstore *cs, const char *kiosk, char site[ANK_CS
 {
 	sqlite3_stmt *s = NULL;
 	int rc = -1;
-	if (sqlite3_prepare_v2(cs->db, "SELECT site FROM kiosk WHERE id = ?", -1, &s, NULL) ==
-	    SQLITE_OK) {
+	if (ank_cs_prep(cs, "SELECT site FROM kiosk WHERE id = ?", &s) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, kiosk, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(s) == SQLITE_ROW) {
 			snprintf(site, ANK_CS_ID_MAX + 1, "%s", ank_cs_col(s, 0));
 			rc = 0;
 		}
 	}
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	return rc;
 }
 
@@ -364,15 +418,14 @@ int ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int
 		out = 1;
 		goto rollback;
 	}
-	if (sqlite3_prepare_v2(cs->db,
-	                       "SELECT event_id, type, kiosk_ms, payload FROM event"
-	                       " WHERE kiosk = ? AND seq = ?",
-	                       -1, &get, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(
-	            cs->db,
-	            "INSERT INTO event(kiosk, seq, event_id, type, kiosk_ms, received_ms,"
-	            " payload) VALUES (?,?,?,?,?,?,?)",
-	            -1, &put, NULL) != SQLITE_OK)
+	if (ank_cs_prep(cs,
+	                "SELECT event_id, type, kiosk_ms, payload FROM event"
+	                " WHERE kiosk = ? AND seq = ?",
+	                &get) != SQLITE_OK ||
+	    ank_cs_prep(cs,
+	                "INSERT INTO event(kiosk, seq, event_id, type, kiosk_ms, received_ms,"
+	                " payload) VALUES (?,?,?,?,?,?,?)",
+	                &put) != SQLITE_OK)
 		goto rollback;
 	for (int i = 0; i < b->n; i++) {
 		const ank_event *e = &b->ev[i];
@@ -408,11 +461,11 @@ int ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int
 		sqlite3_reset(put);
 		/* Only a newly stored event moves the projection, so a resend never counts
 		 * twice. */
-		if (ank_cs_project(cs, kiosk, site, e->type, e->at_ms, e->payload, err))
+		if (ank_cs_project(cs, kiosk, site, e->type, e->at_ms, e->payload, e->obj, err))
 			goto rollback_err;
 	}
-	sqlite3_finalize(get);
-	sqlite3_finalize(put);
+	ank_cs_end(cs, get);
+	ank_cs_end(cs, put);
 	get = put = NULL;
 	if (ank_db_exec(cs->db, "COMMIT", err) != SQLITE_OK)
 		goto rollback;
@@ -423,8 +476,8 @@ rollback:
 	if (out < 0)
 		ank_cs_fail(cs, err);
 rollback_err:
-	sqlite3_finalize(get);
-	sqlite3_finalize(put);
+	ank_cs_end(cs, get);
+	ank_cs_end(cs, put);
 	ank_db_exec(cs->db, "ROLLBACK", NULL);
 unlock:
 	pthread_mutex_unlock(&cs->mu);
@@ -509,9 +562,8 @@ long long ank_cs_change_add_locked(ank_cstore *cs, const char *site, const char 
 		return -1;
 	sqlite3_stmt *s = NULL;
 	long long id = -1;
-	if (sqlite3_prepare_v2(
-	            cs->db, "INSERT INTO change(site, type, payload, created_ms) VALUES (?,?,?,?)",
-	            -1, &s, NULL) == SQLITE_OK) {
+	if (ank_cs_prep(cs, "INSERT INTO change(site, type, payload, created_ms) VALUES (?,?,?,?)",
+	                &s) == SQLITE_OK) {
 		if (site)
 			sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(s, 2, type, -1, SQLITE_TRANSIENT);
@@ -520,7 +572,7 @@ long long ank_cs_change_add_locked(ank_cstore *cs, const char *site, const char 
 		if (sqlite3_step(s) == SQLITE_DONE)
 			id = sqlite3_last_insert_rowid(cs->db);
 	}
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	free(text);
 	if (id < 0)
 		ank_cs_fail(cs, err);
@@ -543,17 +595,17 @@ static int changes_locked(ank_cstore *cs, const char *site, long long since, ank
                           ank_err *err)
 {
 	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(cs->db,
-	                       "SELECT id, type, payload FROM change WHERE id > ? AND"
-	                       " (site IS NULL OR site = ?) ORDER BY id LIMIT ?",
-	                       -1, &s, NULL) != SQLITE_OK)
+	if (ank_cs_prep(cs,
+	                "SELECT id, type, payload FROM change WHERE id > ? AND"
+	                " (site IS NULL OR site = ?) ORDER BY id LIMIT ?",
+	                &s) != SQLITE_OK)
 		return ank_cs_fail(cs, err);
 	sqlite3_bind_int64(s, 1, since);
 	sqlite3_bind_text(s, 2, site, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(s, 3, ANK_PROTO_MAX_CHANGES);
 	f->ch = calloc(ANK_PROTO_MAX_CHANGES, sizeof *f->ch);
 	if (!f->ch) {
-		sqlite3_finalize(s);
+		ank_cs_end(cs, s);
 		return ank_err_set(err, "out of memory");
 	}
 	int rc;
@@ -563,17 +615,16 @@ static int changes_locked(ank_cstore *cs, const char *site, long long since, ank
 		snprintf(c->type, sizeof c->type, "%s", (const char *)sqlite3_column_text(s, 1));
 		c->payload = strdup((const char *)sqlite3_column_text(s, 2));
 	}
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	if (rc != SQLITE_DONE)
 		return ank_cs_fail(cs, err);
 	/* The cursor is the newest change overall, so a kiosk skips other sites' changes. */
 	sqlite3_stmt *m = NULL;
 	f->cursor = since;
-	if (sqlite3_prepare_v2(cs->db, "SELECT coalesce(max(id), 0) FROM change", -1, &m, NULL) ==
-	            SQLITE_OK &&
+	if (ank_cs_prep(cs, "SELECT coalesce(max(id), 0) FROM change", &m) == SQLITE_OK &&
 	    sqlite3_step(m) == SQLITE_ROW && f->n < ANK_PROTO_MAX_CHANGES)
 		f->cursor = sqlite3_column_int64(m, 0);
-	sqlite3_finalize(m);
+	ank_cs_end(cs, m);
 	if (f->n > 0 && f->cursor < f->ch[f->n - 1].id)
 		f->cursor = f->ch[f->n - 1].id;
 	if (f->n == ANK_PROTO_MAX_CHANGES)
@@ -619,15 +670,15 @@ int ank_cstore_stats_get(ank_cstore *cs, int64_t now, ank_cstore_stats *st, char
 	memset(st, 0, sizeof *st);
 	pthread_mutex_lock(&cs->mu);
 	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(cs->db, "SELECT count(*) FROM event", -1, &s, NULL) == SQLITE_OK &&
+	if (ank_cs_prep(cs, "SELECT count(*) FROM event", &s) == SQLITE_OK &&
 	    sqlite3_step(s) == SQLITE_ROW)
 		st->events = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	size_t off = 0;
 	if (per_kiosk && n)
 		per_kiosk[0] = '\0';
-	if (sqlite3_prepare_v2(cs->db, "SELECT id, site, last_seen_ms FROM kiosk ORDER BY id", -1,
-	                       &s, NULL) == SQLITE_OK) {
+	if (ank_cs_prep(cs, "SELECT id, site, last_seen_ms FROM kiosk ORDER BY id", &s) ==
+	    SQLITE_OK) {
 		while (sqlite3_step(s) == SQLITE_ROW) {
 			long long seen = sqlite3_column_int64(s, 2);
 			st->kiosks++;
@@ -645,7 +696,7 @@ int ank_cstore_stats_get(ank_cstore *cs, int64_t now, ank_cstore_stats *st, char
 			}
 		}
 	}
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	pthread_mutex_unlock(&cs->mu);
 	return 0;
 }

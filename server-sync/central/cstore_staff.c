@@ -76,8 +76,8 @@ int ank_cstore_site_get(ank_cstore *cs, const char *id, ank_site *out, ank_err *
 	pthread_mutex_lock(&cs->mu);
 	sqlite3_stmt *s = NULL;
 	int rc = -1;
-	if (sqlite3_prepare_v2(cs->db, "SELECT id, name, municipality FROM site WHERE id = ?", -1,
-	                       &s, NULL) == SQLITE_OK) {
+	if (ank_cs_prep(cs, "SELECT id, name, municipality FROM site WHERE id = ?", &s) ==
+	    SQLITE_OK) {
 		sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
 		int step = sqlite3_step(s);
 		if (step == SQLITE_ROW) {
@@ -92,7 +92,7 @@ int ank_cstore_site_get(ank_cstore *cs, const char *id, ank_site *out, ank_err *
 	}
 	if (rc < 0)
 		ank_cs_fail(cs, err);
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	pthread_mutex_unlock(&cs->mu);
 	return rc;
 }
@@ -138,8 +138,8 @@ static int changes_for_municipality(ank_cstore *cs, const char *municipality, co
                                     const char *payload, int64_t now, ank_err *err)
 {
 	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(cs->db, "SELECT id FROM site WHERE municipality = ? ORDER BY id", -1,
-	                       &s, NULL) != SQLITE_OK)
+	if (ank_cs_prep(cs, "SELECT id FROM site WHERE municipality = ? ORDER BY id", &s) !=
+	    SQLITE_OK)
 		return ank_cs_fail(cs, err);
 	sqlite3_bind_text(s, 1, municipality, -1, SQLITE_TRANSIENT);
 	int n = 0, rc;
@@ -147,12 +147,12 @@ static int changes_for_municipality(ank_cstore *cs, const char *municipality, co
 		char site[ANK_CS_ID_MAX + 1];
 		snprintf(site, sizeof site, "%s", ank_cs_col(s, 0));
 		if (ank_cs_change_add_locked(cs, site, type, payload, now, err) < 0) {
-			sqlite3_finalize(s);
+			ank_cs_end(cs, s);
 			return -1;
 		}
 		n++;
 	}
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	return rc == SQLITE_DONE ? n : ank_cs_fail(cs, err);
 }
 
@@ -182,11 +182,10 @@ int ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now, int *
 	pthread_mutex_lock(&cs->mu);
 	if (begin(cs, err))
 		goto unlock;
-	if (sqlite3_prepare_v2(
-	            cs->db,
-	            "INSERT INTO site(id, name, municipality, created_ms) VALUES (?,?,?,?)"
-	            " ON CONFLICT(id) DO NOTHING",
-	            -1, &s, NULL) != SQLITE_OK)
+	if (ank_cs_prep(cs,
+	                "INSERT INTO site(id, name, municipality, created_ms) VALUES (?,?,?,?)"
+	                " ON CONFLICT(id) DO NOTHING",
+	                &s) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_text(s, 1, site->id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, site->name, -1, SQLITE_TRANSIENT);
@@ -194,7 +193,7 @@ int ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now, int *
 	sqlite3_bind_int64(s, 4, now);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		goto fail;
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	s = NULL;
 	if (sqlite3_changes(cs->db) == 0) {
 		ank_err_set(err, "site '%s' exists", site->id);
@@ -204,9 +203,8 @@ int ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now, int *
 	}
 	/* A new site gets the registry of its municipality, as if each user had been registered
 	 * after it. */
-	if (sqlite3_prepare_v2(
-	            cs->db, "SELECT " USER_COLS " FROM registry WHERE municipality = ? ORDER BY id",
-	            -1, &s, NULL) != SQLITE_OK)
+	if (ank_cs_prep(cs, "SELECT " USER_COLS " FROM registry WHERE municipality = ? ORDER BY id",
+	                &s) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_text(s, 1, site->municipality, -1, SQLITE_TRANSIENT);
 	int rc;
@@ -223,7 +221,7 @@ int ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now, int *
 	}
 	if (rc != SQLITE_DONE)
 		goto fail;
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	s = NULL;
 	if (commit(cs, err))
 		goto unlock;
@@ -233,7 +231,7 @@ int ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now, int *
 fail:
 	ank_cs_fail(cs, err);
 fail_err:
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	rollback(cs);
 unlock:
 	pthread_mutex_unlock(&cs->mu);
@@ -299,12 +297,12 @@ int ank_cstore_account_add(ank_cstore *cs, const char *name, const char *passwor
 	int out = -1;
 	sqlite3_stmt *s = NULL;
 	pthread_mutex_lock(&cs->mu);
-	if (sqlite3_prepare_v2(cs->db,
-	                       "INSERT INTO account(name, pw_hash, role, site, created_ms)"
-	                       " SELECT ?1, ?2, ?3, ?4, ?5 WHERE ?4 IS NULL OR"
-	                       " EXISTS (SELECT 1 FROM site WHERE id = ?4)"
-	                       " ON CONFLICT(name) DO NOTHING",
-	                       -1, &s, NULL) == SQLITE_OK) {
+	if (ank_cs_prep(cs,
+	                "INSERT INTO account(name, pw_hash, role, site, created_ms)"
+	                " SELECT ?1, ?2, ?3, ?4, ?5 WHERE ?4 IS NULL OR"
+	                " EXISTS (SELECT 1 FROM site WHERE id = ?4)"
+	                " ON CONFLICT(name) DO NOTHING",
+	                &s) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(s, 2, hash, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(s, 3, admin ? "admin" : "staff", -1, SQLITE_STATIC);
@@ -313,21 +311,20 @@ int ank_cstore_account_add(ank_cstore *cs, const char *name, const char *passwor
 		if (sqlite3_step(s) == SQLITE_DONE)
 			out = sqlite3_changes(cs->db) ? 0 : 3;
 	}
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	if (out < 0) {
 		ank_cs_fail(cs, err);
 	} else if (out == 3) {
 		/* Nothing inserted: either the name is taken or the site is unknown. */
 		out = 1;
 		ank_err_set(err, "user '%s' exists", name);
-		if (!admin && sqlite3_prepare_v2(cs->db, "SELECT 1 FROM site WHERE id = ?", -1, &s,
-		                                 NULL) == SQLITE_OK) {
+		if (!admin && ank_cs_prep(cs, "SELECT 1 FROM site WHERE id = ?", &s) == SQLITE_OK) {
 			sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
 			if (sqlite3_step(s) != SQLITE_ROW) {
 				out = 2;
 				ank_err_set(err, "unknown site '%s'", site);
 			}
-			sqlite3_finalize(s);
+			ank_cs_end(cs, s);
 		}
 	}
 	pthread_mutex_unlock(&cs->mu);
@@ -377,9 +374,8 @@ int ank_cstore_login(ank_cstore *cs, const char *name, const char *password, int
 	bool found = false;
 	sqlite3_stmt *s = NULL;
 	pthread_mutex_lock(&cs->mu);
-	if (sqlite3_prepare_v2(cs->db,
-	                       "SELECT id, name, role, site, pw_hash FROM account WHERE name = ?",
-	                       -1, &s, NULL) != SQLITE_OK) {
+	if (ank_cs_prep(cs, "SELECT id, name, role, site, pw_hash FROM account WHERE name = ?",
+	                &s) != SQLITE_OK) {
 		ank_cs_fail(cs, err);
 		pthread_mutex_unlock(&cs->mu);
 		return -1;
@@ -390,7 +386,7 @@ int ank_cstore_login(ank_cstore *cs, const char *name, const char *password, int
 		snprintf(hash, sizeof hash, "%s", ank_cs_col(s, 4));
 		found = true;
 	}
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	pthread_mutex_unlock(&cs->mu);
 
 	pthread_once(&dummy_once, dummy_make);
@@ -415,24 +411,22 @@ int ank_cstore_login(ank_cstore *cs, const char *name, const char *password, int
 	pthread_mutex_lock(&cs->mu);
 	/* Expired sessions go at each login: the table stays as small as the staff on shift. */
 	sqlite3_stmt *d = NULL;
-	if (sqlite3_prepare_v2(cs->db, "DELETE FROM session WHERE expires_ms <= ?", -1, &d, NULL) ==
-	    SQLITE_OK) {
+	if (ank_cs_prep(cs, "DELETE FROM session WHERE expires_ms <= ?", &d) == SQLITE_OK) {
 		sqlite3_bind_int64(d, 1, now);
 		sqlite3_step(d);
 	}
-	sqlite3_finalize(d);
-	if (rehash && sqlite3_prepare_v2(cs->db, "UPDATE account SET pw_hash = ? WHERE id = ?", -1,
-	                                 &d, NULL) == SQLITE_OK) {
+	ank_cs_end(cs, d);
+	if (rehash &&
+	    ank_cs_prep(cs, "UPDATE account SET pw_hash = ? WHERE id = ?", &d) == SQLITE_OK) {
 		sqlite3_bind_text(d, 1, hash, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(d, 2, out->id);
 		sqlite3_step(d);
-		sqlite3_finalize(d);
+		ank_cs_end(cs, d);
 	}
-	if (sqlite3_prepare_v2(
-	            cs->db,
-	            "INSERT INTO session(token_hash, account, csrf, created_ms, expires_ms)"
-	            " VALUES (?,?,?,?,?)",
-	            -1, &s, NULL) == SQLITE_OK) {
+	if (ank_cs_prep(cs,
+	                "INSERT INTO session(token_hash, account, csrf, created_ms, expires_ms)"
+	                " VALUES (?,?,?,?,?)",
+	                &s) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, th, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(s, 2, out->id);
 		sqlite3_bind_text(s, 3, csrf, -1, SQLITE_TRANSIENT);
@@ -441,7 +435,7 @@ int ank_cstore_login(ank_cstore *cs, const char *name, const char *password, int
 		if (sqlite3_step(s) == SQLITE_DONE)
 			rc = 0;
 	}
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	if (rc < 0)
 		ank_cs_fail(cs, err);
 	pthread_mutex_unlock(&cs->mu);
@@ -465,11 +459,11 @@ int ank_cstore_session(ank_cstore *cs, const char *token, int64_t now, ank_accou
 	sqlite3_stmt *s = NULL;
 	int rc = -1;
 	pthread_mutex_lock(&cs->mu);
-	if (sqlite3_prepare_v2(cs->db,
-	                       "SELECT a.id, a.name, a.role, a.site, s.csrf FROM session s"
-	                       " JOIN account a ON a.id = s.account"
-	                       " WHERE s.token_hash = ? AND s.expires_ms > ?",
-	                       -1, &s, NULL) == SQLITE_OK) {
+	if (ank_cs_prep(cs,
+	                "SELECT a.id, a.name, a.role, a.site, s.csrf FROM session s"
+	                " JOIN account a ON a.id = s.account"
+	                " WHERE s.token_hash = ? AND s.expires_ms > ?",
+	                &s) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, th, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(s, 2, now);
 		int step = sqlite3_step(s);
@@ -481,7 +475,7 @@ int ank_cstore_session(ank_cstore *cs, const char *token, int64_t now, ank_accou
 			rc = 1;
 		}
 	}
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	if (rc < 0)
 		ank_cs_fail(cs, err);
 	pthread_mutex_unlock(&cs->mu);
@@ -497,13 +491,12 @@ int ank_cstore_logout(ank_cstore *cs, const char *token, ank_err *err)
 	sqlite3_stmt *s = NULL;
 	int rc = -1;
 	pthread_mutex_lock(&cs->mu);
-	if (sqlite3_prepare_v2(cs->db, "DELETE FROM session WHERE token_hash = ?", -1, &s, NULL) ==
-	    SQLITE_OK) {
+	if (ank_cs_prep(cs, "DELETE FROM session WHERE token_hash = ?", &s) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, th, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(s) == SQLITE_DONE)
 			rc = 0;
 	}
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	if (rc < 0)
 		ank_cs_fail(cs, err);
 	pthread_mutex_unlock(&cs->mu);
@@ -521,10 +514,10 @@ static int linkage_secret(ank_cstore *cs, unsigned char key[crypto_generichash_K
 	_Static_assert(sizeof hex == ANK_TOKEN_HEX + 1, "the secret is 32 bytes");
 	sqlite3_stmt *s = NULL;
 	int rc = -1;
-	if (sqlite3_prepare_v2(cs->db,
-	                       "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key)"
-	                       " DO UPDATE SET value = value RETURNING value",
-	                       -1, &s, NULL) == SQLITE_OK) {
+	if (ank_cs_prep(cs,
+	                "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key)"
+	                " DO UPDATE SET value = value RETURNING value",
+	                &s) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, LINKAGE_META_KEY, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, hex, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(s) == SQLITE_ROW &&
@@ -532,7 +525,7 @@ static int linkage_secret(ank_cstore *cs, unsigned char key[crypto_generichash_K
 		                   2 * crypto_generichash_KEYBYTES, NULL, NULL, NULL) == 0)
 			rc = 0;
 	}
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	sodium_memzero(hex, sizeof hex);
 	return rc == 0 ? 0
 	               : ank_err_set(err, "cannot read or make the linkage secret: %s",
@@ -585,11 +578,10 @@ int ank_cstore_user_add(ank_cstore *cs, ank_cuser *u, long long account, int64_t
 		goto unlock;
 	if (linkage_key(cs, u, link, err))
 		goto fail_err;
-	if (sqlite3_prepare_v2(cs->db,
-	                       "INSERT INTO registry(" USER_COLS
-	                       ", linkage, created_by, created_ms)"
-	                       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-	                       -1, &s, NULL) != SQLITE_OK)
+	if (ank_cs_prep(cs,
+	                "INSERT INTO registry(" USER_COLS ", linkage, created_by, created_ms)"
+	                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+	                &s) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_text(s, 1, u->id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, u->nickname, -1, SQLITE_TRANSIENT);
@@ -608,7 +600,7 @@ int ank_cstore_user_add(ank_cstore *cs, ank_cuser *u, long long account, int64_t
 	sqlite3_bind_int64(s, 12, now);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		goto fail;
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	s = NULL;
 	int n = changes_for_municipality(cs, u->municipality, "user.upsert", payload, now, err);
 	if (n < 0)
@@ -622,7 +614,7 @@ int ank_cstore_user_add(ank_cstore *cs, ank_cuser *u, long long account, int64_t
 fail:
 	ank_cs_fail(cs, err);
 fail_err:
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	rollback(cs);
 unlock:
 	pthread_mutex_unlock(&cs->mu);
@@ -646,10 +638,10 @@ int ank_cstore_user_quarantine(ank_cstore *cs, const char *id, int64_t until_ms,
 	pthread_mutex_lock(&cs->mu);
 	if (begin(cs, err))
 		goto unlock;
-	if (sqlite3_prepare_v2(cs->db,
-	                       "UPDATE registry SET quarantine_until_ms = ? WHERE id = ?"
-	                       " RETURNING municipality",
-	                       -1, &s, NULL) != SQLITE_OK)
+	if (ank_cs_prep(cs,
+	                "UPDATE registry SET quarantine_until_ms = ? WHERE id = ?"
+	                " RETURNING municipality",
+	                &s) != SQLITE_OK)
 		goto fail;
 	if (until_ms > 0)
 		sqlite3_bind_int64(s, 1, until_ms);
@@ -657,7 +649,7 @@ int ank_cstore_user_quarantine(ank_cstore *cs, const char *id, int64_t until_ms,
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		snprintf(municipality, sizeof municipality, "%s", ank_cs_col(s, 0));
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	s = NULL;
 	if (rc != SQLITE_ROW) {
 		rollback(cs);
@@ -676,7 +668,7 @@ int ank_cstore_user_quarantine(ank_cstore *cs, const char *id, int64_t until_ms,
 fail:
 	ank_cs_fail(cs, err);
 fail_err:
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	rollback(cs);
 unlock:
 	pthread_mutex_unlock(&cs->mu);
@@ -695,10 +687,10 @@ long long ank_cstore_command_add(ank_cstore *cs, ank_command *c, long long accou
 	pthread_mutex_lock(&cs->mu);
 	if (begin(cs, err))
 		goto unlock;
-	if (sqlite3_prepare_v2(cs->db,
-	                       "INSERT INTO command(site, type, ticket, station, route, account,"
-	                       " created_ms) VALUES (?,?,?,?,?,?,?) RETURNING id",
-	                       -1, &s, NULL) != SQLITE_OK)
+	if (ank_cs_prep(cs,
+	                "INSERT INTO command(site, type, ticket, station, route, account,"
+	                " created_ms) VALUES (?,?,?,?,?,?,?) RETURNING id",
+	                &s) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_text(s, 1, c->site, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, c->type, -1, SQLITE_TRANSIENT);
@@ -712,7 +704,7 @@ long long ank_cstore_command_add(ank_cstore *cs, ank_command *c, long long accou
 	if (sqlite3_step(s) != SQLITE_ROW)
 		goto fail;
 	c->id = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	s = NULL;
 	/* Only the fields the command was given: the kiosk checks what each command needs. */
 	json_t *j = json_pack("{s:I, s:s}", "id", (json_int_t)c->id, "type", c->type);
@@ -740,7 +732,7 @@ long long ank_cstore_command_add(ank_cstore *cs, ank_command *c, long long accou
 fail:
 	ank_cs_fail(cs, err);
 fail_err:
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	rollback(cs);
 unlock:
 	pthread_mutex_unlock(&cs->mu);
@@ -755,11 +747,11 @@ int ank_cstore_command_get(ank_cstore *cs, const char *site, long long id, ank_c
 	sqlite3_stmt *s = NULL;
 	int rc = -1;
 	pthread_mutex_lock(&cs->mu);
-	if (sqlite3_prepare_v2(cs->db,
-	                       "SELECT id, site, type, coalesce(ticket, 0), station, route, state,"
-	                       " reason, coalesce(result_ticket, 0), created_ms,"
-	                       " coalesce(done_ms, 0) FROM command WHERE id = ? AND site = ?",
-	                       -1, &s, NULL) == SQLITE_OK) {
+	if (ank_cs_prep(cs,
+	                "SELECT id, site, type, coalesce(ticket, 0), station, route, state,"
+	                " reason, coalesce(result_ticket, 0), created_ms,"
+	                " coalesce(done_ms, 0) FROM command WHERE id = ? AND site = ?",
+	                &s) == SQLITE_OK) {
 		sqlite3_bind_int64(s, 1, id);
 		sqlite3_bind_text(s, 2, site, -1, SQLITE_TRANSIENT);
 		int step = sqlite3_step(s);
@@ -780,7 +772,7 @@ int ank_cstore_command_get(ank_cstore *cs, const char *site, long long id, ank_c
 			rc = 1;
 		}
 	}
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	if (rc < 0)
 		ank_cs_fail(cs, err);
 	pthread_mutex_unlock(&cs->mu);
@@ -794,10 +786,10 @@ long long ank_cstore_record_add(ank_cstore *cs, const char *site, const char *ki
 	sqlite3_stmt *s = NULL;
 	long long id = -1;
 	pthread_mutex_lock(&cs->mu);
-	if (sqlite3_prepare_v2(cs->db,
-	                       "INSERT INTO record(site, kind, body, at_ms, account, created_ms)"
-	                       " VALUES (?,?,?,?,?,?) RETURNING id",
-	                       -1, &s, NULL) == SQLITE_OK) {
+	if (ank_cs_prep(cs,
+	                "INSERT INTO record(site, kind, body, at_ms, account, created_ms)"
+	                " VALUES (?,?,?,?,?,?) RETURNING id",
+	                &s) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(s, 2, kind, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(s, 3, body_json, -1, SQLITE_TRANSIENT);
@@ -808,7 +800,7 @@ long long ank_cstore_record_add(ank_cstore *cs, const char *site, const char *ki
 		if (sqlite3_step(s) == SQLITE_ROW)
 			id = sqlite3_column_int64(s, 0);
 	}
-	sqlite3_finalize(s);
+	ank_cs_end(cs, s);
 	if (id < 0)
 		ank_cs_fail(cs, err);
 	pthread_mutex_unlock(&cs->mu);

@@ -388,7 +388,10 @@ static int event_from_json(json_t *e, const char *where, long long prev, ank_eve
 	if (get_int(e, where, "at", 0, &ev->at_ms, err))
 		return -1;
 	ev->payload = get_payload(e, where, err);
-	return ev->payload ? 0 : -1;
+	if (!ev->payload)
+		return -1;
+	ev->obj = json_incref(json_object_get(e, "payload"));
+	return 0;
 }
 
 static int batch_from_json(json_t *root, ank_batch *out, ank_err *err)
@@ -436,8 +439,10 @@ void ank_proto_batch_free(ank_batch *b)
 {
 	if (!b)
 		return;
-	for (int i = 0; i < b->n && i < ANK_PROTO_MAX_BATCH; i++)
+	for (int i = 0; i < b->n && i < ANK_PROTO_MAX_BATCH; i++) {
 		free(b->ev[i].payload);
+		json_decref(b->ev[i].obj);
+	}
 	memset(b, 0, sizeof *b);
 }
 

@@ -3,6 +3,7 @@
 #ifndef ANK_PROTO_H
 #define ANK_PROTO_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "ank_err.h"
@@ -33,6 +34,9 @@ typedef struct ank_event {
 	char type[ANK_PROTO_TYPE_MAX + 1];
 	long long at_ms; /* the kiosk's clock when the event happened */
 	char *payload;   /* compact JSON object, keys sorted; owned by the batch */
+	/* The decoded payload object (a reference owned by the batch), set by the decoder so
+	 * that central reads fields without parsing the text again; NULL elsewhere. */
+	json_t *obj;
 } ank_event;
 
 typedef struct ank_batch {
