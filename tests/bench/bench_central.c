@@ -1,0 +1,1016 @@
+/* Load driver for the central benchmark (tests/bench/bench_central.sh): pairs kiosks, posts
+ * event batches against a bare SQLite baseline, hammers /healthz, and holds many long-polls
+ * while reading the server's memory, all over raw HTTP/1.1 keep-alive sockets on loopback. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <jansson.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* A batch as the kiosk sends it: the protocol's maximum (ANK_PROTO_MAX_BATCH). */
+#define BATCH 100
+/* Monday 2026-11-23 12:00 in Copenhagen, the clock of the other benchmarks. */
+#define T_START ((long long)1795431600000)
+#define SEED    0x416e6b6f6d7374ULL /* "Ankomst" */
+/* Not recorded before the /healthz window: connections and caches settle. */
+#define HEALTHZ_WARMUP_NS 500000000LL
+/* Central is "holding" the long-polls once its CPU time has not moved for this many
+ * samples of HOLD_SAMPLE_MS: every connection thread then sleeps on the change signal. */
+#define HOLD_QUIET_SAMPLES 3
+#define HOLD_SAMPLE_MS     200
+#define HOLD_SETTLE_MAX_S  30
+
+/* The event table of server-sync/central/cstore.c, verbatim, for the baseline. */
+static const char event_ddl[] =
+        "CREATE TABLE IF NOT EXISTS event(kiosk TEXT NOT NULL, seq INTEGER NOT NULL,"
+        " event_id TEXT NOT NULL, type TEXT NOT NULL, kiosk_ms INTEGER NOT NULL,"
+        " received_ms INTEGER NOT NULL, payload TEXT NOT NULL, PRIMARY KEY (kiosk, seq))"
+        " WITHOUT ROWID;";
+
+static const char usage[] =
+        "usage: bench_central COMMAND [OPTIONS]\n"
+        "  pair --port P --codes FILE --out FILE\n"
+        "      pairs one kiosk per code line; writes \"KIOSK TOKEN\" lines\n"
+        "  ingest --port P --kiosks FILE --db BASELINE --events N --first-seq S\n"
+        "         [--block N] [--stream visit|issued] [--label NAME]\n"
+        "      posts N ticket events in batches of 100 as the first kiosk of FILE,\n"
+        "      interleaved in blocks with the same rows inserted straight into BASELINE\n"
+        "  healthz --port P [--threads 4] [--seconds 10] [--pid PID] [--label NAME]\n"
+        "      GET /healthz on keep-alive connections, one per thread; with --pid, the\n"
+        "      server's CPU time per request too\n"
+        "  hold --port P --pid PID --kiosks FILE [--wait 25] [--since 0]\n"
+        "       [--login USER:PASSWORD --trigger PATH --trigger-body JSON]\n"
+        "      opens a long-poll per kiosk of FILE, reads PID's memory while they are held,\n"
+        "      then (with --trigger) adds a change through the staff API and times the answers\n";
+
+/* ---- small helpers ---- */
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("bench_central: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(1);
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static long long wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Parses all of s as a decimal in [min, max]; the banned atoi would accept "12abc". */
+static long long parse_ll(const char *s, long long min, long long max, const char *what)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		die("%s: expected a number in %lld..%lld, got \"%s\"", what, min, max, s);
+	return v;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+	return (x > y) - (x < y);
+}
+
+/* The p-th percentile by nearest rank of n sorted values. */
+static long long pct(const long long *v, size_t n, double p)
+{
+	if (!n)
+		return 0;
+	size_t i = (size_t)((double)n * p / 100.0 + 0.999999);
+	if (i < 1)
+		i = 1;
+	if (i > n)
+		i = n;
+	return v[i - 1];
+}
+
+/* splitmix64: the same rows on every machine and in both halves of the ingest run. */
+static uint64_t mix(uint64_t z)
+{
+	z += 0x9e3779b97f4a7c15ULL;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Reports one figure in the line format bench_central.sh collects. */
+static void report(const char *label, const char *key, double v, const char *unit)
+{
+	printf("bench: %s%s%s=%.6g %s\n", label, *label ? "_" : "", key, v, unit);
+	fflush(stdout);
+}
+
+/* ---- a minimal HTTP/1.1 client: one keep-alive connection, Content-Length answers ---- */
+
+typedef struct http {
+	int fd;
+	char *buf; /* received bytes; the current answer starts at 0 */
+	size_t len, cap;
+	int status;
+	size_t head_len, body_len; /* of the current answer, once http_parse returned 1 */
+} http;
+
+static void http_connect(http *h, int port)
+{
+	memset(h, 0, sizeof *h);
+	h->fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (h->fd < 0)
+		die("socket: %s", strerror(errno));
+	/* Each request leaves in one write; without this, Nagle's algorithm can hold a
+	 * keep-alive request back until the previous answer's delayed ACK. */
+	int one = 1;
+	setsockopt(h->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(h->fd, (struct sockaddr *)&a, sizeof a))
+		die("connect to port %d: %s", port, strerror(errno));
+	h->cap = 4096;
+	h->buf = malloc(h->cap);
+	if (!h->buf)
+		die("out of memory");
+}
+
+static void http_close(http *h)
+{
+	if (h->fd >= 0)
+		close(h->fd);
+	free(h->buf);
+	memset(h, 0, sizeof *h);
+	h->fd = -1;
+}
+
+static void http_send(http *h, const char *data, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = send(h->fd, data, n, MSG_NOSIGNAL);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			die("send: %s", strerror(errno));
+		data += k;
+		n -= (size_t)k;
+	}
+}
+
+/* Reads what is there (one recv); returns the bytes read, 0 at end of stream. */
+static size_t http_read_some(http *h)
+{
+	if (h->cap - h->len < 4096) {
+		h->cap *= 2;
+		h->buf = realloc(h->buf, h->cap);
+		if (!h->buf)
+			die("out of memory");
+	}
+	ssize_t k;
+	do
+		k = recv(h->fd, h->buf + h->len, h->cap - h->len - 1, 0);
+	while (k < 0 && errno == EINTR);
+	if (k < 0)
+		die("recv: %s", strerror(errno));
+	h->len += (size_t)k;
+	h->buf[h->len] = '\0';
+	return (size_t)k;
+}
+
+/* Finds the value of header name in the current answer's head, or NULL; *n its length. */
+static const char *http_header(const http *h, const char *name, size_t *n)
+{
+	size_t nl = strlen(name);
+	const char *p = h->buf, *end = h->buf + h->head_len;
+	while (p < end) {
+		const char *eol = p;
+		while (eol + 1 < end && !(eol[0] == '\r' && eol[1] == '\n'))
+			eol++;
+		if ((size_t)(eol - p) > nl && p[nl] == ':' && !strncasecmp(p, name, nl)) {
+			const char *v = p + nl + 1;
+			while (v < eol && *v == ' ')
+				v++;
+			*n = (size_t)(eol - v);
+			return v;
+		}
+		p = eol + 2;
+	}
+	return NULL;
+}
+
+/* 1 when buf holds a whole answer (status, head_len, body_len set), 0 when more is needed. */
+static int http_parse(http *h)
+{
+	const char *p = h->buf;
+	size_t head = 0;
+	for (size_t i = 0; i + 3 < h->len; i++)
+		if (p[i] == '\r' && p[i + 1] == '\n' && p[i + 2] == '\r' && p[i + 3] == '\n') {
+			head = i + 4;
+			break;
+		}
+	if (!head)
+		return 0;
+	if (h->len < 12 || strncmp(p, "HTTP/1.", 7) != 0)
+		die("not an HTTP answer: %.40s", p);
+	h->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+	h->head_len = head;
+	size_t n;
+	const char *te = http_header(h, "Transfer-Encoding", &n);
+	if (te)
+		die("chunked answers are not expected from this server");
+	const char *cl = http_header(h, "Content-Length", &n);
+	char num[24];
+	if (!cl || n == 0 || n >= sizeof num)
+		die("an answer without Content-Length");
+	memcpy(num, cl, n);
+	num[n] = '\0';
+	h->body_len = (size_t)parse_ll(num, 0, 1LL << 40, "Content-Length");
+	return h->len >= h->head_len + h->body_len;
+}
+
+/* Blocks until a whole answer is in buf. */
+static void http_recv(http *h)
+{
+	while (!http_parse(h))
+		if (!http_read_some(h))
+			die("the server closed the connection");
+}
+
+/* Drops the current answer, keeping any bytes after it. */
+static void http_consume(http *h)
+{
+	size_t used = h->head_len + h->body_len;
+	memmove(h->buf, h->buf + used, h->len - used);
+	h->len -= used;
+	h->head_len = h->body_len = 0;
+	h->status = 0;
+}
+
+static json_t *http_json(const http *h)
+{
+	json_error_t je;
+	json_t *j = json_loadb(h->buf + h->head_len, h->body_len, 0, &je);
+	if (!j)
+		die("answer %d is not JSON: %.200s", h->status, h->buf + h->head_len);
+	return j;
+}
+
+/* Formats a request into a malloc'd buffer: request line, headers (each ending in CRLF,
+ * may be ""), and a body when not NULL. */
+static char *request(size_t *len, const char *method, const char *path, const char *headers,
+                     const char *body)
+{
+	size_t blen = body ? strlen(body) : 0;
+	size_t cap = strlen(method) + strlen(path) + strlen(headers) + blen + 160;
+	char *r = malloc(cap);
+	if (!r)
+		die("out of memory");
+	int n = snprintf(r, cap, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s", method, path, headers);
+	if (body)
+		n += snprintf(r + n, cap - (size_t)n,
+		              "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+		              blen, body);
+	else
+		n += snprintf(r + n, cap - (size_t)n, "\r\n");
+	if (n < 0 || (size_t)n >= cap)
+		die("request too long");
+	*len = (size_t)n;
+	return r;
+}
+
+/* ---- kiosks file: "KIOSK TOKEN" per line ---- */
+
+typedef struct kiosk {
+	char id[64], token[96];
+} kiosk;
+
+static kiosk *read_kiosks(const char *path, size_t *n)
+{
+	FILE *fp = fopen(path, "r");
+	if (!fp)
+		die("cannot read %s", path);
+	size_t cap = 16;
+	kiosk *k = malloc(cap * sizeof *k);
+	char line[256];
+	*n = 0;
+	while (k && fgets(line, sizeof line, fp)) {
+		char *sp = strchr(line, ' '), *nl = strchr(line, '\n');
+		if (!sp || !nl || sp - line >= 64 || nl - sp - 1 >= 96)
+			die("%s: bad line \"%s\"", path, line);
+		if (*n == cap)
+			k = realloc(k, (cap *= 2) * sizeof *k);
+		if (!k)
+			break;
+		snprintf(k[*n].id, sizeof k[*n].id, "%.*s", (int)(sp - line), line);
+		snprintf(k[*n].token, sizeof k[*n].token, "%.*s", (int)(nl - sp - 1), sp + 1);
+		(*n)++;
+	}
+	fclose(fp);
+	if (!k)
+		die("out of memory");
+	if (!*n)
+		die("%s: no kiosks", path);
+	return k;
+}
+
+/* ---- pair ---- */
+
+static int cmd_pair(int port, const char *codes, const char *out)
+{
+	FILE *in = fopen(codes, "r"), *o = fopen(out, "w");
+	if (!in || !o)
+		die("cannot open %s or %s", codes, out);
+	http h;
+	http_connect(&h, port);
+	char line[128];
+	int n = 0;
+	while (fgets(line, sizeof line, in)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!*line)
+			continue;
+		char body[160];
+		snprintf(body, sizeof body, "{\"v\":1,\"code\":\"%s\"}", line);
+		size_t len;
+		char *req = request(&len, "POST", "/api/v1/pair", "", body);
+		http_send(&h, req, len);
+		free(req);
+		http_recv(&h);
+		json_t *j = http_json(&h);
+		const char *k = NULL, *t = NULL;
+		if (h.status != 200 || json_unpack(j, "{s:s, s:s}", "kiosk", &k, "token", &t))
+			die("pairing with code %s answered %d", line, h.status);
+		fprintf(o, "%s %s\n", k, t);
+		json_decref(j);
+		http_consume(&h);
+		n++;
+	}
+	http_close(&h);
+	fclose(in);
+	if (fclose(o))
+		die("cannot write %s", out);
+	fprintf(stderr, "bench_central: kiosks paired: %d\n", n);
+	return 0;
+}
+
+/* ---- ingest ---- */
+
+typedef struct row {
+	long long seq, at_ms;
+	char id[33];
+	const char *type;
+	char payload[320];
+} row;
+
+static const char *const substances[] = {"heroin",          "cocaine",   "crack",  "amphetamine",
+                                         "methamphetamine", "methadone", "opioid", "ketamine",
+                                         "benzodiazepine",  "speedball"};
+
+/* The event stream. "visit": each ticket's four events of docs/formats.md (ticket.issued,
+ * ticket.called, session.started, session.ended), interleaved so that about ten tickets are
+ * open at a time, as in a busy room. "issued": ticket.issued only, every ticket left open,
+ * a stream no kiosk sends but a worst case for central's queue projection. */
+typedef enum stream { STREAM_VISIT, STREAM_ISSUED } stream;
+
+#define TICKETS_PER_DAY 400
+#define VISIT_LAG       3 /* tickets between one step of a visit and the next */
+
+/* One event of the stream, derived from seq only, its payload compact with keys sorted as
+ * the kiosk's outbox holds it, so that central stores the very text the baseline inserts. */
+static void make_row(long long seq, stream st, row *r)
+{
+	static const char *const types[] = {"ticket.issued", "ticket.called", "session.started",
+	                                    "session.ended"};
+	static const char *const states[] = {"waiting", "called", "in_session", "done"};
+	long long i = seq - 1;
+	int step = st == STREAM_VISIT ? (int)(i % 4) : 0;
+	long long ticket = st == STREAM_VISIT ? i / 4 + 1 + VISIT_LAG * (3 - step) : seq;
+	uint64_t a = mix(SEED ^ (uint64_t)seq), b = mix(a);
+	/* Everything about the ticket comes from its id, so its four events agree. */
+	uint64_t c = mix(SEED ^ ~(uint64_t)ticket), d = mix(c), u = mix(d);
+	r->seq = seq;
+	r->type = types[step];
+	r->at_ms = T_START + seq * 20000; /* an event every 20 s */
+	snprintf(r->id, sizeof r->id, "%016llx%016llx", (unsigned long long)a,
+	         (unsigned long long)b);
+	/* A new service day every TICKETS_PER_DAY tickets, the label counting from 1 again. */
+	time_t day_s = (time_t)(T_START / 1000 + (ticket - 1) / TICKETS_PER_DAY * 86400);
+	struct tm tm;
+	char day[16];
+	gmtime_r(&day_s, &tm);
+	strftime(day, sizeof day, "%Y-%m-%d", &tm);
+	int number = (int)((ticket - 1) % TICKETS_PER_DAY) + 1;
+	bool inject = c % 3 != 0;
+	char duration[32] = "", helper[48] = "", station[24] = "";
+	if (step == 3)
+		snprintf(duration, sizeof duration, "\"duration_s\":%d,", 600 + (int)(d % 1800));
+	if (inject && d % 5 == 0) /* assisted injections name a helper */
+		snprintf(helper, sizeof helper, "\"helper\":\"u-%016llx\",", (unsigned long long)u);
+	if (step > 0)
+		snprintf(station, sizeof station, "\"station\":\"%d\",", (int)(d % 4) + 1);
+	snprintf(r->payload, sizeof r->payload,
+	         "{\"day\":\"%s\",%s%s\"label\":\"%s-%03d\",\"route\":\"%s\",\"state\":\"%s\",%s"
+	         "\"substance\":\"%s\",\"ticket\":%lld,\"user\":\"u-%016llx\"}",
+	         day, duration, helper, inject ? "I" : "R", number, inject ? "inject" : "smoke",
+	         states[step], station, substances[c % (sizeof substances / sizeof substances[0])],
+	         ticket, (unsigned long long)mix(u));
+}
+
+static void sql_ok(sqlite3 *db, int rc, const char *what)
+{
+	if (rc != SQLITE_OK && rc != SQLITE_DONE)
+		die("sqlite %s: %s", what, sqlite3_errmsg(db));
+}
+
+/* One baseline batch: what central's ingest must do at least, one transaction of 100 rows. */
+static void baseline_batch(sqlite3 *db, sqlite3_stmt *put, const char *kiosk_id, const row *r)
+{
+	sql_ok(db, sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), "begin");
+	long long received = wall_ms();
+	for (int i = 0; i < BATCH; i++) {
+		sqlite3_bind_text(put, 1, kiosk_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(put, 2, r[i].seq);
+		sqlite3_bind_text(put, 3, r[i].id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(put, 4, r[i].type, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(put, 5, r[i].at_ms);
+		sqlite3_bind_int64(put, 6, received);
+		sqlite3_bind_text(put, 7, r[i].payload, -1, SQLITE_STATIC);
+		sql_ok(db, sqlite3_step(put), "insert");
+		sqlite3_reset(put);
+	}
+	sql_ok(db, sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), "commit");
+}
+
+/* The HTTP request of one batch, built before the clock starts: the kiosk's encoding is
+ * not central's cost. */
+static char *batch_request(const kiosk *k, const row *r, size_t *len)
+{
+	size_t cap = 512 + BATCH * 512;
+	char *body = malloc(cap);
+	if (!body)
+		die("out of memory");
+	size_t n = (size_t)snprintf(body, cap, "{\"v\":1,\"kiosk\":\"%s\",\"events\":[", k->id);
+	for (int i = 0; i < BATCH; i++)
+		n += (size_t)snprintf(body + n, cap - n,
+		                      "%s{\"seq\":%lld,\"id\":\"%s\",\"type\":\"%s\","
+		                      "\"at\":%lld,\"payload\":%s}",
+		                      i ? "," : "", r[i].seq, r[i].id, r[i].type, r[i].at_ms,
+		                      r[i].payload);
+	n += (size_t)snprintf(body + n, cap - n, "]}");
+	if (n >= cap)
+		die("batch body too long");
+	char auth[160];
+	snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", k->token);
+	char *req = request(len, "POST", "/api/v1/sync/events", auth, body);
+	free(body);
+	return req;
+}
+
+static void central_batch(http *h, const char *req, size_t len, long long last_seq)
+{
+	http_send(h, req, len);
+	http_recv(h);
+	if (h->status != 200)
+		die("events answered %d: %.300s", h->status, h->buf + h->head_len);
+	json_t *j = http_json(h);
+	json_int_t acked = -1;
+	if (json_unpack(j, "{s:I}", "acked", &acked) || acked != last_seq)
+		die("events acked %lld, expected %lld", (long long)acked, last_seq);
+	json_decref(j);
+	http_consume(h);
+}
+
+static void report_side(const char *label, const char *side, long long *ns, int n, int events)
+{
+	long long total = 0;
+	for (int i = 0; i < n; i++)
+		total += ns[i];
+	qsort(ns, (size_t)n, sizeof *ns, cmp_ll);
+	char key[64];
+	snprintf(key, sizeof key, "%s_eps", side);
+	report(label, key, events / ((double)total / 1e9), "events/s");
+	snprintf(key, sizeof key, "%s_batch_p50_ms", side);
+	report(label, key, (double)pct(ns, (size_t)n, 50) / 1e6, "ms");
+	snprintf(key, sizeof key, "%s_batch_p99_ms", side);
+	report(label, key, (double)pct(ns, (size_t)n, 99) / 1e6, "ms");
+}
+
+static int cmd_ingest(int port, const char *kiosks, const char *dbpath, int events,
+                      long long first_seq, int block, stream st, const char *label)
+{
+	if (events % BATCH || block % BATCH || events % block)
+		die("--events and --block must be multiples of %d, events of block", BATCH);
+	size_t nk;
+	kiosk *k = read_kiosks(kiosks, &nk);
+	int nb = events / BATCH;
+	row *rows = malloc((size_t)events * sizeof *rows);
+	char **reqs = calloc((size_t)nb, sizeof *reqs);
+	size_t *lens = calloc((size_t)nb, sizeof *lens);
+	long long *t_base = calloc((size_t)nb, sizeof *t_base);
+	long long *t_central = calloc((size_t)nb, sizeof *t_central);
+	if (!rows || !reqs || !lens || !t_base || !t_central)
+		die("out of memory");
+	size_t payload_bytes = 0, body_bytes = 0;
+	for (int i = 0; i < events; i++) {
+		make_row(first_seq + i, st, &rows[i]);
+		payload_bytes += strlen(rows[i].payload);
+	}
+	for (int b = 0; b < nb; b++) {
+		reqs[b] = batch_request(&k[0], &rows[b * BATCH], &lens[b]);
+		body_bytes += lens[b];
+	}
+
+	sqlite3 *db;
+	if (sqlite3_open(dbpath, &db) != SQLITE_OK)
+		die("cannot open %s", dbpath);
+	/* The settings of common/ank_db.c: the same durability as central. */
+	sql_ok(db,
+	       sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL,
+	                    NULL),
+	       "pragmas");
+	sql_ok(db, sqlite3_exec(db, event_ddl, NULL, NULL, NULL), "create");
+	sqlite3_stmt *put;
+	sql_ok(db,
+	       sqlite3_prepare_v2(db,
+	                          "INSERT INTO event(kiosk, seq, event_id, type, kiosk_ms,"
+	                          " received_ms, payload) VALUES (?,?,?,?,?,?,?)",
+	                          -1, &put, NULL),
+	       "prepare");
+	http h;
+	http_connect(&h, port);
+
+	/* Alternating blocks, each side first in every other one, so that a slow spell of the
+	 * shared disk falls on both. */
+	int per_block = block / BATCH;
+	for (int b0 = 0; b0 < nb; b0 += per_block) {
+		for (int side = 0; side < 2; side++) {
+			bool central = (side == 0) == ((b0 / per_block) % 2 == 1);
+			for (int b = b0; b < b0 + per_block; b++) {
+				long long t0 = now_ns();
+				if (central)
+					central_batch(&h, reqs[b], lens[b],
+					              rows[b * BATCH + BATCH - 1].seq);
+				else
+					baseline_batch(db, put, k[0].id, &rows[b * BATCH]);
+				(central ? t_central : t_base)[b] = now_ns() - t0;
+			}
+		}
+	}
+	http_close(&h);
+	sqlite3_finalize(put);
+	sqlite3_close(db);
+
+	report(label, "events", events, "events");
+	report(label, "payload_mean_bytes", (double)payload_bytes / events, "bytes");
+	report(label, "request_mean_bytes", (double)body_bytes / nb, "bytes");
+	report_side(label, "baseline", t_base, nb, events);
+	report_side(label, "central", t_central, nb, events);
+	for (int b = 0; b < nb; b++)
+		free(reqs[b]);
+	free(reqs);
+	free(lens);
+	free(rows);
+	free(t_base);
+	free(t_central);
+	free(k);
+	return 0;
+}
+
+/* ---- healthz ---- */
+
+static long long cpu_ticks(long pid);
+
+typedef struct hz_thread {
+	pthread_t th;
+	int port;
+	pthread_barrier_t *start;
+	long long warm_until, until; /* monotonic ns, set before the barrier releases */
+	long long *lat;              /* ns per recorded request */
+	size_t n, cap;
+} hz_thread;
+
+static void *hz_run(void *arg)
+{
+	hz_thread *t = arg;
+	http h;
+	http_connect(&h, t->port);
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	pthread_barrier_wait(t->start);
+	for (;;) {
+		long long t0 = now_ns();
+		if (t0 >= t->until)
+			break;
+		http_send(&h, req, sizeof req - 1);
+		http_recv(&h);
+		long long t1 = now_ns();
+		if (h.status != 200)
+			die("/healthz answered %d", h.status);
+		http_consume(&h);
+		if (t0 < t->warm_until)
+			continue;
+		if (t->n == t->cap) {
+			t->cap = t->cap ? t->cap * 2 : 65536;
+			t->lat = realloc(t->lat, t->cap * sizeof *t->lat);
+			if (!t->lat)
+				die("out of memory");
+		}
+		t->lat[t->n++] = t1 - t0;
+	}
+	http_close(&h);
+	return NULL;
+}
+
+static int cmd_healthz(int port, int threads, int seconds, long pid, const char *label)
+{
+	hz_thread *t = calloc((size_t)threads, sizeof *t);
+	pthread_barrier_t start;
+	if (!t || pthread_barrier_init(&start, NULL, (unsigned)threads + 1))
+		die("cannot start threads");
+	for (int i = 0; i < threads; i++) {
+		t[i].port = port;
+		t[i].start = &start;
+	}
+	/* The window is set once every thread is connected, then all start together. */
+	for (int i = 0; i < threads; i++)
+		if (pthread_create(&t[i].th, NULL, hz_run, &t[i]))
+			die("cannot start a thread");
+	long long now = now_ns();
+	for (int i = 0; i < threads; i++) {
+		t[i].warm_until = now + HEALTHZ_WARMUP_NS;
+		t[i].until = t[i].warm_until + (long long)seconds * 1000000000LL;
+	}
+	pthread_barrier_wait(&start);
+	/* The server's CPU time over the recorded window: what a request costs it, whatever
+	 * share of the two cores the client threads take. */
+	long long ticks0 = 0;
+	if (pid) {
+		long long wait_ns = t[0].warm_until - now_ns();
+		if (wait_ns > 0)
+			sleep_ms((long)(wait_ns / 1000000));
+		ticks0 = cpu_ticks(pid);
+	}
+	size_t total = 0;
+	for (int i = 0; i < threads; i++) {
+		pthread_join(t[i].th, NULL);
+		total += t[i].n;
+	}
+	if (pid && total)
+		report(label, "server_cpu_us_per_req",
+		       (double)(cpu_ticks(pid) - ticks0) * 1e6 / (double)sysconf(_SC_CLK_TCK) /
+		               (double)total,
+		       "us");
+	long long *all = malloc((total ? total : 1) * sizeof *all);
+	if (!all)
+		die("out of memory");
+	size_t off = 0;
+	for (int i = 0; i < threads; i++) {
+		memcpy(all + off, t[i].lat, t[i].n * sizeof *all);
+		off += t[i].n;
+		free(t[i].lat);
+	}
+	qsort(all, total, sizeof *all, cmp_ll);
+	report(label, "requests", (double)total, "requests");
+	report(label, "rps", (double)total / seconds, "req/s");
+	report(label, "p50_us", (double)pct(all, total, 50) / 1e3, "us");
+	report(label, "p99_us", (double)pct(all, total, 99) / 1e3, "us");
+	report(label, "max_us", (double)pct(all, total, 100) / 1e3, "us");
+	pthread_barrier_destroy(&start);
+	free(all);
+	free(t);
+	return 0;
+}
+
+/* ---- hold ---- */
+
+typedef struct proc_status {
+	long long rss_kb, hwm_kb, threads;
+} proc_status;
+
+static proc_status read_status(long pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%ld/status", pid);
+	FILE *fp = fopen(path, "r");
+	if (!fp)
+		die("cannot read %s", path);
+	proc_status st = {0, 0, 0};
+	while (fgets(line, sizeof line, fp)) {
+		long long *dst = !strncmp(line, "VmRSS:", 6)     ? &st.rss_kb
+		                 : !strncmp(line, "VmHWM:", 6)   ? &st.hwm_kb
+		                 : !strncmp(line, "Threads:", 8) ? &st.threads
+		                                                 : NULL;
+		if (!dst)
+			continue;
+		char *p = strchr(line, ':') + 1;
+		*dst = strtoll(p, NULL, 10);
+	}
+	fclose(fp);
+	return st;
+}
+
+/* utime + stime of the whole process in clock ticks, fields 14 and 15 of /proc/PID/stat. */
+static long long cpu_ticks(long pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	FILE *fp = fopen(path, "r");
+	if (!fp)
+		die("cannot read %s", path);
+	size_t n = fread(buf, 1, sizeof buf - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	/* The command name may hold spaces; the fields count from after its ')'. */
+	char *p = strrchr(buf, ')');
+	if (!p)
+		die("cannot parse %s", path);
+	p += 2; /* field 3 */
+	for (int field = 3; field < 14; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			die("cannot parse %s", path);
+		p++;
+	}
+	char *end;
+	long long ut = strtoll(p, &end, 10);
+	long long stime = strtoll(end, NULL, 10);
+	return ut + stime;
+}
+
+static void report_status(const char *when, proc_status st)
+{
+	char key[64];
+	snprintf(key, sizeof key, "%s_rss_mib", when);
+	report("central_hold", key, (double)st.rss_kb / 1024, "MiB");
+	snprintf(key, sizeof key, "%s_hwm_mib", when);
+	report("central_hold", key, (double)st.hwm_kb / 1024, "MiB");
+	snprintf(key, sizeof key, "%s_threads", when);
+	report("central_hold", key, (double)st.threads, "threads");
+}
+
+/* Logs in and returns the headers (Cookie and X-CSRF-Token) that authorise staff calls. */
+static char *staff_login(int port, const char *login)
+{
+	const char *colon = strchr(login, ':');
+	if (!colon)
+		die("--login wants USER:PASSWORD");
+	json_t *body = json_pack("{s:i, s:s%, s:s}", "v", 1, "user", login, (size_t)(colon - login),
+	                         "password", colon + 1);
+	char *text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	size_t len;
+	char *req = request(&len, "POST", "/api/v1/login", "", text);
+	free(text);
+	http h;
+	http_connect(&h, port);
+	http_send(&h, req, len);
+	free(req);
+	http_recv(&h);
+	if (h.status != 200)
+		die("login answered %d: %.200s", h.status, h.buf + h.head_len);
+	size_t cn;
+	const char *cookie = http_header(&h, "Set-Cookie", &cn);
+	json_t *j = http_json(&h);
+	const char *csrf = NULL;
+	if (!cookie || json_unpack(j, "{s:s}", "csrf", &csrf))
+		die("login gave no session cookie or csrf");
+	size_t keep = strcspn(cookie, ";\r");
+	if (keep > cn)
+		keep = cn;
+	size_t cap = keep + strlen(csrf) + 64;
+	char *hdr = malloc(cap);
+	if (!hdr)
+		die("out of memory");
+	snprintf(hdr, cap, "Cookie: %.*s\r\nX-CSRF-Token: %s\r\n", (int)keep, cookie, csrf);
+	json_decref(j);
+	http_close(&h);
+	return hdr;
+}
+
+static int cmd_hold(int port, long pid, const char *kiosks, int wait_s, long long since,
+                    const char *login, const char *trigger, const char *trigger_body)
+{
+	size_t n;
+	kiosk *k = read_kiosks(kiosks, &n);
+	proc_status before = read_status(pid);
+	report_status("before", before);
+
+	http *c = calloc(n, sizeof *c);
+	struct pollfd *pfd = calloc(n, sizeof *pfd);
+	long long *answered = calloc(n, sizeof *answered);
+	if (!c || !pfd || !answered)
+		die("out of memory");
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/sync/changes?since=%lld&wait=%d", since, wait_s);
+	long long t_open = now_ns();
+	for (size_t i = 0; i < n; i++) {
+		char auth[160];
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", k[i].token);
+		size_t len;
+		char *req = request(&len, "GET", path, auth, NULL);
+		http_connect(&c[i], port);
+		http_send(&c[i], req, len);
+		free(req);
+		pfd[i] = (struct pollfd){.fd = c[i].fd, .events = POLLIN};
+	}
+
+	/* Held: a thread per connection exists and the process has gone quiet. */
+	long long deadline = now_ns() + HOLD_SETTLE_MAX_S * 1000000000LL;
+	long long last = cpu_ticks(pid);
+	int quiet = 0;
+	while (quiet < HOLD_QUIET_SAMPLES) {
+		if (now_ns() > deadline)
+			die("central did not settle with %zu long-polls in %d s", n,
+			    HOLD_SETTLE_MAX_S);
+		sleep_ms(HOLD_SAMPLE_MS);
+		long long ticks = cpu_ticks(pid);
+		proc_status st = read_status(pid);
+		quiet = ticks == last && st.threads >= before.threads + (long long)n ? quiet + 1
+		                                                                     : 0;
+		last = ticks;
+	}
+	report("central_hold", "settle_s", (double)(now_ns() - t_open) / 1e9, "s");
+	if (poll(pfd, (nfds_t)n, 0) != 0)
+		die("a long-poll was answered before any change: is there one newer than %lld?",
+		    since);
+	proc_status held = read_status(pid);
+	report("central_hold", "connections", (double)n, "connections");
+	report_status("held", held);
+	report("central_hold", "per_connection_kib",
+	       (double)(held.rss_kb - before.rss_kb) / (double)n, "KiB");
+
+	/* Logged in only now, because the password hash (Argon2id) takes tens of MiB that
+	 * would show in the peak; still before the timed change. */
+	char *staff = login && trigger ? staff_login(port, login) : NULL;
+	if (!staff) {
+		fputs("bench_central: no --login/--trigger: long-polls closed unanswered\n",
+		      stderr);
+	} else {
+		http s;
+		http_connect(&s, port);
+		size_t len;
+		char *req = request(&len, "POST", trigger, staff, trigger_body);
+		long long t0 = now_ns();
+		http_send(&s, req, len);
+		free(req);
+		size_t left = n;
+		long long t_ack = 0;
+		struct pollfd spfd = {.fd = s.fd, .events = POLLIN};
+		long long end = t0 + (long long)(wait_s + 10) * 1000000000LL;
+		while (left > 0 || !t_ack) {
+			if (now_ns() > end)
+				die("%zu long-polls unanswered %d s after the change", left,
+				    wait_s + 10);
+			if (!t_ack && poll(&spfd, 1, 0) > 0) {
+				if (!http_read_some(&s))
+					die("the staff connection closed");
+				if (http_parse(&s)) {
+					t_ack = now_ns();
+					if (s.status / 100 != 2)
+						die("%s answered %d: %.200s", trigger, s.status,
+						    s.buf + s.head_len);
+				}
+			}
+			if (poll(pfd, (nfds_t)n, 10) <= 0)
+				continue;
+			for (size_t i = 0; i < n; i++) {
+				if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) || answered[i])
+					continue;
+				if (!http_read_some(&c[i]) && !http_parse(&c[i]))
+					die("a long-poll connection closed unanswered");
+				if (!http_parse(&c[i]))
+					continue;
+				answered[i] = now_ns() - t0;
+				pfd[i].fd = -1; /* no longer polled */
+				left--;
+			}
+		}
+		/* Every answer must carry the change: a timeout answer would be empty. */
+		for (size_t i = 0; i < n; i++) {
+			json_t *j = http_json(&c[i]);
+			json_t *ch = json_object_get(j, "changes");
+			if (c[i].status != 200 || json_array_size(ch) < 1)
+				die("long-poll %zu answered %d without the change", i, c[i].status);
+			json_decref(j);
+		}
+		qsort(answered, n, sizeof *answered, cmp_ll);
+		report("central_hold", "change_ack_ms", (double)(t_ack - t0) / 1e6, "ms");
+		report("central_hold", "first_answer_ms", (double)answered[0] / 1e6, "ms");
+		report("central_hold", "median_answer_ms", (double)pct(answered, n, 50) / 1e6,
+		       "ms");
+		report("central_hold", "all_answered_ms", (double)answered[n - 1] / 1e6, "ms");
+		http_close(&s);
+		report_status("after", read_status(pid));
+	}
+	for (size_t i = 0; i < n; i++)
+		http_close(&c[i]);
+	free(staff);
+	free(c);
+	free(pfd);
+	free(answered);
+	free(k);
+	return 0;
+}
+
+/* ---- main ---- */
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	const char *codes = NULL, *out = NULL, *kiosks = NULL, *db = NULL, *label = "",
+	           *login = NULL, *trigger = NULL, *trigger_body = "{}";
+	stream st = STREAM_VISIT;
+	long long port = 0, events = 20000, first_seq = 1, block = 2000, threads = 4, seconds = 10,
+	          pid = 0, wait_s = 25, since = 0;
+	for (int i = 2; i < argc; i += 2) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!v)
+			die("%s wants a value", o);
+		if (!strcmp(o, "--port"))
+			port = parse_ll(v, 1, 65535, o);
+		else if (!strcmp(o, "--codes"))
+			codes = v;
+		else if (!strcmp(o, "--out"))
+			out = v;
+		else if (!strcmp(o, "--kiosks"))
+			kiosks = v;
+		else if (!strcmp(o, "--db"))
+			db = v;
+		else if (!strcmp(o, "--label"))
+			label = v;
+		else if (!strcmp(o, "--stream") && (!strcmp(v, "visit") || !strcmp(v, "issued")))
+			st = !strcmp(v, "visit") ? STREAM_VISIT : STREAM_ISSUED;
+		else if (!strcmp(o, "--events"))
+			events = parse_ll(v, BATCH, 10000000, o);
+		else if (!strcmp(o, "--first-seq"))
+			first_seq = parse_ll(v, 1, 1LL << 50, o);
+		else if (!strcmp(o, "--block"))
+			block = parse_ll(v, BATCH, 10000000, o);
+		else if (!strcmp(o, "--threads"))
+			threads = parse_ll(v, 1, 256, o);
+		else if (!strcmp(o, "--seconds"))
+			seconds = parse_ll(v, 1, 3600, o);
+		else if (!strcmp(o, "--pid"))
+			pid = parse_ll(v, 1, 1 << 30, o);
+		else if (!strcmp(o, "--wait"))
+			wait_s = parse_ll(v, 0, 30, o);
+		else if (!strcmp(o, "--since"))
+			since = parse_ll(v, 0, 1LL << 50, o);
+		else if (!strcmp(o, "--login"))
+			login = v;
+		else if (!strcmp(o, "--trigger"))
+			trigger = v;
+		else if (!strcmp(o, "--trigger-body"))
+			trigger_body = v;
+		else
+			die("unknown option %s\n%s", o, usage);
+	}
+	if (!port)
+		die("--port is required\n%s", usage);
+	if (!strcmp(cmd, "pair") && codes && out)
+		return cmd_pair((int)port, codes, out);
+	if (!strcmp(cmd, "ingest") && kiosks && db)
+		return cmd_ingest((int)port, kiosks, db, (int)events, first_seq, (int)block, st,
+		                  label);
+	if (!strcmp(cmd, "healthz"))
+		return cmd_healthz((int)port, (int)threads, (int)seconds, (long)pid, label);
+	if (!strcmp(cmd, "hold") && kiosks && pid)
+		return cmd_hold((int)port, (long)pid, kiosks, (int)wait_s, since, login, trigger,
+		                trigger_body);
+	fputs(usage, stderr);
+	return 2;
+}
