@@ -54,6 +54,12 @@ int ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now, int *
                         ank_err *err);
 /* 0 found (*out filled), 1 unknown, -1 error. */
 int ank_cstore_site_get(ank_cstore *cs, const char *id, ank_site *out, ank_err *err);
+/* Appends a change for one existing site (site.config from the admin API): checks that the
+ * site exists and appends in one locked step, then wakes long-polls. type and payload follow
+ * ank_cstore_change_add's rules. Returns the change id, 0 when the site is unknown, -1 on
+ * error (err says why, also for a payload the feed would refuse). */
+long long ank_cstore_site_change_add(ank_cstore *cs, const char *site, const char *type,
+                                     const char *payload_json, int64_t now, ank_err *err);
 
 /* A new one-time code for a kiosk of `site`, written as XXXX-XXXX-XXXX into code.
  * Returns 0, 1 when the site is unknown (add-site first; err says so), -1 on error. */

@@ -209,6 +209,34 @@ static json_t *text_or_null(sqlite3_stmt *s, int i)
 	                                                : json_string(ank_cs_col(s, i));
 }
 
+/* The queue view's "config" from the newest config.applied or config.refused event (row:
+ * kiosk, type, kiosk_ms, payload). Read-only: the events are stored as they came. Returns a
+ * new reference. */
+static json_t *config_answer(sqlite3_stmt *s)
+{
+	json_t *p = json_loads(ank_cs_col(s, 3), 0, NULL);
+	json_t *cj = json_object_get(p, "change");
+	bool refused = !strcmp(ank_cs_col(s, 1), "config.refused");
+	json_t *reason = json_null();
+	if (refused) {
+		const char *why = json_string_value(json_object_get(p, "reason"));
+		char cut[REASON_MAX + 1];
+		snprintf(cut, sizeof cut, "%s", why && why[0] ? why : "no reason given");
+		/* Cut at a character boundary, so the answer stays valid UTF-8. */
+		size_t n = strlen(cut);
+		while (n > 0 && !ank_utf8_valid_text(cut, n))
+			cut[--n] = '\0';
+		reason = json_string(cut);
+	}
+	json_t *out = json_pack(
+	        "{s:s, s:o, s:o, s:s, s:I}", "state", refused ? "refused" : "applied", "reason",
+	        reason, "change",
+	        json_is_integer(cj) ? json_integer(json_integer_value(cj)) : json_null(), "kiosk",
+	        ank_cs_col(s, 0), "since_ms", (json_int_t)sqlite3_column_int64(s, 2));
+	json_decref(p);
+	return out ? out : json_null();
+}
+
 char *ank_cstore_queue_json(ank_cstore *cs, const char *site, int64_t now, ank_err *err)
 {
 	json_t *kiosks = json_array(), *stations = json_array(), *tickets = json_array();
@@ -263,11 +291,23 @@ char *ank_cstore_queue_json(ank_cstore *cs, const char *site, int64_t now, ank_e
 		                  text_or_null(s, 7), "assisted", sqlite3_column_int(s, 8),
 		                  "since_ms", (json_int_t)sqlite3_column_int64(s, 9)));
 	ank_cs_end(cs, s);
+	/* The site's last answer to a site.config change from central (event_type_ms finds the
+	 * few config answers among all events). */
+	if (ank_cs_prep(cs,
+	                "SELECT e.kiosk, e.type, e.kiosk_ms, e.payload FROM event e"
+	                " JOIN kiosk k ON k.id = e.kiosk WHERE k.site = ? AND"
+	                " e.type IN ('config.applied', 'config.refused')"
+	                " ORDER BY e.kiosk_ms DESC, e.received_ms DESC LIMIT 1",
+	                &s) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
+	json_t *config = sqlite3_step(s) == SQLITE_ROW ? config_answer(s) : json_null();
+	ank_cs_end(cs, s);
 	s = NULL;
 	pthread_mutex_unlock(&cs->mu);
-	json_t *root = json_pack("{s:i, s:s, s:b, s:o, s:o, s:o, s:I}", "v", 1, "site", site,
-	                         "frozen", frozen, "kiosks", kiosks, "stations", stations,
-	                         "tickets", tickets, "server_ms", (json_int_t)now);
+	json_t *root = json_pack("{s:i, s:s, s:b, s:o, s:o, s:o, s:o, s:I}", "v", 1, "site", site,
+	                         "frozen", frozen, "config", config, "kiosks", kiosks, "stations",
+	                         stations, "tickets", tickets, "server_ms", (json_int_t)now);
 	text = root ? json_dumps(root, JSON_COMPACT) : NULL;
 	json_decref(root);
 	if (!text)

@@ -97,6 +97,31 @@ int ank_cstore_site_get(ank_cstore *cs, const char *id, ank_site *out, ank_err *
 	return rc;
 }
 
+long long ank_cstore_site_change_add(ank_cstore *cs, const char *site, const char *type,
+                                     const char *payload_json, int64_t now, ank_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	long long id = -1;
+	pthread_mutex_lock(&cs->mu);
+	/* One lock over check and append: the change never names a site that is not there. */
+	int step = SQLITE_ERROR;
+	if (ank_cs_prep(cs, "SELECT 1 FROM site WHERE id = ?", &s) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
+		step = sqlite3_step(s);
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		ank_cs_fail(cs, err);
+	ank_cs_end(cs, s);
+	if (step == SQLITE_ROW)
+		id = ank_cs_change_add_locked(cs, site, type, payload_json, now, err);
+	else if (step == SQLITE_DONE)
+		id = 0;
+	if (id > 0)
+		pthread_cond_broadcast(&cs->changed);
+	pthread_mutex_unlock(&cs->mu);
+	return id;
+}
+
 /* ---- the registry: rows and change payloads ---- */
 
 #define USER_COLS                                                                                  \

@@ -239,6 +239,8 @@ static const route routes[] = {
         {"POST", "/api/v1/users", ank_staff_user_post, AUTH_SESSION, "users"},
         {"POST", "/api/v1/users/{id}/quarantine", ank_staff_quarantine, AUTH_SESSION, "quarantine"},
         {"POST", "/api/v1/accounts", ank_staff_account_post, AUTH_ADMIN, "accounts"},
+        {"POST", "/api/v1/sites/{site}/config", ank_staff_site_config, AUTH_ADMIN, "site_config"},
+        {"POST", "/api/v1/catalogs/{lang}", ank_staff_catalog_post, AUTH_ADMIN, "catalog"},
 };
 #define N_ROUTES ((int)(sizeof routes / sizeof routes[0]))
 _Static_assert(sizeof routes / sizeof routes[0] < MAX_ROUTES, "raise MAX_ROUTES");

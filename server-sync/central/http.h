@@ -67,5 +67,7 @@ ank_reply ank_staff_record_post(ank_http_ctx *c);
 ank_reply ank_staff_user_post(ank_http_ctx *c);
 ank_reply ank_staff_quarantine(ank_http_ctx *c);
 ank_reply ank_staff_account_post(ank_http_ctx *c);
+ank_reply ank_staff_site_config(ank_http_ctx *c);
+ank_reply ank_staff_catalog_post(ank_http_ctx *c);
 
 #endif

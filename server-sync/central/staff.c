@@ -25,6 +25,11 @@
 #define RECORD_FUTURE_MS (5LL * 60 * 1000)
 /* Bytes of an input name or value echoed in an error. */
 #define ECHO_MAX 40
+/* Screen texts sent down (docs/api.md "catalog"): keys as in the kiosk's i18n/ catalogs, and
+ * limits that keep one change a reviewable batch of texts, not a whole new catalog. */
+#define CATALOG_KEY_MAX      64
+#define CATALOG_TEXT_MAX     1000
+#define CATALOG_MESSAGES_MAX 500
 
 /* ---- field checks ---- */
 
@@ -614,4 +619,151 @@ ank_reply ank_staff_account_post(ank_http_ctx *c)
 	}
 	json_decref(j);
 	return r;
+}
+
+/* ---- content sent down: a site's config and screen texts ---- */
+
+/* The change payload p as central will store it (compact, sorted keys), refused with a 400
+ * naming `field` when it is more than one change may carry. Takes the reference to p.
+ * Returns a malloc'd text the caller frees, or NULL with *bad. */
+static char *content_payload(json_t *p, const char *field, ank_reply *bad)
+{
+	char *text = p ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(p);
+	if (!text) {
+		*bad = ank_http_error(500, "out of memory");
+		return NULL;
+	}
+	size_t n = strlen(text);
+	if (n > ANK_PROTO_MAX_PAYLOAD) {
+		char rule[96];
+		snprintf(rule, sizeof rule, "makes a change of %zu bytes, more than %d", n,
+		         ANK_PROTO_MAX_PAYLOAD);
+		free(text);
+		*bad = bad_field(field, rule);
+		return NULL;
+	}
+	return text;
+}
+
+ank_reply ank_staff_site_config(ank_http_ctx *c)
+{
+	ank_reply bad;
+	if (site_exists(c, &bad))
+		return bad;
+	json_t *j = ank_http_body(c, &bad);
+	if (!j)
+		return bad;
+	static const char *const known[] = {"v", "ini", NULL};
+	const char *ini;
+	char *payload = NULL;
+	if (only_known(j, known, &bad) || get_str(j, "ini", false, &ini, &bad))
+		goto out;
+	/* Central does not parse the INI: the kiosk does, and answers with config.applied or
+	 * config.refused. An empty text can only be a mistake. */
+	if (!ini[0]) {
+		bad = bad_field("ini", "must not be empty");
+		goto out;
+	}
+	payload = content_payload(json_pack("{s:s}", "ini", ini), "ini", &bad);
+	if (!payload)
+		goto out;
+	ank_err err;
+	long long id = ank_cstore_site_change_add(c->cs, c->param[0], "site.config", payload,
+	                                          ank_now_ms(), &err);
+	if (id == 0) {
+		bad = ank_http_error(404, "unknown site");
+	} else if (id < 0) {
+		ank_log(ANK_LOG_ERROR, "admin", "site config: %s", err.msg);
+		bad = ank_http_error(500, "cannot store the config now");
+	} else {
+		ank_log(ANK_LOG_INFO, "admin", "'%s' sent a site config to site %s (change %lld)",
+		        c->acct.name, c->param[0], id);
+		bad = ank_http_json(202, json_pack("{s:i, s:I}", "v", 1, "change", (json_int_t)id));
+	}
+out:
+	free(payload);
+	json_decref(j);
+	return bad;
+}
+
+/* messages: 1..CATALOG_MESSAGES_MAX texts by catalog key. The kiosk checks the rest (known
+ * keys, the same {placeholders}) against its shipped catalog. 0, or -1 with *bad. */
+static int check_messages(json_t *m, ank_reply *bad)
+{
+	if (!json_is_object(m) || json_object_size(m) == 0 ||
+	    json_object_size(m) > CATALOG_MESSAGES_MAX) {
+		char rule[96];
+		snprintf(rule, sizeof rule, "must be an object of 1-%d texts by key",
+		         CATALOG_MESSAGES_MAX);
+		*bad = bad_field("messages", rule);
+		return -1;
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach(m, key, v)
+	{
+		char name[ECHO_MAX + 16], shown[ECHO_MAX + 1];
+		echo(shown, key);
+		snprintf(name, sizeof name, "messages.%s", shown);
+		size_t kn = strlen(key);
+		if (kn == 0 || kn > CATALOG_KEY_MAX ||
+		    strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789._") != kn) {
+			char rule[64];
+			snprintf(rule, sizeof rule, "key must be 1-%d of a-z 0-9 . _",
+			         CATALOG_KEY_MAX);
+			*bad = bad_field(name, rule);
+			return -1;
+		}
+		if (!json_is_string(v)) {
+			*bad = bad_field(name, "must be a string");
+			return -1;
+		}
+		/* The parser has checked the UTF-8; a NUL would cut the text on the kiosk. */
+		size_t n = json_string_length(v);
+		if (strlen(json_string_value(v)) != n || n == 0 || n > CATALOG_TEXT_MAX) {
+			char rule[64];
+			snprintf(rule, sizeof rule, "must be 1-%d bytes of text without NUL",
+			         CATALOG_TEXT_MAX);
+			*bad = bad_field(name, rule);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+ank_reply ank_staff_catalog_post(ank_http_ctx *c)
+{
+	const char *lang = c->param[0];
+	size_t ln = strlen(lang);
+	if (ln < 2 || ln > 3 || strspn(lang, "abcdefghijklmnopqrstuvwxyz") != ln)
+		return bad_field("lang", "must be 2-3 lowercase letters");
+	ank_reply bad;
+	json_t *j = ank_http_body(c, &bad);
+	if (!j)
+		return bad;
+	static const char *const known[] = {"v", "messages", NULL};
+	char *payload = NULL;
+	json_t *m = json_object_get(j, "messages");
+	if (only_known(j, known, &bad) || check_messages(m, &bad))
+		goto out;
+	payload = content_payload(json_pack("{s:s, s:O}", "lang", lang, "messages", m), "messages",
+	                          &bad);
+	if (!payload)
+		goto out;
+	ank_err err;
+	/* No site: one change that every site's kiosks read. */
+	long long id = ank_cstore_change_add(c->cs, NULL, "catalog", payload, ank_now_ms(), &err);
+	if (id < 0) {
+		ank_log(ANK_LOG_ERROR, "admin", "catalog: %s", err.msg);
+		bad = ank_http_error(500, "cannot store the texts now");
+	} else {
+		ank_log(ANK_LOG_INFO, "admin", "'%s' sent %zu %s texts to every site (change %lld)",
+		        c->acct.name, json_object_size(m), lang, id);
+		bad = ank_http_json(202, json_pack("{s:i, s:I}", "v", 1, "change", (json_int_t)id));
+	}
+out:
+	free(payload);
+	json_decref(j);
+	return bad;
 }

@@ -1,7 +1,7 @@
 /* Drives the real ankomst-central binary over loopback HTTP (and HTTPS) with libcurl, plus its
  * subcommands and its store: one group of named cases per run, each printed as ok or FAIL,
  * exit status 1 when any case failed. Usage: central_api_test CENTRAL_BINARY GROUP, GROUP one
- * of auth sync limits tls cli report store. */
+ * of auth sync limits tls cli report store content. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -488,6 +488,9 @@ static const route_case staff_routes[] = {
          "{\"v\":1,\"user\":\"zed\",\"password\":\"another long one\",\"role\":\"staff\","
          "\"site\":\"demo\"}",
          false, true},
+        {"POST", "/api/v1/sites/demo/config", "{\"v\":1,\"ini\":\"[site]\\n\"}", false, true},
+        {"POST", "/api/v1/catalogs/da", "{\"v\":1,\"messages\":{\"welcome.title\":\"Hej\"}}", false,
+         true},
         {"POST", "/api/v1/logout", "{\"v\":1}", false, false},
 };
 
@@ -1303,6 +1306,304 @@ static void group_store(void)
 	ank_cstore_close(cs);
 }
 
+/* ---- group: content ---- */
+
+/* The one change of `type` with id `id` in changes, or NULL. */
+static json_t *change_by_id(json_t *changes, const char *type, long long id)
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach(changes, i, c)
+	{
+		if (!strcmp(jstr(c, "type"), type) && jint(c, "id") == id)
+			return c;
+	}
+	return NULL;
+}
+
+/* POSTs body (len 0: strlen) as s and expects `want` with an error naming `reason`. */
+static void expect_refused(const char *name, const session *s, const char *path, const char *body,
+                           size_t len, long want, const char *reason)
+{
+	resp r;
+	http(&r, "POST", path, body, len, s->token, s->csrf, NULL);
+	const char *err = jstr(r.json, "error");
+	expect(name, r.status == want && strstr(err, reason) != NULL,
+	       "status %ld (want %ld), error '%s' (want '%s')", r.status, want, err, reason);
+	resp_free(&r);
+}
+
+/* {"v":1,"messages":{...n keys "k<i>" with `bytes` bytes of 'x' each...}} as a malloc'd text. */
+static char *messages_body(int n, size_t bytes)
+{
+	char *text = malloc(bytes + 1);
+	memset(text, 'x', bytes);
+	text[bytes] = '\0';
+	json_t *m = json_object();
+	for (int i = 0; i < n; i++) {
+		char key[16];
+		snprintf(key, sizeof key, "k%d", i);
+		json_object_set_new(m, key, json_string(text));
+	}
+	free(text);
+	json_t *b = json_pack("{s:i, s:o}", "v", 1, "messages", m);
+	char *out = json_dumps(b, JSON_COMPACT);
+	json_decref(b);
+	return out;
+}
+
+/* {"v":1,"ini":"<n times 'a'>"} as a malloc'd text. */
+static char *ini_body(size_t n)
+{
+	char *ini = malloc(n + 1);
+	memset(ini, 'a', n);
+	ini[n] = '\0';
+	json_t *b = json_pack("{s:i, s:s}", "v", 1, "ini", ini);
+	char *out = json_dumps(b, JSON_COMPACT);
+	json_decref(b);
+	free(ini);
+	return out;
+}
+
+static void group_content(void)
+{
+	session admin, anna;
+	login("boss", admin_pw, &admin);
+	add_account(&admin, "anna", "staff", "demo");
+	expect("login-staff", login("anna", staff_pw, &anna) == 200, "condition did not hold");
+	char t_demo[65], t_north[65], t_far[65], k_demo[64], k_north[64], k_far[64];
+	expect("pair-three-kiosks",
+	       pair("demo", t_demo, k_demo) == 0 && pair("north", t_north, k_north) == 0 &&
+	               pair("far", t_far, k_far) == 0,
+	       "condition did not hold");
+
+	/* A whole INI text goes to its site as it is: newlines, quotes, backslashes, UTF-8. */
+	static const char ini[] = "[site]\nname = Demo \"rummet\" \\ æøå\n\n[station 1]\n"
+	                          "route = inject\n";
+	json_t *b = json_pack("{s:i, s:s}", "v", 1, "ini", ini);
+	char *text = json_dumps(b, JSON_COMPACT);
+	json_decref(b);
+	resp r;
+	post(&r, &admin, "/api/v1/sites/demo/config", text);
+	free(text);
+	long long cfg = jint(r.json, "change");
+	expect("config-202",
+	       r.status == 202 && cfg > 0 && jint(r.json, "v") == 1 &&
+	               json_object_size(r.json) == 2,
+	       "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	json_t *cd = changes_of(t_demo), *cn = changes_of(t_north), *cf = changes_of(t_far);
+	json_t *p = json_object_get(change_by_id(cd, "site.config", cfg), "payload");
+	expect("config-to-site", !strcmp(jstr(p, "ini"), ini) && json_object_size(p) == 1,
+	       "payload ini '%s'", jstr(p, "ini"));
+	expect("config-not-to-other-sites",
+	       count_changes(cn, "site.config", NULL, NULL) == 0 &&
+	               count_changes(cf, "site.config", NULL, NULL) == 0,
+	       "condition did not hold");
+	json_decref(cd);
+	json_decref(cn);
+	json_decref(cf);
+
+	/* Texts go to every site in one change. */
+	static const char catalog[] =
+	        "{\"v\":1,\"messages\":{\"welcome.title\":\"Velkommen \\\"ind\\\"\","
+	        "\"queue.wait_1\":\"Vent {minutes} min – æøå\"}}";
+	post(&r, &admin, "/api/v1/catalogs/da", catalog);
+	long long cat = jint(r.json, "change");
+	expect("catalog-202", r.status == 202 && cat > cfg && json_object_size(r.json) == 2,
+	       "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	json_t *sent_root = json_loads(catalog, 0, NULL);
+	json_t *sent = json_object_get(sent_root, "messages");
+	const char *tokens[] = {t_demo, t_north, t_far};
+	for (int i = 0; i < 3; i++) {
+		json_t *ch = changes_of(tokens[i]);
+		json_t *pl = json_object_get(change_by_id(ch, "catalog", cat), "payload");
+		char name[64];
+		snprintf(name, sizeof name, "catalog-to-kiosk-%d", i + 1);
+		char *shown = json_dumps(pl, JSON_COMPACT);
+		expect(name,
+		       !strcmp(jstr(pl, "lang"), "da") &&
+		               json_equal(json_object_get(pl, "messages"), sent) &&
+		               json_object_size(pl) == 2 &&
+		               count_changes(ch, "catalog", NULL, NULL) == 1,
+		       "%s", shown ? shown : "(none)");
+		free(shown);
+		json_decref(ch);
+	}
+	json_decref(sent_root);
+
+	/* The locks: admins only, with a session and the CSRF header. */
+	static const char cfg_path[] = "/api/v1/sites/demo/config",
+	                  cat_path[] = "/api/v1/catalogs/da";
+	static const char cfg_body[] = "{\"v\":1,\"ini\":\"[site]\\n\"}",
+	                  cat_body[] = "{\"v\":1,\"messages\":{\"welcome.title\":\"Hej\"}}";
+	long st = status_of("POST", cfg_path, cfg_body, anna.token, anna.csrf, NULL);
+	expect("config-staff-403", st == 403, "status %ld", st);
+	st = status_of("POST", cat_path, cat_body, anna.token, anna.csrf, NULL);
+	expect("catalog-staff-403", st == 403, "status %ld", st);
+	st = status_of("POST", cfg_path, cfg_body, NULL, NULL, NULL);
+	expect("config-no-session-401", st == 401, "status %ld", st);
+	st = status_of("POST", cat_path, cat_body, NULL, NULL, NULL);
+	expect("catalog-no-session-401", st == 401, "status %ld", st);
+	st = status_of("POST", cfg_path, cfg_body, admin.token, NULL, NULL);
+	expect("config-no-csrf-403", st == 403, "status %ld", st);
+	st = status_of("POST", cat_path, cat_body, admin.token, NULL, NULL);
+	expect("catalog-no-csrf-403", st == 403, "status %ld", st);
+	st = status_of("GET", cfg_path, NULL, admin.token, NULL, NULL);
+	expect("config-get-405", st == 405, "status %ld", st);
+	st = status_of("POST", "/api/v1/sites/nowhere/config", cfg_body, admin.token, admin.csrf,
+	               NULL);
+	expect("config-unknown-site-404", st == 404, "status %ld", st);
+
+	/* Bodies: each refusal names what is wrong. */
+	expect_refused("config-missing-ini", &admin, cfg_path, "{\"v\":1}", 0, 400, "ini: missing");
+	expect_refused("config-ini-not-string", &admin, cfg_path, "{\"v\":1,\"ini\":{\"a\":1}}", 0,
+	               400, "ini: must be a string");
+	expect_refused("config-ini-empty", &admin, cfg_path, "{\"v\":1,\"ini\":\"\"}", 0, 400,
+	               "ini: must not be empty");
+	expect_refused("config-unknown-field", &admin, cfg_path,
+	               "{\"v\":1,\"ini\":\"[site]\\n\",\"site\":\"far\"}", 0, 400,
+	               "site: unknown field");
+	expect_refused("config-ini-nul", &admin, cfg_path, "{\"v\":1,\"ini\":\"a\\u0000b\"}", 0,
+	               400, "invalid JSON");
+	expect_refused("config-invalid-utf8", &admin, cfg_path, "{\"v\":1,\"ini\":\"a\xff\"}", 0,
+	               400, "invalid UTF-8");
+	expect_refused("config-invalid-json", &admin, cfg_path, "{\"v\":1,\"ini\":", 0, 400,
+	               "invalid JSON");
+	expect_refused("config-wrong-version", &admin, cfg_path, "{\"v\":2,\"ini\":\"x\"}", 0, 400,
+	               "\"v\":1");
+	/* {"ini":"..."} is 10 bytes around the text: 8182 fit one change, 8183 do not. */
+	text = ini_body(ANK_PROTO_MAX_PAYLOAD - 9);
+	expect_refused("config-oversize", &admin, cfg_path, text, 0, 400, "ini: makes a change of");
+	free(text);
+	text = ini_body(ANK_PROTO_MAX_PAYLOAD - 10);
+	post(&r, &admin, "/api/v1/sites/north/config", text);
+	long long big = jint(r.json, "change");
+	expect("config-largest-fits", r.status == 202, "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	free(text);
+	cn = changes_of(t_north);
+	p = json_object_get(change_by_id(cn, "site.config", big), "payload");
+	expect("config-largest-reaches-kiosk", strlen(jstr(p, "ini")) == ANK_PROTO_MAX_PAYLOAD - 10,
+	       "ini of %zu bytes", strlen(jstr(p, "ini")));
+	json_decref(cn);
+
+	expect_refused("catalog-lang-upper", &admin, "/api/v1/catalogs/DA", cat_body, 0, 400,
+	               "lang: ");
+	expect_refused("catalog-lang-long", &admin, "/api/v1/catalogs/dansk", cat_body, 0, 400,
+	               "lang: ");
+	expect_refused("catalog-lang-short", &admin, "/api/v1/catalogs/d", cat_body, 0, 400,
+	               "lang: ");
+	expect_refused("catalog-lang-digit", &admin, "/api/v1/catalogs/d1", cat_body, 0, 400,
+	               "lang: ");
+	expect_refused("catalog-key-upper", &admin, cat_path,
+	               "{\"v\":1,\"messages\":{\"Welcome.title\":\"Hej\"}}", 0, 400,
+	               "messages.Welcome.title: key must be");
+	expect_refused("catalog-key-dash", &admin, cat_path,
+	               "{\"v\":1,\"messages\":{\"welcome-title\":\"Hej\"}}", 0, 400,
+	               "messages.welcome-title: key must be");
+	expect_refused("catalog-key-empty", &admin, cat_path,
+	               "{\"v\":1,\"messages\":{\"\":\"Hej\"}}", 0, 400, "messages.: key must be");
+	char long_key[128];
+	snprintf(long_key, sizeof long_key, "{\"v\":1,\"messages\":{\"%065d\":\"Hej\"}}", 0);
+	expect_refused("catalog-key-65", &admin, cat_path, long_key, 0, 400, "key must be 1-64");
+	snprintf(long_key, sizeof long_key, "{\"v\":1,\"messages\":{\"%064d\":\"Hej\"}}", 0);
+	st = status_of("POST", cat_path, long_key, admin.token, admin.csrf, NULL);
+	expect("catalog-key-64-ok", st == 202, "status %ld", st);
+	expect_refused("catalog-empty-messages", &admin, cat_path, "{\"v\":1,\"messages\":{}}", 0,
+	               400, "messages: must be an object");
+	expect_refused("catalog-messages-array", &admin, cat_path,
+	               "{\"v\":1,\"messages\":[\"Hej\"]}", 0, 400, "messages: must be an object");
+	expect_refused("catalog-missing-messages", &admin, cat_path, "{\"v\":1}", 0, 400,
+	               "messages: must be an object");
+	expect_refused("catalog-value-number", &admin, cat_path,
+	               "{\"v\":1,\"messages\":{\"welcome.title\":1}}", 0, 400,
+	               "messages.welcome.title: must be a string");
+	expect_refused("catalog-value-null", &admin, cat_path,
+	               "{\"v\":1,\"messages\":{\"welcome.title\":null}}", 0, 400,
+	               "messages.welcome.title: must be a string");
+	expect_refused("catalog-value-empty", &admin, cat_path,
+	               "{\"v\":1,\"messages\":{\"welcome.title\":\"\"}}", 0, 400,
+	               "messages.welcome.title: must be 1-1000 bytes");
+	text = messages_body(1, 1001);
+	expect_refused("catalog-value-1001", &admin, cat_path, text, 0, 400,
+	               "must be 1-1000 bytes");
+	free(text);
+	text = messages_body(501, 1);
+	expect_refused("catalog-501-messages", &admin, cat_path, text, 0, 400,
+	               "messages: must be an object of 1-500");
+	free(text);
+	text = messages_body(9, 1000);
+	expect_refused("catalog-oversize", &admin, cat_path, text, 0, 400,
+	               "messages: makes a change of");
+	free(text);
+	text = messages_body(500, 1);
+	st = status_of("POST", cat_path, text, admin.token, admin.csrf, NULL);
+	expect("catalog-500-messages-ok", st == 202, "status %ld", st);
+	free(text);
+	expect_refused("catalog-unknown-field", &admin, cat_path,
+	               "{\"v\":1,\"messages\":{\"a\":\"b\"},\"site\":\"demo\"}", 0, 400,
+	               "site: unknown field");
+	expect_refused("catalog-duplicate-key", &admin, cat_path,
+	               "{\"v\":1,\"messages\":{\"a\":\"b\",\"a\":\"c\"}}", 0, 400, "invalid JSON");
+	expect_refused("catalog-invalid-json", &admin, cat_path, "{\"v\":1,\"messages\":{\"a\"}}",
+	               0, 400, "invalid JSON");
+
+	/* Nothing refused was stored: demo holds its one config and the three accepted
+	 * catalogs (the first, the 64-character key, the 500 messages). */
+	cd = changes_of(t_demo);
+	expect("refusals-store-nothing",
+	       count_changes(cd, "site.config", NULL, NULL) == 1 &&
+	               count_changes(cd, "catalog", NULL, NULL) == 3,
+	       "site.config %d catalog %d", count_changes(cd, "site.config", NULL, NULL),
+	       count_changes(cd, "catalog", NULL, NULL));
+	json_decref(cd);
+
+	/* The kiosk's answer is stored as an event and shown in the queue view. */
+	http(&r, "GET", "/api/v1/sites/demo/queue", NULL, 0, admin.token, NULL, NULL);
+	expect("queue-config-null-before",
+	       r.status == 200 && json_is_null(json_object_get(r.json, "config")), "%ld %s",
+	       r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	long long seq_demo = 0, seq_far = 0;
+	char events[256];
+	snprintf(events, sizeof events,
+	         "[{\"type\":\"config.refused\",\"payload\":{\"change\":%lld,\"reason\":"
+	         "\"station 1 is "
+	         "busy\"}},{\"type\":\"catalog.applied\",\"payload\":{\"change\":%lld,"
+	         "\"lang\":\"da\",\"keys\":2}}]",
+	         cfg, cat);
+	st = post_events(t_demo, k_demo, &seq_demo, events);
+	http(&r, "GET", "/api/v1/sites/demo/queue", NULL, 0, admin.token, NULL, NULL);
+	json_t *c = json_object_get(r.json, "config");
+	expect("queue-config-refused",
+	       st == 200 && !strcmp(jstr(c, "state"), "refused") &&
+	               !strcmp(jstr(c, "reason"), "station 1 is busy") &&
+	               jint(c, "change") == cfg && !strcmp(jstr(c, "kiosk"), k_demo),
+	       "%ld %s", st, ank_buf_str(&r.body));
+	resp_free(&r);
+	snprintf(events, sizeof events,
+	         "[{\"type\":\"config.applied\",\"payload\":{\"change\":%lld}}]", cfg);
+	st = post_events(t_demo, k_demo, &seq_demo, events);
+	long st_far = post_events(t_far, k_far, &seq_far,
+	                          "[{\"type\":\"config.refused\",\"payload\":{\"change\":1,"
+	                          "\"reason\":\"far away\"}}]");
+	http(&r, "GET", "/api/v1/sites/demo/queue", NULL, 0, admin.token, NULL, NULL);
+	c = json_object_get(r.json, "config");
+	expect("queue-config-applied",
+	       st == 200 && st_far == 200 && !strcmp(jstr(c, "state"), "applied") &&
+	               json_is_null(json_object_get(c, "reason")) && jint(c, "change") == cfg,
+	       "%ld %s", st, ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/sites/far/queue", NULL, 0, admin.token, NULL, NULL);
+	c = json_object_get(r.json, "config");
+	expect("queue-config-per-site",
+	       !strcmp(jstr(c, "state"), "refused") && !strcmp(jstr(c, "reason"), "far away"), "%s",
+	       ank_buf_str(&r.body));
+	resp_free(&r);
+}
+
 /* ---- main ---- */
 
 static const struct group {
@@ -1314,7 +1615,7 @@ static const struct group {
         {"auth", group_auth, true, true},     {"sync", group_sync, true, true},
         {"limits", group_limits, true, true}, {"tls", group_tls, false, true},
         {"cli", group_cli, false, false},     {"report", group_report, true, true},
-        {"store", group_store, false, false},
+        {"store", group_store, false, false}, {"content", group_content, true, true},
 };
 
 int main(int argc, char **argv)
@@ -1325,7 +1626,7 @@ int main(int argc, char **argv)
 			g = &groups[i];
 	if (!g) {
 		fprintf(stderr, "usage: central_api_test CENTRAL_BINARY "
-		                "auth|sync|limits|tls|cli|report|store\n");
+		                "auth|sync|limits|tls|cli|report|store|content\n");
 		return 2;
 	}
 	central_bin = argv[1];
