@@ -1,15 +1,18 @@
 /* Strict loading of the per-language JSON catalogs, lookup with fallback, placeholder
- * formatting and the key/placeholder parity check between languages. */
+ * formatting, the key/placeholder parity check between languages, and site overrides. */
 #include "ank_i18n.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "ank_log.h"
 #include "ank_text.h"
 
 /* Longest own name of a language shown in the picker ("Bahasa Indonesia" is 16 bytes). */
@@ -586,4 +589,234 @@ int ank_i18n_check(const ank_i18n *i, ank_err *err)
 		ank_err_set(err, "%s; %d problems in all", first.msg, count);
 	}
 	return count ? -1 : 0;
+}
+
+/* ---- site overrides ---- */
+
+int ank_i18n_override_check(const ank_i18n *i, const char *lang, const char *key, const char *text,
+                            size_t len, ank_err *err)
+{
+	if (!lang || !is_lang_code(lang, strlen(lang)))
+		return ank_err_set(err, "the language must be a code of 2-3 letters a-z");
+	const catalog *c = find(i, lang);
+	if (!c)
+		return ank_err_set(err, "no shipped catalog for language \"%s\"", lang);
+	/* Keys are printed only once known to be plain ASCII names. */
+	if (!key || !is_key(key))
+		return ank_err_set(err, "%s: a key must be a-z, 0-9, '_' and '.', at most %d", lang,
+		                   ANK_I18N_MAX_KEY_BYTES);
+	const char *shipped = json_string_value(json_object_get(c->messages, key));
+	if (!shipped)
+		return ank_err_set(err, "%s: key \"%s\" is not in the shipped catalog", lang, key);
+	if (!strcmp(key, "lang.name"))
+		return ank_err_set(err,
+		                   "%s: key \"lang.name\" is the language's own name and "
+		                   "cannot be overridden",
+		                   lang);
+	const char *why = NULL;
+	if (!text || !valid_message(text, len, &why))
+		return ank_err_set(err, "%s: key \"%s\": %s", lang, key, why ? why : "no text");
+	const char *name;
+	size_t n;
+	if (missing_placeholder(shipped, text, &name, &n))
+		return ank_err_set(err, "%s: key \"%s\": lacks placeholder {%.*s}", lang, key,
+		                   (int)n, name);
+	if (missing_placeholder(text, shipped, &name, &n))
+		return ank_err_set(err,
+		                   "%s: key \"%s\": placeholder {%.*s} is not in the shipped text",
+		                   lang, key, (int)n, name);
+	return 0;
+}
+
+/* Reads <dir>/<code>.json. 0 with *root (caller decrefs) and *messages (borrowed from
+ * it), 1 when there is no such file, -1 with err when it is not an override file. */
+static int override_read(const char *dir, const char *code, json_t **root, json_t **messages,
+                         ank_err *err)
+{
+	*root = *messages = NULL;
+	char path[4096];
+	int w = snprintf(path, sizeof path, "%s/%s.json", dir, code);
+	if (w < 0 || (size_t)w >= sizeof path)
+		return ank_err_set(err, "%s: path too long", dir);
+	struct stat sb;
+	if (stat(path, &sb) != 0 && errno == ENOENT)
+		return 1;
+	char *data;
+	size_t len = 0;
+	if (read_capped(path, &data, &len, err))
+		return -1;
+	json_error_t je;
+	json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+	free(data);
+	if (!j)
+		return ank_err_set(err, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+	const char *language = json_string_value(json_object_get(j, "language"));
+	json_t *m = json_object_get(j, "messages");
+	if (!json_is_object(j) || json_object_size(j) != 2 || !language ||
+	    strcmp(language, code) != 0 || !json_is_object(m)) {
+		json_decref(j);
+		return ank_err_set(err,
+		                   "%s: expected {\"language\": \"%s\", \"messages\": {...}} "
+		                   "and nothing else",
+		                   path, code);
+	}
+	*root = j;
+	*messages = m;
+	return 0;
+}
+
+/* Records a problem of the overlay: logged, and the first one kept in err. */
+static void overlay_problem(int *count, ank_err *err, const ank_err *e)
+{
+	ank_log(ANK_LOG_WARN, "i18n", "override skipped: %s", e->msg);
+	if ((*count)++ == 0)
+		ank_err_set(err, "%s", e->msg);
+}
+
+int ank_i18n_overlay_dir(ank_i18n *i, const char *dir, int *applied, ank_err *err)
+{
+	int n = 0, problems = 0;
+	for (int k = 0; i && k < i->n; k++) {
+		catalog *c = &i->cat[k];
+		json_t *root, *msgs;
+		ank_err e;
+		int rc = override_read(dir, c->code, &root, &msgs, &e);
+		if (rc == 1)
+			continue;
+		if (rc < 0) {
+			overlay_problem(&problems, err, &e);
+			continue;
+		}
+		const char *key;
+		json_t *v;
+		json_object_foreach(msgs, key, v)
+		{
+			if (!json_is_string(v))
+				ank_err_set(&e, "%s: key \"%s\": the text must be a string",
+				            c->code, is_key(key) ? key : "?");
+			else if (!ank_i18n_override_check(i, c->code, key, json_string_value(v),
+			                                  json_string_length(v), &e))
+				e.msg[0] = '\0';
+			if (e.msg[0]) {
+				overlay_problem(&problems, err, &e);
+				continue;
+			}
+			/* The catalog takes its own reference: the text outlives `root`. */
+			json_object_set(c->messages, key, v);
+			n++;
+		}
+		json_decref(root);
+	}
+	if (applied)
+		*applied = n;
+	if (problems > 1 && err) {
+		ank_err first = *err;
+		ank_err_set(err, "%s; %d problems in all", first.msg, problems);
+	}
+	return problems ? -1 : 0;
+}
+
+/* Writes text to <dir>/<lang>.json through a temporary file that is synced and renamed,
+ * then syncs the directory so the rename itself survives a power cut. */
+static int write_atomic(const char *dir, const char *lang, const char *text, ank_err *err)
+{
+	char path[4096], tmp[4096];
+	int w1 = snprintf(path, sizeof path, "%s/%s.json", dir, lang);
+	int w2 = snprintf(tmp, sizeof tmp, "%s/.%s.json.tmp", dir, lang);
+	if (w1 < 0 || w2 < 0 || (size_t)w2 >= sizeof tmp || (size_t)w1 >= sizeof path)
+		return ank_err_set(err, "%s: path too long", dir);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return ank_err_set(err, "%s: %s", tmp, strerror(errno));
+	int rc = 0;
+	size_t len = strlen(text), done = 0;
+	while (done < len && rc == 0) {
+		ssize_t got = write(fd, text + done, len - done);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			rc = ank_err_set(err, "%s: %s", tmp, strerror(errno));
+		else
+			done += (size_t)got;
+	}
+	if (rc == 0 && fsync(fd))
+		rc = ank_err_set(err, "%s: %s", tmp, strerror(errno));
+	if (close(fd) && rc == 0)
+		rc = ank_err_set(err, "%s: %s", tmp, strerror(errno));
+	if (rc == 0 && rename(tmp, path))
+		rc = ank_err_set(err, "%s: %s", path, strerror(errno));
+	if (rc) {
+		unlink(tmp);
+		return rc;
+	}
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+int ank_i18n_override_save(const ank_i18n *shipped, const char *dir, const char *lang,
+                           const char *messages_json, int *keys, ank_err *err)
+{
+	*keys = 0;
+	if (!lang || !is_lang_code(lang, strlen(lang)) || !find(shipped, lang))
+		return ank_err_set(err, "no shipped catalog for language \"%s\"",
+		                   lang && is_lang_code(lang, strlen(lang)) ? lang : "?");
+	json_t *add = json_loads(messages_json, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(add) || json_object_size(add) == 0) {
+		json_decref(add);
+		return ank_err_set(err, "messages must be a non-empty object of key: text");
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach(add, key, v)
+	{
+		int bad =
+		        !json_is_string(v)
+		                ? ank_err_set(err, "%s: key \"%s\": the text must be a string",
+		                              lang, is_key(key) ? key : "?")
+		                : ank_i18n_override_check(shipped, lang, key, json_string_value(v),
+		                                          json_string_length(v), err);
+		if (bad) {
+			json_decref(add);
+			return -1;
+		}
+	}
+	/* An earlier override of the language stays unless replaced; its keys that no longer
+	 * fit the shipped catalog (a kiosk update changed it) are dropped here. */
+	json_t *merged = json_object(), *old_root, *old;
+	ank_err e;
+	int rc = override_read(dir, lang, &old_root, &old, &e);
+	if (rc < 0)
+		ank_log(ANK_LOG_WARN, "i18n", "earlier override replaced: %s", e.msg);
+	if (rc == 0) {
+		json_object_foreach(old, key, v)
+		{
+			if (json_is_string(v) &&
+			    !ank_i18n_override_check(shipped, lang, key, json_string_value(v),
+			                             json_string_length(v), &e))
+				json_object_set(merged, key, v);
+		}
+		json_decref(old_root);
+	}
+	json_object_update(merged, add);
+	*keys = (int)json_object_size(add);
+	json_decref(add);
+	json_t *out = json_pack("{s:s, s:o}", "language", lang, "messages", merged);
+	char *text = out ? json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	json_decref(out);
+	if (!text) {
+		*keys = 0;
+		return ank_err_set(err, "out of memory");
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		rc = ank_err_set(err, "%s: %s", dir, strerror(errno));
+	else
+		rc = write_atomic(dir, lang, text, err);
+	free(text);
+	if (rc)
+		*keys = 0;
+	return rc;
 }

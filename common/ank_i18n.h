@@ -67,4 +67,36 @@ int ank_i18n_format(const ank_i18n *i, const char *lang, const char *key, char *
  * `err`. The kiosk calls it at start and logs the result; the tests assert it. */
 int ank_i18n_check(const ank_i18n *i, ank_err *err);
 
+/* ---- site overrides: texts central sends for one site (docs/api.md, "catalog") ----
+ *
+ * An override directory holds at most one file per language, <dir>/<lang>.json:
+ *   {"language": "da", "messages": {"welcome.title": "...", ...}}
+ * Each text replaces the shipped one of that key. An override may only name a key the
+ * shipped catalog of its language has (not "lang.name", which must match the picker's
+ * "name"), must be a valid message (as in a catalog: UTF-8, non-empty, braces only for
+ * placeholders) and must use exactly the placeholders of the shipped text. */
+
+/* Checks one override text (len bytes) for `key` of `lang` against the texts of `i`.
+ * 0, or -1 with err saying why. */
+int ank_i18n_override_check(const ank_i18n *i, const char *lang, const char *key, const char *text,
+                            size_t len, ank_err *err);
+
+/* Merges the override files of `dir` over the loaded texts of `i`, for every loaded
+ * language (call it right after load or reload, with the shipped texts loaded). A missing
+ * dir or file is no override. A key that fails ank_i18n_override_check is skipped with a
+ * warning in the log; a file that is not valid JSON of the form above is skipped whole and
+ * changes nothing. *applied (may be NULL) gets the number of texts replaced. Returns 0, or
+ * -1 when some file or key was skipped (err names the first); the rest is applied anyway.
+ * Pointers obtained from `i` before are invalid afterwards. */
+int ank_i18n_overlay_dir(ank_i18n *i, const char *dir, int *applied, ank_err *err);
+
+/* Validates `messages_json` (a JSON object text of key: text) for `lang` against the
+ * shipped texts `shipped`, every key as ank_i18n_override_check, and only then merges it
+ * into <dir>/<lang>.json: keys of an earlier file are kept unless replaced, dir is created
+ * mode 0700, and the file is written to a temporary file, synced and renamed, so a crash
+ * leaves the old or the new file. Writing the same messages again changes nothing.
+ * *keys gets the number of keys in messages_json. 0, or -1 with err and nothing written. */
+int ank_i18n_override_save(const ank_i18n *shipped, const char *dir, const char *lang,
+                           const char *messages_json, int *keys, ank_err *err);
+
 #endif

@@ -52,24 +52,57 @@ void app_set_language(app *a, const char *lang)
 	}
 }
 
-/* Newest modification time of the catalog files, to notice edits while running. */
-static long long i18n_stamp(const app *a)
+/* Adds a fingerprint of the files of `dir` (name, inode, size, modification time in ns)
+ * to *sum. A sum is blind to the order readdir gives; a file replaced by rename gets a new
+ * inode, so even two writes in the same second are told apart. A missing dir adds 0. */
+static void dir_stamp(const char *dir, unsigned long long *sum)
 {
-	char dir[600];
-	snprintf(dir, sizeof dir, "%s/i18n", a->data_dir);
 	DIR *d = opendir(dir);
-	long long newest = 0;
 	struct dirent *e;
 	while (d && (e = readdir(d)) != NULL) {
 		char path[900];
 		struct stat st;
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		if (stat(path, &st) == 0 && (long long)st.st_mtime > newest)
-			newest = (long long)st.st_mtime;
+		if (stat(path, &st) != 0)
+			continue;
+		unsigned long long h = 1469598103934665603ULL; /* FNV-1a */
+		for (const char *p = e->d_name; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		unsigned long long parts[] = {(unsigned long long)st.st_ino,
+		                              (unsigned long long)st.st_size,
+		                              (unsigned long long)st.st_mtim.tv_sec,
+		                              (unsigned long long)st.st_mtim.tv_nsec};
+		for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++)
+			h = (h ^ parts[k]) * 1099511628211ULL;
+		*sum += h;
 	}
 	if (d)
 		closedir(d);
-	return newest;
+}
+
+/* Fingerprint of the catalog files and the overrides, to notice edits while running. */
+static long long i18n_stamp(const app *a)
+{
+	char dir[600];
+	unsigned long long sum = 0;
+	snprintf(dir, sizeof dir, "%s/i18n", a->data_dir);
+	dir_stamp(dir, &sum);
+	if (a->overrides_dir[0])
+		dir_stamp(a->overrides_dir, &sum);
+	return (long long)(sum >> 1);
+}
+
+/* Lays the site's overrides over freshly loaded catalogs; a bad one is logged and left
+ * out (ank_i18n_overlay_dir), the kiosk carries on with the shipped text. */
+static void overlay(app *a)
+{
+	if (!a->overrides_dir[0])
+		return;
+	int applied = 0;
+	ank_err err;
+	ank_i18n_overlay_dir(a->i18n, a->overrides_dir, &applied, &err);
+	if (applied)
+		ank_log(ANK_LOG_INFO, "i18n", "%d texts from site overrides", applied);
 }
 
 int app_reload_i18n(app *a)
@@ -77,27 +110,37 @@ int app_reload_i18n(app *a)
 	char dir[600];
 	snprintf(dir, sizeof dir, "%s/i18n", a->data_dir);
 	ank_err err;
+	int rc = 0;
 	if (ank_i18n_reload(a->i18n, dir, &err)) {
 		ank_log(ANK_LOG_WARN, "i18n", "reload failed, old texts kept: %s", err.msg);
-		return -1;
+		rc = -1;
+	} else {
+		ank_log(ANK_LOG_INFO, "i18n", "catalogs reloaded");
 	}
-	ank_log(ANK_LOG_INFO, "i18n", "catalogs reloaded");
+	/* Also after a failed reload: new overrides from central still show. */
+	overlay(a);
 	a->ui.rtl = ank_i18n_rtl(a->i18n, a->lang);
 	a->dirty = true;
-	return 0;
+	return rc;
 }
 
-int app_init(app *a, ank_queue *q, const char *data_dir, ank_err *err)
+int app_init(app *a, ank_queue *q, const char *data_dir, const char *db_path, ank_err *err)
 {
 	a->q = q;
 	snprintf(a->data_dir, sizeof a->data_dir, "%s", data_dir);
+	a->overrides_dir[0] = '\0';
+	if (db_path)
+		ank_sync_catalogs_dir(db_path, a->overrides_dir, sizeof a->overrides_dir);
 	char dir[600];
 	snprintf(dir, sizeof dir, "%s/i18n", data_dir);
 	if (ank_i18n_load(dir, &a->i18n, err))
 		return -1;
+	/* Parity is a property of the shipped files: checked before the overrides, which
+	 * keep it anyway (same keys, same placeholders). */
 	ank_err check;
 	if (ank_i18n_check(a->i18n, &check))
 		ank_log(ANK_LOG_WARN, "i18n", "catalogs differ: %s", check.msg);
+	overlay(a);
 	if (ank_store_ticket_key(ank_queue_store(q), a->ticket_key, err))
 		return -1;
 	a->i18n_stamp = i18n_stamp(a);

@@ -78,12 +78,15 @@ typedef struct app {
 	ank_i18n *i18n;
 	ui ui;
 	char data_dir[512];
+	/* Site text overrides from central (<db>.catalogs, see ank_sync_catalogs_dir); "" when
+	 * the kiosk runs without a database of its own. */
+	char overrides_dir[600];
 	char lang[8];
 	int64_t now;        /* the app's clock: wall time, or virtual in headless runs */
 	int64_t last_touch; /* for the idle timer */
 	int64_t last_tick;
 	int64_t drawn_seq;    /* outbox sequence when the screen was last refreshed */
-	long long i18n_stamp; /* newest catalog file time seen, to reload after edits */
+	long long i18n_stamp; /* fingerprint of the catalog and override files, to reload */
 	screen_id screen;
 	screen_id before_idle;
 	bool dirty;   /* something changed: draw a frame */
@@ -122,8 +125,9 @@ typedef struct screen_def {
 
 extern const screen_def app_screens[SCREEN_COUNT];
 
-/* Opens the site's catalogs and key; the queue is owned by the caller. 0 or -1. */
-int app_init(app *a, ank_queue *q, const char *data_dir, ank_err *err);
+/* Opens the site's catalogs (with the overrides kept next to db_path; NULL: none) and
+ * key; the queue is owned by the caller. 0 or -1. */
+int app_init(app *a, ank_queue *q, const char *data_dir, const char *db_path, ank_err *err);
 void app_free(app *a);
 /* Forget the person: every typed letter, choice and ticket; language back to default. */
 void app_reset(app *a);
@@ -139,7 +143,8 @@ void app_advance(app *a, int64_t now);
 /* A touch started or ended somewhere on the screen (idle timer, staff corner). */
 void app_touch(app *a, bool down, int x, int y);
 
-/* Loads the catalogs again (after an edit); on error the old texts stay. 0 or -1. */
+/* Loads the catalogs again (after an edit) and lays the overrides over them; on error the
+ * old texts stay (the overrides are still laid over them). 0 or -1. */
 int app_reload_i18n(app *a);
 
 /* Helpers for screens. */

@@ -256,10 +256,10 @@ static void on_stop_signal(int sig)
 
 /* Sync without a screen: for a back-office PC holding the site database, and for the
  * sync tests. Runs until SIGTERM or SIGINT. */
-static int run_sync_only(const char *db, ank_err *err)
+static int run_sync_only(const char *db, const char *data, ank_err *err)
 {
 	ank_sync *s = NULL;
-	int rc = ank_sync_start(db, &s, err);
+	int rc = ank_sync_start(db, data, &s, err);
 	if (rc == 1)
 		ank_err_set(err, "%s is not paired: run --pair first", db);
 	if (rc)
@@ -348,7 +348,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (o.sync_only) {
-		int rc = run_sync_only(o.db, &err);
+		int rc = run_sync_only(o.db, o.data, &err);
 		if (rc)
 			fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);
 		ank_queue_close(q);
@@ -358,7 +358,8 @@ int main(int argc, char **argv)
 	a.last_tick = start;
 	a.display = o.display;
 	int rc = 0;
-	if (app_init(&a, q, o.data, &err)) {
+	/* A demo without --db has no overrides: its temporary database is never paired. */
+	if (app_init(&a, q, o.data, o.db, &err)) {
 		fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);
 		rc = 1;
 	} else {
@@ -368,7 +369,7 @@ int main(int argc, char **argv)
 			/* A paired headless kiosk syncs too; it gives the link up to 5 s (real
 			 * time) to answer first, so a script sees a settled state. */
 			ank_err serr;
-			if (o.db && ank_sync_start(o.db, &a.sync, &serr) < 0)
+			if (o.db && ank_sync_start(o.db, o.data, &a.sync, &serr) < 0)
 				ank_log(ANK_LOG_WARN, "sync", "not syncing: %s", serr.msg);
 			for (int i = 0; a.sync && i < 50; i++) {
 				ank_sync_status st;
@@ -386,7 +387,7 @@ int main(int argc, char **argv)
 			/* A paired kiosk syncs in the background; an unpaired one works alone. */
 			ank_err serr;
 			const char *db = o.db ? o.db : tmp_db;
-			if (ank_sync_start(db, &a.sync, &serr) < 0)
+			if (ank_sync_start(db, o.data, &a.sync, &serr) < 0)
 				ank_log(ANK_LOG_WARN, "sync", "not syncing: %s", serr.msg);
 			if (run_window(&a, &o, &err)) {
 				fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);

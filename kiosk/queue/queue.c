@@ -105,8 +105,16 @@ const ank_site_config *ank_queue_config(ank_queue *q)
 ank_q_rc ank_queue_apply_config(ank_queue *q, const ank_site_config *cfg,
                                 const ank_station *stations, int n, int64_t now, ank_err *err)
 {
-	if (ank_store_config_apply(q->st, cfg, stations, n, now, err))
-		return ANK_Q_E_STATE;
+	return ank_queue_apply_config_tx(q, cfg, stations, n, now, NULL, NULL, err);
+}
+
+ank_q_rc ank_queue_apply_config_tx(ank_queue *q, const ank_site_config *cfg,
+                                   const ank_station *stations, int n, int64_t now,
+                                   ank_store_in_tx in_tx, void *in_tx_ctx, ank_err *err)
+{
+	int rc = ank_store_config_apply_tx(q->st, cfg, stations, n, now, in_tx, in_tx_ctx, err);
+	if (rc)
+		return rc > 0 ? ANK_Q_E_STATE : ANK_Q_E_DB;
 	return reload_config(q, err);
 }
 
@@ -1010,6 +1018,8 @@ rollback:
 
 ank_q_rc ank_queue_tick(ank_queue *q, int64_t now, ank_err *err)
 {
+	if (reload_config(q, err) != ANK_Q_OK)
+		return ANK_Q_E_DB;
 	if (!q->has_cfg)
 		return ANK_Q_OK;
 	if (ank_store_begin(q->st, err))

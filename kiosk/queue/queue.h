@@ -69,9 +69,14 @@ void ank_queue_close(ank_queue *q);
 ank_store *ank_queue_store(ank_queue *q);
 /* The config in force, or NULL before one is applied. Borrowed. */
 const ank_site_config *ank_queue_config(ank_queue *q);
-/* Applies a config (see ank_store_config_apply) and reloads it here. */
+/* Applies a config (see ank_store_config_apply) and reloads it here. ANK_Q_E_STATE when
+ * refused (a station to retire is in use), ANK_Q_E_DB when the database failed. */
 ank_q_rc ank_queue_apply_config(ank_queue *q, const ank_site_config *cfg,
                                 const ank_station *stations, int n, int64_t now, ank_err *err);
+/* The same with a hook run inside the config's transaction (ank_store_config_apply_tx). */
+ank_q_rc ank_queue_apply_config_tx(ank_queue *q, const ank_site_config *cfg,
+                                   const ank_station *stations, int n, int64_t now,
+                                   ank_store_in_tx in_tx, void *in_tx_ctx, ank_err *err);
 
 /* Pure rules, exposed for tests and the UI. */
 bool ank_queue_is_open(const ank_site_config *cfg, int64_t now);
@@ -146,7 +151,9 @@ ank_q_rc ank_queue_command(ank_queue *q, const ank_cmd *cmd, int64_t now, int64_
                            ank_err *err);
 
 /* Time passing: turns called tickets past the grace period into no-shows and
- * auto-calls. Call it every few seconds; it writes nothing when nothing is due. */
+ * auto-calls. Call it every few seconds; it writes nothing when nothing is due. It also
+ * rereads the site config, so one applied by another connection (the sync client, the
+ * CLI) takes effect here within a tick. */
 ank_q_rc ank_queue_tick(ank_queue *q, int64_t now, ank_err *err);
 
 /* ---- views for screens and staff ---- */

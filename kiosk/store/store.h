@@ -189,11 +189,24 @@ int ank_store_config_get(ank_store *st, ank_site_config *cfg, ank_err *err);
 /* Parses and validates an INI file (format in docs/formats.md). Writes nothing. */
 int ank_config_parse_ini(const char *path, ank_site_config *cfg, ank_station *stations,
                          int *n_stations, ank_err *err);
+/* The same parser over a NUL-terminated text (central's site.config change); `name`
+ * stands for the path in error messages ("NAME:LINE: ..."). Writes nothing. */
+int ank_config_parse_ini_text(const char *text, const char *name, ank_site_config *cfg,
+                              ank_station *stations, int *n_stations, ank_err *err);
 /* Replaces the config and upserts the stations in one transaction with an event.
  * Stations missing from the new list are closed and retired if idle; a busy one makes
- * the whole apply fail with nothing written. */
+ * the whole apply fail with nothing written. Returns 0, 1 when refused for a busy station
+ * (err says which), -1 when the database failed; nothing is written unless 0. */
 int ank_store_config_apply(ank_store *st, const ank_site_config *cfg, const ank_station *stations,
                            int n, int64_t now_ms, ank_err *err);
+/* Runs inside a transaction of ours once its writes succeeded, before the commit; non-zero
+ * rolls everything back. The sync client records a change from central as applied here,
+ * with its feed cursor, so that a crash applies both or neither. */
+typedef int (*ank_store_in_tx)(void *ctx, ank_store *st, ank_err *err);
+/* ank_store_config_apply with an optional hook (NULL: none); a failing hook gives -1. */
+int ank_store_config_apply_tx(ank_store *st, const ank_site_config *cfg,
+                              const ank_station *stations, int n, int64_t now_ms,
+                              ank_store_in_tx in_tx, void *in_tx_ctx, ank_err *err);
 
 /* Stations, in display order. Row getters return 0 found, 1 not found, -1 error. */
 int ank_store_stations(ank_store *st, ank_station *out, int max, int *n, ank_err *err);

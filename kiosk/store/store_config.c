@@ -22,9 +22,10 @@ typedef struct parse_ctx {
 	ank_site_config *cfg;
 	ank_station *stations;
 	int n;
-	FILE *fp;
-	int line;       /* line number of the line inih is working on */
-	int error_line; /* first line with an error we found; 0 when none */
+	FILE *fp;         /* the file being read, or NULL when reading `text` */
+	const char *text; /* the rest of the text not yet read (text source only) */
+	int line;         /* line number of the line inih is working on */
+	int error_line;   /* first line with an error we found; 0 when none */
 	char error[256];
 	char nearby_ids[ANK_MAX_NEARBY][ANK_ID_MAX + 1]; /* section names, to find a room again */
 } parse_ctx;
@@ -300,16 +301,40 @@ static void on_section(parse_ctx *c, const char *name)
 		parse_fail(c, "unknown section [%s]", name);
 }
 
+/* Like fgets on the config's source, file or text: the next line, its '\n' kept, cut at
+ * size - 1 bytes; NULL at the end. */
+static char *source_gets(parse_ctx *c, char *buf, int size)
+{
+	if (c->fp)
+		return fgets(buf, size, c->fp);
+	if (!*c->text)
+		return NULL;
+	const char *nl = strchr(c->text, '\n');
+	size_t len = nl ? (size_t)(nl - c->text) + 1 : strlen(c->text);
+	if (len > (size_t)size - 1)
+		len = (size_t)size - 1;
+	memcpy(buf, c->text, len);
+	buf[len] = '\0';
+	c->text += len;
+	return buf;
+}
+
+static bool source_at_end(parse_ctx *c)
+{
+	return c->fp ? feof(c->fp) != 0 : *c->text == '\0';
+}
+
 /* inih's line reader, wrapped to count lines, refuse over-long ones and see section
- * headers (inih itself only reports keys, so an empty section would pass unseen). */
+ * headers (inih itself only reports keys, so an empty section would pass unseen). Files
+ * and texts (central's site.config) both come through here, so they parse the same. */
 static char *read_line(char *buf, int size, void *user)
 {
 	parse_ctx *c = user;
-	if (!fgets(buf, size, c->fp))
+	if (!source_gets(c, buf, size))
 		return NULL;
 	c->line++;
 	size_t len = strlen(buf);
-	if (len > 0 && buf[len - 1] != '\n' && !feof(c->fp)) {
+	if (len > 0 && buf[len - 1] != '\n' && !source_at_end(c)) {
 		parse_fail(c, "line longer than %d bytes", INI_LINE_MAX);
 		return NULL; /* stop: the rest of the line would be misread as a new line */
 	}
@@ -408,31 +433,51 @@ static int config_check(const ank_site_config *cfg, const ank_station *st, int n
 	return 0;
 }
 
+/* The one parser behind both entry points: c->fp or c->text is the source, `name` (a
+ * path or a label) starts every message. */
+static int parse_source(parse_ctx *c, const char *name, ank_site_config *cfg, ank_station *stations,
+                        int *n_stations, ank_err *err)
+{
+	c->cfg = cfg;
+	c->stations = stations;
+	int rc = ini_parse_stream(read_line, c, on_key, c);
+	if (rc == -2)
+		return ank_err_set(err, "%s: out of memory", name);
+	/* inih gives the first line it disliked; ours may come later (then the first is a
+	 * syntax error inih found on its own) or be the only one (a header or long line). */
+	if (rc > 0 && (c->error_line == 0 || rc < c->error_line))
+		return ank_err_set(err, "%s:%d: syntax error (expected [section] or key = value)",
+		                   name, rc);
+	if (c->error_line)
+		return ank_err_set(err, "%s:%d: %s", name, c->error_line, c->error);
+	ank_err check;
+	if (config_check(cfg, stations, c->n, &check))
+		return ank_err_set(err, "%s: %s", name, check.msg);
+	*n_stations = c->n;
+	return 0;
+}
+
 int ank_config_parse_ini(const char *path, ank_site_config *cfg, ank_station *stations,
                          int *n_stations, ank_err *err)
 {
-	parse_ctx c = {.cfg = cfg, .stations = stations};
+	parse_ctx c = {0};
 	config_defaults(cfg);
 	*n_stations = 0;
 	c.fp = fopen(path, "r");
 	if (!c.fp)
 		return ank_err_set(err, "%s: cannot open", path);
-	int rc = ini_parse_stream(read_line, &c, on_key, &c);
+	int rc = parse_source(&c, path, cfg, stations, n_stations, err);
 	fclose(c.fp);
-	if (rc == -2)
-		return ank_err_set(err, "%s: out of memory", path);
-	/* inih gives the first line it disliked; ours may come later (then the first is a
-	 * syntax error inih found on its own) or be the only one (a header or long line). */
-	if (rc > 0 && (c.error_line == 0 || rc < c.error_line))
-		return ank_err_set(err, "%s:%d: syntax error (expected [section] or key = value)",
-		                   path, rc);
-	if (c.error_line)
-		return ank_err_set(err, "%s:%d: %s", path, c.error_line, c.error);
-	ank_err check;
-	if (config_check(cfg, stations, c.n, &check))
-		return ank_err_set(err, "%s: %s", path, check.msg);
-	*n_stations = c.n;
-	return 0;
+	return rc;
+}
+
+int ank_config_parse_ini_text(const char *text, const char *name, ank_site_config *cfg,
+                              ank_station *stations, int *n_stations, ank_err *err)
+{
+	parse_ctx c = {.text = text};
+	config_defaults(cfg);
+	*n_stations = 0;
+	return parse_source(&c, name, cfg, stations, n_stations, err);
 }
 
 /* ---- JSON form, stored in site.config and later sent by central ---- */
@@ -587,9 +632,11 @@ static int retire_missing(ank_store *st, const ank_station *stations, int n, int
 			kept = !strcmp(cur[i].id, stations[k].id);
 		if (kept)
 			continue;
-		if (cur[i].state == ANK_SS_RESERVED || cur[i].state == ANK_SS_OCCUPIED)
-			return ank_err_set(err, "station %s is in use and cannot be removed now",
-			                   cur[i].id);
+		if (cur[i].state == ANK_SS_RESERVED || cur[i].state == ANK_SS_OCCUPIED) {
+			ank_err_set(err, "station %s is in use and cannot be removed now",
+			            cur[i].id);
+			return 1;
+		}
 		sqlite3_stmt *s;
 		if (ank_st_prep(st,
 		                "UPDATE station SET retired = 1, state = 'closed', since_ms = ?"
@@ -606,6 +653,13 @@ static int retire_missing(ank_store *st, const ank_station *stations, int n, int
 
 int ank_store_config_apply(ank_store *st, const ank_site_config *cfg, const ank_station *stations,
                            int n, int64_t now_ms, ank_err *err)
+{
+	return ank_store_config_apply_tx(st, cfg, stations, n, now_ms, NULL, NULL, err);
+}
+
+int ank_store_config_apply_tx(ank_store *st, const ank_site_config *cfg,
+                              const ank_station *stations, int n, int64_t now_ms,
+                              ank_store_in_tx in_tx, void *in_tx_ctx, ank_err *err)
 {
 	json_t *j = config_to_json(cfg);
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -625,8 +679,11 @@ int ank_store_config_apply(ank_store *st, const ank_site_config *cfg, const ank_
 	ank_st_text(s, 1, text);
 	if (ank_st_done(st, s, err))
 		goto rollback;
-	if (retire_missing(st, stations, n, now_ms, err))
+	int busy = retire_missing(st, stations, n, now_ms, err);
+	if (busy) {
+		rc = busy; /* 1: a station in use refuses the whole config */
 		goto rollback;
+	}
 	json_t *ids = json_array();
 	for (int i = 0; i < n; i++) {
 		/* A new station starts free; a known one keeps its state and ticket. */
@@ -656,6 +713,8 @@ int ank_store_config_apply(ank_store *st, const ank_site_config *cfg, const ank_
 	}
 	json_object_set_new(j, "stations", ids);
 	if (ank_store_outbox_append(st, "site.config", now_ms, json_incref(j), err))
+		goto rollback;
+	if (in_tx && in_tx(in_tx_ctx, st, err))
 		goto rollback;
 	rc = ank_store_commit(st, err);
 	goto out;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ank_buf.h"
+#include "ank_i18n.h"
 #include "ank_log.h"
 #include "ank_time.h"
 #include "backoff.h"
@@ -38,6 +39,7 @@ typedef struct paired {
 
 struct ank_sync {
 	char db_path[512];
+	char data_dir[512]; /* holds i18n/, the shipped catalogs overrides are checked against */
 	paired p;
 	pthread_t push_thread, pull_thread;
 	bool push_started, pull_started;
@@ -61,6 +63,11 @@ static void curl_init_once(void)
 void ank_sync_token_path(const char *db_path, char *out, size_t n)
 {
 	snprintf(out, n, "%s.token", db_path);
+}
+
+void ank_sync_catalogs_dir(const char *db_path, char *out, size_t n)
+{
+	snprintf(out, n, "%s.catalogs", db_path);
 }
 
 /* ---- the token file ---- */
@@ -487,10 +494,11 @@ static int command_applied(void *ctx, ank_store *st, int64_t affected, ank_err *
 	return ank_store_cursor_set(st, a->change, err);
 }
 
-/* A change not applied gets an event saying why, and the cursor moves past it, in one
- * transaction. */
-static int skip_change(ank_store *st, const char *type, json_t *payload, long long change,
-                       ank_err *err)
+/* The kiosk's answer to a change as one event, and the cursor past the change, in one
+ * transaction: why a change was not applied, or that one whose effect lies outside the
+ * database (a catalog override file) was. Takes ownership of `payload`. */
+static int answer_change(ank_store *st, const char *type, json_t *payload, long long change,
+                         ank_err *err)
 {
 	if (ank_store_begin(st, err))
 		return -1;
@@ -506,9 +514,9 @@ static int skipped(ank_store *st, const ank_change *c, const char *why)
 {
 	ank_err err;
 	ank_log(ANK_LOG_WARN, "sync", "change %lld (%s) skipped: %s", c->id, c->type, why);
-	return skip_change(st, "change.skipped",
-	                   json_pack("{s:I, s:s}", "change", (json_int_t)c->id, "reason", why),
-	                   c->id, &err);
+	return answer_change(st, "change.skipped",
+	                     json_pack("{s:I, s:s}", "change", (json_int_t)c->id, "reason", why),
+	                     c->id, &err);
 }
 
 static int apply_user(ank_store *st, const ank_change *c, json_t *j, bool quarantine)
@@ -572,13 +580,96 @@ static int apply_command(ank_queue *q, const ank_change *c, json_t *j, bool *act
 	/* The kiosk owns the queue: a command that does not fit its state is refused, with
 	 * the reason going back to central as an event. */
 	ank_log(ANK_LOG_INFO, "sync", "command %lld refused: %s", a.command, err.msg);
-	return skip_change(st, "command.refused",
-	                   json_pack("{s:I, s:s, s:s}", "command", (json_int_t)a.command, "code",
-	                             ank_q_strerror(rc), "reason", err.msg),
-	                   c->id, &err);
+	return answer_change(st, "command.refused",
+	                     json_pack("{s:I, s:s, s:s}", "command", (json_int_t)a.command, "code",
+	                               ank_q_strerror(rc), "reason", err.msg),
+	                     c->id, &err);
 }
 
-static int apply_change(ank_queue *q, const ank_change *c, bool *acted)
+/* Inside the config's own transaction: the result event and the cursor. */
+static int config_applied(void *ctx, ank_store *st, ank_err *err)
+{
+	const long long *change = ctx;
+	if (ank_store_outbox_append(st, "config.applied", ank_now_ms(),
+	                            json_pack("{s:I}", "change", (json_int_t)*change), err))
+		return -1;
+	return ank_store_cursor_set(st, *change, err);
+}
+
+static int refused(ank_store *st, const char *type, const ank_change *c, const char *why)
+{
+	ank_err err;
+	ank_log(ANK_LOG_INFO, "sync", "change %lld (%s) refused: %s", c->id, c->type, why);
+	return answer_change(st, type,
+	                     json_pack("{s:I, s:s}", "change", (json_int_t)c->id, "reason", why),
+	                     c->id, &err);
+}
+
+/* A whole site config in the INI format, parsed by the same code as `ankomst-queue
+ * config` and applied on this thread's queue with config.applied and the cursor in the
+ * config's transaction: a crash applies all of it or none. */
+static int apply_site_config(ank_queue *q, const ank_change *c, json_t *j, bool *acted)
+{
+	ank_store *st = ank_queue_store(q);
+	json_t *ini = json_object_get(j, "ini");
+	if (!json_is_string(ini) || strlen(json_string_value(ini)) != json_string_length(ini))
+		return skipped(st, c, "site.config wants {\"ini\": the config text}");
+	ank_site_config cfg;
+	ank_station stations[ANK_MAX_STATIONS];
+	int n;
+	ank_err err;
+	*acted = true;
+	if (ank_config_parse_ini_text(json_string_value(ini), "site.config", &cfg, stations, &n,
+	                              &err))
+		return refused(st, "config.refused", c, err.msg);
+	long long change = c->id;
+	ank_q_rc rc = ank_queue_apply_config_tx(q, &cfg, stations, n, ank_now_ms(), config_applied,
+	                                        &change, &err);
+	if (rc == ANK_Q_OK) {
+		ank_log(ANK_LOG_INFO, "sync", "site config of change %lld applied: %d stations",
+		        c->id, n);
+		return 0;
+	}
+	if (rc == ANK_Q_E_STATE)
+		return refused(st, "config.refused", c, err.msg);
+	return -1; /* the database: try again later */
+}
+
+/* New texts for one language: checked against the shipped catalog of that language and
+ * kept as an override file next to the database, which the app lays over its catalogs
+ * (ank_i18n_overlay_dir). The file is written before the event and the cursor: a crash in
+ * between applies the change again, which merges the same texts into the same file. */
+static int apply_catalog(ank_sync *s, ank_store *st, const ank_change *c, json_t *j, bool *acted)
+{
+	const char *lang = json_string_value(json_object_get(j, "lang"));
+	json_t *messages = json_object_get(j, "messages");
+	if (!lang || !json_is_object(messages))
+		return skipped(st, c, "catalog wants {\"lang\", \"messages\"}");
+	*acted = true;
+	ank_err err;
+	char dir[600];
+	snprintf(dir, sizeof dir, "%s/i18n", s->data_dir);
+	ank_i18n *shipped = NULL;
+	if (ank_i18n_load(dir, &shipped, &err))
+		return refused(st, "catalog.refused", c, err.msg);
+	char *text = json_dumps(messages, JSON_COMPACT);
+	int keys = 0;
+	ank_sync_catalogs_dir(s->db_path, dir, sizeof dir);
+	int rc = text ? ank_i18n_override_save(shipped, dir, lang, text, &keys, &err)
+	              : ank_err_set(&err, "out of memory");
+	free(text);
+	ank_i18n_free(shipped);
+	if (rc)
+		return refused(st, "catalog.refused", c, err.msg);
+	ank_log(ANK_LOG_INFO, "sync", "change %lld: %d texts of %s kept as override", c->id, keys,
+	        lang);
+	return answer_change(st, "catalog.applied",
+	                     json_pack("{s:I, s:s, s:i}", "change", (json_int_t)c->id, "lang", lang,
+	                               "keys", keys),
+	                     c->id, &err);
+}
+
+static int apply_change(ank_sync *s, ank_queue *q, const ank_change *c, bool *acted)
 {
 	ank_store *st = ank_queue_store(q);
 	json_t *j = json_loads(c->payload, JSON_REJECT_DUPLICATES, NULL);
@@ -591,6 +682,10 @@ static int apply_change(ank_queue *q, const ank_change *c, bool *acted)
 		rc = apply_user(st, c, j, true);
 	else if (!strcmp(c->type, "command"))
 		rc = apply_command(q, c, j, acted);
+	else if (!strcmp(c->type, "site.config"))
+		rc = apply_site_config(q, c, j, acted);
+	else if (!strcmp(c->type, "catalog"))
+		rc = apply_catalog(s, st, c, j, acted);
 	else
 		rc = skipped(st, c, "unknown change type");
 	json_decref(j);
@@ -629,7 +724,7 @@ static int pull_once(ank_sync *s, ank_queue *q, http *h, int64_t *cursor)
 	for (int i = 0; i < f.n && !rc; i++) {
 		if (f.ch[i].id <= *cursor)
 			continue;
-		rc = apply_change(q, &f.ch[i], &acted);
+		rc = apply_change(s, q, &f.ch[i], &acted);
 		if (!rc)
 			*cursor = f.ch[i].id;
 	}
@@ -685,7 +780,7 @@ out:
 
 /* ---- start, status, stop ---- */
 
-int ank_sync_start(const char *db_path, ank_sync **out, ank_err *err)
+int ank_sync_start(const char *db_path, const char *data_dir, ank_sync **out, ank_err *err)
 {
 	*out = NULL;
 	if (sodium_init() < 0)
@@ -699,6 +794,7 @@ int ank_sync_start(const char *db_path, ank_sync **out, ank_err *err)
 		return rc;
 	}
 	snprintf(s->db_path, sizeof s->db_path, "%s", db_path);
+	snprintf(s->data_dir, sizeof s->data_dir, "%s", data_dir);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->wake, NULL);
 	int64_t now = ank_now_ms();

@@ -32,15 +32,21 @@ typedef struct ank_sync_status {
  * database at PATH pairs to PATH.token (mode 0600). Writes into out[n]. */
 void ank_sync_token_path(const char *db_path, char *out, size_t n);
 
+/* Where the site's text overrides from central live: a database at PATH keeps them in the
+ * directory PATH.catalogs, one <lang>.json each (ank_i18n_overlay_dir reads them). */
+void ank_sync_catalogs_dir(const char *db_path, char *out, size_t n);
+
 /* Redeems a pairing code at central (url like "https://central.example:8480") and stores
  * the token file. ca_file (may be NULL: the system's CAs) is the CA that signed central's
  * certificate; it is remembered for later connections. Returns 0 or -1 with err. */
 int ank_sync_pair(const char *db_path, const char *url, const char *code, const char *ca_file,
                   ank_err *err);
 
-/* Starts the worker threads for a paired database. Returns 0 (*out owned by the caller,
- * end it with ank_sync_stop), 1 when the database is not paired, -1 with err. */
-int ank_sync_start(const char *db_path, ank_sync **out, ank_err *err);
+/* Starts the worker threads for a paired database. data_dir is the kiosk's --data (it
+ * holds i18n/): a catalog change from central is checked against the shipped catalogs
+ * there before it is kept. Returns 0 (*out owned by the caller, end it with
+ * ank_sync_stop), 1 when the database is not paired, -1 with err. */
+int ank_sync_start(const char *db_path, const char *data_dir, ank_sync **out, ank_err *err);
 /* An event was just written: push now rather than at the next idle check. */
 void ank_sync_nudge(ank_sync *s);
 void ank_sync_status_get(ank_sync *s, ank_sync_status *out);
