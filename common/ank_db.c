@@ -2,6 +2,8 @@
 #include "ank_db.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 int ank_db_exec(sqlite3 *db, const char *sql, ank_err *err)
 {
@@ -84,4 +86,47 @@ int ank_db_migrate(sqlite3 *db, int32_t application_id, const char *const *migra
 		return -1;
 	}
 	return 0;
+}
+
+int ank_db_stmt_get(sqlite3 *db, ank_db_stmts *c, const char *sql, sqlite3_stmt **out)
+{
+	for (int i = 0; i < c->n; i++) {
+		if (!c->slot[i].in_use && !strcmp(c->slot[i].sql, sql)) {
+			c->slot[i].in_use = true;
+			*out = c->slot[i].stmt;
+			return SQLITE_OK;
+		}
+	}
+	bool keep = c->n < ANK_DB_STMT_CACHE;
+	int rc = sqlite3_prepare_v3(db, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, out, NULL);
+	if (rc != SQLITE_OK || !keep)
+		return rc;
+	char *copy = strdup(sql);
+	if (copy) /* without the copy it is simply not cached */
+		c->slot[c->n++] = (ank_db_stmt_slot){.sql = copy, .stmt = *out, .in_use = true};
+	return rc;
+}
+
+void ank_db_stmt_put(ank_db_stmts *c, sqlite3_stmt *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < c->n; i++) {
+		if (c->slot[i].stmt == s) {
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			c->slot[i].in_use = false;
+			return;
+		}
+	}
+	sqlite3_finalize(s);
+}
+
+void ank_db_stmts_free(ank_db_stmts *c)
+{
+	for (int i = 0; i < c->n; i++) {
+		sqlite3_finalize(c->slot[i].stmt);
+		free(c->slot[i].sql);
+	}
+	c->n = 0;
 }

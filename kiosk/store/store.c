@@ -102,37 +102,18 @@ int ank_ticket_state_from_code(const char *s)
 
 int ank_st_prep(ank_store *s, const char *sql, sqlite3_stmt **st, ank_err *err)
 {
-	for (int i = 0; i < s->n_cache; i++) {
-		if (s->cache[i].sql == sql && !s->cache[i].in_use) {
-			s->cache[i].in_use = true;
-			*st = s->cache[i].stmt;
-			return 0;
-		}
-	}
-	bool keep = s->n_cache < ANK_STMT_CACHE;
-	if (sqlite3_prepare_v3(s->db, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, st, NULL) !=
-	    SQLITE_OK) {
+	if (ank_db_stmt_get(s->db, &s->stmts, sql, st) != SQLITE_OK) {
 		ank_err_set(err, "sqlite prepare: %s", sqlite3_errmsg(s->db));
 		sqlite3_finalize(*st);
 		*st = NULL;
 		return -1;
 	}
-	if (keep)
-		s->cache[s->n_cache++] = (ank_stmt_slot){.sql = sql, .stmt = *st, .in_use = true};
 	return 0;
 }
 
 void ank_st_end(ank_store *s, sqlite3_stmt *st)
 {
-	for (int i = 0; i < s->n_cache; i++) {
-		if (s->cache[i].stmt == st) {
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
-			s->cache[i].in_use = false;
-			return;
-		}
-	}
-	sqlite3_finalize(st);
+	ank_db_stmt_put(&s->stmts, st);
 }
 
 int ank_st_done(ank_store *s, sqlite3_stmt *st, ank_err *err)
@@ -245,8 +226,7 @@ void ank_store_close(ank_store *st)
 {
 	if (!st)
 		return;
-	for (int i = 0; i < st->n_cache; i++)
-		sqlite3_finalize(st->cache[i].stmt);
+	ank_db_stmts_free(&st->stmts);
 	sqlite3_close_v2(st->db);
 	free(st);
 }

@@ -5,24 +5,13 @@
 
 #include <sqlite3.h>
 
+#include "ank_db.h"
 #include "store.h"
-
-/* Prepared statements kept for the life of the store: preparing costs more than running
- * most of our statements (measured in docs/benchmarks.md). The store has ~40 distinct
- * statements; past this many, further ones are prepared per call. */
-#define ANK_STMT_CACHE 64
-
-typedef struct ank_stmt_slot {
-	const char *sql; /* the literal's address is the key: all SQL here is static text */
-	sqlite3_stmt *stmt;
-	bool in_use; /* handed out and not yet ended; a nested use gets a fresh statement */
-} ank_stmt_slot;
 
 struct ank_store {
 	sqlite3 *db;
 	char kiosk_id[ANK_ID_MAX + 1];
-	ank_stmt_slot cache[ANK_STMT_CACHE];
-	int n_cache;
+	ank_db_stmts stmts; /* prepared statements kept for the life of the store */
 };
 
 /* Prepares `sql` (static text) or takes it from the cache; on failure sets err and

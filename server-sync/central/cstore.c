@@ -116,47 +116,19 @@ void ank_cstore_wake_all(ank_cstore *cs)
 
 int ank_cs_prep(ank_cstore *cs, const char *sql, sqlite3_stmt **out)
 {
-	for (int i = 0; i < cs->n_cache; i++) {
-		if (!cs->cache[i].in_use && !strcmp(cs->cache[i].sql, sql)) {
-			cs->cache[i].in_use = true;
-			*out = cs->cache[i].stmt;
-			return SQLITE_OK;
-		}
-	}
-	bool keep = cs->n_cache < ANK_CS_STMT_CACHE;
-	int rc = sqlite3_prepare_v3(cs->db, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, out,
-	                            NULL);
-	if (rc != SQLITE_OK || !keep)
-		return rc;
-	char *copy = strdup(sql);
-	if (copy)
-		cs->cache[cs->n_cache++] = (ank_cs_stmt){.sql = copy, .stmt = *out, .in_use = true};
-	return rc;
+	return ank_db_stmt_get(cs->db, &cs->stmts, sql, out);
 }
 
 void ank_cs_end(ank_cstore *cs, sqlite3_stmt *s)
 {
-	if (!s)
-		return;
-	for (int i = 0; i < cs->n_cache; i++) {
-		if (cs->cache[i].stmt == s) {
-			sqlite3_reset(s);
-			sqlite3_clear_bindings(s);
-			cs->cache[i].in_use = false;
-			return;
-		}
-	}
-	sqlite3_finalize(s);
+	ank_db_stmt_put(&cs->stmts, s);
 }
 
 void ank_cstore_close(ank_cstore *cs)
 {
 	if (!cs)
 		return;
-	for (int i = 0; i < cs->n_cache; i++) {
-		sqlite3_finalize(cs->cache[i].stmt);
-		free(cs->cache[i].sql);
-	}
+	ank_db_stmts_free(&cs->stmts);
 	sqlite3_close_v2(cs->db);
 	pthread_cond_destroy(&cs->changed);
 	pthread_cond_destroy(&cs->hash_free);

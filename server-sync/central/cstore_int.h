@@ -7,22 +7,12 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+#include "ank_db.h"
 #include "cstore.h"
-
-/* Prepared statements kept for reuse: compiling SQL cost more CPU than running it (over
- * 40 % of ingest time in the benchmark before this cache). */
-#define ANK_CS_STMT_CACHE 96
-
-typedef struct ank_cs_stmt {
-	char *sql; /* a copy: some statements are built in buffers */
-	sqlite3_stmt *stmt;
-	bool in_use;
-} ank_cs_stmt;
 
 struct ank_cstore {
 	sqlite3 *db;
-	ank_cs_stmt cache[ANK_CS_STMT_CACHE]; /* guarded by mu like the connection */
-	int n_cache;
+	ank_db_stmts stmts; /* prepared statements, guarded by mu like the connection */
 	pthread_mutex_t mu;
 	pthread_cond_t changed; /* signalled when a change is appended */
 	bool closing;           /* shutting down: long-polls answer at once */
