@@ -61,7 +61,7 @@ ank_reply ank_http_json(int status, json_t *j)
 
 ank_reply ank_http_error(int status, const char *msg)
 {
-	return (ank_reply){status, ank_proto_error_encode(msg), "application/json"};
+	return (ank_reply){status, ank_proto_error_encode(msg, ank_now_ms()), "application/json"};
 }
 
 /* True when the JSON text opens more than `max` arrays and objects inside each other. A scan

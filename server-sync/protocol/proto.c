@@ -740,7 +740,7 @@ char *ank_proto_ack_encode(long long acked, long long server_ms)
 /* The continuation bytes a UTF-8 character can have after its lead byte. */
 #define UTF8_CONT_MAX 3
 
-char *ank_proto_error_encode(const char *message)
+char *ank_proto_error_encode(const char *message, long long server_ms)
 {
 	const char *m = message ? message : "unknown error";
 	size_t n = strlen(m);
@@ -762,7 +762,7 @@ char *ank_proto_error_encode(const char *message)
 		json_decref(root);
 		return NULL;
 	}
-	if (put(root, "error", s)) {
+	if (put(root, "error", s) || put(root, "server_ms", json_integer(server_ms))) {
 		json_decref(root);
 		return NULL;
 	}

@@ -95,6 +95,7 @@ int ank_proto_ack_decode(const char *body, size_t len, long long *acked, long lo
  * its last character loses that character; one broken elsewhere is replaced by a fixed text
  * saying so. */
 char *ank_proto_ack_encode(long long acked, long long server_ms);
-char *ank_proto_error_encode(const char *message);
+/* An error answer, {"v":1,"error":"...","server_ms":T}: central's clock is in every answer. */
+char *ank_proto_error_encode(const char *message, long long server_ms);
 
 #endif

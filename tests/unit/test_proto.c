@@ -759,28 +759,32 @@ static void test_answers(void **state)
 	assert_int_equal(server_ms, T0);
 	free(text);
 
-	text = ank_proto_error_encode("seq 5 is \"held\"\nreset?");
+	text = ank_proto_error_encode("seq 5 is \"held\"\nreset?", 7);
 	assert_non_null(text);
-	assert_string_equal(text, "{\"v\":1,\"error\":\"seq 5 is \\\"held\\\"\\nreset?\"}");
+	assert_string_equal(
+	        text, "{\"v\":1,\"error\":\"seq 5 is \\\"held\\\"\\nreset?\",\"server_ms\":7}");
 	free(text);
 	/* A message cut inside "ø" by a bounded format loses only the broken byte. */
-	text = ank_proto_error_encode("for L\xc3");
+	text = ank_proto_error_encode("for L\xc3", 7);
 	assert_non_null(text);
-	assert_string_equal(text, "{\"v\":1,\"error\":\"for L\"}");
+	assert_string_equal(text, "{\"v\":1,\"error\":\"for L\",\"server_ms\":7}");
 	free(text);
-	text = ank_proto_error_encode("for L\xf0\x9f\x98"); /* a 4-byte character cut after 3 */
+	text = ank_proto_error_encode("for L\xf0\x9f\x98", 7); /* a 4-byte character cut after 3 */
 	assert_non_null(text);
-	assert_string_equal(text, "{\"v\":1,\"error\":\"for L\"}");
+	assert_string_equal(text, "{\"v\":1,\"error\":\"for L\",\"server_ms\":7}");
 	free(text);
 	/* Broken in the middle: not something cutting explains, so the text is not sent. */
 	text = ank_proto_error_encode("a\xff"
-	                              "b");
+	                              "b",
+	                              7);
 	assert_non_null(text);
-	assert_string_equal(text, "{\"v\":1,\"error\":\"the error message was not valid UTF-8\"}");
+	assert_string_equal(
+	        text,
+	        "{\"v\":1,\"error\":\"the error message was not valid UTF-8\",\"server_ms\":7}");
 	free(text);
-	text = ank_proto_error_encode(NULL);
+	text = ank_proto_error_encode(NULL, 7);
 	assert_non_null(text);
-	assert_string_equal(text, "{\"v\":1,\"error\":\"unknown error\"}");
+	assert_string_equal(text, "{\"v\":1,\"error\":\"unknown error\",\"server_ms\":7}");
 	free(text);
 
 	/* The kiosk reads an error answer as a failure quoting central, controls made harmless
@@ -789,7 +793,7 @@ static void test_answers(void **state)
 	memset(long_msg, 'x', sizeof long_msg - 1);
 	long_msg[sizeof long_msg - 1] = '\0';
 	long_msg[0] = '\n';
-	text = ank_proto_error_encode(long_msg);
+	text = ank_proto_error_encode(long_msg, 7);
 	assert_non_null(text);
 	acked = server_ms = -7;
 	assert_int_equal(ank_proto_ack_decode(text, strlen(text), &acked, &server_ms, &err), -1);
