@@ -18,28 +18,10 @@ cleanup()
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-export LC_ALL=C.UTF-8
+# shellcheck source=lib.sh
+source "$root/tests/integration/lib.sh"
 cdb=$dir/central.db sdb=$dir/site.db
-fails=0
-fail() {
-	echo "FAIL $*"
-	fails=$((fails + 1))
-}
-ok() { echo "ok   $*"; }
 q() { "$queue_bin" --db "$sdb" --now 2026-11-23T11:00:00Z "$@"; }
-sql() { sqlite3 -batch -noheader "$@"; }
-# wait_for SECONDS CMD...: polls until CMD succeeds.
-wait_for()
-{
-	local limit=$1
-	shift
-	local end=$((SECONDS + limit))
-	while ((SECONDS < end)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # ---- central, a site, an admin; the kiosk with the demo config, paired ----
 "$central_bin" migrate --db "$cdb" >/dev/null
@@ -50,11 +32,7 @@ printf 'correct horse battery\n' | "$central_bin" create-admin --db "$cdb" --use
 "$central_bin" serve --db "$cdb" --listen 127.0.0.1:0 --port-file "$dir/port" \
 	>>"$dir/central.log" 2>&1 &
 central_pid=$!
-for _ in $(seq 100); do
-	[[ -s $dir/port ]] && break
-	sleep 0.05
-done
-port=$(cat "$dir/port")
+port=$(wait_port "$dir/port")
 base=http://127.0.0.1:$port
 
 q config "$root/assets/demo/site.ini" >/dev/null
@@ -63,10 +41,7 @@ q import "$root/assets/demo/registry.json" >/dev/null
 "$kiosk_bin" --data "$root" --db "$sdb" --sync-only >>"$dir/kiosk.log" 2>&1 &
 kiosk_pid=$!
 
-curl_json() { curl -s -b "$dir/cookies" -c "$dir/cookies" -H 'Content-Type: application/json' "$@"; }
-csrf=$(curl_json -X POST "$base/api/v1/login" \
-	-d '{"v":1,"user":"admin","password":"correct horse battery"}' |
-	sed -n 's/.*"csrf":"\([^"]*\)".*/\1/p')
+csrf=$(admin_login "$base" admin "correct horse battery")
 [[ -n $csrf ]] && ok "admin login" || fail "admin login"
 # post PATH JSON: prints the change id central answers with (202 {"v":1,"change":N}).
 post()

@@ -16,14 +16,9 @@ cleanup()
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-export LC_ALL=C.UTF-8
+# shellcheck source=lib.sh
+source "$root/tests/integration/lib.sh"
 cdb=$dir/central.db sdb=$dir/site.db
-fails=0
-fail() {
-	echo "FAIL $*"
-	fails=$((fails + 1))
-}
-ok() { echo "ok   $*"; }
 # The fixed clock of the CLI check-ins: a time the demo site is open.
 q() { "$queue_bin" --db "$sdb" --now 2026-11-23T11:00:00Z "$@"; }
 
@@ -35,11 +30,7 @@ start_central()
 	"$central_bin" serve --db "$cdb" --listen "$listen" --port-file "$dir/port" \
 		>>"$dir/central.log" 2>&1 &
 	central_pid=$!
-	for _ in $(seq 100); do
-		[[ -s $dir/port ]] && break
-		sleep 0.05
-	done
-	port=$(cat "$dir/port")
+	port=$(wait_port "$dir/port")
 }
 kill_central()
 {
@@ -58,19 +49,6 @@ kill_kiosk()
 	wait "$kiosk_pid" 2>/dev/null || true
 	kiosk_pid=
 }
-# wait_for SECONDS CMD...: polls until CMD succeeds.
-wait_for()
-{
-	local limit=$1
-	shift
-	local end=$((SECONDS + limit))
-	while ((SECONDS < end)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-sql() { sqlite3 -batch -noheader "$@"; }
 
 # ---- central and a site ----
 "$central_bin" migrate --db "$cdb" >/dev/null
@@ -188,10 +166,7 @@ grep -q "Couldn't connect\|Failure when receiving\|Connection refused" "$dir/kio
 
 # ---- a user registered at central checks in after one pull ----
 printf 'correct horse battery\n' | "$central_bin" create-admin --db "$cdb" --user admin >/dev/null
-curl_json() { curl -s -b "$dir/cookies" -c "$dir/cookies" -H 'Content-Type: application/json' "$@"; }
-csrf=$(curl_json -X POST "http://127.0.0.1:$port/api/v1/login" \
-	-d '{"v":1,"user":"admin","password":"correct horse battery"}' |
-	sed -n 's/.*"csrf":"\([^"]*\)".*/\1/p')
+csrf=$(admin_login "http://127.0.0.1:$port" admin "correct horse battery")
 [[ -n $csrf ]] && ok "admin login" || fail "admin login"
 new=$(curl_json -X POST -H "X-CSRF-Token: $csrf" "http://127.0.0.1:$port/api/v1/users" \
 	-d '{"v":1,"nickname":"Ny Bruger","birth_year":1990,"gender":"female","municipality":"101","consent_version":"2024-1"}' |

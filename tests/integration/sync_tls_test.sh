@@ -15,12 +15,8 @@ cleanup()
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-fails=0
-fail() {
-	echo "FAIL $*"
-	fails=$((fails + 1))
-}
-ok() { echo "ok   $*"; }
+# shellcheck source=lib.sh
+source "$root/tests/integration/lib.sh"
 
 # A CA, a server certificate for 127.0.0.1 signed by it, and an unrelated second CA.
 ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
@@ -41,11 +37,7 @@ code=$("$central_bin" pair-kiosk --db "$cdb" --site demo)
 "$central_bin" serve --db "$cdb" --listen 127.0.0.1:0 --port-file "$dir/port" \
 	--tls-cert "$dir/server.pem" --tls-key "$dir/server.key" 2>"$dir/central.log" &
 pids+=($!)
-for _ in $(seq 100); do
-	[[ -s $dir/port ]] && break
-	sleep 0.05
-done
-url=https://127.0.0.1:$(cat "$dir/port")
+url=https://127.0.0.1:$(wait_port "$dir/port")
 "$queue_bin" --db "$sdb" --now 2026-11-23T11:00:00Z config "$root/assets/demo/site.ini" >/dev/null
 "$queue_bin" --db "$sdb" import "$root/assets/demo/registry.json" >/dev/null
 
