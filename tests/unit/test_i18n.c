@@ -67,18 +67,10 @@ static void dir_remove(const char *dir)
 
 /* ---- the shipped catalogs ---- */
 
-static const char *source_dir(void)
-{
-	const char *src = getenv("ANK_SOURCE_DIR");
-	if (!src)
-		fail_msg("ANK_SOURCE_DIR is not set (ctest sets it to the source tree)");
-	return src;
-}
-
 static ank_i18n *load_shipped(void)
 {
 	char dir[512];
-	snprintf(dir, sizeof dir, "%s/i18n", source_dir());
+	snprintf(dir, sizeof dir, "%s/i18n", test_source_dir());
 	ank_i18n *i = NULL;
 	ank_err err = {{0}};
 	if (ank_i18n_load(dir, &i, &err))
@@ -245,7 +237,7 @@ static void test_shipped_keys(void **state)
 	ank_i18n_free(i);
 	/* And nothing else: en has exactly these keys (the check holds the others to en). */
 	char path[512];
-	snprintf(path, sizeof path, "%s/i18n/en.json", source_dir());
+	snprintf(path, sizeof path, "%s/i18n/en.json", test_source_dir());
 	json_t *root = json_load_file(path, 0, NULL);
 	assert_non_null(root);
 	assert_int_equal(json_object_size(json_object_get(root, "messages")),
@@ -282,7 +274,8 @@ static void test_shipped_words(void **state)
 	ank_i18n *i = load_shipped();
 	for (int f = 0; f < ank_i18n_count(i); f++) {
 		char path[512];
-		snprintf(path, sizeof path, "%s/i18n/%s.json", source_dir(), ank_i18n_code(i, f));
+		snprintf(path, sizeof path, "%s/i18n/%s.json", test_source_dir(),
+		         ank_i18n_code(i, f));
 		FILE *fp = fopen(path, "rb");
 		assert_non_null(fp);
 		static char text[ANK_I18N_MAX_FILE_BYTES + 1];

@@ -2,6 +2,7 @@
  * and one refusal per rule with the words its message must contain. */
 #include "testlib.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -826,6 +827,81 @@ static void test_answers(void **state)
 	assert_cases_passed(failed);
 }
 
+/* ---- the exact examples of docs/api.md ---- */
+
+/* The JSON block after "<!-- example: KIND -->" in docs/api.md, into out. */
+static void doc_example(const char *doc, const char *kind, char *out, size_t n)
+{
+	char mark[64];
+	snprintf(mark, sizeof mark, "<!-- example: %s -->\n```json\n", kind);
+	const char *p = strstr(doc, mark);
+	if (!p)
+		fail_msg("docs/api.md has no example '%s'", kind);
+	p += strlen(mark);
+	const char *end = strstr(p, "\n```");
+	assert_non_null(end);
+	assert_true((size_t)(end - p) < n);
+	memcpy(out, p, (size_t)(end - p));
+	out[end - p] = '\0';
+}
+
+/* Every exact example decodes with its decoder and encodes back to the same bytes, so the
+ * page cannot drift from the code. */
+static void test_doc_examples(void **state)
+{
+	(void)state;
+	char path[512];
+	snprintf(path, sizeof path, "%s/docs/api.md", test_source_dir());
+	FILE *fp = fopen(path, "r");
+	assert_non_null(fp);
+	static char doc[256 * 1024];
+	size_t len = fread(doc, 1, sizeof doc - 1, fp);
+	fclose(fp);
+	doc[len] = '\0';
+	static char text[16384];
+	ank_err err;
+
+	doc_example(doc, "batch", text, sizeof text);
+	static ank_batch b;
+	assert_int_equal(ank_proto_batch_decode(text, strlen(text), &b, &err), 0);
+	assert_int_equal(b.n, 2);
+	char *again = ank_proto_batch_encode(&b, &err);
+	assert_non_null(again);
+	assert_string_equal(again, text);
+	free(again);
+	ank_proto_batch_free(&b);
+
+	doc_example(doc, "feed", text, sizeof text);
+	ank_feed f;
+	assert_int_equal(ank_proto_feed_decode(text, strlen(text), &f, &err), 0);
+	assert_int_equal(f.n, 2);
+	again = ank_proto_feed_encode(&f, &err);
+	assert_non_null(again);
+	assert_string_equal(again, text);
+	free(again);
+	ank_proto_feed_free(&f);
+
+	doc_example(doc, "ack", text, sizeof text);
+	long long acked = -1, server_ms = -1;
+	assert_int_equal(ank_proto_ack_decode(text, strlen(text), &acked, &server_ms, &err), 0);
+	again = ank_proto_ack_encode(acked, server_ms);
+	assert_non_null(again);
+	assert_string_equal(again, text);
+	free(again);
+
+	doc_example(doc, "error", text, sizeof text);
+	assert_int_equal(ank_proto_ack_decode(text, strlen(text), &acked, &server_ms, &err), -1);
+	assert_non_null(strstr(err.msg, "already held with other content"));
+	json_t *j = json_loads(text, 0, NULL);
+	assert_non_null(j);
+	again = ank_proto_error_encode(json_string_value(json_object_get(j, "error")),
+	                               json_integer_value(json_object_get(j, "server_ms")));
+	assert_non_null(again);
+	assert_string_equal(again, text);
+	free(again);
+	json_decref(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -836,6 +912,7 @@ int main(void)
 	        cmocka_unit_test(test_feed_round_trip),
 	        cmocka_unit_test(test_feed_refused),
 	        cmocka_unit_test(test_answers),
+	        cmocka_unit_test(test_doc_examples),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

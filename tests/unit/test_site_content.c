@@ -94,8 +94,7 @@ static void parse_file(parsed *p, const char *path)
 static void test_ini_text_same_as_file(void **state)
 {
 	(void)state;
-	const char *src = getenv("ANK_SOURCE_DIR");
-	assert_non_null(src);
+	const char *src = test_source_dir();
 	char path[512];
 	snprintf(path, sizeof path, "%s/assets/demo/site.ini", src);
 	parsed *f = malloc(sizeof *f), *t = malloc(sizeof *t);
@@ -439,8 +438,7 @@ static void test_override_save(void **state)
 static void test_override_shipped(void **state)
 {
 	(void)state;
-	const char *src = getenv("ANK_SOURCE_DIR");
-	assert_non_null(src);
+	const char *src = test_source_dir();
 	char dir[512];
 	snprintf(dir, sizeof dir, "%s/i18n", src);
 	ank_i18n *i;

@@ -182,3 +182,11 @@ void assert_cases_passed(int failed)
 	if (failed)
 		fail_msg("%d case(s) failed, listed above", failed);
 }
+
+const char *test_source_dir(void)
+{
+	const char *src = getenv("ANK_SOURCE_DIR");
+	if (!src)
+		fail_msg("ANK_SOURCE_DIR is not set (ctest sets it to the source tree)");
+	return src;
+}

@@ -56,4 +56,8 @@ const char *fixture_file(fixture *f, const char *name, const char *text, size_t 
 void case_fail(int *failed, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void assert_cases_passed(int failed);
 
+/* The source tree (ANK_SOURCE_DIR, set by ctest) for tests that read shipped files; fails
+ * the test when it is not set. */
+const char *test_source_dir(void);
+
 #endif
