@@ -181,6 +181,24 @@ static int changes_for_municipality(ank_cstore *cs, const char *municipality, co
 	return rc == SQLITE_DONE ? n : ank_cs_fail(cs, err);
 }
 
+/* Sends `type` to every site of `municipality`, then commits the caller's transaction, so
+ * a registry write and what it sends down land together, and wakes the long-polls.
+ * Locked. 0 with *sites set, or -1 with everything rolled back. */
+static int fan_out_and_commit(ank_cstore *cs, const char *municipality, const char *type,
+                              const char *payload, int64_t now, int *sites, ank_err *err)
+{
+	int n = changes_for_municipality(cs, municipality, type, payload, now, err);
+	if (n < 0) {
+		rollback(cs);
+		return -1;
+	}
+	if (commit(cs, err))
+		return -1;
+	pthread_cond_broadcast(&cs->changed);
+	*sites = n;
+	return 0;
+}
+
 int ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now, int *users_sent,
                         ank_err *err)
 {
@@ -627,14 +645,7 @@ int ank_cstore_user_add(ank_cstore *cs, ank_cuser *u, long long account, int64_t
 		goto fail;
 	ank_cs_end(cs, s);
 	s = NULL;
-	int n = changes_for_municipality(cs, u->municipality, "user.upsert", payload, now, err);
-	if (n < 0)
-		goto fail_err;
-	if (commit(cs, err))
-		goto unlock;
-	pthread_cond_broadcast(&cs->changed);
-	*sites = n;
-	out = 0;
+	out = fan_out_and_commit(cs, u->municipality, "user.upsert", payload, now, sites, err);
 	goto unlock;
 fail:
 	ank_cs_fail(cs, err);
@@ -681,18 +692,10 @@ int ank_cstore_user_quarantine(ank_cstore *cs, const char *id, int64_t until_ms,
 		out = 1;
 		goto unlock;
 	}
-	int n = changes_for_municipality(cs, municipality, "quarantine", payload, now, err);
-	if (n < 0)
-		goto fail_err;
-	if (commit(cs, err))
-		goto unlock;
-	pthread_cond_broadcast(&cs->changed);
-	*sites = n;
-	out = 0;
+	out = fan_out_and_commit(cs, municipality, "quarantine", payload, now, sites, err);
 	goto unlock;
 fail:
 	ank_cs_fail(cs, err);
-fail_err:
 	ank_cs_end(cs, s);
 	rollback(cs);
 unlock:
