@@ -433,7 +433,7 @@ int ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int
 		sqlite3_reset(put);
 		/* Only a newly stored event moves the projection, so a resend never counts
 		 * twice. */
-		if (ank_cs_project(cs, kiosk, site, e->type, e->at_ms, e->payload, e->obj, err))
+		if (ank_cs_project(cs, kiosk, site, e->type, e->at_ms, e->payload, err))
 			goto rollback_err;
 	}
 	ank_cs_end(cs, get);

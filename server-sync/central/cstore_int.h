@@ -47,6 +47,6 @@ void ank_cs_bind_opt(sqlite3_stmt *s, int i, const char *v);
  * kiosk of `site`, inside the ingest transaction. A payload that does not fit is skipped
  * (the event itself is kept); only a database error returns -1. */
 int ank_cs_project(ank_cstore *cs, const char *kiosk, const char *site, const char *type,
-                   int64_t at, const char *payload, json_t *obj, ank_err *err);
+                   int64_t at, const char *payload, ank_err *err);
 
 #endif

@@ -34,30 +34,39 @@ static int run(ank_cstore *cs, ank_err *err, const char *sql, const char *fmt, .
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : ank_cs_fail(cs, err);
 }
 
-/* A string member of a payload that the projection can store: NULL when absent, not a
- * string, or not a short id-like text. */
-static const char *str_of(json_t *p, const char *key)
+/* A string member of a payload that the projection can store, copied into buf (of
+ * ANK_CS_ID_MAX + 1 bytes): NULL when absent, not a string, or not a short id-like text. */
+static const char *str_of(const char *p, const char *key, char *buf)
 {
-	const char *v = json_string_value(json_object_get(p, key));
-	return v && v[0] && strlen(v) <= ANK_CS_ID_MAX && ank_utf8_valid_text(v, strlen(v)) ? v
-	                                                                                    : NULL;
+	long n = ank_proto_payload_str(p, key, buf, ANK_CS_ID_MAX + 1);
+	return n > 0 && n <= ANK_CS_ID_MAX && strlen(buf) == (size_t)n &&
+	                       ank_utf8_valid_text(buf, (size_t)n)
+	               ? buf
+	               : NULL;
+}
+
+/* An integer member, 0 when absent or not an integer. */
+static long long int_of(const char *p, const char *key)
+{
+	long long v = 0;
+	return ank_proto_payload_int(p, key, &v) == 0 ? v : 0;
 }
 
 /* Ticket events carry the whole ticket; terminal states leave the open queue. */
 static int project_ticket(ank_cstore *cs, const char *kiosk, const char *type, long long at,
-                          json_t *p, ank_err *err)
+                          const char *p, ank_err *err)
 {
-	json_t *tj = json_object_get(p, "ticket");
-	long long ticket = json_is_integer(tj) ? (long long)json_integer_value(tj) : 0;
-	const char *label = str_of(p, "label"), *day = str_of(p, "day"),
-	           *route = str_of(p, "route"), *substance = str_of(p, "substance"),
-	           *state = str_of(p, "state"), *station = str_of(p, "station");
-	long long assisted = str_of(p, "helper") != NULL;
+	char b[7][ANK_CS_ID_MAX + 1], helper[ANK_CS_ID_MAX + 1];
+	long long ticket = int_of(p, "ticket");
+	const char *label = str_of(p, "label", b[0]), *day = str_of(p, "day", b[1]),
+	           *route = str_of(p, "route", b[2]), *substance = str_of(p, "substance", b[3]),
+	           *state = str_of(p, "state", b[4]), *station = str_of(p, "station", b[5]);
+	long long assisted = str_of(p, "helper", helper) != NULL;
 	if (ticket <= 0 || !label || !day || !route || !substance || !state)
 		return 1;
 	if (!strcmp(type, "ticket.transferred")) {
 		/* The payload is the ticket before the move: it waits again on the new route. */
-		route = str_of(p, "to");
+		route = str_of(p, "to", b[6]);
 		state = "waiting";
 		station = NULL;
 		if (!route)
@@ -85,9 +94,11 @@ static int project_ticket(ank_cstore *cs, const char *kiosk, const char *type, l
 	           assisted, at);
 }
 
-static int project_station(ank_cstore *cs, const char *kiosk, long long at, json_t *p, ank_err *err)
+static int project_station(ank_cstore *cs, const char *kiosk, long long at, const char *p,
+                           ank_err *err)
 {
-	const char *station = str_of(p, "station"), *state = str_of(p, "state");
+	char b[2][ANK_CS_ID_MAX + 1];
+	const char *station = str_of(p, "station", b[0]), *state = str_of(p, "state", b[1]);
 	if (!station || !state)
 		return 1;
 	return run(cs, err,
@@ -100,30 +111,35 @@ static int project_station(ank_cstore *cs, const char *kiosk, long long at, json
 }
 
 /* A config names the stations in their order: new ones start free (as on the kiosk), dropped
- * ones go. */
-static int project_config(ank_cstore *cs, const char *kiosk, long long at, json_t *p, ank_err *err)
+ * ones go. Configs are rare, so this one parses its payload into a tree. */
+static int project_config(ank_cstore *cs, const char *kiosk, long long at, const char *text,
+                          ank_err *err)
 {
+	json_t *p = json_loads(text, 0, NULL);
 	json_t *ids = json_object_get(p, "stations");
-	if (!json_is_array(ids))
+	if (!json_is_array(ids)) {
+		json_decref(p);
 		return 1;
-	if (run(cs, err, "UPDATE proj_station SET sort = -1 WHERE kiosk = ?", "s", kiosk))
-		return -1;
+	}
+	int rc = run(cs, err, "UPDATE proj_station SET sort = -1 WHERE kiosk = ?", "s", kiosk);
 	size_t i;
 	json_t *v;
 	json_array_foreach(ids, i, v)
 	{
 		const char *id = json_string_value(v);
-		if (!id || !ank_text_is_slug(id, ANK_CS_ID_MAX))
+		if (rc || !id || !ank_text_is_slug(id, ANK_CS_ID_MAX))
 			continue;
 		long long sort = (long long)i;
-		if (run(cs, err,
-		        "INSERT INTO proj_station(kiosk, station, state, since_ms, sort)"
-		        " VALUES (?, ?, 'free', ?, ?) ON CONFLICT(kiosk, station) DO UPDATE SET"
-		        " sort = excluded.sort",
-		        "ssii", kiosk, id, at, sort))
-			return -1;
+		rc = run(cs, err,
+		         "INSERT INTO proj_station(kiosk, station, state, since_ms, sort)"
+		         " VALUES (?, ?, 'free', ?, ?) ON CONFLICT(kiosk, station) DO UPDATE SET"
+		         " sort = excluded.sort",
+		         "ssii", kiosk, id, at, sort);
 	}
-	return run(cs, err, "DELETE FROM proj_station WHERE kiosk = ? AND sort = -1", "s", kiosk);
+	json_decref(p);
+	return rc ? rc
+	          : run(cs, err, "DELETE FROM proj_station WHERE kiosk = ? AND sort = -1", "s",
+	                kiosk);
 }
 
 static int project_frozen(ank_cstore *cs, const char *kiosk, long long frozen, ank_err *err)
@@ -134,23 +150,20 @@ static int project_frozen(ank_cstore *cs, const char *kiosk, long long frozen, a
 /* command.applied {"command":N,"ticket":T} and command.refused {"command":N,"reason":"..."}
  * close a command of the kiosk's own site that is still sent. */
 static int project_command(ank_cstore *cs, const char *site, const char *type, long long at,
-                           json_t *p, ank_err *err)
+                           const char *p, ank_err *err)
 {
-	json_t *cj = json_object_get(p, "command");
-	if (!json_is_integer(cj) || json_integer_value(cj) <= 0)
+	long long id = int_of(p, "command");
+	if (id <= 0)
 		return 1;
-	long long id = (long long)json_integer_value(cj);
 	if (!strcmp(type, "command.applied")) {
-		json_t *tj = json_object_get(p, "ticket");
-		long long ticket = json_is_integer(tj) ? (long long)json_integer_value(tj) : 0;
 		return run(cs, err,
 		           "UPDATE command SET state = 'applied', result_ticket = nullif(?, 0),"
 		           " done_ms = ? WHERE id = ? AND site = ? AND state = 'sent'",
-		           "iiis", ticket, at, id, site);
+		           "iiis", int_of(p, "ticket"), at, id, site);
 	}
-	const char *why = json_string_value(json_object_get(p, "reason"));
 	char reason[REASON_MAX + 1];
-	snprintf(reason, sizeof reason, "%s", why && why[0] ? why : "no reason given");
+	if (ank_proto_payload_str(p, "reason", reason, sizeof reason) <= 0)
+		snprintf(reason, sizeof reason, "%s", "no reason given");
 	/* Cut at a character boundary, so the row stays valid UTF-8. */
 	size_t n = strlen(reason);
 	while (n > 0 && !ank_utf8_valid_text(reason, n))
@@ -162,7 +175,7 @@ static int project_command(ank_cstore *cs, const char *site, const char *type, l
 }
 
 int ank_cs_project(ank_cstore *cs, const char *kiosk, const char *site, const char *type,
-                   int64_t at, const char *payload, json_t *obj, ank_err *err)
+                   int64_t at, const char *payload, ank_err *err)
 {
 	static const char *const ticket_types[] = {
 	        "ticket.issued",      "ticket.called",   "ticket.recalled",
@@ -172,30 +185,22 @@ int ank_cs_project(ank_cstore *cs, const char *kiosk, const char *site, const ch
 	for (size_t i = 0; i < sizeof ticket_types / sizeof ticket_types[0]; i++)
 		is_ticket = is_ticket || !strcmp(type, ticket_types[i]);
 	bool is_command = !strcmp(type, "command.applied") || !strcmp(type, "command.refused");
-	if (!is_ticket && !is_command && strcmp(type, "station.state") != 0 &&
-	    strcmp(type, "site.config") != 0 && strcmp(type, "site.frozen") != 0 &&
-	    strcmp(type, "site.resumed") != 0)
-		return 0;
-	/* The decoder's object when there is one: parsing the text again cost a fifth of
-	 * ingest time. */
-	json_t *p = obj ? json_incref(obj) : json_loads(payload, 0, NULL);
-	if (!json_is_object(p)) {
-		json_decref(p);
-		return 0;
-	}
 	long long ms = at;
 	int rc;
+	/* Fields are read from the payload text as the decoder left it: parsing each payload
+	 * into a tree cost a fifth of ingest time. */
 	if (is_ticket)
-		rc = project_ticket(cs, kiosk, type, ms, p, err);
+		rc = project_ticket(cs, kiosk, type, ms, payload, err);
 	else if (is_command)
-		rc = project_command(cs, site, type, ms, p, err);
+		rc = project_command(cs, site, type, ms, payload, err);
 	else if (!strcmp(type, "station.state"))
-		rc = project_station(cs, kiosk, ms, p, err);
+		rc = project_station(cs, kiosk, ms, payload, err);
 	else if (!strcmp(type, "site.config"))
-		rc = project_config(cs, kiosk, ms, p, err);
-	else
+		rc = project_config(cs, kiosk, ms, payload, err);
+	else if (!strcmp(type, "site.frozen") || !strcmp(type, "site.resumed"))
 		rc = project_frozen(cs, kiosk, !strcmp(type, "site.frozen") ? 1LL : 0LL, err);
-	json_decref(p);
+	else
+		rc = 0;
 	/* 1: the event does not fit the format; it is stored all the same, and the view goes on
 	 * from the next one. */
 	return rc < 0 ? -1 : 0;

@@ -34,9 +34,6 @@ typedef struct ank_event {
 	char type[ANK_PROTO_TYPE_MAX + 1];
 	long long at_ms; /* the kiosk's clock when the event happened */
 	char *payload;   /* compact JSON object, keys sorted; owned by the batch */
-	/* The decoded payload object (a reference owned by the batch), set by the decoder so
-	 * that central reads fields without parsing the text again; NULL elsewhere. */
-	json_t *obj;
 } ank_event;
 
 typedef struct ank_batch {
@@ -50,8 +47,10 @@ typedef struct ank_batch {
  * 1..40 [a-z._], at >= 0, payload an object of <= ANK_PROTO_MAX_PAYLOAD bytes compact.
  * Unknown fields, duplicate keys, invalid UTF-8 and nesting deeper than ANK_PROTO_MAX_DEPTH
  * are refused. Payloads are re-encoded compact with sorted keys, so the same event always
- * gives the same text. Returns 0, or -1 with err naming the field; on failure *out is empty
- * (n == 0, nothing to free). On success free with ank_proto_batch_free. */
+ * gives the same text. A body whose payloads are already in that form (every kiosk's are) is
+ * read in one pass without a JSON tree. Returns 0, or -1 with err naming the field; on
+ * failure *out is empty (n == 0, nothing to free). On success free with
+ * ank_proto_batch_free. */
 int ank_proto_batch_decode(const char *body, size_t len, ank_batch *out, ank_err *err);
 /* Frees the payloads and leaves the batch empty; safe on an empty batch. */
 void ank_proto_batch_free(ank_batch *b);
@@ -97,5 +96,15 @@ int ank_proto_ack_decode(const char *body, size_t len, long long *acked, long lo
 char *ank_proto_ack_encode(long long acked, long long server_ms);
 /* An error answer, {"v":1,"error":"...","server_ms":T}: central's clock is in every answer. */
 char *ank_proto_error_encode(const char *message, long long server_ms);
+
+/* Reading one top-level member of a payload text as the decoders leave it, without parsing
+ * it into a tree (central's projection reads a few fields of every event).
+ * ank_proto_payload_str: the decoded string value of `key` into buf (cut to cap - 1 bytes,
+ * possibly inside a character, and NUL-terminated); returns its full length in bytes, or -1
+ * when the member is missing or not a string.
+ * ank_proto_payload_int: the integer value of `key` into *out; 0, or -1 when the member is
+ * missing or not an integer (a real such as 5.0 is not one). */
+long ank_proto_payload_str(const char *payload, const char *key, char *buf, size_t cap);
+int ank_proto_payload_int(const char *payload, const char *key, long long *out);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "ank_buf.h"
 #include "proto.h"
+#include "proto_int.h"
 
 #define ID_A "9f0c1e2d3c4b5a69788796a5b4c3d2e1"
 #define ID_B "0123456789abcdef0123456789abcdef"
@@ -102,6 +103,11 @@ static void expect_refused(int *failed, decoder d, const char *name, const char 
 	bool empty = true;
 	switch (d) {
 	case DECODE_BATCH:
+		/* Whatever is refused must never pass the fast path either. */
+		if (ank_proto_batch_decode_fast(body, len, &b) != 0) {
+			case_fail(failed, "case %s: the fast path accepted it", name);
+			ank_proto_batch_free(&b);
+		}
 		rc = ank_proto_batch_decode(body, len, &b, &err);
 		empty = b.n == 0 && b.kiosk[0] == '\0';
 		if (rc == 0)
@@ -567,6 +573,181 @@ static void test_batch_encode_refused(void **state)
 	assert_cases_passed(failed);
 }
 
+/* ---- the fast path and the payload reader ---- */
+
+/* Both decoders on one body: the fast path must give exactly what the tree decoder gives, and
+ * says whether it took the body (1) or left it to the tree (0). */
+static int fast_matches_tree(const char *body, size_t len)
+{
+	ank_batch *b = calloc(2, sizeof *b);
+	assert_non_null(b);
+	ank_err err = {""};
+	int fast = ank_proto_batch_decode_fast(body, len, &b[0]);
+	if (ank_proto_batch_decode_tree(body, len, &b[1], &err))
+		fail_msg("the tree decoder refused it: %s", err.msg);
+	if (fast) {
+		assert_string_equal(b[0].kiosk, b[1].kiosk);
+		assert_int_equal(b[0].n, b[1].n);
+		for (int i = 0; i < b[0].n; i++) {
+			assert_int_equal(b[0].ev[i].seq, b[1].ev[i].seq);
+			assert_string_equal(b[0].ev[i].id, b[1].ev[i].id);
+			assert_string_equal(b[0].ev[i].type, b[1].ev[i].type);
+			assert_int_equal(b[0].ev[i].at_ms, b[1].ev[i].at_ms);
+			assert_string_equal(b[0].ev[i].payload, b[1].ev[i].payload);
+		}
+	} else {
+		assert_int_equal(b[0].n, 0);
+	}
+	ank_proto_batch_free(&b[0]);
+	ank_proto_batch_free(&b[1]);
+	free(b);
+	return fast;
+}
+
+/* The payload text ank_proto_batch_decode keeps for a one-event batch carrying `payload`;
+ * *fast says whether the fast path took it. Returns a malloc'd copy. */
+static char *decoded_payload(const char *payload, int *fast)
+{
+	ank_buf body;
+	make_batch(&body, 1, payload);
+	*fast = fast_matches_tree(body.data, body.len);
+	ank_batch *b = calloc(1, sizeof *b);
+	assert_non_null(b);
+	ank_err err = {""};
+	if (ank_proto_batch_decode(body.data, body.len, b, &err))
+		fail_msg("payload %s: %s", payload, err.msg);
+	char *text = strdup(b->ev[0].payload);
+	assert_non_null(text);
+	ank_proto_batch_free(b);
+	free(b);
+	ank_buf_free(&body);
+	return text;
+}
+
+static void test_batch_fast_path(void **state)
+{
+	(void)state;
+	/* What kiosks send: compact, keys sorted, escapes only where jansson writes them. */
+	static const char *const canonical[] = {
+	        ("{\"day\":\"2026-11-23\",\"helper\":null,\"label\":\"I-001\",\"route\":\"inject\","
+	         "\"state\":\"waiting\",\"ticket\":1,\"user\":\"u-0123456789abcdef\"}"),
+	        "{}",
+	        "{\"a\":[],\"b\":[{},[1,-2,0,true,false,null]],\"c\":{\"d\":\"\"}}",
+	        "{\"q\":\"say \\\"hi\\\" \\\\ \\b\\f\\n\\r\\t / \x7f\"}",
+	        "{\"L\xc3\xb8v\":\"\xe2\x82\xac \xf0\x9f\x98\x80 \xed\x9f\xbf \xef\xbf\xbf\"}",
+	        "{\"A\":1,\"B\":2,\"a\":3,\"ab\":4,\"b\":5,\"\xc3\xa9\":6}",
+	        "{\"m\":-999999999999999999,\"n\":999999999999999999}",
+	};
+	for (size_t i = 0; i < sizeof canonical / sizeof canonical[0]; i++) {
+		int fast = 0;
+		char *text = decoded_payload(canonical[i], &fast);
+		if (!fast)
+			fail_msg("canonical payload %zu went to the tree decoder: %s", i,
+			         canonical[i]);
+		assert_string_equal(text, canonical[i]);
+		free(text);
+	}
+	/* Accepted, but not in canonical form: the tree decoder rewrites them, and the fast path
+	 * must leave them to it. */
+	static const struct {
+		const char *in, *out;
+	} rewritten[] = {
+	        {"{\"b\":1,\"a\":2}", "{\"a\":2,\"b\":1}"},
+	        {"{\"a\": 1}", "{\"a\":1}"},
+	        {"{\"a\":[1, 2]}", "{\"a\":[1,2]}"},
+	        {"{\"a\":\"\\u0041\"}", "{\"a\":\"A\"}"},
+	        {"{\"a\":\"\\/\"}", "{\"a\":\"/\"}"},
+	        {"{\"a\":\"\\u001f\"}", "{\"a\":\"\\u001F\"}"},
+	        {"{\"a\":-0}", "{\"a\":0}"},
+	        {"{\"a\":1E2}", "{\"a\":100.0}"},
+	        {"{\"a\":2.5}", "{\"a\":2.5}"},
+	        {"{\"a\":1234567890123456789}", "{\"a\":1234567890123456789}"},
+	        {"{\"\\u0062\":1,\"a\":2}", "{\"a\":2,\"b\":1}"},
+	        {"{\"\xc3\xa9\":1,\"e\":2}", "{\"e\":2,\"\xc3\xa9\":1}"},
+	        {"{\"ab\":1,\"a\":2}", "{\"a\":2,\"ab\":1}"},
+	};
+	for (size_t i = 0; i < sizeof rewritten / sizeof rewritten[0]; i++) {
+		int fast = 1;
+		char *text = decoded_payload(rewritten[i].in, &fast);
+		if (fast)
+			fail_msg("the fast path took non-canonical payload %s", rewritten[i].in);
+		assert_string_equal(text, rewritten[i].out);
+		free(text);
+	}
+	/* Outside payloads another encoder may space and order fields: still the fast path. */
+	static const char spaced[] =
+	        " {\"events\" : [ {\"payload\" : {\"a\":1} , \"at\":0,\"type\":\"x\",\"id\":\"" ID_A
+	        "\", \"seq\":7}\n,\r" EV("8", ID_B, "y", "1",
+	                                 "{}") " ] ,\t\"kiosk\":\"k\",\"v\":1}\n";
+	assert_int_equal(fast_matches_tree(spaced, strlen(spaced)), 1);
+	/* Valid bodies the fast path leaves to the tree decoder: escapes and large numbers
+	 * outside payloads. */
+	static const char *const tree_only[] = {
+	        BATCH("k\\u002d1", EV1),
+	        BATCH("k-1", EV("9223372036854775807", ID_A, "a", "0", "{}")),
+	        "{\"v\":1,\"kiosk\":\"k-1\",\"events\":[" EV(
+	                "1", ID_A, "ticket.issued", "1795431600000",
+	                "{}") "," EV("2", ID_B, "ticket\\u002ecalled", "0", "{}") "]}",
+	};
+	for (size_t i = 0; i < sizeof tree_only / sizeof tree_only[0]; i++)
+		assert_int_equal(fast_matches_tree(tree_only[i], strlen(tree_only[i])), 0);
+	/* The largest batch takes the fast path too. */
+	ank_buf p, body;
+	make_payload(&p, ANK_PROTO_MAX_PAYLOAD);
+	make_batch(&body, ANK_PROTO_MAX_BATCH, ank_buf_str(&p));
+	assert_int_equal(fast_matches_tree(body.data, body.len), 1);
+	ank_buf_free(&body);
+	ank_buf_free(&p);
+	make_nested(&p, ANK_PROTO_MAX_DEPTH - 3);
+	make_batch(&body, 1, ank_buf_str(&p));
+	assert_int_equal(fast_matches_tree(body.data, body.len), 1);
+	ank_buf_free(&body);
+	ank_buf_free(&p);
+}
+
+static void test_payload_reader(void **state)
+{
+	(void)state;
+	static const char p[] =
+	        "{\"a\":{\"ticket\":9,\"x\":\"}\"},\"b\":[\"label\",{\"ticket\":8}],"
+	        "\"label\":\"I-\\\"1\\\"\",\"n\":-5,\"nil\":null,\"r\":5.0,"
+	        "\"s\":\"\\u00f8\\ud83d\\ude00 \\/\\t\",\"ticket\":12,\"x\":1e3}";
+	char buf[64];
+	long long v = 0;
+	assert_int_equal(ank_proto_payload_str(p, "label", buf, sizeof buf), 5);
+	assert_string_equal(buf, "I-\"1\"");
+	assert_int_equal(ank_proto_payload_str(p, "s", buf, sizeof buf), 9);
+	assert_string_equal(buf, "\xc3\xb8\xf0\x9f\x98\x80 /\t");
+	/* Members of nested objects and strings that look like keys are not top-level keys. */
+	assert_int_equal(ank_proto_payload_int(p, "ticket", &v), 0);
+	assert_int_equal(v, 12);
+	assert_int_equal(ank_proto_payload_int(p, "n", &v), 0);
+	assert_int_equal(v, -5);
+	assert_int_equal(ank_proto_payload_str(p, "x", buf, sizeof buf), -1);
+	/* Missing, or of another type: json_is_integer / json_is_string would say no. */
+	assert_int_equal(ank_proto_payload_int(p, "r", &v), -1);
+	assert_int_equal(ank_proto_payload_int(p, "x", &v), -1);
+	assert_int_equal(ank_proto_payload_int(p, "label", &v), -1);
+	assert_int_equal(ank_proto_payload_int(p, "nil", &v), -1);
+	assert_int_equal(ank_proto_payload_str(p, "nil", buf, sizeof buf), -1);
+	assert_int_equal(ank_proto_payload_str(p, "ticket", buf, sizeof buf), -1);
+	assert_int_equal(ank_proto_payload_str(p, "missing", buf, sizeof buf), -1);
+	assert_int_equal(ank_proto_payload_str(p, "tick", buf, sizeof buf), -1);
+	assert_int_equal(v, -5); /* untouched by the failed reads */
+	/* A long value is cut and NUL-terminated; the full length is returned. */
+	assert_int_equal(ank_proto_payload_str("{\"k\":\"abcdef\"}", "k", buf, 4), 6);
+	assert_string_equal(buf, "abc");
+	/* Not an object, \u0000, a lone surrogate, or a number out of range: nothing. */
+	assert_int_equal(ank_proto_payload_str("[\"k\",\"v\"]", "k", buf, sizeof buf), -1);
+	assert_int_equal(ank_proto_payload_str("{\"k\":\"a\\u0000\"}", "k", buf, sizeof buf), -1);
+	assert_int_equal(ank_proto_payload_str("{\"k\":\"\\ud83d\"}", "k", buf, sizeof buf), -1);
+	assert_int_equal(ank_proto_payload_int("{\"k\":99999999999999999999}", "k", &v), -1);
+	assert_int_equal(ank_proto_payload_str(NULL, "k", buf, sizeof buf), -1);
+	/* Truncated text stops at its end. */
+	assert_int_equal(ank_proto_payload_str("{\"a\":\"x", "b", buf, sizeof buf), -1);
+	assert_int_equal(ank_proto_payload_str("{\"a\":[{\"b\":", "b", buf, sizeof buf), -1);
+}
+
 /* ---- changes down ---- */
 
 static void test_feed_round_trip(void **state)
@@ -909,6 +1090,8 @@ int main(void)
 	        cmocka_unit_test(test_batch_limits_pass),
 	        cmocka_unit_test(test_batch_refused),
 	        cmocka_unit_test(test_batch_encode_refused),
+	        cmocka_unit_test(test_batch_fast_path),
+	        cmocka_unit_test(test_payload_reader),
 	        cmocka_unit_test(test_feed_round_trip),
 	        cmocka_unit_test(test_feed_refused),
 	        cmocka_unit_test(test_answers),
