@@ -72,6 +72,14 @@ static const char *const migrations[] = {
         /* Each ticket.issued clears the kiosk's old no-shows: a seek, not a scan of every
          * ticket the kiosk has open. */
         "CREATE INDEX proj_ticket_state ON proj_ticket(kiosk, state, day);",
+        /* 4: an index by (type, time) put every batch's rows into one leaf per event type,
+         * which cost ingest about a fifth of its time. The report reads a span by time alone
+         * (rows are appended near its end), and the queue view finds config answers in a
+         * partial index that only those rare events touch. */
+        "DROP INDEX event_type_ms;"
+        "CREATE INDEX event_kiosk_ms ON event(kiosk_ms);"
+        "CREATE INDEX event_config_answer ON event(kiosk_ms)"
+        " WHERE type IN ('config.applied', 'config.refused');",
 };
 
 void ank_cs_hash_hex(const char *secret, char out[65])
@@ -376,6 +384,9 @@ int ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int
 {
 	int out = -1;
 	sqlite3_stmt *get = NULL, *put = NULL;
+	ank_cs_proj *proj = ank_cs_proj_new();
+	if (!proj)
+		return ank_err_set(err, "out of memory");
 	pthread_mutex_lock(&cs->mu);
 	if (ank_db_exec(cs->db, "BEGIN IMMEDIATE", err) != SQLITE_OK)
 		goto unlock;
@@ -433,12 +444,14 @@ int ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int
 		sqlite3_reset(put);
 		/* Only a newly stored event moves the projection, so a resend never counts
 		 * twice. */
-		if (ank_cs_project(cs, kiosk, site, e->type, e->at_ms, e->payload, err))
+		if (ank_cs_project(cs, proj, kiosk, site, e->type, e->at_ms, e->payload, err))
 			goto rollback_err;
 	}
 	ank_cs_end(cs, get);
 	ank_cs_end(cs, put);
 	get = put = NULL;
+	if (ank_cs_proj_flush(cs, proj, kiosk, err))
+		goto rollback_err;
 	if (ank_db_exec(cs->db, "COMMIT", err) != SQLITE_OK)
 		goto rollback;
 	*acked = acked_locked(cs, kiosk);
@@ -453,6 +466,7 @@ rollback_err:
 	ank_db_exec(cs->db, "ROLLBACK", NULL);
 unlock:
 	pthread_mutex_unlock(&cs->mu);
+	free(proj);
 	return out;
 }
 

@@ -43,10 +43,19 @@ long long ank_cs_change_add_locked(ank_cstore *cs, const char *site, const char 
 const char *ank_cs_col(sqlite3_stmt *s, int i);
 /* Binds text, or NULL when s is NULL or empty. */
 void ank_cs_bind_opt(sqlite3_stmt *s, int i, const char *v);
+/* The ticket rows one batch has written so far, kept in memory and written once at the end
+ * of the batch: a ticket is issued, called, started and ended within seconds, so most rows
+ * would be written three times and deleted. Opaque; one per ingest, under mu. */
+typedef struct ank_cs_proj ank_cs_proj;
+/* A new, empty overlay, or NULL when memory ran out. Free with free(). */
+ank_cs_proj *ank_cs_proj_new(void);
 /* Updates the projection (tickets, stations, commands) from one newly stored event of a
- * kiosk of `site`, inside the ingest transaction. A payload that does not fit is skipped
- * (the event itself is kept); only a database error returns -1. */
-int ank_cs_project(ank_cstore *cs, const char *kiosk, const char *site, const char *type,
-                   int64_t at, const char *payload, ank_err *err);
+ * kiosk of `site`, inside the ingest transaction; ticket rows go to `p` until
+ * ank_cs_proj_flush. A payload that does not fit is skipped (the event itself is kept); only
+ * a database error returns -1. */
+int ank_cs_project(ank_cstore *cs, ank_cs_proj *p, const char *kiosk, const char *site,
+                   const char *type, int64_t at, const char *payload, ank_err *err);
+/* Writes the batch's ticket rows of `kiosk` and empties p. 0 or -1 with err. */
+int ank_cs_proj_flush(ank_cstore *cs, ank_cs_proj *p, const char *kiosk, ank_err *err);
 
 #endif

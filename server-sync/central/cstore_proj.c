@@ -52,9 +52,74 @@ static long long int_of(const char *p, const char *key)
 	return ank_proto_payload_int(p, key, &v) == 0 ? v : 0;
 }
 
+/* One ticket as this batch left it: a row to write, or gone. */
+typedef struct proj_row {
+	long long ticket;
+	bool gone;
+	char label[ANK_CS_ID_MAX + 1], day[ANK_CS_ID_MAX + 1], route[ANK_CS_ID_MAX + 1],
+	        substance[ANK_CS_ID_MAX + 1], state[ANK_CS_ID_MAX + 1], station[ANK_CS_ID_MAX + 1];
+	long long assisted, since_ms;
+} proj_row;
+
+struct ank_cs_proj {
+	int n;
+	/* The newest day whose old no-shows were deleted from the database in this batch; ""
+	 * when none. Within a batch the database's ticket rows change only by these deletes,
+	 * so one for an earlier or the same day would find nothing. */
+	char cleaned_day[ANK_CS_ID_MAX + 1];
+	proj_row row[ANK_PROTO_MAX_BATCH];
+};
+
+ank_cs_proj *ank_cs_proj_new(void)
+{
+	ank_cs_proj *p = malloc(sizeof *p);
+	if (p) {
+		p->n = 0;
+		p->cleaned_day[0] = '\0';
+	}
+	return p;
+}
+
+/* The batch's row of a ticket, added when new; a batch has at most one row per event. */
+static proj_row *row_of(ank_cs_proj *p, long long ticket)
+{
+	for (int i = 0; i < p->n; i++)
+		if (p->row[i].ticket == ticket)
+			return &p->row[i];
+	proj_row *r = &p->row[p->n++];
+	r->ticket = ticket;
+	return r;
+}
+
+/* Copies a checked field (NULL for none, which stores NULL) into a row. */
+static void keep(char dst[ANK_CS_ID_MAX + 1], const char *src)
+{
+	snprintf(dst, ANK_CS_ID_MAX + 1, "%s", src ? src : "");
+}
+
+/* A new service day: yesterday's no-shows can no longer be requeued. Applied where each row
+ * now is: the batch's rows in memory, the others in the database. */
+static int clean_no_shows(ank_cstore *cs, ank_cs_proj *p, const char *kiosk, const char *day,
+                          ank_err *err)
+{
+	for (int i = 0; i < p->n; i++) {
+		proj_row *r = &p->row[i];
+		if (!r->gone && !strcmp(r->state, "no_show") && strcmp(r->day, day) < 0)
+			r->gone = true;
+	}
+	if (p->cleaned_day[0] && strcmp(day, p->cleaned_day) <= 0)
+		return 0;
+	keep(p->cleaned_day, day);
+	/* This may also delete the stored row of a ticket the batch has moved on (say, a
+	 * requeued no-show): the flush writes that ticket's whole row again. */
+	return run(cs, err,
+	           "DELETE FROM proj_ticket WHERE kiosk = ? AND day < ? AND state = 'no_show'",
+	           "ss", kiosk, day);
+}
+
 /* Ticket events carry the whole ticket; terminal states leave the open queue. */
-static int project_ticket(ank_cstore *cs, const char *kiosk, const char *type, long long at,
-                          const char *p, ank_err *err)
+static int project_ticket(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk, const char *type,
+                          long long at, const char *p, ank_err *err)
 {
 	char b[7][ANK_CS_ID_MAX + 1], helper[ANK_CS_ID_MAX + 1];
 	long long ticket = int_of(p, "ticket");
@@ -73,25 +138,48 @@ static int project_ticket(ank_cstore *cs, const char *kiosk, const char *type, l
 			return 1;
 	}
 	if (!strcmp(state, "done") || !strcmp(state, "cancelled")) {
-		return run(cs, err, "DELETE FROM proj_ticket WHERE kiosk = ? AND ticket = ?", "si",
-		           kiosk, ticket);
+		row_of(pj, ticket)->gone = true;
+		return 0;
 	}
-	if (!strcmp(type, "ticket.issued")) {
-		/* A new service day: yesterday's no-shows can no longer be requeued. */
-		if (run(cs, err,
-		        "DELETE FROM proj_ticket WHERE kiosk = ? AND day < ? AND state = 'no_show'",
-		        "ss", kiosk, day))
-			return -1;
+	if (!strcmp(type, "ticket.issued") && clean_no_shows(cs, pj, kiosk, day, err))
+		return -1;
+	proj_row *r = row_of(pj, ticket);
+	r->gone = false;
+	keep(r->label, label);
+	keep(r->day, day);
+	keep(r->route, route);
+	keep(r->substance, substance);
+	keep(r->state, state);
+	keep(r->station, station);
+	r->assisted = assisted;
+	r->since_ms = at;
+	return 0;
+}
+
+int ank_cs_proj_flush(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk, ank_err *err)
+{
+	int rc = 0;
+	for (int i = 0; i < pj->n && !rc; i++) {
+		const proj_row *r = &pj->row[i];
+		if (r->gone)
+			rc = run(cs, err, "DELETE FROM proj_ticket WHERE kiosk = ? AND ticket = ?",
+			         "si", kiosk, r->ticket);
+		else
+			rc = run(cs, err,
+			         "INSERT INTO proj_ticket(kiosk, ticket, label, day, route, "
+			         "substance,"
+			         " state, station, assisted, since_ms) VALUES (?,?,?,?,?,?,?,?,?,?)"
+			         " ON CONFLICT(kiosk, ticket) DO UPDATE SET label = excluded.label,"
+			         " day = excluded.day, route = excluded.route,"
+			         " substance = excluded.substance, state = excluded.state,"
+			         " station = excluded.station, assisted = excluded.assisted,"
+			         " since_ms = excluded.since_ms",
+			         "sissssssii", kiosk, r->ticket, r->label, r->day, r->route,
+			         r->substance, r->state, r->station, r->assisted, r->since_ms);
 	}
-	return run(cs, err,
-	           "INSERT INTO proj_ticket(kiosk, ticket, label, day, route, substance, state,"
-	           " station, assisted, since_ms) VALUES (?,?,?,?,?,?,?,?,?,?)"
-	           " ON CONFLICT(kiosk, ticket) DO UPDATE SET label = excluded.label,"
-	           " day = excluded.day, route = excluded.route, substance = excluded.substance,"
-	           " state = excluded.state, station = excluded.station,"
-	           " assisted = excluded.assisted, since_ms = excluded.since_ms",
-	           "sissssssii", kiosk, ticket, label, day, route, substance, state, station,
-	           assisted, at);
+	pj->n = 0;
+	pj->cleaned_day[0] = '\0';
+	return rc;
 }
 
 static int project_station(ank_cstore *cs, const char *kiosk, long long at, const char *p,
@@ -174,8 +262,8 @@ static int project_command(ank_cstore *cs, const char *site, const char *type, l
 	           "siis", reason, at, id, site);
 }
 
-int ank_cs_project(ank_cstore *cs, const char *kiosk, const char *site, const char *type,
-                   int64_t at, const char *payload, ank_err *err)
+int ank_cs_project(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk, const char *site,
+                   const char *type, int64_t at, const char *payload, ank_err *err)
 {
 	static const char *const ticket_types[] = {
 	        "ticket.issued",      "ticket.called",   "ticket.recalled",
@@ -190,7 +278,7 @@ int ank_cs_project(ank_cstore *cs, const char *kiosk, const char *site, const ch
 	/* Fields are read from the payload text as the decoder left it: parsing each payload
 	 * into a tree cost a fifth of ingest time. */
 	if (is_ticket)
-		rc = project_ticket(cs, kiosk, type, ms, payload, err);
+		rc = project_ticket(cs, pj, kiosk, type, ms, payload, err);
 	else if (is_command)
 		rc = project_command(cs, site, type, ms, payload, err);
 	else if (!strcmp(type, "station.state"))
@@ -296,8 +384,8 @@ char *ank_cstore_queue_json(ank_cstore *cs, const char *site, int64_t now, ank_e
 		                  text_or_null(s, 7), "assisted", sqlite3_column_int(s, 8),
 		                  "since_ms", (json_int_t)sqlite3_column_int64(s, 9)));
 	ank_cs_end(cs, s);
-	/* The site's last answer to a site.config change from central (event_type_ms finds the
-	 * few config answers among all events). */
+	/* The site's last answer to a site.config change from central (event_config_answer finds
+	 * the few config answers among all events). */
 	if (ank_cs_prep(cs,
 	                "SELECT e.kiosk, e.type, e.kiosk_ms, e.payload FROM event e"
 	                " JOIN kiosk k ON k.id = e.kiosk WHERE k.site = ? AND"

@@ -1261,6 +1261,154 @@ static void group_report(void)
 
 /* ---- group: store (ank_cstore directly) ---- */
 
+/* One ticket event of a test batch: type, ticket, day and state; the rest is fixed. */
+typedef struct tev {
+	const char *type;
+	int ticket;
+	const char *day, *state;
+} tev;
+
+/* Ingests `n` ticket events as one batch of kiosk `kiosk` starting at *seq (advanced). */
+static int ingest_tickets(ank_cstore *cs, const char *kiosk, long long *seq, const tev *ev, int n)
+{
+	ank_batch *b = calloc(1, sizeof *b);
+	if (!b)
+		return -1;
+	snprintf(b->kiosk, sizeof b->kiosk, "%s", kiosk);
+	for (int i = 0; i < n; i++) {
+		ank_event *e = &b->ev[i];
+		e->seq = (*seq)++;
+		snprintf(e->id, sizeof e->id, "%032llx", e->seq);
+		snprintf(e->type, sizeof e->type, "%s", ev[i].type);
+		e->at_ms = 1795431600000LL + e->seq;
+		char p[256];
+		snprintf(p, sizeof p,
+		         "{\"day\":\"%s\",\"label\":\"I-%03d\",\"route\":\"inject\",\"state\":\"%"
+		         "s\","
+		         "\"substance\":\"heroin\",\"ticket\":%d}",
+		         ev[i].day, ev[i].ticket, ev[i].state, ev[i].ticket);
+		e->payload = strdup(p);
+		b->n = i + 1;
+	}
+	ank_err err;
+	long long acked = 0;
+	int rc = ank_cstore_ingest(cs, kiosk, b, 1795431600000LL, &acked, &err);
+	if (rc)
+		printf("  ingest: %s\n", err.msg);
+	ank_proto_batch_free(b);
+	free(b);
+	return rc;
+}
+
+/* The open tickets of a site as "ticket:state" joined by spaces, in ticket order. */
+static void open_tickets(ank_cstore *cs, const char *site, char *out, size_t cap)
+{
+	ank_err err;
+	out[0] = '\0';
+	char *text = ank_cstore_queue_json(cs, site, 1795431600000LL, &err);
+	json_t *q = text ? json_loads(text, 0, NULL) : NULL;
+	size_t i, n = 0;
+	json_t *t;
+	json_array_foreach(json_object_get(q, "tickets"), i, t)
+	{
+		n += (size_t)snprintf(out + n, cap > n ? cap - n : 0, "%s%lld:%s", i ? " " : "",
+		                      (long long)json_integer_value(json_object_get(t, "ticket")),
+		                      json_string_value(json_object_get(t, "state")));
+		if (n >= cap)
+			break;
+	}
+	json_decref(q);
+	free(text);
+}
+
+/* A kiosk paired to a new site `id`; kiosk out. */
+static int store_kiosk(ank_cstore *cs, const char *id, char kiosk[64])
+{
+	ank_site site = {"", "Rummet", "101"};
+	snprintf(site.id, sizeof site.id, "%s", id);
+	int users = 0;
+	ank_err err = {""};
+	char code[ANK_PAIR_CODE_LEN + 3], ksite[64], token[ANK_TOKEN_HEX + 1];
+	int rc = ank_cstore_site_add(cs, &site, 1, &users, &err) ||
+	         ank_cstore_pair_code(cs, id, 1, code, &err) ||
+	         ank_cstore_pair(cs, code, 1, kiosk, ksite, token, &err);
+	if (rc)
+		printf("  store kiosk: %s\n", err.msg);
+	return rc;
+}
+
+/* The queue view must come out as if each event were applied on its own, although central
+ * writes a batch's ticket rows once at its end: in particular a new day's ticket.issued
+ * drops only the no-shows of earlier days that exist at that point of the batch. Each batch
+ * goes to a kiosk of site "batched" as one batch, and event by event to a kiosk of site
+ * "single"; both views must be the expected one. */
+static void store_projection_batches(ank_cstore *cs)
+{
+	static const struct {
+		const char *name;
+		tev ev[6];
+		int n;
+		const char *expect;
+	} batches[] = {
+	        /* A ticket that goes all the way within one batch never shows. */
+	        {"projection-one-batch",
+	         {{"ticket.issued", 1, "2026-11-22", "waiting"},
+	          {"ticket.called", 1, "2026-11-22", "called"},
+	          {"session.started", 1, "2026-11-22", "in_use"},
+	          {"session.ended", 1, "2026-11-22", "done"},
+	          {"ticket.issued", 2, "2026-11-22", "waiting"},
+	          {"ticket.called", 2, "2026-11-22", "called"}},
+	         6,
+	         "2:called"},
+	        /* A no-show, then a new day's ticket: the no-show goes. */
+	        {"projection-no-show-before-new-day",
+	         {{"ticket.no_show", 2, "2026-11-22", "no_show"},
+	          {"ticket.issued", 3, "2026-11-23", "waiting"}},
+	         2,
+	         "3:waiting"},
+	        /* A new day's ticket, then an older no-show: it stays until the next day. */
+	        {"projection-no-show-after-new-day",
+	         {{"ticket.issued", 4, "2026-11-23", "waiting"},
+	          {"ticket.no_show", 3, "2026-11-23", "no_show"}},
+	         2,
+	         "3:no_show 4:waiting"},
+	        /* Stored as a no-show, requeued, then a new day: requeued in time, it stays. */
+	        {"projection-requeued-survives",
+	         {{"ticket.requeued", 3, "2026-11-23", "waiting"},
+	          {"ticket.issued", 5, "2026-11-24", "waiting"}},
+	         2,
+	         "3:waiting 4:waiting 5:waiting"},
+	        /* Dropped as an old no-show, then requeued later in the same batch: back; an old
+	         * no-show before the last new-day ticket goes. */
+	        {"projection-requeued-after-drop",
+	         {{"ticket.no_show", 4, "2026-11-23", "no_show"},
+	          {"ticket.issued", 6, "2026-11-24", "waiting"},
+	          {"ticket.requeued", 4, "2026-11-23", "waiting"},
+	          {"ticket.no_show", 3, "2026-11-23", "no_show"},
+	          {"ticket.issued", 7, "2026-11-24", "waiting"}},
+	         5,
+	         "4:waiting 5:waiting 6:waiting 7:waiting"},
+	};
+	char batched[64], single[64], got[512], one[512];
+	if (!expect("projection-setup",
+	            !store_kiosk(cs, "batched", batched) && !store_kiosk(cs, "single", single),
+	            "no kiosks"))
+		return;
+	long long seq_b = 1, seq_s = 1;
+	int bad = 0;
+	for (size_t i = 0; i < sizeof batches / sizeof batches[0]; i++) {
+		bad |= ingest_tickets(cs, batched, &seq_b, batches[i].ev, batches[i].n);
+		for (int k = 0; k < batches[i].n; k++)
+			bad |= ingest_tickets(cs, single, &seq_s, &batches[i].ev[k], 1);
+		open_tickets(cs, "batched", got, sizeof got);
+		open_tickets(cs, "single", one, sizeof one);
+		expect(batches[i].name, !strcmp(got, batches[i].expect) && !strcmp(one, got),
+		       "batched '%s', one by one '%s', expected '%s'", got, one, batches[i].expect);
+	}
+	expect("projection-all-stored", !bad && ank_cstore_acked(cs, batched) == seq_b - 1,
+	       "an ingest failed");
+}
+
 static void group_store(void)
 {
 	ank_cstore *cs;
@@ -1303,6 +1451,7 @@ static void group_store(void)
 	       "n %d %s", f.n, err.msg);
 	free(text);
 	ank_proto_feed_free(&f);
+	store_projection_batches(cs);
 	ank_cstore_close(cs);
 }
 
