@@ -33,6 +33,7 @@
 /* Settings from the config file, overridden by flags. */
 typedef struct opts {
 	char db[PATH_MAX_BYTES], listen[64], tls_cert[PATH_MAX_BYTES], tls_key[PATH_MAX_BYTES];
+	char log_format[8];
 	const char *port_file, *site, *user, *name, *municipality, *from, *to;
 	char config_error[256];
 } opts;
@@ -301,12 +302,12 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-        {"serve", NULL, "--config --db --listen --port-file --tls-cert --tls-key"},
-        {"migrate", cmd_migrate, "--config --db"},
-        {"pair-kiosk", cmd_pair_kiosk, "--config --db --site"},
-        {"create-admin", cmd_create_admin, "--config --db --user"},
-        {"add-site", cmd_add_site, "--config --db --site --name --municipality"},
-        {"report", cmd_report, "--config --db --from --to"},
+        {"serve", NULL, "--config --db --listen --port-file --tls-cert --tls-key --log-format"},
+        {"migrate", cmd_migrate, "--config --db --log-format"},
+        {"pair-kiosk", cmd_pair_kiosk, "--config --db --site --log-format"},
+        {"create-admin", cmd_create_admin, "--config --db --user --log-format"},
+        {"add-site", cmd_add_site, "--config --db --site --name --municipality --log-format"},
+        {"report", cmd_report, "--config --db --from --to --log-format"},
 };
 
 static const char usage[] =
@@ -319,7 +320,9 @@ static const char usage[] =
         "  add-site --db FILE --site SITE --name NAME --municipality CODE\n"
         "  report --db FILE [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
         "                                                JSON report for the ministry\n"
-        "The config file (INI) has [central] with listen, db, tls_cert, tls_key; flags win.\n";
+        "Every command takes --log-format text|json (default text).\n"
+        "The config file (INI) has [central] with listen, db, tls_cert, tls_key, log_format;\n"
+        "flags win.\n";
 
 static int on_config_key(void *user, const char *section, const char *key, const char *value)
 {
@@ -333,6 +336,7 @@ static int on_config_key(void *user, const char *section, const char *key, const
 	        {"listen", o->listen, sizeof o->listen},
 	        {"tls_cert", o->tls_cert, sizeof o->tls_cert},
 	        {"tls_key", o->tls_key, sizeof o->tls_key},
+	        {"log_format", o->log_format, sizeof o->log_format},
 	};
 	for (size_t i = 0; !strcmp(section, "central") && i < sizeof keys / sizeof keys[0]; i++) {
 		if (strcmp(key, keys[i].key) != 0)
@@ -378,6 +382,8 @@ static int apply_flag(opts *o, const char *f, const char *v)
 		return set_path(o->tls_cert, sizeof o->tls_cert, v);
 	if (!strcmp(f, "--tls-key"))
 		return set_path(o->tls_key, sizeof o->tls_key, v);
+	if (!strcmp(f, "--log-format"))
+		return set_path(o->log_format, sizeof o->log_format, v);
 	const struct {
 		const char *flag;
 		const char **dst;
@@ -430,6 +436,13 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	ank_log_format lf = ANK_LOG_TEXT;
+	if (o.log_format[0] && ank_log_format_parse(o.log_format, &lf)) {
+		fprintf(stderr, "ankomst-central: the log format is text or json, not '%s'\n",
+		        o.log_format);
+		return 2;
+	}
+	ank_log_set_format(lf);
 	if (!o.db[0]) {
 		fprintf(stderr, "ankomst-central: no database: give --db or db in the config\n");
 		return 2;

@@ -1134,6 +1134,19 @@ static void group_cli(void)
 	fclose(fp);
 	CLI("config-db-flag-wins", 0, db, NULL, "migrate", "--config", conf, "--db", db);
 	CLI("config-db", 0, "other.db", NULL, "migrate", "--config", conf);
+	/* Logs as JSON lines, for a log shipper: the flag, and the config key. */
+	CLI("log-format-json", 0,
+	    "\",\"level\":\"info\",\"component\":\"admin\",\"msg\":\"site north added"
+	    " (municipality 101)\"}\n",
+	    NULL, "add-site", "--db", db, "--site", "north", "--name", "Nord", "--municipality",
+	    "101", "--log-format", "json");
+	CLI("log-format-unknown", 2, "text or json, not 'xml'", NULL, "migrate", "--db", db,
+	    "--log-format", "xml");
+	fp = fopen(conf, "w");
+	fprintf(fp, "[central]\ndb = %s\nlog_format = json\n", db);
+	fclose(fp);
+	CLI("config-log-format", 0, "{\"time\":\"", NULL, "add-site", "--config", conf, "--site",
+	    "south", "--name", "Syd", "--municipality", "101");
 	CLI("report-bad-date", 1, "real dates", NULL, "report", "--db", db, "--from", "2026-02-30");
 	CLI("report-reversed", 1, "before", NULL, "report", "--db", db, "--from", "2026-02-02",
 	    "--to", "2026-02-01");

@@ -1,15 +1,18 @@
 /* Golden cases for common/: the vocabulary tables, text folding and UTF-8 checks, the capped
- * buffer, time and number parsing, and the migration runner's refusals. */
+ * buffer, time and number parsing, the migration runner's refusals, and the log formats. */
 #include "testlib.h"
 
+#include <jansson.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ank_buf.h"
 #include "ank_db.h"
+#include "ank_log.h"
 #include "ank_text.h"
 #include "ank_time.h"
 #include "ank_vocab.h"
@@ -706,6 +709,71 @@ static void test_migrate_failure_rolls_back(void **state)
 	sqlite3_close_v2(db);
 }
 
+/* Runs ank_log with stderr sent to a file and returns what it wrote (caller frees). */
+static char *logged(ank_log_format f, const char *component, const char *msg)
+{
+	char path[] = "/tmp/ank-log-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	fflush(stderr);
+	int saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_true(dup2(fd, STDERR_FILENO) >= 0);
+	ank_log_set_format(f);
+	ank_log(ANK_LOG_WARN, component, "%s", msg);
+	ank_log(ANK_LOG_DEBUG, component, "dropped below the level");
+	ank_log_set_format(ANK_LOG_TEXT);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	char *text = calloc(1, 16384);
+	assert_non_null(text);
+	assert_true(pread(fd, text, 16383, 0) >= 0);
+	close(fd);
+	unlink(path);
+	return text;
+}
+
+static void test_log_formats(void **state)
+{
+	(void)state;
+	ank_log_format f = ANK_LOG_TEXT;
+	assert_int_equal(ank_log_format_parse("json", &f), 0);
+	assert_int_equal(f, ANK_LOG_JSON);
+	assert_int_equal(ank_log_format_parse("text", &f), 0);
+	assert_int_equal(f, ANK_LOG_TEXT);
+	assert_int_equal(ank_log_format_parse("JSON", &f), -1);
+	assert_int_equal(ank_log_format_parse(NULL, &f), -1);
+	/* A message with a quote, a backslash, a forged second line, Danish letters and a
+	 * byte that is not UTF-8. */
+	static const char msg[] = "kiosk \"k-1\" \\ 5 events\n2026-01-01T00:00:00Z error x: forged "
+	                          "\xc3\xb8 \xff end";
+	char *text = logged(ANK_LOG_JSON, "http", msg);
+	/* One line, and it is one JSON object with the four fields. */
+	assert_non_null(strchr(text, '\n'));
+	assert_string_equal(strchr(text, '\n'), "\n");
+	json_error_t je;
+	json_t *j = json_loads(text, 0, &je);
+	if (!j)
+		fail_msg("not JSON (%s): %s", je.text, text);
+	assert_string_equal(json_string_value(json_object_get(j, "level")), "warn");
+	assert_string_equal(json_string_value(json_object_get(j, "component")), "http");
+	assert_string_equal(json_string_value(json_object_get(j, "msg")),
+	                    "kiosk \"k-1\" \\ 5 events\n2026-01-01T00:00:00Z error x: forged "
+	                    "\xc3\xb8 \xef\xbf\xbd end");
+	const char *time = json_string_value(json_object_get(j, "time"));
+	assert_non_null(time);
+	assert_int_equal(strlen(time), 20);
+	assert_int_equal(json_object_size(j), 4);
+	json_decref(j);
+	free(text);
+	/* Text: the newline cannot start a forged line. */
+	text = logged(ANK_LOG_TEXT, "http", msg);
+	assert_string_equal(strchr(text, '\n'), "\n");
+	assert_non_null(strstr(text, " warn http: kiosk \"k-1\" \\ 5 events?2026-01-01"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -728,6 +796,7 @@ int main(void)
 	        cmocka_unit_test(test_migrate_refuses_other_app),
 	        cmocka_unit_test(test_migrate_refuses_newer),
 	        cmocka_unit_test(test_migrate_failure_rolls_back),
+	        cmocka_unit_test(test_log_formats),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
