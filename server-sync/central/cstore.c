@@ -72,14 +72,6 @@ static const char *const migrations[] = {
         /* Each ticket.issued clears the kiosk's old no-shows: a seek, not a scan of every
          * ticket the kiosk has open. */
         "CREATE INDEX proj_ticket_state ON proj_ticket(kiosk, state, day);",
-        /* 4: an index by (type, time) put every batch's rows into one leaf per event type,
-         * which cost ingest about a fifth of its time. The report reads a span by time alone
-         * (rows are appended near its end), and the queue view finds config answers in a
-         * partial index that only those rare events touch. */
-        "DROP INDEX event_type_ms;"
-        "CREATE INDEX event_kiosk_ms ON event(kiosk_ms);"
-        "CREATE INDEX event_config_answer ON event(kiosk_ms)"
-        " WHERE type IN ('config.applied', 'config.refused');",
 };
 
 void ank_cs_hash_hex(const char *secret, char out[65])

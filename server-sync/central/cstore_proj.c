@@ -384,8 +384,8 @@ char *ank_cstore_queue_json(ank_cstore *cs, const char *site, int64_t now, ank_e
 		                  text_or_null(s, 7), "assisted", sqlite3_column_int(s, 8),
 		                  "since_ms", (json_int_t)sqlite3_column_int64(s, 9)));
 	ank_cs_end(cs, s);
-	/* The site's last answer to a site.config change from central (event_config_answer finds
-	 * the few config answers among all events). */
+	/* The site's last answer to a site.config change from central (event_type_ms finds the
+	 * few config answers among all events). */
 	if (ank_cs_prep(cs,
 	                "SELECT e.kiosk, e.type, e.kiosk_ms, e.payload FROM event e"
 	                " JOIN kiosk k ON k.id = e.kiosk WHERE k.site = ? AND"
