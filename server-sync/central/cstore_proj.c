@@ -34,15 +34,24 @@ static int run(ank_cstore *cs, ank_err *err, const char *sql, const char *fmt, .
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : ank_cs_fail(cs, err);
 }
 
-/* A string member of a payload that the projection can store, copied into buf (of
- * ANK_CS_ID_MAX + 1 bytes): NULL when absent, not a string, or not a short id-like text. */
-static const char *str_of(const char *p, const char *key, char *buf)
+/* A string value (from ank_proto_payload_find) that the projection can store, copied into
+ * buf (of ANK_CS_ID_MAX + 1 bytes): NULL when absent, not a string, or not a short id-like
+ * text. */
+static const char *str_at(const char *val, char *buf)
 {
-	long n = ank_proto_payload_str(p, key, buf, ANK_CS_ID_MAX + 1);
+	long n = ank_proto_value_str(val, buf, ANK_CS_ID_MAX + 1);
 	return n > 0 && n <= ANK_CS_ID_MAX && strlen(buf) == (size_t)n &&
 	                       ank_utf8_valid_text(buf, (size_t)n)
 	               ? buf
 	               : NULL;
+}
+
+/* The same for member `key` of a payload. */
+static const char *str_of(const char *p, const char *key, char *buf)
+{
+	const char *v;
+	ank_proto_payload_find(p, &key, 1, &v);
+	return str_at(v, buf);
 }
 
 /* An integer member, 0 when absent or not an integer. */
@@ -121,17 +130,25 @@ static int clean_no_shows(ank_cstore *cs, ank_cs_proj *p, const char *kiosk, con
 static int project_ticket(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk, const char *type,
                           long long at, const char *p, ank_err *err)
 {
-	char b[7][ANK_CS_ID_MAX + 1], helper[ANK_CS_ID_MAX + 1];
-	long long ticket = int_of(p, "ticket");
-	const char *label = str_of(p, "label", b[0]), *day = str_of(p, "day", b[1]),
-	           *route = str_of(p, "route", b[2]), *substance = str_of(p, "substance", b[3]),
-	           *state = str_of(p, "state", b[4]), *station = str_of(p, "station", b[5]);
-	long long assisted = str_of(p, "helper", helper) != NULL;
+	/* One walk over the payload for every field: the ticket events are most of them. */
+	enum { TICKET, LABEL, DAY, ROUTE, SUBSTANCE, STATE, STATION, HELPER, TO, NKEYS };
+	static const char *const keys[NKEYS] = {"ticket", "label",   "day",    "route", "substance",
+	                                        "state",  "station", "helper", "to"};
+	const char *v[NKEYS];
+	ank_proto_payload_find(p, keys, NKEYS, v);
+	char b[NKEYS][ANK_CS_ID_MAX + 1];
+	long long ticket = 0;
+	ank_proto_value_int(v[TICKET], &ticket);
+	const char *label = str_at(v[LABEL], b[LABEL]), *day = str_at(v[DAY], b[DAY]),
+	           *route = str_at(v[ROUTE], b[ROUTE]),
+	           *substance = str_at(v[SUBSTANCE], b[SUBSTANCE]),
+	           *state = str_at(v[STATE], b[STATE]), *station = str_at(v[STATION], b[STATION]);
+	long long assisted = str_at(v[HELPER], b[HELPER]) != NULL;
 	if (ticket <= 0 || !label || !day || !route || !substance || !state)
 		return 1;
 	if (!strcmp(type, "ticket.transferred")) {
 		/* The payload is the ticket before the move: it waits again on the new route. */
-		route = str_of(p, "to", b[6]);
+		route = str_at(v[TO], b[TO]);
 		state = "waiting";
 		station = NULL;
 		if (!route)

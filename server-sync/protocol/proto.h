@@ -106,5 +106,11 @@ char *ank_proto_error_encode(const char *message, long long server_ms);
  * missing or not an integer (a real such as 5.0 is not one). */
 long ank_proto_payload_str(const char *payload, const char *key, char *buf, size_t cap);
 int ank_proto_payload_int(const char *payload, const char *key, long long *out);
+/* Several members in one walk: vals[i] points into payload at the value of keys[i] (NULL
+ * when missing), to read with ank_proto_value_str / ank_proto_value_int, which behave as
+ * the keyed functions above. */
+void ank_proto_payload_find(const char *payload, const char *const *keys, int n, const char **vals);
+long ank_proto_value_str(const char *val, char *buf, size_t cap);
+int ank_proto_value_int(const char *val, long long *out);
 
 #endif

@@ -443,33 +443,37 @@ static const char *skip_value(const char *p)
 	return p;
 }
 
-/* The first byte of the value of top-level member `key` of a payload object, or NULL. Member
- * names in our payloads never need escapes, so a raw comparison finds them. */
-static const char *member(const char *payload, const char *key)
+/* Sets vals[i] to the first byte of the value of top-level member keys[i] of a payload
+ * object, or NULL, in one walk over the members. Member names in our payloads never need
+ * escapes, so a raw comparison finds them. */
+void ank_proto_payload_find(const char *payload, const char *const *keys, int n, const char **vals)
 {
+	for (int i = 0; i < n; i++)
+		vals[i] = NULL;
 	if (!payload)
-		return NULL;
-	size_t kn = strlen(key);
+		return;
 	const char *p = skip_space(payload);
 	if (*p != '{')
-		return NULL;
+		return;
 	p++;
 	for (;;) {
 		p = skip_space(p);
 		if (*p != '"')
-			return NULL;
+			return;
 		const char *k = p + 1;
 		p = skip_string(p);
-		bool match = (size_t)(p - k) == kn + 1 && !memcmp(k, key, kn) && k[kn] == '"';
+		size_t kn = (size_t)(p - k) - 1; /* without the closing quote */
+		bool closed = p > k && p[-1] == '"';
 		p = skip_space(p);
 		if (*p != ':')
-			return NULL;
+			return;
 		p = skip_space(p + 1);
-		if (match)
-			return p;
+		for (int i = 0; closed && i < n; i++)
+			if (!vals[i] && strlen(keys[i]) == kn && !memcmp(k, keys[i], kn))
+				vals[i] = p;
 		p = skip_space(skip_value(p));
 		if (*p != ',')
-			return NULL;
+			return;
 		p++;
 	}
 }
@@ -519,9 +523,8 @@ static void put_utf8(char *out, size_t cap, size_t *n, long cp)
 			out[*n] = b[i];
 }
 
-long ank_proto_payload_str(const char *payload, const char *key, char *buf, size_t cap)
+long ank_proto_value_str(const char *p, char *buf, size_t cap)
 {
-	const char *p = member(payload, key);
 	if (!p || *p != '"' || cap == 0)
 		return -1;
 	size_t n = 0;
@@ -564,9 +567,8 @@ long ank_proto_payload_str(const char *payload, const char *key, char *buf, size
 	return (long)n;
 }
 
-int ank_proto_payload_int(const char *payload, const char *key, long long *out)
+int ank_proto_value_int(const char *p, long long *out)
 {
-	const char *p = member(payload, key);
 	if (!p || (*p != '-' && !is_digit(*p)))
 		return -1;
 	const char *q = p + (*p == '-');
@@ -582,4 +584,18 @@ int ank_proto_payload_int(const char *payload, const char *key, long long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+long ank_proto_payload_str(const char *payload, const char *key, char *buf, size_t cap)
+{
+	const char *v;
+	ank_proto_payload_find(payload, &key, 1, &v);
+	return ank_proto_value_str(v, buf, cap);
+}
+
+int ank_proto_payload_int(const char *payload, const char *key, long long *out)
+{
+	const char *v;
+	ank_proto_payload_find(payload, &key, 1, &v);
+	return ank_proto_value_int(v, out);
 }

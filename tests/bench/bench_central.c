@@ -55,7 +55,9 @@ static const char usage[] =
         "  hold --port P --pid PID --kiosks FILE [--wait 25] [--since 0]\n"
         "       [--login USER:PASSWORD --trigger PATH --trigger-body JSON]\n"
         "      opens a long-poll per kiosk of FILE, reads PID's memory while they are held,\n"
-        "      then (with --trigger) adds a change through the staff API and times the answers\n";
+        "      then (with --trigger) adds a change through the staff API and times the answers\n"
+        "  bodies --events N --out FILE [--stream visit|issued]\n"
+        "      writes the batch bodies of the first N events, one a line (for bench_decode)\n";
 
 /* ---- small helpers ---- */
 
@@ -472,15 +474,14 @@ static void baseline_batch(sqlite3 *db, sqlite3_stmt *put, const char *kiosk_id,
 	sql_ok(db, sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), "commit");
 }
 
-/* The HTTP request of one batch, built before the clock starts: the kiosk's encoding is
- * not central's cost. */
-static char *batch_request(const kiosk *k, const row *r, size_t *len)
+/* The body of one batch as a kiosk sends it; malloc'd, the caller frees it. */
+static char *batch_body(const char *kiosk_id, const row *r)
 {
 	size_t cap = 512 + BATCH * 512;
 	char *body = malloc(cap);
 	if (!body)
 		die("out of memory");
-	size_t n = (size_t)snprintf(body, cap, "{\"v\":1,\"kiosk\":\"%s\",\"events\":[", k->id);
+	size_t n = (size_t)snprintf(body, cap, "{\"v\":1,\"kiosk\":\"%s\",\"events\":[", kiosk_id);
 	for (int i = 0; i < BATCH; i++)
 		n += (size_t)snprintf(body + n, cap - n,
 		                      "%s{\"seq\":%lld,\"id\":\"%s\",\"type\":\"%s\","
@@ -490,11 +491,41 @@ static char *batch_request(const kiosk *k, const row *r, size_t *len)
 	n += (size_t)snprintf(body + n, cap - n, "]}");
 	if (n >= cap)
 		die("batch body too long");
+	return body;
+}
+
+/* The HTTP request of one batch, built before the clock starts: the kiosk's encoding is
+ * not central's cost. */
+static char *batch_request(const kiosk *k, const row *r, size_t *len)
+{
+	char *body = batch_body(k->id, r);
 	char auth[160];
 	snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", k->token);
 	char *req = request(len, "POST", "/api/v1/sync/events", auth, body);
 	free(body);
 	return req;
+}
+
+/* Writes the bodies of `events` events of the stream, one batch a line, for bench_decode. */
+static int cmd_bodies(int events, stream st, const char *out)
+{
+	if (events % BATCH)
+		die("--events must be a multiple of %d", BATCH);
+	FILE *o = fopen(out, "w");
+	row *r = malloc(BATCH * sizeof *r);
+	if (!o || !r)
+		die("cannot write %s", out);
+	for (int b = 0; b < events / BATCH; b++) {
+		for (int i = 0; i < BATCH; i++)
+			make_row((long long)b * BATCH + i + 1, st, &r[i]);
+		char *body = batch_body("k-bench", r);
+		fprintf(o, "%s\n", body);
+		free(body);
+	}
+	free(r);
+	if (fclose(o))
+		die("cannot write %s", out);
+	return 0;
 }
 
 static void central_batch(http *h, const char *req, size_t len, long long last_seq)
@@ -999,6 +1030,8 @@ int main(int argc, char **argv)
 		else
 			die("unknown option %s\n%s", o, usage);
 	}
+	if (!strcmp(cmd, "bodies") && out)
+		return cmd_bodies((int)events, st, out);
 	if (!port)
 		die("--port is required\n%s", usage);
 	if (!strcmp(cmd, "pair") && codes && out)

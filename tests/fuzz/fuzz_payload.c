@@ -34,8 +34,30 @@ static void check_reader(const char *text)
 	json_t *p = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(p))
 		abort();
+	/* Every name at once through ank_proto_payload_find must find what the one-name
+	 * reads below find. */
+	enum { MAX_KEYS = 64 };
+	const char *keys[MAX_KEYS], *vals[MAX_KEYS];
+	int nk = 0;
 	const char *key;
 	json_t *v;
+	json_object_foreach(p, key, v)
+	{
+		if (nk < MAX_KEYS && !escaped_name(key))
+			keys[nk++] = key;
+	}
+	ank_proto_payload_find(text, keys, nk, vals);
+	for (int i = 0; i < nk; i++) {
+		json_t *m = json_object_get(p, keys[i]);
+		char buf[64];
+		long long x = 0, y = 0;
+		if (!vals[i] || ank_proto_value_str(vals[i], buf, sizeof buf) !=
+		                        (json_is_string(m) ? (long)json_string_length(m) : -1))
+			abort();
+		if (ank_proto_value_int(vals[i], &x) != ank_proto_payload_int(text, keys[i], &y) ||
+		    x != y)
+			abort();
+	}
 	json_object_foreach(p, key, v)
 	{
 		/* The reader compares names as raw bytes; canonical names with escapes in them

@@ -734,6 +734,20 @@ static void test_payload_reader(void **state)
 	assert_int_equal(ank_proto_payload_str(p, "missing", buf, sizeof buf), -1);
 	assert_int_equal(ank_proto_payload_str(p, "tick", buf, sizeof buf), -1);
 	assert_int_equal(v, -5); /* untouched by the failed reads */
+	/* Several names in one walk, each read as the keyed functions read it. */
+	static const char *const keys[] = {"ticket", "missing", "label", "a", "n"};
+	const char *vals[5];
+	ank_proto_payload_find(p, keys, 5, vals);
+	assert_int_equal(ank_proto_value_int(vals[0], &v), 0);
+	assert_int_equal(v, 12);
+	assert_null(vals[1]);
+	assert_int_equal(ank_proto_value_str(vals[1], buf, sizeof buf), -1);
+	assert_int_equal(ank_proto_value_int(vals[1], &v), -1);
+	assert_int_equal(ank_proto_value_str(vals[2], buf, sizeof buf), 5);
+	assert_string_equal(buf, "I-\"1\"");
+	assert_int_equal(vals[3][0], '{');
+	assert_int_equal(ank_proto_value_int(vals[4], &v), 0);
+	assert_int_equal(v, -5);
 	/* A long value is cut and NUL-terminated; the full length is returned. */
 	assert_int_equal(ank_proto_payload_str("{\"k\":\"abcdef\"}", "k", buf, 4), 6);
 	assert_string_equal(buf, "abc");
