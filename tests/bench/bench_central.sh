@@ -3,7 +3,7 @@
 # baseline run in the same session: bare SQLite inserts for ingest, a minimal libmicrohttpd
 # program (mhd_floor.c) for /healthz.
 #
-# Usage: tests/bench/bench_central.sh [DIR]   (about 70 s; method: docs/benchmarks.md §4)
+# Usage: tests/bench/bench_central.sh [DIR]   (about 80 s; method: docs/benchmarks.md §4)
 # DIR is where the databases go (default: a fresh directory under build/bench); use the disk
 # central will use: its fsync cost is part of the ingest figures.
 # Environment: ANK_CENTRAL=PATH uses that binary instead of building the bench preset;
@@ -42,10 +42,12 @@ trap cleanup EXIT
 say() { printf 'bench_central: %s\n' "$*" >&2; }
 
 # ---- build ----
+# bench_decode always measures this tree's decoder, whatever ANK_CENTRAL says.
+cmake --preset bench >/dev/null
+cmake --build --preset bench -j2 --target bench_decode >/dev/null
 if [[ -n ${ANK_CENTRAL:-} ]]; then
 	central=$ANK_CENTRAL
 else
-	cmake --preset bench >/dev/null
 	cmake --build --preset bench -j2 --target ankomst-central >/dev/null
 	central=$out/ankomst-central
 fi
@@ -156,6 +158,12 @@ run ingest --port "$port" --kiosks "$work/ingest.kiosks" --db "$work/baseline.db
 	--events "$ISSUED_EVENTS" --first-seq $((RUNS * EVENTS + 1)) --block "$BLOCK" \
 	--stream issued --label central_ingest_issued
 
+# The decoder alone, on the bodies of the first run: its fast path against the jansson tree
+# decoder it falls back to, both with the payload reads of the projection.
+say "decode: fast path against the tree decoder, same bodies"
+"$driver" bodies --events "$EVENTS" --out "$work/bodies.txt"
+"$out/tests/bench_decode" "$work/bodies.txt" | tee -a "$results"
+
 # ---- 2. /healthz: central against the floor, ABBA so drift falls on both ----
 "$out/mhd_floor" --port-file "$work/floor.port" >"$work/floor.log" 2>&1 &
 floor_pid=$!
@@ -216,6 +224,10 @@ for r in $(seq 1 "$RUNS") issued; do
 			'BEGIN { print (r >= t ? "met" : "missed") }')"
 	ratios+=("bench: ${l}_ratio=$ratio")
 done
+echo
+printf 'Decoding a batch (%.0f bytes) and reading its fields: fast path %.1f us, tree decoder' \
+	"$(get decode_body_mean_bytes)" "$(get decode_fast_p50_us)"
+printf ' %.1f us (p50); %.2f x as fast\n' "$(get decode_tree_p50_us)" "$(get decode_speedup)"
 echo
 echo "/healthz, $HZ_THREADS keep-alive connections, ${HZ_S} s each"
 printf '%-12s %10s %9s %9s %9s %14s\n' window "req/s" "p50 us" "p99 us" "max us" \
