@@ -82,6 +82,20 @@ static void make_feed(ank_buf *b, int n)
 
 /* ---- checking one case ---- */
 
+/* Two decoded batches hold the same kiosk and events, field by field. */
+static void assert_same_batch(const ank_batch *a, const ank_batch *b)
+{
+	assert_string_equal(a->kiosk, b->kiosk);
+	assert_int_equal(a->n, b->n);
+	for (int i = 0; i < a->n; i++) {
+		assert_int_equal(a->ev[i].seq, b->ev[i].seq);
+		assert_string_equal(a->ev[i].id, b->ev[i].id);
+		assert_string_equal(a->ev[i].type, b->ev[i].type);
+		assert_int_equal(a->ev[i].at_ms, b->ev[i].at_ms);
+		assert_string_equal(a->ev[i].payload, b->ev[i].payload);
+	}
+}
+
 typedef struct bad_case {
 	const char *name;
 	const char *body;
@@ -182,15 +196,7 @@ static void test_batch_round_trip(void **state)
 	assert_string_equal(text, canonical);
 	if (ank_proto_batch_decode(text, strlen(text), &b[1], &err))
 		fail_msg("decode again: %s", err.msg);
-	assert_string_equal(b[1].kiosk, b[0].kiosk);
-	assert_int_equal(b[1].n, b[0].n);
-	for (int i = 0; i < b[0].n; i++) {
-		assert_int_equal(b[1].ev[i].seq, b[0].ev[i].seq);
-		assert_string_equal(b[1].ev[i].id, b[0].ev[i].id);
-		assert_string_equal(b[1].ev[i].type, b[0].ev[i].type);
-		assert_int_equal(b[1].ev[i].at_ms, b[0].ev[i].at_ms);
-		assert_string_equal(b[1].ev[i].payload, b[0].ev[i].payload);
-	}
+	assert_same_batch(&b[1], &b[0]);
 	free(text);
 	ank_proto_batch_free(&b[0]);
 	ank_proto_batch_free(&b[1]);
@@ -585,19 +591,10 @@ static int fast_matches_tree(const char *body, size_t len)
 	int fast = ank_proto_batch_decode_fast(body, len, &b[0]);
 	if (ank_proto_batch_decode_tree(body, len, &b[1], &err))
 		fail_msg("the tree decoder refused it: %s", err.msg);
-	if (fast) {
-		assert_string_equal(b[0].kiosk, b[1].kiosk);
-		assert_int_equal(b[0].n, b[1].n);
-		for (int i = 0; i < b[0].n; i++) {
-			assert_int_equal(b[0].ev[i].seq, b[1].ev[i].seq);
-			assert_string_equal(b[0].ev[i].id, b[1].ev[i].id);
-			assert_string_equal(b[0].ev[i].type, b[1].ev[i].type);
-			assert_int_equal(b[0].ev[i].at_ms, b[1].ev[i].at_ms);
-			assert_string_equal(b[0].ev[i].payload, b[1].ev[i].payload);
-		}
-	} else {
+	if (fast)
+		assert_same_batch(&b[0], &b[1]);
+	else
 		assert_int_equal(b[0].n, 0);
-	}
 	ank_proto_batch_free(&b[0]);
 	ank_proto_batch_free(&b[1]);
 	free(b);
