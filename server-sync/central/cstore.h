@@ -26,6 +26,14 @@
 #define ANK_PASSWORD_MAX_BYTES 1024
 /* A staff session lasts one long shift, then the browser logs in again. */
 #define ANK_SESSION_TTL_MS (12LL * 3600 * 1000)
+/* Failed logins of one name that cost nothing; then the name waits 30 s before its next
+ * try is checked, twice as long after each further failure, at most 15 min. Guessing a
+ * 12-character password stays hopeless, and a colleague who mistypes five times waits
+ * half a minute; someone hammering a staff member's name locks it for at most 15 min at a
+ * time (logged, with the name). */
+#define ANK_LOGIN_FREE_FAILS  5
+#define ANK_LOGIN_WAIT_MS     30000LL
+#define ANK_LOGIN_WAIT_MAX_MS (15LL * 60 * 1000)
 /* Password checks running at once (each holds 64 MiB, see cstore_staff.c). */
 #define ANK_HASHING_MAX 4
 /* A kiosk seen within this is online (metrics, queue view). */
@@ -110,10 +118,14 @@ int ank_cstore_account_add(ank_cstore *cs, const char *name, const char *passwor
                            const char *site, int64_t now, ank_err *err);
 /* Checks a password and opens a session of ANK_SESSION_TTL_MS: token (for the cookie; only
  * its hash is kept) and csrf are 64 hex digits each. Unknown name and wrong password take
- * the same time and give the same answer. Returns 0, 1 when refused, -1 on error. */
+ * the same time and give the same answer. After ANK_LOGIN_FREE_FAILS failures of one name in
+ * a row (known or not), its next attempt is not even checked before ANK_LOGIN_WAIT_MS has
+ * passed, a wait that doubles with each further failure up to ANK_LOGIN_WAIT_MAX_MS; a
+ * success forgets the failures. Returns 0, 1 when refused, 2 when the name must wait
+ * (*retry_ms says how long), -1 on error. */
 int ank_cstore_login(ank_cstore *cs, const char *name, const char *password, int64_t now,
-                     ank_account *out, char token[ANK_TOKEN_HEX + 1], char csrf[ANK_TOKEN_HEX + 1],
-                     ank_err *err);
+                     int64_t *retry_ms, ank_account *out, char token[ANK_TOKEN_HEX + 1],
+                     char csrf[ANK_TOKEN_HEX + 1], ank_err *err);
 /* The account of a live session token: 0 (out, csrf filled), 1 unknown or expired, -1. */
 int ank_cstore_session(ank_cstore *cs, const char *token, int64_t now, ank_account *out,
                        char csrf[ANK_TOKEN_HEX + 1], ank_err *err);

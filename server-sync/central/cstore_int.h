@@ -10,6 +10,17 @@
 #include "ank_db.h"
 #include "cstore.h"
 
+/* Failed logins of one name in a row, kept in memory (a restart forgets them). */
+typedef struct ank_cs_login_fail {
+	char name[ANK_CS_ID_MAX + 1]; /* "" when the slot is free */
+	int fails;
+	int pending;               /* attempts being checked now */
+	int64_t last_ms, until_ms; /* the last attempt; no check before until_ms */
+} ank_cs_login_fail;
+
+/* Names whose failures are remembered at once; the stalest is forgotten first. */
+#define ANK_CS_LOGIN_TRACKED 256
+
 struct ank_cstore {
 	sqlite3 *db;
 	ank_db_stmts stmts; /* prepared statements, guarded by mu like the connection */
@@ -20,6 +31,7 @@ struct ank_cstore {
 	 * logins cannot exhaust the machine. Guarded by mu, waited on with hash_free. */
 	int hashing;
 	pthread_cond_t hash_free;
+	ank_cs_login_fail login_fails[ANK_CS_LOGIN_TRACKED]; /* guarded by mu */
 };
 
 /* sqlite3_prepare_v2 with reuse: a statement of the same SQL that is not in use comes back

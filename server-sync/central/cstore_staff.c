@@ -405,24 +405,73 @@ static void account_from_row(sqlite3_stmt *s, int first, ank_account *a)
 	snprintf(a->site, sizeof a->site, "%s", ank_cs_col(s, first + 3));
 }
 
+/* The login record of a name (cut to ANK_CS_ID_MAX bytes; account names are no longer),
+ * or NULL; with `add`, a new one in a free slot or in place of the stalest. Locked. */
+static ank_cs_login_fail *login_fail_of(ank_cstore *cs, const char *name, bool add)
+{
+	char key[ANK_CS_ID_MAX + 1];
+	snprintf(key, sizeof key, "%s", name);
+	ank_cs_login_fail *stalest = &cs->login_fails[0];
+	for (int i = 0; i < ANK_CS_LOGIN_TRACKED; i++) {
+		ank_cs_login_fail *f = &cs->login_fails[i];
+		if (f->name[0] && !strcmp(f->name, key))
+			return f;
+		if (!f->name[0] || (stalest->name[0] && f->last_ms < stalest->last_ms))
+			stalest = f;
+	}
+	if (!add)
+		return NULL;
+	memset(stalest, 0, sizeof *stalest);
+	snprintf(stalest->name, sizeof stalest->name, "%s", key);
+	return stalest;
+}
+
+/* Counts a failed login of name at now and sets its wait. Locked. */
+static void login_failed(ank_cstore *cs, const char *name, int64_t now)
+{
+	ank_cs_login_fail *f = login_fail_of(cs, name, true);
+	f->fails++;
+	f->last_ms = now;
+	if (f->fails < ANK_LOGIN_FREE_FAILS)
+		return;
+	int64_t wait = ANK_LOGIN_WAIT_MS;
+	for (int i = ANK_LOGIN_FREE_FAILS; i < f->fails && wait < ANK_LOGIN_WAIT_MAX_MS; i++)
+		wait *= 2;
+	f->until_ms = now + (wait < ANK_LOGIN_WAIT_MAX_MS ? wait : ANK_LOGIN_WAIT_MAX_MS);
+}
+
 int ank_cstore_login(ank_cstore *cs, const char *name, const char *password, int64_t now,
-                     ank_account *out, char token[ANK_TOKEN_HEX + 1], char csrf[ANK_TOKEN_HEX + 1],
-                     ank_err *err)
+                     int64_t *retry_ms, ank_account *out, char token[ANK_TOKEN_HEX + 1],
+                     char csrf[ANK_TOKEN_HEX + 1], ank_err *err)
 {
 	memset(out, 0, sizeof *out);
 	token[0] = csrf[0] = '\0';
+	*retry_ms = 0;
 	if (strlen(password) > ANK_PASSWORD_MAX_BYTES)
 		return 1;
 	char hash[crypto_pwhash_STRBYTES] = "";
 	bool found = false;
 	sqlite3_stmt *s = NULL;
 	pthread_mutex_lock(&cs->mu);
+	/* A waiting name is answered before any hash: guessing costs the guesser the wait and
+	 * central nothing. Attempts still being checked count, so that parallel requests get
+	 * no more tries than sequential ones: the free ones at most, then one at a time. */
+	ank_cs_login_fail *f = login_fail_of(cs, name, true);
+	bool free_try = f->fails + f->pending < ANK_LOGIN_FREE_FAILS;
+	bool next_try = f->fails >= ANK_LOGIN_FREE_FAILS && f->pending == 0 && f->until_ms <= now;
+	if (!free_try && !next_try) {
+		*retry_ms = f->until_ms > now ? f->until_ms - now : 1000;
+		pthread_mutex_unlock(&cs->mu);
+		return 2;
+	}
 	if (ank_cs_prep(cs, "SELECT id, name, role, site, pw_hash FROM account WHERE name = ?",
 	                &s) != SQLITE_OK) {
 		ank_cs_fail(cs, err);
 		pthread_mutex_unlock(&cs->mu);
 		return -1;
 	}
+	f->pending++;
+	f->last_ms = now;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		account_from_row(s, 0, out);
@@ -439,6 +488,16 @@ int ank_cstore_login(ank_cstore *cs, const char *name, const char *password, int
 	          found;
 	bool rehash = ok && crypto_pwhash_str_needs_rehash(hash, PWHASH_OPS, PWHASH_MEM) != 0;
 	hashing_leave(cs);
+	pthread_mutex_lock(&cs->mu);
+	/* Looked up again: a burst of other names may have reused the slot meanwhile. */
+	f = login_fail_of(cs, name, false);
+	if (f && f->pending > 0)
+		f->pending--;
+	if (ok && f)
+		memset(f, 0, sizeof *f);
+	else if (!ok)
+		login_failed(cs, name, now);
+	pthread_mutex_unlock(&cs->mu);
 	if (!ok) {
 		memset(out, 0, sizeof *out);
 		return 1;

@@ -533,6 +533,8 @@ enum MHD_Result ank_http_on_request(void *cls, struct MHD_Connection *conn, cons
 		MHD_add_response_header(resp, "Content-Encoding", "gzip");
 	if (c.set_cookie[0])
 		MHD_add_response_header(resp, "Set-Cookie", c.set_cookie);
+	if (c.retry_after[0])
+		MHD_add_response_header(resp, "Retry-After", c.retry_after);
 	enum MHD_Result ok = MHD_queue_response(conn, (unsigned)r.status, resp);
 	MHD_destroy_response(resp);
 	return ok;

@@ -44,6 +44,7 @@ typedef struct ank_http_ctx {
 	char token[ANK_TOKEN_HEX + 1];       /* the session cookie, for logout */
 	char param[ANK_HTTP_MAX_PARAMS][64]; /* path parameters in order */
 	char set_cookie[256];                /* a Set-Cookie header to send, or "" */
+	char retry_after[24];                /* a Retry-After header (seconds) to send, or "" */
 } ank_http_ctx;
 
 typedef ank_reply (*ank_handler)(ank_http_ctx *c);

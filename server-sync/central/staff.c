@@ -200,13 +200,25 @@ ank_reply ank_staff_login(ank_http_ctx *c)
 	ank_account acct;
 	char token[ANK_TOKEN_HEX + 1], csrf[ANK_TOKEN_HEX + 1];
 	ank_err err;
-	int rc = ank_cstore_login(c->cs, user, password, ank_now_ms(), &acct, token, csrf, &err);
+	int64_t retry_ms = 0;
+	int rc = ank_cstore_login(c->cs, user, password, ank_now_ms(), &retry_ms, &acct, token,
+	                          csrf, &err);
 	char name[ECHO_MAX + 1];
 	echo(name, user);
 	json_decref(j);
 	if (rc < 0) {
 		ank_log(ANK_LOG_ERROR, "login", "%s", err.msg);
 		return ank_http_error(500, "cannot log in now");
+	}
+	if (rc == 2) {
+		long long s = (retry_ms + 999) / 1000;
+		snprintf(c->retry_after, sizeof c->retry_after, "%lld", s);
+		ank_log(ANK_LOG_WARN, "login", "'%s' must wait %lld s after repeated failures",
+		        name, s);
+		char msg[96];
+		snprintf(msg, sizeof msg,
+		         "too many failed logins for this name: try again in %lld s", s);
+		return ank_http_error(429, msg);
 	}
 	if (rc > 0) {
 		ank_log(ANK_LOG_WARN, "login", "refused for '%s'", name);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -176,6 +177,7 @@ typedef struct resp {
 	CURLcode rc;
 	ank_buf body;
 	char set_cookie[512]; /* the Set-Cookie header, if any */
+	char retry_after[32]; /* the Retry-After header, if any */
 	json_t *json;         /* the body parsed, or NULL */
 } resp;
 
@@ -184,16 +186,24 @@ static size_t on_body(char *p, size_t size, size_t n, void *user)
 	return ank_buf_append(user, p, size * n) ? 0 : size * n;
 }
 
+/* Copies the value of header `name` (with its ": ") from a header line into dst. */
+static void header_value(const char *p, size_t len, const char *name, char *dst, size_t cap)
+{
+	size_t k = strlen(name);
+	if (len <= k || strncasecmp(p, name, k) != 0)
+		return;
+	size_t v = len - k;
+	while (v > 0 && (p[k + v - 1] == '\r' || p[k + v - 1] == '\n'))
+		v--;
+	snprintf(dst, cap, "%.*s", (int)v, p + k);
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *user)
 {
 	resp *r = user;
 	size_t len = size * n;
-	if (len > 12 && !strncasecmp(p, "Set-Cookie: ", 12)) {
-		size_t v = len - 12;
-		while (v > 0 && (p[12 + v - 1] == '\r' || p[12 + v - 1] == '\n'))
-			v--;
-		snprintf(r->set_cookie, sizeof r->set_cookie, "%.*s", (int)v, p + 12);
-	}
+	header_value(p, len, "Set-Cookie: ", r->set_cookie, sizeof r->set_cookie);
+	header_value(p, len, "Retry-After: ", r->retry_after, sizeof r->retry_after);
 	return len;
 }
 
@@ -541,6 +551,24 @@ static void group_auth(void)
 	       login("anna", staff_pw, &anna) == 200 && !strcmp(anna.role, "staff") &&
 	               !strcmp(anna.site, "demo"),
 	       "role %s site %s", anna.role, anna.site);
+	expect("account-for-waiting", add_account(&admin, "dora", "staff", "demo") == 201,
+	       "condition did not hold");
+	/* Five failures of a name in a row, then it waits, even with the right password; the
+	 * answer says how long, and other names are not held up. */
+	int refused = 0;
+	for (int i = 0; i < 5; i++)
+		refused += login("dora", "not the password at all", &s) == 401;
+	char body[160];
+	snprintf(body, sizeof body, "{\"v\":1,\"user\":\"dora\",\"password\":\"%s\"}", staff_pw);
+	http(&r, "POST", "/api/v1/login", body, 0, NULL, NULL, NULL);
+	expect("login-waits-after-5-failures",
+	       refused == 5 && r.status == 429 && !strcmp(r.retry_after, "30") &&
+	               strstr(ank_buf_str(&r.body), "try again in 30 s"),
+	       "%d refused, then status %ld, Retry-After '%s', body %s", refused, r.status,
+	       r.retry_after, ank_buf_str(&r.body));
+	resp_free(&r);
+	expect("login-other-name-not-held", login("anna", staff_pw, &s) == 200,
+	       "condition did not hold");
 	expect("login-staff-far", login("bo", staff_pw, &bo) == 200, "condition did not hold");
 
 	/* Every staff and admin route behind the same locks. */
@@ -1422,6 +1450,90 @@ static void store_projection_batches(ank_cstore *cs)
 	       "an ingest failed");
 }
 
+/* One login at a fake time; returns ank_cstore_login's result and the wait in *retry. */
+static int store_login(ank_cstore *cs, const char *name, const char *pw, int64_t now,
+                       int64_t *retry)
+{
+	ank_account a;
+	char token[ANK_TOKEN_HEX + 1], csrf[ANK_TOKEN_HEX + 1];
+	ank_err err;
+	return ank_cstore_login(cs, name, pw, now, retry, &a, token, csrf, &err);
+}
+
+typedef struct login_thread {
+	pthread_t th;
+	ank_cstore *cs;
+	int rc;
+} login_thread;
+
+static void *wrong_login(void *arg)
+{
+	login_thread *t = arg;
+	int64_t retry = 0;
+	t->rc = store_login(t->cs, "burst", "wrong password here", 5000000, &retry);
+	return NULL;
+}
+
+/* Failed logins on a fake clock: five free, then 30 s, doubling, at most 15 min; the right
+ * password clears them; parallel guesses get no more tries than sequential ones. */
+static void store_login_waits(ank_cstore *cs)
+{
+	ank_err err;
+	const char *pw = "correct horse battery staple", *bad = "wrong password here";
+	if (!expect("waits-setup",
+	            ank_cstore_account_add(cs, "clerk", pw, true, NULL, 1, &err) == 0, "%s",
+	            err.msg))
+		return;
+	int64_t t = 1000000, retry = 0;
+	int refused = 0;
+	for (int i = 0; i < ANK_LOGIN_FREE_FAILS; i++)
+		refused += store_login(cs, "clerk", bad, t, &retry) == 1;
+	int rc = store_login(cs, "clerk", pw, t, &retry);
+	expect("waits-after-five", refused == 5 && rc == 2 && retry == ANK_LOGIN_WAIT_MS,
+	       "%d refused, then %d with %lld ms", refused, rc, (long long)retry);
+	rc = store_login(cs, "clerk", pw, t + ANK_LOGIN_WAIT_MS - 1, &retry);
+	expect("waits-until-the-end", rc == 2 && retry == 1, "%d with %lld ms", rc,
+	       (long long)retry);
+	expect("other-name-free", store_login(cs, "someone", bad, t, &retry) == 1, "held up");
+	/* After the wait one more try; failing it doubles the wait. */
+	t += ANK_LOGIN_WAIT_MS;
+	rc = store_login(cs, "clerk", bad, t, &retry);
+	int rc2 = store_login(cs, "clerk", pw, t + 2 * ANK_LOGIN_WAIT_MS - 1, &retry);
+	expect("wait-doubles", rc == 1 && rc2 == 2 && retry == 1, "%d then %d with %lld ms", rc,
+	       rc2, (long long)retry);
+	/* Up to the cap: 30 s, 1, 2, 4, 8 min, then 15 min instead of 16. */
+	t += 2 * ANK_LOGIN_WAIT_MS;
+	int64_t wait = 2 * ANK_LOGIN_WAIT_MS;
+	for (int i = 0; i < 4; i++) {
+		wait *= 2;
+		store_login(cs, "clerk", bad, t, &retry);
+		t += wait;
+	}
+	store_login(cs, "clerk", bad, t, &retry);
+	rc = store_login(cs, "clerk", pw, t, &retry);
+	expect("wait-capped", rc == 2 && retry == ANK_LOGIN_WAIT_MAX_MS, "%d with %lld ms", rc,
+	       (long long)retry);
+	/* The right password after the wait logs in and forgets the failures. */
+	t += ANK_LOGIN_WAIT_MAX_MS;
+	rc = store_login(cs, "clerk", pw, t, &retry);
+	int after = store_login(cs, "clerk", bad, t, &retry);
+	expect("success-forgets", rc == 0 && after == 1, "%d then %d", rc, after);
+	/* Eight guesses at once at a fresh name: five are checked, three must wait. */
+	login_thread th[8];
+	for (int i = 0; i < 8; i++) {
+		th[i].cs = cs;
+		pthread_create(&th[i].th, NULL, wrong_login, &th[i]);
+	}
+	int checked = 0, waited = 0;
+	for (int i = 0; i < 8; i++) {
+		pthread_join(th[i].th, NULL);
+		checked += th[i].rc == 1;
+		waited += th[i].rc == 2;
+	}
+	expect("parallel-guesses-capped", checked == 5 && waited == 3, "%d checked, %d waited",
+	       checked, waited);
+}
+
 static void group_store(void)
 {
 	ank_cstore *cs;
@@ -1465,6 +1577,7 @@ static void group_store(void)
 	free(text);
 	ank_proto_feed_free(&f);
 	store_projection_batches(cs);
+	store_login_waits(cs);
 	ank_cstore_close(cs);
 }
 
