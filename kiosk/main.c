@@ -29,7 +29,7 @@
 
 typedef struct options {
 	const char *db, *config, *registry, *data, *script, *shots, *now, *hash_pin;
-	const char *pair_url, *pair_code, *ca;
+	const char *pair_url, *pair_code, *ca, *log_format;
 	bool demo, headless, display, fullscreen, sync_only;
 	int w, h;
 } options;
@@ -40,7 +40,8 @@ static const char usage[] =
         "                     [--headless --script FILE [--shots DIR] [--now ISO-TIME]]\n"
         "       ankomst-kiosk --hash-pin PIN     print the hash for staff_pin_hash\n"
         "       ankomst-kiosk --db FILE --pair URL CODE [--ca FILE]   pair with central\n"
-        "       ankomst-kiosk --db FILE --sync-only   sync with central, no screen\n";
+        "       ankomst-kiosk --db FILE --sync-only   sync with central, no screen\n"
+        "Every form takes --log-format text|json (default text).\n";
 
 static int parse_size(const char *s, int *w, int *h)
 {
@@ -79,6 +80,8 @@ static int parse_args(int argc, char **argv, options *o)
 			o->pair_code = argv[++i];
 		} else if (v && !strcmp(a, "--ca"))
 			o->ca = argv[++i];
+		else if (v && !strcmp(a, "--log-format"))
+			o->log_format = argv[++i];
 		else if (v && !strcmp(a, "--db"))
 			o->db = argv[++i];
 		else if (v && !strcmp(a, "--config"))
@@ -101,6 +104,10 @@ static int parse_args(int argc, char **argv, options *o)
 		} else
 			return -1;
 	}
+	ank_log_format lf = ANK_LOG_TEXT;
+	if (o->log_format && ank_log_format_parse(o->log_format, &lf))
+		return -1;
+	ank_log_set_format(lf);
 	if (o->headless && !o->script)
 		return -1;
 	if ((o->pair_url || o->sync_only) && !o->db)

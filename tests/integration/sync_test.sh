@@ -40,7 +40,7 @@ kill_central()
 }
 start_kiosk()
 {
-	"$kiosk_bin" --db "$sdb" --sync-only >>"$dir/kiosk.log" 2>&1 &
+	"$kiosk_bin" --db "$sdb" --sync-only --log-format json >>"$dir/kiosk.log" 2>&1 &
 	kiosk_pid=$!
 }
 kill_kiosk()
@@ -191,6 +191,11 @@ st=$(post_batch "${token//[0-9]/f}" "$(batch 5 "$kiosk" payload)")
 cat "$dir/headless.log" "$dir/kiosk.log" 2>/dev/null |
 	grep -q "Couldn't connect\|Failure when receiving\|Connection refused" &&
 	ok "the kiosk saw central go away" || fail "central's crashes were not noticed"
+# The sync-only kiosk runs with --log-format json: its log lines are JSON objects, none text.
+json_lines=$(grep -cE '^\{"time":"[0-9T:-]+Z","level":"(debug|info|warn|error)","component":"[a-z_]+","msg":".*"\}$' "$dir/kiosk.log" || true)
+text_lines=$(grep -cE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z (debug|info|warn|error) ' "$dir/kiosk.log" || true)
+[[ $json_lines -gt 0 && $text_lines -eq 0 ]] && ok "the kiosk logs JSON lines with --log-format json" ||
+	fail "kiosk log: $json_lines JSON lines, $text_lines text lines"
 
 # ---- a user registered at central checks in after one pull ----
 printf 'correct horse battery\n' | "$central_bin" create-admin --db "$cdb" --user admin >/dev/null
