@@ -72,6 +72,14 @@ static const char *const migrations[] = {
         /* Each ticket.issued clears the kiosk's old no-shows: a seek, not a scan of every
          * ticket the kiosk has open. */
         "CREATE INDEX proj_ticket_state ON proj_ticket(kiosk, state, day);",
+        /* 4: the site where a user registered. Registry entries go to the sites of that
+         * site's municipality (the one running the rooms), whatever the user's home
+         * municipality: a user from elsewhere or abroad must be able to check in where they
+         * registered. Existing rows take their staff author's site; rows without one keep
+         * going by home municipality. */
+        "ALTER TABLE registry ADD COLUMN site TEXT REFERENCES site(id);"
+        "UPDATE registry SET site = (SELECT a.site FROM account a WHERE a.id ="
+        " registry.created_by);",
 };
 
 void ank_cs_hash_hex(const char *secret, char out[65])

@@ -145,15 +145,20 @@ typedef struct ank_cuser {
 	int64_t consent_ms;          /* 0 when none */
 	char language[4];            /* "" when none */
 	int64_t quarantine_until_ms; /* 0 when none */
+	/* Where the user registered: its municipality's sites get the entry. Not sent to
+	 * kiosks. */
+	char site[ANK_CS_ID_MAX + 1];
 } ank_cuser;
 
 /* Stores a new user (u->id is assigned and written back) with its linkage key, and appends
- * a user.upsert change for every site of the user's municipality (*sites counts them), in
- * one transaction. The caller has validated the fields. Returns 0 or -1. */
+ * a user.upsert change for every site of the municipality of u->site, the site where the
+ * user registered (*sites counts them), in one transaction. The caller has validated the
+ * fields. Returns 0, 1 when u->site is unknown (err says so), or -1. */
 int ank_cstore_user_add(ank_cstore *cs, ank_cuser *u, long long account, int64_t now, int *sites,
                         ank_err *err);
 /* Sets (until_ms > 0) or lifts (0) a quarantine and appends a quarantine change for every
- * site of the user's municipality. Returns 0, 1 for an unknown user, -1 on error. */
+ * site that got the user's entry (as ank_cstore_user_add routes it). Returns 0, 1 for an
+ * unknown user, -1 on error. */
 int ank_cstore_user_quarantine(ank_cstore *cs, const char *id, int64_t until_ms, int64_t now,
                                int *sites, ank_err *err);
 

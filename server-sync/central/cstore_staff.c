@@ -199,6 +199,34 @@ static int fan_out_and_commit(ank_cstore *cs, const char *municipality, const ch
 	return 0;
 }
 
+/* The municipality whose sites get a user's entry: that of the site where the user
+ * registered; for entries from before sites were recorded (site NULL or ""), the user's
+ * home municipality. Written into out (8 bytes); locked. 0, 1 when the site is unknown,
+ * -1 on error. */
+static int routing_municipality(ank_cstore *cs, const char *site, const char *home, char out[8],
+                                ank_err *err)
+{
+	if (!site || !site[0]) {
+		snprintf(out, 8, "%s", home);
+		return 0;
+	}
+	sqlite3_stmt *s = NULL;
+	if (ank_cs_prep(cs, "SELECT municipality FROM site WHERE id = ?", &s) != SQLITE_OK)
+		return ank_cs_fail(cs, err);
+	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		snprintf(out, 8, "%s", ank_cs_col(s, 0));
+	ank_cs_end(cs, s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE) {
+		ank_err_set(err, "unknown site '%s'", site);
+		return 1;
+	}
+	return ank_cs_fail(cs, err);
+}
+
 int ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now, int *users_sent,
                         ank_err *err)
 {
@@ -244,9 +272,12 @@ int ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now, int *
 		out = 1;
 		goto unlock;
 	}
-	/* A new site gets the registry of its municipality, as if each user had been registered
-	 * after it. */
-	if (ank_cs_prep(cs, "SELECT " USER_COLS " FROM registry WHERE municipality = ? ORDER BY id",
+	/* A new site gets the entries its municipality's sites have, as if each user had been
+	 * registered after it (routing_municipality in SQL: inside the subquery `municipality`
+	 * is the site's). */
+	if (ank_cs_prep(cs,
+	                "SELECT " USER_COLS " FROM registry WHERE coalesce((SELECT municipality"
+	                " FROM site WHERE site.id = registry.site), municipality) = ? ORDER BY id",
 	                &s) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_text(s, 1, site->municipality, -1, SQLITE_TRANSIENT);
@@ -675,14 +706,26 @@ int ank_cstore_user_add(ank_cstore *cs, ank_cuser *u, long long account, int64_t
 	int out = -1;
 	sqlite3_stmt *s = NULL;
 	char link[65];
+	char muni[8];
 	pthread_mutex_lock(&cs->mu);
 	if (begin(cs, err))
 		goto unlock;
+	/* An empty site would fall back to the home municipality: a new user always has one. */
+	int known = 1;
+	if (u->site[0])
+		known = routing_municipality(cs, u->site, "", muni, err);
+	else
+		ank_err_set(err, "no site: a user registers at a site");
+	if (known != 0) {
+		rollback(cs);
+		out = known;
+		goto unlock;
+	}
 	if (linkage_key(cs, u, link, err))
 		goto fail_err;
 	if (ank_cs_prep(cs,
-	                "INSERT INTO registry(" USER_COLS ", linkage, created_by, created_ms)"
-	                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+	                "INSERT INTO registry(" USER_COLS ", linkage, created_by, created_ms, site)"
+	                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	                &s) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_text(s, 1, u->id, -1, SQLITE_TRANSIENT);
@@ -700,11 +743,12 @@ int ank_cstore_user_add(ank_cstore *cs, ank_cuser *u, long long account, int64_t
 	if (account > 0)
 		sqlite3_bind_int64(s, 11, account);
 	sqlite3_bind_int64(s, 12, now);
+	sqlite3_bind_text(s, 13, u->site, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		goto fail;
 	ank_cs_end(cs, s);
 	s = NULL;
-	out = fan_out_and_commit(cs, u->municipality, "user.upsert", payload, now, sites, err);
+	out = fan_out_and_commit(cs, muni, "user.upsert", payload, now, sites, err);
 	goto unlock;
 fail:
 	ank_cs_fail(cs, err);
@@ -729,26 +773,33 @@ int ank_cstore_user_quarantine(ank_cstore *cs, const char *id, int64_t until_ms,
 		return ank_err_set(err, "out of memory");
 	int out = -1;
 	sqlite3_stmt *s = NULL;
-	char municipality[8] = "";
+	char home[8] = "", site[ANK_CS_ID_MAX + 1] = "", municipality[8] = "";
 	pthread_mutex_lock(&cs->mu);
 	if (begin(cs, err))
 		goto unlock;
 	if (ank_cs_prep(cs,
 	                "UPDATE registry SET quarantine_until_ms = ? WHERE id = ?"
-	                " RETURNING municipality",
+	                " RETURNING municipality, site",
 	                &s) != SQLITE_OK)
 		goto fail;
 	if (until_ms > 0)
 		sqlite3_bind_int64(s, 1, until_ms);
 	sqlite3_bind_text(s, 2, id, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		snprintf(municipality, sizeof municipality, "%s", ank_cs_col(s, 0));
+	if (rc == SQLITE_ROW) {
+		snprintf(home, sizeof home, "%s", ank_cs_col(s, 0));
+		snprintf(site, sizeof site, "%s", ank_cs_col(s, 1));
+	}
 	ank_cs_end(cs, s);
 	s = NULL;
 	if (rc != SQLITE_ROW) {
 		rollback(cs);
 		out = 1;
+		goto unlock;
+	}
+	/* The same sites as the entry went to. A site is never deleted, so it is known. */
+	if (routing_municipality(cs, site, home, municipality, err)) {
+		rollback(cs);
 		goto unlock;
 	}
 	out = fan_out_and_commit(cs, municipality, "quarantine", payload, now, sites, err);

@@ -475,9 +475,16 @@ out:
  * and with a nickname the kiosk's search can find. */
 static int user_from_json(json_t *j, ank_cuser *u, ank_reply *bad)
 {
-	static const char *const known[] = {"v",          "nickname",     "birth_year",
-	                                    "gender",     "municipality", "consent_version",
-	                                    "consent_at", "language",     "quarantine_until",
+	static const char *const known[] = {"v",
+	                                    "nickname",
+	                                    "birth_year",
+	                                    "gender",
+	                                    "municipality",
+	                                    "consent_version",
+	                                    "consent_at",
+	                                    "language",
+	                                    "quarantine_until",
+	                                    "site",
 	                                    NULL};
 	memset(u, 0, sizeof *u);
 	if (json_object_get(j, "id")) {
@@ -541,21 +548,43 @@ ank_reply ank_staff_user_post(ank_http_ctx *c)
 	if (!j)
 		return bad;
 	ank_cuser u;
+	const char *site = NULL;
 	int rc = user_from_json(j, &u, &bad);
+	if (rc == 0)
+		rc = get_str(j, "site", true, &site, &bad);
+	if (rc == 0 && site && !ank_text_is_slug(site, ANK_CS_ID_MAX)) {
+		bad = bad_field("site", "must be a site id");
+		rc = -1;
+	}
+	/* Staff register at their own site; an admin says at which. */
+	if (rc == 0 && !c->acct.admin && site && strcmp(site, c->acct.site) != 0) {
+		bad = ank_http_error(403, "staff register users at their own site");
+		rc = -1;
+	} else if (rc == 0 && c->acct.admin && !site) {
+		bad = bad_field("site", "missing: the site where the user registers");
+		rc = -1;
+	} else if (rc == 0) {
+		snprintf(u.site, sizeof u.site, "%s", site ? site : c->acct.site);
+	}
 	json_decref(j);
-	if (rc)
+	if (rc) {
+		sodium_memzero(u.nickname, sizeof u.nickname);
 		return bad;
+	}
 	ank_err err;
 	int sites = 0;
 	rc = ank_cstore_user_add(c->cs, &u, c->acct.id, ank_now_ms(), &sites, &err);
 	sodium_memzero(u.nickname, sizeof u.nickname);
+	if (rc > 0)
+		return ank_http_error(404, "unknown site");
 	if (rc) {
 		ank_log(ANK_LOG_ERROR, "staff", "user: %s", err.msg);
 		return ank_http_error(500, "cannot store the user now");
 	}
 	/* Ids only in the log: never a nickname (docs/privacy.md). */
-	ank_log(ANK_LOG_INFO, "staff", "'%s' registered user %s (municipality %s, %d sites)",
-	        c->acct.name, u.id, u.municipality, sites);
+	ank_log(ANK_LOG_INFO, "staff",
+	        "'%s' registered user %s at site %s (home municipality %s, %d sites)", c->acct.name,
+	        u.id, u.site, u.municipality, sites);
 	return ank_http_json(201, json_pack("{s:i, s:s, s:i}", "v", 1, "id", u.id, "sites", sites));
 }
 

@@ -448,21 +448,25 @@ static long post_events(const char *token, const char *kiosk, long long *seq, co
 	return st;
 }
 
-static char *user_body(const char *nick, int year, const char *gender, const char *muni)
+/* A registration at `site` (no "site" field when NULL) of a user from `muni`. */
+static char *user_body(const char *nick, int year, const char *gender, const char *muni,
+                       const char *site)
 {
 	json_t *b = json_pack("{s:i, s:s, s:i, s:s, s:s, s:s}", "v", 1, "nickname", nick,
 	                      "birth_year", year, "gender", gender, "municipality", muni,
 	                      "consent_version", "2024-1");
+	if (site)
+		json_object_set_new(b, "site", json_string(site));
 	char *text = json_dumps(b, JSON_COMPACT);
 	json_decref(b);
 	return text;
 }
 
-/* Registers a user as `s`; its id into id (64 bytes); returns the status. */
-static long add_user(const session *s, const char *nick, int year, const char *gender,
-                     const char *muni, char *id, int *sites)
+/* Registers a user as `s` at `site`; its id into id (64 bytes); returns the status. */
+static long add_user(const session *s, const char *site, const char *nick, int year,
+                     const char *gender, const char *muni, char *id, int *sites)
 {
-	char *body = user_body(nick, year, gender, muni);
+	char *body = user_body(nick, year, gender, muni, site);
 	resp r;
 	post(&r, s, "/api/v1/users", body);
 	free(body);
@@ -696,6 +700,18 @@ static void group_auth(void)
 	         "\"municipality\":\"abroad\",\"language\":\"en\","
 	         "\"consent_at\":\"2026-01-05T10:00:00Z\"}",
 	         201},
+	        {"user-at-own-site", "/api/v1/users",
+	         "{\"v\":1,\"nickname\":\"Lis\",\"birth_year\":1980,\"gender\":\"female\","
+	         "\"municipality\":\"101\",\"site\":\"demo\"}",
+	         201},
+	        {"user-at-other-site", "/api/v1/users",
+	         "{\"v\":1,\"nickname\":\"Lis\",\"birth_year\":1980,\"gender\":\"female\","
+	         "\"municipality\":\"101\",\"site\":\"far\"}",
+	         403},
+	        {"user-site-not-an-id", "/api/v1/users",
+	         "{\"v\":1,\"nickname\":\"Lis\",\"birth_year\":1980,\"gender\":\"female\","
+	         "\"municipality\":\"101\",\"site\":\"de mo\"}",
+	         400},
 	        {"quarantine-unknown-user", "/api/v1/users/u-nobody/quarantine",
 	         "{\"v\":1,\"until\":null}", 404},
 	        {"quarantine-bad-time", "/api/v1/users/u-nobody/quarantine",
@@ -755,7 +771,7 @@ static void group_sync(void)
 	/* A user of 101 reaches demo and north, not far. */
 	char uid[64];
 	int sites = -1;
-	long st_user = add_user(&admin, "Søren", 1984, "male", "101", uid, &sites);
+	long st_user = add_user(&admin, "demo", "Søren", 1984, "male", "101", uid, &sites);
 	expect("user-register", st_user == 201 && !strncmp(uid, "u-", 2) && sites == 2,
 	       "status %ld id %s sites %d", st_user, uid, sites);
 	json_t *cd = changes_of(t_demo), *cn = changes_of(t_north), *cf = changes_of(t_far);
@@ -805,6 +821,42 @@ static void group_sync(void)
 	               count_changes((cd = changes_of(t_late)), "user.upsert", "id", uid) == 1,
 	       "rc %d", rc);
 	json_decref(cd);
+
+	/* Entries go where the user registered, whatever their home: a user from 147 who
+	 * registers at demo (101) reaches 101's sites, not far (147); one from abroad who
+	 * registers at far reaches far, and so does their quarantine. */
+	char visitor[64], abroad[64];
+	st_user = add_user(&admin, "demo", "Gæst", 1979, "female", "147", visitor, &sites);
+	cd = changes_of(t_demo);
+	cf = changes_of(t_far);
+	expect("user-from-elsewhere-at-demo",
+	       st_user == 201 && sites == 3 &&
+	               count_changes(cd, "user.upsert", "id", visitor) == 1 &&
+	               count_changes(cf, "user.upsert", "id", visitor) == 0,
+	       "status %ld sites %d", st_user, sites);
+	json_decref(cd);
+	json_decref(cf);
+	st_user = add_user(&admin, "far", "Tourist", 1990, "male", "abroad", abroad, &sites);
+	snprintf(path, sizeof path, "/api/v1/users/%s/quarantine", abroad);
+	post(&r, &admin, path, "{\"v\":1,\"until\":\"2027-01-01T00:00:00Z\"}");
+	cd = changes_of(t_demo);
+	cf = changes_of(t_far);
+	expect("user-abroad-at-far",
+	       st_user == 201 && sites == 1 &&
+	               count_changes(cf, "user.upsert", "id", abroad) == 1 &&
+	               count_changes(cd, "user.upsert", "id", abroad) == 0 && r.status == 200 &&
+	               jint(r.json, "sites") == 1 &&
+	               count_changes(cf, "quarantine", "user", abroad) == 1 &&
+	               count_changes(cd, "quarantine", "user", abroad) == 0,
+	       "status %ld sites %d, quarantine %ld %s", st_user, sites, r.status,
+	       ank_buf_str(&r.body));
+	resp_free(&r);
+	json_decref(cd);
+	json_decref(cf);
+	st_user = add_user(&admin, NULL, "Nowhere", 1990, "male", "101", NULL, NULL);
+	expect("user-admin-needs-site", st_user == 400, "status %ld", st_user);
+	st_user = add_user(&admin, "nowhere", "Nowhere", 1990, "male", "101", NULL, NULL);
+	expect("user-unknown-site", st_user == 404, "status %ld", st_user);
 
 	/* A command reaches its site only, and the kiosk's answer closes it. */
 	post(&r, &admin, "/api/v1/sites/demo/commands",
@@ -1190,9 +1242,9 @@ static void group_report(void)
 	login("boss", admin_pw, &admin);
 	char a[64], b[64], c[64], token[65], kiosk[64];
 	/* b is a's double (same folded name, year, gender): one person for the report. */
-	add_user(&admin, "Søren", 1984, "male", "101", a, NULL);
-	add_user(&admin, "SØREN!", 1984, "male", "147", b, NULL);
-	add_user(&admin, "Mette", 1988, "female", "101", c, NULL);
+	add_user(&admin, "demo", "Søren", 1984, "male", "101", a, NULL);
+	add_user(&admin, "far", "SØREN!", 1984, "male", "147", b, NULL);
+	add_user(&admin, "demo", "Mette", 1988, "female", "101", c, NULL);
 	pair("demo", token, kiosk);
 	long long seq = 0;
 	char ev[4096];

@@ -202,7 +202,7 @@ printf 'correct horse battery\n' | "$central_bin" create-admin --db "$cdb" --use
 csrf=$(admin_login "http://127.0.0.1:$port" admin "correct horse battery")
 [[ -n $csrf ]] && ok "admin login" || fail "admin login"
 new=$(curl_json -X POST -H "X-CSRF-Token: $csrf" "http://127.0.0.1:$port/api/v1/users" \
-	-d '{"v":1,"nickname":"Ny Bruger","birth_year":1990,"gender":"female","municipality":"101","consent_version":"2024-1"}' |
+	-d '{"v":1,"nickname":"Ny Bruger","birth_year":1990,"gender":"female","municipality":"101","consent_version":"2024-1","site":"demo"}' |
 	sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
 has_user() { [[ $(sql "$sdb" "SELECT count(*) FROM registry WHERE id = '$new'") == 1 ]]; }
 if [[ -n $new ]] && wait_for 30 has_user; then
@@ -214,17 +214,18 @@ if [[ -n $new ]] && wait_for 30 has_user; then
 else
 	fail "the new user did not reach the kiosk"
 fi
-# ... and a user of another municipality's site does not reach this kiosk.
+# ... and a user registered at another municipality's site does not reach this kiosk, while
+# one from abroad who registered here does.
 other=$(curl_json -X POST -H "X-CSRF-Token: $csrf" "http://127.0.0.1:$port/api/v1/users" \
-	-d '{"v":1,"nickname":"Anden","birth_year":1985,"gender":"male","municipality":"751","consent_version":"2024-1"}' |
+	-d '{"v":1,"nickname":"Anden","birth_year":1985,"gender":"male","municipality":"101","consent_version":"2024-1","site":"other"}' |
 	sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
 probe=$(curl_json -X POST -H "X-CSRF-Token: $csrf" "http://127.0.0.1:$port/api/v1/users" \
-	-d '{"v":1,"nickname":"Probe","birth_year":1985,"gender":"male","municipality":"101","consent_version":"2024-1"}' |
+	-d '{"v":1,"nickname":"Probe","birth_year":1985,"gender":"male","municipality":"abroad","consent_version":"2024-1","site":"demo"}' |
 	sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
 has_probe() { [[ $(sql "$sdb" "SELECT count(*) FROM registry WHERE id = '$probe'") == 1 ]]; }
 if [[ -n $other && -n $probe ]] && wait_for 30 has_probe &&
 	[[ $(sql "$sdb" "SELECT count(*) FROM registry WHERE id = '$other'") == 0 ]]; then
-	ok "a user of another municipality stays away from this kiosk"
+	ok "users go to the sites of the municipality where they registered"
 else
 	fail "municipality routing (other=$other probe=$probe)"
 fi
@@ -233,7 +234,7 @@ fi
 kill_kiosk
 for i in $(seq 1 40); do
 	curl_json -X POST -H "X-CSRF-Token: $csrf" "http://127.0.0.1:$port/api/v1/users" \
-		-d "{\"v\":1,\"nickname\":\"Catch Up $i\",\"birth_year\":1975,\"gender\":\"other\",\"municipality\":\"101\",\"consent_version\":\"2024-1\",\"language\":\"en\"}" \
+		-d "{\"v\":1,\"nickname\":\"Catch Up $i\",\"birth_year\":1975,\"gender\":\"other\",\"municipality\":\"101\",\"consent_version\":\"2024-1\",\"language\":\"en\",\"site\":\"demo\"}" \
 		>/dev/null
 done
 curl -s -D "$dir/headers" -o "$dir/feed.gz" -H 'Accept-Encoding: gzip' \
