@@ -1,6 +1,29 @@
-# Shared by the integration test scripts (sourced, not run): case reporting, polling,
-# SQLite and HTTP helpers. The sourcing script sets `dir` (its temporary directory).
+# Shared by the sync test scripts (sourced, not run, with the scripts' own arguments:
+# ankomst-central ankomst-kiosk ankomst-queue SOURCE_DIR): the binaries, a temporary
+# directory with the central and site database paths, a clean-up that kills what the
+# test started, case reporting, polling, SQLite and HTTP helpers.
+# The variables set here are used by the sourcing scripts:
+# shellcheck shell=bash disable=SC2034
 export LC_ALL=C.UTF-8
+central_bin=$1 kiosk_bin=$2 queue_bin=$3 root=$4
+dir=$(mktemp -d)
+cdb=$dir/central.db sdb=$dir/site.db
+# Background processes of the test: central_pid and kiosk_pid for the ones it restarts,
+# pids for the rest.
+central_pid='' kiosk_pid=''
+pids=()
+cleanup()
+{
+	local p
+	for p in $central_pid $kiosk_pid "${pids[@]}"; do
+		kill -9 "$p" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+# The CLI on the site database at a fixed time the demo site is open.
+q() { "$queue_bin" --db "$sdb" --now 2026-11-23T11:00:00Z "$@"; }
 fails=0
 fail()
 {

@@ -7,21 +7,8 @@
 # (catalog.refused), and deleting the override directory brings the shipped texts back.
 # Usage: sync_content_test.sh ankomst-central ankomst-kiosk ankomst-queue SOURCE_DIR
 set -euo pipefail
-central_bin=$1 kiosk_bin=$2 queue_bin=$3 root=$4
-dir=$(mktemp -d)
-central_pid= kiosk_pid=
-cleanup()
-{
-	[[ -n $central_pid ]] && kill -9 "$central_pid" 2>/dev/null
-	[[ -n $kiosk_pid ]] && kill -9 "$kiosk_pid" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
 # shellcheck source=lib.sh
-source "$root/tests/integration/lib.sh"
-cdb=$dir/central.db sdb=$dir/site.db
-q() { "$queue_bin" --db "$sdb" --now 2026-11-23T11:00:00Z "$@"; }
+source "$4/tests/integration/lib.sh" "$@"
 
 # ---- central, a site, an admin; the kiosk with the demo config, paired ----
 "$central_bin" migrate --db "$cdb" >/dev/null

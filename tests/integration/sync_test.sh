@@ -5,22 +5,8 @@
 # one pull, and a staff "call next" from central applied at the kiosk and reported back.
 # Usage: sync_test.sh ankomst-central ankomst-kiosk ankomst-queue SOURCE_DIR
 set -euo pipefail
-central_bin=$1 kiosk_bin=$2 queue_bin=$3 root=$4
-dir=$(mktemp -d)
-central_pid= kiosk_pid=
-cleanup()
-{
-	[[ -n $central_pid ]] && kill -9 "$central_pid" 2>/dev/null
-	[[ -n $kiosk_pid ]] && kill -9 "$kiosk_pid" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
 # shellcheck source=lib.sh
-source "$root/tests/integration/lib.sh"
-cdb=$dir/central.db sdb=$dir/site.db
-# The fixed clock of the CLI check-ins: a time the demo site is open.
-q() { "$queue_bin" --db "$sdb" --now 2026-11-23T11:00:00Z "$@"; }
+source "$4/tests/integration/lib.sh" "$@"
 
 port=
 start_central()

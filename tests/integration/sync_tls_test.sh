@@ -4,19 +4,8 @@
 # reach central over https.
 # Usage: sync_tls_test.sh ankomst-central ankomst-kiosk ankomst-queue SOURCE_DIR
 set -euo pipefail
-central_bin=$1 kiosk_bin=$2 queue_bin=$3 root=$4
-dir=$(mktemp -d)
-pids=()
-cleanup()
-{
-	local p
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$dir"
-}
-trap cleanup EXIT
 # shellcheck source=lib.sh
-source "$root/tests/integration/lib.sh"
+source "$4/tests/integration/lib.sh" "$@"
 
 # A CA, a server certificate for 127.0.0.1 signed by it, and an unrelated second CA.
 ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
@@ -30,7 +19,6 @@ printf 'subjectAltName = IP:127.0.0.1\n' >"$dir/ext.cnf"
 openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
 	-CAcreateserial -out "$dir/server.pem" -days 2 -extfile "$dir/ext.cnf" 2>/dev/null
 
-cdb=$dir/central.db sdb=$dir/site.db
 "$central_bin" migrate --db "$cdb" >/dev/null
 "$central_bin" add-site --db "$cdb" --site demo --name Demo --municipality 101 >/dev/null 2>&1
 code=$("$central_bin" pair-kiosk --db "$cdb" --site demo)
@@ -38,7 +26,7 @@ code=$("$central_bin" pair-kiosk --db "$cdb" --site demo)
 	--tls-cert "$dir/server.pem" --tls-key "$dir/server.key" 2>"$dir/central.log" &
 pids+=($!)
 url=https://127.0.0.1:$(wait_port "$dir/port")
-"$queue_bin" --db "$sdb" --now 2026-11-23T11:00:00Z config "$root/assets/demo/site.ini" >/dev/null
+q config "$root/assets/demo/site.ini" >/dev/null
 "$queue_bin" --db "$sdb" import "$root/assets/demo/registry.json" >/dev/null
 
 # The code is spent only by a pairing that succeeds, so the failures can go first.
