@@ -78,19 +78,8 @@ wait_port()
 	exit 1
 }
 
-# stop PID: SIGTERM (both servers stop their daemon on it) and wait; SIGKILL after 3 s,
-# because central's shutdown waits for long-polls still sleeping on their timeout.
-stop()
-{
-	local i
-	kill -TERM "$1" 2>/dev/null || true
-	for ((i = 0; i < 60; i++)); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -KILL "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
+# shellcheck source=lib.sh
+source tests/bench/lib.sh # the working directory is the source tree
 
 # new_central NAME: a migrated database with the site; the colleague's add-site is not
 # there in every version, so a usage answer from it is fine.
@@ -174,8 +163,8 @@ hz "$floor_port" "$floor_pid" central_healthz_floor_r1
 hz "$port" "$pid" central_healthz_central_r1
 hz "$port" "$pid" central_healthz_central_r2
 hz "$floor_port" "$floor_pid" central_healthz_floor_r2
-stop "$floor_pid"
-stop "$pid"
+stop "$floor_pid" 3
+stop "$pid" 3
 
 # ---- 3. many kiosks long-polling at once, on a fresh central ----
 say "hold: pairing $KIOSKS kiosks"
@@ -201,7 +190,7 @@ say "hold: $KIOSKS long-polls, wait=$WAIT_S"
 run hold --port "$port" --pid "$pid" --kiosks "$work/hold.kiosks" --wait "$WAIT_S" \
 	"${trigger[@]}"
 [[ ${#trigger[@]} -gt 0 ]] || say "no staff API used: memory only, the fan-out time is not measured"
-stop "$pid"
+stop "$pid" 3
 
 # ---- summary ----
 ratios=()

@@ -86,18 +86,8 @@ finish()
 	fi
 }
 
-# stop PID: asks a window program to quit (SDL turns SIGTERM into SDL_QUIT) and waits.
-stop()
-{
-	local i
-	kill -TERM "$1" 2>/dev/null || true
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -KILL "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
+# shellcheck source=lib.sh
+source tests/bench/lib.sh # the working directory is the source tree
 
 # pct FILE P: the P-th percentile (nearest rank) of the numbers in FILE, or "n/a".
 pct()

@@ -1,0 +1,17 @@
+# Shared by the benchmark scripts (sourced, not run): stopping a measured program.
+# shellcheck shell=bash
+
+# stop PID [SECONDS]: SIGTERM (central stops its daemon on it, SDL turns it into SDL_QUIT),
+# then waits; SIGKILL after SECONDS (default 5), for a program that does not end, such as
+# central with long-polls still sleeping on their timeout.
+stop()
+{
+	local i limit=$((${2:-5} * 20))
+	kill -TERM "$1" 2>/dev/null || true
+	for ((i = 0; i < limit; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
