@@ -35,28 +35,6 @@ const char *ank_q_strerror(ank_q_rc rc)
 	return (rc >= 0 && rc <= ANK_Q_E_DB) ? rc_text[rc] : "unknown error";
 }
 
-static const char *const refusal_codes[ANK_REFUSE_COUNT] = {
-        [ANK_REFUSE_NONE] = "none",
-        [ANK_REFUSE_CLOSED] = "closed",
-        [ANK_REFUSE_QUARANTINED] = "quarantined",
-        [ANK_REFUSE_NO_CONSENT] = "no_consent",
-        [ANK_REFUSE_UNDERAGE] = "underage",
-        [ANK_REFUSE_WOMEN_ONLY] = "women_only",
-        [ANK_REFUSE_ROUTE_NOT_OFFERED] = "route_not_offered",
-        [ANK_REFUSE_SUBSTANCE_ROUTE] = "substance_route",
-        [ANK_REFUSE_ALREADY_QUEUED] = "already_queued",
-        [ANK_REFUSE_ASSISTED_NOT_OFFERED] = "assisted_not_offered",
-        [ANK_REFUSE_HELPER_UNKNOWN] = "helper_unknown",
-        [ANK_REFUSE_HELPER_SELF] = "helper_self",
-        [ANK_REFUSE_HELPER_UNDERAGE] = "helper_underage",
-        [ANK_REFUSE_HELPER_QUARANTINED] = "helper_quarantined",
-};
-
-const char *ank_refusal_code(ank_refusal r)
-{
-	return (r >= 0 && r < ANK_REFUSE_COUNT) ? refusal_codes[r] : "unknown";
-}
-
 /* ---- open, config ---- */
 
 static ank_q_rc reload_config(ank_queue *q, ank_err *err)
@@ -232,28 +210,28 @@ static int station_cost(const ank_station *s, const ank_ticket *t)
 
 static json_t *ticket_json(const ank_ticket *t)
 {
-	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "ticket", (json_int_t)t->id,
-	                      "label", t->label, "day", t->day, "route", ank_route_code(t->route),
-	                      "substance", t->substance, "user", t->user_id, "state",
-	                      ank_ticket_state_code(t->state));
+	json_t *j =
+	        json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", ANK_FN(TICKET), (json_int_t)t->id,
+	                  ANK_FN(LABEL), t->label, ANK_FN(DAY), t->day, ANK_FN(ROUTE),
+	                  ank_route_code(t->route), ANK_FN(SUBSTANCE), t->substance, ANK_FN(USER),
+	                  t->user_id, ANK_FN(STATE), ank_ticket_state_code(t->state));
 	if (j && t->helper_id[0])
-		json_object_set_new(j, "helper", json_string(t->helper_id));
+		json_object_set_new(j, ANK_FN(HELPER), json_string(t->helper_id));
 	if (j && t->station_id[0])
-		json_object_set_new(j, "station", json_string(t->station_id));
+		json_object_set_new(j, ANK_FN(STATION), json_string(t->station_id));
 	return j;
 }
 
-static int emit_ticket(ank_queue *q, const char *type, const ank_ticket *t, int64_t now,
-                       ank_err *err)
+static int emit_ticket(ank_queue *q, ank_ev type, const ank_ticket *t, int64_t now, ank_err *err)
 {
 	return ank_store_outbox_append(q->st, type, now, ticket_json(t), err);
 }
 
 static int emit_station(ank_queue *q, const ank_station *s, int64_t now, ank_err *err)
 {
-	return ank_store_outbox_append(q->st, "station.state", now,
-	                               json_pack("{s:s, s:s}", "station", s->id, "state",
-	                                         ank_station_state_code(s->state)),
+	return ank_store_outbox_append(q->st, ANK_EV_STATION_STATE, now,
+	                               json_pack("{s:s, s:s}", ANK_FN(STATION), s->id,
+	                                         ANK_FN(STATE), ank_station_state_code(s->state)),
 	                               err);
 }
 
@@ -275,7 +253,8 @@ static int call_to(ank_queue *q, ank_ticket *t, ank_station *s, int64_t now, ank
 	memcpy(t->station_id, s->id, sizeof t->station_id);
 	t->called_ms = now;
 	t->recalled_ms = 0;
-	if (ank_store_ticket_update(q->st, t, err) || emit_ticket(q, "ticket.called", t, now, err))
+	if (ank_store_ticket_update(q->st, t, err) ||
+	    emit_ticket(q, ANK_EV_TICKET_CALLED, t, now, err))
 		return -1;
 	return set_station(q, s, ANK_SS_RESERVED, t->id, now, err);
 }
@@ -505,10 +484,10 @@ static ank_q_rc refuse(ank_queue *q, const ank_checkin *in, ank_refusal why, int
 	const char *code = ank_refusal_code(why);
 	const char *route = ank_route_code(in->route);
 	res->refusal = why;
-	json_t *p = json_pack("{s:s, s:s, s:s, s:s}", "reason", code, "user", in->user_id,
-	                      "substance", in->substance, "route", route);
+	json_t *p = json_pack("{s:s, s:s, s:s, s:s}", ANK_FN(REASON), code, ANK_FN(USER),
+	                      in->user_id, ANK_FN(SUBSTANCE), in->substance, ANK_FN(ROUTE), route);
 	if (ank_store_refusal_insert(q->st, now, code, in->user_id, in->substance, route, err) ||
-	    ank_store_outbox_append(q->st, "checkin.refused", now, p, err) ||
+	    ank_store_outbox_append(q->st, ANK_EV_CHECKIN_REFUSED, now, p, err) ||
 	    ank_store_commit(q->st, err)) {
 		ank_store_rollback(q->st);
 		return ANK_Q_E_DB;
@@ -581,7 +560,7 @@ ank_q_rc ank_queue_checkin(ank_queue *q, const ank_checkin *in, int64_t now,
 	t->queue_key = now;
 	t->created_ms = now;
 	if (ank_store_ticket_insert(q->st, t, err) ||
-	    emit_ticket(q, "ticket.issued", t, now, err) || assign_free(q, now, err))
+	    emit_ticket(q, ANK_EV_TICKET_ISSUED, t, now, err) || assign_free(q, now, err))
 		goto rollback;
 	/* Read back: auto-call may have given it a station. */
 	if (ank_store_ticket_get(q->st, t->id, t, err) != 0)
@@ -714,7 +693,7 @@ static ank_q_rc cmd_recall(cmd_ctx *c)
 	}
 	c->t.recalled_ms = c->now;
 	if (ank_store_ticket_update(c->q->st, &c->t, c->err) ||
-	    emit_ticket(c->q, "ticket.recalled", &c->t, c->now, c->err))
+	    emit_ticket(c->q, ANK_EV_TICKET_RECALLED, &c->t, c->now, c->err))
 		return db_fail();
 	return ANK_Q_OK;
 }
@@ -724,7 +703,7 @@ static ank_q_rc no_show(cmd_ctx *c)
 	c->t.state = ANK_TS_NO_SHOW;
 	/* The event names the station the user did not come to. */
 	if (ank_store_ticket_update(c->q->st, &c->t, c->err) ||
-	    emit_ticket(c->q, "ticket.no_show", &c->t, c->now, c->err) ||
+	    emit_ticket(c->q, ANK_EV_TICKET_NO_SHOW, &c->t, c->now, c->err) ||
 	    release_station(c->q, &c->t, ANK_SS_FREE, c->now, c->err) ||
 	    ank_store_ticket_update(c->q->st, &c->t, c->err))
 		return db_fail();
@@ -761,7 +740,7 @@ static ank_q_rc cmd_requeue(cmd_ctx *c)
 	c->t.state = ANK_TS_WAITING;
 	c->t.called_ms = 0;
 	if (ank_store_ticket_update(c->q->st, &c->t, c->err) ||
-	    emit_ticket(c->q, "ticket.requeued", &c->t, c->now, c->err))
+	    emit_ticket(c->q, ANK_EV_TICKET_REQUEUED, &c->t, c->now, c->err))
 		return db_fail();
 	return ANK_Q_OK;
 }
@@ -777,7 +756,7 @@ static ank_q_rc cmd_start(cmd_ctx *c)
 	c->t.state = ANK_TS_IN_SESSION;
 	c->t.started_ms = c->now;
 	if (ank_store_ticket_update(c->q->st, &c->t, c->err) ||
-	    emit_ticket(c->q, "session.started", &c->t, c->now, c->err))
+	    emit_ticket(c->q, ANK_EV_SESSION_STARTED, &c->t, c->now, c->err))
 		return db_fail();
 	if (rc == 0 && set_station(c->q, &s, ANK_SS_OCCUPIED, c->t.id, c->now, c->err))
 		return db_fail();
@@ -791,10 +770,10 @@ static ank_q_rc cmd_end(cmd_ctx *c)
 	c->t.state = ANK_TS_DONE;
 	c->t.ended_ms = c->now;
 	json_t *p = ticket_json(&c->t);
-	json_object_set_new(p, "duration_s",
+	json_object_set_new(p, ANK_FN(DURATION_S),
 	                    json_integer((c->t.ended_ms - c->t.started_ms) / 1000));
 	if (ank_store_ticket_update(c->q->st, &c->t, c->err) ||
-	    ank_store_outbox_append(c->q->st, "session.ended", c->now, p, c->err) ||
+	    ank_store_outbox_append(c->q->st, ANK_EV_SESSION_ENDED, c->now, p, c->err) ||
 	    release_station(c->q, &c->t,
 	                    c->q->cfg.clean_after_session ? ANK_SS_CLEANING : ANK_SS_FREE, c->now,
 	                    c->err))
@@ -839,7 +818,7 @@ static ank_q_rc cmd_cancel(cmd_ctx *c)
 	c->t.state = ANK_TS_CANCELLED;
 	if (release_station(c->q, &c->t, ANK_SS_FREE, c->now, c->err) ||
 	    ank_store_ticket_update(c->q->st, &c->t, c->err) ||
-	    emit_ticket(c->q, "ticket.cancelled", &c->t, c->now, c->err))
+	    emit_ticket(c->q, ANK_EV_TICKET_CANCELLED, &c->t, c->now, c->err))
 		return db_fail();
 	return ANK_Q_OK;
 }
@@ -863,15 +842,15 @@ static ank_q_rc cmd_transfer(cmd_ctx *c)
 		return ANK_Q_E_STATE;
 	}
 	json_t *p = ticket_json(&c->t);
-	json_object_set_new(p, "from", json_string(ank_route_code(c->t.route)));
-	json_object_set_new(p, "to", json_string(ank_route_code(to)));
+	json_object_set_new(p, ANK_FN(FROM), json_string(ank_route_code(c->t.route)));
+	json_object_set_new(p, ANK_FN(TO), json_string(ank_route_code(to)));
 	/* Label and queue_key stay: the person keeps the paper ticket and the place. */
 	c->t.route = to;
 	c->t.state = ANK_TS_WAITING;
 	c->t.called_ms = 0;
 	if (release_station(c->q, &c->t, ANK_SS_FREE, c->now, c->err) ||
 	    ank_store_ticket_update(c->q->st, &c->t, c->err) ||
-	    ank_store_outbox_append(c->q->st, "ticket.transferred", c->now, p, c->err))
+	    ank_store_outbox_append(c->q->st, ANK_EV_TICKET_TRANSFERRED, c->now, p, c->err))
 		return db_fail();
 	return ANK_Q_OK;
 }
@@ -883,7 +862,7 @@ static ank_q_rc cmd_freeze(cmd_ctx *c)
 		return ANK_Q_E_STATE;
 	}
 	if (ank_store_frozen_set(c->q->st, true, c->now, c->err) ||
-	    ank_store_outbox_append(c->q->st, "site.frozen", c->now, json_object(), c->err))
+	    ank_store_outbox_append(c->q->st, ANK_EV_SITE_FROZEN, c->now, json_object(), c->err))
 		return db_fail();
 	return ANK_Q_OK;
 }
@@ -907,48 +886,37 @@ static ank_q_rc cmd_resume(cmd_ctx *c)
 		}
 	snapshot_free(&sn);
 	if (rc || ank_store_frozen_set(c->q->st, false, c->now, c->err) ||
-	    ank_store_outbox_append(c->q->st, "site.resumed", c->now, json_object(), c->err))
+	    ank_store_outbox_append(c->q->st, ANK_EV_SITE_RESUMED, c->now, json_object(), c->err))
 		return db_fail();
 	return ANK_Q_OK;
 }
 
-static const struct {
-	const char *code;
-	unsigned needs;
-	cmd_fn fn;
-} commands[ANK_CMD_COUNT] = {
-        [ANK_CMD_CALL_NEXT] = {"call_next", 0, cmd_call_next},
-        [ANK_CMD_CALL_TICKET] = {"call_ticket", ANK_NEEDS_TICKET, cmd_call_ticket},
-        [ANK_CMD_RECALL] = {"recall", ANK_NEEDS_TICKET, cmd_recall},
-        [ANK_CMD_NO_SHOW] = {"no_show", ANK_NEEDS_TICKET, cmd_no_show},
-        [ANK_CMD_REQUEUE] = {"requeue", ANK_NEEDS_TICKET, cmd_requeue},
-        [ANK_CMD_START] = {"start", ANK_NEEDS_TICKET, cmd_start},
-        [ANK_CMD_END] = {"end", ANK_NEEDS_TICKET, cmd_end},
-        [ANK_CMD_CLEANING_DONE] = {"cleaning_done", ANK_NEEDS_STATION, cmd_cleaning_done},
-        [ANK_CMD_CLOSE_STATION] = {"close_station", ANK_NEEDS_STATION, cmd_close_station},
-        [ANK_CMD_OPEN_STATION] = {"open_station", ANK_NEEDS_STATION, cmd_open_station},
-        [ANK_CMD_CANCEL] = {"cancel", ANK_NEEDS_TICKET, cmd_cancel},
-        [ANK_CMD_TRANSFER] = {"transfer", ANK_NEEDS_TICKET | ANK_NEEDS_ROUTE, cmd_transfer},
-        [ANK_CMD_FREEZE] = {"freeze", 0, cmd_freeze},
-        [ANK_CMD_RESUME] = {"resume", 0, cmd_resume},
+/* One handler per command of wire.h's table, in its order. */
+static const cmd_fn handlers[ANK_CMD_COUNT] = {
+        [ANK_CMD_CALL_NEXT] = cmd_call_next,
+        [ANK_CMD_CALL_TICKET] = cmd_call_ticket,
+        [ANK_CMD_RECALL] = cmd_recall,
+        [ANK_CMD_NO_SHOW] = cmd_no_show,
+        [ANK_CMD_REQUEUE] = cmd_requeue,
+        [ANK_CMD_START] = cmd_start,
+        [ANK_CMD_END] = cmd_end,
+        [ANK_CMD_CLEANING_DONE] = cmd_cleaning_done,
+        [ANK_CMD_CLOSE_STATION] = cmd_close_station,
+        [ANK_CMD_OPEN_STATION] = cmd_open_station,
+        [ANK_CMD_CANCEL] = cmd_cancel,
+        [ANK_CMD_TRANSFER] = cmd_transfer,
+        [ANK_CMD_FREEZE] = cmd_freeze,
+        [ANK_CMD_RESUME] = cmd_resume,
 };
-
-const char *ank_cmd_code(ank_cmd_type t)
-{
-	return (t >= 0 && t < ANK_CMD_COUNT) ? commands[t].code : "?";
-}
-
-int ank_cmd_from_code(const char *code)
-{
-	for (int i = 0; code && i < ANK_CMD_COUNT; i++)
-		if (!strcmp(code, commands[i].code))
-			return i;
-	return -1;
-}
 
 unsigned ank_cmd_needs(ank_cmd_type t)
 {
-	return (t >= 0 && t < ANK_CMD_COUNT) ? commands[t].needs : 0;
+	const ank_cmd_info *ci = ank_cmd_info_of(t);
+	if (!ci)
+		return 0;
+	return (ci->ticket == ANK_NEED_REQUIRED ? ANK_NEEDS_TICKET : 0u) |
+	       (ci->station == ANK_NEED_REQUIRED ? ANK_NEEDS_STATION : 0u) |
+	       (ci->route == ANK_NEED_REQUIRED ? ANK_NEEDS_ROUTE : 0u);
 }
 
 ank_q_rc ank_queue_command(ank_queue *q, const ank_cmd *cmd, int64_t now, int64_t *affected,
@@ -964,13 +932,13 @@ ank_q_rc ank_queue_command(ank_queue *q, const ank_cmd *cmd, int64_t now, int64_
 		ank_err_set(err, "unknown command");
 		return ANK_Q_E_INPUT;
 	}
-	unsigned needs = commands[cmd->type].needs;
+	unsigned needs = ank_cmd_needs(cmd->type);
 	if ((needs & ANK_NEEDS_ROUTE) && (cmd->route < 0 || cmd->route >= ANK_ROUTE_COUNT)) {
-		ank_err_set(err, "%s needs a route", commands[cmd->type].code);
+		ank_err_set(err, "%s needs a route", ank_cmd_code(cmd->type));
 		return ANK_Q_E_INPUT;
 	}
 	if ((needs & ANK_NEEDS_STATION) && !cmd->station_id) {
-		ank_err_set(err, "%s needs a station", commands[cmd->type].code);
+		ank_err_set(err, "%s needs a station", ank_cmd_code(cmd->type));
 		return ANK_Q_E_INPUT;
 	}
 	cmd_ctx c = {.q = q, .cmd = cmd, .now = now, .err = err};
@@ -998,7 +966,7 @@ ank_q_rc ank_queue_command(ank_queue *q, const ank_cmd *cmd, int64_t now, int64_
 			goto rollback;
 		c.has_station = true;
 	}
-	rc = commands[cmd->type].fn(&c);
+	rc = handlers[cmd->type](&c);
 	if (rc != ANK_Q_OK)
 		goto rollback;
 	if (assign_free(q, now, err) ||

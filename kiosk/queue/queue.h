@@ -28,26 +28,7 @@ typedef enum ank_q_rc {
 
 const char *ank_q_strerror(ank_q_rc rc);
 
-/* Why a check-in was refused; codes are stable (events, reports, UI texts). */
-typedef enum ank_refusal {
-	ANK_REFUSE_NONE = 0,
-	ANK_REFUSE_CLOSED,
-	ANK_REFUSE_QUARANTINED,
-	ANK_REFUSE_NO_CONSENT,
-	ANK_REFUSE_UNDERAGE,
-	ANK_REFUSE_WOMEN_ONLY,
-	ANK_REFUSE_ROUTE_NOT_OFFERED,
-	ANK_REFUSE_SUBSTANCE_ROUTE,
-	ANK_REFUSE_ALREADY_QUEUED,
-	ANK_REFUSE_ASSISTED_NOT_OFFERED,
-	ANK_REFUSE_HELPER_UNKNOWN,
-	ANK_REFUSE_HELPER_SELF,
-	ANK_REFUSE_HELPER_UNDERAGE,
-	ANK_REFUSE_HELPER_QUARANTINED,
-	ANK_REFUSE_COUNT
-} ank_refusal;
-
-const char *ank_refusal_code(ank_refusal r);
+/* Why a check-in was refused: ank_refusal in wire.h (the codes go on the wire). */
 
 /* Default session length for wait estimates until real sessions have ended. */
 #define ANK_DEFAULT_SESSION_MIN 20
@@ -104,25 +85,8 @@ typedef struct ank_checkin_result {
 ank_q_rc ank_queue_checkin(ank_queue *q, const ank_checkin *in, int64_t now,
                            ank_checkin_result *res, ank_err *err);
 
-/* Staff commands, one table in queue.c. The codes are the wire names (central's staff
- * API sends them unchanged). */
-typedef enum ank_cmd_type {
-	ANK_CMD_CALL_NEXT,     /* station optional: the next fitting ticket to it */
-	ANK_CMD_CALL_TICKET,   /* ticket; station optional */
-	ANK_CMD_RECALL,        /* ticket */
-	ANK_CMD_NO_SHOW,       /* ticket */
-	ANK_CMD_REQUEUE,       /* ticket: a no-show back in line at its old place */
-	ANK_CMD_START,         /* ticket */
-	ANK_CMD_END,           /* ticket */
-	ANK_CMD_CLEANING_DONE, /* station */
-	ANK_CMD_CLOSE_STATION, /* station */
-	ANK_CMD_OPEN_STATION,  /* station */
-	ANK_CMD_CANCEL,        /* ticket */
-	ANK_CMD_TRANSFER,      /* ticket, route */
-	ANK_CMD_FREEZE,
-	ANK_CMD_RESUME,
-	ANK_CMD_COUNT
-} ank_cmd_type;
+/* Staff commands: ank_cmd_type and their codes and arguments are in wire.h (central's
+ * staff API sends them unchanged); queue.c has one handler per command. */
 
 typedef struct ank_cmd {
 	ank_cmd_type type;
@@ -137,9 +101,7 @@ typedef struct ank_cmd {
 	void *in_tx_ctx;
 } ank_cmd;
 
-const char *ank_cmd_code(ank_cmd_type t);
-int ank_cmd_from_code(const char *code);
-/* What the command needs: bit 1 ticket, bit 2 station, bit 4 route. */
+/* What the command requires (from wire.h's table): bit 1 ticket, bit 2 station, bit 4 route. */
 unsigned ank_cmd_needs(ank_cmd_type t);
 #define ANK_NEEDS_TICKET  1u
 #define ANK_NEEDS_STATION 2u

@@ -58,9 +58,6 @@ static const char *const migrations[] = {
 };
 
 static const char *const station_types[] = {"inject", "smoke", "flex"};
-static const char *const station_states[] = {"free", "reserved", "occupied", "cleaning", "closed"};
-static const char *const ticket_states[] = {"waiting", "called",  "in_session",
-                                            "done",    "no_show", "cancelled"};
 
 static int code_index(const char *const *codes, int n, const char *s)
 {
@@ -78,26 +75,6 @@ const char *ank_station_type_code(ank_station_type t)
 int ank_station_type_from_code(const char *s)
 {
 	return code_index(station_types, 3, s);
-}
-
-const char *ank_station_state_code(ank_station_state s)
-{
-	return station_states[s];
-}
-
-int ank_station_state_from_code(const char *s)
-{
-	return code_index(station_states, ANK_SS_COUNT, s);
-}
-
-const char *ank_ticket_state_code(ank_ticket_state s)
-{
-	return ticket_states[s];
-}
-
-int ank_ticket_state_from_code(const char *s)
-{
-	return code_index(ticket_states, ANK_TS_COUNT, s);
 }
 
 int ank_st_prep(ank_store *s, const char *sql, sqlite3_stmt **st, ank_err *err)
@@ -261,20 +238,29 @@ void ank_store_rollback(ank_store *st)
 		ank_db_exec(st->db, "ROLLBACK", NULL);
 }
 
-int ank_store_outbox_append(ank_store *st, const char *type, int64_t now_ms, json_t *payload,
+int ank_store_outbox_append(ank_store *st, ank_ev type, int64_t now_ms, json_t *payload,
                             ank_err *err)
 {
 	char id[ANK_ID_HEX_LEN + 1];
 	char *text = NULL;
 	int rc = -1;
 	sqlite3_stmt *s = NULL;
-	if (!payload || ank_id_random(id)) {
-		ank_err_set(err, "cannot build event %s", type);
+	const char *name = ank_ev_name(type);
+	if (!payload || type < 0 || type >= ANK_EV_COUNT || ank_id_random(id)) {
+		ank_err_set(err, "cannot build event %s", name);
 		goto out;
 	}
 	text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!text) {
-		ank_err_set(err, "cannot encode event %s", type);
+		ank_err_set(err, "cannot encode event %s", name);
+		goto out;
+	}
+	/* Held to the payload rules central checks at ingest: an event central would refuse
+	 * would stop this kiosk's sync for good, so the change that makes it fails here. */
+	ank_wire_event ev;
+	ank_err why;
+	if (ank_wire_event_read(type, text, &ev, &why)) {
+		ank_err_set(err, "event %s: %s", name, why.msg);
 		goto out;
 	}
 	if (ank_st_prep(st,
@@ -283,7 +269,7 @@ int ank_store_outbox_append(ank_store *st, const char *type, int64_t now_ms, jso
 	                &s, err))
 		goto out;
 	ank_st_text(s, 1, id);
-	ank_st_text(s, 2, type);
+	ank_st_text(s, 2, name);
 	sqlite3_bind_int64(s, 3, now_ms);
 	ank_st_text(s, 4, text);
 	rc = ank_st_done(st, s, err);

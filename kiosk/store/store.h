@@ -12,6 +12,7 @@
 #include "ank_err.h"
 #include "ank_ticketref.h"
 #include "ank_vocab.h"
+#include "wire.h"
 
 /* "ANKS" in the database header says the file is a kiosk site database. */
 #define ANK_STORE_APP_ID 0x414e4b53
@@ -75,15 +76,6 @@ typedef enum ank_station_type {
 	ANK_STATION_FLEX
 } ank_station_type;
 
-typedef enum ank_station_state {
-	ANK_SS_FREE,
-	ANK_SS_RESERVED, /* a ticket has been called here */
-	ANK_SS_OCCUPIED, /* a session is running */
-	ANK_SS_CLEANING,
-	ANK_SS_CLOSED,
-	ANK_SS_COUNT
-} ank_station_state;
-
 typedef struct ank_station {
 	char id[ANK_ID_MAX + 1];
 	char label[ANK_LABEL_MAX + 1];
@@ -95,16 +87,6 @@ typedef struct ank_station {
 	int64_t since_ms;  /* when the current state began */
 	int sort;
 } ank_station;
-
-typedef enum ank_ticket_state {
-	ANK_TS_WAITING,
-	ANK_TS_CALLED,
-	ANK_TS_IN_SESSION,
-	ANK_TS_DONE,
-	ANK_TS_NO_SHOW,
-	ANK_TS_CANCELLED,
-	ANK_TS_COUNT
-} ank_ticket_state;
 
 typedef struct ank_ticket {
 	int64_t id;
@@ -145,10 +127,6 @@ typedef struct ank_store ank_store;
 
 const char *ank_station_type_code(ank_station_type t);
 int ank_station_type_from_code(const char *s);
-const char *ank_station_state_code(ank_station_state s);
-int ank_station_state_from_code(const char *s);
-const char *ank_ticket_state_code(ank_ticket_state s);
-int ank_ticket_state_from_code(const char *s);
 
 /* Opens or creates site.db and migrates it. *out is owned by the caller and freed with
  * ank_store_close. The first open gives the kiosk a random id that never changes. */
@@ -165,8 +143,10 @@ int ank_store_commit(ank_store *st, ank_err *err);
 void ank_store_rollback(ank_store *st);
 
 /* Appends an event with the next per-kiosk sequence number. Takes ownership of
- * `payload` (decref'd here, also on failure). Must run inside a transaction. */
-int ank_store_outbox_append(ank_store *st, const char *type, int64_t now_ms, json_t *payload,
+ * `payload` (decref'd here, also on failure). The payload must fit the type's fields
+ * (ank_wire_event_read), else nothing is written and -1 returned. Must run inside a
+ * transaction. */
+int ank_store_outbox_append(ank_store *st, ank_ev type, int64_t now_ms, json_t *payload,
                             ank_err *err);
 /* Highest sequence written so far (0 when none). */
 int64_t ank_store_outbox_last_seq(ank_store *st);

@@ -711,8 +711,8 @@ int ank_store_config_apply_tx(ank_store *st, const ank_site_config *cfg,
 		}
 		json_array_append_new(ids, json_string(stations[i].id));
 	}
-	json_object_set_new(j, "stations", ids);
-	if (ank_store_outbox_append(st, "site.config", now_ms, json_incref(j), err))
+	json_object_set_new(j, ANK_FN(STATIONS), ids);
+	if (ank_store_outbox_append(st, ANK_EV_SITE_CONFIG, now_ms, json_incref(j), err))
 		goto rollback;
 	if (in_tx && in_tx(in_tx_ctx, st, err))
 		goto rollback;

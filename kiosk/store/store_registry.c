@@ -253,9 +253,9 @@ int ank_store_registry_import(ank_store *st, const char *path, int64_t now_ms, i
 			goto out;
 		}
 	}
-	if (ank_store_outbox_append(st, "registry.imported", now_ms,
-	                            json_pack("{s:I}", "users", (json_int_t)json_array_size(users)),
-	                            err)) {
+	if (ank_store_outbox_append(
+	            st, ANK_EV_REGISTRY_IMPORTED, now_ms,
+	            json_pack("{s:I}", ANK_FN(USERS), (json_int_t)json_array_size(users)), err)) {
 		ank_store_rollback(st);
 		goto out;
 	}

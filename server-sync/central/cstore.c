@@ -80,6 +80,63 @@ static const char *const migrations[] = {
         "ALTER TABLE registry ADD COLUMN site TEXT REFERENCES site(id);"
         "UPDATE registry SET site = (SELECT a.site FROM account a WHERE a.id ="
         " registry.created_by);",
+        /* 5: the read model (cstore_read.c). Each event is decoded once, on ingest, into
+         * typed tables that the queue view and the report read; the raw event table stays
+         * the durable log and rebuilds them (meta read_model, `ankomst-central rebuild`).
+         * The two event indexes served only the report's scans of payload text. */
+        "DROP INDEX event_issued_ticket;"
+        "DROP INDEX event_type_ms;"
+        "DROP TABLE proj_ticket;"
+        /* Every ticket ever issued, from issue to its outcome, with its intake session.
+         * `open` while it is on the queue view (not done or cancelled, no no-show of an
+         * earlier day); `date` is the local calendar day it was issued. */
+        "CREATE TABLE visit(kiosk TEXT NOT NULL, ticket INTEGER NOT NULL, site TEXT NOT NULL,"
+        " label TEXT NOT NULL, day TEXT NOT NULL, user TEXT NOT NULL, route TEXT NOT NULL,"
+        " substance TEXT NOT NULL, helper TEXT, state TEXT NOT NULL, station TEXT,"
+        " open INTEGER NOT NULL, since_ms INTEGER NOT NULL, date TEXT, issued_ms INTEGER,"
+        " called_ms INTEGER, started_ms INTEGER, ended_ms INTEGER, duration_s INTEGER,"
+        " PRIMARY KEY (kiosk, ticket)) WITHOUT ROWID;"
+        "CREATE INDEX visit_open ON visit(kiosk, state, day) WHERE open;"
+        "CREATE INDEX visit_date ON visit(date, site);"
+        /* Station states as they changed. */
+        "CREATE TABLE station_log(kiosk TEXT NOT NULL, seq INTEGER NOT NULL,"
+        " station TEXT NOT NULL, state TEXT NOT NULL, at_ms INTEGER NOT NULL,"
+        " PRIMARY KEY (kiosk, seq)) WITHOUT ROWID;"
+        "CREATE TABLE refusal(kiosk TEXT NOT NULL, seq INTEGER NOT NULL, site TEXT NOT NULL,"
+        " date TEXT NOT NULL, at_ms INTEGER NOT NULL, reason TEXT NOT NULL,"
+        " user TEXT NOT NULL, substance TEXT NOT NULL, route TEXT NOT NULL,"
+        " PRIMARY KEY (kiosk, seq)) WITHOUT ROWID;"
+        "CREATE INDEX refusal_date ON refusal(date, site);"
+        /* Per local day, site, route and substance: what the report sums. */
+        "CREATE TABLE day_stat(date TEXT NOT NULL, site TEXT NOT NULL, route TEXT NOT NULL,"
+        " substance TEXT NOT NULL, checkins INTEGER NOT NULL, assisted INTEGER NOT NULL,"
+        " intakes INTEGER NOT NULL, ended INTEGER NOT NULL, session_s INTEGER NOT NULL,"
+        " waited INTEGER NOT NULL, wait_ms INTEGER NOT NULL, no_shows INTEGER NOT NULL,"
+        " cancelled INTEGER NOT NULL, PRIMARY KEY (date, site, route, substance))"
+        " WITHOUT ROWID;"
+        "CREATE TABLE hour_stat(date TEXT NOT NULL, site TEXT NOT NULL, hour INTEGER NOT NULL,"
+        " checkins INTEGER NOT NULL, PRIMARY KEY (date, site, hour)) WITHOUT ROWID;"
+        /* Who checked in on a day: unique users of any span stay exact. */
+        "CREATE TABLE day_user(date TEXT NOT NULL, site TEXT NOT NULL, user TEXT NOT NULL,"
+        " PRIMARY KEY (date, site, user)) WITHOUT ROWID;"
+        /* Events of types this central does not know (a newer kiosk's): kept in the raw
+         * log, counted here for /metrics and the report. */
+        "CREATE TABLE unknown_stat(date TEXT NOT NULL, site TEXT NOT NULL,"
+        " type TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (date, site, type))"
+        " WITHOUT ROWID;"
+        /* Each kiosk's last answer to a site.config change. */
+        "CREATE TABLE kiosk_config(kiosk TEXT PRIMARY KEY, state TEXT NOT NULL,"
+        " change INTEGER, reason TEXT, at_ms INTEGER NOT NULL, received_ms INTEGER NOT NULL);"
+        /* Staff records with their typed fields (the body stays as sent). */
+        "ALTER TABLE record ADD COLUMN code TEXT;"
+        "ALTER TABLE record ADD COLUMN naloxone INTEGER;"
+        "ALTER TABLE record ADD COLUMN oxygen INTEGER;"
+        "ALTER TABLE record ADD COLUMN ambulance INTEGER;"
+        "UPDATE record SET code = coalesce(json_extract(body, '$.outcome'),"
+        " json_extract(body, '$.type'), json_extract(body, '$.reason')),"
+        " naloxone = json_extract(body, '$.naloxone'), oxygen = json_extract(body, '$.oxygen'),"
+        " ambulance = json_extract(body, '$.ambulance');"
+        "DELETE FROM meta WHERE key = 'read_model';",
 };
 
 void ank_cs_hash_hex(const char *secret, char out[65])
@@ -106,7 +163,8 @@ int ank_cstore_open(const char *path, ank_cstore **out, ank_err *err)
 	pthread_condattr_destroy(&ca);
 	if (ank_db_open(path, &cs->db, err) ||
 	    ank_db_migrate(cs->db, ANK_CSTORE_APP_ID, migrations,
-	                   (int)(sizeof migrations / sizeof migrations[0]), err)) {
+	                   (int)(sizeof migrations / sizeof migrations[0]), err) ||
+	    ank_cs_read_model_check(cs, err)) {
 		ank_cstore_close(cs);
 		return -1;
 	}
@@ -410,6 +468,7 @@ int ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int
 	                " payload) VALUES (?,?,?,?,?,?,?)",
 	                &put) != SQLITE_OK)
 		goto rollback;
+	ank_cs_event_ctx x = {.kiosk = kiosk, .site = site, .now = now};
 	for (int i = 0; i < b->n; i++) {
 		const ank_event *e = &b->ev[i];
 		if (e->seq <= held) {
@@ -442,15 +501,18 @@ int ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int
 		if (sqlite3_step(put) != SQLITE_DONE)
 			goto rollback;
 		sqlite3_reset(put);
-		/* Only a newly stored event moves the projection, so a resend never counts
+		/* Only a newly stored event moves the read model, so a resend never counts
 		 * twice. */
-		if (ank_cs_project(cs, proj, kiosk, site, e->type, e->at_ms, e->payload, err))
+		int pr = ank_cs_project(cs, proj, &x, e, err);
+		if (pr) {
+			out = pr > 0 ? 2 : -1;
 			goto rollback_err;
+		}
 	}
 	ank_cs_end(cs, get);
 	ank_cs_end(cs, put);
 	get = put = NULL;
-	if (ank_cs_proj_flush(cs, proj, kiosk, err))
+	if (ank_cs_proj_flush(cs, proj, kiosk, site, err))
 		goto rollback_err;
 	if (ank_db_exec(cs->db, "COMMIT", err) != SQLITE_OK)
 		goto rollback;
@@ -656,7 +718,12 @@ int ank_cstore_stats_get(ank_cstore *cs, int64_t now, ank_cstore_stats *st, char
 	memset(st, 0, sizeof *st);
 	pthread_mutex_lock(&cs->mu);
 	sqlite3_stmt *s = NULL;
-	if (ank_cs_prep(cs, "SELECT count(*) FROM event", &s) == SQLITE_OK &&
+	/* A kiosk's sequence numbers run 1..n without a gap, so n per kiosk counts its events
+	 * with one seek each instead of a walk over the whole log. */
+	if (ank_cs_prep(cs,
+	                "SELECT coalesce(sum((SELECT max(seq) FROM event WHERE kiosk = k.id)), 0)"
+	                " FROM kiosk k",
+	                &s) == SQLITE_OK &&
 	    sqlite3_step(s) == SQLITE_ROW)
 		st->events = sqlite3_column_int64(s, 0);
 	ank_cs_end(cs, s);
@@ -685,4 +752,29 @@ int ank_cstore_stats_get(ank_cstore *cs, int64_t now, ank_cstore_stats *st, char
 	ank_cs_end(cs, s);
 	pthread_mutex_unlock(&cs->mu);
 	return 0;
+}
+
+void ank_cstore_unknown_events(ank_cstore *cs, char *buf, size_t n)
+{
+	size_t off = 0;
+	if (n)
+		buf[0] = '\0';
+	pthread_mutex_lock(&cs->mu);
+	sqlite3_stmt *s = NULL;
+	if (ank_cs_prep(cs, "SELECT type, sum(n) FROM unknown_stat GROUP BY type ORDER BY type",
+	                &s) == SQLITE_OK) {
+		while (sqlite3_step(s) == SQLITE_ROW && off < n) {
+			int k = snprintf(buf + off, n - off,
+			                 "ankomst_events_unknown_total{type=\"%s\"} %lld\n",
+			                 sqlite3_column_text(s, 0),
+			                 (long long)sqlite3_column_int64(s, 1));
+			if (k < 0 || (size_t)k >= n - off) {
+				buf[off] = '\0'; /* whole lines only */
+				break;
+			}
+			off += (size_t)k;
+		}
+	}
+	ank_cs_end(cs, s);
+	pthread_mutex_unlock(&cs->mu);
 }

@@ -82,11 +82,23 @@ int ank_cstore_pair(ank_cstore *cs, const char *code, int64_t now, char kiosk[64
 int ank_cstore_auth(ank_cstore *cs, const char *token, int64_t now, char kiosk[64], char site[64],
                     ank_err *err);
 
-/* Stores a batch idempotently. Returns 0 (stored; *acked = highest seq held), 1 when the
- * batch conflicts with what is held or leaves a gap (err says which; nothing stored),
- * -1 on error. */
+/* Stores a batch idempotently and decodes each new event into the read model. Returns 0
+ * (stored; *acked = highest seq held), 1 when the batch conflicts with what is held or
+ * leaves a gap (err says which; nothing stored), 2 when an event of a known type lacks a
+ * field or has one of the wrong type (err names the event and field; nothing stored), -1
+ * on error. */
 int ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int64_t now,
                       long long *acked, ank_err *err);
+/* What a rebuild replayed. */
+typedef struct ank_cs_rebuild_stats {
+	int kiosks;
+	long long events;  /* projected */
+	long long skipped; /* stored events whose payload does not fit their type */
+} ank_cs_rebuild_stats;
+/* Empties the read model and replays every stored event into it, kiosk by kiosk in
+ * sequence order, in one transaction (`ankomst-central rebuild`; also run on open when the
+ * read model's version changed). 0, or -1 with err and nothing changed. */
+int ank_cstore_rebuild(ank_cstore *cs, ank_cs_rebuild_stats *st, ank_err *err);
 /* Highest sequence held for a kiosk (0 when none). */
 long long ank_cstore_acked(ank_cstore *cs, const char *kiosk);
 
@@ -184,9 +196,17 @@ long long ank_cstore_command_add(ank_cstore *cs, ank_command *c, long long accou
 /* Command `id` of `site`: 0 found, 1 unknown, -1 error. */
 int ank_cstore_command_get(ank_cstore *cs, const char *site, long long id, ank_command *out,
                            ank_err *err);
-/* Stores a staff record (kind overdose, referral, incident or rejection; body a validated
- * JSON object) of `site` at at_ms. Returns its id or -1. */
-long long ank_cstore_record_add(ank_cstore *cs, const char *site, const char *kind,
+/* A staff record's typed fields, which the report counts (the body keeps all of them). */
+typedef struct ank_record {
+	const char *kind; /* overdose, referral, incident or rejection */
+	const char *code; /* an overdose's outcome, a referral's type, a rejection's reason; NULL
+	                     for an incident */
+	bool naloxone, oxygen, ambulance; /* an overdose's treatment */
+} ank_record;
+
+/* Stores a staff record of `site` at at_ms: its typed fields and its body (a validated JSON
+ * object of the same record). Returns its id or -1. */
+long long ank_cstore_record_add(ank_cstore *cs, const char *site, const ank_record *rec,
                                 const char *body_json, int64_t at_ms, long long account,
                                 int64_t now, ank_err *err);
 
@@ -208,5 +228,8 @@ typedef struct ank_cstore_stats {
 } ank_cstore_stats;
 int ank_cstore_stats_get(ank_cstore *cs, int64_t now, ank_cstore_stats *st, char *per_kiosk,
                          size_t n);
+/* Prometheus lines `ankomst_events_unknown_total{type="..."} N`, one per unknown event type
+ * stored, into buf (cut at n; "" when none). Types are [a-z._] by the protocol's rule. */
+void ank_cstore_unknown_events(ank_cstore *cs, char *buf, size_t n);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "ank_db.h"
 #include "cstore.h"
+#include "wire.h"
 
 /* Failed logins of one name in a row, kept in memory (a restart forgets them). */
 typedef struct ank_cs_login_fail {
@@ -55,19 +56,30 @@ long long ank_cs_change_add_locked(ank_cstore *cs, const char *site, const char 
 const char *ank_cs_col(sqlite3_stmt *s, int i);
 /* Binds text, or NULL when s is NULL or empty. */
 void ank_cs_bind_opt(sqlite3_stmt *s, int i, const char *v);
-/* The ticket rows one batch has written so far, kept in memory and written once at the end
- * of the batch: a ticket is issued, called, started and ended within seconds, so most rows
- * would be written three times and deleted. Opaque; one per ingest, under mu. */
+/* The read model's rows one batch has touched so far (visits, day aggregates, users of the
+ * day), kept in memory and written once at the end of the batch: a ticket is issued,
+ * called, started and ended within minutes, so most rows would be written several times.
+ * Opaque; one per ingest, under mu. */
 typedef struct ank_cs_proj ank_cs_proj;
 /* A new, empty overlay, or NULL when memory ran out. Free with free(). */
 ank_cs_proj *ank_cs_proj_new(void);
-/* Updates the projection (tickets, stations, commands) from one newly stored event of a
- * kiosk of `site`, inside the ingest transaction; ticket rows go to `p` until
- * ank_cs_proj_flush. A payload that does not fit is skipped (the event itself is kept); only
- * a database error returns -1. */
-int ank_cs_project(ank_cstore *cs, ank_cs_proj *p, const char *kiosk, const char *site,
-                   const char *type, int64_t at, const char *payload, ank_err *err);
-/* Writes the batch's ticket rows of `kiosk` and empties p. 0 or -1 with err. */
-int ank_cs_proj_flush(ank_cstore *cs, ank_cs_proj *p, const char *kiosk, ank_err *err);
+/* Where an event comes from. */
+typedef struct ank_cs_event_ctx {
+	const char *kiosk, *site;
+	long long now; /* when central received it */
+} ank_cs_event_ctx;
+/* Decodes one newly stored event through the wire vocabulary and updates the read model
+ * (cstore_read.c) inside the ingest transaction; visit and aggregate rows go to `p` until
+ * ank_cs_proj_flush. Returns 0; 1 when the payload does not fit its type's fields (err
+ * names the field: the batch is refused); -1 on a database error. An unknown type is
+ * counted, not refused. */
+int ank_cs_project(ank_cstore *cs, ank_cs_proj *p, const ank_cs_event_ctx *x, const ank_event *e,
+                   ank_err *err);
+/* Writes the batch's rows of `kiosk` (of `site`) and empties p. 0 or -1 with err. */
+int ank_cs_proj_flush(ank_cstore *cs, ank_cs_proj *p, const char *kiosk, const char *site,
+                      ank_err *err);
+/* On open (mu not needed yet): rebuilds the read model when meta says it was made by
+ * another version of it, or never. 0 or -1 with err. */
+int ank_cs_read_model_check(ank_cstore *cs, ank_err *err);
 
 #endif

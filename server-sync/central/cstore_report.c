@@ -1,6 +1,8 @@
 /* The report for the ministry (docs/operations.md "Report"): counts per site and in total over
- * a span of days, computed from the kiosks' events, central's registry (linkage keys for unique
- * users) and staff records, as one JSON document that names what the data cannot give. */
+ * a span of days, read from the read model's typed tables (cstore_read.c: day aggregates,
+ * the users of each day, refusals), central's registry (linkage keys for unique users) and
+ * the staff records, as one JSON document that names what the data cannot give. Each table
+ * is read once for all sites; no statement touches the raw event log or payload text. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,134 +12,359 @@
 #include "ank_time.h"
 #include "cstore_int.h"
 
-/* One query context: the bounds every statement binds as ?1 site (NULL: all sites),
- * ?2 from_ms, ?3 to_ms (exclusive), ?4 the year ages are counted at. */
-typedef struct rq {
+/* One section's figures as they are summed: a site's, or the totals. */
+typedef struct sec {
+	char id[ANK_CS_ID_MAX + 1];
+	json_t *name;
+	long long checkins, assisted, intakes, ended, session_s, waited, wait_ms, no_shows,
+	        cancelled, refusals, rejections, overdoses, naloxone, oxygen, ambulance, referrals,
+	        incidents, unique, unlinked;
+	/* {code: n} objects, and {route: {substance: n}} */
+	json_t *by_route, *by_substance, *by_route_substance, *by_weekday, *by_hour, *in_route,
+	        *in_substance, *refusal_reason, *rejection_reason, *gender, *age, *municipality,
+	        *outcome, *referral_type, *unknown;
+} sec;
+
+/* One report being made. Every statement binds ?1 and ?2 the first and last local date,
+ * ?3 and ?4 the span in ms (records), ?5 the year ages are counted at. */
+typedef struct rep {
 	ank_cstore *cs;
-	const char *site;
+	char from_date[11], to_date[11];
 	long long from_ms, to_ms;
 	int year;
+	int n;
+	sec *site; /* n sections, in id order */
+	sec total;
 	bool failed; /* a statement failed; err holds the first message */
 	ank_err *err;
-} rq;
+} rep;
 
-/* Events of one type of the span and site. Kiosk time decides the day: it is when things
- * happened at the site, even when the kiosk was offline and sent them later. */
-#define EV(type)                                                                                   \
-	" FROM event e JOIN kiosk k ON k.id = e.kiosk WHERE e.type = '" type "'"                   \
-	" AND e.kiosk_ms >= ?2 AND e.kiosk_ms < ?3 AND (?1 IS NULL OR k.site = ?1)"
-/* Staff records of one kind of the span and site. */
-#define REC(kind)                                                                                  \
-	" FROM record r WHERE r.kind = '" kind "' AND r.at_ms >= ?2 AND r.at_ms < ?3"              \
-	" AND (?1 IS NULL OR r.site = ?1)"
-/* Registry rows of the users who checked in during the span (for their linkage key). */
-#define USERS_JOIN                                                                                 \
-	" FROM registry g WHERE g.id IN (SELECT json_extract(e.payload, '$.user')" EV(             \
-	        "ticket.issued") ")"
-/* Sessions started in the span, each with the ticket.issued event of its ticket. INDEXED BY:
- * left alone the planner walks all of a kiosk's events for every session. */
-#define WAITS                                                                                      \
-	" FROM event e JOIN kiosk k ON k.id = e.kiosk JOIN event i INDEXED BY event_issued_ticket" \
-	" ON i.type = 'ticket.issued'"                                                             \
-	" AND i.kiosk = e.kiosk AND json_extract(i.payload, '$.ticket') ="                         \
-	" json_extract(e.payload, '$.ticket') WHERE e.type = 'session.started'"                    \
-	" AND e.kiosk_ms >= ?2 AND e.kiosk_ms < ?3 AND (?1 IS NULL OR k.site = ?1)"
-/* Weekday name from kiosk time in the process's time zone. */
-#define WEEKDAY                                                                                    \
-	"substr('sunmontuewedthufrisat',"                                                          \
-	" 1 + 3 * strftime('%w', e.kiosk_ms / 1000, 'unixepoch', 'localtime'), 3)"
-#define AGE_GROUP                                                                                  \
-	"CASE WHEN ?4 - g.birth_year < 18 THEN 'under_18' WHEN ?4 - g.birth_year < 25 THEN"        \
-	" '18-24' WHEN ?4 - g.birth_year < 35 THEN '25-34' WHEN ?4 - g.birth_year < 45 THEN"       \
-	" '35-44' WHEN ?4 - g.birth_year < 55 THEN '45-54' ELSE '55+' END"
+static void sec_init(sec *s, const char *id)
+{
+	memset(s, 0, sizeof *s);
+	snprintf(s->id, sizeof s->id, "%s", id);
+	json_t **objs[] = {&s->by_route,
+	                   &s->by_substance,
+	                   &s->by_route_substance,
+	                   &s->by_weekday,
+	                   &s->by_hour,
+	                   &s->in_route,
+	                   &s->in_substance,
+	                   &s->refusal_reason,
+	                   &s->rejection_reason,
+	                   &s->gender,
+	                   &s->age,
+	                   &s->municipality,
+	                   &s->outcome,
+	                   &s->referral_type,
+	                   &s->unknown};
+	for (size_t i = 0; i < sizeof objs / sizeof objs[0]; i++)
+		*objs[i] = json_object();
+}
 
-static sqlite3_stmt *prep(rq *q, const char *sql)
+/* The section of a site id (NULL: none, e.g. the totals row of a grouped query). */
+static sec *sec_of(rep *r, const char *id)
+{
+	for (int i = 0; id && i < r->n; i++)
+		if (!strcmp(r->site[i].id, id))
+			return &r->site[i];
+	return NULL;
+}
+
+/* o[k] += n; only counts above 0 appear, as a GROUP BY over events would give them. */
+static void add(json_t *o, const char *k, long long n)
+{
+	if (n <= 0)
+		return;
+	json_t *v = json_object_get(o, k);
+	json_object_set_new(o, k, json_integer((v ? json_integer_value(v) : 0) + n));
+}
+
+static void add2(json_t *o, const char *a, const char *b, long long n)
+{
+	if (n <= 0)
+		return;
+	json_t *inner = json_object_get(o, a);
+	if (!inner) {
+		inner = json_object();
+		json_object_set_new(o, a, inner);
+	}
+	add(inner, b, n);
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A copy of o with its keys in byte order (nested objects too): the report reads the same
+ * whatever order the rows came in. Steals o; returns a new reference. */
+static json_t *sorted(json_t *o)
+{
+	size_t n = json_object_size(o), i = 0;
+	const char **keys = malloc((n ? n : 1) * sizeof *keys);
+	json_t *out = json_object();
+	const char *k;
+	json_t *v;
+	if (keys) {
+		json_object_foreach(o, k, v) keys[i++] = k;
+		qsort(keys, n, sizeof *keys, key_cmp);
+		for (i = 0; i < n; i++) {
+			v = json_object_get(o, keys[i]);
+			json_object_set_new(out, keys[i],
+			                    json_is_object(v) ? sorted(json_incref(v))
+			                                      : json_incref(v));
+		}
+	}
+	free(keys);
+	json_decref(o);
+	return out;
+}
+
+static sqlite3_stmt *prep(rep *r, const char *sql)
 {
 	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(q->cs->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		if (!q->failed)
-			ank_cs_fail(q->cs, q->err);
-		q->failed = true;
+	if (sqlite3_prepare_v2(r->cs->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		if (!r->failed)
+			ank_cs_fail(r->cs, r->err);
+		r->failed = true;
 		sqlite3_finalize(s);
 		return NULL;
 	}
 	/* A statement that does not use a bound is fine: binding it only reports a range error. */
-	ank_cs_bind_opt(s, 1, q->site);
-	sqlite3_bind_int64(s, 2, q->from_ms);
-	sqlite3_bind_int64(s, 3, q->to_ms);
-	sqlite3_bind_int(s, 4, q->year);
+	sqlite3_bind_text(s, 1, r->from_date, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, r->to_date, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, r->from_ms);
+	sqlite3_bind_int64(s, 4, r->to_ms);
+	sqlite3_bind_int(s, 5, r->year);
 	return s;
 }
 
-static void done(rq *q, sqlite3_stmt *s, int rc)
+static void done(rep *r, sqlite3_stmt *s, int rc)
 {
-	if (rc != SQLITE_DONE && !q->failed) {
-		ank_cs_fail(q->cs, q->err);
-		q->failed = true;
+	if (rc != SQLITE_DONE && !r->failed) {
+		ank_cs_fail(r->cs, r->err);
+		r->failed = true;
 	}
 	sqlite3_finalize(s);
 }
 
-/* The first column of the first row as a number (0 when NULL). */
-static double number(rq *q, const char *sql)
+/* Column text, "unknown" for NULL (as the report has always named a missing value). */
+static const char *key_col(sqlite3_stmt *s, int i)
 {
-	sqlite3_stmt *s = prep(q, sql);
-	if (!s)
-		return 0;
-	double v = 0;
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		v = sqlite3_column_double(s, 0);
-		rc = SQLITE_DONE;
-	}
-	done(q, s, rc);
-	return v;
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? "unknown" : ank_cs_col(s, i);
 }
 
-static json_t *count(rq *q, const char *sql)
+/* Runs sql and hands each row to fn. */
+typedef void (*row_fn)(rep *r, sqlite3_stmt *s);
+static void each_row(rep *r, const char *sql, row_fn fn)
 {
-	return json_integer((json_int_t)number(q, sql));
-}
-
-/* {key: n} from rows (key, n); a NULL key counts as "unknown". */
-static json_t *counts(rq *q, const char *sql)
-{
-	json_t *o = json_object();
-	sqlite3_stmt *s = prep(q, sql);
+	sqlite3_stmt *s = prep(r, sql);
 	if (!s)
-		return o;
+		return;
 	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *k =
-		        sqlite3_column_type(s, 0) == SQLITE_NULL ? "unknown" : ank_cs_col(s, 0);
-		json_object_set_new(o, k, json_integer(sqlite3_column_int64(s, 1)));
-	}
-	done(q, s, rc);
-	return o;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(r, s);
+	done(r, s, rc);
 }
 
-/* {a: {b: n}} from rows (a, b, n). */
-static json_t *counts2(rq *q, const char *sql)
+/* The sections an additive row of site column 0 counts in: its site's (when listed) and
+ * the totals. */
+static int targets(rep *r, sqlite3_stmt *s, sec *out[2])
 {
-	json_t *o = json_object();
-	sqlite3_stmt *s = prep(q, sql);
-	if (!s)
-		return o;
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *a =
-		        sqlite3_column_type(s, 0) == SQLITE_NULL ? "unknown" : ank_cs_col(s, 0);
-		const char *b =
-		        sqlite3_column_type(s, 1) == SQLITE_NULL ? "unknown" : ank_cs_col(s, 1);
-		json_t *inner = json_object_get(o, a);
-		if (!inner) {
-			inner = json_object();
-			json_object_set_new(o, a, inner);
+	int n = 0;
+	sec *site = sec_of(r, ank_cs_col(s, 0));
+	if (site)
+		out[n++] = site;
+	out[n++] = &r->total;
+	return n;
+}
+
+/* ---- the tables, each read once ---- */
+
+/* day_stat (site, route, substance, checkins, assisted, intakes, ended, session_s, waited,
+ * wait_ms, no_shows, cancelled). */
+static void day_row(rep *r, sqlite3_stmt *s)
+{
+	const char *route = key_col(s, 1), *substance = key_col(s, 2);
+	long long v[9];
+	for (int i = 0; i < 9; i++)
+		v[i] = sqlite3_column_int64(s, 3 + i);
+	sec *to[2];
+	for (int t = 0, n = targets(r, s, to); t < n; t++) {
+		sec *x = to[t];
+		x->checkins += v[0];
+		x->assisted += v[1];
+		x->intakes += v[2];
+		x->ended += v[3];
+		x->session_s += v[4];
+		x->waited += v[5];
+		x->wait_ms += v[6];
+		x->no_shows += v[7];
+		x->cancelled += v[8];
+		add(x->by_route, route, v[0]);
+		add(x->by_substance, substance, v[0]);
+		add2(x->by_route_substance, route, substance, v[0]);
+		add(x->in_route, route, v[2]);
+		add(x->in_substance, substance, v[2]);
+	}
+}
+
+/* Weekday of a "YYYY-MM-DD" date, 0 = Sunday (Sakamoto's method); -1 when malformed. */
+static int weekday_of(const char *date)
+{
+	long y = 0, m = 0, d = 0;
+	char part[5];
+	snprintf(part, sizeof part, "%.4s", date);
+	if (ank_parse_long(part, 1, 9999, &y))
+		return -1;
+	snprintf(part, sizeof part, "%.2s", date + 5);
+	if (strlen(date) != 10 || ank_parse_long(part, 1, 12, &m))
+		return -1;
+	snprintf(part, sizeof part, "%.2s", date + 8);
+	if (ank_parse_long(part, 1, 31, &d))
+		return -1;
+	static const int t[] = {0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4};
+	if (m < 3)
+		y -= 1;
+	return (int)((y + y / 4 - y / 100 + y / 400 + t[m - 1] + d) % 7);
+}
+
+/* hour_stat (site, date, hour, checkins). */
+static void hour_row(rep *r, sqlite3_stmt *s)
+{
+	static const char *const days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+	int wd = weekday_of(ank_cs_col(s, 1));
+	char hour[8];
+	snprintf(hour, sizeof hour, "%02d", sqlite3_column_int(s, 2));
+	long long n = sqlite3_column_int64(s, 3);
+	sec *to[2];
+	for (int t = 0, k = targets(r, s, to); t < k; t++) {
+		add(to[t]->by_weekday, wd >= 0 ? days[wd] : "unknown", n);
+		add(to[t]->by_hour, hour, n);
+	}
+}
+
+/* refusal counts (site, reason, n). */
+static void refusal_row(rep *r, sqlite3_stmt *s)
+{
+	long long n = sqlite3_column_int64(s, 2);
+	sec *to[2];
+	for (int t = 0, k = targets(r, s, to); t < k; t++) {
+		to[t]->refusals += n;
+		add(to[t]->refusal_reason, key_col(s, 1), n);
+	}
+}
+
+/* record counts (site, kind, code, naloxone, oxygen, ambulance, n). */
+static void record_row(rep *r, sqlite3_stmt *s)
+{
+	const char *kind = ank_cs_col(s, 1), *code = key_col(s, 2);
+	long long n = sqlite3_column_int64(s, 6);
+	sec *to[2];
+	for (int t = 0, k = targets(r, s, to); t < k; t++) {
+		sec *x = to[t];
+		if (!strcmp(kind, "overdose")) {
+			x->overdoses += n;
+			x->naloxone += sqlite3_column_int(s, 3) ? n : 0;
+			x->oxygen += sqlite3_column_int(s, 4) ? n : 0;
+			x->ambulance += sqlite3_column_int(s, 5) ? n : 0;
+			add(x->outcome, code, n);
+		} else if (!strcmp(kind, "referral")) {
+			x->referrals += n;
+			add(x->referral_type, code, n);
+		} else if (!strcmp(kind, "rejection")) {
+			x->rejections += n;
+			add(x->rejection_reason, code, n);
+		} else if (!strcmp(kind, "incident")) {
+			x->incidents += n;
 		}
-		json_object_set_new(inner, b, json_integer(sqlite3_column_int64(s, 2)));
 	}
-	done(q, s, rc);
-	return o;
+}
+
+/* unknown_stat (site, type, n). */
+static void unknown_row(rep *r, sqlite3_stmt *s)
+{
+	sec *to[2];
+	for (int t = 0, k = targets(r, s, to); t < k; t++)
+		add(to[t]->unknown, ank_cs_col(s, 1), sqlite3_column_int64(s, 2));
+}
+
+/* Distinct people (site or NULL for all sites, dimension, key, n): not additive, so the
+ * query gives the totals as rows of their own. Dimension 0 all, 1 gender, 2 age group,
+ * 3 municipality, 4 users without a linkage key. */
+static void user_row(rep *r, sqlite3_stmt *s)
+{
+	sec *x = sqlite3_column_type(s, 0) == SQLITE_NULL ? &r->total : sec_of(r, ank_cs_col(s, 0));
+	if (!x)
+		return;
+	long long n = sqlite3_column_int64(s, 3);
+	const char *key = key_col(s, 2);
+	switch (sqlite3_column_int(s, 1)) {
+	case 0:
+		x->unique = n;
+		break;
+	case 1:
+		add(x->gender, key, n);
+		break;
+	case 2:
+		add(x->age, key, n);
+		break;
+	case 3:
+		add(x->municipality, key, n);
+		break;
+	default:
+		x->unlinked = n;
+	}
+}
+
+#define SPAN " WHERE date >= ?1 AND date <= ?2"
+/* The people who checked in during the span, once per site and linkage key (one person
+ * registered twice counts once), with what the report breaks them down by. */
+#define PEOPLE                                                                                     \
+	"WITH p AS MATERIALIZED (SELECT DISTINCT d.site, g.linkage, g.gender, g.municipality,"     \
+	" CASE WHEN ?5 - g.birth_year < 18 THEN 'under_18' WHEN ?5 - g.birth_year < 25 THEN"       \
+	" '18-24' WHEN ?5 - g.birth_year < 35 THEN '25-34' WHEN ?5 - g.birth_year < 45 THEN"       \
+	" '35-44' WHEN ?5 - g.birth_year < 55 THEN '45-54' ELSE '55+' END AS age"                  \
+	" FROM day_user d JOIN registry g ON g.id = d.user WHERE d.date >= ?1 AND d.date <= ?2),"  \
+	" lone AS MATERIALIZED (SELECT DISTINCT site, user FROM day_user" SPAN                     \
+	" AND user NOT IN (SELECT id FROM registry))"
+
+static void read_all(rep *r)
+{
+	each_row(r,
+	         "SELECT site, route, substance, sum(checkins), sum(assisted), sum(intakes),"
+	         " sum(ended), sum(session_s), sum(waited), sum(wait_ms), sum(no_shows),"
+	         " sum(cancelled) FROM day_stat" SPAN " GROUP BY site, route, substance",
+	         day_row);
+	each_row(r, "SELECT site, date, hour, checkins FROM hour_stat" SPAN, hour_row);
+	each_row(r, "SELECT site, reason, count(*) FROM refusal" SPAN " GROUP BY site, reason",
+	         refusal_row);
+	each_row(r,
+	         "SELECT site, kind, code, naloxone, oxygen, ambulance, count(*) FROM record"
+	         " WHERE at_ms >= ?3 AND at_ms < ?4 GROUP BY 1, 2, 3, 4, 5, 6",
+	         record_row);
+	each_row(r, "SELECT site, type, sum(n) FROM unknown_stat" SPAN " GROUP BY site, type",
+	         unknown_row);
+	each_row(r,
+	         PEOPLE " SELECT site, 0, NULL, count(DISTINCT linkage) FROM p GROUP BY site"
+	                " UNION ALL SELECT NULL, 0, NULL, count(DISTINCT linkage) FROM p"
+	                " UNION ALL SELECT site, 1, gender, count(DISTINCT linkage) FROM p"
+	                " GROUP BY site, gender"
+	                " UNION ALL SELECT NULL, 1, gender, count(DISTINCT linkage) FROM p"
+	                " GROUP BY gender"
+	                " UNION ALL SELECT site, 2, age, count(DISTINCT linkage) FROM p"
+	                " GROUP BY site, age"
+	                " UNION ALL SELECT NULL, 2, age, count(DISTINCT linkage) FROM p"
+	                " GROUP BY age"
+	                " UNION ALL SELECT site, 3, municipality, count(DISTINCT linkage) FROM p"
+	                " GROUP BY site, municipality"
+	                " UNION ALL SELECT NULL, 3, municipality, count(DISTINCT linkage) FROM p"
+	                " GROUP BY municipality"
+	                " UNION ALL SELECT site, 4, NULL, count(DISTINCT user) FROM lone"
+	                " GROUP BY site"
+	                " UNION ALL SELECT NULL, 4, NULL, count(DISTINCT user) FROM lone",
+	         user_row);
 }
 
 /* A number rounded to one decimal, or null when there is nothing to average. */
@@ -146,112 +373,60 @@ static json_t *decimal(double v, bool defined)
 	return defined ? json_real((double)(long long)(v * 10 + 0.5) / 10) : json_null();
 }
 
-/* Every figure for one site, or for all sites when q->site is NULL. */
-static json_t *section(rq *q)
+static void set_int(json_t *o, const char *k, long long v)
+{
+	json_object_set_new(o, k, json_integer((json_int_t)v));
+}
+
+/* The section as JSON, its figures in the report's documented order. Steals the section's
+ * objects. */
+static json_t *sec_json(sec *x)
 {
 	json_t *o = json_object();
-	/* Check-ins: a ticket issued at the kiosk. */
-	json_object_set_new(o, "checkins", count(q, "SELECT count(*)" EV("ticket.issued")));
-	json_object_set_new(o, "checkins_by_route",
-	                    counts(q, "SELECT json_extract(e.payload, '$.route'), count(*)" EV(
-	                                      "ticket.issued") " GROUP BY 1"));
-	json_object_set_new(o, "checkins_by_substance",
-	                    counts(q, "SELECT json_extract(e.payload, '$.substance'), count(*)" EV(
-	                                      "ticket.issued") " GROUP BY 1"));
-	json_object_set_new(o, "checkins_by_route_substance",
-	                    counts2(q, "SELECT json_extract(e.payload, '$.route'),"
-	                               " json_extract(e.payload, '$.substance'), count(*)" EV(
-	                                       "ticket.issued") " GROUP BY 1, 2"));
-	json_object_set_new(o, "checkins_assisted",
-	                    count(q, "SELECT count(*)" EV("ticket.issued") " AND json_extract("
-	                                                                   "e.payload, '$.helper')"
-	                                                                   " IS NOT NULL"));
-	json_object_set_new(o, "checkins_by_weekday",
-	                    counts(q, "SELECT " WEEKDAY ", count(*)" EV("ticket.issued") " GROUP BY"
-	                                                                                 " 1"));
-	json_object_set_new(
-	        o, "checkins_by_hour",
-	        counts(q, "SELECT strftime('%H', e.kiosk_ms / 1000, 'unixepoch', 'localtime'),"
-	                  " count(*)" EV("ticket.issued") " GROUP BY 1"));
-	/* Intakes: a session started at a station. */
-	double intakes = number(q, "SELECT count(*)" EV("session.started"));
-	json_object_set_new(o, "intakes", json_integer((json_int_t)intakes));
-	json_object_set_new(o, "intakes_by_route",
-	                    counts(q, "SELECT json_extract(e.payload, '$.route'), count(*)" EV(
-	                                      "session.started") " GROUP BY 1"));
-	json_object_set_new(o, "intakes_by_substance",
-	                    counts(q, "SELECT json_extract(e.payload, '$.substance'), count(*)" EV(
-	                                      "session.started") " GROUP BY 1"));
-	double ended = number(q, "SELECT count(*)" EV("session.ended"));
-	json_object_set_new(o, "sessions_ended", json_integer((json_int_t)ended));
-	json_object_set_new(
-	        o, "session_seconds",
-	        json_integer((json_int_t)number(
-	                q, "SELECT coalesce(sum(json_extract(e.payload, '$.duration_s')), 0)" EV(
-	                           "session.ended"))));
+	set_int(o, "checkins", x->checkins);
+	json_object_set_new(o, "checkins_by_route", sorted(x->by_route));
+	json_object_set_new(o, "checkins_by_substance", sorted(x->by_substance));
+	json_object_set_new(o, "checkins_by_route_substance", sorted(x->by_route_substance));
+	set_int(o, "checkins_assisted", x->assisted);
+	json_object_set_new(o, "checkins_by_weekday", sorted(x->by_weekday));
+	json_object_set_new(o, "checkins_by_hour", sorted(x->by_hour));
+	set_int(o, "intakes", x->intakes);
+	json_object_set_new(o, "intakes_by_route", sorted(x->in_route));
+	json_object_set_new(o, "intakes_by_substance", sorted(x->in_substance));
+	set_int(o, "sessions_ended", x->ended);
+	set_int(o, "session_seconds", x->session_s);
 	json_object_set_new(
 	        o, "session_mean_s",
-	        decimal(number(q, "SELECT avg(json_extract(e.payload, '$.duration_s'))" EV(
-	                                  "session.ended")),
-	                ended > 0));
-	/* Waiting time, a safety figure: from the ticket to the start of its session. */
-	double waited = number(q, "SELECT count(*)" WAITS);
+	        decimal(x->ended ? (double)x->session_s / (double)x->ended : 0, x->ended > 0));
 	json_object_set_new(o, "wait_mean_s",
-	                    decimal(number(q, "SELECT avg(e.kiosk_ms - i.kiosk_ms) / 1000.0" WAITS),
-	                            waited > 0));
-	json_object_set_new(o, "no_shows", count(q, "SELECT count(*)" EV("ticket.no_show")));
-	json_object_set_new(o, "cancelled", count(q, "SELECT count(*)" EV("ticket.cancelled")));
-	/* Refusals at the kiosk, and people staff turned away (records). */
-	json_object_set_new(o, "refusals", count(q, "SELECT count(*)" EV("checkin.refused")));
-	json_object_set_new(o, "refusals_by_reason",
-	                    counts(q, "SELECT json_extract(e.payload, '$.reason'), count(*)" EV(
-	                                      "checkin.refused") " GROUP BY 1"));
-	json_object_set_new(o, "rejections", count(q, "SELECT count(*)" REC("rejection")));
-	json_object_set_new(o, "rejections_by_reason",
-	                    counts(q, "SELECT json_extract(r.body, '$.reason'), count(*)" REC(
-	                                      "rejection") " GROUP BY 1"));
-	/* Unique users: distinct linkage keys, so one person registered twice counts once. */
-	json_object_set_new(o, "unique_users",
-	                    count(q, "SELECT count(DISTINCT g.linkage)" USERS_JOIN));
-	json_object_set_new(o, "unique_users_unlinked",
-	                    count(q, "SELECT count(DISTINCT json_extract(e.payload, '$.user'))" EV(
-	                                     "ticket.issued") " AND NOT EXISTS (SELECT 1 FROM"
-	                                                      " registry g0 WHERE g0.id ="
-	                                                      " json_extract(e.payload,"
-	                                                      " '$.user'))"));
+	                    decimal(x->waited ? (double)x->wait_ms / 1000.0 / (double)x->waited : 0,
+	                            x->waited > 0));
+	set_int(o, "no_shows", x->no_shows);
+	set_int(o, "cancelled", x->cancelled);
+	set_int(o, "refusals", x->refusals);
+	json_object_set_new(o, "refusals_by_reason", sorted(x->refusal_reason));
+	set_int(o, "rejections", x->rejections);
+	json_object_set_new(o, "rejections_by_reason", sorted(x->rejection_reason));
+	set_int(o, "unique_users", x->unique);
+	set_int(o, "unique_users_unlinked", x->unlinked);
+	json_object_set_new(o, "unique_users_by_gender", sorted(x->gender));
+	json_object_set_new(o, "unique_users_by_age_group", sorted(x->age));
+	json_object_set_new(o, "unique_users_by_municipality", sorted(x->municipality));
+	set_int(o, "overdoses", x->overdoses);
+	set_int(o, "overdoses_naloxone", x->naloxone);
+	set_int(o, "overdoses_oxygen", x->oxygen);
+	set_int(o, "overdoses_ambulance", x->ambulance);
+	json_object_set_new(o, "overdoses_by_outcome", sorted(x->outcome));
 	json_object_set_new(
-	        o, "unique_users_by_gender",
-	        counts(q, "SELECT g.gender, count(DISTINCT g.linkage)" USERS_JOIN " GROUP BY 1"));
-	json_object_set_new(o, "unique_users_by_age_group",
-	                    counts(q, "SELECT " AGE_GROUP ", count(DISTINCT g.linkage)" USERS_JOIN
-	                              " GROUP BY 1"));
-	json_object_set_new(o, "unique_users_by_municipality",
-	                    counts(q, "SELECT g.municipality, count(DISTINCT g.linkage)" USERS_JOIN
-	                              " GROUP BY 1"));
-	/* Overdoses and referrals as staff recorded them. */
-	double overdoses = number(q, "SELECT count(*)" REC("overdose"));
-	json_object_set_new(o, "overdoses", json_integer((json_int_t)overdoses));
-	json_object_set_new(
-	        o, "overdoses_naloxone",
-	        count(q,
-	              "SELECT count(*)" REC("overdose") " AND json_extract(r.body, '$.naloxone')"));
-	json_object_set_new(o, "overdoses_oxygen",
-	                    count(q, "SELECT count(*)" REC(
-	                                     "overdose") " AND json_extract(r.body, '$.oxygen')"));
-	json_object_set_new(
-	        o, "overdoses_ambulance",
-	        count(q, "SELECT count(*)" REC(
-	                         "overdose") " AND json_extract(r.body, '$.ambulance')"));
-	json_object_set_new(o, "overdoses_by_outcome",
-	                    counts(q, "SELECT json_extract(r.body, '$.outcome'), count(*)" REC(
-	                                      "overdose") " GROUP BY 1"));
-	json_object_set_new(o, "overdoses_per_1000_intakes",
-	                    decimal(intakes > 0 ? overdoses * 1000 / intakes : 0, intakes > 0));
-	json_object_set_new(o, "referrals", count(q, "SELECT count(*)" REC("referral")));
-	json_object_set_new(o, "referrals_by_type",
-	                    counts(q, "SELECT json_extract(r.body, '$.type'), count(*)" REC(
-	                                      "referral") " GROUP BY 1"));
-	json_object_set_new(o, "incidents", count(q, "SELECT count(*)" REC("incident")));
+	        o, "overdoses_per_1000_intakes",
+	        decimal(x->intakes ? (double)x->overdoses * 1000 / (double)x->intakes : 0,
+	                x->intakes > 0));
+	set_int(o, "referrals", x->referrals);
+	json_object_set_new(o, "referrals_by_type", sorted(x->referral_type));
+	set_int(o, "incidents", x->incidents);
+	/* Events of types this central does not know (a newer kiosk's), by type: stored, not
+	 * counted above. */
+	json_object_set_new(o, "unknown_events", sorted(x->unknown));
 	return o;
 }
 
@@ -281,6 +456,46 @@ static long long day_start(const char *day, int days)
 	return t == (time_t)-1 ? -1 : (long long)t * 1000;
 }
 
+/* The local date of ms as "YYYY-MM-DD". */
+static void local_date(long long ms, char out[11])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	if (!localtime_r(&t, &tm)) {
+		snprintf(out, 11, "9999-12-31");
+		return;
+	}
+	snprintf(out, 11, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+/* The listed sites (and sites known only from a kiosk), each with its name. */
+static int sites_load(rep *r)
+{
+	sqlite3_stmt *s = prep(r, "SELECT id, name FROM site UNION SELECT site, NULL FROM kiosk"
+	                          " WHERE site NOT IN (SELECT id FROM site) ORDER BY 1");
+	if (!s)
+		return -1;
+	int rc, cap = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (r->n == cap) {
+			cap = cap ? cap * 2 : 16;
+			sec *grown = realloc(r->site, (size_t)cap * sizeof *grown);
+			if (!grown) {
+				sqlite3_finalize(s);
+				r->failed = true;
+				return ank_err_set(r->err, "out of memory");
+			}
+			r->site = grown;
+		}
+		sec *x = &r->site[r->n++];
+		sec_init(x, ank_cs_col(s, 0));
+		x->name = sqlite3_column_type(s, 1) == SQLITE_NULL ? json_null()
+		                                                   : json_string(ank_cs_col(s, 1));
+	}
+	done(r, s, rc);
+	return r->failed ? -1 : 0;
+}
+
 char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_t now, ank_err *err)
 {
 	long long from_ms = from ? day_start(from, 0) : 0;
@@ -299,30 +514,27 @@ char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_
 		last = (time_t)(now / 1000);
 	struct tm lt;
 	localtime_r(&last, &lt);
-	rq q = {.cs = cs,
-	        .from_ms = from_ms,
-	        .to_ms = to_ms,
-	        .year = lt.tm_year + 1900,
-	        .err = err};
+	rep r = {.cs = cs,
+	         .from_ms = from_ms,
+	         .to_ms = to_ms,
+	         .year = lt.tm_year + 1900,
+	         .err = err};
+	snprintf(r.from_date, sizeof r.from_date, "%s", from ? from : "0000-01-01");
+	local_date(to_ms - 1, r.to_date);
+	sec_init(&r.total, "");
 	pthread_mutex_lock(&cs->mu);
-	json_t *sites = json_object();
-	sqlite3_stmt *s = prep(&q, "SELECT id, name FROM site UNION SELECT site, NULL FROM kiosk"
-	                           " WHERE site NOT IN (SELECT id FROM site) ORDER BY 1");
-	int rc = SQLITE_DONE;
-	while (s && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		char id[ANK_CS_ID_MAX + 1];
-		snprintf(id, sizeof id, "%s", ank_cs_col(s, 0));
-		q.site = id;
-		json_t *sec = section(&q);
-		json_object_set_new(sec, "name", json_string(ank_cs_col(s, 1)));
-		json_object_set_new(sites, id, sec);
-	}
-	if (s)
-		done(&q, s, rc);
-	q.site = NULL;
-	json_t *totals = section(&q);
+	if (sites_load(&r) == 0)
+		read_all(&r);
 	pthread_mutex_unlock(&cs->mu);
-	if (q.failed) {
+	json_t *sites = json_object();
+	for (int i = 0; i < r.n; i++) {
+		json_t *o = sec_json(&r.site[i]);
+		json_object_set_new(o, "name", r.site[i].name);
+		json_object_set_new(sites, r.site[i].id, o);
+	}
+	free(r.site);
+	json_t *totals = sec_json(&r.total);
+	if (r.failed) {
 		json_decref(sites);
 		json_decref(totals);
 		return NULL;

@@ -287,7 +287,9 @@ int ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now, int *
 		user_from_row(s, &u);
 		char *p = user_payload(&u);
 		long long id =
-		        p ? ank_cs_change_add_locked(cs, site->id, "user.upsert", p, now, err) : -1;
+		        p ? ank_cs_change_add_locked(cs, site->id,
+		                                     ank_chg_name(ANK_CHG_USER_UPSERT), p, now, err)
+		          : -1;
 		free(p);
 		if (id < 0)
 			goto fail_err;
@@ -748,7 +750,8 @@ int ank_cstore_user_add(ank_cstore *cs, ank_cuser *u, long long account, int64_t
 		goto fail;
 	ank_cs_end(cs, s);
 	s = NULL;
-	out = fan_out_and_commit(cs, muni, "user.upsert", payload, now, sites, err);
+	out = fan_out_and_commit(cs, muni, ank_chg_name(ANK_CHG_USER_UPSERT), payload, now, sites,
+	                         err);
 	goto unlock;
 fail:
 	ank_cs_fail(cs, err);
@@ -766,7 +769,8 @@ int ank_cstore_user_quarantine(ank_cstore *cs, const char *id, int64_t until_ms,
                                int *sites, ank_err *err)
 {
 	*sites = 0;
-	json_t *j = json_pack("{s:s, s:o}", "user", id, "until", time_or_null(until_ms));
+	json_t *j =
+	        json_pack("{s:s, s:o}", ANK_FN(USER), id, ANK_FN(UNTIL), time_or_null(until_ms));
 	char *payload = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(j);
 	if (!payload)
@@ -802,7 +806,8 @@ int ank_cstore_user_quarantine(ank_cstore *cs, const char *id, int64_t until_ms,
 		rollback(cs);
 		goto unlock;
 	}
-	out = fan_out_and_commit(cs, municipality, "quarantine", payload, now, sites, err);
+	out = fan_out_and_commit(cs, municipality, ank_chg_name(ANK_CHG_QUARANTINE), payload, now,
+	                         sites, err);
 	goto unlock;
 fail:
 	ank_cs_fail(cs, err);
@@ -845,20 +850,21 @@ long long ank_cstore_command_add(ank_cstore *cs, ank_command *c, long long accou
 	ank_cs_end(cs, s);
 	s = NULL;
 	/* Only the fields the command was given: the kiosk checks what each command needs. */
-	json_t *j = json_pack("{s:I, s:s}", "id", (json_int_t)c->id, "type", c->type);
+	json_t *j = json_pack("{s:I, s:s}", ANK_FN(ID), (json_int_t)c->id, ANK_FN(TYPE), c->type);
 	if (j && c->ticket > 0)
-		json_object_set_new(j, "ticket", json_integer(c->ticket));
+		json_object_set_new(j, ANK_FN(TICKET), json_integer(c->ticket));
 	if (j && c->station[0])
-		json_object_set_new(j, "station", json_string(c->station));
+		json_object_set_new(j, ANK_FN(STATION), json_string(c->station));
 	if (j && c->route[0])
-		json_object_set_new(j, "route", json_string(c->route));
+		json_object_set_new(j, ANK_FN(ROUTE), json_string(c->route));
 	payload = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(j);
 	if (!payload) {
 		ank_err_set(err, "out of memory");
 		goto fail_err;
 	}
-	if (ank_cs_change_add_locked(cs, c->site, "command", payload, now, err) < 0)
+	if (ank_cs_change_add_locked(cs, c->site, ank_chg_name(ANK_CHG_COMMAND), payload, now,
+	                             err) < 0)
 		goto fail_err;
 	if (commit(cs, err))
 		goto unlock;
@@ -917,7 +923,7 @@ int ank_cstore_command_get(ank_cstore *cs, const char *site, long long id, ank_c
 	return rc;
 }
 
-long long ank_cstore_record_add(ank_cstore *cs, const char *site, const char *kind,
+long long ank_cstore_record_add(ank_cstore *cs, const char *site, const ank_record *rec,
                                 const char *body_json, int64_t at_ms, long long account,
                                 int64_t now, ank_err *err)
 {
@@ -925,16 +931,20 @@ long long ank_cstore_record_add(ank_cstore *cs, const char *site, const char *ki
 	long long id = -1;
 	pthread_mutex_lock(&cs->mu);
 	if (ank_cs_prep(cs,
-	                "INSERT INTO record(site, kind, body, at_ms, account, created_ms)"
-	                " VALUES (?,?,?,?,?,?) RETURNING id",
+	                "INSERT INTO record(site, kind, body, at_ms, account, created_ms, code,"
+	                " naloxone, oxygen, ambulance) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id",
 	                &s) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(s, 2, kind, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 2, rec->kind, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(s, 3, body_json, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(s, 4, at_ms);
 		if (account > 0)
 			sqlite3_bind_int64(s, 5, account);
 		sqlite3_bind_int64(s, 6, now);
+		ank_cs_bind_opt(s, 7, rec->code);
+		sqlite3_bind_int(s, 8, rec->naloxone);
+		sqlite3_bind_int(s, 9, rec->oxygen);
+		sqlite3_bind_int(s, 10, rec->ambulance);
 		if (sqlite3_step(s) == SQLITE_ROW)
 			id = sqlite3_column_int64(s, 0);
 	}

@@ -185,6 +185,11 @@ static ank_reply h_events(ank_http_ctx *c)
 		ank_log(ANK_LOG_WARN, "sync", "kiosk %s: %s", c->kiosk, err.msg);
 		return ank_http_error(409, err.msg);
 	}
+	if (rc == 2) {
+		/* A kiosk that writes events its own vocabulary check should have stopped. */
+		ank_log(ANK_LOG_WARN, "sync", "kiosk %s: refused: %s", c->kiosk, err.msg);
+		return ank_http_error(400, err.msg);
+	}
 	if (rc < 0) {
 		ank_log(ANK_LOG_ERROR, "sync", "kiosk %s: %s", c->kiosk, err.msg);
 		return ank_http_error(500, "cannot store events now");
@@ -357,8 +362,9 @@ static ank_reply h_metrics(ank_http_ctx *c)
 {
 	ank_http *s = c->srv;
 	ank_cstore_stats st;
-	char per_kiosk[16384];
+	char per_kiosk[16384], unknown[4096];
 	ank_cstore_stats_get(s->cs, ank_now_ms(), &st, per_kiosk, sizeof per_kiosk);
+	ank_cstore_unknown_events(s->cs, unknown, sizeof unknown);
 	ank_buf b;
 	ank_buf_init(&b, 1 << 20);
 	static const char *const classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx", "other"};
@@ -395,8 +401,11 @@ static ank_reply h_metrics(ank_http_ctx *c)
 	               "# TYPE ankomst_kiosks gauge\nankomst_kiosks %d\n"
 	               "# HELP ankomst_kiosks_online Kiosks seen in the last 2 minutes.\n"
 	               "# TYPE ankomst_kiosks_online gauge\nankomst_kiosks_online %d\n"
-	               "# TYPE ankomst_kiosk_last_seen_seconds gauge\n%s",
-	               st.events, st.kiosks, st.online, per_kiosk);
+	               "# TYPE ankomst_kiosk_last_seen_seconds gauge\n%s"
+	               "# HELP ankomst_events_unknown_total Stored events of types this central"
+	               " does not know.\n"
+	               "# TYPE ankomst_events_unknown_total counter\n%s",
+	               st.events, st.kiosks, st.online, per_kiosk, unknown);
 	char *text = strdup(ank_buf_str(&b));
 	ank_buf_free(&b);
 	return (ank_reply){200, text, "text/plain; version=0.0.4"};

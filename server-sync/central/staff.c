@@ -12,6 +12,7 @@
 #include "ank_time.h"
 #include "ank_vocab.h"
 #include "http.h"
+#include "wire.h"
 #include "proto.h"
 
 /* Nicknames: as the kiosk's registry (docs/formats.md). */
@@ -265,37 +266,13 @@ ank_reply ank_staff_queue(ank_http_ctx *c)
 	return (ank_reply){200, text, "application/json"};
 }
 
-typedef enum need { NO, OPTIONAL, REQUIRED } need;
-
-/* The staff commands of docs/operations.md and what each takes; the kiosk checks the rest
- * (whether the ticket is waiting, the station free, ...) as the owner of the queue. */
-static const struct command_info {
-	const char *code;
-	need ticket, station, route;
-} commands[] = {
-        {"call_next", NO, OPTIONAL, NO},
-        {"call_ticket", REQUIRED, OPTIONAL, NO},
-        {"recall", REQUIRED, NO, NO},
-        {"no_show", REQUIRED, NO, NO},
-        {"requeue", REQUIRED, NO, NO},
-        {"start", REQUIRED, NO, NO},
-        {"end", REQUIRED, NO, NO},
-        {"cleaning_done", NO, REQUIRED, NO},
-        {"close_station", NO, REQUIRED, NO},
-        {"open_station", NO, REQUIRED, NO},
-        {"cancel", REQUIRED, NO, NO},
-        {"transfer", REQUIRED, NO, REQUIRED},
-        {"freeze", NO, NO, NO},
-        {"resume", NO, NO, NO},
-};
-
 /* Whether a field is present as `n` demands; the message names the command. */
-static int check_need(const char *type, const char *field, need n, bool present, ank_reply *bad)
+static int check_need(const char *type, const char *field, ank_need n, bool present, ank_reply *bad)
 {
-	if ((n == REQUIRED && !present) || (n == NO && present)) {
+	if ((n == ANK_NEED_REQUIRED && !present) || (n == ANK_NEED_NO && present)) {
 		char rule[96];
-		snprintf(rule, sizeof rule, n == NO ? "%s takes no %s" : "%s needs a %s", type,
-		         field);
+		snprintf(rule, sizeof rule, n == ANK_NEED_NO ? "%s takes no %s" : "%s needs a %s",
+		         type, field);
 		*bad = bad_field(field, rule);
 		return -1;
 	}
@@ -314,13 +291,11 @@ ank_reply ank_staff_command_post(ank_http_ctx *c)
 	static const char *const routes[] = {"inject", "smoke", NULL};
 	const char *type, *station, *route = NULL;
 	ank_command cmd = {0};
-	const struct command_info *ci = NULL;
+	const ank_cmd_info *ci = NULL;
 	if (only_known(j, known, &bad) || get_str(j, "type", false, &type, &bad) ||
 	    get_slug(j, "station", true, &station, &bad))
 		goto out;
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0] && !ci; i++)
-		if (!strcmp(type, commands[i].code))
-			ci = &commands[i];
+	ci = ank_cmd_info_of((ank_cmd_type)ank_cmd_from_code(type));
 	if (!ci) {
 		bad = bad_field("type", "not a staff command (docs/operations.md)");
 		goto out;
@@ -388,10 +363,12 @@ static const char *const rejection_reasons[] = {
         "behaviour", "capacity",         "other",       NULL};
 static const char *const record_kinds[] = {"overdose", "referral", "incident", "rejection", NULL};
 
-/* Checks a record of `kind` and builds its stored body (the fields without v, kind, time).
- * Returns a new object, or NULL with *bad. */
-static json_t *record_body(json_t *j, const char *kind, ank_reply *bad)
+/* Checks a record of `kind`, fills its typed fields into *rec (strings borrowed from j) and
+ * builds its stored body (the fields without v, kind, time). Returns a new object, or NULL
+ * with *bad. */
+static json_t *record_body(json_t *j, const char *kind, ank_record *rec, ank_reply *bad)
 {
+	*rec = (ank_record){.kind = kind};
 	if (!strcmp(kind, "overdose")) {
 		static const char *const known[] = {"v",         "kind",     "time",
 		                                    "station",   "naloxone", "oxygen",
@@ -404,6 +381,11 @@ static json_t *record_body(json_t *j, const char *kind, ank_reply *bad)
 		    get_bool(j, "ambulance", &ambulance, bad) ||
 		    get_code(j, "outcome", overdose_outcomes, &outcome, bad))
 			return NULL;
+		*rec = (ank_record){.kind = kind,
+		                    .code = outcome,
+		                    .naloxone = naloxone,
+		                    .oxygen = oxygen,
+		                    .ambulance = ambulance};
 		return json_pack("{s:o, s:b, s:b, s:b, s:s}", "station",
 		                 station ? json_string(station) : json_null(), "naloxone", naloxone,
 		                 "oxygen", oxygen, "ambulance", ambulance, "outcome", outcome);
@@ -413,6 +395,7 @@ static json_t *record_body(json_t *j, const char *kind, ank_reply *bad)
 		const char *type;
 		if (only_known(j, known, bad) || get_code(j, "type", referral_types, &type, bad))
 			return NULL;
+		rec->code = type;
 		return json_pack("{s:s}", "type", type);
 	}
 	if (!strcmp(kind, "incident")) {
@@ -427,6 +410,7 @@ static json_t *record_body(json_t *j, const char *kind, ank_reply *bad)
 	const char *reason;
 	if (only_known(j, known, bad) || get_code(j, "reason", rejection_reasons, &reason, bad))
 		return NULL;
+	rec->code = reason;
 	return json_pack("{s:s}", "reason", reason);
 }
 
@@ -447,12 +431,13 @@ ank_reply ank_staff_record_post(ank_http_ctx *c)
 		bad = bad_field("time", "is in the future");
 		goto out;
 	}
-	body = record_body(j, kind, &bad);
+	ank_record rec;
+	body = record_body(j, kind, &rec, &bad);
 	if (!body)
 		goto out;
 	char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
 	ank_err err;
-	long long id = text ? ank_cstore_record_add(c->cs, c->param[0], kind, text, at ? at : now,
+	long long id = text ? ank_cstore_record_add(c->cs, c->param[0], &rec, text, at ? at : now,
 	                                            c->acct.id, now, &err)
 	                    : -1;
 	free(text);
@@ -710,8 +695,8 @@ ank_reply ank_staff_site_config(ank_http_ctx *c)
 	if (!payload)
 		goto out;
 	ank_err err;
-	long long id = ank_cstore_site_change_add(c->cs, c->param[0], "site.config", payload,
-	                                          ank_now_ms(), &err);
+	long long id = ank_cstore_site_change_add(
+	        c->cs, c->param[0], ank_chg_name(ANK_CHG_SITE_CONFIG), payload, ank_now_ms(), &err);
 	if (id == 0) {
 		bad = ank_http_error(404, "unknown site");
 	} else if (id < 0) {
@@ -794,7 +779,8 @@ ank_reply ank_staff_catalog_post(ank_http_ctx *c)
 		goto out;
 	ank_err err;
 	/* No site: one change that every site's kiosks read. */
-	long long id = ank_cstore_change_add(c->cs, NULL, "catalog", payload, ank_now_ms(), &err);
+	long long id = ank_cstore_change_add(c->cs, NULL, ank_chg_name(ANK_CHG_CATALOG), payload,
+	                                     ank_now_ms(), &err);
 	if (id < 0) {
 		ank_log(ANK_LOG_ERROR, "admin", "catalog: %s", err.msg);
 		bad = ank_http_error(500, "cannot store the texts now");

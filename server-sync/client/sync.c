@@ -265,7 +265,7 @@ int ank_sync_pair(const char *db_path, const char *url, const char *code, const 
 	long status = 0;
 	int rc = http_init(&h, NULL, &p, SMALL_ANSWER_MAX, err);
 	if (!rc)
-		rc = http_do(&h, &p, "/api/v1/pair", NULL, body, 30, &status, err);
+		rc = http_do(&h, &p, ANK_PATH_PAIR, NULL, body, 30, &status, err);
 	free(body);
 	if (!rc && status != 200) {
 		answer_error(&h, status, err);
@@ -399,7 +399,7 @@ static int push_once(ank_sync *s, ank_store *st, http *h, ank_batch *b, int64_t 
 		return -1;
 	}
 	long status = 0;
-	int rc = http_do(h, &s->p, "/api/v1/sync/events", s->p.token, body, 30, &status, &err);
+	int rc = http_do(h, &s->p, ANK_PATH_EVENTS, s->p.token, body, 30, &status, &err);
 	free(body);
 	if (rc) {
 		set_problem(s, "push", &err);
@@ -486,10 +486,10 @@ typedef struct applied_ctx {
 static int command_applied(void *ctx, ank_store *st, int64_t affected, ank_err *err)
 {
 	applied_ctx *a = ctx;
-	json_t *p = json_pack("{s:I}", "command", (json_int_t)a->command);
+	json_t *p = json_pack("{s:I}", ANK_FN(COMMAND), (json_int_t)a->command);
 	if (p && affected)
-		json_object_set_new(p, "ticket", json_integer(affected));
-	if (ank_store_outbox_append(st, "command.applied", ank_now_ms(), p, err))
+		json_object_set_new(p, ANK_FN(TICKET), json_integer(affected));
+	if (ank_store_outbox_append(st, ANK_EV_COMMAND_APPLIED, ank_now_ms(), p, err))
 		return -1;
 	return ank_store_cursor_set(st, a->change, err);
 }
@@ -497,7 +497,7 @@ static int command_applied(void *ctx, ank_store *st, int64_t affected, ank_err *
 /* The kiosk's answer to a change as one event, and the cursor past the change, in one
  * transaction: why a change was not applied, or that one whose effect lies outside the
  * database (a catalog override file) was. Takes ownership of `payload`. */
-static int answer_change(ank_store *st, const char *type, json_t *payload, long long change,
+static int answer_change(ank_store *st, ank_ev type, json_t *payload, long long change,
                          ank_err *err)
 {
 	if (ank_store_begin(st, err))
@@ -514,9 +514,10 @@ static int skipped(ank_store *st, const ank_change *c, const char *why)
 {
 	ank_err err;
 	ank_log(ANK_LOG_WARN, "sync", "change %lld (%s) skipped: %s", c->id, c->type, why);
-	return answer_change(st, "change.skipped",
-	                     json_pack("{s:I, s:s}", "change", (json_int_t)c->id, "reason", why),
-	                     c->id, &err);
+	return answer_change(
+	        st, ANK_EV_CHANGE_SKIPPED,
+	        json_pack("{s:I, s:s}", ANK_FN(CHANGE), (json_int_t)c->id, ANK_FN(REASON), why),
+	        c->id, &err);
 }
 
 static int apply_user(ank_store *st, const ank_change *c, json_t *j, bool quarantine)
@@ -524,8 +525,8 @@ static int apply_user(ank_store *st, const ank_change *c, json_t *j, bool quaran
 	ank_err err;
 	ank_user u;
 	if (quarantine) {
-		const char *id = json_string_value(json_object_get(j, "user"));
-		json_t *until = json_object_get(j, "until");
+		const char *id = json_string_value(json_object_get(j, ANK_FN(USER)));
+		json_t *until = json_object_get(j, ANK_FN(UNTIL));
 		int64_t ms = 0;
 		if (!id ||
 		    !(json_is_null(until) ||
@@ -554,10 +555,10 @@ static int apply_command(ank_queue *q, const ank_change *c, json_t *j, bool *act
 {
 	ank_err err;
 	ank_store *st = ank_queue_store(q);
-	json_t *id = json_object_get(j, "id"), *ticket = json_object_get(j, "ticket");
-	const char *type = json_string_value(json_object_get(j, "type"));
-	const char *station = json_string_value(json_object_get(j, "station"));
-	const char *route = json_string_value(json_object_get(j, "route"));
+	json_t *id = json_object_get(j, ANK_FN(ID)), *ticket = json_object_get(j, ANK_FN(TICKET));
+	const char *type = json_string_value(json_object_get(j, ANK_FN(TYPE)));
+	const char *station = json_string_value(json_object_get(j, ANK_FN(STATION)));
+	const char *route = json_string_value(json_object_get(j, ANK_FN(ROUTE)));
 	if (!json_is_integer(id) || json_integer_value(id) <= 0 || !type ||
 	    (ticket && !json_is_integer(ticket)))
 		return skipped(st, c, "command wants an id, a type and the fields it needs");
@@ -580,9 +581,9 @@ static int apply_command(ank_queue *q, const ank_change *c, json_t *j, bool *act
 	/* The kiosk owns the queue: a command that does not fit its state is refused, with
 	 * the reason going back to central as an event. */
 	ank_log(ANK_LOG_INFO, "sync", "command %lld refused: %s", a.command, err.msg);
-	return answer_change(st, "command.refused",
-	                     json_pack("{s:I, s:s, s:s}", "command", (json_int_t)a.command, "code",
-	                               ank_q_strerror(rc), "reason", err.msg),
+	return answer_change(st, ANK_EV_COMMAND_REFUSED,
+	                     json_pack("{s:I, s:s, s:s}", ANK_FN(COMMAND), (json_int_t)a.command,
+	                               ANK_FN(CODE), ank_q_strerror(rc), ANK_FN(REASON), err.msg),
 	                     c->id, &err);
 }
 
@@ -590,19 +591,20 @@ static int apply_command(ank_queue *q, const ank_change *c, json_t *j, bool *act
 static int config_applied(void *ctx, ank_store *st, ank_err *err)
 {
 	const long long *change = ctx;
-	if (ank_store_outbox_append(st, "config.applied", ank_now_ms(),
-	                            json_pack("{s:I}", "change", (json_int_t)*change), err))
+	if (ank_store_outbox_append(st, ANK_EV_CONFIG_APPLIED, ank_now_ms(),
+	                            json_pack("{s:I}", ANK_FN(CHANGE), (json_int_t)*change), err))
 		return -1;
 	return ank_store_cursor_set(st, *change, err);
 }
 
-static int refused(ank_store *st, const char *type, const ank_change *c, const char *why)
+static int refused(ank_store *st, ank_ev type, const ank_change *c, const char *why)
 {
 	ank_err err;
 	ank_log(ANK_LOG_INFO, "sync", "change %lld (%s) refused: %s", c->id, c->type, why);
-	return answer_change(st, type,
-	                     json_pack("{s:I, s:s}", "change", (json_int_t)c->id, "reason", why),
-	                     c->id, &err);
+	return answer_change(
+	        st, type,
+	        json_pack("{s:I, s:s}", ANK_FN(CHANGE), (json_int_t)c->id, ANK_FN(REASON), why),
+	        c->id, &err);
 }
 
 /* A whole site config in the INI format, parsed by the same code as `ankomst-queue
@@ -611,7 +613,7 @@ static int refused(ank_store *st, const char *type, const ank_change *c, const c
 static int apply_site_config(ank_queue *q, const ank_change *c, json_t *j, bool *acted)
 {
 	ank_store *st = ank_queue_store(q);
-	json_t *ini = json_object_get(j, "ini");
+	json_t *ini = json_object_get(j, ANK_FN(INI));
 	if (!json_is_string(ini) || strlen(json_string_value(ini)) != json_string_length(ini))
 		return skipped(st, c, "site.config wants {\"ini\": the config text}");
 	ank_site_config cfg;
@@ -619,9 +621,9 @@ static int apply_site_config(ank_queue *q, const ank_change *c, json_t *j, bool 
 	int n;
 	ank_err err;
 	*acted = true;
-	if (ank_config_parse_ini_text(json_string_value(ini), "site.config", &cfg, stations, &n,
-	                              &err))
-		return refused(st, "config.refused", c, err.msg);
+	if (ank_config_parse_ini_text(json_string_value(ini), ank_chg_name(ANK_CHG_SITE_CONFIG),
+	                              &cfg, stations, &n, &err))
+		return refused(st, ANK_EV_CONFIG_REFUSED, c, err.msg);
 	long long change = c->id;
 	ank_q_rc rc = ank_queue_apply_config_tx(q, &cfg, stations, n, ank_now_ms(), config_applied,
 	                                        &change, &err);
@@ -631,7 +633,7 @@ static int apply_site_config(ank_queue *q, const ank_change *c, json_t *j, bool 
 		return 0;
 	}
 	if (rc == ANK_Q_E_STATE)
-		return refused(st, "config.refused", c, err.msg);
+		return refused(st, ANK_EV_CONFIG_REFUSED, c, err.msg);
 	return -1; /* the database: try again later */
 }
 
@@ -641,8 +643,8 @@ static int apply_site_config(ank_queue *q, const ank_change *c, json_t *j, bool 
  * between applies the change again, which merges the same texts into the same file. */
 static int apply_catalog(ank_sync *s, ank_store *st, const ank_change *c, json_t *j, bool *acted)
 {
-	const char *lang = json_string_value(json_object_get(j, "lang"));
-	json_t *messages = json_object_get(j, "messages");
+	const char *lang = json_string_value(json_object_get(j, ANK_FN(LANG)));
+	json_t *messages = json_object_get(j, ANK_FN(MESSAGES));
 	if (!lang || !json_is_object(messages))
 		return skipped(st, c, "catalog wants {\"lang\", \"messages\"}");
 	*acted = true;
@@ -651,7 +653,7 @@ static int apply_catalog(ank_sync *s, ank_store *st, const ank_change *c, json_t
 	snprintf(dir, sizeof dir, "%s/i18n", s->data_dir);
 	ank_i18n *shipped = NULL;
 	if (ank_i18n_load(dir, &shipped, &err))
-		return refused(st, "catalog.refused", c, err.msg);
+		return refused(st, ANK_EV_CATALOG_REFUSED, c, err.msg);
 	char *text = json_dumps(messages, JSON_COMPACT);
 	int keys = 0;
 	ank_sync_catalogs_dir(s->db_path, dir, sizeof dir);
@@ -660,12 +662,12 @@ static int apply_catalog(ank_sync *s, ank_store *st, const ank_change *c, json_t
 	free(text);
 	ank_i18n_free(shipped);
 	if (rc)
-		return refused(st, "catalog.refused", c, err.msg);
+		return refused(st, ANK_EV_CATALOG_REFUSED, c, err.msg);
 	ank_log(ANK_LOG_INFO, "sync", "change %lld: %d texts of %s kept as override", c->id, keys,
 	        lang);
-	return answer_change(st, "catalog.applied",
-	                     json_pack("{s:I, s:s, s:i}", "change", (json_int_t)c->id, "lang", lang,
-	                               "keys", keys),
+	return answer_change(st, ANK_EV_CATALOG_APPLIED,
+	                     json_pack("{s:I, s:s, s:i}", ANK_FN(CHANGE), (json_int_t)c->id,
+	                               ANK_FN(LANG), lang, ANK_FN(KEYS), keys),
 	                     c->id, &err);
 }
 
@@ -676,18 +678,27 @@ static int apply_change(ank_sync *s, ank_queue *q, const ank_change *c, bool *ac
 	int rc;
 	if (!json_is_object(j))
 		rc = skipped(st, c, "payload is not a JSON object");
-	else if (!strcmp(c->type, "user.upsert"))
-		rc = apply_user(st, c, j, false);
-	else if (!strcmp(c->type, "quarantine"))
-		rc = apply_user(st, c, j, true);
-	else if (!strcmp(c->type, "command"))
-		rc = apply_command(q, c, j, acted);
-	else if (!strcmp(c->type, "site.config"))
-		rc = apply_site_config(q, c, j, acted);
-	else if (!strcmp(c->type, "catalog"))
-		rc = apply_catalog(s, st, c, j, acted);
-	else
-		rc = skipped(st, c, "unknown change type");
+	else {
+		switch (ank_chg_from_name(c->type)) {
+		case ANK_CHG_USER_UPSERT:
+			rc = apply_user(st, c, j, false);
+			break;
+		case ANK_CHG_QUARANTINE:
+			rc = apply_user(st, c, j, true);
+			break;
+		case ANK_CHG_COMMAND:
+			rc = apply_command(q, c, j, acted);
+			break;
+		case ANK_CHG_SITE_CONFIG:
+			rc = apply_site_config(q, c, j, acted);
+			break;
+		case ANK_CHG_CATALOG:
+			rc = apply_catalog(s, st, c, j, acted);
+			break;
+		default:
+			rc = skipped(st, c, "unknown change type");
+		}
+	}
 	json_decref(j);
 	return rc;
 }
@@ -701,7 +712,7 @@ static int pull_once(ank_sync *s, ank_queue *q, http *h, int64_t *cursor)
 	pthread_mutex_lock(&s->mu);
 	int wait = s->pull_link.online ? ANK_SYNC_WAIT_S : 0;
 	pthread_mutex_unlock(&s->mu);
-	snprintf(path, sizeof path, "/api/v1/sync/changes?since=%lld&wait=%d", (long long)*cursor,
+	snprintf(path, sizeof path, ANK_PATH_CHANGES "?since=%lld&wait=%d", (long long)*cursor,
 	         wait);
 	long status = 0;
 	if (http_do(h, &s->p, path, s->p.token, NULL, ANK_SYNC_WAIT_S + 15, &status, &err)) {

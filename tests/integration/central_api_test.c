@@ -1376,10 +1376,12 @@ static int ingest_tickets(ank_cstore *cs, const char *kiosk, long long *seq, con
 		e->at_ms = 1795431600000LL + e->seq;
 		char p[256];
 		snprintf(p, sizeof p,
-		         "{\"day\":\"%s\",\"label\":\"I-%03d\",\"route\":\"inject\",\"state\":\"%"
+		         "{\"day\":\"%s\",%s\"label\":\"I-%03d\",\"route\":\"inject\",\"state\":\"%"
 		         "s\","
-		         "\"substance\":\"heroin\",\"ticket\":%d}",
-		         ev[i].day, ev[i].ticket, ev[i].state, ev[i].ticket);
+		         "\"substance\":\"heroin\",\"ticket\":%d,\"user\":\"u-1\"}",
+		         ev[i].day,
+		         !strcmp(ev[i].type, "session.ended") ? "\"duration_s\":60," : "",
+		         ev[i].ticket, ev[i].state, ev[i].ticket);
 		e->payload = strdup(p);
 		b->n = i + 1;
 	}
@@ -1447,7 +1449,7 @@ static void store_projection_batches(ank_cstore *cs)
 	        {"projection-one-batch",
 	         {{"ticket.issued", 1, "2026-11-22", "waiting"},
 	          {"ticket.called", 1, "2026-11-22", "called"},
-	          {"session.started", 1, "2026-11-22", "in_use"},
+	          {"session.started", 1, "2026-11-22", "in_session"},
 	          {"session.ended", 1, "2026-11-22", "done"},
 	          {"ticket.issued", 2, "2026-11-22", "waiting"},
 	          {"ticket.called", 2, "2026-11-22", "called"}},

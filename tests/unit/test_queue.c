@@ -636,8 +636,8 @@ static int test_hook(void *ctx, ank_store *st, int64_t affected, ank_err *err)
 	h->affected = affected;
 	if (h->fail)
 		return ank_err_set(err, "hook failed");
-	return ank_store_outbox_append(st, "command.applied", T0, json_pack("{s:i}", "command", 7),
-	                               err) ||
+	return ank_store_outbox_append(st, ANK_EV_COMMAND_APPLIED, T0,
+	                               json_pack("{s:i}", "command", 7), err) ||
 	       ank_store_cursor_set(st, 42, err);
 }
 

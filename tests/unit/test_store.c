@@ -776,8 +776,8 @@ static void append_events(ank_store *st, int n, int first, bool commit)
 	ank_err err = {{0}};
 	assert_int_equal(ank_store_begin(st, &err), 0);
 	for (int i = 0; i < n; i++) {
-		json_t *p = json_pack("{s:i, s:s}", "zeta", first + i, "alpha", "ø");
-		if (ank_store_outbox_append(st, "test.event", T0 + first + i, p, &err))
+		json_t *p = json_pack("{s:i, s:s}", "change", first + i, "reason", "ø");
+		if (ank_store_outbox_append(st, ANK_EV_CHANGE_SKIPPED, T0 + first + i, p, &err))
 			fail_msg("append %d: %s", first + i, err.msg);
 	}
 	if (commit)
@@ -810,18 +810,18 @@ static void test_outbox_sequence(void **state)
 	for (int i = 0; i < 7; i++) {
 		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 		assert_int_equal(sqlite3_column_int64(s, 0), i + 1);
-		assert_string_equal((const char *)sqlite3_column_text(s, 1), "test.event");
+		assert_string_equal((const char *)sqlite3_column_text(s, 1), "change.skipped");
 		assert_int_equal(sqlite3_column_int64(s, 2), T0 + i);
 		const char *payload = (const char *)sqlite3_column_text(s, 3);
 		json_error_t je;
 		json_t *j = json_loads(payload, JSON_REJECT_DUPLICATES, &je);
 		if (!j)
 			fail_msg("seq %d: payload is not JSON: %s", i + 1, je.text);
-		assert_int_equal(json_integer_value(json_object_get(j, "zeta")), i);
+		assert_int_equal(json_integer_value(json_object_get(j, "change")), i);
 		json_decref(j);
 		/* Compact with sorted keys, as documented for central. */
 		char want[64];
-		snprintf(want, sizeof want, "{\"alpha\":\"ø\",\"zeta\":%d}", i);
+		snprintf(want, sizeof want, "{\"change\":%d,\"reason\":\"ø\"}", i);
 		assert_string_equal(payload, want);
 	}
 	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
@@ -834,8 +834,23 @@ static void test_outbox_null_payload(void **state)
 	ank_store *st = store_of(f);
 	ank_err err = {{0}};
 	assert_int_equal(ank_store_begin(st, &err), 0);
-	assert_int_equal(ank_store_outbox_append(st, "test.event", T0, NULL, &err), -1);
-	assert_non_null(strstr(err.msg, "test.event"));
+	assert_int_equal(ank_store_outbox_append(st, ANK_EV_CHANGE_SKIPPED, T0, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "change.skipped"));
+	/* A payload that lacks a field of its type, or has one of the wrong type, is refused
+	 * before it can reach central (which would refuse it and stop this kiosk's sync). */
+	assert_int_equal(ank_store_outbox_append(st, ANK_EV_CHANGE_SKIPPED, T0,
+	                                         json_pack("{s:s}", "reason", "x"), &err),
+	                 -1);
+	assert_non_null(strstr(err.msg, "payload.change: missing"));
+	assert_int_equal(ank_store_outbox_append(
+	                         st, ANK_EV_STATION_STATE, T0,
+	                         json_pack("{s:s, s:s}", "station", "s1", "state", "asleep"), &err),
+	                 -1);
+	assert_non_null(strstr(err.msg, "payload.state: not a station state"));
+	assert_int_equal(ank_store_outbox_append(st, ANK_EV_TICKET_ISSUED, T0,
+	                                         json_pack("{s:s}", "ticket", "7"), &err),
+	                 -1);
+	assert_non_null(strstr(err.msg, "payload.ticket: not an integer"));
 	ank_store_rollback(st);
 	assert_int_equal(ank_store_outbox_last_seq(st), 0);
 }

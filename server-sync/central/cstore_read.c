@@ -1,0 +1,812 @@
+/* Central's read model: each kiosk event decoded once, on ingest, through the wire
+ * vocabulary (wire.h) into typed tables — visits with their intake sessions, station
+ * states and their history, refusals, per-day aggregates and the users of each day — that
+ * the queue view and the report read; and the rebuild of those tables from the raw event
+ * log. Runs inside the ingest transaction, under the store's mutex. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ank_log.h"
+#include "ank_text.h"
+#include "cstore_int.h"
+
+/* A refusal reason from a kiosk is shown to staff; longer is cut. */
+#define REASON_MAX 200
+/* The version of the read tables' meaning: a central that finds another one in meta
+ * rebuilds them from the event log when it opens the database. */
+#define READ_MODEL_VERSION "1"
+/* Events replayed per transaction step by a rebuild, as a kiosk's batches are at most. */
+#define REBUILD_CHUNK ANK_PROTO_MAX_BATCH
+
+/* Runs one statement with binds described by fmt, one letter each: 's' a const char * (NULL
+ * or "" binds NULL), 'i' a long long. Returns 0 or -1 with err. */
+static int run(ank_cstore *cs, ank_err *err, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *s = NULL;
+	if (ank_cs_prep(cs, sql, &s) != SQLITE_OK)
+		return ank_cs_fail(cs, err);
+	va_list ap;
+	va_start(ap, fmt);
+	for (int i = 0; fmt[i]; i++) {
+		if (fmt[i] == 'i')
+			sqlite3_bind_int64(s, i + 1, va_arg(ap, long long));
+		else
+			ank_cs_bind_opt(s, i + 1, va_arg(ap, const char *));
+	}
+	va_end(ap);
+	int rc = sqlite3_step(s);
+	ank_cs_end(cs, s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : ank_cs_fail(cs, err);
+}
+
+/* ---- local time ---- */
+
+/* The local calendar date and hour of kiosk time, in the process's time zone (the report's
+ * days are local). localtime_r costs more than the rest of an event, so the hour last
+ * asked for is kept: a batch's events fall in one or two hours. Local hours start on whole
+ * local minutes, so [start, start + 1 h) has one date and hour even across a DST change. */
+typedef struct local_hour {
+	long long start_ms, end_ms; /* end_ms == 0: nothing kept */
+	char date[11];
+	int hour;
+} local_hour;
+
+static const local_hour *local_of(local_hour *c, long long ms)
+{
+	if (c->end_ms && ms >= c->start_ms && ms < c->end_ms)
+		return c;
+	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+	struct tm tm;
+	if (!localtime_r(&t, &tm)) {
+		c->end_ms = 0;
+		snprintf(c->date, sizeof c->date, "0000-00-00");
+		c->hour = 0;
+		return c;
+	}
+	snprintf(c->date, sizeof c->date, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+	         tm.tm_mday);
+	c->hour = tm.tm_hour;
+	long long into = (long long)tm.tm_min * 60000 + (long long)tm.tm_sec * 1000 +
+	                 (ms - (long long)t * 1000);
+	c->start_ms = ms - into;
+	c->end_ms = c->start_ms + 3600000;
+	/* A leap second or an offset change inside the hour: do not trust the span. */
+	if (tm.tm_sec >= 60)
+		c->end_ms = 0;
+	return c;
+}
+
+/* ---- the batch's overlay ---- */
+
+#define ID ANK_WIRE_ID_MAX + 1
+
+/* One ticket as this batch left it. Times are 0 when this batch did not see them: the
+ * flush keeps what the stored row has. */
+typedef struct visit_row {
+	long long ticket;
+	bool open;
+	char label[ID], day[ID], user[ID], route[ID], substance[ID], helper[ID], state[ID],
+	        station[ID], date[11];
+	long long since_ms, issued_ms, called_ms, started_ms, ended_ms, duration_s;
+	bool has_duration;
+} visit_row;
+
+/* What one batch adds to day_stat for one (date, route, substance). */
+typedef struct stat_row {
+	char date[11], route[ID], substance[ID];
+	long long checkins, assisted, intakes, ended, session_s, waited, wait_ms, no_shows,
+	        cancelled;
+} stat_row;
+
+typedef struct hour_row {
+	char date[11];
+	int hour;
+	long long checkins;
+} hour_row;
+
+typedef struct user_row {
+	char date[11], user[ID];
+} user_row;
+
+struct ank_cs_proj {
+	int n, nstat, nhour, nuser;
+	/* The newest day whose old no-shows were closed in the database in this batch; ""
+	 * when none. Within a batch the database's visit rows change only by these updates,
+	 * so one for an earlier or the same day would find nothing. */
+	char cleaned_day[ID];
+	local_hour clock;
+	/* Each event adds at most one row to each list, so a batch fits. */
+	visit_row row[ANK_PROTO_MAX_BATCH];
+	stat_row stat[ANK_PROTO_MAX_BATCH];
+	hour_row hour[ANK_PROTO_MAX_BATCH];
+	user_row user[ANK_PROTO_MAX_BATCH];
+};
+
+ank_cs_proj *ank_cs_proj_new(void)
+{
+	ank_cs_proj *p = malloc(sizeof *p);
+	if (p) {
+		p->n = p->nstat = p->nhour = p->nuser = 0;
+		p->cleaned_day[0] = '\0';
+		p->clock.end_ms = 0;
+	}
+	return p;
+}
+
+static void keep(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src ? src : "");
+}
+#define KEEP(dst, src) keep(dst, sizeof dst, src)
+
+/* The batch's row of a ticket, added (empty) when new. */
+static visit_row *row_of(ank_cs_proj *p, long long ticket)
+{
+	for (int i = 0; i < p->n; i++)
+		if (p->row[i].ticket == ticket)
+			return &p->row[i];
+	visit_row *r = &p->row[p->n++];
+	memset(r, 0, sizeof *r);
+	r->ticket = ticket;
+	return r;
+}
+
+static stat_row *stat_of(ank_cs_proj *p, const char *date, const char *route, const char *substance)
+{
+	for (int i = 0; i < p->nstat; i++) {
+		stat_row *r = &p->stat[i];
+		if (!strcmp(r->date, date) && !strcmp(r->route, route) &&
+		    !strcmp(r->substance, substance))
+			return r;
+	}
+	stat_row *r = &p->stat[p->nstat++];
+	memset(r, 0, sizeof *r);
+	KEEP(r->date, date);
+	KEEP(r->route, route);
+	KEEP(r->substance, substance);
+	return r;
+}
+
+static void hour_add(ank_cs_proj *p, const local_hour *lh)
+{
+	for (int i = 0; i < p->nhour; i++)
+		if (p->hour[i].hour == lh->hour && !strcmp(p->hour[i].date, lh->date)) {
+			p->hour[i].checkins++;
+			return;
+		}
+	hour_row *r = &p->hour[p->nhour++];
+	KEEP(r->date, lh->date);
+	r->hour = lh->hour;
+	r->checkins = 1;
+}
+
+static void user_add(ank_cs_proj *p, const char *date, const char *user)
+{
+	for (int i = 0; i < p->nuser; i++)
+		if (!strcmp(p->user[i].user, user) && !strcmp(p->user[i].date, date))
+			return;
+	user_row *r = &p->user[p->nuser++];
+	KEEP(r->date, date);
+	KEEP(r->user, user);
+}
+
+/* A new service day: yesterday's no-shows can no longer be requeued and leave the queue
+ * view. Applied where each row now is: the batch's rows in memory, the others stored. */
+static int close_no_shows(ank_cstore *cs, ank_cs_proj *p, const char *kiosk, const char *day,
+                          ank_err *err)
+{
+	for (int i = 0; i < p->n; i++) {
+		visit_row *r = &p->row[i];
+		if (r->open && !strcmp(r->state, ank_ticket_state_code(ANK_TS_NO_SHOW)) &&
+		    strcmp(r->day, day) < 0)
+			r->open = false;
+	}
+	if (p->cleaned_day[0] && strcmp(day, p->cleaned_day) <= 0)
+		return 0;
+	KEEP(p->cleaned_day, day);
+	/* This may also close the stored row of a ticket the batch has moved on (say, a
+	 * requeued no-show): the flush writes that ticket's `open` again. */
+	return run(cs, err,
+	           "UPDATE visit SET open = 0 WHERE kiosk = ? AND open AND state = ? AND day < ?",
+	           "sss", kiosk, ank_ticket_state_code(ANK_TS_NO_SHOW), day);
+}
+
+/* When the stored visit of a ticket was issued; 0 when unknown. */
+static long long stored_issued_ms(ank_cstore *cs, const char *kiosk, long long ticket)
+{
+	sqlite3_stmt *s = NULL;
+	long long v = 0;
+	if (ank_cs_prep(cs, "SELECT issued_ms FROM visit WHERE kiosk = ? AND ticket = ?", &s) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(s, 1, kiosk, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 2, ticket);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			v = sqlite3_column_int64(s, 0);
+	}
+	ank_cs_end(cs, s);
+	return v;
+}
+
+/* Ticket events carry the whole ticket; the type says which time it adds. */
+static int project_ticket(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk,
+                          const ank_wire_event *ev, long long at, ank_err *err)
+{
+	const char *route = ev->id[ANK_F_ROUTE], *state = ev->id[ANK_F_STATE],
+	           *station = ev->id[ANK_F_STATION];
+	if (ev->type == ANK_EV_TICKET_TRANSFERRED) {
+		/* The payload is the ticket before the move: it waits again on the new route. */
+		route = ev->id[ANK_F_TO];
+		state = ank_ticket_state_code(ANK_TS_WAITING);
+		station = "";
+	}
+	const char *substance = ev->id[ANK_F_SUBSTANCE];
+	const local_hour *lh = local_of(&pj->clock, at);
+	if (ev->type == ANK_EV_TICKET_ISSUED &&
+	    close_no_shows(cs, pj, kiosk, ev->id[ANK_F_DAY], err))
+		return -1;
+	visit_row *r = row_of(pj, ev->num[ANK_F_TICKET]);
+	r->open = !ank_ticket_state_final((ank_ticket_state)ank_ticket_state_from_code(state));
+	KEEP(r->label, ev->id[ANK_F_LABEL]);
+	KEEP(r->day, ev->id[ANK_F_DAY]);
+	KEEP(r->user, ev->id[ANK_F_USER]);
+	KEEP(r->route, route);
+	KEEP(r->substance, substance);
+	KEEP(r->helper, ev->id[ANK_F_HELPER]);
+	KEEP(r->state, state);
+	KEEP(r->station, station);
+	r->since_ms = at;
+	switch (ev->type) {
+	case ANK_EV_TICKET_ISSUED: {
+		r->issued_ms = at;
+		KEEP(r->date, lh->date);
+		stat_row *st = stat_of(pj, lh->date, route, substance);
+		st->checkins++;
+		st->assisted += ev->id[ANK_F_HELPER][0] != '\0';
+		hour_add(pj, lh);
+		user_add(pj, lh->date, ev->id[ANK_F_USER]);
+		break;
+	}
+	case ANK_EV_TICKET_CALLED:
+		r->called_ms = at;
+		break;
+	case ANK_EV_SESSION_STARTED: {
+		r->started_ms = at;
+		stat_row *st = stat_of(pj, lh->date, route, substance);
+		st->intakes++;
+		/* Waiting time, a safety figure: from the ticket to the start of its session. */
+		long long issued =
+		        r->issued_ms ? r->issued_ms : stored_issued_ms(cs, kiosk, r->ticket);
+		if (issued) {
+			st->waited++;
+			st->wait_ms += at - issued;
+		}
+		break;
+	}
+	case ANK_EV_SESSION_ENDED: {
+		r->ended_ms = at;
+		r->duration_s = ev->num[ANK_F_DURATION_S];
+		r->has_duration = true;
+		stat_row *st = stat_of(pj, lh->date, route, substance);
+		st->ended++;
+		st->session_s += ev->num[ANK_F_DURATION_S];
+		break;
+	}
+	case ANK_EV_TICKET_NO_SHOW:
+		stat_of(pj, lh->date, route, substance)->no_shows++;
+		break;
+	case ANK_EV_TICKET_CANCELLED:
+		stat_of(pj, lh->date, route, substance)->cancelled++;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* Binds a time that the batch saw, or NULL so that the stored one stays. */
+static void bind_time(sqlite3_stmt *s, int i, long long v, bool known)
+{
+	if (known)
+		sqlite3_bind_int64(s, i, v);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static int flush_visits(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk, const char *site,
+                        ank_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	if (pj->n == 0)
+		return 0;
+	if (ank_cs_prep(cs,
+	                "INSERT INTO visit(kiosk, ticket, site, label, day, user, route, substance,"
+	                " helper, state, station, open, since_ms, date, issued_ms, called_ms,"
+	                " started_ms, ended_ms, duration_s)"
+	                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+	                " ON CONFLICT(kiosk, ticket) DO UPDATE SET label = excluded.label,"
+	                " day = excluded.day, user = excluded.user, route = excluded.route,"
+	                " substance = excluded.substance, helper = excluded.helper,"
+	                " state = excluded.state, station = excluded.station,"
+	                " open = excluded.open, since_ms = excluded.since_ms,"
+	                " date = coalesce(excluded.date, date),"
+	                " issued_ms = coalesce(excluded.issued_ms, issued_ms),"
+	                " called_ms = coalesce(excluded.called_ms, called_ms),"
+	                " started_ms = coalesce(excluded.started_ms, started_ms),"
+	                " ended_ms = coalesce(excluded.ended_ms, ended_ms),"
+	                " duration_s = coalesce(excluded.duration_s, duration_s)",
+	                &s) != SQLITE_OK)
+		return ank_cs_fail(cs, err);
+	int rc = 0;
+	for (int i = 0; i < pj->n && !rc; i++) {
+		const visit_row *r = &pj->row[i];
+		sqlite3_bind_text(s, 1, kiosk, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 2, r->ticket);
+		sqlite3_bind_text(s, 3, site, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 4, r->label, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 5, r->day, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 6, r->user, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 7, r->route, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 8, r->substance, -1, SQLITE_TRANSIENT);
+		ank_cs_bind_opt(s, 9, r->helper);
+		sqlite3_bind_text(s, 10, r->state, -1, SQLITE_TRANSIENT);
+		ank_cs_bind_opt(s, 11, r->station);
+		sqlite3_bind_int(s, 12, r->open);
+		sqlite3_bind_int64(s, 13, r->since_ms);
+		ank_cs_bind_opt(s, 14, r->date);
+		bind_time(s, 15, r->issued_ms, r->issued_ms != 0);
+		bind_time(s, 16, r->called_ms, r->called_ms != 0);
+		bind_time(s, 17, r->started_ms, r->started_ms != 0);
+		bind_time(s, 18, r->ended_ms, r->ended_ms != 0);
+		bind_time(s, 19, r->duration_s, r->has_duration);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = ank_cs_fail(cs, err);
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+	}
+	ank_cs_end(cs, s);
+	return rc;
+}
+
+static int flush_stats(ank_cstore *cs, ank_cs_proj *pj, const char *site, ank_err *err)
+{
+	int rc = 0;
+	for (int i = 0; i < pj->nstat && !rc; i++) {
+		const stat_row *r = &pj->stat[i];
+		sqlite3_stmt *s = NULL;
+		if (ank_cs_prep(cs,
+		                "INSERT INTO day_stat(date, site, route, substance, checkins,"
+		                " assisted, intakes, ended, session_s, waited, wait_ms, no_shows,"
+		                " cancelled) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+		                " ON CONFLICT(date, site, route, substance) DO UPDATE SET"
+		                " checkins = checkins + excluded.checkins,"
+		                " assisted = assisted + excluded.assisted,"
+		                " intakes = intakes + excluded.intakes,"
+		                " ended = ended + excluded.ended,"
+		                " session_s = session_s + excluded.session_s,"
+		                " waited = waited + excluded.waited,"
+		                " wait_ms = wait_ms + excluded.wait_ms,"
+		                " no_shows = no_shows + excluded.no_shows,"
+		                " cancelled = cancelled + excluded.cancelled",
+		                &s) != SQLITE_OK)
+			return ank_cs_fail(cs, err);
+		sqlite3_bind_text(s, 1, r->date, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 2, site, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 3, r->route, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 4, r->substance, -1, SQLITE_TRANSIENT);
+		const long long v[] = {r->checkins, r->assisted,  r->intakes,
+		                       r->ended,    r->session_s, r->waited,
+		                       r->wait_ms,  r->no_shows,  r->cancelled};
+		for (int k = 0; k < 9; k++)
+			sqlite3_bind_int64(s, 5 + k, v[k]);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = ank_cs_fail(cs, err);
+		ank_cs_end(cs, s);
+	}
+	for (int i = 0; i < pj->nhour && !rc; i++)
+		rc = run(cs, err,
+		         "INSERT INTO hour_stat(date, site, hour, checkins) VALUES (?,?,?,?)"
+		         " ON CONFLICT(date, site, hour) DO UPDATE SET"
+		         " checkins = checkins + excluded.checkins",
+		         "ssii", pj->hour[i].date, site, (long long)pj->hour[i].hour,
+		         pj->hour[i].checkins);
+	for (int i = 0; i < pj->nuser && !rc; i++)
+		rc = run(cs, err, "INSERT OR IGNORE INTO day_user(date, site, user) VALUES (?,?,?)",
+		         "sss", pj->user[i].date, site, pj->user[i].user);
+	return rc;
+}
+
+int ank_cs_proj_flush(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk, const char *site,
+                      ank_err *err)
+{
+	int rc = flush_visits(cs, pj, kiosk, site, err);
+	if (!rc)
+		rc = flush_stats(cs, pj, site, err);
+	pj->n = pj->nstat = pj->nhour = pj->nuser = 0;
+	pj->cleaned_day[0] = '\0';
+	return rc;
+}
+
+/* ---- the other event types ---- */
+
+static int project_station(ank_cstore *cs, const char *kiosk, long long seq, long long at,
+                           const ank_wire_event *ev, ank_err *err)
+{
+	const char *station = ev->id[ANK_F_STATION], *state = ev->id[ANK_F_STATE];
+	return run(cs, err,
+	           "INSERT INTO proj_station(kiosk, station, state, since_ms, sort)"
+	           " VALUES (?1, ?2, ?3, ?4, (SELECT coalesce(max(sort), -1) + 1 FROM"
+	           " proj_station WHERE kiosk = ?5))"
+	           " ON CONFLICT(kiosk, station) DO UPDATE SET state = excluded.state,"
+	           " since_ms = excluded.since_ms",
+	           "sssis", kiosk, station, state, at, kiosk) ||
+	       run(cs, err,
+	           "INSERT INTO station_log(kiosk, seq, station, state, at_ms) VALUES (?,?,?,?,?)",
+	           "sissi", kiosk, seq, station, state, at);
+}
+
+static int project_refusal(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk, const char *site,
+                           long long seq, long long at, const ank_wire_event *ev, ank_err *err)
+{
+	const local_hour *lh = local_of(&pj->clock, at);
+	return run(cs, err,
+	           "INSERT INTO refusal(kiosk, seq, site, date, at_ms, reason, user, substance,"
+	           " route) VALUES (?,?,?,?,?,?,?,?,?)",
+	           "sississss", kiosk, seq, site, lh->date, at, ev->id[ANK_F_REASON],
+	           ev->id[ANK_F_USER], ev->id[ANK_F_SUBSTANCE], ev->id[ANK_F_ROUTE]);
+}
+
+/* A config names the stations in their order: new ones start free (as on the kiosk), dropped
+ * ones go. Configs are rare, so this one parses its payload into a tree. */
+static int project_config(ank_cstore *cs, const char *kiosk, long long at, const char *text,
+                          ank_err *err)
+{
+	json_t *p = json_loads(text, 0, NULL);
+	json_t *ids = json_object_get(p, ANK_FN(STATIONS));
+	int rc = run(cs, err, "UPDATE proj_station SET sort = -1 WHERE kiosk = ?", "s", kiosk);
+	size_t i;
+	json_t *v;
+	json_array_foreach(ids, i, v)
+	{
+		const char *id = json_string_value(v);
+		if (rc || !id || !ank_text_is_slug(id, ANK_CS_ID_MAX))
+			continue;
+		long long sort = (long long)i;
+		rc = run(cs, err,
+		         "INSERT INTO proj_station(kiosk, station, state, since_ms, sort)"
+		         " VALUES (?, ?, ?, ?, ?) ON CONFLICT(kiosk, station) DO UPDATE SET"
+		         " sort = excluded.sort",
+		         "sssii", kiosk, id, ank_station_state_code(ANK_SS_FREE), at, sort);
+	}
+	json_decref(p);
+	return rc ? rc
+	          : run(cs, err, "DELETE FROM proj_station WHERE kiosk = ? AND sort = -1", "s",
+	                kiosk);
+}
+
+/* command.applied and command.refused close a command of the kiosk's own site that is
+ * still sent. */
+static int project_command(ank_cstore *cs, const char *site, long long at, const ank_wire_event *ev,
+                           ank_err *err)
+{
+	long long id = ev->num[ANK_F_COMMAND];
+	if (ev->type == ANK_EV_COMMAND_APPLIED)
+		return run(cs, err,
+		           "UPDATE command SET state = 'applied', result_ticket = nullif(?, 0),"
+		           " done_ms = ? WHERE id = ? AND site = ? AND state = 'sent'",
+		           "iiis", ev->num[ANK_F_TICKET], at, id, site);
+	char reason[REASON_MAX + 1];
+	if (!ank_wire_text(ev, ANK_F_REASON, reason, sizeof reason)[0])
+		snprintf(reason, sizeof reason, "%s", "no reason given");
+	return run(cs, err,
+	           "UPDATE command SET state = 'refused', reason = ?, done_ms = ?"
+	           " WHERE id = ? AND site = ? AND state = 'sent'",
+	           "siis", reason, at, id, site);
+}
+
+/* A kiosk's answer to a site.config change: its last one is shown with the queue. */
+static int project_config_answer(ank_cstore *cs, const char *kiosk, long long at, long long now,
+                                 const ank_wire_event *ev, ank_err *err)
+{
+	bool refused = ev->type == ANK_EV_CONFIG_REFUSED;
+	char reason[REASON_MAX + 1] = "";
+	if (refused && !ank_wire_text(ev, ANK_F_REASON, reason, sizeof reason)[0])
+		snprintf(reason, sizeof reason, "%s", "no reason given");
+	return run(cs, err,
+	           "INSERT INTO kiosk_config(kiosk, state, change, reason, at_ms, received_ms)"
+	           " VALUES (?,?,?,?,?,?) ON CONFLICT(kiosk) DO UPDATE SET state = excluded.state,"
+	           " change = excluded.change, reason = excluded.reason, at_ms = excluded.at_ms,"
+	           " received_ms = excluded.received_ms",
+	           "ssisii", kiosk, refused ? "refused" : "applied", ev->num[ANK_F_CHANGE],
+	           refused ? reason : NULL, at, now);
+}
+
+static int project_unknown(ank_cstore *cs, ank_cs_proj *pj, const char *site, const char *type,
+                           long long at, ank_err *err)
+{
+	const local_hour *lh = local_of(&pj->clock, at);
+	return run(cs, err,
+	           "INSERT INTO unknown_stat(date, site, type, n) VALUES (?,?,?,1)"
+	           " ON CONFLICT(date, site, type) DO UPDATE SET n = n + 1",
+	           "sss", lh->date, site, type);
+}
+
+int ank_cs_project(ank_cstore *cs, ank_cs_proj *pj, const ank_cs_event_ctx *x, const ank_event *e,
+                   ank_err *err)
+{
+	ank_ev type = ank_ev_from_name(e->type);
+	ank_wire_event ev;
+	ank_err why;
+	if (ank_wire_event_read(type, e->payload, &ev, &why)) {
+		ank_err_set(err, "event seq %lld (%s): %s", e->seq, e->type, why.msg);
+		return 1;
+	}
+	long long at = e->at_ms;
+	int rc = 0;
+	if (ank_ev_is_ticket(type))
+		return project_ticket(cs, pj, x->kiosk, &ev, at, err);
+	switch (type) {
+	case ANK_EV_STATION_STATE:
+		rc = project_station(cs, x->kiosk, e->seq, at, &ev, err);
+		break;
+	case ANK_EV_CHECKIN_REFUSED:
+		rc = project_refusal(cs, pj, x->kiosk, x->site, e->seq, at, &ev, err);
+		break;
+	case ANK_EV_SITE_CONFIG:
+		rc = project_config(cs, x->kiosk, at, e->payload, err);
+		break;
+	case ANK_EV_SITE_FROZEN:
+	case ANK_EV_SITE_RESUMED:
+		rc = run(cs, err, "UPDATE kiosk SET frozen = ? WHERE id = ?", "is",
+		         type == ANK_EV_SITE_FROZEN ? 1LL : 0LL, x->kiosk);
+		break;
+	case ANK_EV_COMMAND_APPLIED:
+	case ANK_EV_COMMAND_REFUSED:
+		rc = project_command(cs, x->site, at, &ev, err);
+		break;
+	case ANK_EV_CONFIG_APPLIED:
+	case ANK_EV_CONFIG_REFUSED:
+		rc = project_config_answer(cs, x->kiosk, at, x->now, &ev, err);
+		break;
+	case ANK_EV_UNKNOWN:
+		rc = project_unknown(cs, pj, x->site, e->type, at, err);
+		break;
+	default: /* registry.imported, catalog answers, skipped changes: the log has them */
+		break;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+/* ---- rebuild ---- */
+
+/* Empties the read tables (mu held, inside a transaction). */
+static int read_tables_clear(ank_cstore *cs, ank_err *err)
+{
+	return ank_db_exec(cs->db,
+	                   "DELETE FROM visit; DELETE FROM proj_station; DELETE FROM station_log;"
+	                   " DELETE FROM refusal; DELETE FROM day_stat; DELETE FROM hour_stat;"
+	                   " DELETE FROM day_user; DELETE FROM unknown_stat;"
+	                   " DELETE FROM kiosk_config; UPDATE kiosk SET frozen = 0;",
+	                   err) == SQLITE_OK
+	               ? 0
+	               : -1;
+}
+
+/* Replays one kiosk's events in sequence order, a chunk at a time as its batches came. */
+static int replay_kiosk(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk, const char *site,
+                        ank_cs_rebuild_stats *st, ank_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(cs->db,
+	                       "SELECT seq, type, kiosk_ms, received_ms, payload FROM event"
+	                       " WHERE kiosk = ? ORDER BY seq",
+	                       -1, &s, NULL) != SQLITE_OK)
+		return ank_cs_fail(cs, err);
+	sqlite3_bind_text(s, 1, kiosk, -1, SQLITE_TRANSIENT);
+	int rc = 0, step, in_chunk = 0;
+	while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		ank_event e = {.seq = sqlite3_column_int64(s, 0),
+		               .at_ms = sqlite3_column_int64(s, 2),
+		               .payload = (char *)sqlite3_column_text(s, 4)};
+		snprintf(e.type, sizeof e.type, "%s", (const char *)sqlite3_column_text(s, 1));
+		ank_cs_event_ctx x = {
+		        .kiosk = kiosk, .site = site, .now = sqlite3_column_int64(s, 3)};
+		ank_err why;
+		int r = ank_cs_project(cs, pj, &x, &e, &why);
+		if (r > 0) {
+			/* Stored before central checked payloads: it stays in the log, the
+			 * read model goes on without it. */
+			ank_log(ANK_LOG_WARN, "rebuild", "kiosk %s: %s", kiosk, why.msg);
+			st->skipped++;
+		} else if (r < 0) {
+			ank_err_set(err, "%s", why.msg);
+			rc = -1;
+		} else {
+			st->events++;
+		}
+		if (!rc && ++in_chunk == REBUILD_CHUNK) {
+			rc = ank_cs_proj_flush(cs, pj, kiosk, site, err);
+			in_chunk = 0;
+		}
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = ank_cs_fail(cs, err);
+	sqlite3_finalize(s);
+	if (!rc)
+		rc = ank_cs_proj_flush(cs, pj, kiosk, site, err);
+	return rc;
+}
+
+/* The whole rebuild inside the caller's transaction (mu held). */
+static int rebuild_locked(ank_cstore *cs, ank_cs_rebuild_stats *st, ank_err *err)
+{
+	memset(st, 0, sizeof *st);
+	ank_cs_proj *pj = ank_cs_proj_new();
+	if (!pj)
+		return ank_err_set(err, "out of memory");
+	int rc = read_tables_clear(cs, err);
+	sqlite3_stmt *k = NULL;
+	if (!rc && sqlite3_prepare_v2(cs->db, "SELECT id, site FROM kiosk ORDER BY id", -1, &k,
+	                              NULL) != SQLITE_OK)
+		rc = ank_cs_fail(cs, err);
+	while (!rc && sqlite3_step(k) == SQLITE_ROW) {
+		char kiosk[ANK_CS_ID_MAX + 1], site[ANK_CS_ID_MAX + 1];
+		snprintf(kiosk, sizeof kiosk, "%s", (const char *)sqlite3_column_text(k, 0));
+		snprintf(site, sizeof site, "%s", (const char *)sqlite3_column_text(k, 1));
+		rc = replay_kiosk(cs, pj, kiosk, site, st, err);
+		st->kiosks++;
+	}
+	sqlite3_finalize(k);
+	if (!rc)
+		rc = ank_db_exec(cs->db,
+		                 "INSERT INTO meta(key, value) VALUES ('read_model', "
+		                 "'" READ_MODEL_VERSION
+		                 "') ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+		                 err) == SQLITE_OK
+		             ? 0
+		             : -1;
+	free(pj);
+	return rc;
+}
+
+int ank_cstore_rebuild(ank_cstore *cs, ank_cs_rebuild_stats *st, ank_err *err)
+{
+	pthread_mutex_lock(&cs->mu);
+	int rc = ank_db_exec(cs->db, "BEGIN IMMEDIATE", err) == SQLITE_OK ? 0 : -1;
+	if (!rc)
+		rc = rebuild_locked(cs, st, err);
+	if (!rc && ank_db_exec(cs->db, "COMMIT", err) != SQLITE_OK)
+		rc = -1;
+	if (rc)
+		ank_db_exec(cs->db, "ROLLBACK", NULL);
+	pthread_mutex_unlock(&cs->mu);
+	return rc;
+}
+
+int ank_cs_read_model_check(ank_cstore *cs, ank_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	bool current = false;
+	if (sqlite3_prepare_v2(cs->db, "SELECT value FROM meta WHERE key = 'read_model'", -1, &s,
+	                       NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		current = !strcmp((const char *)sqlite3_column_text(s, 0), READ_MODEL_VERSION);
+	sqlite3_finalize(s);
+	if (current)
+		return 0;
+	ank_cs_rebuild_stats st;
+	if (ank_cstore_rebuild(cs, &st, err))
+		return -1;
+	if (st.events + st.skipped > 0)
+		ank_log(ANK_LOG_INFO, "central",
+		        "read model rebuilt from %lld events of %d kiosks (%lld skipped)",
+		        st.events, st.kiosks, st.skipped);
+	return 0;
+}
+
+/* ---- the queue view ---- */
+
+static json_t *text_or_null(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? json_null()
+	                                                : json_string(ank_cs_col(s, i));
+}
+
+/* The queue view's "config": the newest answer of the site's kiosks (row: kiosk, state,
+ * change, reason, at_ms). Returns a new reference. */
+static json_t *config_answer(sqlite3_stmt *s)
+{
+	json_t *out =
+	        json_pack("{s:s, s:o, s:o, s:s, s:I}", "state", ank_cs_col(s, 1), "reason",
+	                  text_or_null(s, 3), "change", text_or_null(s, 2), "kiosk",
+	                  ank_cs_col(s, 0), "since_ms", (json_int_t)sqlite3_column_int64(s, 4));
+	if (out && sqlite3_column_type(s, 2) != SQLITE_NULL)
+		json_object_set_new(out, "change", json_integer(sqlite3_column_int64(s, 2)));
+	return out ? out : json_null();
+}
+
+char *ank_cstore_queue_json(ank_cstore *cs, const char *site, int64_t now, ank_err *err)
+{
+	json_t *kiosks = json_array(), *stations = json_array(), *tickets = json_array();
+	char *text = NULL;
+	sqlite3_stmt *s = NULL;
+	bool frozen = false;
+	pthread_mutex_lock(&cs->mu);
+	if (ank_cs_prep(cs, "SELECT id, last_seen_ms, frozen FROM kiosk WHERE site = ? ORDER BY id",
+	                &s) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		long long seen = sqlite3_column_int64(s, 1);
+		frozen = frozen || sqlite3_column_int(s, 2);
+		json_array_append_new(
+		        kiosks, json_pack("{s:s, s:o, s:b, s:b}", "kiosk", ank_cs_col(s, 0),
+		                          "last_seen_ms", seen ? json_integer(seen) : json_null(),
+		                          "online", seen && now - seen < ANK_ONLINE_MS, "frozen",
+		                          sqlite3_column_int(s, 2)));
+	}
+	ank_cs_end(cs, s);
+	if (ank_cs_prep(cs,
+	                "SELECT p.kiosk, p.station, p.state, p.since_ms FROM proj_station p"
+	                " JOIN kiosk k ON k.id = p.kiosk WHERE k.site = ?"
+	                " ORDER BY p.kiosk, p.sort",
+	                &s) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(
+		        stations, json_pack("{s:s, s:s, s:s, s:I}", "kiosk", ank_cs_col(s, 0),
+		                            "station", ank_cs_col(s, 1), "state", ank_cs_col(s, 2),
+		                            "since_ms", (json_int_t)sqlite3_column_int64(s, 3)));
+	ank_cs_end(cs, s);
+	/* Ticket ids grow in issue order, which is the queue order except after a requeue. */
+	if (ank_cs_prep(cs,
+	                "SELECT v.kiosk, v.ticket, v.label, v.day, v.route, v.substance,"
+	                " v.state, v.station, v.helper IS NOT NULL, v.since_ms FROM kiosk k"
+	                " JOIN visit v INDEXED BY visit_open ON v.kiosk = k.id AND v.open"
+	                " WHERE k.site = ? ORDER BY v.kiosk, v.ticket",
+	                &s) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(
+		        tickets,
+		        json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:I}", "kiosk",
+		                  ank_cs_col(s, 0), "ticket",
+		                  (json_int_t)sqlite3_column_int64(s, 1), "label", ank_cs_col(s, 2),
+		                  "day", ank_cs_col(s, 3), "route", ank_cs_col(s, 4), "substance",
+		                  ank_cs_col(s, 5), "state", ank_cs_col(s, 6), "station",
+		                  text_or_null(s, 7), "assisted", sqlite3_column_int(s, 8),
+		                  "since_ms", (json_int_t)sqlite3_column_int64(s, 9)));
+	ank_cs_end(cs, s);
+	/* The site's last answer to a site.config change from central. */
+	if (ank_cs_prep(cs,
+	                "SELECT c.kiosk, c.state, c.change, c.reason, c.at_ms FROM kiosk_config c"
+	                " JOIN kiosk k ON k.id = c.kiosk WHERE k.site = ?"
+	                " ORDER BY c.at_ms DESC, c.received_ms DESC LIMIT 1",
+	                &s) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
+	json_t *config = sqlite3_step(s) == SQLITE_ROW ? config_answer(s) : json_null();
+	ank_cs_end(cs, s);
+	s = NULL;
+	pthread_mutex_unlock(&cs->mu);
+	json_t *root = json_pack("{s:i, s:s, s:b, s:o, s:o, s:o, s:o, s:I}", "v", 1, "site", site,
+	                         "frozen", frozen, "config", config, "kiosks", kiosks, "stations",
+	                         stations, "tickets", tickets, "server_ms", (json_int_t)now);
+	text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+	json_decref(root);
+	if (!text)
+		ank_err_set(err, "out of memory");
+	return text;
+fail:
+	ank_cs_fail(cs, err);
+	ank_cs_end(cs, s);
+	pthread_mutex_unlock(&cs->mu);
+	json_decref(kiosks);
+	json_decref(stations);
+	json_decref(tickets);
+	return NULL;
+}

@@ -1,0 +1,258 @@
+/* The one wire vocabulary of kiosk and central: event types with their payload fields and
+ * types, change types, staff commands, ticket and station states, refusal reasons and the
+ * sync routes. Every other file names these by enum or macro, never by a string literal
+ * (tests/check_vocab.sh enforces it); docs/formats.md and docs/api.md describe them. */
+#ifndef ANK_WIRE_H
+#define ANK_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ank_err.h"
+
+/* ---- routes of the sync API (the paths both ends use) ---- */
+
+#define ANK_PATH_PAIR    "/api/v1/pair"
+#define ANK_PATH_EVENTS  "/api/v1/sync/events"
+#define ANK_PATH_CHANGES "/api/v1/sync/changes"
+
+/* ---- payload fields ---- */
+
+/* X(enum suffix, wire name): every member name an event or change payload uses. */
+#define ANK_FIELD_LIST(X)                                                                          \
+	X(TICKET, "ticket")                                                                        \
+	X(LABEL, "label")                                                                          \
+	X(DAY, "day")                                                                              \
+	X(ROUTE, "route")                                                                          \
+	X(SUBSTANCE, "substance")                                                                  \
+	X(USER, "user")                                                                            \
+	X(STATE, "state")                                                                          \
+	X(HELPER, "helper")                                                                        \
+	X(STATION, "station")                                                                      \
+	X(DURATION_S, "duration_s")                                                                \
+	X(FROM, "from")                                                                            \
+	X(TO, "to")                                                                                \
+	X(REASON, "reason")                                                                        \
+	X(CODE, "code")                                                                            \
+	X(COMMAND, "command")                                                                      \
+	X(CHANGE, "change")                                                                        \
+	X(LANG, "lang")                                                                            \
+	X(KEYS, "keys")                                                                            \
+	X(USERS, "users")                                                                          \
+	X(STATIONS, "stations")                                                                    \
+	X(ID, "id")                                                                                \
+	X(TYPE, "type")                                                                            \
+	X(UNTIL, "until")                                                                          \
+	X(INI, "ini")                                                                              \
+	X(MESSAGES, "messages")
+
+typedef enum ank_field {
+#define ANK_X_ENUM(e, n) ANK_F_##e,
+	ANK_FIELD_LIST(ANK_X_ENUM)
+#undef ANK_X_ENUM
+	        ANK_F_COUNT
+} ank_field;
+
+/* The wire name of a field, e.g. ANK_FN(TICKET) is "ticket". Static storage. */
+extern const char *const ank_field_names[ANK_F_COUNT];
+#define ANK_FN(f) (ank_field_names[ANK_F_##f])
+
+/* How a field's value must look. */
+typedef enum ank_ftype {
+	ANK_FT_ID,   /* a string of 1..ANK_WIRE_ID_MAX bytes of valid UTF-8 without NUL */
+	ANK_FT_TEXT, /* any string (a reason, a message) */
+	ANK_FT_INT,  /* an integer */
+	ANK_FT_ARRAY,
+	ANK_FT_ROUTE,         /* an id that is a route code (common/ank_vocab.h) */
+	ANK_FT_TICKET_STATE,  /* an id that is a ticket state code */
+	ANK_FT_STATION_STATE, /* an id that is a station state code */
+} ank_ftype;
+
+/* Ids, labels, days and codes in payloads: short, so the read model keeps them in fixed
+ * buffers (user and station ids are slugs of at most 63). */
+#define ANK_WIRE_ID_MAX 63
+
+/* ---- event types ---- */
+
+/* X(enum suffix, wire name). Append only: the names are on the wire and in central.db. */
+#define ANK_EVENT_LIST(X)                                                                          \
+	X(TICKET_ISSUED, "ticket.issued")                                                          \
+	X(TICKET_CALLED, "ticket.called")                                                          \
+	X(TICKET_RECALLED, "ticket.recalled")                                                      \
+	X(TICKET_NO_SHOW, "ticket.no_show")                                                        \
+	X(TICKET_REQUEUED, "ticket.requeued")                                                      \
+	X(TICKET_CANCELLED, "ticket.cancelled")                                                    \
+	X(TICKET_TRANSFERRED, "ticket.transferred")                                                \
+	X(SESSION_STARTED, "session.started")                                                      \
+	X(SESSION_ENDED, "session.ended")                                                          \
+	X(STATION_STATE, "station.state")                                                          \
+	X(CHECKIN_REFUSED, "checkin.refused")                                                      \
+	X(SITE_FROZEN, "site.frozen")                                                              \
+	X(SITE_RESUMED, "site.resumed")                                                            \
+	X(SITE_CONFIG, "site.config")                                                              \
+	X(REGISTRY_IMPORTED, "registry.imported")                                                  \
+	X(COMMAND_APPLIED, "command.applied")                                                      \
+	X(COMMAND_REFUSED, "command.refused")                                                      \
+	X(CONFIG_APPLIED, "config.applied")                                                        \
+	X(CONFIG_REFUSED, "config.refused")                                                        \
+	X(CATALOG_APPLIED, "catalog.applied")                                                      \
+	X(CATALOG_REFUSED, "catalog.refused")                                                      \
+	X(CHANGE_SKIPPED, "change.skipped")
+
+typedef enum ank_ev {
+	ANK_EV_UNKNOWN = -1, /* a type this build does not know (a newer kiosk's) */
+#define ANK_X_ENUM(e, n) ANK_EV_##e,
+	ANK_EVENT_LIST(ANK_X_ENUM)
+#undef ANK_X_ENUM
+	        ANK_EV_COUNT
+} ank_ev;
+
+/* Wire name of a known type; "?" otherwise. Static storage. */
+const char *ank_ev_name(ank_ev t);
+/* The type of a wire name, ANK_EV_UNKNOWN when this build does not know it. */
+ank_ev ank_ev_from_name(const char *name);
+/* True for the events whose payload is a whole ticket (docs/formats.md). */
+bool ank_ev_is_ticket(ank_ev t);
+
+/* One field of an event's payload. */
+typedef struct ank_wire_field {
+	ank_field field;
+	ank_ftype type;
+	bool required;
+} ank_wire_field;
+
+/* Most fields one event type has. */
+#define ANK_WIRE_FIELDS_MAX 12
+
+/* The fields of an event type's payload; *n gets their number (0 for an unknown type).
+ * Members not listed are allowed (a newer kiosk may add one) and left in the raw log. */
+const ank_wire_field *ank_ev_fields(ank_ev t, int *n);
+
+/* An event's payload read once into typed fields (central's ingest and rebuild). */
+typedef struct ank_wire_event {
+	ank_ev type;
+	/* Per field: where its value starts in the payload text, NULL when absent. */
+	const char *raw[ANK_F_COUNT];
+	long long num[ANK_F_COUNT];                /* ANK_FT_INT fields */
+	char id[ANK_F_COUNT][ANK_WIRE_ID_MAX + 1]; /* ID-like fields, "" when absent */
+} ank_wire_event;
+
+/* Reads `payload` (a compact JSON object as the protocol decoders leave it) as an event of
+ * type t and checks every field of ank_ev_fields: present when required, of its type. On
+ * failure err names the field ("payload.ticket: missing", "payload.route: not a route")
+ * and -1 is returned. An unknown type reads as no fields and succeeds. */
+int ank_wire_event_read(ank_ev t, const char *payload, ank_wire_event *out, ank_err *err);
+/* The decoded text of a TEXT field into buf (cut to cap - 1 bytes at a character
+ * boundary); "" when absent. Returns buf. */
+const char *ank_wire_text(const ank_wire_event *ev, ank_field f, char *buf, size_t cap);
+
+/* ---- change types (central to kiosk) ---- */
+
+#define ANK_CHANGE_LIST(X)                                                                         \
+	X(USER_UPSERT, "user.upsert")                                                              \
+	X(QUARANTINE, "quarantine")                                                                \
+	X(COMMAND, "command")                                                                      \
+	X(SITE_CONFIG, "site.config")                                                              \
+	X(CATALOG, "catalog")
+
+typedef enum ank_chg {
+	ANK_CHG_UNKNOWN = -1,
+#define ANK_X_ENUM(e, n) ANK_CHG_##e,
+	ANK_CHANGE_LIST(ANK_X_ENUM)
+#undef ANK_X_ENUM
+	        ANK_CHG_COUNT
+} ank_chg;
+
+const char *ank_chg_name(ank_chg t);
+ank_chg ank_chg_from_name(const char *name);
+
+/* ---- ticket and station states ---- */
+
+typedef enum ank_ticket_state {
+	ANK_TS_WAITING,
+	ANK_TS_CALLED,
+	ANK_TS_IN_SESSION,
+	ANK_TS_DONE,
+	ANK_TS_NO_SHOW,
+	ANK_TS_CANCELLED,
+	ANK_TS_COUNT
+} ank_ticket_state;
+
+typedef enum ank_station_state {
+	ANK_SS_FREE,
+	ANK_SS_RESERVED, /* a ticket has been called here */
+	ANK_SS_OCCUPIED, /* a session is running */
+	ANK_SS_CLEANING,
+	ANK_SS_CLOSED,
+	ANK_SS_COUNT
+} ank_station_state;
+
+/* Codes ("waiting", "in_session", "free", ...); "?" for a value out of range. */
+const char *ank_ticket_state_code(ank_ticket_state s);
+/* The state of a code, or -1. */
+int ank_ticket_state_from_code(const char *s);
+const char *ank_station_state_code(ank_station_state s);
+int ank_station_state_from_code(const char *s);
+/* True for done and cancelled: the ticket has left the queue for good. */
+bool ank_ticket_state_final(ank_ticket_state s);
+
+/* ---- refusal reasons (checkin.refused) ---- */
+
+typedef enum ank_refusal {
+	ANK_REFUSE_NONE = 0,
+	ANK_REFUSE_CLOSED,
+	ANK_REFUSE_QUARANTINED,
+	ANK_REFUSE_NO_CONSENT,
+	ANK_REFUSE_UNDERAGE,
+	ANK_REFUSE_WOMEN_ONLY,
+	ANK_REFUSE_ROUTE_NOT_OFFERED,
+	ANK_REFUSE_SUBSTANCE_ROUTE,
+	ANK_REFUSE_ALREADY_QUEUED,
+	ANK_REFUSE_ASSISTED_NOT_OFFERED,
+	ANK_REFUSE_HELPER_UNKNOWN,
+	ANK_REFUSE_HELPER_SELF,
+	ANK_REFUSE_HELPER_UNDERAGE,
+	ANK_REFUSE_HELPER_QUARANTINED,
+	ANK_REFUSE_COUNT
+} ank_refusal;
+
+/* Stable code of a reason (events, reports, UI texts); "unknown" out of range. */
+const char *ank_refusal_code(ank_refusal r);
+
+/* ---- staff commands ---- */
+
+/* The codes are the wire names: central's staff API and its command changes carry them. */
+typedef enum ank_cmd_type {
+	ANK_CMD_CALL_NEXT,     /* station optional: the next fitting ticket to it */
+	ANK_CMD_CALL_TICKET,   /* ticket; station optional */
+	ANK_CMD_RECALL,        /* ticket */
+	ANK_CMD_NO_SHOW,       /* ticket */
+	ANK_CMD_REQUEUE,       /* ticket: a no-show back in line at its old place */
+	ANK_CMD_START,         /* ticket */
+	ANK_CMD_END,           /* ticket */
+	ANK_CMD_CLEANING_DONE, /* station */
+	ANK_CMD_CLOSE_STATION, /* station */
+	ANK_CMD_OPEN_STATION,  /* station */
+	ANK_CMD_CANCEL,        /* ticket */
+	ANK_CMD_TRANSFER,      /* ticket, route */
+	ANK_CMD_FREEZE,
+	ANK_CMD_RESUME,
+	ANK_CMD_COUNT
+} ank_cmd_type;
+
+/* Whether a command takes an argument. */
+typedef enum ank_need { ANK_NEED_NO, ANK_NEED_OPTIONAL, ANK_NEED_REQUIRED } ank_need;
+
+typedef struct ank_cmd_info {
+	const char *code;
+	ank_need ticket, station, route;
+} ank_cmd_info;
+
+/* The command table entry of t, or NULL out of range. Static storage. */
+const ank_cmd_info *ank_cmd_info_of(ank_cmd_type t);
+/* The code of t ("call_next"), "?" out of range. */
+const char *ank_cmd_code(ank_cmd_type t);
+/* The command of a code, or -1. */
+int ank_cmd_from_code(const char *code);
+
+#endif
