@@ -427,6 +427,8 @@ static void model_step(model *m, const step *s, int64_t now)
 		                     .assisted = s->helper != NULL});
 		return;
 	}
+	if (s->kind == S_CONFIG)
+		return; /* only what the config refuses later counts */
 	if (s->kind == S_TICK) {
 		if (s->no_show)
 			model_add(m, (mfact){.kind = M_NO_SHOW, .ms = now});
@@ -517,6 +519,7 @@ static json_t *expected_section(const model *m, const char *site, int64_t from_m
 	       *by_wd = json_object(), *by_hour = json_object(), *in_route = json_object(),
 	       *in_sub = json_object(), *ref_reason = json_object();
 	const char *persons[32], *unlinked[32], *pairs[32];
+	char pair_keys[32][32]; /* "municipality|person", pointed to by pairs */
 	int n_persons = 0, n_unlinked = 0, n_pairs = 0;
 	json_t *by_gender = json_object(), *by_age = json_object(), *by_muni = json_object();
 	/* Every kiosk event is of SITE: the other site has none. */
@@ -544,17 +547,16 @@ static json_t *expected_section(const model *m, const char *site, int64_t from_m
 				add_distinct(unlinked, &n_unlinked, u->id);
 				break;
 			}
-			/* By gender and age group the person counts once (the linkage key holds
-			 * both); by municipality each registration that checked in names its own.
-			 */
+			/* By gender and age group a person counts once (the linkage key holds
+			 * both); by municipality each registration that checked in counts. */
 			if (add_distinct(persons, &n_persons, u->person)) {
 				inc(by_gender, u->gender, 1);
 				inc(by_age, age_group(YEAR - u->birth_year), 1);
 			}
-			static char pair_buf[32][32];
-			snprintf(pair_buf[n_pairs], sizeof pair_buf[0], "%s|%s", u->municipality,
+			assert_true(n_pairs < 32);
+			snprintf(pair_keys[n_pairs], sizeof pair_keys[0], "%s|%s", u->municipality,
 			         u->person);
-			if (add_distinct(pairs, &n_pairs, pair_buf[n_pairs]))
+			if (add_distinct(pairs, &n_pairs, pair_keys[n_pairs]))
 				inc(by_muni, u->municipality, 1);
 			break;
 		}
