@@ -97,6 +97,20 @@ screens)
 	done
 	exit $status
 	;;
+monkey)
+	# The null renderer: the toolkit and screens run, no pixels. The walk must get past
+	# the nickname search to the later screens, or it tests little.
+	log=$(kiosk_run monkey.txt --demo --renderer null 2>&1) || fail "$log"
+	reached=$(grep '^monkey: .*screens reached:' <<<"$log") || fail "no monkey summary: $log"
+	for screen in substance route ticket staff; do
+		grep -q " $screen=" <<<"$reached" || fail "the walk never reached $screen: $reached"
+	done
+	echo "$reached"
+	;;
+monkey_soak)
+	# Manual: the long walk with the real renderer (pixels, text cache, icons).
+	kiosk_run monkey_soak.txt --demo
+	;;
 *)
 	[[ -f "$here/$name.txt" ]] || fail "no such UI test"
 	kiosk_run "$name.txt" --demo
