@@ -184,8 +184,6 @@ void app_go(app *a, screen_id next)
 	if (next == a->screen)
 		return;
 	a->screen = next;
-	if (app_screens[next].enter)
-		app_screens[next].enter(a);
 	a->dirty = true;
 }
 

@@ -117,8 +117,7 @@ typedef struct app {
 } app;
 
 typedef struct screen_def {
-	const char *id;
-	void (*enter)(app *a);
+	const char *id; /* the name scripts, tests and the dump use */
 	/* Draws the screen with ui_* calls and returns the screen to show next. */
 	screen_id (*frame)(app *a);
 } screen_def;

@@ -1,8 +1,10 @@
 /* Script verbs for the headless kiosk: taps by position or widget id, typing through the
- * on-screen keyboard, virtual time, screenshots, expectations and the UI dump. */
+ * on-screen keyboard, virtual time, screenshots, expectations, the UI dump and the
+ * guided monkey; one table of verbs (docs/operations.md lists them). */
 #include "headless.h"
 
 #include <SDL_image.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +12,13 @@
 
 #include "ank_buf.h"
 #include "ank_text.h"
+#include "checks.h"
 #include "input.h"
-#include "theme.h"
 
 /* Virtual time advances in steps this long, like a real frame loop at 10 Hz. */
 #define STEP_MS        100
 #define LINE_MAX_BYTES 1024
+#define MAX_WORDS      8
 
 static void frame(app *a)
 {
@@ -44,12 +47,29 @@ static void advance(app *a, int64_t ms)
 	}
 }
 
+/* A long press: down, time passes, up. */
+static void hold(app *a, int x, int y, int64_t ms)
+{
+	app_touch(a, true, x, y);
+	ui_input_press(&a->ui, x, y);
+	frame(a);
+	advance(a, ms);
+	app_touch(a, false, x, y);
+	ui_input_release(&a->ui, x, y);
+	frame(a);
+}
+
+static void tap_widget(app *a, const ui_widget *w)
+{
+	tap(a, w->rect.x + w->rect.w / 2, w->rect.y + w->rect.h / 2);
+}
+
 static bool tap_id(app *a, const char *id)
 {
 	const ui_widget *w = ui_find(&a->ui, id);
 	if (!w)
 		return false;
-	tap(a, w->rect.x + w->rect.w / 2, w->rect.y + w->rect.h / 2);
+	tap_widget(a, w);
 	return true;
 }
 
@@ -91,66 +111,509 @@ static bool any_text(const app *a, const char *text)
 	return false;
 }
 
-/* Checks what a person needs from a layout: every widget on screen, every target at least
- * THEME_TARGET_MIN on its short side, no two targets overlapping. */
-static bool layout_ok(const app *a, char *why, size_t n)
+/* ---- the monkey ---- */
+
+typedef struct monkey_opts {
+	long taps;
+	unsigned long seed;
+	long every;                       /* check the invariants after every this many steps */
+	char pin[APP_PIN_MAX_DIGITS + 1]; /* typed on the PIN screen now and then; "" never */
+} monkey_opts;
+
+/* xorshift64: small, deterministic per seed, good enough for choosing taps. */
+static uint64_t rnd(uint64_t *x)
 {
-	const ui *u = &a->ui;
-	for (int i = 0; i < u->n_widgets; i++) {
-		const ui_widget *w = &u->widgets[i];
-		if (w->rect.x < 0 || w->rect.y < 0 || w->rect.x + w->rect.w > u->w ||
-		    w->rect.y + w->rect.h > u->h) {
-			snprintf(why, n, "%s is outside the screen", w->id);
-			return false;
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+static int below(uint64_t *x, int n)
+{
+	return n > 0 ? (int)(rnd(x) % (uint64_t)n) : 0;
+}
+
+static bool is_target(const ui_widget *w)
+{
+	return w->role == UI_ROLE_BUTTON || w->role == UI_ROLE_KEY || w->role == UI_ROLE_TOGGLE;
+}
+
+/* A random target of the current screen whose id contains `part` (NULL: any), or NULL. */
+static const ui_widget *random_target(const app *a, uint64_t *x, const char *part)
+{
+	const ui_widget *pick[UI_MAX_WIDGETS];
+	int n = 0;
+	for (int i = 0; i < a->ui.n_widgets; i++) {
+		const ui_widget *w = &a->ui.widgets[i];
+		if (is_target(w) && (!part || strstr(w->id, part)))
+			pick[n++] = w;
+	}
+	return n ? pick[below(x, n)] : NULL;
+}
+
+/* On the nickname keyboard: a key whose letter, added to what is typed, still matches a
+ * registered nickname, so the walk gets past the search to the later screens. From the
+ * second letter on (the search needs two); NULL when no key tried fits. */
+static const ui_widget *matching_key(app *a, uint64_t *x)
+{
+	for (int tries = 0; tries < 12; tries++) {
+		const ui_widget *k = random_target(a, x, ".key.");
+		if (!k || !k->text[0])
+			continue; /* the space bar has no text */
+		char typed[ANK_NICK_MAX_BYTES + 1];
+		snprintf(typed, sizeof typed, "%s%s", a->s.typed, k->text);
+		ank_match m[ANK_SEARCH_MAX];
+		int n = 0;
+		ank_err err;
+		if (a->s.typed[0] == '\0' ||
+		    (ank_queue_search(a->q, typed, m, &n, &err) == ANK_Q_OK && n > 0))
+			return k;
+	}
+	return NULL;
+}
+
+/* What to tap on the nickname or helper screen: a match, a key that keeps matching, or
+ * backspace out of a dead end. */
+static const ui_widget *nickname_target(app *a, uint64_t *x)
+{
+	if (a->s.n_matches > 0 && below(x, 2) == 0)
+		return random_target(a, x, ".match.");
+	const ui_widget *k = matching_key(a, x);
+	if (!k && a->s.typed[0])
+		k = random_target(a, x, ".backspace");
+	return k ? k : random_target(a, x, NULL);
+}
+
+/* One step of the walk: mostly a widget of the current screen (guided on the keyboard),
+ * sometimes a random pixel, a long wait (idle prompt and reset, no-shows) or the staff
+ * corner and PIN; then a short pause, as between a person's taps. */
+static void monkey_step(app *a, const monkey_opts *o, uint64_t *x)
+{
+	int roll = below(x, 100);
+	bool keyboard = a->screen == SCREEN_NICKNAME || a->screen == SCREEN_HELPER;
+	if (roll < 30 && a->screen == SCREEN_STAFF_PIN && o->pin[0]) {
+		char id[UI_ID_MAX];
+		for (const char *p = o->pin; *p; p++) {
+			snprintf(id, sizeof id, "staff_pin.key.%c", *p);
+			tap_id(a, id);
 		}
-		bool target = w->role == UI_ROLE_BUTTON || w->role == UI_ROLE_KEY ||
-		              w->role == UI_ROLE_TOGGLE;
-		if (!target)
+		tap_id(a, "staff_pin.ok");
+	} else if (roll < 60) {
+		const ui_widget *w = keyboard ? nickname_target(a, x) : random_target(a, x, NULL);
+		if (w)
+			tap_widget(a, w);
+	} else if (roll < 85) {
+		tap(a, below(x, a->ui.w), below(x, a->ui.h));
+	} else if (roll < 92) {
+		/* Past the idle prompt, sometimes past the reset too. */
+		advance(a, APP_IDLE_PROMPT_MS + below(x, APP_IDLE_RESET_MS + 5000));
+	} else if (roll < 94) {
+		/* Long enough for called tickets to become no-shows. */
+		advance(a, 5 * 60000 + below(x, 5 * 60000));
+	} else if (a->screen == SCREEN_WELCOME) {
+		hold(a, below(x, APP_STAFF_CORNER), below(x, APP_STAFF_CORNER),
+		     APP_STAFF_HOLD_MS + below(x, 500));
+	}
+	advance(a, below(x, 800));
+}
+
+/* Both kinds of invariant; NULL when they hold. */
+static const char *monkey_check(app *a, char *why, size_t n)
+{
+	const char *broken = check_layout(&a->ui, why, n);
+	return broken ? broken : check_queue(a->q, a->now, why, n);
+}
+
+/* Runs the walk; false (with the broken invariant, the seed and the screen's dump on
+ * stderr) when an invariant broke. Prints which screens were reached. */
+static bool monkey(app *a, const monkey_opts *o)
+{
+	uint64_t x = o->seed ? o->seed : 1;
+	long visits[SCREEN_COUNT] = {0};
+	screen_id last = a->screen;
+	visits[last]++;
+	for (long i = 1; i <= o->taps; i++) {
+		monkey_step(a, o, &x);
+		if (a->screen != last)
+			visits[a->screen]++;
+		last = a->screen;
+		if (i % o->every && i != o->taps)
 			continue;
-		if (w->rect.w < THEME_TARGET_MIN || w->rect.h < THEME_TARGET_MIN) {
-			snprintf(why, n, "%s is %dx%d, under %d px", w->id, w->rect.w, w->rect.h,
-			         THEME_TARGET_MIN);
+		char why[512];
+		const char *broken = monkey_check(a, why, sizeof why);
+		if (broken) {
+			fprintf(stderr,
+			        "monkey: invariant '%s' broken after step %ld of %ld (seed %lu) on "
+			        "screen %s: %s\n",
+			        broken, i, o->taps, o->seed, app_screens[a->screen].id, why);
+			ank_buf out;
+			ank_buf_init(&out, 1 << 20);
+			ui_dump(&a->ui, app_screens[a->screen].id, &out);
+			fprintf(stderr, "monkey: the screen: %s\n", ank_buf_str(&out));
+			ank_buf_free(&out);
 			return false;
-		}
-		for (int k = i + 1; k < u->n_widgets; k++) {
-			const ui_widget *o = &u->widgets[k];
-			bool other = o->role == UI_ROLE_BUTTON || o->role == UI_ROLE_KEY ||
-			             o->role == UI_ROLE_TOGGLE;
-			if (other && w->rect.x < o->rect.x + o->rect.w &&
-			    o->rect.x < w->rect.x + w->rect.w &&
-			    w->rect.y < o->rect.y + o->rect.h &&
-			    o->rect.y < w->rect.y + w->rect.h) {
-				snprintf(why, n, "%s overlaps %s", w->id, o->id);
-				return false;
-			}
 		}
 	}
+	fprintf(stderr, "monkey: %ld steps (seed %lu), invariants held; screens reached:", o->taps,
+	        o->seed);
+	for (int s = 0; s < SCREEN_COUNT; s++)
+		if (visits[s])
+			fprintf(stderr, " %s=%ld", app_screens[s].id, visits[s]);
+	fprintf(stderr, "\n");
 	return true;
 }
 
-/* Random taps anywhere, with short random pauses and now and then a long one (so idle
- * resets happen too): what a monkey, or a shaking hand, does. Deterministic per seed. */
-static void monkey(app *a, long taps, unsigned long seed)
+/* ---- the verb table ---- */
+
+typedef struct run {
+	app *a;
+	SDL_Surface *surface; /* NULL with the null renderer: no shots */
+	const char *script, *shots_dir;
+	int line;
+	long base_taps; /* activations at the last reset-taps */
+} run;
+
+/* The arguments as the verb's shape parsed them. */
+typedef struct args {
+	const char *text; /* everything after the verb */
+	long num[3];      /* the numbers of X Y, X Y MS, MS and N */
+	int n_words;
+	char *words[MAX_WORDS];
+} args;
+
+typedef enum verb_rc { VERB_OK, VERB_FAILED, VERB_ERROR } verb_rc;
+
+typedef enum shape {
+	SHAPE_NONE,   /* nothing (anything after the verb is ignored) */
+	SHAPE_TEXT,   /* the rest of the line, spaces included: an id, a name or text */
+	SHAPE_NUMBER, /* one number 0..max */
+	SHAPE_XY,     /* a screen position */
+	SHAPE_XY_MS,  /* a screen position and a duration 0..max */
+	SHAPE_WORDS,  /* words the handler reads itself */
+} shape;
+
+typedef struct verb {
+	const char *name;
+	shape shape;
+	const char *usage; /* the arguments, for the error message */
+	long max;          /* upper bound of the shape's last number */
+	verb_rc (*handler)(run *r, const args *v);
+} verb;
+
+static void say(const run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const run *r, const char *fmt, ...)
 {
-	unsigned long x = seed ? seed : 1;
-	for (long i = 0; i < taps; i++) {
-		/* xorshift: small, deterministic, good enough for positions */
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		int px = (int)(x % (unsigned long)a->ui.w);
-		int py = (int)((x >> 20) % (unsigned long)a->ui.h);
-		tap(a, px, py);
-		if ((x >> 40) % 50 == 0)
-			advance(a, (int64_t)((x >> 8) % 70000));
-		else
-			advance(a, (int64_t)((x >> 8) % 800));
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "%s:%d: ", r->script, r->line);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
 }
 
-static int number(const char *s, long min, long max, long *out)
+static const char *screen_name(const run *r)
 {
-	return ank_parse_long(s, min, max, out);
+	return app_screens[r->a->screen].id;
+}
+
+static verb_rc v_tap(run *r, const args *v)
+{
+	tap(r->a, (int)v->num[0], (int)v->num[1]);
+	return VERB_OK;
+}
+
+static verb_rc v_hold(run *r, const args *v)
+{
+	hold(r->a, (int)v->num[0], (int)v->num[1], v->num[2]);
+	return VERB_OK;
+}
+
+/* A finger tap the way a touch screen reports it: finger down, the synthetic mouse down,
+ * finger up, synthetic mouse up, all through the input adapter. It must count as one. */
+static verb_rc v_touch(run *r, const args *v)
+{
+	app *a = r->a;
+	int x = (int)v->num[0], y = (int)v->num[1];
+	SDL_Event ev[4] = {0};
+	ev[0].type = SDL_FINGERDOWN;
+	ev[0].tfinger.x = (float)x / (float)a->ui.w;
+	ev[0].tfinger.y = (float)y / (float)a->ui.h;
+	ev[1].type = SDL_MOUSEBUTTONDOWN;
+	ev[1].button = (SDL_MouseButtonEvent){.type = SDL_MOUSEBUTTONDOWN,
+	                                      .which = SDL_TOUCH_MOUSEID,
+	                                      .button = SDL_BUTTON_LEFT,
+	                                      .x = x,
+	                                      .y = y};
+	ev[2] = ev[0];
+	ev[2].type = SDL_FINGERUP;
+	ev[3] = ev[1];
+	ev[3].type = ev[3].button.type = SDL_MOUSEBUTTONUP;
+	for (int k = 0; k < 4; k++) {
+		input_event(a, &ev[k], NULL, NULL);
+		if (k == 1)
+			frame(a);
+	}
+	frame(a);
+	return VERB_OK;
+}
+
+/* Half a tap, to look at the pressed state in between. */
+static verb_rc press_or_release(run *r, const args *v, bool down)
+{
+	const ui_widget *w = ui_find(&r->a->ui, v->text);
+	if (!w) {
+		say(r, "no widget '%s'", v->text);
+		return VERB_FAILED;
+	}
+	int cx = w->rect.x + w->rect.w / 2, cy = w->rect.y + w->rect.h / 2;
+	app_touch(r->a, down, cx, cy);
+	if (down)
+		ui_input_press(&r->a->ui, cx, cy);
+	else
+		ui_input_release(&r->a->ui, cx, cy);
+	frame(r->a);
+	return VERB_OK;
+}
+
+static verb_rc v_press(run *r, const args *v)
+{
+	return press_or_release(r, v, true);
+}
+
+static verb_rc v_release(run *r, const args *v)
+{
+	return press_or_release(r, v, false);
+}
+
+static verb_rc v_expect_pressed(run *r, const args *v)
+{
+	if (!strcmp(r->a->ui.active, v->text))
+		return VERB_OK;
+	say(r, "'%s' is pressed, expected '%s'", r->a->ui.active, v->text);
+	return VERB_FAILED;
+}
+
+static verb_rc v_reload_i18n(run *r, const args *v)
+{
+	(void)v;
+	return app_reload_i18n(r->a) == 0 ? VERB_OK : VERB_FAILED;
+}
+
+static verb_rc v_tap_id(run *r, const args *v)
+{
+	if (tap_id(r->a, v->text))
+		return VERB_OK;
+	say(r, "no widget '%s' on screen %s", v->text, screen_name(r));
+	return VERB_FAILED;
+}
+
+static verb_rc v_type(run *r, const args *v)
+{
+	if (type_text(r->a, v->text))
+		return VERB_OK;
+	say(r, "cannot type '%s' on screen %s", v->text, screen_name(r));
+	return VERB_FAILED;
+}
+
+static verb_rc v_wait(run *r, const args *v)
+{
+	advance(r->a, v->num[0]);
+	return VERB_OK;
+}
+
+static verb_rc v_shot(run *r, const args *v)
+{
+	/* Without --shots, or with the null renderer (no pixels), a shot is skipped. */
+	if (!r->shots_dir || !r->surface)
+		return VERB_OK;
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s.png", r->shots_dir, v->text);
+	if (IMG_SavePNG(r->surface, path) == 0)
+		return VERB_OK;
+	say(r, "cannot write %s: %s", path, IMG_GetError());
+	return VERB_FAILED;
+}
+
+static verb_rc v_expect_screen(run *r, const args *v)
+{
+	if (!strcmp(screen_name(r), v->text))
+		return VERB_OK;
+	say(r, "screen is %s, expected %s", screen_name(r), v->text);
+	return VERB_FAILED;
+}
+
+static verb_rc expect_text(run *r, const args *v, bool want)
+{
+	if (any_text(r->a, v->text) == want)
+		return VERB_OK;
+	say(r, "text '%s' %s on screen %s", v->text, want ? "not found" : "found", screen_name(r));
+	return VERB_FAILED;
+}
+
+static verb_rc v_expect_text(run *r, const args *v)
+{
+	return expect_text(r, v, true);
+}
+
+static verb_rc v_expect_no_text(run *r, const args *v)
+{
+	return expect_text(r, v, false);
+}
+
+/* Taps that activated a widget since the last "reset-taps". */
+static verb_rc v_expect_taps(run *r, const args *v)
+{
+	long taps = r->a->ui.activations - r->base_taps;
+	if (taps == v->num[0])
+		return VERB_OK;
+	say(r, "%ld taps, expected %ld", taps, v->num[0]);
+	return VERB_FAILED;
+}
+
+static verb_rc v_reset_taps(run *r, const args *v)
+{
+	(void)v;
+	r->base_taps = r->a->ui.activations;
+	return VERB_OK;
+}
+
+static verb_rc v_expect_chimes(run *r, const args *v)
+{
+	if (r->a->chimes == v->num[0])
+		return VERB_OK;
+	say(r, "%ld chimes, expected %ld", r->a->chimes, v->num[0]);
+	return VERB_FAILED;
+}
+
+static verb_rc v_expect_layout(run *r, const args *v)
+{
+	(void)v;
+	char why[512];
+	const char *broken = check_layout(&r->a->ui, why, sizeof why);
+	if (!broken)
+		return VERB_OK;
+	say(r, "layout of %s: %s: %s", screen_name(r), broken, why);
+	return VERB_FAILED;
+}
+
+/* monkey N [SEED] [every K] [pin PIN] */
+static verb_rc v_monkey(run *r, const args *v)
+{
+	monkey_opts o = {.seed = 1, .every = 10};
+	long seed = 1;
+	int i = 0;
+	if (v->n_words < 1 || ank_parse_long(v->words[i++], 1, 1000000, &o.taps))
+		return VERB_ERROR;
+	if (i < v->n_words && strcmp(v->words[i], "every") && strcmp(v->words[i], "pin")) {
+		if (ank_parse_long(v->words[i++], 1, 1L << 30, &seed))
+			return VERB_ERROR;
+	}
+	o.seed = (unsigned long)seed;
+	while (i + 1 < v->n_words) {
+		const char *key = v->words[i], *val = v->words[i + 1];
+		i += 2;
+		if (!strcmp(key, "every")) {
+			if (ank_parse_long(val, 1, 1000000, &o.every))
+				return VERB_ERROR;
+		} else if (!strcmp(key, "pin") && strlen(val) <= APP_PIN_MAX_DIGITS &&
+		           strspn(val, "0123456789") == strlen(val)) {
+			snprintf(o.pin, sizeof o.pin, "%s", val);
+		} else {
+			return VERB_ERROR;
+		}
+	}
+	if (i != v->n_words)
+		return VERB_ERROR;
+	return monkey(r->a, &o) ? VERB_OK : VERB_FAILED;
+}
+
+static verb_rc v_dump(run *r, const args *v)
+{
+	(void)v;
+	ank_buf out;
+	ank_buf_init(&out, 1 << 20);
+	ui_dump(&r->a->ui, screen_name(r), &out);
+	printf("%s\n", ank_buf_str(&out));
+	ank_buf_free(&out);
+	return VERB_OK;
+}
+
+/* Every verb, as docs/operations.md lists them. */
+static const verb verbs[] = {
+        {"tap", SHAPE_XY, "X Y", 0, v_tap},
+        {"hold", SHAPE_XY_MS, "X Y MS", 600000, v_hold},
+        {"touch", SHAPE_XY, "X Y", 0, v_touch},
+        {"press", SHAPE_TEXT, "ID", 0, v_press},
+        {"release", SHAPE_TEXT, "ID", 0, v_release},
+        {"expect-pressed", SHAPE_TEXT, "ID", 0, v_expect_pressed},
+        {"reload-i18n", SHAPE_NONE, "", 0, v_reload_i18n},
+        {"tap-id", SHAPE_TEXT, "ID", 0, v_tap_id},
+        {"type", SHAPE_TEXT, "TEXT", 0, v_type},
+        {"wait", SHAPE_NUMBER, "MS", 24L * 3600 * 1000, v_wait},
+        {"shot", SHAPE_TEXT, "NAME", 0, v_shot},
+        {"expect-screen", SHAPE_TEXT, "ID", 0, v_expect_screen},
+        {"expect-text", SHAPE_TEXT, "TEXT", 0, v_expect_text},
+        {"expect-no-text", SHAPE_TEXT, "TEXT", 0, v_expect_no_text},
+        {"expect-taps", SHAPE_NUMBER, "N", 100000, v_expect_taps},
+        {"reset-taps", SHAPE_NONE, "", 0, v_reset_taps},
+        {"expect-chimes", SHAPE_NUMBER, "N", 100000, v_expect_chimes},
+        {"expect-layout", SHAPE_NONE, "", 0, v_expect_layout},
+        {"monkey", SHAPE_WORDS, "N [SEED] [every K] [pin PIN]", 0, v_monkey},
+        {"dump", SHAPE_NONE, "", 0, v_dump},
+};
+
+static const verb *verb_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+		if (!strcmp(verbs[i].name, name))
+			return &verbs[i];
+	return NULL;
+}
+
+/* Splits text (changed in place) at spaces into at most MAX_WORDS words; -1 if more. */
+static int split_words(char *text, char **words)
+{
+	int n = 0;
+	char *p = text;
+	while (*p) {
+		while (*p == ' ' || *p == '\t')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		if (n == MAX_WORDS)
+			return -1;
+		words[n++] = p;
+		p += strcspn(p, " \t");
+	}
+	return n;
+}
+
+/* Parses the arguments of `vb` from text (changed in place); -1 when they do not fit. */
+static int parse_args(const run *r, const verb *vb, char *text, args *v)
+{
+	*v = (args){.text = text};
+	if (vb->shape == SHAPE_NONE || vb->shape == SHAPE_TEXT)
+		return 0;
+	v->n_words = split_words(text, v->words);
+	if (v->n_words < 0)
+		return -1;
+	if (vb->shape == SHAPE_WORDS)
+		return 0;
+	long lo[3] = {0, 0, 0}, hi[3] = {vb->max, 0, 0};
+	int want = 1;
+	if (vb->shape == SHAPE_XY || vb->shape == SHAPE_XY_MS) {
+		hi[0] = r->a->ui.w - 1;
+		hi[1] = r->a->ui.h - 1;
+		hi[2] = vb->max;
+		want = vb->shape == SHAPE_XY ? 2 : 3;
+	}
+	if (v->n_words != want)
+		return -1;
+	for (int i = 0; i < want; i++)
+		if (ank_parse_long(v->words[i], lo[i], hi[i], &v->num[i]))
+			return -1;
+	return 0;
 }
 
 int headless_run(app *a, SDL_Surface *surface, const char *script, const char *shots_dir)
@@ -162,189 +625,38 @@ int headless_run(app *a, SDL_Surface *surface, const char *script, const char *s
 	}
 	if (shots_dir)
 		mkdir(shots_dir, 0755); /* an existing directory is fine */
+	run r = {.a = a, .surface = surface, .script = script, .shots_dir = shots_dir};
 	char line[LINE_MAX_BYTES];
-	int lineno = 0, failed = 0, status = 0;
-	long base_taps = 0;
+	int failed = 0, status = 0;
 	frame(a);
-	while (fgets(line, sizeof line, fp)) {
-		lineno++;
+	while (!status && fgets(line, sizeof line, fp)) {
+		r.line++;
 		line[strcspn(line, "\r\n")] = '\0';
-		char *verb = line;
-		while (*verb == ' ' || *verb == '\t')
-			verb++;
-		if (!*verb || *verb == '#')
+		char *name = line;
+		while (*name == ' ' || *name == '\t')
+			name++;
+		if (!*name || *name == '#')
 			continue;
-		char *arg = verb + strcspn(verb, " ");
-		if (*arg)
-			*arg++ = '\0';
-		char *arg2 = arg + strcspn(arg, " ");
-		char *rest = arg; /* the whole argument text, for verbs taking free text */
-		long x = 0, y = 0, ms = 0;
-		bool ok = true;
-		if (!strcmp(verb, "tap") || !strcmp(verb, "hold")) {
-			char *arg3 = NULL;
-			if (*arg2)
-				*arg2++ = '\0';
-			if (!strcmp(verb, "hold")) {
-				arg3 = arg2 + strcspn(arg2, " ");
-				if (*arg3)
-					*arg3++ = '\0';
-			}
-			if (number(arg, 0, a->ui.w - 1, &x) || number(arg2, 0, a->ui.h - 1, &y) ||
-			    (arg3 && number(arg3, 0, 600000, &ms))) {
-				fprintf(stderr, "%s:%d: %s X Y%s\n", script, lineno, verb,
-				        arg3 ? " MS" : "");
-				status = 2;
-				break;
-			}
-			if (arg3) {
-				/* A long press: down, time passes, up. */
-				app_touch(a, true, (int)x, (int)y);
-				ui_input_press(&a->ui, (int)x, (int)y);
-				frame(a);
-				advance(a, ms);
-				app_touch(a, false, (int)x, (int)y);
-				ui_input_release(&a->ui, (int)x, (int)y);
-				frame(a);
-			} else {
-				tap(a, (int)x, (int)y);
-			}
-		} else if (!strcmp(verb, "touch")) {
-			/* A finger tap the way a touch screen reports it: finger down, the
-			 * synthetic mouse down, finger up, synthetic mouse up, all through the
-			 * input adapter. It must count as one tap. */
-			if (*arg2)
-				*arg2++ = '\0';
-			if (number(arg, 0, a->ui.w - 1, &x) || number(arg2, 0, a->ui.h - 1, &y)) {
-				fprintf(stderr, "%s:%d: touch X Y\n", script, lineno);
-				status = 2;
-				break;
-			}
-			SDL_Event ev[4] = {0};
-			ev[0].type = SDL_FINGERDOWN;
-			ev[0].tfinger.x = (float)x / (float)a->ui.w;
-			ev[0].tfinger.y = (float)y / (float)a->ui.h;
-			ev[1].type = SDL_MOUSEBUTTONDOWN;
-			ev[1].button = (SDL_MouseButtonEvent){.type = SDL_MOUSEBUTTONDOWN,
-			                                      .which = SDL_TOUCH_MOUSEID,
-			                                      .button = SDL_BUTTON_LEFT,
-			                                      .x = (int)x,
-			                                      .y = (int)y};
-			ev[2] = ev[0];
-			ev[2].type = SDL_FINGERUP;
-			ev[3] = ev[1];
-			ev[3].type = ev[3].button.type = SDL_MOUSEBUTTONUP;
-			for (int k = 0; k < 4; k++) {
-				input_event(a, &ev[k], NULL, NULL);
-				if (k == 1)
-					frame(a);
-			}
-			frame(a);
-		} else if (!strcmp(verb, "press") || !strcmp(verb, "release")) {
-			/* Half a tap, to look at the pressed state in between. */
-			const ui_widget *w = ui_find(&a->ui, arg);
-			ok = w != NULL;
-			if (w) {
-				bool down = !strcmp(verb, "press");
-				int cx = w->rect.x + w->rect.w / 2, cy = w->rect.y + w->rect.h / 2;
-				app_touch(a, down, cx, cy);
-				if (down)
-					ui_input_press(&a->ui, cx, cy);
-				else
-					ui_input_release(&a->ui, cx, cy);
-				frame(a);
-			} else {
-				fprintf(stderr, "%s:%d: no widget '%s'\n", script, lineno, arg);
-			}
-		} else if (!strcmp(verb, "expect-pressed")) {
-			ok = !strcmp(a->ui.active, arg);
-			if (!ok)
-				fprintf(stderr, "%s:%d: '%s' is pressed, expected '%s'\n", script,
-				        lineno, a->ui.active, arg);
-		} else if (!strcmp(verb, "reload-i18n")) {
-			ok = app_reload_i18n(a) == 0;
-		} else if (!strcmp(verb, "tap-id")) {
-			ok = tap_id(a, arg);
-			if (!ok)
-				fprintf(stderr, "%s:%d: no widget '%s' on screen %s\n", script,
-				        lineno, arg, app_screens[a->screen].id);
-		} else if (!strcmp(verb, "type")) {
-			ok = type_text(a, rest);
-			if (!ok)
-				fprintf(stderr, "%s:%d: cannot type '%s' on screen %s\n", script,
-				        lineno, rest, app_screens[a->screen].id);
-		} else if (!strcmp(verb, "wait")) {
-			if (number(arg, 0, 24L * 3600 * 1000, &ms)) {
-				fprintf(stderr, "%s:%d: wait MS\n", script, lineno);
-				status = 2;
-				break;
-			}
-			advance(a, ms);
-		} else if (!strcmp(verb, "shot")) {
-			if (shots_dir) {
-				char path[1024];
-				snprintf(path, sizeof path, "%s/%s.png", shots_dir, arg);
-				if (IMG_SavePNG(surface, path) != 0) {
-					fprintf(stderr, "%s:%d: cannot write %s: %s\n", script,
-					        lineno, path, IMG_GetError());
-					ok = false;
-				}
-			}
-		} else if (!strcmp(verb, "expect-screen")) {
-			ok = !strcmp(app_screens[a->screen].id, arg);
-			if (!ok)
-				fprintf(stderr, "%s:%d: screen is %s, expected %s\n", script,
-				        lineno, app_screens[a->screen].id, arg);
-		} else if (!strcmp(verb, "expect-text") || !strcmp(verb, "expect-no-text")) {
-			bool want = !strcmp(verb, "expect-text");
-			ok = any_text(a, rest) == want;
-			if (!ok)
-				fprintf(stderr, "%s:%d: text '%s' %s on screen %s\n", script,
-				        lineno, rest, want ? "not found" : "found",
-				        app_screens[a->screen].id);
-		} else if (!strcmp(verb, "expect-taps")) {
-			/* Taps that activated a widget since the last "reset-taps". */
-			ok = !number(arg, 0, 100000, &x) && a->ui.activations - base_taps == x;
-			if (!ok)
-				fprintf(stderr, "%s:%d: %ld taps, expected %s\n", script, lineno,
-				        a->ui.activations - base_taps, arg);
-		} else if (!strcmp(verb, "reset-taps")) {
-			base_taps = a->ui.activations;
-		} else if (!strcmp(verb, "expect-chimes")) {
-			ok = !number(arg, 0, 100000, &x) && a->chimes == x;
-			if (!ok)
-				fprintf(stderr, "%s:%d: %ld chimes, expected %s\n", script, lineno,
-				        a->chimes, arg);
-		} else if (!strcmp(verb, "expect-layout")) {
-			char why[256];
-			ok = layout_ok(a, why, sizeof why);
-			if (!ok)
-				fprintf(stderr, "%s:%d: layout of %s: %s\n", script, lineno,
-				        app_screens[a->screen].id, why);
-		} else if (!strcmp(verb, "monkey")) {
-			long seed = 1;
-			if (*arg2)
-				*arg2++ = '\0';
-			if (number(arg, 1, 1000000, &x) ||
-			    (*arg2 && number(arg2, 1, 1L << 30, &seed))) {
-				fprintf(stderr, "%s:%d: monkey TAPS [SEED]\n", script, lineno);
-				status = 2;
-				break;
-			}
-			monkey(a, x, (unsigned long)seed);
-		} else if (!strcmp(verb, "dump")) {
-			ank_buf out;
-			ank_buf_init(&out, 1 << 20);
-			ui_dump(&a->ui, app_screens[a->screen].id, &out);
-			printf("%s\n", ank_buf_str(&out));
-			ank_buf_free(&out);
-		} else {
-			fprintf(stderr, "%s:%d: unknown verb '%s'\n", script, lineno, verb);
+		char *rest = name + strcspn(name, " ");
+		if (*rest)
+			*rest++ = '\0';
+		const verb *vb = verb_find(name);
+		args v;
+		if (!vb) {
+			say(&r, "unknown verb '%s'", name);
 			status = 2;
-			break;
+		} else if (parse_args(&r, vb, rest, &v)) {
+			say(&r, "usage: %s %s", vb->name, vb->usage);
+			status = 2;
+		} else {
+			verb_rc rc = vb->handler(&r, &v);
+			if (rc == VERB_ERROR) {
+				say(&r, "usage: %s %s", vb->name, vb->usage);
+				status = 2;
+			} else if (rc == VERB_FAILED) {
+				failed++;
+			}
 		}
-		if (!ok)
-			failed++;
 	}
 	fclose(fp);
 	if (status)

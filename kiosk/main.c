@@ -17,6 +17,7 @@
 #include "app.h"
 #include "headless.h"
 #include "input.h"
+#include "render_null.h"
 #include "render_sdl.h"
 
 #ifndef ANK_DATA_DIR
@@ -31,13 +32,15 @@ typedef struct options {
 	const char *db, *config, *registry, *data, *script, *shots, *now, *hash_pin;
 	const char *pair_url, *pair_code, *ca, *log_format;
 	bool demo, headless, display, fullscreen, sync_only;
+	bool null_renderer; /* --renderer null: layout and widgets, no pixels (headless only) */
 	int w, h;
 } options;
 
 static const char usage[] =
         "usage: ankomst-kiosk [--demo] [--db FILE] [--config FILE.ini] [--registry FILE.json]\n"
         "                     [--data DIR] [--size WxH] [--fullscreen] [--display]\n"
-        "                     [--headless --script FILE [--shots DIR] [--now ISO-TIME]]\n"
+        "                     [--headless --script FILE [--shots DIR] [--now ISO-TIME]\n"
+        "                      [--renderer sdl|null]]\n"
         "       ankomst-kiosk --hash-pin PIN     print the hash for staff_pin_hash\n"
         "       ankomst-kiosk --db FILE --pair URL CODE [--ca FILE]   pair with central\n"
         "       ankomst-kiosk --db FILE --sync-only   sync with central, no screen\n"
@@ -98,7 +101,12 @@ static int parse_args(int argc, char **argv, options *o)
 			o->now = argv[++i];
 		else if (v && !strcmp(a, "--hash-pin"))
 			o->hash_pin = argv[++i];
-		else if (v && !strcmp(a, "--size")) {
+		else if (v && !strcmp(a, "--renderer")) {
+			const char *r = argv[++i];
+			if (strcmp(r, "sdl") != 0 && strcmp(r, "null") != 0)
+				return -1;
+			o->null_renderer = !strcmp(r, "null");
+		} else if (v && !strcmp(a, "--size")) {
 			if (parse_size(argv[++i], &o->w, &o->h))
 				return -1;
 		} else
@@ -110,6 +118,8 @@ static int parse_args(int argc, char **argv, options *o)
 	ank_log_set_format(lf);
 	if (o->headless && !o->script)
 		return -1;
+	if (o->null_renderer && !o->headless)
+		return -1; /* a window needs pixels */
 	if ((o->pair_url || o->sync_only) && !o->db)
 		return -1;
 	return 0;
@@ -287,8 +297,18 @@ static int run_sync_only(const char *db, const char *data, ank_err *err)
 	return 0;
 }
 
+/* The headless run with the null renderer: no SDL at all, so no shots. */
+static int run_headless_null(app *a, const options *o)
+{
+	ui_init(&a->ui, ank_null_renderer(), o->w, o->h);
+	a->ui.rtl = ank_i18n_rtl(a->i18n, a->lang);
+	return headless_run(a, NULL, o->script, o->shots);
+}
+
 static int run_headless(app *a, const options *o, ank_err *err)
 {
+	if (o->null_renderer)
+		return run_headless_null(a, o);
 	/* No video driver at all: the software renderer draws into a plain surface. */
 	SDL_Surface *surf =
 	        SDL_CreateRGBSurfaceWithFormat(0, o->w, o->h, 32, SDL_PIXELFORMAT_RGBA32);
@@ -311,6 +331,108 @@ static int run_headless(app *a, const options *o, ank_err *err)
 	return rc;
 }
 
+/* Headless: a paired kiosk syncs too; it gives the link up to 5 s (real time) to answer
+ * first, so a script sees a settled state. Returns the script's status. */
+static int run_headless_synced(app *a, const options *o, ank_err *err)
+{
+	ank_err serr;
+	if (o->db && ank_sync_start(o->db, o->data, &a->sync, &serr) < 0)
+		ank_log(ANK_LOG_WARN, "sync", "not syncing: %s", serr.msg);
+	for (int i = 0; a->sync && i < 50; i++) {
+		ank_sync_status st;
+		ank_sync_status_get(a->sync, &st);
+		if (st.online)
+			break;
+		usleep(100 * 1000);
+	}
+	int rc = run_headless(a, o, err);
+	ank_sync_stop(a->sync);
+	a->sync = NULL;
+	if (rc == 2 && err->msg[0])
+		fprintf(stderr, "ankomst-kiosk: %s\n", err->msg);
+	return rc;
+}
+
+/* The window: a paired kiosk syncs in the background, an unpaired one works alone. */
+static int run_window_synced(app *a, const options *o, const char *db, ank_err *err)
+{
+	ank_err serr;
+	if (ank_sync_start(db, o->data, &a->sync, &serr) < 0)
+		ank_log(ANK_LOG_WARN, "sync", "not syncing: %s", serr.msg);
+	int rc = 0;
+	if (run_window(a, o, err)) {
+		fprintf(stderr, "ankomst-kiosk: %s\n", err->msg);
+		rc = 3;
+	}
+	ank_sync_stop(a->sync);
+	a->sync = NULL;
+	return rc;
+}
+
+/* --hash-pin: prints the Argon2id hash for staff_pin_hash. */
+static int print_pin_hash(const char *pin)
+{
+	char out[crypto_pwhash_STRBYTES];
+	if (crypto_pwhash_str(out, pin, strlen(pin), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return 1;
+	printf("%s\n", out);
+	return 0;
+}
+
+/* --pair: redeems the code at central and keeps the token beside the database. */
+static int pair(const options *o)
+{
+	ank_err err = {{0}};
+	if (ank_sync_pair(o->db, o->pair_url, o->pair_code, o->ca, &err)) {
+		fprintf(stderr, "ankomst-kiosk: pairing failed: %s\n", err.msg);
+		return 1;
+	}
+	char path[600];
+	ank_sync_token_path(o->db, path, sizeof path);
+	printf("paired with %s; token in %s\n", o->pair_url, path);
+	return 0;
+}
+
+/* Removes the temporary demo database, its WAL files and its directory. */
+static void remove_demo_db(char *tmp_db)
+{
+	char path[600];
+	const char *suffix[] = {"", "-wal", "-shm"};
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s%s", tmp_db, suffix[i]);
+		unlink(path);
+	}
+	tmp_db[strlen(tmp_db) - strlen("/site.db")] = '\0';
+	rmdir(tmp_db);
+}
+
+/* The kiosk proper on an open queue: the app, then the headless runner or the window. */
+static int run_kiosk(const options *o, ank_queue *q, int64_t start, const char *tmp_db)
+{
+	static app a; /* large (UI widget list): static storage, still one per process */
+	memset(&a, 0, sizeof a);
+	a.now = start;
+	a.last_tick = start;
+	a.display = o->display;
+	ank_err err = {{0}};
+	int rc;
+	/* A demo without --db has no overrides: its temporary database is never paired. */
+	if (app_init(&a, q, o->data, o->db, &err)) {
+		fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);
+		rc = 1;
+	} else {
+		if (o->display)
+			a.screen = SCREEN_DISPLAY;
+		if (o->headless)
+			rc = run_headless_synced(&a, o, &err);
+		else
+			rc = run_window_synced(&a, o, o->db ? o->db : tmp_db, &err);
+	}
+	app_free(&a);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	options o;
@@ -320,102 +442,32 @@ int main(int argc, char **argv)
 	}
 	if (sodium_init() < 0)
 		return 1;
-	if (o.hash_pin) {
-		char out[crypto_pwhash_STRBYTES];
-		if (crypto_pwhash_str(out, o.hash_pin, strlen(o.hash_pin),
-		                      crypto_pwhash_OPSLIMIT_INTERACTIVE,
-		                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-			return 1;
-		printf("%s\n", out);
-		return 0;
+	if (o.hash_pin)
+		return print_pin_hash(o.hash_pin);
+	if (o.pair_url)
+		return pair(&o);
+	int64_t start = ank_now_ms();
+	if (o.now && ank_iso_parse(o.now, &start)) {
+		fprintf(stderr, "ankomst-kiosk: --now wants YYYY-MM-DDTHH:MM:SSZ\n");
+		return 2;
 	}
 	ank_err err = {{0}};
-	if (o.pair_url) {
-		if (ank_sync_pair(o.db, o.pair_url, o.pair_code, o.ca, &err)) {
-			fprintf(stderr, "ankomst-kiosk: pairing failed: %s\n", err.msg);
-			return 1;
-		}
-		char path[600];
-		ank_sync_token_path(o.db, path, sizeof path);
-		printf("paired with %s; token in %s\n", o.pair_url, path);
-		return 0;
-	}
 	char tmp_db[512] = "";
 	ank_queue *q = open_site(&o, tmp_db, sizeof tmp_db, &err);
 	if (!q) {
 		fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);
 		return 1;
 	}
-	static app a; /* large (UI widget list): static storage, still one per process */
-	memset(&a, 0, sizeof a);
-	int64_t start = ank_now_ms();
-	if (o.now && ank_iso_parse(o.now, &start)) {
-		fprintf(stderr, "ankomst-kiosk: --now wants YYYY-MM-DDTHH:MM:SSZ\n");
-		ank_queue_close(q);
-		return 2;
-	}
+	int rc;
 	if (o.sync_only) {
-		int rc = run_sync_only(o.db, o.data, &err);
+		rc = run_sync_only(o.db, o.data, &err);
 		if (rc)
 			fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);
-		ank_queue_close(q);
-		return rc;
-	}
-	a.now = start;
-	a.last_tick = start;
-	a.display = o.display;
-	int rc = 0;
-	/* A demo without --db has no overrides: its temporary database is never paired. */
-	if (app_init(&a, q, o.data, o.db, &err)) {
-		fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);
-		rc = 1;
 	} else {
-		if (o.display)
-			a.screen = SCREEN_DISPLAY;
-		if (o.headless) {
-			/* A paired headless kiosk syncs too; it gives the link up to 5 s (real
-			 * time) to answer first, so a script sees a settled state. */
-			ank_err serr;
-			if (o.db && ank_sync_start(o.db, o.data, &a.sync, &serr) < 0)
-				ank_log(ANK_LOG_WARN, "sync", "not syncing: %s", serr.msg);
-			for (int i = 0; a.sync && i < 50; i++) {
-				ank_sync_status st;
-				ank_sync_status_get(a.sync, &st);
-				if (st.online)
-					break;
-				usleep(100 * 1000);
-			}
-			rc = run_headless(&a, &o, &err);
-			ank_sync_stop(a.sync);
-			a.sync = NULL;
-			if (rc == 2 && err.msg[0])
-				fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);
-		} else {
-			/* A paired kiosk syncs in the background; an unpaired one works alone. */
-			ank_err serr;
-			const char *db = o.db ? o.db : tmp_db;
-			if (ank_sync_start(db, o.data, &a.sync, &serr) < 0)
-				ank_log(ANK_LOG_WARN, "sync", "not syncing: %s", serr.msg);
-			if (run_window(&a, &o, &err)) {
-				fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);
-				rc = 3;
-			}
-			ank_sync_stop(a.sync);
-			a.sync = NULL;
-		}
+		rc = run_kiosk(&o, q, start, tmp_db);
 	}
-	app_free(&a);
 	ank_queue_close(q);
-	if (tmp_db[0]) {
-		/* Remove the demo database and its WAL files. */
-		char path[600];
-		const char *suffix[] = {"", "-wal", "-shm"};
-		for (int i = 0; i < 3; i++) {
-			snprintf(path, sizeof path, "%s%s", tmp_db, suffix[i]);
-			unlink(path);
-		}
-		tmp_db[strlen(tmp_db) - strlen("/site.db")] = '\0';
-		rmdir(tmp_db);
-	}
+	if (tmp_db[0])
+		remove_demo_db(tmp_db);
 	return rc;
 }

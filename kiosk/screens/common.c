@@ -8,19 +8,19 @@
 #include "screens.h"
 
 const screen_def app_screens[SCREEN_COUNT] = {
-        [SCREEN_WELCOME] = {"welcome", NULL, welcome_frame},
-        [SCREEN_NICKNAME] = {"nickname", NULL, nickname_frame},
-        [SCREEN_BIRTHYEAR] = {"birthyear", NULL, birthyear_frame},
-        [SCREEN_SUBSTANCE] = {"substance", NULL, substance_frame},
-        [SCREEN_ROUTE] = {"route", NULL, route_frame},
-        [SCREEN_HELPER] = {"helper", NULL, nickname_frame},
-        [SCREEN_TICKET] = {"ticket", NULL, ticket_frame},
-        [SCREEN_REFUSED] = {"refused", NULL, refused_frame},
-        [SCREEN_RULES] = {"rules", NULL, rules_frame},
-        [SCREEN_IDLE] = {"idle", NULL, idle_frame},
-        [SCREEN_STAFF_PIN] = {"staff_pin", NULL, staff_pin_frame},
-        [SCREEN_STAFF] = {"staff", NULL, staff_frame},
-        [SCREEN_DISPLAY] = {"display", NULL, display_frame},
+        [SCREEN_WELCOME] = {"welcome", welcome_frame},
+        [SCREEN_NICKNAME] = {"nickname", nickname_frame},
+        [SCREEN_BIRTHYEAR] = {"birthyear", birthyear_frame},
+        [SCREEN_SUBSTANCE] = {"substance", substance_frame},
+        [SCREEN_ROUTE] = {"route", route_frame},
+        [SCREEN_HELPER] = {"helper", nickname_frame},
+        [SCREEN_TICKET] = {"ticket", ticket_frame},
+        [SCREEN_REFUSED] = {"refused", refused_frame},
+        [SCREEN_RULES] = {"rules", rules_frame},
+        [SCREEN_IDLE] = {"idle", idle_frame},
+        [SCREEN_STAFF_PIN] = {"staff_pin", staff_pin_frame},
+        [SCREEN_STAFF] = {"staff", staff_frame},
+        [SCREEN_DISPLAY] = {"display", display_frame},
 };
 
 bool portrait(const app *a)
@@ -69,13 +69,14 @@ int alert_band(app *a, int y)
 	char both[512];
 	snprintf(both, sizeof both, "%s\n%s", tr(a, "welcome.alert_title"), text);
 	/* The band grows with the text: an alert must never be cut off. */
-	int icon = portrait(a) ? 120 : 90;
-	ui_rect box = {THEME_MARGIN + icon + THEME_GAP, y + 20,
+	int icon = portrait(a) ? THEME_ALERT_ICON : THEME_ALERT_ICON_LAND;
+	ui_rect box = {THEME_MARGIN + icon + THEME_GAP, y + THEME_ALERT_PAD,
 	               a->ui.w - 2 * THEME_MARGIN - icon - THEME_GAP, 0};
 	int text_h = a->ui.r.text(a->ui.r.ctx, box, both, UI_FONT_BODY, THEME_TEXT,
 	                          ui_text_flags(&a->ui, 0), false);
-	int h = text_h + 40 > icon + 40 ? text_h + 40 : icon + 40;
-	box.h = h - 40;
+	int pad = 2 * THEME_ALERT_PAD;
+	int h = text_h + pad > icon + pad ? text_h + pad : icon + pad;
+	box.h = h - pad;
 	ui_fill(&a->ui, (ui_rect){0, y, a->ui.w, h}, THEME_ALERT_BG);
 	a->ui.r.icon(a->ui.r.ctx,
 	             ui_mirror(&a->ui, (ui_rect){THEME_MARGIN, y + (h - icon) / 2, icon, icon}),
@@ -88,7 +89,7 @@ int screen_title(app *a, const char *id, const char *text)
 {
 	int y = alert_band(a, 0);
 	ui_rect c = content(a);
-	ui_rect r = {c.x, y + THEME_MARGIN, c.w, portrait(a) ? 120 : 90};
+	ui_rect r = {c.x, y + THEME_MARGIN, c.w, portrait(a) ? THEME_TITLE_H : THEME_TITLE_H_LAND};
 	ui_label(&a->ui, id, r, text, UI_FONT_TITLE, THEME_TEXT, UI_TEXT_MIDDLE | UI_TEXT_BOLD);
 	return r.y + r.h + THEME_GAP;
 }
@@ -122,6 +123,8 @@ static const char *const key_rows[] = {
         "A S D F G H J K L Æ Ø",
         "Z X C V B N M - _",
 };
+/* Keys in the widest row: every key is that wide, so the rows line up. */
+#define KEYS_PER_ROW 11
 
 /* Appends the lower-case form of a key's letter: nicknames are matched without case,
  * and a name typed in capitals looks like shouting. */
@@ -168,7 +171,7 @@ static void backspace(char *text)
 bool keyboard(app *a, const char *prefix, ui_rect r, char *text, size_t cap)
 {
 	int rows = (int)(sizeof key_rows / sizeof key_rows[0]) + 1;
-	int row_h = (r.h - (rows - 1) * 10) / rows;
+	int row_h = (r.h - (rows - 1) * THEME_KEY_ROW_GAP) / rows;
 	bool changed = false;
 	for (int row = 0; row < rows - 1; row++) {
 		char keys[16][8];
@@ -181,13 +184,13 @@ bool keyboard(app *a, const char *prefix, ui_rect r, char *text, size_t cap)
 			while (*p == ' ')
 				p++;
 		}
-		ui_rect line = {r.x, r.y + row * (row_h + 10), r.w, row_h};
+		ui_rect line = {r.x, r.y + row * (row_h + THEME_KEY_ROW_GAP), r.w, row_h};
 		for (int i = 0; i < n; i++) {
 			/* Keys keep their Danish order left to right in every language. */
-			ui_rect cell = grid_cell(line, 11, 1, i, 8);
+			ui_rect cell = grid_cell(line, KEYS_PER_ROW, 1, i, THEME_KEY_GAP);
 			bool space = !strcmp(keys[i], "_");
 			if (space) /* the space bar is three keys wide */
-				cell.w = 3 * cell.w + 2 * 8;
+				cell.w = 3 * cell.w + 2 * THEME_KEY_GAP;
 			/* Pre-mirrored so the toolkit's mirroring restores Danish order. */
 			if (a->ui.rtl)
 				cell.x = a->ui.w - cell.x - cell.w;
@@ -200,11 +203,11 @@ bool keyboard(app *a, const char *prefix, ui_rect r, char *text, size_t cap)
 			if (space) /* a drawn bar: the fonts have no visible-space glyph */
 				ui_fill(&a->ui,
 				        (ui_rect){cell.x + cell.w / 4, cell.y + cell.h * 2 / 3,
-				                  cell.w / 2, 8},
+				                  cell.w / 2, THEME_SPACE_MARK},
 				        THEME_TEXT);
 		}
 	}
-	ui_rect last = {r.x, r.y + (rows - 1) * (row_h + 10), r.w, row_h};
+	ui_rect last = {r.x, r.y + (rows - 1) * (row_h + THEME_KEY_ROW_GAP), r.w, row_h};
 	ui_rect bs = {last.x + last.w / 2, last.y, last.w / 2, last.h};
 	if (a->ui.rtl)
 		bs.x = a->ui.w - bs.x - bs.w;

@@ -5,25 +5,32 @@
 
 #include "screens.h"
 
+/* Heights on the display, read from across the waiting room. */
+#define TITLE_H        110 /* "now calling" */
+#define CALL_H         320 /* the called ticket number in the huge font */
+#define CALL_STATION_H 130 /* and its station */
+#define LAST_H         80  /* one earlier call, and their heading */
+#define WAITING_H      90  /* waiting counts along the bottom */
+
 screen_id display_frame(app *a)
 {
 	ui *u = &a->ui;
 	int y = alert_band(a, 0) + THEME_MARGIN;
 	ui_rect c = {THEME_MARGIN, y, u->w - 2 * THEME_MARGIN, u->h - y - THEME_MARGIN};
-	ui_label(u, "display.title", take_top(&c, 110), tr(a, "display.now_calling"), UI_FONT_TITLE,
-	         THEME_DISPLAY_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
+	ui_label(u, "display.title", take_top(&c, TITLE_H), tr(a, "display.now_calling"),
+	         UI_FONT_TITLE, THEME_DISPLAY_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
 	if (a->current.label[0]) {
 		char buf[128];
 		const char *args[] = {"station", a->current.station, NULL};
-		ui_label(u, "display.current", take_top(&c, 320), a->current.label, UI_FONT_HUGE,
+		ui_label(u, "display.current", take_top(&c, CALL_H), a->current.label, UI_FONT_HUGE,
 		         THEME_DISPLAY_CALL, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
-		ui_label(u, "display.current_station", take_top(&c, 130),
+		ui_label(u, "display.current_station", take_top(&c, CALL_STATION_H),
 		         trf(a, "display.station", args, buf, sizeof buf), UI_FONT_TITLE,
 		         THEME_DISPLAY_CALL, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
 	} else {
-		take_top(&c, 450 + THEME_GAP);
+		take_top(&c, CALL_H + CALL_STATION_H + THEME_GAP);
 	}
-	ui_label(u, "display.last_title", take_top(&c, 80), tr(a, "display.last_calls"),
+	ui_label(u, "display.last_title", take_top(&c, LAST_H), tr(a, "display.last_calls"),
 	         UI_FONT_LARGE, THEME_DISPLAY_TEXT, UI_TEXT_START | UI_TEXT_MIDDLE);
 	for (int i = 0; i < a->n_last; i++) {
 		char id[UI_ID_MAX], buf[128], line[192];
@@ -31,11 +38,11 @@ screen_id display_frame(app *a)
 		snprintf(line, sizeof line, "%s  —  %s", a->last[i].label,
 		         trf(a, "display.station", args, buf, sizeof buf));
 		snprintf(id, sizeof id, "display.last.%d", i);
-		ui_label(u, id, take_top(&c, 80), line, UI_FONT_LARGE, THEME_DISPLAY_TEXT,
+		ui_label(u, id, take_top(&c, LAST_H), line, UI_FONT_LARGE, THEME_DISPLAY_TEXT,
 		         UI_TEXT_START | UI_TEXT_MIDDLE);
 	}
 	const ank_site_config *cfg = ank_queue_config(a->q);
-	ui_rect bottom = take_bottom(&c, 90);
+	ui_rect bottom = take_bottom(&c, WAITING_H);
 	for (int r = 0, k = 0; r < ANK_ROUTE_COUNT; r++) {
 		ank_route_status st;
 		ank_err err;

@@ -3,6 +3,11 @@
 
 #include "screens.h"
 
+/* The idle screen: a gap below the title, the countdown, and one big button. */
+#define IDLE_TOP_GAP    100
+#define IDLE_BODY_H     200
+#define IDLE_CONTINUE_H 300
+
 screen_id rules_frame(app *a)
 {
 	ui_rect c = screen_body(a, "rules.title", tr(a, "rules.title"));
@@ -20,14 +25,15 @@ screen_id idle_frame(app *a)
 	int y = screen_title(a, "idle.title", tr(a, "idle.title"));
 	ui_rect c = content(a);
 	c.h -= y - c.y;
-	c.y = y + 100;
+	c.y = y + IDLE_TOP_GAP;
 	int64_t left = APP_IDLE_PROMPT_MS + APP_IDLE_RESET_MS - (a->now - a->last_touch);
 	char secs[24], buf[256];
 	snprintf(secs, sizeof secs, "%lld", (long long)(left > 0 ? (left + 999) / 1000 : 0));
 	const char *args[] = {"seconds", secs, NULL};
-	ui_label(&a->ui, "idle.body", take_top(&c, 200), trf(a, "idle.body", args, buf, sizeof buf),
-	         UI_FONT_LARGE, THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
-	if (ui_icon_button(&a->ui, "idle.continue", take_top(&c, 300), "check",
+	ui_label(&a->ui, "idle.body", take_top(&c, IDLE_BODY_H),
+	         trf(a, "idle.body", args, buf, sizeof buf), UI_FONT_LARGE, THEME_TEXT,
+	         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+	if (ui_icon_button(&a->ui, "idle.continue", take_top(&c, IDLE_CONTINUE_H), "check",
 	                   tr(a, "idle.continue"), UI_STYLE_PRIMARY))
 		return a->before_idle;
 	return SCREEN_IDLE;

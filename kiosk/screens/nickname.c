@@ -6,6 +6,14 @@
 #include "ank_text.h"
 #include "screens.h"
 
+/* Sizes on these screens, portrait / landscape where they differ. */
+#define FIELD_H           130 /* the typed text */
+#define FIELD_H_LANDSCAPE 110
+#define MATCH_H           120 /* a matching nickname (portrait: a 2 x 3 grid of them) */
+#define KEYS_W_PCT        62  /* landscape: the keyboard's share of the width */
+#define HINT_H_LANDSCAPE  300 /* the hint above the empty match column */
+#define YEAR_H            140 /* a birth year button */
+
 static void search(app *a)
 {
 	ank_err err;
@@ -43,23 +51,24 @@ screen_id nickname_frame(app *a)
 	int cols = 2, rows = 3;
 	if (portrait(a)) {
 		snprintf(id, sizeof id, "%s.field", prefix);
-		ui_field(u, id, take_top(&keys, 130), a->s.typed, UI_FONT_LARGE);
-		list = take_top(&keys, rows * 120 + (rows - 1) * THEME_GAP);
+		ui_field(u, id, take_top(&keys, FIELD_H), a->s.typed, UI_FONT_LARGE);
+		list = take_top(&keys, rows * MATCH_H + (rows - 1) * THEME_GAP);
 	} else {
-		keys.w = c.w * 62 / 100;
+		keys.w = c.w * KEYS_W_PCT / 100;
 		list = (ui_rect){keys.x + keys.w + 2 * THEME_GAP, c.y, c.w - keys.w - 2 * THEME_GAP,
 		                 c.h};
 		cols = 1;
 		rows = ANK_SEARCH_MAX;
 		snprintf(id, sizeof id, "%s.field", prefix);
-		ui_field(u, id, take_top(&keys, 110), a->s.typed, UI_FONT_LARGE);
+		ui_field(u, id, take_top(&keys, FIELD_H_LANDSCAPE), a->s.typed, UI_FONT_LARGE);
 	}
 	screen_id next = a->screen;
 	/* Matches only from the second letter (privacy: no browsing the registry). */
 	if (a->s.n_matches == 0) {
 		snprintf(id, sizeof id, "%s.hint", prefix);
 		bool enough = ank_text_word_chars(a->s.typed) >= 2;
-		ui_label(u, id, portrait(a) ? list : (ui_rect){list.x, list.y, list.w, 300},
+		ui_label(u, id,
+		         portrait(a) ? list : (ui_rect){list.x, list.y, list.w, HINT_H_LANDSCAPE},
 		         tr(a, enough ? "nickname.no_match" : "nickname.hint"), UI_FONT_BODY,
 		         THEME_MUTED, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	}
@@ -88,7 +97,7 @@ screen_id birthyear_frame(app *a)
 	int rows = (a->s.n_same + cols - 1) / cols;
 	if (rows < 4)
 		rows = 4;
-	ui_rect grid = take_top(&c, rows * 140 + (rows - 1) * THEME_GAP);
+	ui_rect grid = take_top(&c, rows * YEAR_H + (rows - 1) * THEME_GAP);
 	screen_id next = SCREEN_BIRTHYEAR;
 	for (int i = 0; i < a->s.n_same; i++) {
 		char id[UI_ID_MAX], year[24];

@@ -6,6 +6,14 @@
 
 #include "screens.h"
 
+/* Sizes on these screens. */
+#define PIN_FIELD_H      120 /* the dots of the PIN typed */
+#define PIN_MESSAGE_H    80  /* wrong PIN or locked; kept empty otherwise so the pad stays put */
+#define PIN_KEY_H        150 /* a PIN pad key */
+#define FROZEN_H         70  /* the "frozen" notice */
+#define STATION_ROW_H    110 /* one station: its state and its buttons */
+#define STATION_TEXT_PCT 45  /* the station text's share of the row */
+
 static bool pin_ok(app *a)
 {
 	const ank_site_config *cfg = ank_queue_config(a->q);
@@ -21,7 +29,7 @@ screen_id staff_pin_frame(app *a)
 	char dots[APP_PIN_MAX_DIGITS * 4 + 1] = "";
 	for (size_t i = 0; i < strlen(a->pin); i++)
 		memcpy(dots + i * 3, "●", 4);
-	ui_field(u, "staff_pin.field", take_top(&c, 120), dots, UI_FONT_LARGE);
+	ui_field(u, "staff_pin.field", take_top(&c, PIN_FIELD_H), dots, UI_FONT_LARGE);
 	char buf[128];
 	bool locked = a->now < a->pin_locked_until;
 	if (locked) {
@@ -29,20 +37,20 @@ screen_id staff_pin_frame(app *a)
 		snprintf(mins, sizeof mins, "%lld",
 		         (long long)((a->pin_locked_until - a->now + 59999) / 60000));
 		const char *args[] = {"minutes", mins, NULL};
-		ui_label(u, "staff_pin.locked", take_top(&c, 80),
+		ui_label(u, "staff_pin.locked", take_top(&c, PIN_MESSAGE_H),
 		         trf(a, "staff.locked", args, buf, sizeof buf), UI_FONT_BODY, THEME_TEXT,
 		         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	} else if (a->pin_wrong) {
 		char left[24];
 		snprintf(left, sizeof left, "%d", APP_PIN_MAX_TRIES - a->pin_fails);
 		const char *args[] = {"left", left, NULL};
-		ui_label(u, "staff_pin.wrong", take_top(&c, 80),
+		ui_label(u, "staff_pin.wrong", take_top(&c, PIN_MESSAGE_H),
 		         trf(a, "staff.wrong_pin", args, buf, sizeof buf), UI_FONT_BODY, THEME_TEXT,
 		         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	} else {
-		take_top(&c, 80);
+		take_top(&c, PIN_MESSAGE_H);
 	}
-	ui_rect pad = take_top(&c, 4 * 150 + 3 * THEME_GAP);
+	ui_rect pad = take_top(&c, 4 * PIN_KEY_H + 3 * THEME_GAP);
 	pad.x += pad.w / 6;
 	pad.w = pad.w * 2 / 3;
 	static const char *const keys[12] = {"1", "2", "3", "4",      "5", "6",
@@ -139,15 +147,15 @@ screen_id staff_frame(app *a)
 	              tr(a, frozen ? "staff.resume" : "staff.freeze"), UI_STYLE_CARD))
 		command(a, frozen ? ANK_CMD_RESUME : ANK_CMD_FREEZE, NULL);
 	if (frozen)
-		ui_label(u, "staff.frozen", take_top(&c, 70), tr(a, "staff.frozen"), UI_FONT_LARGE,
-		         THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_BOLD);
+		ui_label(u, "staff.frozen", take_top(&c, FROZEN_H), tr(a, "staff.frozen"),
+		         UI_FONT_LARGE, THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_BOLD);
 	ank_station_view v[ANK_MAX_STATIONS];
 	int n = 0;
 	ank_queue_stations(a->q, a->now, v, ANK_MAX_STATIONS, &n, &err);
 	ui_rect exit = take_bottom(&c, THEME_TARGET_MAIN);
 	exit.w /= 2;
-	for (int i = 0; i < n && c.h >= 110; i++) {
-		ui_rect row = take_top(&c, 110);
+	for (int i = 0; i < n && c.h >= STATION_ROW_H; i++) {
+		ui_rect row = take_top(&c, STATION_ROW_H);
 		const ank_station *s = &v[i].station;
 		char id[UI_ID_MAX], text[160];
 		static const char *const alerts[] = {"", " !", " !!"};
@@ -164,9 +172,10 @@ screen_id staff_frame(app *a)
 		else
 			snprintf(text, sizeof text, "%s  %s", s->label, tr(a, state_key));
 		snprintf(id, sizeof id, "staff.station.%s", s->id);
-		ui_label(u, id, (ui_rect){row.x, row.y, row.w * 45 / 100, row.h}, text,
-		         UI_FONT_BODY, THEME_TEXT, UI_TEXT_MIDDLE);
-		ui_rect btns = {row.x + row.w * 45 / 100, row.y, row.w * 55 / 100, row.h};
+		ui_label(u, id, (ui_rect){row.x, row.y, row.w * STATION_TEXT_PCT / 100, row.h},
+		         text, UI_FONT_BODY, THEME_TEXT, UI_TEXT_MIDDLE);
+		ui_rect btns = {row.x + row.w * STATION_TEXT_PCT / 100, row.y,
+		                row.w * (100 - STATION_TEXT_PCT) / 100, row.h};
 		struct {
 			const char *suffix, *key;
 			ank_cmd_type cmd;

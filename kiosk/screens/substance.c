@@ -5,6 +5,10 @@
 
 #include "screens.h"
 
+/* The two route cards together: stacked in portrait, side by side in landscape. */
+#define ROUTES_H           900
+#define ROUTES_H_LANDSCAPE 500
+
 /* A substance is shown when some route offered here may take it. */
 static bool offered(const ank_site_config *cfg, const char *code)
 {
@@ -55,7 +59,7 @@ screen_id route_frame(app *a)
 	ui *u = &a->ui;
 	ui_rect c = screen_body(a, "route.title", tr(a, "route.title"));
 	take_bottom(&c, THEME_TARGET_MAIN);
-	ui_rect area = take_top(&c, portrait(a) ? 900 : 500);
+	ui_rect area = take_top(&c, portrait(a) ? ROUTES_H : ROUTES_H_LANDSCAPE);
 	screen_id next = SCREEN_ROUTE;
 	for (int r = 0; r < ANK_ROUTE_COUNT; r++) {
 		char id[UI_ID_MAX];

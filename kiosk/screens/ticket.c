@@ -6,14 +6,24 @@
 #include "ank_time.h"
 #include "screens.h"
 
+/* Sizes on these screens, portrait / landscape where they differ. */
+#define QR_SIDE            480 /* big enough for a phone or the staff scanner at arm's length */
+#define QR_SIDE_LANDSCAPE  420
+#define NUMBER_H           330 /* the ticket number in the huge font */
+#define NUMBER_H_LANDSCAPE 280
+#define STATUS_H           150 /* where to go, or how long to wait */
+#define HOW_H              160 /* what to do with the ticket */
+#define REASON_H           260 /* the refusal's reason */
+#define NEARBY_H           300 /* other rooms, for a refusal at a women-only site */
+
 screen_id ticket_frame(app *a)
 {
 	ui *u = &a->ui;
 	const ank_checkin_result *r = &a->s.result;
 	ui_rect c = screen_body(a, "ticket.title", tr(a, "ticket.title"));
-	ui_rect done = take_bottom(&c, THEME_TARGET_MAIN + 40);
+	ui_rect done = take_bottom(&c, THEME_FINAL_H);
 	/* Landscape: the QR goes to the right of the number and the words. */
-	int qr_side = portrait(a) ? 480 : 420;
+	int qr_side = portrait(a) ? QR_SIDE : QR_SIDE_LANDSCAPE;
 	ui_rect qr, words = c;
 	if (portrait(a)) {
 		qr = (ui_rect){c.x + (c.w - qr_side) / 2, 0, qr_side, qr_side};
@@ -21,8 +31,9 @@ screen_id ticket_frame(app *a)
 		words.w = c.w - qr_side - 2 * THEME_GAP;
 		qr = (ui_rect){c.x + words.w + 2 * THEME_GAP, c.y, qr_side, qr_side};
 	}
-	ui_label(u, "ticket.number", take_top(&words, portrait(a) ? 330 : 280), r->ticket.label,
-	         UI_FONT_HUGE, THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
+	ui_label(u, "ticket.number", take_top(&words, portrait(a) ? NUMBER_H : NUMBER_H_LANDSCAPE),
+	         r->ticket.label, UI_FONT_HUGE, THEME_TEXT,
+	         UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
 	char buf[256], ahead[24], minutes[24];
 	const char *status;
 	if (r->station_label[0]) {
@@ -36,13 +47,13 @@ screen_id ticket_frame(app *a)
 		const char *args[] = {"ahead", ahead, "minutes", minutes, NULL};
 		status = trf(a, "ticket.wait", args, buf, sizeof buf);
 	}
-	ui_label(u, "ticket.status", take_top(&words, 150), status, UI_FONT_TITLE, THEME_TEXT,
+	ui_label(u, "ticket.status", take_top(&words, STATUS_H), status, UI_FONT_TITLE, THEME_TEXT,
 	         UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
 	if (portrait(a))
 		qr.y = take_top(&words, qr_side).y;
 	if (a->s.qr_size > 0)
 		ui_modules(u, "ticket.qr", qr, a->s.qr, a->s.qr_size, a->s.qr_text);
-	ui_label(u, "ticket.how", take_top(&words, 160), tr(a, "ticket.how"), UI_FONT_BODY,
+	ui_label(u, "ticket.how", take_top(&words, HOW_H), tr(a, "ticket.how"), UI_FONT_BODY,
 	         THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	if (ui_icon_button(u, "ticket.done", done, "check", tr(a, "ticket.done"),
 	                   UI_STYLE_PRIMARY)) {
@@ -73,7 +84,7 @@ screen_id refused_frame(app *a)
 {
 	ui *u = &a->ui;
 	ui_rect c = screen_body(a, "refused.title", tr(a, "refused.title"));
-	ui_rect ok = take_bottom(&c, THEME_TARGET_MAIN + 40);
+	ui_rect ok = take_bottom(&c, THEME_FINAL_H);
 	char buf[512], extra[1024] = "";
 	const char *msg = tr(a, "refused.talk_to_staff");
 	/* Each reason gets the calmest true sentence; quarantine, age and consent say only
@@ -122,11 +133,11 @@ screen_id refused_frame(app *a)
 	char id[UI_ID_MAX];
 	snprintf(id, sizeof id, "refused.%s",
 	         a->s.rc == ANK_Q_REFUSED ? ank_refusal_code(a->s.result.refusal) : "error");
-	ui_label(u, id, take_top(&c, 260), msg, UI_FONT_LARGE, THEME_TEXT,
+	ui_label(u, id, take_top(&c, REASON_H), msg, UI_FONT_LARGE, THEME_TEXT,
 	         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	if (extra[0])
-		ui_label(u, "refused.nearby", take_top(&c, 300), extra, UI_FONT_BODY, THEME_TEXT,
-		         UI_TEXT_CENTER);
+		ui_label(u, "refused.nearby", take_top(&c, NEARBY_H), extra, UI_FONT_BODY,
+		         THEME_TEXT, UI_TEXT_CENTER);
 	if (ui_icon_button(u, "refused.ok", ok, "check", tr(a, "refused.ok"), UI_STYLE_PRIMARY)) {
 		app_reset(a);
 		return SCREEN_WELCOME;

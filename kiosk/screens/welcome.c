@@ -6,6 +6,24 @@
 #include "ank_time.h"
 #include "screens.h"
 
+/* Heights on this screen, portrait / landscape where they differ. */
+#define TITLE_H             130 /* the welcome, larger than other titles */
+#define TITLE_H_LANDSCAPE   100
+#define SUBTITLE_H          70
+#define CHECKIN_H           300 /* the check-in button: the biggest target of all */
+#define CHECKIN_H_LANDSCAPE 200
+#define INFO_LINE_H         80 /* a line of waiting time or opening hours */
+
+/* The pictogram at the start of an information line, centred in its height. */
+static void line_icon(app *a, ui_rect line, const char *icon)
+{
+	int top = (line.h - THEME_LINE_ICON) / 2;
+	a->ui.r.icon(a->ui.r.ctx,
+	             ui_mirror(&a->ui,
+	                       (ui_rect){line.x, line.y + top, THEME_LINE_ICON, THEME_LINE_ICON}),
+	             icon);
+}
+
 /* Today's hours as "08:30-23:30", or the all-day / closed text. */
 static const char *hours_text(app *a, char *buf, size_t n)
 {
@@ -46,13 +64,13 @@ screen_id welcome_frame(app *a)
 			app_set_language(a, code);
 	}
 	c.y += THEME_GAP;
-	ui_rect title = take_top(&c, portrait(a) ? 130 : 100);
+	ui_rect title = take_top(&c, portrait(a) ? TITLE_H : TITLE_H_LANDSCAPE);
 	ui_label(u, "welcome.title", title, tr(a, "welcome.title"), UI_FONT_TITLE, THEME_TEXT,
 	         UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
-	ui_label(u, "welcome.subtitle", take_top(&c, 70), tr(a, "welcome.subtitle"), UI_FONT_BODY,
-	         THEME_MUTED, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+	ui_label(u, "welcome.subtitle", take_top(&c, SUBTITLE_H), tr(a, "welcome.subtitle"),
+	         UI_FONT_BODY, THEME_MUTED, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	c.y += THEME_GAP;
-	ui_rect go = take_top(&c, portrait(a) ? 300 : 200);
+	ui_rect go = take_top(&c, portrait(a) ? CHECKIN_H : CHECKIN_H_LANDSCAPE);
 	screen_id next = SCREEN_WELCOME;
 	if (ui_icon_button(u, "welcome.checkin", go, "check", tr(a, "welcome.checkin"),
 	                   UI_STYLE_PRIMARY)) {
@@ -73,11 +91,10 @@ screen_id welcome_frame(app *a)
 		const char *route = tr(a, r == ANK_ROUTE_INJECT ? "route.inject" : "route.smoke");
 		const char *args[] = {"route", route, "count", count, "minutes", minutes, NULL};
 		snprintf(id, sizeof id, "welcome.waiting.%s", ank_route_code((ank_route)r));
-		ui_rect line = take_top(&c, 80);
-		a->ui.r.icon(a->ui.r.ctx, ui_mirror(u, (ui_rect){line.x, line.y + 5, 70, 70}),
-		             ank_route_code((ank_route)r));
-		line.x += 90;
-		line.w -= 90;
+		ui_rect line = take_top(&c, INFO_LINE_H);
+		line_icon(a, line, ank_route_code((ank_route)r));
+		line.x += THEME_LINE_INDENT;
+		line.w -= THEME_LINE_INDENT;
 		ui_label(u, id, line,
 		         trf(a,
 		             st.waiting == 0 && st.wait_min <= 0 ? "welcome.no_wait"
@@ -86,10 +103,10 @@ screen_id welcome_frame(app *a)
 		         UI_FONT_LARGE, THEME_TEXT, UI_TEXT_MIDDLE);
 	}
 	char hb[128];
-	ui_rect hours = take_top(&c, 80);
-	a->ui.r.icon(a->ui.r.ctx, ui_mirror(u, (ui_rect){hours.x, hours.y + 5, 70, 70}), "clock");
-	hours.x += 90;
-	hours.w -= 90;
+	ui_rect hours = take_top(&c, INFO_LINE_H);
+	line_icon(a, hours, "clock");
+	hours.x += THEME_LINE_INDENT;
+	hours.w -= THEME_LINE_INDENT;
 	ui_label(u, "welcome.hours", hours, hours_text(a, hb, sizeof hb), UI_FONT_BODY, THEME_TEXT,
 	         UI_TEXT_MIDDLE);
 	ui_rect rules = take_bottom(&c, THEME_TARGET_MAIN);

@@ -36,7 +36,8 @@ enum {
 	UI_TEXT_RTL = 16, /* the paragraph is right-to-left */
 };
 
-/* What a renderer must do; render_sdl.c implements it on SDL2 + SDL2_ttf + FriBidi. */
+/* What a renderer must do; render_sdl.c implements it on SDL2 + SDL2_ttf + FriBidi,
+ * render_null.c as no-ops with text measured by counting code points. */
 typedef struct ui_renderer {
 	void *ctx;
 	void (*clear)(void *ctx, ui_color c);

@@ -97,6 +97,34 @@ screens)
 	done
 	exit $status
 	;;
+monkey)
+	# The null renderer: the toolkit and screens run, no pixels. The walk must get past
+	# the nickname search to the later screens, or it tests little.
+	# Portrait with monkey.txt, then a shorter walk in landscape.
+	for size in 1080x1920 1920x1080; do
+		script=monkey.txt
+		[[ $size == 1080x1920 ]] || script=monkey_landscape.txt
+		log=$(kiosk_run $script --demo --renderer null --size $size 2>&1) || fail "$log"
+		reached=$(grep '^monkey: .*screens reached:' <<<"$log") || fail "no monkey summary: $log"
+		for screen in substance route ticket staff; do
+			grep -q " $screen=" <<<"$reached" || fail "$size: the walk never reached $screen: $reached"
+		done
+		echo "$size $reached"
+	done
+	;;
+monkey_fails)
+	# The checks can fail: at 800x600 the PIN pad does not fit, and the monkey must say
+	# which invariant broke, with its seed, and fail the script.
+	if log=$(kiosk_run monkey_fails.txt --demo --renderer null --size 800x600 2>&1); then
+		fail "the monkey passed on a screen too small for the layout: $log"
+	fi
+	grep -q "^monkey: invariant 'widget within the screen' broken after step [0-9]* of 50 (seed 9)" <<<"$log" ||
+		fail "no clear invariant failure: $log"
+	;;
+monkey_soak)
+	# Manual: the long walk with the real renderer (pixels, text cache, icons).
+	kiosk_run monkey_soak.txt --demo
+	;;
 *)
 	[[ -f "$here/$name.txt" ]] || fail "no such UI test"
 	kiosk_run "$name.txt" --demo

@@ -57,7 +57,6 @@ static void test_target_sizes(void **state)
 	(void)state;
 	assert_true(THEME_TARGET_MIN >= 80);
 	assert_true(THEME_TARGET_MAIN >= THEME_TARGET_MIN);
-	assert_true(THEME_KEY_SIZE >= THEME_TARGET_MIN);
 }
 
 int main(void)

@@ -1,0 +1,36 @@
+/* Invariants of the running kiosk, as functions a test can call: the layout a person
+ * needs (targets on screen, big enough, not overlapping) and the queue's consistency
+ * (one open ticket per user, stations and tickets pointing at each other). The headless
+ * runner's `expect-layout` and `monkey` verbs use them. */
+#ifndef ANK_CHECKS_H
+#define ANK_CHECKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "queue.h"
+#include "ui.h"
+
+/* Each check returns NULL when every invariant holds, else the name of the first one that
+ * broke (a static string) with the details written to why (n bytes). */
+
+/* Every widget within the screen; every target (button, key, toggle) at least
+ * THEME_TARGET_MIN on its short side; no two targets overlapping. */
+const char *check_layout(const ui *u, char *why, size_t n);
+
+/* The same over a widget list and a screen size, for tests that build a layout by hand. */
+const char *check_widgets(const ui_widget *w, int n_widgets, int screen_w, int screen_h, char *why,
+                          size_t n);
+
+/* Over a snapshot of the open tickets (waiting, called, in session) and all stations: at
+ * most one open ticket per user; a reserved or occupied station holds a ticket that is
+ * called (reserved) or in session (occupied) at that station; a called or in-session
+ * ticket is held by its station; any other station holds no ticket. */
+const char *check_queue_state(const ank_ticket *open, int n_open, const ank_station *stations,
+                              int n_stations, char *why, size_t n);
+
+/* check_queue_state on the queue as it is now (read through ank_queue_open_tickets and
+ * ank_queue_stations); "queue readable" when reading failed. */
+const char *check_queue(ank_queue *q, int64_t now, char *why, size_t n);
+
+#endif
