@@ -1,6 +1,6 @@
 /* ankomst-central: the subcommands (serve, migrate, pair-kiosk, create-admin, add-site,
- * report), the optional INI config and starting the HTTP service (http.c) on libmicrohttpd,
- * with TLS when a certificate is given. */
+ * report, rebuild), the optional INI config and starting the HTTP service (http.c) on
+ * libmicrohttpd, with TLS when a certificate is given. */
 #include <ini.h>
 #include <microhttpd.h>
 #include <signal.h>
@@ -293,6 +293,22 @@ static int cmd_report(opts *o, ank_cstore *cs)
 	return 0;
 }
 
+/* The read model is derived from the event log: an operator rebuilds it after restoring a
+ * backup of the log or to check it against the log. */
+static int cmd_rebuild(opts *o, ank_cstore *cs)
+{
+	ank_err err;
+	ank_cs_rebuild_stats st;
+	if (ank_cstore_rebuild(cs, &st, &err)) {
+		fprintf(stderr, "ankomst-central: %s\n", err.msg);
+		return 1;
+	}
+	ank_log(ANK_LOG_INFO, "admin", "read model of %s rebuilt", o->db);
+	printf("read model rebuilt from %lld events of %d kiosks (%lld skipped)\n", st.events,
+	       st.kiosks, st.skipped);
+	return 0;
+}
+
 /* ---- arguments and config ---- */
 
 typedef struct command {
@@ -308,6 +324,7 @@ static const command commands[] = {
         {"create-admin", cmd_create_admin, "--config --db --user --log-format"},
         {"add-site", cmd_add_site, "--config --db --site --name --municipality --log-format"},
         {"report", cmd_report, "--config --db --from --to --log-format"},
+        {"rebuild", cmd_rebuild, "--config --db --log-format"},
 };
 
 static const char usage[] =
@@ -320,6 +337,7 @@ static const char usage[] =
         "  add-site --db FILE --site SITE --name NAME --municipality CODE\n"
         "  report --db FILE [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
         "                                                JSON report for the ministry\n"
+        "  rebuild --db FILE                             rebuild the read tables from events\n"
         "Every command takes --log-format text|json (default text).\n"
         "The config file (INI) has [central] with listen, db, tls_cert, tls_key, log_format;\n"
         "flags win.\n";

@@ -706,7 +706,9 @@ int ank_cs_read_model_check(ank_cstore *cs, ank_err *err)
 	return 0;
 }
 
-/* ---- the queue view ---- */
+/* ---- the queue view ----
+ * Its tickets, stations and config answer carry the fields of the events they come from, by
+ * the same names. */
 
 static json_t *text_or_null(sqlite3_stmt *s, int i)
 {
@@ -718,12 +720,12 @@ static json_t *text_or_null(sqlite3_stmt *s, int i)
  * change, reason, at_ms). Returns a new reference. */
 static json_t *config_answer(sqlite3_stmt *s)
 {
-	json_t *out =
-	        json_pack("{s:s, s:o, s:o, s:s, s:I}", "state", ank_cs_col(s, 1), "reason",
-	                  text_or_null(s, 3), "change", text_or_null(s, 2), "kiosk",
-	                  ank_cs_col(s, 0), "since_ms", (json_int_t)sqlite3_column_int64(s, 4));
+	json_t *out = json_pack("{s:s, s:o, s:o, s:s, s:I}", ANK_FN(STATE), ank_cs_col(s, 1),
+	                        ANK_FN(REASON), text_or_null(s, 3), ANK_FN(CHANGE),
+	                        text_or_null(s, 2), "kiosk", ank_cs_col(s, 0), "since_ms",
+	                        (json_int_t)sqlite3_column_int64(s, 4));
 	if (out && sqlite3_column_type(s, 2) != SQLITE_NULL)
-		json_object_set_new(out, "change", json_integer(sqlite3_column_int64(s, 2)));
+		json_object_set_new(out, ANK_FN(CHANGE), json_integer(sqlite3_column_int64(s, 2)));
 	return out ? out : json_null();
 }
 
@@ -756,10 +758,11 @@ char *ank_cstore_queue_json(ank_cstore *cs, const char *site, int64_t now, ank_e
 		goto fail;
 	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
 	while (sqlite3_step(s) == SQLITE_ROW)
-		json_array_append_new(
-		        stations, json_pack("{s:s, s:s, s:s, s:I}", "kiosk", ank_cs_col(s, 0),
-		                            "station", ank_cs_col(s, 1), "state", ank_cs_col(s, 2),
-		                            "since_ms", (json_int_t)sqlite3_column_int64(s, 3)));
+		json_array_append_new(stations,
+		                      json_pack("{s:s, s:s, s:s, s:I}", "kiosk", ank_cs_col(s, 0),
+		                                ANK_FN(STATION), ank_cs_col(s, 1), ANK_FN(STATE),
+		                                ank_cs_col(s, 2), "since_ms",
+		                                (json_int_t)sqlite3_column_int64(s, 3)));
 	ank_cs_end(cs, s);
 	/* Ticket ids grow in issue order, which is the queue order except after a requeue. */
 	if (ank_cs_prep(cs,
@@ -774,10 +777,11 @@ char *ank_cstore_queue_json(ank_cstore *cs, const char *site, int64_t now, ank_e
 		json_array_append_new(
 		        tickets,
 		        json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:I}", "kiosk",
-		                  ank_cs_col(s, 0), "ticket",
-		                  (json_int_t)sqlite3_column_int64(s, 1), "label", ank_cs_col(s, 2),
-		                  "day", ank_cs_col(s, 3), "route", ank_cs_col(s, 4), "substance",
-		                  ank_cs_col(s, 5), "state", ank_cs_col(s, 6), "station",
+		                  ank_cs_col(s, 0), ANK_FN(TICKET),
+		                  (json_int_t)sqlite3_column_int64(s, 1), ANK_FN(LABEL),
+		                  ank_cs_col(s, 2), ANK_FN(DAY), ank_cs_col(s, 3), ANK_FN(ROUTE),
+		                  ank_cs_col(s, 4), ANK_FN(SUBSTANCE), ank_cs_col(s, 5),
+		                  ANK_FN(STATE), ank_cs_col(s, 6), ANK_FN(STATION),
 		                  text_or_null(s, 7), "assisted", sqlite3_column_int(s, 8),
 		                  "since_ms", (json_int_t)sqlite3_column_int64(s, 9)));
 	ank_cs_end(cs, s);
@@ -793,9 +797,10 @@ char *ank_cstore_queue_json(ank_cstore *cs, const char *site, int64_t now, ank_e
 	ank_cs_end(cs, s);
 	s = NULL;
 	pthread_mutex_unlock(&cs->mu);
-	json_t *root = json_pack("{s:i, s:s, s:b, s:o, s:o, s:o, s:o, s:I}", "v", 1, "site", site,
-	                         "frozen", frozen, "config", config, "kiosks", kiosks, "stations",
-	                         stations, "tickets", tickets, "server_ms", (json_int_t)now);
+	json_t *root =
+	        json_pack("{s:i, s:s, s:b, s:o, s:o, s:o, s:o, s:I}", "v", 1, "site", site,
+	                  "frozen", frozen, "config", config, "kiosks", kiosks, ANK_FN(STATIONS),
+	                  stations, "tickets", tickets, "server_ms", (json_int_t)now);
 	text = root ? json_dumps(root, JSON_COMPACT) : NULL;
 	json_decref(root);
 	if (!text)

@@ -135,7 +135,8 @@ static ank_reply h_pair(ank_http_ctx *c)
 		return bad;
 	const char *code = NULL;
 	int v = 0;
-	if (json_unpack(j, "{s:i, s:s}", "v", &v, "code", &code) || v != ANK_PROTO_VERSION) {
+	if (json_unpack(j, "{s:i, s:s}", "v", &v, ANK_PAIR_FIELD_CODE, &code) ||
+	    v != ANK_PROTO_VERSION) {
 		json_decref(j);
 		return ank_http_error(400, "expected {\"v\":1,\"code\":\"...\"}");
 	}

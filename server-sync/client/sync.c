@@ -256,7 +256,7 @@ int ank_sync_pair(const char *db_path, const char *url, const char *code, const 
 		return ank_err_set(err, "central URL or CA path too long");
 	snprintf(p.url, sizeof p.url, "%.*s", (int)ulen, url);
 	snprintf(p.ca, sizeof p.ca, "%s", ca_file ? ca_file : "");
-	json_t *req = json_pack("{s:i, s:s}", "v", ANK_PROTO_VERSION, "code", code);
+	json_t *req = json_pack("{s:i, s:s}", "v", ANK_PROTO_VERSION, ANK_PAIR_FIELD_CODE, code);
 	char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	json_decref(req);
 	if (!body)

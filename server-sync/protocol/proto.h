@@ -23,6 +23,9 @@
 /* A feed answer: 500 changes of <= 8 KiB each fit with room. */
 #define ANK_PROTO_MAX_FEED_BODY (8 * 1024 * 1024)
 
+/* The pairing request's one field besides "v" (docs/api.md "Pairing"). */
+#define ANK_PAIR_FIELD_CODE "code"
+
 /* Field sizes: the limits of docs/api.md plus the NUL. */
 #define ANK_PROTO_KIOSK_MAX 63 /* kiosk id: 1-63 of A-Z a-z 0-9 _ - */
 #define ANK_PROTO_ID_LEN    32 /* event id: 128 random bits as lowercase hex */
