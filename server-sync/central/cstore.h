@@ -210,9 +210,49 @@ long long ank_cstore_record_add(ank_cstore *cs, const char *site, const ank_reco
                                 const char *body_json, int64_t at_ms, long long account,
                                 int64_t now, ank_err *err);
 
-/* The site's queue as its kiosks last reported it (docs/api.md): a malloc'd JSON text the
- * caller frees, or NULL with err. */
-char *ank_cstore_queue_json(ank_cstore *cs, const char *site, int64_t now, ank_err *err);
+/* The site's queue as its kiosks last reported it (docs/api.md "The queue"), read from the
+ * read model; the staff route renders it as JSON. */
+typedef struct ank_qv_kiosk {
+	char kiosk[ANK_CS_ID_MAX + 1];
+	int64_t last_seen_ms; /* 0 when never seen */
+	bool online, frozen;
+} ank_qv_kiosk;
+
+typedef struct ank_qv_station {
+	char kiosk[ANK_CS_ID_MAX + 1], station[ANK_CS_ID_MAX + 1], state[16];
+	int64_t since_ms;
+} ank_qv_station;
+
+typedef struct ank_qv_ticket {
+	char kiosk[ANK_CS_ID_MAX + 1];
+	long long ticket;
+	char label[ANK_CS_ID_MAX + 1], day[ANK_CS_ID_MAX + 1], route[ANK_CS_ID_MAX + 1],
+	        substance[ANK_CS_ID_MAX + 1], state[ANK_CS_ID_MAX + 1];
+	char station[ANK_CS_ID_MAX + 1]; /* "" when none */
+	bool assisted;
+	int64_t since_ms;
+} ank_qv_ticket;
+
+typedef struct ank_queue_view {
+	bool frozen; /* any kiosk of the site */
+	/* The newest answer of the site's kiosks to a site config; state "" when none. */
+	struct {
+		char kiosk[ANK_CS_ID_MAX + 1];
+		char state[16];   /* applied, refused */
+		long long change; /* 0 when not given */
+		char reason[256]; /* "" unless refused */
+		int64_t since_ms;
+	} config;
+	int n_kiosks, n_stations, n_tickets;
+	ank_qv_kiosk *kiosks; /* malloc'd arrays, owned by the view */
+	ank_qv_station *stations;
+	ank_qv_ticket *tickets; /* in kiosk and ticket order */
+} ank_queue_view;
+
+/* Fills *out (free with ank_queue_view_free, also after a failure). 0 or -1 with err. */
+int ank_cstore_queue_view(ank_cstore *cs, const char *site, int64_t now, ank_queue_view *out,
+                          ank_err *err);
+void ank_queue_view_free(ank_queue_view *v);
 
 /* The report of docs/operations.md over service days from..to (YYYY-MM-DD, inclusive, in the
  * process's time zone; NULL for no bound): a malloc'd JSON text the caller frees, or NULL

@@ -706,50 +706,61 @@ int ank_cs_read_model_check(ank_cstore *cs, ank_err *err)
 	return 0;
 }
 
-/* ---- the queue view ----
- * Its tickets, stations and config answer carry the fields of the events they come from, by
- * the same names. */
+/* ---- the queue view ---- */
 
-static json_t *text_or_null(sqlite3_stmt *s, int i)
+void ank_queue_view_free(ank_queue_view *v)
 {
-	return sqlite3_column_type(s, i) == SQLITE_NULL ? json_null()
-	                                                : json_string(ank_cs_col(s, i));
+	free(v->kiosks);
+	free(v->stations);
+	free(v->tickets);
+	memset(v, 0, sizeof *v);
 }
 
-/* The queue view's "config": the newest answer of the site's kiosks (row: kiosk, state,
- * change, reason, at_ms). Returns a new reference. */
-static json_t *config_answer(sqlite3_stmt *s)
+/* Room for one more row in a growing array of `size`-byte rows; NULL when memory ran out
+ * (the array is unchanged). */
+static void *grow(void **arr, int n, int *cap, size_t size)
 {
-	json_t *out = json_pack("{s:s, s:o, s:o, s:s, s:I}", ANK_FN(STATE), ank_cs_col(s, 1),
-	                        ANK_FN(REASON), text_or_null(s, 3), ANK_FN(CHANGE),
-	                        text_or_null(s, 2), "kiosk", ank_cs_col(s, 0), "since_ms",
-	                        (json_int_t)sqlite3_column_int64(s, 4));
-	if (out && sqlite3_column_type(s, 2) != SQLITE_NULL)
-		json_object_set_new(out, ANK_FN(CHANGE), json_integer(sqlite3_column_int64(s, 2)));
-	return out ? out : json_null();
+	if (n == *cap) {
+		int want = *cap ? *cap * 2 : 16;
+		void *bigger = realloc(*arr, (size_t)want * size);
+		if (!bigger)
+			return NULL;
+		*arr = bigger;
+		*cap = want;
+	}
+	return (char *)*arr + (size_t)n * size;
 }
 
-char *ank_cstore_queue_json(ank_cstore *cs, const char *site, int64_t now, ank_err *err)
+static void col(char *dst, size_t cap, sqlite3_stmt *s, int i)
 {
-	json_t *kiosks = json_array(), *stations = json_array(), *tickets = json_array();
-	char *text = NULL;
+	snprintf(dst, cap, "%s", ank_cs_col(s, i));
+}
+#define COL(dst, s, i) col(dst, sizeof dst, s, i)
+
+int ank_cstore_queue_view(ank_cstore *cs, const char *site, int64_t now, ank_queue_view *v,
+                          ank_err *err)
+{
+	memset(v, 0, sizeof *v);
 	sqlite3_stmt *s = NULL;
-	bool frozen = false;
+	int cap = 0, rc = -1;
 	pthread_mutex_lock(&cs->mu);
 	if (ank_cs_prep(cs, "SELECT id, last_seen_ms, frozen FROM kiosk WHERE site = ? ORDER BY id",
 	                &s) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		long long seen = sqlite3_column_int64(s, 1);
-		frozen = frozen || sqlite3_column_int(s, 2);
-		json_array_append_new(
-		        kiosks, json_pack("{s:s, s:o, s:b, s:b}", "kiosk", ank_cs_col(s, 0),
-		                          "last_seen_ms", seen ? json_integer(seen) : json_null(),
-		                          "online", seen && now - seen < ANK_ONLINE_MS, "frozen",
-		                          sqlite3_column_int(s, 2)));
+		ank_qv_kiosk *k = grow((void **)&v->kiosks, v->n_kiosks, &cap, sizeof *k);
+		if (!k)
+			goto oom;
+		v->n_kiosks++;
+		COL(k->kiosk, s, 0);
+		k->last_seen_ms = sqlite3_column_int64(s, 1);
+		k->online = k->last_seen_ms && now - k->last_seen_ms < ANK_ONLINE_MS;
+		k->frozen = sqlite3_column_int(s, 2);
+		v->frozen = v->frozen || k->frozen;
 	}
 	ank_cs_end(cs, s);
+	cap = 0;
 	if (ank_cs_prep(cs,
 	                "SELECT p.kiosk, p.station, p.state, p.since_ms FROM proj_station p"
 	                " JOIN kiosk k ON k.id = p.kiosk WHERE k.site = ?"
@@ -757,13 +768,18 @@ char *ank_cstore_queue_json(ank_cstore *cs, const char *site, int64_t now, ank_e
 	                &s) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
-	while (sqlite3_step(s) == SQLITE_ROW)
-		json_array_append_new(stations,
-		                      json_pack("{s:s, s:s, s:s, s:I}", "kiosk", ank_cs_col(s, 0),
-		                                ANK_FN(STATION), ank_cs_col(s, 1), ANK_FN(STATE),
-		                                ank_cs_col(s, 2), "since_ms",
-		                                (json_int_t)sqlite3_column_int64(s, 3)));
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		ank_qv_station *st = grow((void **)&v->stations, v->n_stations, &cap, sizeof *st);
+		if (!st)
+			goto oom;
+		v->n_stations++;
+		COL(st->kiosk, s, 0);
+		COL(st->station, s, 1);
+		COL(st->state, s, 2);
+		st->since_ms = sqlite3_column_int64(s, 3);
+	}
 	ank_cs_end(cs, s);
+	cap = 0;
 	/* Ticket ids grow in issue order, which is the queue order except after a requeue. */
 	if (ank_cs_prep(cs,
 	                "SELECT v.kiosk, v.ticket, v.label, v.day, v.route, v.substance,"
@@ -773,17 +789,22 @@ char *ank_cstore_queue_json(ank_cstore *cs, const char *site, int64_t now, ank_e
 	                &s) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
-	while (sqlite3_step(s) == SQLITE_ROW)
-		json_array_append_new(
-		        tickets,
-		        json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:I}", "kiosk",
-		                  ank_cs_col(s, 0), ANK_FN(TICKET),
-		                  (json_int_t)sqlite3_column_int64(s, 1), ANK_FN(LABEL),
-		                  ank_cs_col(s, 2), ANK_FN(DAY), ank_cs_col(s, 3), ANK_FN(ROUTE),
-		                  ank_cs_col(s, 4), ANK_FN(SUBSTANCE), ank_cs_col(s, 5),
-		                  ANK_FN(STATE), ank_cs_col(s, 6), ANK_FN(STATION),
-		                  text_or_null(s, 7), "assisted", sqlite3_column_int(s, 8),
-		                  "since_ms", (json_int_t)sqlite3_column_int64(s, 9)));
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		ank_qv_ticket *t = grow((void **)&v->tickets, v->n_tickets, &cap, sizeof *t);
+		if (!t)
+			goto oom;
+		v->n_tickets++;
+		COL(t->kiosk, s, 0);
+		t->ticket = sqlite3_column_int64(s, 1);
+		COL(t->label, s, 2);
+		COL(t->day, s, 3);
+		COL(t->route, s, 4);
+		COL(t->substance, s, 5);
+		COL(t->state, s, 6);
+		COL(t->station, s, 7);
+		t->assisted = sqlite3_column_int(s, 8);
+		t->since_ms = sqlite3_column_int64(s, 9);
+	}
 	ank_cs_end(cs, s);
 	/* The site's last answer to a site.config change from central. */
 	if (ank_cs_prep(cs,
@@ -793,25 +814,23 @@ char *ank_cstore_queue_json(ank_cstore *cs, const char *site, int64_t now, ank_e
 	                &s) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
-	json_t *config = sqlite3_step(s) == SQLITE_ROW ? config_answer(s) : json_null();
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		COL(v->config.kiosk, s, 0);
+		COL(v->config.state, s, 1);
+		v->config.change = sqlite3_column_int64(s, 2);
+		COL(v->config.reason, s, 3);
+		v->config.since_ms = sqlite3_column_int64(s, 4);
+	}
 	ank_cs_end(cs, s);
-	s = NULL;
 	pthread_mutex_unlock(&cs->mu);
-	json_t *root =
-	        json_pack("{s:i, s:s, s:b, s:o, s:o, s:o, s:o, s:I}", "v", 1, "site", site,
-	                  "frozen", frozen, "config", config, "kiosks", kiosks, ANK_FN(STATIONS),
-	                  stations, "tickets", tickets, "server_ms", (json_int_t)now);
-	text = root ? json_dumps(root, JSON_COMPACT) : NULL;
-	json_decref(root);
-	if (!text)
-		ank_err_set(err, "out of memory");
-	return text;
+	return 0;
+oom:
+	ank_err_set(err, "out of memory");
+	goto out;
 fail:
 	ank_cs_fail(cs, err);
+out:
 	ank_cs_end(cs, s);
 	pthread_mutex_unlock(&cs->mu);
-	json_decref(kiosks);
-	json_decref(stations);
-	json_decref(tickets);
-	return NULL;
+	return rc;
 }

@@ -254,16 +254,72 @@ ank_reply ank_staff_logout(ank_http_ctx *c)
 
 /* ---- the queue and commands ---- */
 
+/* A text member, or null when empty. */
+static json_t *text_or_null(const char *s)
+{
+	return s[0] ? json_string(s) : json_null();
+}
+
+/* The queue view as docs/api.md shows it. Its tickets, stations and config answer carry
+ * the fields of the events they come from, by the same names. Returns a new reference. */
+static json_t *queue_json(const char *site, const ank_queue_view *v, int64_t now)
+{
+	json_t *kiosks = json_array(), *stations = json_array(), *tickets = json_array();
+	for (int i = 0; i < v->n_kiosks; i++) {
+		const ank_qv_kiosk *k = &v->kiosks[i];
+		json_array_append_new(
+		        kiosks,
+		        json_pack("{s:s, s:o, s:b, s:b}", "kiosk", k->kiosk, "last_seen_ms",
+		                  k->last_seen_ms ? json_integer(k->last_seen_ms) : json_null(),
+		                  "online", k->online, "frozen", k->frozen));
+	}
+	for (int i = 0; i < v->n_stations; i++) {
+		const ank_qv_station *st = &v->stations[i];
+		json_array_append_new(stations,
+		                      json_pack("{s:s, s:s, s:s, s:I}", "kiosk", st->kiosk,
+		                                ANK_FN(STATION), st->station, ANK_FN(STATE),
+		                                st->state, "since_ms", (json_int_t)st->since_ms));
+	}
+	for (int i = 0; i < v->n_tickets; i++) {
+		const ank_qv_ticket *t = &v->tickets[i];
+		json_array_append_new(
+		        tickets,
+		        json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:I}", "kiosk",
+		                  t->kiosk, ANK_FN(TICKET), (json_int_t)t->ticket, ANK_FN(LABEL),
+		                  t->label, ANK_FN(DAY), t->day, ANK_FN(ROUTE), t->route,
+		                  ANK_FN(SUBSTANCE), t->substance, ANK_FN(STATE), t->state,
+		                  ANK_FN(STATION), text_or_null(t->station), "assisted",
+		                  t->assisted, "since_ms", (json_int_t)t->since_ms));
+	}
+	json_t *config = json_null();
+	if (v->config.state[0])
+		config = json_pack("{s:s, s:o, s:o, s:s, s:I}", ANK_FN(STATE), v->config.state,
+		                   ANK_FN(REASON), text_or_null(v->config.reason), ANK_FN(CHANGE),
+		                   v->config.change ? json_integer(v->config.change) : json_null(),
+		                   "kiosk", v->config.kiosk, "since_ms",
+		                   (json_int_t)v->config.since_ms);
+	return json_pack("{s:i, s:s, s:b, s:o, s:o, s:o, s:o, s:I}", "v", 1, "site", site, "frozen",
+	                 v->frozen, "config", config ? config : json_null(), "kiosks", kiosks,
+	                 "stations", stations, "tickets", tickets, "server_ms", (json_int_t)now);
+}
+
 ank_reply ank_staff_queue(ank_http_ctx *c)
 {
 	ank_reply bad;
 	if (site_exists(c, &bad))
 		return bad;
 	ank_err err;
-	char *text = ank_cstore_queue_json(c->cs, c->param[0], ank_now_ms(), &err);
-	if (!text)
+	ank_queue_view v;
+	int64_t now = ank_now_ms();
+	int rc = ank_cstore_queue_view(c->cs, c->param[0], now, &v, &err);
+	json_t *j = rc ? NULL : queue_json(c->param[0], &v, now);
+	ank_queue_view_free(&v);
+	if (!j) {
+		ank_log(ANK_LOG_ERROR, "staff", "queue of %s: %s", c->param[0],
+		        rc ? err.msg : "out of memory");
 		return ank_http_error(500, "cannot read the queue now");
-	return (ank_reply){200, text, "application/json"};
+	}
+	return ank_http_json(200, j);
 }
 
 /* Whether a field is present as `n` demands; the message names the command. */

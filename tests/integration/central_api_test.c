@@ -1468,20 +1468,14 @@ static void open_tickets(ank_cstore *cs, const char *site, char *out, size_t cap
 {
 	ank_err err;
 	out[0] = '\0';
-	char *text = ank_cstore_queue_json(cs, site, 1795431600000LL, &err);
-	json_t *q = text ? json_loads(text, 0, NULL) : NULL;
-	size_t i, n = 0;
-	json_t *t;
-	json_array_foreach(json_object_get(q, "tickets"), i, t)
-	{
-		n += (size_t)snprintf(out + n, cap > n ? cap - n : 0, "%s%lld:%s", i ? " " : "",
-		                      (long long)json_integer_value(json_object_get(t, "ticket")),
-		                      json_string_value(json_object_get(t, "state")));
-		if (n >= cap)
-			break;
-	}
-	json_decref(q);
-	free(text);
+	ank_queue_view v;
+	if (ank_cstore_queue_view(cs, site, 1795431600000LL, &v, &err))
+		printf("  queue view: %s\n", err.msg);
+	size_t n = 0;
+	for (int i = 0; i < v.n_tickets && n < cap; i++)
+		n += (size_t)snprintf(out + n, cap - n, "%s%lld:%s", i ? " " : "",
+		                      v.tickets[i].ticket, v.tickets[i].state);
+	ank_queue_view_free(&v);
 }
 
 /* A kiosk paired to a new site `id`; kiosk out. */
