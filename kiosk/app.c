@@ -201,31 +201,40 @@ void app_frame(app *a)
 		app_go(a, next);
 }
 
+/* One outbox row for the display: every row moves its position; calls are queued with
+ * the station's label, since the screen shows labels and the event names the station. */
+static int display_row(void *ctx, const ank_outbox_row *row, ank_err *err)
+{
+	(void)err;
+	app *a = ctx;
+	a->seen_seq = row->seq;
+	ank_ev type = ank_ev_from_name(row->type);
+	if (type != ANK_EV_TICKET_CALLED && type != ANK_EV_TICKET_RECALLED)
+		return 0;
+	if (a->n_calls >= APP_CALL_QUEUE)
+		return 0; /* a backlog this long means the display was off: skip */
+	json_t *p = json_loads(row->payload, 0, NULL);
+	const char *label = json_string_value(json_object_get(p, ANK_FN(LABEL)));
+	const char *station = json_string_value(json_object_get(p, ANK_FN(STATION)));
+	display_call *c = &a->calls[a->n_calls++];
+	snprintf(c->label, sizeof c->label, "%s", label ? label : "");
+	ank_station st;
+	ank_err e;
+	if (station && ank_store_station_get(ank_queue_store(a->q), station, &st, &e) == 0)
+		snprintf(c->station, sizeof c->station, "%s", st.label);
+	else
+		c->station[0] = '\0';
+	json_decref(p);
+	return 0;
+}
+
 /* The display role: new calls from the outbox go into a queue; each call stays up for
  * APP_CALL_SHOW_MS so announcements never cut each other off. */
 static void display_poll(app *a)
 {
-	sqlite3 *db = ank_store_db(ank_queue_store(a->q));
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(db,
-	                       "SELECT seq, json_extract(payload, '$.label'),"
-	                       " (SELECT label FROM station WHERE id = json_extract(payload,"
-	                       " '$.station')) FROM outbox WHERE seq > ? AND type IN"
-	                       " ('ticket.called', 'ticket.recalled') ORDER BY seq",
-	                       -1, &s, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_int64(s, 1, a->seen_seq);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		a->seen_seq = sqlite3_column_int64(s, 0);
-		if (a->n_calls >= APP_CALL_QUEUE)
-			continue; /* a backlog this long means the display was off: skip */
-		display_call *c = &a->calls[a->n_calls++];
-		const unsigned char *label = sqlite3_column_text(s, 1);
-		const unsigned char *station = sqlite3_column_text(s, 2);
-		snprintf(c->label, sizeof c->label, "%s", label ? (const char *)label : "");
-		snprintf(c->station, sizeof c->station, "%s", station ? (const char *)station : "");
-	}
-	sqlite3_finalize(s);
+	ank_err err;
+	if (ank_store_outbox_read(ank_queue_store(a->q), a->seen_seq, 0, display_row, a, &err))
+		ank_log(ANK_LOG_WARN, "display", "%s", err.msg);
 	bool free_slot = !a->current.label[0] || a->now - a->current_since >= APP_CALL_SHOW_MS;
 	if (a->n_calls > 0 && free_slot) {
 		if (a->current.label[0]) {

@@ -98,22 +98,23 @@ static int do_status(ank_queue *q, int64_t now)
 	return 0;
 }
 
+static int print_event(void *ctx, const ank_outbox_row *row, ank_err *err)
+{
+	(void)ctx;
+	(void)err;
+	char when[32];
+	ank_iso_format(row->kiosk_ms, when, sizeof when);
+	printf("%lld %s %s %s\n", (long long)row->seq, row->type, when, row->payload);
+	return 0;
+}
+
 static int do_events(ank_queue *q, int64_t since)
 {
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(ank_store_db(ank_queue_store(q)),
-	                       "SELECT seq, type, kiosk_ms, payload FROM outbox WHERE seq > ?"
-	                       " ORDER BY seq",
-	                       -1, &s, NULL) != SQLITE_OK)
+	ank_err err;
+	if (ank_store_outbox_read(ank_queue_store(q), since, 0, print_event, NULL, &err)) {
+		fprintf(stderr, "ankomst-queue: %s\n", err.msg);
 		return 1;
-	sqlite3_bind_int64(s, 1, since);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		char when[32];
-		ank_iso_format(sqlite3_column_int64(s, 2), when, sizeof when);
-		printf("%lld %s %s %s\n", (long long)sqlite3_column_int64(s, 0),
-		       sqlite3_column_text(s, 1), when, sqlite3_column_text(s, 3));
 	}
-	sqlite3_finalize(s);
 	return 0;
 }
 

@@ -291,6 +291,42 @@ int64_t ank_store_outbox_last_seq(ank_store *st)
 	return v;
 }
 
+int ank_store_outbox_read(ank_store *st, int64_t after_seq, int max, ank_store_outbox_fn fn,
+                          void *ctx, ank_err *err)
+{
+	sqlite3_stmt *s;
+	if (ank_st_prep(st,
+	                "SELECT seq, event_id, type, kiosk_ms, payload FROM outbox"
+	                " WHERE seq > ? ORDER BY seq LIMIT ?",
+	                &s, err))
+		return -1;
+	sqlite3_bind_int64(s, 1, after_seq);
+	sqlite3_bind_int64(s, 2, max > 0 ? max : -1); /* LIMIT -1: no limit */
+	int rc = sqlite3_step(s);
+	int stopped = 0;
+	while (rc == SQLITE_ROW && !stopped) {
+		ank_outbox_row row = {
+		        .seq = sqlite3_column_int64(s, 0),
+		        .event_id = (const char *)sqlite3_column_text(s, 1),
+		        .type = (const char *)sqlite3_column_text(s, 2),
+		        .kiosk_ms = sqlite3_column_int64(s, 3),
+		        .payload = (const char *)sqlite3_column_text(s, 4),
+		};
+		/* The columns are NOT NULL; a NULL here is SQLite out of memory. */
+		if (!row.event_id || !row.type || !row.payload) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		stopped = fn(ctx, &row, err);
+		if (!stopped)
+			rc = sqlite3_step(s);
+	}
+	if (!stopped && rc != SQLITE_DONE)
+		ank_err_set(err, "reading the outbox: %s", sqlite3_errstr(rc));
+	ank_st_end(st, s);
+	return stopped || rc != SQLITE_DONE ? -1 : 0;
+}
+
 int ank_store_counter_get(ank_store *st, const char *key, int64_t *value, ank_err *err)
 {
 	char v[32];

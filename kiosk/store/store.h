@@ -5,7 +5,6 @@
 #define ANK_STORE_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -132,8 +131,6 @@ int ank_station_type_from_code(const char *s);
  * ank_store_close. The first open gives the kiosk a random id that never changes. */
 int ank_store_open(const char *path, ank_store **out, ank_err *err);
 void ank_store_close(ank_store *st);
-/* Borrowed handle, for integrity checks and benchmarks; do not close it. */
-sqlite3 *ank_store_db(ank_store *st);
 const char *ank_store_kiosk_id(const ank_store *st);
 
 /* Transactions: every state change of the queue is one BEGIN IMMEDIATE..COMMIT that
@@ -150,6 +147,23 @@ int ank_store_outbox_append(ank_store *st, ank_ev type, int64_t now_ms, json_t *
                             ank_err *err);
 /* Highest sequence written so far (0 when none). */
 int64_t ank_store_outbox_last_seq(ank_store *st);
+/* One outbox row as ank_store_outbox_read hands it over. The strings are borrowed from
+ * the store and valid only during the callback: copy what you keep. */
+typedef struct ank_outbox_row {
+	int64_t seq;
+	const char *event_id; /* 32 lowercase hex */
+	const char *type;     /* the wire name of an ank_ev (ank_ev_from_name) */
+	int64_t kiosk_ms;     /* when the kiosk wrote it */
+	const char *payload;  /* canonical JSON (compact, keys sorted) */
+} ank_outbox_row;
+/* Called for each row: 0 goes on; non-zero stops the read, which then fails (set err). */
+typedef int (*ank_store_outbox_fn)(void *ctx, const ank_outbox_row *row, ank_err *err);
+/* Hands the rows with seq above `after_seq` to fn in sequence order, at most `max` of
+ * them (0 or less: all). Filtering by type is fn's business, so that a reader can move
+ * its position past every row it saw. fn may call the store (other statements). 0, or
+ * -1 when reading failed or fn stopped it (err set). */
+int ank_store_outbox_read(ank_store *st, int64_t after_seq, int max, ank_store_outbox_fn fn,
+                          void *ctx, ank_err *err);
 
 /* The sync cursor of central's change feed. */
 int ank_store_cursor_get(ank_store *st, int64_t *cursor, ank_err *err);

@@ -1,5 +1,6 @@
 /* Private helpers shared by the store's source files: the struct and statement
- * shortcuts. Nothing outside kiosk/store includes this. */
+ * shortcuts. Nothing outside kiosk/store includes this, except the tests and benchmarks,
+ * which check rows behind the store's back (tests/check_layers.sh enforces both). */
 #ifndef ANK_STORE_INT_H
 #define ANK_STORE_INT_H
 
@@ -13,6 +14,10 @@ struct ank_store {
 	char kiosk_id[ANK_ID_MAX + 1];
 	ank_db_stmts stmts; /* prepared statements kept for the life of the store */
 };
+
+/* The store's connection, borrowed (do not close it): for tests' integrity checks and
+ * benchmarks only. Code outside the store asks the store, which owns its database. */
+sqlite3 *ank_store_db(ank_store *st);
 
 /* Prepares `sql` (static text) or takes it from the cache; on failure sets err and
  * returns -1. Every successful prep must be paired with ank_st_end (or ank_st_done). */

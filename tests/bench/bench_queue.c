@@ -16,6 +16,7 @@
 #include "ank_db.h"
 #include "ank_time.h"
 #include "queue.h"
+#include "store_int.h" /* ank_store_db: the benchmark inspects rows directly */
 
 /* Registry and typing simulation. */
 #define N_USERS        50000

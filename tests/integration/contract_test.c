@@ -671,40 +671,42 @@ static void path_in(char *out, size_t n, const char *name)
 	snprintf(out, n, "%s/%s", W->dir, name);
 }
 
-/* Every outbox row of the kiosk, in seq order, into a malloc'd array (the caller frees each
- * payload and the array). The one place that reads the kiosk's outbox table: it should use
- * the store's outbox reader once kiosk/store has one, since ank_store_db is to leave the
- * public header. */
+/* The rows read so far, growing. */
+typedef struct rows_out {
+	ank_event *ev;
+	int n, cap;
+} rows_out;
+
+static int take_row(void *ctx, const ank_outbox_row *row, ank_err *err)
+{
+	(void)err;
+	rows_out *o = ctx;
+	if (o->n == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 64;
+		o->ev = realloc(o->ev, sizeof *o->ev * (size_t)o->cap);
+		assert_non_null(o->ev);
+	}
+	ank_event *e = &o->ev[o->n++];
+	memset(e, 0, sizeof *e);
+	e->seq = row->seq;
+	snprintf(e->id, sizeof e->id, "%s", row->event_id);
+	snprintf(e->type, sizeof e->type, "%s", row->type);
+	e->at_ms = row->kiosk_ms;
+	e->payload = strdup(row->payload);
+	assert_non_null(e->payload);
+	return 0;
+}
+
+/* The kiosk's whole outbox in seq order, read through the store's outbox reader as the
+ * sync client reads it. The array and payloads are malloc'd; *n gets the count. */
 static ank_event *outbox_rows(ank_store *st, int *n)
 {
-	sqlite3 *db = ank_store_db(st);
-	sqlite3_stmt *s = NULL;
-	assert_int_equal(sqlite3_prepare_v2(db,
-	                                    "SELECT seq, event_id, type, kiosk_ms, payload FROM"
-	                                    " outbox ORDER BY seq",
-	                                    -1, &s, NULL),
-	                 SQLITE_OK);
-	int cap = 64, k = 0;
-	ank_event *ev = malloc(sizeof *ev * (size_t)cap);
-	assert_non_null(ev);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (k == cap) {
-			cap *= 2;
-			ev = realloc(ev, sizeof *ev * (size_t)cap);
-			assert_non_null(ev);
-		}
-		ank_event *e = &ev[k++];
-		memset(e, 0, sizeof *e);
-		e->seq = sqlite3_column_int64(s, 0);
-		snprintf(e->id, sizeof e->id, "%s", (const char *)sqlite3_column_text(s, 1));
-		snprintf(e->type, sizeof e->type, "%s", (const char *)sqlite3_column_text(s, 2));
-		e->at_ms = sqlite3_column_int64(s, 3);
-		e->payload = strdup((const char *)sqlite3_column_text(s, 4));
-		assert_non_null(e->payload);
-	}
-	sqlite3_finalize(s);
-	*n = k;
-	return ev;
+	rows_out o = {0};
+	ank_err err = {{0}};
+	if (ank_store_outbox_read(st, 0, 0, take_row, &o, &err))
+		fail_msg("outbox: %s", err.msg);
+	*n = o.n;
+	return o.ev;
 }
 
 /* Central before the scenario: two sites of one municipality, a paired kiosk, the users

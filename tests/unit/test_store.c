@@ -828,6 +828,80 @@ static void test_outbox_sequence(void **state)
 	sqlite3_finalize(s);
 }
 
+/* What ank_store_outbox_read handed over, copied out of the callback. */
+typedef struct outbox_seen {
+	int n;
+	int stop_at; /* stop (with an error) at this seq; 0: never */
+	int64_t seq[16];
+	char id[16][33];
+	char payload[16][64];
+	int64_t kiosk_ms[16];
+} outbox_seen;
+
+static int outbox_collect(void *ctx, const ank_outbox_row *row, ank_err *err)
+{
+	outbox_seen *o = ctx;
+	if (o->stop_at && row->seq == o->stop_at)
+		return ank_err_set(err, "stopped at %lld", (long long)row->seq);
+	assert_true(o->n < 16);
+	assert_string_equal(row->type, "change.skipped");
+	o->seq[o->n] = row->seq;
+	o->kiosk_ms[o->n] = row->kiosk_ms;
+	snprintf(o->id[o->n], sizeof o->id[0], "%s", row->event_id);
+	snprintf(o->payload[o->n], sizeof o->payload[0], "%s", row->payload);
+	o->n++;
+	return 0;
+}
+
+static void test_outbox_read(void **state)
+{
+	fixture *f = *state;
+	ank_store *st = store_of(f);
+	ank_err err = {{0}};
+	append_events(st, 7, 0, true);
+	/* Golden cases: {after, max} → the sequence numbers handed over. */
+	static const struct {
+		const char *name;
+		int64_t after;
+		int max;
+		int first, n;
+	} cases[] = {
+	        {"all, no limit", 0, 0, 1, 7},   {"all, negative limit", 0, -1, 1, 7},
+	        {"after 3, two", 3, 2, 4, 2},    {"limit above the rest", 5, 100, 6, 2},
+	        {"after the last", 7, 10, 0, 0}, {"far after", 1000, 0, 0, 0},
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		outbox_seen o = {0};
+		if (ank_store_outbox_read(st, cases[c].after, cases[c].max, outbox_collect, &o,
+		                          &err))
+			fail_msg("%s: %s", cases[c].name, err.msg);
+		if (o.n != cases[c].n)
+			fail_msg("%s: %d rows, want %d", cases[c].name, o.n, cases[c].n);
+		for (int i = 0; i < o.n; i++) {
+			assert_int_equal(o.seq[i], cases[c].first + i);
+			assert_int_equal(o.kiosk_ms[i], T0 + cases[c].first - 1 + i);
+			char want[64];
+			snprintf(want, sizeof want, "{\"change\":%d,\"reason\":\"ø\"}",
+			         cases[c].first - 1 + i);
+			assert_string_equal(o.payload[i], want);
+			char sql[128];
+			snprintf(sql, sizeof sql,
+			         "SELECT count(*) FROM outbox WHERE seq = %lld"
+			         " AND event_id = '%s'",
+			         (long long)o.seq[i], o.id[i]);
+			assert_int_equal(fixture_count(f, sql), 1);
+		}
+	}
+	/* A callback that stops makes the read fail with its message; the store stays usable. */
+	outbox_seen o = {.stop_at = 3};
+	assert_int_equal(ank_store_outbox_read(st, 0, 0, outbox_collect, &o, &err), -1);
+	assert_int_equal(o.n, 2);
+	assert_string_equal(err.msg, "stopped at 3");
+	o = (outbox_seen){0};
+	assert_int_equal(ank_store_outbox_read(st, 0, 0, outbox_collect, &o, &err), 0);
+	assert_int_equal(o.n, 7);
+}
+
 static void test_outbox_null_payload(void **state)
 {
 	fixture *f = *state;
@@ -987,6 +1061,7 @@ int main(void)
 	        T(test_registry_upsert),
 	        T(test_user_upsert_limits),
 	        T(test_outbox_sequence),
+	        T(test_outbox_read),
 	        T(test_outbox_null_payload),
 	        T(test_kiosk_id_stable),
 	        T(test_cursor_round_trip),

@@ -11,6 +11,8 @@
 #include <cmocka.h>
 
 #include "queue.h"
+/* Tests check rows behind the store's back (ank_store_db): they may use its private header. */
+#include "store_int.h"
 
 typedef struct fixture {
 	char dir[64];

@@ -339,38 +339,30 @@ static void link_fail(ank_sync *s, ank_link *l)
 
 /* ---- push: outbox → central ---- */
 
+/* One outbox row into the batch; the payload is copied (freed by ank_proto_batch_free). */
+static int batch_add(void *ctx, const ank_outbox_row *row, ank_err *err)
+{
+	ank_batch *b = ctx;
+	ank_event *e = &b->ev[b->n];
+	e->seq = row->seq;
+	snprintf(e->id, sizeof e->id, "%s", row->event_id);
+	snprintf(e->type, sizeof e->type, "%s", row->type);
+	e->at_ms = row->kiosk_ms;
+	e->payload = strdup(row->payload);
+	if (!e->payload)
+		return ank_err_set(err, "out of memory");
+	b->n++;
+	return 0;
+}
+
 /* Up to ANK_PROTO_MAX_BATCH outbox rows after `acked` into b. */
 static int outbox_read(ank_store *st, const char *kiosk, int64_t acked, ank_batch *b, ank_err *err)
 {
-	sqlite3 *db = ank_store_db(st);
-	sqlite3_stmt *q = NULL;
 	*b = (ank_batch){0};
 	snprintf(b->kiosk, sizeof b->kiosk, "%s", kiosk);
-	if (sqlite3_prepare_v2(db,
-	                       "SELECT seq, event_id, type, kiosk_ms, payload FROM outbox"
-	                       " WHERE seq > ? ORDER BY seq LIMIT ?",
-	                       -1, &q, NULL) != SQLITE_OK)
-		return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(db));
-	sqlite3_bind_int64(q, 1, acked);
-	sqlite3_bind_int(q, 2, ANK_PROTO_MAX_BATCH);
-	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		ank_event *e = &b->ev[b->n];
-		e->seq = sqlite3_column_int64(q, 0);
-		snprintf(e->id, sizeof e->id, "%s", (const char *)sqlite3_column_text(q, 1));
-		snprintf(e->type, sizeof e->type, "%s", (const char *)sqlite3_column_text(q, 2));
-		e->at_ms = sqlite3_column_int64(q, 3);
-		e->payload = strdup((const char *)sqlite3_column_text(q, 4));
-		b->n++;
-		if (!e->payload) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-	}
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE) {
+	if (ank_store_outbox_read(st, acked, ANK_PROTO_MAX_BATCH, batch_add, b, err)) {
 		ank_proto_batch_free(b);
-		return ank_err_set(err, "reading the outbox failed");
+		return -1;
 	}
 	return 0;
 }
@@ -510,19 +502,18 @@ static int answer_change(ank_store *st, ank_ev type, json_t *payload, long long 
 	return ank_store_commit(st, err);
 }
 
-static int skipped(ank_store *st, const ank_change *c, const char *why)
+/* `why` may be err->msg: it is copied into the event before err is written. */
+static int skipped(ank_store *st, const ank_change *c, const char *why, ank_err *err)
 {
-	ank_err err;
 	ank_log(ANK_LOG_WARN, "sync", "change %lld (%s) skipped: %s", c->id, c->type, why);
 	return answer_change(
 	        st, ANK_EV_CHANGE_SKIPPED,
 	        json_pack("{s:I, s:s}", ANK_FN(CHANGE), (json_int_t)c->id, ANK_FN(REASON), why),
-	        c->id, &err);
+	        c->id, err);
 }
 
-static int apply_user(ank_store *st, const ank_change *c, json_t *j, bool quarantine)
+static int apply_user(ank_store *st, const ank_change *c, json_t *j, bool quarantine, ank_err *err)
 {
-	ank_err err;
 	ank_user u;
 	if (quarantine) {
 		const char *id = json_string_value(json_object_get(j, ANK_FN(USER)));
@@ -531,29 +522,28 @@ static int apply_user(ank_store *st, const ank_change *c, json_t *j, bool quaran
 		if (!id ||
 		    !(json_is_null(until) ||
 		      (json_is_string(until) && !ank_iso_parse(json_string_value(until), &ms))))
-			return skipped(st, c, "quarantine wants {\"user\", \"until\"}");
-		int f = ank_store_user_get(st, id, &u, &err);
+			return skipped(st, c, "quarantine wants {\"user\", \"until\"}", err);
+		int f = ank_store_user_get(st, id, &u, err);
 		if (f == 1)
-			return skipped(st, c, "unknown user");
+			return skipped(st, c, "unknown user", err);
 		if (f < 0)
 			return -1;
 		u.quarantine_until_ms = ms;
-	} else if (ank_store_user_from_json(j, &u, &err)) {
-		return skipped(st, c, err.msg);
+	} else if (ank_store_user_from_json(j, &u, err)) {
+		return skipped(st, c, err->msg, err);
 	}
-	if (ank_store_begin(st, &err))
+	if (ank_store_begin(st, err))
 		return -1;
 	/* The entry was validated above, so a failure here is the database's: retry later. */
-	if (ank_store_user_upsert(st, &u, &err) || ank_store_cursor_set(st, c->id, &err)) {
+	if (ank_store_user_upsert(st, &u, err) || ank_store_cursor_set(st, c->id, err)) {
 		ank_store_rollback(st);
 		return -1;
 	}
-	return ank_store_commit(st, &err);
+	return ank_store_commit(st, err);
 }
 
-static int apply_command(ank_queue *q, const ank_change *c, json_t *j, bool *acted)
+static int apply_command(ank_queue *q, const ank_change *c, json_t *j, bool *acted, ank_err *err)
 {
-	ank_err err;
 	ank_store *st = ank_queue_store(q);
 	json_t *id = json_object_get(j, ANK_FN(ID)), *ticket = json_object_get(j, ANK_FN(TICKET));
 	const char *type = json_string_value(json_object_get(j, ANK_FN(TYPE)));
@@ -561,7 +551,7 @@ static int apply_command(ank_queue *q, const ank_change *c, json_t *j, bool *act
 	const char *route = json_string_value(json_object_get(j, ANK_FN(ROUTE)));
 	if (!json_is_integer(id) || json_integer_value(id) <= 0 || !type ||
 	    (ticket && !json_is_integer(ticket)))
-		return skipped(st, c, "command wants an id, a type and the fields it needs");
+		return skipped(st, c, "command wants an id, a type and the fields it needs", err);
 	ank_cmd cmd = {.type = (ank_cmd_type)ank_cmd_from_code(type),
 	               .ticket_id = ticket ? json_integer_value(ticket) : 0,
 	               .station_id = station,
@@ -570,9 +560,9 @@ static int apply_command(ank_queue *q, const ank_change *c, json_t *j, bool *act
 	applied_ctx a = {.command = json_integer_value(id), .change = c->id};
 	cmd.in_tx_ctx = &a;
 	ank_q_rc rc = (int)cmd.type < 0 ? ANK_Q_E_INPUT
-	                                : ank_queue_command(q, &cmd, ank_now_ms(), NULL, &err);
+	                                : ank_queue_command(q, &cmd, ank_now_ms(), NULL, err);
 	if ((int)cmd.type < 0)
-		ank_err_set(&err, "unknown command '%.40s'", type);
+		ank_err_set(err, "unknown command '%.40s'", type);
 	if (rc == ANK_Q_E_DB)
 		return -1;
 	*acted = true;
@@ -580,11 +570,11 @@ static int apply_command(ank_queue *q, const ank_change *c, json_t *j, bool *act
 		return 0;
 	/* The kiosk owns the queue: a command that does not fit its state is refused, with
 	 * the reason going back to central as an event. */
-	ank_log(ANK_LOG_INFO, "sync", "command %lld refused: %s", a.command, err.msg);
+	ank_log(ANK_LOG_INFO, "sync", "command %lld refused: %s", a.command, err->msg);
 	return answer_change(st, ANK_EV_COMMAND_REFUSED,
 	                     json_pack("{s:I, s:s, s:s}", ANK_FN(COMMAND), (json_int_t)a.command,
-	                               ANK_FN(CODE), ank_q_strerror(rc), ANK_FN(REASON), err.msg),
-	                     c->id, &err);
+	                               ANK_FN(CODE), ank_q_strerror(rc), ANK_FN(REASON), err->msg),
+	                     c->id, err);
 }
 
 /* Inside the config's own transaction: the result event and the cursor. */
@@ -597,43 +587,43 @@ static int config_applied(void *ctx, ank_store *st, ank_err *err)
 	return ank_store_cursor_set(st, *change, err);
 }
 
-static int refused(ank_store *st, ank_ev type, const ank_change *c, const char *why)
+/* `why` may be err->msg: it is copied into the event before err is written. */
+static int refused(ank_store *st, ank_ev type, const ank_change *c, const char *why, ank_err *err)
 {
-	ank_err err;
 	ank_log(ANK_LOG_INFO, "sync", "change %lld (%s) refused: %s", c->id, c->type, why);
 	return answer_change(
 	        st, type,
 	        json_pack("{s:I, s:s}", ANK_FN(CHANGE), (json_int_t)c->id, ANK_FN(REASON), why),
-	        c->id, &err);
+	        c->id, err);
 }
 
 /* A whole site config in the INI format, parsed by the same code as `ankomst-queue
  * config` and applied on this thread's queue with config.applied and the cursor in the
  * config's transaction: a crash applies all of it or none. */
-static int apply_site_config(ank_queue *q, const ank_change *c, json_t *j, bool *acted)
+static int apply_site_config(ank_queue *q, const ank_change *c, json_t *j, bool *acted,
+                             ank_err *err)
 {
 	ank_store *st = ank_queue_store(q);
 	json_t *ini = json_object_get(j, ANK_FN(INI));
 	if (!json_is_string(ini) || strlen(json_string_value(ini)) != json_string_length(ini))
-		return skipped(st, c, "site.config wants {\"ini\": the config text}");
+		return skipped(st, c, "site.config wants {\"ini\": the config text}", err);
 	ank_site_config cfg;
 	ank_station stations[ANK_MAX_STATIONS];
 	int n;
-	ank_err err;
 	*acted = true;
 	if (ank_config_parse_ini_text(json_string_value(ini), ank_chg_name(ANK_CHG_SITE_CONFIG),
-	                              &cfg, stations, &n, &err))
-		return refused(st, ANK_EV_CONFIG_REFUSED, c, err.msg);
+	                              &cfg, stations, &n, err))
+		return refused(st, ANK_EV_CONFIG_REFUSED, c, err->msg, err);
 	long long change = c->id;
 	ank_q_rc rc = ank_queue_apply_config_tx(q, &cfg, stations, n, ank_now_ms(), config_applied,
-	                                        &change, &err);
+	                                        &change, err);
 	if (rc == ANK_Q_OK) {
 		ank_log(ANK_LOG_INFO, "sync", "site config of change %lld applied: %d stations",
 		        c->id, n);
 		return 0;
 	}
 	if (rc == ANK_Q_E_STATE)
-		return refused(st, ANK_EV_CONFIG_REFUSED, c, err.msg);
+		return refused(st, ANK_EV_CONFIG_REFUSED, c, err->msg, err);
 	return -1; /* the database: try again later */
 }
 
@@ -641,62 +631,64 @@ static int apply_site_config(ank_queue *q, const ank_change *c, json_t *j, bool 
  * kept as an override file next to the database, which the app lays over its catalogs
  * (ank_i18n_overlay_dir). The file is written before the event and the cursor: a crash in
  * between applies the change again, which merges the same texts into the same file. */
-static int apply_catalog(ank_sync *s, ank_store *st, const ank_change *c, json_t *j, bool *acted)
+static int apply_catalog(ank_sync *s, ank_store *st, const ank_change *c, json_t *j, bool *acted,
+                         ank_err *err)
 {
 	const char *lang = json_string_value(json_object_get(j, ANK_FN(LANG)));
 	json_t *messages = json_object_get(j, ANK_FN(MESSAGES));
 	if (!lang || !json_is_object(messages))
-		return skipped(st, c, "catalog wants {\"lang\", \"messages\"}");
+		return skipped(st, c, "catalog wants {\"lang\", \"messages\"}", err);
 	*acted = true;
-	ank_err err;
 	char dir[600];
 	snprintf(dir, sizeof dir, "%s/i18n", s->data_dir);
 	ank_i18n *shipped = NULL;
-	if (ank_i18n_load(dir, &shipped, &err))
-		return refused(st, ANK_EV_CATALOG_REFUSED, c, err.msg);
+	if (ank_i18n_load(dir, &shipped, err))
+		return refused(st, ANK_EV_CATALOG_REFUSED, c, err->msg, err);
 	char *text = json_dumps(messages, JSON_COMPACT);
 	int keys = 0;
 	ank_sync_catalogs_dir(s->db_path, dir, sizeof dir);
-	int rc = text ? ank_i18n_override_save(shipped, dir, lang, text, &keys, &err)
-	              : ank_err_set(&err, "out of memory");
+	int rc = text ? ank_i18n_override_save(shipped, dir, lang, text, &keys, err)
+	              : ank_err_set(err, "out of memory");
 	free(text);
 	ank_i18n_free(shipped);
 	if (rc)
-		return refused(st, ANK_EV_CATALOG_REFUSED, c, err.msg);
+		return refused(st, ANK_EV_CATALOG_REFUSED, c, err->msg, err);
 	ank_log(ANK_LOG_INFO, "sync", "change %lld: %d texts of %s kept as override", c->id, keys,
 	        lang);
 	return answer_change(st, ANK_EV_CATALOG_APPLIED,
 	                     json_pack("{s:I, s:s, s:i}", ANK_FN(CHANGE), (json_int_t)c->id,
 	                               ANK_FN(LANG), lang, ANK_FN(KEYS), keys),
-	                     c->id, &err);
+	                     c->id, err);
 }
 
-static int apply_change(ank_sync *s, ank_queue *q, const ank_change *c, bool *acted)
+/* 0 applied or answered (skipped, refused); -1 when the database failed (err says how):
+ * the change is tried again at the next poll. */
+static int apply_change(ank_sync *s, ank_queue *q, const ank_change *c, bool *acted, ank_err *err)
 {
 	ank_store *st = ank_queue_store(q);
 	json_t *j = json_loads(c->payload, JSON_REJECT_DUPLICATES, NULL);
 	int rc;
 	if (!json_is_object(j))
-		rc = skipped(st, c, "payload is not a JSON object");
+		rc = skipped(st, c, "payload is not a JSON object", err);
 	else {
 		switch (ank_chg_from_name(c->type)) {
 		case ANK_CHG_USER_UPSERT:
-			rc = apply_user(st, c, j, false);
+			rc = apply_user(st, c, j, false, err);
 			break;
 		case ANK_CHG_QUARANTINE:
-			rc = apply_user(st, c, j, true);
+			rc = apply_user(st, c, j, true, err);
 			break;
 		case ANK_CHG_COMMAND:
-			rc = apply_command(q, c, j, acted);
+			rc = apply_command(q, c, j, acted, err);
 			break;
 		case ANK_CHG_SITE_CONFIG:
-			rc = apply_site_config(q, c, j, acted);
+			rc = apply_site_config(q, c, j, acted, err);
 			break;
 		case ANK_CHG_CATALOG:
-			rc = apply_catalog(s, st, c, j, acted);
+			rc = apply_catalog(s, st, c, j, acted, err);
 			break;
 		default:
-			rc = skipped(st, c, "unknown change type");
+			rc = skipped(st, c, "unknown change type", err);
 		}
 	}
 	json_decref(j);
@@ -735,7 +727,7 @@ static int pull_once(ank_sync *s, ank_queue *q, http *h, int64_t *cursor)
 	for (int i = 0; i < f.n && !rc; i++) {
 		if (f.ch[i].id <= *cursor)
 			continue;
-		rc = apply_change(s, q, &f.ch[i], &acted);
+		rc = apply_change(s, q, &f.ch[i], &acted, &err);
 		if (!rc)
 			*cursor = f.ch[i].id;
 	}
@@ -745,10 +737,8 @@ static int pull_once(ank_sync *s, ank_queue *q, http *h, int64_t *cursor)
 		if (ank_store_cursor_set(st, f.cursor, &err) == 0)
 			*cursor = f.cursor;
 	}
-	if (rc) {
-		ank_err_set(&err, "applying a change failed: %s", sqlite3_errmsg(ank_store_db(st)));
-		set_problem(s, "pull", &err);
-	}
+	if (rc)
+		set_problem(s, "applying a change", &err);
 	ank_proto_feed_free(&f);
 	if (acted)
 		ank_sync_nudge(s); /* the command's events go up at once */
