@@ -52,6 +52,8 @@ report "one-word change types written as literals where payloads are made (ank_c
 	"$(xargs -r grep -nE "$words" <<<"$payload_files" || true)"
 report "payload field names written as literals (use ANK_FN)" \
 	"$(xargs -r grep -nE "$(literal_pattern <<<"$fields")" <<<"$payload_files" || true)"
+report "sync route paths written as literals (use ANK_PATH_*)" \
+	"$(xargs -r grep -nE '"/api/v1/(pair|sync/events|sync/changes)' <<<"$sources" || true)"
 report "json_extract in central's read model or report" \
 	"$(grep -n 'json_extract' server-sync/central/cstore_read.c server-sync/central/cstore_report.c || true)"
 

@@ -12,6 +12,7 @@
 
 #include "ank_buf.h"
 #include "ank_log.h"
+#include "wire.h"
 #include "ank_text.h"
 #include "ank_time.h"
 #include "http.h"
@@ -231,9 +232,9 @@ typedef struct route {
 static const route routes[] = {
         {"GET", "/healthz", h_healthz, AUTH_NONE, "healthz"},
         {"GET", "/metrics", h_metrics, AUTH_NONE, "metrics"},
-        {"POST", "/api/v1/pair", h_pair, AUTH_NONE, "pair"},
-        {"POST", "/api/v1/sync/events", h_events, AUTH_KIOSK, "sync_events"},
-        {"GET", "/api/v1/sync/changes", h_changes, AUTH_KIOSK, "sync_changes"},
+        {"POST", ANK_PATH_PAIR, h_pair, AUTH_NONE, "pair"},
+        {"POST", ANK_PATH_EVENTS, h_events, AUTH_KIOSK, "sync_events"},
+        {"GET", ANK_PATH_CHANGES, h_changes, AUTH_KIOSK, "sync_changes"},
         {"POST", "/api/v1/login", ank_staff_login, AUTH_NONE, "login"},
         {"POST", "/api/v1/logout", ank_staff_logout, AUTH_SESSION, "logout"},
         {"GET", "/api/v1/sites/{site}/queue", ank_staff_queue, AUTH_SITE, "queue"},
