@@ -1,6 +1,7 @@
 /* libFuzzer target for event payloads: the input is put in a batch as the payload of one
- * event, and the fast path must agree with the tree decoder on it, and the payload reader
- * with jansson on every top-level member of whatever was accepted. */
+ * event, and the fast path must agree with the tree decoder on it, the payload reader
+ * with jansson on every top-level member of whatever was accepted, and the typed reader of
+ * the wire vocabulary with jansson on every event type's fields. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "proto.h"
 #include "proto_int.h"
+#include "wire.h"
 
 #define HEAD                                                                                       \
 	"{\"v\":1,\"kiosk\":\"k-1\",\"events\":[{\"seq\":1,\"id\":"                                \
@@ -83,6 +85,50 @@ static void check_reader(const char *text)
 	json_decref(p);
 }
 
+/* Whatever ank_wire_event_read accepts as type t must have, by jansson, every required field
+ * of t with the JSON type its field type demands, and the ids and integers it read must be
+ * jansson's values. */
+static void check_typed(const char *text)
+{
+	json_t *p = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	for (int t = 0; t < ANK_EV_COUNT; t++) {
+		ank_wire_event ev;
+		ank_err err;
+		if (ank_wire_event_read((ank_ev)t, text, &ev, &err))
+			continue;
+		int n = 0;
+		const ank_wire_field *f = ank_ev_fields((ank_ev)t, &n);
+		for (int i = 0; i < n; i++) {
+			json_t *v = json_object_get(p, ank_field_names[f[i].field]);
+			if (!v || json_is_null(v)) {
+				if (f[i].required)
+					abort();
+				continue;
+			}
+			switch (f[i].type) {
+			case ANK_FT_INT:
+				if (!json_is_integer(v) ||
+				    json_integer_value(v) != ev.num[f[i].field])
+					abort();
+				break;
+			case ANK_FT_ARRAY:
+				if (!json_is_array(v))
+					abort();
+				break;
+			case ANK_FT_TEXT:
+				if (!json_is_string(v))
+					abort();
+				break;
+			default:
+				if (!json_is_string(v) ||
+				    strcmp(json_string_value(v), ev.id[f[i].field]))
+					abort();
+			}
+		}
+	}
+	json_decref(p);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -116,8 +162,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (fast.n != 0) {
 		abort();
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		check_reader(tree.ev[0].payload);
+		check_typed(tree.ev[0].payload);
+	}
 	ank_proto_batch_free(&fast);
 	ank_proto_batch_free(&tree);
 	free(body);
