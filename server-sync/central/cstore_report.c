@@ -319,16 +319,20 @@ static void user_row(rep *r, sqlite3_stmt *s)
 }
 
 #define SPAN " WHERE date >= ?1 AND date <= ?2"
-/* The people who checked in during the span, once per site and linkage key (one person
- * registered twice counts once), with what the report breaks them down by. */
+/* The people who checked in during the span: first who checked in where (one row per site
+ * and user, not per day), then their registry entries (one person registered twice has
+ * one linkage key, so counts below are of distinct keys) with what the report breaks them
+ * down by, and the users without an entry. Narrowing to (site, user) before the join is
+ * what keeps a year's report short: a user appears in day_user once per day of visits. */
 #define PEOPLE                                                                                     \
-	"WITH p AS MATERIALIZED (SELECT DISTINCT d.site, g.linkage, g.gender, g.municipality,"     \
+	"WITH u AS MATERIALIZED (SELECT DISTINCT site, user FROM day_user" SPAN "),"              \
+	" p AS MATERIALIZED (SELECT u.site, g.linkage, g.gender, g.municipality,"                 \
 	" CASE WHEN ?5 - g.birth_year < 18 THEN 'under_18' WHEN ?5 - g.birth_year < 25 THEN"       \
-	" '18-24' WHEN ?5 - g.birth_year < 35 THEN '25-34' WHEN ?5 - g.birth_year < 45 THEN"       \
-	" '35-44' WHEN ?5 - g.birth_year < 55 THEN '45-54' ELSE '55+' END AS age"                  \
-	" FROM day_user d JOIN registry g ON g.id = d.user WHERE d.date >= ?1 AND d.date <= ?2),"  \
-	" lone AS MATERIALIZED (SELECT DISTINCT site, user FROM day_user" SPAN                     \
-	" AND user NOT IN (SELECT id FROM registry))"
+	" '18-24' WHEN ?5 - g.birth_year < 35 THEN '25-34' WHEN ?5 - g.birth_year < 45 THEN"      \
+	" '35-44' WHEN ?5 - g.birth_year < 55 THEN '45-54' ELSE '55+' END AS age"                 \
+	" FROM u JOIN registry g ON g.id = u.user),"                                               \
+	" lone AS MATERIALIZED (SELECT site, user FROM u"                                          \
+	" WHERE user NOT IN (SELECT id FROM registry))"
 
 static void read_all(rep *r)
 {

@@ -169,8 +169,9 @@ int ank_wire_event_read(ank_ev t, const char *payload, ank_wire_event *out, ank_
 		out->raw[i] = NULL;
 	if (n == 0)
 		return 0;
-	const char *keys[ANK_WIRE_FIELDS_MAX];
-	const char *vals[ANK_WIRE_FIELDS_MAX];
+	/* Initialised: gcc -O3 cannot see that n <= ANK_WIRE_FIELDS_MAX entries are set. */
+	const char *keys[ANK_WIRE_FIELDS_MAX] = {0};
+	const char *vals[ANK_WIRE_FIELDS_MAX] = {0};
 	for (int i = 0; i < n; i++)
 		keys[i] = ank_field_names[fields[i].field];
 	ank_proto_payload_find(payload, keys, n, vals);
