@@ -161,9 +161,12 @@ int ank_cstore_open(const char *path, ank_cstore **out, ank_err *err)
 	pthread_cond_init(&cs->changed, &ca);
 	pthread_cond_init(&cs->hash_free, NULL);
 	pthread_condattr_destroy(&ca);
+	/* The report's DISTINCTs and GROUP BYs build temporary b-trees of a few thousand rows:
+	 * in memory, not in temporary files. */
 	if (ank_db_open(path, &cs->db, err) ||
 	    ank_db_migrate(cs->db, ANK_CSTORE_APP_ID, migrations,
 	                   (int)(sizeof migrations / sizeof migrations[0]), err) ||
+	    ank_db_exec(cs->db, "PRAGMA temp_store=MEMORY", err) != SQLITE_OK ||
 	    ank_cs_read_model_check(cs, err)) {
 		ank_cstore_close(cs);
 		return -1;

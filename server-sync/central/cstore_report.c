@@ -290,49 +290,115 @@ static void unknown_row(rep *r, sqlite3_stmt *s)
 		add(to[t]->unknown, ank_cs_col(s, 1), sqlite3_column_int64(s, 2));
 }
 
-/* Distinct people (site or NULL for all sites, dimension, key, n): not additive, so the
- * query gives the totals as rows of their own. Dimension 0 all, 1 gender, 2 age group,
- * 3 municipality, 4 users without a linkage key. */
-static void user_row(rep *r, sqlite3_stmt *s)
+#define SPAN " WHERE date >= ?1 AND date <= ?2"
+/* The people who checked in during the span: who checked in where (one row per site and
+ * user, not per day: a user is in day_user once per day of visits), with their registry
+ * entry when they have one, ordered by person. A person is a linkage key (one person
+ * registered twice has one), or a user id without an entry. */
+#define PEOPLE                                                                                     \
+	"WITH u AS MATERIALIZED (SELECT DISTINCT site, user FROM day_user" SPAN ")"                \
+	" SELECT coalesce('k' || g.linkage, 'u' || u.user), u.site, g.id IS NOT NULL, g.gender,"   \
+	" g.municipality, CASE WHEN ?5 - g.birth_year < 18 THEN 'under_18'"                        \
+	" WHEN ?5 - g.birth_year < 25 THEN '18-24' WHEN ?5 - g.birth_year < 35 THEN '25-34'"       \
+	" WHEN ?5 - g.birth_year < 45 THEN '35-44' WHEN ?5 - g.birth_year < 55 THEN '45-54'"       \
+	" ELSE '55+' END FROM u LEFT JOIN registry g ON g.id = u.user ORDER BY 1"
+
+/* What one person counts in: a section, a breakdown (0 the person, 1 gender, 2 age group,
+ * 3 municipality, 4 a user without a registry entry) and its key. */
+typedef struct person_tuple {
+	sec *x;
+	int dim;
+	char key[ANK_CS_ID_MAX + 1];
+} person_tuple;
+
+/* A person's entries times sites, times five breakdowns and the totals: far fewer. */
+#define PERSON_TUPLES 512
+
+typedef struct person {
+	char id[2 * ANK_CS_ID_MAX + 2]; /* "" before the first row */
+	int n;
+	person_tuple t[PERSON_TUPLES];
+} person;
+
+static void person_add(person *p, sec *x, int dim, const char *key)
 {
-	sec *x = sqlite3_column_type(s, 0) == SQLITE_NULL ? &r->total : sec_of(r, ank_cs_col(s, 0));
-	if (!x)
+	for (int i = 0; i < p->n; i++)
+		if (p->t[i].x == x && p->t[i].dim == dim && !strcmp(p->t[i].key, key))
+			return;
+	if (p->n == PERSON_TUPLES)
 		return;
-	long long n = sqlite3_column_int64(s, 3);
-	const char *key = key_col(s, 2);
-	switch (sqlite3_column_int(s, 1)) {
-	case 0:
-		x->unique = n;
-		break;
-	case 1:
-		add(x->gender, key, n);
-		break;
-	case 2:
-		add(x->age, key, n);
-		break;
-	case 3:
-		add(x->municipality, key, n);
-		break;
-	default:
-		x->unlinked = n;
-	}
+	person_tuple *t = &p->t[p->n++];
+	t->x = x;
+	t->dim = dim;
+	snprintf(t->key, sizeof t->key, "%s", key);
 }
 
-#define SPAN " WHERE date >= ?1 AND date <= ?2"
-/* The people who checked in during the span: first who checked in where (one row per site
- * and user, not per day), then their registry entries (one person registered twice has
- * one linkage key, so counts below are of distinct keys) with what the report breaks them
- * down by, and the users without an entry. Narrowing to (site, user) before the join is
- * what keeps a year's report short: a user appears in day_user once per day of visits. */
-#define PEOPLE                                                                                     \
-	"WITH u AS MATERIALIZED (SELECT DISTINCT site, user FROM day_user" SPAN "),"              \
-	" p AS MATERIALIZED (SELECT u.site, g.linkage, g.gender, g.municipality,"                 \
-	" CASE WHEN ?5 - g.birth_year < 18 THEN 'under_18' WHEN ?5 - g.birth_year < 25 THEN"       \
-	" '18-24' WHEN ?5 - g.birth_year < 35 THEN '25-34' WHEN ?5 - g.birth_year < 45 THEN"      \
-	" '35-44' WHEN ?5 - g.birth_year < 55 THEN '45-54' ELSE '55+' END AS age"                 \
-	" FROM u JOIN registry g ON g.id = u.user),"                                               \
-	" lone AS MATERIALIZED (SELECT site, user FROM u"                                          \
-	" WHERE user NOT IN (SELECT id FROM registry))"
+/* Counts the person once in everything they belong to. */
+static void person_flush(person *p)
+{
+	for (int i = 0; i < p->n; i++) {
+		sec *x = p->t[i].x;
+		const char *k = p->t[i].key;
+		switch (p->t[i].dim) {
+		case 0:
+			x->unique++;
+			break;
+		case 1:
+			add(x->gender, k, 1);
+			break;
+		case 2:
+			add(x->age, k, 1);
+			break;
+		case 3:
+			add(x->municipality, k, 1);
+			break;
+		default:
+			x->unlinked++;
+		}
+	}
+	p->n = 0;
+}
+
+/* Unique users, exact for any span: count(DISTINCT person) per section and breakdown, done
+ * in one ordered pass instead of a GROUP BY with count(DISTINCT) per figure. */
+static void read_people(rep *r)
+{
+	sqlite3_stmt *s = prep(r, PEOPLE);
+	if (!s)
+		return;
+	person *p = calloc(1, sizeof *p);
+	if (!p) {
+		sqlite3_finalize(s);
+		r->failed = true;
+		ank_err_set(r->err, "out of memory");
+		return;
+	}
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *id = ank_cs_col(s, 0);
+		if (strcmp(id, p->id)) {
+			person_flush(p);
+			snprintf(p->id, sizeof p->id, "%s", id);
+		}
+		sec *in[2] = {&r->total, sec_of(r, ank_cs_col(s, 1))};
+		bool linked = sqlite3_column_int(s, 2);
+		for (int k = 0; k < 2; k++) {
+			if (!in[k])
+				continue;
+			if (!linked) {
+				person_add(p, in[k], 4, "");
+				continue;
+			}
+			person_add(p, in[k], 0, "");
+			person_add(p, in[k], 1, key_col(s, 3));
+			person_add(p, in[k], 2, key_col(s, 5));
+			person_add(p, in[k], 3, key_col(s, 4));
+		}
+	}
+	person_flush(p);
+	free(p);
+	done(r, s, rc);
+}
 
 static void read_all(rep *r)
 {
@@ -350,25 +416,7 @@ static void read_all(rep *r)
 	         record_row);
 	each_row(r, "SELECT site, type, sum(n) FROM unknown_stat" SPAN " GROUP BY site, type",
 	         unknown_row);
-	each_row(r,
-	         PEOPLE " SELECT site, 0, NULL, count(DISTINCT linkage) FROM p GROUP BY site"
-	                " UNION ALL SELECT NULL, 0, NULL, count(DISTINCT linkage) FROM p"
-	                " UNION ALL SELECT site, 1, gender, count(DISTINCT linkage) FROM p"
-	                " GROUP BY site, gender"
-	                " UNION ALL SELECT NULL, 1, gender, count(DISTINCT linkage) FROM p"
-	                " GROUP BY gender"
-	                " UNION ALL SELECT site, 2, age, count(DISTINCT linkage) FROM p"
-	                " GROUP BY site, age"
-	                " UNION ALL SELECT NULL, 2, age, count(DISTINCT linkage) FROM p"
-	                " GROUP BY age"
-	                " UNION ALL SELECT site, 3, municipality, count(DISTINCT linkage) FROM p"
-	                " GROUP BY site, municipality"
-	                " UNION ALL SELECT NULL, 3, municipality, count(DISTINCT linkage) FROM p"
-	                " GROUP BY municipality"
-	                " UNION ALL SELECT site, 4, NULL, count(DISTINCT user) FROM lone"
-	                " GROUP BY site"
-	                " UNION ALL SELECT NULL, 4, NULL, count(DISTINCT user) FROM lone",
-	         user_row);
+	read_people(r);
 }
 
 /* A number rounded to one decimal, or null when there is nothing to average. */
