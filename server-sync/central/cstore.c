@@ -97,7 +97,6 @@ static const char *const migrations[] = {
         " called_ms INTEGER, started_ms INTEGER, ended_ms INTEGER, duration_s INTEGER,"
         " PRIMARY KEY (kiosk, ticket)) WITHOUT ROWID;"
         "CREATE INDEX visit_open ON visit(kiosk, state, day) WHERE open;"
-        "CREATE INDEX visit_date ON visit(date, site);"
         /* Station states as they changed. */
         "CREATE TABLE station_log(kiosk TEXT NOT NULL, seq INTEGER NOT NULL,"
         " station TEXT NOT NULL, state TEXT NOT NULL, at_ms INTEGER NOT NULL,"
