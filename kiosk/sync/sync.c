@@ -522,10 +522,10 @@ static int apply_user(ank_store *st, const ank_change *c, json_t *j, bool quaran
 		    !(json_is_null(until) ||
 		      (json_is_string(until) && !ank_iso_parse(json_string_value(until), &ms))))
 			return skipped(st, c, "quarantine wants {\"user\", \"until\"}", err);
-		int f = ank_store_user_get(st, id, &u, err);
-		if (f == 1)
+		ank_store_rc f = ank_store_user_get(st, id, &u, err);
+		if (f == ANK_STORE_UNKNOWN)
 			return skipped(st, c, "unknown user", err);
-		if (f < 0)
+		if (f != ANK_STORE_OK)
 			return -1;
 		u.quarantine_until_ms = ms;
 	} else if (ank_store_user_from_json(j, &u, err)) {
