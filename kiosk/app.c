@@ -220,7 +220,8 @@ static int display_row(void *ctx, const ank_outbox_row *row, ank_err *err)
 	snprintf(c->label, sizeof c->label, "%s", label ? label : "");
 	ank_station st;
 	ank_err e;
-	if (station && ank_store_station_get(ank_queue_store(a->q), station, &st, &e) == 0)
+	if (station &&
+	    ank_store_station_get(ank_queue_store(a->q), station, &st, &e) == ANK_STORE_OK)
 		snprintf(c->station, sizeof c->station, "%s", st.label);
 	else
 		c->station[0] = '\0';

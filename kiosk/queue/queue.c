@@ -39,10 +39,10 @@ const char *ank_q_strerror(ank_q_rc rc)
 
 static ank_q_rc reload_config(ank_queue *q, ank_err *err)
 {
-	int rc = ank_store_config_get(q->st, &q->cfg, err);
-	if (rc < 0)
+	ank_store_rc rc = ank_store_config_get(q->st, &q->cfg, err);
+	if (rc == ANK_STORE_DB)
 		return ANK_Q_E_DB;
-	q->has_cfg = rc == 0;
+	q->has_cfg = rc == ANK_STORE_OK;
 	return ANK_Q_OK;
 }
 
@@ -90,9 +90,10 @@ ank_q_rc ank_queue_apply_config_tx(ank_queue *q, const ank_site_config *cfg,
                                    const ank_station *stations, int n, int64_t now,
                                    ank_store_in_tx in_tx, void *in_tx_ctx, ank_err *err)
 {
-	int rc = ank_store_config_apply_tx(q->st, cfg, stations, n, now, in_tx, in_tx_ctx, err);
-	if (rc)
-		return rc > 0 ? ANK_Q_E_STATE : ANK_Q_E_DB;
+	ank_store_rc rc =
+	        ank_store_config_apply_tx(q->st, cfg, stations, n, now, in_tx, in_tx_ctx, err);
+	if (rc != ANK_STORE_OK)
+		return rc == ANK_STORE_REFUSED ? ANK_Q_E_STATE : ANK_Q_E_DB;
 	return reload_config(q, err);
 }
 
@@ -266,11 +267,11 @@ static int release_station(ank_queue *q, ank_ticket *t, ank_station_state to, in
 	if (!t->station_id[0])
 		return 0;
 	ank_station s;
-	int rc = ank_store_station_get(q->st, t->station_id, &s, err);
+	ank_store_rc rc = ank_store_station_get(q->st, t->station_id, &s, err);
 	t->station_id[0] = '\0';
-	if (rc < 0)
+	if (rc == ANK_STORE_DB)
 		return -1;
-	if (rc == 1 || s.ticket_id != t->id)
+	if (rc == ANK_STORE_UNKNOWN || s.ticket_id != t->id)
 		return 0; /* retired or already reassigned: nothing to free */
 	return set_station(q, &s, to, 0, now, err);
 }
@@ -515,24 +516,25 @@ ank_q_rc ank_queue_checkin(ank_queue *q, const ank_checkin *in, int64_t now,
 		return ANK_Q_E_DB;
 	ank_user u, helper;
 	ank_q_rc rc = ANK_Q_E_DB;
-	int found = ank_store_user_get(q->st, in->user_id, &u, err);
-	if (found == 1) {
+	ank_store_rc found = ank_store_user_get(q->st, in->user_id, &u, err);
+	if (found == ANK_STORE_UNKNOWN) {
 		ank_err_set(err, "unknown user '%.63s'", in->user_id);
 		rc = ANK_Q_E_NOT_FOUND;
 	}
-	if (found != 0)
+	if (found != ANK_STORE_OK)
 		goto rollback;
 	bool assisted = in->helper_id && in->helper_id[0];
-	int helper_found = 1;
+	ank_store_rc helper_found = ANK_STORE_UNKNOWN;
 	if (assisted) {
 		helper_found = ank_store_user_get(q->st, in->helper_id, &helper, err);
-		if (helper_found < 0)
+		if (helper_found == ANK_STORE_DB)
 			goto rollback;
 	}
-	int open = ank_store_ticket_open_for_user(q->st, u.id, &res->ticket, err);
-	if (open < 0)
+	ank_store_rc open = ank_store_ticket_open_for_user(q->st, u.id, &res->ticket, err);
+	if (open == ANK_STORE_DB)
 		goto rollback;
-	ank_refusal why = eligibility(&q->cfg, &u, &helper, helper_found == 0, in, open == 0, now);
+	ank_refusal why = eligibility(&q->cfg, &u, &helper, helper_found == ANK_STORE_OK, in,
+	                              open == ANK_STORE_OK, now);
 	if (why != ANK_REFUSE_NONE)
 		return refuse(q, in, why, now, res, err);
 	/* Everything is allowed: issue the ticket, unless the queue is at its hard cap. */
@@ -563,13 +565,13 @@ ank_q_rc ank_queue_checkin(ank_queue *q, const ank_checkin *in, int64_t now,
 	    emit_ticket(q, ANK_EV_TICKET_ISSUED, t, now, err) || assign_free(q, now, err))
 		goto rollback;
 	/* Read back: auto-call may have given it a station. */
-	if (ank_store_ticket_get(q->st, t->id, t, err) != 0)
+	if (ank_store_ticket_get(q->st, t->id, t, err) != ANK_STORE_OK)
 		goto rollback;
 	if (ank_store_commit(q->st, err))
 		return ANK_Q_E_DB;
 	if (t->state == ANK_TS_CALLED) {
 		ank_station s;
-		if (ank_store_station_get(q->st, t->station_id, &s, err) == 0)
+		if (ank_store_station_get(q->st, t->station_id, &s, err) == ANK_STORE_OK)
 			memcpy(res->station_label, s.label, sizeof res->station_label);
 	} else if (ank_queue_ticket_estimate(q, t->id, now, &res->ahead, &res->wait_min, err)) {
 		/* The ticket is issued and durable; a failed estimate only leaves it at 0. */
@@ -729,10 +731,10 @@ static ank_q_rc cmd_requeue(cmd_ctx *c)
 		return ANK_Q_E_STATE;
 	}
 	ank_ticket other;
-	int open = ank_store_ticket_open_for_user(c->q->st, c->t.user_id, &other, c->err);
-	if (open < 0)
+	ank_store_rc open = ank_store_ticket_open_for_user(c->q->st, c->t.user_id, &other, c->err);
+	if (open == ANK_STORE_DB)
 		return db_fail();
-	if (open == 0) {
+	if (open == ANK_STORE_OK) {
 		ank_err_set(c->err, "the user already holds open ticket %s", other.label);
 		return ANK_Q_E_STATE;
 	}
@@ -750,15 +752,15 @@ static ank_q_rc cmd_start(cmd_ctx *c)
 	if (c->t.state != ANK_TS_CALLED)
 		return state_error(c, "start");
 	ank_station s;
-	int rc = ank_store_station_get(c->q->st, c->t.station_id, &s, c->err);
-	if (rc < 0)
+	ank_store_rc rc = ank_store_station_get(c->q->st, c->t.station_id, &s, c->err);
+	if (rc == ANK_STORE_DB)
 		return db_fail();
 	c->t.state = ANK_TS_IN_SESSION;
 	c->t.started_ms = c->now;
 	if (ank_store_ticket_update(c->q->st, &c->t, c->err) ||
 	    emit_ticket(c->q, ANK_EV_SESSION_STARTED, &c->t, c->now, c->err))
 		return db_fail();
-	if (rc == 0 && set_station(c->q, &s, ANK_SS_OCCUPIED, c->t.id, c->now, c->err))
+	if (rc == ANK_STORE_OK && set_station(c->q, &s, ANK_SS_OCCUPIED, c->t.id, c->now, c->err))
 		return db_fail();
 	return ANK_Q_OK;
 }
@@ -948,21 +950,21 @@ ank_q_rc ank_queue_command(ank_queue *q, const ank_cmd *cmd, int64_t now, int64_
 	if (ank_store_frozen_get(q->st, &c.frozen, err))
 		goto rollback;
 	if (needs & ANK_NEEDS_TICKET) {
-		int f = ank_store_ticket_get(q->st, cmd->ticket_id, &c.t, err);
-		if (f == 1) {
+		ank_store_rc f = ank_store_ticket_get(q->st, cmd->ticket_id, &c.t, err);
+		if (f == ANK_STORE_UNKNOWN) {
 			ank_err_set(err, "unknown ticket %lld", (long long)cmd->ticket_id);
 			rc = ANK_Q_E_NOT_FOUND;
 		}
-		if (f != 0)
+		if (f != ANK_STORE_OK)
 			goto rollback;
 	}
 	if (cmd->station_id) {
-		int f = ank_store_station_get(q->st, cmd->station_id, &c.s, err);
-		if (f == 1) {
+		ank_store_rc f = ank_store_station_get(q->st, cmd->station_id, &c.s, err);
+		if (f == ANK_STORE_UNKNOWN) {
 			ank_err_set(err, "unknown station '%.63s'", cmd->station_id);
 			rc = ANK_Q_E_NOT_FOUND;
 		}
-		if (f != 0)
+		if (f != ANK_STORE_OK)
 			goto rollback;
 		c.has_station = true;
 	}
@@ -1038,7 +1040,8 @@ ank_q_rc ank_queue_stations(ank_queue *q, int64_t now, ank_station_view *out, in
 		v->station = st[i];
 		v->elapsed_ms = now - st[i].since_ms;
 		ank_ticket t;
-		if (st[i].ticket_id && ank_store_ticket_get(q->st, st[i].ticket_id, &t, err) == 0)
+		if (st[i].ticket_id &&
+		    ank_store_ticket_get(q->st, st[i].ticket_id, &t, err) == ANK_STORE_OK)
 			memcpy(v->ticket_label, t.label, sizeof v->ticket_label);
 		if (st[i].state == ANK_SS_OCCUPIED) {
 			if (v->elapsed_ms >= (int64_t)q->cfg.alarm_min * ANK_MS_PER_MIN)

@@ -284,7 +284,8 @@ screen_id after_user_chosen(app *a, const ank_match *m)
 	/* From here on the screens speak the user's own language, if we have it. */
 	ank_user u;
 	ank_err err;
-	if (ank_store_user_get(ank_queue_store(a->q), m->user_id, &u, &err) == 0 && u.language[0])
+	if (ank_store_user_get(ank_queue_store(a->q), m->user_id, &u, &err) == ANK_STORE_OK &&
+	    u.language[0])
 		app_set_language(a, u.language);
 	sodium_memzero(a->s.typed, sizeof a->s.typed);
 	a->s.n_matches = 0;

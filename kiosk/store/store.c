@@ -102,17 +102,18 @@ int ank_st_done(ank_store *s, sqlite3_stmt *st, ank_err *err)
 	return 0;
 }
 
-int ank_st_one(ank_store *s, sqlite3_stmt *st, ank_st_row_fn row, void *out, ank_err *err)
+ank_store_rc ank_st_one(ank_store *s, sqlite3_stmt *st, ank_st_row_fn row, void *out, ank_err *err)
 {
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		row(st, out);
 	ank_st_end(s, st);
 	if (rc == SQLITE_ROW)
-		return 0;
+		return ANK_STORE_OK;
 	if (rc == SQLITE_DONE)
-		return 1;
-	return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(s->db));
+		return ANK_STORE_UNKNOWN;
+	ank_err_set(err, "sqlite: %s", sqlite3_errmsg(s->db));
+	return ANK_STORE_DB;
 }
 
 void ank_st_text(sqlite3_stmt *st, int i, const char *s)
@@ -211,6 +212,21 @@ void ank_store_close(ank_store *st)
 sqlite3 *ank_store_db(ank_store *st)
 {
 	return st->db;
+}
+
+/* One name per result, in enum order: the table is the only place that names them. */
+static const char *const store_rc_names[] = {
+        [ANK_STORE_OK] = "ok",
+        [ANK_STORE_UNKNOWN] = "unknown",
+        [ANK_STORE_REFUSED] = "refused",
+        [ANK_STORE_DB] = "db",
+};
+
+const char *ank_store_strerror(ank_store_rc rc)
+{
+	if ((unsigned)rc >= sizeof store_rc_names / sizeof store_rc_names[0])
+		return "invalid result";
+	return store_rc_names[rc];
 }
 
 const char *ank_store_kiosk_id(const ank_store *st)
@@ -442,12 +458,12 @@ int ank_store_stations(ank_store *st, ank_station *out, int max, int *n, ank_err
 	return 0;
 }
 
-int ank_store_station_get(ank_store *st, const char *id, ank_station *out, ank_err *err)
+ank_store_rc ank_store_station_get(ank_store *st, const char *id, ank_station *out, ank_err *err)
 {
 	sqlite3_stmt *s;
 	if (ank_st_prep(st, "SELECT " STATION_COLS " FROM station WHERE id = ? AND retired = 0", &s,
 	                err))
-		return -1;
+		return ANK_STORE_DB;
 	ank_st_text(s, 1, id);
 	return ank_st_one(st, s, station_row_v, out, err);
 }
@@ -500,11 +516,11 @@ static void ticket_row_v(sqlite3_stmt *s, void *out)
 	ticket_row(s, out);
 }
 
-int ank_store_ticket_get(ank_store *st, int64_t id, ank_ticket *out, ank_err *err)
+ank_store_rc ank_store_ticket_get(ank_store *st, int64_t id, ank_ticket *out, ank_err *err)
 {
 	sqlite3_stmt *s;
 	if (ank_st_prep(st, "SELECT " TICKET_COLS " FROM ticket WHERE id = ?", &s, err))
-		return -1;
+		return ANK_STORE_DB;
 	sqlite3_bind_int64(s, 1, id);
 	return ank_st_one(st, s, ticket_row_v, out, err);
 }
@@ -589,15 +605,15 @@ int ank_store_tickets_open_count(ank_store *st, int *n, ank_err *err)
 	return rc == SQLITE_ROW ? 0 : ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
 }
 
-int ank_store_ticket_open_for_user(ank_store *st, const char *user_id, ank_ticket *out,
-                                   ank_err *err)
+ank_store_rc ank_store_ticket_open_for_user(ank_store *st, const char *user_id, ank_ticket *out,
+                                            ank_err *err)
 {
 	sqlite3_stmt *s;
 	if (ank_st_prep(st,
 	                "SELECT " TICKET_COLS " FROM ticket WHERE user_id = ?"
 	                " AND state IN ('waiting','called','in_session')",
 	                &s, err))
-		return -1;
+		return ANK_STORE_DB;
 	ank_st_text(s, 1, user_id);
 	return ank_st_one(st, s, ticket_row_v, out, err);
 }

@@ -124,6 +124,17 @@ typedef struct ank_match {
 
 typedef struct ank_store ank_store;
 
+/* The outcome of a store call that can end in more than success or failure. Calls that
+ * return int give 0 or -1 with err; these give one of these, with err set unless OK. */
+typedef enum ank_store_rc {
+	ANK_STORE_OK = 0,
+	ANK_STORE_UNKNOWN, /* no such row (station, ticket, user), or no config applied yet */
+	ANK_STORE_REFUSED, /* the change does not fit the rows as they are (a busy station) */
+	ANK_STORE_DB,      /* the database or memory failed: err says how; try again later */
+} ank_store_rc;
+/* A stable lowercase name of rc ("ok", "unknown", ...), for logs; never NULL. */
+const char *ank_store_strerror(ank_store_rc rc);
+
 const char *ank_station_type_code(ank_station_type t);
 int ank_station_type_from_code(const char *s);
 
@@ -178,8 +189,8 @@ int ank_store_counter_set(ank_store *st, const char *key, int64_t value, ank_err
  * one of ours, the caller's commit keeps a new key. Copies the key into `key`. */
 int ank_store_ticket_key(ank_store *st, unsigned char key[ANK_TICKETREF_KEY_BYTES], ank_err *err);
 
-/* Site config. ank_store_config_get returns 1 when none has been applied yet. */
-int ank_store_config_get(ank_store *st, ank_site_config *cfg, ank_err *err);
+/* Site config: ANK_STORE_UNKNOWN when none has been applied yet (err not set). */
+ank_store_rc ank_store_config_get(ank_store *st, ank_site_config *cfg, ank_err *err);
 /* Parses and validates an INI file (format in docs/formats.md). Writes nothing. */
 int ank_config_parse_ini(const char *path, ank_site_config *cfg, ank_station *stations,
                          int *n_stations, ank_err *err);
@@ -189,34 +200,37 @@ int ank_config_parse_ini_text(const char *text, const char *name, ank_site_confi
                               ank_station *stations, int *n_stations, ank_err *err);
 /* Replaces the config and upserts the stations in one transaction with an event.
  * Stations missing from the new list are closed and retired if idle; a busy one makes
- * the whole apply fail with nothing written. Returns 0, 1 when refused for a busy station
- * (err says which), -1 when the database failed; nothing is written unless 0. */
-int ank_store_config_apply(ank_store *st, const ank_site_config *cfg, const ank_station *stations,
-                           int n, int64_t now_ms, ank_err *err);
+ * the whole apply fail with nothing written: ANK_STORE_REFUSED (err says which station),
+ * or ANK_STORE_DB when the database failed; nothing is written unless ANK_STORE_OK. */
+ank_store_rc ank_store_config_apply(ank_store *st, const ank_site_config *cfg,
+                                    const ank_station *stations, int n, int64_t now_ms,
+                                    ank_err *err);
 /* Runs inside a transaction of ours once its writes succeeded, before the commit; non-zero
  * rolls everything back. The sync client records a change from central as applied here,
  * with its feed cursor, so that a crash applies both or neither. */
 typedef int (*ank_store_in_tx)(void *ctx, ank_store *st, ank_err *err);
-/* ank_store_config_apply with an optional hook (NULL: none); a failing hook gives -1. */
-int ank_store_config_apply_tx(ank_store *st, const ank_site_config *cfg,
-                              const ank_station *stations, int n, int64_t now_ms,
-                              ank_store_in_tx in_tx, void *in_tx_ctx, ank_err *err);
+/* ank_store_config_apply with an optional hook (NULL: none); a failing hook gives
+ * ANK_STORE_DB. */
+ank_store_rc ank_store_config_apply_tx(ank_store *st, const ank_site_config *cfg,
+                                       const ank_station *stations, int n, int64_t now_ms,
+                                       ank_store_in_tx in_tx, void *in_tx_ctx, ank_err *err);
 
-/* Stations, in display order. Row getters return 0 found, 1 not found, -1 error. */
+/* Stations, in display order. Row getters (`_get`, `_open_for_user`) give ANK_STORE_OK
+ * found, ANK_STORE_UNKNOWN not found (err not set), ANK_STORE_DB. */
 int ank_store_stations(ank_store *st, ank_station *out, int max, int *n, ank_err *err);
-int ank_store_station_get(ank_store *st, const char *id, ank_station *out, ank_err *err);
+ank_store_rc ank_store_station_get(ank_store *st, const char *id, ank_station *out, ank_err *err);
 int ank_store_station_update(ank_store *st, const ank_station *s, ank_err *err);
 
 /* Tickets. */
-int ank_store_ticket_get(ank_store *st, int64_t id, ank_ticket *out, ank_err *err);
+ank_store_rc ank_store_ticket_get(ank_store *st, int64_t id, ank_ticket *out, ank_err *err);
 int ank_store_ticket_insert(ank_store *st, ank_ticket *t, ank_err *err); /* sets t->id */
 int ank_store_ticket_update(ank_store *st, const ank_ticket *t, ank_err *err);
 /* Waiting, called and in-session tickets in queue order (queue_key, then id). */
 int ank_store_tickets_open(ank_store *st, ank_ticket *out, int max, int *n, ank_err *err);
 /* Number of waiting, called and in-session tickets. */
 int ank_store_tickets_open_count(ank_store *st, int *n, ank_err *err);
-int ank_store_ticket_open_for_user(ank_store *st, const char *user_id, ank_ticket *out,
-                                   ank_err *err);
+ank_store_rc ank_store_ticket_open_for_user(ank_store *st, const char *user_id, ank_ticket *out,
+                                            ank_err *err);
 /* Next daily number for (day, route), counting from 1; history stays in the table. */
 int ank_store_next_number(ank_store *st, const char *day, ank_route r, int *num, ank_err *err);
 /* Mean length of the last `limit` finished sessions on route r; *n = how many. */
@@ -232,7 +246,7 @@ int ank_store_refusal_insert(ank_store *st, int64_t now_ms, const char *reason, 
                              const char *substance, const char *route, ank_err *err);
 
 /* Registry replica. */
-int ank_store_user_get(ank_store *st, const char *id, ank_user *out, ank_err *err);
+ank_store_rc ank_store_user_get(ank_store *st, const char *id, ank_user *out, ank_err *err);
 /* Validates every field (limits above, vocabulary codes, UTF-8). Inside a transaction. */
 int ank_store_user_upsert(ank_store *st, const ank_user *u, ank_err *err);
 /* One registry entry (docs/formats.md, "Registry import") into *u, validated like an

@@ -603,29 +603,34 @@ static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err
 	return 0;
 }
 
-int ank_store_config_get(ank_store *st, ank_site_config *cfg, ank_err *err)
+ank_store_rc ank_store_config_get(ank_store *st, ank_site_config *cfg, ank_err *err)
 {
 	sqlite3_stmt *s;
 	if (ank_st_prep(st, "SELECT config FROM site WHERE id = 1", &s, err))
-		return -1;
-	int rc = sqlite3_step(s), out;
-	if (rc == SQLITE_ROW)
-		out = config_from_json((const char *)sqlite3_column_text(s, 0), cfg, err);
-	else if (rc == SQLITE_DONE)
-		out = 1;
-	else
-		out = ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+		return ANK_STORE_DB;
+	int rc = sqlite3_step(s);
+	ank_store_rc out = ANK_STORE_OK;
+	if (rc == SQLITE_ROW) {
+		/* Our own JSON that no longer reads is a broken database, not a missing row. */
+		if (config_from_json((const char *)sqlite3_column_text(s, 0), cfg, err))
+			out = ANK_STORE_DB;
+	} else if (rc == SQLITE_DONE) {
+		out = ANK_STORE_UNKNOWN;
+	} else {
+		ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+		out = ANK_STORE_DB;
+	}
 	ank_st_end(st, s);
 	return out;
 }
 
-static int retire_missing(ank_store *st, const ank_station *stations, int n, int64_t now_ms,
-                          ank_err *err)
+static ank_store_rc retire_missing(ank_store *st, const ank_station *stations, int n,
+                                   int64_t now_ms, ank_err *err)
 {
 	ank_station cur[ANK_MAX_STATIONS];
 	int ncur;
 	if (ank_store_stations(st, cur, ANK_MAX_STATIONS, &ncur, err))
-		return -1;
+		return ANK_STORE_DB;
 	for (int i = 0; i < ncur; i++) {
 		bool kept = false;
 		for (int k = 0; k < n && !kept; k++)
@@ -635,36 +640,37 @@ static int retire_missing(ank_store *st, const ank_station *stations, int n, int
 		if (cur[i].state == ANK_SS_RESERVED || cur[i].state == ANK_SS_OCCUPIED) {
 			ank_err_set(err, "station %s is in use and cannot be removed now",
 			            cur[i].id);
-			return 1;
+			return ANK_STORE_REFUSED;
 		}
 		sqlite3_stmt *s;
 		if (ank_st_prep(st,
 		                "UPDATE station SET retired = 1, state = 'closed', since_ms = ?"
 		                " WHERE id = ?",
 		                &s, err))
-			return -1;
+			return ANK_STORE_DB;
 		sqlite3_bind_int64(s, 1, now_ms);
 		ank_st_text(s, 2, cur[i].id);
 		if (ank_st_done(st, s, err))
-			return -1;
+			return ANK_STORE_DB;
 	}
-	return 0;
+	return ANK_STORE_OK;
 }
 
-int ank_store_config_apply(ank_store *st, const ank_site_config *cfg, const ank_station *stations,
-                           int n, int64_t now_ms, ank_err *err)
+ank_store_rc ank_store_config_apply(ank_store *st, const ank_site_config *cfg,
+                                    const ank_station *stations, int n, int64_t now_ms,
+                                    ank_err *err)
 {
 	return ank_store_config_apply_tx(st, cfg, stations, n, now_ms, NULL, NULL, err);
 }
 
-int ank_store_config_apply_tx(ank_store *st, const ank_site_config *cfg,
-                              const ank_station *stations, int n, int64_t now_ms,
-                              ank_store_in_tx in_tx, void *in_tx_ctx, ank_err *err)
+ank_store_rc ank_store_config_apply_tx(ank_store *st, const ank_site_config *cfg,
+                                       const ank_station *stations, int n, int64_t now_ms,
+                                       ank_store_in_tx in_tx, void *in_tx_ctx, ank_err *err)
 {
 	json_t *j = config_to_json(cfg);
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	sqlite3_stmt *s = NULL;
-	int rc = -1;
+	ank_store_rc rc = ANK_STORE_DB;
 	if (!text) {
 		ank_err_set(err, "cannot encode the site config");
 		goto out;
@@ -679,9 +685,9 @@ int ank_store_config_apply_tx(ank_store *st, const ank_site_config *cfg,
 	ank_st_text(s, 1, text);
 	if (ank_st_done(st, s, err))
 		goto rollback;
-	int busy = retire_missing(st, stations, n, now_ms, err);
-	if (busy) {
-		rc = busy; /* 1: a station in use refuses the whole config */
+	ank_store_rc busy = retire_missing(st, stations, n, now_ms, err);
+	if (busy != ANK_STORE_OK) {
+		rc = busy; /* REFUSED: a station in use refuses the whole config */
 		goto rollback;
 	}
 	json_t *ids = json_array();
@@ -716,7 +722,7 @@ int ank_store_config_apply_tx(ank_store *st, const ank_site_config *cfg,
 		goto rollback;
 	if (in_tx && in_tx(in_tx_ctx, st, err))
 		goto rollback;
-	rc = ank_store_commit(st, err);
+	rc = ank_store_commit(st, err) ? ANK_STORE_DB : ANK_STORE_OK;
 	goto out;
 rollback:
 	ank_store_rollback(st);

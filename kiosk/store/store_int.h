@@ -29,8 +29,8 @@ int ank_st_done(ank_store *s, sqlite3_stmt *st, ank_err *err);
 /* Copies one result row into `out`. */
 typedef void (*ank_st_row_fn)(sqlite3_stmt *st, void *out);
 /* Steps a statement that returns at most one row, fills `out` with `row` when there is
- * one, and ends the statement. 0 found, 1 no row, -1 error (err set). */
-int ank_st_one(ank_store *s, sqlite3_stmt *st, ank_st_row_fn row, void *out, ank_err *err);
+ * one, and ends the statement: ANK_STORE_OK, ANK_STORE_UNKNOWN (no row), ANK_STORE_DB. */
+ank_store_rc ank_st_one(ank_store *s, sqlite3_stmt *st, ank_st_row_fn row, void *out, ank_err *err);
 /* Binds text, or NULL when s is NULL. */
 void ank_st_text(sqlite3_stmt *st, int i, const char *s);
 /* Copies column i as text into out[n] (empty for NULL). */

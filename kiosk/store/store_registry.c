@@ -38,11 +38,11 @@ static void user_row_v(sqlite3_stmt *s, void *out)
 	user_row(s, out);
 }
 
-int ank_store_user_get(ank_store *st, const char *id, ank_user *out, ank_err *err)
+ank_store_rc ank_store_user_get(ank_store *st, const char *id, ank_user *out, ank_err *err)
 {
 	sqlite3_stmt *s;
 	if (ank_st_prep(st, "SELECT " USER_COLS " FROM registry WHERE id = ?", &s, err))
-		return -1;
+		return ANK_STORE_DB;
 	ank_st_text(s, 1, id);
 	return ank_st_one(st, s, user_row_v, out, err);
 }

@@ -397,10 +397,12 @@ static int push_once(ank_sync *s, ank_store *st, http *h, ank_batch *b, int64_t 
 		set_problem(s, "push", &err);
 		return -1;
 	}
+	long long a, server_ms;
+	ank_errcode code;
+	int bad = ank_proto_ack_decode(ank_buf_str(&h->body), h->body.len, &a, &server_ms, &code,
+	                               &err);
 	if (status == 200) {
-		long long a, server_ms;
-		if (ank_proto_ack_decode(ank_buf_str(&h->body), h->body.len, &a, &server_ms,
-		                         &err)) {
+		if (bad) {
 			set_problem(s, "push answer", &err);
 			return -1;
 		}
@@ -412,13 +414,20 @@ static int push_once(ank_sync *s, ank_store *st, http *h, ank_batch *b, int64_t 
 		return 0;
 	}
 	answer_error(h, status, &err);
-	set_problem(s, "push", &err);
-	if (status == 409 && !strstr(err.msg, "other content")) {
+	/* Decided by central's code, never by its message text. */
+	if (code == ANK_ERR_GAP) {
 		/* Central holds less than we thought (restored from a backup): start from the
 		 * beginning; what it already holds is accepted again as identical. */
+		set_problem(s, "push", &err);
 		*acked = 0;
 		return 0;
 	}
+	/* Other content for a seq (this kiosk's database was replaced), or anything else: never
+	 * resent blindly; the link backs off and the staff screen shows why. */
+	set_problem(s,
+	            code == ANK_ERR_CONFLICT ? "central holds other events: staff must check"
+	                                     : "push",
+	            &err);
 	return -1;
 }
 
@@ -523,10 +532,10 @@ static int apply_user(ank_store *st, const ank_change *c, json_t *j, bool quaran
 		    !(json_is_null(until) ||
 		      (json_is_string(until) && !ank_iso_parse(json_string_value(until), &ms))))
 			return skipped(st, c, "quarantine wants {\"user\", \"until\"}", err);
-		int f = ank_store_user_get(st, id, &u, err);
-		if (f == 1)
+		ank_store_rc f = ank_store_user_get(st, id, &u, err);
+		if (f == ANK_STORE_UNKNOWN)
 			return skipped(st, c, "unknown user", err);
-		if (f < 0)
+		if (f != ANK_STORE_OK)
 			return -1;
 		u.quarantine_until_ms = ms;
 	} else if (ank_store_user_from_json(j, &u, err)) {

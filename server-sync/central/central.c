@@ -188,7 +188,7 @@ static int cmd_pair_kiosk(opts *o, ank_cstore *cs)
 	}
 	char code[ANK_PAIR_CODE_LEN + 3];
 	ank_err err;
-	if (ank_cstore_pair_code(cs, o->site, ank_now_ms(), code, &err)) {
+	if (ank_cstore_pair_code(cs, o->site, ank_now_ms(), code, &err) != ANK_CS_OK) {
 		fprintf(stderr, "ankomst-central: %s\n", err.msg);
 		return 1;
 	}
@@ -240,9 +240,9 @@ static int cmd_create_admin(opts *o, ank_cstore *cs)
 		return 1;
 	}
 	ank_err err;
-	int rc = ank_cstore_account_add(cs, o->user, pw, true, NULL, ank_now_ms(), &err);
+	ank_cs_rc rc = ank_cstore_account_add(cs, o->user, pw, true, NULL, ank_now_ms(), &err);
 	sodium_memzero(pw, sizeof pw);
-	if (rc) {
+	if (rc != ANK_CS_OK) {
 		fprintf(stderr, "ankomst-central: %s\n", err.msg);
 		return 1;
 	}
@@ -270,7 +270,7 @@ static int cmd_add_site(opts *o, ank_cstore *cs)
 	snprintf(s.municipality, sizeof s.municipality, "%s", o->municipality);
 	ank_err err;
 	int users = 0;
-	if (ank_cstore_site_add(cs, &s, ank_now_ms(), &users, &err)) {
+	if (ank_cstore_site_add(cs, &s, ank_now_ms(), &users, &err) != ANK_CS_OK) {
 		fprintf(stderr, "ankomst-central: %s\n", err.msg);
 		return 1;
 	}

@@ -204,6 +204,26 @@ void ank_cstore_close(ank_cstore *cs)
 	free(cs);
 }
 
+/* One name per result, in enum order: the only place that names them. */
+static const char *const cs_rc_names[] = {
+        [ANK_CS_OK] = "ok",
+        [ANK_CS_EXISTS] = "exists",
+        [ANK_CS_UNKNOWN] = "unknown",
+        [ANK_CS_REFUSED] = "refused",
+        [ANK_CS_INVALID] = "invalid",
+        [ANK_CS_WAIT] = "wait",
+        [ANK_CS_CONFLICT] = "conflict",
+        [ANK_CS_GAP] = "gap",
+        [ANK_CS_DB] = "db",
+};
+
+const char *ank_cs_strerror(ank_cs_rc rc)
+{
+	if ((unsigned)rc >= sizeof cs_rc_names / sizeof cs_rc_names[0] || !cs_rc_names[rc])
+		return "invalid result";
+	return cs_rc_names[rc];
+}
+
 int ank_cs_fail(ank_cstore *cs, ank_err *err)
 {
 	return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(cs->db));
@@ -236,8 +256,8 @@ static bool site_known(ank_cstore *cs, const char *site)
 	return found;
 }
 
-int ank_cstore_pair_code(ank_cstore *cs, const char *site, int64_t now,
-                         char code[ANK_PAIR_CODE_LEN + 3], ank_err *err)
+ank_cs_rc ank_cstore_pair_code(ank_cstore *cs, const char *site, int64_t now,
+                               char code[ANK_PAIR_CODE_LEN + 3], ank_err *err)
 {
 	/* 32 letters and digits without 0/O, 1/I/L: 60 bits, typed by hand once. */
 	static const char alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
@@ -253,7 +273,7 @@ int ank_cstore_pair_code(ank_cstore *cs, const char *site, int64_t now,
 	if (!site_known(cs, site)) {
 		pthread_mutex_unlock(&cs->mu);
 		ank_err_set(err, "unknown site '%s': add it first with add-site", site);
-		return 1;
+		return ANK_CS_UNKNOWN;
 	}
 	sqlite3_stmt *s = NULL;
 	int rc = ank_cs_prep(
@@ -265,7 +285,11 @@ int ank_cstore_pair_code(ank_cstore *cs, const char *site, int64_t now,
 		rc = sqlite3_step(s);
 	}
 	ank_cs_end(cs, s);
-	int out = rc == SQLITE_DONE ? 0 : ank_cs_fail(cs, err);
+	ank_cs_rc out = ANK_CS_OK;
+	if (rc != SQLITE_DONE) {
+		ank_cs_fail(cs, err);
+		out = ANK_CS_DB;
+	}
 	pthread_mutex_unlock(&cs->mu);
 	return out;
 }
@@ -288,12 +312,14 @@ static int code_normalise(const char *code, char out[ANK_PAIR_CODE_LEN + 1])
 	return n == ANK_PAIR_CODE_LEN ? 0 : -1;
 }
 
-int ank_cstore_pair(ank_cstore *cs, const char *code, int64_t now, char kiosk[64], char site[64],
-                    char token[ANK_TOKEN_HEX + 1], ank_err *err)
+ank_cs_rc ank_cstore_pair(ank_cstore *cs, const char *code, int64_t now, char kiosk[64],
+                          char site[64], char token[ANK_TOKEN_HEX + 1], ank_err *err)
 {
 	char norm[ANK_PAIR_CODE_LEN + 1], h[65];
-	if (code_normalise(code, norm))
-		return 1;
+	if (code_normalise(code, norm)) {
+		ank_err_set(err, "unknown, used or expired pairing code");
+		return ANK_CS_UNKNOWN;
+	}
 	ank_cs_hash_hex(norm, h);
 	unsigned char raw[32];
 	randombytes_buf(raw, sizeof raw);
@@ -302,7 +328,7 @@ int ank_cstore_pair(ank_cstore *cs, const char *code, int64_t now, char kiosk[64
 	ank_id_random(id);
 	snprintf(kiosk, 64, "k-%.16s", id);
 	ank_cs_hash_hex(token, th);
-	int out = -1;
+	ank_cs_rc out = ANK_CS_DB;
 	pthread_mutex_lock(&cs->mu);
 	sqlite3_stmt *s = NULL;
 	if (ank_db_exec(cs->db, "BEGIN IMMEDIATE", err) != SQLITE_OK)
@@ -321,7 +347,8 @@ int ank_cstore_pair(ank_cstore *cs, const char *code, int64_t now, char kiosk[64
 	ank_cs_end(cs, s);
 	s = NULL;
 	if (rc == SQLITE_DONE) {
-		out = 1;
+		ank_err_set(err, "unknown, used or expired pairing code");
+		out = ANK_CS_UNKNOWN;
 		goto rollback;
 	}
 	if (rc != SQLITE_ROW)
@@ -339,16 +366,16 @@ int ank_cstore_pair(ank_cstore *cs, const char *code, int64_t now, char kiosk[64
 	s = NULL;
 	if (ank_db_exec(cs->db, "COMMIT", err) != SQLITE_OK)
 		goto rollback;
-	out = 0;
+	out = ANK_CS_OK;
 	goto unlock;
 rollback:
-	if (out < 0)
+	if (out == ANK_CS_DB)
 		ank_cs_fail(cs, err);
 	ank_cs_end(cs, s);
 	ank_db_exec(cs->db, "ROLLBACK", NULL);
 unlock:
 	pthread_mutex_unlock(&cs->mu);
-	if (out != 0)
+	if (out != ANK_CS_OK)
 		sodium_memzero(token, ANK_TOKEN_HEX + 1);
 	return out;
 }
@@ -357,16 +384,16 @@ unlock:
  * every sync call a commit (an fsync) of its own, and "online" is judged in minutes. */
 #define LAST_SEEN_STEP_MS 10000
 
-int ank_cstore_auth(ank_cstore *cs, const char *token, int64_t now, char kiosk[64], char site[64],
-                    ank_err *err)
+ank_cs_rc ank_cstore_auth(ank_cstore *cs, const char *token, int64_t now, char kiosk[64],
+                          char site[64], ank_err *err)
 {
 	if (!token || strlen(token) != ANK_TOKEN_HEX)
-		return 1;
+		return ANK_CS_UNKNOWN;
 	char th[65];
 	ank_cs_hash_hex(token, th);
 	pthread_mutex_lock(&cs->mu);
 	sqlite3_stmt *s = NULL;
-	int out = -1;
+	ank_cs_rc out = ANK_CS_DB;
 	int64_t seen = 0;
 	if (ank_cs_prep(cs, "SELECT id, site, last_seen_ms FROM kiosk WHERE token_hash = ?", &s) ==
 	    SQLITE_OK) {
@@ -376,26 +403,26 @@ int ank_cstore_auth(ank_cstore *cs, const char *token, int64_t now, char kiosk[6
 			snprintf(kiosk, 64, "%s", (const char *)sqlite3_column_text(s, 0));
 			snprintf(site, 64, "%s", (const char *)sqlite3_column_text(s, 1));
 			seen = sqlite3_column_int64(s, 2);
-			out = 0;
+			out = ANK_CS_OK;
 		} else if (rc == SQLITE_DONE) {
-			out = 1;
+			out = ANK_CS_UNKNOWN;
 		}
 	}
 	ank_cs_end(cs, s);
-	if (out == 0 && now - seen >= LAST_SEEN_STEP_MS) {
+	if (out == ANK_CS_OK && now - seen >= LAST_SEEN_STEP_MS) {
 		s = NULL;
 		if (ank_cs_prep(cs, "UPDATE kiosk SET last_seen_ms = ? WHERE id = ?", &s) !=
 		    SQLITE_OK)
-			out = -1;
+			out = ANK_CS_DB;
 		else {
 			sqlite3_bind_int64(s, 1, now);
 			sqlite3_bind_text(s, 2, kiosk, -1, SQLITE_TRANSIENT);
 			if (sqlite3_step(s) != SQLITE_DONE)
-				out = -1;
+				out = ANK_CS_DB;
 		}
 		ank_cs_end(cs, s);
 	}
-	if (out < 0)
+	if (out == ANK_CS_DB)
 		ank_cs_fail(cs, err);
 	pthread_mutex_unlock(&cs->mu);
 	return out;
@@ -439,14 +466,16 @@ static int kiosk_site_locked(ank_cstore *cs, const char *kiosk, char site[ANK_CS
 	return rc;
 }
 
-int ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int64_t now,
-                      long long *acked, ank_err *err)
+ank_cs_rc ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int64_t now,
+                            long long *acked, ank_err *err)
 {
-	int out = -1;
+	ank_cs_rc out = ANK_CS_DB;
 	sqlite3_stmt *get = NULL, *put = NULL;
 	ank_cs_proj *proj = ank_cs_proj_new();
-	if (!proj)
-		return ank_err_set(err, "out of memory");
+	if (!proj) {
+		ank_err_set(err, "out of memory");
+		return ANK_CS_DB;
+	}
 	pthread_mutex_lock(&cs->mu);
 	if (ank_db_exec(cs->db, "BEGIN IMMEDIATE", err) != SQLITE_OK)
 		goto unlock;
@@ -458,7 +487,7 @@ int ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int
 		ank_err_set(err,
 		            "events start at seq %lld but central holds up to %lld: send from %lld",
 		            b->ev[0].seq, held, held + 1);
-		out = 1;
+		out = ANK_CS_GAP;
 		goto rollback;
 	}
 	if (ank_cs_prep(cs,
@@ -488,7 +517,7 @@ int ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int
 				            "seq %lld is already held with other content: the kiosk"
 				            " database was reset",
 				            e->seq);
-				out = 1;
+				out = ANK_CS_CONFLICT;
 				goto rollback;
 			}
 			continue;
@@ -507,7 +536,7 @@ int ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int
 		 * twice. */
 		int pr = ank_cs_project(cs, proj, &x, e, err);
 		if (pr) {
-			out = pr > 0 ? 2 : -1;
+			out = pr > 0 ? ANK_CS_INVALID : ANK_CS_DB;
 			goto rollback_err;
 		}
 	}
@@ -519,10 +548,10 @@ int ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int
 	if (ank_db_exec(cs->db, "COMMIT", err) != SQLITE_OK)
 		goto rollback;
 	*acked = acked_locked(cs, kiosk);
-	out = 0;
+	out = ANK_CS_OK;
 	goto unlock;
 rollback:
-	if (out < 0)
+	if (out == ANK_CS_DB)
 		ank_cs_fail(cs, err);
 rollback_err:
 	ank_cs_end(cs, get);

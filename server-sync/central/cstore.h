@@ -41,6 +41,23 @@
 
 typedef struct ank_cstore ank_cstore;
 
+/* The outcome of a store call that can end in more than success or failure; err is set
+ * unless OK. The HTTP layer answers each with one status and wire code (http.c, answers[]).
+ * Calls that only succeed or fail keep returning 0/-1 (or an id/-1). */
+typedef enum ank_cs_rc {
+	ANK_CS_OK = 0,
+	ANK_CS_EXISTS,   /* the id or name is taken */
+	ANK_CS_UNKNOWN,  /* no such site, code, token, session, user or command */
+	ANK_CS_REFUSED,  /* wrong user or password */
+	ANK_CS_INVALID,  /* input the store checks itself is wrong: err names the field */
+	ANK_CS_WAIT,     /* the login name must wait first (*retry_ms) */
+	ANK_CS_CONFLICT, /* ingest: a seq is already held with other content */
+	ANK_CS_GAP,      /* ingest: the batch starts after acked + 1 */
+	ANK_CS_DB,       /* the database or memory failed: err says how; try again later */
+} ank_cs_rc;
+/* A stable lowercase name of rc ("ok", "exists", ...), for logs; never NULL. */
+const char *ank_cs_strerror(ank_cs_rc rc);
+
 int ank_cstore_open(const char *path, ank_cstore **out, ank_err *err);
 void ank_cstore_close(ank_cstore *cs);
 /* Before stopping the HTTP daemon: every open long-poll answers now (with what there is)
@@ -57,11 +74,11 @@ typedef struct ank_site {
 
 /* Adds a site after checking id, name and municipality (err says which is wrong), and sends
  * it every registry entry of its municipality (user.upsert changes; *users_sent counts them).
- * Returns 0, 1 when the id exists, 2 on invalid input, -1 on error. */
-int ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now, int *users_sent,
-                        ank_err *err);
-/* 0 found (*out filled), 1 unknown, -1 error. */
-int ank_cstore_site_get(ank_cstore *cs, const char *id, ank_site *out, ank_err *err);
+ * OK, EXISTS (the id), INVALID, or DB. */
+ank_cs_rc ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now, int *users_sent,
+                              ank_err *err);
+/* OK (*out filled), UNKNOWN, or DB. */
+ank_cs_rc ank_cstore_site_get(ank_cstore *cs, const char *id, ank_site *out, ank_err *err);
 /* Appends a change for one existing site (site.config from the admin API): checks that the
  * site exists and appends in one locked step, then wakes long-polls. type and payload follow
  * ank_cstore_change_add's rules. Returns the change id, 0 when the site is unknown, -1 on
@@ -70,25 +87,24 @@ long long ank_cstore_site_change_add(ank_cstore *cs, const char *site, const cha
                                      const char *payload_json, int64_t now, ank_err *err);
 
 /* A new one-time code for a kiosk of `site`, written as XXXX-XXXX-XXXX into code.
- * Returns 0, 1 when the site is unknown (add-site first; err says so), -1 on error. */
-int ank_cstore_pair_code(ank_cstore *cs, const char *site, int64_t now,
-                         char code[ANK_PAIR_CODE_LEN + 3], ank_err *err);
+ * OK, UNKNOWN site (add-site first; err says so), or DB. */
+ank_cs_rc ank_cstore_pair_code(ank_cstore *cs, const char *site, int64_t now,
+                               char code[ANK_PAIR_CODE_LEN + 3], ank_err *err);
 /* Redeems a code: a new kiosk id and a token (shown once; only its hash is kept).
- * Returns 0, 1 when the code is unknown, used or expired, -1 on error. */
-int ank_cstore_pair(ank_cstore *cs, const char *code, int64_t now, char kiosk[64], char site[64],
-                    char token[ANK_TOKEN_HEX + 1], ank_err *err);
-/* The kiosk a bearer token belongs to: 0 found, 1 unknown token, -1 error. Marks the
+ * OK, UNKNOWN when the code is unknown, used or expired, or DB. */
+ank_cs_rc ank_cstore_pair(ank_cstore *cs, const char *code, int64_t now, char kiosk[64],
+                          char site[64], char token[ANK_TOKEN_HEX + 1], ank_err *err);
+/* The kiosk a bearer token belongs to: OK, UNKNOWN token (err not set), or DB. Marks the
  * kiosk seen at `now`. */
-int ank_cstore_auth(ank_cstore *cs, const char *token, int64_t now, char kiosk[64], char site[64],
-                    ank_err *err);
+ank_cs_rc ank_cstore_auth(ank_cstore *cs, const char *token, int64_t now, char kiosk[64],
+                          char site[64], ank_err *err);
 
-/* Stores a batch idempotently and decodes each new event into the read model. Returns 0
- * (stored; *acked = highest seq held), 1 when the batch conflicts with what is held or
- * leaves a gap (err says which; nothing stored), 2 when an event of a known type lacks a
- * field or has one of the wrong type (err names the event and field; nothing stored), -1
- * on error. */
-int ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int64_t now,
-                      long long *acked, ank_err *err);
+/* Stores a batch idempotently and decodes each new event into the read model: OK (stored;
+ * *acked = highest seq held), CONFLICT when a seq is held with other content, GAP when the
+ * batch starts after acked + 1, INVALID when an event of a known type lacks a field or has
+ * one of the wrong type (err names the event and the field; nothing stored), or DB. */
+ank_cs_rc ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int64_t now,
+                            long long *acked, ank_err *err);
 /* What a rebuild replayed. */
 typedef struct ank_cs_rebuild_stats {
 	int kiosks;
@@ -125,22 +141,22 @@ typedef struct ank_account {
 
 /* Adds an account: name a slug, password ANK_PASSWORD_MIN_CHARS code points or more of
  * UTF-8 text, stored as an Argon2id hash; an admin has no site, a staff member an existing
- * one. Returns 0, 1 when the name is taken, 2 on invalid input (err says what), -1 on error. */
-int ank_cstore_account_add(ank_cstore *cs, const char *name, const char *password, bool admin,
-                           const char *site, int64_t now, ank_err *err);
+ * one. OK, EXISTS (the name), INVALID (err says what, also an unknown site), or DB. */
+ank_cs_rc ank_cstore_account_add(ank_cstore *cs, const char *name, const char *password, bool admin,
+                                 const char *site, int64_t now, ank_err *err);
 /* Checks a password and opens a session of ANK_SESSION_TTL_MS: token (for the cookie; only
  * its hash is kept) and csrf are 64 hex digits each. Unknown name and wrong password take
  * the same time and give the same answer. After ANK_LOGIN_FREE_FAILS failures of one name in
  * a row (known or not), its next attempt is not even checked before ANK_LOGIN_WAIT_MS has
  * passed, a wait that doubles with each further failure up to ANK_LOGIN_WAIT_MAX_MS; a
- * success forgets the failures. Returns 0, 1 when refused, 2 when the name must wait
- * (*retry_ms says how long), -1 on error. */
-int ank_cstore_login(ank_cstore *cs, const char *name, const char *password, int64_t now,
-                     int64_t *retry_ms, ank_account *out, char token[ANK_TOKEN_HEX + 1],
-                     char csrf[ANK_TOKEN_HEX + 1], ank_err *err);
-/* The account of a live session token: 0 (out, csrf filled), 1 unknown or expired, -1. */
-int ank_cstore_session(ank_cstore *cs, const char *token, int64_t now, ank_account *out,
-                       char csrf[ANK_TOKEN_HEX + 1], ank_err *err);
+ * success forgets the failures. OK, REFUSED, WAIT (*retry_ms says how long), or DB. */
+ank_cs_rc ank_cstore_login(ank_cstore *cs, const char *name, const char *password, int64_t now,
+                           int64_t *retry_ms, ank_account *out, char token[ANK_TOKEN_HEX + 1],
+                           char csrf[ANK_TOKEN_HEX + 1], ank_err *err);
+/* The account of a live session token: OK (out, csrf filled), UNKNOWN or expired (err not
+ * set), or DB. */
+ank_cs_rc ank_cstore_session(ank_cstore *cs, const char *token, int64_t now, ank_account *out,
+                             char csrf[ANK_TOKEN_HEX + 1], ank_err *err);
 /* Ends a session; 0 also when it did not exist, -1 on error. */
 int ank_cstore_logout(ank_cstore *cs, const char *token, ank_err *err);
 
@@ -165,14 +181,14 @@ typedef struct ank_cuser {
 /* Stores a new user (u->id is assigned and written back) with its linkage key, and appends
  * a user.upsert change for every site of the municipality of u->site, the site where the
  * user registered (*sites counts them), in one transaction. The caller has validated the
- * fields. Returns 0, 1 when u->site is unknown (err says so), or -1. */
-int ank_cstore_user_add(ank_cstore *cs, ank_cuser *u, long long account, int64_t now, int *sites,
-                        ank_err *err);
+ * fields. OK, UNKNOWN u->site (err says so), INVALID when u->site is empty, or DB. */
+ank_cs_rc ank_cstore_user_add(ank_cstore *cs, ank_cuser *u, long long account, int64_t now,
+                              int *sites, ank_err *err);
 /* Sets (until_ms > 0) or lifts (0) a quarantine and appends a quarantine change for every
- * site that got the user's entry (as ank_cstore_user_add routes it). Returns 0, 1 for an
- * unknown user, -1 on error. */
-int ank_cstore_user_quarantine(ank_cstore *cs, const char *id, int64_t until_ms, int64_t now,
-                               int *sites, ank_err *err);
+ * site that got the user's entry (as ank_cstore_user_add routes it). OK, UNKNOWN user, or
+ * DB. */
+ank_cs_rc ank_cstore_user_quarantine(ank_cstore *cs, const char *id, int64_t until_ms, int64_t now,
+                                     int *sites, ank_err *err);
 
 /* ---- staff commands and records ---- */
 
@@ -193,9 +209,9 @@ typedef struct ank_command {
  * for c->site; writes the new id into c->id and returns it, or -1. */
 long long ank_cstore_command_add(ank_cstore *cs, ank_command *c, long long account, int64_t now,
                                  ank_err *err);
-/* Command `id` of `site`: 0 found, 1 unknown, -1 error. */
-int ank_cstore_command_get(ank_cstore *cs, const char *site, long long id, ank_command *out,
-                           ank_err *err);
+/* Command `id` of `site`: OK, UNKNOWN (also another site's), or DB. */
+ank_cs_rc ank_cstore_command_get(ank_cstore *cs, const char *site, long long id, ank_command *out,
+                                 ank_err *err);
 /* A staff record's typed fields, which the report counts (the body keeps all of them). */
 typedef struct ank_record {
 	const char *kind; /* overdose, referral, incident or rejection */

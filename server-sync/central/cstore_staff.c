@@ -70,12 +70,12 @@ static json_t *text_or_null(const char *s)
 
 /* ---- sites ---- */
 
-int ank_cstore_site_get(ank_cstore *cs, const char *id, ank_site *out, ank_err *err)
+ank_cs_rc ank_cstore_site_get(ank_cstore *cs, const char *id, ank_site *out, ank_err *err)
 {
 	memset(out, 0, sizeof *out);
 	pthread_mutex_lock(&cs->mu);
 	sqlite3_stmt *s = NULL;
-	int rc = -1;
+	ank_cs_rc rc = ANK_CS_DB;
 	if (ank_cs_prep(cs, "SELECT id, name, municipality FROM site WHERE id = ?", &s) ==
 	    SQLITE_OK) {
 		sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
@@ -85,12 +85,13 @@ int ank_cstore_site_get(ank_cstore *cs, const char *id, ank_site *out, ank_err *
 			snprintf(out->name, sizeof out->name, "%s", ank_cs_col(s, 1));
 			snprintf(out->municipality, sizeof out->municipality, "%s",
 			         ank_cs_col(s, 2));
-			rc = 0;
+			rc = ANK_CS_OK;
 		} else if (step == SQLITE_DONE) {
-			rc = 1;
+			ank_err_set(err, "unknown site");
+			rc = ANK_CS_UNKNOWN;
 		}
 	}
-	if (rc < 0)
+	if (rc == ANK_CS_DB)
 		ank_cs_fail(cs, err);
 	ank_cs_end(cs, s);
 	pthread_mutex_unlock(&cs->mu);
@@ -201,54 +202,56 @@ static int fan_out_and_commit(ank_cstore *cs, const char *municipality, const ch
 
 /* The municipality whose sites get a user's entry: that of the site where the user
  * registered; for entries from before sites were recorded (site NULL or ""), the user's
- * home municipality. Written into out (8 bytes); locked. 0, 1 when the site is unknown,
- * -1 on error. */
-static int routing_municipality(ank_cstore *cs, const char *site, const char *home, char out[8],
-                                ank_err *err)
+ * home municipality. Written into out (8 bytes); locked. OK, UNKNOWN site, or DB. */
+static ank_cs_rc routing_municipality(ank_cstore *cs, const char *site, const char *home,
+                                      char out[8], ank_err *err)
 {
 	if (!site || !site[0]) {
 		snprintf(out, 8, "%s", home);
-		return 0;
+		return ANK_CS_OK;
 	}
 	sqlite3_stmt *s = NULL;
-	if (ank_cs_prep(cs, "SELECT municipality FROM site WHERE id = ?", &s) != SQLITE_OK)
-		return ank_cs_fail(cs, err);
+	if (ank_cs_prep(cs, "SELECT municipality FROM site WHERE id = ?", &s) != SQLITE_OK) {
+		ank_cs_fail(cs, err);
+		return ANK_CS_DB;
+	}
 	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		snprintf(out, 8, "%s", ank_cs_col(s, 0));
 	ank_cs_end(cs, s);
 	if (rc == SQLITE_ROW)
-		return 0;
+		return ANK_CS_OK;
 	if (rc == SQLITE_DONE) {
 		ank_err_set(err, "unknown site '%s'", site);
-		return 1;
+		return ANK_CS_UNKNOWN;
 	}
-	return ank_cs_fail(cs, err);
+	ank_cs_fail(cs, err);
+	return ANK_CS_DB;
 }
 
-int ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now, int *users_sent,
-                        ank_err *err)
+ank_cs_rc ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now, int *users_sent,
+                              ank_err *err)
 {
 	*users_sent = 0;
 	const ank_municipality_info *m = ank_municipality_find(site->municipality);
 	if (!ank_text_is_slug(site->id, ANK_CS_ID_MAX)) {
 		ank_err_set(err, "site id must be 1-%d letters, digits, - or _", ANK_CS_ID_MAX);
-		return 2;
+		return ANK_CS_INVALID;
 	}
 	size_t nl = strlen(site->name);
 	if (nl == 0 || nl > ANK_CS_SITE_NAME_MAX || !ank_utf8_valid_text(site->name, nl)) {
 		ank_err_set(err, "site name must be 1-%d bytes of UTF-8 text",
 		            ANK_CS_SITE_NAME_MAX);
-		return 2;
+		return ANK_CS_INVALID;
 	}
 	/* A room is somewhere: "abroad" and "unknown" are for users' home municipalities. */
 	if (!m || !strcmp(m->code, "abroad") || !strcmp(m->code, "unknown")) {
 		ank_err_set(err, "municipality '%s' is not an official three-digit code",
 		            site->municipality);
-		return 2;
+		return ANK_CS_INVALID;
 	}
-	int out = -1;
+	ank_cs_rc out = ANK_CS_DB;
 	sqlite3_stmt *s = NULL;
 	pthread_mutex_lock(&cs->mu);
 	if (begin(cs, err))
@@ -269,7 +272,7 @@ int ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now, int *
 	if (sqlite3_changes(cs->db) == 0) {
 		ank_err_set(err, "site '%s' exists", site->id);
 		rollback(cs);
-		out = 1;
+		out = ANK_CS_EXISTS;
 		goto unlock;
 	}
 	/* A new site gets the entries its municipality's sites have, as if each user had been
@@ -302,7 +305,7 @@ int ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now, int *
 	if (commit(cs, err))
 		goto unlock;
 	pthread_cond_broadcast(&cs->changed);
-	out = 0;
+	out = ANK_CS_OK;
 	goto unlock;
 fail:
 	ank_cs_fail(cs, err);
@@ -354,23 +357,24 @@ static int password_hash(ank_cstore *cs, const char *password, char out[crypto_p
 	return rc == 0 ? 0 : ank_err_set(err, "not enough memory to hash the password");
 }
 
-int ank_cstore_account_add(ank_cstore *cs, const char *name, const char *password, bool admin,
-                           const char *site, int64_t now, ank_err *err)
+ank_cs_rc ank_cstore_account_add(ank_cstore *cs, const char *name, const char *password, bool admin,
+                                 const char *site, int64_t now, ank_err *err)
 {
 	if (!ank_text_is_slug(name, ANK_CS_ID_MAX)) {
 		ank_err_set(err, "user must be 1-%d letters, digits, - or _", ANK_CS_ID_MAX);
-		return 2;
+		return ANK_CS_INVALID;
 	}
 	if (password_check(password, err))
-		return 2;
+		return ANK_CS_INVALID;
 	if (admin ? site && site[0] : !site || !site[0]) {
 		ank_err_set(err, admin ? "an admin has no site" : "a staff account needs a site");
-		return 2;
+		return ANK_CS_INVALID;
 	}
 	char hash[crypto_pwhash_STRBYTES];
 	if (password_hash(cs, password, hash, err))
-		return -1;
-	int out = -1;
+		return ANK_CS_DB;
+	ank_cs_rc out = ANK_CS_DB;
+	bool inserted = false;
 	sqlite3_stmt *s = NULL;
 	pthread_mutex_lock(&cs->mu);
 	if (ank_cs_prep(cs,
@@ -384,20 +388,22 @@ int ank_cstore_account_add(ank_cstore *cs, const char *name, const char *passwor
 		sqlite3_bind_text(s, 3, admin ? "admin" : "staff", -1, SQLITE_STATIC);
 		ank_cs_bind_opt(s, 4, admin ? NULL : site);
 		sqlite3_bind_int64(s, 5, now);
-		if (sqlite3_step(s) == SQLITE_DONE)
-			out = sqlite3_changes(cs->db) ? 0 : 3;
+		if (sqlite3_step(s) == SQLITE_DONE) {
+			out = ANK_CS_OK;
+			inserted = sqlite3_changes(cs->db) > 0;
+		}
 	}
 	ank_cs_end(cs, s);
-	if (out < 0) {
+	if (out == ANK_CS_DB) {
 		ank_cs_fail(cs, err);
-	} else if (out == 3) {
+	} else if (!inserted) {
 		/* Nothing inserted: either the name is taken or the site is unknown. */
-		out = 1;
+		out = ANK_CS_EXISTS;
 		ank_err_set(err, "user '%s' exists", name);
 		if (!admin && ank_cs_prep(cs, "SELECT 1 FROM site WHERE id = ?", &s) == SQLITE_OK) {
 			sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
 			if (sqlite3_step(s) != SQLITE_ROW) {
-				out = 2;
+				out = ANK_CS_INVALID;
 				ank_err_set(err, "unknown site '%s'", site);
 			}
 			ank_cs_end(cs, s);
@@ -473,15 +479,15 @@ static void login_failed(ank_cstore *cs, const char *name, int64_t now)
 	f->until_ms = now + (wait < ANK_LOGIN_WAIT_MAX_MS ? wait : ANK_LOGIN_WAIT_MAX_MS);
 }
 
-int ank_cstore_login(ank_cstore *cs, const char *name, const char *password, int64_t now,
-                     int64_t *retry_ms, ank_account *out, char token[ANK_TOKEN_HEX + 1],
-                     char csrf[ANK_TOKEN_HEX + 1], ank_err *err)
+ank_cs_rc ank_cstore_login(ank_cstore *cs, const char *name, const char *password, int64_t now,
+                           int64_t *retry_ms, ank_account *out, char token[ANK_TOKEN_HEX + 1],
+                           char csrf[ANK_TOKEN_HEX + 1], ank_err *err)
 {
 	memset(out, 0, sizeof *out);
 	token[0] = csrf[0] = '\0';
 	*retry_ms = 0;
 	if (strlen(password) > ANK_PASSWORD_MAX_BYTES)
-		return 1;
+		return ANK_CS_REFUSED;
 	char hash[crypto_pwhash_STRBYTES] = "";
 	bool found = false;
 	sqlite3_stmt *s = NULL;
@@ -495,13 +501,13 @@ int ank_cstore_login(ank_cstore *cs, const char *name, const char *password, int
 	if (!free_try && !next_try) {
 		*retry_ms = f->until_ms > now ? f->until_ms - now : 1000;
 		pthread_mutex_unlock(&cs->mu);
-		return 2;
+		return ANK_CS_WAIT;
 	}
 	if (ank_cs_prep(cs, "SELECT id, name, role, site, pw_hash FROM account WHERE name = ?",
 	                &s) != SQLITE_OK) {
 		ank_cs_fail(cs, err);
 		pthread_mutex_unlock(&cs->mu);
-		return -1;
+		return ANK_CS_DB;
 	}
 	f->pending++;
 	f->last_ms = now;
@@ -533,7 +539,7 @@ int ank_cstore_login(ank_cstore *cs, const char *name, const char *password, int
 	pthread_mutex_unlock(&cs->mu);
 	if (!ok) {
 		memset(out, 0, sizeof *out);
-		return 1;
+		return ANK_CS_REFUSED;
 	}
 	if (rehash && password_hash(cs, password, hash, err) != 0)
 		rehash = false;
@@ -542,7 +548,7 @@ int ank_cstore_login(ank_cstore *cs, const char *name, const char *password, int
 	random_hex(token);
 	random_hex(csrf);
 	ank_cs_hash_hex(token, th);
-	int rc = -1;
+	ank_cs_rc rc = ANK_CS_DB;
 	pthread_mutex_lock(&cs->mu);
 	/* Expired sessions go at each login: the table stays as small as the staff on shift. */
 	sqlite3_stmt *d = NULL;
@@ -568,31 +574,31 @@ int ank_cstore_login(ank_cstore *cs, const char *name, const char *password, int
 		sqlite3_bind_int64(s, 4, now);
 		sqlite3_bind_int64(s, 5, now + ANK_SESSION_TTL_MS);
 		if (sqlite3_step(s) == SQLITE_DONE)
-			rc = 0;
+			rc = ANK_CS_OK;
 	}
 	ank_cs_end(cs, s);
-	if (rc < 0)
+	if (rc == ANK_CS_DB)
 		ank_cs_fail(cs, err);
 	pthread_mutex_unlock(&cs->mu);
 	sodium_memzero(hash, sizeof hash);
-	if (rc < 0) {
+	if (rc == ANK_CS_DB) {
 		sodium_memzero(token, ANK_TOKEN_HEX + 1);
 		sodium_memzero(csrf, ANK_TOKEN_HEX + 1);
 	}
 	return rc;
 }
 
-int ank_cstore_session(ank_cstore *cs, const char *token, int64_t now, ank_account *out,
-                       char csrf[ANK_TOKEN_HEX + 1], ank_err *err)
+ank_cs_rc ank_cstore_session(ank_cstore *cs, const char *token, int64_t now, ank_account *out,
+                             char csrf[ANK_TOKEN_HEX + 1], ank_err *err)
 {
 	memset(out, 0, sizeof *out);
 	csrf[0] = '\0';
 	if (!token || strlen(token) != ANK_TOKEN_HEX)
-		return 1;
+		return ANK_CS_UNKNOWN;
 	char th[65];
 	ank_cs_hash_hex(token, th);
 	sqlite3_stmt *s = NULL;
-	int rc = -1;
+	ank_cs_rc rc = ANK_CS_DB;
 	pthread_mutex_lock(&cs->mu);
 	if (ank_cs_prep(cs,
 	                "SELECT a.id, a.name, a.role, a.site, s.csrf FROM session s"
@@ -605,13 +611,13 @@ int ank_cstore_session(ank_cstore *cs, const char *token, int64_t now, ank_accou
 		if (step == SQLITE_ROW) {
 			account_from_row(s, 0, out);
 			snprintf(csrf, ANK_TOKEN_HEX + 1, "%s", ank_cs_col(s, 4));
-			rc = 0;
+			rc = ANK_CS_OK;
 		} else if (step == SQLITE_DONE) {
-			rc = 1;
+			rc = ANK_CS_UNKNOWN;
 		}
 	}
 	ank_cs_end(cs, s);
-	if (rc < 0)
+	if (rc == ANK_CS_DB)
 		ank_cs_fail(cs, err);
 	pthread_mutex_unlock(&cs->mu);
 	return rc;
@@ -693,19 +699,23 @@ static int linkage_key(ank_cstore *cs, const ank_cuser *u, char out[65], ank_err
 	return rc;
 }
 
-int ank_cstore_user_add(ank_cstore *cs, ank_cuser *u, long long account, int64_t now, int *sites,
-                        ank_err *err)
+ank_cs_rc ank_cstore_user_add(ank_cstore *cs, ank_cuser *u, long long account, int64_t now,
+                              int *sites, ank_err *err)
 {
 	*sites = 0;
 	char hex[ANK_ID_HEX_LEN + 1];
-	if (ank_id_random(hex))
-		return ank_err_set(err, "no random numbers");
+	if (ank_id_random(hex)) {
+		ank_err_set(err, "no random numbers");
+		return ANK_CS_DB;
+	}
 	/* 64 random bits: unique among any number of users a country registers. */
 	snprintf(u->id, sizeof u->id, "u-%.16s", hex);
 	char *payload = user_payload(u);
-	if (!payload)
-		return ank_err_set(err, "out of memory");
-	int out = -1;
+	if (!payload) {
+		ank_err_set(err, "out of memory");
+		return ANK_CS_DB;
+	}
+	ank_cs_rc out = ANK_CS_DB;
 	sqlite3_stmt *s = NULL;
 	char link[65];
 	char muni[8];
@@ -713,12 +723,12 @@ int ank_cstore_user_add(ank_cstore *cs, ank_cuser *u, long long account, int64_t
 	if (begin(cs, err))
 		goto unlock;
 	/* An empty site would fall back to the home municipality: a new user always has one. */
-	int known = 1;
+	ank_cs_rc known = ANK_CS_INVALID;
 	if (u->site[0])
 		known = routing_municipality(cs, u->site, "", muni, err);
 	else
 		ank_err_set(err, "no site: a user registers at a site");
-	if (known != 0) {
+	if (known != ANK_CS_OK) {
 		rollback(cs);
 		out = known;
 		goto unlock;
@@ -751,7 +761,9 @@ int ank_cstore_user_add(ank_cstore *cs, ank_cuser *u, long long account, int64_t
 	ank_cs_end(cs, s);
 	s = NULL;
 	out = fan_out_and_commit(cs, muni, ank_chg_name(ANK_CHG_USER_UPSERT), payload, now, sites,
-	                         err);
+	                         err)
+	              ? ANK_CS_DB
+	              : ANK_CS_OK;
 	goto unlock;
 fail:
 	ank_cs_fail(cs, err);
@@ -765,17 +777,19 @@ unlock:
 	return out;
 }
 
-int ank_cstore_user_quarantine(ank_cstore *cs, const char *id, int64_t until_ms, int64_t now,
-                               int *sites, ank_err *err)
+ank_cs_rc ank_cstore_user_quarantine(ank_cstore *cs, const char *id, int64_t until_ms, int64_t now,
+                                     int *sites, ank_err *err)
 {
 	*sites = 0;
 	json_t *j =
 	        json_pack("{s:s, s:o}", ANK_FN(USER), id, ANK_FN(UNTIL), time_or_null(until_ms));
 	char *payload = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(j);
-	if (!payload)
-		return ank_err_set(err, "out of memory");
-	int out = -1;
+	if (!payload) {
+		ank_err_set(err, "out of memory");
+		return ANK_CS_DB;
+	}
+	ank_cs_rc out = ANK_CS_DB;
 	sqlite3_stmt *s = NULL;
 	char home[8] = "", site[ANK_CS_ID_MAX + 1] = "", municipality[8] = "";
 	pthread_mutex_lock(&cs->mu);
@@ -797,17 +811,23 @@ int ank_cstore_user_quarantine(ank_cstore *cs, const char *id, int64_t until_ms,
 	ank_cs_end(cs, s);
 	s = NULL;
 	if (rc != SQLITE_ROW) {
+		/* A failed step is the database's, not an unknown user. */
+		if (rc != SQLITE_DONE)
+			goto fail;
+		ank_err_set(err, "unknown user");
 		rollback(cs);
-		out = 1;
+		out = ANK_CS_UNKNOWN;
 		goto unlock;
 	}
 	/* The same sites as the entry went to. A site is never deleted, so it is known. */
-	if (routing_municipality(cs, site, home, municipality, err)) {
+	if (routing_municipality(cs, site, home, municipality, err) != ANK_CS_OK) {
 		rollback(cs);
 		goto unlock;
 	}
 	out = fan_out_and_commit(cs, municipality, ank_chg_name(ANK_CHG_QUARANTINE), payload, now,
-	                         sites, err);
+	                         sites, err)
+	              ? ANK_CS_DB
+	              : ANK_CS_OK;
 	goto unlock;
 fail:
 	ank_cs_fail(cs, err);
@@ -884,12 +904,12 @@ unlock:
 	return id;
 }
 
-int ank_cstore_command_get(ank_cstore *cs, const char *site, long long id, ank_command *out,
-                           ank_err *err)
+ank_cs_rc ank_cstore_command_get(ank_cstore *cs, const char *site, long long id, ank_command *out,
+                                 ank_err *err)
 {
 	memset(out, 0, sizeof *out);
 	sqlite3_stmt *s = NULL;
-	int rc = -1;
+	ank_cs_rc rc = ANK_CS_DB;
 	pthread_mutex_lock(&cs->mu);
 	if (ank_cs_prep(cs,
 	                "SELECT id, site, type, coalesce(ticket, 0), station, route, state,"
@@ -911,13 +931,14 @@ int ank_cstore_command_get(ank_cstore *cs, const char *site, long long id, ank_c
 			out->result_ticket = sqlite3_column_int64(s, 8);
 			out->created_ms = sqlite3_column_int64(s, 9);
 			out->done_ms = sqlite3_column_int64(s, 10);
-			rc = 0;
+			rc = ANK_CS_OK;
 		} else if (step == SQLITE_DONE) {
-			rc = 1;
+			ank_err_set(err, "unknown command");
+			rc = ANK_CS_UNKNOWN;
 		}
 	}
 	ank_cs_end(cs, s);
-	if (rc < 0)
+	if (rc == ANK_CS_DB)
 		ank_cs_fail(cs, err);
 	pthread_mutex_unlock(&cs->mu);
 	return rc;

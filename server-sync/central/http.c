@@ -60,9 +60,52 @@ ank_reply ank_http_json(int status, json_t *j)
 	return (ank_reply){status, text, "application/json"};
 }
 
-ank_reply ank_http_error(int status, const char *msg)
+/* Every error central answers: its wire code, its HTTP status, and the store result it
+ * answers (ANK_CS_OK: none, the HTTP layer's own checks). The one place that pairs them, so a
+ * code always comes with the same status; docs/api.md "Error codes" lists the same. */
+static const struct answer {
+	ank_errcode code;
+	int status;
+	ank_cs_rc rc;
+} answers[] = {
+        {ANK_ERR_BAD_REQUEST, 400, ANK_CS_OK},
+        {ANK_ERR_INVALID_JSON, 400, ANK_CS_OK},
+        {ANK_ERR_INVALID_FIELD, 400, ANK_CS_INVALID},
+        {ANK_ERR_UNAUTHORIZED, 401, ANK_CS_REFUSED},
+        {ANK_ERR_FORBIDDEN, 403, ANK_CS_OK},
+        {ANK_ERR_CSRF, 403, ANK_CS_OK},
+        {ANK_ERR_NOT_FOUND, 404, ANK_CS_UNKNOWN},
+        {ANK_ERR_METHOD_NOT_ALLOWED, 405, ANK_CS_OK},
+        {ANK_ERR_EXISTS, 409, ANK_CS_EXISTS},
+        {ANK_ERR_CONFLICT, 409, ANK_CS_CONFLICT},
+        {ANK_ERR_GAP, 409, ANK_CS_GAP},
+        {ANK_ERR_TOO_LARGE, 413, ANK_CS_OK},
+        {ANK_ERR_WAIT, 429, ANK_CS_WAIT},
+        {ANK_ERR_UNAVAILABLE, 500, ANK_CS_DB},
+};
+#define N_ANSWERS (sizeof answers / sizeof answers[0])
+
+int ank_http_status_of(ank_errcode code)
 {
-	return (ank_reply){status, ank_proto_error_encode(msg, ank_now_ms()), "application/json"};
+	for (size_t i = 0; i < N_ANSWERS; i++)
+		if (answers[i].code == code)
+			return answers[i].status;
+	return 500; /* ANK_ERR_UNKNOWN is never sent on purpose */
+}
+
+ank_reply ank_http_error(ank_errcode code, const char *msg)
+{
+	return (ank_reply){ank_http_status_of(code),
+	                   ank_proto_error_encode(code, msg, ank_now_ms()), "application/json"};
+}
+
+ank_reply ank_http_cs_error(ank_cs_rc rc, const char *msg)
+{
+	ank_errcode code = ANK_ERR_UNAVAILABLE;
+	for (size_t i = 0; i < N_ANSWERS; i++)
+		if (answers[i].rc == rc && rc != ANK_CS_OK)
+			code = answers[i].code;
+	return ank_http_error(code, msg);
 }
 
 /* True when the JSON text opens more than `max` arrays and objects inside each other. A scan
@@ -95,7 +138,7 @@ json_t *ank_http_body(ank_http_ctx *c, ank_reply *bad)
 	if (nests_deeper(c->body, c->body_len, ANK_PROTO_MAX_DEPTH)) {
 		char msg[64];
 		snprintf(msg, sizeof msg, "JSON nests deeper than %d levels", ANK_PROTO_MAX_DEPTH);
-		*bad = ank_http_error(400, msg);
+		*bad = ank_http_error(ANK_ERR_INVALID_JSON, msg);
 		return NULL;
 	}
 	json_error_t je;
@@ -106,20 +149,32 @@ json_t *ank_http_body(ank_http_ctx *c, ank_reply *bad)
 		         je.column,
 		         json_error_code(&je) == json_error_invalid_utf8 ? "invalid UTF-8: " : "",
 		         je.text);
-		*bad = ank_http_error(400, msg);
+		*bad = ank_http_error(ANK_ERR_INVALID_JSON, msg);
 		return NULL;
 	}
 	json_t *v = json_object_get(j, "v");
 	if (!json_is_object(j) || !json_is_integer(v) ||
 	    json_integer_value(v) != ANK_PROTO_VERSION) {
 		json_decref(j);
-		*bad = ank_http_error(400, "expected a JSON object with \"v\":1");
+		*bad = ank_http_error(ANK_ERR_INVALID_JSON, "expected a JSON object with \"v\":1");
 		return NULL;
 	}
 	return j;
 }
 
 /* ---- sync and service handlers ---- */
+
+/* Why a body the protocol decoder refused is wrong: not JSON at all (the same checks as
+ * ank_http_body), or JSON of the wrong form. Runs only on a refused body, so it may parse. */
+static ank_errcode body_error_code(const ank_http_ctx *c)
+{
+	if (nests_deeper(c->body, c->body_len, ANK_PROTO_MAX_DEPTH))
+		return ANK_ERR_INVALID_JSON;
+	json_t *j = json_loadb(c->body, c->body_len, JSON_REJECT_DUPLICATES, NULL);
+	ank_errcode code = json_is_object(j) ? ANK_ERR_BAD_REQUEST : ANK_ERR_INVALID_JSON;
+	json_decref(j);
+	return code;
+}
 
 static ank_reply h_healthz(ank_http_ctx *c)
 {
@@ -139,16 +194,17 @@ static ank_reply h_pair(ank_http_ctx *c)
 	if (json_unpack(j, "{s:i, s:s}", "v", &v, ANK_PAIR_FIELD_CODE, &code) ||
 	    v != ANK_PROTO_VERSION) {
 		json_decref(j);
-		return ank_http_error(400, "expected {\"v\":1,\"code\":\"...\"}");
+		return ank_http_error(ANK_ERR_INVALID_FIELD, "expected {\"v\":1,\"code\":\"...\"}");
 	}
 	char kiosk[64], site[64], token[ANK_TOKEN_HEX + 1];
 	ank_err err;
-	int rc = ank_cstore_pair(c->cs, code, ank_now_ms(), kiosk, site, token, &err);
+	ank_cs_rc rc = ank_cstore_pair(c->cs, code, ank_now_ms(), kiosk, site, token, &err);
 	json_decref(j);
-	if (rc == 1)
-		return ank_http_error(403, "unknown, used or expired pairing code");
-	if (rc < 0)
-		return ank_http_error(500, "cannot pair now");
+	/* The code is a one-time credential: a wrong one is forbidden, not a missing page. */
+	if (rc == ANK_CS_UNKNOWN)
+		return ank_http_error(ANK_ERR_FORBIDDEN, "unknown, used or expired pairing code");
+	if (rc != ANK_CS_OK)
+		return ank_http_cs_error(rc, "cannot pair now");
 	ank_log(ANK_LOG_INFO, "pair", "kiosk %s paired for site %s", kiosk, site);
 	ank_reply r =
 	        ank_http_json(200, json_pack("{s:i, s:s, s:s, s:s, s:I}", "v", ANK_PROTO_VERSION,
@@ -162,39 +218,35 @@ static ank_reply h_events(ank_http_ctx *c)
 {
 	ank_batch *b = calloc(1, sizeof *b);
 	if (!b)
-		return ank_http_error(500, "out of memory");
+		return ank_http_error(ANK_ERR_UNAVAILABLE, "out of memory");
 	ank_err err;
 	if (ank_proto_batch_decode(c->body, c->body_len, b, &err)) {
 		free(b);
-		return ank_http_error(400, err.msg);
+		return ank_http_error(body_error_code(c), err.msg);
 	}
 	if (strcmp(b->kiosk, c->kiosk) != 0) {
 		ank_proto_batch_free(b);
 		free(b);
-		return ank_http_error(403, "the batch names another kiosk than the token");
+		return ank_http_error(ANK_ERR_FORBIDDEN,
+		                      "the batch names another kiosk than the token");
 	}
 	long long acked = 0;
-	int rc = ank_cstore_ingest(c->cs, c->kiosk, b, ank_now_ms(), &acked, &err);
+	ank_cs_rc rc = ank_cstore_ingest(c->cs, c->kiosk, b, ank_now_ms(), &acked, &err);
 	/* One line per batch (types only, never payloads: no personal data in logs). */
-	if (rc == 0)
+	if (rc == ANK_CS_OK)
 		ank_log(ANK_LOG_INFO, "sync",
 		        "kiosk %s: events %lld..%lld received (%s%s); held up to %lld", c->kiosk,
 		        b->ev[0].seq, b->ev[b->n - 1].seq, b->ev[0].type, b->n > 1 ? ", ..." : "",
 		        acked);
 	ank_proto_batch_free(b);
 	free(b);
-	if (rc == 1) {
-		ank_log(ANK_LOG_WARN, "sync", "kiosk %s: %s", c->kiosk, err.msg);
-		return ank_http_error(409, err.msg);
-	}
-	if (rc == 2) {
-		/* A kiosk that writes events its own vocabulary check should have stopped. */
-		ank_log(ANK_LOG_WARN, "sync", "kiosk %s: refused: %s", c->kiosk, err.msg);
-		return ank_http_error(400, err.msg);
-	}
-	if (rc < 0) {
+	if (rc == ANK_CS_DB) {
 		ank_log(ANK_LOG_ERROR, "sync", "kiosk %s: %s", c->kiosk, err.msg);
-		return ank_http_error(500, "cannot store events now");
+		return ank_http_cs_error(rc, "cannot store events now");
+	}
+	if (rc != ANK_CS_OK) {
+		ank_log(ANK_LOG_WARN, "sync", "kiosk %s: %s", c->kiosk, err.msg);
+		return ank_http_cs_error(rc, err.msg);
 	}
 	return (ank_reply){200, ank_proto_ack_encode(acked, ank_now_ms()), "application/json"};
 }
@@ -206,16 +258,17 @@ static ank_reply h_changes(ank_http_ctx *c)
 	long since = 0, wait = 0;
 	if ((since_s && ank_parse_long(since_s, 0, 0x7fffffffffffL, &since)) ||
 	    (wait_s && ank_parse_long(wait_s, 0, LONG_POLL_MAX_S, &wait)))
-		return ank_http_error(400, "since must be a cursor >= 0 and wait 0..30 seconds");
+		return ank_http_error(ANK_ERR_BAD_REQUEST,
+		                      "since must be a cursor >= 0 and wait 0..30 seconds");
 	ank_feed f;
 	ank_err err;
 	if (ank_cstore_changes(c->cs, c->site, since, (int)wait * 1000, &f, &err))
-		return ank_http_error(500, "cannot read changes now");
+		return ank_http_error(ANK_ERR_UNAVAILABLE, "cannot read changes now");
 	f.server_ms = ank_now_ms();
 	char *text = ank_proto_feed_encode(&f, &err);
 	ank_proto_feed_free(&f);
 	if (!text)
-		return ank_http_error(500, err.msg);
+		return ank_http_error(ANK_ERR_UNAVAILABLE, err.msg);
 	return (ank_reply){200, text, "application/json"};
 }
 
@@ -286,14 +339,16 @@ static ank_reply authorise_kiosk(ank_http_ctx *c, bool *ok)
 {
 	const char *h = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, "Authorization");
 	ank_err err;
-	int rc = 1;
+	ank_cs_rc rc = ANK_CS_UNKNOWN;
 	if (h && !strncmp(h, "Bearer ", 7))
 		rc = ank_cstore_auth(c->cs, h + 7, ank_now_ms(), c->kiosk, c->site, &err);
-	*ok = rc == 0;
-	if (rc == 0)
+	*ok = rc == ANK_CS_OK;
+	if (rc == ANK_CS_OK)
 		return (ank_reply){0};
-	return rc < 0 ? ank_http_error(500, "cannot check the token now")
-	              : ank_http_error(401, "missing or unknown kiosk token");
+	/* An unknown token is a failed authentication, not a missing page. */
+	return rc == ANK_CS_UNKNOWN
+	               ? ank_http_error(ANK_ERR_UNAUTHORIZED, "missing or unknown kiosk token")
+	               : ank_http_cs_error(rc, "cannot check the token now");
 }
 
 /* A session cookie, then (on POST) the CSRF header, then the role. */
@@ -303,11 +358,13 @@ static ank_reply authorise_session(ank_http_ctx *c, const char *method, auth_kin
 	const char *cookie = MHD_lookup_connection_value(c->conn, MHD_COOKIE_KIND, SESSION_COOKIE);
 	char csrf[ANK_TOKEN_HEX + 1];
 	ank_err err;
-	int rc = cookie ? ank_cstore_session(c->cs, cookie, ank_now_ms(), &c->acct, csrf, &err) : 1;
-	if (rc < 0)
-		return ank_http_error(500, "cannot check the session now");
-	if (rc > 0)
-		return ank_http_error(401, "log in first: no valid session");
+	ank_cs_rc rc =
+	        cookie ? ank_cstore_session(c->cs, cookie, ank_now_ms(), &c->acct, csrf, &err)
+	               : ANK_CS_UNKNOWN;
+	if (rc == ANK_CS_UNKNOWN)
+		return ank_http_error(ANK_ERR_UNAUTHORIZED, "log in first: no valid session");
+	if (rc != ANK_CS_OK)
+		return ank_http_cs_error(rc, "cannot check the session now");
 	snprintf(c->token, sizeof c->token, "%s", cookie);
 	/* Every state-changing call proves it comes from our page, not a forged form. */
 	if (strcmp(method, "GET") != 0) {
@@ -317,12 +374,12 @@ static ank_reply authorise_session(ank_http_ctx *c, const char *method, auth_kin
 		            sodium_memcmp(h, csrf, ANK_TOKEN_HEX) == 0;
 		sodium_memzero(csrf, sizeof csrf);
 		if (!same)
-			return ank_http_error(403, "missing or wrong X-CSRF-Token");
+			return ank_http_error(ANK_ERR_CSRF, "missing or wrong X-CSRF-Token");
 	}
 	if (kind == AUTH_ADMIN && !c->acct.admin)
-		return ank_http_error(403, "only an admin may do this");
+		return ank_http_error(ANK_ERR_FORBIDDEN, "only an admin may do this");
 	if (kind == AUTH_SITE && !c->acct.admin && strcmp(c->acct.site, c->param[0]) != 0)
-		return ank_http_error(403, "staff act only on their own site");
+		return ank_http_error(ANK_ERR_FORBIDDEN, "staff act only on their own site");
 	*ok = true;
 	return (ank_reply){0};
 }
@@ -349,13 +406,13 @@ static ank_reply dispatch(ank_http_ctx *c, request *req, const char *method, con
 		if (req->too_big) {
 			char msg[96];
 			snprintf(msg, sizeof msg, "body larger than %d bytes", ANK_PROTO_MAX_BODY);
-			return ank_http_error(413, msg);
+			return ank_http_error(ANK_ERR_TOO_LARGE, msg);
 		}
 		return routes[i].fn(c);
 	}
 	req->route = N_ROUTES;
-	return ank_http_error(path_known ? 405 : 404,
-	                      path_known ? "method not allowed" : "not found");
+	return path_known ? ank_http_error(ANK_ERR_METHOD_NOT_ALLOWED, "method not allowed")
+	                  : ank_http_error(ANK_ERR_NOT_FOUND, "not found");
 }
 
 /* ---- metrics ---- */
@@ -512,8 +569,10 @@ enum MHD_Result ank_http_on_request(void *cls, struct MHD_Connection *conn, cons
 	ank_reply r = dispatch(&c, req, method, url);
 	sodium_memzero(c.token, sizeof c.token);
 	if (!r.body)
-		r = (ank_reply){500, strdup("{\"v\":1,\"error\":\"out of memory\"}"),
-		                "application/json"};
+		r = (ank_reply){
+		        500,
+		        strdup("{\"v\":1,\"error\":\"out of memory\",\"code\":\"unavailable\"}"),
+		        "application/json"};
 	if (!r.body)
 		return MHD_NO;
 	req->status = r.status;

@@ -51,11 +51,17 @@ typedef ank_reply (*ank_handler)(ank_http_ctx *c);
 
 /* A JSON answer; takes the reference to j. */
 ank_reply ank_http_json(int status, json_t *j);
-/* {"v":1,"error":msg}. */
-ank_reply ank_http_error(int status, const char *msg);
+/* {"v":1,"error":msg,"code":…,"server_ms":…} with the HTTP status of `code` (answers[] in
+ * http.c, the one table of statuses and codes). */
+ank_reply ank_http_error(ank_errcode code, const char *msg);
+/* The error answer for a store result other than ANK_CS_OK: its code and status from the
+ * same table. */
+ank_reply ank_http_cs_error(ank_cs_rc rc, const char *msg);
+/* The HTTP status central sends with `code`. */
+int ank_http_status_of(ank_errcode code);
 /* The body as a JSON object with "v":1, refusing nesting deeper than ANK_PROTO_MAX_DEPTH
  * before parsing, invalid JSON or UTF-8 and duplicate keys. Returns a new reference the caller
- * decrefs, or NULL with *bad set to a 400 answer. */
+ * decrefs, or NULL with *bad set to a 400 invalid_json answer. */
 json_t *ank_http_body(ank_http_ctx *c, ank_reply *bad);
 
 /* Staff and admin handlers (staff.c). */

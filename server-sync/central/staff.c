@@ -52,7 +52,7 @@ static ank_reply bad_field(const char *field, const char *rule)
 {
 	char msg[192];
 	snprintf(msg, sizeof msg, "%s: %s", field, rule);
-	return ank_http_error(400, msg);
+	return ank_http_error(ANK_ERR_INVALID_FIELD, msg);
 }
 
 /* 0 when every member of j is one of `known` (NULL-terminated), else a 400 in *bad. */
@@ -175,11 +175,10 @@ static int site_exists(ank_http_ctx *c, ank_reply *bad)
 {
 	ank_site site;
 	ank_err err;
-	int rc = ank_cstore_site_get(c->cs, c->param[0], &site, &err);
-	if (rc == 0)
+	ank_cs_rc rc = ank_cstore_site_get(c->cs, c->param[0], &site, &err);
+	if (rc == ANK_CS_OK)
 		return 0;
-	*bad = rc > 0 ? ank_http_error(404, "unknown site")
-	              : ank_http_error(500, "cannot read sites");
+	*bad = ank_http_cs_error(rc, rc == ANK_CS_UNKNOWN ? "unknown site" : "cannot read sites");
 	return -1;
 }
 
@@ -202,16 +201,16 @@ ank_reply ank_staff_login(ank_http_ctx *c)
 	char token[ANK_TOKEN_HEX + 1], csrf[ANK_TOKEN_HEX + 1];
 	ank_err err;
 	int64_t retry_ms = 0;
-	int rc = ank_cstore_login(c->cs, user, password, ank_now_ms(), &retry_ms, &acct, token,
-	                          csrf, &err);
+	ank_cs_rc rc = ank_cstore_login(c->cs, user, password, ank_now_ms(), &retry_ms, &acct,
+	                                token, csrf, &err);
 	char name[ECHO_MAX + 1];
 	echo(name, user);
 	json_decref(j);
-	if (rc < 0) {
+	if (rc == ANK_CS_DB) {
 		ank_log(ANK_LOG_ERROR, "login", "%s", err.msg);
-		return ank_http_error(500, "cannot log in now");
+		return ank_http_cs_error(rc, "cannot log in now");
 	}
-	if (rc == 2) {
+	if (rc == ANK_CS_WAIT) {
 		long long s = (retry_ms + 999) / 1000;
 		snprintf(c->retry_after, sizeof c->retry_after, "%lld", s);
 		ank_log(ANK_LOG_WARN, "login", "'%s' must wait %lld s after repeated failures",
@@ -219,11 +218,11 @@ ank_reply ank_staff_login(ank_http_ctx *c)
 		char msg[96];
 		snprintf(msg, sizeof msg,
 		         "too many failed logins for this name: try again in %lld s", s);
-		return ank_http_error(429, msg);
+		return ank_http_cs_error(rc, msg);
 	}
-	if (rc > 0) {
+	if (rc != ANK_CS_OK) {
 		ank_log(ANK_LOG_WARN, "login", "refused for '%s'", name);
-		return ank_http_error(401, "wrong user or password");
+		return ank_http_cs_error(rc, "wrong user or password");
 	}
 	/* HttpOnly: page scripts cannot read it; Secure: never over plain HTTP; SameSite=Strict:
 	 * no other site's page sends it. The CSRF token is the second lock. */
@@ -245,7 +244,7 @@ ank_reply ank_staff_logout(ank_http_ctx *c)
 {
 	ank_err err;
 	if (ank_cstore_logout(c->cs, c->token, &err))
-		return ank_http_error(500, "cannot log out now");
+		return ank_http_error(ANK_ERR_UNAVAILABLE, "cannot log out now");
 	snprintf(c->set_cookie, sizeof c->set_cookie,
 	         "ank_session=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0");
 	ank_log(ANK_LOG_INFO, "login", "'%s' logged out", c->acct.name);
@@ -317,7 +316,7 @@ ank_reply ank_staff_queue(ank_http_ctx *c)
 	if (!j) {
 		ank_log(ANK_LOG_ERROR, "staff", "queue of %s: %s", c->param[0],
 		        rc ? err.msg : "out of memory");
-		return ank_http_error(500, "cannot read the queue now");
+		return ank_http_error(ANK_ERR_UNAVAILABLE, "cannot read the queue now");
 	}
 	return ank_http_json(200, j);
 }
@@ -376,7 +375,7 @@ ank_reply ank_staff_command_post(ank_http_ctx *c)
 	ank_err err;
 	if (ank_cstore_command_add(c->cs, &cmd, c->acct.id, ank_now_ms(), &err) < 0) {
 		ank_log(ANK_LOG_ERROR, "staff", "command: %s", err.msg);
-		return ank_http_error(500, "cannot store the command now");
+		return ank_http_error(ANK_ERR_UNAVAILABLE, "cannot store the command now");
 	}
 	ank_log(ANK_LOG_INFO, "staff", "'%s' sent command %lld %s to site %s", c->acct.name, cmd.id,
 	        cmd.type, cmd.site);
@@ -390,14 +389,13 @@ ank_reply ank_staff_command_get(ank_http_ctx *c)
 {
 	long id;
 	if (ank_parse_long(c->param[1], 1, 0x7fffffffffffL, &id))
-		return ank_http_error(404, "unknown command");
+		return ank_http_error(ANK_ERR_NOT_FOUND, "unknown command");
 	ank_command cmd;
 	ank_err err;
-	int rc = ank_cstore_command_get(c->cs, c->param[0], id, &cmd, &err);
-	if (rc < 0)
-		return ank_http_error(500, "cannot read the command now");
-	if (rc > 0)
-		return ank_http_error(404, "unknown command");
+	ank_cs_rc rc = ank_cstore_command_get(c->cs, c->param[0], id, &cmd, &err);
+	if (rc != ANK_CS_OK)
+		return ank_http_cs_error(rc, rc == ANK_CS_UNKNOWN ? "unknown command"
+		                                                  : "cannot read the command now");
 	return ank_http_json(
 	        200, json_pack("{s:i, s:I, s:s, s:s, s:o, s:o, s:I, s:o}", "v", 1, "command",
 	                       (json_int_t)cmd.id, "type", cmd.type, "state", cmd.state, "reason",
@@ -498,7 +496,7 @@ ank_reply ank_staff_record_post(ank_http_ctx *c)
 	                    : -1;
 	free(text);
 	if (id < 0) {
-		bad = ank_http_error(500, "cannot store the record now");
+		bad = ank_http_error(ANK_ERR_UNAVAILABLE, "cannot store the record now");
 		goto out;
 	}
 	ank_log(ANK_LOG_INFO, "staff", "'%s' recorded %s %lld at site %s", c->acct.name, kind, id,
@@ -599,7 +597,7 @@ ank_reply ank_staff_user_post(ank_http_ctx *c)
 	}
 	/* Staff register at their own site; an admin says at which. */
 	if (rc == 0 && !c->acct.admin && site && strcmp(site, c->acct.site) != 0) {
-		bad = ank_http_error(403, "staff register users at their own site");
+		bad = ank_http_error(ANK_ERR_FORBIDDEN, "staff register users at their own site");
 		rc = -1;
 	} else if (rc == 0 && c->acct.admin && !site) {
 		bad = bad_field("site", "missing: the site where the user registers");
@@ -614,14 +612,14 @@ ank_reply ank_staff_user_post(ank_http_ctx *c)
 	}
 	ank_err err;
 	int sites = 0;
-	rc = ank_cstore_user_add(c->cs, &u, c->acct.id, ank_now_ms(), &sites, &err);
+	ank_cs_rc added = ank_cstore_user_add(c->cs, &u, c->acct.id, ank_now_ms(), &sites, &err);
 	sodium_memzero(u.nickname, sizeof u.nickname);
-	if (rc > 0)
-		return ank_http_error(404, "unknown site");
-	if (rc) {
+	if (added == ANK_CS_DB) {
 		ank_log(ANK_LOG_ERROR, "staff", "user: %s", err.msg);
-		return ank_http_error(500, "cannot store the user now");
+		return ank_http_cs_error(added, "cannot store the user now");
 	}
+	if (added != ANK_CS_OK)
+		return ank_http_cs_error(added, err.msg);
 	/* Ids only in the log: never a nickname (docs/privacy.md). */
 	ank_log(ANK_LOG_INFO, "staff",
 	        "'%s' registered user %s at site %s (home municipality %s, %d sites)", c->acct.name,
@@ -649,11 +647,13 @@ ank_reply ank_staff_quarantine(ank_http_ctx *c)
 	json_decref(j);
 	ank_err err;
 	int sites = 0;
-	int rc = ank_cstore_user_quarantine(c->cs, c->param[0], until, ank_now_ms(), &sites, &err);
-	if (rc != 0) {
+	ank_cs_rc rc =
+	        ank_cstore_user_quarantine(c->cs, c->param[0], until, ank_now_ms(), &sites, &err);
+	if (rc != ANK_CS_OK) {
 		json_decref(until_json);
-		return rc > 0 ? ank_http_error(404, "unknown user")
-		              : ank_http_error(500, "cannot store the quarantine now");
+		return ank_http_cs_error(rc, rc == ANK_CS_UNKNOWN
+		                                     ? "unknown user"
+		                                     : "cannot store the quarantine now");
 	}
 	ank_log(ANK_LOG_INFO, "staff", "'%s' %s the quarantine of user %s (%d sites)", c->acct.name,
 	        until ? "set" : "lifted", c->param[0], sites);
@@ -683,21 +683,20 @@ ank_reply ank_staff_account_post(ank_http_ctx *c)
 	}
 	bool admin = !strcmp(role, "admin");
 	ank_err err;
-	int rc = ank_cstore_account_add(c->cs, user, password, admin, site, ank_now_ms(), &err);
+	ank_cs_rc rc =
+	        ank_cstore_account_add(c->cs, user, password, admin, site, ank_now_ms(), &err);
 	ank_reply r;
-	if (rc == 0) {
+	if (rc == ANK_CS_OK) {
 		ank_log(ANK_LOG_INFO, "admin", "'%s' added %s account '%s'", c->acct.name, role,
 		        user);
 		r = ank_http_json(201,
 		                  json_pack("{s:i, s:s, s:s, s:o}", "v", 1, "user", user, "role",
 		                            role, "site", site ? json_string(site) : json_null()));
-	} else if (rc == 1) {
-		r = ank_http_error(409, err.msg);
-	} else if (rc == 2) {
-		r = ank_http_error(400, err.msg);
+	} else if (rc != ANK_CS_DB) {
+		r = ank_http_cs_error(rc, err.msg);
 	} else {
 		ank_log(ANK_LOG_ERROR, "admin", "account: %s", err.msg);
-		r = ank_http_error(500, "cannot store the account now");
+		r = ank_http_cs_error(rc, "cannot store the account now");
 	}
 	json_decref(j);
 	return r;
@@ -713,7 +712,7 @@ static char *content_payload(json_t *p, const char *field, ank_reply *bad)
 	char *text = p ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(p);
 	if (!text) {
-		*bad = ank_http_error(500, "out of memory");
+		*bad = ank_http_error(ANK_ERR_UNAVAILABLE, "out of memory");
 		return NULL;
 	}
 	size_t n = strlen(text);
@@ -754,10 +753,10 @@ ank_reply ank_staff_site_config(ank_http_ctx *c)
 	long long id = ank_cstore_site_change_add(
 	        c->cs, c->param[0], ank_chg_name(ANK_CHG_SITE_CONFIG), payload, ank_now_ms(), &err);
 	if (id == 0) {
-		bad = ank_http_error(404, "unknown site");
+		bad = ank_http_error(ANK_ERR_NOT_FOUND, "unknown site");
 	} else if (id < 0) {
 		ank_log(ANK_LOG_ERROR, "admin", "site config: %s", err.msg);
-		bad = ank_http_error(500, "cannot store the config now");
+		bad = ank_http_error(ANK_ERR_UNAVAILABLE, "cannot store the config now");
 	} else {
 		ank_log(ANK_LOG_INFO, "admin", "'%s' sent a site config to site %s (change %lld)",
 		        c->acct.name, c->param[0], id);
@@ -839,7 +838,7 @@ ank_reply ank_staff_catalog_post(ank_http_ctx *c)
 	                                     ank_now_ms(), &err);
 	if (id < 0) {
 		ank_log(ANK_LOG_ERROR, "admin", "catalog: %s", err.msg);
-		bad = ank_http_error(500, "cannot store the texts now");
+		bad = ank_http_error(ANK_ERR_UNAVAILABLE, "cannot store the texts now");
 	} else {
 		ank_log(ANK_LOG_INFO, "admin", "'%s' sent %zu %s texts to every site (change %lld)",
 		        c->acct.name, json_object_size(m), lang, id);

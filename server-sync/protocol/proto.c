@@ -697,9 +697,44 @@ char *ank_proto_feed_encode(const ank_feed *f, ank_err *err)
 
 static const char *const ACK_FIELDS[] = {"v", "acked", "server_ms", NULL};
 
-int ank_proto_ack_decode(const char *body, size_t len, long long *acked, long long *server_ms,
-                         ank_err *err)
+/* The wire name of every code, in enum order: the only place that spells them. */
+static const char *const ERRCODE_NAMES[ANK_ERR_COUNT] = {
+        [ANK_ERR_UNKNOWN] = "unknown",
+        [ANK_ERR_BAD_REQUEST] = "bad_request",
+        [ANK_ERR_INVALID_JSON] = "invalid_json",
+        [ANK_ERR_INVALID_FIELD] = "invalid_field",
+        [ANK_ERR_UNAUTHORIZED] = "unauthorized",
+        [ANK_ERR_FORBIDDEN] = "forbidden",
+        [ANK_ERR_CSRF] = "csrf",
+        [ANK_ERR_NOT_FOUND] = "not_found",
+        [ANK_ERR_METHOD_NOT_ALLOWED] = "method_not_allowed",
+        [ANK_ERR_EXISTS] = "exists",
+        [ANK_ERR_CONFLICT] = "conflict",
+        [ANK_ERR_GAP] = "gap",
+        [ANK_ERR_TOO_LARGE] = "too_large",
+        [ANK_ERR_WAIT] = "wait",
+        [ANK_ERR_UNAVAILABLE] = "unavailable",
+};
+
+const char *ank_errcode_name(ank_errcode code)
 {
+	if ((unsigned)code >= ANK_ERR_COUNT || !ERRCODE_NAMES[code])
+		return ERRCODE_NAMES[ANK_ERR_UNKNOWN];
+	return ERRCODE_NAMES[code];
+}
+
+ank_errcode ank_errcode_from_name(const char *name)
+{
+	for (int i = 1; name && i < ANK_ERR_COUNT; i++)
+		if (!strcmp(name, ERRCODE_NAMES[i]))
+			return (ank_errcode)i;
+	return ANK_ERR_UNKNOWN;
+}
+
+int ank_proto_ack_decode(const char *body, size_t len, long long *acked, long long *server_ms,
+                         ank_errcode *code, ank_err *err)
+{
+	*code = ANK_ERR_UNKNOWN;
 	json_t *root = parse_body(body, len, ANK_PROTO_MAX_BODY, err);
 	if (!root)
 		return -1;
@@ -710,6 +745,8 @@ int ank_proto_ack_decode(const char *body, size_t len, long long *acked, long lo
 		char text[ECHO_ERROR_MAX + 1];
 		echo(text, sizeof text, json_string_value(e));
 		ank_err_set(err, "central refused the request: %s", text);
+		/* A refusal is understood whatever else it carries; only the code is read. */
+		*code = ank_errcode_from_name(json_string_value(json_object_get(root, "code")));
 	} else if (e) {
 		ank_err_set(err, "error: must be a string");
 	} else if (!check_version(root, err) && !only_known(root, ACK_FIELDS, "body", err) &&
@@ -738,7 +775,7 @@ char *ank_proto_ack_encode(long long acked, long long server_ms)
 /* The continuation bytes a UTF-8 character can have after its lead byte. */
 #define UTF8_CONT_MAX 3
 
-char *ank_proto_error_encode(const char *message, long long server_ms)
+char *ank_proto_error_encode(ank_errcode code, const char *message, long long server_ms)
 {
 	const char *m = message ? message : "unknown error";
 	size_t n = strlen(m);
@@ -760,7 +797,8 @@ char *ank_proto_error_encode(const char *message, long long server_ms)
 		json_decref(root);
 		return NULL;
 	}
-	if (put(root, "error", s) || put(root, "server_ms", json_integer(server_ms))) {
+	if (put(root, "error", s) || put(root, "code", json_string(ank_errcode_name(code))) ||
+	    put(root, "server_ms", json_integer(server_ms))) {
 		json_decref(root);
 		return NULL;
 	}

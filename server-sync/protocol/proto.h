@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "ank_err.h"
+#include "errcodes.h"
 
 /* Every body carries "v"; a change of meaning gets a new number, never a silent extra field. */
 #define ANK_PROTO_VERSION 1
@@ -89,16 +90,19 @@ void ank_proto_feed_free(ank_feed *f);
 char *ank_proto_feed_encode(const ank_feed *f, ank_err *err);
 
 /* Central's answer to a batch, {"v":1,"acked":N,"server_ms":T}: acked >= 0, server_ms >= 0.
- * An error answer {"v":1,"error":"..."} fails with err quoting the start of central's
- * message. Writes *acked and *server_ms only on success. */
+ * An error answer {"v":1,"error":"...","code":"..."} fails with err quoting the start of
+ * central's message and *code set from "code" (ANK_ERR_UNKNOWN when missing, not a string
+ * or not known here: an older or newer central is still understood). *code is
+ * ANK_ERR_UNKNOWN after any other outcome. Writes *acked and *server_ms only on success. */
 int ank_proto_ack_decode(const char *body, size_t len, long long *acked, long long *server_ms,
-                         ank_err *err);
+                         ank_errcode *code, ank_err *err);
 /* Return a malloc'd string the caller frees, or NULL when memory ran out. A message cut inside
  * its last character loses that character; one broken elsewhere is replaced by a fixed text
  * saying so. */
 char *ank_proto_ack_encode(long long acked, long long server_ms);
-/* An error answer, {"v":1,"error":"...","server_ms":T}: central's clock is in every answer. */
-char *ank_proto_error_encode(const char *message, long long server_ms);
+/* An error answer, {"v":1,"error":"...","code":"...","server_ms":T}: the human message, the
+ * stable code (errcodes.h) and central's clock, which is in every answer. */
+char *ank_proto_error_encode(ank_errcode code, const char *message, long long server_ms);
 
 /* Reading one top-level member of a payload text as the decoders leave it, without parsing
  * it into a tree (central's projection reads a few fields of every event).

@@ -86,12 +86,24 @@ static void fuzz_ack(const char *body, size_t len)
 {
 	long long acked, server_ms;
 	ank_err err;
-	if (ank_proto_ack_decode(body, len, &acked, &server_ms, &err) != 0)
+	ank_errcode code, code2;
+	if (ank_proto_ack_decode(body, len, &acked, &server_ms, &code, &err) != 0) {
+		/* An error answer's code survives being sent again. */
+		if (code == ANK_ERR_UNKNOWN)
+			return;
+		char *text = ank_proto_error_encode(code, "again", 1);
+		long long a2, t2;
+		if (!text ||
+		    ank_proto_ack_decode(text, strlen(text), &a2, &t2, &code2, &err) != -1 ||
+		    code2 != code)
+			abort();
+		free(text);
 		return;
+	}
 	char *text = ank_proto_ack_encode(acked, server_ms);
 	long long a2, t2;
-	if (!text || ank_proto_ack_decode(text, strlen(text), &a2, &t2, &err) != 0 || a2 != acked ||
-	    t2 != server_ms)
+	if (!text || ank_proto_ack_decode(text, strlen(text), &a2, &t2, &code2, &err) != 0 ||
+	    a2 != acked || t2 != server_ms)
 		abort();
 	free(text);
 }

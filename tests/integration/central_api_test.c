@@ -280,6 +280,27 @@ static const char *jstr(json_t *j, const char *key)
 	return s ? s : "";
 }
 
+/* The status of one request and its error code into code ("" when the answer has none, or
+ * has no human "error" message beside it: both must be there). */
+static long answer_of(const char *method, const char *path, const char *body, const char *session,
+                      const char *csrf, const char *bearer, char code[32])
+{
+	resp r;
+	http(&r, method, path, body, 0, session, csrf, bearer);
+	long st = r.status;
+	snprintf(code, 32, "%s", jstr(r.json, "error")[0] ? jstr(r.json, "code") : "");
+	resp_free(&r);
+	return st;
+}
+
+/* An error answer must have the status and the stable code docs/api.md gives for it. */
+static bool expect_error(const char *name, long st, const char *code, long want_st,
+                         const char *want_code)
+{
+	return expect(name, st == want_st && !strcmp(code, want_code),
+	              "status %ld code '%s', want %ld '%s'", st, code, want_st, want_code);
+}
+
 static long long jint(json_t *j, const char *key)
 {
 	return (long long)json_integer_value(json_object_get(j, key));
@@ -418,9 +439,7 @@ static int count_changes(json_t *changes, const char *type, const char *key, con
 }
 
 /* Posts events as kiosk: `events` is a JSON array text of {type, payload}; seq continues from
- * *seq, ids are random. Returns the HTTP status. */
-/* Posts events (a JSON array of {type, at?, payload}) as the next seqs of a kiosk; *r gets
- * the answer (free with resp_free). */
+ * *seq, ids are random; *r gets the answer (free with resp_free). */
 static void post_events_r(const char *token, const char *kiosk, long long *seq, const char *events,
                           resp *r)
 {
@@ -450,13 +469,22 @@ static void post_events_r(const char *token, const char *kiosk, long long *seq, 
 	free(text);
 }
 
-static long post_events(const char *token, const char *kiosk, long long *seq, const char *events)
+/* The same, returning the HTTP status; the error code goes to code. */
+static long post_events_code(const char *token, const char *kiosk, long long *seq,
+                             const char *events, char code[32])
 {
 	resp r;
 	post_events_r(token, kiosk, seq, events, &r);
 	long st = r.status;
+	snprintf(code, 32, "%s", jstr(r.json, "error")[0] ? jstr(r.json, "code") : "");
 	resp_free(&r);
 	return st;
+}
+
+static long post_events(const char *token, const char *kiosk, long long *seq, const char *events)
+{
+	char code[32];
+	return post_events_code(token, kiosk, seq, events, code);
 }
 
 /* A registration at `site` (no "site" field when NULL) of a user from `muni`. */
@@ -578,13 +606,46 @@ static void group_auth(void)
 	http(&r, "POST", "/api/v1/login", body, 0, NULL, NULL, NULL);
 	expect("login-waits-after-5-failures",
 	       refused == 5 && r.status == 429 && !strcmp(r.retry_after, "30") &&
-	               strstr(ank_buf_str(&r.body), "try again in 30 s"),
+	               strstr(ank_buf_str(&r.body), "try again in 30 s") &&
+	               !strcmp(jstr(r.json, "code"), "wait"),
 	       "%d refused, then status %ld, Retry-After '%s', body %s", refused, r.status,
 	       r.retry_after, ank_buf_str(&r.body));
 	resp_free(&r);
 	expect("login-other-name-not-held", login("anna", staff_pw, &s) == 200,
 	       "condition did not hold");
 	expect("login-staff-far", login("bo", staff_pw, &bo) == 200, "condition did not hold");
+
+	/* The codes of the staff API's refusals (docs/api.md "Error codes"). */
+	char code[32];
+	st = answer_of("POST", "/api/v1/login",
+	               "{\"v\":1,\"user\":\"boss\",\"password\":\"not the password\"}", NULL, NULL,
+	               NULL, code);
+	expect_error("code-login-wrong-password", st, code, 401, "unauthorized");
+	st = answer_of("GET", "/api/v1/sites/demo/queue", NULL, NULL, NULL, NULL, code);
+	expect_error("code-no-session", st, code, 401, "unauthorized");
+	st = answer_of("POST", "/api/v1/logout", NULL, anna.token, NULL, NULL, code);
+	expect_error("code-no-csrf", st, code, 403, "csrf");
+	st = answer_of("GET", "/api/v1/sites/demo/queue", NULL, bo.token, NULL, NULL, code);
+	expect_error("code-other-site", st, code, 403, "forbidden");
+	st = answer_of("POST", "/api/v1/accounts",
+	               "{\"v\":1,\"user\":\"x\",\"password\":\"long enough password\","
+	               "\"role\":\"admin\"}",
+	               anna.token, anna.csrf, NULL, code);
+	expect_error("code-staff-on-admin-route", st, code, 403, "forbidden");
+	st = answer_of("GET", "/api/v1/sites/nowhere/queue", NULL, admin.token, NULL, NULL, code);
+	expect_error("code-unknown-site", st, code, 404, "not_found");
+	char dup[256];
+	snprintf(dup, sizeof dup,
+	         "{\"v\":1,\"user\":\"anna\",\"password\":\"%s\",\"role\":\"staff\","
+	         "\"site\":\"demo\"}",
+	         staff_pw);
+	st = answer_of("POST", "/api/v1/accounts", dup, admin.token, admin.csrf, NULL, code);
+	expect_error("code-account-exists", st, code, 409, "exists");
+	st = answer_of("POST", "/api/v1/accounts", "{\"v\":1,\"user\":\"x\",\"colour\":1}",
+	               admin.token, admin.csrf, NULL, code);
+	expect_error("code-unknown-field", st, code, 400, "invalid_field");
+	st = answer_of("POST", "/api/v1/login", "{\"v\":1,", NULL, NULL, NULL, code);
+	expect_error("code-login-bad-json", st, code, 400, "invalid_json");
 
 	/* Every staff and admin route behind the same locks. */
 	char wrong_token[65], wrong_csrf[65];
@@ -768,8 +829,9 @@ static void group_sync(void)
 	memset(bogus, 'b', 64);
 	bogus[64] = '\0';
 	static const char batch[] = "{\"v\":1,\"kiosk\":\"k-x\",\"events\":[]}";
-	long st = status_of("POST", "/api/v1/sync/events", batch, NULL, NULL, NULL);
-	expect("events-no-token-401", st == 401, "status %ld", st);
+	char code[32];
+	long st = answer_of("POST", "/api/v1/sync/events", batch, NULL, NULL, NULL, code);
+	expect_error("events-no-token-401", st, code, 401, "unauthorized");
 	st = status_of("POST", "/api/v1/sync/events", batch, NULL, NULL, bogus);
 	expect("events-wrong-token-401", st == 401, "status %ld", st);
 	st = status_of("GET", "/api/v1/sync/changes", NULL, NULL, NULL, NULL);
@@ -976,8 +1038,14 @@ static void group_sync(void)
 	resp_free(&r);
 	/* The sync rules still hold: a batch that leaves a gap is refused. */
 	long long ahead = seq_demo + 4;
-	st = post_events(t_demo, k_demo, &ahead, "[{\"type\":\"site.resumed\",\"payload\":{}}]");
-	expect("events-gap-409", st == 409, "status %ld", st);
+	st = post_events_code(t_demo, k_demo, &ahead,
+	                      "[{\"type\":\"site.resumed\",\"payload\":{}}]", code);
+	expect_error("events-gap-409", st, code, 409, "gap");
+	/* And seq 1 again with another id: other content, which a kiosk must not resend. */
+	long long from_start = 0;
+	st = post_events_code(t_demo, k_demo, &from_start,
+	                      "[{\"type\":\"site.resumed\",\"payload\":{}}]", code);
+	expect_error("events-other-content-409", st, code, 409, "conflict");
 }
 
 /* ---- group: limits ---- */
@@ -1017,13 +1085,13 @@ static void group_limits(void)
 	static const struct {
 		const char *name, *body;
 		long want;
-		const char *why;
+		const char *why, *code;
 	} cases[] = {
-	        {"invalid-json", "{\"v\":1,", 400, "JSON"},
-	        {"not-an-object", "[1,2]", 400, "object"},
-	        {"invalid-utf8", NULL, 400, "UTF-8"},
-	        {"deep-nesting", NULL, 400, "deep"},
-	        {"too-big", NULL, 413, "larger than"},
+	        {"invalid-json", "{\"v\":1,", 400, "JSON", "invalid_json"},
+	        {"not-an-object", "[1,2]", 400, "object", "invalid_json"},
+	        {"invalid-utf8", NULL, 400, "UTF-8", "invalid_json"},
+	        {"deep-nesting", NULL, 400, "deep", "invalid_json"},
+	        {"too-big", NULL, 413, "larger than", "too_large"},
 	};
 	for (int route = 0; route < 2; route++) {
 		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -1046,9 +1114,10 @@ static void group_limits(void)
 			         cases[i].name);
 			expect(name,
 			       r.status == cases[i].want &&
-			               strstr(jstr(r.json, "error"), cases[i].why) != NULL,
-			       "status %ld (want %ld, '%s'): %.200s", r.status, cases[i].want,
-			       cases[i].why, ank_buf_str(&r.body));
+			               strstr(jstr(r.json, "error"), cases[i].why) != NULL &&
+			               !strcmp(jstr(r.json, "code"), cases[i].code),
+			       "status %ld (want %ld, '%s', %s): %.200s", r.status, cases[i].want,
+			       cases[i].why, cases[i].code, ank_buf_str(&r.body));
 			resp_free(&r);
 			snprintf(name, sizeof name, "%s-%s-then-healthz",
 			         route ? "users" : "events", cases[i].name);
@@ -1057,10 +1126,16 @@ static void group_limits(void)
 	}
 	long st = status_of("POST", "/api/v1/login", deep, NULL, NULL, NULL);
 	expect("login-deep-nesting", st == 400, "status %ld", st);
-	st = status_of("GET", "/api/v1/nothing", NULL, NULL, NULL, NULL);
-	expect("unknown-path-404", st == 404, "status %ld", st);
-	st = status_of("DELETE", "/api/v1/users", NULL, admin.token, admin.csrf, NULL);
-	expect("wrong-method-405", st == 405, "status %ld", st);
+	char code[32];
+	st = answer_of("GET", "/api/v1/nothing", NULL, NULL, NULL, NULL, code);
+	expect_error("unknown-path-404", st, code, 404, "not_found");
+	st = answer_of("DELETE", "/api/v1/users", NULL, admin.token, admin.csrf, NULL, code);
+	expect_error("wrong-method-405", st, code, 405, "method_not_allowed");
+	st = answer_of("GET", "/api/v1/sync/changes?since=x", NULL, NULL, NULL, token, code);
+	expect_error("changes-bad-since-400", st, code, 400, "bad_request");
+	st = answer_of("POST", "/api/v1/sync/events", "{\"v\":1,\"kiosk\":5,\"events\":[]}", NULL,
+	               NULL, token, code);
+	expect_error("events-bad-form-400", st, code, 400, "bad_request");
 	st = status_of("GET", "/api/v1/sites/de.mo/queue", NULL, admin.token, NULL, NULL);
 	expect("path-param-not-a-slug-404", st == 404, "status %ld", st);
 	free(big);
@@ -1321,7 +1396,8 @@ static void group_report(void)
 		resp r;
 		post_events_r(token, kiosk, &try_seq, broken[i].events, &r);
 		expect(broken[i].name,
-		       r.status == 400 && strstr(ank_buf_str(&r.body), broken[i].says) != NULL,
+		       r.status == 400 && strstr(ank_buf_str(&r.body), broken[i].says) != NULL &&
+		               !strcmp(jstr(r.json, "code"), "invalid_field"),
 		       "status %ld: %.200s", r.status, ank_buf_str(&r.body));
 		resp_free(&r);
 	}
@@ -1567,8 +1643,8 @@ static void store_projection_batches(ank_cstore *cs)
 }
 
 /* One login at a fake time; returns ank_cstore_login's result and the wait in *retry. */
-static int store_login(ank_cstore *cs, const char *name, const char *pw, int64_t now,
-                       int64_t *retry)
+static ank_cs_rc store_login(ank_cstore *cs, const char *name, const char *pw, int64_t now,
+                             int64_t *retry)
 {
 	ank_account a;
 	char token[ANK_TOKEN_HEX + 1], csrf[ANK_TOKEN_HEX + 1];
@@ -1579,7 +1655,7 @@ static int store_login(ank_cstore *cs, const char *name, const char *pw, int64_t
 typedef struct login_thread {
 	pthread_t th;
 	ank_cstore *cs;
-	int rc;
+	ank_cs_rc rc;
 } login_thread;
 
 static void *wrong_login(void *arg)
@@ -1597,26 +1673,28 @@ static void store_login_waits(ank_cstore *cs)
 	ank_err err;
 	const char *pw = "correct horse battery staple", *bad = "wrong password here";
 	if (!expect("waits-setup",
-	            ank_cstore_account_add(cs, "clerk", pw, true, NULL, 1, &err) == 0, "%s",
+	            ank_cstore_account_add(cs, "clerk", pw, true, NULL, 1, &err) == ANK_CS_OK, "%s",
 	            err.msg))
 		return;
 	int64_t t = 1000000, retry = 0;
 	int refused = 0;
 	for (int i = 0; i < ANK_LOGIN_FREE_FAILS; i++)
-		refused += store_login(cs, "clerk", bad, t, &retry) == 1;
-	int rc = store_login(cs, "clerk", pw, t, &retry);
-	expect("waits-after-five", refused == 5 && rc == 2 && retry == ANK_LOGIN_WAIT_MS,
-	       "%d refused, then %d with %lld ms", refused, rc, (long long)retry);
+		refused += store_login(cs, "clerk", bad, t, &retry) == ANK_CS_REFUSED;
+	ank_cs_rc rc = store_login(cs, "clerk", pw, t, &retry);
+	expect("waits-after-five", refused == 5 && rc == ANK_CS_WAIT && retry == ANK_LOGIN_WAIT_MS,
+	       "%d refused, then %s with %lld ms", refused, ank_cs_strerror(rc), (long long)retry);
 	rc = store_login(cs, "clerk", pw, t + ANK_LOGIN_WAIT_MS - 1, &retry);
-	expect("waits-until-the-end", rc == 2 && retry == 1, "%d with %lld ms", rc,
-	       (long long)retry);
-	expect("other-name-free", store_login(cs, "someone", bad, t, &retry) == 1, "held up");
+	expect("waits-until-the-end", rc == ANK_CS_WAIT && retry == 1, "%s with %lld ms",
+	       ank_cs_strerror(rc), (long long)retry);
+	expect("other-name-free", store_login(cs, "someone", bad, t, &retry) == ANK_CS_REFUSED,
+	       "held up");
 	/* After the wait one more try; failing it doubles the wait. */
 	t += ANK_LOGIN_WAIT_MS;
 	rc = store_login(cs, "clerk", bad, t, &retry);
-	int rc2 = store_login(cs, "clerk", pw, t + 2 * ANK_LOGIN_WAIT_MS - 1, &retry);
-	expect("wait-doubles", rc == 1 && rc2 == 2 && retry == 1, "%d then %d with %lld ms", rc,
-	       rc2, (long long)retry);
+	ank_cs_rc rc2 = store_login(cs, "clerk", pw, t + 2 * ANK_LOGIN_WAIT_MS - 1, &retry);
+	expect("wait-doubles", rc == ANK_CS_REFUSED && rc2 == ANK_CS_WAIT && retry == 1,
+	       "%s then %s with %lld ms", ank_cs_strerror(rc), ank_cs_strerror(rc2),
+	       (long long)retry);
 	/* Up to the cap: 30 s, 1, 2, 4, 8 min, then 15 min instead of 16. */
 	t += 2 * ANK_LOGIN_WAIT_MS;
 	int64_t wait = 2 * ANK_LOGIN_WAIT_MS;
@@ -1627,13 +1705,14 @@ static void store_login_waits(ank_cstore *cs)
 	}
 	store_login(cs, "clerk", bad, t, &retry);
 	rc = store_login(cs, "clerk", pw, t, &retry);
-	expect("wait-capped", rc == 2 && retry == ANK_LOGIN_WAIT_MAX_MS, "%d with %lld ms", rc,
-	       (long long)retry);
+	expect("wait-capped", rc == ANK_CS_WAIT && retry == ANK_LOGIN_WAIT_MAX_MS,
+	       "%s with %lld ms", ank_cs_strerror(rc), (long long)retry);
 	/* The right password after the wait logs in and forgets the failures. */
 	t += ANK_LOGIN_WAIT_MAX_MS;
 	rc = store_login(cs, "clerk", pw, t, &retry);
-	int after = store_login(cs, "clerk", bad, t, &retry);
-	expect("success-forgets", rc == 0 && after == 1, "%d then %d", rc, after);
+	ank_cs_rc after = store_login(cs, "clerk", bad, t, &retry);
+	expect("success-forgets", rc == ANK_CS_OK && after == ANK_CS_REFUSED, "%s then %s",
+	       ank_cs_strerror(rc), ank_cs_strerror(after));
 	/* Eight guesses at once at a fresh name: five are checked, three must wait. */
 	login_thread th[8];
 	for (int i = 0; i < 8; i++) {
@@ -1643,8 +1722,8 @@ static void store_login_waits(ank_cstore *cs)
 	int checked = 0, waited = 0;
 	for (int i = 0; i < 8; i++) {
 		pthread_join(th[i].th, NULL);
-		checked += th[i].rc == 1;
-		waited += th[i].rc == 2;
+		checked += th[i].rc == ANK_CS_REFUSED;
+		waited += th[i].rc == ANK_CS_WAIT;
 	}
 	expect("parallel-guesses-capped", checked == 5 && waited == 3, "%d checked, %d waited",
 	       checked, waited);

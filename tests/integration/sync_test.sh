@@ -166,13 +166,15 @@ st=$(post_batch "$token" "$(batch 5 "$kiosk" payload)")
 	ok "a replayed batch is answered 200 and stored nothing twice" || fail "replay: $st"
 st=$(post_batch "$token" "$(batch 5 "$kiosk" "json_set(payload, '\$.label', 'I-999')")")
 [[ $st == 409 && $(sql "$cdb" "SELECT count(*) || ':' || group_concat(payload) FROM event WHERE seq = 5") == "$held" ]] &&
-	grep -q "other content" "$dir/answer" &&
-	ok "a forged batch (held seq, other content) is refused 409, the held event unchanged" ||
+	grep -q '"code":"conflict"' "$dir/answer" &&
+	ok "a forged batch (held seq, other content) is refused 409 conflict, the held event unchanged" ||
 	fail "forged batch: $st $(cat "$dir/answer")"
 st=$(post_batch "$token" "$(batch 5 k-someone-else payload)")
-[[ $st == 403 ]] && ok "a batch naming another kiosk is refused 403" || fail "other kiosk: $st"
+[[ $st == 403 ]] && grep -q '"code":"forbidden"' "$dir/answer" &&
+	ok "a batch naming another kiosk is refused 403 forbidden" || fail "other kiosk: $st $(cat "$dir/answer")"
 st=$(post_batch "${token//[0-9]/f}" "$(batch 5 "$kiosk" payload)")
-[[ $st == 401 ]] && ok "a batch with a wrong token is refused 401" || fail "wrong token: $st"
+[[ $st == 401 ]] && grep -q '"code":"unauthorized"' "$dir/answer" &&
+	ok "a batch with a wrong token is refused 401 unauthorized" || fail "wrong token: $st $(cat "$dir/answer")"
 
 cat "$dir/headless.log" "$dir/kiosk.log" 2>/dev/null |
 	grep -q "Couldn't connect\|Failure when receiving\|Connection refused" &&

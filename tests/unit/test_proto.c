@@ -133,8 +133,10 @@ static void expect_refused(int *failed, decoder d, const char *name, const char 
 		if (rc == 0)
 			ank_proto_feed_free(&f);
 		break;
-	case DECODE_ACK:
-		rc = ank_proto_ack_decode(body, len, &acked, &server_ms, &err);
+	case DECODE_ACK: {
+		ank_errcode code;
+		rc = ank_proto_ack_decode(body, len, &acked, &server_ms, &code, &err);
+	}
 		empty = acked == -7 && server_ms == -7;
 		break;
 	}
@@ -946,39 +948,104 @@ static void test_answers(void **state)
 	assert_non_null(text);
 	assert_string_equal(text, "{\"v\":1,\"acked\":5,\"server_ms\":1795431600000}");
 	long long acked = -1, server_ms = -1;
-	if (ank_proto_ack_decode(text, strlen(text), &acked, &server_ms, &err))
+	ank_errcode code = ANK_ERR_GAP;
+	if (ank_proto_ack_decode(text, strlen(text), &acked, &server_ms, &code, &err))
 		fail_msg("ack: %s", err.msg);
 	assert_int_equal(acked, 5);
 	assert_int_equal(server_ms, T0);
+	assert_int_equal(code, ANK_ERR_UNKNOWN);
 	free(text);
 
-	text = ank_proto_error_encode("seq 5 is \"held\"\nreset?", 7);
+	text = ank_proto_error_encode(ANK_ERR_CONFLICT, "seq 5 is \"held\"\nreset?", 7);
 	assert_non_null(text);
-	assert_string_equal(
-	        text, "{\"v\":1,\"error\":\"seq 5 is \\\"held\\\"\\nreset?\",\"server_ms\":7}");
+	assert_string_equal(text, "{\"v\":1,\"error\":\"seq 5 is \\\"held\\\"\\nreset?\","
+	                          "\"code\":\"conflict\",\"server_ms\":7}");
 	free(text);
 	/* A message cut inside "ø" by a bounded format loses only the broken byte. */
-	text = ank_proto_error_encode("for L\xc3", 7);
+	text = ank_proto_error_encode(ANK_ERR_INVALID_FIELD, "for L\xc3", 7);
 	assert_non_null(text);
-	assert_string_equal(text, "{\"v\":1,\"error\":\"for L\",\"server_ms\":7}");
+	assert_string_equal(
+	        text, "{\"v\":1,\"error\":\"for L\",\"code\":\"invalid_field\",\"server_ms\":7}");
 	free(text);
-	text = ank_proto_error_encode("for L\xf0\x9f\x98", 7); /* a 4-byte character cut after 3 */
+	/* a 4-byte character cut after 3 */
+	text = ank_proto_error_encode(ANK_ERR_INVALID_FIELD, "for L\xf0\x9f\x98", 7);
 	assert_non_null(text);
-	assert_string_equal(text, "{\"v\":1,\"error\":\"for L\",\"server_ms\":7}");
+	assert_string_equal(
+	        text, "{\"v\":1,\"error\":\"for L\",\"code\":\"invalid_field\",\"server_ms\":7}");
 	free(text);
 	/* Broken in the middle: not something cutting explains, so the text is not sent. */
-	text = ank_proto_error_encode("a\xff"
+	text = ank_proto_error_encode(ANK_ERR_BAD_REQUEST,
+	                              "a\xff"
 	                              "b",
 	                              7);
 	assert_non_null(text);
+	assert_string_equal(text, "{\"v\":1,\"error\":\"the error message was not valid UTF-8\","
+	                          "\"code\":\"bad_request\",\"server_ms\":7}");
+	free(text);
+	text = ank_proto_error_encode(ANK_ERR_UNAVAILABLE, NULL, 7);
+	assert_non_null(text);
 	assert_string_equal(
 	        text,
-	        "{\"v\":1,\"error\":\"the error message was not valid UTF-8\",\"server_ms\":7}");
+	        "{\"v\":1,\"error\":\"unknown error\",\"code\":\"unavailable\",\"server_ms\":7}");
 	free(text);
-	text = ank_proto_error_encode(NULL, 7);
-	assert_non_null(text);
-	assert_string_equal(text, "{\"v\":1,\"error\":\"unknown error\",\"server_ms\":7}");
-	free(text);
+
+	/* Every code: encoded with its wire name, decoded back to itself; the names are
+	 * lowercase [a-z_] and distinct, since kiosks in the field compare them. */
+	for (int c = 1; c < ANK_ERR_COUNT; c++) {
+		const char *name = ank_errcode_name((ank_errcode)c);
+		assert_true(strlen(name) > 0 &&
+		            strspn(name, "abcdefghijklmnopqrstuvwxyz_") == strlen(name));
+		for (int d = 1; d < c; d++)
+			assert_string_not_equal(name, ank_errcode_name((ank_errcode)d));
+		text = ank_proto_error_encode((ank_errcode)c, "why", 7);
+		assert_non_null(text);
+		code = ANK_ERR_UNKNOWN;
+		acked = server_ms = -7;
+		assert_int_equal(
+		        ank_proto_ack_decode(text, strlen(text), &acked, &server_ms, &code, &err),
+		        -1);
+		if (code != (ank_errcode)c)
+			fail_msg("code %s decoded as %s", name, ank_errcode_name(code));
+		assert_non_null(strstr(err.msg, "central refused the request: why"));
+		assert_int_equal(acked, -7);
+		free(text);
+	}
+	assert_string_equal(ank_errcode_name(ANK_ERR_UNKNOWN), "unknown");
+	assert_string_equal(ank_errcode_name((ank_errcode)999), "unknown");
+	assert_int_equal(ank_errcode_from_name(NULL), ANK_ERR_UNKNOWN);
+	assert_int_equal(ank_errcode_from_name("unknown"), ANK_ERR_UNKNOWN);
+	assert_int_equal(ank_errcode_from_name("GAP"), ANK_ERR_UNKNOWN);
+
+	/* Golden cases of error answers a kiosk may meet: an older central sends no code, a
+	 * newer one may send a code this build does not know; both are refusals with code
+	 * unknown, never an unreadable answer. */
+	static const struct {
+		const char *name, *body;
+		ank_errcode want;
+	} answers[] = {
+	        {"gap", "{\"v\":1,\"error\":\"x\",\"code\":\"gap\",\"server_ms\":1}", ANK_ERR_GAP},
+	        {"conflict", "{\"v\":1,\"error\":\"x\",\"code\":\"conflict\",\"server_ms\":1}",
+	         ANK_ERR_CONFLICT},
+	        {"no code (older central)", "{\"v\":1,\"error\":\"x\",\"server_ms\":1}",
+	         ANK_ERR_UNKNOWN},
+	        {"no code, no clock", "{\"v\":1,\"error\":\"x\"}", ANK_ERR_UNKNOWN},
+	        {"newer code", "{\"v\":1,\"error\":\"x\",\"code\":\"shiny_new\"}", ANK_ERR_UNKNOWN},
+	        {"code not a string", "{\"v\":1,\"error\":\"x\",\"code\":409}", ANK_ERR_UNKNOWN},
+	        {"code before error", "{\"code\":\"gap\",\"v\":1,\"error\":\"x\"}", ANK_ERR_GAP},
+	};
+	for (size_t i = 0; i < COUNT_OF(answers); i++) {
+		code = ANK_ERR_BAD_REQUEST;
+		int rc = ank_proto_ack_decode(answers[i].body, strlen(answers[i].body), &acked,
+		                              &server_ms, &code, &err);
+		if (rc != -1 || code != answers[i].want ||
+		    !strstr(err.msg, "central refused the request: x"))
+			fail_msg("case %s: rc %d, code %s, '%s'", answers[i].name, rc,
+			         ank_errcode_name(code), err.msg);
+	}
+	/* A refusal that is not an error answer carries no code. */
+	code = ANK_ERR_GAP;
+	assert_int_equal(ank_proto_ack_decode("[1]", 3, &acked, &server_ms, &code, &err), -1);
+	assert_int_equal(code, ANK_ERR_UNKNOWN);
 
 	/* The kiosk reads an error answer as a failure quoting central, controls made harmless
 	 * and the quote cut short. */
@@ -986,10 +1053,11 @@ static void test_answers(void **state)
 	memset(long_msg, 'x', sizeof long_msg - 1);
 	long_msg[sizeof long_msg - 1] = '\0';
 	long_msg[0] = '\n';
-	text = ank_proto_error_encode(long_msg, 7);
+	text = ank_proto_error_encode(ANK_ERR_BAD_REQUEST, long_msg, 7);
 	assert_non_null(text);
 	acked = server_ms = -7;
-	assert_int_equal(ank_proto_ack_decode(text, strlen(text), &acked, &server_ms, &err), -1);
+	assert_int_equal(ank_proto_ack_decode(text, strlen(text), &acked, &server_ms, &code, &err),
+	                 -1);
 	assert_non_null(strstr(err.msg, "central refused the request: ?xxxx"));
 	assert_true(strlen(err.msg) < 40 + 160);
 	assert_int_equal(acked, -7);
@@ -1075,19 +1143,25 @@ static void test_doc_examples(void **state)
 
 	doc_example(doc, "ack", text, sizeof text);
 	long long acked = -1, server_ms = -1;
-	assert_int_equal(ank_proto_ack_decode(text, strlen(text), &acked, &server_ms, &err), 0);
+	ank_errcode code;
+	assert_int_equal(ank_proto_ack_decode(text, strlen(text), &acked, &server_ms, &code, &err),
+	                 0);
 	again = ank_proto_ack_encode(acked, server_ms);
 	assert_non_null(again);
 	assert_string_equal(again, text);
 	free(again);
 
 	doc_example(doc, "error", text, sizeof text);
-	assert_int_equal(ank_proto_ack_decode(text, strlen(text), &acked, &server_ms, &err), -1);
+	assert_int_equal(ank_proto_ack_decode(text, strlen(text), &acked, &server_ms, &code, &err),
+	                 -1);
 	assert_non_null(strstr(err.msg, "already held with other content"));
+	assert_int_equal(code, ANK_ERR_CONFLICT);
 	json_t *j = json_loads(text, 0, NULL);
 	assert_non_null(j);
-	again = ank_proto_error_encode(json_string_value(json_object_get(j, "error")),
-	                               json_integer_value(json_object_get(j, "server_ms")));
+	again = ank_proto_error_encode(
+	        ank_errcode_from_name(json_string_value(json_object_get(j, "code"))),
+	        json_string_value(json_object_get(j, "error")),
+	        json_integer_value(json_object_get(j, "server_ms")));
 	assert_non_null(again);
 	assert_string_equal(again, text);
 	free(again);

@@ -144,10 +144,10 @@ static void apply_and_reread(fixture *f, const char *path)
 	ank_err err = {{0}};
 	if (ank_config_parse_ini(path, &cfg, st, &n, &err))
 		fail_msg("parse %s: %s", path, err.msg);
-	assert_int_equal(ank_store_config_get(store_of(f), &back, &err), 1); /* none yet */
-	if (ank_store_config_apply(store_of(f), &cfg, st, n, T0, &err))
+	assert_int_equal(ank_store_config_get(store_of(f), &back, &err), ANK_STORE_UNKNOWN);
+	if (ank_store_config_apply(store_of(f), &cfg, st, n, T0, &err) != ANK_STORE_OK)
 		fail_msg("apply: %s", err.msg);
-	if (ank_store_config_get(store_of(f), &back, &err) != 0)
+	if (ank_store_config_get(store_of(f), &back, &err) != ANK_STORE_OK)
 		fail_msg("re-read: %s", err.msg);
 	assert_config_equal(&cfg, &back);
 	assert_int_equal(ank_store_stations(store_of(f), got, ANK_MAX_STATIONS, &ng, &err), 0);
@@ -902,6 +902,31 @@ static void test_outbox_read(void **state)
 	assert_int_equal(o.n, 7);
 }
 
+/* Row getters say "not found" apart from a failure, and every result has a name. */
+static void test_store_rc(void **state)
+{
+	fixture *f = *state;
+	ank_store *st = store_of(f);
+	ank_err err = {{0}};
+	ank_station s;
+	ank_ticket t;
+	ank_user u;
+	assert_int_equal(ank_store_station_get(st, "nope", &s, &err), ANK_STORE_UNKNOWN);
+	assert_int_equal(ank_store_ticket_get(st, 999, &t, &err), ANK_STORE_UNKNOWN);
+	assert_int_equal(ank_store_ticket_open_for_user(st, "u-none", &t, &err), ANK_STORE_UNKNOWN);
+	assert_int_equal(ank_store_user_get(st, "u-none", &u, &err), ANK_STORE_UNKNOWN);
+	static const struct {
+		ank_store_rc rc;
+		const char *name;
+	} names[] = {{ANK_STORE_OK, "ok"},
+	             {ANK_STORE_UNKNOWN, "unknown"},
+	             {ANK_STORE_REFUSED, "refused"},
+	             {ANK_STORE_DB, "db"},
+	             {(ank_store_rc)99, "invalid result"}};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		assert_string_equal(ank_store_strerror(names[i].rc), names[i].name);
+}
+
 static void test_outbox_null_payload(void **state)
 {
 	fixture *f = *state;
@@ -1062,6 +1087,7 @@ int main(void)
 	        T(test_user_upsert_limits),
 	        T(test_outbox_sequence),
 	        T(test_outbox_read),
+	        T(test_store_rc),
 	        T(test_outbox_null_payload),
 	        T(test_kiosk_id_stable),
 	        T(test_cursor_round_trip),

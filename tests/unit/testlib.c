@@ -98,7 +98,7 @@ ank_user fixture_get_user(fixture *f, const char *id)
 {
 	ank_user u;
 	ank_err err;
-	assert_int_equal(ank_store_user_get(ank_queue_store(f->q), id, &u, &err), 0);
+	assert_int_equal(ank_store_user_get(ank_queue_store(f->q), id, &u, &err), ANK_STORE_OK);
 	return u;
 }
 
@@ -123,7 +123,7 @@ ank_ticket fixture_ticket(fixture *f, int64_t id)
 {
 	ank_ticket t;
 	ank_err err;
-	assert_int_equal(ank_store_ticket_get(ank_queue_store(f->q), id, &t, &err), 0);
+	assert_int_equal(ank_store_ticket_get(ank_queue_store(f->q), id, &t, &err), ANK_STORE_OK);
 	return t;
 }
 
@@ -131,7 +131,7 @@ ank_station fixture_station(fixture *f, const char *id)
 {
 	ank_station s;
 	ank_err err;
-	assert_int_equal(ank_store_station_get(ank_queue_store(f->q), id, &s, &err), 0);
+	assert_int_equal(ank_store_station_get(ank_queue_store(f->q), id, &s, &err), ANK_STORE_OK);
 	return s;
 }
 
