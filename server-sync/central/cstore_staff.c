@@ -479,22 +479,18 @@ static void login_failed(ank_cstore *cs, const char *name, int64_t now)
 	f->until_ms = now + (wait < ANK_LOGIN_WAIT_MAX_MS ? wait : ANK_LOGIN_WAIT_MAX_MS);
 }
 
-ank_cs_rc ank_cstore_login(ank_cstore *cs, const char *name, const char *password, int64_t now,
-                           int64_t *retry_ms, ank_account *out, char token[ANK_TOKEN_HEX + 1],
-                           char csrf[ANK_TOKEN_HEX + 1], ank_err *err)
+/* Login, step 1 (mu taken here): whether the name may try now, and its account and hash.
+ * A waiting name is answered before any hash: guessing costs the guesser the wait and
+ * central nothing. Attempts still being checked count, so that parallel requests get no
+ * more tries than sequential ones: the free ones at most, then one at a time. On OK the
+ * attempt is counted as pending; *found says whether the name exists. */
+static ank_cs_rc login_admit(ank_cstore *cs, const char *name, int64_t now, int64_t *retry_ms,
+                             ank_account *out, char hash[crypto_pwhash_STRBYTES], bool *found,
+                             ank_err *err)
 {
-	memset(out, 0, sizeof *out);
-	token[0] = csrf[0] = '\0';
-	*retry_ms = 0;
-	if (strlen(password) > ANK_PASSWORD_MAX_BYTES)
-		return ANK_CS_REFUSED;
-	char hash[crypto_pwhash_STRBYTES] = "";
-	bool found = false;
 	sqlite3_stmt *s = NULL;
+	*found = false;
 	pthread_mutex_lock(&cs->mu);
-	/* A waiting name is answered before any hash: guessing costs the guesser the wait and
-	 * central nothing. Attempts still being checked count, so that parallel requests get
-	 * no more tries than sequential ones: the free ones at most, then one at a time. */
 	ank_cs_login_fail *f = login_fail_of(cs, name, true);
 	bool free_try = f->fails + f->pending < ANK_LOGIN_FREE_FAILS;
 	bool next_try = f->fails >= ANK_LOGIN_FREE_FAILS && f->pending == 0 && f->until_ms <= now;
@@ -514,22 +510,30 @@ ank_cs_rc ank_cstore_login(ank_cstore *cs, const char *name, const char *passwor
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		account_from_row(s, 0, out);
-		snprintf(hash, sizeof hash, "%s", ank_cs_col(s, 4));
-		found = true;
+		snprintf(hash, crypto_pwhash_STRBYTES, "%s", ank_cs_col(s, 4));
+		*found = true;
 	}
 	ank_cs_end(cs, s);
 	pthread_mutex_unlock(&cs->mu);
+	return ANK_CS_OK;
+}
 
+/* Login, step 2, outside mu: the password check (an unknown name is checked against a
+ * dummy hash, so both take the same time), then the attempt's result kept for the name.
+ * *rehash says whether the stored hash has an older cost. */
+static bool login_check(ank_cstore *cs, const char *name, const char *password, int64_t now,
+                        const char *hash, bool found, bool *rehash)
+{
 	pthread_once(&dummy_once, dummy_make);
 	hashing_enter(cs);
 	bool ok = crypto_pwhash_str_verify(found ? hash : dummy_hash, password, strlen(password)) ==
 	                  0 &&
 	          found;
-	bool rehash = ok && crypto_pwhash_str_needs_rehash(hash, PWHASH_OPS, PWHASH_MEM) != 0;
+	*rehash = ok && crypto_pwhash_str_needs_rehash(hash, PWHASH_OPS, PWHASH_MEM) != 0;
 	hashing_leave(cs);
 	pthread_mutex_lock(&cs->mu);
 	/* Looked up again: a burst of other names may have reused the slot meanwhile. */
-	f = login_fail_of(cs, name, false);
+	ank_cs_login_fail *f = login_fail_of(cs, name, false);
 	if (f && f->pending > 0)
 		f->pending--;
 	if (ok && f)
@@ -537,30 +541,32 @@ ank_cs_rc ank_cstore_login(ank_cstore *cs, const char *name, const char *passwor
 	else if (!ok)
 		login_failed(cs, name, now);
 	pthread_mutex_unlock(&cs->mu);
-	if (!ok) {
-		memset(out, 0, sizeof *out);
-		return ANK_CS_REFUSED;
-	}
-	if (rehash && password_hash(cs, password, hash, err) != 0)
-		rehash = false;
+	return ok;
+}
 
+/* Login, step 3 (mu taken here): a new session for the account, with the new hash when
+ * one was made. token and csrf are made here. OK or DB. */
+static ank_cs_rc session_open(ank_cstore *cs, const ank_account *acct, const char *new_hash,
+                              int64_t now, char token[ANK_TOKEN_HEX + 1],
+                              char csrf[ANK_TOKEN_HEX + 1], ank_err *err)
+{
 	char th[65];
 	random_hex(token);
 	random_hex(csrf);
 	ank_cs_hash_hex(token, th);
 	ank_cs_rc rc = ANK_CS_DB;
+	sqlite3_stmt *s = NULL, *d = NULL;
 	pthread_mutex_lock(&cs->mu);
 	/* Expired sessions go at each login: the table stays as small as the staff on shift. */
-	sqlite3_stmt *d = NULL;
 	if (ank_cs_prep(cs, "DELETE FROM session WHERE expires_ms <= ?", &d) == SQLITE_OK) {
 		sqlite3_bind_int64(d, 1, now);
 		sqlite3_step(d);
 	}
 	ank_cs_end(cs, d);
-	if (rehash &&
+	if (new_hash &&
 	    ank_cs_prep(cs, "UPDATE account SET pw_hash = ? WHERE id = ?", &d) == SQLITE_OK) {
-		sqlite3_bind_text(d, 1, hash, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(d, 2, out->id);
+		sqlite3_bind_text(d, 1, new_hash, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(d, 2, acct->id);
 		sqlite3_step(d);
 		ank_cs_end(cs, d);
 	}
@@ -569,7 +575,7 @@ ank_cs_rc ank_cstore_login(ank_cstore *cs, const char *name, const char *passwor
 	                " VALUES (?,?,?,?,?)",
 	                &s) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, th, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(s, 2, out->id);
+		sqlite3_bind_int64(s, 2, acct->id);
 		sqlite3_bind_text(s, 3, csrf, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(s, 4, now);
 		sqlite3_bind_int64(s, 5, now + ANK_SESSION_TTL_MS);
@@ -580,11 +586,36 @@ ank_cs_rc ank_cstore_login(ank_cstore *cs, const char *name, const char *passwor
 	if (rc == ANK_CS_DB)
 		ank_cs_fail(cs, err);
 	pthread_mutex_unlock(&cs->mu);
-	sodium_memzero(hash, sizeof hash);
 	if (rc == ANK_CS_DB) {
 		sodium_memzero(token, ANK_TOKEN_HEX + 1);
 		sodium_memzero(csrf, ANK_TOKEN_HEX + 1);
 	}
+	return rc;
+}
+
+ank_cs_rc ank_cstore_login(ank_cstore *cs, const char *name, const char *password, int64_t now,
+                           int64_t *retry_ms, ank_account *out, char token[ANK_TOKEN_HEX + 1],
+                           char csrf[ANK_TOKEN_HEX + 1], ank_err *err)
+{
+	memset(out, 0, sizeof *out);
+	token[0] = csrf[0] = '\0';
+	*retry_ms = 0;
+	if (strlen(password) > ANK_PASSWORD_MAX_BYTES)
+		return ANK_CS_REFUSED;
+	char hash[crypto_pwhash_STRBYTES] = "";
+	bool found = false, rehash = false;
+	ank_cs_rc rc = login_admit(cs, name, now, retry_ms, out, hash, &found, err);
+	if (rc != ANK_CS_OK)
+		return rc;
+	if (!login_check(cs, name, password, now, hash, found, &rehash)) {
+		memset(out, 0, sizeof *out);
+		sodium_memzero(hash, sizeof hash);
+		return ANK_CS_REFUSED;
+	}
+	if (rehash && password_hash(cs, password, hash, err) != 0)
+		rehash = false;
+	rc = session_open(cs, out, rehash ? hash : NULL, now, token, csrf, err);
+	sodium_memzero(hash, sizeof hash);
 	return rc;
 }
 
