@@ -76,71 +76,60 @@ static char *read_small_file(const char *path)
 	return buf;
 }
 
-static int cmd_serve(opts *o)
+/* The TLS certificate and key of the options read into memory, or both NULL without TLS.
+ * 0, or the exit status after saying why. The texts are malloc'd, freed by the caller
+ * (MHD keeps pointers to them until the daemon stops). */
+static int serve_tls_load(const opts *o, char **cert, char **key)
 {
-	char host[64];
-	unsigned port;
-	if (parse_listen(o->listen, host, &port)) {
-		fprintf(stderr, "ankomst-central: --listen wants ADDR:PORT\n");
-		return 2;
-	}
-	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
-		fprintf(stderr, "ankomst-central: %s is not an IPv4 address\n", host);
-		return 2;
-	}
+	*cert = *key = NULL;
 	bool tls = o->tls_cert[0] || o->tls_key[0];
-	if (tls && !(o->tls_cert[0] && o->tls_key[0])) {
+	if (!tls)
+		return 0;
+	if (!(o->tls_cert[0] && o->tls_key[0])) {
 		fprintf(stderr, "ankomst-central: TLS needs both --tls-cert and --tls-key\n");
 		return 2;
 	}
-	if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 		fprintf(stderr, "ankomst-central: this libmicrohttpd has no TLS\n");
 		return 1;
 	}
-	/* MHD keeps pointers to the PEM texts: they live until the daemon stops. */
-	char *cert = tls ? read_small_file(o->tls_cert) : NULL;
-	char *key = tls ? read_small_file(o->tls_key) : NULL;
-	if (tls && (!cert || !key)) {
+	*cert = read_small_file(o->tls_cert);
+	*key = read_small_file(o->tls_key);
+	if (!*cert || !*key) {
 		fprintf(stderr, "ankomst-central: cannot read %s\n",
-		        !cert ? o->tls_cert : o->tls_key);
-		free(cert);
-		free(key);
+		        !*cert ? o->tls_cert : o->tls_key);
+		free(*cert);
+		free(*key);
+		*cert = *key = NULL;
 		return 1;
 	}
-	ank_cstore *cs;
-	ank_err err;
-	if (ank_cstore_open(o->db, &cs, &err)) {
-		fprintf(stderr, "ankomst-central: %s\n", err.msg);
-		free(cert);
-		free(key);
-		return 1;
-	}
-	ank_http *h = ank_http_new(cs);
+	return 0;
+}
+
+/* Starts libmicrohttpd on addr for h (TLS when cert is given), or NULL. A thread per
+ * connection: a long-poll then simply waits on a condition variable. */
+static struct MHD_Daemon *serve_start(ank_http *h, struct sockaddr_in *addr, char *cert, char *key)
+{
 	struct MHD_OptionItem tls_opts[] = {
-	        {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
+	        {cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
 	        {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
 	        {MHD_OPTION_END, 0, NULL},
 	};
-	/* A thread per connection: a long-poll then simply waits on a condition variable. */
-	struct MHD_Daemon *d =
-	        h ? MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
-	                                     MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
-	                                     (tls ? MHD_USE_TLS : 0),
-	                             0, NULL, NULL, ank_http_on_request, h, MHD_OPTION_SOCK_ADDR,
-	                             (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED,
-	                             ank_http_on_completed, h, MHD_OPTION_CONNECTION_LIMIT,
-	                             (unsigned)MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
-	                             (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_ARRAY, tls_opts,
-	                             MHD_OPTION_END)
-	          : NULL;
-	int rc = 0;
-	if (!d) {
-		fprintf(stderr, "ankomst-central: cannot listen on %s%s\n", o->listen,
-		        tls ? " (or the certificate and key do not fit)" : "");
-		rc = 1;
-		goto out;
-	}
+	return MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+	                                MHD_USE_ERROR_LOG | (cert ? MHD_USE_TLS : 0),
+	                        0, NULL, NULL, ank_http_on_request, h, MHD_OPTION_SOCK_ADDR,
+	                        (struct sockaddr *)addr, MHD_OPTION_NOTIFY_COMPLETED,
+	                        ank_http_on_completed, h, MHD_OPTION_CONNECTION_LIMIT,
+	                        (unsigned)MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+	                        (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_ARRAY, tls_opts,
+	                        MHD_OPTION_END);
+}
+
+/* Says where it listens (and writes the port to --port-file), then waits for SIGINT or
+ * SIGTERM. */
+static void serve_until_stopped(const opts *o, struct MHD_Daemon *d, const char *host,
+                                unsigned port, bool tls)
+{
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	unsigned bound = info ? info->port : port;
 	ank_log(ANK_LOG_INFO, "central", "listening on %s:%u (%s), database %s", host, bound,
@@ -158,10 +147,46 @@ static int cmd_serve(opts *o)
 	 * waiting for another one; sleep returns within a second anyway. */
 	while (!stopping)
 		sleep(1);
-	ank_cstore_wake_all(cs);
-	MHD_stop_daemon(d);
-	ank_log(ANK_LOG_INFO, "central", "stopped");
-out:
+}
+
+static int cmd_serve(opts *o)
+{
+	char host[64];
+	unsigned port;
+	if (parse_listen(o->listen, host, &port)) {
+		fprintf(stderr, "ankomst-central: --listen wants ADDR:PORT\n");
+		return 2;
+	}
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+		fprintf(stderr, "ankomst-central: %s is not an IPv4 address\n", host);
+		return 2;
+	}
+	char *cert, *key;
+	int rc = serve_tls_load(o, &cert, &key);
+	if (rc)
+		return rc;
+	bool tls = cert != NULL;
+	ank_cstore *cs;
+	ank_err err;
+	if (ank_cstore_open(o->db, &cs, &err)) {
+		fprintf(stderr, "ankomst-central: %s\n", err.msg);
+		free(cert);
+		free(key);
+		return 1;
+	}
+	ank_http *h = ank_http_new(cs);
+	struct MHD_Daemon *d = h ? serve_start(h, &addr, cert, key) : NULL;
+	if (d) {
+		serve_until_stopped(o, d, host, port, tls);
+		ank_cstore_wake_all(cs);
+		MHD_stop_daemon(d);
+		ank_log(ANK_LOG_INFO, "central", "stopped");
+	} else {
+		fprintf(stderr, "ankomst-central: cannot listen on %s%s\n", o->listen,
+		        tls ? " (or the certificate and key do not fit)" : "");
+		rc = 1;
+	}
 	ank_http_free(h);
 	ank_cstore_close(cs);
 	if (key)
