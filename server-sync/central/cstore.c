@@ -466,6 +466,36 @@ static int kiosk_site_locked(ank_cstore *cs, const char *kiosk, char site[ANK_CS
 	return rc;
 }
 
+/* Whether the event held at e's seq is e (statement `get`: event_id, type, kiosk_ms,
+ * payload by kiosk and seq). */
+static bool same_as_held(sqlite3_stmt *get, const char *kiosk, const ank_event *e)
+{
+	sqlite3_bind_text(get, 1, kiosk, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(get, 2, e->seq);
+	bool same = sqlite3_step(get) == SQLITE_ROW &&
+	            !strcmp((const char *)sqlite3_column_text(get, 0), e->id) &&
+	            !strcmp((const char *)sqlite3_column_text(get, 1), e->type) &&
+	            sqlite3_column_int64(get, 2) == e->at_ms &&
+	            !strcmp((const char *)sqlite3_column_text(get, 3), e->payload);
+	sqlite3_reset(get);
+	return same;
+}
+
+/* Appends e to the raw log (statement `put`). 0, or -1 (the connection has the error). */
+static int event_put(sqlite3_stmt *put, const char *kiosk, const ank_event *e, int64_t now)
+{
+	sqlite3_bind_text(put, 1, kiosk, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(put, 2, e->seq);
+	sqlite3_bind_text(put, 3, e->id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(put, 4, e->type, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(put, 5, e->at_ms);
+	sqlite3_bind_int64(put, 6, now);
+	sqlite3_bind_text(put, 7, e->payload, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(put) == SQLITE_DONE ? 0 : -1;
+	sqlite3_reset(put);
+	return rc;
+}
+
 ank_cs_rc ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int64_t now,
                             long long *acked, ank_err *err)
 {
@@ -504,15 +534,7 @@ ank_cs_rc ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *
 		const ank_event *e = &b->ev[i];
 		if (e->seq <= held) {
 			/* A resend after a lost answer: fine if it is the same event. */
-			sqlite3_bind_text(get, 1, kiosk, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(get, 2, e->seq);
-			bool same = sqlite3_step(get) == SQLITE_ROW &&
-			            !strcmp((const char *)sqlite3_column_text(get, 0), e->id) &&
-			            !strcmp((const char *)sqlite3_column_text(get, 1), e->type) &&
-			            sqlite3_column_int64(get, 2) == e->at_ms &&
-			            !strcmp((const char *)sqlite3_column_text(get, 3), e->payload);
-			sqlite3_reset(get);
-			if (!same) {
+			if (!same_as_held(get, kiosk, e)) {
 				ank_err_set(err,
 				            "seq %lld is already held with other content: the kiosk"
 				            " database was reset",
@@ -522,16 +544,8 @@ ank_cs_rc ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *
 			}
 			continue;
 		}
-		sqlite3_bind_text(put, 1, kiosk, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(put, 2, e->seq);
-		sqlite3_bind_text(put, 3, e->id, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(put, 4, e->type, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(put, 5, e->at_ms);
-		sqlite3_bind_int64(put, 6, now);
-		sqlite3_bind_text(put, 7, e->payload, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(put) != SQLITE_DONE)
+		if (event_put(put, kiosk, e, now))
 			goto rollback;
-		sqlite3_reset(put);
 		/* Only a newly stored event moves the read model, so a resend never counts
 		 * twice. */
 		int pr = ank_cs_project(cs, proj, &x, e, err);
