@@ -1,25 +1,23 @@
 /* Load driver for the central benchmark (tests/bench/bench_central.sh): pairs kiosks, posts
  * event batches against a bare SQLite baseline, hammers /healthz, and holds many long-polls
  * while reading the server's memory, all over raw HTTP/1.1 keep-alive sockets on loopback. */
+#ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
+#endif
 #include <errno.h>
 #include <jansson.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <unistd.h>
+
+#include "benchlib.h"
 
 /* A batch as the kiosk sends it: the protocol's maximum (ANK_PROTO_MAX_BATCH). */
 #define BATCH 100
@@ -59,77 +57,15 @@ static const char usage[] =
         "  bodies --events N --out FILE [--stream visit|issued]\n"
         "      writes the batch bodies of the first N events, one a line (for bench_decode)\n";
 
-/* ---- small helpers ---- */
+/* ---- small helpers (the rest are in benchlib.c) ---- */
 
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("bench_central: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(1);
-}
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static long long wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+const char bench_prog[] = "bench_central";
 
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
-}
-
-/* Parses all of s as a decimal in [min, max]; the banned atoi would accept "12abc". */
-static long long parse_ll(const char *s, long long min, long long max, const char *what)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		die("%s: expected a number in %lld..%lld, got \"%s\"", what, min, max, s);
-	return v;
-}
-
-static int cmp_ll(const void *a, const void *b)
-{
-	long long x = *(const long long *)a, y = *(const long long *)b;
-	return (x > y) - (x < y);
-}
-
-/* The p-th percentile by nearest rank of n sorted values. */
-static long long pct(const long long *v, size_t n, double p)
-{
-	if (!n)
-		return 0;
-	size_t i = (size_t)((double)n * p / 100.0 + 0.999999);
-	if (i < 1)
-		i = 1;
-	if (i > n)
-		i = n;
-	return v[i - 1];
-}
-
-/* splitmix64: the same rows on every machine and in both halves of the ingest run. */
-static uint64_t mix(uint64_t z)
-{
-	z += 0x9e3779b97f4a7c15ULL;
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
 }
 
 /* Reports one figure in the line format bench_central.sh collects. */
@@ -139,209 +75,10 @@ static void report(const char *label, const char *key, double v, const char *uni
 	fflush(stdout);
 }
 
-/* ---- a minimal HTTP/1.1 client: one keep-alive connection, Content-Length answers ---- */
-
-typedef struct http {
-	int fd;
-	char *buf; /* received bytes; the current answer starts at 0 */
-	size_t len, cap;
-	int status;
-	size_t head_len, body_len; /* of the current answer, once http_parse returned 1 */
-} http;
-
-static void http_connect(http *h, int port)
+/* The kiosks file of the pair command, "KIOSK TOKEN" per line; malloc'd, the caller frees it. */
+static kiosk *kiosks_of(const char *path, size_t *n)
 {
-	memset(h, 0, sizeof *h);
-	h->fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (h->fd < 0)
-		die("socket: %s", strerror(errno));
-	/* Each request leaves in one write; without this, Nagle's algorithm can hold a
-	 * keep-alive request back until the previous answer's delayed ACK. */
-	int one = 1;
-	setsockopt(h->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(h->fd, (struct sockaddr *)&a, sizeof a))
-		die("connect to port %d: %s", port, strerror(errno));
-	h->cap = 4096;
-	h->buf = malloc(h->cap);
-	if (!h->buf)
-		die("out of memory");
-}
-
-static void http_close(http *h)
-{
-	if (h->fd >= 0)
-		close(h->fd);
-	free(h->buf);
-	memset(h, 0, sizeof *h);
-	h->fd = -1;
-}
-
-static void http_send(http *h, const char *data, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = send(h->fd, data, n, MSG_NOSIGNAL);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			die("send: %s", strerror(errno));
-		data += k;
-		n -= (size_t)k;
-	}
-}
-
-/* Reads what is there (one recv); returns the bytes read, 0 at end of stream. */
-static size_t http_read_some(http *h)
-{
-	if (h->cap - h->len < 4096) {
-		h->cap *= 2;
-		h->buf = realloc(h->buf, h->cap);
-		if (!h->buf)
-			die("out of memory");
-	}
-	ssize_t k;
-	do
-		k = recv(h->fd, h->buf + h->len, h->cap - h->len - 1, 0);
-	while (k < 0 && errno == EINTR);
-	if (k < 0)
-		die("recv: %s", strerror(errno));
-	h->len += (size_t)k;
-	h->buf[h->len] = '\0';
-	return (size_t)k;
-}
-
-/* Finds the value of header name in the current answer's head, or NULL; *n its length. */
-static const char *http_header(const http *h, const char *name, size_t *n)
-{
-	size_t nl = strlen(name);
-	const char *p = h->buf, *end = h->buf + h->head_len;
-	while (p < end) {
-		const char *eol = p;
-		while (eol + 1 < end && !(eol[0] == '\r' && eol[1] == '\n'))
-			eol++;
-		if ((size_t)(eol - p) > nl && p[nl] == ':' && !strncasecmp(p, name, nl)) {
-			const char *v = p + nl + 1;
-			while (v < eol && *v == ' ')
-				v++;
-			*n = (size_t)(eol - v);
-			return v;
-		}
-		p = eol + 2;
-	}
-	return NULL;
-}
-
-/* 1 when buf holds a whole answer (status, head_len, body_len set), 0 when more is needed. */
-static int http_parse(http *h)
-{
-	const char *p = h->buf;
-	size_t head = 0;
-	for (size_t i = 0; i + 3 < h->len; i++)
-		if (p[i] == '\r' && p[i + 1] == '\n' && p[i + 2] == '\r' && p[i + 3] == '\n') {
-			head = i + 4;
-			break;
-		}
-	if (!head)
-		return 0;
-	if (h->len < 12 || strncmp(p, "HTTP/1.", 7) != 0)
-		die("not an HTTP answer: %.40s", p);
-	h->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
-	h->head_len = head;
-	size_t n;
-	const char *te = http_header(h, "Transfer-Encoding", &n);
-	if (te)
-		die("chunked answers are not expected from this server");
-	const char *cl = http_header(h, "Content-Length", &n);
-	char num[24];
-	if (!cl || n == 0 || n >= sizeof num)
-		die("an answer without Content-Length");
-	memcpy(num, cl, n);
-	num[n] = '\0';
-	h->body_len = (size_t)parse_ll(num, 0, 1LL << 40, "Content-Length");
-	return h->len >= h->head_len + h->body_len;
-}
-
-/* Blocks until a whole answer is in buf. */
-static void http_recv(http *h)
-{
-	while (!http_parse(h))
-		if (!http_read_some(h))
-			die("the server closed the connection");
-}
-
-/* Drops the current answer, keeping any bytes after it. */
-static void http_consume(http *h)
-{
-	size_t used = h->head_len + h->body_len;
-	memmove(h->buf, h->buf + used, h->len - used);
-	h->len -= used;
-	h->head_len = h->body_len = 0;
-	h->status = 0;
-}
-
-static json_t *http_json(const http *h)
-{
-	json_error_t je;
-	json_t *j = json_loadb(h->buf + h->head_len, h->body_len, 0, &je);
-	if (!j)
-		die("answer %d is not JSON: %.200s", h->status, h->buf + h->head_len);
-	return j;
-}
-
-/* Formats a request into a malloc'd buffer: request line, headers (each ending in CRLF,
- * may be ""), and a body when not NULL. */
-static char *request(size_t *len, const char *method, const char *path, const char *headers,
-                     const char *body)
-{
-	size_t blen = body ? strlen(body) : 0;
-	size_t cap = strlen(method) + strlen(path) + strlen(headers) + blen + 160;
-	char *r = malloc(cap);
-	if (!r)
-		die("out of memory");
-	int n = snprintf(r, cap, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s", method, path, headers);
-	if (body)
-		n += snprintf(r + n, cap - (size_t)n,
-		              "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-		              blen, body);
-	else
-		n += snprintf(r + n, cap - (size_t)n, "\r\n");
-	if (n < 0 || (size_t)n >= cap)
-		die("request too long");
-	*len = (size_t)n;
-	return r;
-}
-
-/* ---- kiosks file: "KIOSK TOKEN" per line ---- */
-
-typedef struct kiosk {
-	char id[64], token[96];
-} kiosk;
-
-static kiosk *read_kiosks(const char *path, size_t *n)
-{
-	FILE *fp = fopen(path, "r");
-	if (!fp)
-		die("cannot read %s", path);
-	size_t cap = 16;
-	kiosk *k = malloc(cap * sizeof *k);
-	char line[256];
-	*n = 0;
-	while (k && fgets(line, sizeof line, fp)) {
-		char *sp = strchr(line, ' '), *nl = strchr(line, '\n');
-		if (!sp || !nl || sp - line >= 64 || nl - sp - 1 >= 96)
-			die("%s: bad line \"%s\"", path, line);
-		if (*n == cap)
-			k = realloc(k, (cap *= 2) * sizeof *k);
-		if (!k)
-			break;
-		snprintf(k[*n].id, sizeof k[*n].id, "%.*s", (int)(sp - line), line);
-		snprintf(k[*n].token, sizeof k[*n].token, "%.*s", (int)(nl - sp - 1), sp + 1);
-		(*n)++;
-	}
-	fclose(fp);
-	if (!k)
-		die("out of memory");
+	kiosk *k = read_kiosks(path, false, n);
 	if (!*n)
 		die("%s: no kiosks", path);
 	return k;
@@ -563,7 +300,7 @@ static int cmd_ingest(int port, const char *kiosks, const char *dbpath, int even
 	if (events % BATCH || block % BATCH || events % block)
 		die("--events and --block must be multiples of %d, events of block", BATCH);
 	size_t nk;
-	kiosk *k = read_kiosks(kiosks, &nk);
+	kiosk *k = kiosks_of(kiosks, &nk);
 	int nb = events / BATCH;
 	row *rows = malloc((size_t)events * sizeof *rows);
 	char **reqs = calloc((size_t)nb, sizeof *reqs);
@@ -809,41 +546,13 @@ static void report_status(const char *when, proc_status st)
 	report("central_hold", key, (double)st.threads, "threads");
 }
 
-/* Logs in and returns the headers (Cookie and X-CSRF-Token) that authorise staff calls. */
-static char *staff_login(int port, const char *login)
+/* Logs in on a connection of its own and returns the headers (Cookie and X-CSRF-Token) that
+ * authorise staff calls, malloc'd: the caller frees them. */
+static char *staff_headers(int port, const char *login)
 {
-	const char *colon = strchr(login, ':');
-	if (!colon)
-		die("--login wants USER:PASSWORD");
-	json_t *body = json_pack("{s:i, s:s%, s:s}", "v", 1, "user", login, (size_t)(colon - login),
-	                         "password", colon + 1);
-	char *text = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	size_t len;
-	char *req = request(&len, "POST", "/api/v1/login", "", text);
-	free(text);
 	http h;
 	http_connect(&h, port);
-	http_send(&h, req, len);
-	free(req);
-	http_recv(&h);
-	if (h.status != 200)
-		die("login answered %d: %.200s", h.status, h.buf + h.head_len);
-	size_t cn;
-	const char *cookie = http_header(&h, "Set-Cookie", &cn);
-	json_t *j = http_json(&h);
-	const char *csrf = NULL;
-	if (!cookie || json_unpack(j, "{s:s}", "csrf", &csrf))
-		die("login gave no session cookie or csrf");
-	size_t keep = strcspn(cookie, ";\r");
-	if (keep > cn)
-		keep = cn;
-	size_t cap = keep + strlen(csrf) + 64;
-	char *hdr = malloc(cap);
-	if (!hdr)
-		die("out of memory");
-	snprintf(hdr, cap, "Cookie: %.*s\r\nX-CSRF-Token: %s\r\n", (int)keep, cookie, csrf);
-	json_decref(j);
+	char *hdr = staff_login(&h, login);
 	http_close(&h);
 	return hdr;
 }
@@ -852,7 +561,7 @@ static int cmd_hold(int port, long pid, const char *kiosks, int wait_s, long lon
                     const char *login, const char *trigger, const char *trigger_body)
 {
 	size_t n;
-	kiosk *k = read_kiosks(kiosks, &n);
+	kiosk *k = kiosks_of(kiosks, &n);
 	proc_status before = read_status(pid);
 	report_status("before", before);
 
@@ -902,7 +611,7 @@ static int cmd_hold(int port, long pid, const char *kiosks, int wait_s, long lon
 
 	/* Logged in only now, because the password hash (Argon2id) takes tens of MiB that
 	 * would show in the peak; still before the timed change. */
-	char *staff = login && trigger ? staff_login(port, login) : NULL;
+	char *staff = login && trigger ? staff_headers(port, login) : NULL;
 	if (!staff) {
 		fputs("bench_central: no --login/--trigger: long-polls closed unanswered\n",
 		      stderr);

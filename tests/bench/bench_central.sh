@@ -12,6 +12,8 @@
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/../.."
+# shellcheck source=lib.sh
+source tests/bench/lib.sh # stop, stop_jobs (cleanup needs it from the start)
 
 EVENTS=${ANK_CENTRAL_EVENTS:-50000} # per run, in batches of 100
 RUNS=${ANK_CENTRAL_RUNS:-3}
@@ -30,11 +32,7 @@ work=$(mktemp -d "${1:-$out}/bench-central-XXXXXX")
 # Ends only the programs this script started (central, the floor), then removes its files.
 cleanup()
 {
-	local p
-	for p in $(jobs -p); do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
+	stop_jobs
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -42,9 +40,10 @@ trap cleanup EXIT
 say() { printf 'bench_central: %s\n' "$*" >&2; }
 
 # ---- build ----
-# bench_decode always measures this tree's decoder, whatever ANK_CENTRAL says.
+# bench_decode always measures this tree's decoder, whatever ANK_CENTRAL says; the driver
+# bench_central (with tests/bench/benchlib.c) lands in $out.
 cmake --preset bench >/dev/null
-cmake --build --preset bench -j2 --target bench_decode >/dev/null
+cmake --build --preset bench -j2 --target bench_decode bench_central >/dev/null
 if [[ -n ${ANK_CENTRAL:-} ]]; then
 	central=$ANK_CENTRAL
 else
@@ -54,9 +53,6 @@ fi
 # shellcheck disable=SC2046 # pkg-config prints several flags
 gcc -std=c17 -O2 -Wall -Wextra -o "$out/mhd_floor" tests/bench/mhd_floor.c \
 	$(pkg-config --cflags --libs libmicrohttpd)
-# shellcheck disable=SC2046
-gcc -std=c17 -O2 -Wall -Wextra -o "$out/bench_central" tests/bench/bench_central.c \
-	$(pkg-config --cflags --libs sqlite3 jansson) -lpthread
 driver=$out/bench_central
 
 # ---- helpers ----
@@ -77,9 +73,6 @@ wait_port()
 	cat "$work"/*.log >&2
 	exit 1
 }
-
-# shellcheck source=lib.sh
-source tests/bench/lib.sh # the working directory is the source tree
 
 # new_central NAME: a migrated database with the site; the colleague's add-site is not
 # there in every version, so a usage answer from it is fine.

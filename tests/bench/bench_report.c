@@ -4,23 +4,16 @@
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
-#include <errno.h>
 #include <jansson.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
+#include "benchlib.h"
 #include "cstore.h"
 /* The store's connection, for SQLite's per-statement profile of the report only. */
 #include "cstore_int.h"
@@ -39,56 +32,9 @@ static const char usage[] =
         "      registers the users, then per stage ingests the days up to D (days from\n"
         "      --start) and times the one-month and one-year reports against bare GROUP BYs\n";
 
-/* ---- small helpers ---- */
+/* ---- small helpers (the rest are in benchlib.c) ---- */
 
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("bench_report: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(1);
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (!p)
-		die("out of memory");
-	return p;
-}
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static long long wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static long long parse_ll(const char *s, long long min, long long max, const char *what)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		die("%s: expected a number in %lld..%lld, got \"%s\"", what, min, max, s);
-	return v;
-}
-
-static int cmp_ll(const void *a, const void *b)
-{
-	long long x = *(const long long *)a, y = *(const long long *)b;
-	return (x > y) - (x < y);
-}
+const char bench_prog[] = "bench_report";
 
 /* Median, min and max of n values (sorted in place). */
 typedef struct spread {
@@ -102,16 +48,6 @@ static spread spread_of(long long *v, int n)
 	return (spread){med, (double)v[0], (double)v[n - 1]};
 }
 
-static long long pct(const long long *sorted, size_t n, double p)
-{
-	if (!n)
-		return 0;
-	size_t i = (size_t)((double)n * p / 100.0 + 0.999999);
-	if (i < 1)
-		i = 1;
-	return sorted[(i > n ? n : i) - 1];
-}
-
 static void report(const char *key, double v, const char *unit)
 {
 	printf("bench: %s=%.6g %s\n", key, v, unit);
@@ -123,12 +59,13 @@ typedef struct rng {
 	uint64_t s;
 } rng;
 
+/* One step: mix adds the splitmix64 increment itself, so mix of the old state is the output
+ * at the new one. */
 static uint64_t next(rng *r)
 {
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	uint64_t s = r->s;
+	r->s += 0x9e3779b97f4a7c15ULL;
+	return mix(s);
 }
 
 static double unit(rng *r)
@@ -156,166 +93,6 @@ static int pick(rng *r, const double *cum, int n)
 	return lo;
 }
 
-/* ---- a minimal HTTP/1.1 client: keep-alive, Content-Length answers (as bench_central.c) ---- */
-
-typedef struct http {
-	int fd;
-	char *buf;
-	size_t len, cap;
-	int status;
-	size_t head_len, body_len;
-} http;
-
-static void http_connect(http *h, int port)
-{
-	memset(h, 0, sizeof *h);
-	h->fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (h->fd < 0)
-		die("socket: %s", strerror(errno));
-	int one = 1;
-	setsockopt(h->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(h->fd, (struct sockaddr *)&a, sizeof a))
-		die("connect to port %d: %s", port, strerror(errno));
-	h->cap = 8192;
-	h->buf = xmalloc(h->cap);
-}
-
-static void http_close(http *h)
-{
-	if (h->fd >= 0)
-		close(h->fd);
-	free(h->buf);
-	memset(h, 0, sizeof *h);
-	h->fd = -1;
-}
-
-static void http_send(http *h, const char *data, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = send(h->fd, data, n, MSG_NOSIGNAL);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			die("send: %s", strerror(errno));
-		data += k;
-		n -= (size_t)k;
-	}
-}
-
-static size_t http_read_some(http *h)
-{
-	if (h->cap - h->len < 4096) {
-		h->cap *= 2;
-		h->buf = realloc(h->buf, h->cap);
-		if (!h->buf)
-			die("out of memory");
-	}
-	ssize_t k;
-	do
-		k = recv(h->fd, h->buf + h->len, h->cap - h->len - 1, 0);
-	while (k < 0 && errno == EINTR);
-	if (k < 0)
-		die("recv: %s", strerror(errno));
-	h->len += (size_t)k;
-	h->buf[h->len] = '\0';
-	return (size_t)k;
-}
-
-static const char *http_header(const http *h, const char *name, size_t *n)
-{
-	size_t nl = strlen(name);
-	const char *p = h->buf, *end = h->buf + h->head_len;
-	while (p < end) {
-		const char *eol = p;
-		while (eol + 1 < end && !(eol[0] == '\r' && eol[1] == '\n'))
-			eol++;
-		if ((size_t)(eol - p) > nl && p[nl] == ':' && !strncasecmp(p, name, nl)) {
-			const char *v = p + nl + 1;
-			while (v < eol && *v == ' ')
-				v++;
-			*n = (size_t)(eol - v);
-			return v;
-		}
-		p = eol + 2;
-	}
-	return NULL;
-}
-
-static int http_parse(http *h)
-{
-	const char *p = h->buf;
-	size_t head = 0;
-	for (size_t i = 0; i + 3 < h->len; i++)
-		if (p[i] == '\r' && p[i + 1] == '\n' && p[i + 2] == '\r' && p[i + 3] == '\n') {
-			head = i + 4;
-			break;
-		}
-	if (!head)
-		return 0;
-	if (h->len < 12 || strncmp(p, "HTTP/1.", 7) != 0)
-		die("not an HTTP answer: %.40s", p);
-	h->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
-	h->head_len = head;
-	size_t n;
-	if (http_header(h, "Transfer-Encoding", &n))
-		die("chunked answers are not expected from this server");
-	const char *cl = http_header(h, "Content-Length", &n);
-	char num[24];
-	if (!cl || n == 0 || n >= sizeof num)
-		die("an answer without Content-Length");
-	memcpy(num, cl, n);
-	num[n] = '\0';
-	h->body_len = (size_t)parse_ll(num, 0, 1LL << 40, "Content-Length");
-	return h->len >= h->head_len + h->body_len;
-}
-
-static void http_recv(http *h)
-{
-	while (!http_parse(h))
-		if (!http_read_some(h))
-			die("the server closed the connection");
-}
-
-static void http_consume(http *h)
-{
-	size_t used = h->head_len + h->body_len;
-	memmove(h->buf, h->buf + used, h->len - used);
-	h->len -= used;
-	h->head_len = h->body_len = 0;
-	h->status = 0;
-}
-
-static json_t *http_json(const http *h)
-{
-	json_error_t je;
-	json_t *j = json_loadb(h->buf + h->head_len, h->body_len, 0, &je);
-	if (!j)
-		die("answer %d is not JSON: %.200s", h->status, h->buf + h->head_len);
-	return j;
-}
-
-/* A request in a malloc'd buffer; headers end in CRLF each (may be ""). */
-static char *request(size_t *len, const char *method, const char *path, const char *headers,
-                     const char *body)
-{
-	size_t blen = body ? strlen(body) : 0;
-	size_t cap = strlen(method) + strlen(path) + strlen(headers) + blen + 160;
-	char *r = xmalloc(cap);
-	int n = snprintf(r, cap, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s", method, path, headers);
-	if (body)
-		n += snprintf(r + n, cap - (size_t)n,
-		              "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-		              blen, body);
-	else
-		n += snprintf(r + n, cap - (size_t)n, "\r\n");
-	if (n < 0 || (size_t)n >= cap)
-		die("request too long");
-	*len = (size_t)n;
-	return r;
-}
-
 /* POSTs body on h and returns the parsed answer; any status but `want` is a bug here. */
 static json_t *post(http *h, const char *path, const char *headers, const char *body, int want)
 {
@@ -332,46 +109,7 @@ static json_t *post(http *h, const char *path, const char *headers, const char *
 	return j;
 }
 
-/* Logs in; returns the Cookie and X-CSRF-Token headers of the session. */
-static char *staff_login(http *h, const char *login)
-{
-	const char *colon = strchr(login, ':');
-	if (!colon)
-		die("--login wants USER:PASSWORD");
-	json_t *body = json_pack("{s:i, s:s%, s:s}", "v", 1, "user", login, (size_t)(colon - login),
-	                         "password", colon + 1);
-	char *text = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	size_t len;
-	char *req = request(&len, "POST", "/api/v1/login", "", text);
-	free(text);
-	http_send(h, req, len);
-	free(req);
-	http_recv(h);
-	if (h->status != 200)
-		die("login answered %d: %.200s", h->status, h->buf + h->head_len);
-	size_t cn;
-	const char *cookie = http_header(h, "Set-Cookie", &cn);
-	json_t *j = http_json(h);
-	const char *csrf = NULL;
-	if (!cookie || json_unpack(j, "{s:s}", "csrf", &csrf))
-		die("login gave no session cookie or csrf");
-	size_t keep = strcspn(cookie, ";\r");
-	if (keep > cn)
-		keep = cn;
-	size_t cap = keep + strlen(csrf) + 64;
-	char *hdr = xmalloc(cap);
-	snprintf(hdr, cap, "Cookie: %.*s\r\nX-CSRF-Token: %s\r\n", (int)keep, cookie, csrf);
-	json_decref(j);
-	http_consume(h);
-	return hdr;
-}
-
 /* ---- pair ---- */
-
-typedef struct kiosk {
-	char site[64], id[64], token[96];
-} kiosk;
 
 static int cmd_pair(int port, const char *codes, const char *out)
 {
@@ -401,27 +139,6 @@ static int cmd_pair(int port, const char *codes, const char *out)
 	if (fclose(o))
 		die("cannot write %s", out);
 	return 0;
-}
-
-static int read_kiosks(const char *path, kiosk *k, int max)
-{
-	FILE *fp = fopen(path, "r");
-	if (!fp)
-		die("cannot read %s", path);
-	char line[256];
-	int n = 0;
-	while (n < max && fgets(line, sizeof line, fp)) {
-		line[strcspn(line, "\r\n")] = '\0';
-		char *a = strchr(line, ' '), *b = a ? strchr(a + 1, ' ') : NULL;
-		if (!a || !b || a - line >= 64 || b - a - 1 >= 64 || strlen(b + 1) >= 96)
-			die("%s: bad line \"%s\"", path, line);
-		snprintf(k[n].site, sizeof k[n].site, "%.*s", (int)(a - line), line);
-		snprintf(k[n].id, sizeof k[n].id, "%.*s", (int)(b - a - 1), a + 1);
-		snprintf(k[n].token, sizeof k[n].token, "%s", b + 1);
-		n++;
-	}
-	fclose(fp);
-	return n;
 }
 
 /* ---- the rooms and their people ---- */
@@ -1229,8 +946,12 @@ static int cmd_run(int port, const char *kiosks, const char *login, const char *
                    const char *start, const char *stages, int runs, long long visits, int users)
 {
 	world w = {.nusers = users, .visits_per_year = visits};
-	if (read_kiosks(kiosks, w.k, NSITE) != NSITE)
+	size_t nk;
+	kiosk *k = read_kiosks(kiosks, true, &nk);
+	if (nk < NSITE)
 		die("%s: need %d kiosks", kiosks, NSITE);
+	memcpy(w.k, k, sizeof w.k); /* the first NSITE, one a room */
+	free(k);
 	cumulate(substance_inject_w, NSUB, w.cum_inj);
 	cumulate(substance_smoke_w, NSUB, w.cum_smk);
 	cumulate(refusal_w, NREF, w.cum_ref);

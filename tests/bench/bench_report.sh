@@ -12,6 +12,8 @@ export LC_ALL=C
 # The report's days are local days: central and the benchmark use the rooms' time zone.
 export TZ=Europe/Copenhagen
 cd "$(dirname "$0")/../.."
+# shellcheck source=lib.sh
+source tests/bench/lib.sh # stop, stop_jobs (cleanup needs it from the start)
 
 STAGES=${ANK_REPORT_STAGES:-31,365,1095}
 RUNS=${ANK_REPORT_RUNS:-7}
@@ -25,11 +27,7 @@ mkdir -p "$out"
 work=$(mktemp -d "${1:-$out}/bench-report-XXXXXX")
 cleanup()
 {
-	local p
-	for p in $(jobs -p); do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
+	stop_jobs
 	[[ ${ANK_REPORT_KEEP:-0} == 1 ]] || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -39,9 +37,6 @@ cmake --preset bench >/dev/null
 cmake --build --preset bench -j2 --target bench_report ankomst-central >/dev/null
 central=$out/ankomst-central
 driver=$out/tests/bench_report
-
-# shellcheck source=lib.sh
-source tests/bench/lib.sh
 
 dev=$(df --output=source "$work" | tail -n1)
 say "$(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -sr), $(nproc) cores," \

@@ -9,6 +9,8 @@
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/../.."
+# shellcheck source=lib.sh
+source tests/bench/lib.sh # stop, stop_jobs (cleanup needs it from the start)
 
 TAPS=${ANK_UI_TAPS:-250}    # taps on empty space per screen; each tap draws 4 frames
 RUNS=${ANK_UI_RUNS:-10}     # cold starts per program, and cold screen openings
@@ -24,11 +26,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-ui-XXXXXX")
 # Ends only this script's own background jobs that still run (programs measured, Xvfb).
 cleanup()
 {
-	local p
-	for p in $(jobs -p); do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
+	stop_jobs
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -85,9 +83,6 @@ finish()
 		exit 1
 	fi
 }
-
-# shellcheck source=lib.sh
-source tests/bench/lib.sh # the working directory is the source tree
 
 # pct FILE P: the P-th percentile (nearest rank) of the numbers in FILE, or "n/a".
 pct()

@@ -1,4 +1,4 @@
-# Shared by the benchmark scripts (sourced, not run): stopping a measured program.
+# Shared by the benchmark scripts (sourced, not run): stopping a measured program, or all of them.
 # shellcheck shell=bash
 
 # stop PID [SECONDS]: SIGTERM (central stops its daemon on it, SDL turns it into SDL_QUIT),
@@ -14,4 +14,15 @@ stop()
 	done
 	kill -KILL "$1" 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
+}
+
+# stop_jobs: SIGTERM to each background job of the calling script that still runs, then waits
+# for them; for the scripts' EXIT traps, which so end only the programs they started.
+stop_jobs()
+{
+	local p
+	for p in $(jobs -p); do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
 }
