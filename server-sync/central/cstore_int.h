@@ -52,6 +52,10 @@ void ank_cs_hash_hex(const char *secret, char out[65]);
  * ank_cstore_change_add; the caller broadcasts `changed` after COMMIT. Returns the id or -1. */
 long long ank_cs_change_add_locked(ank_cstore *cs, const char *site, const char *type,
                                    const char *payload_json, int64_t now, ank_err *err);
+/* Room for row n (the next) of a malloc'd array of `size`-byte rows with *cap of room,
+ * doubling it when full; NULL when memory ran out (the array is unchanged). The caller
+ * owns *arr and frees it. */
+void *ank_cs_grow(void **arr, int n, int *cap, size_t size);
 /* Column text or "" (never NULL), for copying into fixed buffers. */
 const char *ank_cs_col(sqlite3_stmt *s, int i);
 /* Binds text, or NULL when s is NULL or empty. */

@@ -81,7 +81,7 @@ static const local_hour *local_of(local_hour *c, long long ms)
 
 /* ---- the batch's overlay ---- */
 
-#define ID ANK_WIRE_ID_MAX + 1
+#define ID (ANK_WIRE_ID_MAX + 1)
 
 /* One ticket as this batch left it. Times are 0 when this batch did not see them: the
  * flush keeps what the stored row has. */
@@ -716,9 +716,7 @@ void ank_queue_view_free(ank_queue_view *v)
 	memset(v, 0, sizeof *v);
 }
 
-/* Room for one more row in a growing array of `size`-byte rows; NULL when memory ran out
- * (the array is unchanged). */
-static void *grow(void **arr, int n, int *cap, size_t size)
+void *ank_cs_grow(void **arr, int n, int *cap, size_t size)
 {
 	if (n == *cap) {
 		int want = *cap ? *cap * 2 : 16;
@@ -749,7 +747,7 @@ int ank_cstore_queue_view(ank_cstore *cs, const char *site, int64_t now, ank_que
 		goto fail;
 	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		ank_qv_kiosk *k = grow((void **)&v->kiosks, v->n_kiosks, &cap, sizeof *k);
+		ank_qv_kiosk *k = ank_cs_grow((void **)&v->kiosks, v->n_kiosks, &cap, sizeof *k);
 		if (!k)
 			goto oom;
 		v->n_kiosks++;
@@ -769,7 +767,8 @@ int ank_cstore_queue_view(ank_cstore *cs, const char *site, int64_t now, ank_que
 		goto fail;
 	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		ank_qv_station *st = grow((void **)&v->stations, v->n_stations, &cap, sizeof *st);
+		ank_qv_station *st =
+		        ank_cs_grow((void **)&v->stations, v->n_stations, &cap, sizeof *st);
 		if (!st)
 			goto oom;
 		v->n_stations++;
@@ -790,7 +789,7 @@ int ank_cstore_queue_view(ank_cstore *cs, const char *site, int64_t now, ank_que
 		goto fail;
 	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		ank_qv_ticket *t = grow((void **)&v->tickets, v->n_tickets, &cap, sizeof *t);
+		ank_qv_ticket *t = ank_cs_grow((void **)&v->tickets, v->n_tickets, &cap, sizeof *t);
 		if (!t)
 			goto oom;
 		v->n_tickets++;

@@ -210,19 +210,29 @@ static void day_row(rep *r, sqlite3_stmt *s)
 	}
 }
 
-/* Weekday of a "YYYY-MM-DD" date, 0 = Sunday (Sakamoto's method); -1 when malformed. */
+/* The year, month and day of "YYYY-MM-DD" (year from `min_year`, month 1-12, day 1-31;
+ * whether the day exists in the month is the caller's to check). 0, or -1 when malformed. */
+static int parse_day(const char *day, long min_year, long *y, long *m, long *d)
+{
+	if (!day || strlen(day) != 10 || day[4] != '-' || day[7] != '-')
+		return -1;
+	char part[5];
+	snprintf(part, sizeof part, "%.4s", day);
+	if (ank_parse_long(part, min_year, 9999, y))
+		return -1;
+	snprintf(part, sizeof part, "%.2s", day + 5);
+	if (ank_parse_long(part, 1, 12, m))
+		return -1;
+	snprintf(part, sizeof part, "%.2s", day + 8);
+	return ank_parse_long(part, 1, 31, d) ? -1 : 0;
+}
+
+/* Weekday of a "YYYY-MM-DD" date, 0 = Sunday (Sakamoto's method, no mktime per row); -1
+ * when malformed. */
 static int weekday_of(const char *date)
 {
 	long y = 0, m = 0, d = 0;
-	char part[5];
-	snprintf(part, sizeof part, "%.4s", date);
-	if (ank_parse_long(part, 1, 9999, &y))
-		return -1;
-	snprintf(part, sizeof part, "%.2s", date + 5);
-	if (strlen(date) != 10 || ank_parse_long(part, 1, 12, &m))
-		return -1;
-	snprintf(part, sizeof part, "%.2s", date + 8);
-	if (ank_parse_long(part, 1, 31, &d))
+	if (parse_day(date, 1, &y, &m, &d))
 		return -1;
 	static const int t[] = {0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4};
 	if (m < 3)
@@ -485,18 +495,8 @@ static json_t *sec_json(sec *x)
 /* Local midnight of "YYYY-MM-DD" (plus `days`) in ms; -1 when it is not a real date. */
 static long long day_start(const char *day, int days)
 {
-	if (!day || strlen(day) != 10 || day[4] != '-' || day[7] != '-')
-		return -1;
 	long y = 0, m = 0, d = 0;
-	char part[5];
-	snprintf(part, sizeof part, "%.4s", day);
-	if (ank_parse_long(part, 1900, 9999, &y))
-		return -1;
-	snprintf(part, sizeof part, "%.2s", day + 5);
-	if (ank_parse_long(part, 1, 12, &m))
-		return -1;
-	snprintf(part, sizeof part, "%.2s", day + 8);
-	if (ank_parse_long(part, 1, 31, &d))
+	if (parse_day(day, 1900, &y, &m, &d))
 		return -1;
 	struct tm tm = {
 	        .tm_year = (int)y - 1900, .tm_mon = (int)m - 1, .tm_mday = (int)d, .tm_isdst = -1};
@@ -529,17 +529,13 @@ static int sites_load(rep *r)
 		return -1;
 	int rc, cap = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (r->n == cap) {
-			cap = cap ? cap * 2 : 16;
-			sec *grown = realloc(r->site, (size_t)cap * sizeof *grown);
-			if (!grown) {
-				sqlite3_finalize(s);
-				r->failed = true;
-				return ank_err_set(r->err, "out of memory");
-			}
-			r->site = grown;
+		sec *x = ank_cs_grow((void **)&r->site, r->n, &cap, sizeof *x);
+		if (!x) {
+			sqlite3_finalize(s);
+			r->failed = true;
+			return ank_err_set(r->err, "out of memory");
 		}
-		sec *x = &r->site[r->n++];
+		r->n++;
 		sec_init(x, ank_cs_col(s, 0));
 		x->name = sqlite3_column_type(s, 1) == SQLITE_NULL ? json_null()
 		                                                   : json_string(ank_cs_col(s, 1));
