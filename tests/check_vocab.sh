@@ -29,7 +29,7 @@ sources=$(git ls-files -co --exclude-standard -- '*.c' '*.h' 2>/dev/null ||
 sources=$(grep -v -e '^build/' -e '^tests/' -e '^server-sync/protocol/wire\.[ch]$' <<<"$sources")
 # The files that build or read event and change payloads (the report reads typed tables
 # and names its own figures).
-payload_files=$(grep -E '^(kiosk/app\.c$|kiosk/queue/|kiosk/sync/|server-sync/client/|server-sync/central/cstore(_read)?\.c$)' <<<"$sources" || true)
+payload_files=$(grep -E '^(kiosk/app\.c$|kiosk/queue/|kiosk/sync/|server-sync/central/cstore(_read)?\.c$)' <<<"$sources" || true)
 
 literal_pattern() { # a grep -E pattern for any of the names as a whole string literal
 	sed 's/[.]/\\./g; s/.*/"&"/' | paste -sd '|'

@@ -1,8 +1,8 @@
 /* central.db: schema, pairing, token auth, idempotent event ingest, the change feed with
  * long-poll wake-ups, and counters. All calls hold one mutex: SQLite serialises writers
  * anyway, and one connection keeps transactions from interleaving. Accounts, registry,
- * commands and records are in cstore_staff.c, the queue projection in cstore_proj.c, the
- * report in cstore_report.c. */
+ * commands and records are in cstore_staff.c, the read model (and the rebuild) in cstore_read.c,
+ * the report in cstore_report.c. */
 #include "cstore_int.h"
 
 #include <sodium.h>

@@ -1,7 +1,8 @@
 /* Central's database (central.db): sites, paired kiosks and their tokens, one-time pairing
- * codes, every kiosk's events stored once by (kiosk, seq) with a projection of each site's
- * queue, the change feed sent down to kiosks, staff accounts and sessions, the user registry
- * with its linkage keys, staff commands and records, and the report. Thread-safe: one mutex. */
+ * codes, every kiosk's events stored once by (kiosk, seq) and decoded into a typed read
+ * model (the queue view, the report's tables), the change feed sent down to kiosks, staff accounts
+ * and sessions, the user registry with its linkage keys, staff commands and records, and the
+ * report. Thread-safe: one mutex. */
 #ifndef ANK_CSTORE_H
 #define ANK_CSTORE_H
 
