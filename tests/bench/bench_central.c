@@ -21,9 +21,6 @@
 
 /* A batch as the kiosk sends it: the protocol's maximum (ANK_PROTO_MAX_BATCH). */
 #define BATCH 100
-/* Monday 2026-11-23 12:00 in Copenhagen, the clock of the other benchmarks. */
-#define T_START ((long long)1795431600000)
-#define SEED    0x416e6b6f6d7374ULL /* "Ankomst" */
 /* Not recorded before the /healthz window: connections and caches settle. */
 #define HEALTHZ_WARMUP_NS 500000000LL
 /* Central is "holding" the long-polls once its CPU time has not moved for this many
@@ -125,67 +122,6 @@ static int cmd_pair(int port, const char *codes, const char *out)
 
 /* ---- ingest ---- */
 
-typedef struct row {
-	long long seq, at_ms;
-	char id[33];
-	const char *type;
-	char payload[320];
-} row;
-
-static const char *const substances[] = {"heroin",          "cocaine",   "crack",  "amphetamine",
-                                         "methamphetamine", "methadone", "opioid", "ketamine",
-                                         "benzodiazepine",  "speedball"};
-
-/* The event stream. "visit": each ticket's four events of docs/formats.md (ticket.issued,
- * ticket.called, session.started, session.ended), interleaved so that about ten tickets are
- * open at a time, as in a busy room. "issued": ticket.issued only, every ticket left open,
- * a stream no kiosk sends but a worst case for central's queue projection. */
-typedef enum stream { STREAM_VISIT, STREAM_ISSUED } stream;
-
-#define TICKETS_PER_DAY 400
-#define VISIT_LAG       3 /* tickets between one step of a visit and the next */
-
-/* One event of the stream, derived from seq only, its payload compact with keys sorted as
- * the kiosk's outbox holds it, so that central stores the very text the baseline inserts. */
-static void make_row(long long seq, stream st, row *r)
-{
-	static const char *const types[] = {"ticket.issued", "ticket.called", "session.started",
-	                                    "session.ended"};
-	static const char *const states[] = {"waiting", "called", "in_session", "done"};
-	long long i = seq - 1;
-	int step = st == STREAM_VISIT ? (int)(i % 4) : 0;
-	long long ticket = st == STREAM_VISIT ? i / 4 + 1 + VISIT_LAG * (3 - step) : seq;
-	uint64_t a = mix(SEED ^ (uint64_t)seq), b = mix(a);
-	/* Everything about the ticket comes from its id, so its four events agree. */
-	uint64_t c = mix(SEED ^ ~(uint64_t)ticket), d = mix(c), u = mix(d);
-	r->seq = seq;
-	r->type = types[step];
-	r->at_ms = T_START + seq * 20000; /* an event every 20 s */
-	snprintf(r->id, sizeof r->id, "%016llx%016llx", (unsigned long long)a,
-	         (unsigned long long)b);
-	/* A new service day every TICKETS_PER_DAY tickets, the label counting from 1 again. */
-	time_t day_s = (time_t)(T_START / 1000 + (ticket - 1) / TICKETS_PER_DAY * 86400);
-	struct tm tm;
-	char day[16];
-	gmtime_r(&day_s, &tm);
-	strftime(day, sizeof day, "%Y-%m-%d", &tm);
-	int number = (int)((ticket - 1) % TICKETS_PER_DAY) + 1;
-	bool inject = c % 3 != 0;
-	char duration[32] = "", helper[48] = "", station[24] = "";
-	if (step == 3)
-		snprintf(duration, sizeof duration, "\"duration_s\":%d,", 600 + (int)(d % 1800));
-	if (inject && d % 5 == 0) /* assisted injections name a helper */
-		snprintf(helper, sizeof helper, "\"helper\":\"u-%016llx\",", (unsigned long long)u);
-	if (step > 0)
-		snprintf(station, sizeof station, "\"station\":\"%d\",", (int)(d % 4) + 1);
-	snprintf(r->payload, sizeof r->payload,
-	         "{\"day\":\"%s\",%s%s\"label\":\"%s-%03d\",\"route\":\"%s\",\"state\":\"%s\",%s"
-	         "\"substance\":\"%s\",\"ticket\":%lld,\"user\":\"u-%016llx\"}",
-	         day, duration, helper, inject ? "I" : "R", number, inject ? "inject" : "smoke",
-	         states[step], station, substances[c % (sizeof substances / sizeof substances[0])],
-	         ticket, (unsigned long long)mix(u));
-}
-
 static void sql_ok(sqlite3 *db, int rc, const char *what)
 {
 	if (rc != SQLITE_OK && rc != SQLITE_DONE)
@@ -193,7 +129,7 @@ static void sql_ok(sqlite3 *db, int rc, const char *what)
 }
 
 /* One baseline batch: what central's ingest must do at least, one transaction of 100 rows. */
-static void baseline_batch(sqlite3 *db, sqlite3_stmt *put, const char *kiosk_id, const row *r)
+static void baseline_batch(sqlite3 *db, sqlite3_stmt *put, const char *kiosk_id, const ev_row *r)
 {
 	sql_ok(db, sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), "begin");
 	long long received = wall_ms();
@@ -211,31 +147,11 @@ static void baseline_batch(sqlite3 *db, sqlite3_stmt *put, const char *kiosk_id,
 	sql_ok(db, sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), "commit");
 }
 
-/* The body of one batch as a kiosk sends it; malloc'd, the caller frees it. */
-static char *batch_body(const char *kiosk_id, const row *r)
-{
-	size_t cap = 512 + BATCH * 512;
-	char *body = malloc(cap);
-	if (!body)
-		die("out of memory");
-	size_t n = (size_t)snprintf(body, cap, "{\"v\":1,\"kiosk\":\"%s\",\"events\":[", kiosk_id);
-	for (int i = 0; i < BATCH; i++)
-		n += (size_t)snprintf(body + n, cap - n,
-		                      "%s{\"seq\":%lld,\"id\":\"%s\",\"type\":\"%s\","
-		                      "\"at\":%lld,\"payload\":%s}",
-		                      i ? "," : "", r[i].seq, r[i].id, r[i].type, r[i].at_ms,
-		                      r[i].payload);
-	n += (size_t)snprintf(body + n, cap - n, "]}");
-	if (n >= cap)
-		die("batch body too long");
-	return body;
-}
-
 /* The HTTP request of one batch, built before the clock starts: the kiosk's encoding is
  * not central's cost. */
-static char *batch_request(const kiosk *k, const row *r, size_t *len)
+static char *batch_request(const kiosk *k, const ev_row *r, size_t *len)
 {
-	char *body = batch_body(k->id, r);
+	char *body = ev_batch_body(k->id, r, BATCH);
 	char auth[160];
 	snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", k->token);
 	char *req = request(len, "POST", "/api/v1/sync/events", auth, body);
@@ -244,18 +160,18 @@ static char *batch_request(const kiosk *k, const row *r, size_t *len)
 }
 
 /* Writes the bodies of `events` events of the stream, one batch a line, for bench_decode. */
-static int cmd_bodies(int events, stream st, const char *out)
+static int cmd_bodies(int events, ev_stream st, const char *out)
 {
 	if (events % BATCH)
 		die("--events must be a multiple of %d", BATCH);
 	FILE *o = fopen(out, "w");
-	row *r = malloc(BATCH * sizeof *r);
+	ev_row *r = malloc(BATCH * sizeof *r);
 	if (!o || !r)
 		die("cannot write %s", out);
 	for (int b = 0; b < events / BATCH; b++) {
 		for (int i = 0; i < BATCH; i++)
-			make_row((long long)b * BATCH + i + 1, st, &r[i]);
-		char *body = batch_body("k-bench", r);
+			ev_make((long long)b * BATCH + i + 1, st, &r[i]);
+		char *body = ev_batch_body("k-bench", r, BATCH);
 		fprintf(o, "%s\n", body);
 		free(body);
 	}
@@ -295,14 +211,14 @@ static void report_side(const char *label, const char *side, long long *ns, int 
 }
 
 static int cmd_ingest(int port, const char *kiosks, const char *dbpath, int events,
-                      long long first_seq, int block, stream st, const char *label)
+                      long long first_seq, int block, ev_stream st, const char *label)
 {
 	if (events % BATCH || block % BATCH || events % block)
 		die("--events and --block must be multiples of %d, events of block", BATCH);
 	size_t nk;
 	kiosk *k = kiosks_of(kiosks, &nk);
 	int nb = events / BATCH;
-	row *rows = malloc((size_t)events * sizeof *rows);
+	ev_row *rows = malloc((size_t)events * sizeof *rows);
 	char **reqs = calloc((size_t)nb, sizeof *reqs);
 	size_t *lens = calloc((size_t)nb, sizeof *lens);
 	long long *t_base = calloc((size_t)nb, sizeof *t_base);
@@ -311,7 +227,7 @@ static int cmd_ingest(int port, const char *kiosks, const char *dbpath, int even
 		die("out of memory");
 	size_t payload_bytes = 0, body_bytes = 0;
 	for (int i = 0; i < events; i++) {
-		make_row(first_seq + i, st, &rows[i]);
+		ev_make(first_seq + i, st, &rows[i]);
 		payload_bytes += strlen(rows[i].payload);
 	}
 	for (int b = 0; b < nb; b++) {
@@ -693,7 +609,7 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	const char *codes = NULL, *out = NULL, *kiosks = NULL, *db = NULL, *label = "",
 	           *login = NULL, *trigger = NULL, *trigger_body = "{}";
-	stream st = STREAM_VISIT;
+	ev_stream st = EV_STREAM_VISIT;
 	long long port = 0, events = 20000, first_seq = 1, block = 2000, threads = 4, seconds = 10,
 	          pid = 0, wait_s = 25, since = 0;
 	for (int i = 2; i < argc; i += 2) {
@@ -713,7 +629,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(o, "--label"))
 			label = v;
 		else if (!strcmp(o, "--stream") && (!strcmp(v, "visit") || !strcmp(v, "issued")))
-			st = !strcmp(v, "visit") ? STREAM_VISIT : STREAM_ISSUED;
+			st = !strcmp(v, "visit") ? EV_STREAM_VISIT : EV_STREAM_ISSUED;
 		else if (!strcmp(o, "--events"))
 			events = parse_ll(v, BATCH, 10000000, o);
 		else if (!strcmp(o, "--first-seq"))

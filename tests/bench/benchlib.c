@@ -1,5 +1,5 @@
-/* The helpers of the benchmark drivers (benchlib.h): one copy for bench_central and bench_report.
- */
+/* The helpers of the benchmark drivers and the flood test (benchlib.h): one copy for
+ * bench_central, bench_report, ank_flood and flood_test. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -15,7 +15,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 /* ---- small helpers ---- */
@@ -90,26 +93,143 @@ uint64_t mix(uint64_t z)
 	return z ^ (z >> 31);
 }
 
+long raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		die("getrlimit: %s", strerror(errno));
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			die("setrlimit: %s", strerror(errno));
+	}
+	return rl.rlim_cur == RLIM_INFINITY ? 1L << 30 : (long)rl.rlim_cur;
+}
+
 /* ---- HTTP client ---- */
 
-void http_connect(http *h, int port)
+int http_open(http *h, const char *from, int port, int timeout_ms)
 {
 	memset(h, 0, sizeof *h);
-	h->fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (h->fd < 0)
-		die("socket: %s", strerror(errno));
+	h->fd = -1;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
 	/* Each request leaves in one write; without this, Nagle's algorithm can hold a
 	 * keep-alive request back until the previous answer's delayed ACK. */
 	int one = 1;
-	setsockopt(h->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (from) {
+		struct sockaddr_in src = {.sin_family = AF_INET};
+		if (inet_pton(AF_INET, from, &src.sin_addr) != 1)
+			die("%s is not an IPv4 address", from);
+		/* The port is then picked at connect, per destination, so thousands of
+		 * connections from one source address do not run out of ports at bind. */
+		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+		if (bind(fd, (struct sockaddr *)&src, sizeof src)) {
+			int e = errno;
+			close(fd);
+			return e;
+		}
+	}
+	/* A blocking connect gives up after SO_SNDTIMEO (EINPROGRESS), which is then reset so
+	 * that later sends block as http_send expects. */
+	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+	if (timeout_ms > 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(h->fd, (struct sockaddr *)&a, sizeof a))
-		die("connect to port %d: %s", port, strerror(errno));
+	if (connect(fd, (struct sockaddr *)&a, sizeof a)) {
+		int e = errno == EINPROGRESS ? ETIMEDOUT : errno;
+		close(fd);
+		return e;
+	}
+	tv = (struct timeval){0, 0};
+	if (timeout_ms > 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	h->fd = fd;
 	/* bench_report's 8 KiB rather than bench_central's 4 KiB: http_read_some doubles a
 	 * buffer with less than 4 KiB free, so 4 KiB grew on the very first read. */
 	h->cap = 8192;
 	h->buf = xmalloc(h->cap);
+	return 0;
+}
+
+void http_connect_from(http *h, const char *from, int port)
+{
+	int e = http_open(h, from, port, 0);
+	if (e)
+		die("connect to port %d from %s: %s", port, from ? from : "loopback", strerror(e));
+}
+
+void http_connect(http *h, int port)
+{
+	http_connect_from(h, NULL, port);
+}
+
+/* Room for at least 4 KiB more in h's buffer, keeping one byte for the NUL. */
+static void http_room(http *h)
+{
+	if (h->cap - h->len < 4096) {
+		h->cap *= 2;
+		h->buf = realloc(h->buf, h->cap);
+		if (!h->buf)
+			die("out of memory");
+	}
+}
+
+/* Milliseconds left until deadline (monotonic ns), at least 0. */
+static int ms_left(long long deadline)
+{
+	long long left = (deadline - now_ns()) / 1000000;
+	return left < 0 ? 0 : left > 1000000 ? 1000000 : (int)left;
+}
+
+int http_try(http *h, const char *req, size_t len, int timeout_ms)
+{
+	long long deadline = now_ns() + (long long)timeout_ms * 1000000LL;
+	struct pollfd p = {.fd = h->fd};
+	while (len > 0) {
+		p.events = POLLOUT;
+		int r = poll(&p, 1, ms_left(deadline));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			return ETIMEDOUT;
+		/* MSG_NOSIGNAL: a closed connection is EPIPE here, not SIGPIPE. */
+		ssize_t k = send(h->fd, req, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (k < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (k < 0)
+			return errno;
+		req += k;
+		len -= (size_t)k;
+	}
+	while (!http_parse(h)) {
+		p.events = POLLIN;
+		int r = poll(&p, 1, ms_left(deadline));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			return ETIMEDOUT;
+		http_room(h);
+		ssize_t k = recv(h->fd, h->buf + h->len, h->cap - h->len - 1, MSG_DONTWAIT);
+		if (k < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (k < 0)
+			return errno;
+		if (k == 0)
+			return EPIPE;
+		h->len += (size_t)k;
+		h->buf[h->len] = '\0';
+	}
+	return 0;
+}
+
+bool http_stale(const http *h)
+{
+	struct pollfd p = {.fd = h->fd, .events = POLLIN};
+	return h->fd < 0 || h->len > 0 || poll(&p, 1, 0) != 0;
 }
 
 void http_close(http *h)
@@ -137,12 +257,7 @@ void http_send(http *h, const char *data, size_t n)
 
 size_t http_read_some(http *h)
 {
-	if (h->cap - h->len < 4096) {
-		h->cap *= 2;
-		h->buf = realloc(h->buf, h->cap);
-		if (!h->buf)
-			die("out of memory");
-	}
+	http_room(h);
 	ssize_t k;
 	do
 		k = recv(h->fd, h->buf + h->len, h->cap - h->len - 1, 0);
@@ -324,4 +439,76 @@ kiosk *read_kiosks(const char *path, bool with_site, size_t *n)
 	}
 	fclose(fp);
 	return k;
+}
+
+/* ---- the kiosk's event stream ---- */
+
+#define EV_SEED            0x416e6b6f6d7374ULL /* "Ankomst" */
+#define EV_TICKETS_PER_DAY 400
+#define EV_VISIT_LAG       3 /* tickets between one step of a visit and the next */
+
+static const char *const ev_substances[] = {"heroin",          "cocaine",   "crack",  "amphetamine",
+                                            "methamphetamine", "methadone", "opioid", "ketamine",
+                                            "benzodiazepine",  "speedball"};
+
+/* Derived from seq only, so that bench_central's baseline inserts the very text central
+ * stores, and a resent event is identical. */
+void ev_make(long long seq, ev_stream st, ev_row *r)
+{
+	static const char *const types[] = {"ticket.issued", "ticket.called", "session.started",
+	                                    "session.ended"};
+	static const char *const states[] = {"waiting", "called", "in_session", "done"};
+	long long i = seq - 1;
+	int step = st == EV_STREAM_VISIT ? (int)(i % 4) : 0;
+	long long ticket = st == EV_STREAM_VISIT ? i / 4 + 1 + EV_VISIT_LAG * (3 - step) : seq;
+	uint64_t a = mix(EV_SEED ^ (uint64_t)seq), b = mix(a);
+	/* Everything about the ticket comes from its id, so its four events agree. */
+	uint64_t c = mix(EV_SEED ^ ~(uint64_t)ticket), d = mix(c), u = mix(d);
+	r->seq = seq;
+	r->type = types[step];
+	r->at_ms = EV_T_START + seq * 20000; /* an event every 20 s */
+	snprintf(r->id, sizeof r->id, "%016llx%016llx", (unsigned long long)a,
+	         (unsigned long long)b);
+	/* A new service day every EV_TICKETS_PER_DAY tickets, the label counting from 1 again. */
+	time_t day_s = (time_t)(EV_T_START / 1000 + (ticket - 1) / EV_TICKETS_PER_DAY * 86400);
+	struct tm tm;
+	char day[16];
+	gmtime_r(&day_s, &tm);
+	strftime(day, sizeof day, "%Y-%m-%d", &tm);
+	int number = (int)((ticket - 1) % EV_TICKETS_PER_DAY) + 1;
+	bool inject = c % 3 != 0;
+	char duration[32] = "", helper[48] = "", station[24] = "";
+	if (step == 3)
+		snprintf(duration, sizeof duration, "\"duration_s\":%d,", 600 + (int)(d % 1800));
+	if (inject && d % 5 == 0) /* assisted injections name a helper */
+		snprintf(helper, sizeof helper, "\"helper\":\"u-%016llx\",", (unsigned long long)u);
+	if (step > 0)
+		snprintf(station, sizeof station, "\"station\":\"%d\",", (int)(d % 4) + 1);
+	snprintf(r->payload, sizeof r->payload,
+	         "{\"day\":\"%s\",%s%s\"label\":\"%s-%03d\",\"route\":\"%s\",\"state\":\"%s\",%s"
+	         "\"substance\":\"%s\",\"ticket\":%lld,\"user\":\"u-%016llx\"}",
+	         day, duration, helper, inject ? "I" : "R", number, inject ? "inject" : "smoke",
+	         states[step], station,
+	         ev_substances[c % (sizeof ev_substances / sizeof ev_substances[0])], ticket,
+	         (unsigned long long)mix(u));
+}
+
+char *ev_batch_body(const char *kiosk_id, const ev_row *r, int n)
+{
+	/* 512 a row: the envelope's fixed text, a 32-hex id and a payload of < 320 bytes. */
+	size_t cap = 512 + (size_t)n * 512;
+	char *body = xmalloc(cap);
+	size_t len =
+	        (size_t)snprintf(body, cap, "{\"v\":1,\"kiosk\":\"%s\",\"events\":[", kiosk_id);
+	for (int i = 0; i < n && len < cap; i++)
+		len += (size_t)snprintf(body + len, cap - len,
+		                        "%s{\"seq\":%lld,\"id\":\"%s\",\"type\":\"%s\","
+		                        "\"at\":%lld,\"payload\":%s}",
+		                        i ? "," : "", r[i].seq, r[i].id, r[i].type, r[i].at_ms,
+		                        r[i].payload);
+	if (len < cap)
+		len += (size_t)snprintf(body + len, cap - len, "]}");
+	if (len >= cap)
+		die("batch body too long");
+	return body;
 }

@@ -1,5 +1,6 @@
-/* The helpers bench_central.c and bench_report.c share: dying with a message, clocks, numbers,
- * a minimal HTTP/1.1 keep-alive client for central on loopback, staff login, kiosks files. */
+/* The helpers the benchmark drivers and the flood test share: dying with a message, clocks,
+ * numbers, a minimal HTTP/1.1 keep-alive client for central on loopback (from any loopback
+ * source address), staff login, kiosks files and the kiosk's event stream. */
 #ifndef ANK_BENCHLIB_H
 #define ANK_BENCHLIB_H
 
@@ -35,6 +36,10 @@ long long pct(const long long *sorted, size_t n, double p);
  * same seed gives the same data on every machine. */
 uint64_t mix(uint64_t z);
 
+/* Raises RLIMIT_NOFILE's soft limit to its hard limit, for a program that holds thousands
+ * of sockets; returns the soft limit now in force. */
+long raise_nofile(void);
+
 /* ---- a minimal HTTP/1.1 client: one keep-alive connection, Content-Length answers ---- */
 
 typedef struct http {
@@ -47,6 +52,21 @@ typedef struct http {
 
 /* Connects h to 127.0.0.1:port (dies on failure); release with http_close. */
 void http_connect(http *h, int port);
+/* The same from source address `from` (dotted IPv4, e.g. "127.0.0.2"; NULL: the kernel's
+ * choice). The whole of 127/8 is loopback on Linux, so one machine can be many clients. */
+void http_connect_from(http *h, const char *from, int port);
+/* http_connect_from without dying, the connect given at most timeout_ms (0: the kernel's
+ * own limit): 0, or the errno of what failed (h then holds no socket and needs no
+ * http_close). */
+int http_open(http *h, const char *from, int port, int timeout_ms);
+/* Sends a whole request and reads its whole answer within timeout_ms, without dying on a
+ * closed connection or a slow server: 0 with the answer parsed in h (status, head_len,
+ * body_len; http_consume it), or ETIMEDOUT, EPIPE (closed before the whole answer) or the
+ * errno of a failed send or recv. A garbled answer still dies. */
+int http_try(http *h, const char *req, size_t len, int timeout_ms);
+/* Whether the server closed h's keep-alive connection while it sat unused (or sent what
+ * nobody asked for): a client then opens a new one before its next request, as curl does. */
+bool http_stale(const http *h);
 /* Closes the socket and frees the buffer; h may then be connected again. */
 void http_close(http *h);
 /* Sends all n bytes. */
@@ -85,5 +105,29 @@ typedef struct kiosk {
  * dies; an empty file gives *n == 0, for the caller to judge. Returns a malloc'd array of *n
  * kiosks that the caller frees. */
 kiosk *read_kiosks(const char *path, bool with_site, size_t *n);
+
+/* ---- the kiosk's event stream, as its outbox holds it ---- */
+
+/* Monday 2026-11-23 12:00 in Copenhagen, the clock of the benchmarks' events. */
+#define EV_T_START ((long long)1795431600000)
+
+typedef struct ev_row {
+	long long seq, at_ms;
+	char id[33];
+	const char *type;
+	char payload[320];
+} ev_row;
+
+/* The event stream. "visit": each ticket's four events of docs/formats.md (ticket.issued,
+ * ticket.called, session.started, session.ended), interleaved so that about ten tickets are
+ * open at a time, as in a busy room. "issued": ticket.issued only, every ticket left open,
+ * a stream no kiosk sends but a worst case for central's read model. */
+typedef enum ev_stream { EV_STREAM_VISIT, EV_STREAM_ISSUED } ev_stream;
+
+/* One event of the stream, derived from seq only (the same on every machine), its payload
+ * compact with keys sorted as the kiosk's outbox holds it. */
+void ev_make(long long seq, ev_stream st, ev_row *r);
+/* The body of a batch of n events as kiosk_id sends it; malloc'd, the caller frees it. */
+char *ev_batch_body(const char *kiosk_id, const ev_row *r, int n);
 
 #endif
