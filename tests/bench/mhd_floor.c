@@ -1,6 +1,6 @@
 /* The floor for the central benchmark (tests/bench/bench_central.sh): the least a libmicrohttpd
- * program does to answer GET /healthz with the daemon flags and options ankomst-central uses, so
- * that the difference between the two is central's own cost. */
+ * program does to answer GET /healthz with the threading model and options ankomst-central
+ * uses, so that the difference between the two is central's own cost. */
 #include <microhttpd.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -11,11 +11,17 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
-/* The same values as server-sync/central/central.c, so both daemons are configured alike. */
-#define MAX_CONNECTIONS    1024
-#define CONNECTION_TIMEOUT 60
+/* The defaults of central's serving contract (issue 9: max_connections,
+ * max_connections_per_address, idle_timeout_s), so both daemons are configured alike. */
+#define MAX_CONNECTIONS             8192
+#define MAX_CONNECTIONS_PER_ADDRESS 64
+#define CONNECTION_TIMEOUT          60
 
-static const char usage[] = "usage: mhd_floor --port-file FILE\n";
+static const char usage[] =
+        "usage: mhd_floor --port-file FILE [--model epoll|thread] [--threads N]\n"
+        "  epoll (default): libmicrohttpd's epoll internal thread, or a pool of N of them,\n"
+        "  with suspend/resume allowed, as central since issue 9 serves;\n"
+        "  thread: a thread per connection with a select internal thread, as before\n";
 static const char ok_body[] = "ok\n";
 
 static volatile sig_atomic_t stopping;
@@ -53,24 +59,53 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 int main(int argc, char **argv)
 {
-	if (argc != 3 || strcmp(argv[1], "--port-file") != 0) {
+	const char *port_file = NULL;
+	bool per_connection = false, bad = argc % 2 == 0;
+	long threads = 1;
+	for (int i = 1; i + 1 < argc; i += 2) {
+		const char *o = argv[i], *v = argv[i + 1];
+		if (!strcmp(o, "--port-file")) {
+			port_file = v;
+		} else if (!strcmp(o, "--model") && !strcmp(v, "thread")) {
+			per_connection = true;
+		} else if (!strcmp(o, "--model") && !strcmp(v, "epoll")) {
+			per_connection = false;
+		} else if (!strcmp(o, "--threads")) {
+			char *end;
+			threads = strtol(v, &end, 10);
+			bad = bad || *end || threads < 1 || threads > 64;
+		} else {
+			bad = true;
+		}
+	}
+	if (!port_file || bad) {
 		fputs(usage, stderr);
 		return 2;
 	}
 	/* Loopback and a port the kernel picks, written to the file as central's --port-file. */
 	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	unsigned flags = per_connection
+	                         ? MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD
+	                         : MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
+	/* A pool of one is no pool: the option is left out then. */
+	struct MHD_OptionItem pool[] = {
+	        {threads > 1 && !per_connection ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+	         threads, NULL},
+	        {MHD_OPTION_END, 0, NULL},
+	};
 	struct MHD_Daemon *d = MHD_start_daemon(
-	        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
-	        0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-	        MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
-	        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT, MHD_OPTION_END);
+	        flags | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
+	        (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
+	        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS_PER_ADDRESS,
+	        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT, MHD_OPTION_ARRAY, pool,
+	        MHD_OPTION_END);
 	if (!d) {
 		fputs("mhd_floor: cannot listen\n", stderr);
 		return 1;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	FILE *fp = fopen(argv[2], "w");
+	FILE *fp = fopen(port_file, "w");
 	if (!info || !fp) {
 		fputs("mhd_floor: cannot write the port file\n", stderr);
 		if (fp)
