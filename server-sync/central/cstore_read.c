@@ -136,6 +136,12 @@ ank_cs_proj *ank_cs_proj_new(void)
 	return p;
 }
 
+void ank_cs_proj_reset(ank_cs_proj *p)
+{
+	p->n = p->nstat = p->nhour = p->nuser = 0;
+	p->cleaned_day[0] = '\0';
+}
+
 static void keep(char *dst, size_t cap, const char *src)
 {
 	snprintf(dst, cap, "%s", src ? src : "");
@@ -752,7 +758,7 @@ int ank_cstore_queue_view(ank_cstore *cs, const char *site, int64_t now, ank_que
 			goto oom;
 		v->n_kiosks++;
 		COL(k->kiosk, s, 0);
-		k->last_seen_ms = sqlite3_column_int64(s, 1);
+		k->last_seen_ms = ank_cs_seen_get(cs, k->kiosk, sqlite3_column_int64(s, 1));
 		k->online = k->last_seen_ms && now - k->last_seen_ms < ANK_ONLINE_MS;
 		k->frozen = sqlite3_column_int(s, 2);
 		v->frozen = v->frozen || k->frozen;

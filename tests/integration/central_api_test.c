@@ -108,6 +108,8 @@ static int central(const char *input, ank_buf *out, ...)
 }
 
 static pid_t server_pid;
+/* The bearer token of /metrics in the config every serving group starts with. */
+#define METRICS_TOKEN "6d657472696373206f6e6c7920666f72207468652073637261706572203a2d29"
 
 /* Starts `central serve` on 127.0.0.1:0 with extra arguments (NULL-terminated); fills
  * base_url from the port file. Returns 0 or -1. */
@@ -1405,7 +1407,7 @@ static void group_report(void)
 	                 "[{\"type\":\"ticket.teleported\",\"payload\":{\"ticket\":1}}]");
 	expect("ingest-unknown-type-kept", st == 200, "status %ld", st);
 	resp m;
-	http(&m, "GET", "/metrics", NULL, 0, NULL, NULL, NULL);
+	http(&m, "GET", "/metrics", NULL, 0, NULL, NULL, METRICS_TOKEN);
 	expect("metrics-count-unknown-types",
 	       strstr(ank_buf_str(&m.body),
 	              "ankomst_events_unknown_total{type=\"ticket.teleported\"} 1\n") != NULL,
@@ -1733,7 +1735,7 @@ static void group_store(void)
 {
 	ank_cstore *cs;
 	ank_err err;
-	if (!expect("store-open", ank_cstore_open(db, &cs, &err) == 0, "%s", err.msg))
+	if (!expect("store-open", ank_cstore_open(db, false, &cs, &err) == 0, "%s", err.msg))
 		return;
 	long long id =
 	        ank_cstore_change_add(cs, "demo", "site.config", "{\"b\":1, \"a\":[2]}", 1, &err);
@@ -1765,7 +1767,7 @@ static void group_store(void)
 	       ank_cstore_change_add(cs, "demo", "site.config", deep, 1, &err) < 0, "stored");
 	/* What is stored is what the feed encoder accepts: the whole feed encodes. */
 	ank_feed f;
-	int rc = ank_cstore_changes(cs, "demo", 0, 0, &f, &err);
+	int rc = ank_cstore_changes(cs, "demo", 0, &f, &err);
 	char *text = rc == 0 ? ank_proto_feed_encode(&f, &err) : NULL;
 	expect("feed-encodes", text && f.n == 2 && !strcmp(f.ch[0].payload, "{\"a\":[2],\"b\":1}"),
 	       "n %d %s", f.n, err.msg);
@@ -2114,8 +2116,16 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (g->fixture)
 		expect("fixture", fixture_db() == 0, "add-site or create-admin failed");
+	char conf[200];
+	snprintf(conf, sizeof conf, "%s/serve.ini", dir);
+	FILE *cf = fopen(conf, "w");
+	if (cf) {
+		fprintf(cf, "[central]\nmetrics_token = %s\n", METRICS_TOKEN);
+		fclose(cf);
+	}
 	if (g->server &&
-	    !expect("serve", server_start("http", "--db", db, NULL) == 0, "did not start"))
+	    !expect("serve", server_start("http", "--db", db, "--config", conf, NULL) == 0,
+	            "did not start"))
 		goto out;
 	g->fn();
 	if (server_pid > 0) {

@@ -777,7 +777,7 @@ static void kiosk_take_feed(ank_cstore *cs, ank_store *st)
 {
 	ank_err err = {{0}};
 	ank_feed feed;
-	assert_int_equal(ank_cstore_changes(cs, SITE, 0, 0, &feed, &err), 0);
+	assert_int_equal(ank_cstore_changes(cs, SITE, 0, &feed, &err), 0);
 	char *body = ank_proto_feed_encode(&feed, &err);
 	ank_proto_feed_free(&feed);
 	assert_non_null(body);
@@ -950,7 +950,7 @@ static int world_setup(void **state)
 
 	ank_err err = {{0}};
 	ank_cstore *cs;
-	assert_int_equal(ank_cstore_open(W->template_db, &cs, &err), 0);
+	assert_int_equal(ank_cstore_open(W->template_db, false, &cs, &err), 0);
 	central_setup(cs, setup_ms);
 
 	char site_db[128];
@@ -1014,7 +1014,7 @@ static ank_cstore *feed_central(const char *name, feed_mode mode, uint64_t seed)
 	copy_db(W->template_db, db);
 	ank_err err = {{0}};
 	ank_cstore *cs;
-	assert_int_equal(ank_cstore_open(db, &cs, &err), 0);
+	assert_int_equal(ank_cstore_open(db, false, &cs, &err), 0);
 	char kiosk[64], site[64];
 	assert_int_equal(ank_cstore_auth(cs, W->token, W->report_now, kiosk, site, &err), 0);
 	assert_string_equal(kiosk, W->kiosk);
@@ -1330,7 +1330,7 @@ static void test_rebuild(void **state)
 	                              NULL, NULL, NULL),
 	                 SQLITE_OK);
 	sqlite3_close(db);
-	if (ank_cstore_open(path, &cs, &err))
+	if (ank_cstore_open(path, false, &cs, &err))
 		fail_msg("reopen: %s", err.msg);
 	compare_reports(ref, cs, "reopened", &failed);
 	b = queue_view(cs);
