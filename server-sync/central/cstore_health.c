@@ -152,7 +152,13 @@ int ank_cstore_quick_check(ank_cstore *cs, ank_err *err)
 		const char *t = (const char *)sqlite3_column_text(s, 0);
 		if (rows++ == 0) {
 			ok = t && !strcmp(t, "ok");
-			snprintf(found, sizeof found, "%s", t ? t : "");
+			/* The first problem is enough to say what happened: one line, without the
+			 * "*** in database main ***" heading SQLite puts before it. */
+			static const char heading[] = "*** in database main ***\n";
+			if (t && !strncmp(t, heading, sizeof heading - 1))
+				t += sizeof heading - 1;
+			snprintf(found, sizeof found, "%.*s", (int)strcspn(t ? t : "", "\n"),
+			         t ? t : "");
 		}
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW && !found[0])
@@ -165,9 +171,10 @@ int ank_cstore_quick_check(ank_cstore *cs, ank_err *err)
 	cs->damaged = true;
 	snprintf(cs->damaged_why, sizeof cs->damaged_why, "damaged: quick_check: %s", found);
 	pthread_mutex_unlock(&cs->health_mu);
+	/* The recovery steps come first, so that they survive any cut of the message. */
 	return ank_err_set(err,
-	                   "%s is damaged (PRAGMA quick_check: %s); central will not serve it."
-	                   " See docs/operations.md, \"A damaged database\"",
+	                   "%s is damaged and will not be served: see docs/operations.md, \"A "
+	                   "damaged database\" (PRAGMA quick_check: %s)",
 	                   cs->path, found);
 }
 
