@@ -175,7 +175,8 @@ long long ank_cstore_acked(ank_cstore *cs, const char *kiosk);
  * sorted keys. Wakes long-polling readers. */
 long long ank_cstore_change_add(ank_cstore *cs, const char *site, const char *type,
                                 const char *payload_json, int64_t now, ank_err *err);
-/* Changes for `site` after `since` as they are now (waiting is the HTTP layer's: a
+/* Changes for `site` after `since` as this process knows them (call
+ * ank_cstore_changes_refresh first for another process's; waiting is the HTTP layer's: a
  * suspended connection, woken by ank_cstore_on_change). From memory when the cursor is
  * recent, else from the read connection. The feed is owned by the caller
  * (ank_proto_feed_free). 0 or -1 with err. */

@@ -370,7 +370,6 @@ int ank_cstore_changes(ank_cstore *cs, const char *site, long long since, ank_fe
                        ank_err *err)
 {
 	memset(out, 0, sizeof *out);
-	ank_cstore_changes_refresh(cs);
 	pthread_mutex_lock(&cs->ring_mu);
 	int r = changes_from_ring(cs, site, since, out);
 	pthread_mutex_unlock(&cs->ring_mu);

@@ -327,6 +327,10 @@ static ank_reply h_changes(ank_http_ctx *c)
 		                      "since must be a cursor >= 0 and wait 0..30 seconds");
 	ank_feed f;
 	ank_err err;
+	/* A new poll looks for changes the CLI wrote from another process (one indexed read);
+	 * a resumed one was woken by what the ring already holds. */
+	if (!c->resumed)
+		ank_cstore_changes_refresh(c->cs);
 	for (;;) {
 		if (ank_cstore_changes(c->cs, c->site, since, &f, &err))
 			return ank_http_error(ANK_ERR_UNAVAILABLE, "cannot read changes now");
