@@ -285,6 +285,12 @@ typedef struct ank_qv_kiosk {
 	char kiosk[ANK_CS_ID_MAX + 1];
 	int64_t last_seen_ms; /* 0 when never seen */
 	bool online, frozen;
+	/* The kiosk's clock is wrong now: its newest event was out of time (proto.h "Event
+	 * times"); clock_skew_ms is that event's kiosk time minus central's time of receipt
+	 * (ahead > 0). */
+	bool skewed;
+	int64_t clock_skew_ms;
+	long long out_of_time; /* its stored events that were out of time, ever */
 } ank_qv_kiosk;
 
 typedef struct ank_qv_station {

@@ -142,7 +142,9 @@ typedef struct ank_cs_event_ctx {
  * (cstore_read.c) inside the ingest transaction; visit and aggregate rows go to `p` until
  * ank_cs_proj_flush. Returns 0; 1 when the payload does not fit its type's fields (err
  * names the field: the batch is refused); -1 on a database error. An unknown type is
- * counted, not refused. */
+ * counted, not refused. An event out of time (proto.h "Event times", judged from e->at_ms
+ * and x->now) moves the state it reports at x->now and is counted in clock_stat instead
+ * of the report's tables. */
 int ank_cs_project(ank_cstore *cs, ank_cs_proj *p, const ank_cs_event_ctx *x, const ank_event *e,
                    ank_err *err);
 /* Writes the batch's rows of `kiosk` (of `site`) and empties p. 0 or -1 with err. */
