@@ -1396,7 +1396,7 @@ static void report_clock_rebuilt(void)
 	ank_cstore *cs = NULL;
 	ank_err err = {""};
 	ank_queue_view v = {0};
-	int rc = ank_cstore_open(db, &cs, &err);
+	int rc = ank_cstore_open(db, false, &cs, &err);
 	if (!rc)
 		rc = ank_cstore_queue_view(cs, "north", (long long)time(NULL) * 1000, &v, &err);
 	expect("clock-rebuild-same-queue",
