@@ -725,6 +725,10 @@ int ank_cstore_stats_get(ank_cstore *cs, int64_t now, ank_cstore_stats *st, char
 	    sqlite3_step(s) == SQLITE_ROW)
 		st->events = sqlite3_column_int64(s, 0);
 	ank_cs_end(cs, s);
+	if (ank_cs_prep(cs, "SELECT coalesce(sum(n), 0) FROM clock_stat", &s) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		st->out_of_time = sqlite3_column_int64(s, 0);
+	ank_cs_end(cs, s);
 	size_t off = 0;
 	if (per_kiosk && n)
 		per_kiosk[0] = '\0';

@@ -339,7 +339,8 @@ char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_
 typedef struct ank_cstore_stats {
 	long long events;
 	int kiosks;
-	int online; /* seen in the last 2 minutes */
+	int online;            /* seen in the last 2 minutes */
+	long long out_of_time; /* stored events left out of the read model for their time */
 } ank_cstore_stats;
 int ank_cstore_stats_get(ank_cstore *cs, int64_t now, ank_cstore_stats *st, char *per_kiosk,
                          size_t n);

@@ -637,6 +637,9 @@ static ank_reply h_metrics(ank_http_ctx *c)
 	               ank_cstore_health(s->cs, why, sizeof why) == ANK_CS_HEALTH_OK);
 	metric_head(&b, "ankomst_events_ingested_total", "counter", "Events stored.");
 	ank_buf_printf(&b, "ankomst_events_ingested_total %lld\n", st.events);
+	metric_head(&b, "ankomst_events_out_of_time_total", "counter",
+	            "Stored events whose kiosk time is out of bounds, left out of reports.");
+	ank_buf_printf(&b, "ankomst_events_out_of_time_total %lld\n", st.out_of_time);
 	metric_head(&b, "ankomst_kiosks", "gauge", "Paired kiosks.");
 	ank_buf_printf(&b, "ankomst_kiosks %d\n", st.kiosks);
 	metric_head(&b, "ankomst_kiosks_online", "gauge", "Kiosks seen in the last 2 minutes.");

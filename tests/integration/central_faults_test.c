@@ -269,6 +269,8 @@ static void pair(void)
 
 /* A batch of n events of a type this central does not know, each with a payload of `pad`
  * bytes: stored in the log as sent, so they take room on the disk. seq from *from + 1. */
+static long long batch_at; /* the kiosk time of batch()'s events; 0: now */
+
 static char *batch(int n, int pad, long long from)
 {
 	json_t *ev = json_array();
@@ -281,7 +283,8 @@ static char *batch(int n, int pad, long long from)
 		         (unsigned long long)from + 1 + (unsigned)i, (unsigned long long)getpid());
 		json_array_append_new(ev, json_pack("{s:I, s:s, s:s, s:I, s:{s:s}}", "seq",
 		                                    (json_int_t)(from + 1 + i), "id", id, "type",
-		                                    "test.padding", "at", (json_int_t)wall_ms(),
+		                                    "test.padding", "at",
+		                                    (json_int_t)(batch_at ? batch_at : wall_ms()),
 		                                    "payload", "pad", filler));
 	}
 	free(filler);
@@ -457,6 +460,9 @@ static void group_metrics(void)
 		return;
 	pair();
 	push(3, 10, &a);
+	batch_at = 7258118400000LL; /* 2200-01-01: a kiosk clock gone wrong */
+	push(1, 10, &a);
+	batch_at = 0;
 	call("GET", "/metrics", NULL, NULL, &a);
 	expect("metrics-need-token", a.status == 401 && !strcmp(a.code, "unauthorized"),
 	       "status %d %s", a.status, a.body);
@@ -484,6 +490,9 @@ static void group_metrics(void)
 	http_close(&h);
 	expect("metrics-kiosk-last-seen",
 	       strstr(text, "ankomst_kiosk_last_seen_timestamp_seconds{") != NULL, "%.300s", text);
+	expect("metrics-out-of-time",
+	       strstr(text, "\nankomst_events_out_of_time_total 1\n") != NULL,
+	       "no count of the event from 2200");
 	expect("metrics-latency-by-route",
 	       strstr(text, "ankomst_http_request_seconds_bucket{route=\"sync_events\",") != NULL,
 	       "no per-route histogram");
