@@ -84,6 +84,15 @@ full_disk_start)
 		fail "the open failure was not logged with its reason: $(cat "$work/log.txt")"
 	grep -q 'takes writes again' "$work/log.txt" || fail "no recovery logged"
 	;;
+degraded_dir)
+	# The same without root: a database folder that appears later.
+	touch "$work/FLAG"
+	kiosk_start degraded_dir.txt --db "$work/later/site.db" --demo
+	await_file "$shots/degraded_ready.png"
+	mkdir "$work/later"
+	rm "$work/FLAG"
+	kiosk_wait
+	;;
 full_disk_write)
 	# The disk fills under a running kiosk: the failed write is logged and shown to staff.
 	small_disk "$work/disk" 2m
