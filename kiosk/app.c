@@ -26,7 +26,7 @@ const char *trf(const app *a, const char *key, const char *const *args, char *bu
 static void default_language(app *a, char out[8])
 {
 	snprintf(out, 8, "da");
-	const ank_site_config *cfg = ank_queue_config(a->q);
+	const ank_site_config *cfg = a->q ? ank_queue_config(a->q) : NULL;
 	if (!cfg)
 		return;
 	char first[8] = "";
@@ -141,14 +141,28 @@ int app_init(app *a, ank_queue *q, const char *data_dir, const char *db_path, an
 	if (ank_i18n_check(a->i18n, &check))
 		ank_log(ANK_LOG_WARN, "i18n", "catalogs differ: %s", check.msg);
 	overlay(a);
-	if (ank_store_ticket_key(ank_queue_store(q), a->ticket_key, err))
-		return -1;
 	a->i18n_stamp = i18n_stamp(a);
-	/* The first frame shows the queue as it is now: no extra redraw at the first tick. */
-	a->drawn_seq = ank_store_outbox_last_seq(ank_queue_store(q));
 	app_reset(a);
 	a->screen = SCREEN_WELCOME;
 	a->dirty = true;
+	if (!q) {
+		/* The caller says why with app_degrade (main: the open's error). */
+		a->degraded = true;
+		a->db_retry_at = a->now + APP_DB_RETRY_MS;
+		a->screen = SCREEN_FAULT;
+		snprintf(a->degraded_why, sizeof a->degraded_why,
+		         "the site database cannot be opened");
+		return 0;
+	}
+	ank_err kerr;
+	if (ank_store_ticket_key(ank_queue_store(q), a->ticket_key, &kerr)) {
+		app_db_failed(a, "ticket key", &kerr);
+		app_degrade(a, a->write_failed_why); /* no ticket can be made without it */
+		return 0;
+	}
+	a->key_loaded = true;
+	/* The first frame shows the queue as it is now: no extra redraw at the first tick. */
+	a->drawn_seq = ank_store_outbox_last_seq(ank_queue_store(q));
 	return 0;
 }
 
@@ -156,7 +170,83 @@ void app_free(app *a)
 {
 	ank_i18n_free(a->i18n);
 	a->i18n = NULL;
+	ank_queue_close(a->q);
+	a->q = NULL;
 	sodium_memzero(a->ticket_key, sizeof a->ticket_key);
+}
+
+/* ---- site database faults ---- */
+
+void app_db_failed(app *a, const char *what, const ank_err *err)
+{
+	/* SQLite's own words when the store has them: they are what staff can act on. */
+	int code = a->q ? ank_store_take_error(ank_queue_store(a->q)) : 0;
+	const char *why = code ? ank_store_error_text(code) : err->msg;
+	ank_log(ANK_LOG_ERROR, "store", "%s: database write failed: %s", what, err->msg);
+	a->write_failed_ms = a->now ? a->now : 1;
+	snprintf(a->write_failed_why, sizeof a->write_failed_why, "%s", why);
+	a->dirty = true;
+	if (code && ank_store_error_is_storage(code))
+		app_degrade(a, why);
+}
+
+/* The screens a degraded kiosk shows: the calm stop, and staff mode to see why. */
+static bool degraded_screen(screen_id s)
+{
+	return s == SCREEN_FAULT || s == SCREEN_STAFF_PIN || s == SCREEN_STAFF || s == SCREEN_IDLE;
+}
+
+void app_degrade(app *a, const char *why)
+{
+	a->db_retry_at = a->now + APP_DB_RETRY_MS;
+	a->dirty = true;
+	/* Logged when it starts and when the reason changes, not at every retry. */
+	if (!a->degraded || strcmp(a->degraded_why, why) != 0)
+		ank_log(ANK_LOG_WARN, "store",
+		        "check-in stopped, users are asked to see the staff: %s", why);
+	if (a->degraded_why != why)
+		snprintf(a->degraded_why, sizeof a->degraded_why, "%s", why);
+	if (a->degraded)
+		return;
+	a->degraded = true;
+	if (!degraded_screen(a->screen)) {
+		app_reset(a); /* the person at the screen starts over when it works again */
+		a->screen = SCREEN_FAULT;
+	}
+}
+
+/* Degraded mode's retry: open the database if it is not, then one real write. A success
+ * ends degraded mode; a failure keeps it with the newest reason. */
+static void db_retry(app *a)
+{
+	a->db_retry_at = a->now + APP_DB_RETRY_MS;
+	ank_err err = {{0}};
+	if (!a->q) {
+		ank_queue *q = a->reopen ? a->reopen(a->reopen_ctx, &err) : NULL;
+		if (!q) {
+			app_degrade(a, err.msg[0] ? err.msg : "the site database cannot be opened");
+			return;
+		}
+		a->q = q;
+		a->drawn_seq = ank_store_outbox_last_seq(ank_queue_store(q));
+	}
+	ank_store *st = ank_queue_store(a->q);
+	ank_store_take_error(st); /* only this try's failure explains it */
+	if ((!a->key_loaded && ank_store_ticket_key(st, a->ticket_key, &err)) ||
+	    ank_store_probe_write(st, a->now, &err)) {
+		int code = ank_store_take_error(st);
+		app_degrade(a, code ? ank_store_error_text(code) : err.msg);
+		return;
+	}
+	a->key_loaded = true;
+	a->degraded = false;
+	a->degraded_why[0] = '\0';
+	ank_log(ANK_LOG_INFO, "store", "the site database takes writes again: check-in is back");
+	if (a->screen == SCREEN_FAULT) {
+		app_reset(a);
+		a->screen = a->display ? SCREEN_DISPLAY : SCREEN_WELCOME;
+	}
+	a->dirty = true;
 }
 
 void app_reset(app *a)
@@ -192,6 +282,9 @@ void app_frame(app *a)
 	ui_color bg = a->screen == SCREEN_DISPLAY ? THEME_DISPLAY_BG : THEME_BG;
 	if (a->screen == SCREEN_REFUSED)
 		bg = THEME_REFUSED_BG;
+	/* Whatever led here, a degraded kiosk shows users only the calm stop. */
+	if (a->degraded && !degraded_screen(a->screen))
+		a->screen = SCREEN_FAULT;
 	ui_begin(&a->ui, bg);
 	screen_id next = app_screens[a->screen].frame(a);
 	bool input = ui_input_pending(&a->ui);
@@ -255,14 +348,31 @@ static void display_poll(app *a)
 	}
 }
 
+/* Administrators edit texts while the kiosk runs: pick the edits up. */
+static void watch_texts(app *a)
+{
+	long long stamp = i18n_stamp(a);
+	if (stamp != a->i18n_stamp) {
+		a->i18n_stamp = stamp;
+		app_reload_i18n(a);
+	}
+}
+
 void app_advance(app *a, int64_t now)
 {
 	int64_t before = a->now;
 	a->now = now;
-	if (now - a->last_tick >= APP_TICK_MS) {
+	if (a->degraded && now >= a->db_retry_at)
+		db_retry(a);
+	/* A degraded kiosk runs no queue timers (they write): only the texts are watched. */
+	if (now - a->last_tick >= APP_TICK_MS && !a->degraded) {
 		ank_err err;
+		ank_store_take_error(ank_queue_store(a->q));
 		int64_t seq = ank_store_outbox_last_seq(ank_queue_store(a->q));
-		if (ank_queue_tick(a->q, now, &err) != ANK_Q_OK)
+		ank_q_rc trc = ank_queue_tick(a->q, now, &err);
+		if (trc == ANK_Q_E_DB)
+			app_db_failed(a, "queue tick", &err);
+		else if (trc != ANK_Q_OK)
 			ank_log(ANK_LOG_WARN, "queue", "tick: %s", err.msg);
 		/* Redraw when the queue changed (here or by another process on the same
 		 * database) or a minute passed (waits and timers are shown in minutes);
@@ -281,27 +391,25 @@ void app_advance(app *a, int64_t now)
 				a->dirty = true;
 			a->sync_drawn = sig;
 		}
-		/* Administrators edit texts while the kiosk runs: pick the edits up. */
-		long long stamp = i18n_stamp(a);
-		if (stamp != a->i18n_stamp) {
-			a->i18n_stamp = stamp;
-			app_reload_i18n(a);
-		}
+		watch_texts(a);
+	} else if (now - a->last_tick >= APP_TICK_MS) {
+		a->last_tick = now;
+		watch_texts(a);
 	}
-	if (a->display) {
+	if (a->display && !a->degraded) {
 		display_poll(a);
 		return;
 	}
 	/* Whole seconds shown on screen (idle countdown) need a redraw when they change. */
 	if (before / 1000 != now / 1000 && a->screen == SCREEN_IDLE)
 		a->dirty = true;
-	if (a->corner_since && now - a->corner_since >= APP_STAFF_HOLD_MS &&
-	    a->screen == SCREEN_WELCOME) {
+	bool start = a->screen == SCREEN_WELCOME || a->screen == SCREEN_FAULT;
+	if (a->corner_since && now - a->corner_since >= APP_STAFF_HOLD_MS && start) {
 		a->corner_since = 0;
 		app_go(a, SCREEN_STAFF_PIN);
 	}
 	int64_t quiet = now - a->last_touch;
-	if (a->screen == SCREEN_WELCOME)
+	if (start)
 		return;
 	if (a->screen == SCREEN_IDLE && quiet >= APP_IDLE_PROMPT_MS + APP_IDLE_RESET_MS) {
 		app_reset(a);
@@ -316,8 +424,9 @@ void app_touch(app *a, bool down, int x, int y)
 {
 	a->last_touch = a->now;
 	a->dirty = true;
-	/* Staff mode: hold the top-left corner of the welcome screen. */
-	if (down && a->screen == SCREEN_WELCOME && x < APP_STAFF_CORNER && y < APP_STAFF_CORNER)
+	/* Staff mode: hold the top-left corner of the welcome (or the fault) screen. */
+	bool start = a->screen == SCREEN_WELCOME || a->screen == SCREEN_FAULT;
+	if (down && start && x < APP_STAFF_CORNER && y < APP_STAFF_CORNER)
 		a->corner_since = a->now ? a->now : 1;
 	else
 		a->corner_since = 0;

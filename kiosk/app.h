@@ -27,6 +27,7 @@ typedef enum screen_id {
 	SCREEN_STAFF_PIN,
 	SCREEN_STAFF,
 	SCREEN_DISPLAY,
+	SCREEN_FAULT, /* degraded mode: "please ask the staff" while site.db takes no writes */
 	SCREEN_COUNT
 } screen_id;
 
@@ -45,6 +46,9 @@ typedef enum screen_id {
 #define APP_CALL_SHOW_MS 8000
 #define APP_CALL_QUEUE   32
 #define APP_LAST_CALLS   6
+/* Degraded mode (docs/operations.md): while the site database cannot be opened or
+ * written, it is tried again this often; a write that works brings check-in back. */
+#define APP_DB_RETRY_MS 5000
 /* QR of version 1..10 at level M: at most 57 x 57 modules. */
 #define APP_QR_MAX 64
 
@@ -73,7 +77,15 @@ typedef struct checkin_state {
 	int qr_size;
 } checkin_state;
 
+struct app;
+/* Opens the site database again (as at start: config, registry, time zone) for a kiosk in
+ * degraded mode that has none open. Returns the queue (owned by the app from then on) or
+ * NULL with err. */
+typedef ank_queue *(*app_reopen_fn)(void *ctx, ank_err *err);
+
 typedef struct app {
+	/* The site queue, owned by the app (app_free closes it); NULL in degraded mode when the
+	 * database could not be opened. */
 	ank_queue *q;
 	ank_i18n *i18n;
 	ui ui;
@@ -114,6 +126,16 @@ typedef struct app {
 	 * NULL otherwise and in headless runs. */
 	ank_sync *sync;
 	unsigned sync_drawn; /* the sync state the staff screen shows, to redraw on change */
+	/* Site database faults: staff see them, users only ever see "please ask the staff". */
+	bool degraded;           /* site.db cannot be opened or written: no check-in */
+	char degraded_why[200];  /* why, in SQLite's words where it has them */
+	int64_t db_retry_at;     /* when degraded mode next tries the database */
+	int64_t write_failed_ms; /* the last write that failed (app clock), 0 none */
+	char write_failed_why[160];
+	bool key_loaded;      /* ticket_key is read (its first use writes it) */
+	char pin_hash[128];   /* staff PIN hash for when no config is readable from q */
+	app_reopen_fn reopen; /* NULL: degraded mode only retries writes on q */
+	void *reopen_ctx;
 } app;
 
 typedef struct screen_def {
@@ -125,9 +147,17 @@ typedef struct screen_def {
 extern const screen_def app_screens[SCREEN_COUNT];
 
 /* Opens the site's catalogs (with the overrides kept next to db_path; NULL: none) and
- * key; the queue is owned by the caller. 0 or -1. */
+ * key. The app takes the queue (app_free closes it); q NULL, or a key that cannot be
+ * written, starts degraded mode. -1 only when the catalogs cannot be loaded. */
 int app_init(app *a, ank_queue *q, const char *data_dir, const char *db_path, ank_err *err);
 void app_free(app *a);
+/* A write to the site database failed (err says how): logged with SQLite's reason and
+ * shown on the staff screen with the time; a storage fault (full disk, I/O error, ...)
+ * starts degraded mode. `what` names the action for the log ("check-in"). */
+void app_db_failed(app *a, const char *what, const ank_err *err);
+/* Degraded mode: users see "please ask the staff", staff the reason; the database is
+ * tried again every APP_DB_RETRY_MS until a write works. */
+void app_degrade(app *a, const char *why);
 /* Forget the person: every typed letter, choice and ticket; language back to default. */
 void app_reset(app *a);
 void app_go(app *a, screen_id next);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ank_buf.h"
 #include "ank_text.h"
@@ -16,7 +17,10 @@
 #include "input.h"
 
 /* Virtual time advances in steps this long, like a real frame loop at 10 Hz. */
-#define STEP_MS        100
+#define STEP_MS 100
+/* await-gone gives up after this long (real time): a guard against a test that hangs. */
+#define AWAIT_MAX_MS   60000
+#define AWAIT_POLL_US  50000
 #define LINE_MAX_BYTES 1024
 #define MAX_WORDS      8
 
@@ -528,6 +532,21 @@ static verb_rc v_monkey(run *r, const args *v)
 	return monkey(r->a, &o) ? VERB_OK : VERB_FAILED;
 }
 
+/* For a test that changes the world outside the kiosk (fills or frees a disk) at a known
+ * point of the script: waits in real time, the virtual clock standing still, until the
+ * file PATH is gone; fails after AWAIT_MAX_MS. */
+static verb_rc v_await_gone(run *r, const args *v)
+{
+	struct stat st;
+	for (long waited = 0; waited < AWAIT_MAX_MS * 1000L; waited += AWAIT_POLL_US) {
+		if (stat(v->text, &st) != 0)
+			return VERB_OK;
+		usleep(AWAIT_POLL_US);
+	}
+	say(r, "%s still there after %d ms", v->text, AWAIT_MAX_MS);
+	return VERB_FAILED;
+}
+
 static verb_rc v_dump(run *r, const args *v)
 {
 	(void)v;
@@ -561,6 +580,7 @@ static const verb verbs[] = {
         {"expect-layout", SHAPE_NONE, "", 0, v_expect_layout},
         {"monkey", SHAPE_WORDS, "N [SEED] [every K] [pin PIN]", 0, v_monkey},
         {"dump", SHAPE_NONE, "", 0, v_dump},
+        {"await-gone", SHAPE_TEXT, "PATH", 0, v_await_gone},
 };
 
 static const verb *verb_find(const char *name)

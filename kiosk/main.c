@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "ank_log.h"
@@ -125,53 +126,140 @@ static int parse_args(int argc, char **argv, options *o)
 	return 0;
 }
 
-/* Opens the site database and applies --demo / --config / --registry. */
-static ank_queue *open_site(const options *o, char *tmp_db, size_t n, ank_err *err)
+/* SQLite calls a full disk a "disk I/O error" when it cannot even size its -shm file: add
+ * what staff can act on when the database's folder has no space left. */
+static void note_disk_full(const char *db, ank_err *err)
 {
+	char dir[600];
+	snprintf(dir, sizeof dir, "%s", db);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	struct statvfs vs;
+	if (statvfs(dir, &vs) == 0 && vs.f_bavail == 0) {
+		size_t len = strlen(err->msg);
+		snprintf(err->msg + len, sizeof err->msg - len, ": no space left in %s", dir);
+	}
+}
+
+/* How opening the site failed: the operator's input (exit 1), or the database (the kiosk
+ * starts degraded and tries again, docs/operations.md "Degraded mode"). */
+typedef enum site_rc { SITE_OK, SITE_INPUT, SITE_DB } site_rc;
+
+/* The site's files: the --config/--demo INI and the --registry/--demo JSON (NULL: none). */
+static void site_files(const options *o, char *cfg, char *reg, size_t n, const char **cfg_path,
+                       const char **reg_path)
+{
+	snprintf(cfg, n, "%s/assets/demo/site.ini", o->data);
+	snprintf(reg, n, "%s/assets/demo/registry.json", o->data);
+	*cfg_path = o->config ? o->config : (o->demo ? cfg : NULL);
+	*reg_path = o->registry ? o->registry : (o->demo ? reg : NULL);
+}
+
+/* Opens the site database (a temporary one for --demo without --db: made once into tmp_db,
+ * reused on the next call) and applies --demo / --config / --registry. *out owned by the
+ * caller. The INI is read first, so a bad one is always the operator's error. */
+static site_rc open_site(const options *o, char *tmp_db, size_t n, ank_queue **out, ank_err *err)
+{
+	*out = NULL;
 	const char *db = o->db;
-	if (!db) {
+	if (!db && !tmp_db[0]) {
 		/* A demo without --db gets a fresh database that is removed afterwards. */
 		const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 		snprintf(tmp_db, n, "%s/ankomst-demo-XXXXXX", base);
 		if (!mkdtemp(tmp_db)) {
+			tmp_db[0] = '\0';
 			ank_err_set(err, "cannot make a temporary directory");
-			return NULL;
+			return SITE_INPUT;
 		}
 		size_t len = strlen(tmp_db);
 		snprintf(tmp_db + len, n - len, "/site.db");
-		db = tmp_db;
 	}
-	ank_queue *q;
-	if (ank_queue_open(db, &q, err) != ANK_Q_OK)
-		return NULL;
+	if (!db)
+		db = tmp_db;
 	char demo_cfg[600], demo_reg[600];
-	snprintf(demo_cfg, sizeof demo_cfg, "%s/assets/demo/site.ini", o->data);
-	snprintf(demo_reg, sizeof demo_reg, "%s/assets/demo/registry.json", o->data);
-	const char *cfg = o->config ? o->config : (o->demo ? demo_cfg : NULL);
-	const char *reg = o->registry ? o->registry : (o->demo ? demo_reg : NULL);
+	const char *cfg_path, *reg_path;
+	site_files(o, demo_cfg, demo_reg, sizeof demo_cfg, &cfg_path, &reg_path);
+	ank_site_config c;
+	ank_station st[ANK_MAX_STATIONS];
+	int ns = 0;
+	if (cfg_path && ank_config_parse_ini(cfg_path, &c, st, &ns, err))
+		return SITE_INPUT;
+	ank_queue *q;
+	if (ank_queue_open(db, &q, err) != ANK_Q_OK) {
+		note_disk_full(db, err);
+		return SITE_DB;
+	}
 	int64_t now = ank_now_ms();
-	if (cfg) {
-		ank_site_config c;
-		ank_station st[ANK_MAX_STATIONS];
-		int ns;
-		if (ank_config_parse_ini(cfg, &c, st, &ns, err) ||
-		    ank_queue_apply_config(q, &c, st, ns, now, err) != ANK_Q_OK)
+	site_rc rc = SITE_DB;
+	if (cfg_path) {
+		ank_q_rc arc = ank_queue_apply_config(q, &c, st, ns, now, err);
+		if (arc != ANK_Q_OK) {
+			rc = arc == ANK_Q_E_DB ? SITE_DB : SITE_INPUT;
 			goto fail;
+		}
 	}
 	int count;
-	if (reg && ank_store_registry_import(ank_queue_store(q), reg, now, &count, err))
+	ank_store_take_error(ank_queue_store(q)); /* a registry error of SQLite's is the db's */
+	if (reg_path && ank_store_registry_import(ank_queue_store(q), reg_path, now, &count, err)) {
+		rc = ank_store_take_error(ank_queue_store(q)) ? SITE_DB : SITE_INPUT;
 		goto fail;
+	}
 	if (!ank_queue_config(q)) {
 		ank_err_set(err, "%s has no site config: give --config FILE or --demo", db);
+		rc = SITE_INPUT;
 		goto fail;
 	}
 	const char *tz = ank_queue_config(q)->timezone;
 	setenv("TZ", tz, 1);
 	tzset();
-	return q;
+	*out = q;
+	return SITE_OK;
 fail:
 	ank_queue_close(q);
-	return NULL;
+	if (rc == SITE_DB)
+		note_disk_full(db, err);
+	return rc;
+}
+
+/* For degraded mode: what opening the site again needs. */
+typedef struct reopen_ctx {
+	const options *o;
+	char *tmp_db;
+	size_t tmp_n;
+} reopen_ctx;
+
+/* app_reopen_fn: the site opened as at start. */
+static ank_queue *reopen_site(void *ctx, ank_err *err)
+{
+	reopen_ctx *r = ctx;
+	ank_queue *q = NULL;
+	open_site(r->o, r->tmp_db, r->tmp_n, &q, err);
+	return q;
+}
+
+/* The staff PIN hash for a kiosk whose database cannot be opened: the --config file's, or
+ * the one in the database read without writing; "" (staff mode off) when neither reads. */
+static void degraded_pin(const options *o, const char *db, char *out, size_t n)
+{
+	char demo_cfg[600], demo_reg[600];
+	const char *cfg_path, *reg_path;
+	site_files(o, demo_cfg, demo_reg, sizeof demo_cfg, &cfg_path, &reg_path);
+	ank_site_config c;
+	ank_station st[ANK_MAX_STATIONS];
+	int ns;
+	ank_err err;
+	out[0] = '\0';
+	if (cfg_path && ank_config_parse_ini(cfg_path, &c, st, &ns, &err) == 0)
+		snprintf(out, n, "%s", c.staff_pin_hash);
+	else if (db[0] && ank_store_config_peek(db, &c, &err) == ANK_STORE_OK)
+		snprintf(out, n, "%s", c.staff_pin_hash);
+	else
+		ank_log(ANK_LOG_WARN, "store", "no staff PIN readable: staff mode is off");
 }
 
 /* ---- the call chime: two soft tones, queued so calls never cut each other off ---- */
@@ -407,14 +495,22 @@ static void remove_demo_db(char *tmp_db)
 	rmdir(tmp_db);
 }
 
-/* The kiosk proper on an open queue: the app, then the headless runner or the window. */
-static int run_kiosk(const options *o, ank_queue *q, int64_t start, const char *tmp_db)
+/* The kiosk proper: the app (which takes q; NULL starts degraded mode, with `why`), then
+ * the headless runner or the window. */
+static int run_kiosk(const options *o, ank_queue *q, const char *why, int64_t start, char *tmp_db,
+                     size_t tmp_n)
 {
 	static app a; /* large (UI widget list): static storage, still one per process */
 	memset(&a, 0, sizeof a);
 	a.now = start;
 	a.last_tick = start;
 	a.display = o->display;
+	reopen_ctx rc_ctx = {.o = o, .tmp_db = tmp_db, .tmp_n = tmp_n};
+	a.reopen = reopen_site;
+	a.reopen_ctx = &rc_ctx;
+	const char *db = o->db ? o->db : tmp_db;
+	if (!q)
+		degraded_pin(o, db, a.pin_hash, sizeof a.pin_hash);
 	ank_err err = {{0}};
 	int rc;
 	/* A demo without --db has no overrides: its temporary database is never paired. */
@@ -422,14 +518,16 @@ static int run_kiosk(const options *o, ank_queue *q, int64_t start, const char *
 		fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);
 		rc = 1;
 	} else {
-		if (o->display)
+		if (why)
+			app_degrade(&a, why);
+		if (o->display && !a.degraded)
 			a.screen = SCREEN_DISPLAY;
 		if (o->headless)
 			rc = run_headless_synced(&a, o, &err);
 		else
-			rc = run_window_synced(&a, o, o->db ? o->db : tmp_db, &err);
+			rc = run_window_synced(&a, o, db, &err);
 	}
-	app_free(&a);
+	app_free(&a); /* closes the queue, the one given or a later reopened one */
 	return rc;
 }
 
@@ -453,20 +551,28 @@ int main(int argc, char **argv)
 	}
 	ank_err err = {{0}};
 	char tmp_db[512] = "";
-	ank_queue *q = open_site(&o, tmp_db, sizeof tmp_db, &err);
-	if (!q) {
+	ank_queue *q = NULL;
+	site_rc src = open_site(&o, tmp_db, sizeof tmp_db, &q, &err);
+	/* The operator's mistakes stop the program; a database that fails (a full disk) does
+	 * not: the kiosk starts degraded, says so to staff and tries again by itself. */
+	if (src == SITE_INPUT || (src == SITE_DB && o.sync_only)) {
 		fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);
+		if (tmp_db[0])
+			remove_demo_db(tmp_db);
 		return 1;
 	}
+	if (src == SITE_DB)
+		ank_log(ANK_LOG_ERROR, "store", "site database: %s", err.msg);
 	int rc;
 	if (o.sync_only) {
 		rc = run_sync_only(o.db, o.data, &err);
 		if (rc)
 			fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);
+		ank_queue_close(q);
 	} else {
-		rc = run_kiosk(&o, q, start, tmp_db);
+		rc = run_kiosk(&o, q, src == SITE_DB ? err.msg : NULL, start, tmp_db,
+		               sizeof tmp_db);
 	}
-	ank_queue_close(q);
 	if (tmp_db[0])
 		remove_demo_db(tmp_db);
 	return rc;

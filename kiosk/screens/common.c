@@ -21,6 +21,7 @@ const screen_def app_screens[SCREEN_COUNT] = {
         [SCREEN_STAFF_PIN] = {"staff_pin", staff_pin_frame},
         [SCREEN_STAFF] = {"staff", staff_frame},
         [SCREEN_DISPLAY] = {"display", display_frame},
+        [SCREEN_FAULT] = {"fault", fault_frame},
 };
 
 bool portrait(const app *a)
@@ -58,7 +59,7 @@ ui_rect take_bottom(ui_rect *r, int h)
 
 int alert_band(app *a, int y)
 {
-	const ank_site_config *cfg = ank_queue_config(a->q);
+	const ank_site_config *cfg = a->q ? ank_queue_config(a->q) : NULL;
 	if (!cfg || cfg->n_alerts == 0)
 		return 0;
 	/* The alert in the user's language, else the site's first. */
@@ -252,11 +253,18 @@ screen_id do_checkin(app *a)
 	                  .route = a->s.route,
 	                  .helper_id = a->s.assisted ? a->s.helper_id : NULL};
 	ank_err err;
+	ank_store_take_error(ank_queue_store(a->q)); /* only this check-in's failure counts */
 	a->s.rc = ank_queue_checkin(a->q, &in, a->now, &a->s.result, &err);
 	ank_sync_nudge(a->sync); /* the ticket (or refusal) goes to central now */
 	if (a->s.rc == ANK_Q_OK) {
 		make_qr(a);
 		return SCREEN_TICKET;
+	}
+	if (a->s.rc == ANK_Q_E_DB) {
+		/* Logged and shown to staff; a full disk stops check-in (the fault screen). */
+		app_db_failed(a, "check-in", &err);
+		if (a->degraded)
+			return SCREEN_FAULT;
 	}
 	return SCREEN_REFUSED;
 }

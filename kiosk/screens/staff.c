@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ank_time.h"
 #include "screens.h"
 
 /* Sizes on these screens. */
@@ -16,10 +17,13 @@
 
 static bool pin_ok(app *a)
 {
-	const ank_site_config *cfg = ank_queue_config(a->q);
-	if (!cfg->staff_pin_hash[0])
+	/* Degraded mode may have no database to read the config from: then the hash main
+	 * found for it (the --config file, or the database read without writing). */
+	const ank_site_config *cfg = a->q ? ank_queue_config(a->q) : NULL;
+	const char *hash = cfg ? cfg->staff_pin_hash : a->pin_hash;
+	if (!hash[0])
 		return false; /* no PIN configured: staff mode is off */
-	return crypto_pwhash_str_verify(cfg->staff_pin_hash, a->pin, strlen(a->pin)) == 0;
+	return crypto_pwhash_str_verify(hash, a->pin, strlen(a->pin)) == 0;
 }
 
 screen_id staff_pin_frame(app *a)
@@ -99,9 +103,40 @@ static void command(app *a, ank_cmd_type type, const char *station)
 {
 	ank_cmd cmd = {.type = type, .station_id = station};
 	ank_err err;
-	ank_queue_command(a->q, &cmd, a->now, NULL, &err);
+	ank_store_take_error(ank_queue_store(a->q)); /* only this command's failure counts */
+	if (ank_queue_command(a->q, &cmd, a->now, NULL, &err) == ANK_Q_E_DB)
+		app_db_failed(a, "staff command", &err);
 	ank_sync_nudge(a->sync);
 	a->dirty = true;
+}
+
+/* The site database's trouble, for staff only: degraded mode's reason and the last write
+ * that failed, with its local time. Nothing when all is well. */
+static void db_lines(app *a, ui_rect *c)
+{
+	char text[512] = "", part[256];
+	if (a->degraded) {
+		const char *args[] = {"reason", a->degraded_why, NULL};
+		snprintf(text, sizeof text, "%s",
+		         trf(a, "staff.db_stopped", args, part, sizeof part));
+	}
+	if (a->write_failed_ms) {
+		struct tm tm;
+		char hhmm[8];
+		ank_local_tm(a->write_failed_ms, &tm);
+		ank_hhmm_format(tm.tm_hour * 60 + tm.tm_min, hhmm);
+		const char *args[] = {"time", hhmm, "reason", a->write_failed_why, NULL};
+		snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s",
+		         text[0] ? "\n" : "",
+		         trf(a, "staff.db_write_failed", args, part, sizeof part));
+	}
+	if (!text[0])
+		return;
+	/* As tall as the text: a long SQLite reason wraps, and nothing may hide it. */
+	ui_rect box = ui_mirror(&a->ui, (ui_rect){c->x, c->y, c->w, 0});
+	int h = a->ui.r.text(a->ui.r.ctx, box, text, UI_FONT_BODY, THEME_TEXT,
+	                     ui_text_flags(&a->ui, 0), false);
+	ui_label(&a->ui, "staff.db", take_top(c, h), text, UI_FONT_BODY, THEME_TEXT, 0);
 }
 
 /* The link to central, for staff only and in small text: users never see an alarm about
@@ -135,6 +170,16 @@ screen_id staff_frame(app *a)
 {
 	ui *u = &a->ui;
 	ui_rect c = screen_body(a, "staff.title", tr(a, "staff.title"));
+	db_lines(a, &c);
+	ui_rect exit = take_bottom(&c, THEME_TARGET_MAIN);
+	exit.w /= 2;
+	sync_line(a, (ui_rect){exit.x + exit.w, exit.y, exit.w, exit.h});
+	if (ui_icon_button(u, "staff.exit", exit, "back", tr(a, "staff.exit"), UI_STYLE_QUIET)) {
+		app_reset(a);
+		return SCREEN_WELCOME;
+	}
+	if (!a->q)
+		return SCREEN_STAFF; /* degraded with no database open: nothing to act on */
 	bool frozen = false;
 	ank_err err;
 	ank_queue_frozen(a->q, &frozen, &err);
@@ -152,8 +197,6 @@ screen_id staff_frame(app *a)
 	ank_station_view v[ANK_MAX_STATIONS];
 	int n = 0;
 	ank_queue_stations(a->q, a->now, v, ANK_MAX_STATIONS, &n, &err);
-	ui_rect exit = take_bottom(&c, THEME_TARGET_MAIN);
-	exit.w /= 2;
 	for (int i = 0; i < n && c.h >= STATION_ROW_H; i++) {
 		ui_rect row = take_top(&c, STATION_ROW_H);
 		const ank_station *s = &v[i].station;
@@ -194,11 +237,6 @@ screen_id staff_frame(app *a)
 			              tr(a, acts[k].key), UI_STYLE_CARD))
 				command(a, acts[k].cmd, s->id);
 		}
-	}
-	sync_line(a, (ui_rect){exit.x + exit.w, exit.y, exit.w, exit.h});
-	if (ui_icon_button(u, "staff.exit", exit, "back", tr(a, "staff.exit"), UI_STYLE_QUIET)) {
-		app_reset(a);
-		return SCREEN_WELCOME;
 	}
 	return SCREEN_STAFF;
 }

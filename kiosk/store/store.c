@@ -10,6 +10,10 @@
 #include "ank_db.h"
 #include "ank_id.h"
 
+/* Acknowledgements are remembered at this granularity (one outbox_ack row per bucket), so
+ * the table stays small however often central answers. */
+#define ANK_OUTBOX_ACK_BUCKET_MS (10 * 60000)
+
 /* Append-only: a shipped migration is never edited (style guide 14). */
 static const char *const migrations[] = {
         /* 1: the first schema */
@@ -55,6 +59,9 @@ static const char *const migrations[] = {
         " user_id TEXT NOT NULL, substance TEXT NOT NULL, route TEXT NOT NULL);"
         "CREATE TABLE outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE,"
         " type TEXT NOT NULL, kiosk_ms INTEGER NOT NULL, payload TEXT NOT NULL);",
+        /* 2: when central acknowledged the outbox up to a seq, so that acknowledged rows can
+         * be pruned after a retention margin (ank_store_outbox_prune). */
+        "CREATE TABLE outbox_ack(seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL);",
 };
 
 static const char *const station_types[] = {"inject", "smoke", "flex"};
@@ -79,7 +86,9 @@ int ank_station_type_from_code(const char *s)
 
 int ank_st_prep(ank_store *s, const char *sql, sqlite3_stmt **st, ank_err *err)
 {
-	if (ank_db_stmt_get(s->db, &s->stmts, sql, st) != SQLITE_OK) {
+	int rc = ank_db_stmt_get(s->db, &s->stmts, sql, st);
+	if (rc != SQLITE_OK) {
+		ank_st_rc(s, rc);
 		ank_err_set(err, "sqlite prepare: %s", sqlite3_errmsg(s->db));
 		sqlite3_finalize(*st);
 		*st = NULL;
@@ -93,12 +102,26 @@ void ank_st_end(ank_store *s, sqlite3_stmt *st)
 	ank_db_stmt_put(&s->stmts, st);
 }
 
+int ank_st_rc(ank_store *s, int rc)
+{
+	if (rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		s->last_error = rc;
+	return rc;
+}
+
+int ank_st_fail(ank_store *s, ank_err *err)
+{
+	int rc = sqlite3_extended_errcode(s->db);
+	s->last_error = rc != SQLITE_OK ? rc : SQLITE_ERROR;
+	return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(s->db));
+}
+
 int ank_st_done(ank_store *s, sqlite3_stmt *st, ank_err *err)
 {
 	int rc = sqlite3_step(st);
 	ank_st_end(s, st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(s->db));
+		return ank_st_fail(s, err);
 	return 0;
 }
 
@@ -112,7 +135,7 @@ ank_store_rc ank_st_one(ank_store *s, sqlite3_stmt *st, ank_st_row_fn row, void 
 		return ANK_STORE_OK;
 	if (rc == SQLITE_DONE)
 		return ANK_STORE_UNKNOWN;
-	ank_err_set(err, "sqlite: %s", sqlite3_errmsg(s->db));
+	ank_st_fail(s, err);
 	return ANK_STORE_DB;
 }
 
@@ -144,7 +167,7 @@ static int meta_get(ank_store *s, const char *key, char *out, size_t n, ank_err 
 		return 0;
 	if (rc == SQLITE_DONE)
 		return 1;
-	return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(s->db));
+	return ank_st_fail(s, err);
 }
 
 static int meta_set(ank_store *s, const char *key, const char *value, ank_err *err)
@@ -229,6 +252,47 @@ const char *ank_store_strerror(ank_store_rc rc)
 	return store_rc_names[rc];
 }
 
+int ank_store_take_error(ank_store *st)
+{
+	int rc = st->last_error;
+	st->last_error = 0;
+	return rc;
+}
+
+const char *ank_store_error_text(int code)
+{
+	return sqlite3_errstr(code);
+}
+
+bool ank_store_error_is_storage(int code)
+{
+	switch (code & 0xff) { /* the primary code of an extended one */
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_PERM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int ank_store_probe_write(ank_store *st, int64_t now_ms, ank_err *err)
+{
+	if (ank_store_begin(st, err))
+		return -1;
+	char v[32];
+	snprintf(v, sizeof v, "%lld", (long long)now_ms);
+	if (meta_set(st, "write_probe", v, err)) {
+		ank_store_rollback(st);
+		return -1;
+	}
+	return ank_store_commit(st, err);
+}
+
 const char *ank_store_kiosk_id(const ank_store *st)
 {
 	return st->kiosk_id;
@@ -236,12 +300,12 @@ const char *ank_store_kiosk_id(const ank_store *st)
 
 int ank_store_begin(ank_store *st, ank_err *err)
 {
-	return ank_db_exec(st->db, "BEGIN IMMEDIATE", err) == SQLITE_OK ? 0 : -1;
+	return ank_st_rc(st, ank_db_exec(st->db, "BEGIN IMMEDIATE", err)) == SQLITE_OK ? 0 : -1;
 }
 
 int ank_store_commit(ank_store *st, ank_err *err)
 {
-	if (ank_db_exec(st->db, "COMMIT", err) != SQLITE_OK) {
+	if (ank_st_rc(st, ank_db_exec(st->db, "COMMIT", err)) != SQLITE_OK) {
 		ank_store_rollback(st);
 		return -1;
 	}
@@ -299,7 +363,12 @@ int64_t ank_store_outbox_last_seq(ank_store *st)
 {
 	sqlite3_stmt *s;
 	int64_t v = 0;
-	if (ank_st_prep(st, "SELECT coalesce(max(seq), 0) FROM outbox", &s, NULL))
+	/* AUTOINCREMENT keeps the highest seq ever used in sqlite_sequence: max(seq) of the
+	 * table would go back to 0 once pruning emptied it. */
+	if (ank_st_prep(st,
+	                "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'),"
+	                " 0)",
+	                &s, NULL))
 		return -1;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
@@ -337,10 +406,111 @@ int ank_store_outbox_read(ank_store *st, int64_t after_seq, int max, ank_store_o
 		if (!stopped)
 			rc = sqlite3_step(s);
 	}
-	if (!stopped && rc != SQLITE_DONE)
+	if (!stopped && rc != SQLITE_DONE) {
+		ank_st_rc(st, rc);
 		ank_err_set(err, "reading the outbox: %s", sqlite3_errstr(rc));
+	}
 	ank_st_end(st, s);
 	return stopped || rc != SQLITE_DONE ? -1 : 0;
+}
+
+int ank_store_outbox_acked(ank_store *st, int64_t seq, int64_t now_ms, ank_err *err)
+{
+	sqlite3_stmt *s;
+	if (ank_store_begin(st, err))
+		return -1;
+	/* Rows above a lower acknowledgement are central's no longer: not acknowledged. */
+	if (ank_st_prep(st, "DELETE FROM outbox_ack WHERE seq > ?", &s, err))
+		goto fail;
+	sqlite3_bind_int64(s, 1, seq);
+	if (ank_st_done(st, s, err))
+		goto fail;
+	/* One row per ANK_OUTBOX_ACK_BUCKET_MS: a newer acknowledgement in the same bucket moves
+	 * the newest row up to it, with the later time, so a row is never taken for older
+	 * than it is. A repeat of the same seq changes nothing: its first time counts. */
+	if (seq > 0) {
+		if (ank_st_prep(st,
+		                "UPDATE outbox_ack SET seq = ?1, at_ms = ?2"
+		                " WHERE seq = (SELECT max(seq) FROM outbox_ack) AND seq < ?1"
+		                " AND at_ms / ?3 = ?2 / ?3",
+		                &s, err))
+			goto fail;
+		sqlite3_bind_int64(s, 1, seq);
+		sqlite3_bind_int64(s, 2, now_ms);
+		sqlite3_bind_int64(s, 3, ANK_OUTBOX_ACK_BUCKET_MS);
+		if (ank_st_done(st, s, err))
+			goto fail;
+	}
+	if (seq > 0 && sqlite3_changes(st->db) == 0) {
+		if (ank_st_prep(st, "INSERT OR IGNORE INTO outbox_ack(seq, at_ms) VALUES (?, ?)",
+		                &s, err))
+			goto fail;
+		sqlite3_bind_int64(s, 1, seq);
+		sqlite3_bind_int64(s, 2, now_ms);
+		if (ank_st_done(st, s, err))
+			goto fail;
+	}
+	return ank_store_commit(st, err);
+fail:
+	ank_store_rollback(st);
+	return -1;
+}
+
+int ank_store_outbox_prune(ank_store *st, int64_t now_ms, int64_t retention_ms, int max,
+                           int *deleted, ank_err *err)
+{
+	sqlite3_stmt *s;
+	int n = 0;
+	if (deleted)
+		*deleted = 0;
+	if (max <= 0)
+		return 0;
+	if (ank_store_begin(st, err))
+		return -1;
+	/* Up to the highest seq acknowledged long enough ago, and no more than `max` rows
+	 * from the oldest one: both bounds are seeks on the primary keys. */
+	if (ank_st_prep(st,
+	                "DELETE FROM outbox WHERE seq <= (SELECT coalesce(max(seq), 0) FROM"
+	                " outbox_ack WHERE at_ms <= ?) AND seq < (SELECT coalesce(min(seq), 0)"
+	                " FROM outbox) + ?",
+	                &s, err))
+		goto fail;
+	sqlite3_bind_int64(s, 1, now_ms - retention_ms);
+	sqlite3_bind_int64(s, 2, max);
+	if (ank_st_done(st, s, err))
+		goto fail;
+	n = sqlite3_changes(st->db);
+	/* Acknowledgements below the oldest row left speak of deleted rows only. The highest
+	 * acknowledgement is kept: it is what the next prune starts from. */
+	if (ank_st_prep(st,
+	                "DELETE FROM outbox_ack WHERE seq < coalesce((SELECT min(seq) FROM outbox),"
+	                " (SELECT seq + 1 FROM sqlite_sequence WHERE name = 'outbox'), 0)"
+	                " AND seq < (SELECT max(seq) FROM outbox_ack)",
+	                &s, err))
+		goto fail;
+	if (ank_st_done(st, s, err))
+		goto fail;
+	if (ank_store_commit(st, err))
+		return -1;
+	if (deleted)
+		*deleted = n;
+	return 0;
+fail:
+	ank_store_rollback(st);
+	return -1;
+}
+
+int ank_store_outbox_count(ank_store *st, int64_t *n, ank_err *err)
+{
+	sqlite3_stmt *s;
+	*n = 0;
+	if (ank_st_prep(st, "SELECT count(*) FROM outbox", &s, err))
+		return -1;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(s, 0);
+	ank_st_end(st, s);
+	return rc == SQLITE_ROW ? 0 : ank_st_fail(st, err);
 }
 
 int ank_store_counter_get(ank_store *st, const char *key, int64_t *value, ank_err *err)
@@ -454,7 +624,7 @@ int ank_store_stations(ank_store *st, ank_station *out, int max, int *n, ank_err
 		station_row(s, &out[(*n)++]);
 	ank_st_end(st, s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+		return ank_st_fail(st, err);
 	return 0;
 }
 
@@ -587,7 +757,7 @@ int ank_store_tickets_open(ank_store *st, ank_ticket *out, int max, int *n, ank_
 		ticket_row(s, &out[(*n)++]);
 	ank_st_end(st, s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+		return ank_st_fail(st, err);
 	return 0;
 }
 
@@ -602,7 +772,7 @@ int ank_store_tickets_open_count(ank_store *st, int *n, ank_err *err)
 	int rc = sqlite3_step(s);
 	*n = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
 	ank_st_end(st, s);
-	return rc == SQLITE_ROW ? 0 : ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+	return rc == SQLITE_ROW ? 0 : ank_st_fail(st, err);
 }
 
 ank_store_rc ank_store_ticket_open_for_user(ank_store *st, const char *user_id, ank_ticket *out,
@@ -633,7 +803,7 @@ int ank_store_next_number(ank_store *st, const char *day, ank_route r, int *num,
 		*num = sqlite3_column_int(s, 0);
 	ank_st_end(st, s);
 	if (rc != SQLITE_ROW)
-		return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+		return ank_st_fail(st, err);
 	return 0;
 }
 
@@ -658,7 +828,7 @@ int ank_store_session_mean(ank_store *st, ank_route r, int limit, int64_t *mean_
 	}
 	ank_st_end(st, s);
 	if (rc != SQLITE_ROW)
-		return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+		return ank_st_fail(st, err);
 	return 0;
 }
 
@@ -673,7 +843,7 @@ int ank_store_frozen_get(ank_store *st, bool *frozen, ank_err *err)
 		*frozen = sqlite3_column_int(s, 0);
 	ank_st_end(st, s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+		return ank_st_fail(st, err);
 	return 0;
 }
 

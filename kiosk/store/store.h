@@ -27,6 +27,13 @@
 #define ANK_MAX_ALERT_LANGS    12   /* one drug alert text per UI language */
 #define ANK_MAX_OPEN_TICKETS   1000 /* far beyond a real queue; bounds memory per command */
 #define ANK_REGISTRY_MAX_BYTES (64L * 1024 * 1024) /* ~250,000 users of ~250 bytes */
+/* Outbox rows central acknowledged are kept this long after the acknowledgement (the
+ * site config's outbox_retention_days), then pruned: long enough to resend them to a
+ * central restored from a recent backup, short enough that site.db does not grow forever. */
+#define ANK_OUTBOX_RETENTION_DAYS_DEFAULT 7
+#define ANK_OUTBOX_RETENTION_DAYS_MAX     365
+/* Most rows one prune deletes: a kiosk catching up after a long time keeps its lock short. */
+#define ANK_OUTBOX_PRUNE_MAX 500
 
 /* Per weekday opening hours in minutes after local midnight. close > open; a close
  * above 1440 runs past midnight into the next day. open < 0 means closed all day. */
@@ -61,6 +68,7 @@ typedef struct ank_site_config {
 	/* Argon2id hash (libsodium crypto_pwhash_str) of the staff PIN of the kiosk's staff
 	 * mode; empty disables staff mode on the kiosk. */
 	char staff_pin_hash[128];
+	int outbox_retention_days; /* acknowledged outbox rows are deleted this long after */
 	/* A drug alert shown on every screen while set: text per language. */
 	int n_alerts;
 	struct {
@@ -144,6 +152,26 @@ int ank_store_open(const char *path, ank_store **out, ank_err *err);
 void ank_store_close(ank_store *st);
 const char *ank_store_kiosk_id(const ank_store *st);
 
+/* The SQLite result code (SQLITE_FULL, SQLITE_BUSY, ...; extended codes included) of this
+ * connection's last failed call since the last take, 0 when none; taking it clears it. A
+ * store call that failed for a reason of its own (a payload refused) leaves it as it was,
+ * so take it before the call whose failure you want to explain. */
+int ank_store_take_error(ank_store *st);
+/* SQLite's words for a code ("database or disk is full"); never NULL. */
+const char *ank_store_error_text(int code);
+/* True when a code says the file or its disk cannot be written or read as it should (full,
+ * I/O error, read-only, cannot open, corrupt, not a database): no write will work until a
+ * person or free space changes that. Busy, locked and constraint codes are not. */
+bool ank_store_error_is_storage(int code);
+/* One small write in its own transaction (meta "write_probe" = now_ms): does the database
+ * take writes again? 0, or -1 with err (and the store's last error set). */
+int ank_store_probe_write(ank_store *st, int64_t now_ms, ank_err *err);
+/* Opens path read-only without writing or locking anything (SQLite's immutable mode: the
+ * WAL is not read, so a config applied since the last checkpoint is missed) and reads the
+ * site config: for a kiosk that cannot open its database normally (full disk) and still
+ * needs the staff PIN. ANK_STORE_OK, ANK_STORE_UNKNOWN (no config), ANK_STORE_DB. */
+ank_store_rc ank_store_config_peek(const char *path, ank_site_config *cfg, ank_err *err);
+
 /* Transactions: every state change of the queue is one BEGIN IMMEDIATE..COMMIT that
  * also holds its outbox events. */
 int ank_store_begin(ank_store *st, ank_err *err);
@@ -156,7 +184,7 @@ void ank_store_rollback(ank_store *st);
  * transaction. */
 int ank_store_outbox_append(ank_store *st, ank_ev type, int64_t now_ms, json_t *payload,
                             ank_err *err);
-/* Highest sequence written so far (0 when none). */
+/* Highest sequence written so far (0 when none), also when pruning removed that row. */
 int64_t ank_store_outbox_last_seq(ank_store *st);
 /* One outbox row as ank_store_outbox_read hands it over. The strings are borrowed from
  * the store and valid only during the callback: copy what you keep. */
@@ -175,6 +203,19 @@ typedef int (*ank_store_outbox_fn)(void *ctx, const ank_outbox_row *row, ank_err
  * -1 when reading failed or fn stopped it (err set). */
 int ank_store_outbox_read(ank_store *st, int64_t after_seq, int max, ank_store_outbox_fn fn,
                           void *ctx, ank_err *err);
+
+/* Central acknowledged holding every event up to `seq` at now_ms. Remembered for pruning;
+ * an acknowledgement below an earlier one (central restored from an older backup) makes
+ * the rows above it unacknowledged again. Its own transaction. 0 or -1 with err. */
+int ank_store_outbox_acked(ank_store *st, int64_t seq, int64_t now_ms, ank_err *err);
+/* Deletes the oldest outbox rows that central acknowledged at or before now_ms -
+ * retention_ms, at most `max` of them (bounded work: call it again later for more); never
+ * a row central has not acknowledged. *deleted (may be NULL) gets how many went. Its own
+ * transaction. 0 or -1 with err. */
+int ank_store_outbox_prune(ank_store *st, int64_t now_ms, int64_t retention_ms, int max,
+                           int *deleted, ank_err *err);
+/* Number of rows in the outbox (pruned ones are gone). */
+int ank_store_outbox_count(ank_store *st, int64_t *n, ank_err *err);
 
 /* The sync cursor of central's change feed. */
 int ank_store_cursor_get(ank_store *st, int64_t *cursor, ank_err *err);

@@ -171,6 +171,8 @@ static int site_key(parse_ctx *c, const char *k, const char *v)
 		return minutes_value(v, 600, &cfg->warn_min);
 	if (!strcmp(k, "alarm_min"))
 		return minutes_value(v, 600, &cfg->alarm_min);
+	if (!strcmp(k, "outbox_retention_days"))
+		return minutes_value(v, ANK_OUTBOX_RETENTION_DAYS_MAX, &cfg->outbox_retention_days);
 	if (!strcmp(k, "routes")) {
 		cfg->routes[ANK_ROUTE_INJECT] = cfg->routes[ANK_ROUTE_SMOKE] = false;
 		char word[16];
@@ -399,6 +401,7 @@ static void config_defaults(ank_site_config *cfg)
 	cfg->warn_min = 20;
 	cfg->alarm_min = 30;
 	cfg->clean_after_session = true;
+	cfg->outbox_retention_days = ANK_OUTBOX_RETENTION_DAYS_DEFAULT;
 	for (int d = 0; d < 7; d++)
 		cfg->hours[d].open_min = cfg->hours[d].close_min = -1;
 }
@@ -513,14 +516,15 @@ static json_t *config_to_json(const ank_site_config *cfg)
 		if (cfg->routes[r])
 			json_array_append_new(routes, json_string(ank_route_code((ank_route)r)));
 	return json_pack("{s:i, s:s, s:s, s:s, s:b, s:o, s:b, s:s, s:i, s:b, s:i, s:i, s:i, s:b,"
-	                 " s:o, s:o, s:s, s:o}",
+	                 " s:o, s:o, s:s, s:o, s:i}",
 	                 "version", 1, "id", cfg->site_id, "name", cfg->name, "timezone",
 	                 cfg->timezone, "women_only", cfg->women_only, "routes", routes, "assisted",
 	                 cfg->assisted, "languages", cfg->languages, "day_start_min",
 	                 cfg->day_start_min, "auto_call", cfg->auto_call, "call_grace_min",
 	                 cfg->grace_min, "warn_min", cfg->warn_min, "alarm_min", cfg->alarm_min,
 	                 "clean_after_session", cfg->clean_after_session, "hours", hours, "nearby",
-	                 nearby, "staff_pin_hash", cfg->staff_pin_hash, "alert", alerts);
+	                 nearby, "staff_pin_hash", cfg->staff_pin_hash, "alert", alerts,
+	                 "outbox_retention_days", cfg->outbox_retention_days);
 }
 
 /* Copies a string member into out[n]; "" when absent or not a string. */
@@ -539,16 +543,16 @@ static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err
 	const char *id, *name, *tz, *langs;
 	int wo, as, ac, cl;
 	config_defaults(cfg);
-	if (!j ||
-	    json_unpack_ex(j, &je, 0,
-	                   "{s:s, s:s, s:s, s:b, s:o, s:b, s:s, s:i, s:b, s:i, s:i, s:i, s:b,"
-	                   " s:o, s:o, s?s, s?o}",
-	                   "id", &id, "name", &name, "timezone", &tz, "women_only", &wo, "routes",
-	                   &routes, "assisted", &as, "languages", &langs, "day_start_min",
-	                   &cfg->day_start_min, "auto_call", &ac, "call_grace_min", &cfg->grace_min,
-	                   "warn_min", &cfg->warn_min, "alarm_min", &cfg->alarm_min,
-	                   "clean_after_session", &cl, "hours", &hours, "nearby", &nearby,
-	                   "staff_pin_hash", &pin_hash, "alert", &alerts)) {
+	if (!j || json_unpack_ex(j, &je, 0,
+	                         "{s:s, s:s, s:s, s:b, s:o, s:b, s:s, s:i, s:b, s:i, s:i, s:i, s:b,"
+	                         " s:o, s:o, s?s, s?o, s?i}",
+	                         "id", &id, "name", &name, "timezone", &tz, "women_only", &wo,
+	                         "routes", &routes, "assisted", &as, "languages", &langs,
+	                         "day_start_min", &cfg->day_start_min, "auto_call", &ac,
+	                         "call_grace_min", &cfg->grace_min, "warn_min", &cfg->warn_min,
+	                         "alarm_min", &cfg->alarm_min, "clean_after_session", &cl, "hours",
+	                         &hours, "nearby", &nearby, "staff_pin_hash", &pin_hash, "alert",
+	                         &alerts, "outbox_retention_days", &cfg->outbox_retention_days)) {
 		json_decref(j);
 		return ank_err_set(err, "stored site config unreadable: %s", je.text);
 	}
@@ -569,6 +573,10 @@ static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err
 		         json_string_value(alert_text));
 		cfg->n_alerts++;
 	}
+	/* A config stored before the key existed reads as the default; a bad one too. */
+	if (cfg->outbox_retention_days < 1 ||
+	    cfg->outbox_retention_days > ANK_OUTBOX_RETENTION_DAYS_MAX)
+		cfg->outbox_retention_days = ANK_OUTBOX_RETENTION_DAYS_DEFAULT;
 	cfg->women_only = wo;
 	cfg->assisted = as;
 	cfg->auto_call = ac;
@@ -617,10 +625,55 @@ ank_store_rc ank_store_config_get(ank_store *st, ank_site_config *cfg, ank_err *
 	} else if (rc == SQLITE_DONE) {
 		out = ANK_STORE_UNKNOWN;
 	} else {
-		ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+		ank_st_fail(st, err);
 		out = ANK_STORE_DB;
 	}
 	ank_st_end(st, s);
+	return out;
+}
+
+/* path as an SQLite URI ("file:" + the path with %, ? and # escaped), immutable. */
+static int immutable_uri(const char *path, char *out, size_t n)
+{
+	size_t o = (size_t)snprintf(out, n, "file:");
+	for (const char *p = path; *p; p++) {
+		if (o + 4 >= n)
+			return -1;
+		if (*p == '%' || *p == '?' || *p == '#')
+			o += (size_t)snprintf(out + o, n - o, "%%%02x", (unsigned char)*p);
+		else
+			out[o++] = *p;
+	}
+	out[o] = '\0';
+	return (size_t)snprintf(out + o, n - o, "?immutable=1") < n - o ? 0 : -1;
+}
+
+ank_store_rc ank_store_config_peek(const char *path, ank_site_config *cfg, ank_err *err)
+{
+	char uri[1200];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	ank_store_rc out = ANK_STORE_DB;
+	if (immutable_uri(path, uri, sizeof uri)) {
+		ank_err_set(err, "path too long: %s", path);
+		return ANK_STORE_DB;
+	}
+	int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "SELECT config FROM site WHERE id = 1", -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		out = config_from_json((const char *)sqlite3_column_text(s, 0), cfg, err)
+		              ? ANK_STORE_DB
+		              : ANK_STORE_OK;
+	else if (rc == SQLITE_DONE)
+		out = ANK_STORE_UNKNOWN;
+	else
+		ank_err_set(err, "cannot read %s: %s", path,
+		            db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	sqlite3_finalize(s);
+	sqlite3_close_v2(db);
 	return out;
 }
 

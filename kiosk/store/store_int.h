@@ -13,6 +13,7 @@ struct ank_store {
 	sqlite3 *db;
 	char kiosk_id[ANK_ID_MAX + 1];
 	ank_db_stmts stmts; /* prepared statements kept for the life of the store */
+	int last_error; /* SQLite's code of the last failed call, 0 none (ank_store_take_error) */
 };
 
 /* The store's connection, borrowed (do not close it): for tests' integrity checks and
@@ -31,6 +32,12 @@ typedef void (*ank_st_row_fn)(sqlite3_stmt *st, void *out);
 /* Steps a statement that returns at most one row, fills `out` with `row` when there is
  * one, and ends the statement: ANK_STORE_OK, ANK_STORE_UNKNOWN (no row), ANK_STORE_DB. */
 ank_store_rc ank_st_one(ank_store *s, sqlite3_stmt *st, ank_st_row_fn row, void *out, ank_err *err);
+/* Records SQLite's current error code of the connection as the store's last error and
+ * sets err to "sqlite: <message>". Always -1, like ank_err_set. */
+int ank_st_fail(ank_store *s, ank_err *err);
+/* Records `rc` (a result of ank_db_exec or sqlite3_step) as the last error when it is one;
+ * returns rc. */
+int ank_st_rc(ank_store *s, int rc);
 /* Binds text, or NULL when s is NULL. */
 void ank_st_text(sqlite3_stmt *st, int i, const char *s);
 /* Copies column i as text into out[n] (empty for NULL). */

@@ -105,7 +105,7 @@ static int insert_keys(ank_store *st, const ank_user *u, const char *name_key, a
 			ank_st_text(s, 2, name_key);
 			ank_st_text(s, 3, u->id);
 			if (sqlite3_step(s) != SQLITE_DONE)
-				rc = ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+				rc = ank_st_fail(st, err);
 			sqlite3_reset(s);
 		}
 		ank_buf_free(&key);
@@ -286,7 +286,7 @@ static int match_fill(ank_store *st, const char *user_id, ank_match *m, ank_err 
 		m->same_name = sqlite3_column_int(s, 3);
 	}
 	ank_st_end(st, s);
-	return step == SQLITE_ROW ? 0 : ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+	return step == SQLITE_ROW ? 0 : ank_st_fail(st, err);
 }
 
 int ank_store_search(ank_store *st, const char *typed, ank_match *out, int max, int *n,
@@ -346,7 +346,7 @@ int ank_store_search(ank_store *st, const char *typed, ank_match *out, int max, 
 		if (step == SQLITE_DONE)
 			break;
 		if (step != SQLITE_ROW) {
-			ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+			ank_st_fail(st, err);
 			goto out;
 		}
 		bool dup = false;
@@ -387,6 +387,6 @@ int ank_store_same_name(ank_store *st, const char *user_id, ank_match *out, int 
 	}
 	ank_st_end(st, s);
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+		return ank_st_fail(st, err);
 	return 0;
 }

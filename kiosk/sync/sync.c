@@ -367,6 +367,30 @@ static int outbox_read(ank_store *st, const char *kiosk, int64_t acked, ank_batc
 	return 0;
 }
 
+/* After central's acknowledgement: remember when it held what, and drop the rows it
+ * acknowledged longer ago than the site's outbox_retention_days (at most
+ * ANK_OUTBOX_PRUNE_MAX a round, so a kiosk catching up never holds the lock long). A failure
+ * only delays pruning: the rows stay. */
+static void outbox_keep(ank_sync *s, ank_store *st, int64_t acked)
+{
+	ank_err err;
+	int64_t now = ank_now_ms();
+	int days = ANK_OUTBOX_RETENTION_DAYS_DEFAULT;
+	ank_site_config cfg;
+	if (ank_store_config_get(st, &cfg, &err) == ANK_STORE_OK)
+		days = cfg.outbox_retention_days;
+	int n = 0;
+	if (ank_store_outbox_acked(st, acked, now, &err) ||
+	    ank_store_outbox_prune(st, now, (int64_t)days * 24 * 3600 * 1000, ANK_OUTBOX_PRUNE_MAX,
+	                           &n, &err)) {
+		set_problem(s, "pruning the outbox", &err);
+		return;
+	}
+	if (n)
+		ank_log(ANK_LOG_INFO, "sync",
+		        "outbox: %d events central acknowledged over %d days ago deleted", n, days);
+}
+
 /* One round: send what central lacks. 0 sent or nothing to send (*sent says), -1 failed
  * (the link backs off). */
 static int push_once(ank_sync *s, ank_store *st, http *h, ank_batch *b, int64_t *acked, bool *sent)
@@ -409,18 +433,26 @@ static int push_once(ank_sync *s, ank_store *st, http *h, ank_batch *b, int64_t 
 		*acked = a;
 		if (ank_store_counter_set(st, "sync_acked", *acked, &err))
 			set_problem(s, "saving the sync position", &err);
+		outbox_keep(s, st, *acked);
 		link_ok(s, &s->push_link, server_ms);
 		*sent = true;
 		return 0;
 	}
 	answer_error(h, status, &err);
 	/* Decided by central's code, never by its message text. */
-	if (code == ANK_ERR_GAP) {
+	if (code == ANK_ERR_GAP && *acked > 0) {
 		/* Central holds less than we thought (restored from a backup): start from the
 		 * beginning; what it already holds is accepted again as identical. */
 		set_problem(s, "push", &err);
 		*acked = 0;
 		return 0;
+	}
+	if (code == ANK_ERR_GAP) {
+		/* Sent from the oldest row kept and still a gap: central lacks events this kiosk
+		 * pruned (its backup is older than the retention). Only a person can decide. */
+		set_problem(s, "central lacks events this kiosk has pruned: staff must check",
+		            &err);
+		return -1;
 	}
 	/* Other content for a seq (this kiosk's database was replaced), or anything else: never
 	 * resent blindly; the link backs off and the staff screen shows why. */
@@ -439,9 +471,7 @@ static void *push_main(void *arg)
 	http h = {0};
 	ank_batch *b = calloc(1, sizeof *b);
 	int64_t acked = 0;
-	if (!b || ank_store_open(s->db_path, &st, &err) ||
-	    ank_store_counter_get(st, "sync_acked", &acked, &err) ||
-	    http_init(&h, s, &s->p, SMALL_ANSWER_MAX, &err)) {
+	if (!b || http_init(&h, s, &s->p, SMALL_ANSWER_MAX, &err)) {
 		if (!b)
 			ank_err_set(&err, "out of memory");
 		set_problem(s, "push cannot start", &err);
@@ -454,6 +484,16 @@ static void *push_main(void *arg)
 		if (ank_now_ms() < retry_at) {
 			if (wait_until(s, retry_at, false))
 				break;
+			continue;
+		}
+		/* A database that cannot be opened now (a full disk) is tried again with the
+		 * link's backoff, so the sync comes back by itself with the disk. */
+		if (!st && (ank_store_open(s->db_path, &st, &err) ||
+		            ank_store_counter_get(st, "sync_acked", &acked, &err))) {
+			ank_store_close(st);
+			st = NULL;
+			set_problem(s, "opening the database", &err);
+			link_fail(s, &s->push_link);
 			continue;
 		}
 		bool sent;
@@ -761,9 +801,7 @@ static void *pull_main(void *arg)
 	ank_err err;
 	http h = {0};
 	int64_t cursor = 0;
-	if (ank_queue_open(s->db_path, &q, &err) != ANK_Q_OK ||
-	    ank_store_cursor_get(ank_queue_store(q), &cursor, &err) ||
-	    http_init(&h, s, &s->p, ANK_PROTO_MAX_FEED_BODY, &err)) {
+	if (http_init(&h, s, &s->p, ANK_PROTO_MAX_FEED_BODY, &err)) {
 		set_problem(s, "pull cannot start", &err);
 		goto out;
 	}
@@ -777,6 +815,15 @@ static void *pull_main(void *arg)
 		if (ank_now_ms() < retry_at) {
 			if (wait_until(s, retry_at, false))
 				break;
+			continue;
+		}
+		/* As for the push: a database that cannot be opened now is tried again later. */
+		if (!q && (ank_queue_open(s->db_path, &q, &err) != ANK_Q_OK ||
+		           ank_store_cursor_get(ank_queue_store(q), &cursor, &err))) {
+			ank_queue_close(q);
+			q = NULL;
+			set_problem(s, "opening the database", &err);
+			link_fail(s, &s->pull_link);
 			continue;
 		}
 		if (pull_once(s, q, &h, &cursor))

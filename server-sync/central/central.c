@@ -1,6 +1,6 @@
 /* ankomst-central: the subcommands (serve, migrate, pair-kiosk, create-admin, add-site,
- * report, rebuild), the optional INI config and starting the HTTP service (http.c) on
- * libmicrohttpd, with TLS when a certificate is given. */
+ * report, rebuild), the optional INI config and starting the HTTP service (http.c, serve.c) on
+ * libmicrohttpd's epoll loops, with TLS when a certificate is given. */
 #include <ini.h>
 #include <microhttpd.h>
 #include <signal.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -20,11 +21,27 @@
 #include "cstore.h"
 #include "http.h"
 #include "proto.h"
+#include "serve.h"
 
-/* A long-poll waits at most 30 s; a connection idle this long is dropped. */
-#define CONNECTION_TIMEOUT_S 60
-/* Connections at once: 200 kiosks long-polling plus staff browsers. */
-#define MAX_CONNECTIONS 1024
+/* The defaults of the [central] limits (docs/operations.md "Limits"). Connections at once: a
+ * region's kiosks long-polling (each holds one) plus staff browsers, far below the file
+ * descriptors central asks for at start. Per address: a site has a few kiosks and desks
+ * behind one address; behind a proxy everything is one address, so set 0 there and limit at
+ * the proxy. */
+#define DEFAULT_MAX_CONNECTIONS  8192
+#define DEFAULT_PER_ADDRESS      64
+#define DEFAULT_DEADLINE_S       20
+#define DEFAULT_IDLE_S           60
+#define DEFAULT_WORKERS          4
+#define DEFAULT_POLL_THREADS     2
+#define DEFAULT_MIN_FREE_MB      64
+#define DEFAULT_CHECK_INTERVAL_S 3600
+/* libmicrohttpd's memory per connection: the request's headers and read buffer. Above
+ * http.c's header limit, so a large header section gets our 400, not the library's answer;
+ * small enough that 5,000 held long-polls stay well under 150 MB. */
+#define ANK_HTTP_CONNECTION_MEMORY (32 * 1024)
+/* Descriptors beyond the connections: the database, its WAL, logs, the listening socket. */
+#define FD_RESERVE 64
 /* A PEM certificate chain or key; anything larger is not one. */
 #define PEM_MAX_BYTES (1024 * 1024)
 /* Paths from flags or the config file. */
@@ -34,6 +51,8 @@
 typedef struct opts {
 	char db[PATH_MAX_BYTES], listen[64], tls_cert[PATH_MAX_BYTES], tls_key[PATH_MAX_BYTES];
 	char log_format[8];
+	char metrics_token[ANK_TOKEN_HEX + 1];
+	ank_serve_limits lim;
 	const char *port_file, *site, *user, *name, *municipality, *from, *to;
 	char config_error[256];
 } opts;
@@ -106,23 +125,52 @@ static int serve_tls_load(const opts *o, char **cert, char **key)
 	return 0;
 }
 
-/* Starts libmicrohttpd on addr for h (TLS when cert is given), or NULL. A thread per
- * connection: a long-poll then simply waits on a condition variable. */
-static struct MHD_Daemon *serve_start(ank_http *h, struct sockaddr_in *addr, char *cert, char *key)
+/* Starts libmicrohttpd on addr for h (TLS when cert is given), or NULL: epoll event loops
+ * (no select() and its 1,024-descriptor ceiling), suspendable connections for long-polls and
+ * deferred work, the connection limits, and the callbacks that start and end each request's
+ * deadline (serve.c). */
+static struct MHD_Daemon *serve_start(ank_http *h, ank_serve *sv, const ank_serve_limits *lim,
+                                      struct sockaddr_in *addr, char *cert, char *key)
 {
 	struct MHD_OptionItem tls_opts[] = {
 	        {cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
 	        {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
 	        {MHD_OPTION_END, 0, NULL},
 	};
-	return MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-	                                MHD_USE_ERROR_LOG | (cert ? MHD_USE_TLS : 0),
-	                        0, NULL, NULL, ank_http_on_request, h, MHD_OPTION_SOCK_ADDR,
-	                        (struct sockaddr *)addr, MHD_OPTION_NOTIFY_COMPLETED,
-	                        ank_http_on_completed, h, MHD_OPTION_CONNECTION_LIMIT,
-	                        (unsigned)MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
-	                        (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_ARRAY, tls_opts,
-	                        MHD_OPTION_END);
+	return MHD_start_daemon(
+	        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+	                (cert ? MHD_USE_TLS : 0),
+	        0, NULL, NULL, ank_http_on_request, h, MHD_OPTION_SOCK_ADDR,
+	        (struct sockaddr *)addr, MHD_OPTION_THREAD_POOL_SIZE, lim->poll_threads,
+	        MHD_OPTION_NOTIFY_COMPLETED, ank_http_on_completed, h, MHD_OPTION_NOTIFY_CONNECTION,
+	        ank_serve_on_connection, sv, MHD_OPTION_URI_LOG_CALLBACK, ank_http_on_uri, h,
+	        MHD_OPTION_CONNECTION_LIMIT, lim->max_connections,
+	        MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim->per_address, MHD_OPTION_CONNECTION_TIMEOUT,
+	        lim->idle_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)ANK_HTTP_CONNECTION_MEMORY,
+	        MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+}
+
+/* Raises the soft descriptor limit to the hard one and lowers max_connections to what fits:
+ * the connection limit, not the descriptor table, must be what refuses a flood. */
+static void fit_descriptors(ank_serve_limits *lim)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)lim->max_connections + FD_RESERVE) {
+		unsigned fit = rl.rlim_cur > FD_RESERVE ? (unsigned)(rl.rlim_cur - FD_RESERVE) : 16;
+		ank_log(ANK_LOG_WARN, "central",
+		        "max_connections %u lowered to %u: only %llu file descriptors (raise "
+		        "LimitNOFILE)",
+		        lim->max_connections, fit, (unsigned long long)rl.rlim_cur);
+		lim->max_connections = fit;
+	}
 }
 
 /* Says where it listens (and writes the port to --port-file), then waits for SIGINT or
@@ -169,25 +217,38 @@ static int cmd_serve(opts *o)
 	bool tls = cert != NULL;
 	ank_cstore *cs;
 	ank_err err;
-	if (ank_cstore_open(o->db, &cs, &err)) {
+	/* A damaged file is refused before anything is served or written (docs/operations.md,
+	 * "A damaged database"). */
+	if (ank_cstore_open(o->db, true, &cs, &err)) {
 		fprintf(stderr, "ankomst-central: %s\n", err.msg);
 		free(cert);
 		free(key);
 		return 1;
 	}
-	ank_http *h = ank_http_new(cs);
-	struct MHD_Daemon *d = h ? serve_start(h, &addr, cert, key) : NULL;
+	fit_descriptors(&o->lim);
+	ank_serve *sv = ank_serve_new(&o->lim, cs, &err);
+	ank_http *h = sv ? ank_http_new(cs, sv, o->metrics_token) : NULL;
+	struct MHD_Daemon *d = h ? serve_start(h, sv, &o->lim, &addr, cert, key) : NULL;
 	if (d) {
 		serve_until_stopped(o, d, host, port, tls);
-		ank_cstore_wake_all(cs);
+		/* No new connections; held long-polls answer, queued work finishes; then the
+		 * daemon stops with nothing suspended. */
+		MHD_quiesce_daemon(d);
+		ank_serve_stop(sv);
 		MHD_stop_daemon(d);
+		ank_err ferr;
+		if (ank_cstore_seen_flush(cs, &ferr))
+			ank_log(ANK_LOG_WARN, "central", "last-seen times not written: %s",
+			        ferr.msg);
 		ank_log(ANK_LOG_INFO, "central", "stopped");
 	} else {
 		fprintf(stderr, "ankomst-central: cannot listen on %s%s\n", o->listen,
 		        tls ? " (or the certificate and key do not fit)" : "");
+		ank_serve_stop(sv);
 		rc = 1;
 	}
 	ank_http_free(h);
+	ank_serve_free(sv);
 	ank_cstore_close(cs);
 	if (key)
 		sodium_memzero(key, strlen(key));
@@ -364,8 +425,17 @@ static const char usage[] =
         "                                                JSON report for the ministry\n"
         "  rebuild --db FILE                             rebuild the read tables from events\n"
         "Every command takes --log-format text|json (default text).\n"
-        "The config file (INI) has [central] with listen, db, tls_cert, tls_key, log_format;\n"
-        "flags win.\n";
+        "The config file (INI) has [central] with listen, db, tls_cert, tls_key, log_format,\n"
+        "metrics_token and the limits of docs/operations.md (max_connections,\n"
+        "max_connections_per_address, request_deadline_s, idle_timeout_s, workers,\n"
+        "poll_threads, min_free_mb, check_interval_s); flags win.\n";
+
+/* The numeric keys of [central]: name, where it goes, its range. */
+typedef struct num_key {
+	const char *key;
+	unsigned *dst;
+	long min, max;
+} num_key;
 
 static int on_config_key(void *user, const char *section, const char *key, const char *value)
 {
@@ -380,8 +450,21 @@ static int on_config_key(void *user, const char *section, const char *key, const
 	        {"tls_cert", o->tls_cert, sizeof o->tls_cert},
 	        {"tls_key", o->tls_key, sizeof o->tls_key},
 	        {"log_format", o->log_format, sizeof o->log_format},
+	        {"metrics_token", o->metrics_token, sizeof o->metrics_token},
 	};
-	for (size_t i = 0; !strcmp(section, "central") && i < sizeof keys / sizeof keys[0]; i++) {
+	static unsigned min_free_mb;
+	const num_key nums[] = {
+	        {"max_connections", &o->lim.max_connections, 16, 1000000},
+	        {"max_connections_per_address", &o->lim.per_address, 0, 1000000},
+	        {"request_deadline_s", &o->lim.deadline_s, 1, 3600},
+	        {"idle_timeout_s", &o->lim.idle_s, 1, 3600},
+	        {"workers", &o->lim.workers, 1, 64},
+	        {"poll_threads", &o->lim.poll_threads, 1, 64},
+	        {"min_free_mb", &min_free_mb, 0, 1000000},
+	        {"check_interval_s", &o->lim.check_interval_s, 0, 7 * 24 * 3600},
+	};
+	bool in_central = !strcmp(section, "central");
+	for (size_t i = 0; in_central && i < sizeof keys / sizeof keys[0]; i++) {
 		if (strcmp(key, keys[i].key) != 0)
 			continue;
 		if (strlen(value) >= keys[i].n) {
@@ -389,6 +472,21 @@ static int on_config_key(void *user, const char *section, const char *key, const
 			return 0;
 		}
 		snprintf(keys[i].dst, keys[i].n, "%s", value);
+		return 1;
+	}
+	for (size_t i = 0; in_central && i < sizeof nums / sizeof nums[0]; i++) {
+		if (strcmp(key, nums[i].key) != 0)
+			continue;
+		long v;
+		if (ank_parse_long(value, nums[i].min, nums[i].max, &v)) {
+			snprintf(o->config_error, sizeof o->config_error,
+			         "%.40s must be a whole number %ld..%ld", key, nums[i].min,
+			         nums[i].max);
+			return 0;
+		}
+		*nums[i].dst = (unsigned)v;
+		if (nums[i].dst == &min_free_mb)
+			o->lim.min_free_bytes = (long long)v * 1024 * 1024;
 		return 1;
 	}
 	snprintf(o->config_error, sizeof o->config_error, "unknown key [%.40s] %.40s", section,
@@ -457,6 +555,16 @@ int main(int argc, char **argv)
 	}
 	static opts o;
 	snprintf(o.listen, sizeof o.listen, "127.0.0.1:8480");
+	o.lim = (ank_serve_limits){
+	        .max_connections = DEFAULT_MAX_CONNECTIONS,
+	        .per_address = DEFAULT_PER_ADDRESS,
+	        .deadline_s = DEFAULT_DEADLINE_S,
+	        .idle_s = DEFAULT_IDLE_S,
+	        .workers = DEFAULT_WORKERS,
+	        .poll_threads = DEFAULT_POLL_THREADS,
+	        .min_free_bytes = (long long)DEFAULT_MIN_FREE_MB * 1024 * 1024,
+	        .check_interval_s = DEFAULT_CHECK_INTERVAL_S,
+	};
 	/* The config file first, so that flags given with it override it. */
 	for (int i = 2; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--config") != 0)
@@ -494,7 +602,7 @@ int main(int argc, char **argv)
 		return cmd_serve(&o);
 	ank_cstore *cs;
 	ank_err err;
-	if (ank_cstore_open(o.db, &cs, &err)) {
+	if (ank_cstore_open(o.db, false, &cs, &err)) {
 		fprintf(stderr, "ankomst-central: %s\n", err.msg);
 		return 1;
 	}

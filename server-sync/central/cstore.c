@@ -136,6 +136,16 @@ static const char *const migrations[] = {
         " naloxone = json_extract(body, '$.naloxone'), oxygen = json_extract(body, '$.oxygen'),"
         " ambulance = json_extract(body, '$.ambulance');"
         "DELETE FROM meta WHERE key = 'read_model';",
+        /* 6: events out of time (kiosk time beyond ANK_CLOCK_FUTURE_MS ahead of receipt or
+         * before ANK_CLOCK_EARLIEST_MS; cstore_read.c): left out of the read tables above
+         * and counted here per kiosk and local date of receipt, with the newest such
+         * event's seq and kiosk time. A kiosk's clock_skew_ms is its newest event's kiosk
+         * time minus central's when that event was out of time, else NULL. Both are read
+         * model: a rebuild makes them again from the log. */
+        "CREATE TABLE clock_stat(kiosk TEXT NOT NULL, date TEXT NOT NULL, site TEXT NOT NULL,"
+        " n INTEGER NOT NULL, last_seq INTEGER NOT NULL, last_kiosk_ms INTEGER NOT NULL,"
+        " PRIMARY KEY (kiosk, date)) WITHOUT ROWID;"
+        "ALTER TABLE kiosk ADD COLUMN clock_skew_ms INTEGER;",
 };
 
 void ank_cs_hash_hex(const char *secret, char out[65])
@@ -145,41 +155,49 @@ void ank_cs_hash_hex(const char *secret, char out[65])
 	sodium_bin2hex(out, 65, h, sizeof h);
 }
 
-int ank_cstore_open(const char *path, ank_cstore **out, ank_err *err)
+/* Opens the read connection beside the writer: query_only, so that nothing written by
+ * mistake through it bypasses the writer's lock and checks. */
+static int open_reader(ank_cstore *cs, const char *path, ank_err *err)
+{
+	if (ank_db_open(path, &cs->rdb, err))
+		return -1;
+	return ank_db_exec(cs->rdb, "PRAGMA query_only=1; PRAGMA temp_store=MEMORY", err) ==
+	                       SQLITE_OK
+	               ? 0
+	               : -1;
+}
+
+int ank_cstore_open(const char *path, bool check, ank_cstore **out, ank_err *err)
 {
 	*out = NULL;
 	if (sodium_init() < 0)
 		return ank_err_set(err, "libsodium failed to start");
+	if (strlen(path) >= sizeof((ank_cstore *)0)->path)
+		return ank_err_set(err, "database path too long");
 	ank_cstore *cs = calloc(1, sizeof *cs);
 	if (!cs)
 		return ank_err_set(err, "out of memory");
+	snprintf(cs->path, sizeof cs->path, "%s", path);
 	pthread_mutex_init(&cs->mu, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&cs->changed, &ca);
+	pthread_mutex_init(&cs->rmu, NULL);
+	pthread_mutex_init(&cs->ring_mu, NULL);
+	pthread_mutex_init(&cs->seen_mu, NULL);
+	pthread_mutex_init(&cs->health_mu, NULL);
 	pthread_cond_init(&cs->hash_free, NULL);
-	pthread_condattr_destroy(&ca);
 	/* The report's DISTINCTs and GROUP BYs build temporary b-trees of a few thousand rows:
-	 * in memory, not in temporary files. */
-	if (ank_db_open(path, &cs->db, err) ||
+	 * in memory, not in temporary files. The check comes before the migrations, which
+	 * would otherwise write to a damaged file. */
+	if (ank_db_open(path, &cs->db, err) || (check && ank_cstore_quick_check(cs, err)) ||
 	    ank_db_migrate(cs->db, ANK_CSTORE_APP_ID, migrations,
 	                   (int)(sizeof migrations / sizeof migrations[0]), err) ||
 	    ank_db_exec(cs->db, "PRAGMA temp_store=MEMORY", err) != SQLITE_OK ||
-	    ank_cs_read_model_check(cs, err)) {
+	    ank_cs_read_model_check(cs, err) || open_reader(cs, path, err) ||
+	    ank_cs_ring_load(cs, err)) {
 		ank_cstore_close(cs);
 		return -1;
 	}
 	*out = cs;
 	return 0;
-}
-
-void ank_cstore_wake_all(ank_cstore *cs)
-{
-	pthread_mutex_lock(&cs->mu);
-	cs->closing = true;
-	pthread_cond_broadcast(&cs->changed);
-	pthread_mutex_unlock(&cs->mu);
 }
 
 int ank_cs_prep(ank_cstore *cs, const char *sql, sqlite3_stmt **out)
@@ -192,14 +210,31 @@ void ank_cs_end(ank_cstore *cs, sqlite3_stmt *s)
 	ank_db_stmt_put(&cs->stmts, s);
 }
 
+int ank_cs_rprep(ank_cstore *cs, const char *sql, sqlite3_stmt **out)
+{
+	return ank_db_stmt_get(cs->rdb, &cs->rstmts, sql, out);
+}
+
+void ank_cs_rend(ank_cstore *cs, sqlite3_stmt *s)
+{
+	ank_db_stmt_put(&cs->rstmts, s);
+}
+
 void ank_cstore_close(ank_cstore *cs)
 {
 	if (!cs)
 		return;
 	ank_db_stmts_free(&cs->stmts);
+	ank_db_stmts_free(&cs->rstmts);
 	sqlite3_close_v2(cs->db);
-	pthread_cond_destroy(&cs->changed);
+	sqlite3_close_v2(cs->rdb);
+	ank_cs_ring_free(cs);
+	free(cs->seen);
 	pthread_cond_destroy(&cs->hash_free);
+	pthread_mutex_destroy(&cs->health_mu);
+	pthread_mutex_destroy(&cs->seen_mu);
+	pthread_mutex_destroy(&cs->ring_mu);
+	pthread_mutex_destroy(&cs->rmu);
 	pthread_mutex_destroy(&cs->mu);
 	free(cs);
 }
@@ -215,6 +250,8 @@ static const char *const cs_rc_names[] = {
         [ANK_CS_CONFLICT] = "conflict",
         [ANK_CS_GAP] = "gap",
         [ANK_CS_DB] = "db",
+        [ANK_CS_FULL] = "full",
+        [ANK_CS_BUSY] = "busy",
 };
 
 const char *ank_cs_strerror(ank_cs_rc rc)
@@ -380,9 +417,39 @@ unlock:
 	return out;
 }
 
-/* last_seen_ms is written at most this often per kiosk: a write per request would cost
- * every sync call a commit (an fsync) of its own, and "online" is judged in minutes. */
-#define LAST_SEEN_STEP_MS 10000
+/* Notes in memory that a kiosk was seen (written by ank_cstore_seen_flush). */
+static void seen_note(ank_cstore *cs, const char *kiosk, int64_t now)
+{
+	pthread_mutex_lock(&cs->seen_mu);
+	int i = 0;
+	while (i < cs->n_seen && strcmp(cs->seen[i].kiosk, kiosk) != 0)
+		i++;
+	if (i == cs->n_seen) {
+		ank_cs_seen *slot = ank_cs_grow((void **)&cs->seen, cs->n_seen, &cs->cap_seen,
+		                                sizeof *cs->seen);
+		if (!slot) {
+			pthread_mutex_unlock(&cs->seen_mu);
+			return; /* out of memory: "last seen" is only a hint */
+		}
+		memset(slot, 0, sizeof *slot);
+		snprintf(slot->kiosk, sizeof slot->kiosk, "%s", kiosk);
+		cs->n_seen++;
+	}
+	cs->seen[i].ms = now;
+	cs->seen[i].dirty = true;
+	pthread_mutex_unlock(&cs->seen_mu);
+}
+
+int64_t ank_cs_seen_get(ank_cstore *cs, const char *kiosk, int64_t stored)
+{
+	pthread_mutex_lock(&cs->seen_mu);
+	int64_t ms = stored;
+	for (int i = 0; i < cs->n_seen; i++)
+		if (!strcmp(cs->seen[i].kiosk, kiosk) && cs->seen[i].ms > ms)
+			ms = cs->seen[i].ms;
+	pthread_mutex_unlock(&cs->seen_mu);
+	return ms;
+}
 
 ank_cs_rc ank_cstore_auth(ank_cstore *cs, const char *token, int64_t now, char kiosk[64],
                           char site[64], ank_err *err)
@@ -391,40 +458,27 @@ ank_cs_rc ank_cstore_auth(ank_cstore *cs, const char *token, int64_t now, char k
 		return ANK_CS_UNKNOWN;
 	char th[65];
 	ank_cs_hash_hex(token, th);
-	pthread_mutex_lock(&cs->mu);
+	/* The read connection: a check never waits behind a writer or a full disk. */
+	pthread_mutex_lock(&cs->rmu);
 	sqlite3_stmt *s = NULL;
 	ank_cs_rc out = ANK_CS_DB;
-	int64_t seen = 0;
-	if (ank_cs_prep(cs, "SELECT id, site, last_seen_ms FROM kiosk WHERE token_hash = ?", &s) ==
-	    SQLITE_OK) {
+	if (ank_cs_rprep(cs, "SELECT id, site FROM kiosk WHERE token_hash = ?", &s) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, th, -1, SQLITE_TRANSIENT);
 		int rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW) {
-			snprintf(kiosk, 64, "%s", (const char *)sqlite3_column_text(s, 0));
-			snprintf(site, 64, "%s", (const char *)sqlite3_column_text(s, 1));
-			seen = sqlite3_column_int64(s, 2);
+			snprintf(kiosk, 64, "%s", ank_cs_col(s, 0));
+			snprintf(site, 64, "%s", ank_cs_col(s, 1));
 			out = ANK_CS_OK;
 		} else if (rc == SQLITE_DONE) {
 			out = ANK_CS_UNKNOWN;
 		}
 	}
-	ank_cs_end(cs, s);
-	if (out == ANK_CS_OK && now - seen >= LAST_SEEN_STEP_MS) {
-		s = NULL;
-		if (ank_cs_prep(cs, "UPDATE kiosk SET last_seen_ms = ? WHERE id = ?", &s) !=
-		    SQLITE_OK)
-			out = ANK_CS_DB;
-		else {
-			sqlite3_bind_int64(s, 1, now);
-			sqlite3_bind_text(s, 2, kiosk, -1, SQLITE_TRANSIENT);
-			if (sqlite3_step(s) != SQLITE_DONE)
-				out = ANK_CS_DB;
-		}
-		ank_cs_end(cs, s);
-	}
+	ank_cs_rend(cs, s);
 	if (out == ANK_CS_DB)
-		ank_cs_fail(cs, err);
-	pthread_mutex_unlock(&cs->mu);
+		ank_err_set(err, "sqlite: %s", sqlite3_errmsg(cs->rdb));
+	pthread_mutex_unlock(&cs->rmu);
+	if (out == ANK_CS_OK)
+		seen_note(cs, kiosk, now);
 	return out;
 }
 
@@ -496,29 +550,31 @@ static int event_put(sqlite3_stmt *put, const char *kiosk, const ank_event *e, i
 	return rc;
 }
 
-ank_cs_rc ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int64_t now,
-                            long long *acked, ank_err *err)
+/* One kiosk's batch inside the group's open transaction (mu held), in a savepoint of its
+ * own: a refusal (CONFLICT, GAP, INVALID) undoes only this batch and returns 0 with j->rc
+ * set; OK means stored so far, not yet committed. -1 when the database failed: the whole
+ * transaction is then to be rolled back (SQLite may already have done so). */
+static int ingest_one_locked(ank_cstore *cs, ank_cs_proj *proj, ank_cs_ingest_job *j, int64_t now)
 {
-	ank_cs_rc out = ANK_CS_DB;
+	const ank_batch *b = j->b;
+	ank_err *err = &j->err;
 	sqlite3_stmt *get = NULL, *put = NULL;
-	ank_cs_proj *proj = ank_cs_proj_new();
-	if (!proj) {
-		ank_err_set(err, "out of memory");
-		return ANK_CS_DB;
-	}
-	pthread_mutex_lock(&cs->mu);
-	if (ank_db_exec(cs->db, "BEGIN IMMEDIATE", err) != SQLITE_OK)
-		goto unlock;
+	if (ank_db_exec(cs->db, "SAVEPOINT batch", err) != SQLITE_OK)
+		return -1;
+	j->rc = ANK_CS_DB;
 	char site[ANK_CS_ID_MAX + 1] = "";
-	if (kiosk_site_locked(cs, kiosk, site) != 0)
-		goto rollback;
-	long long held = acked_locked(cs, kiosk);
+	if (kiosk_site_locked(cs, j->kiosk, site) != 0) {
+		ank_err_set(err, "kiosk %s is not paired", j->kiosk);
+		j->rc = ANK_CS_UNKNOWN;
+		goto refuse;
+	}
+	long long held = acked_locked(cs, j->kiosk);
 	if (b->n > 0 && b->ev[0].seq > held + 1) {
 		ank_err_set(err,
 		            "events start at seq %lld but central holds up to %lld: send from %lld",
 		            b->ev[0].seq, held, held + 1);
-		out = ANK_CS_GAP;
-		goto rollback;
+		j->rc = ANK_CS_GAP;
+		goto refuse;
 	}
 	if (ank_cs_prep(cs,
 	                "SELECT event_id, type, kiosk_ms, payload FROM event"
@@ -528,233 +584,130 @@ ank_cs_rc ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *
 	                "INSERT INTO event(kiosk, seq, event_id, type, kiosk_ms, received_ms,"
 	                " payload) VALUES (?,?,?,?,?,?,?)",
 	                &put) != SQLITE_OK)
-		goto rollback;
-	ank_cs_event_ctx x = {.kiosk = kiosk, .site = site, .now = now};
+		goto fail;
+	ank_cs_event_ctx x = {.kiosk = j->kiosk, .site = site, .now = now};
 	for (int i = 0; i < b->n; i++) {
 		const ank_event *e = &b->ev[i];
 		if (e->seq <= held) {
 			/* A resend after a lost answer: fine if it is the same event. */
-			if (!same_as_held(get, kiosk, e)) {
+			if (!same_as_held(get, j->kiosk, e)) {
 				ank_err_set(err,
 				            "seq %lld is already held with other content: the kiosk"
 				            " database was reset",
 				            e->seq);
-				out = ANK_CS_CONFLICT;
-				goto rollback;
+				j->rc = ANK_CS_CONFLICT;
+				goto refuse;
 			}
 			continue;
 		}
-		if (event_put(put, kiosk, e, now))
-			goto rollback;
+		if (event_put(put, j->kiosk, e, now))
+			goto fail;
 		/* Only a newly stored event moves the read model, so a resend never counts
 		 * twice. */
 		int pr = ank_cs_project(cs, proj, &x, e, err);
-		if (pr) {
-			out = pr > 0 ? ANK_CS_INVALID : ANK_CS_DB;
-			goto rollback_err;
+		if (pr > 0) {
+			j->rc = ANK_CS_INVALID;
+			goto refuse;
 		}
+		if (pr < 0)
+			goto fail_err;
 	}
 	ank_cs_end(cs, get);
 	ank_cs_end(cs, put);
 	get = put = NULL;
-	if (ank_cs_proj_flush(cs, proj, kiosk, site, err))
-		goto rollback_err;
-	if (ank_db_exec(cs->db, "COMMIT", err) != SQLITE_OK)
-		goto rollback;
-	*acked = acked_locked(cs, kiosk);
-	out = ANK_CS_OK;
-	goto unlock;
-rollback:
-	if (out == ANK_CS_DB)
-		ank_cs_fail(cs, err);
-rollback_err:
+	if (ank_cs_proj_flush(cs, proj, j->kiosk, site, err))
+		goto fail_err;
+	j->acked = acked_locked(cs, j->kiosk);
+	if (ank_db_exec(cs->db, "RELEASE batch", err) != SQLITE_OK)
+		goto fail;
+	j->rc = ANK_CS_OK;
+	return 0;
+refuse:
 	ank_cs_end(cs, get);
 	ank_cs_end(cs, put);
-	ank_db_exec(cs->db, "ROLLBACK", NULL);
-unlock:
+	/* The overlay may hold this batch's rows: they go with it. */
+	ank_cs_proj_reset(proj);
+	if (ank_db_exec(cs->db, "ROLLBACK TO batch", NULL) != SQLITE_OK ||
+	    ank_db_exec(cs->db, "RELEASE batch", NULL) != SQLITE_OK)
+		return -1;
+	return 0;
+fail:
+	ank_cs_fail(cs, err);
+fail_err:
+	ank_cs_end(cs, get);
+	ank_cs_end(cs, put);
+	return -1;
+}
+
+/* Every job of the group that would have been stored fails with the database's reason. */
+static void group_fail(ank_cstore *cs, ank_cs_ingest_job *jobs, int n, ank_cs_rc rc,
+                       const char *why)
+{
+	for (int i = 0; i < n; i++) {
+		if (jobs[i].rc != ANK_CS_OK && jobs[i].rc != ANK_CS_DB)
+			continue; /* refused on its own: nothing of it was to be stored anyway */
+		jobs[i].rc = rc;
+		jobs[i].acked = 0;
+		ank_err_set(&jobs[i].err, "%s", why);
+	}
+	(void)cs;
+}
+
+void ank_cstore_ingest_many(ank_cstore *cs, ank_cs_ingest_job *jobs, int n, int64_t now)
+{
+	for (int i = 0; i < n; i++) {
+		jobs[i].rc = ANK_CS_DB;
+		jobs[i].acked = 0;
+		jobs[i].err.msg[0] = '\0';
+	}
+	ank_err err;
+	if (ank_cs_refuse_writes(cs, &err)) {
+		group_fail(cs, jobs, n, ANK_CS_DB, err.msg);
+		return;
+	}
+	ank_cs_proj *proj = ank_cs_proj_new();
+	if (!proj) {
+		group_fail(cs, jobs, n, ANK_CS_DB, "out of memory");
+		return;
+	}
+	pthread_mutex_lock(&cs->mu);
+	ank_cs_rc failed = ANK_CS_OK;
+	char why[sizeof err.msg];
+	if (ank_db_exec(cs->db, "BEGIN IMMEDIATE", &err) != SQLITE_OK) {
+		failed = ank_cs_db_rc(cs);
+		snprintf(why, sizeof why, "%s", err.msg);
+	}
+	for (int i = 0; !failed && i < n; i++) {
+		if (ingest_one_locked(cs, proj, &jobs[i], now)) {
+			failed = ank_cs_db_rc(cs);
+			snprintf(why, sizeof why, "%s", jobs[i].err.msg);
+		}
+	}
+	if (!failed && ank_db_exec(cs->db, "COMMIT", &err) != SQLITE_OK) {
+		failed = ank_cs_db_rc(cs);
+		snprintf(why, sizeof why, "%s", err.msg);
+	}
+	if (failed) {
+		/* Nothing of the group is acknowledged: the kiosks send it again. */
+		if (!sqlite3_get_autocommit(cs->db))
+			ank_db_exec(cs->db, "ROLLBACK", NULL);
+		group_fail(cs, jobs, n, failed, why);
+	} else {
+		ank_cs_write_ok(cs);
+	}
 	pthread_mutex_unlock(&cs->mu);
 	free(proj);
-	return out;
 }
 
-/* The deepest level of an array or object in j, which stands at `level`, counted as the
- * protocol's encoder counts (scalars are no level); stops past `limit`, so the walk stays
- * shallow whatever the value. */
-static int depth_of(json_t *j, int level, int limit)
+ank_cs_rc ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int64_t now,
+                            long long *acked, ank_err *err)
 {
-	if (!json_is_object(j) && !json_is_array(j))
-		return level - 1;
-	if (level > limit)
-		return level;
-	int deepest = level;
-	const char *key;
-	json_t *v;
-	size_t i;
-	if (json_is_object(j)) {
-		json_object_foreach(j, key, v)
-		{
-			int d = depth_of(v, level + 1, limit);
-			deepest = d > deepest ? d : deepest;
-		}
-	} else {
-		json_array_foreach(j, i, v)
-		{
-			int d = depth_of(v, level + 1, limit);
-			deepest = d > deepest ? d : deepest;
-		}
-	}
-	return deepest;
-}
-
-/* A change's payload sits at level 4 of the feed body (body, changes, change, payload). */
-#define CHANGE_PAYLOAD_LEVEL 4
-
-/* The payload as stored: compact, sorted keys, checked against the feed's rules. Returns a
- * malloc'd text the caller frees, or NULL with err. */
-static char *change_payload(const char *type, const char *payload_json, ank_err *err)
-{
-	size_t tn = type ? strlen(type) : 0;
-	if (tn == 0 || tn > ANK_PROTO_TYPE_MAX ||
-	    strspn(type, "abcdefghijklmnopqrstuvwxyz._") != tn) {
-		ank_err_set(err, "change type must be 1 to %d characters of a-z . _",
-		            ANK_PROTO_TYPE_MAX);
-		return NULL;
-	}
-	json_error_t je;
-	json_t *j = payload_json ? json_loads(payload_json, JSON_REJECT_DUPLICATES, &je) : NULL;
-	if (!json_is_object(j)) {
-		json_decref(j);
-		ank_err_set(err, "change payload must be a JSON object");
-		return NULL;
-	}
-	if (depth_of(j, CHANGE_PAYLOAD_LEVEL, ANK_PROTO_MAX_DEPTH) > ANK_PROTO_MAX_DEPTH) {
-		json_decref(j);
-		ank_err_set(err, "change payload nests deeper than the feed allows");
-		return NULL;
-	}
-	char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(j);
-	if (!text) {
-		ank_err_set(err, "out of memory");
-		return NULL;
-	}
-	if (strlen(text) > ANK_PROTO_MAX_PAYLOAD) {
-		ank_err_set(err, "change payload is %zu bytes, more than %d", strlen(text),
-		            ANK_PROTO_MAX_PAYLOAD);
-		free(text);
-		return NULL;
-	}
-	return text;
-}
-
-long long ank_cs_change_add_locked(ank_cstore *cs, const char *site, const char *type,
-                                   const char *payload_json, int64_t now, ank_err *err)
-{
-	char *text = change_payload(type, payload_json, err);
-	if (!text)
-		return -1;
-	sqlite3_stmt *s = NULL;
-	long long id = -1;
-	if (ank_cs_prep(cs, "INSERT INTO change(site, type, payload, created_ms) VALUES (?,?,?,?)",
-	                &s) == SQLITE_OK) {
-		if (site)
-			sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(s, 2, type, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(s, 3, text, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(s, 4, now);
-		if (sqlite3_step(s) == SQLITE_DONE)
-			id = sqlite3_last_insert_rowid(cs->db);
-	}
-	ank_cs_end(cs, s);
-	free(text);
-	if (id < 0)
-		ank_cs_fail(cs, err);
-	return id;
-}
-
-long long ank_cstore_change_add(ank_cstore *cs, const char *site, const char *type,
-                                const char *payload_json, int64_t now, ank_err *err)
-{
-	pthread_mutex_lock(&cs->mu);
-	long long id = ank_cs_change_add_locked(cs, site, type, payload_json, now, err);
-	if (id > 0)
-		pthread_cond_broadcast(&cs->changed);
-	pthread_mutex_unlock(&cs->mu);
-	return id;
-}
-
-/* Reads up to ANK_PROTO_MAX_CHANGES changes for site after since; locked. */
-static int changes_locked(ank_cstore *cs, const char *site, long long since, ank_feed *f,
-                          ank_err *err)
-{
-	sqlite3_stmt *s = NULL;
-	if (ank_cs_prep(cs,
-	                "SELECT id, type, payload FROM change WHERE id > ? AND"
-	                " (site IS NULL OR site = ?) ORDER BY id LIMIT ?",
-	                &s) != SQLITE_OK)
-		return ank_cs_fail(cs, err);
-	sqlite3_bind_int64(s, 1, since);
-	sqlite3_bind_text(s, 2, site, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(s, 3, ANK_PROTO_MAX_CHANGES);
-	f->ch = calloc(ANK_PROTO_MAX_CHANGES, sizeof *f->ch);
-	if (!f->ch) {
-		ank_cs_end(cs, s);
-		return ank_err_set(err, "out of memory");
-	}
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ank_change *c = &f->ch[f->n++];
-		c->id = sqlite3_column_int64(s, 0);
-		snprintf(c->type, sizeof c->type, "%s", (const char *)sqlite3_column_text(s, 1));
-		c->payload = strdup((const char *)sqlite3_column_text(s, 2));
-	}
-	ank_cs_end(cs, s);
-	if (rc != SQLITE_DONE)
-		return ank_cs_fail(cs, err);
-	/* The cursor is the newest change overall, so a kiosk skips other sites' changes. */
-	sqlite3_stmt *m = NULL;
-	f->cursor = since;
-	if (ank_cs_prep(cs, "SELECT coalesce(max(id), 0) FROM change", &m) == SQLITE_OK &&
-	    sqlite3_step(m) == SQLITE_ROW && f->n < ANK_PROTO_MAX_CHANGES)
-		f->cursor = sqlite3_column_int64(m, 0);
-	ank_cs_end(cs, m);
-	if (f->n > 0 && f->cursor < f->ch[f->n - 1].id)
-		f->cursor = f->ch[f->n - 1].id;
-	if (f->n == ANK_PROTO_MAX_CHANGES)
-		f->cursor = f->ch[f->n - 1].id; /* more to come: continue from the last one */
-	return 0;
-}
-
-int ank_cstore_changes(ank_cstore *cs, const char *site, long long since, int wait_ms,
-                       ank_feed *out, ank_err *err)
-{
-	memset(out, 0, sizeof *out);
-	struct timespec deadline;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += wait_ms / 1000;
-	deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&cs->mu);
-	int rc;
-	for (;;) {
-		ank_proto_feed_free(out);
-		memset(out, 0, sizeof *out);
-		rc = changes_locked(cs, site, since, out, err);
-		if (rc || out->n > 0 || wait_ms <= 0 || cs->closing)
-			break;
-		/* Nothing yet: sleep until a change is added or the long-poll ends. */
-		if (pthread_cond_timedwait(&cs->changed, &cs->mu, &deadline) != 0) {
-			ank_proto_feed_free(out);
-			memset(out, 0, sizeof *out);
-			rc = changes_locked(cs, site, since, out, err);
-			break;
-		}
-	}
-	pthread_mutex_unlock(&cs->mu);
-	return rc;
+	ank_cs_ingest_job j = {.kiosk = kiosk, .b = b};
+	ank_cstore_ingest_many(cs, &j, 1, now);
+	*acked = j.acked;
+	if (j.rc != ANK_CS_OK)
+		*err = j.err;
+	return j.rc;
 }
 
 int ank_cstore_stats_get(ank_cstore *cs, int64_t now, ank_cstore_stats *st, char *per_kiosk,
@@ -772,23 +725,28 @@ int ank_cstore_stats_get(ank_cstore *cs, int64_t now, ank_cstore_stats *st, char
 	    sqlite3_step(s) == SQLITE_ROW)
 		st->events = sqlite3_column_int64(s, 0);
 	ank_cs_end(cs, s);
+	if (ank_cs_prep(cs, "SELECT coalesce(sum(n), 0) FROM clock_stat", &s) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		st->out_of_time = sqlite3_column_int64(s, 0);
+	ank_cs_end(cs, s);
 	size_t off = 0;
 	if (per_kiosk && n)
 		per_kiosk[0] = '\0';
 	if (ank_cs_prep(cs, "SELECT id, site, last_seen_ms FROM kiosk ORDER BY id", &s) ==
 	    SQLITE_OK) {
 		while (sqlite3_step(s) == SQLITE_ROW) {
-			long long seen = sqlite3_column_int64(s, 2);
+			long long seen =
+			        ank_cs_seen_get(cs, ank_cs_col(s, 0), sqlite3_column_int64(s, 2));
 			st->kiosks++;
 			if (seen && now - seen < ANK_ONLINE_MS)
 				st->online++;
 			if (per_kiosk && off < n) {
-				int k = snprintf(
-				        per_kiosk + off, n - off,
-				        "ankomst_kiosk_last_seen_seconds{kiosk=\"%s\",site=\"%s\"}"
-				        " %.3f\n",
-				        sqlite3_column_text(s, 0), sqlite3_column_text(s, 1),
-				        (double)seen / 1000.0);
+				int k = snprintf(per_kiosk + off, n - off,
+				                 "ankomst_kiosk_last_seen_timestamp_seconds{kiosk="
+				                 "\"%s\",site=\"%s\"}"
+				                 " %.3f\n",
+				                 sqlite3_column_text(s, 0),
+				                 sqlite3_column_text(s, 1), (double)seen / 1000.0);
 				if (k > 0)
 					off += (size_t)k;
 			}

@@ -7,6 +7,7 @@
 #define ANK_CSTORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ank_err.h"
@@ -55,15 +56,48 @@ typedef enum ank_cs_rc {
 	ANK_CS_CONFLICT, /* ingest: a seq is already held with other content */
 	ANK_CS_GAP,      /* ingest: the batch starts after acked + 1 */
 	ANK_CS_DB,       /* the database or memory failed: err says how; try again later */
+	ANK_CS_FULL,     /* the disk is full: nothing was stored; try again when space returns */
+	ANK_CS_BUSY,     /* another process holds the write lock: nothing was stored */
 } ank_cs_rc;
 /* A stable lowercase name of rc ("ok", "exists", ...), for logs; never NULL. */
 const char *ank_cs_strerror(ank_cs_rc rc);
 
-int ank_cstore_open(const char *path, ank_cstore **out, ank_err *err);
+/* Opens (creating and migrating) central.db. With `check`, runs PRAGMA quick_check first and
+ * refuses a damaged file (err says what it found; docs/operations.md has the recovery). */
+int ank_cstore_open(const char *path, bool check, ank_cstore **out, ank_err *err);
 void ank_cstore_close(ank_cstore *cs);
-/* Before stopping the HTTP daemon: every open long-poll answers now (with what there is)
- * and new ones do not wait, so a stop takes milliseconds, not the 30 s of a long-poll. */
-void ank_cstore_wake_all(ank_cstore *cs);
+
+/* ---- health ---- */
+
+/* What central knows of its database: ok, or why it cannot serve in full. */
+typedef enum ank_cs_health {
+	ANK_CS_HEALTH_OK = 0,
+	ANK_CS_HEALTH_NO_WRITE, /* the last write failed (a lock, an I/O error): reads go on */
+	ANK_CS_HEALTH_FULL,     /* the disk is full or below the free-space floor */
+	ANK_CS_HEALTH_DAMAGED,  /* quick_check or SQLite found damage: writes are refused */
+} ank_cs_health;
+/* The state and its reason ("" when ok) into why[n]. */
+ank_cs_health ank_cstore_health(ank_cstore *cs, char *why, size_t n);
+/* The background probe (central's maintenance thread, every second or so): the free space
+ * of the database's file system against min_free_bytes, and one small write that must
+ * commit. Sets and returns the health state; a damaged file stays damaged. */
+ank_cs_health ank_cstore_probe(ank_cstore *cs, long long min_free_bytes, int64_t now);
+/* PRAGMA quick_check on a connection of its own (writers go on meanwhile). 0 when the file
+ * is sound; -1 with err saying what was found, and the store is marked damaged. */
+int ank_cstore_quick_check(ank_cstore *cs, ank_err *err);
+/* Writes the kiosks' last-seen times gathered in memory since the last flush, in one
+ * transaction. 0 or -1 with err (they stay in memory for the next try). */
+int ank_cstore_seen_flush(ank_cstore *cs, ank_err *err);
+/* Tells fn(ctx, newest change id) after every committed change (from the committing thread,
+ * with the store's lock held: fn must not call the store). One hook; NULL to remove. */
+void ank_cstore_on_change(ank_cstore *cs, void (*fn)(void *ctx, long long max_id), void *ctx);
+/* Reads in changes another process appended (the CLI's add-site, pair-kiosk), so the
+ * in-memory feed holds them too, and tells the change hook. True when there were any. Cheap
+ * (one indexed read); central's maintenance thread calls it every second. */
+bool ank_cstore_changes_refresh(ank_cstore *cs);
+/* Whether a change for `site` newer than `since` exists, from memory (cheap: long-poll
+ * wake-ups ask this for every waiting kiosk). */
+bool ank_cstore_changes_ready(ank_cstore *cs, const char *site, long long since);
 
 /* ---- sites ---- */
 
@@ -96,16 +130,31 @@ ank_cs_rc ank_cstore_pair_code(ank_cstore *cs, const char *site, int64_t now,
 ank_cs_rc ank_cstore_pair(ank_cstore *cs, const char *code, int64_t now, char kiosk[64],
                           char site[64], char token[ANK_TOKEN_HEX + 1], ank_err *err);
 /* The kiosk a bearer token belongs to: OK, UNKNOWN token (err not set), or DB. Marks the
- * kiosk seen at `now`. */
+ * kiosk seen at `now` in memory (ank_cstore_seen_flush writes it): a check only reads. */
 ank_cs_rc ank_cstore_auth(ank_cstore *cs, const char *token, int64_t now, char kiosk[64],
                           char site[64], ank_err *err);
 
 /* Stores a batch idempotently and decodes each new event into the read model: OK (stored;
  * *acked = highest seq held), CONFLICT when a seq is held with other content, GAP when the
  * batch starts after acked + 1, INVALID when an event of a known type lacks a field or has
- * one of the wrong type (err names the event and the field; nothing stored), or DB. */
+ * one of the wrong type (err names the event and the field; nothing stored), FULL, BUSY or
+ * DB (nothing stored). OK is returned only after the commit. */
 ank_cs_rc ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int64_t now,
                             long long *acked, ank_err *err);
+/* One kiosk's batch in a group commit: in are kiosk and b (borrowed), out the rest. */
+typedef struct ank_cs_ingest_job {
+	const char *kiosk;
+	const ank_batch *b;
+	ank_cs_rc rc;
+	long long acked;
+	ank_err err;
+} ank_cs_ingest_job;
+/* Group commit: the n batches in one transaction, each in a savepoint of its own, so one
+ * batch's refusal (CONFLICT, GAP, INVALID) leaves the others; in order, so two batches of
+ * one kiosk keep their order. Every job's rc is OK only once the one COMMIT succeeded; when
+ * the commit or the database fails, every job that would have been stored gets FULL, BUSY
+ * or DB. */
+void ank_cstore_ingest_many(ank_cstore *cs, ank_cs_ingest_job *jobs, int n, int64_t now);
 /* What a rebuild replayed. */
 typedef struct ank_cs_rebuild_stats {
 	int kiosks;
@@ -126,10 +175,13 @@ long long ank_cstore_acked(ank_cstore *cs, const char *kiosk);
  * sorted keys. Wakes long-polling readers. */
 long long ank_cstore_change_add(ank_cstore *cs, const char *site, const char *type,
                                 const char *payload_json, int64_t now, ank_err *err);
-/* Changes for `site` after `since`, waiting up to wait_ms for one to appear. The feed is
- * owned by the caller (ank_proto_feed_free). */
-int ank_cstore_changes(ank_cstore *cs, const char *site, long long since, int wait_ms,
-                       ank_feed *out, ank_err *err);
+/* Changes for `site` after `since` as this process knows them (call
+ * ank_cstore_changes_refresh first for another process's; waiting is the HTTP layer's: a
+ * suspended connection, woken by ank_cstore_on_change). From memory when the cursor is
+ * recent, else from the read connection. The feed is owned by the caller
+ * (ank_proto_feed_free). 0 or -1 with err. */
+int ank_cstore_changes(ank_cstore *cs, const char *site, long long since, ank_feed *out,
+                       ank_err *err);
 
 /* ---- staff and admin accounts, sessions ---- */
 
@@ -233,6 +285,12 @@ typedef struct ank_qv_kiosk {
 	char kiosk[ANK_CS_ID_MAX + 1];
 	int64_t last_seen_ms; /* 0 when never seen */
 	bool online, frozen;
+	/* The kiosk's clock is wrong now: its newest event was out of time (proto.h "Event
+	 * times"); clock_skew_ms is that event's kiosk time minus central's time of receipt
+	 * (ahead > 0). */
+	bool skewed;
+	int64_t clock_skew_ms;
+	long long out_of_time; /* its stored events that were out of time, ever */
 } ank_qv_kiosk;
 
 typedef struct ank_qv_station {
@@ -281,7 +339,8 @@ char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_
 typedef struct ank_cstore_stats {
 	long long events;
 	int kiosks;
-	int online; /* seen in the last 2 minutes */
+	int online;            /* seen in the last 2 minutes */
+	long long out_of_time; /* stored events left out of the read model for their time */
 } ank_cstore_stats;
 int ank_cstore_stats_get(ank_cstore *cs, int64_t now, ank_cstore_stats *st, char *per_kiosk,
                          size_t n);

@@ -22,18 +22,82 @@ typedef struct ank_cs_login_fail {
 /* Names whose failures are remembered at once; the stalest is forgotten first. */
 #define ANK_CS_LOGIN_TRACKED 256
 
+/* The newest changes, kept in memory so that a woken long-poll is answered without SQL
+ * (5,000 kiosks answered within 100 ms of a staff command). Every change with an id above
+ * `floor` is here; older cursors read the table. */
+#define ANK_CS_RING 1024
+typedef struct ank_cs_ring_entry {
+	long long id;
+	bool all_sites; /* site NULL in the table: every site's */
+	char site[ANK_CS_ID_MAX + 1];
+	char type[ANK_PROTO_TYPE_MAX + 1];
+	char *payload; /* malloc'd, owned by the ring */
+} ank_cs_ring_entry;
+
+/* When each kiosk was last seen, in memory: authentication only reads the database, so a
+ * full disk or another process's write lock does not stop the read-only change feed;
+ * ank_cstore_seen_flush writes the dirty entries in one transaction. */
+typedef struct ank_cs_seen {
+	char kiosk[ANK_CS_ID_MAX + 1];
+	int64_t ms;
+	bool dirty;
+} ank_cs_seen;
+
 struct ank_cstore {
+	char path[4096];
 	sqlite3 *db;
 	ank_db_stmts stmts; /* prepared statements, guarded by mu like the connection */
 	pthread_mutex_t mu;
-	pthread_cond_t changed; /* signalled when a change is appended */
-	bool closing;           /* shutting down: long-polls answer at once */
+	/* A second connection, read-only, for what must keep answering while the writer waits
+	 * on a lock or the disk is full: token checks, the change feed's catch-up. */
+	sqlite3 *rdb;
+	ank_db_stmts rstmts; /* guarded by rmu */
+	pthread_mutex_t rmu;
+	bool closing; /* shutting down */
+	/* The change ring, guarded by ring_mu (taken inside mu or rmu, never the other way). */
+	pthread_mutex_t ring_mu;
+	ank_cs_ring_entry ring[ANK_CS_RING];
+	int ring_head, ring_n; /* oldest entry, entries held */
+	long long ring_floor;  /* every change above this id is in the ring */
+	long long ring_max;    /* the newest change id (0: none) */
+	void (*on_change)(void *ctx, long long max_id); /* after a change is committed */
+	void *on_change_ctx;
+	/* Kiosks' last-seen times, guarded by seen_mu. */
+	pthread_mutex_t seen_mu;
+	ank_cs_seen *seen;
+	int n_seen, cap_seen;
+	/* The database's state as the last write, probe or check found it, guarded by
+	 * health_mu. Damage is sticky (a restart runs the check again); the rest clears when a
+	 * write succeeds or the probe finds space again. */
+	pthread_mutex_t health_mu;
+	bool damaged, low_space;
+	ank_cs_rc write_rc; /* the last write's failure; ANK_CS_OK after a success */
+	char damaged_why[256], space_why[128], write_why[256];
 	/* Password checks at once: each takes ANK_PWHASH_MEMLIMIT of memory, so a burst of
 	 * logins cannot exhaust the machine. Guarded by mu, waited on with hash_free. */
 	int hashing;
 	pthread_cond_t hash_free;
 	ank_cs_login_fail login_fails[ANK_CS_LOGIN_TRACKED]; /* guarded by mu */
 };
+
+/* Like ank_cs_prep and ank_cs_end, on the read connection (rmu held). */
+int ank_cs_rprep(ank_cstore *cs, const char *sql, sqlite3_stmt **out);
+void ank_cs_rend(ank_cstore *cs, sqlite3_stmt *s);
+/* After a transaction that appended changes committed (mu held): the ring takes them and
+ * long-polls are told. */
+void ank_cs_changed_locked(ank_cstore *cs);
+/* The store result for the writer connection's last error: FULL for a full disk, BUSY for
+ * a lock held elsewhere, DB otherwise; records FULL and damage in the health state. */
+ank_cs_rc ank_cs_db_rc(ank_cstore *cs);
+/* A write on the writer connection committed (mu held): clears a write failure. */
+void ank_cs_write_ok(ank_cstore *cs);
+/* True when writes are refused because the file is damaged; err says so. */
+bool ank_cs_refuse_writes(ank_cstore *cs, ank_err *err);
+/* The newest of a kiosk's stored last_seen_ms and the one noted in memory. */
+int64_t ank_cs_seen_get(ank_cstore *cs, const char *kiosk, int64_t stored);
+/* Loads the ring from the table at open. 0 or -1 with err. */
+int ank_cs_ring_load(ank_cstore *cs, ank_err *err);
+void ank_cs_ring_free(ank_cstore *cs);
 
 /* sqlite3_prepare_v2 with reuse: a statement of the same SQL that is not in use comes back
  * reset; a new one is kept while there is room. Returns an SQLite result code like
@@ -67,6 +131,8 @@ void ank_cs_bind_opt(sqlite3_stmt *s, int i, const char *v);
 typedef struct ank_cs_proj ank_cs_proj;
 /* A new, empty overlay, or NULL when memory ran out. Free with free(). */
 ank_cs_proj *ank_cs_proj_new(void);
+/* Empties p without writing anything (a refused batch's rows go with it). */
+void ank_cs_proj_reset(ank_cs_proj *p);
 /* Where an event comes from. */
 typedef struct ank_cs_event_ctx {
 	const char *kiosk, *site;
@@ -76,7 +142,9 @@ typedef struct ank_cs_event_ctx {
  * (cstore_read.c) inside the ingest transaction; visit and aggregate rows go to `p` until
  * ank_cs_proj_flush. Returns 0; 1 when the payload does not fit its type's fields (err
  * names the field: the batch is refused); -1 on a database error. An unknown type is
- * counted, not refused. */
+ * counted, not refused. An event out of time (proto.h "Event times", judged from e->at_ms
+ * and x->now) moves the state it reports at x->now and is counted in clock_stat instead
+ * of the report's tables. */
 int ank_cs_project(ank_cstore *cs, ank_cs_proj *p, const ank_cs_event_ctx *x, const ank_event *e,
                    ank_err *err);
 /* Writes the batch's rows of `kiosk` (of `site`) and empties p. 0 or -1 with err. */

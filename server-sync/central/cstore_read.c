@@ -1,8 +1,9 @@
 /* Central's read model: each kiosk event decoded once, on ingest, through the wire
  * vocabulary (wire.h) into typed tables — visits with their intake sessions, station
- * states and their history, refusals, per-day aggregates and the users of each day — that
- * the queue view and the report read; and the rebuild of those tables from the raw event
- * log. Runs inside the ingest transaction, under the store's mutex. */
+ * states and their history, refusals, per-day aggregates, the users of each day and the
+ * events out of time — that the queue view and the report read; and the rebuild of those
+ * tables from the raw event log. Runs inside the ingest transaction, under the store's
+ * mutex. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@
 #define REASON_MAX 200
 /* The version of the read tables' meaning: a central that finds another one in meta
  * rebuilds them from the event log when it opens the database. */
-#define READ_MODEL_VERSION "1"
+#define READ_MODEL_VERSION "2"
 /* Events replayed per transaction step by a rebuild, as a kiosk's batches are at most. */
 #define REBUILD_CHUNK ANK_PROTO_MAX_BATCH
 
@@ -111,29 +112,48 @@ typedef struct user_row {
 	char date[11], user[ID];
 } user_row;
 
+/* What one batch adds to clock_stat for one local date of receipt. */
+typedef struct late_row {
+	char date[11];
+	long long n, last_seq, last_kiosk_ms;
+} late_row;
+
 struct ank_cs_proj {
-	int n, nstat, nhour, nuser;
+	int n, nstat, nhour, nuser, nlate;
 	/* The newest day whose old no-shows were closed in the database in this batch; ""
 	 * when none. Within a batch the database's visit rows change only by these updates,
 	 * so one for an earlier or the same day would find nothing. */
 	char cleaned_day[ID];
-	local_hour clock;
+	local_hour clock;    /* of kiosk times */
+	local_hour received; /* of central's times of receipt (out-of-time events) */
+	/* The batch's newest event: seen at all, out of time, its kiosk minus central time. */
+	bool seen, skewed;
+	long long skew_ms;
 	/* Each event adds at most one row to each list, so a batch fits. */
 	visit_row row[ANK_PROTO_MAX_BATCH];
 	stat_row stat[ANK_PROTO_MAX_BATCH];
 	hour_row hour[ANK_PROTO_MAX_BATCH];
 	user_row user[ANK_PROTO_MAX_BATCH];
+	late_row late[ANK_PROTO_MAX_BATCH];
 };
 
 ank_cs_proj *ank_cs_proj_new(void)
 {
 	ank_cs_proj *p = malloc(sizeof *p);
 	if (p) {
-		p->n = p->nstat = p->nhour = p->nuser = 0;
+		p->n = p->nstat = p->nhour = p->nuser = p->nlate = 0;
 		p->cleaned_day[0] = '\0';
-		p->clock.end_ms = 0;
+		p->clock.end_ms = p->received.end_ms = 0;
+		p->seen = p->skewed = false;
+		p->skew_ms = 0;
 	}
 	return p;
+}
+
+void ank_cs_proj_reset(ank_cs_proj *p)
+{
+	p->n = p->nstat = p->nhour = p->nuser = 0;
+	p->cleaned_day[0] = '\0';
 }
 
 static void keep(char *dst, size_t cap, const char *src)
@@ -230,9 +250,11 @@ static long long stored_issued_ms(ank_cstore *cs, const char *kiosk, long long t
 	return v;
 }
 
-/* Ticket events carry the whole ticket; the type says which time it adds. */
+/* Ticket events carry the whole ticket; the type says which time it adds. An event out of
+ * time (`counted` false) moves the ticket's state only: no figure, and no time the report
+ * or a later wait would read. */
 static int project_ticket(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk,
-                          const ank_wire_event *ev, long long at, ank_err *err)
+                          const ank_wire_event *ev, long long at, bool counted, ank_err *err)
 {
 	const char *route = ev->id[ANK_F_ROUTE], *state = ev->id[ANK_F_STATE],
 	           *station = ev->id[ANK_F_STATION];
@@ -243,7 +265,6 @@ static int project_ticket(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk,
 		station = "";
 	}
 	const char *substance = ev->id[ANK_F_SUBSTANCE];
-	const local_hour *lh = local_of(&pj->clock, at);
 	if (ev->type == ANK_EV_TICKET_ISSUED &&
 	    close_no_shows(cs, pj, kiosk, ev->id[ANK_F_DAY], err))
 		return -1;
@@ -258,6 +279,9 @@ static int project_ticket(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk,
 	KEEP(r->state, state);
 	KEEP(r->station, station);
 	r->since_ms = at;
+	if (!counted)
+		return 0;
+	const local_hour *lh = local_of(&pj->clock, at);
 	switch (ev->type) {
 	case ANK_EV_TICKET_ISSUED: {
 		r->issued_ms = at;
@@ -418,38 +442,77 @@ static int flush_stats(ank_cstore *cs, ank_cs_proj *pj, const char *site, ank_er
 	return rc;
 }
 
+/* The batch's out-of-time counts, and the kiosk's skew as its newest event shows it. */
+static int flush_clock(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk, const char *site,
+                       ank_err *err)
+{
+	int rc = 0;
+	for (int i = 0; i < pj->nlate && !rc; i++)
+		rc = run(cs, err,
+		         "INSERT INTO clock_stat(kiosk, date, site, n, last_seq, last_kiosk_ms)"
+		         " VALUES (?,?,?,?,?,?) ON CONFLICT(kiosk, date) DO UPDATE SET"
+		         " n = n + excluded.n, last_seq = excluded.last_seq,"
+		         " last_kiosk_ms = excluded.last_kiosk_ms",
+		         "sssiii", kiosk, pj->late[i].date, site, pj->late[i].n,
+		         pj->late[i].last_seq, pj->late[i].last_kiosk_ms);
+	if (rc || !pj->seen)
+		return rc;
+	/* Most batches leave a NULL as it was: the row is then not written. */
+	sqlite3_stmt *s = NULL;
+	if (ank_cs_prep(cs,
+	                "UPDATE kiosk SET clock_skew_ms = ?1 WHERE id = ?2"
+	                " AND clock_skew_ms IS NOT ?1",
+	                &s) != SQLITE_OK)
+		return ank_cs_fail(cs, err);
+	bind_time(s, 1, pj->skew_ms, pj->skewed);
+	sqlite3_bind_text(s, 2, kiosk, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = ank_cs_fail(cs, err);
+	ank_cs_end(cs, s);
+	return rc;
+}
+
 int ank_cs_proj_flush(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk, const char *site,
                       ank_err *err)
 {
 	int rc = flush_visits(cs, pj, kiosk, site, err);
 	if (!rc)
 		rc = flush_stats(cs, pj, site, err);
-	pj->n = pj->nstat = pj->nhour = pj->nuser = 0;
+	if (!rc)
+		rc = flush_clock(cs, pj, kiosk, site, err);
+	pj->n = pj->nstat = pj->nhour = pj->nuser = pj->nlate = 0;
 	pj->cleaned_day[0] = '\0';
+	pj->seen = pj->skewed = false;
 	return rc;
 }
 
 /* ---- the other event types ---- */
 
+/* The station's state, and its history unless the event is out of time. */
 static int project_station(ank_cstore *cs, const char *kiosk, long long seq, long long at,
-                           const ank_wire_event *ev, ank_err *err)
+                           bool counted, const ank_wire_event *ev, ank_err *err)
 {
 	const char *station = ev->id[ANK_F_STATION], *state = ev->id[ANK_F_STATE];
+	int rc = run(cs, err,
+	             "INSERT INTO proj_station(kiosk, station, state, since_ms, sort)"
+	             " VALUES (?1, ?2, ?3, ?4, (SELECT coalesce(max(sort), -1) + 1 FROM"
+	             " proj_station WHERE kiosk = ?5))"
+	             " ON CONFLICT(kiosk, station) DO UPDATE SET state = excluded.state,"
+	             " since_ms = excluded.since_ms",
+	             "sssis", kiosk, station, state, at, kiosk);
+	if (rc || !counted)
+		return rc;
 	return run(cs, err,
-	           "INSERT INTO proj_station(kiosk, station, state, since_ms, sort)"
-	           " VALUES (?1, ?2, ?3, ?4, (SELECT coalesce(max(sort), -1) + 1 FROM"
-	           " proj_station WHERE kiosk = ?5))"
-	           " ON CONFLICT(kiosk, station) DO UPDATE SET state = excluded.state,"
-	           " since_ms = excluded.since_ms",
-	           "sssis", kiosk, station, state, at, kiosk) ||
-	       run(cs, err,
 	           "INSERT INTO station_log(kiosk, seq, station, state, at_ms) VALUES (?,?,?,?,?)",
 	           "sissi", kiosk, seq, station, state, at);
 }
 
 static int project_refusal(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk, const char *site,
-                           long long seq, long long at, const ank_wire_event *ev, ank_err *err)
+                           long long seq, long long at, bool counted, const ank_wire_event *ev,
+                           ank_err *err)
 {
+	if (!counted)
+		return 0;
 	const local_hour *lh = local_of(&pj->clock, at);
 	return run(cs, err,
 	           "INSERT INTO refusal(kiosk, seq, site, date, at_ms, reason, user, substance,"
@@ -524,13 +587,49 @@ static int project_config_answer(ank_cstore *cs, const char *kiosk, long long at
 }
 
 static int project_unknown(ank_cstore *cs, ank_cs_proj *pj, const char *site, const char *type,
-                           long long at, ank_err *err)
+                           long long at, bool counted, ank_err *err)
 {
+	if (!counted)
+		return 0;
 	const local_hour *lh = local_of(&pj->clock, at);
 	return run(cs, err,
 	           "INSERT INTO unknown_stat(date, site, type, n) VALUES (?,?,?,1)"
 	           " ON CONFLICT(date, site, type) DO UPDATE SET n = n + 1",
 	           "sss", lh->date, site, type);
+}
+
+/* ---- event times ---- */
+
+/* Whether an event of kiosk time at_ms that central received at received_ms is in time
+ * (proto.h "Event times"). Ingest and rebuild both ask this of the stored kiosk_ms and
+ * received_ms, so a rebuild decides as ingest did. */
+static bool in_time(long long at_ms, long long received_ms)
+{
+	return at_ms >= ANK_CLOCK_EARLIEST_MS && at_ms <= received_ms + ANK_CLOCK_FUTURE_MS;
+}
+
+/* Notes the batch's newest event, and counts it by local date of receipt when out of
+ * time. */
+static void note_time(ank_cs_proj *pj, const ank_cs_event_ctx *x, const ank_event *e, bool ok)
+{
+	pj->seen = true;
+	pj->skewed = !ok;
+	pj->skew_ms = e->at_ms - x->now;
+	if (ok)
+		return;
+	const local_hour *lh = local_of(&pj->received, x->now);
+	late_row *r = NULL;
+	for (int i = 0; i < pj->nlate && !r; i++)
+		if (!strcmp(pj->late[i].date, lh->date))
+			r = &pj->late[i];
+	if (!r) {
+		r = &pj->late[pj->nlate++];
+		KEEP(r->date, lh->date);
+		r->n = 0;
+	}
+	r->n++;
+	r->last_seq = e->seq;
+	r->last_kiosk_ms = e->at_ms;
 }
 
 int ank_cs_project(ank_cstore *cs, ank_cs_proj *pj, const ank_cs_event_ctx *x, const ank_event *e,
@@ -543,16 +642,22 @@ int ank_cs_project(ank_cstore *cs, ank_cs_proj *pj, const ank_cs_event_ctx *x, c
 		ank_err_set(err, "event seq %lld (%s): %s", e->seq, e->type, why.msg);
 		return 1;
 	}
-	long long at = e->at_ms;
+	/* An event out of time is stored and acknowledged like the rest, and the state it
+	 * reports still holds (the kiosk owns the queue: it did call that ticket), at
+	 * central's time of receipt. It adds to no figure and to no table the report reads;
+	 * clock_stat counts it instead. */
+	bool counted = in_time(e->at_ms, x->now);
+	note_time(pj, x, e, counted);
+	long long at = counted ? e->at_ms : x->now;
 	int rc = 0;
 	if (ank_ev_is_ticket(type))
-		return project_ticket(cs, pj, x->kiosk, &ev, at, err);
+		return project_ticket(cs, pj, x->kiosk, &ev, at, counted, err);
 	switch (type) {
 	case ANK_EV_STATION_STATE:
-		rc = project_station(cs, x->kiosk, e->seq, at, &ev, err);
+		rc = project_station(cs, x->kiosk, e->seq, at, counted, &ev, err);
 		break;
 	case ANK_EV_CHECKIN_REFUSED:
-		rc = project_refusal(cs, pj, x->kiosk, x->site, e->seq, at, &ev, err);
+		rc = project_refusal(cs, pj, x->kiosk, x->site, e->seq, at, counted, &ev, err);
 		break;
 	case ANK_EV_SITE_CONFIG:
 		rc = project_config(cs, x->kiosk, at, e->payload, err);
@@ -571,7 +676,7 @@ int ank_cs_project(ank_cstore *cs, ank_cs_proj *pj, const ank_cs_event_ctx *x, c
 		rc = project_config_answer(cs, x->kiosk, at, x->now, &ev, err);
 		break;
 	case ANK_EV_UNKNOWN:
-		rc = project_unknown(cs, pj, x->site, e->type, at, err);
+		rc = project_unknown(cs, pj, x->site, e->type, at, counted, err);
 		break;
 	default: /* registry.imported, catalog answers, skipped changes: the log has them */
 		break;
@@ -588,7 +693,8 @@ static int read_tables_clear(ank_cstore *cs, ank_err *err)
 	                   "DELETE FROM visit; DELETE FROM proj_station; DELETE FROM station_log;"
 	                   " DELETE FROM refusal; DELETE FROM day_stat; DELETE FROM hour_stat;"
 	                   " DELETE FROM day_user; DELETE FROM unknown_stat;"
-	                   " DELETE FROM kiosk_config; UPDATE kiosk SET frozen = 0;",
+	                   " DELETE FROM kiosk_config; DELETE FROM clock_stat;"
+	                   " UPDATE kiosk SET frozen = 0, clock_skew_ms = NULL;",
 	                   err) == SQLITE_OK
 	               ? 0
 	               : -1;
@@ -742,8 +848,12 @@ int ank_cstore_queue_view(ank_cstore *cs, const char *site, int64_t now, ank_que
 	sqlite3_stmt *s = NULL;
 	int cap = 0, rc = -1;
 	pthread_mutex_lock(&cs->mu);
-	if (ank_cs_prep(cs, "SELECT id, last_seen_ms, frozen FROM kiosk WHERE site = ? ORDER BY id",
-	                &s) != SQLITE_OK)
+	if (ank_cs_prep(
+	            cs,
+	            "SELECT id, last_seen_ms, frozen, clock_skew_ms, (SELECT coalesce(sum(n), 0)"
+	            " FROM clock_stat c WHERE c.kiosk = k.id) FROM kiosk k WHERE k.site = ?"
+	            " ORDER BY id",
+	            &s) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
 	while (sqlite3_step(s) == SQLITE_ROW) {
@@ -752,9 +862,12 @@ int ank_cstore_queue_view(ank_cstore *cs, const char *site, int64_t now, ank_que
 			goto oom;
 		v->n_kiosks++;
 		COL(k->kiosk, s, 0);
-		k->last_seen_ms = sqlite3_column_int64(s, 1);
+		k->last_seen_ms = ank_cs_seen_get(cs, k->kiosk, sqlite3_column_int64(s, 1));
 		k->online = k->last_seen_ms && now - k->last_seen_ms < ANK_ONLINE_MS;
 		k->frozen = sqlite3_column_int(s, 2);
+		k->skewed = sqlite3_column_type(s, 3) != SQLITE_NULL;
+		k->clock_skew_ms = sqlite3_column_int64(s, 3);
+		k->out_of_time = sqlite3_column_int64(s, 4);
 		v->frozen = v->frozen || k->frozen;
 	}
 	ank_cs_end(cs, s);

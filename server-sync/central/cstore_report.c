@@ -1,8 +1,9 @@
 /* The report for the ministry (docs/operations.md "Report"): counts per site and in total over
  * a span of days, read from the read model's typed tables (cstore_read.c: day aggregates,
- * the users of each day, refusals), central's registry (linkage keys for unique users) and
- * the staff records, as one JSON document that names what the data cannot give. Each table
- * is read once for all sites; no statement touches the raw event log or payload text. */
+ * the users of each day, refusals, events out of time), central's registry (linkage keys
+ * for unique users) and the staff records, as one JSON document that names what the data
+ * cannot give. Each table is read once for all sites; no statement touches the raw event
+ * log or payload text. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@ typedef struct sec {
 	json_t *name;
 	long long checkins, assisted, intakes, ended, session_s, waited, wait_ms, no_shows,
 	        cancelled, refusals, rejections, overdoses, naloxone, oxygen, ambulance, referrals,
-	        incidents, unique, unlinked;
+	        incidents, unique, unlinked, out_of_time;
 	/* {code: n} objects, and {route: {substance: n}} */
 	json_t *by_route, *by_substance, *by_route_substance, *by_weekday, *by_hour, *in_route,
 	        *in_substance, *refusal_reason, *rejection_reason, *gender, *age, *municipality,
@@ -300,6 +301,14 @@ static void unknown_row(rep *r, sqlite3_stmt *s)
 		add(to[t]->unknown, ank_cs_col(s, 1), sqlite3_column_int64(s, 2));
 }
 
+/* clock_stat (site, n): events out of time, by the day central received them. */
+static void clock_row(rep *r, sqlite3_stmt *s)
+{
+	sec *to[2];
+	for (int t = 0, k = targets(r, s, to); t < k; t++)
+		to[t]->out_of_time += sqlite3_column_int64(s, 1);
+}
+
 #define SPAN " WHERE date >= ?1 AND date <= ?2"
 /* The people who checked in during the span: who checked in where (one row per site and
  * user, not per day: a user is in day_user once per day of visits), with their registry
@@ -426,6 +435,7 @@ static void read_all(rep *r)
 	         record_row);
 	each_row(r, "SELECT site, type, sum(n) FROM unknown_stat" SPAN " GROUP BY site, type",
 	         unknown_row);
+	each_row(r, "SELECT site, sum(n) FROM clock_stat" SPAN " GROUP BY site", clock_row);
 	read_people(r);
 }
 
@@ -489,6 +499,9 @@ static json_t *sec_json(sec *x)
 	/* Events of types this central does not know (a newer kiosk's), by type: stored, not
 	 * counted above. */
 	json_object_set_new(o, "unknown_events", sorted(x->unknown));
+	/* Events whose kiosk time cannot be true (proto.h "Event times"), by the day central
+	 * received them: stored, not counted above. */
+	set_int(o, "events_out_of_time", x->out_of_time);
 	return o;
 }
 
@@ -590,8 +603,15 @@ char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_
 	char generated[32];
 	ank_iso_format(now, generated, sizeof generated);
 	const char *tz = getenv("TZ");
+	char earliest[32], clock_note[320];
+	ank_iso_format(ANK_CLOCK_EARLIEST_MS, earliest, sizeof earliest);
+	snprintf(clock_note, sizeof clock_note,
+	         "events whose kiosk time is more than %lld h ahead of central's clock when they "
+	         "arrived, or before %.10s, come from a wrong clock: they are counted in "
+	         "events_out_of_time by the day central received them, not in the figures above",
+	         ANK_CLOCK_FUTURE_MS / 3600000, earliest);
 	json_t *missing = json_pack(
-	        "[s, s, s, s, s]",
+	        "[s, s, s, s, s, s]",
 	        "capacity utilisation: the events give session time (session_seconds) but not the "
 	        "hours each station was open, so there is no denominator",
 	        "age: only the birth year is registered; ages are the year of the last day minus "
@@ -602,7 +622,8 @@ char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_
 	        "overdoses, referrals, incidents and rejections are those staff recorded at "
 	        "central "
 	        "(POST /api/v1/sites/{site}/records); nothing is derived from kiosk events",
-	        "small counts are not suppressed: suppress cells under 10 before publishing");
+	        "small counts are not suppressed: suppress cells under 10 before publishing",
+	        clock_note);
 	json_t *root = json_pack("{s:i, s:o, s:o, s:s, s:s, s:o, s:o, s:o}", "v", 1, "from",
 	                         from ? json_string(from) : json_null(), "to",
 	                         to ? json_string(to) : json_null(), "time_zone",

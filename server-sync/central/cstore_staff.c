@@ -118,7 +118,7 @@ long long ank_cstore_site_change_add(ank_cstore *cs, const char *site, const cha
 	else if (step == SQLITE_DONE)
 		id = 0;
 	if (id > 0)
-		pthread_cond_broadcast(&cs->changed);
+		ank_cs_changed_locked(cs);
 	pthread_mutex_unlock(&cs->mu);
 	return id;
 }
@@ -195,7 +195,7 @@ static int fan_out_and_commit(ank_cstore *cs, const char *municipality, const ch
 	}
 	if (commit(cs, err))
 		return -1;
-	pthread_cond_broadcast(&cs->changed);
+	ank_cs_changed_locked(cs);
 	*sites = n;
 	return 0;
 }
@@ -304,7 +304,7 @@ ank_cs_rc ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now,
 	s = NULL;
 	if (commit(cs, err))
 		goto unlock;
-	pthread_cond_broadcast(&cs->changed);
+	ank_cs_changed_locked(cs);
 	out = ANK_CS_OK;
 	goto unlock;
 fail:
@@ -919,7 +919,7 @@ long long ank_cstore_command_add(ank_cstore *cs, ank_command *c, long long accou
 		goto fail_err;
 	if (commit(cs, err))
 		goto unlock;
-	pthread_cond_broadcast(&cs->changed);
+	ank_cs_changed_locked(cs);
 	snprintf(c->state, sizeof c->state, "sent");
 	c->created_ms = now;
 	id = c->id;

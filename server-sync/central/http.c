@@ -1,13 +1,17 @@
-/* ankomst-central's HTTP layer on libmicrohttpd: one route table (with {param} segments), a
- * size cap on every body, kiosk token and staff session authentication with CSRF and role
- * checks, the sync routes, /healthz and /metrics. The staff handlers are in staff.c. */
+/* ankomst-central's HTTP layer on libmicrohttpd: strict request framing, one route table (with
+ * {param} segments) that says where each route runs, a size cap on every body, kiosk token and
+ * staff session authentication with CSRF and role checks, the sync routes, /healthz and
+ * /metrics. The staff handlers are in staff.c, the serving machinery in serve.c. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <stdint.h>
+#include <string.h>
+#include <strings.h>
 #include <zlib.h>
 
 #include "ank_buf.h"
@@ -17,9 +21,17 @@
 #include "ank_time.h"
 #include "http.h"
 #include "proto.h"
+#include "serve.h"
 
 /* A long-poll waits at most this long, below common proxy timeouts (60 s). */
 #define LONG_POLL_MAX_S 30
+/* A request's header section at most (names, values, their separators): a kiosk's or a
+ * browser's are well under 2 KiB; libmicrohttpd's own memory limit for a connection
+ * (ANK_HTTP_CONNECTION_MEMORY in central.c) sits above this, so a larger section gets this
+ * 400 with a code rather than the library's own answer. */
+#define MAX_HEADER_BYTES 8192
+#define STR_(x)          #x
+#define STR(x)           STR_(x)
 /* Latency histogram buckets in seconds, Prometheus style. */
 static const double buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 #define N_BUCKETS (sizeof buckets / sizeof buckets[0])
@@ -34,23 +46,46 @@ typedef enum auth_kind {
 	AUTH_SESSION, /* any staff or admin session */
 	AUTH_SITE,    /* a session of the {site} in the path: its staff, or an admin */
 	AUTH_ADMIN,   /* an admin session */
+	AUTH_METRICS, /* the metrics bearer token of the config */
 } auth_kind;
+
+/* Where a route's handler runs. */
+typedef enum exec_kind {
+	EXEC_INLINE, /* on the event loop: cheap, never waits on a lock for long */
+	EXEC_WORKER, /* on a worker thread (password hashes, writes, reports), fairly by address */
+} exec_kind;
 
 struct ank_http {
 	ank_cstore *cs;
-	pthread_mutex_t mu;                /* the metrics below */
-	long long requests[MAX_ROUTES][6]; /* [route][status class 1xx..5xx + other] */
-	long long bucket_counts[N_BUCKETS + 1];
-	double latency_sum;
-	long long latency_count;
+	ank_serve *serve;
+	char metrics_token[ANK_TOKEN_HEX + 1]; /* "" when /metrics is off */
+	pthread_mutex_t mu;                    /* the metrics below */
+	long long requests[MAX_ROUTES][6];     /* [route][status class 1xx..5xx + other] */
+	/* The latency histogram per route, so that 30 s long-polls do not fill the buckets of
+	 * ordinary requests. */
+	long long bucket_counts[MAX_ROUTES][N_BUCKETS + 1];
+	double latency_sum[MAX_ROUTES];
+	long long latency_count[MAX_ROUTES];
 };
 
+/* One request, from its request line to its completion. It outlives suspensions: a worker,
+ * the ingest writer or a long-poll's wake-up hands it back to the event loop. */
 typedef struct request {
 	ank_buf body;
 	bool too_big;
 	int64_t start_ns;
 	int route;
 	int status;
+	bool started;  /* the headers were seen */
+	bool received; /* the whole body was seen */
+	bool deferred; /* suspended: the next call is its resumption */
+	bool has_reply;
+	ank_reply reply;    /* set by whoever the request was deferred to */
+	char bad[128];      /* a framing error found in the request line; "" if none */
+	const char *method; /* libmicrohttpd's, valid for the request */
+	ank_http_ctx c;     /* the handler's context */
+	ank_batch *batch;   /* a kiosk's decoded batch on its way to the writer */
+	ank_cs_ingest_job ingest;
 } request;
 
 ank_reply ank_http_json(int status, json_t *j)
@@ -81,7 +116,9 @@ static const struct answer {
         {ANK_ERR_GAP, 409, ANK_CS_GAP},
         {ANK_ERR_TOO_LARGE, 413, ANK_CS_OK},
         {ANK_ERR_WAIT, 429, ANK_CS_WAIT},
-        {ANK_ERR_UNAVAILABLE, 500, ANK_CS_DB},
+        {ANK_ERR_UNAVAILABLE, 503, ANK_CS_DB},
+        {ANK_ERR_UNAVAILABLE, 503, ANK_CS_BUSY},
+        {ANK_ERR_STORAGE_FULL, 507, ANK_CS_FULL},
 };
 #define N_ANSWERS (sizeof answers / sizeof answers[0])
 
@@ -103,8 +140,10 @@ ank_reply ank_http_cs_error(ank_cs_rc rc, const char *msg)
 {
 	ank_errcode code = ANK_ERR_UNAVAILABLE;
 	for (size_t i = 0; i < N_ANSWERS; i++)
-		if (answers[i].rc == rc && rc != ANK_CS_OK)
+		if (answers[i].rc == rc && rc != ANK_CS_OK) {
 			code = answers[i].code;
+			break;
+		}
 	return ank_http_error(code, msg);
 }
 
@@ -176,10 +215,15 @@ static ank_errcode body_error_code(const ank_http_ctx *c)
 	return code;
 }
 
+/* The state the maintenance thread's probe and every write leave behind: answering it costs
+ * no database work, so a flood of health checks cannot slow central. */
 static ank_reply h_healthz(ank_http_ctx *c)
 {
-	(void)c;
-	return (ank_reply){200, strdup("ok\n"), "text/plain"};
+	char why[256], text[300];
+	if (ank_cstore_health(c->cs, why, sizeof why) == ANK_CS_HEALTH_OK)
+		return (ank_reply){200, strdup("ok\n"), "text/plain"};
+	snprintf(text, sizeof text, "unhealthy: %s\n", why);
+	return (ank_reply){503, strdup(text), "text/plain"};
 }
 
 static ank_reply h_metrics(ank_http_ctx *c);
@@ -214,8 +258,41 @@ static ank_reply h_pair(ank_http_ctx *c)
 	return r;
 }
 
+/* The answer to a batch once the writer has committed it (or failed to). */
+static ank_reply events_reply(ank_http_ctx *c, const ank_batch *b, const ank_cs_ingest_job *j)
+{
+	/* One line per batch (types only, never payloads: no personal data in logs). */
+	if (j->rc == ANK_CS_OK)
+		ank_log(ANK_LOG_INFO, "sync",
+		        "kiosk %s: events %lld..%lld received (%s%s); held up to %lld", c->kiosk,
+		        b->ev[0].seq, b->ev[b->n - 1].seq, b->ev[0].type, b->n > 1 ? ", ..." : "",
+		        j->acked);
+	if (j->rc == ANK_CS_DB || j->rc == ANK_CS_FULL || j->rc == ANK_CS_BUSY) {
+		ank_log(ANK_LOG_ERROR, "sync", "kiosk %s: nothing stored: %s", c->kiosk,
+		        j->err.msg);
+		return ank_http_cs_error(j->rc, j->rc == ANK_CS_FULL
+		                                        ? "central's disk is full: nothing stored"
+		                                        : "cannot store events now");
+	}
+	if (j->rc != ANK_CS_OK) {
+		ank_log(ANK_LOG_WARN, "sync", "kiosk %s: %s", c->kiosk, j->err.msg);
+		return ank_http_cs_error(j->rc, j->err.msg);
+	}
+	return (ank_reply){200, ank_proto_ack_encode(j->acked, ank_now_ms()), "application/json"};
+}
+
+static void events_done(void *arg)
+{
+	request *req = arg;
+	req->reply = events_reply(&req->c, req->batch, &req->ingest);
+	req->has_reply = true;
+}
+
+/* Decodes and checks the batch here, on the event loop; the writer thread commits it with
+ * whatever else has arrived (group commit) and the answer waits for that commit. */
 static ank_reply h_events(ank_http_ctx *c)
 {
+	request *req = c->req;
 	ank_batch *b = calloc(1, sizeof *b);
 	if (!b)
 		return ank_http_error(ANK_ERR_UNAVAILABLE, "out of memory");
@@ -230,25 +307,13 @@ static ank_reply h_events(ank_http_ctx *c)
 		return ank_http_error(ANK_ERR_FORBIDDEN,
 		                      "the batch names another kiosk than the token");
 	}
-	long long acked = 0;
-	ank_cs_rc rc = ank_cstore_ingest(c->cs, c->kiosk, b, ank_now_ms(), &acked, &err);
-	/* One line per batch (types only, never payloads: no personal data in logs). */
-	if (rc == ANK_CS_OK)
-		ank_log(ANK_LOG_INFO, "sync",
-		        "kiosk %s: events %lld..%lld received (%s%s); held up to %lld", c->kiosk,
-		        b->ev[0].seq, b->ev[b->n - 1].seq, b->ev[0].type, b->n > 1 ? ", ..." : "",
-		        acked);
-	ank_proto_batch_free(b);
-	free(b);
-	if (rc == ANK_CS_DB) {
-		ank_log(ANK_LOG_ERROR, "sync", "kiosk %s: %s", c->kiosk, err.msg);
-		return ank_http_cs_error(rc, "cannot store events now");
-	}
-	if (rc != ANK_CS_OK) {
-		ank_log(ANK_LOG_WARN, "sync", "kiosk %s: %s", c->kiosk, err.msg);
-		return ank_http_cs_error(rc, err.msg);
-	}
-	return (ank_reply){200, ank_proto_ack_encode(acked, ank_now_ms()), "application/json"};
+	req->batch = b;
+	req->ingest = (ank_cs_ingest_job){.kiosk = c->kiosk, .b = b};
+	if (c->srv->serve &&
+	    ank_serve_ingest(c->srv->serve, c->conn, &req->ingest, events_done, req) == 0)
+		return (ank_reply){0}; /* answered after the commit */
+	ank_cstore_ingest_many(c->cs, &req->ingest, 1, ank_now_ms());
+	return events_reply(c, b, &req->ingest);
 }
 
 static ank_reply h_changes(ank_http_ctx *c)
@@ -262,8 +327,23 @@ static ank_reply h_changes(ank_http_ctx *c)
 		                      "since must be a cursor >= 0 and wait 0..30 seconds");
 	ank_feed f;
 	ank_err err;
-	if (ank_cstore_changes(c->cs, c->site, since, (int)wait * 1000, &f, &err))
-		return ank_http_error(ANK_ERR_UNAVAILABLE, "cannot read changes now");
+	/* A new poll looks for changes the CLI wrote from another process (one indexed read);
+	 * a resumed one was woken by what the ring already holds. */
+	if (!c->resumed)
+		ank_cstore_changes_refresh(c->cs);
+	for (;;) {
+		if (ank_cstore_changes(c->cs, c->site, since, &f, &err))
+			return ank_http_error(ANK_ERR_UNAVAILABLE, "cannot read changes now");
+		/* Nothing yet: the connection is held (suspended, no thread) until a change for
+		 * the site or the end of the wait; then this handler runs again, resumed. */
+		if (f.n > 0 || wait == 0 || c->resumed || !c->srv->serve)
+			break;
+		ank_proto_feed_free(&f);
+		int held = ank_serve_wait(c->srv->serve, c->conn, c->site, since, (int)wait * 1000);
+		if (held == 0)
+			return (ank_reply){0};
+		wait = 0; /* a change came meanwhile, or central is stopping: answer now */
+	}
 	f.server_ms = ank_now_ms();
 	char *text = ank_proto_feed_encode(&f, &err);
 	ank_proto_feed_free(&f);
@@ -279,28 +359,35 @@ typedef struct route {
 	const char *path; /* "{name}" matches one segment of 1-63 letters, digits, - or _ */
 	ank_handler fn;
 	auth_kind auth;
+	exec_kind exec;
 	const char *name; /* the metrics label */
 } route;
 
+/* The sync routes stay on the event loop: a token check is a hash and an indexed read, a
+ * batch is decoded there and committed by the ingest writer, a long-poll is suspended. */
 static const route routes[] = {
-        {"GET", "/healthz", h_healthz, AUTH_NONE, "healthz"},
-        {"GET", "/metrics", h_metrics, AUTH_NONE, "metrics"},
-        {"POST", ANK_PATH_PAIR, h_pair, AUTH_NONE, "pair"},
-        {"POST", ANK_PATH_EVENTS, h_events, AUTH_KIOSK, "sync_events"},
-        {"GET", ANK_PATH_CHANGES, h_changes, AUTH_KIOSK, "sync_changes"},
-        {"POST", "/api/v1/login", ank_staff_login, AUTH_NONE, "login"},
-        {"POST", "/api/v1/logout", ank_staff_logout, AUTH_SESSION, "logout"},
-        {"GET", "/api/v1/sites/{site}/queue", ank_staff_queue, AUTH_SITE, "queue"},
-        {"POST", "/api/v1/sites/{site}/commands", ank_staff_command_post, AUTH_SITE,
+        {"GET", "/healthz", h_healthz, AUTH_NONE, EXEC_INLINE, "healthz"},
+        {"GET", "/metrics", h_metrics, AUTH_METRICS, EXEC_WORKER, "metrics"},
+        {"POST", ANK_PATH_PAIR, h_pair, AUTH_NONE, EXEC_WORKER, "pair"},
+        {"POST", ANK_PATH_EVENTS, h_events, AUTH_KIOSK, EXEC_INLINE, "sync_events"},
+        {"GET", ANK_PATH_CHANGES, h_changes, AUTH_KIOSK, EXEC_INLINE, "sync_changes"},
+        {"POST", "/api/v1/login", ank_staff_login, AUTH_NONE, EXEC_WORKER, "login"},
+        {"POST", "/api/v1/logout", ank_staff_logout, AUTH_SESSION, EXEC_WORKER, "logout"},
+        {"GET", "/api/v1/sites/{site}/queue", ank_staff_queue, AUTH_SITE, EXEC_WORKER, "queue"},
+        {"POST", "/api/v1/sites/{site}/commands", ank_staff_command_post, AUTH_SITE, EXEC_WORKER,
          "command_post"},
-        {"GET", "/api/v1/sites/{site}/commands/{n}", ank_staff_command_get, AUTH_SITE,
+        {"GET", "/api/v1/sites/{site}/commands/{n}", ank_staff_command_get, AUTH_SITE, EXEC_WORKER,
          "command_get"},
-        {"POST", "/api/v1/sites/{site}/records", ank_staff_record_post, AUTH_SITE, "records"},
-        {"POST", "/api/v1/users", ank_staff_user_post, AUTH_SESSION, "users"},
-        {"POST", "/api/v1/users/{id}/quarantine", ank_staff_quarantine, AUTH_SESSION, "quarantine"},
-        {"POST", "/api/v1/accounts", ank_staff_account_post, AUTH_ADMIN, "accounts"},
-        {"POST", "/api/v1/sites/{site}/config", ank_staff_site_config, AUTH_ADMIN, "site_config"},
-        {"POST", "/api/v1/catalogs/{lang}", ank_staff_catalog_post, AUTH_ADMIN, "catalog"},
+        {"POST", "/api/v1/sites/{site}/records", ank_staff_record_post, AUTH_SITE, EXEC_WORKER,
+         "records"},
+        {"POST", "/api/v1/users", ank_staff_user_post, AUTH_SESSION, EXEC_WORKER, "users"},
+        {"POST", "/api/v1/users/{id}/quarantine", ank_staff_quarantine, AUTH_SESSION, EXEC_WORKER,
+         "quarantine"},
+        {"POST", "/api/v1/accounts", ank_staff_account_post, AUTH_ADMIN, EXEC_WORKER, "accounts"},
+        {"POST", "/api/v1/sites/{site}/config", ank_staff_site_config, AUTH_ADMIN, EXEC_WORKER,
+         "site_config"},
+        {"POST", "/api/v1/catalogs/{lang}", ank_staff_catalog_post, AUTH_ADMIN, EXEC_WORKER,
+         "catalog"},
 };
 #define N_ROUTES ((int)(sizeof routes / sizeof routes[0]))
 _Static_assert(sizeof routes / sizeof routes[0] < MAX_ROUTES, "raise MAX_ROUTES");
@@ -384,31 +471,78 @@ static ank_reply authorise_session(ank_http_ctx *c, const char *method, auth_kin
 	return (ank_reply){0};
 }
 
-static ank_reply dispatch(ank_http_ctx *c, request *req, const char *method, const char *url)
+/* /metrics lists kiosks and sites: only for a scraper with the configured token, and not at
+ * all (404, as if absent) when none is configured. */
+static ank_reply authorise_metrics(ank_http_ctx *c, bool *ok)
 {
+	*ok = false;
+	const char *want = c->srv->metrics_token;
+	if (!want[0])
+		return ank_http_error(ANK_ERR_NOT_FOUND, "not found");
+	const char *h = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, "Authorization");
+	size_t n = strlen(want);
+	if (h && !strncmp(h, "Bearer ", 7) && strlen(h + 7) == n &&
+	    sodium_memcmp(h + 7, want, n) == 0) {
+		*ok = true;
+		return (ank_reply){0};
+	}
+	return ank_http_error(ANK_ERR_UNAUTHORIZED, "metrics need the bearer token of the config");
+}
+
+/* Authentication, the body cap, then the handler: on whichever thread the route runs. */
+static ank_reply run_route(ank_http_ctx *c, request *req)
+{
+	const route *rt = &routes[req->route];
+	bool ok = true;
+	ank_reply r = {0};
+	if (rt->auth == AUTH_KIOSK)
+		r = authorise_kiosk(c, &ok);
+	else if (rt->auth == AUTH_METRICS)
+		r = authorise_metrics(c, &ok);
+	else if (rt->auth != AUTH_NONE)
+		r = authorise_session(c, req->method, rt->auth, &ok);
+	if (!ok)
+		return r;
+	if (req->too_big) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "body larger than %d bytes", ANK_PROTO_MAX_BODY);
+		return ank_http_error(ANK_ERR_TOO_LARGE, msg);
+	}
+	return rt->fn(c);
+}
+
+/* A worker's part: the route, then the answer handed back to the event loop. */
+static void run_on_worker(void *arg)
+{
+	request *req = arg;
+	req->reply = run_route(&req->c, req);
+	sodium_memzero(req->c.token, sizeof req->c.token);
+	req->has_reply = true;
+	MHD_resume_connection(req->c.conn);
+}
+
+/* Finds the route and runs it here or hands it on. A reply of status 0 means the request is
+ * suspended and its answer comes later. */
+static ank_reply dispatch(ank_http_ctx *c, request *req, const char *url)
+{
+	if (req->route >= 0 && req->route < N_ROUTES)
+		return run_route(c, req); /* a resumed long-poll: the route is known */
 	bool path_known = false;
 	for (int i = 0; i < N_ROUTES; i++) {
 		memset(c->param, 0, sizeof c->param);
 		if (!path_match(routes[i].path, url, c->param))
 			continue;
 		path_known = true;
-		if (strcmp(routes[i].method, method) != 0)
+		if (strcmp(routes[i].method, req->method) != 0)
 			continue;
 		req->route = i;
-		bool ok = true;
-		ank_reply r = {0};
-		if (routes[i].auth == AUTH_KIOSK)
-			r = authorise_kiosk(c, &ok);
-		else if (routes[i].auth != AUTH_NONE)
-			r = authorise_session(c, method, routes[i].auth, &ok);
-		if (!ok)
-			return r;
-		if (req->too_big) {
-			char msg[96];
-			snprintf(msg, sizeof msg, "body larger than %d bytes", ANK_PROTO_MAX_BODY);
-			return ank_http_error(ANK_ERR_TOO_LARGE, msg);
+		if (routes[i].exec == EXEC_WORKER && c->srv->serve) {
+			if (ank_serve_work(c->srv->serve, c->conn, c->addr, run_on_worker, req) ==
+			    0)
+				return (ank_reply){0};
+			return ank_http_error(ANK_ERR_UNAVAILABLE, "central is busy or stopping");
 		}
-		return routes[i].fn(c);
+		return run_route(c, req);
 	}
 	req->route = N_ROUTES;
 	return path_known ? ank_http_error(ANK_ERR_METHOD_NOT_ALLOWED, "method not allowed")
@@ -416,6 +550,74 @@ static ank_reply dispatch(ank_http_ctx *c, request *req, const char *method, con
 }
 
 /* ---- metrics ---- */
+
+static void metric_head(ank_buf *b, const char *name, const char *type, const char *help)
+{
+	ank_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void metrics_http(ank_http *s, ank_buf *b)
+{
+	static const char *const classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx", "other"};
+	pthread_mutex_lock(&s->mu);
+	metric_head(b, "ankomst_http_requests_total", "counter",
+	            "HTTP requests by route and status.");
+	for (int r = 0; r <= N_ROUTES; r++)
+		for (int k = 0; k < 6; k++)
+			if (s->requests[r][k])
+				ank_buf_printf(
+				        b,
+				        "ankomst_http_requests_total{route=\"%s\",status=\"%s\"}"
+				        " %lld\n",
+				        r < N_ROUTES ? routes[r].name : "unknown", classes[k],
+				        s->requests[r][k]);
+	metric_head(b, "ankomst_http_request_seconds", "histogram",
+	            "Request latency by route (long-polls apart from the rest).");
+	for (int r = 0; r <= N_ROUTES; r++) {
+		if (!s->latency_count[r])
+			continue;
+		const char *name = r < N_ROUTES ? routes[r].name : "unknown";
+		long long cum = 0;
+		for (size_t i = 0; i < N_BUCKETS; i++) {
+			cum += s->bucket_counts[r][i];
+			ank_buf_printf(b,
+			               "ankomst_http_request_seconds_bucket{route=\"%s\",le=\"%g\"}"
+			               " %lld\n",
+			               name, buckets[i], cum);
+		}
+		cum += s->bucket_counts[r][N_BUCKETS];
+		ank_buf_printf(
+		        b,
+		        "ankomst_http_request_seconds_bucket{route=\"%s\",le=\"+Inf\"} %lld\n"
+		        "ankomst_http_request_seconds_sum{route=\"%s\"} %.6f\n"
+		        "ankomst_http_request_seconds_count{route=\"%s\"} %lld\n",
+		        name, cum, name, s->latency_sum[r], name, s->latency_count[r]);
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void metrics_serve(ank_http *s, ank_buf *b)
+{
+	if (!s->serve)
+		return;
+	ank_serve_stats st;
+	ank_serve_stats_get(s->serve, &st);
+	metric_head(b, "ankomst_http_connections", "gauge", "Open HTTP connections.");
+	ank_buf_printf(b, "ankomst_http_connections %lld\n", st.connections);
+	metric_head(b, "ankomst_http_connections_cut_total", "counter",
+	            "Connections cut because a request did not arrive within the deadline.");
+	ank_buf_printf(b, "ankomst_http_connections_cut_total %lld\n", st.cut_deadline);
+	metric_head(b, "ankomst_longpolls", "gauge", "Change-feed long-polls held now.");
+	ank_buf_printf(b, "ankomst_longpolls %lld\n", st.longpolls);
+	metric_head(b, "ankomst_work_queued", "gauge", "Requests waiting for a worker thread.");
+	ank_buf_printf(b, "ankomst_work_queued %lld\n", st.queued);
+	metric_head(b, "ankomst_ingest_commits_total", "counter",
+	            "Commits of the ingest writer (each holds one or more batches).");
+	ank_buf_printf(b, "ankomst_ingest_commits_total %lld\n", st.ingest_groups);
+	metric_head(b, "ankomst_ingest_batches_total", "counter",
+	            "Batches the ingest writer took.");
+	ank_buf_printf(b, "ankomst_ingest_batches_total %lld\n", st.ingest_batches);
+}
 
 static ank_reply h_metrics(ank_http_ctx *c)
 {
@@ -426,45 +628,28 @@ static ank_reply h_metrics(ank_http_ctx *c)
 	ank_cstore_unknown_events(s->cs, unknown, sizeof unknown);
 	ank_buf b;
 	ank_buf_init(&b, 1 << 20);
-	static const char *const classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx", "other"};
-	pthread_mutex_lock(&s->mu);
-	ank_buf_puts(&b, "# HELP ankomst_http_requests_total HTTP requests by route and status.\n"
-	                 "# TYPE ankomst_http_requests_total counter\n");
-	for (int r = 0; r <= N_ROUTES; r++)
-		for (int k = 0; k < 6; k++)
-			if (s->requests[r][k])
-				ank_buf_printf(
-				        &b,
-				        "ankomst_http_requests_total{route=\"%s\",status=\"%s\"}"
-				        " %lld\n",
-				        r < N_ROUTES ? routes[r].name : "unknown", classes[k],
-				        s->requests[r][k]);
-	ank_buf_puts(&b, "# HELP ankomst_http_request_seconds Request latency.\n"
-	                 "# TYPE ankomst_http_request_seconds histogram\n");
-	long long cum = 0;
-	for (size_t i = 0; i < N_BUCKETS; i++) {
-		cum += s->bucket_counts[i];
-		ank_buf_printf(&b, "ankomst_http_request_seconds_bucket{le=\"%g\"} %lld\n",
-		               buckets[i], cum);
-	}
-	cum += s->bucket_counts[N_BUCKETS];
-	ank_buf_printf(&b,
-	               "ankomst_http_request_seconds_bucket{le=\"+Inf\"} %lld\n"
-	               "ankomst_http_request_seconds_sum %.6f\n"
-	               "ankomst_http_request_seconds_count %lld\n",
-	               cum, s->latency_sum, s->latency_count);
-	pthread_mutex_unlock(&s->mu);
-	ank_buf_printf(&b,
-	               "# TYPE ankomst_events_ingested_total counter\n"
-	               "ankomst_events_ingested_total %lld\n"
-	               "# TYPE ankomst_kiosks gauge\nankomst_kiosks %d\n"
-	               "# HELP ankomst_kiosks_online Kiosks seen in the last 2 minutes.\n"
-	               "# TYPE ankomst_kiosks_online gauge\nankomst_kiosks_online %d\n"
-	               "# TYPE ankomst_kiosk_last_seen_seconds gauge\n%s"
-	               "# HELP ankomst_events_unknown_total Stored events of types this central"
-	               " does not know.\n"
-	               "# TYPE ankomst_events_unknown_total counter\n%s",
-	               st.events, st.kiosks, st.online, per_kiosk, unknown);
+	metrics_http(s, &b);
+	metrics_serve(s, &b);
+	char why[256];
+	metric_head(&b, "ankomst_health_ok", "gauge",
+	            "1 when the database answers and accepts writes (as /healthz).");
+	ank_buf_printf(&b, "ankomst_health_ok %d\n",
+	               ank_cstore_health(s->cs, why, sizeof why) == ANK_CS_HEALTH_OK);
+	metric_head(&b, "ankomst_events_ingested_total", "counter", "Events stored.");
+	ank_buf_printf(&b, "ankomst_events_ingested_total %lld\n", st.events);
+	metric_head(&b, "ankomst_events_out_of_time_total", "counter",
+	            "Stored events whose kiosk time is out of bounds, left out of reports.");
+	ank_buf_printf(&b, "ankomst_events_out_of_time_total %lld\n", st.out_of_time);
+	metric_head(&b, "ankomst_kiosks", "gauge", "Paired kiosks.");
+	ank_buf_printf(&b, "ankomst_kiosks %d\n", st.kiosks);
+	metric_head(&b, "ankomst_kiosks_online", "gauge", "Kiosks seen in the last 2 minutes.");
+	ank_buf_printf(&b, "ankomst_kiosks_online %d\n", st.online);
+	metric_head(&b, "ankomst_kiosk_last_seen_timestamp_seconds", "gauge",
+	            "When each kiosk was last seen (Unix time).");
+	ank_buf_puts(&b, per_kiosk);
+	metric_head(&b, "ankomst_events_unknown_total", "counter",
+	            "Stored events of types this central does not know.");
+	ank_buf_puts(&b, unknown);
 	char *text = strdup(ank_buf_str(&b));
 	ank_buf_free(&b);
 	return (ank_reply){200, text, "text/plain; version=0.0.4"};
@@ -474,25 +659,29 @@ static void record(ank_http *s, request *r)
 {
 	double secs = (double)(ank_mono_ns() - r->start_ns) / 1e9;
 	int k = r->status >= 100 && r->status < 600 ? r->status / 100 - 1 : 5;
+	int route = r->route >= 0 && r->route < N_ROUTES ? r->route : N_ROUTES;
 	pthread_mutex_lock(&s->mu);
-	s->requests[r->route][k]++;
+	s->requests[route][k]++;
 	size_t b = 0;
 	while (b < N_BUCKETS && secs > buckets[b])
 		b++;
-	s->bucket_counts[b]++;
-	s->latency_sum += secs;
-	s->latency_count++;
+	s->bucket_counts[route][b]++;
+	s->latency_sum[route] += secs;
+	s->latency_count[route]++;
 	pthread_mutex_unlock(&s->mu);
 }
 
 /* ---- the daemon's callbacks ---- */
 
-ank_http *ank_http_new(ank_cstore *cs)
+ank_http *ank_http_new(ank_cstore *cs, ank_serve *serve, const char *metrics_token)
 {
 	ank_http *h = calloc(1, sizeof *h);
 	if (!h)
 		return NULL;
 	h->cs = cs;
+	h->serve = serve;
+	snprintf(h->metrics_token, sizeof h->metrics_token, "%s",
+	         metrics_token ? metrics_token : "");
 	pthread_mutex_init(&h->mu, NULL);
 	return h;
 }
@@ -501,6 +690,7 @@ void ank_http_free(ank_http *h)
 {
 	if (!h)
 		return;
+	sodium_memzero(h->metrics_token, sizeof h->metrics_token);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
 }
@@ -537,45 +727,113 @@ static char *gzip(const char *in, size_t n, size_t *out_n)
 	return out;
 }
 
-enum MHD_Result ank_http_on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                    const char *method, const char *version, const char *upload,
-                                    size_t *upload_size, void **con_cls)
+/* What is wrong with a request line's raw target, before libmicrohttpd decodes it: "" when
+ * nothing. Our paths are plain slugs, so an encoded byte (%2f would turn into a slash after
+ * routing decisions elsewhere, behind a proxy) or a dot segment is never meant. */
+static const char *target_problem(const char *uri)
 {
-	(void)version;
+	size_t n = strcspn(uri, "?");
+	if (memchr(uri, '%', n))
+		return "encoded characters (%xx) are not accepted in the path";
+	for (const char *p = uri; p < uri + n;) {
+		size_t seg = strcspn(p, "/?");
+		if (seg > n - (size_t)(p - uri))
+			seg = n - (size_t)(p - uri);
+		if ((seg == 1 && p[0] == '.') || (seg == 2 && p[0] == '.' && p[1] == '.'))
+			return "dot segments are not accepted in the path";
+		p += seg + 1;
+	}
+	return "";
+}
+
+void *ank_http_on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
 	ank_http *s = cls;
-	request *req = *con_cls;
-	if (!req) {
-		req = calloc(1, sizeof *req);
-		if (!req)
-			return MHD_NO;
-		ank_buf_init(&req->body, ANK_PROTO_MAX_BODY);
-		req->start_ns = ank_mono_ns();
-		*con_cls = req;
-		return MHD_YES;
-	}
-	if (*upload_size > 0) {
-		/* Past the cap, keep reading (and dropping) so the client gets a clear 413
-		 * instead of a reset connection. */
-		if (!req->too_big && ank_buf_append(&req->body, upload, *upload_size))
-			req->too_big = true;
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	ank_http_ctx c = {.srv = s,
-	                  .cs = s->cs,
-	                  .conn = conn,
-	                  .body = ank_buf_str(&req->body),
-	                  .body_len = req->body.len};
-	ank_reply r = dispatch(&c, req, method, url);
-	sodium_memzero(c.token, sizeof c.token);
+	if (s->serve)
+		ank_serve_request_started(s->serve, conn);
+	request *req = calloc(1, sizeof *req);
+	if (!req)
+		return NULL;
+	ank_buf_init(&req->body, ANK_PROTO_MAX_BODY);
+	req->start_ns = ank_mono_ns();
+	req->route = -1;
+	snprintf(req->bad, sizeof req->bad, "%s", target_problem(uri ? uri : ""));
+	return req;
+}
+
+typedef struct header_scan {
+	size_t bytes;
+	int content_length, transfer_encoding;
+} header_scan;
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+	(void)kind;
+	header_scan *h = cls;
+	h->bytes += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+	if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
+		h->content_length++;
+	if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+		h->transfer_encoding++;
+	return MHD_YES;
+}
+
+/* The framing checks that keep a proxy in front and central agreeing on where a request
+ * ends (request smuggling): "" when the request may go on, else why not. */
+static const char *framing_problem(struct MHD_Connection *conn, const request *req)
+{
+	if (req->bad[0])
+		return req->bad;
+	header_scan h = {0};
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, scan_header, &h);
+	if (h.bytes > MAX_HEADER_BYTES)
+		return "the header section is larger than " STR(MAX_HEADER_BYTES) " bytes";
+	if (h.content_length > 1)
+		return "more than one Content-Length header";
+	if (h.content_length && h.transfer_encoding)
+		return "Content-Length together with Transfer-Encoding";
+	if (h.transfer_encoding > 1)
+		return "more than one Transfer-Encoding header";
+	return "";
+}
+
+/* The client's address in text (IPv4 or IPv6), "" when unknown. */
+static void client_addr(struct MHD_Connection *conn, char out[48])
+{
+	out[0] = '\0';
+	const union MHD_ConnectionInfo *ci =
+	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !ci->client_addr)
+		return;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+		          48);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		          out, 48);
+}
+
+/* Queues r on the connection (gzip when it pays, the headers of every answer). */
+static enum MHD_Result send_reply(struct MHD_Connection *conn, request *req, ank_reply r)
+{
+	ank_http_ctx *c = &req->c;
 	if (!r.body)
 		r = (ank_reply){
-		        500,
+		        503,
 		        strdup("{\"v\":1,\"error\":\"out of memory\",\"code\":\"unavailable\"}"),
 		        "application/json"};
 	if (!r.body)
 		return MHD_NO;
 	req->status = r.status;
+	/* Every 5xx says why in the log: the body is our own error text, never personal data. */
+	if (r.status >= 500)
+		ank_log(ANK_LOG_ERROR, "http", "%s %s answered %d: %.300s", req->method,
+		        req->route >= 0 && req->route < N_ROUTES ? routes[req->route].name : "?",
+		        r.status, r.body);
+	if ((r.status == 503 || r.status == 507) && !c->retry_after[0])
+		snprintf(c->retry_after, sizeof c->retry_after, "%d", r.status == 507 ? 60 : 5);
 	size_t len = strlen(r.body);
 	bool gzipped = false;
 	const char *accept =
@@ -601,25 +859,87 @@ enum MHD_Result ank_http_on_request(void *cls, struct MHD_Connection *conn, cons
 	MHD_add_response_header(resp, "Vary", "Accept-Encoding");
 	if (gzipped)
 		MHD_add_response_header(resp, "Content-Encoding", "gzip");
-	if (c.set_cookie[0])
-		MHD_add_response_header(resp, "Set-Cookie", c.set_cookie);
-	if (c.retry_after[0])
-		MHD_add_response_header(resp, "Retry-After", c.retry_after);
+	if (c->set_cookie[0])
+		MHD_add_response_header(resp, "Set-Cookie", c->set_cookie);
+	if (c->retry_after[0])
+		MHD_add_response_header(resp, "Retry-After", c->retry_after);
 	enum MHD_Result ok = MHD_queue_response(conn, (unsigned)r.status, resp);
 	MHD_destroy_response(resp);
 	return ok;
 }
 
+enum MHD_Result ank_http_on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                    const char *method, const char *version, const char *upload,
+                                    size_t *upload_size, void **con_cls)
+{
+	(void)version;
+	ank_http *s = cls;
+	request *req = *con_cls;
+	if (!req) {
+		req = ank_http_on_uri(s, "", conn);
+		if (!req)
+			return MHD_NO;
+		*con_cls = req;
+	}
+	if (!req->started) {
+		req->started = true;
+		req->method = method;
+		req->c = (ank_http_ctx){.srv = s, .cs = s->cs, .conn = conn, .req = req};
+		client_addr(conn, req->c.addr);
+		const char *bad = framing_problem(conn, req);
+		/* Answered before any body is read; libmicrohttpd then closes the connection, so
+		 * nothing of the refused request is taken for the next one. */
+		if (bad[0])
+			return send_reply(conn, req, ank_http_error(ANK_ERR_BAD_REQUEST, bad));
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		/* Past the cap, keep reading (and dropping) so the client gets a clear 413
+		 * instead of a reset connection. */
+		if (!req->too_big && ank_buf_append(&req->body, upload, *upload_size))
+			req->too_big = true;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (!req->received) {
+		req->received = true;
+		if (s->serve)
+			ank_serve_request_received(s->serve, conn);
+	}
+	if (req->has_reply) {
+		req->has_reply = false;
+		return send_reply(conn, req, req->reply);
+	}
+	ank_http_ctx *c = &req->c;
+	c->body = ank_buf_str(&req->body);
+	c->body_len = req->body.len;
+	c->resumed = req->deferred;
+	req->deferred = false;
+	ank_reply r = dispatch(c, req, url);
+	if (r.status == 0) {
+		req->deferred = true; /* suspended; this callback runs again when it is resumed */
+		return MHD_YES;
+	}
+	sodium_memzero(c->token, sizeof c->token);
+	return send_reply(conn, req, r);
+}
+
 void ank_http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                            enum MHD_RequestTerminationCode why)
 {
-	(void)conn;
 	(void)why;
+	ank_http *s = cls;
 	request *req = *con_cls;
+	if (s->serve)
+		ank_serve_request_done(s->serve, conn);
 	if (!req)
 		return;
 	if (req->status)
-		record(cls, req);
+		record(s, req);
+	if (req->batch) {
+		ank_proto_batch_free(req->batch);
+		free(req->batch);
+	}
 	ank_buf_free(&req->body);
 	free(req);
 	*con_cls = NULL;

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cstore.h"
@@ -15,9 +16,13 @@
 
 typedef struct ank_http ank_http;
 
-/* The server state behind the callbacks: the store (borrowed) and the metrics. Owned by the
- * caller; free with ank_http_free after the daemon has stopped. */
-ank_http *ank_http_new(ank_cstore *cs);
+struct ank_serve;
+
+/* The server state behind the callbacks: the store and the serving machinery (both borrowed;
+ * serve NULL runs every handler on the calling thread), the metrics token ("" or NULL: no
+ * /metrics) and the metrics. Owned by the caller; free with ank_http_free after the daemon
+ * has stopped. */
+ank_http *ank_http_new(ank_cstore *cs, struct ank_serve *serve, const char *metrics_token);
 void ank_http_free(ank_http *h);
 /* libmicrohttpd's access handler and completion callback; cls is the ank_http. */
 enum MHD_Result ank_http_on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -25,6 +30,9 @@ enum MHD_Result ank_http_on_request(void *cls, struct MHD_Connection *conn, cons
                                     size_t *upload_size, void **con_cls);
 void ank_http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                            enum MHD_RequestTerminationCode why);
+/* libmicrohttpd's MHD_OPTION_URI_LOG_CALLBACK: the request line is in. Starts the request's
+ * deadline and checks its raw target; returns the request's state (con_cls). */
+void *ank_http_on_uri(void *cls, const char *uri, struct MHD_Connection *conn);
 
 typedef struct ank_reply {
 	int status;
@@ -45,6 +53,9 @@ typedef struct ank_http_ctx {
 	char param[ANK_HTTP_MAX_PARAMS][64]; /* path parameters in order */
 	char set_cookie[256];                /* a Set-Cookie header to send, or "" */
 	char retry_after[24];                /* a Retry-After header (seconds) to send, or "" */
+	char addr[48];                       /* the client's address in text; "" if unknown */
+	bool resumed;                        /* a held long-poll woken: answer, do not wait */
+	void *req;                           /* the request this belongs to (http.c's) */
 } ank_http_ctx;
 
 typedef ank_reply (*ank_handler)(ank_http_ctx *c);

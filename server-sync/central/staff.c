@@ -268,9 +268,12 @@ static json_t *queue_json(const char *site, const ank_queue_view *v, int64_t now
 		const ank_qv_kiosk *k = &v->kiosks[i];
 		json_array_append_new(
 		        kiosks,
-		        json_pack("{s:s, s:o, s:b, s:b}", "kiosk", k->kiosk, "last_seen_ms",
+		        json_pack("{s:s, s:o, s:b, s:b, s:o, s:I}", "kiosk", k->kiosk,
+		                  "last_seen_ms",
 		                  k->last_seen_ms ? json_integer(k->last_seen_ms) : json_null(),
-		                  "online", k->online, "frozen", k->frozen));
+		                  "online", k->online, "frozen", k->frozen, "clock_skew_ms",
+		                  k->skewed ? json_integer(k->clock_skew_ms) : json_null(),
+		                  "events_out_of_time", (json_int_t)k->out_of_time));
 	}
 	for (int i = 0; i < v->n_stations; i++) {
 		const ank_qv_station *st = &v->stations[i];

@@ -22,6 +22,7 @@ typedef enum ank_errcode {
 	ANK_ERR_TOO_LARGE,          /* "too_large": the body is over its limit */
 	ANK_ERR_WAIT,               /* "wait": this login name must wait (Retry-After) */
 	ANK_ERR_UNAVAILABLE,        /* "unavailable": central cannot do it now; try later */
+	ANK_ERR_STORAGE_FULL,       /* "storage_full": central's disk is full; nothing stored */
 	ANK_ERR_COUNT
 } ank_errcode;
 

@@ -714,6 +714,7 @@ static const char *const ERRCODE_NAMES[ANK_ERR_COUNT] = {
         [ANK_ERR_TOO_LARGE] = "too_large",
         [ANK_ERR_WAIT] = "wait",
         [ANK_ERR_UNAVAILABLE] = "unavailable",
+        [ANK_ERR_STORAGE_FULL] = "storage_full",
 };
 
 const char *ank_errcode_name(ank_errcode code)

@@ -24,6 +24,19 @@
 /* A feed answer: 500 changes of <= 8 KiB each fit with room. */
 #define ANK_PROTO_MAX_FEED_BODY (8 * 1024 * 1024)
 
+/* Event times central trusts (docs/api.md "Event times"). An event's "at" is the kiosk's
+ * clock; one more than ANK_CLOCK_FUTURE_MS ahead of central's clock when it arrives, or
+ * before ANK_CLOCK_EARLIEST_MS, comes from a wrong clock (a dead RTC battery, a hand-set
+ * date): central stores and acknowledges it like any other, but counts it as out of time
+ * instead of in the report, and shows the skew to staff. A day ahead is far beyond a
+ * time-zone mistake or a drifting clock; a backlog from days offline is in the past, so
+ * it is never out of time for being late. */
+#define ANK_CLOCK_FUTURE_MS (24LL * 3600 * 1000)
+/* 2020-01-01T00:00:00Z: before any Ankomst kiosk ran, so nothing real is older; after the
+ * dates a reset clock shows (1970, 2000). History generated from 2023 on (tests/bench)
+ * still counts. */
+#define ANK_CLOCK_EARLIEST_MS 1577836800000LL
+
 /* The pairing request's one field besides "v" (docs/api.md "Pairing"). */
 #define ANK_PAIR_FIELD_CODE "code"
 

@@ -1000,7 +1000,7 @@ static int cmd_codes(const char *dbpath, const char *site, int count, const char
 {
 	ank_cstore *cs;
 	ank_err err;
-	if (ank_cstore_open(dbpath, &cs, &err))
+	if (ank_cstore_open(dbpath, false, &cs, &err))
 		die("%s: %s", dbpath, err.msg);
 	FILE *o = fopen(out, "w");
 	if (!o)

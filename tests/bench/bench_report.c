@@ -821,7 +821,7 @@ static void measure(const char *dbpath, const char *stage, const period *pd, int
 {
 	ank_cstore *cs;
 	ank_err err;
-	if (ank_cstore_open(dbpath, &cs, &err))
+	if (ank_cstore_open(dbpath, false, &cs, &err))
 		die("open %s: %s", dbpath, err.msg);
 	sqlite3 *bdb;
 	if (sqlite3_open_v2(dbpath, &bdb, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)

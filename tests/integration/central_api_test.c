@@ -108,6 +108,8 @@ static int central(const char *input, ank_buf *out, ...)
 }
 
 static pid_t server_pid;
+/* The bearer token of /metrics in the config every serving group starts with. */
+#define METRICS_TOKEN "6d657472696373206f6e6c7920666f72207468652073637261706572203a2d29"
 
 /* Starts `central serve` on 127.0.0.1:0 with extra arguments (NULL-terminated); fills
  * base_url from the port file. Returns 0 or -1. */
@@ -1322,6 +1324,89 @@ static void group_cli(void)
 
 /* ---- group: report ---- */
 
+/* Kiosk times that cannot be true (docs/api.md "Event times"): year 2200, 2^62 ms and 2019.
+ * 2200-01-01T00:00:00Z in ms. */
+#define T_2200 7258118400000LL
+#define T_2019 1559347200000LL /* 2019-06-01T00:00:00Z */
+#define T_HUGE (1LL << 62)
+
+/* A kiosk of site north whose clock went wrong after three days offline: its honest
+ * backlog counts, the events out of time are acknowledged (the kiosk is not stuck), move
+ * the queue view on at central's time and show as skew, and the report leaves them out.
+ * The report figures are checked by group_report. */
+static void report_clock(const session *admin, const char *user)
+{
+	char token[65], kiosk[64], ev[4096];
+	pair("north", token, kiosk);
+	long long seq = 0;
+	const char *t = "\"day\":\"2026-11-23\",\"route\":\"smoke\",\"substance\":\"cocaine\"";
+	long long backlog = (long long)time(NULL) * 1000 - 3LL * 86400 * 1000;
+	snprintf(ev, sizeof ev,
+	         "[{\"type\":\"ticket.issued\",\"at\":%lld,\"payload\":{\"ticket\":1,\"label\":"
+	         "\"R-001\",\"user\":\"%s\",\"state\":\"waiting\",%s}},"
+	         "{\"type\":\"checkin.refused\",\"at\":%lld,\"payload\":{\"reason\":\"closed\","
+	         "\"user\":\"%s\",\"substance\":\"heroin\",\"route\":\"inject\"}},"
+	         "{\"type\":\"ticket.issued\",\"at\":%lld,\"payload\":{\"ticket\":2,\"label\":"
+	         "\"R-002\",\"user\":\"u-other\",\"state\":\"waiting\",%s}},"
+	         "{\"type\":\"ticket.called\",\"at\":%lld,\"payload\":{\"ticket\":1,\"label\":"
+	         "\"R-001\",\"user\":\"%s\",\"state\":\"called\",\"station\":\"1\",%s}},"
+	         "{\"type\":\"ticket.issued\",\"at\":%lld,\"payload\":{\"ticket\":3,\"label\":"
+	         "\"R-003\",\"user\":\"u-third\",\"state\":\"waiting\",%s}}]",
+	         backlog, user, t, T_2019, user, T_HUGE, t, T_2200 + 1, user, t, T_2200, t);
+	long long before = (long long)time(NULL) * 1000;
+	resp r;
+	post_events_r(token, kiosk, &seq, ev, &r);
+	long long after = (long long)time(NULL) * 1000 + 1000;
+	expect("clock-out-of-time-acked", r.status == 200 && jint(r.json, "acked") == 5,
+	       "%ld %.300s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/sites/north/queue", NULL, 0, admin->token, NULL, NULL);
+	json_t *k0 = json_array_get(json_object_get(r.json, "kiosks"), 0);
+	json_t *tickets = json_object_get(r.json, "tickets");
+	json_t *t1 = json_array_get(tickets, 0), *t3 = json_array_get(tickets, 2);
+	long long skew = jint(k0, "clock_skew_ms");
+	expect("clock-queue-shows-skew",
+	       json_is_integer(json_object_get(k0, "clock_skew_ms")) && skew >= T_2200 - after &&
+	               skew <= T_2200 - before && jint(k0, "events_out_of_time") == 4,
+	       "%.400s", ank_buf_str(&r.body));
+	/* A call with a wrong clock still called the ticket; times are central's receipt. */
+	expect("clock-queue-state-moves-on",
+	       json_array_size(tickets) == 3 && !strcmp(jstr(t1, "state"), "called") &&
+	               !strcmp(jstr(t1, "station"), "1") && jint(t1, "since_ms") >= before &&
+	               jint(t1, "since_ms") <= after && !strcmp(jstr(t3, "label"), "R-003") &&
+	               jint(t3, "since_ms") >= before && jint(t3, "since_ms") <= after,
+	       "%.600s", ank_buf_str(&r.body));
+	resp_free(&r);
+	/* The clock is right again: no skew now, the count stays. */
+	long st = post_events(token, kiosk, &seq,
+	                      "[{\"type\":\"station.state\",\"payload\":{\"station\":\"1\","
+	                      "\"state\":\"reserved\"}}]");
+	http(&r, "GET", "/api/v1/sites/north/queue", NULL, 0, admin->token, NULL, NULL);
+	k0 = json_array_get(json_object_get(r.json, "kiosks"), 0);
+	expect("clock-queue-skew-cleared",
+	       st == 200 && json_is_null(json_object_get(k0, "clock_skew_ms")) &&
+	               jint(k0, "events_out_of_time") == 4,
+	       "%ld %.400s", st, ank_buf_str(&r.body));
+	resp_free(&r);
+}
+
+/* The north kiosk's figures in the store after a rebuild: as ingest left them. */
+static void report_clock_rebuilt(void)
+{
+	ank_cstore *cs = NULL;
+	ank_err err = {""};
+	ank_queue_view v = {0};
+	int rc = ank_cstore_open(db, false, &cs, &err);
+	if (!rc)
+		rc = ank_cstore_queue_view(cs, "north", (long long)time(NULL) * 1000, &v, &err);
+	expect("clock-rebuild-same-queue",
+	       !rc && v.n_kiosks == 1 && !v.kiosks[0].skewed && v.kiosks[0].out_of_time == 4 &&
+	               v.n_tickets == 3 && !strcmp(v.tickets[0].state, "called"),
+	       "rc %d %s: %d kiosks, %d tickets", rc, err.msg, v.n_kiosks, v.n_tickets);
+	ank_queue_view_free(&v);
+	ank_cstore_close(cs);
+}
+
 static void group_report(void)
 {
 	session admin;
@@ -1405,12 +1490,13 @@ static void group_report(void)
 	                 "[{\"type\":\"ticket.teleported\",\"payload\":{\"ticket\":1}}]");
 	expect("ingest-unknown-type-kept", st == 200, "status %ld", st);
 	resp m;
-	http(&m, "GET", "/metrics", NULL, 0, NULL, NULL, NULL);
+	http(&m, "GET", "/metrics", NULL, 0, NULL, NULL, METRICS_TOKEN);
 	expect("metrics-count-unknown-types",
 	       strstr(ank_buf_str(&m.body),
 	              "ankomst_events_unknown_total{type=\"ticket.teleported\"} 1\n") != NULL,
 	       "%.400s", ank_buf_str(&m.body));
 	resp_free(&m);
+	report_clock(&admin, a);
 	int code = server_stop();
 	expect("report-server-exits-cleanly", code == 0, "exit %d", code);
 
@@ -1423,11 +1509,11 @@ static void group_report(void)
 		const char *path;
 		long long want;
 	} figures[] = {
-	        {"totals.checkins", 4},
+	        {"totals.checkins", 5},
 	        {"totals.checkins_by_route.inject", 3},
-	        {"totals.checkins_by_route.smoke", 1},
+	        {"totals.checkins_by_route.smoke", 2},
 	        {"totals.checkins_by_substance.heroin", 2},
-	        {"totals.checkins_by_substance.cocaine", 2},
+	        {"totals.checkins_by_substance.cocaine", 3},
 	        {"totals.checkins_by_route_substance.inject.cocaine", 1},
 	        {"totals.checkins_assisted", 1},
 	        {"totals.intakes", 1},
@@ -1451,6 +1537,13 @@ static void group_report(void)
 	        {"sites.demo.referrals", 2},
 	        {"sites.far.checkins", 0},
 	        {"sites.far.overdoses", 0},
+	        /* report_clock's kiosk: its backlog counts, its four events out of time do
+	         * not. */
+	        {"sites.north.checkins", 1},
+	        {"sites.north.refusals", 0},
+	        {"sites.north.events_out_of_time", 4},
+	        {"sites.demo.events_out_of_time", 0},
+	        {"totals.events_out_of_time", 4},
 	};
 	for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++) {
 		char name[96];
@@ -1474,7 +1567,7 @@ static void group_report(void)
 	/* The read model rebuilt from the event log gives the same report. */
 	ank_buf_reset(&out);
 	rc = central(NULL, &out, "rebuild", "--db", db, NULL);
-	expect("rebuild-runs", rc == 0 && strstr(ank_buf_str(&out), "rebuilt from 9 events"),
+	expect("rebuild-runs", rc == 0 && strstr(ank_buf_str(&out), "rebuilt from 15 events"),
 	       "exit %d: %.300s", rc, ank_buf_str(&out));
 	ank_buf_reset(&out);
 	rc = central(NULL, &out, "report", "--db", db, NULL);
@@ -1484,6 +1577,16 @@ static void group_report(void)
 	expect("rebuild-same-report", rc == 0 && json_equal(rep, again), "exit %d: %.300s", rc,
 	       ank_buf_str(&out));
 	json_decref(again);
+	json_decref(rep);
+	report_clock_rebuilt();
+	/* A span reaching past year 2200 still leaves its events out. */
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "report", "--db", db, "--to", "2300-12-31", NULL);
+	rep = json_loads(ank_buf_str(&out), 0, NULL);
+	expect("clock-far-span-leaves-them-out",
+	       rc == 0 && jpath(rep, "totals.checkins") == 5 &&
+	               jpath(rep, "totals.events_out_of_time") == 4,
+	       "exit %d: checkins %lld", rc, jpath(rep, "totals.checkins"));
 	json_decref(rep);
 	ank_buf_reset(&out);
 	rc = central(NULL, &out, "report", "--db", db, "--from", "2000-01-01", "--to", "2000-12-31",
@@ -1642,6 +1745,74 @@ static void store_projection_batches(ank_cstore *cs)
 	       "an ingest failed");
 }
 
+/* The bounds of docs/api.md "Event times" to the millisecond: each case is one
+ * checkin.refused received at a fixed central time; in time it is a refusal in the report,
+ * out of time it is counted in events_out_of_time and the kiosk shows the skew. */
+static void store_clock_bounds(ank_cstore *cs)
+{
+	const long long now = 1795431600000LL;
+	static const struct {
+		const char *name;
+		long long at_from_now; /* kiosk time minus central's */
+		bool earliest;         /* at_from_now is from ANK_CLOCK_EARLIEST_MS instead */
+		bool out;
+	} cases[] = {
+	        {"clock-1-day-ahead-counts", ANK_CLOCK_FUTURE_MS, false, false},
+	        {"clock-beyond-1-day-ahead-is-out", ANK_CLOCK_FUTURE_MS + 1, false, true},
+	        {"clock-3-day-backlog-counts", -3LL * 86400 * 1000, false, false},
+	        {"clock-earliest-counts", 0, true, false},
+	        {"clock-before-earliest-is-out", -1, true, true},
+	};
+	char kiosk[64];
+	if (!expect("clock-setup", !store_kiosk(cs, "bounds", kiosk), "no kiosk"))
+		return;
+	long long refusals = 0, out = 0;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ank_batch *b = calloc(1, sizeof *b);
+		if (!b)
+			return;
+		snprintf(b->kiosk, sizeof b->kiosk, "%s", kiosk);
+		b->n = 1;
+		b->ev[0].seq = (long long)i + 1;
+		snprintf(b->ev[0].id, sizeof b->ev[0].id, "%032zx", i + 1);
+		snprintf(b->ev[0].type, sizeof b->ev[0].type, "checkin.refused");
+		b->ev[0].at_ms =
+		        (cases[i].earliest ? ANK_CLOCK_EARLIEST_MS : now) + cases[i].at_from_now;
+		b->ev[0].payload = strdup("{\"reason\":\"closed\",\"route\":\"inject\","
+		                          "\"substance\":\"heroin\",\"user\":\"u-1\"}");
+		long long acked = 0;
+		ank_err err = {""};
+		int rc = ank_cstore_ingest(cs, kiosk, b, now, &acked, &err);
+		long long skew = b->ev[0].at_ms - now;
+		ank_proto_batch_free(b);
+		free(b);
+		refusals += !cases[i].out;
+		out += cases[i].out;
+		ank_queue_view v = {0};
+		char *text = NULL;
+		json_t *rep = NULL;
+		if (!rc && !ank_cstore_queue_view(cs, "bounds", now, &v, &err))
+			text = ank_cstore_report(cs, NULL, NULL, now, &err);
+		if (text)
+			rep = json_loads(text, 0, NULL);
+		expect(cases[i].name,
+		       !rc && acked == (long long)i + 1 && v.n_kiosks == 1 &&
+		               v.kiosks[0].skewed == cases[i].out &&
+		               (!cases[i].out || v.kiosks[0].clock_skew_ms == skew) &&
+		               v.kiosks[0].out_of_time == out &&
+		               jpath(rep, "sites.bounds.refusals") == refusals &&
+		               jpath(rep, "sites.bounds.events_out_of_time") == out,
+		       "rc %d %s; skewed %d by %lld; report refusals %lld, out of time %lld", rc,
+		       err.msg, v.n_kiosks ? v.kiosks[0].skewed : -1,
+		       v.n_kiosks ? (long long)v.kiosks[0].clock_skew_ms : 0,
+		       jpath(rep, "sites.bounds.refusals"),
+		       jpath(rep, "sites.bounds.events_out_of_time"));
+		json_decref(rep);
+		free(text);
+		ank_queue_view_free(&v);
+	}
+}
+
 /* One login at a fake time; returns ank_cstore_login's result and the wait in *retry. */
 static ank_cs_rc store_login(ank_cstore *cs, const char *name, const char *pw, int64_t now,
                              int64_t *retry)
@@ -1733,7 +1904,7 @@ static void group_store(void)
 {
 	ank_cstore *cs;
 	ank_err err;
-	if (!expect("store-open", ank_cstore_open(db, &cs, &err) == 0, "%s", err.msg))
+	if (!expect("store-open", ank_cstore_open(db, false, &cs, &err) == 0, "%s", err.msg))
 		return;
 	long long id =
 	        ank_cstore_change_add(cs, "demo", "site.config", "{\"b\":1, \"a\":[2]}", 1, &err);
@@ -1765,13 +1936,14 @@ static void group_store(void)
 	       ank_cstore_change_add(cs, "demo", "site.config", deep, 1, &err) < 0, "stored");
 	/* What is stored is what the feed encoder accepts: the whole feed encodes. */
 	ank_feed f;
-	int rc = ank_cstore_changes(cs, "demo", 0, 0, &f, &err);
+	int rc = ank_cstore_changes(cs, "demo", 0, &f, &err);
 	char *text = rc == 0 ? ank_proto_feed_encode(&f, &err) : NULL;
 	expect("feed-encodes", text && f.n == 2 && !strcmp(f.ch[0].payload, "{\"a\":[2],\"b\":1}"),
 	       "n %d %s", f.n, err.msg);
 	free(text);
 	ank_proto_feed_free(&f);
 	store_projection_batches(cs);
+	store_clock_bounds(cs);
 	store_login_waits(cs);
 	ank_cstore_close(cs);
 }
@@ -2114,8 +2286,16 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (g->fixture)
 		expect("fixture", fixture_db() == 0, "add-site or create-admin failed");
+	char conf[200];
+	snprintf(conf, sizeof conf, "%s/serve.ini", dir);
+	FILE *cf = fopen(conf, "w");
+	if (cf) {
+		fprintf(cf, "[central]\nmetrics_token = %s\n", METRICS_TOKEN);
+		fclose(cf);
+	}
 	if (g->server &&
-	    !expect("serve", server_start("http", "--db", db, NULL) == 0, "did not start"))
+	    !expect("serve", server_start("http", "--db", db, "--config", conf, NULL) == 0,
+	            "did not start"))
 		goto out;
 	g->fn();
 	if (server_pid > 0) {

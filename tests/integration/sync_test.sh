@@ -145,6 +145,14 @@ same=$(sql "$cdb" "ATTACH '$sdb' AS k; SELECT count(*) FROM event e JOIN k.outbo
                     ON o.seq = e.seq AND o.event_id = e.event_id AND o.payload = e.payload")
 [[ $gaps == 0 && $same == "$kiosk_last" ]] && ok "no gap; every event identical to the kiosk's" ||
 	fail "gaps $gaps, identical $same of $kiosk_last"
+# The kiosk remembers when central acknowledged what (for the outbox retention) and prunes
+# nothing central acknowledged just now: the default keeps rows 7 days after the ack.
+ack_kept() { [[ $(sql "$sdb" "SELECT coalesce(max(seq), 0) FROM outbox_ack") == "$kiosk_last" ]]; }
+if wait_for 10 ack_kept && [[ $(sql "$sdb" "SELECT count(*) FROM outbox") == "$kiosk_last" ]]; then
+	ok "acknowledgement up to $kiosk_last recorded, no row pruned yet"
+else
+	fail "outbox_ack up to $(sql "$sdb" "SELECT max(seq) FROM outbox_ack"), outbox rows $(sql "$sdb" "SELECT count(*) FROM outbox") of $kiosk_last"
+fi
 # ---- replayed and forged batches ----
 token=$(sed -n 's/.*"token": *"\([0-9a-f]*\)".*/\1/p' "$sdb.token")
 kiosk=$(sed -n 's/.*"kiosk": *"\([^"]*\)".*/\1/p' "$sdb.token")

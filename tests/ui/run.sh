@@ -5,7 +5,13 @@ set -euo pipefail
 name=$1 kiosk=$2 queue=$3 root=$4 pngdiff=${5:-}
 here=$root/tests/ui
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+mounted="" kiosk_pid=""
+cleanup() {
+	[[ -z "$kiosk_pid" ]] || kill "$kiosk_pid" 2>/dev/null || true
+	[[ -z "$mounted" ]] || umount "$mounted" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
 now=2026-11-23T10:00:00Z
 shots=${ANK_UI_SHOTS:-$work/shots}
 
@@ -20,7 +26,87 @@ fail() {
 	exit 1
 }
 
+# A small real disk: a tmpfs of SIZE mounted at DIR (removed at exit). Exits 77, which
+# ctest counts as skipped, with the reason when this machine may not mount one.
+small_disk() { # small_disk DIR SIZE
+	mkdir -p "$1"
+	if ! mount -t tmpfs -o "size=$2" tmpfs "$1" 2>"$work/mount.err"; then
+		echo "SKIP $name: cannot mount a tmpfs here (needs root): $(cat "$work/mount.err")" >&2
+		exit 77
+	fi
+	mounted=$1
+}
+
+fill_disk() { # fill_disk DIR: writes a filler until the disk is full
+	dd if=/dev/zero of="$1/fill" bs=4k 2>/dev/null || true
+	[[ $(df --output=avail "$1" | tail -n 1 | tr -d ' ') == 0 ]] || fail "$1 is not full"
+}
+
+await_file() { # await_file PATH: waits (at most 60 s, a guard against hangs) for PATH
+	for _ in $(seq 600); do
+		[[ -e "$1" ]] && return 0
+		kill -0 "$kiosk_pid" 2>/dev/null || fail "the kiosk ended before writing $1"
+		sleep 0.1
+	done
+	fail "no $1 after 60 s"
+}
+
+# Runs the kiosk on SCRIPT (its @NAME@ words replaced by files of $work) in the background.
+kiosk_start() { # kiosk_start SCRIPT [extra args...]
+	local script=$1
+	shift
+	sed "s|@\([A-Z]*\)@|$work/\1|g" "$here/$script" >"$work/$script"
+	"$kiosk" --data "$root" --headless --script "$work/$script" --shots "$shots" --now "$now" \
+		"$@" >"$work/out.json" 2>"$work/log.txt" &
+	kiosk_pid=$!
+}
+
+kiosk_wait() { # the kiosk's status must be 0
+	local rc=0
+	wait "$kiosk_pid" || rc=$?
+	kiosk_pid=""
+	[[ $rc == 0 ]] || fail "kiosk exited $rc: $(cat "$work/log.txt")"
+}
+
 case $name in
+full_disk_start)
+	# A kiosk on a full disk starts degraded instead of exiting 1, and recovers.
+	small_disk "$work/disk" 2m
+	"$queue" --db "$work/disk/site.db" config "$root/assets/demo/site.ini" >/dev/null
+	"$queue" --db "$work/disk/site.db" import "$root/assets/demo/registry.json" >/dev/null
+	fill_disk "$work/disk"
+	touch "$work/FLAG"
+	kiosk_start full_disk_start.txt --db "$work/disk/site.db" --demo
+	await_file "$shots/fault_ready.png"
+	rm "$work/disk/fill" "$work/FLAG"
+	kiosk_wait
+	grep -q 'error store: site database: .*no space left in' "$work/log.txt" ||
+		fail "the open failure was not logged with its reason: $(cat "$work/log.txt")"
+	grep -q 'takes writes again' "$work/log.txt" || fail "no recovery logged"
+	;;
+degraded_dir)
+	# The same without root: a database folder that appears later.
+	touch "$work/FLAG"
+	kiosk_start degraded_dir.txt --db "$work/later/site.db" --demo
+	await_file "$shots/degraded_ready.png"
+	mkdir "$work/later"
+	rm "$work/FLAG"
+	kiosk_wait
+	;;
+full_disk_write)
+	# The disk fills under a running kiosk: the failed write is logged and shown to staff.
+	small_disk "$work/disk" 2m
+	touch "$work/FILLED" "$work/FREED"
+	kiosk_start full_disk_write.txt --db "$work/disk/site.db" --demo
+	await_file "$shots/write_ready.png"
+	fill_disk "$work/disk"
+	rm "$work/FILLED"
+	await_file "$shots/write_failed_ready.png"
+	rm "$work/disk/fill" "$work/FREED"
+	kiosk_wait
+	grep -q 'error store: check-in: database write failed: sqlite: database or disk is full' \
+		"$work/log.txt" || fail "the failed write was not logged: $(cat "$work/log.txt")"
+	;;
 refused_closed)
 	kiosk_run refused_closed.txt --db "$work/site.db" --config "$here/closed.ini" \
 		--registry "$root/assets/demo/registry.json"

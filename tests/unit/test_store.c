@@ -1066,6 +1066,224 @@ static void test_open_other_sqlite_db(void **state)
 	assert_int_equal(ANK_STORE_APP_ID, 1095650131);
 }
 
+/* ---- outbox pruning ---- */
+
+#define DAY_MS ((int64_t)24 * 3600 * 1000)
+
+/* Seqs left in the outbox, as "first..last n", for messages. */
+static void outbox_span(fixture *f, char *out, size_t n)
+{
+	snprintf(out, n, "%d..%d (%d rows)",
+	         fixture_count(f, "SELECT coalesce(min(seq), 0) FROM outbox"),
+	         fixture_count(f, "SELECT coalesce(max(seq), 0) FROM outbox"),
+	         fixture_count(f, "SELECT count(*) FROM outbox"));
+}
+
+/* Golden cases on one real site.db: rows central acknowledged go only once the retention
+ * after the acknowledgement has passed, the oldest first and at most `max` a call; a row
+ * central has not acknowledged never goes, however old. */
+static void test_outbox_prune(void **state)
+{
+	fixture *f = *state;
+	ank_store *st = store_of(f);
+	ank_err err = {{0}};
+	const int64_t keep = 7 * DAY_MS;
+	append_events(st, 30, 0, true); /* seq 1..30 */
+	static const struct {
+		const char *name;
+		int64_t acked; /* acknowledge up to this seq first (0: no ack in this step) */
+		int64_t ack_at, now;
+		int max;
+		int deleted, first_left; /* rows deleted, oldest seq left (0: none left) */
+	} steps[] = {
+	        {"nothing acknowledged: nothing goes", 0, 0, T0 + 400 * DAY_MS, 100, 0, 1},
+	        {"acknowledged up to 10 just now: kept", 10, T0, T0 + DAY_MS, 100, 0, 1},
+	        {"one ms before the retention ends: kept", 0, 0, T0 + keep - 1, 100, 0, 1},
+	        {"retention over: 1..10 may go, at most 4", 0, 0, T0 + keep, 4, 4, 5},
+	        {"the next call takes the rest up to 10", 0, 0, T0 + keep, 100, 6, 11},
+	        {"acknowledged up to 25 a day later", 25, T0 + DAY_MS, T0 + keep + 1, 100, 0, 11},
+	        {"its retention over too", 0, 0, T0 + DAY_MS + keep, 100, 15, 26},
+	        {"26..30 never acknowledged: kept for ever", 0, 0, T0 + 900 * DAY_MS, 100, 0, 26},
+	        {"max 0 does nothing", 30, T0 + 2 * DAY_MS, T0 + 999 * DAY_MS, 0, 0, 26},
+	        {"acknowledged up to 30: all go", 0, 0, T0 + 2 * DAY_MS + keep, 100, 5, 0},
+	};
+	for (size_t i = 0; i < COUNT_OF(steps); i++) {
+		if (steps[i].acked &&
+		    ank_store_outbox_acked(st, steps[i].acked, steps[i].ack_at, &err))
+			fail_msg("%s: ack: %s", steps[i].name, err.msg);
+		int deleted = -1;
+		if (ank_store_outbox_prune(st, steps[i].now, keep, steps[i].max, &deleted, &err))
+			fail_msg("%s: prune: %s", steps[i].name, err.msg);
+		char span[64];
+		outbox_span(f, span, sizeof span);
+		int first = fixture_count(f, "SELECT coalesce(min(seq), 0) FROM outbox");
+		if (deleted != steps[i].deleted || first != steps[i].first_left)
+			fail_msg("%s: deleted %d (want %d), left %s (want from %d)", steps[i].name,
+			         deleted, steps[i].deleted, span, steps[i].first_left);
+	}
+	/* An empty outbox still knows its last seq, and the next event follows it. */
+	assert_int_equal(ank_store_outbox_last_seq(st), 30);
+	append_events(st, 1, 30, true);
+	assert_int_equal(fixture_count(f, "SELECT min(seq) FROM outbox"), 31);
+	assert_int_equal(ank_store_outbox_last_seq(st), 31);
+	int64_t n = -1;
+	assert_int_equal(ank_store_outbox_count(st, &n, &err), 0);
+	assert_int_equal(n, 1);
+	/* The acknowledgements table keeps only what the next prune needs. */
+	if (fixture_count(f, "SELECT count(*) FROM outbox_ack") > 1)
+		fail_msg("%d acknowledgement rows left",
+		         fixture_count(f, "SELECT count(*) FROM outbox_ack"));
+}
+
+/* Central restored from an older backup acknowledges less than before: the rows above its
+ * new acknowledgement are unacknowledged again and survive any prune. Acknowledgements in
+ * one bucket share a row with the later time; a repeat keeps the first time. */
+static void test_outbox_ack_lowered(void **state)
+{
+	fixture *f = *state;
+	ank_store *st = store_of(f);
+	ank_err err = {{0}};
+	const int64_t keep = 7 * DAY_MS;
+	append_events(st, 20, 0, true);
+	assert_int_equal(ank_store_outbox_acked(st, 5, T0, &err), 0);
+	assert_int_equal(ank_store_outbox_acked(st, 5, T0 + 60000, &err), 0);
+	assert_int_equal(fixture_count(f, "SELECT count(*) FROM outbox_ack"), 1);
+	assert_true(fixture_count(f, "SELECT at_ms = 1795431600000 FROM outbox_ack"));
+	assert_int_equal(ank_store_outbox_acked(st, 20, T0 + 120000, &err), 0);
+	assert_int_equal(fixture_count(f, "SELECT count(*) FROM outbox_ack"), 1);
+	assert_int_equal(fixture_count(f, "SELECT seq FROM outbox_ack"), 20);
+	/* Central holds only up to 12 now. */
+	assert_int_equal(ank_store_outbox_acked(st, 12, T0 + DAY_MS, &err), 0);
+	int deleted = -1;
+	assert_int_equal(ank_store_outbox_prune(st, T0 + 100 * DAY_MS, keep, 100, &deleted, &err),
+	                 0);
+	assert_int_equal(deleted, 12);
+	assert_int_equal(fixture_count(f, "SELECT min(seq) FROM outbox"), 13);
+	/* Nothing is acknowledged at all (central forgot everything): nothing more goes. */
+	assert_int_equal(ank_store_outbox_acked(st, 0, T0 + 101 * DAY_MS, &err), 0);
+	assert_int_equal(ank_store_outbox_prune(st, T0 + 999 * DAY_MS, keep, 100, &deleted, &err),
+	                 0);
+	assert_int_equal(deleted, 0);
+	assert_int_equal(fixture_count(f, "SELECT count(*) FROM outbox"), 8);
+}
+
+/* outbox_retention_days: default 7, 1..365, kept through the stored JSON. */
+static void test_config_retention(void **state)
+{
+	fixture *f = *state;
+	ank_err err = {{0}};
+	ank_site_config cfg;
+	ank_station st[ANK_MAX_STATIONS];
+	int n;
+	static const struct {
+		const char *value;
+		int want; /* 0: refused */
+	} cases[] = {{NULL, 7}, {"1", 1},   {"30", 30}, {"365", 365},
+	             {"0", 0},  {"366", 0}, {"-1", 0},  {"7d", 0}};
+	for (size_t i = 0; i < COUNT_OF(cases); i++) {
+		char ini[256];
+		snprintf(ini, sizeof ini, "[site]\nid = r\nname = R\n%s%s%s[station.a]\n",
+		         cases[i].value ? "outbox_retention_days = " : "",
+		         cases[i].value ? cases[i].value : "", cases[i].value ? "\n" : "");
+		const char *path = fixture_file(f, "retention.ini", ini, strlen(ini));
+		int rc = ank_config_parse_ini(path, &cfg, st, &n, &err);
+		if (cases[i].want == 0 && rc == 0)
+			fail_msg("'%s' accepted", cases[i].value);
+		if (cases[i].want && (rc || cfg.outbox_retention_days != cases[i].want))
+			fail_msg("'%s': rc %d, %d days: %s",
+			         cases[i].value ? cases[i].value : "(none)", rc,
+			         cfg.outbox_retention_days, err.msg);
+	}
+	f->cfg.outbox_retention_days = 30;
+	fixture_apply(f);
+	ank_site_config back;
+	assert_int_equal(ank_store_config_get(store_of(f), &back, &err), ANK_STORE_OK);
+	assert_int_equal(back.outbox_retention_days, 30);
+	/* A config stored before the key existed reads as the default. */
+	assert_int_equal(sqlite3_exec(ank_store_db(store_of(f)),
+	                              "UPDATE site SET config = json_remove(config,"
+	                              " '$.outbox_retention_days')",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(ank_store_config_get(store_of(f), &back, &err), ANK_STORE_OK);
+	assert_int_equal(back.outbox_retention_days, ANK_OUTBOX_RETENTION_DAYS_DEFAULT);
+}
+
+/* ---- write failures ---- */
+
+/* A database that cannot grow (max_page_count: SQLite's own "database or disk is full")
+ * fails the write with a code the kiosk can tell apart from a busy lock; the probe fails
+ * while it is full and works once it is not. */
+static void test_write_failure_code(void **state)
+{
+	fixture *f = *state;
+	ank_store *st = store_of(f);
+	ank_err err = {{0}};
+	sqlite3 *db = ank_store_db(st);
+	assert_int_equal(ank_store_take_error(st), 0);
+	assert_int_equal(ank_store_probe_write(st, T0, &err), 0);
+	int pages = fixture_count(f, "PRAGMA page_count");
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %d", pages);
+	sqlite3_stmt *ps;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &ps, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(ps), SQLITE_ROW);
+	sqlite3_finalize(ps);
+	static char big[3000];
+	memset(big, 'x', sizeof big - 1);
+	int failed = 0, code = 0;
+	for (int i = 0; i < 200 && !failed; i++) {
+		failed = ank_store_begin(st, &err) ||
+		         ank_store_outbox_append(
+		                 st, ANK_EV_CHANGE_SKIPPED, T0,
+		                 json_pack("{s:i, s:s}", "change", i, "reason", big), &err) ||
+		         ank_store_commit(st, &err);
+		ank_store_rollback(st);
+	}
+	assert_true(failed);
+	code = ank_store_take_error(st);
+	if ((code & 0xff) != SQLITE_FULL)
+		fail_msg("code %d (%s), message '%s'", code, ank_store_error_text(code), err.msg);
+	assert_true(ank_store_error_is_storage(code));
+	assert_string_equal(ank_store_error_text(code), "database or disk is full");
+	assert_non_null(strstr(err.msg, "database or disk is full"));
+	/* Taken: cleared. */
+	assert_int_equal(ank_store_take_error(st), 0);
+	/* Busy and constraint failures are not storage faults. */
+	assert_false(ank_store_error_is_storage(SQLITE_BUSY));
+	assert_false(ank_store_error_is_storage(SQLITE_CONSTRAINT_UNIQUE));
+	assert_true(ank_store_error_is_storage(SQLITE_IOERR_WRITE));
+	/* Room again: the probe writes. */
+	assert_int_equal(sqlite3_exec(db, "PRAGMA max_page_count = 1000000", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(ank_store_probe_write(st, T0 + 1, &err), 0);
+}
+
+/* The staff PIN of a database that cannot be opened for writing still reads. */
+static void test_config_peek(void **state)
+{
+	fixture *f = *state;
+	ank_err err = {{0}};
+	ank_site_config cfg;
+	snprintf(f->cfg.staff_pin_hash, sizeof f->cfg.staff_pin_hash, "$argon2id$peek");
+	fixture_apply(f);
+	/* Checkpointed, as at a clean stop: peek reads the main file only. */
+	assert_int_equal(sqlite3_exec(ank_store_db(store_of(f)), "PRAGMA wal_checkpoint(TRUNCATE)",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(ank_store_config_peek(f->db, &cfg, &err), ANK_STORE_OK);
+	assert_string_equal(cfg.staff_pin_hash, "$argon2id$peek");
+	char path[160];
+	snprintf(path, sizeof path, "%s/empty.db", f->dir);
+	ank_store *st;
+	assert_int_equal(ank_store_open(path, &st, &err), 0);
+	ank_store_close(st);
+	assert_int_equal(ank_store_config_peek(path, &cfg, &err), ANK_STORE_UNKNOWN);
+	snprintf(path, sizeof path, "%s/no such dir/x?y#z.db", f->dir);
+	assert_int_equal(ank_store_config_peek(path, &cfg, &err), ANK_STORE_DB);
+	assert_non_null(strstr(err.msg, "cannot read"));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1093,6 +1311,11 @@ int main(void)
 	        T(test_cursor_round_trip),
 	        T(test_open_garbage_file),
 	        T(test_open_other_sqlite_db),
+	        T(test_outbox_prune),
+	        T(test_outbox_ack_lowered),
+	        T(test_config_retention),
+	        T(test_write_failure_code),
+	        T(test_config_peek),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
