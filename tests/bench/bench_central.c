@@ -18,6 +18,7 @@
 #include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -59,9 +60,10 @@ static const char usage[] =
         "      up from FROM), reads PID's memory while they are held, then (with --trigger)\n"
         "      adds a change through the staff API and times the answers\n"
         "  ingest-many --port P --kiosks FILE [--counts 1,10,50] [--events 100000]\n"
-        "              [--rounds 2]\n"
-        "      COUNT kiosks of FILE (each its own) push EVENTS events in total at the same\n"
-        "      time, in batches of 100, for each count, the order reversed every round\n"
+        "              [--rounds 2] [--skip 0] [--pace-ms MS] [--label central_many]\n"
+        "      COUNT kiosks of FILE (each its own, from the SKIPth on) push EVENTS events in\n"
+        "      total at the same time, in batches of 100, for each count, the order reversed\n"
+        "      every round; back to back, or with --pace-ms a batch every MS each\n"
         "  login-flood --port P --login ADMIN:PASSWORD [--site demo] [--flooders 16]\n"
         "              [--from 127.0.0.2] [--logins 40] [--every-ms 100] [--seconds 10]\n"
         "      adds a staff account, times LOGINS of its logins alone, then up to LOGINS more\n"
@@ -617,37 +619,47 @@ static int cmd_hold(int port, long pid, const char *kiosks, int wait_s, long lon
 		free(req);
 		size_t left = held_n, got = 0;
 		long long t_ack = 0;
-		struct pollfd spfd = {.fd = s.fd, .events = POLLIN};
 		long long end = t0 + (long long)(wait_s + 10) * 1000000000LL;
+		/* epoll, not poll over 5,000 descriptors per wake-up: the driver shares the two
+		 * cores with central and must not be what the fan-out waits for. */
+		int ep = epoll_create1(EPOLL_CLOEXEC);
+		if (ep < 0)
+			die("epoll_create1: %s", strerror(errno));
+		for (size_t i = 0; i <= n; i++) {
+			int fd = i == n ? s.fd : pfd[i].fd; /* n: the staff connection */
+			struct epoll_event ev = {.events = EPOLLIN, .data.u64 = i};
+			if (fd >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev))
+				die("epoll_ctl: %s", strerror(errno));
+		}
+		struct epoll_event evs[256];
 		while (left > 0 || !t_ack) {
 			if (now_ns() > end)
 				die("%zu long-polls unanswered %d s after the change", left,
 				    wait_s + 10);
-			if (!t_ack && poll(&spfd, 1, 0) > 0) {
-				if (!http_read_some(&s))
-					die("the staff connection closed");
-				if (http_parse(&s)) {
+			int ready = epoll_wait(ep, evs, (int)(sizeof evs / sizeof evs[0]), 10);
+			if (ready < 0 && errno != EINTR)
+				die("epoll_wait: %s", strerror(errno));
+			for (int e = 0; e < ready; e++) {
+				size_t i = (size_t)evs[e].data.u64;
+				http *h = i == n ? &s : &c[i];
+				if (!http_read_some(h) && !http_parse(h))
+					die("%s connection closed unanswered",
+					    i == n ? "the staff" : "a long-poll");
+				if (!http_parse(h))
+					continue;
+				epoll_ctl(ep, EPOLL_CTL_DEL, h->fd, NULL);
+				if (i == n) {
 					t_ack = now_ns();
 					if (s.status / 100 != 2)
 						die("%s answered %d: %.200s", trigger, s.status,
 						    s.buf + s.head_len);
+					continue;
 				}
-			}
-			if (poll(pfd, (nfds_t)n, 10) <= 0)
-				continue;
-			for (size_t i = 0; i < n; i++) {
-				if (pfd[i].fd < 0 ||
-				    !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-					continue;
-				if (!http_read_some(&c[i]) && !http_parse(&c[i]))
-					die("a long-poll connection closed unanswered");
-				if (!http_parse(&c[i]))
-					continue;
 				answered[got++] = now_ns() - t0;
-				pfd[i].fd = -1; /* no longer polled */
 				left--;
 			}
 		}
+		close(ep);
 		/* Every answer must carry the change: a timeout answer would be empty. */
 		for (size_t i = 0; i < n; i++) {
 			if (!c[i].head_len)
@@ -689,7 +701,8 @@ typedef struct pusher {
 	char **reqs;
 	size_t *lens;
 	long long *last_seq, *lat;
-	long long t_end;
+	long long pace_ns, offset_ns; /* paced: batch b leaves at start + offset + b * pace */
+	long long t_start, t_end;
 } pusher;
 
 static void *push_run(void *arg)
@@ -699,6 +712,9 @@ static void *push_run(void *arg)
 	http_connect(&h, p->port);
 	pthread_barrier_wait(p->start);
 	for (int b = 0; b < p->nb; b++) {
+		long long due = p->t_start + p->offset_ns + b * p->pace_ns;
+		if (p->pace_ns && due > now_ns()) /* late: at once, as a kiosk with a backlog */
+			sleep_ms((long)((due - now_ns()) / 1000000));
 		long long t0 = now_ns();
 		central_batch(&h, p->reqs[b], p->lens[b], p->last_seq[b]);
 		p->lat[b] = now_ns() - t0;
@@ -708,10 +724,12 @@ static void *push_run(void *arg)
 	return NULL;
 }
 
-/* `count` kiosks of k (each from seq 1) push events / count events each at the same time;
- * reports the total rate (all events over the wall time from the common start to the last
- * answer) and the batch times. */
-static double many_run(int port, const kiosk *k, int count, int events, const char *label)
+/* `count` kiosks of k (each from seq 1) push events / count events each at the same time,
+ * back to back or (pace_ms) a batch every pace_ms each, spread evenly; reports the total rate
+ * (all events over the wall time from the common start to the last answer) and the batch
+ * times. */
+static double many_run(int port, const kiosk *k, int count, int events, int pace_ms,
+                       const char *label)
 {
 	int per = events / count, nb = per / BATCH;
 	pusher *p = calloc((size_t)count, sizeof *p);
@@ -720,7 +738,11 @@ static double many_run(int port, const kiosk *k, int count, int events, const ch
 	if (!p || pthread_barrier_init(&start, NULL, (unsigned)count + 1))
 		die("cannot start threads");
 	for (int i = 0; i < count; i++) {
-		p[i] = (pusher){.port = port, .start = &start, .nb = nb};
+		p[i] = (pusher){.port = port,
+		                .start = &start,
+		                .nb = nb,
+		                .pace_ns = pace_ms * 1000000LL,
+		                .offset_ns = pace_ms * 1000000LL * i / count};
 		p[i].reqs = calloc((size_t)nb, sizeof *p[i].reqs);
 		p[i].lens = calloc((size_t)nb, sizeof *p[i].lens);
 		p[i].last_seq = calloc((size_t)nb, sizeof *p[i].last_seq);
@@ -741,11 +763,15 @@ static double many_run(int port, const kiosk *k, int count, int events, const ch
 			p[i].last_seq[b] = (long long)(b + 1) * BATCH;
 		}
 	}
-	for (int i = 0; i < count; i++)
+	/* The schedule starts a little after the threads are released. */
+	long long t_sched = now_ns() + 100000000LL;
+	for (int i = 0; i < count; i++) {
+		p[i].t_start = t_sched;
 		if (pthread_create(&p[i].th, NULL, push_run, &p[i]))
 			die("cannot start a thread");
+	}
 	pthread_barrier_wait(&start);
-	long long t0 = now_ns(), t_end = t0;
+	long long t0 = pace_ms ? t_sched : now_ns(), t_end = t0;
 	size_t total = (size_t)count * (size_t)nb, off = 0;
 	long long *lat = xmalloc(total * sizeof *lat);
 	for (int i = 0; i < count; i++) {
@@ -774,9 +800,11 @@ static double many_run(int port, const kiosk *k, int count, int events, const ch
 }
 
 /* Runs of 1, 10, 50 (`counts`) kiosks pushing `events` events in total, in ABBA order over
- * `rounds` rounds (1 10 50 50 10 1 ...), each run with kiosks of its own; then each count's
- * mean rate and its ratio to one kiosk's. */
-static int cmd_ingest_many(int port, const char *kiosks, const char *counts, int events, int rounds)
+ * `rounds` rounds (1 10 50 50 10 1 ...), each run with kiosks of its own (from the file's
+ * `skip`th on); then each count's mean rate and its ratio to the first count's. Labels start
+ * with `prefix`. */
+static int cmd_ingest_many(int port, const char *kiosks, size_t skip, const char *counts,
+                           int events, int rounds, int pace_ms, const char *prefix)
 {
 	int c[8], nc = 0;
 	char buf[64];
@@ -788,7 +816,7 @@ static int cmd_ingest_many(int port, const char *kiosks, const char *counts, int
 		c[nc++] = (int)parse_ll(p, 1, 1000, "--counts");
 		*end = save;
 	}
-	size_t nk, used = 0;
+	size_t nk, used = skip;
 	kiosk *k = kiosks_of(kiosks, &nk);
 	double sum[8] = {0};
 	for (int r = 0; r < rounds; r++) {
@@ -799,16 +827,16 @@ static int cmd_ingest_many(int port, const char *kiosks, const char *counts, int
 				    count, BATCH);
 			if (used + (size_t)count > nk)
 				die("%s has %zu kiosks, the runs need more", kiosks, nk);
-			char label[64];
-			snprintf(label, sizeof label, "central_many_%d_r%d", count, r + 1);
+			char label[96];
+			snprintf(label, sizeof label, "%s_%d_r%d", prefix, count, r + 1);
 			sum[r % 2 ? nc - 1 - j : j] +=
-			        many_run(port, &k[used], count, events, label);
+			        many_run(port, &k[used], count, events, pace_ms, label);
 			used += (size_t)count;
 		}
 	}
 	for (int j = 0; j < nc; j++) {
-		char label[64];
-		snprintf(label, sizeof label, "central_many_%d", c[j]);
+		char label[96];
+		snprintf(label, sizeof label, "%s_%d", prefix, c[j]);
 		report(label, "mean_eps", sum[j] / rounds, "events/s");
 		report(label, "ratio", sum[j] / sum[0], "of the first count");
 	}
@@ -1032,7 +1060,7 @@ int main(int argc, char **argv)
 	ev_stream st = EV_STREAM_VISIT;
 	long long port = 0, events = 20000, first_seq = 1, block = 2000, threads = 4, seconds = 10,
 	          pid = 0, wait_s = 25, since = 0, addresses = 100, rounds = 2, flooders = 16,
-	          logins = 40, every_ms = 100, count = 0;
+	          logins = 40, every_ms = 100, count = 0, skip = 0, pace_ms = 0;
 	bool events_given = false;
 	for (int i = 2; i < argc; i += 2) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1075,6 +1103,10 @@ int main(int argc, char **argv)
 			token = v;
 		else if (!strcmp(o, "--count"))
 			count = parse_ll(v, 1, 1000000, o);
+		else if (!strcmp(o, "--skip"))
+			skip = parse_ll(v, 0, 1000000, o);
+		else if (!strcmp(o, "--pace-ms"))
+			pace_ms = parse_ll(v, 1, 60000, o);
 		else if (!strcmp(o, "--first-seq"))
 			first_seq = parse_ll(v, 1, 1LL << 50, o);
 		else if (!strcmp(o, "--block"))
@@ -1115,8 +1147,9 @@ int main(int argc, char **argv)
 		return cmd_hold((int)port, (long)pid, kiosks, (int)wait_s, since, login, trigger,
 		                trigger_body, from ? from : "127.0.1.1", (int)addresses);
 	if (!strcmp(cmd, "ingest-many") && kiosks)
-		return cmd_ingest_many((int)port, kiosks, counts,
-		                       events_given ? (int)events : 100000, (int)rounds);
+		return cmd_ingest_many((int)port, kiosks, (size_t)skip, counts,
+		                       events_given ? (int)events : 100000, (int)rounds,
+		                       (int)pace_ms, *label ? label : "central_many");
 	if (!strcmp(cmd, "login-flood") && login)
 		return cmd_login_flood((int)port, login, site, (int)flooders,
 		                       from ? from : "127.0.0.2", (int)logins, (int)every_ms,
