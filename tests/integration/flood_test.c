@@ -606,7 +606,8 @@ static void window(const char *label, int addresses)
 	expect(longest >= 0 && longest <= (DEADLINE_S + CUT_SLACK_S) * 1000, name,
 	       "one lived %lld ms (request_deadline_s = %d)", longest, DEADLINE_S);
 	if (addresses == 1) {
-		snprintf(name, sizeof name, "%s: the per-address limit refused the rest", label);
+		snprintf(name, sizeof name,
+		         "%s: all beyond the per-address limit were refused at once", label);
 		expect(fast >= IDLE_CONNS + TRICKLE_CONNS - PER_ADDRESS, name,
 		       "%lld cut within 1 s, %d expected at least", fast,
 		       IDLE_CONNS + TRICKLE_CONNS - PER_ADDRESS);
