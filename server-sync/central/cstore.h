@@ -233,7 +233,7 @@ void ank_cstore_addr_key(const char *addr, char out[ANK_ADDR_KEY_MAX]);
 typedef struct ank_login_stats {
 	int checking;      /* password checks running now (at most ANK_HASHING_MAX) */
 	int queued;        /* checks waiting for a slot */
-	long long checks;  /* password checks done since start */
+	long long checks;  /* Argon2id hashes and checks done since start */
 	int addrs_waiting; /* addresses that must wait now after failures */
 } ank_login_stats;
 void ank_cstore_login_stats(ank_cstore *cs, int64_t now, ank_login_stats *st);

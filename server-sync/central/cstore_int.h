@@ -109,7 +109,7 @@ struct ank_cstore {
 	int hashing;
 	pthread_cond_t hash_free;
 	ank_cs_hash_queue hash_queue;
-	long long hash_checks;                                   /* checks done */
+	long long hash_checks;                                   /* hashes and checks done */
 	ank_cs_login_fail login_fails[ANK_CS_LOGIN_TRACKED];     /* by name; guarded by mu */
 	ank_cs_login_fail addr_fails[ANK_CS_LOGIN_ADDR_TRACKED]; /* by address; guarded by mu */
 };
