@@ -26,6 +26,8 @@
 #define RECORD_FUTURE_MS (5LL * 60 * 1000)
 /* Bytes of an input name or value echoed in an error. */
 #define ECHO_MAX 40
+/* How late a login refused during a wait is answered (the tar pit, see ank_staff_login). */
+#define LOGIN_WAIT_HOLD_MS 1000
 /* Screen texts sent down (docs/api.md "catalog"): keys as in the kiosk's i18n/ catalogs, and
  * limits that keep one change a reviewable batch of texts, not a whole new catalog. */
 #define CATALOG_KEY_MAX      64
@@ -215,6 +217,9 @@ ank_reply ank_staff_login(ank_http_ctx *c)
 		 * a flood of cheap refusals flood the log. err says whether name or address. */
 		long long s = (retry_ms + 999) / 1000;
 		snprintf(c->retry_after, sizeof c->retry_after, "%lld", s);
+		/* The tar pit: a client that keeps trying during a wait gets each refusal a
+		 * second late, so a flood of cheap refusals costs central almost nothing. */
+		c->hold_ms = LOGIN_WAIT_HOLD_MS;
 		ank_log(ANK_LOG_DEBUG, "login", "'%s' from %s must wait %lld s: %s", name, c->addr,
 		        s, err.msg);
 		char msg[128];
