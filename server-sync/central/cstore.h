@@ -36,7 +36,18 @@
 #define ANK_LOGIN_FREE_FAILS  5
 #define ANK_LOGIN_WAIT_MS     30000LL
 #define ANK_LOGIN_WAIT_MAX_MS (15LL * 60 * 1000)
-/* Password checks running at once (each holds 64 MiB, see cstore_staff.c). */
+/* Failed logins from one client address in a row that cost nothing; then the address waits
+ * 10 s before its next try is checked, twice as long after each further failure, at most
+ * 5 min, and a success from it forgets them. An address is an IPv4 address or an IPv6 /64
+ * (one network holds a whole /64, so counting single IPv6 addresses would count nothing).
+ * The per-name count never stops guesses at ever new names; this one does, answering them
+ * without a hash. Twenty covers a room of staff behind one NAT address mistyping on a busy
+ * shift; the cap is lower than a name's because one address may be a whole site's. */
+#define ANK_LOGIN_ADDR_FREE_FAILS  20
+#define ANK_LOGIN_ADDR_WAIT_MS     10000LL
+#define ANK_LOGIN_ADDR_WAIT_MAX_MS (5LL * 60 * 1000)
+/* Password checks running at once (each holds 64 MiB, see cstore_staff.c). Checks waiting
+ * for one are let in by address in turn, so one address's burst cannot starve another. */
 #define ANK_HASHING_MAX 4
 /* A kiosk seen within this is online (metrics, queue view). */
 #define ANK_ONLINE_MS 120000
@@ -52,7 +63,7 @@ typedef enum ank_cs_rc {
 	ANK_CS_UNKNOWN,  /* no such site, code, token, session, user or command */
 	ANK_CS_REFUSED,  /* wrong user or password */
 	ANK_CS_INVALID,  /* input the store checks itself is wrong: err names the field */
-	ANK_CS_WAIT,     /* the login name must wait first (*retry_ms) */
+	ANK_CS_WAIT,     /* the login name or address must wait first (*retry_ms) */
 	ANK_CS_CONFLICT, /* ingest: a seq is already held with other content */
 	ANK_CS_GAP,      /* ingest: the batch starts after acked + 1 */
 	ANK_CS_DB,       /* the database or memory failed: err says how; try again later */
@@ -198,20 +209,43 @@ typedef struct ank_account {
 ank_cs_rc ank_cstore_account_add(ank_cstore *cs, const char *name, const char *password, bool admin,
                                  const char *site, int64_t now, ank_err *err);
 /* Checks a password and opens a session of ANK_SESSION_TTL_MS: token (for the cookie; only
- * its hash is kept) and csrf are 64 hex digits each. Unknown name and wrong password take
- * the same time and give the same answer. After ANK_LOGIN_FREE_FAILS failures of one name in
- * a row (known or not), its next attempt is not even checked before ANK_LOGIN_WAIT_MS has
- * passed, a wait that doubles with each further failure up to ANK_LOGIN_WAIT_MAX_MS; a
- * success forgets the failures. OK, REFUSED, WAIT (*retry_ms says how long), or DB. */
-ank_cs_rc ank_cstore_login(ank_cstore *cs, const char *name, const char *password, int64_t now,
-                           int64_t *retry_ms, ank_account *out, char token[ANK_TOKEN_HEX + 1],
-                           char csrf[ANK_TOKEN_HEX + 1], ank_err *err);
+ * its hash is kept) and csrf are 64 hex digits each. addr is the client's address as text
+ * (ank_http_ctx.addr; NULL or "" counts as one unknown address). Unknown name and wrong
+ * password take the same time and give the same answer. After ANK_LOGIN_FREE_FAILS failures
+ * of one name in a row (known or not), its next attempt is not even checked before
+ * ANK_LOGIN_WAIT_MS has passed, a wait that doubles with each further failure up to
+ * ANK_LOGIN_WAIT_MAX_MS; the same after ANK_LOGIN_ADDR_FREE_FAILS failures from one address
+ * (ANK_LOGIN_ADDR_WAIT_MS up to ANK_LOGIN_ADDR_WAIT_MAX_MS), whatever the names. A success
+ * forgets the failures of its name and its address. OK, REFUSED, WAIT (*retry_ms says how
+ * long, err whether the name or the address waits, e.g. "too many failed logins from this
+ * address"), or DB. */
+ank_cs_rc ank_cstore_login(ank_cstore *cs, const char *addr, const char *name, const char *password,
+                           int64_t now, int64_t *retry_ms, ank_account *out,
+                           char token[ANK_TOKEN_HEX + 1], char csrf[ANK_TOKEN_HEX + 1],
+                           ank_err *err);
+/* A client address's key for the per-address limits (a text of at most
+ * ANK_ADDR_KEY_MAX - 1 bytes): an IPv4 address as it is, an IPv6 address as its /64
+ * ("2001:db8:1:2::/64"), an IPv4-mapped IPv6 address as the IPv4 one; other text as it is
+ * (cut), "" for NULL. */
+#define ANK_ADDR_KEY_MAX (ANK_CS_ID_MAX + 1)
+void ank_cstore_addr_key(const char *addr, char out[ANK_ADDR_KEY_MAX]);
+/* The login machinery's counters, for /metrics. */
+typedef struct ank_login_stats {
+	int checking;      /* password checks running now (at most ANK_HASHING_MAX) */
+	int queued;        /* checks waiting for a slot */
+	long long checks;  /* Argon2id hashes and checks done since start */
+	int addrs_waiting; /* addresses that must wait now after failures */
+} ank_login_stats;
+void ank_cstore_login_stats(ank_cstore *cs, int64_t now, ank_login_stats *st);
 /* The account of a live session token: OK (out, csrf filled), UNKNOWN or expired (err not
  * set), or DB. */
 ank_cs_rc ank_cstore_session(ank_cstore *cs, const char *token, int64_t now, ank_account *out,
                              char csrf[ANK_TOKEN_HEX + 1], ank_err *err);
 /* Ends a session; 0 also when it did not exist, -1 on error. */
 int ank_cstore_logout(ank_cstore *cs, const char *token, ank_err *err);
+/* Deletes the sessions expired at `now` (the maintenance schedule runs it): *n says how
+ * many. 0, or -1 with err. */
+int ank_cstore_sessions_purge(ank_cstore *cs, int64_t now, long long *n, ank_err *err);
 
 /* ---- the user registry ---- */
 

@@ -207,7 +207,11 @@ int ank_cstore_seen_flush(ank_cstore *cs, ank_err *err)
 		return -1;
 	}
 	pthread_mutex_lock(&cs->mu);
+	/* Best effort, like the probe: behind a lock held elsewhere it gives up soon rather than
+	 * keep ingest waiting on the writer's lock; the times stay in memory for the next try. */
+	sqlite3_busy_timeout(cs->db, PROBE_BUSY_TIMEOUT_MS);
 	int rc = ank_db_exec(cs->db, "BEGIN IMMEDIATE", err);
+	sqlite3_busy_timeout(cs->db, ANK_DB_BUSY_TIMEOUT_MS);
 	for (int i = 0; rc == SQLITE_OK && i < n; i++) {
 		sqlite3_stmt *s = NULL;
 		rc = ank_cs_prep(

@@ -11,16 +11,46 @@
 #include "cstore.h"
 #include "wire.h"
 
-/* Failed logins of one name in a row, kept in memory (a restart forgets them). */
+/* Failed logins in a row of one name or from one address, kept in memory: they guard a
+ * running service against guessing now, and a restart, which forgets them, is an admin's
+ * act; writing each failure would make a flood of guesses a flood of disk writes. */
 typedef struct ank_cs_login_fail {
-	char name[ANK_CS_ID_MAX + 1]; /* "" when the slot is free */
+	char key[ANK_CS_ID_MAX + 1]; /* the name or address key; "" when the slot is free */
 	int fails;
 	int pending;               /* attempts being checked now */
 	int64_t last_ms, until_ms; /* the last attempt; no check before until_ms */
 } ank_cs_login_fail;
 
-/* Names whose failures are remembered at once; the stalest is forgotten first. */
-#define ANK_CS_LOGIN_TRACKED 256
+/* Names and addresses whose failures are remembered at once; the stalest is forgotten
+ * first. Bounded, so a flood of new names or addresses costs no memory; forgetting a
+ * waiting address takes this many other addresses trying since, and who has those has
+ * their free tries anyway. */
+#define ANK_CS_LOGIN_TRACKED      256
+#define ANK_CS_LOGIN_ADDR_TRACKED 1024
+
+/* One password check waiting for a slot, on its thread's stack while it waits. */
+typedef struct ank_cs_hash_wait {
+	struct ank_cs_hash_wait *next; /* the queue, in arrival order */
+	char key[ANK_ADDR_KEY_MAX];    /* the address key it came from */
+	long long round;               /* its turn (ank_cs_hash_queue_push) */
+	bool granted;                  /* set by the thread that takes it out and lets it in */
+} ank_cs_hash_wait;
+
+/* The checks waiting for a password-hashing slot, let out fair by address: a check gets
+ * round `round + 1`, or one more than the last waiting check of its address, and the lowest
+ * round goes first, the earliest of equal rounds. So the n-th waiting check of an address
+ * waits for the first n of every other: an address with 16 checks waiting gets one slot in
+ * turn, and a staff member's check from another address is among the next ones let in;
+ * within one address, first come first served. Plain data: the store guards it with mu. */
+typedef struct ank_cs_hash_queue {
+	ank_cs_hash_wait *head, *tail;
+	int n;
+	long long round; /* the round of the check taken out last */
+} ank_cs_hash_queue;
+/* Queues w (w->key set by the caller, w owned by it until taken out) and gives it a round. */
+void ank_cs_hash_queue_push(ank_cs_hash_queue *q, ank_cs_hash_wait *w);
+/* Takes out the check to let in next; NULL when none waits. */
+ank_cs_hash_wait *ank_cs_hash_queue_pop(ank_cs_hash_queue *q);
 
 /* The newest changes, kept in memory so that a woken long-poll is answered without SQL
  * (5,000 kiosks answered within 100 ms of a staff command). Every change with an id above
@@ -73,11 +103,15 @@ struct ank_cstore {
 	bool damaged, low_space;
 	ank_cs_rc write_rc; /* the last write's failure; ANK_CS_OK after a success */
 	char damaged_why[256], space_why[128], write_why[256];
-	/* Password checks at once: each takes ANK_PWHASH_MEMLIMIT of memory, so a burst of
-	 * logins cannot exhaust the machine. Guarded by mu, waited on with hash_free. */
+	/* Password checks at once: each takes the Argon2id memory cost, so a burst of logins
+	 * cannot exhaust the machine. The checks waiting for a slot are let in by address in
+	 * turn (hash_queue). Guarded by mu; hash_free is broadcast when one is let in. */
 	int hashing;
 	pthread_cond_t hash_free;
-	ank_cs_login_fail login_fails[ANK_CS_LOGIN_TRACKED]; /* guarded by mu */
+	ank_cs_hash_queue hash_queue;
+	long long hash_checks;                                   /* hashes and checks done */
+	ank_cs_login_fail login_fails[ANK_CS_LOGIN_TRACKED];     /* by name; guarded by mu */
+	ank_cs_login_fail addr_fails[ANK_CS_LOGIN_ADDR_TRACKED]; /* by address; guarded by mu */
 };
 
 /* Like ank_cs_prep and ank_cs_end, on the read connection (rmu held). */

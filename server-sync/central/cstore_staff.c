@@ -1,6 +1,8 @@
 /* Central's own data behind the staff and admin API: sites, accounts with Argon2id password
  * hashes, sessions, the user registry with its linkage keys, staff commands and records. Each
  * write that kiosks must learn of appends its changes in the same transaction. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include "ank_buf.h"
 #include "ank_db.h"
 #include "ank_id.h"
+#include "ank_log.h"
 #include "ank_text.h"
 #include "ank_vocab.h"
 #include "cstore_int.h"
@@ -319,13 +322,95 @@ unlock:
 
 /* ---- accounts and sessions ---- */
 
-/* Takes one of ANK_HASHING_MAX password-hashing slots, waiting for one to free. */
-static void hashing_enter(ank_cstore *cs)
+void ank_cstore_addr_key(const char *addr, char out[ANK_ADDR_KEY_MAX])
 {
+	struct in_addr v4;
+	struct in6_addr v6;
+	char text[INET6_ADDRSTRLEN];
+	out[0] = '\0';
+	if (!addr)
+		return;
+	if (inet_pton(AF_INET, addr, &v4) == 1 && inet_ntop(AF_INET, &v4, text, sizeof text)) {
+		snprintf(out, ANK_ADDR_KEY_MAX, "%s", text);
+	} else if (inet_pton(AF_INET6, addr, &v6) == 1) {
+		if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+			memcpy(&v4, &v6.s6_addr[12], sizeof v4);
+			inet_ntop(AF_INET, &v4, text, sizeof text);
+			snprintf(out, ANK_ADDR_KEY_MAX, "%s", text);
+			return;
+		}
+		memset(&v6.s6_addr[8], 0, 8);
+		inet_ntop(AF_INET6, &v6, text, sizeof text);
+		snprintf(out, ANK_ADDR_KEY_MAX, "%s/64", text);
+	} else {
+		snprintf(out, ANK_ADDR_KEY_MAX, "%s", addr);
+	}
+}
+
+void ank_cs_hash_queue_push(ank_cs_hash_queue *q, ank_cs_hash_wait *w)
+{
+	w->next = NULL;
+	w->granted = false;
+	w->round = q->round + 1;
+	for (ank_cs_hash_wait *o = q->head; o; o = o->next)
+		if (!strcmp(o->key, w->key) && o->round >= w->round)
+			w->round = o->round + 1;
+	if (q->tail)
+		q->tail->next = w;
+	else
+		q->head = w;
+	q->tail = w;
+	q->n++;
+}
+
+ank_cs_hash_wait *ank_cs_hash_queue_pop(ank_cs_hash_queue *q)
+{
+	if (!q->head)
+		return NULL;
+	/* The first of the lowest round: strictly lower replaces, so ties keep arrival order. */
+	ank_cs_hash_wait **best = &q->head, *prev = NULL, *best_prev = NULL;
+	for (ank_cs_hash_wait **o = &q->head; *o; prev = *o, o = &(*o)->next)
+		if ((*o)->round < (*best)->round) {
+			best = o;
+			best_prev = prev;
+		}
+	ank_cs_hash_wait *w = *best;
+	*best = w->next;
+	if (q->tail == w)
+		q->tail = best_prev;
+	w->next = NULL;
+	q->n--;
+	q->round = w->round;
+	return w;
+}
+
+/* Lets in waiting checks while slots are free, and wakes the waiters to look. Locked. */
+static void hashing_grant(ank_cstore *cs)
+{
+	bool any = false;
+	while (cs->hashing < ANK_HASHING_MAX) {
+		ank_cs_hash_wait *w = ank_cs_hash_queue_pop(&cs->hash_queue);
+		if (!w)
+			break;
+		cs->hashing++;
+		w->granted = true;
+		any = true;
+	}
+	if (any)
+		pthread_cond_broadcast(&cs->hash_free);
+}
+
+/* Takes one of ANK_HASHING_MAX password-hashing slots for a check from address key `key`,
+ * waiting in the fair queue for one to free. */
+static void hashing_enter(ank_cstore *cs, const char *key)
+{
+	ank_cs_hash_wait me;
+	snprintf(me.key, sizeof me.key, "%s", key);
 	pthread_mutex_lock(&cs->mu);
-	while (cs->hashing >= ANK_HASHING_MAX)
+	ank_cs_hash_queue_push(&cs->hash_queue, &me);
+	hashing_grant(cs);
+	while (!me.granted)
 		pthread_cond_wait(&cs->hash_free, &cs->mu);
-	cs->hashing++;
 	pthread_mutex_unlock(&cs->mu);
 }
 
@@ -333,7 +418,8 @@ static void hashing_leave(ank_cstore *cs)
 {
 	pthread_mutex_lock(&cs->mu);
 	cs->hashing--;
-	pthread_cond_signal(&cs->hash_free);
+	cs->hash_checks++;
+	hashing_grant(cs);
 	pthread_mutex_unlock(&cs->mu);
 }
 
@@ -347,11 +433,12 @@ static int password_check(const char *password, ank_err *err)
 	return 0;
 }
 
-/* Hashes outside the store's mutex: a hash takes a tenth of a second. 0 or -1. */
-static int password_hash(ank_cstore *cs, const char *password, char out[crypto_pwhash_STRBYTES],
-                         ank_err *err)
+/* Hashes outside the store's mutex (a hash takes a tenth of a second), in a slot taken for
+ * address key `key`. 0 or -1. */
+static int password_hash(ank_cstore *cs, const char *key, const char *password,
+                         char out[crypto_pwhash_STRBYTES], ank_err *err)
 {
-	hashing_enter(cs);
+	hashing_enter(cs, key);
 	int rc = crypto_pwhash_str(out, password, strlen(password), PWHASH_OPS, PWHASH_MEM);
 	hashing_leave(cs);
 	return rc == 0 ? 0 : ank_err_set(err, "not enough memory to hash the password");
@@ -371,7 +458,8 @@ ank_cs_rc ank_cstore_account_add(ank_cstore *cs, const char *name, const char *p
 		return ANK_CS_INVALID;
 	}
 	char hash[crypto_pwhash_STRBYTES];
-	if (password_hash(cs, password, hash, err))
+	/* An admin's act (or the command line's): all accounts share the unknown address. */
+	if (password_hash(cs, "", password, hash, err))
 		return ANK_CS_DB;
 	ank_cs_rc out = ANK_CS_DB;
 	bool inserted = false;
@@ -444,59 +532,97 @@ static void account_from_row(sqlite3_stmt *s, int first, ank_account *a)
 	snprintf(a->site, sizeof a->site, "%s", ank_cs_col(s, first + 3));
 }
 
-/* The login record of a name (cut to ANK_CS_ID_MAX bytes; account names are no longer),
- * or NULL; with `add`, a new one in a free slot or in place of the stalest. Locked. */
-static ank_cs_login_fail *login_fail_of(ank_cstore *cs, const char *name, bool add)
+/* How failures of one kind (a name, an address) make it wait. */
+typedef struct fail_rule {
+	const char *kind; /* for the log: "name", "address" */
+	const char *what; /* for the answer: "for this name", "from this address" */
+	int free_fails;
+	int64_t wait_ms, wait_max_ms;
+} fail_rule;
+
+static const fail_rule name_rule = {"name", "for this name", ANK_LOGIN_FREE_FAILS,
+                                    ANK_LOGIN_WAIT_MS, ANK_LOGIN_WAIT_MAX_MS};
+static const fail_rule addr_rule = {"address", "from this address", ANK_LOGIN_ADDR_FREE_FAILS,
+                                    ANK_LOGIN_ADDR_WAIT_MS, ANK_LOGIN_ADDR_WAIT_MAX_MS};
+
+/* The login record of `key` (cut to ANK_CS_ID_MAX bytes; account names are no longer) in a
+ * table of n, or NULL; with `add`, a new one in a free slot or in place of the stalest.
+ * Locked. */
+static ank_cs_login_fail *login_fail_of(ank_cs_login_fail *table, int n, const char *key, bool add)
 {
-	char key[ANK_CS_ID_MAX + 1];
-	snprintf(key, sizeof key, "%s", name);
-	ank_cs_login_fail *stalest = &cs->login_fails[0];
-	for (int i = 0; i < ANK_CS_LOGIN_TRACKED; i++) {
-		ank_cs_login_fail *f = &cs->login_fails[i];
-		if (f->name[0] && !strcmp(f->name, key))
+	char k[ANK_CS_ID_MAX + 1];
+	snprintf(k, sizeof k, "%s", key);
+	ank_cs_login_fail *stalest = &table[0];
+	for (int i = 0; i < n; i++) {
+		ank_cs_login_fail *f = &table[i];
+		if (f->key[0] && !strcmp(f->key, k))
 			return f;
-		if (!f->name[0] || (stalest->name[0] && f->last_ms < stalest->last_ms))
+		if (!f->key[0] || (stalest->key[0] && f->last_ms < stalest->last_ms))
 			stalest = f;
 	}
 	if (!add)
 		return NULL;
 	memset(stalest, 0, sizeof *stalest);
-	snprintf(stalest->name, sizeof stalest->name, "%s", key);
+	snprintf(stalest->key, sizeof stalest->key, "%s", k);
 	return stalest;
 }
 
-/* Counts a failed login of name at now and sets its wait. Locked. */
-static void login_failed(ank_cstore *cs, const char *name, int64_t now)
+/* Whether f may try now. Attempts still being checked count, so that parallel requests get
+ * no more tries than sequential ones: the free ones at most, then one at a time. When not,
+ * *retry_ms says how long. */
+static bool login_may_try(const ank_cs_login_fail *f, const fail_rule *r, int64_t now,
+                          int64_t *retry_ms)
 {
-	ank_cs_login_fail *f = login_fail_of(cs, name, true);
-	f->fails++;
-	f->last_ms = now;
-	if (f->fails < ANK_LOGIN_FREE_FAILS)
-		return;
-	int64_t wait = ANK_LOGIN_WAIT_MS;
-	for (int i = ANK_LOGIN_FREE_FAILS; i < f->fails && wait < ANK_LOGIN_WAIT_MAX_MS; i++)
-		wait *= 2;
-	f->until_ms = now + (wait < ANK_LOGIN_WAIT_MAX_MS ? wait : ANK_LOGIN_WAIT_MAX_MS);
+	bool free_try = f->fails + f->pending < r->free_fails;
+	bool next_try = f->fails >= r->free_fails && f->pending == 0 && f->until_ms <= now;
+	if (free_try || next_try)
+		return true;
+	*retry_ms = f->until_ms > now ? f->until_ms - now : 1000;
+	return false;
 }
 
-/* Login, step 1 (mu taken here): whether the name may try now, and its account and hash.
- * A waiting name is answered before any hash: guessing costs the guesser the wait and
- * central nothing. Attempts still being checked count, so that parallel requests get no
- * more tries than sequential ones: the free ones at most, then one at a time. On OK the
- * attempt is counted as pending; *found says whether the name exists. */
-static ank_cs_rc login_admit(ank_cstore *cs, const char *name, int64_t now, int64_t *retry_ms,
-                             ank_account *out, char hash[crypto_pwhash_STRBYTES], bool *found,
-                             ank_err *err)
+/* Counts a failed login of f at now and sets its wait; the start of each wait is logged
+ * once, not every attempt refused during it (a flood would be a flood of lines). Locked. */
+static void login_failed(ank_cs_login_fail *f, const fail_rule *r, int64_t now)
+{
+	f->fails++;
+	f->last_ms = now;
+	if (f->fails < r->free_fails)
+		return;
+	int64_t wait = r->wait_ms;
+	for (int i = r->free_fails; i < f->fails && wait < r->wait_max_ms; i++)
+		wait *= 2;
+	if (wait > r->wait_max_ms)
+		wait = r->wait_max_ms;
+	f->until_ms = now + wait;
+	ank_log(ANK_LOG_WARN, "login", "%s '%s' failed %d logins in a row: it waits %lld s",
+	        r->kind, f->key, f->fails, (long long)(wait / 1000));
+}
+
+/* Login, step 1 (mu taken here): whether the address and the name may try now, and the
+ * name's account and hash. A waiting address or name is answered before any hash: guessing
+ * costs the guesser the wait and central nothing. On OK the attempt is counted as pending
+ * for both; *found says whether the name exists. */
+static ank_cs_rc login_admit(ank_cstore *cs, const char *akey, const char *name, int64_t now,
+                             int64_t *retry_ms, ank_account *out, char hash[crypto_pwhash_STRBYTES],
+                             bool *found, ank_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	*found = false;
 	pthread_mutex_lock(&cs->mu);
-	ank_cs_login_fail *f = login_fail_of(cs, name, true);
-	bool free_try = f->fails + f->pending < ANK_LOGIN_FREE_FAILS;
-	bool next_try = f->fails >= ANK_LOGIN_FREE_FAILS && f->pending == 0 && f->until_ms <= now;
-	if (!free_try && !next_try) {
-		*retry_ms = f->until_ms > now ? f->until_ms - now : 1000;
+	ank_cs_login_fail *a = login_fail_of(cs->addr_fails, ANK_CS_LOGIN_ADDR_TRACKED, akey, true);
+	ank_cs_login_fail *f = NULL;
+	const fail_rule *held = NULL;
+	if (!login_may_try(a, &addr_rule, now, retry_ms)) {
+		held = &addr_rule;
+	} else {
+		f = login_fail_of(cs->login_fails, ANK_CS_LOGIN_TRACKED, name, true);
+		if (!login_may_try(f, &name_rule, now, retry_ms))
+			held = &name_rule;
+	}
+	if (held) {
 		pthread_mutex_unlock(&cs->mu);
+		ank_err_set(err, "too many failed logins %s", held->what);
 		return ANK_CS_WAIT;
 	}
 	if (ank_cs_prep(cs, "SELECT id, name, role, site, pw_hash FROM account WHERE name = ?",
@@ -505,8 +631,9 @@ static ank_cs_rc login_admit(ank_cstore *cs, const char *name, int64_t now, int6
 		pthread_mutex_unlock(&cs->mu);
 		return ANK_CS_DB;
 	}
+	a->pending++;
 	f->pending++;
-	f->last_ms = now;
+	a->last_ms = f->last_ms = now;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		account_from_row(s, 0, out);
@@ -518,28 +645,40 @@ static ank_cs_rc login_admit(ank_cstore *cs, const char *name, int64_t now, int6
 	return ANK_CS_OK;
 }
 
+/* The result of one checked attempt for record `key` of a table: pending no more; a success
+ * forgets the failures, a failure counts. Looked up again, not kept from login_admit: a
+ * burst of other keys may have reused the slot meanwhile. Locked. */
+static void login_settle(ank_cs_login_fail *table, int n, const char *key, const fail_rule *r,
+                         bool ok, int64_t now)
+{
+	ank_cs_login_fail *f = login_fail_of(table, n, key, !ok);
+	if (!f)
+		return;
+	if (f->pending > 0)
+		f->pending--;
+	if (ok)
+		memset(f, 0, sizeof *f);
+	else
+		login_failed(f, r, now);
+}
+
 /* Login, step 2, outside mu: the password check (an unknown name is checked against a
- * dummy hash, so both take the same time), then the attempt's result kept for the name.
- * *rehash says whether the stored hash has an older cost. */
-static bool login_check(ank_cstore *cs, const char *name, const char *password, int64_t now,
-                        const char *hash, bool found, bool *rehash)
+ * dummy hash, so both take the same time, in a slot taken for the address), then the
+ * attempt's result kept for the name and the address. A success forgets the failures of
+ * this address only. *rehash says whether the stored hash has an older cost. */
+static bool login_check(ank_cstore *cs, const char *akey, const char *name, const char *password,
+                        int64_t now, const char *hash, bool found, bool *rehash)
 {
 	pthread_once(&dummy_once, dummy_make);
-	hashing_enter(cs);
+	hashing_enter(cs, akey);
 	bool ok = crypto_pwhash_str_verify(found ? hash : dummy_hash, password, strlen(password)) ==
 	                  0 &&
 	          found;
 	*rehash = ok && crypto_pwhash_str_needs_rehash(hash, PWHASH_OPS, PWHASH_MEM) != 0;
 	hashing_leave(cs);
 	pthread_mutex_lock(&cs->mu);
-	/* Looked up again: a burst of other names may have reused the slot meanwhile. */
-	ank_cs_login_fail *f = login_fail_of(cs, name, false);
-	if (f && f->pending > 0)
-		f->pending--;
-	if (ok && f)
-		memset(f, 0, sizeof *f);
-	else if (!ok)
-		login_failed(cs, name, now);
+	login_settle(cs->login_fails, ANK_CS_LOGIN_TRACKED, name, &name_rule, ok, now);
+	login_settle(cs->addr_fails, ANK_CS_LOGIN_ADDR_TRACKED, akey, &addr_rule, ok, now);
 	pthread_mutex_unlock(&cs->mu);
 	return ok;
 }
@@ -557,12 +696,6 @@ static ank_cs_rc session_open(ank_cstore *cs, const ank_account *acct, const cha
 	ank_cs_rc rc = ANK_CS_DB;
 	sqlite3_stmt *s = NULL, *d = NULL;
 	pthread_mutex_lock(&cs->mu);
-	/* Expired sessions go at each login: the table stays as small as the staff on shift. */
-	if (ank_cs_prep(cs, "DELETE FROM session WHERE expires_ms <= ?", &d) == SQLITE_OK) {
-		sqlite3_bind_int64(d, 1, now);
-		sqlite3_step(d);
-	}
-	ank_cs_end(cs, d);
 	if (new_hash &&
 	    ank_cs_prep(cs, "UPDATE account SET pw_hash = ? WHERE id = ?", &d) == SQLITE_OK) {
 		sqlite3_bind_text(d, 1, new_hash, -1, SQLITE_TRANSIENT);
@@ -593,30 +726,45 @@ static ank_cs_rc session_open(ank_cstore *cs, const ank_account *acct, const cha
 	return rc;
 }
 
-ank_cs_rc ank_cstore_login(ank_cstore *cs, const char *name, const char *password, int64_t now,
-                           int64_t *retry_ms, ank_account *out, char token[ANK_TOKEN_HEX + 1],
-                           char csrf[ANK_TOKEN_HEX + 1], ank_err *err)
+ank_cs_rc ank_cstore_login(ank_cstore *cs, const char *addr, const char *name, const char *password,
+                           int64_t now, int64_t *retry_ms, ank_account *out,
+                           char token[ANK_TOKEN_HEX + 1], char csrf[ANK_TOKEN_HEX + 1],
+                           ank_err *err)
 {
 	memset(out, 0, sizeof *out);
 	token[0] = csrf[0] = '\0';
 	*retry_ms = 0;
 	if (strlen(password) > ANK_PASSWORD_MAX_BYTES)
 		return ANK_CS_REFUSED;
+	char akey[ANK_ADDR_KEY_MAX];
+	ank_cstore_addr_key(addr, akey);
 	char hash[crypto_pwhash_STRBYTES] = "";
 	bool found = false, rehash = false;
-	ank_cs_rc rc = login_admit(cs, name, now, retry_ms, out, hash, &found, err);
+	ank_cs_rc rc = login_admit(cs, akey, name, now, retry_ms, out, hash, &found, err);
 	if (rc != ANK_CS_OK)
 		return rc;
-	if (!login_check(cs, name, password, now, hash, found, &rehash)) {
+	if (!login_check(cs, akey, name, password, now, hash, found, &rehash)) {
 		memset(out, 0, sizeof *out);
 		sodium_memzero(hash, sizeof hash);
 		return ANK_CS_REFUSED;
 	}
-	if (rehash && password_hash(cs, password, hash, err) != 0)
+	if (rehash && password_hash(cs, akey, password, hash, err) != 0)
 		rehash = false;
 	rc = session_open(cs, out, rehash ? hash : NULL, now, token, csrf, err);
 	sodium_memzero(hash, sizeof hash);
 	return rc;
+}
+
+void ank_cstore_login_stats(ank_cstore *cs, int64_t now, ank_login_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	pthread_mutex_lock(&cs->mu);
+	st->checking = cs->hashing;
+	st->queued = cs->hash_queue.n;
+	st->checks = cs->hash_checks;
+	for (int i = 0; i < ANK_CS_LOGIN_ADDR_TRACKED; i++)
+		st->addrs_waiting += cs->addr_fails[i].key[0] && cs->addr_fails[i].until_ms > now;
+	pthread_mutex_unlock(&cs->mu);
 }
 
 ank_cs_rc ank_cstore_session(ank_cstore *cs, const char *token, int64_t now, ank_account *out,
@@ -667,6 +815,26 @@ int ank_cstore_logout(ank_cstore *cs, const char *token, ank_err *err)
 		sqlite3_bind_text(s, 1, th, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(s) == SQLITE_DONE)
 			rc = 0;
+	}
+	ank_cs_end(cs, s);
+	if (rc < 0)
+		ank_cs_fail(cs, err);
+	pthread_mutex_unlock(&cs->mu);
+	return rc;
+}
+
+int ank_cstore_sessions_purge(ank_cstore *cs, int64_t now, long long *n, ank_err *err)
+{
+	*n = 0;
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+	pthread_mutex_lock(&cs->mu);
+	if (ank_cs_prep(cs, "DELETE FROM session WHERE expires_ms <= ?", &s) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, now);
+		if (sqlite3_step(s) == SQLITE_DONE) {
+			*n = sqlite3_changes(cs->db);
+			rc = 0;
+		}
 	}
 	ank_cs_end(cs, s);
 	if (rc < 0)

@@ -518,7 +518,10 @@ static void run_on_worker(void *arg)
 	req->reply = run_route(&req->c, req);
 	sodium_memzero(req->c.token, sizeof req->c.token);
 	req->has_reply = true;
-	MHD_resume_connection(req->c.conn);
+	if (req->c.hold_ms > 0)
+		ank_serve_resume_after(req->c.srv->serve, req->c.conn, req->c.hold_ms);
+	else
+		MHD_resume_connection(req->c.conn);
 }
 
 /* Finds the route and runs it here or hands it on. A reply of status 0 means the request is
@@ -537,8 +540,10 @@ static ank_reply dispatch(ank_http_ctx *c, request *req, const char *url)
 			continue;
 		req->route = i;
 		if (routes[i].exec == EXEC_WORKER && c->srv->serve) {
-			if (ank_serve_work(c->srv->serve, c->conn, c->addr, run_on_worker, req) ==
-			    0)
+			/* Fair by the same key as the login limits: an IPv6 client by its /64. */
+			char key[ANK_ADDR_KEY_MAX];
+			ank_cstore_addr_key(c->addr, key);
+			if (ank_serve_work(c->srv->serve, c->conn, key, run_on_worker, req) == 0)
 				return (ank_reply){0};
 			return ank_http_error(ANK_ERR_UNAVAILABLE, "central is busy or stopping");
 		}
@@ -607,7 +612,8 @@ static void metrics_serve(ank_http *s, ank_buf *b)
 	metric_head(b, "ankomst_http_connections_cut_total", "counter",
 	            "Connections cut because a request did not arrive within the deadline.");
 	ank_buf_printf(b, "ankomst_http_connections_cut_total %lld\n", st.cut_deadline);
-	metric_head(b, "ankomst_longpolls", "gauge", "Change-feed long-polls held now.");
+	metric_head(b, "ankomst_longpolls", "gauge",
+	            "Connections held now: change-feed long-polls and refusals held back.");
 	ank_buf_printf(b, "ankomst_longpolls %lld\n", st.longpolls);
 	metric_head(b, "ankomst_work_queued", "gauge", "Requests waiting for a worker thread.");
 	ank_buf_printf(b, "ankomst_work_queued %lld\n", st.queued);
@@ -637,6 +643,17 @@ static ank_reply h_metrics(ank_http_ctx *c)
 	               ank_cstore_health(s->cs, why, sizeof why) == ANK_CS_HEALTH_OK);
 	metric_head(&b, "ankomst_events_ingested_total", "counter", "Events stored.");
 	ank_buf_printf(&b, "ankomst_events_ingested_total %lld\n", st.events);
+	ank_login_stats ls;
+	ank_cstore_login_stats(s->cs, ank_now_ms(), &ls);
+	metric_head(&b, "ankomst_login_checks_total", "counter",
+	            "Argon2id password hashes and checks done.");
+	ank_buf_printf(&b, "ankomst_login_checks_total %lld\n", ls.checks);
+	metric_head(&b, "ankomst_login_checks_queued", "gauge",
+	            "Password checks waiting for one of the hashing slots.");
+	ank_buf_printf(&b, "ankomst_login_checks_queued %d\n", ls.queued);
+	metric_head(&b, "ankomst_login_addresses_waiting", "gauge",
+	            "Client addresses that must wait after failed logins.");
+	ank_buf_printf(&b, "ankomst_login_addresses_waiting %d\n", ls.addrs_waiting);
 	metric_head(&b, "ankomst_events_out_of_time_total", "counter",
 	            "Stored events whose kiosk time is out of bounds, left out of reports.");
 	ank_buf_printf(&b, "ankomst_events_out_of_time_total %lld\n", st.out_of_time);

@@ -55,6 +55,7 @@ typedef struct ank_http_ctx {
 	char retry_after[24];                /* a Retry-After header (seconds) to send, or "" */
 	char addr[48];                       /* the client's address in text; "" if unknown */
 	bool resumed;                        /* a held long-poll woken: answer, do not wait */
+	int hold_ms;                         /* a worker route's answer is held this long */
 	void *req;                           /* the request this belongs to (http.c's) */
 } ank_http_ctx;
 

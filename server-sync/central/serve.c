@@ -26,8 +26,10 @@
 /* The maintenance thread's rhythm: the health probe, and the last-seen times. */
 #define PROBE_EVERY_MS      1000
 #define SEEN_FLUSH_EVERY_MS 10000
-/* A work queue's fairness key (a client address in text). */
-#define KEY_MAX 48
+/* Expired staff sessions are deleted this often (a session lasts 12 h). */
+#define PURGE_EVERY_MS (10 * 60 * 1000)
+/* A work queue's fairness key (ank_cstore_addr_key of the client's address). */
+#define KEY_MAX ANK_ADDR_KEY_MAX
 
 typedef enum conn_state {
 	CONN_NEW,       /* accepted: its first request is due within the deadline */
@@ -57,6 +59,7 @@ typedef struct job {
 typedef struct waiter {
 	struct waiter *next;
 	struct MHD_Connection *conn;
+	bool timer_only; /* a held answer: resumed when its time is up, never by a change */
 	char site[ANK_CS_ID_MAX + 1];
 	long long since;
 	int64_t until_ns;
@@ -259,6 +262,25 @@ int ank_serve_wait(ank_serve *s, struct MHD_Connection *conn, const char *site, 
 	return 0;
 }
 
+void ank_serve_resume_after(ank_serve *s, struct MHD_Connection *conn, int ms)
+{
+	waiter *w = calloc(1, sizeof *w);
+	pthread_mutex_lock(&s->wait_mu);
+	if (!w || s->stopping) {
+		pthread_mutex_unlock(&s->wait_mu);
+		free(w);
+		MHD_resume_connection(conn);
+		return;
+	}
+	w->conn = conn;
+	w->timer_only = true;
+	w->until_ns = ank_mono_ns() + (int64_t)ms * 1000000LL;
+	w->next = s->waiters;
+	s->waiters = w;
+	s->n_waiters++;
+	pthread_mutex_unlock(&s->wait_mu);
+}
+
 /* Resumes the waiters whose site has news, whose time is up, or all when stopping
  * (wait_mu held). */
 static void wake_waiters(ank_serve *s, bool news, bool all)
@@ -268,7 +290,8 @@ static void wake_waiters(ank_serve *s, bool news, bool all)
 	while (*pp) {
 		waiter *w = *pp;
 		bool go = all || now >= w->until_ns ||
-		          (news && ank_cstore_changes_ready(s->cs, w->site, w->since));
+		          (news && !w->timer_only &&
+		           ank_cstore_changes_ready(s->cs, w->site, w->since));
 		if (!go) {
 			pp = &w->next;
 			continue;
@@ -469,7 +492,7 @@ static void *writer_main(void *arg)
 static void *maint_main(void *arg)
 {
 	ank_serve *s = arg;
-	int64_t next_seen = 0, next_check = 0;
+	int64_t next_seen = 0, next_check = 0, next_purge = 0;
 	if (s->lim.check_interval_s)
 		next_check = ank_mono_ns() + (int64_t)s->lim.check_interval_s * 1000000000LL;
 	pthread_mutex_lock(&s->maint_mu);
@@ -484,6 +507,16 @@ static void *maint_main(void *arg)
 				ank_log(ANK_LOG_WARN, "health",
 				        "kiosks' last-seen times not written: %s", err.msg);
 			next_seen = now + SEEN_FLUSH_EVERY_MS * 1000000LL;
+		}
+		if (now >= next_purge) {
+			long long gone = 0;
+			if (ank_cstore_sessions_purge(s->cs, ank_now_ms(), &gone, &err))
+				ank_log(ANK_LOG_WARN, "health", "expired sessions not deleted: %s",
+				        err.msg);
+			else if (gone)
+				ank_log(ANK_LOG_INFO, "staff", "%lld expired sessions deleted",
+				        gone);
+			next_purge = now + PURGE_EVERY_MS * 1000000LL;
 		}
 		if (next_check && now >= next_check) {
 			if (ank_cstore_quick_check(s->cs, &err))

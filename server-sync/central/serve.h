@@ -67,6 +67,10 @@ int ank_serve_work(ank_serve *s, struct MHD_Connection *conn, const char *key,
  * held; 1 when a change came meanwhile and -1 when stopping (both: answer at once). */
 int ank_serve_wait(ank_serve *s, struct MHD_Connection *conn, const char *site, long long since,
                    int wait_ms);
+/* Resumes a suspended connection after `ms` (at the ticker's 100 ms steps): a refusal held
+ * back so that a flood gets at most one answer a second per connection (the login tar pit).
+ * At once when stopping. */
+void ank_serve_resume_after(ank_serve *s, struct MHD_Connection *conn, int ms);
 /* Queues a kiosk's batch for the ingest writer, which commits all queued batches in one
  * transaction, then calls done(arg) for each and resumes its connection. 0, or -1 when
  * stopping (ingest at once). */

@@ -26,6 +26,8 @@
 #define RECORD_FUTURE_MS (5LL * 60 * 1000)
 /* Bytes of an input name or value echoed in an error. */
 #define ECHO_MAX 40
+/* How late a login refused during a wait is answered (the tar pit, see ank_staff_login). */
+#define LOGIN_WAIT_HOLD_MS 1000
 /* Screen texts sent down (docs/api.md "catalog"): keys as in the kiosk's i18n/ catalogs, and
  * limits that keep one change a reviewable batch of texts, not a whole new catalog. */
 #define CATALOG_KEY_MAX      64
@@ -201,8 +203,8 @@ ank_reply ank_staff_login(ank_http_ctx *c)
 	char token[ANK_TOKEN_HEX + 1], csrf[ANK_TOKEN_HEX + 1];
 	ank_err err;
 	int64_t retry_ms = 0;
-	ank_cs_rc rc = ank_cstore_login(c->cs, user, password, ank_now_ms(), &retry_ms, &acct,
-	                                token, csrf, &err);
+	ank_cs_rc rc = ank_cstore_login(c->cs, c->addr, user, password, ank_now_ms(), &retry_ms,
+	                                &acct, token, csrf, &err);
 	char name[ECHO_MAX + 1];
 	echo(name, user);
 	json_decref(j);
@@ -211,17 +213,21 @@ ank_reply ank_staff_login(ank_http_ctx *c)
 		return ank_http_cs_error(rc, "cannot log in now");
 	}
 	if (rc == ANK_CS_WAIT) {
+		/* The store logs when a wait starts; a line for every refusal during it would let
+		 * a flood of cheap refusals flood the log. err says whether name or address. */
 		long long s = (retry_ms + 999) / 1000;
 		snprintf(c->retry_after, sizeof c->retry_after, "%lld", s);
-		ank_log(ANK_LOG_WARN, "login", "'%s' must wait %lld s after repeated failures",
-		        name, s);
-		char msg[96];
-		snprintf(msg, sizeof msg,
-		         "too many failed logins for this name: try again in %lld s", s);
+		/* The tar pit: a client that keeps trying during a wait gets each refusal a
+		 * second late, so a flood of cheap refusals costs central almost nothing. */
+		c->hold_ms = LOGIN_WAIT_HOLD_MS;
+		ank_log(ANK_LOG_DEBUG, "login", "'%s' from %s must wait %lld s: %s", name, c->addr,
+		        s, err.msg);
+		char msg[128];
+		snprintf(msg, sizeof msg, "%s: try again in %lld s", err.msg, s);
 		return ank_http_cs_error(rc, msg);
 	}
 	if (rc != ANK_CS_OK) {
-		ank_log(ANK_LOG_WARN, "login", "refused for '%s'", name);
+		ank_log(ANK_LOG_WARN, "login", "refused for '%s' from %s", name, c->addr);
 		return ank_http_cs_error(rc, "wrong user or password");
 	}
 	/* HttpOnly: page scripts cannot read it; Secure: never over plain HTTP; SameSite=Strict:

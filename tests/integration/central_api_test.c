@@ -21,6 +21,7 @@
 #include "ank_buf.h"
 #include "ank_text.h"
 #include "cstore.h"
+#include "cstore_int.h" /* the fair hashing queue, tested alone */
 
 /* Output of a subcommand or a body we keep: far more than any answer here. */
 #define CAPTURE_MAX (16 * 1024 * 1024)
@@ -32,6 +33,9 @@ static char dir[64];        /* this run's temp dir */
 static char db[128];        /* dir/central.db */
 static char base_url[96];   /* http://127.0.0.1:PORT or https://... */
 static const char *ca_file; /* CA for https, or NULL */
+/* The local address requests come from ("127.0.0.2": any of 127/8 reaches a server on
+ * 127.0.0.1), or NULL for the system's choice (127.0.0.1). */
+static const char *source_addr;
 static int passed, failed;
 
 /* ---- reporting ---- */
@@ -236,6 +240,11 @@ static void http(resp *r, const char *method, const char *path, const char *body
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	if (ca_file)
 		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+	char iface[64];
+	if (source_addr) {
+		snprintf(iface, sizeof iface, "host!%s", source_addr);
+		curl_easy_setopt(c, CURLOPT_INTERFACE, iface);
+	}
 	if (body) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -648,6 +657,37 @@ static void group_auth(void)
 	expect_error("code-unknown-field", st, code, 400, "invalid_field");
 	st = answer_of("POST", "/api/v1/login", "{\"v\":1,", NULL, NULL, NULL, code);
 	expect_error("code-login-bad-json", st, code, 400, "invalid_json");
+
+	/* Failures from one address with ever new names: after 20 that address waits, even
+	 * with a right password, and is told so; another address (127.0.0.1) still logs in. */
+	source_addr = "127.0.0.2";
+	int guesses = 0;
+	for (int i = 0; i < ANK_LOGIN_ADDR_FREE_FAILS; i++) {
+		char guess[32];
+		snprintf(guess, sizeof guess, "guess-%d-%d", i, rand());
+		guesses += login(guess, "not the password at all", &s) == 401;
+	}
+	snprintf(body, sizeof body, "{\"v\":1,\"user\":\"boss\",\"password\":\"%s\"}", admin_pw);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	http(&r, "POST", "/api/v1/login", body, 0, NULL, NULL, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	source_addr = NULL;
+	/* The tar pit: a refusal during a wait is answered a second late (a lower bound, which
+	 * no load can break). */
+	long held_ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	expect("login-wait-answer-held", held_ms >= 900, "answered after %ld ms", held_ms);
+	expect("login-address-waits-after-20-failures",
+	       guesses == ANK_LOGIN_ADDR_FREE_FAILS && r.status == 429 &&
+	               !strcmp(r.retry_after, "10") &&
+	               strstr(ank_buf_str(&r.body),
+	                      "too many failed logins from this address: try again in 10 s") &&
+	               !strcmp(jstr(r.json, "code"), "wait"),
+	       "%d refused, then status %ld, Retry-After '%s', body %s", guesses, r.status,
+	       r.retry_after, ank_buf_str(&r.body));
+	resp_free(&r);
+	expect("login-other-address-not-held", login("boss", admin_pw, &s) == 200,
+	       "condition did not hold");
 
 	/* Every staff and admin route behind the same locks. */
 	char wrong_token[65], wrong_csrf[65];
@@ -1813,27 +1853,55 @@ static void store_clock_bounds(ank_cstore *cs)
 	}
 }
 
-/* One login at a fake time; returns ank_cstore_login's result and the wait in *retry. */
-static ank_cs_rc store_login(ank_cstore *cs, const char *name, const char *pw, int64_t now,
-                             int64_t *retry)
+/* One login from `addr` at a fake time; returns ank_cstore_login's result and the wait in
+ * *retry, err's message in why (may be NULL). */
+static ank_cs_rc store_login_from(ank_cstore *cs, const char *addr, const char *name,
+                                  const char *pw, int64_t now, int64_t *retry, char *why)
 {
 	ank_account a;
 	char token[ANK_TOKEN_HEX + 1], csrf[ANK_TOKEN_HEX + 1];
-	ank_err err;
-	return ank_cstore_login(cs, name, pw, now, retry, &a, token, csrf, &err);
+	ank_err err = {""};
+	ank_cs_rc rc = ank_cstore_login(cs, addr, name, pw, now, retry, &a, token, csrf, &err);
+	if (why)
+		snprintf(why, sizeof err.msg, "%s", rc == ANK_CS_OK ? "" : err.msg);
+	return rc;
+}
+
+/* The per-name cases all come from one address. */
+#define NAME_TESTS_ADDR "192.0.2.1"
+
+static ank_cs_rc store_login(ank_cstore *cs, const char *name, const char *pw, int64_t now,
+                             int64_t *retry)
+{
+	return store_login_from(cs, NAME_TESTS_ADDR, name, pw, now, retry, NULL);
 }
 
 typedef struct login_thread {
 	pthread_t th;
 	ank_cstore *cs;
+	const char *addr, *name, *pw;
+	int64_t now;
 	ank_cs_rc rc;
+	int done; /* the order it finished in, from 1 */
 } login_thread;
 
-static void *wrong_login(void *arg)
+/* Completion order of login_thread runs. */
+static pthread_mutex_t done_mu = PTHREAD_MUTEX_INITIALIZER;
+static int done_count;
+
+/* When set, login_run threads wait here first, so that a burst starts at once. */
+static pthread_barrier_t *start_line;
+
+static void *login_run(void *arg)
 {
 	login_thread *t = arg;
 	int64_t retry = 0;
-	t->rc = store_login(t->cs, "burst", "wrong password here", 5000000, &retry);
+	if (start_line)
+		pthread_barrier_wait(start_line);
+	t->rc = store_login_from(t->cs, t->addr, t->name, t->pw, t->now, &retry, NULL);
+	pthread_mutex_lock(&done_mu);
+	t->done = ++done_count;
+	pthread_mutex_unlock(&done_mu);
 	return NULL;
 }
 
@@ -1887,8 +1955,12 @@ static void store_login_waits(ank_cstore *cs)
 	/* Eight guesses at once at a fresh name: five are checked, three must wait. */
 	login_thread th[8];
 	for (int i = 0; i < 8; i++) {
-		th[i].cs = cs;
-		pthread_create(&th[i].th, NULL, wrong_login, &th[i]);
+		th[i] = (login_thread){.cs = cs,
+		                       .addr = NAME_TESTS_ADDR,
+		                       .name = "burst",
+		                       .pw = bad,
+		                       .now = 5000000};
+		pthread_create(&th[i].th, NULL, login_run, &th[i]);
 	}
 	int checked = 0, waited = 0;
 	for (int i = 0; i < 8; i++) {
@@ -1898,6 +1970,225 @@ static void store_login_waits(ank_cstore *cs)
 	}
 	expect("parallel-guesses-capped", checked == 5 && waited == 3, "%d checked, %d waited",
 	       checked, waited);
+}
+
+/* ANK_LOGIN_ADDR_FREE_FAILS failures from addr at t, each with a new random name (which the
+ * per-name count never holds). Returns how many were refused after a check. */
+static int store_guess_names(ank_cstore *cs, const char *addr, int64_t t)
+{
+	int refused = 0;
+	int64_t retry;
+	for (int i = 0; i < ANK_LOGIN_ADDR_FREE_FAILS; i++) {
+		char name[40];
+		snprintf(name, sizeof name, "guess-%d-%d", i, rand());
+		refused += store_login_from(cs, addr, name, "wrong password here", t, &retry,
+		                            NULL) == ANK_CS_REFUSED;
+	}
+	return refused;
+}
+
+/* Failures from one address, whatever the names: after ANK_LOGIN_ADDR_FREE_FAILS it waits,
+ * answered without a password check; other addresses are not held; an IPv6 address counts
+ * by its /64; doubling and cap; a success from the address forgets its failures. */
+static void store_login_addr_waits(ank_cstore *cs)
+{
+	ank_err err;
+	const char *pw = "a desk password here", *bad = "wrong password here";
+	const char *a = "198.51.100.7";
+	if (!expect("addr-setup",
+	            ank_cstore_account_add(cs, "desk", pw, true, NULL, 1, &err) == ANK_CS_OK, "%s",
+	            err.msg))
+		return;
+	int64_t t = 10000000, retry = 0;
+	char why[sizeof err.msg];
+	int refused = store_guess_names(cs, a, t);
+	ank_login_stats before, after;
+	ank_cstore_login_stats(cs, t, &before);
+	ank_cs_rc rc = store_login_from(cs, a, "desk", pw, t, &retry, why);
+	ank_cstore_login_stats(cs, t, &after);
+	expect("addr-waits-after-20",
+	       refused == ANK_LOGIN_ADDR_FREE_FAILS && rc == ANK_CS_WAIT &&
+	               retry == ANK_LOGIN_ADDR_WAIT_MS && strstr(why, "from this address"),
+	       "%d refused, then %s with %lld ms (%s)", refused, ank_cs_strerror(rc),
+	       (long long)retry, why);
+	expect("addr-wait-costs-no-check",
+	       after.checks == before.checks && after.addrs_waiting >= 1,
+	       "%lld checks before, %lld after; %d waiting", before.checks, after.checks,
+	       after.addrs_waiting);
+	rc = store_login_from(cs, "198.51.100.8", "desk", pw, t, &retry, why);
+	expect("addr-other-address-logs-in", rc == ANK_CS_OK, "%s (%s)", ank_cs_strerror(rc), why);
+	rc = store_login_from(cs, a, "desk", pw, t + 1, &retry, NULL);
+	expect("addr-other-success-does-not-clear", rc == ANK_CS_WAIT, "%s", ank_cs_strerror(rc));
+	rc = store_login_from(cs, "::ffff:198.51.100.7", "desk", pw, t + 1, &retry, NULL);
+	expect("addr-mapped-ipv4-same", rc == ANK_CS_WAIT, "%s", ank_cs_strerror(rc));
+	/* IPv6: one /64 is one address. */
+	refused = store_guess_names(cs, "2001:db8:1:2::a", t);
+	rc = store_login_from(cs, "2001:db8:1:2:ffff::b", "desk", pw, t, &retry, NULL);
+	ank_cs_rc other = store_login_from(cs, "2001:db8:1:3::a", "desk", pw, t, &retry, NULL);
+	expect("addr-ipv6-by-64",
+	       refused == ANK_LOGIN_ADDR_FREE_FAILS && rc == ANK_CS_WAIT && other == ANK_CS_OK,
+	       "%d refused; same /64 %s, other /64 %s", refused, ank_cs_strerror(rc),
+	       ank_cs_strerror(other));
+	/* After the wait one try; failing it doubles the wait, up to the cap: 10, 20, 40, 80,
+	 * 160 s, then 300 instead of 320. */
+	t += ANK_LOGIN_ADDR_WAIT_MS;
+	rc = store_login_from(cs, a, "guess-late", bad, t, &retry, NULL);
+	ank_cs_rc rc2 = store_login_from(cs, a, "desk", pw, t + 1, &retry, NULL);
+	expect("addr-wait-doubles",
+	       rc == ANK_CS_REFUSED && rc2 == ANK_CS_WAIT &&
+	               retry == 2 * ANK_LOGIN_ADDR_WAIT_MS - 1,
+	       "%s then %s with %lld ms", ank_cs_strerror(rc), ank_cs_strerror(rc2),
+	       (long long)retry);
+	int64_t wait = 2 * ANK_LOGIN_ADDR_WAIT_MS;
+	for (int i = 0; i < 4; i++) {
+		t += wait;
+		store_login_from(cs, a, "guess-later", bad, t, &retry, NULL);
+		wait *= 2;
+	}
+	rc = store_login_from(cs, a, "desk", pw, t, &retry, NULL);
+	expect("addr-wait-capped", rc == ANK_CS_WAIT && retry == ANK_LOGIN_ADDR_WAIT_MAX_MS,
+	       "%s with %lld ms", ank_cs_strerror(rc), (long long)retry);
+	/* The right password after the wait logs in and forgets the address's failures. */
+	t += ANK_LOGIN_ADDR_WAIT_MAX_MS;
+	rc = store_login_from(cs, a, "desk", pw, t, &retry, why);
+	refused = store_guess_names(cs, a, t);
+	expect("addr-success-forgets", rc == ANK_CS_OK && refused == ANK_LOGIN_ADDR_FREE_FAILS,
+	       "%s (%s), then %d refused", ank_cs_strerror(rc), why, refused);
+}
+
+/* The hashing queue alone: a script of pushes (a letter: a check from that address) and
+ * pops ('.': the next let in, its letter recorded) and the order expected. */
+static void store_hash_queue(void)
+{
+	static const struct {
+		const char *name, *script, *expect;
+	} cases[] = {
+	        {"hash-queue-one-address-in-order", "AAA...", "AAA"},
+	        {"hash-queue-burst-then-staff", "AAAAAAAAAAAAAAAAB.................",
+	         "ABAAAAAAAAAAAAAAA"},
+	        {"hash-queue-round-robin", "AAAABBC.......", "ABCABAA"},
+	        /* B comes after two of A's were let in: the next A first (it came first in
+	         * the same round), then B. */
+	        {"hash-queue-late-arrival", "AAAA..B...", "AAABA"},
+	        /* An address that had its turn queues behind those still waiting for theirs,
+	         * but ahead of one that comes later in the same round. */
+	        {"hash-queue-returning-address", "ABC.A...", "ABCA"},
+	        {"hash-queue-returning-before-newcomer", "AB.A.C..", "ABAC"},
+	        {"hash-queue-empty-pop", "..A.", "A"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ank_cs_hash_queue q = {0};
+		ank_cs_hash_wait w[64];
+		int nw = 0;
+		char got[64] = "";
+		size_t ng = 0;
+		for (const char *c = cases[i].script; *c && nw < 64; c++) {
+			if (*c == '.') {
+				ank_cs_hash_wait *o = ank_cs_hash_queue_pop(&q);
+				if (o && ng + 1 < sizeof got)
+					got[ng++] = o->key[0];
+				continue;
+			}
+			snprintf(w[nw].key, sizeof w[nw].key, "%c", *c);
+			ank_cs_hash_queue_push(&q, &w[nw++]);
+		}
+		got[ng] = '\0';
+		expect(cases[i].name,
+		       !strcmp(got, cases[i].expect) && q.n == 0 && !q.head && !q.tail,
+		       "let in %s, expected %s; %d left", got, cases[i].expect, q.n);
+	}
+}
+
+/* How long the fairness case waits for its burst to queue up, as a guard against a hang. */
+#define QUEUE_WAIT_MS 60000
+
+/* Fair password checks: 19 guesses from address A at once (one slot each in turn), then a
+ * staff login from address B, which must be let in before A's queue is drained: when B's
+ * login returns, some of A's guesses are still waiting for a slot. Order, not time. */
+static void store_login_fair(ank_cstore *cs)
+{
+	enum { BURST = ANK_LOGIN_ADDR_FREE_FAILS - 1 };
+	_Static_assert(BURST < ANK_LOGIN_ADDR_FREE_FAILS, "the burst is checked, not held");
+	_Static_assert(BURST > 2 * ANK_HASHING_MAX, "the burst queues");
+	ank_err err;
+	const char *pw = "a nurse password here";
+	if (!expect("fair-setup",
+	            ank_cstore_account_add(cs, "nurse", pw, true, NULL, 1, &err) == ANK_CS_OK, "%s",
+	            err.msg))
+		return;
+	login_thread th[BURST];
+	char names[BURST][40];
+	done_count = 0;
+	/* Started together: none is done before the last has come. */
+	pthread_barrier_t line;
+	pthread_barrier_init(&line, NULL, BURST);
+	start_line = &line;
+	for (int i = 0; i < BURST; i++) {
+		snprintf(names[i], sizeof names[i], "flood-%d-%d", i, rand());
+		th[i] = (login_thread){.cs = cs,
+		                       .addr = "203.0.113.5",
+		                       .name = names[i],
+		                       .pw = "wrong password here",
+		                       .now = 20000000};
+		pthread_create(&th[i].th, NULL, login_run, &th[i]);
+	}
+	/* All of A's guesses in: ANK_HASHING_MAX being checked, the rest queued. */
+	ank_login_stats st = {0};
+	for (int waited = 0; waited < QUEUE_WAIT_MS; waited++) {
+		ank_cstore_login_stats(cs, 20000000, &st);
+		pthread_mutex_lock(&done_mu);
+		int done = done_count;
+		pthread_mutex_unlock(&done_mu);
+		if (st.checking + st.queued + done >= BURST)
+			break;
+		usleep(1000);
+	}
+	int queued_before = st.queued;
+	int64_t retry;
+	ank_cs_rc rc = store_login_from(cs, "203.0.113.9", "nurse", pw, 20000000, &retry, NULL);
+	ank_cstore_login_stats(cs, 20000000, &st);
+	pthread_mutex_lock(&done_mu);
+	int a_done = done_count;
+	pthread_mutex_unlock(&done_mu);
+	int refused = 0;
+	for (int i = 0; i < BURST; i++) {
+		pthread_join(th[i].th, NULL);
+		refused += th[i].rc == ANK_CS_REFUSED;
+	}
+	start_line = NULL;
+	pthread_barrier_destroy(&line);
+	expect("fair-staff-before-burst-drained",
+	       rc == ANK_CS_OK && refused == BURST && queued_before > 0 && st.queued > 0,
+	       "staff %s; %d of A's guesses queued when it came, %d still queued and %d of %d "
+	       "done when it returned; %d refused",
+	       ank_cs_strerror(rc), queued_before, st.queued, a_done, BURST, refused);
+}
+
+/* Expired sessions are deleted, live ones kept. */
+static void store_sessions_purge(ank_cstore *cs)
+{
+	const char *pw = "a desk password here";
+	ank_account a;
+	char tok1[ANK_TOKEN_HEX + 1], tok2[ANK_TOKEN_HEX + 1], csrf[ANK_TOKEN_HEX + 1];
+	int64_t t = 100000000, retry;
+	ank_err err = {""};
+	bool ok = ank_cstore_login(cs, "192.0.2.50", "desk", pw, t, &retry, &a, tok1, csrf, &err) ==
+	                  ANK_CS_OK &&
+	          ank_cstore_login(cs, "192.0.2.50", "desk", pw, t + ANK_SESSION_TTL_MS / 2, &retry,
+	                           &a, tok2, csrf, &err) == ANK_CS_OK;
+	if (!expect("purge-setup", ok, "%s", err.msg))
+		return;
+	long long n = -1, again = -1;
+	int rc = ank_cstore_sessions_purge(cs, t + ANK_SESSION_TTL_MS, &n, &err);
+	int rc2 = ank_cstore_sessions_purge(cs, t + ANK_SESSION_TTL_MS, &again, &err);
+	/* Asked at a time it was live, the first session must be gone: deleted, not expired. */
+	ank_cs_rc first = ank_cstore_session(cs, tok1, t + 1, &a, csrf, &err);
+	ank_cs_rc second = ank_cstore_session(cs, tok2, t + ANK_SESSION_TTL_MS, &a, csrf, &err);
+	expect("sessions-purged",
+	       rc == 0 && rc2 == 0 && n >= 1 && again == 0 && first == ANK_CS_UNKNOWN &&
+	               second == ANK_CS_OK,
+	       "purged %lld then %lld; expired one %s, live one %s", n, again,
+	       ank_cs_strerror(first), ank_cs_strerror(second));
 }
 
 static void group_store(void)
@@ -1945,6 +2236,10 @@ static void group_store(void)
 	store_projection_batches(cs);
 	store_clock_bounds(cs);
 	store_login_waits(cs);
+	store_login_addr_waits(cs);
+	store_hash_queue();
+	store_login_fair(cs);
+	store_sessions_purge(cs);
 	ank_cstore_close(cs);
 }
 
