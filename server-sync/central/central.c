@@ -39,7 +39,7 @@
 /* libmicrohttpd's memory per connection: the request's headers and read buffer. Above
  * http.c's header limit, so a large header section gets our 400, not the library's answer;
  * small enough that 5,000 held long-polls stay well under 150 MB. */
-#define ANK_HTTP_CONNECTION_MEMORY (32 * 1024)
+#define ANK_HTTP_CONNECTION_MEMORY (16 * 1024)
 /* Descriptors beyond the connections: the database, its WAL, logs, the listening socket. */
 #define FD_RESERVE 64
 /* A PEM certificate chain or key; anything larger is not one. */

@@ -183,6 +183,7 @@ int ank_cstore_open(const char *path, bool check, ank_cstore **out, ank_err *err
 	pthread_mutex_init(&cs->ring_mu, NULL);
 	pthread_mutex_init(&cs->seen_mu, NULL);
 	pthread_mutex_init(&cs->health_mu, NULL);
+	pthread_mutex_init(&cs->ckpt_mu, NULL);
 	pthread_cond_init(&cs->hash_free, NULL);
 	/* The report's DISTINCTs and GROUP BYs build temporary b-trees of a few thousand rows:
 	 * in memory, not in temporary files. The check comes before the migrations, which
@@ -226,11 +227,13 @@ void ank_cstore_close(ank_cstore *cs)
 		return;
 	ank_db_stmts_free(&cs->stmts);
 	ank_db_stmts_free(&cs->rstmts);
+	sqlite3_close_v2(cs->ckpt_db);
 	sqlite3_close_v2(cs->db);
 	sqlite3_close_v2(cs->rdb);
 	ank_cs_ring_free(cs);
 	free(cs->seen);
 	pthread_cond_destroy(&cs->hash_free);
+	pthread_mutex_destroy(&cs->ckpt_mu);
 	pthread_mutex_destroy(&cs->health_mu);
 	pthread_mutex_destroy(&cs->seen_mu);
 	pthread_mutex_destroy(&cs->ring_mu);

@@ -99,6 +99,15 @@ int ank_cstore_quick_check(ank_cstore *cs, ank_err *err);
 /* Writes the kiosks' last-seen times gathered in memory since the last flush, in one
  * transaction. 0 or -1 with err (they stay in memory for the next try). */
 int ank_cstore_seen_flush(ank_cstore *cs, ank_err *err);
+/* Moves WAL checkpoints off the writer: SQLite's automatic checkpoint runs inside the commit
+ * that crosses 1,000 WAL pages, so one batch in three of a busy group commit waited for it.
+ * After this, fn(ctx) is told (from the committing thread, lock held: only signal) when the
+ * WAL has grown past ANK_CS_CHECKPOINT_PAGES, and ank_cstore_checkpoint does the work. */
+#define ANK_CS_CHECKPOINT_PAGES 1000
+void ank_cstore_background_checkpoints(ank_cstore *cs, void (*fn)(void *ctx), void *ctx);
+/* A PASSIVE checkpoint on a connection of its own: copies what it can of the WAL into the
+ * file without blocking the writer or readers. 0, or -1 with err. */
+int ank_cstore_checkpoint(ank_cstore *cs, ank_err *err);
 /* Tells fn(ctx, newest change id) after every committed change (from the committing thread,
  * with the store's lock held: fn must not call the store). One hook; NULL to remove. */
 void ank_cstore_on_change(ank_cstore *cs, void (*fn)(void *ctx, long long max_id), void *ctx);

@@ -246,3 +246,49 @@ int ank_cstore_seen_flush(ank_cstore *cs, ank_err *err)
 	free(at);
 	return rc == SQLITE_OK ? 0 : -1;
 }
+
+/* sqlite3_wal_hook on the writer connection, after each commit (mu held). */
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	(void)db;
+	(void)name;
+	ank_cstore *cs = arg;
+	if (pages >= ANK_CS_CHECKPOINT_PAGES && cs->on_wal)
+		cs->on_wal(cs->on_wal_ctx);
+	return SQLITE_OK;
+}
+
+void ank_cstore_background_checkpoints(ank_cstore *cs, void (*fn)(void *ctx), void *ctx)
+{
+	pthread_mutex_lock(&cs->mu);
+	cs->on_wal = fn;
+	cs->on_wal_ctx = ctx;
+	/* The hook replaces SQLite's automatic checkpoint (which is a WAL hook itself); without
+	 * a callback, the default comes back. */
+	if (fn)
+		sqlite3_wal_hook(cs->db, on_wal_commit, cs);
+	else
+		sqlite3_wal_autocheckpoint(cs->db, ANK_CS_CHECKPOINT_PAGES);
+	pthread_mutex_unlock(&cs->mu);
+}
+
+int ank_cstore_checkpoint(ank_cstore *cs, ank_err *err)
+{
+	pthread_mutex_lock(&cs->ckpt_mu);
+	int rc = SQLITE_OK;
+	if (!cs->ckpt_db) {
+		rc = sqlite3_open_v2(cs->path, &cs->ckpt_db, SQLITE_OPEN_READWRITE, NULL);
+		if (rc == SQLITE_OK)
+			sqlite3_busy_timeout(cs->ckpt_db, PROBE_BUSY_TIMEOUT_MS);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_wal_checkpoint_v2(cs->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+		                               NULL);
+	int out = 0;
+	/* BUSY: another checkpoint runs (the CLI's); the next one catches up. */
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		out = ank_err_set(err, "checkpoint: %s",
+		                  cs->ckpt_db ? sqlite3_errmsg(cs->ckpt_db) : sqlite3_errstr(rc));
+	pthread_mutex_unlock(&cs->ckpt_mu);
+	return out;
+}

@@ -92,6 +92,12 @@ struct ank_cstore {
 	long long ring_max;    /* the newest change id (0: none) */
 	void (*on_change)(void *ctx, long long max_id); /* after a change is committed */
 	void *on_change_ctx;
+	/* Background checkpoints: the hook's callback, and the checkpointer's own connection
+	 * (guarded by ckpt_mu). */
+	void (*on_wal)(void *ctx);
+	void *on_wal_ctx;
+	pthread_mutex_t ckpt_mu;
+	sqlite3 *ckpt_db;
 	/* Kiosks' last-seen times, guarded by seen_mu. */
 	pthread_mutex_t seen_mu;
 	ank_cs_seen *seen;

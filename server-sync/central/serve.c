@@ -109,6 +109,12 @@ struct ank_serve {
 	pthread_cond_t maint_cv;
 	pthread_t maint;
 	bool maint_up;
+	/* The checkpointer: guarded by ckpt_mu, woken when the WAL has grown. */
+	pthread_mutex_t ckpt_mu;
+	pthread_cond_t ckpt_cv;
+	bool ckpt_due;
+	pthread_t ckpt;
+	bool ckpt_up;
 };
 
 static int64_t deadline_after(unsigned s)
@@ -534,6 +540,39 @@ static void *maint_main(void *arg)
 	return NULL;
 }
 
+/* ---- checkpoints ---- */
+
+/* From the committing thread (the store's lock held): only a signal. */
+static void on_wal(void *ctx)
+{
+	ank_serve *s = ctx;
+	pthread_mutex_lock(&s->ckpt_mu);
+	s->ckpt_due = true;
+	pthread_cond_signal(&s->ckpt_cv);
+	pthread_mutex_unlock(&s->ckpt_mu);
+}
+
+/* Copies the WAL into the database file beside the writer, so that no commit waits for it. */
+static void *ckpt_main(void *arg)
+{
+	ank_serve *s = arg;
+	pthread_mutex_lock(&s->ckpt_mu);
+	while (!s->stopping) {
+		if (!s->ckpt_due) {
+			pthread_cond_wait(&s->ckpt_cv, &s->ckpt_mu);
+			continue;
+		}
+		s->ckpt_due = false;
+		pthread_mutex_unlock(&s->ckpt_mu);
+		ank_err err;
+		if (ank_cstore_checkpoint(s->cs, &err))
+			ank_log(ANK_LOG_WARN, "health", "%s", err.msg);
+		pthread_mutex_lock(&s->ckpt_mu);
+	}
+	pthread_mutex_unlock(&s->ckpt_mu);
+	return NULL;
+}
+
 /* ---- life cycle ---- */
 
 static void cond_init_mono(pthread_cond_t *c)
@@ -563,6 +602,8 @@ ank_serve *ank_serve_new(const ank_serve_limits *lim, ank_cstore *cs, ank_err *e
 	pthread_cond_init(&s->ingest_cv, NULL);
 	pthread_mutex_init(&s->maint_mu, NULL);
 	cond_init_mono(&s->maint_cv);
+	pthread_mutex_init(&s->ckpt_mu, NULL);
+	pthread_cond_init(&s->ckpt_cv, NULL);
 	s->n_workers = lim->workers ? lim->workers : 1;
 	s->running = calloc(s->n_workers, sizeof *s->running);
 	s->workers = calloc(s->n_workers, sizeof *s->workers);
@@ -581,6 +622,12 @@ ank_serve *ank_serve_new(const ank_serve_limits *lim, ank_cstore *cs, ank_err *e
 	if (!rc) {
 		rc = pthread_create(&s->maint, NULL, maint_main, s);
 		s->maint_up = rc == 0;
+	}
+	if (!rc) {
+		rc = pthread_create(&s->ckpt, NULL, ckpt_main, s);
+		s->ckpt_up = rc == 0;
+		if (!rc)
+			ank_cstore_background_checkpoints(cs, on_wal, s);
 	}
 	unsigned started = 0;
 	for (; !rc && started < s->n_workers; started++) {
@@ -612,7 +659,10 @@ void ank_serve_stop(ank_serve *s)
 	pthread_mutex_lock(&s->work_mu);
 	pthread_mutex_lock(&s->ingest_mu);
 	pthread_mutex_lock(&s->maint_mu);
+	pthread_mutex_lock(&s->ckpt_mu);
 	s->stopping = true;
+	pthread_cond_broadcast(&s->ckpt_cv);
+	pthread_mutex_unlock(&s->ckpt_mu);
 	pthread_cond_broadcast(&s->wait_cv);
 	pthread_cond_broadcast(&s->work_cv);
 	pthread_cond_broadcast(&s->ingest_cv);
@@ -627,9 +677,12 @@ void ank_serve_stop(ank_serve *s)
 		pthread_join(s->writer, NULL);
 	if (s->maint_up)
 		pthread_join(s->maint, NULL);
+	ank_cstore_background_checkpoints(s->cs, NULL, NULL);
+	if (s->ckpt_up)
+		pthread_join(s->ckpt, NULL);
 	for (unsigned i = 0; i < s->n_workers; i++)
 		pthread_join(s->workers[i], NULL);
-	s->ticker_up = s->writer_up = s->maint_up = false;
+	s->ticker_up = s->writer_up = s->maint_up = s->ckpt_up = false;
 	s->n_workers = 0;
 	ank_cstore_on_change(s->cs, NULL, NULL);
 	/* Long-polls that arrived after the ticker ended. */
@@ -644,6 +697,8 @@ void ank_serve_free(ank_serve *s)
 		return;
 	free(s->running);
 	free(s->workers);
+	pthread_cond_destroy(&s->ckpt_cv);
+	pthread_mutex_destroy(&s->ckpt_mu);
 	pthread_cond_destroy(&s->maint_cv);
 	pthread_mutex_destroy(&s->maint_mu);
 	pthread_cond_destroy(&s->ingest_cv);
