@@ -66,6 +66,16 @@ struct ank_http {
 	long long bucket_counts[MAX_ROUTES][N_BUCKETS + 1];
 	double latency_sum[MAX_ROUTES];
 	long long latency_count[MAX_ROUTES];
+	/* The last feed answer encoded (with server_ms 0), guarded by feed_mu: a staff command
+	 * wakes every kiosk of a site with the same cursor, and they all get the same changes,
+	 * so 5,000 answers cost one encoding and 5,000 copies. */
+	pthread_mutex_t feed_mu;
+	struct {
+		char site[64];
+		long long since, cursor;
+		int n;
+		char *text; /* malloc'd; NULL when empty */
+	} feed;
 };
 
 /* One request, from its request line to its completion. It outlives suspensions: a worker,
@@ -316,6 +326,53 @@ static ank_reply h_events(ank_http_ctx *c)
 	return events_reply(c, b, &req->ingest);
 }
 
+/* The encoder's text for f with central's clock now, taken from the cache when the same site,
+ * cursor and changes were encoded last (only server_ms differs). The encoder writes
+ * {"v":1,"cursor":N,"server_ms":0,... and that head is checked before anything is spliced;
+ * anything else is encoded afresh. A malloc'd text the caller frees, or NULL with err. */
+static char *feed_encode(ank_http *s, const char *site, long long since, ank_feed *f, ank_err *err)
+{
+	int64_t now = ank_now_ms();
+	if (f->n == 0) {
+		f->server_ms = now;
+		return ank_proto_feed_encode(f, err);
+	}
+	char head[96];
+	int hn = snprintf(head, sizeof head, "{\"v\":%d,\"cursor\":%lld,\"server_ms\":0,",
+	                  ANK_PROTO_VERSION, f->cursor);
+	pthread_mutex_lock(&s->feed_mu);
+	bool hit = s->feed.text && s->feed.since == since && s->feed.cursor == f->cursor &&
+	           s->feed.n == f->n && !strcmp(s->feed.site, site);
+	if (!hit) {
+		f->server_ms = 0;
+		char *text = ank_proto_feed_encode(f, err);
+		if (!text || strncmp(text, head, (size_t)hn) != 0) {
+			pthread_mutex_unlock(&s->feed_mu);
+			free(text);
+			f->server_ms = now;
+			return ank_proto_feed_encode(f, err);
+		}
+		free(s->feed.text);
+		s->feed.text = text;
+		snprintf(s->feed.site, sizeof s->feed.site, "%s", site);
+		s->feed.since = since;
+		s->feed.cursor = f->cursor;
+		s->feed.n = f->n;
+	}
+	size_t rest = strlen(s->feed.text) - (size_t)hn;
+	size_t cap = (size_t)hn + 24 + rest + 1;
+	char *out = malloc(cap);
+	if (out) {
+		int k = snprintf(out, cap, "{\"v\":%d,\"cursor\":%lld,\"server_ms\":%lld,",
+		                 ANK_PROTO_VERSION, f->cursor, (long long)now);
+		memcpy(out + k, s->feed.text + hn, rest + 1);
+	} else {
+		ank_err_set(err, "out of memory");
+	}
+	pthread_mutex_unlock(&s->feed_mu);
+	return out;
+}
+
 static ank_reply h_changes(ank_http_ctx *c)
 {
 	const char *since_s = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, "since");
@@ -344,8 +401,7 @@ static ank_reply h_changes(ank_http_ctx *c)
 			return (ank_reply){0};
 		wait = 0; /* a change came meanwhile, or central is stopping: answer now */
 	}
-	f.server_ms = ank_now_ms();
-	char *text = ank_proto_feed_encode(&f, &err);
+	char *text = feed_encode(c->srv, c->site, since, &f, &err);
 	ank_proto_feed_free(&f);
 	if (!text)
 		return ank_http_error(ANK_ERR_UNAVAILABLE, err.msg);
@@ -703,6 +759,7 @@ ank_http *ank_http_new(ank_cstore *cs, ank_serve *serve, const char *metrics_tok
 	snprintf(h->metrics_token, sizeof h->metrics_token, "%s",
 	         metrics_token ? metrics_token : "");
 	pthread_mutex_init(&h->mu, NULL);
+	pthread_mutex_init(&h->feed_mu, NULL);
 	return h;
 }
 
@@ -711,6 +768,8 @@ void ank_http_free(ank_http *h)
 	if (!h)
 		return;
 	sodium_memzero(h->metrics_token, sizeof h->metrics_token);
+	free(h->feed.text);
+	pthread_mutex_destroy(&h->feed_mu);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
 }
