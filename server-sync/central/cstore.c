@@ -1,8 +1,9 @@
-/* central.db: schema, pairing, token auth, idempotent event ingest, the change feed with
- * long-poll wake-ups, and counters. All calls hold one mutex: SQLite serialises writers
- * anyway, and one connection keeps transactions from interleaving. Accounts, registry,
- * commands and records are in cstore_staff.c, the read model (and the rebuild) in cstore_read.c,
- * the report in cstore_report.c. */
+/* central.db: schema, opening (with its reader connection), pairing, token auth, idempotent
+ * event ingest with group commit, and counters. Writes hold one mutex over the writer
+ * connection: SQLite serialises writers anyway, and one connection keeps transactions from
+ * interleaving. The change feed is in cstore_feed.c, health in cstore_health.c, accounts,
+ * registry, commands and records in cstore_staff.c, the read model (and the rebuild) in
+ * cstore_read.c, the report in cstore_report.c. */
 #include "cstore_int.h"
 
 #include <sodium.h>

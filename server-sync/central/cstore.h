@@ -1,8 +1,9 @@
 /* Central's database (central.db): sites, paired kiosks and their tokens, one-time pairing
  * codes, every kiosk's events stored once by (kiosk, seq) and decoded into a typed read
  * model (the queue view, the report's tables), the change feed sent down to kiosks, staff accounts
- * and sessions, the user registry with its linkage keys, staff commands and records, and the
- * report. Thread-safe: one mutex. */
+ * and sessions, the user registry with its linkage keys, staff commands and records, the
+ * report, and what it knows of its own health. Thread-safe: writes share one writer
+ * connection and its lock; token checks and the feed's catch-up use a read-only second one. */
 #ifndef ANK_CSTORE_H
 #define ANK_CSTORE_H
 
