@@ -441,6 +441,14 @@ kiosk *read_kiosks(const char *path, bool with_site, size_t *n)
 	return k;
 }
 
+long long ev_t_start(void)
+{
+	static long long start;
+	if (!start)
+		start = (wall_ms() / 86400000 - EV_BACK_DAYS) * 86400000 + 11LL * 3600 * 1000;
+	return start;
+}
+
 /* ---- the kiosk's event stream ---- */
 
 #define EV_SEED            0x416e6b6f6d7374ULL /* "Ankomst" */
