@@ -117,20 +117,11 @@ static int cmd_pair(int port, const char *codes, const char *out)
 		line[strcspn(line, "\r\n")] = '\0';
 		if (!*line)
 			continue;
-		char body[160];
-		snprintf(body, sizeof body, "{\"v\":1,\"code\":\"%s\"}", line);
-		size_t len;
-		char *req = request(&len, "POST", "/api/v1/pair", "", body);
-		http_send(&h, req, len);
-		free(req);
-		http_recv(&h);
-		json_t *j = http_json(&h);
-		const char *k = NULL, *t = NULL;
-		if (h.status != 200 || json_unpack(j, "{s:s, s:s}", "kiosk", &k, "token", &t))
-			die("pairing with code %s answered %d", line, h.status);
-		fprintf(o, "%s %s\n", k, t);
-		json_decref(j);
-		http_consume(&h);
+		kiosk k;
+		int st = http_pair(&h, line, &k);
+		if (st)
+			die("pairing with code %s answered %d", line, st);
+		fprintf(o, "%s %s\n", k.id, k.token);
 		n++;
 	}
 	http_close(&h);

@@ -397,6 +397,28 @@ char *staff_login(http *h, const char *login)
 	return hdr;
 }
 
+int http_pair(http *h, const char *code, kiosk *k)
+{
+	char body[160];
+	snprintf(body, sizeof body, "{\"v\":1,\"code\":\"%s\"}", code);
+	size_t len;
+	char *req = request(&len, "POST", "/api/v1/pair", "", body);
+	http_send(h, req, len);
+	free(req);
+	http_recv(h);
+	json_t *j = http_json(h);
+	const char *id = NULL, *token = NULL;
+	int rc = h->status;
+	if (h->status == 200 && !json_unpack(j, "{s:s, s:s}", "kiosk", &id, "token", &token)) {
+		snprintf(k->id, sizeof k->id, "%s", id);
+		snprintf(k->token, sizeof k->token, "%s", token);
+		rc = 0;
+	}
+	json_decref(j);
+	http_consume(h);
+	return rc;
+}
+
 /* ---- kiosks files ---- */
 
 /* The two copies differed: bench_central's wanted every line to end in '\n' and took a CR

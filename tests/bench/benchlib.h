@@ -1,6 +1,6 @@
 /* The helpers the benchmark drivers and the flood test share: dying with a message, clocks,
  * numbers, a minimal HTTP/1.1 keep-alive client for central on loopback (from any loopback
- * source address), staff login, kiosks files and the kiosk's event stream. */
+ * source address), staff login, kiosk pairing, kiosks files and the kiosk's event stream. */
 #ifndef ANK_BENCHLIB_H
 #define ANK_BENCHLIB_H
 
@@ -105,6 +105,10 @@ typedef struct kiosk {
  * dies; an empty file gives *n == 0, for the caller to judge. Returns a malloc'd array of *n
  * kiosks that the caller frees. */
 kiosk *read_kiosks(const char *path, bool with_site, size_t *n);
+/* Pairs a kiosk with the pairing code `code` (from `ankomst-central pair-kiosk`) on the open
+ * connection h and consumes the answer. Returns 0 with k->id and k->token set (k->site as it
+ * was), or the answer's status when it did not pair (200 too when it lacked either). */
+int http_pair(http *h, const char *code, kiosk *k);
 
 /* ---- the kiosk's event stream, as its outbox holds it ---- */
 

@@ -4,7 +4,6 @@
  * of auth sync limits tls cli report store content. */
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
@@ -14,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,11 +20,10 @@
 #include "ank_text.h"
 #include "cstore.h"
 #include "cstore_int.h" /* the fair hashing queue, tested alone */
+#include "proc.h"
 
 /* Output of a subcommand or a body we keep: far more than any answer here. */
 #define CAPTURE_MAX (16 * 1024 * 1024)
-/* How long central may take to write its port file (ASan start-up included). */
-#define START_WAIT_MS 20000
 
 static const char *central_bin;
 static char dir[64];        /* this run's temp dir */
@@ -62,53 +59,15 @@ static bool expect(const char *name, bool ok, const char *detail, ...)
 
 /* ---- processes ---- */
 
-/* Runs argv (PATH searched) with `input` on stdin, stdout and stderr into out (may be NULL);
- * returns the exit status, or 128 + signal. */
-static int run(const char *const *argv, const char *input, ank_buf *out)
-{
-	int in[2], res[2];
-	if (pipe(in) || pipe(res))
-		return -1;
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(in[0], 0);
-		dup2(res[1], 1);
-		dup2(res[1], 2);
-		close(in[0]);
-		close(in[1]);
-		close(res[0]);
-		close(res[1]);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(in[0]);
-	close(res[1]);
-	if (input && write(in[1], input, strlen(input)) < 0)
-		perror("write");
-	close(in[1]);
-	char buf[4096];
-	ssize_t n;
-	while ((n = read(res[0], buf, sizeof buf)) > 0)
-		if (out)
-			ank_buf_append(out, buf, (size_t)n);
-	close(res[0]);
-	int st = 0;
-	waitpid(pid, &st, 0);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-/* Runs central with the given arguments (NULL-terminated, without the binary). */
+/* Runs central with the given arguments (NULL-terminated, without the binary); its output is
+ * appended to out (may be NULL). */
 static int central(const char *input, ank_buf *out, ...)
 {
-	const char *argv[24] = {central_bin};
-	int n = 1;
 	va_list ap;
 	va_start(ap, out);
-	for (const char *a = va_arg(ap, const char *); a && n < 23; a = va_arg(ap, const char *))
-		argv[n++] = a;
+	int rc = proc_run_va(central_bin, input, out, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	return run(argv, input, out);
+	return rc;
 }
 
 /* CLOCK_REALTIME in ms, the clock central stamps with. */
@@ -119,69 +78,27 @@ static long long wall_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static pid_t server_pid;
+static proc_central server; /* its pid and port */
 /* The bearer token of /metrics in the config every serving group starts with. */
 #define METRICS_TOKEN "6d657472696373206f6e6c7920666f72207468652073637261706572203a2d29"
 
 /* Starts `central serve` on 127.0.0.1:0 with extra arguments (NULL-terminated); fills
- * base_url from the port file. Returns 0 or -1. */
-static int server_start(const char *scheme, ...)
+ * base_url from the port file. Returns 0 or the start's failure (proc_central_start). */
+static int server_start(const char *scheme, const char *const *extra)
 {
 	char port_file[160], log_file[160];
 	snprintf(port_file, sizeof port_file, "%s/port", dir);
 	snprintf(log_file, sizeof log_file, "%s/central.log", dir);
-	unlink(port_file);
-	const char *argv[24] = {central_bin,   "serve",       "--listen",
-	                        "127.0.0.1:0", "--port-file", port_file};
-	int n = 6;
-	va_list ap;
-	va_start(ap, scheme);
-	for (const char *a = va_arg(ap, const char *); a && n < 23; a = va_arg(ap, const char *))
-		argv[n++] = a;
-	va_end(ap);
-	argv[n] = NULL;
-	server_pid = fork();
-	if (server_pid == 0) {
-		int fd = open(log_file, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(central_bin, (char *const *)argv);
-		_exit(127);
-	}
-	for (int waited = 0; waited < START_WAIT_MS; waited += 50) {
-		FILE *fp = fopen(port_file, "r");
-		char line[16] = "";
-		if (fp) {
-			bool got = fgets(line, sizeof line, fp) != NULL;
-			fclose(fp);
-			line[strcspn(line, "\n")] = '\0';
-			long port;
-			if (got && ank_parse_long(line, 1, 65535, &port) == 0) {
-				snprintf(base_url, sizeof base_url, "%s://127.0.0.1:%ld", scheme,
-				         port);
-				return 0;
-			}
-		}
-		int st;
-		if (waitpid(server_pid, &st, WNOHANG) == server_pid) {
-			server_pid = 0;
-			return -1;
-		}
-		usleep(50 * 1000);
-	}
-	return -1;
+	int rc = proc_central_start(&server, central_bin, port_file, log_file, extra);
+	if (rc == 0)
+		snprintf(base_url, sizeof base_url, "%s://127.0.0.1:%d", scheme, server.port);
+	return rc;
 }
 
 /* Stops central with SIGTERM; a clean exit (0) also means ASan found no leak. */
 static int server_stop(void)
 {
-	if (server_pid <= 0)
-		return -1;
-	kill(server_pid, SIGTERM);
-	int st = 0;
-	waitpid(server_pid, &st, 0);
-	server_pid = 0;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return proc_stop(&server.pid, 0);
 }
 
 /* ---- HTTP ---- */
@@ -1244,7 +1161,8 @@ static int make_certs(char ca[160], char cert[160], char key[160])
 	        "-CAcreateserial", "-out", cert,   "-days", "2", "-extfile", ext, NULL};
 	ank_buf out;
 	ank_buf_init(&out, 65536);
-	int rc = run(mk_ca, NULL, &out) || run(mk_key, NULL, &out) || run(sign, NULL, &out);
+	int rc = proc_run(mk_ca, NULL, &out) || proc_run(mk_key, NULL, &out) ||
+	         proc_run(sign, NULL, &out);
 	if (rc)
 		printf("openssl: %s\n", ank_buf_str(&out));
 	ank_buf_free(&out);
@@ -1262,7 +1180,8 @@ static void group_tls(void)
 	fprintf(fp, "[central]\ndb = %s\nlisten = 127.0.0.1:9\ntls_cert = %s\ntls_key = %s\n", db,
 	        cert, key);
 	fclose(fp);
-	if (!expect("serve-tls-from-config", server_start("https", "--config", conf, NULL) == 0,
+	if (!expect("serve-tls-from-config",
+	            server_start("https", (const char *[]){"--config", conf, NULL}) == 0,
 	            "did not start"))
 		return;
 	ca_file = ca;
@@ -2599,31 +2518,21 @@ int main(int argc, char **argv)
 		fclose(cf);
 	}
 	if (g->server &&
-	    !expect("serve", server_start("http", "--db", db, "--config", conf, NULL) == 0,
+	    !expect("serve",
+	            server_start("http", (const char *[]){"--db", db, "--config", conf, NULL}) == 0,
 	            "did not start"))
 		goto out;
 	g->fn();
-	if (server_pid > 0) {
+	if (server.pid > 0) {
 		expect("healthz-before-stop", healthy(), "no answer");
 		int code = server_stop();
 		expect("server-exits-cleanly", code == 0, "exit %d", code);
 	}
 out:
 	curl_global_cleanup();
-	if (failed) {
-		char log[160];
-		snprintf(log, sizeof log, "%s/central.log", dir);
-		FILE *fp = fopen(log, "r");
-		char line[512];
-		printf("--- %s (kept for a look)\n", log);
-		while (fp && fgets(line, sizeof line, fp))
-			fputs(line, stdout);
-		if (fp)
-			fclose(fp);
-	} else {
-		const char *rm[] = {"rm", "-rf", dir, NULL};
-		run(rm, NULL, NULL);
-	}
+	char log[160];
+	snprintf(log, sizeof log, "%s/central.log", dir);
+	proc_end_dir(dir, log, failed);
 	printf("central %s: %d passed, %d failed\n", g->name, passed, failed);
 	return failed ? 1 : 0;
 }

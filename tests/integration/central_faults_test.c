@@ -20,11 +20,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "benchlib.h"
+#include "proc.h"
 
 const char bench_prog[] = "central_faults_test";
 
@@ -33,7 +33,6 @@ const char bench_prog[] = "central_faults_test";
 /* A request that takes longer than this has hung: the test fails rather than waits (a guard,
  * not a measure: a write behind the lock waits 2 s, on a loaded machine longer). */
 #define ANSWER_TIMEOUT_S 30
-#define START_WAIT_MS    10000
 /* The small file system of the full-disk group, and the free-space floor central gets there. */
 #define TMPFS_SIZE  "6m"
 #define MIN_FREE_MB 1
@@ -46,8 +45,7 @@ const char bench_prog[] = "central_faults_test";
 static const char *central_bin, *promtool_bin;
 static char dir[64], db[128];
 static int failed, passed;
-static pid_t server_pid;
-static int port;
+static proc_central server; /* its pid and port */
 
 static bool expect(const char *name, bool ok, const char *fmt, ...)
 {
@@ -63,43 +61,6 @@ static bool expect(const char *name, bool ok, const char *fmt, ...)
 	va_end(ap);
 	putchar('\n');
 	return false;
-}
-
-/* Runs argv (stdin from input when not NULL), output into out[n] (NUL-terminated); returns
- * the exit status, or -1. */
-static int run(const char *const *argv, const char *input, char *out, size_t n)
-{
-	int in[2], res[2];
-	if (pipe(in) || pipe(res))
-		return -1;
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(in[0], 0);
-		dup2(res[1], 1);
-		dup2(res[1], 2);
-		close(in[1]);
-		close(res[0]);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(in[0]);
-	close(res[1]);
-	if (input && write(in[1], input, strlen(input)) < 0)
-		perror("write");
-	close(in[1]);
-	size_t got = 0;
-	ssize_t k;
-	char sink[4096];
-	while ((k = read(res[0], out && got + 1 < n ? out + got : sink,
-	                 out && got + 1 < n ? n - 1 - got : sizeof sink)) > 0)
-		if (out && got + 1 < n)
-			got += (size_t)k;
-	if (out && n)
-		out[got] = '\0';
-	close(res[0]);
-	int st;
-	waitpid(pid, &st, 0);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* Writes the serving config: the metrics token (unless `no_token`) and extra lines. */
@@ -120,47 +81,14 @@ static int server_start(const char *conf, const char *out_file)
 {
 	char port_file[128];
 	snprintf(port_file, sizeof port_file, "%s/port", dir);
-	unlink(port_file);
-	server_pid = fork();
-	if (server_pid == 0) {
-		int fd = open(out_file, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execl(central_bin, central_bin, "serve", "--db", db, "--listen", "127.0.0.1:0",
-		      "--port-file", port_file, "--config", conf, (char *)NULL);
-		_exit(127);
-	}
-	for (int waited = 0; waited < START_WAIT_MS; waited += 50) {
-		FILE *fp = fopen(port_file, "r");
-		char line[16] = "";
-		if (fp) {
-			bool got = fgets(line, sizeof line, fp) != NULL;
-			fclose(fp);
-			line[strcspn(line, "\n")] = '\0';
-			if (got && line[0]) {
-				port = (int)parse_ll(line, 1, 65535, "port");
-				return 0;
-			}
-		}
-		int st;
-		if (waitpid(server_pid, &st, WNOHANG) == server_pid) {
-			server_pid = 0;
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-		}
-		usleep(50 * 1000);
-	}
-	return -1;
+	const char *extra[] = {"--db", db, "--config", conf, NULL};
+	return proc_central_start(&server, central_bin, port_file, out_file, extra);
 }
 
+/* Stops central with SIGTERM: its exit status, 0 being a clean stop (under ASan: no leak). */
 static int server_stop(void)
 {
-	if (server_pid <= 0)
-		return -1;
-	kill(server_pid, SIGTERM);
-	int st = 0;
-	waitpid(server_pid, &st, 0);
-	server_pid = 0;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return proc_stop(&server.pid, 0);
 }
 
 /* ---- raw HTTP ---- */
@@ -180,7 +108,7 @@ static int exchange(const char *raw, size_t n, answer *a)
 	memset(a, 0, sizeof *a);
 	long long t0 = now_ns();
 	http h;
-	http_connect(&h, port);
+	http_connect(&h, server.port);
 	struct timeval tv = {.tv_sec = ANSWER_TIMEOUT_S};
 	setsockopt(h.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	http_send(&h, raw, n);
@@ -243,18 +171,22 @@ static void fixture_site(void)
 {
 	const char *argv[] = {central_bin, "add-site", "--db",           db,    "--site", "demo",
 	                      "--name",    "Demo",     "--municipality", "101", NULL};
-	if (run(argv, NULL, NULL, 0))
+	if (proc_run(argv, NULL, NULL))
 		die("add-site failed");
 }
 
 /* Pairs a kiosk over HTTP with a code from pair-kiosk. */
 static void pair(void)
 {
-	char code[64];
+	ank_buf out;
+	ank_buf_init(&out, 63);
 	const char *argv[] = {central_bin, "pair-kiosk", "--db", db, "--site", "demo", NULL};
-	if (run(argv, NULL, code, sizeof code))
-		die("pair-kiosk failed: %s", code);
-	code[strcspn(code, "\n")] = '\0';
+	if (proc_run(argv, NULL, &out))
+		die("pair-kiosk failed: %s", ank_buf_str(&out));
+	char code[64];
+	snprintf(code, sizeof code, "%.*s", (int)strcspn(ank_buf_str(&out), "\n"),
+	         ank_buf_str(&out));
+	ank_buf_free(&out);
 	char body[128];
 	snprintf(body, sizeof body, "{\"v\":1,\"code\":\"%s\"}", code);
 	answer a;
@@ -427,7 +359,7 @@ static void group_edges(void)
 	/* A client that sends its headers a byte a second is cut at the deadline, though each
 	 * byte is well within the idle timeout. */
 	http t;
-	http_connect(&t, port);
+	http_connect(&t, server.port);
 	struct timeval tv = {.tv_sec = 1};
 	setsockopt(t.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	http_send(&t, "GET /healthz HTTP/1.1\r\nX-Slow: ", 32);
@@ -480,7 +412,7 @@ static void group_metrics(void)
 	expect("metrics-wrong-token", a.status == 401, "status %d", a.status);
 	/* The whole text, not the 2 KiB an answer keeps. */
 	http h;
-	http_connect(&h, port);
+	http_connect(&h, server.port);
 	size_t n;
 	char *req =
 	        request(&n, "GET", "/metrics", "Authorization: Bearer " METRICS_TOKEN "\r\n", NULL);
@@ -506,12 +438,15 @@ static void group_metrics(void)
 	expect("metrics-latency-by-route",
 	       strstr(text, "ankomst_http_request_seconds_bucket{route=\"sync_events\",") != NULL,
 	       "no per-route histogram");
-	char out[8192];
+	ank_buf out;
+	ank_buf_init(&out, 8191);
 	char cmd[512];
 	snprintf(cmd, sizeof cmd, "%s check metrics < %s", promtool_bin, path);
 	const char *argv[] = {"sh", "-c", cmd, NULL};
-	int rc = run(argv, NULL, out, sizeof out);
-	expect("promtool-check-metrics", rc == 0 && out[0] == '\0', "exit %d: %s", rc, out);
+	int rc = proc_run(argv, NULL, &out);
+	expect("promtool-check-metrics", rc == 0 && out.len == 0, "exit %d: %s", rc,
+	       ank_buf_str(&out));
+	ank_buf_free(&out);
 	expect("server-exits-cleanly", server_stop() == 0, "exit status");
 }
 
@@ -622,7 +557,7 @@ static void group_full(void)
 	(void)acked_before;
 	(void)acked_while_full;
 unmount:
-	if (server_pid > 0)
+	if (server.pid > 0)
 		server_stop();
 	umount2(mnt, MNT_DETACH);
 }
@@ -711,21 +646,11 @@ int main(int argc, char **argv)
 		die("mkdtemp: %s", strerror(errno));
 	snprintf(db, sizeof db, "%s/central.db", dir);
 	fn();
-	if (server_pid > 0)
+	if (server.pid > 0)
 		server_stop();
-	if (failed) {
-		char log[128], line[512];
-		snprintf(log, sizeof log, "%s/central.log", dir);
-		FILE *fp = fopen(log, "r");
-		printf("--- %s (kept for a look)\n", log);
-		while (fp && fgets(line, sizeof line, fp))
-			fputs(line, stdout);
-		if (fp)
-			fclose(fp);
-	} else {
-		const char *rm[] = {"rm", "-rf", dir, NULL};
-		run(rm, NULL, NULL, 0);
-	}
+	char log[160];
+	snprintf(log, sizeof log, "%s/central.log", dir);
+	proc_end_dir(dir, log, failed);
 	printf("central faults %s: %d passed, %d failed\n", argv[3], passed, failed);
 	return failed ? 1 : 0;
 }

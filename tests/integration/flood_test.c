@@ -9,7 +9,6 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
 #include <pthread.h>
@@ -19,11 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "benchlib.h"
+#include "proc.h"
 
 /* ---- the scenario ---- */
 
@@ -55,7 +54,6 @@
 #define COMMAND_EVERY_MS 1000
 #define COMMAND_GUARD_MS 5000
 #define FLOOD_READY_MS   15000 /* ank_flood's first round of connects */
-#define START_WAIT_MS    20000 /* central's port file, ASan start-up included */
 #define STOP_WAIT_MS     10000
 #define SITE             "demo"
 #define ADMIN_USER       "flood-admin"
@@ -65,8 +63,8 @@ const char bench_prog[] = "flood_test";
 
 static const char *central_bin, *flood_bin;
 static char dir[64], db[128], conf[128], central_log[128];
-static int port;
-static pid_t central_pid, flood_pid;
+static proc_central server; /* its pid and port */
+static pid_t flood_pid;
 static int passed, failed;
 
 /* Records one named case; detail (printf format) says what was seen when it failed. */
@@ -100,77 +98,22 @@ static void sleep_ms(long ms)
 /* ---- processes ---- */
 
 /* Runs central with args (NULL-terminated, without the binary), `input` on stdin, its
- * stdout and stderr into out (OUT_MAX, NUL-terminated). Returns the exit status. */
-static int central(const char *input, char *out, ...)
+ * stdout and stderr into out (reset first: this run's output only, OUT_MAX of it). Returns
+ * the exit status. */
+static int central(const char *input, ank_buf *out, ...)
 {
-	const char *argv[16] = {central_bin};
-	int n = 1;
+	ank_buf_reset(out);
 	va_list ap;
 	va_start(ap, out);
-	for (const char *a = va_arg(ap, const char *); a && n < 15; a = va_arg(ap, const char *))
-		argv[n++] = a;
+	int rc = proc_run_va(central_bin, input, out, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	int in[2], res[2];
-	if (pipe(in) || pipe(res))
-		die("pipe: %s", strerror(errno));
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(in[0], 0);
-		dup2(res[1], 1);
-		dup2(res[1], 2);
-		close(in[1]);
-		close(res[0]);
-		execv(central_bin, (char *const *)argv);
-		_exit(127);
-	}
-	close(in[0]);
-	close(res[1]);
-	if (input && write(in[1], input, strlen(input)) < 0)
-		die("write: %s", strerror(errno));
-	close(in[1]);
-	/* Read to the end so that the child never blocks on a full pipe; what does not fit is
-	 * dropped. */
-	size_t len = 0;
-	char chunk[512];
-	ssize_t k;
-	while ((k = read(res[0], chunk, sizeof chunk)) > 0) {
-		size_t take = (size_t)k < OUT_MAX - 1 - len ? (size_t)k : OUT_MAX - 1 - len;
-		memcpy(out + len, chunk, take);
-		len += take;
-	}
-	out[len] = '\0';
-	close(res[0]);
-	int st = 0;
-	waitpid(pid, &st, 0);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-/* Ends a process this test started: SIGTERM, then SIGKILL after wait_ms. Returns its exit
- * status, 128 + signal, or -1 when it had to be killed. */
-static int stop_process(pid_t *pid, int wait_ms)
-{
-	if (*pid <= 0)
-		return -1;
-	kill(*pid, SIGTERM);
-	int st = 0;
-	for (int waited = 0; waited < wait_ms; waited += 20) {
-		if (waitpid(*pid, &st, WNOHANG) == *pid) {
-			*pid = 0;
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-		}
-		sleep_ms(20);
-	}
-	kill(*pid, SIGKILL);
-	waitpid(*pid, &st, 0);
-	*pid = 0;
-	return -1;
+	return rc;
 }
 
 static void cleanup(void)
 {
-	stop_process(&flood_pid, 2000);
-	stop_process(&central_pid, 2000);
+	proc_stop(&flood_pid, 2000);
+	proc_stop(&server.pid, 2000);
 	if (dir[0]) {
 		char cmd[128];
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -200,41 +143,14 @@ static void write_config(void)
 		die("cannot write %s", conf);
 }
 
-/* Starts `central serve --config` on 127.0.0.1:0; sets port. False when it did not start
+/* Starts `central serve --config` on 127.0.0.1:0; sets server. False when it did not start
  * (its log then says why: a central that refuses the contract's keys stops here). */
 static bool central_start(void)
 {
 	char port_file[160];
 	snprintf(port_file, sizeof port_file, "%s/port", dir);
-	central_pid = fork();
-	if (central_pid == 0) {
-		int fd = open(central_log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execl(central_bin, central_bin, "serve", "--config", conf, "--listen",
-		      "127.0.0.1:0", "--port-file", port_file, (char *)NULL);
-		_exit(127);
-	}
-	for (int waited = 0; waited < START_WAIT_MS; waited += 50) {
-		FILE *fp = fopen(port_file, "r");
-		char line[16] = "";
-		if (fp) {
-			bool got = fgets(line, sizeof line, fp) != NULL;
-			fclose(fp);
-			line[strcspn(line, "\n")] = '\0';
-			if (got && *line) {
-				port = (int)parse_ll(line, 1, 65535, "port file");
-				return true;
-			}
-		}
-		int st;
-		if (waitpid(central_pid, &st, WNOHANG) == central_pid) {
-			central_pid = 0;
-			return false;
-		}
-		sleep_ms(50);
-	}
-	return false;
+	const char *extra[] = {"--config", conf, NULL};
+	return proc_central_start(&server, central_bin, port_file, central_log, extra) == 0;
 }
 
 /* Prints the last lines of central's log, indented, for a failure's reader. */
@@ -306,7 +222,7 @@ static int conn_ready(http *h)
 	if (h->fd >= 0 && !http_stale(h))
 		return 0;
 	http_close(h);
-	return http_open(h, NULL, port, PUSH_GUARD_MS);
+	return http_open(h, NULL, server.port, PUSH_GUARD_MS);
 }
 
 /* One request on the client's connection; the answer is left in h on success (status
@@ -436,7 +352,7 @@ static void *run_healthz(void *arg)
 	while (!window_over) {
 		long long t0 = now_ns();
 		http h;
-		int e = http_open(&h, NULL, port, HEALTHZ_GUARD_MS);
+		int e = http_open(&h, NULL, server.port, HEALTHZ_GUARD_MS);
 		int left = HEALTHZ_GUARD_MS - (int)((now_ns() - t0) / 1000000);
 		if (!e)
 			e = left > 0 ? http_try(&h, req, sizeof req - 1, left) : ETIMEDOUT;
@@ -468,7 +384,7 @@ static void flood_start(flood_out *fo, int addresses)
 	if (pipe(out))
 		die("pipe: %s", strerror(errno));
 	char port_s[16], addr_s[16], idle_s[16], trickle_s[16], tk_s[16], rc_s[16];
-	snprintf(port_s, sizeof port_s, "%d", port);
+	snprintf(port_s, sizeof port_s, "%d", server.port);
 	snprintf(addr_s, sizeof addr_s, "%d", addresses);
 	snprintf(idle_s, sizeof idle_s, "%d", IDLE_CONNS);
 	snprintf(trickle_s, sizeof trickle_s, "%d", TRICKLE_CONNS);
@@ -545,7 +461,7 @@ static void window(const char *label, int addresses)
 	char name[96];
 	snprintf(name, sizeof name, "%s: ank_flood opened its connections", label);
 	if (!expect(ready, name, "no \"ready\" from ank_flood in %d ms", FLOOD_READY_MS)) {
-		stop_process(&flood_pid, 2000);
+		proc_stop(&flood_pid, 2000);
 		close(fo.fd);
 		return;
 	}
@@ -566,7 +482,7 @@ static void window(const char *label, int addresses)
 	/* The flood ends only now: every request above met it. */
 	kill(flood_pid, SIGTERM);
 	flood_read_until(&fo, NULL, 10000); /* to its end */
-	stop_process(&flood_pid, 2000);
+	proc_stop(&flood_pid, 2000);
 	close(fo.fd);
 
 	for (int i = 0; i < N_CLIENTS; i++)
@@ -621,26 +537,22 @@ static void window(const char *label, int addresses)
 /* Pairs the kiosk the real way: a code from pair-kiosk, then POST /api/v1/pair. */
 static void pair_kiosk(void)
 {
-	char out[OUT_MAX];
-	if (central(NULL, out, "pair-kiosk", "--db", db, "--site", SITE, NULL))
-		die("pair-kiosk failed: %s", out);
-	out[strcspn(out, "\r\n")] = '\0';
-	char body[128];
-	snprintf(body, sizeof body, "{\"v\":1,\"code\":\"%.64s\"}", out);
+	ank_buf out;
+	ank_buf_init(&out, OUT_MAX);
+	if (central(NULL, &out, "pair-kiosk", "--db", db, "--site", SITE, NULL))
+		die("pair-kiosk failed: %s", ank_buf_str(&out));
+	char code[65];
+	snprintf(code, sizeof code, "%.*s", (int)strcspn(ank_buf_str(&out), "\r\n"),
+	         ank_buf_str(&out));
+	ank_buf_free(&out);
 	http h;
-	http_connect(&h, port);
-	size_t len;
-	char *req = request(&len, "POST", "/api/v1/pair", "", body);
-	http_send(&h, req, len);
-	free(req);
-	http_recv(&h);
-	json_t *j = http_json(&h);
-	const char *k = NULL, *t = NULL;
-	if (h.status != 200 || json_unpack(j, "{s:s, s:s}", "kiosk", &k, "token", &t))
-		die("pairing answered %d", h.status);
-	snprintf(ks.id, sizeof ks.id, "%s", k);
-	snprintf(ks.token, sizeof ks.token, "%s", t);
-	json_decref(j);
+	http_connect(&h, server.port);
+	kiosk k;
+	int st = http_pair(&h, code, &k);
+	if (st)
+		die("pairing answered %d", st);
+	snprintf(ks.id, sizeof ks.id, "%s", k.id);
+	snprintf(ks.token, sizeof ks.token, "%s", k.token);
 	http_close(&h);
 }
 
@@ -662,13 +574,16 @@ int main(int argc, char **argv)
 	snprintf(conf, sizeof conf, "%s/central.ini", dir);
 	snprintf(central_log, sizeof central_log, "%s/central.log", dir);
 
-	char out[OUT_MAX], pw[64];
+	ank_buf out;
+	ank_buf_init(&out, OUT_MAX);
+	char pw[64];
 	snprintf(pw, sizeof pw, "flood-%016llx\n", (unsigned long long)mix((uint64_t)now_ns()));
-	if (central(NULL, out, "migrate", "--db", db, NULL) ||
-	    central(NULL, out, "add-site", "--db", db, "--site", SITE, "--name", "Demo",
+	if (central(NULL, &out, "migrate", "--db", db, NULL) ||
+	    central(NULL, &out, "add-site", "--db", db, "--site", SITE, "--name", "Demo",
 	            "--municipality", "101", NULL) ||
-	    central(pw, out, "create-admin", "--db", db, "--user", ADMIN_USER, NULL))
-		die("setting up the database failed: %s", out);
+	    central(pw, &out, "create-admin", "--db", db, "--user", ADMIN_USER, NULL))
+		die("setting up the database failed: %s", ank_buf_str(&out));
+	ank_buf_free(&out);
 	write_config();
 	if (!expect(central_start(), "central starts with the serving contract's config",
 	            "it did not start; its log:")) {
@@ -680,7 +595,7 @@ int main(int argc, char **argv)
 	pw[strcspn(pw, "\n")] = '\0';
 	snprintf(login, sizeof login, "%s:%s", ADMIN_USER, pw);
 	http h;
-	http_connect(&h, port);
+	http_connect(&h, server.port);
 	ks.staff = staff_login(&h, login);
 	http_close(&h);
 
@@ -688,13 +603,13 @@ int main(int argc, char **argv)
 	window("many addresses", MANY_ADDRESSES);
 
 	/* Central survives the floods and stops cleanly (under ASan: without a leak). */
-	http_connect(&h, port);
+	http_connect(&h, server.port);
 	static const char hz[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 	int e = http_try(&h, hz, sizeof hz - 1, HEALTHZ_GUARD_MS);
 	expect(!e && h.status == 200, "central answers /healthz after the floods", "%s, status %d",
 	       e ? strerror(e) : "answered", h.status);
 	http_close(&h);
-	int st = stop_process(&central_pid, STOP_WAIT_MS);
+	int st = proc_stop(&server.pid, STOP_WAIT_MS);
 	if (!expect(st == 0, "central stops cleanly on SIGTERM", "exit status %d", st))
 		show_log();
 	free(ks.staff);
