@@ -249,6 +249,7 @@ static const char *const cs_rc_names[] = {
         [ANK_CS_EXISTS] = "exists",
         [ANK_CS_UNKNOWN] = "unknown",
         [ANK_CS_REFUSED] = "refused",
+        [ANK_CS_FORBIDDEN] = "forbidden",
         [ANK_CS_INVALID] = "invalid",
         [ANK_CS_WAIT] = "wait",
         [ANK_CS_CONFLICT] = "conflict",

@@ -60,16 +60,17 @@ typedef struct ank_cstore ank_cstore;
  * Calls that only succeed or fail keep returning 0/-1 (or an id/-1). */
 typedef enum ank_cs_rc {
 	ANK_CS_OK = 0,
-	ANK_CS_EXISTS,   /* the id or name is taken */
-	ANK_CS_UNKNOWN,  /* no such site, code, token, session, user or command */
-	ANK_CS_REFUSED,  /* wrong user or password */
-	ANK_CS_INVALID,  /* input the store checks itself is wrong: err names the field */
-	ANK_CS_WAIT,     /* the login name or address must wait first (*retry_ms) */
-	ANK_CS_CONFLICT, /* ingest: a seq is already held with other content */
-	ANK_CS_GAP,      /* ingest: the batch starts after acked + 1 */
-	ANK_CS_DB,       /* the database or memory failed: err says how; try again later */
-	ANK_CS_FULL,     /* the disk is full: nothing was stored; try again when space returns */
-	ANK_CS_BUSY,     /* another process holds the write lock: nothing was stored */
+	ANK_CS_EXISTS,    /* the id or name is taken */
+	ANK_CS_UNKNOWN,   /* no such site, code, token, session, user or command */
+	ANK_CS_REFUSED,   /* wrong user or password */
+	ANK_CS_FORBIDDEN, /* known, but outside what the caller may change (another site's) */
+	ANK_CS_INVALID,   /* input the store checks itself is wrong: err names the field */
+	ANK_CS_WAIT,      /* the login name or address must wait first (*retry_ms) */
+	ANK_CS_CONFLICT,  /* ingest: a seq is already held with other content */
+	ANK_CS_GAP,       /* ingest: the batch starts after acked + 1 */
+	ANK_CS_DB,        /* the database or memory failed: err says how; try again later */
+	ANK_CS_FULL,      /* the disk is full: nothing was stored; try again when space returns */
+	ANK_CS_BUSY,      /* another process holds the write lock: nothing was stored */
 } ank_cs_rc;
 /* A stable lowercase name of rc ("ok", "exists", ...), for logs; never NULL. */
 const char *ank_cs_strerror(ank_cs_rc rc);
@@ -281,11 +282,15 @@ typedef struct ank_cuser {
  * fields. OK, UNKNOWN u->site (err says so), INVALID when u->site is empty, or DB. */
 ank_cs_rc ank_cstore_user_add(ank_cstore *cs, ank_cuser *u, long long account, int64_t now,
                               int *sites, ank_err *err);
+/* A quarantine ends at most this long after it is set: the longest a house rule gives is
+ * months, and a typo of a year (2062 for 2026) must not lock a user out for life. */
+#define ANK_QUARANTINE_MAX_MS (366LL * 24 * 3600 * 1000)
 /* Sets (until_ms > 0) or lifts (0) a quarantine and appends a quarantine change for every
- * site that got the user's entry (as ank_cstore_user_add routes it). OK, UNKNOWN user, or
- * DB. */
-ank_cs_rc ank_cstore_user_quarantine(ank_cstore *cs, const char *id, int64_t until_ms, int64_t now,
-                                     int *sites, ank_err *err);
+ * site that got the user's entry (as ank_cstore_user_add routes it). staff_site is the
+ * caller's site (NULL for an admin): only staff of one of those sites may change it.
+ * OK, UNKNOWN user, FORBIDDEN (another municipality's user; nothing changed), or DB. */
+ank_cs_rc ank_cstore_user_quarantine(ank_cstore *cs, const char *id, const char *staff_site,
+                                     int64_t until_ms, int64_t now, int *sites, ank_err *err);
 
 /* ---- staff commands and records ---- */
 

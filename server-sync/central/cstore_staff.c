@@ -976,8 +976,8 @@ unlock:
 	return out;
 }
 
-ank_cs_rc ank_cstore_user_quarantine(ank_cstore *cs, const char *id, int64_t until_ms, int64_t now,
-                                     int *sites, ank_err *err)
+ank_cs_rc ank_cstore_user_quarantine(ank_cstore *cs, const char *id, const char *staff_site,
+                                     int64_t until_ms, int64_t now, int *sites, ank_err *err)
 {
 	*sites = 0;
 	json_t *j =
@@ -1021,6 +1021,16 @@ ank_cs_rc ank_cstore_user_quarantine(ank_cstore *cs, const char *id, int64_t unt
 	/* The same sites as the entry went to. A site is never deleted, so it is known. */
 	if (routing_municipality(cs, site, home, municipality, err) != ANK_CS_OK) {
 		rollback(cs);
+		goto unlock;
+	}
+	/* Staff change only the quarantines their own site enforces. */
+	char theirs[8] = "";
+	if (staff_site && (routing_municipality(cs, staff_site, "", theirs, err) != ANK_CS_OK ||
+	                   strcmp(theirs, municipality) != 0)) {
+		rollback(cs);
+		ank_err_set(err, "user %s is not registered at a site of %s's municipality", id,
+		            staff_site);
+		out = ANK_CS_FORBIDDEN;
 		goto unlock;
 	}
 	out = fan_out_and_commit(cs, municipality, ank_chg_name(ANK_CHG_QUARANTINE), payload, now,

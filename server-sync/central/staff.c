@@ -652,16 +652,30 @@ ank_reply ank_staff_quarantine(ank_http_ctx *c)
 	}
 	if (get_time(j, "until", true, &until, &bad))
 		goto fail;
+	int64_t now = ank_now_ms();
+	if (until > now + ANK_QUARANTINE_MAX_MS) {
+		char why[96];
+		snprintf(why, sizeof why, "at most %lld days from now",
+		         ANK_QUARANTINE_MAX_MS / (24 * 3600 * 1000));
+		bad = bad_field("until", why);
+		goto fail;
+	}
 	json_t *until_json = json_incref(json_object_get(j, "until"));
 	json_decref(j);
 	ank_err err;
 	int sites = 0;
-	ank_cs_rc rc =
-	        ank_cstore_user_quarantine(c->cs, c->param[0], until, ank_now_ms(), &sites, &err);
+	/* Staff change only what their own site enforces; an admin any. */
+	ank_cs_rc rc = ank_cstore_user_quarantine(
+	        c->cs, c->param[0], c->acct.admin ? NULL : c->acct.site, until, now, &sites, &err);
 	if (rc != ANK_CS_OK) {
 		json_decref(until_json);
-		return ank_http_cs_error(rc, rc == ANK_CS_UNKNOWN
-		                                     ? "unknown user"
+		if (rc == ANK_CS_FORBIDDEN)
+			ank_log(ANK_LOG_WARN, "staff", "'%s' of site %s refused: %s", c->acct.name,
+			        c->acct.site, err.msg);
+		return ank_http_cs_error(rc, rc == ANK_CS_UNKNOWN ? "unknown user"
+		                             : rc == ANK_CS_FORBIDDEN
+		                                     ? "staff change only the quarantines of users"
+		                                       " registered at their sites"
 		                                     : "cannot store the quarantine now");
 	}
 	ank_log(ANK_LOG_INFO, "staff", "'%s' %s the quarantine of user %s (%d sites)", c->acct.name,

@@ -852,6 +852,35 @@ static void group_sync(void)
 	json_decref(cd);
 	json_decref(cf);
 
+	/* The site boundary: staff of far (municipality 147) may not change a user of demo's
+	 * municipality (101), staff of north (101) may; and an end a year and more away is a
+	 * typo, refused. */
+	session far_staff, north_staff;
+	add_account(&admin, "fia", "staff", "far");
+	add_account(&admin, "nils", "staff", "north");
+	login("fia", staff_pw, &far_staff);
+	login("nils", staff_pw, &north_staff);
+	char qcode[32];
+	long qs = answer_of("POST", path, "{\"v\":1,\"until\":null}", far_staff.token,
+	                    far_staff.csrf, NULL, qcode);
+	expect_error("quarantine-other-municipality-403", qs, qcode, 403, "forbidden");
+	cf = changes_of(t_far);
+	cd = changes_of(t_demo);
+	expect("quarantine-refused-changes-nothing",
+	       count_changes(cd, "quarantine", "user", uid) == 1, "condition did not hold");
+	json_decref(cd);
+	json_decref(cf);
+	qs = answer_of("POST", path, "{\"v\":1,\"until\":\"2099-01-01T00:00:00Z\"}",
+	               north_staff.token, north_staff.csrf, NULL, qcode);
+	expect_error("quarantine-until-max", qs, qcode, 400, "invalid_field");
+	qs = answer_of("POST", path, "{\"v\":1,\"until\":null}", north_staff.token,
+	               north_staff.csrf, NULL, qcode);
+	expect("quarantine-same-municipality-staff", qs == 200, "status %ld %s", qs, qcode);
+	cd = changes_of(t_demo);
+	expect("quarantine-lifted-to-demo", count_changes(cd, "quarantine", "user", uid) == 2,
+	       "condition did not hold");
+	json_decref(cd);
+
 	/* A site added later gets the registry of its municipality. */
 	int rc = central(NULL, NULL, "add-site", "--db", db, "--site", "late", "--name", "Sen",
 	                 "--municipality", "101", NULL);
