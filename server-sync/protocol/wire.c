@@ -73,8 +73,9 @@ ank_chg ank_chg_from_name(const char *name)
 	}
 /* The whole ticket, as every ticket event carries it (docs/formats.md). */
 #define TICKET_FIELDS                                                                              \
-	REQ(TICKET, INT), REQ(LABEL, ID), REQ(DAY, ID), REQ(ROUTE, ROUTE), REQ(SUBSTANCE, ID),     \
-	        REQ(USER, ID), REQ(STATE, TICKET_STATE), OPT(HELPER, ID), OPT(STATION, ID)
+	REQ(TICKET, INT), REQ(LABEL, LABEL), REQ(DAY, DAY), REQ(ROUTE, ROUTE),                     \
+	        REQ(SUBSTANCE, SUBSTANCE), REQ(USER, SLUG), REQ(STATE, TICKET_STATE),              \
+	        OPT(HELPER, SLUG), OPT(STATION, SLUG)
 
 static const struct schema {
 	int n;
@@ -90,10 +91,10 @@ static const struct schema {
         [ANK_EV_TICKET_TRANSFERRED] = {11, {TICKET_FIELDS, REQ(FROM, ROUTE), REQ(TO, ROUTE)}},
         [ANK_EV_SESSION_STARTED] = {9, {TICKET_FIELDS}},
         [ANK_EV_SESSION_ENDED] = {10, {TICKET_FIELDS, REQ(DURATION_S, INT)}},
-        [ANK_EV_STATION_STATE] = {2, {REQ(STATION, ID), REQ(STATE, STATION_STATE)}},
+        [ANK_EV_STATION_STATE] = {2, {REQ(STATION, SLUG), REQ(STATE, STATION_STATE)}},
         [ANK_EV_CHECKIN_REFUSED] = {4,
-                                    {REQ(REASON, ID), REQ(USER, ID), REQ(SUBSTANCE, ID),
-                                     REQ(ROUTE, ROUTE)}},
+                                    {REQ(REASON, REFUSAL), REQ(USER, SLUG),
+                                     REQ(SUBSTANCE, SUBSTANCE), REQ(ROUTE, ROUTE)}},
         [ANK_EV_SITE_FROZEN] = {0, {{0}}},
         [ANK_EV_SITE_RESUMED] = {0, {{0}}},
         /* The config's own members are central's to check (common config rules); the read
@@ -122,6 +123,51 @@ const ank_wire_field *ank_ev_fields(ank_ev t, int *n)
 	return schemas[t].f;
 }
 
+/* A ticket label as the kiosk makes it: a route's prefix, "-", 1 to 6 digits. */
+static bool is_label(const char *s)
+{
+	for (int r = 0; r < ANK_ROUTE_COUNT; r++) {
+		const char *p = ank_route_prefix((ank_route)r);
+		size_t n = strlen(p);
+		if (strncmp(s, p, n) != 0 || s[n] != '-')
+			continue;
+		size_t digits = strspn(s + n + 1, "0123456789");
+		return digits >= 1 && digits <= 6 && s[n + 1 + digits] == '\0';
+	}
+	return false;
+}
+
+/* YYYY-MM-DD with a month 01-12 and a day 01-31 (the kiosk's local service day). */
+static bool is_day(const char *s)
+{
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' || strspn(s, "0123456789") != 4 ||
+	    strspn(s + 5, "0123456789") != 2 || strspn(s + 8, "0123456789") != 2)
+		return false;
+	int month = (s[5] - '0') * 10 + (s[6] - '0'), day = (s[8] - '0') * 10 + (s[9] - '0');
+	return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+/* The vocabulary checks of a string value (its form already checked); NULL when it fits.
+ * Kiosk strings reach staff pages and reports: markup or an unknown code is refused at the
+ * door rather than escaped everywhere after. */
+static const char *check_vocab(ank_ftype t, const char *v)
+{
+	switch (t) {
+	case ANK_FT_SLUG:
+		return ank_text_is_slug(v, ANK_WIRE_ID_MAX) ? NULL : "not letters, digits, - and _";
+	case ANK_FT_LABEL:
+		return is_label(v) ? NULL : "not a ticket label (a route's prefix, -, digits)";
+	case ANK_FT_DAY:
+		return is_day(v) ? NULL : "not a day (YYYY-MM-DD)";
+	case ANK_FT_SUBSTANCE:
+		return ank_substance_find(v) ? NULL : "not a substance";
+	case ANK_FT_REFUSAL:
+		return ank_refusal_from_code(v) != ANK_REFUSE_NONE ? NULL : "not a refusal reason";
+	default:
+		return NULL;
+	}
+}
+
 /* Checks one present value against its type and keeps what the read model needs. Returns
  * NULL when it fits, else what is wrong. */
 static const char *check_value(const ank_wire_field *wf, const char *val, ank_wire_event *out)
@@ -137,6 +183,11 @@ static const char *check_value(const ank_wire_field *wf, const char *val, ank_wi
 	case ANK_FT_ROUTE:
 	case ANK_FT_TICKET_STATE:
 	case ANK_FT_STATION_STATE:
+	case ANK_FT_SLUG:
+	case ANK_FT_LABEL:
+	case ANK_FT_DAY:
+	case ANK_FT_SUBSTANCE:
+	case ANK_FT_REFUSAL:
 		break;
 	}
 	if (*val != '"')
@@ -155,7 +206,7 @@ static const char *check_value(const ank_wire_field *wf, const char *val, ank_wi
 		return "not a ticket state";
 	if (wf->type == ANK_FT_STATION_STATE && ank_station_state_from_code(buf) < 0)
 		return "not a station state";
-	return NULL;
+	return check_vocab(wf->type, buf);
 }
 
 int ank_wire_event_read(ank_ev t, const char *payload, ank_wire_event *out, ank_err *err)
@@ -266,6 +317,14 @@ static const char *const refusal_codes[ANK_REFUSE_COUNT] = {
 const char *ank_refusal_code(ank_refusal r)
 {
 	return r >= 0 && r < ANK_REFUSE_COUNT ? refusal_codes[r] : "unknown";
+}
+
+ank_refusal ank_refusal_from_code(const char *code)
+{
+	for (int r = ANK_REFUSE_NONE + 1; code && r < ANK_REFUSE_COUNT; r++)
+		if (refusal_codes[r] && !strcmp(refusal_codes[r], code))
+			return (ank_refusal)r;
+	return ANK_REFUSE_NONE;
 }
 
 /* ---- staff commands ---- */

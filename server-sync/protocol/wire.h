@@ -66,6 +66,11 @@ typedef enum ank_ftype {
 	ANK_FT_ROUTE,         /* an id that is a route code (common/ank_vocab.h) */
 	ANK_FT_TICKET_STATE,  /* an id that is a ticket state code */
 	ANK_FT_STATION_STATE, /* an id that is a station state code */
+	ANK_FT_SLUG,          /* an id of letters, digits, - and _ (users, stations) */
+	ANK_FT_LABEL,         /* a ticket label: a route's prefix, "-", 1 to 6 digits (I-014) */
+	ANK_FT_DAY,           /* a service day, YYYY-MM-DD */
+	ANK_FT_SUBSTANCE,     /* a substance code (common/ank_vocab.h) */
+	ANK_FT_REFUSAL,       /* a refusal reason code (ank_refusal) */
 } ank_ftype;
 
 /* Ids, labels, days and codes in payloads: short, so the read model keeps them in fixed
@@ -218,6 +223,8 @@ typedef enum ank_refusal {
 
 /* Stable code of a reason (events, reports, UI texts); "unknown" out of range. */
 const char *ank_refusal_code(ank_refusal r);
+/* The reason of a code; ANK_REFUSE_NONE for NULL or a code that is none of them. */
+ank_refusal ank_refusal_from_code(const char *code);
 
 /* ---- staff commands ---- */
 

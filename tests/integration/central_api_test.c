@@ -1473,6 +1473,40 @@ static void group_report(void)
 	         "[{\"type\":\"checkin.refused\",\"payload\":{\"reason\":\"closed\",\"user\":"
 	         "\"u-1\",\"substance\":\"heroin\",\"route\":\"snort\"}}]",
 	         "payload.route: not a route"},
+	        /* Kiosk strings reach staff pages: markup and unknown codes stop at ingest. */
+	        {"ingest-label-markup",
+	         "[{\"type\":\"ticket.issued\",\"payload\":{\"ticket\":1,\"label\":"
+	         "\"<script>x</script>\",\"route\":\"inject\",\"substance\":\"heroin\","
+	         "\"user\":\"u-1\",\"day\":\"2026-11-23\",\"state\":\"waiting\"}}]",
+	         "payload.label: not a ticket label"},
+	        {"ingest-label-other-prefix",
+	         "[{\"type\":\"ticket.issued\",\"payload\":{\"ticket\":1,\"label\":\"X-001\","
+	         "\"route\":\"inject\",\"substance\":\"heroin\",\"user\":\"u-1\","
+	         "\"day\":\"2026-11-23\",\"state\":\"waiting\"}}]",
+	         "payload.label: not a ticket label"},
+	        {"ingest-unknown-substance",
+	         "[{\"type\":\"ticket.issued\",\"payload\":{\"ticket\":1,\"label\":\"I-001\","
+	         "\"route\":\"inject\",\"substance\":\"glue\",\"user\":\"u-1\","
+	         "\"day\":\"2026-11-23\",\"state\":\"waiting\"}}]",
+	         "payload.substance: not a substance"},
+	        {"ingest-bad-day",
+	         "[{\"type\":\"ticket.issued\",\"payload\":{\"ticket\":1,\"label\":\"I-001\","
+	         "\"route\":\"inject\",\"substance\":\"heroin\",\"user\":\"u-1\","
+	         "\"day\":\"2026-13-01\",\"state\":\"waiting\"}}]",
+	         "payload.day: not a day"},
+	        {"ingest-user-not-slug",
+	         "[{\"type\":\"ticket.issued\",\"payload\":{\"ticket\":1,\"label\":\"I-001\","
+	         "\"route\":\"inject\",\"substance\":\"heroin\",\"user\":\"<b>u</b>\","
+	         "\"day\":\"2026-11-23\",\"state\":\"waiting\"}}]",
+	         "payload.user: not letters, digits"},
+	        {"ingest-station-not-slug",
+	         "[{\"type\":\"station.state\",\"payload\":{\"station\":\"1 <i>\","
+	         "\"state\":\"free\"}}]",
+	         "payload.station: not letters, digits"},
+	        {"ingest-unknown-refusal",
+	         "[{\"type\":\"checkin.refused\",\"payload\":{\"reason\":\"because\",\"user\":"
+	         "\"u-1\",\"substance\":\"heroin\",\"route\":\"inject\"}}]",
+	         "payload.reason: not a refusal reason"},
 	};
 	for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
 		long long try_seq = seq;

@@ -740,8 +740,9 @@ static void central_setup(ank_cstore *cs, int64_t now)
 		assert_int_equal(sent, 2); /* both sites of the municipality */
 		snprintf(u->id, sizeof u->id, "%s", c.id);
 		if (u->quarantined)
-			assert_int_equal(ank_cstore_user_quarantine(cs, u->id, NULL, local_ms(30, 0, 0),
-			                                            now, &sent, &err),
+			assert_int_equal(ank_cstore_user_quarantine(cs, u->id, NULL,
+			                                            local_ms(30, 0, 0), now, &sent,
+			                                            &err),
 			                 0);
 	}
 	for (size_t i = 0; i < COUNT_OF(records); i++) {
