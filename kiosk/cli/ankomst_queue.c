@@ -43,22 +43,17 @@ static int fail(ank_q_rc rc, const ank_err *err)
 	return 1;
 }
 
-/* Resolves "17" or "I-003" (an open ticket's label) to a ticket id; 0 if neither. */
+/* Resolves "17" or a label as staff see it ("I-003", the newest ticket of that label, in
+ * any state: a no-show is requeued by its label too) to a ticket id; 0 if neither. */
 static int64_t ticket_ref(ank_queue *q, const char *ref)
 {
 	long id;
 	if (ank_parse_long(ref, 1, 0x7fffffffL, &id) == 0)
 		return id;
-	ank_ticket *open = malloc(sizeof *open * ANK_MAX_OPEN_TICKETS);
-	int n = 0;
-	int64_t found = 0;
+	ank_ticket t;
 	ank_err err;
-	if (open && ank_queue_open_tickets(q, open, ANK_MAX_OPEN_TICKETS, &n, &err) == ANK_Q_OK)
-		for (int i = 0; i < n; i++)
-			if (!strcmp(open[i].label, ref))
-				found = open[i].id;
-	free(open);
-	return found;
+	return ank_store_ticket_by_label(ank_queue_store(q), ref, &t, &err) == ANK_STORE_OK ? t.id
+	                                                                                    : 0;
 }
 
 static int do_status(ank_queue *q, int64_t now)

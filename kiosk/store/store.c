@@ -695,6 +695,20 @@ ank_store_rc ank_store_ticket_get(ank_store *st, int64_t id, ank_ticket *out, an
 	return ank_st_one(st, s, ticket_row_v, out, err);
 }
 
+ank_store_rc ank_store_ticket_by_label(ank_store *st, const char *label, ank_ticket *out,
+                                       ank_err *err)
+{
+	sqlite3_stmt *s;
+	/* Labels start again every service day: the newest is the one staff mean. */
+	if (ank_st_prep(st,
+	                "SELECT " TICKET_COLS
+	                " FROM ticket WHERE label = ? ORDER BY id DESC LIMIT 1",
+	                &s, err))
+		return ANK_STORE_DB;
+	ank_st_text(s, 1, label);
+	return ank_st_one(st, s, ticket_row_v, out, err);
+}
+
 int ank_store_ticket_insert(ank_store *st, ank_ticket *t, ank_err *err)
 {
 	sqlite3_stmt *s;

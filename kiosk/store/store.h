@@ -264,6 +264,9 @@ int ank_store_station_update(ank_store *st, const ank_station *s, ank_err *err);
 
 /* Tickets. */
 ank_store_rc ank_store_ticket_get(ank_store *st, int64_t id, ank_ticket *out, ank_err *err);
+/* The newest ticket with this label ("I-014"; labels restart every day), in any state. */
+ank_store_rc ank_store_ticket_by_label(ank_store *st, const char *label, ank_ticket *out,
+                                       ank_err *err);
 int ank_store_ticket_insert(ank_store *st, ank_ticket *t, ank_err *err); /* sets t->id */
 int ank_store_ticket_update(ank_store *st, const ank_ticket *t, ank_err *err);
 /* Waiting, called and in-session tickets in queue order (queue_key, then id). */

@@ -33,6 +33,10 @@ expect checkin-refused 3 'refused: quarantined' -- q checkin u-0008 heroin injec
 expect checkin-cannabis 3 'refused: substance_route' -- q checkin u-0009 cannabis smoke
 expect checkin-unknown 1 'unknown user' -- q checkin nobody heroin inject
 expect cmd-start 0 'start: ok' -- q cmd start --ticket I-001
+# A ticket named as staff see it, also once it has left the queue (a no-show).
+expect checkin-smoke 0 'ticket R-001' -- q checkin u-0003 cocaine smoke
+expect cmd-no-show-by-label 0 'no_show: ok' -- q cmd no_show --ticket R-001
+expect cmd-requeue-no-show-by-label 0 'requeue: ok' -- q cmd requeue --ticket R-001
 expect cmd-bad-station 1 'unknown station' -- q cmd close_station --station 99
 expect cmd-unknown 1 "unknown staff command" -- q cmd launch
 expect status 0 'I-001 +inject +in_session' -- q status
