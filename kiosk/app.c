@@ -40,6 +40,32 @@ static void default_language(app *a, char out[8])
 			snprintf(out, 8, "%s", first);
 }
 
+/* The k-th of the site's languages (config "da, en, ar") that has a catalog, into out;
+ * false when there are fewer. */
+static bool site_language(const app *a, int k, char out[8])
+{
+	const ank_site_config *cfg = a->q ? ank_queue_config(a->q) : NULL;
+	const char *p = cfg ? cfg->languages : "";
+	for (int seen = 0; *p;) {
+		p += strspn(p, " ,");
+		size_t n = strcspn(p, " ,");
+		if (n == 0)
+			break;
+		char code[8] = "";
+		if (n < sizeof code) {
+			memcpy(code, p, n);
+			code[n] = '\0';
+			for (int i = 0; i < ank_i18n_count(a->i18n); i++)
+				if (!strcmp(ank_i18n_code(a->i18n, i), code) && seen++ == k) {
+					snprintf(out, 8, "%s", code);
+					return true;
+				}
+		}
+		p += n;
+	}
+	return false;
+}
+
 void app_set_language(app *a, const char *lang)
 {
 	for (int i = 0; i < ank_i18n_count(a->i18n); i++) {
@@ -259,6 +285,8 @@ void app_reset(app *a)
 	default_language(a, lang);
 	snprintf(a->lang, sizeof a->lang, "%s", lang);
 	a->ui.rtl = ank_i18n_rtl(a->i18n, a->lang);
+	a->display_lang = 0; /* the display's rotation starts again from that language */
+	a->display_lang_since = a->now;
 	a->last_touch = a->now;
 	a->dirty = true;
 }
@@ -302,6 +330,7 @@ static int display_row(void *ctx, const ank_outbox_row *row, ank_err *err)
 	app *a = ctx;
 	a->seen_seq = row->seq;
 	ank_ev type = ank_ev_from_name(row->type);
+	a->display_seen_new = true;
 	if (type != ANK_EV_TICKET_CALLED && type != ANK_EV_TICKET_RECALLED)
 		return 0;
 	if (a->n_calls >= APP_CALL_QUEUE)
@@ -327,8 +356,23 @@ static int display_row(void *ctx, const ank_outbox_row *row, ank_err *err)
 static void display_poll(app *a)
 {
 	ank_err err;
+	a->display_seen_new = false;
 	if (ank_store_outbox_read(ank_queue_store(a->q), a->seen_seq, 0, display_row, a, &err))
 		ank_log(ANK_LOG_WARN, "display", "%s", err.msg);
+	/* Freeze and resume are outbox rows too, but the outbox may have been pruned after a
+	 * sync: the flag itself is read, at start and when rows arrived. */
+	if (a->display_seen_new || !a->display_polled) {
+		bool frozen = a->display_frozen;
+		if (ank_queue_frozen(a->q, &frozen, &err))
+			ank_log(ANK_LOG_WARN, "display", "%s", err.msg);
+		a->display_polled = true;
+		if (frozen != a->display_frozen)
+			a->dirty = true;
+		a->display_frozen = frozen;
+	}
+	/* Frozen: calls wait in the queue, unshown and unannounced, until resume. */
+	if (a->display_frozen)
+		return;
 	bool free_slot = !a->current.label[0] || a->now - a->current_since >= APP_CALL_SHOW_MS;
 	if (a->n_calls > 0 && free_slot) {
 		if (a->current.label[0]) {
@@ -346,6 +390,27 @@ static void display_poll(app *a)
 			a->chime(a->chime_ctx);
 		a->dirty = true;
 	}
+}
+
+/* The display role: the next of the site's languages every APP_DISPLAY_LANG_MS, from
+ * the first one; with one language nothing changes. */
+static void display_rotate(app *a)
+{
+	if (!a->display_lang_since) {
+		a->display_lang_since = a->now;
+		return;
+	}
+	if (a->now - a->display_lang_since < APP_DISPLAY_LANG_MS)
+		return;
+	a->display_lang_since = a->now;
+	char code[8];
+	a->display_lang++;
+	if (!site_language(a, a->display_lang, code)) {
+		a->display_lang = 0;
+		if (!site_language(a, 0, code))
+			return;
+	}
+	app_set_language(a, code);
 }
 
 /* Administrators edit texts while the kiosk runs: pick the edits up. */
@@ -398,6 +463,7 @@ void app_advance(app *a, int64_t now)
 	}
 	if (a->display && !a->degraded) {
 		display_poll(a);
+		display_rotate(a);
 		return;
 	}
 	/* Whole seconds shown on screen (idle countdown) need a redraw when they change. */

@@ -46,6 +46,8 @@ typedef enum screen_id {
 #define APP_CALL_SHOW_MS 8000
 #define APP_CALL_QUEUE   32
 #define APP_LAST_CALLS   6
+/* The display shows its texts in each of the site's languages in turn, this long each. */
+#define APP_DISPLAY_LANG_MS 6000
 /* Degraded mode (docs/operations.md): while the site database cannot be opened or
  * written, it is tried again this often; a write that works brings check-in back. */
 #define APP_DB_RETRY_MS 5000
@@ -118,6 +120,13 @@ typedef struct app {
 	int64_t current_since;
 	display_call last[APP_LAST_CALLS]; /* shown smaller, newest first */
 	int n_last;
+	/* The site is frozen (staff's emergency freeze): the calm message, no calls, no chime;
+	 * read from site.db at the first poll and whenever new outbox rows arrive. */
+	bool display_frozen;
+	bool display_polled;        /* the frozen flag has been read once */
+	bool display_seen_new;      /* the last poll read outbox rows */
+	int display_lang;           /* index in the site's languages of the one shown */
+	int64_t display_lang_since; /* when it came up; 0 before the first frame */
 	long chimes;
 	void (*chime)(void *ctx); /* plays the call sound; NULL when silent (headless) */
 	void *chime_ctx;

@@ -1,5 +1,6 @@
 /* Screen "display": the waiting-room screen. Ticket numbers and stations only, in very
- * large type, the last calls, waiting counts and the drug alert; never a nickname. */
+ * large type, the last calls, waiting counts and the drug alert; never a nickname. The
+ * texts take the site's languages in turn (app.c); a frozen site shows a calm pause. */
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +18,13 @@ screen_id display_frame(app *a)
 	ui *u = &a->ui;
 	int y = alert_band(a, 0) + THEME_MARGIN;
 	ui_rect c = {THEME_MARGIN, y, u->w - 2 * THEME_MARGIN, u->h - y - THEME_MARGIN};
+	if (a->display_frozen) {
+		/* The emergency freeze: no ticket, no station, no count, only the calm words (and
+		 * the drug alert above, which still matters). */
+		ui_label(u, "display.paused", c, tr(a, "display.paused"), UI_FONT_TITLE,
+		         THEME_DISPLAY_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
+		return SCREEN_DISPLAY;
+	}
 	ui_label(u, "display.title", take_top(&c, TITLE_H), tr(a, "display.now_calling"),
 	         UI_FONT_TITLE, THEME_DISPLAY_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
 	if (a->current.label[0]) {
@@ -42,7 +50,9 @@ screen_id display_frame(app *a)
 		         UI_TEXT_START | UI_TEXT_MIDDLE);
 	}
 	const ank_site_config *cfg = ank_queue_config(a->q);
-	ui_rect bottom = take_bottom(&c, WAITING_H);
+	/* Portrait: one count a line, since two side by side do not fit in Arabic. */
+	bool tall = portrait(a);
+	ui_rect bottom = take_bottom(&c, tall ? 2 * WAITING_H + THEME_GAP : WAITING_H);
 	for (int r = 0, k = 0; r < ANK_ROUTE_COUNT; r++) {
 		ank_route_status st;
 		ank_err err;
@@ -55,7 +65,7 @@ screen_id display_frame(app *a)
 		                      tr(a, r == ANK_ROUTE_INJECT ? "route.inject" : "route.smoke"),
 		                      "count", count, NULL};
 		snprintf(id, sizeof id, "display.waiting.%s", ank_route_code((ank_route)r));
-		ui_label(u, id, grid_cell(bottom, 2, 1, k++, THEME_GAP),
+		ui_label(u, id, grid_cell(bottom, tall ? 1 : 2, tall ? 2 : 1, k++, THEME_GAP),
 		         trf(a, "display.waiting", args, buf, sizeof buf), UI_FONT_LARGE,
 		         THEME_DISPLAY_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	}

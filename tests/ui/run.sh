@@ -167,6 +167,29 @@ display)
 	"$queue" --db "$work/site.db" --now "$now" checkin u-0006 heroin inject >/dev/null
 	kiosk_run display.txt --db "$work/site.db" --display
 	;;
+display_freeze)
+	# The display in a freeze and after resume, in portrait and landscape; the freeze and
+	# resume are staff commands from another process on the same site.db, as the staff
+	# kiosk's would be.
+	base=$shots
+	for size in 1080x1920 1920x1080; do
+		db=$work/$size.db shots=$base/$size
+		mkdir -p "$shots"
+		"$queue" --db "$db" config "$root/assets/demo/site.ini" >/dev/null
+		"$queue" --db "$db" import "$root/assets/demo/registry.json" >/dev/null
+		"$queue" --db "$db" --now "$now" checkin u-0001 heroin inject >/dev/null
+		"$queue" --db "$db" --now "$now" checkin u-0006 heroin inject >/dev/null
+		touch "$work/FROZEN" "$work/RESUMED"
+		kiosk_start display_freeze.txt --db "$db" --display --size "$size"
+		await_file "$shots/display_calling.png"
+		"$queue" --db "$db" --now "$now" cmd freeze >/dev/null
+		rm "$work/FROZEN"
+		await_file "$shots/display_frozen_ar.png"
+		"$queue" --db "$db" --now "$now" cmd resume >/dev/null
+		rm "$work/RESUMED"
+		kiosk_wait
+	done
+	;;
 screens)
 	# Key screens against reference PNGs, with a tolerance; NAME_err.png on mismatch.
 	# A fixed ticket key makes the QR, and so the ticket screen, the same every run.

@@ -202,6 +202,7 @@ static const struct {
         {"display.station", {"station", "I3", NULL}},
         {"display.last_calls", {NULL}},
         {"display.waiting", {"route", "R", "count", "3", NULL}},
+        {"display.paused", {NULL}},
         {"station.free", {NULL}},
         {"station.reserved", {NULL}},
         {"station.occupied", {NULL}},
