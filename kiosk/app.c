@@ -257,6 +257,7 @@ void app_reset(app *a)
 	a->pin_wrong = false;
 	a->staff_page = 0;
 	a->staff_ask_freeze = false;
+	a->staff_refused = NULL;
 	char lang[8];
 	default_language(a, lang);
 	snprintf(a->lang, sizeof a->lang, "%s", lang);

@@ -109,8 +109,16 @@ static void command(app *a, ank_cmd_type type, const char *station, int64_t tick
 	ank_cmd cmd = {.type = type, .ticket_id = ticket, .station_id = station};
 	ank_err err;
 	ank_store_take_error(ank_queue_store(a->q)); /* only this command's failure counts */
-	if (ank_queue_command(a->q, &cmd, a->now, NULL, &err) == ANK_Q_E_DB)
+	ank_q_rc rc = ank_queue_command(a->q, &cmd, a->now, NULL, &err);
+	if (rc == ANK_Q_E_DB)
 		app_db_failed(a, "staff command", &err);
+	/* A refusal is said on the screen, else a tap that did nothing looks like a fault. */
+	a->staff_refused = rc == ANK_Q_OK           ? NULL
+	                   : rc == ANK_Q_E_TOO_SOON ? "staff.refused_too_soon"
+	                   : rc == ANK_Q_E_FROZEN   ? "staff.refused_frozen"
+	                   : rc == ANK_Q_E_NO_STATION || rc == ANK_Q_E_NOT_FOUND
+	                           ? "staff.refused_none"
+	                           : "staff.refused";
 	ank_sync_nudge(a->sync);
 	a->dirty = true;
 }
@@ -278,6 +286,7 @@ static void ask_freeze(app *a, ui_rect c)
 	if (ui_button(u, "staff.freeze_no", grid_cell(btns, 2, 1, 1, THEME_GAP), tr(a, "staff.no"),
 	              UI_STYLE_CARD)) {
 		a->staff_ask_freeze = false;
+		a->staff_refused = NULL;
 		a->dirty = true;
 	}
 }
@@ -344,6 +353,9 @@ screen_id staff_frame(app *a)
 	if (frozen)
 		ui_label(u, "staff.frozen", take_top(&c, FROZEN_H), tr(a, "staff.frozen"),
 		         UI_FONT_LARGE, THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_BOLD);
+	if (a->staff_refused)
+		ui_label(u, "staff.refused", take_top(&c, FROZEN_H), tr(a, a->staff_refused),
+		         UI_FONT_BODY, THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	/* One list of rows, the stations and then today's no-shows, on pages when it does
 	 * not fit: every station can be reached in portrait and landscape. */
 	ank_station_view v[ANK_MAX_STATIONS];
