@@ -281,6 +281,9 @@ void app_reset(app *a)
 	sodium_memzero(&a->s, sizeof a->s);
 	sodium_memzero(a->pin, sizeof a->pin);
 	a->pin_wrong = false;
+	a->staff_page = 0;
+	a->staff_ask_freeze = false;
+	a->staff_refused = NULL;
 	char lang[8];
 	default_language(a, lang);
 	snprintf(a->lang, sizeof a->lang, "%s", lang);

@@ -110,7 +110,10 @@ typedef struct app {
 	char pin[APP_PIN_MAX_DIGITS + 1];
 	int pin_fails;
 	int64_t pin_locked_until;
-	bool pin_wrong; /* the last PIN was wrong: say so */
+	bool pin_wrong;            /* the last PIN was wrong: say so */
+	int staff_page;            /* the staff screen's page of stations and no-shows */
+	bool staff_ask_freeze;     /* freeze was tapped: the screen asks before freezing */
+	const char *staff_refused; /* catalog key of why the last command was refused, or NULL */
 	int64_t corner_since;
 	/* display role */
 	int64_t seen_seq; /* outbox events read so far */

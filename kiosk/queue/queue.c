@@ -1058,6 +1058,14 @@ ank_q_rc ank_queue_open_tickets(ank_queue *q, ank_ticket *out, int max, int *n, 
 	return ank_store_tickets_open(q->st, out, max, n, err) ? ANK_Q_E_DB : ANK_Q_OK;
 }
 
+ank_q_rc ank_queue_no_shows(ank_queue *q, int64_t now, ank_ticket *out, int max, int *n,
+                            ank_err *err)
+{
+	char day[11];
+	ank_queue_service_day(ank_queue_config(q), now, day);
+	return ank_store_tickets_no_show(q->st, day, out, max, n, err) ? ANK_Q_E_DB : ANK_Q_OK;
+}
+
 ank_q_rc ank_queue_frozen(ank_queue *q, bool *frozen, ank_err *err)
 {
 	return ank_store_frozen_get(q->st, frozen, err) ? ANK_Q_E_DB : ANK_Q_OK;

@@ -145,6 +145,9 @@ ank_q_rc ank_queue_ticket_estimate(ank_queue *q, int64_t ticket_id, int64_t now,
                                    int *wait_min, ank_err *err);
 /* Open tickets in queue order; *n capped at max. */
 ank_q_rc ank_queue_open_tickets(ank_queue *q, ank_ticket *out, int max, int *n, ank_err *err);
+/* Today's no-shows (the service day of `now`), newest first, for staff to requeue. */
+ank_q_rc ank_queue_no_shows(ank_queue *q, int64_t now, ank_ticket *out, int max, int *n,
+                            ank_err *err);
 ank_q_rc ank_queue_frozen(ank_queue *q, bool *frozen, ank_err *err);
 
 /* Nickname search as the kiosk shows it: at most 6 names, none before 2 letters. A name

@@ -13,7 +13,12 @@
 #define PIN_KEY_H        150 /* a PIN pad key */
 #define FROZEN_H         70  /* the "frozen" notice */
 #define STATION_ROW_H    110 /* one station: its state and its buttons */
-#define STATION_TEXT_PCT 45  /* the station text's share of the row */
+#define STATION_TEXT_PCT 40  /* the station text's share of the row */
+#define PAGER_H          110 /* previous / page x of y / next, when the rows need pages */
+#define ASK_H            260 /* the freeze question */
+#define ROW_ACTS_MAX     3   /* most buttons one row shows */
+#define NO_SHOW_MAX      12  /* today's no-shows listed for requeue, newest first */
+#define ROW_MIN_W        900 /* a row narrower than this squeezes its buttons: one column */
 
 static bool pin_ok(app *a)
 {
@@ -99,13 +104,21 @@ screen_id staff_pin_frame(app *a)
 	return SCREEN_STAFF_PIN;
 }
 
-static void command(app *a, ank_cmd_type type, const char *station)
+static void command(app *a, ank_cmd_type type, const char *station, int64_t ticket)
 {
-	ank_cmd cmd = {.type = type, .station_id = station};
+	ank_cmd cmd = {.type = type, .ticket_id = ticket, .station_id = station};
 	ank_err err;
 	ank_store_take_error(ank_queue_store(a->q)); /* only this command's failure counts */
-	if (ank_queue_command(a->q, &cmd, a->now, NULL, &err) == ANK_Q_E_DB)
+	ank_q_rc rc = ank_queue_command(a->q, &cmd, a->now, NULL, &err);
+	if (rc == ANK_Q_E_DB)
 		app_db_failed(a, "staff command", &err);
+	/* A refusal is said on the screen, else a tap that did nothing looks like a fault. */
+	a->staff_refused = rc == ANK_Q_OK           ? NULL
+	                   : rc == ANK_Q_E_TOO_SOON ? "staff.refused_too_soon"
+	                   : rc == ANK_Q_E_FROZEN   ? "staff.refused_frozen"
+	                   : rc == ANK_Q_E_NO_STATION || rc == ANK_Q_E_NOT_FOUND
+	                           ? "staff.refused_none"
+	                           : "staff.refused";
 	ank_sync_nudge(a->sync);
 	a->dirty = true;
 }
@@ -166,6 +179,142 @@ static void sync_line(app *a, ui_rect r)
 	         UI_TEXT_MIDDLE | UI_TEXT_CENTER);
 }
 
+/* One button of a row: its id suffix, its catalog key and the command it sends. */
+typedef struct row_act {
+	const char *suffix, *key;
+	ank_cmd_type cmd;
+} row_act;
+
+/* The commands that fit a station's state (the queue refuses any other): a called ticket
+ * starts, is called again or did not come; a session ends; a free station calls the next
+ * ticket or closes; a cleaned or closed station opens again. Returns how many. */
+static int station_acts(const ank_station *s, row_act out[ROW_ACTS_MAX])
+{
+	switch (s->state) {
+	case ANK_SS_RESERVED:
+		out[0] = (row_act){"start", "staff.start", ANK_CMD_START};
+		out[1] = (row_act){"recall", "staff.recall", ANK_CMD_RECALL};
+		out[2] = (row_act){"no_show", "staff.no_show", ANK_CMD_NO_SHOW};
+		return 3;
+	case ANK_SS_OCCUPIED:
+		out[0] = (row_act){"end", "staff.end", ANK_CMD_END};
+		return 1;
+	case ANK_SS_FREE:
+		out[0] = (row_act){"call", "staff.call", ANK_CMD_CALL_NEXT};
+		out[1] = (row_act){"close", "staff.set_closed", ANK_CMD_CLOSE_STATION};
+		return 2;
+	case ANK_SS_CLEANING:
+		out[0] = (row_act){"free", "staff.set_free", ANK_CMD_CLEANING_DONE};
+		out[1] = (row_act){"close", "staff.set_closed", ANK_CMD_CLOSE_STATION};
+		return 2;
+	case ANK_SS_CLOSED:
+		out[0] = (row_act){"open", "staff.open", ANK_CMD_OPEN_STATION};
+		return 1;
+	case ANK_SS_COUNT:
+		break;
+	}
+	return 0;
+}
+
+/* The buttons of one row, right of its text, each in a cell of a fixed width so the
+ * same command sits in the same place on every row. */
+static ui_rect row_buttons(ui_rect row)
+{
+	return (ui_rect){row.x + row.w * STATION_TEXT_PCT / 100, row.y,
+	                 row.w * (100 - STATION_TEXT_PCT) / 100, row.h};
+}
+
+static void station_row(app *a, ui_rect row, const ank_station_view *v)
+{
+	ui *u = &a->ui;
+	const ank_station *s = &v->station;
+	char id[UI_ID_MAX], text[160];
+	static const char *const alerts[] = {"", " !", " !!"};
+	char state_key[32];
+	snprintf(state_key, sizeof state_key, "station.%s", ank_station_state_code(s->state));
+	/* Minutes matter for a call or a session (the timer staff watch), not for an idle
+	 * station. */
+	bool timed = s->state == ANK_SS_RESERVED || s->state == ANK_SS_OCCUPIED;
+	long long mins = v->elapsed_ms > 0 ? (long long)(v->elapsed_ms / 60000) : 0;
+	if (timed)
+		snprintf(text, sizeof text, "%s  %s  %s  %lld min%s", s->label, tr(a, state_key),
+		         v->ticket_label, mins, alerts[v->alert]);
+	else
+		snprintf(text, sizeof text, "%s  %s", s->label, tr(a, state_key));
+	snprintf(id, sizeof id, "staff.station.%s", s->id);
+	ui_label(u, id, (ui_rect){row.x, row.y, row.w * STATION_TEXT_PCT / 100, row.h}, text,
+	         UI_FONT_BODY, THEME_TEXT, UI_TEXT_MIDDLE);
+	row_act acts[ROW_ACTS_MAX];
+	int n = station_acts(s, acts);
+	for (int k = 0; k < n; k++) {
+		snprintf(id, sizeof id, "staff.station.%s.%s", s->id, acts[k].suffix);
+		if (ui_button(u, id, grid_cell(row_buttons(row), ROW_ACTS_MAX, 1, k, THEME_GAP),
+		              tr(a, acts[k].key), k == 0 ? UI_STYLE_PRIMARY : UI_STYLE_CARD))
+			command(a, acts[k].cmd, s->id, s->ticket_id);
+	}
+}
+
+/* A ticket that did not come today, with the button that puts it back in line at its
+ * old place. */
+static void no_show_row(app *a, ui_rect row, const ank_ticket *t)
+{
+	char id[UI_ID_MAX], text[160];
+	snprintf(text, sizeof text, "%s  %s", t->label, tr(a, "staff.no_shows"));
+	snprintf(id, sizeof id, "staff.no_show.%s", t->label);
+	ui_label(&a->ui, id, (ui_rect){row.x, row.y, row.w * STATION_TEXT_PCT / 100, row.h}, text,
+	         UI_FONT_BODY, THEME_TEXT, UI_TEXT_MIDDLE);
+	snprintf(id, sizeof id, "staff.no_show.%s.requeue", t->label);
+	/* Two cells wide: the label is longer than a station's commands. */
+	ui_rect b = grid_cell(row_buttons(row), ROW_ACTS_MAX, 1, 0, THEME_GAP);
+	b.w = b.w * 2 + THEME_GAP;
+	if (ui_button(&a->ui, id, b, tr(a, "staff.requeue"), UI_STYLE_CARD))
+		command(a, ANK_CMD_REQUEUE, NULL, t->id);
+}
+
+/* Freeze stops the queue for everyone, so the screen asks first; no changes nothing. */
+static void ask_freeze(app *a, ui_rect c)
+{
+	ui *u = &a->ui;
+	ui_label(u, "staff.freeze_ask", take_top(&c, ASK_H), tr(a, "staff.freeze_ask"),
+	         UI_FONT_LARGE, THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
+	ui_rect btns = take_top(&c, THEME_TARGET_MAIN);
+	if (ui_button(u, "staff.freeze_yes", grid_cell(btns, 2, 1, 0, THEME_GAP),
+	              tr(a, "staff.yes"), UI_STYLE_PRIMARY)) {
+		a->staff_ask_freeze = false;
+		command(a, ANK_CMD_FREEZE, NULL, 0);
+	}
+	if (ui_button(u, "staff.freeze_no", grid_cell(btns, 2, 1, 1, THEME_GAP), tr(a, "staff.no"),
+	              UI_STYLE_CARD)) {
+		a->staff_ask_freeze = false;
+		a->staff_refused = NULL;
+		a->dirty = true;
+	}
+}
+
+/* Previous and next page, with "page x of y" between them. */
+static void pager(app *a, ui_rect r, int pages)
+{
+	ui *u = &a->ui;
+	char buf[64], page[12], of[12];
+	snprintf(page, sizeof page, "%d", a->staff_page + 1);
+	snprintf(of, sizeof of, "%d", pages);
+	const char *args[] = {"page", page, "pages", of, NULL};
+	ui_label(u, "staff.page", grid_cell(r, 3, 1, 1, THEME_GAP),
+	         trf(a, "staff.page", args, buf, sizeof buf), UI_FONT_BODY, THEME_TEXT,
+	         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+	if (a->staff_page > 0 && ui_button(u, "staff.page_prev", grid_cell(r, 3, 1, 0, THEME_GAP),
+	                                   tr(a, "staff.prev"), UI_STYLE_CARD)) {
+		a->staff_page--;
+		a->dirty = true;
+	}
+	if (a->staff_page < pages - 1 &&
+	    ui_button(u, "staff.page_next", grid_cell(r, 3, 1, 2, THEME_GAP), tr(a, "staff.next"),
+	              UI_STYLE_CARD)) {
+		a->staff_page++;
+		a->dirty = true;
+	}
+}
+
 screen_id staff_frame(app *a)
 {
 	ui *u = &a->ui;
@@ -180,63 +329,65 @@ screen_id staff_frame(app *a)
 	}
 	if (!a->q)
 		return SCREEN_STAFF; /* degraded with no database open: nothing to act on */
+	if (a->staff_ask_freeze) {
+		ask_freeze(a, c);
+		return SCREEN_STAFF;
+	}
 	bool frozen = false;
 	ank_err err;
 	ank_queue_frozen(a->q, &frozen, &err);
 	ui_rect top = take_top(&c, THEME_TARGET_MAIN);
 	if (ui_button(u, "staff.call_next", grid_cell(top, 2, 1, 0, THEME_GAP),
 	              tr(a, "staff.call_next"), UI_STYLE_PRIMARY))
-		command(a, ANK_CMD_CALL_NEXT, NULL);
+		command(a, ANK_CMD_CALL_NEXT, NULL, 0);
 	if (ui_button(u, frozen ? "staff.resume" : "staff.freeze",
 	              grid_cell(top, 2, 1, 1, THEME_GAP),
-	              tr(a, frozen ? "staff.resume" : "staff.freeze"), UI_STYLE_CARD))
-		command(a, frozen ? ANK_CMD_RESUME : ANK_CMD_FREEZE, NULL);
+	              tr(a, frozen ? "staff.resume" : "staff.freeze"), UI_STYLE_CARD)) {
+		if (frozen) {
+			command(a, ANK_CMD_RESUME, NULL, 0);
+		} else {
+			a->staff_ask_freeze = true;
+			a->dirty = true;
+		}
+	}
 	if (frozen)
 		ui_label(u, "staff.frozen", take_top(&c, FROZEN_H), tr(a, "staff.frozen"),
 		         UI_FONT_LARGE, THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_BOLD);
+	if (a->staff_refused)
+		ui_label(u, "staff.refused", take_top(&c, FROZEN_H), tr(a, a->staff_refused),
+		         UI_FONT_BODY, THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+	/* One list of rows, the stations and then today's no-shows, on pages when it does
+	 * not fit: every station can be reached in portrait and landscape. */
 	ank_station_view v[ANK_MAX_STATIONS];
-	int n = 0;
+	ank_ticket gone[NO_SHOW_MAX];
+	int n = 0, n_gone = 0;
 	ank_queue_stations(a->q, a->now, v, ANK_MAX_STATIONS, &n, &err);
-	for (int i = 0; i < n && c.h >= STATION_ROW_H; i++) {
-		ui_rect row = take_top(&c, STATION_ROW_H);
-		const ank_station *s = &v[i].station;
-		char id[UI_ID_MAX], text[160];
-		static const char *const alerts[] = {"", " !", " !!"};
-		char state_key[32];
-		snprintf(state_key, sizeof state_key, "station.%s",
-		         ank_station_state_code(s->state));
-		/* Minutes matter for a call or a session (the timer staff watch), not for an
-		 * idle station. */
-		bool timed = s->state == ANK_SS_RESERVED || s->state == ANK_SS_OCCUPIED;
-		long long mins = v[i].elapsed_ms > 0 ? (long long)(v[i].elapsed_ms / 60000) : 0;
-		if (timed)
-			snprintf(text, sizeof text, "%s  %s  %s  %lld min%s", s->label,
-			         tr(a, state_key), v[i].ticket_label, mins, alerts[v[i].alert]);
+	ank_queue_no_shows(a->q, a->now, gone, NO_SHOW_MAX, &n_gone, &err);
+	int rows = n + n_gone;
+	/* Each row takes its height and a gap (take_top); so does the pager. */
+	/* A wide screen (landscape) puts rows in two columns. */
+	int cols = c.w >= 2 * ROW_MIN_W + THEME_GAP ? 2 : 1;
+	int per = (c.h + THEME_GAP) / (STATION_ROW_H + THEME_GAP) * cols;
+	if (rows > per)
+		per = (c.h - PAGER_H) / (STATION_ROW_H + THEME_GAP) * cols;
+	if (per < 1)
+		per = 1;
+	int pages = (rows + per - 1) / per;
+	if (a->staff_page >= pages)
+		a->staff_page = pages > 0 ? pages - 1 : 0;
+	if (pages > 1)
+		pager(a, take_bottom(&c, PAGER_H), pages);
+	int first = a->staff_page * per, per_col = per / cols;
+	ui_rect col = c;
+	for (int i = first; i < rows && i < first + per; i++) {
+		int k = i - first;
+		if (k % per_col == 0) /* a new column: down the left, then the right one */
+			col = grid_cell(c, cols, 1, k / per_col, THEME_GAP);
+		ui_rect row = take_top(&col, STATION_ROW_H);
+		if (i < n)
+			station_row(a, row, &v[i]);
 		else
-			snprintf(text, sizeof text, "%s  %s", s->label, tr(a, state_key));
-		snprintf(id, sizeof id, "staff.station.%s", s->id);
-		ui_label(u, id, (ui_rect){row.x, row.y, row.w * STATION_TEXT_PCT / 100, row.h},
-		         text, UI_FONT_BODY, THEME_TEXT, UI_TEXT_MIDDLE);
-		ui_rect btns = {row.x + row.w * STATION_TEXT_PCT / 100, row.y,
-		                row.w * (100 - STATION_TEXT_PCT) / 100, row.h};
-		struct {
-			const char *suffix, *key;
-			ank_cmd_type cmd;
-		} acts[3] = {{"free", "staff.set_free", ANK_CMD_CLEANING_DONE},
-		             {"cleaning", "staff.set_cleaning", ANK_CMD_CLOSE_STATION},
-		             {"close", "staff.set_closed", ANK_CMD_CLOSE_STATION}};
-		/* What each button means depends on the state: free a cleaned or closed station,
-		 * close a free one. */
-		acts[0].cmd =
-		        s->state == ANK_SS_CLOSED ? ANK_CMD_OPEN_STATION : ANK_CMD_CLEANING_DONE;
-		for (int k = 0; k < 3; k++) {
-			if (k == 1)
-				continue; /* cleaning is set by the session's end */
-			snprintf(id, sizeof id, "staff.station.%s.%s", s->id, acts[k].suffix);
-			if (ui_button(u, id, grid_cell(btns, 2, 1, k == 0 ? 0 : 1, THEME_GAP),
-			              tr(a, acts[k].key), UI_STYLE_CARD))
-				command(a, acts[k].cmd, s->id);
-		}
+			no_show_row(a, row, &gone[i - n]);
 	}
 	return SCREEN_STAFF;
 }

@@ -775,6 +775,26 @@ int ank_store_tickets_open(ank_store *st, ank_ticket *out, int max, int *n, ank_
 	return 0;
 }
 
+int ank_store_tickets_no_show(ank_store *st, const char *day, ank_ticket *out, int max, int *n,
+                              ank_err *err)
+{
+	sqlite3_stmt *s;
+	*n = 0;
+	if (ank_st_prep(st,
+	                "SELECT " TICKET_COLS " FROM ticket"
+	                " WHERE state = 'no_show' AND day = ? ORDER BY id DESC",
+	                &s, err))
+		return -1;
+	sqlite3_bind_text(s, 1, day, -1, SQLITE_TRANSIENT);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max)
+		ticket_row(s, &out[(*n)++]);
+	ank_st_end(st, s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return ank_st_fail(st, err);
+	return 0;
+}
+
 int ank_store_tickets_open_count(ank_store *st, int *n, ank_err *err)
 {
 	sqlite3_stmt *s;

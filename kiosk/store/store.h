@@ -272,6 +272,9 @@ int ank_store_ticket_update(ank_store *st, const ank_ticket *t, ank_err *err);
 /* Waiting, called and in-session tickets in queue order (queue_key, then id). */
 int ank_store_tickets_open(ank_store *st, ank_ticket *out, int max, int *n, ank_err *err);
 /* Number of waiting, called and in-session tickets. */
+/* The no-show tickets of service day `day`, newest first; *n capped at max. */
+int ank_store_tickets_no_show(ank_store *st, const char *day, ank_ticket *out, int max, int *n,
+                              ank_err *err);
 int ank_store_tickets_open_count(ank_store *st, int *n, ank_err *err);
 ank_store_rc ank_store_ticket_open_for_user(ank_store *st, const char *user_id, ank_ticket *out,
                                             ank_err *err);

@@ -126,6 +126,31 @@ staff_calls)
 landscape)
 	kiosk_run landscape.txt --demo --size 1920x1080
 	;;
+staff_session | staff_no_show | staff_freeze)
+	# The staff screen alone runs a visit; its commands reach the outbox as events.
+	kiosk_run $name.txt --db "$work/site.db" --config "$here/manual.ini" \
+		--registry "$root/assets/demo/registry.json" --renderer null >/dev/null
+	events=$("$queue" --db "$work/site.db" events)
+	want=() unwanted=()
+	case $name in
+	staff_session) want=(ticket.called session.started session.ended) ;;
+	staff_no_show) want=(ticket.recalled ticket.no_show ticket.requeued) ;;
+	staff_freeze) want=(ticket.called) unwanted=(site.frozen) ;;
+	esac
+	for type in "${want[@]}"; do
+		grep -q " $type " <<<"$events" || fail "no $type in the outbox: $events"
+	done
+	for type in "${unwanted[@]}"; do
+		! grep -q " $type " <<<"$events" || fail "$type in the outbox after 'no': $events"
+	done
+	;;
+staff_pages)
+	kiosk_run staff_pages.txt --db "$work/site.db" --config "$here/pages.ini" --renderer null
+	;;
+staff_pages_landscape)
+	kiosk_run staff_pages_landscape.txt --db "$work/site.db" --config "$here/pages.ini" \
+		--size 1920x1080 --renderer null
+	;;
 idle)
 	out=$(kiosk_run idle.txt --demo)
 	# The dump after the reset: no nickname, no typed letter anywhere on screen.

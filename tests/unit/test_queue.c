@@ -345,6 +345,12 @@ static void test_no_show_after_grace_and_requeue(void **state)
 	assert_int_equal(fixture_ticket(f, a.ticket.id).state, ANK_TS_NO_SHOW);
 	assert_int_equal(fixture_ticket(f, b.ticket.id).state, ANK_TS_CALLED);
 	assert_int_equal(fixture_events(f, "ticket.no_show"), 1);
+	/* The staff screen lists today's no-shows for requeue. */
+	ank_ticket gone[4];
+	int n_gone;
+	assert_int_equal(ank_queue_no_shows(f->q, T0 + MIN(5), gone, 4, &n_gone, NULL), ANK_Q_OK);
+	assert_int_equal(n_gone, 1);
+	assert_int_equal(gone[0].id, a.ticket.id);
 	/* The user turns up: requeue puts them back at their old place, before u3. */
 	assert_int_equal(fixture_cmd(f, ANK_CMD_REQUEUE, a.ticket.id, NULL, T0 + MIN(7)), ANK_Q_OK);
 	ank_ticket open[8];
@@ -362,6 +368,12 @@ static void test_no_show_after_grace_and_requeue(void **state)
 	                 ANK_Q_E_STATE);
 	assert_int_equal(fixture_cmd(f, ANK_CMD_NO_SHOW, b.ticket.id, NULL, T0 + MIN(8)), ANK_Q_OK);
 	assert_int_equal(fixture_ticket(f, a.ticket.id).state, ANK_TS_CALLED);
+	/* The requeued one left the list; the new no-show is on it, and not on the next day's. */
+	ank_queue_no_shows(f->q, T0 + MIN(8), gone, 4, &n_gone, NULL);
+	assert_int_equal(n_gone, 1);
+	assert_int_equal(gone[0].id, b.ticket.id);
+	ank_queue_no_shows(f->q, T0 + MIN(24 * 60), gone, 4, &n_gone, NULL);
+	assert_int_equal(n_gone, 0);
 	/* Requeue is for no-shows only, and only on the same service day. */
 	assert_int_equal(fixture_cmd(f, ANK_CMD_REQUEUE, c.ticket.id, NULL, T0 + MIN(9)),
 	                 ANK_Q_E_STATE);
