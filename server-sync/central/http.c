@@ -620,6 +620,13 @@ static void metric_head(ank_buf *b, const char *name, const char *type, const ch
 	ank_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* One metric without labels: its HELP, TYPE and value. */
+static void metric_ll(ank_buf *b, const char *name, const char *type, const char *help, long long v)
+{
+	metric_head(b, name, type, help);
+	ank_buf_printf(b, "%s %lld\n", name, v);
+}
+
 static void metrics_http(ank_http *s, ank_buf *b)
 {
 	static const char *const classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx", "other"};
@@ -666,22 +673,20 @@ static void metrics_serve(ank_http *s, ank_buf *b)
 		return;
 	ank_serve_stats st;
 	ank_serve_stats_get(s->serve, &st);
-	metric_head(b, "ankomst_http_connections", "gauge", "Open HTTP connections.");
-	ank_buf_printf(b, "ankomst_http_connections %lld\n", st.connections);
-	metric_head(b, "ankomst_http_connections_cut_total", "counter",
-	            "Connections cut because a request did not arrive within the deadline.");
-	ank_buf_printf(b, "ankomst_http_connections_cut_total %lld\n", st.cut_deadline);
-	metric_head(b, "ankomst_longpolls", "gauge",
-	            "Connections held now: change-feed long-polls and refusals held back.");
-	ank_buf_printf(b, "ankomst_longpolls %lld\n", st.longpolls);
-	metric_head(b, "ankomst_work_queued", "gauge", "Requests waiting for a worker thread.");
-	ank_buf_printf(b, "ankomst_work_queued %lld\n", st.queued);
-	metric_head(b, "ankomst_ingest_commits_total", "counter",
-	            "Commits of the ingest writer (each holds one or more batches).");
-	ank_buf_printf(b, "ankomst_ingest_commits_total %lld\n", st.ingest_groups);
-	metric_head(b, "ankomst_ingest_batches_total", "counter",
-	            "Batches the ingest writer took.");
-	ank_buf_printf(b, "ankomst_ingest_batches_total %lld\n", st.ingest_batches);
+	metric_ll(b, "ankomst_http_connections", "gauge", "Open HTTP connections.", st.connections);
+	metric_ll(b, "ankomst_http_connections_cut_total", "counter",
+	          "Connections cut because a request did not arrive within the deadline.",
+	          st.cut_deadline);
+	metric_ll(b, "ankomst_longpolls", "gauge",
+	          "Connections held now: change-feed long-polls and refusals held back.",
+	          st.longpolls);
+	metric_ll(b, "ankomst_work_queued", "gauge", "Requests waiting for a worker thread.",
+	          st.queued);
+	metric_ll(b, "ankomst_ingest_commits_total", "counter",
+	          "Commits of the ingest writer (each holds one or more batches).",
+	          st.ingest_groups);
+	metric_ll(b, "ankomst_ingest_batches_total", "counter", "Batches the ingest writer took.",
+	          st.ingest_batches);
 }
 
 static ank_reply h_metrics(ank_http_ctx *c)
@@ -696,30 +701,24 @@ static ank_reply h_metrics(ank_http_ctx *c)
 	metrics_http(s, &b);
 	metrics_serve(s, &b);
 	char why[256];
-	metric_head(&b, "ankomst_health_ok", "gauge",
-	            "1 when the database answers and accepts writes (as /healthz).");
-	ank_buf_printf(&b, "ankomst_health_ok %d\n",
-	               ank_cstore_health(s->cs, why, sizeof why) == ANK_CS_HEALTH_OK);
-	metric_head(&b, "ankomst_events_ingested_total", "counter", "Events stored.");
-	ank_buf_printf(&b, "ankomst_events_ingested_total %lld\n", st.events);
+	metric_ll(&b, "ankomst_health_ok", "gauge",
+	          "1 when the database answers and accepts writes (as /healthz).",
+	          ank_cstore_health(s->cs, why, sizeof why) == ANK_CS_HEALTH_OK);
+	metric_ll(&b, "ankomst_events_ingested_total", "counter", "Events stored.", st.events);
 	ank_login_stats ls;
 	ank_cstore_login_stats(s->cs, ank_now_ms(), &ls);
-	metric_head(&b, "ankomst_login_checks_total", "counter",
-	            "Argon2id password hashes and checks done.");
-	ank_buf_printf(&b, "ankomst_login_checks_total %lld\n", ls.checks);
-	metric_head(&b, "ankomst_login_checks_queued", "gauge",
-	            "Password checks waiting for one of the hashing slots.");
-	ank_buf_printf(&b, "ankomst_login_checks_queued %d\n", ls.queued);
-	metric_head(&b, "ankomst_login_addresses_waiting", "gauge",
-	            "Client addresses that must wait after failed logins.");
-	ank_buf_printf(&b, "ankomst_login_addresses_waiting %d\n", ls.addrs_waiting);
-	metric_head(&b, "ankomst_events_out_of_time_total", "counter",
-	            "Stored events whose kiosk time is out of bounds, left out of reports.");
-	ank_buf_printf(&b, "ankomst_events_out_of_time_total %lld\n", st.out_of_time);
-	metric_head(&b, "ankomst_kiosks", "gauge", "Paired kiosks.");
-	ank_buf_printf(&b, "ankomst_kiosks %d\n", st.kiosks);
-	metric_head(&b, "ankomst_kiosks_online", "gauge", "Kiosks seen in the last 2 minutes.");
-	ank_buf_printf(&b, "ankomst_kiosks_online %d\n", st.online);
+	metric_ll(&b, "ankomst_login_checks_total", "counter",
+	          "Argon2id password hashes and checks done.", ls.checks);
+	metric_ll(&b, "ankomst_login_checks_queued", "gauge",
+	          "Password checks waiting for one of the hashing slots.", ls.queued);
+	metric_ll(&b, "ankomst_login_addresses_waiting", "gauge",
+	          "Client addresses that must wait after failed logins.", ls.addrs_waiting);
+	metric_ll(&b, "ankomst_events_out_of_time_total", "counter",
+	          "Stored events whose kiosk time is out of bounds, left out of reports.",
+	          st.out_of_time);
+	metric_ll(&b, "ankomst_kiosks", "gauge", "Paired kiosks.", st.kiosks);
+	metric_ll(&b, "ankomst_kiosks_online", "gauge", "Kiosks seen in the last 2 minutes.",
+	          st.online);
 	metric_head(&b, "ankomst_kiosk_last_seen_timestamp_seconds", "gauge",
 	            "When each kiosk was last seen (Unix time).");
 	ank_buf_puts(&b, per_kiosk);
