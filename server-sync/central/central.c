@@ -53,6 +53,7 @@ typedef struct opts {
 	char log_format[8];
 	char metrics_token[ANK_TOKEN_HEX + 1];
 	ank_serve_limits lim;
+	unsigned min_free_mb; /* lim.min_free_bytes, as the config gives it */
 	const char *port_file, *site, *user, *name, *municipality, *from, *to;
 	char config_error[256];
 } opts;
@@ -225,6 +226,7 @@ static int cmd_serve(opts *o)
 		free(key);
 		return 1;
 	}
+	o->lim.min_free_bytes = (long long)o->min_free_mb * 1024 * 1024;
 	fit_descriptors(&o->lim);
 	ank_serve *sv = ank_serve_new(&o->lim, cs, &err);
 	ank_http *h = sv ? ank_http_new(cs, sv, o->metrics_token) : NULL;
@@ -452,7 +454,6 @@ static int on_config_key(void *user, const char *section, const char *key, const
 	        {"log_format", o->log_format, sizeof o->log_format},
 	        {"metrics_token", o->metrics_token, sizeof o->metrics_token},
 	};
-	static unsigned min_free_mb;
 	const num_key nums[] = {
 	        {"max_connections", &o->lim.max_connections, 16, 1000000},
 	        {"max_connections_per_address", &o->lim.per_address, 0, 1000000},
@@ -460,7 +461,7 @@ static int on_config_key(void *user, const char *section, const char *key, const
 	        {"idle_timeout_s", &o->lim.idle_s, 1, 3600},
 	        {"workers", &o->lim.workers, 1, 64},
 	        {"poll_threads", &o->lim.poll_threads, 1, 64},
-	        {"min_free_mb", &min_free_mb, 0, 1000000},
+	        {"min_free_mb", &o->min_free_mb, 0, 1000000},
 	        {"check_interval_s", &o->lim.check_interval_s, 0, 7 * 24 * 3600},
 	};
 	bool in_central = !strcmp(section, "central");
@@ -485,8 +486,6 @@ static int on_config_key(void *user, const char *section, const char *key, const
 			return 0;
 		}
 		*nums[i].dst = (unsigned)v;
-		if (nums[i].dst == &min_free_mb)
-			o->lim.min_free_bytes = (long long)v * 1024 * 1024;
 		return 1;
 	}
 	snprintf(o->config_error, sizeof o->config_error, "unknown key [%.40s] %.40s", section,
@@ -562,9 +561,9 @@ int main(int argc, char **argv)
 	        .idle_s = DEFAULT_IDLE_S,
 	        .workers = DEFAULT_WORKERS,
 	        .poll_threads = DEFAULT_POLL_THREADS,
-	        .min_free_bytes = (long long)DEFAULT_MIN_FREE_MB * 1024 * 1024,
 	        .check_interval_s = DEFAULT_CHECK_INTERVAL_S,
 	};
+	o.min_free_mb = DEFAULT_MIN_FREE_MB;
 	/* The config file first, so that flags given with it override it. */
 	for (int i = 2; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--config") != 0)

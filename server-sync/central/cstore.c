@@ -645,8 +645,7 @@ fail_err:
 }
 
 /* Every job of the group that would have been stored fails with the database's reason. */
-static void group_fail(ank_cstore *cs, ank_cs_ingest_job *jobs, int n, ank_cs_rc rc,
-                       const char *why)
+static void group_fail(ank_cs_ingest_job *jobs, int n, ank_cs_rc rc, const char *why)
 {
 	for (int i = 0; i < n; i++) {
 		if (jobs[i].rc != ANK_CS_OK && jobs[i].rc != ANK_CS_DB)
@@ -655,7 +654,6 @@ static void group_fail(ank_cstore *cs, ank_cs_ingest_job *jobs, int n, ank_cs_rc
 		jobs[i].acked = 0;
 		ank_err_set(&jobs[i].err, "%s", why);
 	}
-	(void)cs;
 }
 
 void ank_cstore_ingest_many(ank_cstore *cs, ank_cs_ingest_job *jobs, int n, int64_t now)
@@ -667,12 +665,12 @@ void ank_cstore_ingest_many(ank_cstore *cs, ank_cs_ingest_job *jobs, int n, int6
 	}
 	ank_err err;
 	if (ank_cs_refuse_writes(cs, &err)) {
-		group_fail(cs, jobs, n, ANK_CS_DB, err.msg);
+		group_fail(jobs, n, ANK_CS_DB, err.msg);
 		return;
 	}
 	ank_cs_proj *proj = ank_cs_proj_new();
 	if (!proj) {
-		group_fail(cs, jobs, n, ANK_CS_DB, "out of memory");
+		group_fail(jobs, n, ANK_CS_DB, "out of memory");
 		return;
 	}
 	pthread_mutex_lock(&cs->mu);
@@ -696,7 +694,7 @@ void ank_cstore_ingest_many(ank_cstore *cs, ank_cs_ingest_job *jobs, int n, int6
 		/* Nothing of the group is acknowledged: the kiosks send it again. */
 		if (!sqlite3_get_autocommit(cs->db))
 			ank_db_exec(cs->db, "ROLLBACK", NULL);
-		group_fail(cs, jobs, n, failed, why);
+		group_fail(jobs, n, failed, why);
 	} else {
 		ank_cs_write_ok(cs);
 	}
