@@ -1,0 +1,201 @@
+// The browser's view of central's security: a logged-out browser gets 401 from every staff
+// route of central's route table, the pages answer with the contract's headers (CSP and
+// friends) and redirects, the CSP really binds in chromium, the session cookie is out of a
+// script's reach, and the login page passes axe. Real central, real chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { env, world, login, axeCheck, screenshot, watch, PAGE_HEADERS, STAFF, SITE } from './lib.mjs';
+
+// The session-guarded routes, read from central's route table itself so that a route added
+// later is checked without editing this file: {"METHOD", "/path", handler, AUTH_KIND, …}.
+function staffRoutes() {
+	const src = readFileSync(join(env.source, 'server-sync/central/http.c'), 'utf8');
+	const re = /\{\s*"(GET|POST|PUT|DELETE)",\s*"([^"]+)",\s*\w+,\s*AUTH_(\w+)/g;
+	const out = [];
+	for (const m of src.matchAll(re))
+		if (['SESSION', 'SITE', 'ADMIN'].includes(m[3])) out.push({ method: m[1], path: m[2], auth: m[3] });
+	return out;
+}
+// Issue 10's contract adds these; the table must have them (so the parse above cannot pass
+// by finding nothing).
+const CONTRACT_STAFF_ROUTES = [
+	'GET /api/v1/me', 'GET /api/v1/users', 'GET /api/v1/municipalities',
+	'POST /api/v1/sites/{site}/alarms', 'POST /api/v1/sites/{site}/tickets/check',
+	'GET /api/v1/sites/{site}/queue', 'POST /api/v1/sites/{site}/commands',
+	'POST /api/v1/users', 'POST /api/v1/accounts', 'POST /api/v1/logout',
+];
+// Routes that take a bearer key instead of a session: 401 without one, too.
+const BEARER_ROUTES = ['POST /api/v1/sync/events', 'GET /api/v1/sync/changes', 'GET /api/v1/display'];
+// A value for each {param}: the real site, a plausible id otherwise.
+const PARAM = { site: SITE, n: '1', id: 'u-0000000000000000', lang: 'da' };
+const fill = (p) => p.replace(/\{(\w+)\}/g, (_, k) => PARAM[k] ?? 'x');
+
+let w;
+before(async () => {
+	w = await world();
+});
+after(async () => {
+	if (w) await w.close();
+});
+
+// A fetch made by the page itself (same origin, the browser's cookies): what a script on our
+// pages, or an attacker's page opened in a logged-out browser, would get.
+async function browserFetch(page, method, path, body) {
+	return page.evaluate(async ({ method, path, body }) => {
+		const r = await fetch(path, {
+			method, credentials: 'same-origin',
+			headers: body ? { 'Content-Type': 'application/json' } : {},
+			body: body ? JSON.stringify(body) : undefined,
+		});
+		let json = null;
+		try { json = await r.json(); } catch { /* not JSON */ }
+		return { status: r.status, json };
+	}, { method, path, body });
+}
+
+test('central route table lists the contract staff routes', () => {
+	const have = new Set(staffRoutes().map((r) => `${r.method} ${r.path}`));
+	const absent = CONTRACT_STAFF_ROUTES.filter((r) => !have.has(r));
+	assert.deepEqual(absent, [], `staff routes missing from server-sync/central/http.c`);
+});
+
+test('a logged-out browser gets 401 unauthorized from every staff and bearer route', async () => {
+	const ctx = await w.browser.newContext();
+	const page = await ctx.newPage();
+	await page.goto(w.url + '/healthz');
+	const routes = [...staffRoutes().map((r) => `${r.method} ${r.path}`), ...BEARER_ROUTES];
+	const wrong = [];
+	for (const r of routes) {
+		const [method, path] = r.split(' ');
+		const a = await browserFetch(page, method, fill(path), method === 'POST' ? { v: 1 } : null);
+		if (a.status !== 401 || a.json?.code !== 'unauthorized' || a.json?.v !== 1)
+			wrong.push(`${r}: ${a.status} ${JSON.stringify(a.json)}`);
+	}
+	assert.deepEqual(wrong, [], 'routes that did not answer 401 unauthorized');
+	// A made-up session cookie is no session either.
+	await ctx.addCookies([{ name: 'ank_session', value: 'ab'.repeat(32), url: w.url }]);
+	const forged = await browserFetch(page, 'GET', fill('/api/v1/sites/{site}/queue'));
+	assert.equal(forged.status, 401, 'a forged session cookie');
+	await ctx.close();
+});
+
+test('GET / and a logged-out GET /staff redirect (303) to the login page', async () => {
+	const ctx = await w.browser.newContext();
+	const root = await ctx.request.get(w.url + '/', { maxRedirects: 0 });
+	assert.equal(root.status(), 303, 'GET /');
+	assert.equal(new URL(root.headers().location, w.url).pathname, '/staff');
+	const staff = await ctx.request.get(w.url + '/staff', { maxRedirects: 0 });
+	assert.equal(staff.status(), 303, 'GET /staff without a session');
+	assert.equal(new URL(staff.headers().location, w.url).pathname, '/staff/login');
+	// And a browser that follows them lands on the login page.
+	const page = await ctx.newPage();
+	await page.goto(w.url + '/');
+	assert.equal(new URL(page.url()).pathname, '/staff/login');
+	await ctx.close();
+});
+
+// The contract's headers on a page answer.
+function assertPageHeaders(headers, what) {
+	for (const [k, v] of Object.entries(PAGE_HEADERS))
+		assert.equal(headers[k], v, `${what}: header ${k}`);
+	assert.ok(headers.etag, `${what}: an ETag`);
+}
+
+test('pages and every static file answer with the CSP and the other contract headers', async () => {
+	const ctx = await w.browser.newContext();
+	const pages = ['/staff/login', '/display'];
+	// Every file central serves is listed in web/manifest; each static one must have them too.
+	const manifest = join(env.source, 'server-sync/central/web/manifest');
+	assert.ok(existsSync(manifest), 'server-sync/central/web/manifest exists');
+	const statics = readFileSync(manifest, 'utf8').split('\n').map((l) => l.trim())
+		.filter((l) => l.startsWith('static/')).map((l) => '/' + l);
+	assert.ok(statics.length > 0, 'the manifest lists static files');
+	for (const path of [...pages, ...statics]) {
+		const r = await ctx.request.get(w.url + path, { maxRedirects: 0 });
+		assert.equal(r.status(), 200, `GET ${path}`);
+		assertPageHeaders(r.headers(), `GET ${path}`);
+	}
+	// Nothing outside the manifest, no directory listing, no way out of the folder.
+	for (const path of ['/static/', '/static/manifest', '/static/nope.js', '/staff.html', '/manifest'])
+		assert.equal((await ctx.request.get(w.url + path, { maxRedirects: 0 })).status(), 404, `GET ${path}`);
+	// An unchanged file is not sent again: If-None-Match with its ETag gives 304.
+	const first = await ctx.request.get(w.url + '/staff/login');
+	const again = await ctx.request.get(w.url + '/staff/login', { headers: { 'If-None-Match': first.headers().etag } });
+	assert.ok([200, 304].includes(again.status()), 'a revalidation answers');
+	await ctx.close();
+});
+
+test('the login page loads cleanly under its CSP, and the CSP blocks inline script', async () => {
+	const ctx = await w.browser.newContext();
+	const page = await ctx.newPage();
+	const seen = watch(page);
+	const r = await page.goto(w.url + '/staff/login');
+	assert.equal(r.status(), 200);
+	await page.waitForLoadState('networkidle');
+	seen.assertClean('/staff/login');
+	// An inline script put in by whatever means does not run: the CSP is in force.
+	const ran = await page.evaluate(async () => {
+		window.__inline = false;
+		const s = document.createElement('script');
+		s.textContent = 'window.__inline = true';
+		document.body.appendChild(s);
+		await new Promise((r) => setTimeout(r, 100));
+		return window.__inline;
+	});
+	assert.equal(ran, false, 'an inline script ran on /staff/login');
+	await ctx.close();
+});
+
+test('the login page passes axe (no serious or critical violation), screenshot', async () => {
+	const ctx = await w.browser.newContext({ viewport: { width: 1280, height: 800 } });
+	const page = await ctx.newPage();
+	await page.goto(w.url + '/staff/login');
+	await page.waitForLoadState('networkidle');
+	await axeCheck(page, '/staff/login');
+	await screenshot(page, 'console_login');
+	await ctx.close();
+});
+
+// A login made by a script of our origin (as the login page does it): the browser keeps the
+// cookie out of every script's reach. Needs no page of the console.
+test('the session cookie is HttpOnly, SameSite=Strict, unreadable by scripts; POST needs the CSRF header', async () => {
+	const ctx = await w.browser.newContext();
+	const page = await ctx.newPage();
+	await page.goto(w.url + '/healthz');
+	const logged = await browserFetch(page, 'POST', '/api/v1/login', { v: 1, user: STAFF.user, password: STAFF.password });
+	assert.equal(logged.status, 200, 'login');
+	assert.ok(!('token' in logged.json), 'the login answer does not carry the session token');
+	const cookie = (await ctx.cookies()).find((c) => c.name === 'ank_session');
+	assert.ok(cookie, 'the session cookie is set');
+	assert.equal(cookie.httpOnly, true, 'HttpOnly');
+	assert.equal(cookie.sameSite, 'Strict', 'SameSite=Strict');
+	assert.equal(cookie.secure, true, 'Secure');
+	assert.ok(!(await page.evaluate(() => document.cookie)).includes('ank_session'),
+		'page scripts cannot read the session cookie');
+	const queue = await browserFetch(page, 'GET', `/api/v1/sites/${SITE}/queue`);
+	assert.equal(queue.status, 200, 'the session opens the own site\'s queue');
+	const post = await browserFetch(page, 'POST', `/api/v1/sites/${SITE}/commands`, { v: 1, type: 'call_next' });
+	assert.equal(post.status, 403, 'a POST without X-CSRF-Token');
+	assert.equal(post.json.code, 'csrf');
+	const out = await page.evaluate(async (csrf) => (await fetch('/api/v1/logout', { method: 'POST', headers: { 'X-CSRF-Token': csrf } })).status, logged.json.csrf);
+	assert.equal(out, 200, 'logout');
+	assert.equal((await browserFetch(page, 'GET', `/api/v1/sites/${SITE}/queue`)).status, 401, 'after logout');
+	await ctx.close();
+});
+
+test('logging in through the login page opens /staff, and /api/v1/me names the user', async () => {
+	const ctx = await w.browser.newContext();
+	const page = await ctx.newPage();
+	const seen = watch(page);
+	await login(page, w.url, STAFF.user, STAFF.password);
+	const me = await browserFetch(page, 'GET', '/api/v1/me');
+	assert.equal(me.status, 200, 'GET /api/v1/me with the session');
+	assert.equal(me.json.user, STAFF.user);
+	assert.equal(me.json.role, 'staff');
+	assert.equal(me.json.site, SITE);
+	assert.match(me.json.csrf, /^[0-9a-f]{64}$/);
+	seen.assertClean('login and /staff');
+	await ctx.close();
+});
