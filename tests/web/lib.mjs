@@ -436,6 +436,7 @@ export async function world({ kiosk = false } = {}) {
 	try {
 		w.central = await startCentral();
 		w.url = w.central.url;
+		w.login = (page, user, password) => login(page, w.url, user, password);
 		if (kiosk) w.kiosk = await new Kiosk(w.central).setup();
 		w.browser = await launchBrowser();
 	} catch (e) {
