@@ -109,6 +109,10 @@ typedef struct resp {
 	ank_buf body;
 	char set_cookie[512]; /* the Set-Cookie header, if any */
 	char retry_after[32]; /* the Retry-After header, if any */
+	char location[128];   /* the Location header, if any */
+	char etag[40];        /* the ETag header, if any */
+	char csp[400];        /* the Content-Security-Policy header, if any */
+	char ctype[80];       /* the Content-Type header, if any */
 	json_t *json;         /* the body parsed, or NULL */
 } resp;
 
@@ -135,6 +139,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *user)
 	size_t len = size * n;
 	header_value(p, len, "Set-Cookie: ", r->set_cookie, sizeof r->set_cookie);
 	header_value(p, len, "Retry-After: ", r->retry_after, sizeof r->retry_after);
+	header_value(p, len, "Location: ", r->location, sizeof r->location);
+	header_value(p, len, "ETag: ", r->etag, sizeof r->etag);
+	header_value(p, len, "Content-Security-Policy: ", r->csp, sizeof r->csp);
+	header_value(p, len, "Content-Type: ", r->ctype, sizeof r->ctype);
 	return len;
 }
 
@@ -480,6 +488,13 @@ static const route_case staff_routes[] = {
         {"POST", "/api/v1/sites/demo/config", "{\"v\":1,\"ini\":\"[site]\\n\"}", false, true},
         {"POST", "/api/v1/catalogs/da", "{\"v\":1,\"messages\":{\"welcome.title\":\"Hej\"}}", false,
          true},
+        {"POST", "/api/v1/sites/demo/alarms",
+         "{\"v\":1,\"kiosk\":\"k-x\",\"station\":\"1\",\"ticket\":1,\"level\":\"warn\"}", true,
+         false},
+        {"GET", "/api/v1/users?nickname=Lis", NULL, false, false},
+        {"GET", "/api/v1/municipalities", NULL, false, false},
+        {"GET", "/api/v1/me", NULL, false, false},
+        {"GET", "/api/v1/sites/demo/queue?after=1&wait=1", NULL, true, false},
         {"POST", "/api/v1/logout", "{\"v\":1}", false, false},
 };
 
@@ -2535,6 +2550,416 @@ static void group_content(void)
 
 /* ---- main ---- */
 
+/* ---- pages, static files, catalogs and the console's routes ---- */
+
+static size_t on_discard(char *p, size_t size, size_t n, void *user)
+{
+	(void)p;
+	(void)user;
+	return size * n;
+}
+
+/* GET path with an If-None-Match header; the status. */
+static long conditional_get(const char *path, const char *etag)
+{
+	CURL *c = curl_easy_init();
+	char url[512], h_inm[96];
+	snprintf(url, sizeof url, "%s%s", base_url, path);
+	snprintf(h_inm, sizeof h_inm, "If-None-Match: %s", etag);
+	struct curl_slist *h = curl_slist_append(NULL, h_inm);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_NOBODY, 0L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_discard);
+	long st = 0;
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return st;
+}
+
+static void web_pages(void)
+{
+	resp r;
+	http(&r, "GET", "/", NULL, 0, NULL, NULL, NULL);
+	expect("page-root-redirects", r.status == 303 && !strcmp(r.location, "/staff"),
+	       "status %ld Location '%s'", r.status, r.location);
+	resp_free(&r);
+	http(&r, "GET", "/staff", NULL, 0, NULL, NULL, NULL);
+	expect("page-staff-logged-out-to-login",
+	       r.status == 303 && !strcmp(r.location, "/staff/login"), "status %ld Location '%s'",
+	       r.status, r.location);
+	resp_free(&r);
+	http(&r, "GET", "/staff", NULL, 0,
+	     "00000000000000000000000000000000000000000000000000000000"
+	     "00000000",
+	     NULL, NULL);
+	expect("page-staff-unknown-session-to-login",
+	       r.status == 303 && !strcmp(r.location, "/staff/login"), "status %ld", r.status);
+	resp_free(&r);
+	http(&r, "GET", "/staff/login", NULL, 0, NULL, NULL, NULL);
+	bool strict = strstr(r.csp, "default-src 'none'") && strstr(r.csp, "script-src 'self'") &&
+	              !strstr(r.csp, "unsafe") && strstr(r.csp, "frame-ancestors 'none'");
+	expect("page-login-served-with-csp",
+	       r.status == 200 && strict && strstr(r.ctype, "text/html") && r.etag[0] &&
+	               strstr(ank_buf_str(&r.body), "<html"),
+	       "status %ld CSP '%s' type '%s' etag '%s'", r.status, r.csp, r.ctype, r.etag);
+	long st = conditional_get("/staff/login", r.etag);
+	expect("page-etag-304", st == 304, "status %ld", st);
+	st = conditional_get("/staff/login", "\"0000\"");
+	expect("page-other-etag-200", st == 200, "status %ld", st);
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/i18n", NULL, 0, NULL, NULL, NULL);
+	expect("csp-on-json-too", r.status == 200 && strstr(r.csp, "default-src 'none'"),
+	       "CSP '%s'", r.csp);
+	resp_free(&r);
+	/* Nothing outside the manifest: not the manifest itself, no traversal, no other type. */
+	const char *absent[] = {"/static/manifest",    "/static/../manifest", "/static/%2e%2e/x.js",
+	                        "/static/.hidden.js",  "/static/a.b.js",      "/staff.html",
+	                        "/static/nothere.css", "/static/x.JS"};
+	for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++) {
+		st = status_of("GET", absent[i], NULL, NULL, NULL, NULL);
+		char name[80];
+		snprintf(name, sizeof name, "static-refused %s", absent[i]);
+		expect(name, st == 404 || st == 400, "status %ld", st);
+	}
+}
+
+static void web_catalogs(void)
+{
+	resp r;
+	http(&r, "GET", "/api/v1/i18n", NULL, 0, NULL, NULL, NULL);
+	json_t *langs = json_object_get(r.json, "languages");
+	bool da = false, en = false;
+	size_t i;
+	json_t *l;
+	json_array_foreach(langs, i, l)
+	{
+		da |= !strcmp(jstr(l, "lang"), "da") && !strcmp(jstr(l, "direction"), "ltr");
+		en |= !strcmp(jstr(l, "lang"), "en");
+	}
+	expect("i18n-list", r.status == 200 && da && en, "%s", ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/i18n/da", NULL, 0, NULL, NULL, NULL);
+	json_t *m = json_object_get(r.json, "messages");
+	expect("i18n-da-catalog",
+	       r.status == 200 && !strcmp(jstr(r.json, "lang"), "da") &&
+	               !strcmp(jstr(m, "welcome.title"), "Velkommen"),
+	       "status %ld", r.status);
+	resp_free(&r);
+	char code[32];
+	long st = answer_of("GET", "/api/v1/i18n/zz", NULL, NULL, NULL, NULL, code);
+	expect_error("i18n-unknown-language", st, code, 404, "not_found");
+}
+
+static void web_me(void)
+{
+	session s;
+	login("boss", admin_pw, &s);
+	resp r;
+	http(&r, "GET", "/api/v1/me", NULL, 0, s.token, NULL, NULL);
+	expect("me-admin",
+	       r.status == 200 && !strcmp(jstr(r.json, "user"), "boss") &&
+	               !strcmp(jstr(r.json, "role"), "admin") &&
+	               json_is_null(json_object_get(r.json, "site")) &&
+	               !strcmp(jstr(r.json, "csrf"), s.csrf),
+	       "%s", ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "GET", "/staff", NULL, 0, s.token, NULL, NULL);
+	expect("page-staff-with-session", r.status == 200 && strstr(r.ctype, "text/html"),
+	       "status %ld", r.status);
+	resp_free(&r);
+	char code[32];
+	long st = answer_of("GET", "/api/v1/me", NULL, NULL, NULL, NULL, code);
+	expect_error("me-logged-out", st, code, 401, "unauthorized");
+	post(&r, &s, "/api/v1/logout", "{\"v\":1}");
+	resp_free(&r);
+	st = answer_of("GET", "/api/v1/me", NULL, s.token, NULL, NULL, code);
+	expect_error("me-after-logout", st, code, 401, "unauthorized");
+}
+
+/* A broken install is refused at start with the file named, before anything is served. */
+static void web_bad_manifest(void)
+{
+	char wdir[200], path[260], conf[260];
+	snprintf(wdir, sizeof wdir, "%s/badweb", dir);
+	mkdir(wdir, 0700);
+	snprintf(path, sizeof path, "%s/manifest", wdir);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs("../central.db\n", f);
+		fclose(f);
+	}
+	snprintf(conf, sizeof conf, "%s/badweb.ini", dir);
+	f = fopen(conf, "w");
+	if (f) {
+		fprintf(f, "[central]\nweb_dir = %s\n", wdir);
+		fclose(f);
+	}
+	ank_buf out;
+	ank_buf_init(&out, CAPTURE_MAX);
+	int rc = central(NULL, &out, "serve", "--db", db, "--config", conf, "--listen",
+	                 "127.0.0.1:0", NULL);
+	expect("web-bad-manifest-refused",
+	       rc != 0 && strstr(ank_buf_str(&out), "not a plain relative path"), "rc %d: %s", rc,
+	       ank_buf_str(&out));
+	ank_buf_free(&out);
+}
+
+/* The console's live queue: its revision, the long-poll on it, the site's settings, the
+ * ticket on each station, acknowledgements and the kiosk's unsent count. */
+typedef struct held_poll {
+	pthread_t th;
+	char path[160];
+	const session *s;
+	resp r;
+	long long ms; /* how long the answer took */
+} held_poll;
+
+static void *held_poll_run(void *arg)
+{
+	held_poll *h = arg;
+	long long t0 = wall_ms();
+	http(&h->r, "GET", h->path, NULL, 0, h->s->token, NULL, NULL);
+	h->ms = wall_ms() - t0;
+	return NULL;
+}
+
+static void web_console(void)
+{
+	session admin, wanda, wolf;
+	login("boss", admin_pw, &admin);
+	add_account(&admin, "wanda", "staff", "demo");
+	add_account(&admin, "wolf", "staff", "far");
+	login("wanda", staff_pw, &wanda);
+	login("wolf", staff_pw, &wolf);
+	char token[65], kiosk[64], events[3072];
+	long long seq = 0;
+	if (!expect("console-pair", pair("demo", token, kiosk) == 0, "no kiosk"))
+		return;
+	snprintf(events, sizeof events,
+	         "[{\"type\":\"site.config\",\"payload\":{\"stations\":[\"1\",\"2\"],"
+	         "\"name\":\"Demo-rummet\",\"timezone\":\"Europe/Copenhagen\",\"warn_min\":20,"
+	         "\"alarm_min\":30,\"languages\":\"da,en\",\"alert\":{\"da\":\"Pas p\u00e5\"},"
+	         "\"staff_pin_hash\":\"PIN-HASH-NEVER-SHOWN\"}},"
+	         "{\"type\":\"ticket.issued\",\"payload\":{\"ticket\":1,\"label\":\"I-001\","
+	         "\"day\":\"2026-12-02\",\"route\":\"inject\",\"substance\":\"heroin\","
+	         "\"user\":\"u-1\",\"state\":\"waiting\"}},"
+	         "{\"type\":\"session.started\",\"payload\":{\"ticket\":1,\"label\":\"I-001\","
+	         "\"day\":\"2026-12-02\",\"route\":\"inject\",\"substance\":\"heroin\","
+	         "\"user\":\"u-1\",\"state\":\"in_session\",\"station\":\"1\"}},"
+	         "{\"type\":\"station.state\",\"payload\":{\"station\":\"1\",\"state\":"
+	         "\"occupied\"}}]");
+	long st = post_events(token, kiosk, &seq, events);
+	resp r;
+	http(&r, "GET", "/api/v1/sites/demo/queue", NULL, 0, wanda.token, NULL, NULL);
+	json_t *info = json_object_get(r.json, "site_info");
+	json_t *s1 = json_array_get(json_object_get(r.json, "stations"), 0);
+	long long rev = jint(r.json, "rev");
+	expect("queue-site-info",
+	       st == 200 && jint(info, "warn_min") == 20 && jint(info, "alarm_min") == 30 &&
+	               !strcmp(jstr(info, "name"), "Demo-rummet") &&
+	               !strcmp(json_string_value(
+	                               json_array_get(json_object_get(info, "languages"), 1)),
+	                       "en") &&
+	               !strcmp(jstr(json_object_get(info, "alert"), "da"), "Pas p\u00e5") &&
+	               !strstr(ank_buf_str(&r.body), "PIN-HASH"),
+	       "%ld %s", st, ank_buf_str(&r.body));
+	expect("queue-station-ticket",
+	       !strcmp(jstr(s1, "label"), "I-001") && jint(s1, "ticket") == 1 &&
+	               !strcmp(jstr(s1, "state"), "occupied") &&
+	               json_is_null(json_object_get(s1, "ack")) && rev > 0,
+	       "%s", ank_buf_str(&r.body));
+	resp_free(&r);
+
+	/* Nothing new: the poll is held for its wait and answers the same revision. */
+	char path[160];
+	snprintf(path, sizeof path, "/api/v1/sites/demo/queue?after=%lld&wait=1", rev);
+	long long t0 = wall_ms();
+	http(&r, "GET", path, NULL, 0, wanda.token, NULL, NULL);
+	long long took = wall_ms() - t0;
+	expect("queue-poll-held-without-news",
+	       r.status == 200 && jint(r.json, "rev") == rev && took >= 900,
+	       "%ld rev %lld in %lld ms", r.status, jint(r.json, "rev"), took);
+	resp_free(&r);
+	/* Another revision than the current one: answered at once. */
+	snprintf(path, sizeof path, "/api/v1/sites/demo/queue?after=%lld&wait=20", rev - 1);
+	t0 = wall_ms();
+	http(&r, "GET", path, NULL, 0, wanda.token, NULL, NULL);
+	took = wall_ms() - t0;
+	expect("queue-poll-old-rev-at-once", r.status == 200 && took < 5000, "%ld in %lld ms",
+	       r.status, took);
+	resp_free(&r);
+	/* A kiosk's event wakes the held poll long before its wait ends. */
+	held_poll h = {.s = &wanda};
+	snprintf(h.path, sizeof h.path, "/api/v1/sites/demo/queue?after=%lld&wait=25", rev);
+	pthread_create(&h.th, NULL, held_poll_run, &h);
+	struct timespec pause = {0, 300 * 1000000L};
+	nanosleep(&pause, NULL);
+	snprintf(events, sizeof events,
+	         "[{\"type\":\"ticket.issued\",\"payload\":{\"ticket\":2,\"label\":\"I-002\","
+	         "\"day\":\"2026-12-02\",\"route\":\"inject\",\"substance\":\"cocaine\","
+	         "\"user\":\"u-2\",\"state\":\"waiting\"}}]");
+	post_events(token, kiosk, &seq, events);
+	pthread_join(h.th, NULL);
+	expect("queue-poll-woken-by-event",
+	       h.r.status == 200 && jint(h.r.json, "rev") > rev && h.ms < 10000 &&
+	               json_array_size(json_object_get(h.r.json, "tickets")) == 2,
+	       "%ld rev %lld after %lld ms", h.r.status, jint(h.r.json, "rev"), h.ms);
+	rev = jint(h.r.json, "rev");
+	resp_free(&h.r);
+	char code[32];
+	st = answer_of("GET", "/api/v1/sites/demo/queue?after=-1&wait=1", NULL, wanda.token, NULL,
+	               NULL, code);
+	expect_error("queue-poll-bad-after", st, code, 400, "bad_request");
+	st = answer_of("GET", "/api/v1/sites/demo/queue?after=1&wait=31", NULL, wanda.token, NULL,
+	               NULL, code);
+	expect_error("queue-poll-wait-too-long", st, code, 400, "bad_request");
+
+	/* Acknowledging the alarm: stored with who, shown on the station, a new revision. */
+	char ack[256];
+	snprintf(ack, sizeof ack,
+	         "{\"v\":1,\"kiosk\":\"%s\",\"station\":\"1\",\"ticket\":1,\"level\":\"alarm\"}",
+	         kiosk);
+	post(&r, &wanda, "/api/v1/sites/demo/alarms", ack);
+	expect("alarm-ack",
+	       r.status == 201 && jint(r.json, "ack") > 0 && !strcmp(jstr(r.json, "by"), "wanda"),
+	       "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/sites/demo/queue", NULL, 0, wanda.token, NULL, NULL);
+	s1 = json_array_get(json_object_get(r.json, "stations"), 0);
+	json_t *a = json_object_get(s1, "ack");
+	expect("alarm-ack-on-station",
+	       !strcmp(jstr(a, "level"), "alarm") && !strcmp(jstr(a, "by"), "wanda") &&
+	               jint(a, "at_ms") > 0 && jint(r.json, "rev") > rev,
+	       "%s", ank_buf_str(&r.body));
+	resp_free(&r);
+	const struct {
+		const char *name, *body;
+		long st;
+		const char *code;
+	} bad_acks[] = {
+	        {"alarm-ack-unknown-station",
+	         "{\"v\":1,\"kiosk\":\"%s\",\"station\":\"9\",\"ticket\":1,\"level\":\"alarm\"}",
+	         404, "not_found"},
+	        {"alarm-ack-bad-level",
+	         "{\"v\":1,\"kiosk\":\"%s\",\"station\":\"1\",\"ticket\":1,\"level\":\"loud\"}",
+	         400, "invalid_field"},
+	        {"alarm-ack-bad-ticket",
+	         "{\"v\":1,\"kiosk\":\"%s\",\"station\":\"1\",\"ticket\":0,\"level\":\"warn\"}",
+	         400, "invalid_field"},
+	        {"alarm-ack-unknown-field",
+	         "{\"v\":1,\"kiosk\":\"%s\",\"station\":\"1\",\"ticket\":1,\"level\":\"warn\","
+	         "\"by\":\"x\"}",
+	         400, "invalid_field"},
+	};
+	for (size_t i = 0; i < sizeof bad_acks / sizeof bad_acks[0]; i++) {
+		char body[256];
+		snprintf(body, sizeof body, bad_acks[i].body, kiosk);
+		http(&r, "POST", "/api/v1/sites/demo/alarms", body, 0, wanda.token, wanda.csrf,
+		     NULL);
+		expect_error(bad_acks[i].name, r.status, jstr(r.json, "code"), bad_acks[i].st,
+		             bad_acks[i].code);
+		resp_free(&r);
+	}
+	http(&r, "POST", "/api/v1/sites/demo/alarms", ack, 0, wolf.token, wolf.csrf, NULL);
+	expect_error("alarm-ack-other-site", r.status, jstr(r.json, "code"), 403, "forbidden");
+	resp_free(&r);
+
+	/* The kiosk's unsent count, from its change poll. */
+	http(&r, "GET", "/api/v1/sync/changes?since=0&wait=0&unsent=5", NULL, 0, NULL, NULL, token);
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/sync/changes?since=0&wait=0&unsent=x", NULL, 0, NULL, NULL, token);
+	long bad_unsent = r.status;
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/sites/demo/queue", NULL, 0, wanda.token, NULL, NULL);
+	json_t *k0 = json_array_get(json_object_get(r.json, "kiosks"), 0);
+	expect("kiosk-unsent", jint(k0, "unsent") == 5 && bad_unsent == 200, "%ld %s", bad_unsent,
+	       ank_buf_str(&r.body));
+	resp_free(&r);
+}
+
+/* Looking users up: folded, within the staff member's municipality, never a linkage key. */
+static void web_users(void)
+{
+	session admin, wanda, wolf;
+	login("boss", admin_pw, &admin);
+	login("wanda", staff_pw, &wanda);
+	login("wolf", staff_pw, &wolf);
+	char id[64];
+	long st = add_user(&wanda, NULL, "Søren Ås", 1980, "male", "101", id, NULL);
+	add_user(&wanda, NULL, "Sofie", 1991, "female", "101", NULL, NULL);
+	resp r;
+	http(&r, "GET", "/api/v1/users?nickname=soren", NULL, 0, wanda.token, NULL, NULL);
+	json_t *u0 = json_array_get(json_object_get(r.json, "users"), 0);
+	expect("users-find-folded",
+	       st == 201 && r.status == 200 &&
+	               json_array_size(json_object_get(r.json, "users")) == 1 &&
+	               !strcmp(jstr(u0, "id"), id) && jint(u0, "birth_year") == 1980 &&
+	               !strcmp(jstr(u0, "site"), "demo") &&
+	               json_is_null(json_object_get(u0, "quarantine_until")) &&
+	               !json_object_get(u0, "linkage"),
+	       "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/users?nickname=as", NULL, 0, wanda.token, NULL, NULL);
+	expect("users-find-second-word", json_array_size(json_object_get(r.json, "users")) == 1,
+	       "%s", ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/users?nickname=so", NULL, 0, wanda.token, NULL, NULL);
+	expect("users-find-prefix-two", json_array_size(json_object_get(r.json, "users")) == 2,
+	       "%s", ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/users?nickname=S%C3%98REN%20%C3%85S&exact=1", NULL, 0, wanda.token,
+	     NULL, NULL);
+	long n_exact = (long)json_array_size(json_object_get(r.json, "users"));
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/users?nickname=soren&exact=1", NULL, 0, wanda.token, NULL, NULL);
+	expect("users-find-exact",
+	       n_exact == 1 && json_array_size(json_object_get(r.json, "users")) == 0, "%ld, %s",
+	       n_exact, ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/users?nickname=soren", NULL, 0, wolf.token, NULL, NULL);
+	expect("users-find-other-municipality",
+	       r.status == 200 && json_array_size(json_object_get(r.json, "users")) == 0, "%s",
+	       ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/users?nickname=soren", NULL, 0, admin.token, NULL, NULL);
+	expect("users-find-admin", json_array_size(json_object_get(r.json, "users")) == 1, "%s",
+	       ank_buf_str(&r.body));
+	resp_free(&r);
+	char code[32];
+	const char *bad[] = {"/api/v1/users", "/api/v1/users?nickname=s",
+	                     "/api/v1/users?nickname=%FF%FE",
+	                     "/api/v1/users?nickname=so&exact=yes"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		st = answer_of("GET", bad[i], NULL, wanda.token, NULL, NULL, code);
+		char name[96];
+		snprintf(name, sizeof name, "users-find-refused %s", bad[i]);
+		expect_error(name, st, code, 400, "invalid_field");
+	}
+	http(&r, "GET", "/api/v1/municipalities", NULL, 0, wanda.token, NULL, NULL);
+	json_t *list = json_object_get(r.json, "municipalities");
+	bool kbh = false;
+	size_t i;
+	json_t *m;
+	json_array_foreach(list, i, m) kbh |=
+	        !strcmp(jstr(m, "code"), "101") && !strcmp(jstr(m, "name"), "København");
+	expect("municipalities", r.status == 200 && kbh && json_array_size(list) > 90, "%ld",
+	       r.status);
+	resp_free(&r);
+}
+
+static void group_web(void)
+{
+	web_pages();
+	web_catalogs();
+	web_me();
+	web_console();
+	web_users();
+	web_bad_manifest();
+}
+
 static const struct group {
 	const char *name;
 	void (*fn)(void);
@@ -2545,6 +2970,7 @@ static const struct group {
         {"limits", group_limits, true, true}, {"tls", group_tls, false, true},
         {"cli", group_cli, false, false},     {"report", group_report, true, true},
         {"store", group_store, false, false}, {"content", group_content, true, true},
+        {"web", group_web, true, true},
 };
 
 int main(int argc, char **argv)
@@ -2555,7 +2981,7 @@ int main(int argc, char **argv)
 			g = &groups[i];
 	if (!g) {
 		fprintf(stderr, "usage: central_api_test CENTRAL_BINARY "
-		                "auth|sync|limits|tls|cli|report|store|content\n");
+		                "auth|sync|limits|tls|cli|report|store|content|web\n");
 		return 2;
 	}
 	central_bin = argv[1];
