@@ -382,8 +382,9 @@ export async function login(page, baseUrl, user, password) {
 	const r = await page.goto(baseUrl + '/staff/login');
 	assert.equal(r?.status(), 200, 'GET /staff/login (the login page)');
 	const form = page.locator('form');
-	await form.locator('input[autocomplete="username"], input[name="user"]').first().fill(user);
-	await form.locator('input[type="password"]').first().fill(password);
+	const timeout = 10000;
+	await form.locator('input[autocomplete="username"], input[name="user"]').first().fill(user, { timeout });
+	await form.locator('input[type="password"]').first().fill(password, { timeout });
 	await Promise.all([
 		page.waitForURL((u) => u.pathname === '/staff', { timeout: 15000 }),
 		form.locator('button[type="submit"], input[type="submit"]').first().click(),
