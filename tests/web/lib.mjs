@@ -148,6 +148,8 @@ export async function startCentral() {
 		url: `http://127.0.0.1:${port}`,
 		// The CLI on this database (pair-kiosk, report, …).
 		cli: (args, input) => must(c, [args[0], '--db', db, ...args.slice(1)], { input }),
+		// A new display key of the site (`display-key`, printed once), for /display#key=….
+		displayKey: async (site = SITE) => (await must(c, ['display-key', '--db', db, '--site', site])).stdout.trim(),
 		async stop() {
 			const r = await proc.stop();
 			// SIGTERM is a clean stop (status 0); anything else (an ASan report) fails.
@@ -376,6 +378,14 @@ export function watch(page) {
 	};
 }
 
+// A fresh browser context (no cookies) and page with watch() on it: {ctx, page, seen}.
+// ctxOptions as playwright's (viewport, locale, …); close with ctx.close().
+export async function newPage(browser, ctxOptions = {}) {
+	const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...ctxOptions });
+	const page = await ctx.newPage();
+	return { ctx, page, seen: watch(page) };
+}
+
 // Logs in through the real login page: /staff/login, the user name and password fields,
 // the submit button; resolves when the browser is on /staff.
 export async function login(page, baseUrl, user, password) {
@@ -438,6 +448,7 @@ export async function world({ kiosk = false } = {}) {
 		w.central = await startCentral();
 		w.url = w.central.url;
 		w.login = (page, user, password) => login(page, w.url, user, password);
+		w.newPage = (ctxOptions) => newPage(w.browser, ctxOptions);
 		if (kiosk) w.kiosk = await new Kiosk(w.central).setup();
 		w.browser = await launchBrowser();
 	} catch (e) {
