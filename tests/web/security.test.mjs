@@ -1,7 +1,8 @@
 // The browser's view of central's security: a logged-out browser gets 401 from every staff
 // route of central's route table, the pages answer with the contract's headers (CSP and
 // friends) and redirects, the CSP really binds in chromium, the session cookie is out of a
-// script's reach, and the login page passes axe. Real central, real chromium.
+// script's reach and out of another site's requests, no other site frames us, and the login
+// page passes axe. Real central, real chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
@@ -192,6 +193,53 @@ test('the session cookie is HttpOnly, SameSite=Strict, unreadable by scripts; PO
 	await ctx.close();
 });
 
+// An attacker's page on another site (http://localhost:PORT is another site than
+// http://127.0.0.1:PORT, both loopback) in the browser of a logged-in staff member.
+async function attackerPage(ctx, html) {
+	const origin = `http://localhost:${w.central.port}`;
+	await ctx.route(`${origin}/attack`, (r) => r.fulfill({ status: 200, contentType: 'text/html', body: html }));
+	const page = await ctx.newPage();
+	await page.goto(`${origin}/attack`);
+	return page;
+}
+
+test('a page of another site cannot act with the staff session (SameSite=Strict, CSRF)', async () => {
+	const ctx = await w.browser.newContext();
+	const staff = await ctx.newPage();
+	await staff.goto(w.url + '/healthz');
+	assert.equal((await browserFetch(staff, 'POST', '/api/v1/login', { v: 1, user: STAFF.user, password: STAFF.password })).status, 200);
+	const before = await w.central.admin.get(`/api/v1/sites/${SITE}/commands/1`);
+	assert.equal(before.status, 404, 'no command yet');
+	const evil = await attackerPage(ctx, `<!doctype html><html><body>
+		<form id="f" method="POST" action="${w.url}/api/v1/logout" enctype="text/plain">
+		<input name='{"v":1,"x":"' value='"}'></form></body></html>`);
+	// A script there posts a command (no-cors: it cannot read the answer, only cause it).
+	await evil.evaluate(async (url) => {
+		await fetch(url, { method: 'POST', mode: 'no-cors', credentials: 'include',
+			headers: { 'Content-Type': 'text/plain' }, body: '{"v":1,"type":"call_next"}' }).catch(() => {});
+	}, `${w.url}/api/v1/sites/${SITE}/commands`);
+	// A form there posts the logout as a top-level navigation: central answers it as logged out.
+	await Promise.all([evil.waitForURL(`${w.url}/api/v1/logout`), evil.evaluate(() => document.getElementById('f').submit())]);
+	assert.match(await evil.content(), /"code":"unauthorized"/, 'the cross-site POST came without the cookie');
+	const after = await w.central.admin.get(`/api/v1/sites/${SITE}/commands/1`);
+	assert.equal(after.status, 404, 'the cross-site script made no command');
+	assert.equal((await browserFetch(staff, 'GET', `/api/v1/sites/${SITE}/queue`)).status, 200,
+		'the staff session still works after the cross-site logout');
+	await ctx.close();
+});
+
+test('no other site can frame the login page (frame-ancestors, X-Frame-Options)', async () => {
+	const ctx = await w.browser.newContext();
+	const evil = await attackerPage(ctx, `<!doctype html><html><body>
+		<iframe src="${w.url}/staff/login" width="600" height="400"></iframe></body></html>`);
+	const frame = evil.frames().find((f) => f !== evil.mainFrame());
+	assert.ok(frame, 'the iframe exists');
+	// A refused frame holds chromium's error page (chrome-error://), not ours.
+	const framed = await frame.evaluate(() => location.href).catch(() => 'unreachable');
+	assert.ok(!framed.startsWith(w.url), `the login page rendered inside another site's frame (${framed})`);
+	await ctx.close();
+});
+
 test('logging in through the login page opens /staff, and /api/v1/me names the user', async () => {
 	const ctx = await w.browser.newContext();
 	const page = await ctx.newPage();
@@ -203,6 +251,11 @@ test('logging in through the login page opens /staff, and /api/v1/me names the u
 	assert.equal(me.json.role, 'staff');
 	assert.equal(me.json.site, SITE);
 	assert.match(me.json.csrf, /^[0-9a-f]{64}$/);
+	// The page keeps the CSRF token in memory only: nothing of the session in web storage.
+	const stored = await page.evaluate(() => JSON.stringify([{ ...localStorage }, { ...sessionStorage }]));
+	assert.ok(!stored.includes(me.json.csrf), `the CSRF token is in web storage: ${stored}`);
+	const session = (await ctx.cookies()).find((c) => c.name === 'ank_session');
+	assert.ok(session && !stored.includes(session.value), 'the session token is in web storage');
 	seen.assertClean('login and /staff');
 	await ctx.close();
 });
