@@ -4,7 +4,7 @@
 // screens, the kiosk clock, sync, report) give what central then holds.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { world, axeCheck, watch, report, PAGE_HEADERS, SITE } from './lib.mjs';
+import { world, axeCheck, watch, report, commandDone, PAGE_HEADERS, SITE } from './lib.mjs';
 
 let w;
 before(async () => {
@@ -82,4 +82,24 @@ test('a staff command at the kiosk (CLI) is synced: central sees the intake star
 	await k.cmd(['start', '--ticket', called.label]);
 	const after = await w.central.admin.get(`/api/v1/sites/${SITE}/queue`);
 	assert.equal(after.body.tickets.find((x) => x.label === called.label).state, 'in_session');
+});
+
+test("a command from central is applied by the kiosk's sync process (commandDone)", async () => {
+	const q = await w.central.admin.get(`/api/v1/sites/${SITE}/queue`);
+	const inSession = q.body.tickets.find((x) => x.state === 'in_session');
+	assert.ok(inSession, 'the intake started in the test before');
+	const posted = await w.central.admin.post(`/api/v1/sites/${SITE}/commands`, { v: 1, type: 'end', ticket: inSession.ticket });
+	assert.equal(posted.status, 202, JSON.stringify(posted.body));
+	const done = await commandDone(w.central.admin, posted.body.command);
+	assert.equal(done.state, 'applied', JSON.stringify(done));
+});
+
+test('an offline check-in reaches central only when the kiosk syncs again', async () => {
+	const k = w.kiosk;
+	const { label } = await k.checkIn('Mette', 'amphetamine', 'smoke', { offline: true });
+	const labels = async () => (await w.central.admin.get(`/api/v1/sites/${SITE}/queue`)).body.tickets.map((x) => x.label);
+	assert.ok(!(await labels()).includes(label), `central has ${label} already`);
+	await k.startSync();
+	await k.waitSynced();
+	assert.ok((await labels()).includes(label), `central has ${label} after the sync`);
 });

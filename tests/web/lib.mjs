@@ -3,7 +3,7 @@
 // process), Debian's chromium driven by playwright-core, and helpers for login, axe, CSP,
 // screenshots and central's report. Everything it starts it stops in the test's `after`.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync, existsSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -183,6 +183,15 @@ export async function apiLogin(url, user, password) {
 	return { csrf: body.csrf, cookie, get: (p) => call('GET', p), post: (p, d) => call('POST', p, d) };
 }
 
+// Waits until a command posted to central (POST /api/v1/sites/{site}/commands, number n)
+// was applied or refused by the kiosk; resolves its final state {state, reason, …}.
+export async function commandDone(api, n, site = SITE, ms = 30000) {
+	return waitFor(async () => {
+		const r = await api.get(`/api/v1/sites/${site}/commands/${n}`);
+		return r.status === 200 && r.body.state !== 'sent' ? r.body : null;
+	}, `command ${n} to be applied or refused`, ms);
+}
+
 // `ankomst-central report` on the live database, parsed (the ministry's JSON).
 export async function report(central, { from, to } = {}) {
 	const args = ['report'];
@@ -268,7 +277,9 @@ export class Kiosk {
 	// Plays a headless script on the real screens (the null renderer unless shots are asked
 	// for). The sync-only process pauses meanwhile, so one process syncs this database at a
 	// time; the headless kiosk syncs while it runs. Resolves {code, stdout, stderr}.
-	async headless(lines, { shots = null, expectCode = 0 } = {}) {
+	// offline: true plays it unpaired (the token file set aside meanwhile), so its events stay
+	// unsent until the sync runs again (startSync, after stopSync).
+	async headless(lines, { shots = null, expectCode = 0, offline = false } = {}) {
 		const script = join(this.dir, `script-${this.runs++}.txt`);
 		writeFileSync(script, lines.join('\n') + '\n');
 		const args = ['--data', env.source, '--db', this.db, '--headless', '--script', script];
@@ -278,8 +289,15 @@ export class Kiosk {
 		else args.push('--renderer', 'null');
 		const wasSyncing = !!this.sync;
 		await this.stopSync();
-		const r = await run(env.kiosk, args);
-		if (wasSyncing) await this.startSync();
+		const token = this.db + '.token', aside = this.db + '.token-aside';
+		if (offline) renameSync(token, aside);
+		let r;
+		try {
+			r = await run(env.kiosk, args);
+		} finally {
+			if (offline) renameSync(aside, token);
+		}
+		if (wasSyncing && !offline) await this.startSync();
 		assert.equal(r.code, expectCode, `headless kiosk (${script}) exited ${r.code}:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
 		return r;
 	}
@@ -288,7 +306,8 @@ export class Kiosk {
 	// substance and route tapped (route: null for a site with one route), then waits until
 	// central holds the events. Returns {label} of the ticket; with expect 'refused' the
 	// refusal screen is expected instead and {label: null} returned.
-	// opts: {birthYear, assisted, helper (a nickname), expect: 'ticket'|'refused', sync: true}.
+	// opts: {birthYear, assisted, helper (a nickname), expect: 'ticket'|'refused', sync: true,
+	// offline: false (see headless; the sync-only process stays stopped after it)}.
 	async checkIn(nickname, substance, route, opts = {}) {
 		const found = (await this.queue(['search', nickname])).stdout.split('\n').filter(Boolean);
 		const index = found.findIndex((l) => l.split('\t')[1] === nickname);
@@ -308,10 +327,10 @@ export class Kiosk {
 		// The refusal comes when the check-in is tried, after the choices.
 		s.push(`expect-screen ${expect}`, 'dump', `tap-id ${expect === 'ticket' ? 'ticket.done' : 'refused.ok'}`,
 			'expect-screen welcome');
-		const r = await this.headless(s);
+		const r = await this.headless(s, { offline: opts.offline });
 		const label = expect === 'ticket' ? ticketLabel(r.stdout) : null;
 		if (expect === 'ticket') assert.ok(label, `no ticket label in the ticket screen's dump:\n${r.stdout.slice(0, 2000)}`);
-		if (opts.sync !== false && this.sync) await this.waitSynced();
+		if (opts.sync !== false && this.sync && !opts.offline) await this.waitSynced();
 		return { label };
 	}
 	// The queue's timer at the kiosk's clock (no-shows, auto-call), then synced.
