@@ -103,3 +103,11 @@ test('an offline check-in reaches central only when the kiosk syncs again', asyn
 	await k.waitSynced();
 	assert.ok((await labels()).includes(label), `central has ${label} after the sync`);
 });
+
+test('a user registered at central comes down to the kiosk and checks in there', async () => {
+	const made = await w.central.admin.post('/api/v1/users', { v: 1, nickname: 'Harness Ny', birth_year: 1990,
+		gender: 'female', municipality: '101', consent_version: '2024-1', site: SITE });
+	assert.equal(made.status, 201, JSON.stringify(made.body));
+	assert.match(await w.kiosk.waitUser('Harness Ny'), new RegExp(`^${made.body.id}\t`));
+	assert.match((await w.kiosk.checkIn('Harness Ny', 'heroin', 'inject')).label, /^I-\d{3}$/);
+});

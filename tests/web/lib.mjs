@@ -301,6 +301,12 @@ export class Kiosk {
 		assert.equal(r.code, expectCode, `headless kiosk (${script}) exited ${r.code}:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
 		return r;
 	}
+	// Waits until the kiosk's registry lists a nickname (a user registered at central comes
+	// down through the sync's change feed); resolves the search line ("u-…\tNICK\t…").
+	async waitUser(nickname, ms = 30000) {
+		return waitFor(async () => (await this.queue(['search', nickname])).stdout.split('\n')
+			.find((l) => l.split('\t')[1] === nickname), `the kiosk to know "${nickname}"`, ms);
+	}
 	// Checks a user in through the kiosk's screens as a person would: the nickname typed on
 	// the on-screen keyboard, the match chosen (the birth year when the name is shared), the
 	// substance and route tapped (route: null for a site with one route), then waits until
