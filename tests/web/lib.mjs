@@ -26,7 +26,13 @@ export const env = {
 	// Where screenshot() writes; scripts/screenshots sets docs/screenshots for the README.
 	shots: process.env.ANK_WEB_SHOTS || '',
 	keep: process.env.ANK_WEB_KEEP === '1',
+	// The pages and catalogs central serves: its compiled-in defaults (this source tree)
+	// unless these name other folders (to try a page tree against a built central).
+	webDir: process.env.ANK_WEB_DIR || '',
+	i18nDir: process.env.ANK_I18N_DIR || '',
 };
+// The folder of the web files that the served manifest lists.
+export const webDir = () => env.webDir || join(env.source, 'server-sync/central/web');
 
 // The headers every page and static answer has (issue 10's contract).
 export const PAGE_HEADERS = {
@@ -129,15 +135,19 @@ process.on('exit', () => {
 
 // A real `ankomst-central serve` on 127.0.0.1 with a fresh database in its own folder, the
 // demo site, and an admin (create-admin) who makes the staff account through the API.
-export async function startCentral() {
+// ini: more [central] keys for its config file ({metrics_token: '…'}).
+export async function startCentral({ ini = {} } = {}) {
 	const dir = mkdtempSync(join(tmpdir(), 'ank-web-'));
 	const db = join(dir, 'central.db');
 	const c = env.central;
+	const keys = { ...(env.webDir ? { web_dir: env.webDir } : {}), ...(env.i18nDir ? { i18n_dir: env.i18nDir } : {}), ...ini };
+	const config = join(dir, 'central.ini');
+	writeFileSync(config, '[central]\n' + Object.entries(keys).map(([k, v]) => `${k} = ${v}\n`).join(''));
 	await must(c, ['migrate', '--db', db]);
 	await must(c, ['add-site', '--db', db, '--site', SITE, '--name', 'Demo-rummet', '--municipality', '101']);
 	await must(c, ['create-admin', '--db', db, '--user', ADMIN.user], { input: ADMIN.password + '\n' });
 	const portFile = join(dir, 'port');
-	const proc = new Proc('central', c, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--port-file', portFile], join(dir, 'central.log'));
+	const proc = new Proc('central', c, ['serve', '--config', config, '--db', db, '--listen', '127.0.0.1:0', '--port-file', portFile], join(dir, 'central.log'));
 	const port = await waitFor(() => {
 		if (!proc.alive()) throw new Error(`central exited: ${proc.tail()}`);
 		const t = existsSync(portFile) ? readFileSync(portFile, 'utf8').trim() : '';
@@ -385,16 +395,25 @@ export async function launchBrowser() {
 	return chromium.launch({ executablePath: env.chromium, headless: true });
 }
 
-// Records what a page must never show: console errors, uncaught exceptions, CSP violations
-// (reported by the browser as console errors) and failed requests. assertClean() fails with
-// the list. (Expected answers such as a 401 are not failures: only network errors are.)
-export function watch(page) {
+// Records what a page must never show: console errors (among them CSP violations and any
+// resource answered 4xx/5xx, which chromium logs as "Failed to load resource"), uncaught
+// exceptions and failed requests. assertClean() fails with the list. allow: regular
+// expressions for lines a test expects (/status of 401/ after a session was revoked).
+export function watch(page, { allow = [] } = {}) {
 	const problems = [];
+	const keep = (line) => {
+		if (!allow.some((re) => re.test(line))) problems.push(line);
+	};
 	page.on('console', (m) => {
-		if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+		// The location names the resource of a "Failed to load resource" line. The browser's
+		// own /favicon.ico request is left out: no page asks for it, and whether its 404 is
+		// logged before or after a check depends on timing.
+		const where = m.location()?.url || page.url();
+		if (m.type() === 'error' && new URL(where, page.url()).pathname !== '/favicon.ico')
+			keep(`console: ${m.text()} (${where})`);
 	});
-	page.on('pageerror', (e) => problems.push(`exception: ${e.message}`));
-	page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+	page.on('pageerror', (e) => keep(`exception: ${e.message}`));
+	page.on('requestfailed', (r) => keep(`request failed: ${r.url()} ${r.failure()?.errorText}`));
 	return {
 		problems,
 		assertClean(what = 'the page') {
@@ -405,10 +424,10 @@ export function watch(page) {
 
 // A fresh browser context (no cookies) and page with watch() on it: {ctx, page, seen}.
 // ctxOptions as playwright's (viewport, locale, …); close with ctx.close().
-export async function newPage(browser, ctxOptions = {}) {
+export async function newPage(browser, ctxOptions = {}, watchOptions = {}) {
 	const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...ctxOptions });
 	const page = await ctx.newPage();
-	return { ctx, page, seen: watch(page) };
+	return { ctx, page, seen: watch(page, watchOptions) };
 }
 
 // Logs in through the real login page: /staff/login, the user name and password fields,
@@ -460,7 +479,7 @@ export async function screenshot(page, name) {
 // The whole world of a test: central with accounts, optionally a paired kiosk with its sync
 // running, the browser. close() (call it from `after`/`t.after`) closes the browser, stops
 // the kiosk and central with status 0 and removes the folder (kept with ANK_WEB_KEEP=1).
-export async function world({ kiosk = false } = {}) {
+export async function world({ kiosk = false, ini = {} } = {}) {
 	const w = {};
 	w.close = async () => {
 		if (w.browser) await w.browser.close();
@@ -470,10 +489,10 @@ export async function world({ kiosk = false } = {}) {
 		else if (w.central) console.log(`# kept ${w.central.dir}`);
 	};
 	try {
-		w.central = await startCentral();
+		w.central = await startCentral({ ini });
 		w.url = w.central.url;
 		w.login = (page, user, password) => login(page, w.url, user, password);
-		w.newPage = (ctxOptions) => newPage(w.browser, ctxOptions);
+		w.newPage = (ctxOptions, watchOptions) => newPage(w.browser, ctxOptions, watchOptions);
 		if (kiosk) w.kiosk = await new Kiosk(w.central).setup();
 		w.browser = await launchBrowser();
 	} catch (e) {

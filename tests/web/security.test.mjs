@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { env, world, login, apiLogin, axeCheck, screenshot, watch, PAGE_HEADERS, STAFF, SITE } from './lib.mjs';
+import { env, webDir, world, login, apiLogin, axeCheck, screenshot, watch, PAGE_HEADERS, STAFF, SITE } from './lib.mjs';
 
 // The session-guarded routes, read from central's route table itself so that a route added
 // later is checked without editing this file: {"METHOD", "/path", handler, AUTH_KIND, …}.
@@ -110,7 +110,7 @@ const PAGE_URL = { 'login.html': '/staff/login', 'display.html': '/display', 'st
 
 test('every file of the manifest answers with the CSP and the other contract headers', async () => {
 	const ctx = await w.browser.newContext();
-	const manifest = join(env.source, 'server-sync/central/web/manifest');
+	const manifest = join(webDir(), 'manifest');
 	assert.ok(existsSync(manifest), 'server-sync/central/web/manifest exists');
 	const files = readFileSync(manifest, 'utf8').split('\n').map((l) => l.trim())
 		.filter((l) => l && !l.startsWith('#'));
@@ -257,5 +257,25 @@ test('logging in through the login page opens /staff, and /api/v1/me names the u
 	const session = (await ctx.cookies()).find((c) => c.name === 'ank_session');
 	assert.ok(session && !stored.includes(session.value), 'the session token is in web storage');
 	seen.assertClean('login and /staff');
+	await ctx.close();
+});
+
+test('a wrong password on the login page: an error shown, no session, still on the login page', async () => {
+	const ctx = await w.browser.newContext();
+	const page = await ctx.newPage();
+	// The page's POST /api/v1/login is answered 401, which chromium logs: that is expected.
+	const seen = watch(page, { allow: [/status of 401 .*\/api\/v1\/login/] });
+	assert.equal((await page.goto(w.url + '/staff/login')).status(), 200);
+	const form = page.locator('form');
+	await form.locator('input[autocomplete="username"], input[name="user"]').first().fill(STAFF.user, { timeout: 10000 });
+	await form.locator('input[type="password"]').first().fill('not the password at all');
+	const answer = page.waitForResponse((r) => r.url().endsWith('/api/v1/login'));
+	await form.locator('button[type="submit"], input[type="submit"]').first().click();
+	assert.equal((await answer).status(), 401);
+	const alert = page.locator('[role="alert"]');
+	await alert.filter({ hasText: /\S/ }).first().waitFor({ timeout: 5000 });
+	assert.equal(new URL(page.url()).pathname, '/staff/login');
+	assert.equal((await ctx.cookies()).filter((c) => c.name === 'ank_session').length, 0, 'no session cookie');
+	seen.assertClean('the failed login');
 	await ctx.close();
 });
