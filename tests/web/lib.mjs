@@ -53,7 +53,11 @@ export const SITE = 'demo';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// waitFor(fn, what, ms): polls an async predicate every 100 ms; throws naming `what`.
+// An error that ends a waitFor at once instead of being tried again (a process that died).
+export class Fatal extends Error {}
+
+// waitFor(fn, what, ms): polls an async predicate every 100 ms; throws naming `what`. An
+// error thrown by fn is retried (a busy database), unless it is a Fatal.
 export async function waitFor(fn, what, ms = 20000) {
 	const end = Date.now() + ms;
 	let last;
@@ -62,6 +66,7 @@ export async function waitFor(fn, what, ms = 20000) {
 			const v = await fn();
 			if (v) return v;
 		} catch (e) {
+			if (e instanceof Fatal) throw e;
 			last = e;
 		}
 		await sleep(100);
@@ -149,7 +154,7 @@ export async function startCentral({ ini = {} } = {}) {
 	const portFile = join(dir, 'port');
 	const proc = new Proc('central', c, ['serve', '--config', config, '--db', db, '--listen', '127.0.0.1:0', '--port-file', portFile], join(dir, 'central.log'));
 	const port = await waitFor(() => {
-		if (!proc.alive()) throw new Error(`central exited: ${proc.tail()}`);
+		if (!proc.alive()) throw new Fatal(`central exited: ${proc.tail()}`);
 		const t = existsSync(portFile) ? readFileSync(portFile, 'utf8').trim() : '';
 		return t ? Number(t) : 0;
 	}, 'central to listen', 20000);
