@@ -444,6 +444,8 @@ static const route routes[] = {
          "site_config"},
         {"POST", "/api/v1/catalogs/{lang}", ank_staff_catalog_post, AUTH_ADMIN, EXEC_WORKER,
          "catalog"},
+        {"POST", "/api/v1/sites/{site}/tickets/check", ank_staff_ticket_check, AUTH_SITE,
+         EXEC_WORKER, "ticket_check"},
 };
 #define N_ROUTES ((int)(sizeof routes / sizeof routes[0]))
 _Static_assert(sizeof routes / sizeof routes[0] < MAX_ROUTES, "raise MAX_ROUTES");
