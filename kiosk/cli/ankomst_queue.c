@@ -202,9 +202,16 @@ static int do_cmd(ank_queue *q, int argc, char **argv, int64_t now)
 	}
 	ank_cmd cmd = {.type = (ank_cmd_type)type, .route = ANK_ROUTE_COUNT};
 	for (int i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--ticket"))
+		if (!strcmp(argv[i], "--ticket")) {
 			cmd.ticket_id = ticket_ref(q, argv[i + 1]);
-		else if (!strcmp(argv[i], "--station"))
+			if (!cmd.ticket_id) {
+				fprintf(stderr,
+				        "ankomst-queue: no ticket '%s' (a number or a label such "
+				        "as I-014)\n",
+				        argv[i + 1]);
+				return 1;
+			}
+		} else if (!strcmp(argv[i], "--station"))
 			cmd.station_id = argv[i + 1];
 		else if (!strcmp(argv[i], "--route"))
 			cmd.route = (ank_route)ank_route_from_code(argv[i + 1]);

@@ -37,6 +37,7 @@ expect cmd-start 0 'start: ok' -- q cmd start --ticket I-001
 expect checkin-smoke 0 'ticket R-001' -- q checkin u-0003 cocaine smoke
 expect cmd-no-show-by-label 0 'no_show: ok' -- q cmd no_show --ticket R-001
 expect cmd-requeue-no-show-by-label 0 'requeue: ok' -- q cmd requeue --ticket R-001
+expect cmd-unknown-label 1 "no ticket 'R-099' \(a number or a label" -- q cmd requeue --ticket R-099
 expect cmd-bad-station 1 'unknown station' -- q cmd close_station --station 99
 expect cmd-unknown 1 "unknown staff command" -- q cmd launch
 expect status 0 'I-001 +inject +in_session' -- q status
