@@ -81,6 +81,20 @@ fi
 grep -q '"reason":"mac"' <<<"$(check "$old_ref")" && ok "central refuses the pre-pairing reference" ||
 	fail "central on the old reference: $(check "$old_ref")"
 
+# The kiosk's own ticket screen draws its QR with the site's key too.
+printf 'tap-id welcome.checkin\ntype ae\nexpect-text Æblet\ntap-id nickname.match.0\ntap-id substance.heroin\ntap-id route.inject\nexpect-screen ticket\ndump\n' >"$dir/qr.txt"
+"$kiosk_bin" --data "$root" --db "$adb" --headless --script "$dir/qr.txt" \
+	--now 2026-11-23T11:00:00Z >"$dir/dump.json" 2>>"$dir/headless.log" || true
+ref_qr=$( (grep -o '"text":"A1\.demo\.[^"]*"' "$dir/dump.json" || true) | head -n 1 | cut -d'"' -f4)
+out=$(qb verify-ticket "$ref_qr" || true)
+[[ -n $ref_qr && $out == "invalid (unknown): genuine, but this kiosk's queue has no ticket 5 "* ]] &&
+	ok "the ticket screen's QR verifies at the other kiosk" || fail "QR '$ref_qr' at b: $out"
+if wait_for 20 ingested "$ref_qr"; then
+	ok "central verifies the ticket screen's QR"
+else
+	fail "central on the QR: $(check "$ref_qr")"
+fi
+
 # The key is in no log line and no event of either kiosk, nor in central's log.
 if grep -q "$site_key" "$dir"/*.log ||
 	sql "$adb" "SELECT payload FROM outbox" | grep -q "$site_key" ||
