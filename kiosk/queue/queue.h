@@ -162,12 +162,12 @@ typedef struct ank_ticket_check {
 /* Checks format, site, the MAC with this site's key, that the day is the service day of
  * `now`, and the ticket's state in this kiosk's queue (valid only while it is open). OK with
  * *out filled (valid or not), NO_CONFIG before a site config, DB. */
+ank_q_rc ank_queue_ticket_check(ank_queue *q, const char *ref, int64_t now, ank_ticket_check *out,
+                                ank_err *err);
 /* The QR reference of ticket t (this site, its id, day and label) made with `key`, as the
  * ticket screen shows it. 0, or -1 with err (no config yet, a field out of the rules). */
 int ank_queue_ticket_ref(ank_queue *q, const unsigned char key[ANK_TICKETREF_KEY_BYTES],
                          const ank_ticket *t, char out[ANK_TICKETREF_MAX], ank_err *err);
-ank_q_rc ank_queue_ticket_check(ank_queue *q, const char *ref, int64_t now, ank_ticket_check *out,
-                                ank_err *err);
 
 /* Nickname search as the kiosk shows it: at most 6 names, none before 2 letters. A name
  * with same_name > 1 is shared: ank_queue_same_name lists its holders by birth year. */
