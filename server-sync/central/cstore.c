@@ -151,8 +151,8 @@ static const char *const migrations[] = {
          * made by central (cstore_ticket.c) and sent to the site's kiosks as the ticket.key
          * change `change`. Central's own data, not read model. A site without one (an older
          * central.db) gets it when `serve` starts, a kiosk pairs or a ticket is checked. */
-        "CREATE TABLE site_key(site TEXT PRIMARY KEY REFERENCES site(id), key TEXT NOT NULL,"
-        " change INTEGER NOT NULL, created_ms INTEGER NOT NULL) WITHOUT ROWID;",
+        ("CREATE TABLE site_key(site TEXT PRIMARY KEY REFERENCES site(id), key TEXT NOT NULL,"
+         " change INTEGER NOT NULL, created_ms INTEGER NOT NULL) WITHOUT ROWID;"),
 };
 
 void ank_cs_hash_hex(const char *secret, char out[65])
