@@ -822,8 +822,7 @@
 		box.append(el("strong", {text: text}));
 		if (ticket)
 			box.append(" ", el("span", {"data-ticket": ticket.label, text: t("console.check.ticket", {
-				ticket: ticket.label, state: t("console.tstate." + ticket.state), route: routeName(ticket.route),
-				day: ticket.day})}));
+				ticket: ticket.label, state: t("console.tstate." + ticket.state), route: routeName(ticket.route)})}));
 		box.append(" ", el("button", {type: "button", class: "btn small", text: t("console.close"),
 		                              on: {click: () => {
 			                              box.hidden = true;
