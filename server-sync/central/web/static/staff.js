@@ -570,7 +570,9 @@
 	}
 
 	function ticketRow(tk) {
-		const since = typeof tk.since_ms === "number" ? tk.since_ms - skewOf(tk.kiosk) : null;
+		/* The waiting time counts until the session starts (the station shows the rest). */
+		const since = typeof tk.since_ms === "number" && (tk.state === "waiting" || tk.state === "called")
+			? tk.since_ms - skewOf(tk.kiosk) : null;
 		const row = el("li", {class: "ticket tstate-" + tk.state, "data-ticket": tk.label, "data-state": tk.state,
 		                      "data-route": tk.route});
 		const info = el("div", {class: "ticket-info"},
@@ -713,7 +715,23 @@
 
 	/* ---------- the long-poll ---------- */
 
+	/* A station's ticket and label, when the answer does not name them (a central before
+	 * the contract's station fields): the open ticket that names the station. */
+	function fillStationTickets(q) {
+		for (const s of q.stations || []) {
+			if (s.ticket || (s.state !== "reserved" && s.state !== "occupied"))
+				continue;
+			const tk = (q.tickets || []).find((x) => x.kiosk === s.kiosk && x.station === s.station &&
+			                                        (x.state === "called" || x.state === "in_session"));
+			if (tk) {
+				s.ticket = tk.ticket;
+				s.label = tk.label;
+			}
+		}
+	}
+
 	function onQueue(body) {
+		fillStationTickets(body);
 		S.queue = body;
 		if (typeof body.server_ms === "number")
 			S.offsetMs = body.server_ms - Date.now();
