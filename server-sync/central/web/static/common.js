@@ -20,10 +20,12 @@
 	Ank.DEFAULT_LANG = "da";
 
 	/* fetch JSON. body (an object) is sent as JSON with "v":1 added; every POST carries
-	 * the CSRF token. Resolves to {status, ok, body, headers} (body null when not JSON);
-	 * rejects only when the network fails (or the signal aborts). */
+	 * the CSRF token. options: signal (an AbortSignal), headers (more request headers,
+	 * e.g. the display's Authorization). Resolves to {status, ok, body, headers} (body
+	 * null when not JSON); rejects only when the network fails (or the signal aborts). */
 	Ank.api = async function (method, path, body, options) {
-		const init = {method: method, credentials: "same-origin", headers: {}, cache: "no-store"};
+		const init = {method: method, credentials: "same-origin", cache: "no-store",
+		              headers: Object.assign({}, (options && options.headers) || {})};
 		if (options && options.signal)
 			init.signal = options.signal;
 		if (body !== undefined && body !== null) {

@@ -98,6 +98,8 @@
 
 	function conn(text, state) {
 		const c = $("conn");
+		if (c.textContent === text && c.getAttribute("data-state") === state)
+			return; /* unchanged: a screen reader hears it once */
 		c.textContent = text;
 		c.setAttribute("data-state", state);
 		c.className = "conn " + state;
@@ -161,6 +163,42 @@
 
 	/* ---------- the one dialog ---------- */
 
+	/* Where the focus is, as keys that survive a rebuild of the board: the control's
+	 * data-focus and the station card or ticket row around it. */
+	function focusKeyOf(node) {
+		if (!node || !node.getAttribute)
+			return null;
+		const key = node.getAttribute("data-focus");
+		if (!key && !node.id)
+			return null;
+		const card = node.closest("[data-station],[data-ticket]");
+		return {key: key, id: node.id || null, node: node,
+		        card: card ? (card.getAttribute("data-kiosk") || "") + "|" +
+		                     (card.getAttribute("data-station") || card.getAttribute("data-ticket")) : null};
+	}
+
+	function refocus(f) {
+		if (!f)
+			return;
+		if (document.contains(f.node)) {
+			f.node.focus();
+			return;
+		}
+		if (!f.key) {
+			const byId = f.id && document.getElementById(f.id);
+			if (byId)
+				byId.focus();
+			return;
+		}
+		const scope = f.card ? [...document.querySelectorAll("[data-station],[data-ticket]")].find((n) =>
+			(n.getAttribute("data-kiosk") || "") + "|" + (n.getAttribute("data-station") || n.getAttribute("data-ticket")) === f.card) : null;
+		/* The same control again, else the first one of the same card (its state moved on). */
+		const again = (scope || document).querySelector('[data-focus="' + CSS.escape(f.key) + '"]') ||
+		              (scope && scope.querySelector("button"));
+		if (again)
+			again.focus();
+	}
+
 	let dlgReturn = null;
 
 	/* Opens the dialog: title, body nodes, actions [{text, value, cls, test, onPick}].
@@ -169,7 +207,7 @@
 		const d = $("dlg");
 		if (d.open)
 			d.close();
-		dlgReturn = document.activeElement;
+		dlgReturn = focusKeyOf(document.activeElement);
 		$("dlg-title").textContent = title;
 		Ank.clear($("dlg-body")).append(...bodyNodes.filter(Boolean));
 		const acts = Ank.clear($("dlg-actions"));
@@ -186,8 +224,7 @@
 		d.onclose = () => {
 			if (onClose)
 				onClose();
-			if (dlgReturn && document.contains(dlgReturn))
-				dlgReturn.focus();
+			refocus(dlgReturn);
 		};
 		d.showModal();
 		const first = d.querySelector("[autofocus]") || $("dlg-body").querySelector("button, input, textarea, select") ||
@@ -425,6 +462,10 @@
 					n.close();
 				S.notified.delete(key);
 			}
+		/* A tab in the background says it too. */
+		const title = (sound ? t("console.level.alarm") + " · " : "") + t("console.title");
+		if (document.title !== title)
+			document.title = title;
 		if (sound && Date.now() - S.lastBeep >= BEEP_EVERY_MS) {
 			S.lastBeep = Date.now();
 			beep();
@@ -678,10 +719,8 @@
 
 	/* Rebuilds the board; the focused button keeps the focus (by its data-focus key). */
 	function render() {
-		const active = document.activeElement;
-		const focusKey = active && active.getAttribute ? active.getAttribute("data-focus") : null;
-		const inCard = active && active.closest ? active.closest("[data-station],[data-ticket]") : null;
-		const cardKey = inCard ? (inCard.getAttribute("data-kiosk") || "") + "|" + (inCard.getAttribute("data-station") || inCard.getAttribute("data-ticket")) : null;
+		const dlgOpen = $("dlg").open;
+		const f = dlgOpen ? null : focusKeyOf(document.activeElement);
 		boardActions();
 		renderStations();
 		renderTickets();
@@ -689,13 +728,8 @@
 		S.levelSig = levelSignature();
 		$("site-name").textContent = S.queue && S.queue.site_info && S.queue.site_info.name
 			? S.queue.site_info.name : (S.site || "");
-		if (focusKey) {
-			const scope = cardKey ? [...document.querySelectorAll("[data-station],[data-ticket]")].find((n) =>
-				(n.getAttribute("data-kiosk") || "") + "|" + (n.getAttribute("data-station") || n.getAttribute("data-ticket")) === cardKey) : null;
-			const again = (scope || document).querySelector('[data-focus="' + CSS.escape(focusKey) + '"]');
-			if (again)
-				again.focus();
-		}
+		if (f && f.key)
+			refocus(f);
 		alarmEffects();
 	}
 
