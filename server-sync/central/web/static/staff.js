@@ -13,7 +13,9 @@
  *                                  end, no_show, requeue, cancel, transfer, cleaning_done,
  *                                  close_station, open_station, freeze, resume); inside a
  *                                  station card or ticket row for per-item commands
- *   [data-record="overdose|referral|incident|rejection"]   open a record dialog
+ *   [data-record="overdose|referral|incident|rejection"]   open a record dialog; in the
+ *        overdose dialog [data-toggle="naloxone|oxygen|ambulance"] (aria-pressed) and
+ *        the station <select id=od-station>; the outcome is a [data-choice]
  *   [data-test=ack]                acknowledge a station's warn/alarm
  *   [data-test=acked]              "acknowledged by X at HH:MM" on a station
  *   [data-test=status]             the status area (aria-live); each toast is a
@@ -23,7 +25,9 @@
  *                                  [data-test=dlg-ok] / [data-test=dlg-cancel]
  *   [data-test=register]           the registration form; reg-submit, reg-taken, reg-error
  *   [data-test=user-search], [data-test=users] > [data-user="<id>"] the users view;
- *        [data-test=quarantine-date], [data-test=quarantine-set], [data-test=quarantine-lift]
+ *        in each: [data-test=quarantine] (its text), [data-test=quarantine-date],
+ *        [data-test=quarantine-set], [data-test=quarantine-lift]
+ *   [data-route="inject|smoke"]    a route's ticket list on the board
  *   [data-test=ticket-check], [data-test=check-input], [data-test=check-result]
  *        (data-valid="true|false")
  *   [data-test=logout], [data-test=lang] > [data-lang=da|en], [data-test=notify],
@@ -839,7 +843,6 @@
 	/* ---------- ticket check ---------- */
 
 	async function checkTicket(ref) {
-		const box = $("check-result");
 		if (!ref)
 			return;
 		if (!S.site) {
@@ -863,7 +866,6 @@
 		showCheck(Boolean(b.valid), b.valid ? t("console.check.valid")
 		                                     : t("console.check.invalid", {reason: t("console.check.reason." + (b.reason || "format"))}),
 		          b.ticket);
-		box.focus();
 	}
 
 	function showCheck(valid, text, ticket) {
