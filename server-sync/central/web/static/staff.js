@@ -892,12 +892,16 @@
 	/* The user list may name genders by their short codes. */
 	const GENDER_SHORT = {f: "female", m: "male", x: "other"};
 
+	/* Builds the form's lists in the current language; what was entered stays. */
 	function buildRegister() {
+		const was = document.querySelector("input[name=gender]:checked");
+		const checked = was ? was.value : null, langWas = $("reg-lang").value;
 		const g = Ank.clear($("reg-gender"));
 		for (const v of GENDERS) {
 			const id = "reg-g-" + v;
 			g.append(el("span", {class: "radio"},
-			            el("input", {type: "radio", name: "gender", id: id, value: v, required: true}),
+			            el("input", {type: "radio", name: "gender", id: id, value: v, required: true,
+			                         checked: v === checked}),
 			            el("label", {for: id, text: t("console.gender." + v)})));
 		}
 		const list = Ank.clear($("reg-muni-list"));
@@ -908,7 +912,7 @@
 		const sel = Ank.clear($("reg-lang"));
 		sel.appendChild(el("option", {value: "", text: t("console.register.language_none")}));
 		for (const l of S.languages)
-			sel.appendChild(el("option", {value: l.lang, text: l.name}));
+			sel.appendChild(el("option", {value: l.lang, text: l.name, selected: l.lang === langWas}));
 		$("reg-birth").max = String(new Date().getFullYear());
 		$("reg-consent-label").textContent = t("console.register.consent_confirm",
 		                                       {version: t("console.consent.version")});
