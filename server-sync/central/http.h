@@ -129,5 +129,6 @@ ank_reply ank_staff_quarantine(ank_http_ctx *c);
 ank_reply ank_staff_account_post(ank_http_ctx *c);
 ank_reply ank_staff_site_config(ank_http_ctx *c);
 ank_reply ank_staff_catalog_post(ank_http_ctx *c);
+ank_reply ank_staff_ticket_check(ank_http_ctx *c);
 
 #endif
