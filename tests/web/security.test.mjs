@@ -11,14 +11,20 @@ import { env, webDir, world, login, apiLogin, axeCheck, screenshot, watch, PAGE_
 
 // The session-guarded routes, read from central's route table itself so that a route added
 // later is checked without editing this file: {"METHOD", "/path", handler, AUTH_KIND, …}.
-function staffRoutes() {
+function routeTable() {
 	const src = readFileSync(join(env.source, 'server-sync/central/http.c'), 'utf8');
 	const re = /\{\s*"(GET|POST|PUT|DELETE)",\s*"([^"]+)",\s*\w+,\s*AUTH_(\w+)/g;
-	const out = [];
-	for (const m of src.matchAll(re))
-		if (['SESSION', 'SITE', 'ADMIN'].includes(m[3])) out.push({ method: m[1], path: m[2], auth: m[3] });
-	return out;
+	return [...src.matchAll(re)].map((m) => ({ method: m[1], path: m[2], auth: m[3] }));
 }
+const staffRoutes = () => routeTable().filter((r) => ['SESSION', 'SITE', 'ADMIN'].includes(r.auth));
+// The routes that answer without a session or token, on purpose. A route added with
+// AUTH_NONE that is not here fails the test below: add it here only when it must be public.
+const PUBLIC_ROUTES = [
+	'GET /healthz', 'POST /api/v1/login', 'GET /api/v1/i18n', 'GET /api/v1/i18n/{lang}',
+	'GET /', 'GET /staff/login', 'GET /display', 'GET /static/{file}',
+	// Checks the display key itself (401 without one: BEARER_ROUTES below).
+	'GET /api/v1/display',
+];
 // Issue 10's contract adds these; the table must have them (so the parse above cannot pass
 // by finding nothing).
 const CONTRACT_STAFF_ROUTES = [
@@ -60,6 +66,12 @@ test('central route table lists the contract staff routes', () => {
 	const have = new Set(staffRoutes().map((r) => `${r.method} ${r.path}`));
 	const absent = CONTRACT_STAFF_ROUTES.filter((r) => !have.has(r));
 	assert.deepEqual(absent, [], `staff routes missing from server-sync/central/http.c`);
+});
+
+test('no route of the table is public unless it is on the list of public routes', () => {
+	const open = routeTable().filter((r) => r.auth === 'NONE').map((r) => `${r.method} ${r.path}`);
+	assert.ok(open.includes('POST /api/v1/login'), 'the table parse finds the public routes');
+	assert.deepEqual(open.filter((r) => !PUBLIC_ROUTES.includes(r)), [], 'routes without authentication');
 });
 
 test('a logged-out browser gets 401 unauthorized from every staff and bearer route', async () => {
