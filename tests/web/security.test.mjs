@@ -22,8 +22,6 @@ const staffRoutes = () => routeTable().filter((r) => ['SESSION', 'SITE', 'ADMIN'
 const PUBLIC_ROUTES = [
 	'GET /healthz', 'POST /api/v1/login', 'GET /api/v1/i18n', 'GET /api/v1/i18n/{lang}',
 	'GET /', 'GET /staff/login', 'GET /display', 'GET /static/{file}',
-	// Checks the display key itself (401 without one: BEARER_ROUTES below).
-	'GET /api/v1/display',
 ];
 // Issue 10's contract adds these; the table must have them (so the parse above cannot pass
 // by finding nothing).
