@@ -147,6 +147,15 @@ static const char *const migrations[] = {
         " n INTEGER NOT NULL, last_seq INTEGER NOT NULL, last_kiosk_ms INTEGER NOT NULL,"
         " PRIMARY KEY (kiosk, date)) WITHOUT ROWID;"
         "ALTER TABLE kiosk ADD COLUMN clock_skew_ms INTEGER;",
+        /* The waiting-room display (cstore_display.c): its keys, stored as hashes like the
+         * kiosk tokens; the site's recent calls by a seek on (kiosk, called_ms); and each
+         * kiosk's newest site.config event, the display's languages and alert, by a seek
+         * in the few config events instead of a walk back through the whole log. */
+        "CREATE TABLE display_key(key_hash TEXT PRIMARY KEY,"
+        " site TEXT NOT NULL REFERENCES site(id), created_ms INTEGER NOT NULL);"
+        "CREATE INDEX display_key_site ON display_key(site);"
+        "CREATE INDEX visit_called ON visit(kiosk, called_ms) WHERE called_ms IS NOT NULL;"
+        "CREATE INDEX event_site_config ON event(kiosk, seq) WHERE type = 'site.config';",
 };
 
 void ank_cs_hash_hex(const char *secret, char out[65])

@@ -47,6 +47,7 @@ typedef enum auth_kind {
 	AUTH_SITE,    /* a session of the {site} in the path: its staff, or an admin */
 	AUTH_ADMIN,   /* an admin session */
 	AUTH_METRICS, /* the metrics bearer token of the config */
+	AUTH_DISPLAY, /* a waiting-room display's bearer key: its site into ctx.site */
 } auth_kind;
 
 /* Where a route's handler runs. */
@@ -444,6 +445,7 @@ static const route routes[] = {
          "site_config"},
         {"POST", "/api/v1/catalogs/{lang}", ank_staff_catalog_post, AUTH_ADMIN, EXEC_WORKER,
          "catalog"},
+        {"GET", "/api/v1/display", ank_display_get, AUTH_DISPLAY, EXEC_WORKER, "display"},
 };
 #define N_ROUTES ((int)(sizeof routes / sizeof routes[0]))
 _Static_assert(sizeof routes / sizeof routes[0] < MAX_ROUTES, "raise MAX_ROUTES");
@@ -492,6 +494,22 @@ static ank_reply authorise_kiosk(ank_http_ctx *c, bool *ok)
 	return rc == ANK_CS_UNKNOWN
 	               ? ank_http_error(ANK_ERR_UNAUTHORIZED, "missing or unknown kiosk token")
 	               : ank_http_cs_error(rc, "cannot check the token now");
+}
+
+/* A display key names one site and nothing else: its screen reads that site's display. */
+static ank_reply authorise_display(ank_http_ctx *c, bool *ok)
+{
+	const char *h = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, "Authorization");
+	ank_err err;
+	ank_cs_rc rc = ANK_CS_UNKNOWN;
+	if (h && !strncmp(h, "Bearer ", 7))
+		rc = ank_cstore_display_auth(c->cs, h + 7, c->site, &err);
+	*ok = rc == ANK_CS_OK;
+	if (rc == ANK_CS_OK)
+		return (ank_reply){0};
+	return rc == ANK_CS_UNKNOWN
+	               ? ank_http_error(ANK_ERR_UNAUTHORIZED, "missing or unknown display key")
+	               : ank_http_cs_error(rc, "cannot check the key now");
 }
 
 /* A session cookie, then (on POST) the CSRF header, then the role. */
@@ -555,6 +573,8 @@ static ank_reply run_route(ank_http_ctx *c, request *req)
 		r = authorise_kiosk(c, &ok);
 	else if (rt->auth == AUTH_METRICS)
 		r = authorise_metrics(c, &ok);
+	else if (rt->auth == AUTH_DISPLAY)
+		r = authorise_display(c, &ok);
 	else if (rt->auth != AUTH_NONE)
 		r = authorise_session(c, req->method, rt->auth, &ok);
 	if (!ok)
