@@ -22,6 +22,13 @@
 #include "http.h"
 #include "proto.h"
 #include "serve.h"
+#include "web.h"
+
+/* Where the pages and catalogs are unless the config says otherwise: the source tree (the
+ * build sets it); an installed central names them in its config. */
+#ifndef ANK_DATA_DIR
+#define ANK_DATA_DIR "."
+#endif
 
 /* The defaults of the [central] limits (docs/operations.md "Limits"). Connections at once: a
  * region's kiosks long-polling (each holds one) plus staff browsers, far below the file
@@ -52,6 +59,7 @@ typedef struct opts {
 	char db[PATH_MAX_BYTES], listen[64], tls_cert[PATH_MAX_BYTES], tls_key[PATH_MAX_BYTES];
 	char log_format[8];
 	char metrics_token[ANK_TOKEN_HEX + 1];
+	char web_dir[PATH_MAX_BYTES], i18n_dir[PATH_MAX_BYTES]; /* the browser's files */
 	ank_serve_limits lim;
 	unsigned min_free_mb; /* lim.min_free_bytes, as the config gives it */
 	const char *port_file, *site, *user, *name, *municipality, *from, *to;
@@ -229,8 +237,17 @@ static int cmd_serve(opts *o)
 	}
 	o->lim.min_free_bytes = (long long)o->min_free_mb * 1024 * 1024;
 	fit_descriptors(&o->lim);
+	/* The pages are read before anything is served, so a broken install says so at once. */
+	ank_web *web = NULL;
+	if (ank_web_load(o->web_dir, o->i18n_dir, &web, &err)) {
+		fprintf(stderr, "ankomst-central: web files: %s\n", err.msg);
+		ank_cstore_close(cs);
+		free(cert);
+		free(key);
+		return 1;
+	}
 	ank_serve *sv = ank_serve_new(&o->lim, cs, &err);
-	ank_http *h = sv ? ank_http_new(cs, sv, o->metrics_token) : NULL;
+	ank_http *h = sv ? ank_http_new(cs, sv, o->metrics_token, web) : NULL;
 	struct MHD_Daemon *d = h ? serve_start(h, sv, &o->lim, &addr, cert, key) : NULL;
 	if (d) {
 		serve_until_stopped(o, d, host, port, tls);
@@ -252,6 +269,7 @@ static int cmd_serve(opts *o)
 	}
 	ank_http_free(h);
 	ank_serve_free(sv);
+	ank_web_free(web);
 	ank_cstore_close(cs);
 	if (key)
 		sodium_memzero(key, strlen(key));
@@ -462,7 +480,7 @@ static const char usage[] =
         "  rebuild --db FILE                             rebuild the read tables from events\n"
         "Every command takes --log-format text|json (default text).\n"
         "The config file (INI) has [central] with listen, db, tls_cert, tls_key, log_format,\n"
-        "metrics_token and the limits of docs/operations.md (max_connections,\n"
+        "metrics_token, web_dir, i18n_dir and the limits of docs/operations.md (max_connections,\n"
         "max_connections_per_address, request_deadline_s, idle_timeout_s, workers,\n"
         "poll_threads, min_free_mb, check_interval_s); flags win.\n";
 
@@ -487,6 +505,8 @@ static int on_config_key(void *user, const char *section, const char *key, const
 	        {"tls_key", o->tls_key, sizeof o->tls_key},
 	        {"log_format", o->log_format, sizeof o->log_format},
 	        {"metrics_token", o->metrics_token, sizeof o->metrics_token},
+	        {"web_dir", o->web_dir, sizeof o->web_dir},
+	        {"i18n_dir", o->i18n_dir, sizeof o->i18n_dir},
 	};
 	const num_key nums[] = {
 	        {"max_connections", &o->lim.max_connections, 16, 1000000},
@@ -615,6 +635,8 @@ int main(int argc, char **argv)
 	        .check_interval_s = DEFAULT_CHECK_INTERVAL_S,
 	};
 	o.min_free_mb = DEFAULT_MIN_FREE_MB;
+	snprintf(o.web_dir, sizeof o.web_dir, "%s", ANK_DATA_DIR "/server-sync/central/web");
+	snprintf(o.i18n_dir, sizeof o.i18n_dir, "%s", ANK_DATA_DIR "/i18n");
 	/* The config file first, so that flags given with it override it. */
 	for (int i = 2; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--config") != 0)

@@ -22,6 +22,7 @@
 #include "http.h"
 #include "proto.h"
 #include "serve.h"
+#include "web.h"
 
 /* A long-poll waits at most this long, below common proxy timeouts (60 s). */
 #define LONG_POLL_MAX_S 30
@@ -47,6 +48,7 @@ typedef enum auth_kind {
 	AUTH_SITE,    /* a session of the {site} in the path: its staff, or an admin */
 	AUTH_ADMIN,   /* an admin session */
 	AUTH_METRICS, /* the metrics bearer token of the config */
+	AUTH_PAGE,    /* a page of the console: any session, else a redirect to the login page */
 	AUTH_DISPLAY, /* a waiting-room display's bearer key: its site into ctx.site */
 } auth_kind;
 
@@ -59,6 +61,7 @@ typedef enum exec_kind {
 struct ank_http {
 	ank_cstore *cs;
 	ank_serve *serve;
+	const ank_web *web;
 	char metrics_token[ANK_TOKEN_HEX + 1]; /* "" when /metrics is off */
 	pthread_mutex_t mu;                    /* the metrics below */
 	long long requests[MAX_ROUTES][6];     /* [route][status class 1xx..5xx + other] */
@@ -446,9 +449,30 @@ static const route routes[] = {
         {"POST", "/api/v1/catalogs/{lang}", ank_staff_catalog_post, AUTH_ADMIN, EXEC_WORKER,
          "catalog"},
         {"GET", "/api/v1/display", ank_display_get, AUTH_DISPLAY, EXEC_WORKER, "display"},
+        {"GET", "/api/v1/me", ank_staff_me, AUTH_SESSION, EXEC_INLINE, "me"},
+        {"GET", "/api/v1/i18n", ank_page_i18n_list, AUTH_NONE, EXEC_INLINE, "i18n_list"},
+        {"GET", "/api/v1/i18n/{lang}", ank_page_i18n, AUTH_NONE, EXEC_INLINE, "i18n"},
+        /* Pages and their files come from memory: cheap enough for the event loop. */
+        {"GET", "/", ank_page_root, AUTH_NONE, EXEC_INLINE, "page_root"},
+        {"GET", "/staff", ank_page_staff, AUTH_PAGE, EXEC_INLINE, "page_staff"},
+        {"GET", "/staff/login", ank_page_login, AUTH_NONE, EXEC_INLINE, "page_login"},
+        {"GET", "/display", ank_page_display, AUTH_NONE, EXEC_INLINE, "page_display"},
+        {"GET", "/static/{file}", ank_page_static, AUTH_NONE, EXEC_INLINE, "static"},
 };
 #define N_ROUTES ((int)(sizeof routes / sizeof routes[0]))
 _Static_assert(sizeof routes / sizeof routes[0] < MAX_ROUTES, "raise MAX_ROUTES");
+
+/* A static file's name: a slug, one dot, an extension of lowercase letters and digits. */
+static bool file_name_ok(const char *seg)
+{
+	const char *dot = strchr(seg, '.');
+	if (!dot || dot == seg || strchr(dot + 1, '.') || !dot[1] ||
+	    strspn(dot + 1, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(dot + 1))
+		return false;
+	char stem[64];
+	snprintf(stem, sizeof stem, "%.*s", (int)(dot - seg), seg);
+	return ank_text_is_slug(stem, 63);
+}
 
 /* Matches url against a route path segment by segment, copying {param} segments into
  * params in order. */
@@ -468,7 +492,8 @@ static bool path_match(const char *pattern, const char *url, char params[][64])
 				return false;
 			memcpy(seg, u, ul);
 			seg[ul] = '\0';
-			if (!ank_text_is_slug(seg, 63))
+			bool file = pl == 6 && !memcmp(p, "{file}", 6);
+			if (file ? !file_name_ok(seg) : !ank_text_is_slug(seg, 63))
 				return false;
 			memcpy(params[np++], seg, ul + 1);
 		} else if (pl != ul || memcmp(p, u, pl) != 0) {
@@ -527,6 +552,7 @@ static ank_reply authorise_session(ank_http_ctx *c, const char *method, auth_kin
 	if (rc != ANK_CS_OK)
 		return ank_http_cs_error(rc, "cannot check the session now");
 	snprintf(c->token, sizeof c->token, "%s", cookie);
+	snprintf(c->csrf, sizeof c->csrf, "%s", csrf);
 	/* Every state-changing call proves it comes from our page, not a forged form. */
 	if (strcmp(method, "GET") != 0) {
 		const char *h =
@@ -575,7 +601,14 @@ static ank_reply run_route(ank_http_ctx *c, request *req)
 		r = authorise_metrics(c, &ok);
 	else if (rt->auth == AUTH_DISPLAY)
 		r = authorise_display(c, &ok);
-	else if (rt->auth != AUTH_NONE)
+	else if (rt->auth == AUTH_PAGE) {
+		r = authorise_session(c, "GET", AUTH_SESSION, &ok);
+		/* A browser without a session is sent to log in, not shown a JSON error. */
+		if (!ok && r.status == 401) {
+			free(r.body);
+			return ank_http_redirect(c, "/staff/login");
+		}
+	} else if (rt->auth != AUTH_NONE)
 		r = authorise_session(c, req->method, rt->auth, &ok);
 	if (!ok)
 		return r;
@@ -593,6 +626,7 @@ static void run_on_worker(void *arg)
 	request *req = arg;
 	req->reply = run_route(&req->c, req);
 	sodium_memzero(req->c.token, sizeof req->c.token);
+	sodium_memzero(req->c.csrf, sizeof req->c.csrf);
 	req->has_reply = true;
 	if (req->c.hold_ms > 0)
 		ank_serve_resume_after(req->c.srv->serve, req->c.conn, req->c.hold_ms);
@@ -768,18 +802,31 @@ static void record(ank_http *s, request *r)
 
 /* ---- the daemon's callbacks ---- */
 
-ank_http *ank_http_new(ank_cstore *cs, ank_serve *serve, const char *metrics_token)
+ank_http *ank_http_new(ank_cstore *cs, ank_serve *serve, const char *metrics_token,
+                       const ank_web *web)
 {
 	ank_http *h = calloc(1, sizeof *h);
 	if (!h)
 		return NULL;
 	h->cs = cs;
 	h->serve = serve;
+	h->web = web;
 	snprintf(h->metrics_token, sizeof h->metrics_token, "%s",
 	         metrics_token ? metrics_token : "");
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_mutex_init(&h->feed_mu, NULL);
 	return h;
+}
+
+const ank_web *ank_http_web(const ank_http *h)
+{
+	return h->web;
+}
+
+ank_reply ank_http_redirect(ank_http_ctx *c, const char *to)
+{
+	snprintf(c->location, sizeof c->location, "%s", to);
+	return (ank_reply){303, strdup("see other\n"), "text/plain; charset=utf-8"};
 }
 
 void ank_http_free(ank_http *h)
@@ -936,7 +983,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, request *req, ank
 	bool gzipped = false;
 	const char *accept =
 	        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-	if (len >= GZIP_MIN_BYTES && accept && strstr(accept, "gzip")) {
+	if (!c->body_static && len >= GZIP_MIN_BYTES && accept && strstr(accept, "gzip")) {
 		size_t zlen;
 		char *z = gzip(r.body, len, &zlen);
 		if (z) {
@@ -946,14 +993,27 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, request *req, ank
 			gzipped = true;
 		}
 	}
-	struct MHD_Response *resp =
-	        MHD_create_response_from_buffer(len, r.body, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+	        len, r.body, c->body_static ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
-		free(r.body);
+		if (!c->body_static)
+			free(r.body);
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, "Content-Type", r.type);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	/* A page or file is checked again each time (its ETag makes that cheap); data never
+	 * stays in a cache. */
+	MHD_add_response_header(resp, "Cache-Control", c->etag ? "no-cache" : "no-store");
+	if (c->etag)
+		MHD_add_response_header(resp, "ETag", c->etag);
+	if (c->location[0])
+		MHD_add_response_header(resp, "Location", c->location);
+	/* On every answer, pages and JSON alike: nothing runs but our own files, nothing
+	 * frames us, and no type is guessed (docs/api.md "Pages"). */
+	MHD_add_response_header(resp, "Content-Security-Policy", ANK_HTTP_CSP);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(resp, "Vary", "Accept-Encoding");
 	if (gzipped)
 		MHD_add_response_header(resp, "Content-Encoding", "gzip");
@@ -1019,6 +1079,7 @@ enum MHD_Result ank_http_on_request(void *cls, struct MHD_Connection *conn, cons
 		return MHD_YES;
 	}
 	sodium_memzero(c->token, sizeof c->token);
+	sodium_memzero(c->csrf, sizeof c->csrf);
 	return send_reply(conn, req, r);
 }
 

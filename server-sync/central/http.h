@@ -11,18 +11,27 @@
 
 #include "cstore.h"
 
+/* The Content-Security-Policy of every answer: only our own files, no inline script or style,
+ * no framing (docs/api.md "Pages"). */
+#define ANK_HTTP_CSP                                                                               \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "          \
+	"media-src 'self'; connect-src 'self'; font-src 'self'; form-action 'self'; "              \
+	"frame-ancestors 'none'; base-uri 'none'"
+
 /* Path parameters a route may have ({site}, {id}, {n}). */
 #define ANK_HTTP_MAX_PARAMS 2
 
 typedef struct ank_http ank_http;
 
 struct ank_serve;
+struct ank_web;
 
 /* The server state behind the callbacks: the store and the serving machinery (both borrowed;
  * serve NULL runs every handler on the calling thread), the metrics token ("" or NULL: no
- * /metrics) and the metrics. Owned by the caller; free with ank_http_free after the daemon
- * has stopped. */
-ank_http *ank_http_new(ank_cstore *cs, struct ank_serve *serve, const char *metrics_token);
+ * /metrics), the browser's files (borrowed; NULL serves none) and the metrics. Owned by the caller;
+ * free with ank_http_free after the daemon has stopped. */
+ank_http *ank_http_new(ank_cstore *cs, struct ank_serve *serve, const char *metrics_token,
+                       const struct ank_web *web);
 void ank_http_free(ank_http *h);
 /* libmicrohttpd's access handler and completion callback; cls is the ank_http. */
 enum MHD_Result ank_http_on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -51,12 +60,17 @@ typedef struct ank_http_ctx {
 	ank_account acct;                    /* routes with a session */
 	char token[ANK_TOKEN_HEX + 1];       /* the session cookie, for logout */
 	char param[ANK_HTTP_MAX_PARAMS][64]; /* path parameters in order */
+	char csrf[ANK_TOKEN_HEX + 1];        /* the session's CSRF token, for /api/v1/me */
 	char set_cookie[256];                /* a Set-Cookie header to send, or "" */
-	char retry_after[24];                /* a Retry-After header (seconds) to send, or "" */
-	char addr[48];                       /* the client's address in text; "" if unknown */
-	bool resumed;                        /* a held long-poll woken: answer, do not wait */
-	int hold_ms;                         /* a worker route's answer is held this long */
-	void *req;                           /* the request this belongs to (http.c's) */
+	char location[128];                  /* a Location header to send (redirects), or "" */
+	const char *etag;                    /* an ETag header to send (static storage), or NULL */
+	bool body_static; /* the reply's body is static storage (a web file): not freed or gzipped
+	                   */
+	char retry_after[24]; /* a Retry-After header (seconds) to send, or "" */
+	char addr[48];        /* the client's address in text; "" if unknown */
+	bool resumed;         /* a held long-poll woken: answer, do not wait */
+	int hold_ms;          /* a worker route's answer is held this long */
+	void *req;            /* the request this belongs to (http.c's) */
 } ank_http_ctx;
 
 typedef ank_reply (*ank_handler)(ank_http_ctx *c);
@@ -76,7 +90,22 @@ int ank_http_status_of(ank_errcode code);
  * decrefs, or NULL with *bad set to a 400 invalid_json answer. */
 json_t *ank_http_body(ank_http_ctx *c, ank_reply *bad);
 
+/* The browser's files of the server (NULL when none). */
+const struct ank_web *ank_http_web(const ank_http *h);
+/* A 303 redirect to `to` (a path of ours). */
+ank_reply ank_http_redirect(ank_http_ctx *c, const char *to);
+
+/* Pages, static files and catalogs (pages.c). */
+ank_reply ank_page_root(ank_http_ctx *c);
+ank_reply ank_page_staff(ank_http_ctx *c);
+ank_reply ank_page_login(ank_http_ctx *c);
+ank_reply ank_page_display(ank_http_ctx *c);
+ank_reply ank_page_static(ank_http_ctx *c);
+ank_reply ank_page_i18n_list(ank_http_ctx *c);
+ank_reply ank_page_i18n(ank_http_ctx *c);
+
 /* Staff and admin handlers (staff.c). */
+ank_reply ank_staff_me(ank_http_ctx *c);
 ank_reply ank_staff_login(ank_http_ctx *c);
 ank_reply ank_staff_logout(ank_http_ctx *c);
 ank_reply ank_staff_queue(ank_http_ctx *c);

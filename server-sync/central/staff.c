@@ -246,6 +246,16 @@ ank_reply ank_staff_login(ank_http_ctx *c)
 	return r;
 }
 
+/* Who the session is, and its CSRF token: a page that was reloaded gets it again from here
+ * (only our own origin can read the answer). */
+ank_reply ank_staff_me(ank_http_ctx *c)
+{
+	return ank_http_json(200,
+	                     json_pack("{s:i, s:s, s:s, s:s?, s:s}", "v", 1, "user", c->acct.name,
+	                               "role", c->acct.admin ? "admin" : "staff", "site",
+	                               c->acct.admin ? NULL : c->acct.site, "csrf", c->csrf));
+}
+
 ank_reply ank_staff_logout(ank_http_ctx *c)
 {
 	ank_err err;

@@ -1,7 +1,7 @@
 /* Drives the real ankomst-central binary over loopback HTTP (and HTTPS) with libcurl, plus its
  * subcommands and its store: one group of named cases per run, each printed as ok or FAIL,
  * exit status 1 when any case failed. Usage: central_api_test CENTRAL_BINARY GROUP, GROUP one
- * of auth sync limits tls cli report store content display. */
+ * of auth sync limits tls cli report store content web display. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
@@ -109,6 +109,10 @@ typedef struct resp {
 	ank_buf body;
 	char set_cookie[512]; /* the Set-Cookie header, if any */
 	char retry_after[32]; /* the Retry-After header, if any */
+	char location[128];   /* the Location header, if any */
+	char etag[40];        /* the ETag header, if any */
+	char csp[400];        /* the Content-Security-Policy header, if any */
+	char ctype[80];       /* the Content-Type header, if any */
 	json_t *json;         /* the body parsed, or NULL */
 } resp;
 
@@ -135,6 +139,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *user)
 	size_t len = size * n;
 	header_value(p, len, "Set-Cookie: ", r->set_cookie, sizeof r->set_cookie);
 	header_value(p, len, "Retry-After: ", r->retry_after, sizeof r->retry_after);
+	header_value(p, len, "Location: ", r->location, sizeof r->location);
+	header_value(p, len, "ETag: ", r->etag, sizeof r->etag);
+	header_value(p, len, "Content-Security-Policy: ", r->csp, sizeof r->csp);
+	header_value(p, len, "Content-Type: ", r->ctype, sizeof r->ctype);
 	return len;
 }
 
@@ -2809,17 +2817,182 @@ static void group_display(void)
 
 /* ---- main ---- */
 
+/* ---- pages, static files, catalogs and the console's routes ---- */
+
+static size_t on_discard(char *p, size_t size, size_t n, void *user)
+{
+	(void)p;
+	(void)user;
+	return size * n;
+}
+
+/* GET path with an If-None-Match header; the status. */
+static long conditional_get(const char *path, const char *etag)
+{
+	CURL *c = curl_easy_init();
+	char url[512], h_inm[96];
+	snprintf(url, sizeof url, "%s%s", base_url, path);
+	snprintf(h_inm, sizeof h_inm, "If-None-Match: %s", etag);
+	struct curl_slist *h = curl_slist_append(NULL, h_inm);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_NOBODY, 0L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_discard);
+	long st = 0;
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return st;
+}
+
+static void web_pages(void)
+{
+	resp r;
+	http(&r, "GET", "/", NULL, 0, NULL, NULL, NULL);
+	expect("page-root-redirects", r.status == 303 && !strcmp(r.location, "/staff"),
+	       "status %ld Location '%s'", r.status, r.location);
+	resp_free(&r);
+	http(&r, "GET", "/staff", NULL, 0, NULL, NULL, NULL);
+	expect("page-staff-logged-out-to-login",
+	       r.status == 303 && !strcmp(r.location, "/staff/login"), "status %ld Location '%s'",
+	       r.status, r.location);
+	resp_free(&r);
+	http(&r, "GET", "/staff", NULL, 0,
+	     "00000000000000000000000000000000000000000000000000000000"
+	     "00000000",
+	     NULL, NULL);
+	expect("page-staff-unknown-session-to-login",
+	       r.status == 303 && !strcmp(r.location, "/staff/login"), "status %ld", r.status);
+	resp_free(&r);
+	http(&r, "GET", "/staff/login", NULL, 0, NULL, NULL, NULL);
+	bool strict = strstr(r.csp, "default-src 'none'") && strstr(r.csp, "script-src 'self'") &&
+	              !strstr(r.csp, "unsafe") && strstr(r.csp, "frame-ancestors 'none'");
+	expect("page-login-served-with-csp",
+	       r.status == 200 && strict && strstr(r.ctype, "text/html") && r.etag[0] &&
+	               strstr(ank_buf_str(&r.body), "<html"),
+	       "status %ld CSP '%s' type '%s' etag '%s'", r.status, r.csp, r.ctype, r.etag);
+	long st = conditional_get("/staff/login", r.etag);
+	expect("page-etag-304", st == 304, "status %ld", st);
+	st = conditional_get("/staff/login", "\"0000\"");
+	expect("page-other-etag-200", st == 200, "status %ld", st);
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/i18n", NULL, 0, NULL, NULL, NULL);
+	expect("csp-on-json-too", r.status == 200 && strstr(r.csp, "default-src 'none'"),
+	       "CSP '%s'", r.csp);
+	resp_free(&r);
+	/* Nothing outside the manifest: not the manifest itself, no traversal, no other type. */
+	const char *absent[] = {"/static/manifest",    "/static/../manifest", "/static/%2e%2e/x.js",
+	                        "/static/.hidden.js",  "/static/a.b.js",      "/staff.html",
+	                        "/static/nothere.css", "/static/x.JS"};
+	for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++) {
+		st = status_of("GET", absent[i], NULL, NULL, NULL, NULL);
+		char name[80];
+		snprintf(name, sizeof name, "static-refused %s", absent[i]);
+		expect(name, st == 404 || st == 400, "status %ld", st);
+	}
+}
+
+static void web_catalogs(void)
+{
+	resp r;
+	http(&r, "GET", "/api/v1/i18n", NULL, 0, NULL, NULL, NULL);
+	json_t *langs = json_object_get(r.json, "languages");
+	bool da = false, en = false;
+	size_t i;
+	json_t *l;
+	json_array_foreach(langs, i, l)
+	{
+		da |= !strcmp(jstr(l, "lang"), "da") && !strcmp(jstr(l, "direction"), "ltr");
+		en |= !strcmp(jstr(l, "lang"), "en");
+	}
+	expect("i18n-list", r.status == 200 && da && en, "%s", ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/i18n/da", NULL, 0, NULL, NULL, NULL);
+	json_t *m = json_object_get(r.json, "messages");
+	expect("i18n-da-catalog",
+	       r.status == 200 && !strcmp(jstr(r.json, "lang"), "da") &&
+	               !strcmp(jstr(m, "welcome.title"), "Velkommen"),
+	       "status %ld", r.status);
+	resp_free(&r);
+	char code[32];
+	long st = answer_of("GET", "/api/v1/i18n/zz", NULL, NULL, NULL, NULL, code);
+	expect_error("i18n-unknown-language", st, code, 404, "not_found");
+}
+
+static void web_me(void)
+{
+	session s;
+	login("boss", admin_pw, &s);
+	resp r;
+	http(&r, "GET", "/api/v1/me", NULL, 0, s.token, NULL, NULL);
+	expect("me-admin",
+	       r.status == 200 && !strcmp(jstr(r.json, "user"), "boss") &&
+	               !strcmp(jstr(r.json, "role"), "admin") &&
+	               json_is_null(json_object_get(r.json, "site")) &&
+	               !strcmp(jstr(r.json, "csrf"), s.csrf),
+	       "%s", ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "GET", "/staff", NULL, 0, s.token, NULL, NULL);
+	expect("page-staff-with-session", r.status == 200 && strstr(r.ctype, "text/html"),
+	       "status %ld", r.status);
+	resp_free(&r);
+	char code[32];
+	long st = answer_of("GET", "/api/v1/me", NULL, NULL, NULL, NULL, code);
+	expect_error("me-logged-out", st, code, 401, "unauthorized");
+	post(&r, &s, "/api/v1/logout", "{\"v\":1}");
+	resp_free(&r);
+	st = answer_of("GET", "/api/v1/me", NULL, s.token, NULL, NULL, code);
+	expect_error("me-after-logout", st, code, 401, "unauthorized");
+}
+
+/* A broken install is refused at start with the file named, before anything is served. */
+static void web_bad_manifest(void)
+{
+	char wdir[200], path[260], conf[260];
+	snprintf(wdir, sizeof wdir, "%s/badweb", dir);
+	mkdir(wdir, 0700);
+	snprintf(path, sizeof path, "%s/manifest", wdir);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs("../central.db\n", f);
+		fclose(f);
+	}
+	snprintf(conf, sizeof conf, "%s/badweb.ini", dir);
+	f = fopen(conf, "w");
+	if (f) {
+		fprintf(f, "[central]\nweb_dir = %s\n", wdir);
+		fclose(f);
+	}
+	ank_buf out;
+	ank_buf_init(&out, CAPTURE_MAX);
+	int rc = central(NULL, &out, "serve", "--db", db, "--config", conf, "--listen",
+	                 "127.0.0.1:0", NULL);
+	expect("web-bad-manifest-refused",
+	       rc != 0 && strstr(ank_buf_str(&out), "not a plain relative path"), "rc %d: %s", rc,
+	       ank_buf_str(&out));
+	ank_buf_free(&out);
+}
+
+static void group_web(void)
+{
+	web_pages();
+	web_catalogs();
+	web_me();
+	web_bad_manifest();
+}
+
 static const struct group {
 	const char *name;
 	void (*fn)(void);
 	bool server;  /* runs against `serve` */
 	bool fixture; /* sites and admin made first */
 } groups[] = {
-        {"auth", group_auth, true, true},       {"sync", group_sync, true, true},
-        {"limits", group_limits, true, true},   {"tls", group_tls, false, true},
-        {"cli", group_cli, false, false},       {"report", group_report, true, true},
-        {"store", group_store, false, false},   {"content", group_content, true, true},
-        {"display", group_display, true, true},
+        {"auth", group_auth, true, true},     {"sync", group_sync, true, true},
+        {"limits", group_limits, true, true}, {"tls", group_tls, false, true},
+        {"cli", group_cli, false, false},     {"report", group_report, true, true},
+        {"store", group_store, false, false}, {"content", group_content, true, true},
+        {"web", group_web, true, true},       {"display", group_display, true, true},
 };
 
 int main(int argc, char **argv)
@@ -2830,7 +3003,7 @@ int main(int argc, char **argv)
 			g = &groups[i];
 	if (!g) {
 		fprintf(stderr, "usage: central_api_test CENTRAL_BINARY "
-		                "auth|sync|limits|tls|cli|report|store|content|display\n");
+		                "auth|sync|limits|tls|cli|report|store|content|web|display\n");
 		return 2;
 	}
 	central_bin = argv[1];
