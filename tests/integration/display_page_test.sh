@@ -34,8 +34,10 @@ c() { "$central_bin" "$@" --db "$dir/central.db" 2>>"$dir/cli.log"; }
 
 c add-site --site demo --name Demo-rummet --municipality 101 >/dev/null
 key=$(c display-key --site demo)
+metrics_token=$(printf 'm%.0s' {1..32})
+printf '[central]\nmetrics_token = %s\n' "$metrics_token" >"$dir/central.ini"
 "$central_bin" serve --db "$dir/central.db" --listen 127.0.0.1:0 --port-file "$dir/port" \
-	>"$dir/central.log" 2>&1 &
+	--config "$dir/central.ini" >"$dir/central.log" 2>&1 &
 central_pid=$!
 for _ in $(seq 100); do
 	[[ -s $dir/port ]] && break
@@ -113,6 +115,28 @@ check ar-turn-rtl "$(has ar '<html lang="ar" dir="rtl"' && has ar 'النداء 
 dom autoplay 2500 "$base/display#key=$key" --autoplay-policy=no-user-gesture-required
 check sound-allowed-no-button "$(has autoplay 'id="sound" class="sound" type="button" hidden'; echo $?)" \
 	"$(grep -o '<button[^>]*>' "$dir/autoplay.html")"
+
+# A call made while the page is open: highlighted, and the chime runs without an error (sound
+# allowed from the start). The page must have had its first answer before the call, so the
+# call is posted once central has answered the display route.
+displays() {
+	curl -s -H "Authorization: Bearer $metrics_token" "$base/metrics" |
+		sed -n 's/^ankomst_http_requests_total{route="display",status="2xx"} \([0-9]*\)$/\1/p'
+}
+before=$(displays)
+dom newcall 600000 "$base/display#key=$key" --autoplay-policy=no-user-gesture-required &
+browser=$!
+for _ in $(seq 200); do
+	[[ $(displays) -gt ${before:-0} ]] && break
+	sleep 0.05
+done
+post "$(ticket ticket.issued 8 waiting)" "$(ticket ticket.called 8 called 1)"
+wait "$browser"
+check new-call-highlighted "$([[ $(text_of newcall now-label) == I-008 ]] &&
+	has newcall 'class="now-label label fresh"' && has newcall 'I-007'; echo $?)" \
+	"$st $(grep -o '<p class="now-label[^<]*' "$dir/newcall.html")"
+check new-call-no-script-error "$(! grep -qi 'uncaught' "$dir/newcall.log"; echo $?)" \
+	"$(grep -i 'uncaught' "$dir/newcall.log" | head -3)"
 
 post '{"type":"site.frozen","payload":{}}'
 dom frozen 2500 "$base/display#key=$key"

@@ -24,6 +24,9 @@
     { hz: 660, at: 0.5, len: 0.8 },
   ];
   const CHIME_GAIN = 0.3;
+  // A catalog central does not have (a language the config names but no file) is asked
+  // for again this seldom, not on every poll.
+  const CATALOG_RETRY_MS = 60000;
   // The catalog whose texts stand in for a missing one (the source language).
   const SOURCE_LANG = "en";
   const KEY_RE = /^[0-9a-f]{64}$/;
@@ -40,6 +43,7 @@
 
   const catalogs = new Map(); // lang → Promise of {messages, direction}
   const loaded = new Map();   // lang → {messages, direction}, once fetched
+  const failed = new Map();   // lang → when its catalog last failed (Date.now())
   let allLangs = null;        // every catalog central has: the turn before any site config
   let key = null;
   let last = null;            // the last good answer
@@ -54,6 +58,8 @@
   // ---- texts ----
 
   function catalog(lang) {
+    if (!catalogs.has(lang) && Date.now() - (failed.get(lang) || -Infinity) < CATALOG_RETRY_MS)
+      return Promise.reject(new Error("catalog " + lang + " failed a moment ago"));
     if (!catalogs.has(lang)) {
       const p = fetch("/api/v1/i18n/" + encodeURIComponent(lang), { cache: "no-store" })
         .then((r) => (r.ok ? r.json() : Promise.reject(new Error("catalog " + r.status))))
@@ -65,6 +71,7 @@
         })
         .catch((e) => {
           catalogs.delete(lang); // asked again later
+          failed.set(lang, Date.now());
           throw e;
         });
       catalogs.set(lang, p);
@@ -85,11 +92,15 @@
     return allLangs;
   }
 
-  // The language on screen now: this turn's if its texts are in, else any that is.
+  // The languages that take turns: the site's whose texts are in.
+  function ready() {
+    return langs.filter((l) => loaded.has(l));
+  }
+
+  // The language on screen now: this turn's of the ready ones, else any loaded one.
   function currentLang() {
-    const want = langs[turn % Math.max(langs.length, 1)];
-    if (want && loaded.has(want)) return want;
-    for (const l of langs) if (loaded.has(l)) return l;
+    const r = ready();
+    if (r.length) return r[turn % r.length];
     return loaded.keys().next().value || null;
   }
 
@@ -322,8 +333,9 @@
     }
     setupSound();
     setInterval(() => {
-      if (langs.length > 1) {
-        turn = (turn + 1) % langs.length;
+      const n = ready().length;
+      if (n > 1) {
+        turn = (turn + 1) % n;
         render();
       }
     }, ROTATE_MS);
