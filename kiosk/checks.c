@@ -46,6 +46,18 @@ const char *check_widgets(const ui_widget *ws, int n_widgets, int screen_w, int 
 	return NULL;
 }
 
+const char *check_corner_free(const ui *u, int corner, char *why, size_t n)
+{
+	ui_rect sq = {0, 0, corner, corner};
+	for (int i = 0; i < u->n_widgets; i++)
+		if (is_target(&u->widgets[i]) && overlap(u->widgets[i].rect, sq)) {
+			snprintf(why, n, "%s reaches into the %d px staff corner", u->widgets[i].id,
+			         corner);
+			return "staff corner free";
+		}
+	return NULL;
+}
+
 const char *check_layout(const ui *u, char *why, size_t n)
 {
 	return check_widgets(u->widgets, u->n_widgets, u->w, u->h, why, n);

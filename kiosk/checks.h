@@ -18,6 +18,10 @@
  * THEME_TARGET_MIN on its short side; no two targets overlapping. */
 const char *check_layout(const ui *u, char *why, size_t n);
 
+/* No target within the top-left square of side `corner` (the staff corner a hold opens the
+ * PIN from): a hold there must never press a button a user would press. */
+const char *check_corner_free(const ui *u, int corner, char *why, size_t n);
+
 /* The same over a widget list and a screen size, for tests that build a layout by hand. */
 const char *check_widgets(const ui_widget *w, int n_widgets, int screen_w, int screen_h, char *why,
                           size_t n);

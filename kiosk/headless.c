@@ -226,6 +226,8 @@ static void monkey_step(app *a, const monkey_opts *o, uint64_t *x)
 static const char *monkey_check(app *a, char *why, size_t n)
 {
 	const char *broken = check_layout(&a->ui, why, n);
+	if (!broken && (a->screen == SCREEN_WELCOME || a->screen == SCREEN_FAULT))
+		broken = check_corner_free(&a->ui, APP_STAFF_CORNER, why, n);
 	return broken ? broken : check_queue(a->q, a->now, why, n);
 }
 
@@ -495,6 +497,9 @@ static verb_rc v_expect_layout(run *r, const args *v)
 	(void)v;
 	char why[512];
 	const char *broken = check_layout(&r->a->ui, why, sizeof why);
+	/* Where a hold opens staff mode, that corner holds no button. */
+	if (!broken && (r->a->screen == SCREEN_WELCOME || r->a->screen == SCREEN_FAULT))
+		broken = check_corner_free(&r->a->ui, APP_STAFF_CORNER, why, sizeof why);
 	if (!broken)
 		return VERB_OK;
 	say(r, "layout of %s: %s: %s", screen_name(r), broken, why);

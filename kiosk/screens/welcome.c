@@ -54,6 +54,15 @@ screen_id welcome_frame(app *a)
 	 * still find their own. */
 	int n = ank_i18n_count(a->i18n);
 	ui_rect langs = take_top(&c, THEME_TARGET_MAIN);
+	/* The top-left corner of the screen is the staff hold (app_touch), in either direction:
+	 * the row keeps clear of it, so a hold there never picks a language. A right-to-left
+	 * layout is mirrored when drawn, so there the row's logical end is the left. */
+	if (langs.y < APP_STAFF_CORNER && langs.x < APP_STAFF_CORNER) {
+		int skip = APP_STAFF_CORNER - langs.x;
+		if (!a->ui.rtl)
+			langs.x += skip;
+		langs.w -= skip;
+	}
 	for (int i = 0; i < n; i++) {
 		char id[UI_ID_MAX];
 		const char *code = ank_i18n_code(a->i18n, i);

@@ -752,9 +752,11 @@ static int pull_once(ank_sync *s, ank_queue *q, http *h, int64_t *cursor)
 	/* Offline, the first poll must not wait: an answer at once is what says "online". */
 	pthread_mutex_lock(&s->mu);
 	int wait = s->pull_link.online ? ANK_SYNC_WAIT_S : 0;
+	/* Central shows staff how much this kiosk still has to send. */
+	long long unsent = (long long)s->pending;
 	pthread_mutex_unlock(&s->mu);
-	snprintf(path, sizeof path, ANK_PATH_CHANGES "?since=%lld&wait=%d", (long long)*cursor,
-	         wait);
+	snprintf(path, sizeof path, ANK_PATH_CHANGES "?since=%lld&wait=%d&unsent=%lld",
+	         (long long)*cursor, wait, unsent);
 	long status = 0;
 	if (http_do(h, &s->p, path, s->p.token, NULL, ANK_SYNC_WAIT_S + 15, &status, &err)) {
 		set_problem(s, "pull", &err);

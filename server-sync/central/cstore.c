@@ -4,6 +4,7 @@
  * interleaving. The change feed is in cstore_feed.c, health in cstore_health.c, accounts,
  * registry, commands and records in cstore_staff.c, the read model (and the rebuild) in
  * cstore_read.c, the report in cstore_report.c. */
+#include "ank_time.h"
 #include "cstore_int.h"
 
 #include <sodium.h>
@@ -147,15 +148,26 @@ static const char *const migrations[] = {
         " n INTEGER NOT NULL, last_seq INTEGER NOT NULL, last_kiosk_ms INTEGER NOT NULL,"
         " PRIMARY KEY (kiosk, date)) WITHOUT ROWID;"
         "ALTER TABLE kiosk ADD COLUMN clock_skew_ms INTEGER;",
-        /* The waiting-room display (cstore_display.c): its keys, stored as hashes like the
-         * kiosk tokens; the site's recent calls by a seek on (kiosk, called_ms); and each
-         * kiosk's newest site.config event, the display's languages and alert, by a seek
-         * in the few config events instead of a walk back through the whole log. */
+        /* 7: the staff console (issue 10). site_info: each kiosk's newest site config as
+         * the console needs it (name, timer thresholds, languages, drug alert; never the
+         * staff PIN's hash), read model like the tables above. alarm_ack: who acknowledged
+         * a station's timer warning or alarm, and when; central's own record, not read
+         * model (no event makes it). */
+        "CREATE TABLE site_info(kiosk TEXT PRIMARY KEY, at_ms INTEGER NOT NULL,"
+        " body TEXT NOT NULL);"
+        "CREATE TABLE alarm_ack(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " site TEXT NOT NULL REFERENCES site(id), kiosk TEXT NOT NULL, station TEXT NOT NULL,"
+        " ticket INTEGER NOT NULL, level TEXT NOT NULL, account TEXT NOT NULL,"
+        " at_ms INTEGER NOT NULL);"
+        "CREATE INDEX alarm_ack_ticket ON alarm_ack(kiosk, ticket);"
+        "DELETE FROM meta WHERE key = 'read_model';",
+        /* 8: the waiting-room display (cstore_display.c): its keys, stored as hashes like
+         * the kiosk tokens, and the site's recent calls by a seek on (kiosk, called_ms)
+         * instead of a walk through every visit of the kiosk. */
         "CREATE TABLE display_key(key_hash TEXT PRIMARY KEY,"
         " site TEXT NOT NULL REFERENCES site(id), created_ms INTEGER NOT NULL);"
         "CREATE INDEX display_key_site ON display_key(site);"
-        "CREATE INDEX visit_called ON visit(kiosk, called_ms) WHERE called_ms IS NOT NULL;"
-        "CREATE INDEX event_site_config ON event(kiosk, seq) WHERE type = 'site.config';",
+        "CREATE INDEX visit_called ON visit(kiosk, called_ms) WHERE called_ms IS NOT NULL;",
 };
 
 void ank_cs_hash_hex(const char *secret, char out[65])
@@ -192,6 +204,8 @@ int ank_cstore_open(const char *path, bool check, ank_cstore **out, ank_err *err
 	pthread_mutex_init(&cs->rmu, NULL);
 	pthread_mutex_init(&cs->ring_mu, NULL);
 	pthread_mutex_init(&cs->seen_mu, NULL);
+	pthread_mutex_init(&cs->rev_mu, NULL);
+	cs->rev_clock = cs->rev_open = ank_now_ms();
 	pthread_mutex_init(&cs->health_mu, NULL);
 	pthread_mutex_init(&cs->ckpt_mu, NULL);
 	pthread_cond_init(&cs->hash_free, NULL);
@@ -242,10 +256,12 @@ void ank_cstore_close(ank_cstore *cs)
 	sqlite3_close_v2(cs->rdb);
 	ank_cs_ring_free(cs);
 	free(cs->seen);
+	free(cs->revs);
 	pthread_cond_destroy(&cs->hash_free);
 	pthread_mutex_destroy(&cs->ckpt_mu);
 	pthread_mutex_destroy(&cs->health_mu);
 	pthread_mutex_destroy(&cs->seen_mu);
+	pthread_mutex_destroy(&cs->rev_mu);
 	pthread_mutex_destroy(&cs->ring_mu);
 	pthread_mutex_destroy(&cs->rmu);
 	pthread_mutex_destroy(&cs->mu);
@@ -432,7 +448,7 @@ unlock:
 }
 
 /* Notes in memory that a kiosk was seen (written by ank_cstore_seen_flush). */
-static void seen_note(ank_cstore *cs, const char *kiosk, int64_t now)
+static void seen_note(ank_cstore *cs, const char *kiosk, const char *site, int64_t now)
 {
 	pthread_mutex_lock(&cs->seen_mu);
 	int i = 0;
@@ -451,7 +467,39 @@ static void seen_note(ank_cstore *cs, const char *kiosk, int64_t now)
 	}
 	cs->seen[i].ms = now;
 	cs->seen[i].dirty = true;
+	snprintf(cs->seen[i].site, sizeof cs->seen[i].site, "%s", site);
 	pthread_mutex_unlock(&cs->seen_mu);
+}
+
+bool ank_cs_unsent_get(ank_cstore *cs, const char *kiosk, long long *n)
+{
+	bool has = false;
+	pthread_mutex_lock(&cs->seen_mu);
+	for (int i = 0; i < cs->n_seen; i++)
+		if (!strcmp(cs->seen[i].kiosk, kiosk) && cs->seen[i].has_unsent) {
+			has = true;
+			*n = cs->seen[i].unsent;
+		}
+	pthread_mutex_unlock(&cs->seen_mu);
+	return has;
+}
+
+void ank_cstore_kiosk_unsent(ank_cstore *cs, const char *kiosk, long long n)
+{
+	pthread_mutex_lock(&cs->seen_mu);
+	bool changed = false;
+	char site[ANK_CS_ID_MAX + 1] = "";
+	for (int i = 0; i < cs->n_seen; i++)
+		if (!strcmp(cs->seen[i].kiosk, kiosk)) {
+			changed = !cs->seen[i].has_unsent || cs->seen[i].unsent != n;
+			cs->seen[i].has_unsent = true;
+			cs->seen[i].unsent = n;
+			snprintf(site, sizeof site, "%s", cs->seen[i].site);
+		}
+	pthread_mutex_unlock(&cs->seen_mu);
+	/* The console shows the count: a new one is news for the kiosk's site. */
+	if (changed && site[0])
+		ank_cstore_site_touch(cs, site);
 }
 
 int64_t ank_cs_seen_get(ank_cstore *cs, const char *kiosk, int64_t stored)
@@ -492,7 +540,7 @@ ank_cs_rc ank_cstore_auth(ank_cstore *cs, const char *token, int64_t now, char k
 		ank_err_set(err, "sqlite: %s", sqlite3_errmsg(cs->rdb));
 	pthread_mutex_unlock(&cs->rmu);
 	if (out == ANK_CS_OK)
-		seen_note(cs, kiosk, now);
+		seen_note(cs, kiosk, site, now);
 	return out;
 }
 
@@ -582,6 +630,7 @@ static int ingest_one_locked(ank_cstore *cs, ank_cs_proj *proj, ank_cs_ingest_jo
 		j->rc = ANK_CS_UNKNOWN;
 		goto refuse;
 	}
+	snprintf(j->site, sizeof j->site, "%s", site);
 	long long held = acked_locked(cs, j->kiosk);
 	if (b->n > 0 && b->ev[0].seq > held + 1) {
 		ank_err_set(err,
@@ -709,6 +758,10 @@ void ank_cstore_ingest_many(ank_cstore *cs, ank_cs_ingest_job *jobs, int n, int6
 	}
 	pthread_mutex_unlock(&cs->mu);
 	free(proj);
+	/* The console's long-polls learn of what was stored. */
+	for (int i = 0; !failed && i < n; i++)
+		if (jobs[i].rc == ANK_CS_OK && jobs[i].site[0])
+			ank_cstore_site_touch(cs, jobs[i].site);
 }
 
 ank_cs_rc ank_cstore_ingest(ank_cstore *cs, const char *kiosk, const ank_batch *b, int64_t now,

@@ -170,6 +170,7 @@ typedef struct ank_cs_ingest_job {
 	ank_cs_rc rc;
 	long long acked;
 	ank_err err;
+	char site[ANK_CS_ID_MAX + 1]; /* the kiosk's, filled by the ingest */
 } ank_cs_ingest_job;
 /* Group commit: the n batches in one transaction, each in a savepoint of its own, so one
  * batch's refusal (CONFLICT, GAP, INVALID) leaves the others; in order, so two batches of
@@ -340,6 +341,10 @@ typedef struct ank_qv_kiosk {
 	bool skewed;
 	int64_t clock_skew_ms;
 	long long out_of_time; /* its stored events that were out of time, ever */
+	/* Events the kiosk had not yet sent when it last asked for changes (in memory: a
+	 * restart of central forgets it until the kiosk's next poll). */
+	bool has_unsent;
+	long long unsent;
 } ank_qv_kiosk;
 
 typedef struct ank_qv_station {
@@ -357,8 +362,24 @@ typedef struct ank_qv_ticket {
 	int64_t since_ms;
 } ank_qv_ticket;
 
+/* The newest acknowledgement of a ticket's session timer (warn or alarm). */
+typedef struct ank_qv_ack {
+	char kiosk[ANK_CS_ID_MAX + 1], station[ANK_CS_ID_MAX + 1];
+	long long ticket;
+	char level[8]; /* "warn", "alarm" */
+	char by[ANK_CS_ID_MAX + 1];
+	int64_t at_ms;
+} ank_qv_ack;
+
 typedef struct ank_queue_view {
 	bool frozen; /* any kiosk of the site */
+	/* The site's revision when the view was read (ank_cstore_site_rev). */
+	long long rev;
+	/* The newest site config's console part as compact JSON (name, timezone, warn_min,
+	 * alarm_min, languages, alert), malloc'd and owned by the view; NULL before any. */
+	char *site_info;
+	int n_acks;
+	ank_qv_ack *acks; /* of the site's open tickets, newest per ticket; owned by the view */
 	/* The newest answer of the site's kiosks to a site config; state "" when none. */
 	struct {
 		char kiosk[ANK_CS_ID_MAX + 1];
@@ -377,6 +398,38 @@ typedef struct ank_queue_view {
 int ank_cstore_queue_view(ank_cstore *cs, const char *site, int64_t now, ank_queue_view *out,
                           ank_err *err);
 void ank_queue_view_free(ank_queue_view *v);
+
+/* ---- the console's live view and its records ---- */
+
+/* A site's revision: it changes (grows) whenever the site's queue view may have changed, an
+ * event of its kiosks stored, a command made, an alarm acknowledged. In memory; it starts
+ * from the clock when the store opens, so a revision from before a restart never matches.
+ * Thread-safe. */
+long long ank_cstore_site_rev(ank_cstore *cs, const char *site);
+/* Moves the site's revision on and tells the hook (below). Thread-safe, any lock held. */
+void ank_cstore_site_touch(ank_cstore *cs, const char *site);
+/* fn(ctx) after each revision change (long-polls of the console are woken by it); it must
+ * only take note. */
+void ank_cstore_on_rev(ank_cstore *cs, void (*fn)(void *ctx), void *ctx);
+/* Notes the number of events a kiosk has not yet sent (from its change poll); in memory. */
+void ank_cstore_kiosk_unsent(ank_cstore *cs, const char *kiosk, long long n);
+
+/* Acknowledges the session timer of `ticket` on `station` of kiosk (of site) at `level`
+ * ("warn" or "alarm") by the account name `by`. *id gets the acknowledgement's id. OK,
+ * UNKNOWN when the kiosk is not of the site or the station not the kiosk's, or DB. */
+ank_cs_rc ank_cstore_alarm_ack(ank_cstore *cs, const char *site, const char *kiosk,
+                               const char *station, long long ticket, const char *level,
+                               const char *by, int64_t now, long long *id, ank_err *err);
+
+/* At most this many users in one answer of ank_cstore_users_find. */
+#define ANK_USERS_FIND_MAX 20
+/* The users whose folded nickname starts a word with the folded `query` (or equals it when
+ * exact), among those registered at a site of staff_site's municipality (all users when
+ * staff_site is NULL: an admin), in nickname order: at most ANK_USERS_FIND_MAX into out,
+ * *n of them, *more when there were others. OK, UNKNOWN staff_site, or DB. */
+ank_cs_rc ank_cstore_users_find(ank_cstore *cs, const char *staff_site, const char *query,
+                                bool exact, ank_cuser out[ANK_USERS_FIND_MAX], int *n, bool *more,
+                                ank_err *err);
 
 /* ---- the waiting-room display (cstore_display.c) ---- */
 
@@ -418,12 +471,12 @@ typedef struct ank_display_call {
  * newest ticket (ticket ids grow); calls of an earlier day, or older than
  * ANK_DISPLAY_RECENT_MAX_AGE_MS, are not shown, so no stale call of last night is. */
 typedef struct ank_display_view {
-	bool frozen; /* any kiosk of the site (as the queue view) */
+	long long rev; /* the site's revision (ank_cstore_site_rev) when it was read */
+	bool frozen;   /* any kiosk of the site (as the queue view) */
 	int n_calling;
 	ank_display_call calling[ANK_DISPLAY_CALLING_MAX]; /* tickets called now, newest first */
 	int n_recent;
 	ank_display_call recent[ANK_DISPLAY_RECENT]; /* called, in session or done; newest first */
-	bool has_config;                             /* a site.config event was found */
 	char name[ANK_CS_SITE_NAME_MAX + 1];         /* the config's name, else the site's own */
 	int n_languages;
 	char languages[ANK_DISPLAY_LANGS_MAX][4]; /* ISO 639 codes, the default first */
@@ -434,9 +487,9 @@ typedef struct ank_display_view {
 	} alerts[ANK_DISPLAY_LANGS_MAX];
 } ank_display_view;
 
-/* Fills *out for `site` (nothing to free) from the read model and the newest site.config
- * event of the site's kiosks, on the read connection: a screen keeps answering while the
- * writer waits. 0, or -1 with err. */
+/* Fills *out for `site` (nothing to free) from the read model (visits, and the site_info of
+ * the newest site config of its kiosks) on the read connection: a screen keeps answering
+ * while the writer waits. 0, or -1 with err. */
 int ank_cstore_display_view(ank_cstore *cs, const char *site, int64_t now, ank_display_view *out,
                             ank_err *err);
 

@@ -1,9 +1,9 @@
 /* The waiting-room display's part of central.db: its keys (random, shown once, stored as
  * hashes like the kiosk tokens, revoked per site) and what a display shows: whether the site
  * is frozen, the tickets being called and the recent calls of the current service day, and
- * the languages, alert and name of its newest site config. Reads go through the read connection, so
- * a screen keeps its picture while the writer waits on a lock or a full disk; nothing here reads a
- * user, a nickname or a substance. */
+ * the languages, alert and name of its newest site config (the read model's site_info). Reads go
+ * through the read connection, so a screen keeps its picture while the writer waits on a lock or a
+ * full disk; nothing here reads a user, a nickname or a substance. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 
 #include "cstore_int.h"
 
-/* The site config's fields the display takes (kiosk/store/store_config.c writes them). */
+/* The site_info fields the display takes (cstore_read.c, site_info_text). */
 #define CFG_NAME      "name"
 #define CFG_LANGUAGES "languages"
 #define CFG_ALERT     "alert"
@@ -165,43 +165,41 @@ static bool lang_ok(const char *p, size_t n)
 	return true;
 }
 
-/* "da, en,ar" into v->languages, skipping what is not a code and repeats. */
-static void languages_take(ank_display_view *v, const char *list)
+/* The site_info languages (an array of codes, the default first) into v->languages,
+ * skipping what is not a code and repeats. */
+static void languages_take(ank_display_view *v, json_t *list)
 {
-	const char *p = list;
-	while (*p && v->n_languages < ANK_DISPLAY_LANGS_MAX) {
-		while (*p == ' ' || *p == ',')
-			p++;
-		size_t n = strcspn(p, ", ");
+	size_t i;
+	json_t *l;
+	json_array_foreach(list, i, l)
+	{
+		const char *code = json_string_value(l);
+		if (v->n_languages >= ANK_DISPLAY_LANGS_MAX || !code ||
+		    !lang_ok(code, strlen(code)))
+			continue;
 		bool seen = false;
-		for (int i = 0; i < v->n_languages; i++)
-			seen = seen ||
-			       (strlen(v->languages[i]) == n && !memcmp(v->languages[i], p, n));
-		if (n && lang_ok(p, n) && !seen) {
-			memcpy(v->languages[v->n_languages], p, n);
-			v->languages[v->n_languages++][n] = '\0';
-		}
-		p += n;
+		for (int k = 0; k < v->n_languages; k++)
+			seen = seen || !strcmp(v->languages[k], code);
+		if (!seen)
+			snprintf(v->languages[v->n_languages++], sizeof v->languages[0], "%s",
+			         code);
 	}
 }
 
-/* The display's fields of one site config payload (a JSON object text). Fields of the
- * wrong type or size are left out; the rest of the payload (stations, hours, the staff
- * PIN's hash) is never copied. */
-static void config_take(ank_display_view *v, const char *payload)
+/* The display's fields of a site_info body (cstore_read.c keeps it from the kiosk's site
+ * config, without the staff PIN's hash or the stations). Fields of the wrong type or size
+ * are left out. */
+static void config_take(ank_display_view *v, const char *body)
 {
-	json_t *p = json_loads(payload, 0, NULL);
+	json_t *p = json_loads(body, 0, NULL);
 	if (!json_is_object(p)) {
 		json_decref(p);
 		return;
 	}
-	v->has_config = true;
 	const char *name = json_string_value(json_object_get(p, CFG_NAME));
 	if (name && name[0] && strlen(name) < sizeof v->name)
 		snprintf(v->name, sizeof v->name, "%s", name);
-	const char *langs = json_string_value(json_object_get(p, CFG_LANGUAGES));
-	if (langs)
-		languages_take(v, langs);
+	languages_take(v, json_object_get(p, CFG_LANGUAGES));
 	const char *lang;
 	json_t *text;
 	json_object_foreach(json_object_get(p, CFG_ALERT), lang, text)
@@ -228,10 +226,9 @@ static int calls_take(ank_cstore *cs, sqlite3_stmt *s, ank_display_call *list, i
 	return rc == SQLITE_DONE ? 0 : rfail(cs, err);
 }
 
-/* One kiosk's part (rmu held): its calls into v, and its newest config event's time and
- * payload (malloc'd, the caller frees) when newer than *cfg_ms. 0 or -1. */
+/* One kiosk's calls into v (rmu held). 0 or -1. */
 static int kiosk_take(ank_cstore *cs, const char *kiosk, int64_t now, ank_display_view *v,
-                      int64_t *cfg_ms, char **cfg, ank_err *err)
+                      ank_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	char day[ANK_CS_ID_MAX + 1] = "";
@@ -282,27 +279,6 @@ static int kiosk_take(ank_cstore *cs, const char *kiosk, int64_t now, ank_displa
 		if (calls_take(cs, s, v->recent, &v->n_recent, ANK_DISPLAY_RECENT, err))
 			return -1;
 	}
-	s = NULL;
-	if (ank_cs_rprep(cs,
-	                 "SELECT kiosk_ms, payload FROM event INDEXED BY event_site_config"
-	                 " WHERE kiosk = ? AND type = 'site.config' ORDER BY seq DESC LIMIT 1",
-	                 &s) != SQLITE_OK)
-		return rfail(cs, err);
-	sqlite3_bind_text(s, 1, kiosk, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && (!*cfg || sqlite3_column_int64(s, 0) > *cfg_ms)) {
-		char *copy = strdup(ank_cs_col(s, 1));
-		if (!copy) {
-			ank_cs_rend(cs, s);
-			return ank_err_set(err, "out of memory");
-		}
-		free(*cfg);
-		*cfg = copy;
-		*cfg_ms = sqlite3_column_int64(s, 0);
-	}
-	ank_cs_rend(cs, s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return rfail(cs, err);
 	return 0;
 }
 
@@ -310,8 +286,9 @@ int ank_cstore_display_view(ank_cstore *cs, const char *site, int64_t now, ank_d
                             ank_err *err)
 {
 	memset(v, 0, sizeof *v);
-	char *cfg = NULL;
-	int64_t cfg_ms = 0;
+	/* The revision before the reads: a change during them moves it on, so a long-poll on
+	 * this one is answered again rather than missing the change. */
+	v->rev = ank_cstore_site_rev(cs, site);
 	int rc = -1;
 	sqlite3_stmt *s = NULL;
 	pthread_mutex_lock(&cs->rmu);
@@ -335,19 +312,34 @@ int ank_cstore_display_view(ank_cstore *cs, const char *site, int64_t now, ank_d
 		char kiosk[ANK_CS_ID_MAX + 1];
 		snprintf(kiosk, sizeof kiosk, "%s", ank_cs_col(s, 0));
 		v->frozen = v->frozen || sqlite3_column_int(s, 1);
-		if (kiosk_take(cs, kiosk, now, v, &cfg_ms, &cfg, err))
+		if (kiosk_take(cs, kiosk, now, v, err))
 			goto out;
 	}
 	if (step != SQLITE_DONE) {
 		rfail(cs, err);
 		goto out;
 	}
-	if (cfg)
-		config_take(v, cfg);
+	ank_cs_rend(cs, s);
+	/* The newest site config any kiosk of the site applied, as the read model keeps it. */
+	if (ank_cs_rprep(cs,
+	                 "SELECT i.body FROM site_info i JOIN kiosk k ON k.id = i.kiosk"
+	                 " WHERE k.site = ? ORDER BY i.at_ms DESC LIMIT 1",
+	                 &s) != SQLITE_OK) {
+		s = NULL;
+		rfail(cs, err);
+		goto out;
+	}
+	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW)
+		config_take(v, ank_cs_col(s, 0));
+	else if (step != SQLITE_DONE) {
+		rfail(cs, err);
+		goto out;
+	}
 	rc = 0;
 out:
 	ank_cs_rend(cs, s);
 	pthread_mutex_unlock(&cs->rmu);
-	free(cfg);
 	return rc;
 }

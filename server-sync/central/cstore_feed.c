@@ -233,6 +233,53 @@ void ank_cstore_on_change(ank_cstore *cs, void (*fn)(void *ctx, long long max_id
 	pthread_mutex_unlock(&cs->mu);
 }
 
+/* ---- site revisions (the console's long-poll) ---- */
+
+long long ank_cstore_site_rev(ank_cstore *cs, const char *site)
+{
+	pthread_mutex_lock(&cs->rev_mu);
+	/* A site nothing happened to since the store opened is at the opening clock. */
+	long long rev = 0;
+	for (int i = 0; i < cs->n_revs && !rev; i++)
+		if (!strcmp(cs->revs[i].site, site))
+			rev = cs->revs[i].rev;
+	if (!rev)
+		rev = cs->rev_open;
+	pthread_mutex_unlock(&cs->rev_mu);
+	return rev;
+}
+
+void ank_cstore_site_touch(ank_cstore *cs, const char *site)
+{
+	pthread_mutex_lock(&cs->rev_mu);
+	int i = 0;
+	while (i < cs->n_revs && strcmp(cs->revs[i].site, site) != 0)
+		i++;
+	if (i == cs->n_revs) {
+		ank_cs_rev *r = ank_cs_grow((void **)&cs->revs, cs->n_revs, &cs->cap_revs,
+		                            sizeof *cs->revs);
+		if (r) {
+			snprintf(r->site, sizeof r->site, "%s", site);
+			cs->n_revs++;
+		}
+	}
+	if (i < cs->n_revs)
+		cs->revs[i].rev = ++cs->rev_clock;
+	void (*fn)(void *) = cs->on_rev;
+	void *ctx = cs->on_rev_ctx;
+	pthread_mutex_unlock(&cs->rev_mu);
+	if (fn)
+		fn(ctx);
+}
+
+void ank_cstore_on_rev(ank_cstore *cs, void (*fn)(void *ctx), void *ctx)
+{
+	pthread_mutex_lock(&cs->rev_mu);
+	cs->on_rev = fn;
+	cs->on_rev_ctx = ctx;
+	pthread_mutex_unlock(&cs->rev_mu);
+}
+
 static bool for_site(const ank_cs_ring_entry *e, const char *site)
 {
 	return e->all_sites || !strcmp(e->site, site);

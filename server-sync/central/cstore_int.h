@@ -71,7 +71,16 @@ typedef struct ank_cs_seen {
 	char kiosk[ANK_CS_ID_MAX + 1];
 	int64_t ms;
 	bool dirty;
+	char site[ANK_CS_ID_MAX + 1];
+	bool has_unsent; /* the kiosk said how many events it has not sent yet */
+	long long unsent;
 } ank_cs_seen;
+
+/* A site's revision (ank_cstore_site_rev). */
+typedef struct ank_cs_rev {
+	char site[ANK_CS_ID_MAX + 1];
+	long long rev;
+} ank_cs_rev;
 
 struct ank_cstore {
 	char path[4096];
@@ -102,6 +111,14 @@ struct ank_cstore {
 	pthread_mutex_t seen_mu;
 	ank_cs_seen *seen;
 	int n_seen, cap_seen;
+	/* Sites' revisions, guarded by rev_mu (taken inside any other lock, never around one
+	 * but the hook's). rev_clock is the last revision given to any site. */
+	pthread_mutex_t rev_mu;
+	ank_cs_rev *revs;
+	int n_revs, cap_revs;
+	long long rev_clock, rev_open; /* rev_open: the clock when the store opened */
+	void (*on_rev)(void *ctx);
+	void *on_rev_ctx;
 	/* The database's state as the last write, probe or check found it, guarded by
 	 * health_mu. Damage is sticky (a restart runs the check again); the rest clears when a
 	 * write succeeds or the probe finds space again. */
@@ -135,6 +152,8 @@ void ank_cs_write_ok(ank_cstore *cs);
 bool ank_cs_refuse_writes(ank_cstore *cs, ank_err *err);
 /* The newest of a kiosk's stored last_seen_ms and the one noted in memory. */
 int64_t ank_cs_seen_get(ank_cstore *cs, const char *kiosk, int64_t stored);
+/* The unsent count a kiosk last gave into *n; false when it gave none. */
+bool ank_cs_unsent_get(ank_cstore *cs, const char *kiosk, long long *n);
 /* Loads the ring from the table at open. 0 or -1 with err. */
 int ank_cs_ring_load(ank_cstore *cs, ank_err *err);
 void ank_cs_ring_free(ank_cstore *cs);

@@ -18,7 +18,7 @@
 #define REASON_MAX 200
 /* The version of the read tables' meaning: a central that finds another one in meta
  * rebuilds them from the event log when it opens the database. */
-#define READ_MODEL_VERSION "2"
+#define READ_MODEL_VERSION "3"
 /* Events replayed per transaction step by a rebuild, as a kiosk's batches are at most. */
 #define REBUILD_CHUNK ANK_PROTO_MAX_BATCH
 
@@ -521,6 +521,42 @@ static int project_refusal(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk, c
 	           ev->id[ANK_F_USER], ev->id[ANK_F_SUBSTANCE], ev->id[ANK_F_ROUTE]);
 }
 
+/* What the staff console and the waiting-room page need of a kiosk's site config, as
+ * compact JSON (malloc'd, the caller frees; NULL when the payload has none of it): the name,
+ * the time zone, the session timer's thresholds, the languages in their order and the drug
+ * alert per language. Never the staff PIN's hash or anything else of the config. */
+static char *site_info_text(json_t *p)
+{
+	json_t *warn = json_object_get(p, "warn_min"), *alarm = json_object_get(p, "alarm_min");
+	if (!json_is_integer(warn) || !json_is_integer(alarm))
+		return NULL;
+	json_t *langs = json_array();
+	const char *l = json_string_value(json_object_get(p, "languages"));
+	while (l && *l) {
+		size_t n = strcspn(l, ", ");
+		if (n > 0 && n < 8)
+			json_array_append_new(langs, json_stringn(l, n));
+		l += n;
+		l += strspn(l, ", ");
+	}
+	json_t *alert = json_object();
+	const char *lang;
+	json_t *text;
+	json_object_foreach(json_object_get(p, "alert"), lang, text)
+	{
+		if (json_is_string(text) && strlen(lang) < 8)
+			json_object_set(alert, lang, text);
+	}
+	const char *name = json_string_value(json_object_get(p, "name"));
+	const char *tz = json_string_value(json_object_get(p, "timezone"));
+	json_t *o = json_pack("{s:s, s:s, s:O, s:O, s:o, s:o}", "name", name ? name : "",
+	                      "timezone", tz ? tz : "", "warn_min", warn, "alarm_min", alarm,
+	                      "languages", langs, "alert", alert);
+	char *out = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(o);
+	return out;
+}
+
 /* A config names the stations in their order: new ones start free (as on the kiosk), dropped
  * ones go. Configs are rare, so this one parses its payload into a tree. */
 static int project_config(ank_cstore *cs, const char *kiosk, long long at, const char *text,
@@ -543,7 +579,15 @@ static int project_config(ank_cstore *cs, const char *kiosk, long long at, const
 		         " sort = excluded.sort",
 		         "sssii", kiosk, id, ank_station_state_code(ANK_SS_FREE), at, sort);
 	}
+	char *info = rc ? NULL : site_info_text(p);
 	json_decref(p);
+	if (!rc && info)
+		rc = run(cs, err,
+		         "INSERT INTO site_info(kiosk, at_ms, body) VALUES (?, ?, ?)"
+		         " ON CONFLICT(kiosk) DO UPDATE SET at_ms = excluded.at_ms,"
+		         " body = excluded.body WHERE excluded.at_ms >= site_info.at_ms",
+		         "sis", kiosk, at, info);
+	free(info);
 	return rc ? rc
 	          : run(cs, err, "DELETE FROM proj_station WHERE kiosk = ? AND sort = -1", "s",
 	                kiosk);
@@ -689,13 +733,14 @@ int ank_cs_project(ank_cstore *cs, ank_cs_proj *pj, const ank_cs_event_ctx *x, c
 /* Empties the read tables (mu held, inside a transaction). */
 static int read_tables_clear(ank_cstore *cs, ank_err *err)
 {
-	return ank_db_exec(cs->db,
-	                   "DELETE FROM visit; DELETE FROM proj_station; DELETE FROM station_log;"
-	                   " DELETE FROM refusal; DELETE FROM day_stat; DELETE FROM hour_stat;"
-	                   " DELETE FROM day_user; DELETE FROM unknown_stat;"
-	                   " DELETE FROM kiosk_config; DELETE FROM clock_stat;"
-	                   " UPDATE kiosk SET frozen = 0, clock_skew_ms = NULL;",
-	                   err) == SQLITE_OK
+	return ank_db_exec(
+	               cs->db,
+	               "DELETE FROM visit; DELETE FROM proj_station; DELETE FROM station_log;"
+	               " DELETE FROM refusal; DELETE FROM day_stat; DELETE FROM hour_stat;"
+	               " DELETE FROM day_user; DELETE FROM unknown_stat;"
+	               " DELETE FROM kiosk_config; DELETE FROM clock_stat; DELETE FROM site_info;"
+	               " UPDATE kiosk SET frozen = 0, clock_skew_ms = NULL;",
+	               err) == SQLITE_OK
 	               ? 0
 	               : -1;
 }
@@ -819,6 +864,8 @@ void ank_queue_view_free(ank_queue_view *v)
 	free(v->kiosks);
 	free(v->stations);
 	free(v->tickets);
+	free(v->acks);
+	free(v->site_info);
 	memset(v, 0, sizeof *v);
 }
 
@@ -847,6 +894,9 @@ int ank_cstore_queue_view(ank_cstore *cs, const char *site, int64_t now, ank_que
 	memset(v, 0, sizeof *v);
 	sqlite3_stmt *s = NULL;
 	int cap = 0, rc = -1;
+	/* Read before the tables: a change after this read moves the revision past it, so a
+	 * long-poll on this revision never misses it. */
+	long long rev = ank_cstore_site_rev(cs, site);
 	pthread_mutex_lock(&cs->mu);
 	if (ank_cs_prep(
 	            cs,
@@ -868,6 +918,7 @@ int ank_cstore_queue_view(ank_cstore *cs, const char *site, int64_t now, ank_que
 		k->skewed = sqlite3_column_type(s, 3) != SQLITE_NULL;
 		k->clock_skew_ms = sqlite3_column_int64(s, 3);
 		k->out_of_time = sqlite3_column_int64(s, 4);
+		k->has_unsent = ank_cs_unsent_get(cs, k->kiosk, &k->unsent);
 		v->frozen = v->frozen || k->frozen;
 	}
 	ank_cs_end(cs, s);
@@ -934,7 +985,41 @@ int ank_cstore_queue_view(ank_cstore *cs, const char *site, int64_t now, ank_que
 		v->config.since_ms = sqlite3_column_int64(s, 4);
 	}
 	ank_cs_end(cs, s);
+	/* The newest site config any kiosk of the site applied. */
+	if (ank_cs_prep(cs,
+	                "SELECT i.body FROM site_info i JOIN kiosk k ON k.id = i.kiosk"
+	                " WHERE k.site = ? ORDER BY i.at_ms DESC LIMIT 1",
+	                &s) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(s) == SQLITE_ROW && !(v->site_info = strdup(ank_cs_col(s, 0))))
+		goto oom;
+	ank_cs_end(cs, s);
+	/* The newest acknowledgement of each open ticket's timer. */
+	cap = 0;
+	if (ank_cs_prep(cs,
+	                "SELECT a.kiosk, a.station, a.ticket, a.level, a.account, max(a.at_ms)"
+	                " FROM kiosk k JOIN visit v INDEXED BY visit_open ON v.kiosk = k.id"
+	                " AND v.open JOIN alarm_ack a ON a.kiosk = v.kiosk AND a.ticket = v.ticket"
+	                " WHERE k.site = ? GROUP BY a.kiosk, a.ticket",
+	                &s) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		ank_qv_ack *a = ank_cs_grow((void **)&v->acks, v->n_acks, &cap, sizeof *a);
+		if (!a)
+			goto oom;
+		v->n_acks++;
+		COL(a->kiosk, s, 0);
+		COL(a->station, s, 1);
+		a->ticket = sqlite3_column_int64(s, 2);
+		COL(a->level, s, 3);
+		COL(a->by, s, 4);
+		a->at_ms = sqlite3_column_int64(s, 5);
+	}
+	ank_cs_end(cs, s);
 	pthread_mutex_unlock(&cs->mu);
+	v->rev = rev;
 	return 0;
 oom:
 	ank_err_set(err, "out of memory");

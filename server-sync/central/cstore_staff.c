@@ -1098,6 +1098,7 @@ long long ank_cstore_command_add(ank_cstore *cs, ank_command *c, long long accou
 	if (commit(cs, err))
 		goto unlock;
 	ank_cs_changed_locked(cs);
+	ank_cstore_site_touch(cs, c->site);
 	snprintf(c->state, sizeof c->state, "sent");
 	c->created_ms = now;
 	id = c->id;
@@ -1183,4 +1184,135 @@ long long ank_cstore_record_add(ank_cstore *cs, const char *site, const ank_reco
 		ank_cs_fail(cs, err);
 	pthread_mutex_unlock(&cs->mu);
 	return id;
+}
+
+/* ---- the console: looking users up, acknowledging alarms ---- */
+
+/* True when the folded `key` equals the folded query (exact) or one of its words starts with
+ * it. */
+static bool nickname_matches(const char *key, const char *q, bool exact)
+{
+	size_t n = strlen(q);
+	if (exact)
+		return !strcmp(key, q);
+	for (const char *w = key; *w;) {
+		if (!strncmp(w, q, n))
+			return true;
+		const char *sp = strchr(w, ' ');
+		if (!sp)
+			break;
+		w = sp + 1;
+	}
+	return false;
+}
+
+ank_cs_rc ank_cstore_users_find(ank_cstore *cs, const char *staff_site, const char *query,
+                                bool exact, ank_cuser out[ANK_USERS_FIND_MAX], int *n, bool *more,
+                                ank_err *err)
+{
+	*n = 0;
+	*more = false;
+	ank_buf q, key;
+	ank_buf_init(&q, 1024);
+	ank_buf_init(&key, 1024);
+	if (ank_text_fold(query, ANK_FOLD_PLAIN, &q)) {
+		ank_buf_free(&q);
+		ank_buf_free(&key);
+		ank_err_set(err, "nickname is not valid UTF-8 or too long");
+		return ANK_CS_INVALID;
+	}
+	ank_cs_rc out_rc = ANK_CS_DB;
+	sqlite3_stmt *s = NULL;
+	char municipality[8] = "";
+	pthread_mutex_lock(&cs->mu);
+	if (staff_site) {
+		out_rc = routing_municipality(cs, staff_site, "", municipality, err);
+		if (out_rc != ANK_CS_OK)
+			goto unlock;
+		out_rc = ANK_CS_DB;
+	}
+	/* The same scope as a quarantine change: the municipality whose sites got the entry
+	 * (its site's, else its home municipality for entries from before sites were kept). A
+	 * scan, folded in C: staff look users up a few times an hour, never on the kiosk's path. */
+	if (ank_cs_prep(cs,
+	                "SELECT r.id, r.nickname, r.birth_year, r.gender, r.municipality,"
+	                " r.consent_version, r.consent_ms, r.language, r.quarantine_until_ms,"
+	                " r.site FROM registry r LEFT JOIN site s ON s.id = r.site"
+	                " WHERE ?1 IS NULL OR coalesce(s.municipality, r.municipality) = ?1"
+	                " ORDER BY r.nickname, r.id",
+	                &s) != SQLITE_OK) {
+		ank_cs_fail(cs, err);
+		goto unlock;
+	}
+	if (staff_site)
+		sqlite3_bind_text(s, 1, municipality, -1, SQLITE_TRANSIENT);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		key.len = 0;
+		if (ank_text_fold(ank_cs_col(s, 1), ANK_FOLD_PLAIN, &key) ||
+		    !nickname_matches(ank_buf_str(&key), ank_buf_str(&q), exact))
+			continue;
+		if (*n == ANK_USERS_FIND_MAX) {
+			*more = true;
+			break;
+		}
+		user_from_row(s, &out[*n]);
+		snprintf(out[*n].site, sizeof out[*n].site, "%s", ank_cs_col(s, 9));
+		(*n)++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ank_cs_fail(cs, err);
+	else
+		out_rc = ANK_CS_OK;
+unlock:
+	ank_cs_end(cs, s);
+	pthread_mutex_unlock(&cs->mu);
+	ank_buf_free(&q);
+	ank_buf_free(&key);
+	return out_rc;
+}
+
+ank_cs_rc ank_cstore_alarm_ack(ank_cstore *cs, const char *site, const char *kiosk,
+                               const char *station, long long ticket, const char *level,
+                               const char *by, int64_t now, long long *id, ank_err *err)
+{
+	*id = 0;
+	ank_cs_rc out = ANK_CS_DB;
+	sqlite3_stmt *s = NULL;
+	pthread_mutex_lock(&cs->mu);
+	/* Only a station the site's kiosk reported: a typo is refused, not stored. */
+	if (ank_cs_prep(cs,
+	                "INSERT INTO alarm_ack(site, kiosk, station, ticket, level, account, at_ms)"
+	                " SELECT k.site, p.kiosk, p.station, ?4, ?5, ?6, ?7 FROM proj_station p"
+	                " JOIN kiosk k ON k.id = p.kiosk WHERE k.site = ?1 AND p.kiosk = ?2"
+	                " AND p.station = ?3 RETURNING id",
+	                &s) != SQLITE_OK) {
+		ank_cs_fail(cs, err);
+		goto unlock;
+	}
+	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, kiosk, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, station, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 4, ticket);
+	sqlite3_bind_text(s, 5, level, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 6, by, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 7, now);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		out = ANK_CS_OK;
+	} else if (rc == SQLITE_DONE) {
+		ank_err_set(err, "no station %s at kiosk %s of site %s", station, kiosk, site);
+		out = ANK_CS_UNKNOWN;
+	} else {
+		ank_cs_fail(cs, err);
+	}
+unlock:
+	ank_cs_end(cs, s);
+	if (out == ANK_CS_OK)
+		ank_cs_write_ok(cs);
+	pthread_mutex_unlock(&cs->mu);
+	if (out == ANK_CS_OK)
+		ank_cstore_site_touch(cs, site);
+	return out;
 }

@@ -24,8 +24,6 @@
 #include "serve.h"
 #include "web.h"
 
-/* A long-poll waits at most this long, below common proxy timeouts (60 s). */
-#define LONG_POLL_MAX_S 30
 /* A request's header section at most (names, values, their separators): a kiosk's or a
  * browser's are well under 2 KiB; libmicrohttpd's own memory limit for a connection
  * (ANK_HTTP_CONNECTION_MEMORY in central.c) sits above this, so a larger section gets this
@@ -383,9 +381,16 @@ static ank_reply h_changes(ank_http_ctx *c)
 	const char *wait_s = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, "wait");
 	long since = 0, wait = 0;
 	if ((since_s && ank_parse_long(since_s, 0, 0x7fffffffffffL, &since)) ||
-	    (wait_s && ank_parse_long(wait_s, 0, LONG_POLL_MAX_S, &wait)))
+	    (wait_s && ank_parse_long(wait_s, 0, ANK_HTTP_LONG_POLL_MAX_S, &wait)))
 		return ank_http_error(ANK_ERR_BAD_REQUEST,
 		                      "since must be a cursor >= 0 and wait 0..30 seconds");
+	/* The kiosk says how many of its events are still to send: the console shows it. A
+	 * value out of range is only not noted; the changes are what this route is for. */
+	const char *unsent_s =
+	        MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, "unsent");
+	long unsent;
+	if (unsent_s && !c->resumed && !ank_parse_long(unsent_s, 0, 1000000000L, &unsent))
+		ank_cstore_kiosk_unsent(c->cs, c->kiosk, unsent);
 	ank_feed f;
 	ank_err err;
 	/* A new poll looks for changes the CLI wrote from another process (one indexed read);
@@ -450,6 +455,11 @@ static const route routes[] = {
          "catalog"},
         {"GET", "/api/v1/display", ank_display_get, AUTH_DISPLAY, EXEC_WORKER, "display"},
         {"GET", "/api/v1/me", ank_staff_me, AUTH_SESSION, EXEC_INLINE, "me"},
+        {"POST", "/api/v1/sites/{site}/alarms", ank_staff_alarm_post, AUTH_SITE, EXEC_WORKER,
+         "alarms"},
+        {"GET", "/api/v1/users", ank_staff_users_get, AUTH_SESSION, EXEC_WORKER, "users_get"},
+        {"GET", "/api/v1/municipalities", ank_staff_municipalities, AUTH_SESSION, EXEC_INLINE,
+         "municipalities"},
         {"GET", "/api/v1/i18n", ank_page_i18n_list, AUTH_NONE, EXEC_INLINE, "i18n_list"},
         {"GET", "/api/v1/i18n/{lang}", ank_page_i18n, AUTH_NONE, EXEC_INLINE, "i18n"},
         /* Pages and their files come from memory: cheap enough for the event loop. */
@@ -627,6 +637,10 @@ static void run_on_worker(void *arg)
 	req->reply = run_route(&req->c, req);
 	sodium_memzero(req->c.token, sizeof req->c.token);
 	sodium_memzero(req->c.csrf, sizeof req->c.csrf);
+	/* A console long-poll is held: the connection stays suspended until the site's
+	 * revision moves (ank_http_hold_rev), then the route runs again. */
+	if (req->reply.status == 0)
+		return;
 	req->has_reply = true;
 	if (req->c.hold_ms > 0)
 		ank_serve_resume_after(req->c.srv->serve, req->c.conn, req->c.hold_ms);
@@ -641,8 +655,19 @@ static ank_reply dispatch(ank_http_ctx *c, request *req, const char *url)
 	/* A resumed long-poll: route and kiosk were settled when it arrived. Not checking the
 	 * token again keeps a wake-up of 5,000 kiosks from queueing 5,000 token reads behind
 	 * one lock; a token revoked meanwhile gets one last answer of its site's changes. */
-	if (req->route >= 0 && req->route < N_ROUTES)
+	if (req->route >= 0 && req->route < N_ROUTES) {
+		/* A held console poll runs again on a worker, its session checked again (a
+		 * logout meanwhile ends it); at once when central is stopping. */
+		if (routes[req->route].exec == EXEC_WORKER) {
+			char key[ANK_ADDR_KEY_MAX];
+			ank_cstore_addr_key(c->addr, key);
+			if (c->srv->serve &&
+			    ank_serve_work(c->srv->serve, c->conn, key, run_on_worker, req) == 0)
+				return (ank_reply){0};
+			return run_route(c, req);
+		}
 		return routes[req->route].fn(c);
+	}
 	bool path_known = false;
 	for (int i = 0; i < N_ROUTES; i++) {
 		memset(c->param, 0, sizeof c->param);
@@ -821,6 +846,13 @@ ank_http *ank_http_new(ank_cstore *cs, ank_serve *serve, const char *metrics_tok
 const ank_web *ank_http_web(const ank_http *h)
 {
 	return h->web;
+}
+
+int ank_http_hold_rev(ank_http_ctx *c, const char *site, long long rev, int wait_ms)
+{
+	if (!c->srv->serve || c->resumed || wait_ms <= 0)
+		return -1;
+	return ank_serve_hold_rev(c->srv->serve, c->conn, site, rev, wait_ms);
 }
 
 ank_reply ank_http_redirect(ank_http_ctx *c, const char *to)

@@ -18,6 +18,10 @@
 	"media-src 'self'; connect-src 'self'; font-src 'self'; form-action 'self'; "              \
 	"frame-ancestors 'none'; base-uri 'none'"
 
+/* A long-poll (a kiosk's changes, the console's queue) waits at most this long, below common
+ * proxy timeouts (60 s). */
+#define ANK_HTTP_LONG_POLL_MAX_S 30
+
 /* Path parameters a route may have ({site}, {id}, {n}). */
 #define ANK_HTTP_MAX_PARAMS 2
 
@@ -92,6 +96,11 @@ json_t *ank_http_body(ank_http_ctx *c, ank_reply *bad);
 
 /* The browser's files of the server (NULL when none). */
 const struct ank_web *ank_http_web(const ank_http *h);
+/* Holds a worker route's request (a console long-poll) until the site's revision is no longer
+ * `rev` or wait_ms passed; the handler then returns (ank_reply){0} and runs again, resumed.
+ * 0 when held; otherwise (1 the revision moved, -1 no waiting here: not serving, already
+ * resumed, no wait) the handler answers at once. */
+int ank_http_hold_rev(ank_http_ctx *c, const char *site, long long rev, int wait_ms);
 /* A 303 redirect to `to` (a path of ours). */
 ank_reply ank_http_redirect(ank_http_ctx *c, const char *to);
 
@@ -106,6 +115,9 @@ ank_reply ank_page_i18n(ank_http_ctx *c);
 
 /* Staff and admin handlers (staff.c). */
 ank_reply ank_staff_me(ank_http_ctx *c);
+ank_reply ank_staff_alarm_post(ank_http_ctx *c);
+ank_reply ank_staff_users_get(ank_http_ctx *c);
+ank_reply ank_staff_municipalities(ank_http_ctx *c);
 ank_reply ank_staff_login(ank_http_ctx *c);
 ank_reply ank_staff_logout(ank_http_ctx *c);
 ank_reply ank_staff_queue(ank_http_ctx *c);

@@ -60,6 +60,7 @@ typedef struct waiter {
 	struct waiter *next;
 	struct MHD_Connection *conn;
 	bool timer_only; /* a held answer: resumed when its time is up, never by a change */
+	bool rev;        /* a console long-poll: woken when the site's revision is not `since` */
 	char site[ANK_CS_ID_MAX + 1];
 	long long since;
 	int64_t until_ns;
@@ -95,6 +96,7 @@ struct ank_serve {
 	waiter *waiters;
 	long long n_waiters;
 	long long notified, seen_notified; /* newest change id told by the store / handled */
+	long long revs_told, revs_seen;    /* site revision changes told by the store / handled */
 	pthread_t ticker;
 	bool ticker_up;
 	/* Ingest: guarded by ingest_mu. */
@@ -239,6 +241,41 @@ static void on_change(void *ctx, long long max_id)
 	pthread_mutex_unlock(&s->wait_mu);
 }
 
+/* Called by the store after a site's revision moved: only notes it. */
+static void on_rev(void *ctx)
+{
+	ank_serve *s = ctx;
+	pthread_mutex_lock(&s->wait_mu);
+	s->revs_told++;
+	pthread_cond_signal(&s->wait_cv);
+	pthread_mutex_unlock(&s->wait_mu);
+}
+
+int ank_serve_hold_rev(ank_serve *s, struct MHD_Connection *conn, const char *site, long long rev,
+                       int wait_ms)
+{
+	waiter *w = calloc(1, sizeof *w);
+	if (!w)
+		return -1;
+	w->conn = conn;
+	w->rev = true;
+	snprintf(w->site, sizeof w->site, "%s", site);
+	w->since = rev;
+	w->until_ns = ank_mono_ns() + (int64_t)wait_ms * 1000000LL;
+	pthread_mutex_lock(&s->wait_mu);
+	int rc = s->stopping ? -1 : ank_cstore_site_rev(s->cs, site) != rev ? 1 : 0;
+	if (rc) {
+		pthread_mutex_unlock(&s->wait_mu);
+		free(w);
+		return rc;
+	}
+	w->next = s->waiters;
+	s->waiters = w;
+	s->n_waiters++;
+	pthread_mutex_unlock(&s->wait_mu);
+	return 0;
+}
+
 int ank_serve_wait(ank_serve *s, struct MHD_Connection *conn, const char *site, long long since,
                    int wait_ms)
 {
@@ -289,15 +326,16 @@ void ank_serve_resume_after(ank_serve *s, struct MHD_Connection *conn, int ms)
 
 /* Resumes the waiters whose site has news, whose time is up, or all when stopping
  * (wait_mu held). */
-static void wake_waiters(ank_serve *s, bool news, bool all)
+static void wake_waiters(ank_serve *s, bool news, bool rev_news, bool all)
 {
 	int64_t now = ank_mono_ns();
 	waiter **pp = &s->waiters;
 	while (*pp) {
 		waiter *w = *pp;
 		bool go = all || now >= w->until_ns ||
-		          (news && !w->timer_only &&
-		           ank_cstore_changes_ready(s->cs, w->site, w->since));
+		          (w->rev ? rev_news && ank_cstore_site_rev(s->cs, w->site) != w->since
+		                  : news && !w->timer_only &&
+		                            ank_cstore_changes_ready(s->cs, w->site, w->since));
 		if (!go) {
 			pp = &w->next;
 			continue;
@@ -322,11 +360,13 @@ static void *ticker_main(void *arg)
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
 		}
-		if (s->notified == s->seen_notified)
+		if (s->notified == s->seen_notified && s->revs_told == s->revs_seen)
 			pthread_cond_timedwait(&s->wait_cv, &s->wait_mu, &ts);
 		bool news = s->notified != s->seen_notified;
+		bool rev_news = s->revs_told != s->revs_seen;
 		s->seen_notified = s->notified;
-		wake_waiters(s, news, false);
+		s->revs_seen = s->revs_told;
+		wake_waiters(s, news, rev_news, false);
 		if (ank_mono_ns() >= next_cut) {
 			pthread_mutex_unlock(&s->wait_mu);
 			cut_late(s);
@@ -334,7 +374,7 @@ static void *ticker_main(void *arg)
 			pthread_mutex_lock(&s->wait_mu);
 		}
 	}
-	wake_waiters(s, false, true);
+	wake_waiters(s, false, false, true);
 	pthread_mutex_unlock(&s->wait_mu);
 	return NULL;
 }
@@ -613,6 +653,7 @@ ank_serve *ank_serve_new(const ank_serve_limits *lim, ank_cstore *cs, ank_err *e
 		return NULL;
 	}
 	ank_cstore_on_change(cs, on_change, s);
+	ank_cstore_on_rev(cs, on_rev, s);
 	int rc = pthread_create(&s->ticker, NULL, ticker_main, s);
 	s->ticker_up = rc == 0;
 	if (!rc) {
@@ -685,9 +726,10 @@ void ank_serve_stop(ank_serve *s)
 	s->ticker_up = s->writer_up = s->maint_up = s->ckpt_up = false;
 	s->n_workers = 0;
 	ank_cstore_on_change(s->cs, NULL, NULL);
+	ank_cstore_on_rev(s->cs, NULL, NULL);
 	/* Long-polls that arrived after the ticker ended. */
 	pthread_mutex_lock(&s->wait_mu);
-	wake_waiters(s, false, true);
+	wake_waiters(s, false, false, true);
 	pthread_mutex_unlock(&s->wait_mu);
 }
 

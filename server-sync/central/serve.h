@@ -67,6 +67,12 @@ int ank_serve_work(ank_serve *s, struct MHD_Connection *conn, const char *key,
  * held; 1 when a change came meanwhile and -1 when stopping (both: answer at once). */
 int ank_serve_wait(ank_serve *s, struct MHD_Connection *conn, const char *site, long long since,
                    int wait_ms);
+/* Holds a console long-poll whose connection a worker route already suspended: it is resumed
+ * when the site's revision is no longer `rev` or wait_ms have passed (the route then runs
+ * again on a worker, resumed, and answers). 0 when held; 1 when the revision moved meanwhile
+ * and -1 when stopping (both: answer at once). */
+int ank_serve_hold_rev(ank_serve *s, struct MHD_Connection *conn, const char *site, long long rev,
+                       int wait_ms);
 /* Resumes a suspended connection after `ms` (at the ticker's 100 ms steps): a refusal held
  * back so that a flood gets at most one answer a second per connection (the login tar pit).
  * At once when stopping. */

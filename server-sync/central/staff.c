@@ -275,6 +275,31 @@ static json_t *text_or_null(const char *s)
 	return s[0] ? json_string(s) : json_null();
 }
 
+/* The ticket called to or in session at a station (label and id) and the newest
+ * acknowledgement of its timer, added to the station's object o (null when none). */
+static void station_ticket(json_t *o, const ank_queue_view *v, const ank_qv_station *st)
+{
+	const ank_qv_ticket *t = NULL;
+	for (int i = 0; i < v->n_tickets && !t; i++) {
+		const ank_qv_ticket *c = &v->tickets[i];
+		bool here = !strcmp(c->kiosk, st->kiosk) && !strcmp(c->station, st->station);
+		bool on = !strcmp(c->state, ank_ticket_state_code(ANK_TS_CALLED)) ||
+		          !strcmp(c->state, ank_ticket_state_code(ANK_TS_IN_SESSION));
+		if (here && on)
+			t = c;
+	}
+	const ank_qv_ack *a = NULL;
+	for (int i = 0; t && i < v->n_acks && !a; i++)
+		if (!strcmp(v->acks[i].kiosk, t->kiosk) && v->acks[i].ticket == t->ticket)
+			a = &v->acks[i];
+	json_object_set_new(o, ANK_FN(TICKET), t ? json_integer(t->ticket) : json_null());
+	json_object_set_new(o, ANK_FN(LABEL), t ? json_string(t->label) : json_null());
+	json_object_set_new(o, "ack",
+	                    a ? json_pack("{s:s, s:s, s:I}", "level", a->level, "by", a->by,
+	                                  "at_ms", (json_int_t)a->at_ms)
+	                      : json_null());
+}
+
 /* The queue view as docs/api.md shows it. Its tickets, stations and config answer carry
  * the fields of the events they come from, by the same names. Returns a new reference. */
 static json_t *queue_json(const char *site, const ank_queue_view *v, int64_t now)
@@ -284,19 +309,21 @@ static json_t *queue_json(const char *site, const ank_queue_view *v, int64_t now
 		const ank_qv_kiosk *k = &v->kiosks[i];
 		json_array_append_new(
 		        kiosks,
-		        json_pack("{s:s, s:o, s:b, s:b, s:o, s:I}", "kiosk", k->kiosk,
+		        json_pack("{s:s, s:o, s:b, s:b, s:o, s:I, s:o}", "kiosk", k->kiosk,
 		                  "last_seen_ms",
 		                  k->last_seen_ms ? json_integer(k->last_seen_ms) : json_null(),
 		                  "online", k->online, "frozen", k->frozen, "clock_skew_ms",
 		                  k->skewed ? json_integer(k->clock_skew_ms) : json_null(),
-		                  "events_out_of_time", (json_int_t)k->out_of_time));
+		                  "events_out_of_time", (json_int_t)k->out_of_time, "unsent",
+		                  k->has_unsent ? json_integer(k->unsent) : json_null()));
 	}
 	for (int i = 0; i < v->n_stations; i++) {
 		const ank_qv_station *st = &v->stations[i];
-		json_array_append_new(stations,
-		                      json_pack("{s:s, s:s, s:s, s:I}", "kiosk", st->kiosk,
-		                                ANK_FN(STATION), st->station, ANK_FN(STATE),
-		                                st->state, "since_ms", (json_int_t)st->since_ms));
+		json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "kiosk", st->kiosk, ANK_FN(STATION),
+		                      st->station, ANK_FN(STATE), st->state, "since_ms",
+		                      (json_int_t)st->since_ms);
+		station_ticket(o, v, st);
+		json_array_append_new(stations, o);
 	}
 	for (int i = 0; i < v->n_tickets; i++) {
 		const ank_qv_ticket *t = &v->tickets[i];
@@ -316,9 +343,12 @@ static json_t *queue_json(const char *site, const ank_queue_view *v, int64_t now
 		                   v->config.change ? json_integer(v->config.change) : json_null(),
 		                   "kiosk", v->config.kiosk, "since_ms",
 		                   (json_int_t)v->config.since_ms);
-	return json_pack("{s:i, s:s, s:b, s:o, s:o, s:o, s:o, s:I}", "v", 1, "site", site, "frozen",
-	                 v->frozen, "config", config ? config : json_null(), "kiosks", kiosks,
-	                 "stations", stations, "tickets", tickets, "server_ms", (json_int_t)now);
+	json_t *info = v->site_info ? json_loads(v->site_info, 0, NULL) : NULL;
+	return json_pack("{s:i, s:s, s:b, s:o, s:o, s:o, s:o, s:I, s:I, s:o}", "v", 1, "site", site,
+	                 "frozen", v->frozen, "config", config ? config : json_null(), "kiosks",
+	                 kiosks, "stations", stations, "tickets", tickets, "server_ms",
+	                 (json_int_t)now, "rev", (json_int_t)v->rev, "site_info",
+	                 info ? info : json_null());
 }
 
 ank_reply ank_staff_queue(ank_http_ctx *c)
@@ -326,6 +356,19 @@ ank_reply ank_staff_queue(ank_http_ctx *c)
 	ank_reply bad;
 	if (site_exists(c, &bad))
 		return bad;
+	/* ?after=REV&wait=S: the console's long-poll, held while the revision is still REV. */
+	const char *after_s = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, "after");
+	const char *wait_s = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, "wait");
+	long after = 0, wait = 0;
+	if ((after_s && ank_parse_long(after_s, 0, 0x7fffffffffffffffL, &after)) ||
+	    (wait_s && ank_parse_long(wait_s, 0, ANK_HTTP_LONG_POLL_MAX_S, &wait))) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "after must be a revision >= 0 and wait 0..%d seconds",
+		         ANK_HTTP_LONG_POLL_MAX_S);
+		return ank_http_error(ANK_ERR_BAD_REQUEST, msg);
+	}
+	if (after_s && wait > 0 && ank_http_hold_rev(c, c->param[0], after, (int)wait * 1000) == 0)
+		return (ank_reply){0};
 	ank_err err;
 	ank_queue_view v;
 	int64_t now = ank_now_ms();
@@ -881,4 +924,115 @@ out:
 	free(payload);
 	json_decref(j);
 	return bad;
+}
+
+/* ---- the console: alarms, looking users up, municipalities ---- */
+
+ank_reply ank_staff_alarm_post(ank_http_ctx *c)
+{
+	ank_reply bad;
+	if (site_exists(c, &bad))
+		return bad;
+	json_t *j = ank_http_body(c, &bad);
+	if (!j)
+		return bad;
+	static const char *const known[] = {"v", "kiosk", "station", "ticket", "level", NULL};
+	static const char *const levels[] = {"warn", "alarm", NULL};
+	const char *kiosk, *station, *level;
+	json_t *t = json_object_get(j, ANK_FN(TICKET));
+	if (only_known(j, known, &bad) || get_slug(j, "kiosk", false, &kiosk, &bad) ||
+	    get_slug(j, ANK_FN(STATION), false, &station, &bad) ||
+	    get_code(j, "level", levels, &level, &bad))
+		goto fail;
+	if (!json_is_integer(t) || json_integer_value(t) < 1) {
+		bad = bad_field(ANK_FN(TICKET), "must be a ticket id >= 1");
+		goto fail;
+	}
+	ank_err err;
+	long long id;
+	int64_t now = ank_now_ms();
+	ank_cs_rc rc = ank_cstore_alarm_ack(c->cs, c->param[0], kiosk, station,
+	                                    (long long)json_integer_value(t), level, c->acct.name,
+	                                    now, &id, &err);
+	if (rc != ANK_CS_OK) {
+		bad = ank_http_cs_error(rc, rc == ANK_CS_UNKNOWN
+		                                    ? "no such station at this site"
+		                                    : "cannot store the acknowledgement");
+		goto fail;
+	}
+	ank_log(ANK_LOG_INFO, "staff", "'%s' acknowledged the %s of station %s (%s)", c->acct.name,
+	        level, station, c->param[0]);
+	json_decref(j);
+	return ank_http_json(201, json_pack("{s:i, s:I, s:s, s:I}", "v", 1, "ack", (json_int_t)id,
+	                                    "by", c->acct.name, "at_ms", (json_int_t)now));
+fail:
+	json_decref(j);
+	return bad;
+}
+
+/* A time as the API writes it, or null. */
+static json_t *iso_or_null(int64_t ms)
+{
+	if (ms <= 0)
+		return json_null();
+	char buf[32];
+	ank_iso_format(ms, buf, sizeof buf);
+	return json_string(buf);
+}
+
+ank_reply ank_staff_users_get(ank_http_ctx *c)
+{
+	const char *q = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, "nickname");
+	const char *exact_s = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, "exact");
+	bool exact = exact_s && !strcmp(exact_s, "1");
+	ank_reply bad = {0};
+	if (!q || check_text("nickname", q, NICK_MAX_CHARS, NICK_MAX_BYTES, &bad) ||
+	    ank_text_word_chars(q) < NICK_MIN_WORD_CHARS) {
+		free(bad.body);
+		return bad_field("nickname",
+		                 "give at least 2 letters or digits, at most 40 characters");
+	}
+	if (exact_s && strcmp(exact_s, "1") != 0 && strcmp(exact_s, "0") != 0)
+		return bad_field("exact", "must be 0 or 1");
+	ank_cuser *hits = calloc(ANK_USERS_FIND_MAX, sizeof *hits);
+	if (!hits)
+		return ank_http_error(ANK_ERR_UNAVAILABLE, "out of memory");
+	int n = 0;
+	bool more = false;
+	ank_err err;
+	ank_cs_rc rc = ank_cstore_users_find(c->cs, c->acct.admin ? NULL : c->acct.site, q, exact,
+	                                     hits, &n, &more, &err);
+	if (rc != ANK_CS_OK) {
+		free(hits);
+		return ank_http_cs_error(rc, "cannot look users up now");
+	}
+	json_t *users = json_array();
+	for (int i = 0; i < n; i++) {
+		const ank_cuser *u = &hits[i];
+		json_array_append_new(
+		        users, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+		                         u->id, "nickname", u->nickname, "birth_year",
+		                         u->birth_year ? json_integer(u->birth_year) : json_null(),
+		                         "gender", text_or_null(u->gender), "municipality",
+		                         text_or_null(u->municipality), "language",
+		                         text_or_null(u->language), "consent_version",
+		                         text_or_null(u->consent_version), "quarantine_until",
+		                         iso_or_null(u->quarantine_until_ms), "site",
+		                         text_or_null(u->site)));
+	}
+	free(hits);
+	return ank_http_json(200,
+	                     json_pack("{s:i, s:o, s:b}", "v", 1, "users", users, "more", more));
+}
+
+ank_reply ank_staff_municipalities(ank_http_ctx *c)
+{
+	(void)c;
+	json_t *list = json_array();
+	for (size_t i = 0; i < ank_municipality_count(); i++) {
+		const ank_municipality_info *m = ank_municipality_at(i);
+		json_array_append_new(list,
+		                      json_pack("{s:s, s:s}", "code", m->code, "name", m->name));
+	}
+	return ank_http_json(200, json_pack("{s:i, s:o}", "v", 1, "municipalities", list));
 }

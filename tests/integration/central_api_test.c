@@ -488,6 +488,13 @@ static const route_case staff_routes[] = {
         {"POST", "/api/v1/sites/demo/config", "{\"v\":1,\"ini\":\"[site]\\n\"}", false, true},
         {"POST", "/api/v1/catalogs/da", "{\"v\":1,\"messages\":{\"welcome.title\":\"Hej\"}}", false,
          true},
+        {"POST", "/api/v1/sites/demo/alarms",
+         "{\"v\":1,\"kiosk\":\"k-x\",\"station\":\"1\",\"ticket\":1,\"level\":\"warn\"}", true,
+         false},
+        {"GET", "/api/v1/users?nickname=Lis", NULL, false, false},
+        {"GET", "/api/v1/municipalities", NULL, false, false},
+        {"GET", "/api/v1/me", NULL, false, false},
+        {"GET", "/api/v1/sites/demo/queue?after=1&wait=1", NULL, true, false},
         {"POST", "/api/v1/logout", "{\"v\":1}", false, false},
 };
 
@@ -2659,6 +2666,7 @@ static void group_display(void)
 	               json_object_size(json_object_get(r.json, "alert")) == 0 &&
 	               jint(r.json, "server_ms") > 0,
 	       "%ld %s", r.status, ank_buf_str(&r.body));
+	long long rev0 = jint(r.json, "rev");
 	resp_free(&r);
 
 	char uid[64];
@@ -2671,7 +2679,8 @@ static void group_display(void)
 	ticket_event(ev[1], sizeof ev[1], "ticket.called", 1, "2026-12-01", "called", "1",
 	             now - 89000, uid);
 	snprintf(events, sizeof events,
-	         "[{\"type\":\"site.config\",\"payload\":{\"stations\":[\"1\",\"2\",\"3\"],"
+	         "[{\"type\":\"site.config\",\"payload\":{\"stations\":[\"1\",\"2\",\"3\"],\"warn_"
+	         "min\":20,\"alarm_min\":30,"
 	         "\"name\":\"Demo room\",\"languages\":\"da, en,ar,x1,da\",\"staff_pin_hash\":"
 	         "\"pinhash-secret\",\"alert\":{\"da\":\"Farlig batch\",\"en\":\"Dangerous batch\","
 	         "\"EN\":\"bad lang\"}}},%s,%s]",
@@ -2691,6 +2700,9 @@ static void group_display(void)
 	               !strcmp(jstr(alert, "en"), "Dangerous batch"),
 	       "%ld %s", st, ank_buf_str(&r.body));
 	expect("display-recent-newest-day", !strcmp(got, "I-001@1"), "recent '%s'", got);
+	/* The site's revision moves with its kiosks' events (the long-poll waits on it). */
+	expect("display-rev-moves", rev0 > 0 && jint(r.json, "rev") > rev0, "rev %lld then %lld",
+	       rev0, jint(r.json, "rev"));
 	resp_free(&r);
 
 	ticket_event(ev[0], sizeof ev[0], "ticket.issued", 2, "2026-12-02", "waiting", "",
@@ -2974,11 +2986,256 @@ static void web_bad_manifest(void)
 	ank_buf_free(&out);
 }
 
+/* The console's live queue: its revision, the long-poll on it, the site's settings, the
+ * ticket on each station, acknowledgements and the kiosk's unsent count. */
+typedef struct held_poll {
+	pthread_t th;
+	char path[160];
+	const session *s;
+	resp r;
+	long long ms; /* how long the answer took */
+} held_poll;
+
+static void *held_poll_run(void *arg)
+{
+	held_poll *h = arg;
+	long long t0 = wall_ms();
+	http(&h->r, "GET", h->path, NULL, 0, h->s->token, NULL, NULL);
+	h->ms = wall_ms() - t0;
+	return NULL;
+}
+
+static void web_console(void)
+{
+	session admin, wanda, wolf;
+	login("boss", admin_pw, &admin);
+	add_account(&admin, "wanda", "staff", "demo");
+	add_account(&admin, "wolf", "staff", "far");
+	login("wanda", staff_pw, &wanda);
+	login("wolf", staff_pw, &wolf);
+	char token[65], kiosk[64], events[3072];
+	long long seq = 0;
+	if (!expect("console-pair", pair("demo", token, kiosk) == 0, "no kiosk"))
+		return;
+	snprintf(events, sizeof events,
+	         "[{\"type\":\"site.config\",\"payload\":{\"stations\":[\"1\",\"2\"],"
+	         "\"name\":\"Demo-rummet\",\"timezone\":\"Europe/Copenhagen\",\"warn_min\":20,"
+	         "\"alarm_min\":30,\"languages\":\"da,en\",\"alert\":{\"da\":\"Pas p\u00e5\"},"
+	         "\"staff_pin_hash\":\"PIN-HASH-NEVER-SHOWN\"}},"
+	         "{\"type\":\"ticket.issued\",\"payload\":{\"ticket\":1,\"label\":\"I-001\","
+	         "\"day\":\"2026-12-02\",\"route\":\"inject\",\"substance\":\"heroin\","
+	         "\"user\":\"u-1\",\"state\":\"waiting\"}},"
+	         "{\"type\":\"session.started\",\"payload\":{\"ticket\":1,\"label\":\"I-001\","
+	         "\"day\":\"2026-12-02\",\"route\":\"inject\",\"substance\":\"heroin\","
+	         "\"user\":\"u-1\",\"state\":\"in_session\",\"station\":\"1\"}},"
+	         "{\"type\":\"station.state\",\"payload\":{\"station\":\"1\",\"state\":"
+	         "\"occupied\"}}]");
+	long st = post_events(token, kiosk, &seq, events);
+	resp r;
+	http(&r, "GET", "/api/v1/sites/demo/queue", NULL, 0, wanda.token, NULL, NULL);
+	json_t *info = json_object_get(r.json, "site_info");
+	json_t *s1 = json_array_get(json_object_get(r.json, "stations"), 0);
+	long long rev = jint(r.json, "rev");
+	expect("queue-site-info",
+	       st == 200 && jint(info, "warn_min") == 20 && jint(info, "alarm_min") == 30 &&
+	               !strcmp(jstr(info, "name"), "Demo-rummet") &&
+	               !strcmp(json_string_value(
+	                               json_array_get(json_object_get(info, "languages"), 1)),
+	                       "en") &&
+	               !strcmp(jstr(json_object_get(info, "alert"), "da"), "Pas p\u00e5") &&
+	               !strstr(ank_buf_str(&r.body), "PIN-HASH"),
+	       "%ld %s", st, ank_buf_str(&r.body));
+	expect("queue-station-ticket",
+	       !strcmp(jstr(s1, "label"), "I-001") && jint(s1, "ticket") == 1 &&
+	               !strcmp(jstr(s1, "state"), "occupied") &&
+	               json_is_null(json_object_get(s1, "ack")) && rev > 0,
+	       "%s", ank_buf_str(&r.body));
+	resp_free(&r);
+
+	/* Nothing new: the poll is held for its wait and answers the same revision. */
+	char path[160];
+	snprintf(path, sizeof path, "/api/v1/sites/demo/queue?after=%lld&wait=1", rev);
+	long long t0 = wall_ms();
+	http(&r, "GET", path, NULL, 0, wanda.token, NULL, NULL);
+	long long took = wall_ms() - t0;
+	expect("queue-poll-held-without-news",
+	       r.status == 200 && jint(r.json, "rev") == rev && took >= 900,
+	       "%ld rev %lld in %lld ms", r.status, jint(r.json, "rev"), took);
+	resp_free(&r);
+	/* Another revision than the current one: answered at once. */
+	snprintf(path, sizeof path, "/api/v1/sites/demo/queue?after=%lld&wait=20", rev - 1);
+	t0 = wall_ms();
+	http(&r, "GET", path, NULL, 0, wanda.token, NULL, NULL);
+	took = wall_ms() - t0;
+	expect("queue-poll-old-rev-at-once", r.status == 200 && took < 5000, "%ld in %lld ms",
+	       r.status, took);
+	resp_free(&r);
+	/* A kiosk's event wakes the held poll long before its wait ends. */
+	held_poll h = {.s = &wanda};
+	snprintf(h.path, sizeof h.path, "/api/v1/sites/demo/queue?after=%lld&wait=25", rev);
+	pthread_create(&h.th, NULL, held_poll_run, &h);
+	struct timespec pause = {0, 300 * 1000000L};
+	nanosleep(&pause, NULL);
+	snprintf(events, sizeof events,
+	         "[{\"type\":\"ticket.issued\",\"payload\":{\"ticket\":2,\"label\":\"I-002\","
+	         "\"day\":\"2026-12-02\",\"route\":\"inject\",\"substance\":\"cocaine\","
+	         "\"user\":\"u-2\",\"state\":\"waiting\"}}]");
+	post_events(token, kiosk, &seq, events);
+	pthread_join(h.th, NULL);
+	expect("queue-poll-woken-by-event",
+	       h.r.status == 200 && jint(h.r.json, "rev") > rev && h.ms < 10000 &&
+	               json_array_size(json_object_get(h.r.json, "tickets")) == 2,
+	       "%ld rev %lld after %lld ms", h.r.status, jint(h.r.json, "rev"), h.ms);
+	rev = jint(h.r.json, "rev");
+	resp_free(&h.r);
+	char code[32];
+	st = answer_of("GET", "/api/v1/sites/demo/queue?after=-1&wait=1", NULL, wanda.token, NULL,
+	               NULL, code);
+	expect_error("queue-poll-bad-after", st, code, 400, "bad_request");
+	st = answer_of("GET", "/api/v1/sites/demo/queue?after=1&wait=31", NULL, wanda.token, NULL,
+	               NULL, code);
+	expect_error("queue-poll-wait-too-long", st, code, 400, "bad_request");
+
+	/* Acknowledging the alarm: stored with who, shown on the station, a new revision. */
+	char ack[256];
+	snprintf(ack, sizeof ack,
+	         "{\"v\":1,\"kiosk\":\"%s\",\"station\":\"1\",\"ticket\":1,\"level\":\"alarm\"}",
+	         kiosk);
+	post(&r, &wanda, "/api/v1/sites/demo/alarms", ack);
+	expect("alarm-ack",
+	       r.status == 201 && jint(r.json, "ack") > 0 && !strcmp(jstr(r.json, "by"), "wanda"),
+	       "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/sites/demo/queue", NULL, 0, wanda.token, NULL, NULL);
+	s1 = json_array_get(json_object_get(r.json, "stations"), 0);
+	json_t *a = json_object_get(s1, "ack");
+	expect("alarm-ack-on-station",
+	       !strcmp(jstr(a, "level"), "alarm") && !strcmp(jstr(a, "by"), "wanda") &&
+	               jint(a, "at_ms") > 0 && jint(r.json, "rev") > rev,
+	       "%s", ank_buf_str(&r.body));
+	resp_free(&r);
+	const struct {
+		const char *name, *body;
+		long st;
+		const char *code;
+	} bad_acks[] = {
+	        {"alarm-ack-unknown-station",
+	         "{\"v\":1,\"kiosk\":\"%s\",\"station\":\"9\",\"ticket\":1,\"level\":\"alarm\"}",
+	         404, "not_found"},
+	        {"alarm-ack-bad-level",
+	         "{\"v\":1,\"kiosk\":\"%s\",\"station\":\"1\",\"ticket\":1,\"level\":\"loud\"}",
+	         400, "invalid_field"},
+	        {"alarm-ack-bad-ticket",
+	         "{\"v\":1,\"kiosk\":\"%s\",\"station\":\"1\",\"ticket\":0,\"level\":\"warn\"}",
+	         400, "invalid_field"},
+	        {"alarm-ack-unknown-field",
+	         "{\"v\":1,\"kiosk\":\"%s\",\"station\":\"1\",\"ticket\":1,\"level\":\"warn\","
+	         "\"by\":\"x\"}",
+	         400, "invalid_field"},
+	};
+	for (size_t i = 0; i < sizeof bad_acks / sizeof bad_acks[0]; i++) {
+		char body[256];
+		snprintf(body, sizeof body, bad_acks[i].body, kiosk);
+		http(&r, "POST", "/api/v1/sites/demo/alarms", body, 0, wanda.token, wanda.csrf,
+		     NULL);
+		expect_error(bad_acks[i].name, r.status, jstr(r.json, "code"), bad_acks[i].st,
+		             bad_acks[i].code);
+		resp_free(&r);
+	}
+	http(&r, "POST", "/api/v1/sites/demo/alarms", ack, 0, wolf.token, wolf.csrf, NULL);
+	expect_error("alarm-ack-other-site", r.status, jstr(r.json, "code"), 403, "forbidden");
+	resp_free(&r);
+
+	/* The kiosk's unsent count, from its change poll. */
+	http(&r, "GET", "/api/v1/sync/changes?since=0&wait=0&unsent=5", NULL, 0, NULL, NULL, token);
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/sync/changes?since=0&wait=0&unsent=x", NULL, 0, NULL, NULL, token);
+	long bad_unsent = r.status;
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/sites/demo/queue", NULL, 0, wanda.token, NULL, NULL);
+	json_t *k0 = json_array_get(json_object_get(r.json, "kiosks"), 0);
+	expect("kiosk-unsent", jint(k0, "unsent") == 5 && bad_unsent == 200, "%ld %s", bad_unsent,
+	       ank_buf_str(&r.body));
+	resp_free(&r);
+}
+
+/* Looking users up: folded, within the staff member's municipality, never a linkage key. */
+static void web_users(void)
+{
+	session admin, wanda, wolf;
+	login("boss", admin_pw, &admin);
+	login("wanda", staff_pw, &wanda);
+	login("wolf", staff_pw, &wolf);
+	char id[64];
+	long st = add_user(&wanda, NULL, "Søren Ås", 1980, "male", "101", id, NULL);
+	add_user(&wanda, NULL, "Sofie", 1991, "female", "101", NULL, NULL);
+	resp r;
+	http(&r, "GET", "/api/v1/users?nickname=soren", NULL, 0, wanda.token, NULL, NULL);
+	json_t *u0 = json_array_get(json_object_get(r.json, "users"), 0);
+	expect("users-find-folded",
+	       st == 201 && r.status == 200 &&
+	               json_array_size(json_object_get(r.json, "users")) == 1 &&
+	               !strcmp(jstr(u0, "id"), id) && jint(u0, "birth_year") == 1980 &&
+	               !strcmp(jstr(u0, "site"), "demo") &&
+	               json_is_null(json_object_get(u0, "quarantine_until")) &&
+	               !json_object_get(u0, "linkage"),
+	       "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/users?nickname=as", NULL, 0, wanda.token, NULL, NULL);
+	expect("users-find-second-word", json_array_size(json_object_get(r.json, "users")) == 1,
+	       "%s", ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/users?nickname=so", NULL, 0, wanda.token, NULL, NULL);
+	expect("users-find-prefix-two", json_array_size(json_object_get(r.json, "users")) == 2,
+	       "%s", ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/users?nickname=S%C3%98REN%20%C3%85S&exact=1", NULL, 0, wanda.token,
+	     NULL, NULL);
+	long n_exact = (long)json_array_size(json_object_get(r.json, "users"));
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/users?nickname=soren&exact=1", NULL, 0, wanda.token, NULL, NULL);
+	expect("users-find-exact",
+	       n_exact == 1 && json_array_size(json_object_get(r.json, "users")) == 0, "%ld, %s",
+	       n_exact, ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/users?nickname=soren", NULL, 0, wolf.token, NULL, NULL);
+	expect("users-find-other-municipality",
+	       r.status == 200 && json_array_size(json_object_get(r.json, "users")) == 0, "%s",
+	       ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/users?nickname=soren", NULL, 0, admin.token, NULL, NULL);
+	expect("users-find-admin", json_array_size(json_object_get(r.json, "users")) == 1, "%s",
+	       ank_buf_str(&r.body));
+	resp_free(&r);
+	char code[32];
+	const char *bad[] = {"/api/v1/users", "/api/v1/users?nickname=s",
+	                     "/api/v1/users?nickname=%FF%FE",
+	                     "/api/v1/users?nickname=so&exact=yes"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		st = answer_of("GET", bad[i], NULL, wanda.token, NULL, NULL, code);
+		char name[96];
+		snprintf(name, sizeof name, "users-find-refused %s", bad[i]);
+		expect_error(name, st, code, 400, "invalid_field");
+	}
+	http(&r, "GET", "/api/v1/municipalities", NULL, 0, wanda.token, NULL, NULL);
+	json_t *list = json_object_get(r.json, "municipalities");
+	bool kbh = false;
+	size_t i;
+	json_t *m;
+	json_array_foreach(list, i, m) kbh |=
+	        !strcmp(jstr(m, "code"), "101") && !strcmp(jstr(m, "name"), "København");
+	expect("municipalities", r.status == 200 && kbh && json_array_size(list) > 90, "%ld",
+	       r.status);
+	resp_free(&r);
+}
+
 static void group_web(void)
 {
 	web_pages();
 	web_catalogs();
 	web_me();
+	web_console();
+	web_users();
 	web_bad_manifest();
 }
 

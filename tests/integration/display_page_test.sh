@@ -69,7 +69,7 @@ ticket() { # ticket TYPE N STATE [STATION]
 	printf '{"type":"%s","payload":{"ticket":%d,"label":"I-%03d","day":"2026-12-02","route":"inject","substance":"heroin","user":"%s","state":"%s"%s}}' \
 		"$1" "$2" "$2" "$user" "$3" "${4:+,\"station\":\"$4\"}"
 }
-config='{"type":"site.config","payload":{"stations":["1","2"],"name":"Demo-rummet","languages":"da,en,ar","staff_pin_hash":"pin-hash-not-for-screens","alert":{"da":"Farlig batch i omløb","en":"Dangerous batch around","ar":"دفعة خطيرة متداولة"}}}'
+config='{"type":"site.config","payload":{"stations":["1","2"],"warn_min":20,"alarm_min":30,"name":"Demo-rummet","languages":"da,en,ar","staff_pin_hash":"pin-hash-not-for-screens","alert":{"da":"Farlig batch i omløb","en":"Dangerous batch around","ar":"دفعة خطيرة متداولة"}}}'
 post "$config" "$(ticket ticket.issued 6 waiting)" "$(ticket ticket.issued 7 waiting)" \
 	"$(ticket ticket.called 6 called 1)" "$(ticket session.started 6 in_session 1)" \
 	"$(ticket ticket.called 7 called 2)"
