@@ -108,15 +108,13 @@ int ank_ticketref_make(const unsigned char key[ANK_TICKETREF_KEY_BYTES], const a
 	return 0;
 }
 
-int ank_ticketref_verify(const unsigned char key[ANK_TICKETREF_KEY_BYTES], const char *text,
-                         ank_ticketref *out, ank_err *err)
+/* Checks the format of `text` strictly and reads its fields into *r (zeroed first), the
+ * length of the text the MAC covers into *body_len and the MAC into got. 0, or -1 with err
+ * ("bad format: ...", "unknown version ..."). */
+static int split(const char *text, ank_ticketref *r, size_t *body_len, unsigned char got[MAC_BYTES],
+                 ank_err *err)
 {
-	ank_ticketref r;
-	memset(&r, 0, sizeof r);
-	if (out)
-		memset(out, 0, sizeof *out);
-	if (sodium_init() < 0)
-		return ank_err_set(err, "libsodium cannot start");
+	memset(r, 0, sizeof *r);
 	if (!text)
 		return ank_err_set(err, "bad format: no reference");
 	/* strnlen: a long scan (or a missing NUL) is not read past the limit. */
@@ -171,29 +169,54 @@ int ank_ticketref_verify(const unsigned char key[ANK_TICKETREF_KEY_BYTES], const
 	if (!all_of(f[4], len[4], ANK_TICKETREF_LABEL_MAX, label_chars))
 		return ank_err_set(err, "bad format: label must be 1-%d of A-Z 0-9 -",
 		                   ANK_TICKETREF_LABEL_MAX);
-	unsigned char got[MAC_BYTES];
 	size_t got_len = 0;
 	if (len[5] != MAC_CHARS ||
-	    sodium_base642bin(got, sizeof got, f[5], len[5], NULL, &got_len, NULL, B64) != 0 ||
+	    sodium_base642bin(got, MAC_BYTES, f[5], len[5], NULL, &got_len, NULL, B64) != 0 ||
 	    got_len != MAC_BYTES)
 		return ank_err_set(err, "bad format: MAC must be %d base64url characters",
 		                   MAC_CHARS);
+	*body_len = (size_t)(f[5] - 1 - text);
+	memcpy(r->site, f[1], len[1]);
+	r->ticket = digits_value(f[2], len[2]);
+	/* yyyymmdd -> YYYY-MM-DD; r is zeroed, so the NUL is already there. */
+	memcpy(r->day, f[3], 4);
+	r->day[4] = '-';
+	memcpy(r->day + 5, f[3] + 4, 2);
+	r->day[7] = '-';
+	memcpy(r->day + 8, f[3] + 6, 2);
+	memcpy(r->label, f[4], len[4]);
+	return 0;
+}
 
-	unsigned char want[MAC_BYTES];
-	if (compute_mac(key, text, (size_t)(f[5] - 1 - text), want))
+int ank_ticketref_parse(const char *text, ank_ticketref *out, ank_err *err)
+{
+	ank_ticketref r;
+	unsigned char got[MAC_BYTES];
+	size_t body_len;
+	if (split(text, &r, &body_len, got, err)) {
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
+	*out = r;
+	return 0;
+}
+
+int ank_ticketref_verify(const unsigned char key[ANK_TICKETREF_KEY_BYTES], const char *text,
+                         ank_ticketref *out, ank_err *err)
+{
+	if (out)
+		memset(out, 0, sizeof *out);
+	if (sodium_init() < 0)
+		return ank_err_set(err, "libsodium cannot start");
+	ank_ticketref r;
+	unsigned char got[MAC_BYTES], want[MAC_BYTES];
+	size_t body_len;
+	if (split(text, &r, &body_len, got, err))
+		return -1;
+	if (compute_mac(key, text, body_len, want))
 		return ank_err_set(err, "cannot compute the MAC");
 	if (sodium_memcmp(want, got, MAC_BYTES) != 0)
 		return ank_err_set(err, "MAC mismatch (forged or another site's key)");
-
-	memcpy(r.site, f[1], len[1]);
-	r.ticket = digits_value(f[2], len[2]);
-	/* yyyymmdd -> YYYY-MM-DD; r is zeroed, so the NUL is already there. */
-	memcpy(r.day, f[3], 4);
-	r.day[4] = '-';
-	memcpy(r.day + 5, f[3] + 4, 2);
-	r.day[7] = '-';
-	memcpy(r.day + 8, f[3] + 6, 2);
-	memcpy(r.label, f[4], len[4]);
 	if (out)
 		*out = r;
 	return 0;

@@ -48,4 +48,9 @@ int ank_ticketref_make(const unsigned char key[ANK_TICKETREF_KEY_BYTES], const a
 int ank_ticketref_verify(const unsigned char key[ANK_TICKETREF_KEY_BYTES], const char *text,
                          ank_ticketref *out, ank_err *err);
 
+/* Checks only the format of `text` (no key, no MAC) and reads its fields into *out: to
+ * learn which site's key a reference needs before checking it with
+ * ank_ticketref_verify. 0, or -1 with err as verify's format errors (*out zeroed). */
+int ank_ticketref_parse(const char *text, ank_ticketref *out, ank_err *err);
+
 #endif

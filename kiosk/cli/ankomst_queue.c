@@ -1,5 +1,6 @@
 /* ankomst-queue: a command-line front end over the kiosk's queue core, for operators,
  * scripts and the demo; it adds no rules of its own. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +22,12 @@ static const char usage[] =
         "  tick                            expire no-shows, auto-call\n"
         "  status                          stations, queue and estimates\n"
         "  events [SINCE]                  the outbox after sequence SINCE\n"
-        "  verify-ticket REF               check a ticket QR reference with this site's key\n"
+        "  ticket-ref ID|LABEL             the QR reference of a ticket (to reprint it)\n"
+        "  verify-ticket REF               check a ticket QR reference: this site's key,\n"
+        "                                  today's service day, an open ticket\n"
         "staff commands: call_next call_ticket recall no_show requeue start end\n"
         "  cleaning_done close_station open_station cancel transfer freeze resume\n"
-        "exit status: 0 ok, 1 error, 3 check-in refused\n";
+        "exit status: 0 ok, 1 error, 3 check-in refused, 4 ticket not valid\n";
 
 /* Applies the site's time zone to this process: opening hours and day boundaries are
  * local times of the site. */
@@ -113,21 +116,47 @@ static int do_events(ank_queue *q, int64_t since)
 	return 0;
 }
 
-/* Checks a ticket QR reference with this site's key; the verdict goes to stdout. */
-static int do_verify_ticket(ank_queue *q, const char *ref)
+/* Checks a ticket QR reference as staff at this kiosk would: with this site's key, for
+ * today's service day and an open ticket. The verdict goes to stdout. */
+static int do_verify_ticket(ank_queue *q, const char *ref, int64_t now)
 {
-	unsigned char key[ANK_TICKETREF_KEY_BYTES];
-	ank_ticketref t;
+	ank_ticket_check tc;
 	ank_err err;
-	if (ank_store_ticket_key(ank_queue_store(q), key, &err)) {
+	ank_q_rc rc = ank_queue_ticket_check(q, ref, now, &tc, &err);
+	if (rc)
+		return fail(rc, &err);
+	if (tc.verdict != ANK_TCHECK_VALID) {
+		printf("invalid (%s): %s\n", ank_tcheck_code(tc.verdict), tc.why);
+		return 4;
+	}
+	printf("valid: site %s ticket %lld day %s label %s state %s\n", tc.ref.site, tc.ref.ticket,
+	       tc.ref.day, tc.ref.label, ank_ticket_state_code(tc.ticket.state));
+	return 0;
+}
+
+/* Prints the QR reference of a ticket (an id or a label), as its ticket screen showed it:
+ * to reprint one, and for tests. */
+static int do_ticket_ref(ank_queue *q, const char *which)
+{
+	ank_ticket t;
+	ank_err err;
+	int64_t id = ticket_ref(q, which);
+	ank_store_rc f =
+	        id ? ank_store_ticket_get(ank_queue_store(q), id, &t, &err) : ANK_STORE_UNKNOWN;
+	if (f == ANK_STORE_UNKNOWN) {
+		fprintf(stderr, "ankomst-queue: no ticket '%s'\n", which);
+		return 1;
+	}
+	unsigned char key[ANK_TICKETREF_KEY_BYTES];
+	char ref[ANK_TICKETREF_MAX];
+	int rc = f != ANK_STORE_OK || ank_store_ticket_key(ank_queue_store(q), key, &err) ||
+	         ank_queue_ticket_ref(q, key, &t, ref, &err);
+	sodium_memzero(key, sizeof key);
+	if (rc) {
 		fprintf(stderr, "ankomst-queue: %s\n", err.msg);
 		return 1;
 	}
-	if (ank_ticketref_verify(key, ref, &t, &err)) {
-		printf("invalid: %s\n", err.msg);
-		return 1;
-	}
-	printf("valid: site %s ticket %lld day %s label %s\n", t.site, t.ticket, t.day, t.label);
+	printf("%s\n", ref);
 	return 0;
 }
 
@@ -173,9 +202,16 @@ static int do_cmd(ank_queue *q, int argc, char **argv, int64_t now)
 	}
 	ank_cmd cmd = {.type = (ank_cmd_type)type, .route = ANK_ROUTE_COUNT};
 	for (int i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--ticket"))
+		if (!strcmp(argv[i], "--ticket")) {
 			cmd.ticket_id = ticket_ref(q, argv[i + 1]);
-		else if (!strcmp(argv[i], "--station"))
+			if (!cmd.ticket_id) {
+				fprintf(stderr,
+				        "ankomst-queue: no ticket '%s' (a number or a label such "
+				        "as I-014)\n",
+				        argv[i + 1]);
+				return 1;
+			}
+		} else if (!strcmp(argv[i], "--station"))
 			cmd.station_id = argv[i + 1];
 		else if (!strcmp(argv[i], "--route"))
 			cmd.route = (ank_route)ank_route_from_code(argv[i + 1]);
@@ -278,8 +314,10 @@ int main(int argc, char **argv)
 			status = (fputs(usage, stderr), 1);
 		else
 			status = do_events(q, since);
+	} else if (!strcmp(verb, "ticket-ref") && nargs == 1) {
+		status = do_ticket_ref(q, args[0]);
 	} else if (!strcmp(verb, "verify-ticket") && nargs == 1) {
-		status = do_verify_ticket(q, args[0]);
+		status = do_verify_ticket(q, args[0], now);
 	} else {
 		fputs(usage, stderr);
 		status = 1;

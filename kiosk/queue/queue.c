@@ -3,6 +3,7 @@
  * transaction that also appends the outbox events describing the change. */
 #include "queue.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1097,4 +1098,77 @@ ank_q_rc ank_queue_same_name(ank_queue *q, const char *user_id, ank_match *out, 
 		return ANK_Q_E_NOT_FOUND;
 	}
 	return ANK_Q_OK;
+}
+
+ank_q_rc ank_queue_ticket_check(ank_queue *q, const char *text, int64_t now, ank_ticket_check *out,
+                                ank_err *err)
+{
+	memset(out, 0, sizeof *out);
+	if (!q->has_cfg) {
+		ank_err_set(err, "no site config applied yet");
+		return ANK_Q_E_NO_CONFIG;
+	}
+	ank_err why;
+	if (ank_ticketref_parse(text, &out->ref, &why)) {
+		out->verdict = ANK_TCHECK_FORMAT;
+		snprintf(out->why, sizeof out->why, "%s", why.msg);
+		return ANK_Q_OK;
+	}
+	/* This kiosk holds its own site's key only: another site's reference is told apart by
+	 * its site field alone. */
+	if (strcmp(out->ref.site, q->cfg.site_id) != 0) {
+		out->verdict = ANK_TCHECK_OTHER_SITE;
+		snprintf(out->why, sizeof out->why, "a ticket of site %s, this is site %s",
+		         out->ref.site, q->cfg.site_id);
+		return ANK_Q_OK;
+	}
+	unsigned char key[ANK_TICKETREF_KEY_BYTES];
+	if (ank_store_ticket_key(q->st, key, err))
+		return ANK_Q_E_DB;
+	int bad = ank_ticketref_verify(key, text, NULL, &why);
+	sodium_memzero(key, sizeof key);
+	if (bad) {
+		out->verdict = ANK_TCHECK_MAC;
+		snprintf(out->why, sizeof out->why, "%s", why.msg);
+		return ANK_Q_OK;
+	}
+	char today[11];
+	ank_queue_service_day(&q->cfg, now, today);
+	ank_store_rc f = ank_store_ticket_get(q->st, out->ref.ticket, &out->ticket, err);
+	if (f != ANK_STORE_OK && f != ANK_STORE_UNKNOWN)
+		return ANK_Q_E_DB;
+	/* The same id in this kiosk's database is this ticket only with its label and day: a
+	 * reference made by another kiosk of the site names a ticket of that kiosk's queue. */
+	out->found = f == ANK_STORE_OK && !strcmp(out->ticket.label, out->ref.label) &&
+	             !strcmp(out->ticket.day, out->ref.day);
+	if (strcmp(out->ref.day, today) != 0) {
+		out->verdict = ANK_TCHECK_OTHER_DAY;
+		snprintf(out->why, sizeof out->why, "a ticket of %s, today's service day is %s",
+		         out->ref.day, today);
+	} else if (!out->found) {
+		out->verdict = ANK_TCHECK_UNKNOWN;
+		snprintf(out->why, sizeof out->why,
+		         "genuine, but this kiosk's queue has no ticket %lld %s today",
+		         out->ref.ticket, out->ref.label);
+	} else {
+		out->verdict = ank_tcheck_of_state(out->ticket.state);
+		snprintf(out->why, sizeof out->why, "the ticket is %s",
+		         ank_ticket_state_code(out->ticket.state));
+	}
+	if (!out->found)
+		memset(&out->ticket, 0, sizeof out->ticket);
+	return ANK_Q_OK;
+}
+
+int ank_queue_ticket_ref(ank_queue *q, const unsigned char key[ANK_TICKETREF_KEY_BYTES],
+                         const ank_ticket *t, char out[ANK_TICKETREF_MAX], ank_err *err)
+{
+	out[0] = '\0';
+	if (!q->has_cfg)
+		return ank_err_set(err, "no site config applied yet");
+	ank_ticketref ref = {.ticket = t->id};
+	snprintf(ref.site, sizeof ref.site, "%s", q->cfg.site_id);
+	snprintf(ref.day, sizeof ref.day, "%s", t->day);
+	snprintf(ref.label, sizeof ref.label, "%s", t->label);
+	return ank_ticketref_make(key, &ref, out, err);
 }

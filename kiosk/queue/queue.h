@@ -150,6 +150,25 @@ ank_q_rc ank_queue_no_shows(ank_queue *q, int64_t now, ank_ticket *out, int max,
                             ank_err *err);
 ank_q_rc ank_queue_frozen(ank_queue *q, bool *frozen, ank_err *err);
 
+/* A staff check of a ticket QR reference on this kiosk (docs/formats.md "Ticket QR
+ * reference"): the same reasons as central's ticket check (ank_tcheck). */
+typedef struct ank_ticket_check {
+	ank_tcheck verdict;
+	char why[160];     /* the reason in words for staff; never the key */
+	ank_ticketref ref; /* the reference's fields, once its format is right */
+	bool found;        /* ticket is this kiosk's ticket of the reference */
+	ank_ticket ticket;
+} ank_ticket_check;
+/* Checks format, site, the MAC with this site's key, that the day is the service day of
+ * `now`, and the ticket's state in this kiosk's queue (valid only while it is open). OK with
+ * *out filled (valid or not), NO_CONFIG before a site config, DB. */
+ank_q_rc ank_queue_ticket_check(ank_queue *q, const char *ref, int64_t now, ank_ticket_check *out,
+                                ank_err *err);
+/* The QR reference of ticket t (this site, its id, day and label) made with `key`, as the
+ * ticket screen shows it. 0, or -1 with err (no config yet, a field out of the rules). */
+int ank_queue_ticket_ref(ank_queue *q, const unsigned char key[ANK_TICKETREF_KEY_BYTES],
+                         const ank_ticket *t, char out[ANK_TICKETREF_MAX], ank_err *err);
+
 /* Nickname search as the kiosk shows it: at most 6 names, none before 2 letters. A name
  * with same_name > 1 is shared: ank_queue_same_name lists its holders by birth year. */
 #define ANK_SEARCH_MAX 6

@@ -225,15 +225,15 @@ bool keyboard(app *a, const char *prefix, ui_rect r, char *text, size_t cap)
 /* The QR of the ticket reference: personal data never goes in (see ank_ticketref.h). */
 static void make_qr(app *a)
 {
-	const ank_site_config *cfg = ank_queue_config(a->q);
-	ank_ticketref ref = {0};
-	snprintf(ref.site, sizeof ref.site, "%s", cfg->site_id);
-	ref.ticket = a->s.result.ticket.id;
-	snprintf(ref.day, sizeof ref.day, "%s", a->s.result.ticket.day);
-	snprintf(ref.label, sizeof ref.label, "%s", a->s.result.ticket.label);
 	ank_err err;
 	a->s.qr_size = 0;
-	if (ank_ticketref_make(a->ticket_key, &ref, a->s.qr_text, &err))
+	/* The sync thread may have stored the site's key from central since the last ticket:
+	 * read it again (a failed read keeps the key in memory). */
+	unsigned char key[ANK_TICKETREF_KEY_BYTES];
+	if (ank_store_ticket_key(ank_queue_store(a->q), key, &err) == 0)
+		memcpy(a->ticket_key, key, sizeof key);
+	sodium_memzero(key, sizeof key);
+	if (ank_queue_ticket_ref(a->q, a->ticket_key, &a->s.result.ticket, a->s.qr_text, &err))
 		return;
 	QRcode *qr = QRcode_encodeString(a->s.qr_text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
 	if (!qr)

@@ -587,6 +587,16 @@ int ank_store_ticket_key(ank_store *st, unsigned char key[ANK_TICKETREF_KEY_BYTE
 	return 0;
 }
 
+int ank_store_ticket_key_set(ank_store *st, const unsigned char key[ANK_TICKETREF_KEY_BYTES],
+                             ank_err *err)
+{
+	char hex[2 * ANK_TICKETREF_KEY_BYTES + 1];
+	sodium_bin2hex(hex, sizeof hex, key, ANK_TICKETREF_KEY_BYTES);
+	int rc = meta_set(st, "ticket_key", hex, err);
+	sodium_memzero(hex, sizeof hex);
+	return rc;
+}
+
 /* ---- stations ---- */
 
 #define STATION_COLS "id, label, type, women_only, assisted, state, ticket_id, since_ms, sort"

@@ -225,10 +225,16 @@ int ank_store_counter_get(ank_store *st, const char *key, int64_t *value, ank_er
 int ank_store_counter_set(ank_store *st, const char *key, int64_t value, ank_err *err);
 
 /* The site's key for ticket QR references (docs/formats.md, "Ticket QR reference"):
- * 32 random bytes kept as hex in meta "ticket_key", made on first use. Two processes
+ * 32 bytes kept as hex in meta "ticket_key": central's site key once a ticket.key change
+ * brought it, before that (or never paired) random bytes made here on first use. Two processes
  * making it at once end with the same key. Outside a transaction it takes its own; inside
  * one of ours, the caller's commit keeps a new key. Copies the key into `key`. */
 int ank_store_ticket_key(ank_store *st, unsigned char key[ANK_TICKETREF_KEY_BYTES], ank_err *err);
+/* Replaces the ticket key with the site's key from central (the ticket.key change): from
+ * then on this kiosk makes and checks references with it, like every kiosk of the site.
+ * Inside the caller's transaction when there is one. 0 or -1. */
+int ank_store_ticket_key_set(ank_store *st, const unsigned char key[ANK_TICKETREF_KEY_BYTES],
+                             ank_err *err);
 
 /* Site config: ANK_STORE_UNKNOWN when none has been applied yet (err not set). */
 ank_store_rc ank_store_config_get(ank_store *st, ank_site_config *cfg, ank_err *err);

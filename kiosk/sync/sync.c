@@ -710,6 +710,35 @@ static int apply_catalog(ank_sync *s, ank_store *st, const ank_change *c, json_t
 	                     c->id, err);
 }
 
+/* The site's ticket key from central: kept as this kiosk's ticket key with the cursor in one
+ * transaction. No event answers it (it would have nothing to say but the key), and the key
+ * is in no log line or reason: a bad payload is skipped with the rule, not the value. */
+static int apply_ticket_key(ank_store *st, const ank_change *c, json_t *j, ank_err *err)
+{
+	json_t *k = json_object_get(j, ANK_FN(KEY));
+	const char *hex = json_string_value(k);
+	unsigned char key[ANK_TICKETREF_KEY_BYTES];
+	size_t n_bin = 0;
+	if (!hex || json_string_length(k) != 2 * ANK_TICKETREF_KEY_BYTES ||
+	    sodium_hex2bin(key, sizeof key, hex, json_string_length(k), NULL, &n_bin, NULL) != 0 ||
+	    n_bin != sizeof key) {
+		sodium_memzero(key, sizeof key);
+		return skipped(st, c, "ticket.key wants {\"key\": 64 hex digits}", err);
+	}
+	int rc = -1;
+	if (ank_store_begin(st, err) == 0) {
+		if (ank_store_ticket_key_set(st, key, err) || ank_store_cursor_set(st, c->id, err))
+			ank_store_rollback(st);
+		else
+			rc = ank_store_commit(st, err);
+	}
+	sodium_memzero(key, sizeof key);
+	if (rc == 0)
+		ank_log(ANK_LOG_INFO, "sync", "change %lld: the site's ticket key is in use",
+		        c->id);
+	return rc;
+}
+
 /* 0 applied or answered (skipped, refused); -1 when the database failed (err says how):
  * the change is tried again at the next poll. */
 static int apply_change(ank_sync *s, ank_queue *q, const ank_change *c, bool *acted, ank_err *err)
@@ -735,6 +764,9 @@ static int apply_change(ank_sync *s, ank_queue *q, const ank_change *c, bool *ac
 			break;
 		case ANK_CHG_CATALOG:
 			rc = apply_catalog(s, st, c, j, acted, err);
+			break;
+		case ANK_CHG_TICKET_KEY:
+			rc = apply_ticket_key(st, c, j, err);
 			break;
 		default:
 			rc = skipped(st, c, "unknown change type", err);

@@ -235,6 +235,15 @@ static int cmd_serve(opts *o)
 		free(key);
 		return 1;
 	}
+	/* An upgraded central.db: every site gets its ticket key, and its kiosks get it with
+	 * their next poll. A failure (a full disk) is not fatal: the key is made again at the
+	 * next pairing or ticket check. */
+	int keys_made = 0;
+	if (ank_cstore_site_keys_ensure(cs, ank_now_ms(), &keys_made, &err))
+		ank_log(ANK_LOG_WARN, "central", "ticket keys of older sites not made: %s",
+		        err.msg);
+	else if (keys_made)
+		ank_log(ANK_LOG_INFO, "central", "ticket keys made for %d sites", keys_made);
 	o->lim.min_free_bytes = (long long)o->min_free_mb * 1024 * 1024;
 	fit_descriptors(&o->lim);
 	/* The pages are read before anything is served, so a broken install says so at once. */

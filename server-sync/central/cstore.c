@@ -161,13 +161,19 @@ static const char *const migrations[] = {
         " at_ms INTEGER NOT NULL);"
         "CREATE INDEX alarm_ack_ticket ON alarm_ack(kiosk, ticket);"
         "DELETE FROM meta WHERE key = 'read_model';",
-        /* 8: the waiting-room display (cstore_display.c): its keys, stored as hashes like
+        /* 8: each site's ticket key (docs/formats.md "Ticket QR reference"), 64 hex digits
+         * made by central (cstore_ticket.c) and sent to the site's kiosks as the ticket.key
+         * change `change`. Central's own data, not read model. A site without one (an older
+         * central.db) gets it when `serve` starts, a kiosk pairs or a ticket is checked. */
+        ("CREATE TABLE site_key(site TEXT PRIMARY KEY REFERENCES site(id), key TEXT NOT NULL,"
+         " change INTEGER NOT NULL, created_ms INTEGER NOT NULL) WITHOUT ROWID;"),
+        /* 9: the waiting-room display (cstore_display.c): its keys, stored as hashes like
          * the kiosk tokens, and the site's recent calls by a seek on (kiosk, called_ms)
          * instead of a walk through every visit of the kiosk. */
-        "CREATE TABLE display_key(key_hash TEXT PRIMARY KEY,"
-        " site TEXT NOT NULL REFERENCES site(id), created_ms INTEGER NOT NULL);"
-        "CREATE INDEX display_key_site ON display_key(site);"
-        "CREATE INDEX visit_called ON visit(kiosk, called_ms) WHERE called_ms IS NOT NULL;",
+        ("CREATE TABLE display_key(key_hash TEXT PRIMARY KEY,"
+         " site TEXT NOT NULL REFERENCES site(id), created_ms INTEGER NOT NULL);"
+         "CREATE INDEX display_key_site ON display_key(site);"
+         "CREATE INDEX visit_called ON visit(kiosk, called_ms) WHERE called_ms IS NOT NULL;"),
 };
 
 void ank_cs_hash_hex(const char *secret, char out[65])
@@ -431,8 +437,16 @@ ank_cs_rc ank_cstore_pair(ank_cstore *cs, const char *code, int64_t now, char ki
 		goto rollback;
 	ank_cs_end(cs, s);
 	s = NULL;
+	/* A site from before site keys gets its key at its first pairing. */
+	unsigned char key[ANK_TICKETREF_KEY_BYTES];
+	int made = ank_cs_site_key_ensure_locked(cs, site, now, key, err);
+	sodium_memzero(key, sizeof key);
+	if (made < 0)
+		goto rollback;
 	if (ank_db_exec(cs->db, "COMMIT", err) != SQLITE_OK)
 		goto rollback;
+	if (made == 1)
+		ank_cs_changed_locked(cs);
 	out = ANK_CS_OK;
 	goto unlock;
 rollback:

@@ -12,7 +12,9 @@
 #include <stdint.h>
 
 #include "ank_err.h"
+#include "ank_ticketref.h"
 #include "proto.h"
+#include "wire.h"
 
 /* "ANKC" in the database header: a central database. */
 #define ANK_CSTORE_APP_ID 0x414e4b43
@@ -430,6 +432,32 @@ ank_cs_rc ank_cstore_alarm_ack(ank_cstore *cs, const char *site, const char *kio
 ank_cs_rc ank_cstore_users_find(ank_cstore *cs, const char *staff_site, const char *query,
                                 bool exact, ank_cuser out[ANK_USERS_FIND_MAX], int *n, bool *more,
                                 ank_err *err);
+
+/* ---- ticket keys and the ticket check (cstore_ticket.c) ---- */
+
+/* The ticket key of `site` (docs/formats.md "Ticket QR reference"), made when it has none,
+ * together with the ticket.key change that gives it to every kiosk of the site. OK (key
+ * filled), UNKNOWN site, or DB/FULL/BUSY. The key is secret: never log or show it. */
+ank_cs_rc ank_cstore_site_key(ank_cstore *cs, const char *site, int64_t now,
+                              unsigned char key[ANK_TICKETREF_KEY_BYTES], ank_err *err);
+/* Gives every site without a ticket key one, with its change, in one transaction (a
+ * central.db from before site keys; `serve` runs it at start). *made counts them. 0 or -1. */
+int ank_cstore_site_keys_ensure(ank_cstore *cs, int64_t now, int *made, ank_err *err);
+
+/* What the ticket check found (docs/api.md "Ticket check"). */
+typedef struct ank_cs_ticket_check {
+	ank_tcheck verdict;
+	bool found;           /* ticket is filled: the read model holds the reference's ticket */
+	ank_qv_ticket ticket; /* kiosk, ticket, label, day, route, state, station */
+	/* The site's current service day: the day of its kiosks' newest ticket ("" when
+	 * none), what the kiosks report; a ticket of any other day is other_day. */
+	char current_day[11];
+} ank_cs_ticket_check;
+/* Checks a ticket reference for `site`: format, the MAC with the key of the reference's
+ * site (a genuine ticket of another site is other_site), the current service day, then the
+ * ticket's state in the read model. OK with *out filled, or DB/FULL/BUSY (err). */
+ank_cs_rc ank_cstore_ticket_check(ank_cstore *cs, const char *site, const char *ref, int64_t now,
+                                  ank_cs_ticket_check *out, ank_err *err);
 
 /* ---- the waiting-room display (cstore_display.c) ---- */
 

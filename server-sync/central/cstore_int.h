@@ -175,6 +175,11 @@ void ank_cs_hash_hex(const char *secret, char out[65]);
  * ank_cstore_change_add; the caller broadcasts `changed` after COMMIT. Returns the id or -1. */
 long long ank_cs_change_add_locked(ank_cstore *cs, const char *site, const char *type,
                                    const char *payload_json, int64_t now, ank_err *err);
+/* Inside the caller's transaction (mu held): the ticket key of `site`, made with its
+ * ticket.key change when it has none. 0 it was there, 1 made (the caller calls
+ * ank_cs_changed_locked after COMMIT), -1 error (err); key filled unless -1. */
+int ank_cs_site_key_ensure_locked(ank_cstore *cs, const char *site, int64_t now,
+                                  unsigned char key[ANK_TICKETREF_KEY_BYTES], ank_err *err);
 /* Room for row n (the next) of a malloc'd array of `size`-byte rows with *cap of room,
  * doubling it when full; NULL when memory ran out (the array is unchanged). The caller
  * owns *arr and frees it. */

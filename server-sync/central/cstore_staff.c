@@ -278,6 +278,12 @@ ank_cs_rc ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now,
 		out = ANK_CS_EXISTS;
 		goto unlock;
 	}
+	/* Its ticket key first, so that its kiosks have it before their first ticket. */
+	unsigned char key[ANK_TICKETREF_KEY_BYTES];
+	int made = ank_cs_site_key_ensure_locked(cs, site->id, now, key, err);
+	sodium_memzero(key, sizeof key);
+	if (made < 0)
+		goto fail_err;
 	/* A new site gets the entries its municipality's sites have, as if each user had been
 	 * registered after it (routing_municipality in SQL: inside the subquery `municipality`
 	 * is the site's). */

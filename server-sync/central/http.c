@@ -468,6 +468,8 @@ static const route routes[] = {
         {"GET", "/staff/login", ank_page_login, AUTH_NONE, EXEC_INLINE, "page_login"},
         {"GET", "/display", ank_page_display, AUTH_NONE, EXEC_INLINE, "page_display"},
         {"GET", "/static/{file}", ank_page_static, AUTH_NONE, EXEC_INLINE, "static"},
+        {"POST", "/api/v1/sites/{site}/tickets/check", ank_staff_ticket_check, AUTH_SITE,
+         EXEC_WORKER, "ticket_check"},
 };
 #define N_ROUTES ((int)(sizeof routes / sizeof routes[0]))
 _Static_assert(sizeof routes / sizeof routes[0] < MAX_ROUTES, "raise MAX_ROUTES");

@@ -129,6 +129,7 @@ ank_reply ank_staff_quarantine(ank_http_ctx *c);
 ank_reply ank_staff_account_post(ank_http_ctx *c);
 ank_reply ank_staff_site_config(ank_http_ctx *c);
 ank_reply ank_staff_catalog_post(ank_http_ctx *c);
+ank_reply ank_staff_ticket_check(ank_http_ctx *c);
 /* The waiting-room display's data (display.c); c->site is the display key's. */
 ank_reply ank_display_get(ank_http_ctx *c);
 

@@ -1036,3 +1036,50 @@ ank_reply ank_staff_municipalities(ank_http_ctx *c)
 	}
 	return ank_http_json(200, json_pack("{s:i, s:o}", "v", 1, "municipalities", list));
 }
+
+/* ---- the ticket check ---- */
+
+/* POST /api/v1/sites/{site}/tickets/check: staff hold a ticket's QR reference against the
+ * site's key and the queue as its kiosks report it. A reference that is not one is an answer
+ * (valid false, reason format), not an error; only a body that is not the route's form is. */
+ank_reply ank_staff_ticket_check(ank_http_ctx *c)
+{
+	ank_reply bad;
+	if (site_exists(c, &bad))
+		return bad;
+	json_t *j = ank_http_body(c, &bad);
+	if (!j)
+		return bad;
+	static const char *const known[] = {"v", "ref", NULL};
+	const char *ref;
+	if (only_known(j, known, &bad) || get_str(j, "ref", false, &ref, &bad)) {
+		json_decref(j);
+		return bad;
+	}
+	if (strlen(ref) >= ANK_TICKETREF_MAX) {
+		json_decref(j);
+		char rule[64];
+		snprintf(rule, sizeof rule, "must be at most %d characters", ANK_TICKETREF_MAX - 1);
+		return bad_field("ref", rule);
+	}
+	ank_cs_ticket_check tc;
+	ank_err err;
+	ank_cs_rc rc = ank_cstore_ticket_check(c->cs, c->param[0], ref, ank_now_ms(), &tc, &err);
+	json_decref(j);
+	if (rc != ANK_CS_OK) {
+		ank_log(ANK_LOG_ERROR, "staff", "ticket check at %s: %s", c->param[0], err.msg);
+		return ank_http_cs_error(rc, "cannot check the ticket now");
+	}
+	json_t *ticket = json_null();
+	if (tc.found)
+		ticket = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:o}", "kiosk", tc.ticket.kiosk,
+		                   ANK_FN(TICKET), (json_int_t)tc.ticket.ticket, ANK_FN(LABEL),
+		                   tc.ticket.label, ANK_FN(DAY), tc.ticket.day, ANK_FN(ROUTE),
+		                   tc.ticket.route, ANK_FN(STATE), tc.ticket.state, ANK_FN(STATION),
+		                   text_or_null(tc.ticket.station));
+	const char *reason = ank_tcheck_code(tc.verdict);
+	return ank_http_json(200, json_pack("{s:i, s:b, s:o, s:o}", "v", 1, "valid",
+	                                    tc.verdict == ANK_TCHECK_VALID, "reason",
+	                                    reason ? json_string(reason) : json_null(), "ticket",
+	                                    ticket ? ticket : json_null()));
+}

@@ -297,6 +297,31 @@ bool ank_ticket_state_final(ank_ticket_state s)
 	return s == ANK_TS_DONE || s == ANK_TS_CANCELLED;
 }
 
+static const char *const tcheck_codes[ANK_TCHECK_COUNT] = {
+        [ANK_TCHECK_FORMAT] = "format",         [ANK_TCHECK_MAC] = "mac",
+        [ANK_TCHECK_OTHER_SITE] = "other_site", [ANK_TCHECK_OTHER_DAY] = "other_day",
+        [ANK_TCHECK_UNKNOWN] = "unknown",       [ANK_TCHECK_DONE] = "done",
+        [ANK_TCHECK_CANCELLED] = "cancelled",   [ANK_TCHECK_NO_SHOW] = "no_show"};
+
+const char *ank_tcheck_code(ank_tcheck c)
+{
+	return c > ANK_TCHECK_VALID && c < ANK_TCHECK_COUNT ? tcheck_codes[c] : NULL;
+}
+
+ank_tcheck ank_tcheck_of_state(ank_ticket_state s)
+{
+	switch (s) {
+	case ANK_TS_DONE:
+		return ANK_TCHECK_DONE;
+	case ANK_TS_CANCELLED:
+		return ANK_TCHECK_CANCELLED;
+	case ANK_TS_NO_SHOW:
+		return ANK_TCHECK_NO_SHOW;
+	default:
+		return ANK_TCHECK_VALID;
+	}
+}
+
 static const char *const refusal_codes[ANK_REFUSE_COUNT] = {
         [ANK_REFUSE_NONE] = "none",
         [ANK_REFUSE_CLOSED] = "closed",

@@ -44,7 +44,8 @@
 	X(TYPE, "type")                                                                            \
 	X(UNTIL, "until")                                                                          \
 	X(INI, "ini")                                                                              \
-	X(MESSAGES, "messages")
+	X(MESSAGES, "messages")                                                                    \
+	X(KEY, "key")
 
 typedef enum ank_field {
 #define ANK_X_ENUM(e, n) ANK_F_##e,
@@ -158,7 +159,8 @@ const char *ank_wire_text(const ank_wire_event *ev, ank_field f, char *buf, size
 	X(QUARANTINE, "quarantine")                                                                \
 	X(COMMAND, "command")                                                                      \
 	X(SITE_CONFIG, "site.config")                                                              \
-	X(CATALOG, "catalog")
+	X(CATALOG, "catalog")                                                                      \
+	X(TICKET_KEY, "ticket.key")
 
 typedef enum ank_chg {
 	ANK_CHG_UNKNOWN = -1,
@@ -200,6 +202,30 @@ const char *ank_station_state_code(ank_station_state s);
 int ank_station_state_from_code(const char *s);
 /* True for done and cancelled: the ticket has left the queue for good. */
 bool ank_ticket_state_final(ank_ticket_state s);
+
+/* ---- ticket checks ---- */
+
+/* The verdict on a ticket QR reference (docs/api.md "Ticket check"): central's
+ * tickets/check route and `ankomst-queue verify-ticket` give the same reasons. */
+typedef enum ank_tcheck {
+	ANK_TCHECK_VALID = 0,  /* genuine, this site, today's service day, still open */
+	ANK_TCHECK_FORMAT,     /* not a reference of the known format */
+	ANK_TCHECK_MAC,        /* the MAC does not verify: forged or changed */
+	ANK_TCHECK_OTHER_SITE, /* a reference of another site */
+	ANK_TCHECK_OTHER_DAY,  /* not of the site's current service day */
+	ANK_TCHECK_UNKNOWN,    /* genuine, but no such ticket is known here */
+	ANK_TCHECK_DONE,
+	ANK_TCHECK_CANCELLED,
+	ANK_TCHECK_NO_SHOW,
+	ANK_TCHECK_COUNT
+} ank_tcheck;
+
+/* The reason code ("mac", "other_day", ...); NULL for ANK_TCHECK_VALID (no reason) and out
+ * of range. Static storage. */
+const char *ank_tcheck_code(ank_tcheck c);
+/* The verdict a ticket in state s gets: VALID while it is open (waiting, called, in
+ * session), else DONE, CANCELLED or NO_SHOW. */
+ank_tcheck ank_tcheck_of_state(ank_ticket_state s);
 
 /* ---- refusal reasons (checkin.refused) ---- */
 

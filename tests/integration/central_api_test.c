@@ -1,12 +1,13 @@
 /* Drives the real ankomst-central binary over loopback HTTP (and HTTPS) with libcurl, plus its
  * subcommands and its store: one group of named cases per run, each printed as ok or FAIL,
  * exit status 1 when any case failed. Usage: central_api_test CENTRAL_BINARY GROUP, GROUP one
- * of auth sync limits tls cli report store content web display. */
+ * of auth sync limits tls cli report store content web tickets tickets_upgrade display. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "ank_buf.h"
+#include "ank_ticketref.h"
 #include "ank_text.h"
 #include "cstore.h"
 #include "cstore_int.h" /* the fair hashing queue, tested alone */
@@ -495,6 +497,7 @@ static const route_case staff_routes[] = {
         {"GET", "/api/v1/municipalities", NULL, false, false},
         {"GET", "/api/v1/me", NULL, false, false},
         {"GET", "/api/v1/sites/demo/queue?after=1&wait=1", NULL, true, false},
+        {"POST", "/api/v1/sites/demo/tickets/check", "{\"v\":1,\"ref\":\"x\"}", true, false},
         {"POST", "/api/v1/logout", "{\"v\":1}", false, false},
 };
 
@@ -836,7 +839,8 @@ static void group_sync(void)
 	       "condition did not hold");
 	expect("user-upsert-not-to-far", count_changes(cf, "user.upsert", NULL, NULL) == 0,
 	       "condition did not hold");
-	json_t *p = json_object_get(json_array_get(cd, 0), "payload");
+	/* The first change of the site is its ticket key (group tickets checks it). */
+	json_t *p = json_object_get(json_array_get(cd, 1), "payload");
 	char *shown = json_dumps(p, JSON_COMPACT);
 	expect("user-upsert-payload",
 	       !strcmp(jstr(p, "nickname"), "Søren") && jint(p, "birth_year") == 1984 &&
@@ -2548,6 +2552,314 @@ static void group_content(void)
 	resp_free(&r);
 }
 
+/* ---- group: tickets ---- */
+
+/* The ticket.key of a kiosk's feed as bytes; the number of such changes is returned. */
+static int feed_key(const char *token, unsigned char key[ANK_TICKETREF_KEY_BYTES], char hex[65])
+{
+	json_t *ch = changes_of(token);
+	int n = 0;
+	size_t i;
+	json_t *c;
+	hex[0] = '\0';
+	json_array_foreach(ch, i, c)
+	{
+		if (strcmp(jstr(c, "type"), "ticket.key") != 0)
+			continue;
+		n++;
+		snprintf(hex, 65, "%s", jstr(json_object_get(c, "payload"), "key"));
+	}
+	json_decref(ch);
+	size_t got = 0;
+	if (strlen(hex) != 64 ||
+	    sodium_hex2bin(key, ANK_TICKETREF_KEY_BYTES, hex, 64, NULL, &got, NULL) != 0 ||
+	    got != ANK_TICKETREF_KEY_BYTES)
+		return -1;
+	return n;
+}
+
+/* One whole-ticket event of kiosk ticket `id` as the kiosk sends it. */
+static void ticket_event(char *out, size_t cap, const char *type, long long id, const char *label,
+                         const char *day, const char *state, const char *station)
+{
+	char st[32] = "";
+	if (station)
+		snprintf(st, sizeof st, ",\"station\":\"%s\"", station);
+	snprintf(out, cap,
+	         "{\"type\":\"%s\",\"payload\":{\"ticket\":%lld,\"label\":\"%s\",\"day\":\"%s\","
+	         "\"route\":\"inject\",\"substance\":\"heroin\",\"user\":\"u-tk\",\"state\":\"%s\""
+	         "%s%s}}",
+	         type, id, label, day, state, st,
+	         !strcmp(type, "session.ended") ? ",\"duration_s\":600" : "");
+}
+
+/* A reference made with key. */
+static void make_ref(const unsigned char *key, const char *site, long long id, const char *day,
+                     const char *label, char out[ANK_TICKETREF_MAX])
+{
+	ank_ticketref t = {.ticket = id};
+	snprintf(t.site, sizeof t.site, "%s", site);
+	snprintf(t.day, sizeof t.day, "%s", day);
+	snprintf(t.label, sizeof t.label, "%s", label);
+	ank_err err;
+	if (ank_ticketref_make(key, &t, out, &err))
+		snprintf(out, ANK_TICKETREF_MAX, "(make failed: %s)", err.msg);
+}
+
+/* POSTs a ticket check of ref at site as s; the answer in *r (free with resp_free). */
+static void check_ticket(resp *r, const session *s, const char *site, const char *ref)
+{
+	char path[96], body[256];
+	snprintf(path, sizeof path, "/api/v1/sites/%s/tickets/check", site);
+	snprintf(body, sizeof body, "{\"v\":1,\"ref\":\"%s\"}", ref);
+	post(r, s, path, body);
+}
+
+static void group_tickets(void)
+{
+	session admin, anna, bo;
+	login("boss", admin_pw, &admin);
+	add_account(&admin, "anna", "staff", "demo");
+	add_account(&admin, "bo", "staff", "far");
+	login("anna", staff_pw, &anna);
+	login("bo", staff_pw, &bo);
+	char t_demo[65], k_demo[64], t_demo2[65], k_demo2[64], t_north[65], k_north[64];
+	expect("tickets-pair",
+	       pair("demo", t_demo, k_demo) == 0 && pair("demo", t_demo2, k_demo2) == 0 &&
+	               pair("north", t_north, k_north) == 0,
+	       "condition did not hold");
+
+	/* One key per site, made by central: both kiosks of demo get the same one, once. */
+	unsigned char key[ANK_TICKETREF_KEY_BYTES], key2[ANK_TICKETREF_KEY_BYTES],
+	        key_north[ANK_TICKETREF_KEY_BYTES];
+	char hex[65], hex2[65], hex_north[65];
+	int n1 = feed_key(t_demo, key, hex), n2 = feed_key(t_demo2, key2, hex2),
+	    n3 = feed_key(t_north, key_north, hex_north);
+	expect("key-once-per-kiosk-feed", n1 == 1 && n2 == 1 && n3 == 1, "%d %d %d", n1, n2, n3);
+	expect("key-same-for-the-site", !strcmp(hex, hex2), "%s vs %s", hex, hex2);
+	expect("key-per-site", strcmp(hex, hex_north) != 0, "demo and north share a key");
+
+	/* Yesterday's ticket first (ids grow), then today's: the current day is the newest. */
+	static const struct {
+		const char *type;
+		long long id;
+		const char *label, *day, *state, *station;
+	} evs[] = {
+	        {"ticket.issued", 1, "I-001", "2026-11-22", "waiting", NULL},
+	        {"ticket.issued", 2, "I-001", "2026-11-23", "waiting", NULL},
+	        {"ticket.issued", 3, "I-002", "2026-11-23", "waiting", NULL},
+	        {"ticket.cancelled", 3, "I-002", "2026-11-23", "cancelled", NULL},
+	        {"ticket.issued", 4, "I-003", "2026-11-23", "waiting", NULL},
+	        {"session.started", 4, "I-003", "2026-11-23", "in_session", "1"},
+	        {"session.ended", 4, "I-003", "2026-11-23", "done", "1"},
+	        {"ticket.issued", 5, "I-004", "2026-11-23", "waiting", NULL},
+	        {"ticket.called", 5, "I-004", "2026-11-23", "called", "2"},
+	        {"ticket.issued", 6, "I-005", "2026-11-23", "waiting", NULL},
+	        {"ticket.no_show", 6, "I-005", "2026-11-23", "no_show", NULL},
+	};
+	char events[8192] = "[";
+	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++) {
+		char one[512];
+		ticket_event(one, sizeof one, evs[i].type, evs[i].id, evs[i].label, evs[i].day,
+		             evs[i].state, evs[i].station);
+		size_t n = strlen(events);
+		snprintf(events + n, sizeof events - n, "%s%s", i ? "," : "", one);
+	}
+	size_t n = strlen(events);
+	snprintf(events + n, sizeof events - n, "]");
+	long long seq = 0;
+	long st = post_events(t_demo, k_demo, &seq, events);
+	expect("tickets-ingested", st == 200, "status %ld", st);
+
+	static const struct {
+		const char *name;
+		long long id;
+		const char *site, *day, *label;
+		int which_key; /* 0 demo's, 1 north's */
+		bool valid;
+		const char *reason; /* NULL: null */
+		const char *state;  /* of the ticket answered, NULL: ticket null */
+	} cases[] = {
+	        {"check-valid-waiting", 2, "demo", "2026-11-23", "I-001", 0, true, NULL, "waiting"},
+	        {"check-valid-called", 5, "demo", "2026-11-23", "I-004", 0, true, NULL, "called"},
+	        {"check-yesterdays", 1, "demo", "2026-11-22", "I-001", 0, false, "other_day",
+	         "waiting"},
+	        {"check-cancelled", 3, "demo", "2026-11-23", "I-002", 0, false, "cancelled",
+	         "cancelled"},
+	        {"check-done", 4, "demo", "2026-11-23", "I-003", 0, false, "done", "done"},
+	        {"check-no-show", 6, "demo", "2026-11-23", "I-005", 0, false, "no_show", "no_show"},
+	        {"check-unknown", 99, "demo", "2026-11-23", "I-099", 0, false, "unknown", NULL},
+	        {"check-label-not-the-tickets", 2, "demo", "2026-11-23", "I-002", 0, false,
+	         "unknown", NULL},
+	        {"check-other-sites-ticket", 1, "north", "2026-11-23", "I-001", 1, false,
+	         "other_site", NULL},
+	        {"check-other-site-with-our-key", 1, "north", "2026-11-23", "I-001", 0, false,
+	         "mac", NULL},
+	        {"check-our-site-with-another-key", 2, "demo", "2026-11-23", "I-001", 1, false,
+	         "mac", NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char ref[ANK_TICKETREF_MAX];
+		make_ref(cases[i].which_key ? key_north : key, cases[i].site, cases[i].id,
+		         cases[i].day, cases[i].label, ref);
+		resp r;
+		check_ticket(&r, &anna, "demo", ref);
+		json_t *reason = json_object_get(r.json, "reason"),
+		       *t = json_object_get(r.json, "ticket");
+		bool ok = r.status == 200 && jint(r.json, "v") == 1 &&
+		          json_is_boolean(json_object_get(r.json, "valid")) &&
+		          json_is_true(json_object_get(r.json, "valid")) == cases[i].valid &&
+		          (cases[i].reason
+		                   ? !strcmp(json_string_value(reason) ? json_string_value(reason)
+		                                                       : "",
+		                             cases[i].reason)
+		                   : json_is_null(reason)) &&
+		          (cases[i].state ? !strcmp(jstr(t, "state"), cases[i].state) &&
+		                                    jint(t, "ticket") == cases[i].id &&
+		                                    !strcmp(jstr(t, "kiosk"), k_demo) &&
+		                                    !strcmp(jstr(t, "label"), cases[i].label) &&
+		                                    !strcmp(jstr(t, "day"), cases[i].day) &&
+		                                    !strcmp(jstr(t, "route"), "inject")
+		                          : json_is_null(t));
+		expect(cases[i].name, ok, "%ld %s", r.status, ank_buf_str(&r.body));
+		resp_free(&r);
+	}
+	/* The station of a called ticket, null for a waiting one. */
+	char ref[ANK_TICKETREF_MAX];
+	make_ref(key, "demo", 5, "2026-11-23", "I-004", ref);
+	resp r;
+	check_ticket(&r, &admin, "demo", ref);
+	json_t *t = json_object_get(r.json, "ticket");
+	expect("check-admin-station", r.status == 200 && !strcmp(jstr(t, "station"), "2"), "%ld %s",
+	       r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	make_ref(key, "demo", 2, "2026-11-23", "I-001", ref);
+	check_ticket(&r, &anna, "demo", ref);
+	t = json_object_get(r.json, "ticket");
+	expect("check-station-null", json_is_null(json_object_get(t, "station")), "%s",
+	       ank_buf_str(&r.body));
+	resp_free(&r);
+	/* A changed ticket number under the old MAC. */
+	char forged[ANK_TICKETREF_MAX];
+	snprintf(forged, sizeof forged, "A1.demo.5%s", ref + strlen("A1.demo.2"));
+	check_ticket(&r, &anna, "demo", forged);
+	expect("check-forged-mac",
+	       r.status == 200 && json_is_false(json_object_get(r.json, "valid")) &&
+	               !strcmp(jstr(r.json, "reason"), "mac") &&
+	               json_is_null(json_object_get(r.json, "ticket")),
+	       "%s -> %ld %s", forged, r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	check_ticket(&r, &anna, "demo", "A1.demo.x");
+	expect("check-format", r.status == 200 && !strcmp(jstr(r.json, "reason"), "format"),
+	       "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+
+	/* Bodies that are not the route's form, and who may ask. */
+	char code[32], long_ref[300], body[400];
+	memset(long_ref, 'A', sizeof long_ref - 1);
+	long_ref[sizeof long_ref - 1] = '\0';
+	snprintf(body, sizeof body, "{\"v\":1,\"ref\":\"%s\"}", long_ref);
+	static const char path[] = "/api/v1/sites/demo/tickets/check";
+	const struct {
+		const char *name, *body;
+		long want;
+		const char *code;
+	} bad[] = {
+	        {"check-bad-json", "{\"v\":1,", 400, "invalid_json"},
+	        {"check-no-v", "{\"ref\":\"A1.demo.1.20261123.I-001.AAAAAAAAAAAAAAAA\"}", 400,
+	         "invalid_json"},
+	        {"check-missing-ref", "{\"v\":1}", 400, "invalid_field"},
+	        {"check-ref-not-a-string", "{\"v\":1,\"ref\":7}", 400, "invalid_field"},
+	        {"check-unknown-field", "{\"v\":1,\"ref\":\"x\",\"kiosk\":\"k\"}", 400,
+	         "invalid_field"},
+	        {"check-ref-too-long", body, 400, "invalid_field"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		st = answer_of("POST", path, bad[i].body, anna.token, anna.csrf, NULL, code);
+		expect_error(bad[i].name, st, code, bad[i].want, bad[i].code);
+	}
+	size_t big_n = ANK_PROTO_MAX_BODY + 100;
+	char *big = malloc(big_n + 1);
+	if (big) {
+		int k = snprintf(big, big_n + 1, "{\"v\":1,\"ref\":\"");
+		memset(big + k, 'A', big_n - (size_t)k - 2);
+		memcpy(big + big_n - 2, "\"}", 3);
+		resp rb;
+		http(&rb, "POST", path, big, big_n, anna.token, anna.csrf, NULL);
+		expect("check-body-too-large",
+		       rb.status == 413 && !strcmp(jstr(rb.json, "code"), "too_large"), "%ld %s",
+		       rb.status, jstr(rb.json, "code"));
+		resp_free(&rb);
+		free(big);
+	}
+	snprintf(body, sizeof body, "{\"v\":1,\"ref\":\"%s\"}", ref);
+	st = answer_of("POST", path, body, NULL, NULL, NULL, code);
+	expect_error("check-logged-out", st, code, 401, "unauthorized");
+	st = answer_of("POST", path, body, bo.token, bo.csrf, NULL, code);
+	expect_error("check-other-site-staff", st, code, 403, "forbidden");
+	st = answer_of("POST", path, body, anna.token, NULL, NULL, code);
+	expect_error("check-no-csrf", st, code, 403, "csrf");
+	st = answer_of("POST", "/api/v1/sites/nowhere/tickets/check", body, admin.token, admin.csrf,
+	               NULL, code);
+	expect_error("check-unknown-site", st, code, 404, "not_found");
+
+	/* The key is in no answer but its change, and in no log line. */
+	http(&r, "GET", "/api/v1/sites/demo/queue", NULL, 0, anna.token, NULL, NULL);
+	expect("key-not-in-queue-view", r.status == 200 && !strstr(ank_buf_str(&r.body), hex),
+	       "status %ld", r.status);
+	resp_free(&r);
+	char log_path[160];
+	snprintf(log_path, sizeof log_path, "%s/central.log", dir);
+	FILE *lf = fopen(log_path, "r");
+	bool in_log = false;
+	char line[1024];
+	while (lf && fgets(line, sizeof line, lf))
+		in_log = in_log || strstr(line, hex) || strstr(line, hex_north);
+	if (lf)
+		fclose(lf);
+	expect("key-not-in-log", lf && !in_log, "the key is in %s", log_path);
+	sodium_memzero(key, sizeof key);
+	sodium_memzero(key2, sizeof key2);
+	sodium_memzero(key_north, sizeof key_north);
+}
+
+/* A central.db from before site keys (the rows gone): `serve`'s start gives every site one. */
+static void group_tickets_upgrade(void)
+{
+	ank_cstore *cs = NULL;
+	ank_err err = {""};
+	ank_site site = {.id = "old", .name = "Old", .municipality = "101"};
+	int users = 0, made = -1, again = -1;
+	bool ok = ank_cstore_open(db, false, &cs, &err) == 0 &&
+	          ank_cstore_site_add(cs, &site, wall_ms(), &users, &err) == ANK_CS_OK;
+	ok = ok && ank_db_exec(cs->db,
+	                       "DELETE FROM site_key; DELETE FROM change WHERE type = 'ticket.key'",
+	                       &err) == SQLITE_OK;
+	/* Opened again, as `serve` opens it: the feed in memory is read from the table. */
+	if (cs)
+		ank_cstore_close(cs);
+	cs = NULL;
+	ok = ok && ank_cstore_open(db, false, &cs, &err) == 0;
+	ok = ok && ank_cstore_site_keys_ensure(cs, wall_ms(), &made, &err) == 0 &&
+	     ank_cstore_site_keys_ensure(cs, wall_ms(), &again, &err) == 0;
+	ank_feed f = {0};
+	int keys = 0;
+	if (ok && ank_cstore_changes(cs, "old", 0, &f, &err) == 0)
+		for (int i = 0; i < f.n; i++)
+			keys += !strcmp(f.ch[i].type, "ticket.key");
+	ank_proto_feed_free(&f);
+	unsigned char key[ANK_TICKETREF_KEY_BYTES];
+	ok = ok && ank_cstore_site_key(cs, "old", wall_ms(), key, &err) == ANK_CS_OK;
+	sodium_memzero(key, sizeof key);
+	expect("upgrade-keys-made-once", ok && made == 4 && again == 0 && keys == 1,
+	       "%s: made %d, again %d, %d ticket.key changes", err.msg, made, again, keys);
+	expect("site-key-unknown-site",
+	       cs && ank_cstore_site_key(cs, "nowhere", wall_ms(), key, &err) == ANK_CS_UNKNOWN,
+	       "%s", err.msg);
+	if (cs)
+		ank_cstore_close(cs);
+}
+
 /* ---- group: display ---- */
 
 /* A new display key of `site` from the display-key subcommand into key ("" when its output
@@ -2571,8 +2883,8 @@ static int display_key(const char *site, char key[65])
 
 /* One ticket event of the display's tests as JSON text into buf: ticket n (label I-00n) of
  * `day` in `state` at `station` ("" for none), at kiosk time at_ms, of user `uid`. */
-static void ticket_event(char *buf, size_t cap, const char *type, int n, const char *day,
-                         const char *state, const char *station, long long at_ms, const char *uid)
+static void display_event(char *buf, size_t cap, const char *type, int n, const char *day,
+                          const char *state, const char *station, long long at_ms, const char *uid)
 {
 	char st[48] = "";
 	if (station[0])
@@ -2674,10 +2986,10 @@ static void group_display(void)
 	long long seq_demo = 0, seq_north = 0, now = wall_ms();
 	char events[16384], ev[8][512];
 	/* Yesterday's call, then today's three: only today's show. */
-	ticket_event(ev[0], sizeof ev[0], "ticket.issued", 1, "2026-12-01", "waiting", "",
-	             now - 90000, uid);
-	ticket_event(ev[1], sizeof ev[1], "ticket.called", 1, "2026-12-01", "called", "1",
-	             now - 89000, uid);
+	display_event(ev[0], sizeof ev[0], "ticket.issued", 1, "2026-12-01", "waiting", "",
+	              now - 90000, uid);
+	display_event(ev[1], sizeof ev[1], "ticket.called", 1, "2026-12-01", "called", "1",
+	              now - 89000, uid);
 	snprintf(events, sizeof events,
 	         "[{\"type\":\"site.config\",\"payload\":{\"stations\":[\"1\",\"2\",\"3\"],\"warn_"
 	         "min\":20,\"alarm_min\":30,"
@@ -2705,35 +3017,35 @@ static void group_display(void)
 	       rev0, jint(r.json, "rev"));
 	resp_free(&r);
 
-	ticket_event(ev[0], sizeof ev[0], "ticket.issued", 2, "2026-12-02", "waiting", "",
-	             now - 80000, uid);
-	ticket_event(ev[1], sizeof ev[1], "ticket.issued", 3, "2026-12-02", "waiting", "",
-	             now - 79000, uid);
-	ticket_event(ev[2], sizeof ev[2], "ticket.issued", 4, "2026-12-02", "waiting", "",
-	             now - 78000, uid);
-	ticket_event(ev[3], sizeof ev[3], "ticket.called", 2, "2026-12-02", "called", "1",
-	             now - 70000, uid);
-	ticket_event(ev[4], sizeof ev[4], "session.started", 2, "2026-12-02", "in_session", "1",
-	             now - 69000, uid);
-	ticket_event(ev[5], sizeof ev[5], "ticket.called", 3, "2026-12-02", "called", "2",
-	             now - 68000, uid);
-	ticket_event(ev[6], sizeof ev[6], "session.ended", 2, "2026-12-02", "done", "1",
-	             now - 60000, uid);
-	ticket_event(ev[7], sizeof ev[7], "ticket.called", 4, "2026-12-02", "called", "3",
-	             now - 50000, uid);
+	display_event(ev[0], sizeof ev[0], "ticket.issued", 2, "2026-12-02", "waiting", "",
+	              now - 80000, uid);
+	display_event(ev[1], sizeof ev[1], "ticket.issued", 3, "2026-12-02", "waiting", "",
+	              now - 79000, uid);
+	display_event(ev[2], sizeof ev[2], "ticket.issued", 4, "2026-12-02", "waiting", "",
+	              now - 78000, uid);
+	display_event(ev[3], sizeof ev[3], "ticket.called", 2, "2026-12-02", "called", "1",
+	              now - 70000, uid);
+	display_event(ev[4], sizeof ev[4], "session.started", 2, "2026-12-02", "in_session", "1",
+	              now - 69000, uid);
+	display_event(ev[5], sizeof ev[5], "ticket.called", 3, "2026-12-02", "called", "2",
+	              now - 68000, uid);
+	display_event(ev[6], sizeof ev[6], "session.ended", 2, "2026-12-02", "done", "1",
+	              now - 60000, uid);
+	display_event(ev[7], sizeof ev[7], "ticket.called", 4, "2026-12-02", "called", "3",
+	              now - 50000, uid);
 	snprintf(events, sizeof events, "[%s,%s,%s,%s,%s,%s,%s,%s]", ev[0], ev[1], ev[2], ev[3],
 	         ev[4], ev[5], ev[6], ev[7]);
 	st = post_events(t_demo, k_demo, &seq_demo, events);
 	/* Another site's calls stay on its own screens; there, a call of 13 hours ago is too
 	 * old to show even on the current day. */
-	ticket_event(ev[0], sizeof ev[0], "ticket.issued", 9, "2026-12-02", "waiting", "",
-	             now - 40000, uid);
-	ticket_event(ev[1], sizeof ev[1], "ticket.called", 9, "2026-12-02", "called", "1",
-	             now - 39000, uid);
-	ticket_event(ev[2], sizeof ev[2], "ticket.issued", 10, "2026-12-02", "waiting", "",
-	             now - 13 * 3600000LL, uid);
-	ticket_event(ev[3], sizeof ev[3], "ticket.called", 10, "2026-12-02", "called", "2",
-	             now - 13 * 3600000LL, uid);
+	display_event(ev[0], sizeof ev[0], "ticket.issued", 9, "2026-12-02", "waiting", "",
+	              now - 40000, uid);
+	display_event(ev[1], sizeof ev[1], "ticket.called", 9, "2026-12-02", "called", "1",
+	              now - 39000, uid);
+	display_event(ev[2], sizeof ev[2], "ticket.issued", 10, "2026-12-02", "waiting", "",
+	              now - 13 * 3600000LL, uid);
+	display_event(ev[3], sizeof ev[3], "ticket.called", 10, "2026-12-02", "called", "2",
+	              now - 13 * 3600000LL, uid);
 	snprintf(events, sizeof events, "[%s,%s,%s,%s]", ev[0], ev[1], ev[2], ev[3]);
 	long st_north = post_events(t_north, k_north, &seq_north, events);
 	display_get(&r, key);
@@ -2761,10 +3073,10 @@ static void group_display(void)
 	char *p = events;
 	p += snprintf(p, sizeof events, "[");
 	for (int n = 5; n <= 8; n++) {
-		ticket_event(ev[0], sizeof ev[0], "ticket.issued", n, "2026-12-02", "waiting", "",
-		             now - 30000 + n * 100, uid);
-		ticket_event(ev[1], sizeof ev[1], "ticket.called", n, "2026-12-02", "called", "1",
-		             now - 20000 + n * 100, uid);
+		display_event(ev[0], sizeof ev[0], "ticket.issued", n, "2026-12-02", "waiting", "",
+		              now - 30000 + n * 100, uid);
+		display_event(ev[1], sizeof ev[1], "ticket.called", n, "2026-12-02", "called", "1",
+		              now - 20000 + n * 100, uid);
 		p += snprintf(p, (size_t)(events + sizeof events - p), "%s%s,%s", n > 5 ? "," : "",
 		              ev[0], ev[1]);
 	}
@@ -3245,11 +3557,18 @@ static const struct group {
 	bool server;  /* runs against `serve` */
 	bool fixture; /* sites and admin made first */
 } groups[] = {
-        {"auth", group_auth, true, true},     {"sync", group_sync, true, true},
-        {"limits", group_limits, true, true}, {"tls", group_tls, false, true},
-        {"cli", group_cli, false, false},     {"report", group_report, true, true},
-        {"store", group_store, false, false}, {"content", group_content, true, true},
-        {"web", group_web, true, true},       {"display", group_display, true, true},
+        {"auth", group_auth, true, true},
+        {"sync", group_sync, true, true},
+        {"limits", group_limits, true, true},
+        {"tls", group_tls, false, true},
+        {"cli", group_cli, false, false},
+        {"report", group_report, true, true},
+        {"store", group_store, false, false},
+        {"content", group_content, true, true},
+        {"tickets", group_tickets, true, true},
+        {"tickets_upgrade", group_tickets_upgrade, false, true},
+        {"web", group_web, true, true},
+        {"display", group_display, true, true},
 };
 
 int main(int argc, char **argv)
@@ -3260,7 +3579,8 @@ int main(int argc, char **argv)
 			g = &groups[i];
 	if (!g) {
 		fprintf(stderr, "usage: central_api_test CENTRAL_BINARY "
-		                "auth|sync|limits|tls|cli|report|store|content|web|display\n");
+		                "auth|sync|limits|tls|cli|report|store|content|tickets|tickets_"
+		                "upgrade|web|display\n");
 		return 2;
 	}
 	central_bin = argv[1];

@@ -6,6 +6,7 @@
 #include "testlib.h"
 
 #include <math.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -788,12 +789,28 @@ static void kiosk_take_feed(ank_cstore *cs, ank_store *st)
 	if (ank_proto_feed_decode(body, strlen(body), &in, &err))
 		fail_msg("feed decode: %s", err.msg);
 	free(body);
-	int upserts = 0;
+	int upserts = 0, keys = 0;
 	for (int i = 0; i < in.n; i++) {
 		const ank_change *c = &in.ch[i];
 		json_t *j = json_loads(c->payload, 0, NULL);
 		assert_non_null(j);
 		ank_user u;
+		if (!strcmp(c->type, "ticket.key")) {
+			/* The site's ticket key, kept as sync.c keeps it. */
+			const char *hex = json_string_value(json_object_get(j, "key"));
+			unsigned char key[ANK_TICKETREF_KEY_BYTES];
+			size_t n_bin = 0;
+			assert_non_null(hex);
+			assert_int_equal(sodium_hex2bin(key, sizeof key, hex, strlen(hex), NULL,
+			                                &n_bin, NULL),
+			                 0);
+			assert_int_equal(n_bin, sizeof key);
+			assert_int_equal(ank_store_ticket_key_set(st, key, &err), 0);
+			assert_int_equal(ank_store_cursor_set(st, c->id, &err), 0);
+			json_decref(j);
+			keys++;
+			continue;
+		}
 		if (!strcmp(c->type, "user.upsert")) {
 			if (ank_store_user_from_json(j, &u, &err))
 				fail_msg("change %lld: %s", c->id, err.msg);
@@ -822,6 +839,7 @@ static void kiosk_take_feed(ank_cstore *cs, ank_store *st)
 	for (size_t i = 0; i < COUNT_OF(users); i++)
 		central_users += users[i].central;
 	assert_int_equal(upserts, central_users);
+	assert_int_equal(keys, 1); /* the site's ticket key, made with the site */
 }
 
 /* The users central does not know, from a registry file as an operator imports it. */

@@ -440,6 +440,57 @@ static void test_store_key_race(void **state)
 	fixture_free(f);
 }
 
+/* parse reads the fields without a key, so a forged reference parses too; its format
+ * errors are verify's. */
+static void test_parse_without_key(void **state)
+{
+	(void)state;
+	ank_ticketref back;
+	ank_err err = {{0}};
+	if (ank_ticketref_parse(golden, &back, &err))
+		fail_msg("parse golden: %s", err.msg);
+	assert_string_equal(back.site, "vesterbro");
+	assert_true(back.ticket == 4711);
+	assert_string_equal(back.day, "2026-11-23");
+	assert_string_equal(back.label, "I-014");
+	char forged[ANK_TICKETREF_MAX];
+	snprintf(forged, sizeof forged, "%s", golden);
+	forged[strlen(forged) - 1] = forged[strlen(forged) - 1] == 'A' ? 'B' : 'A';
+	assert_int_equal(ank_ticketref_parse(forged, &back, &err), 0);
+	const char *bad[] = {"", "A1.vesterbro.4711", "A2.vesterbro.4711.20261123.I-014.x",
+	                     "A1.vesterbro.4711.20261131.I-014.zxnTXei_9YQ_UsSs", NULL};
+	for (int i = 0; bad[i]; i++) {
+		memset(&back, 0x55, sizeof back);
+		if (ank_ticketref_parse(bad[i], &back, &err) == 0)
+			fail_msg("parsed '%s'", bad[i]);
+		assert_string_equal(back.site, "");
+		if (!strstr(err.msg, "bad format") && !strstr(err.msg, "unknown version"))
+			fail_msg("'%s': %s", bad[i], err.msg);
+	}
+}
+
+/* The site's key from central replaces the kiosk's own, for good. */
+static void test_store_key_set(void **state)
+{
+	(void)state;
+	fixture *f = fixture_new();
+	unsigned char own[ANK_TICKETREF_KEY_BYTES], site[ANK_TICKETREF_KEY_BYTES],
+	        now[ANK_TICKETREF_KEY_BYTES];
+	get_key(ank_queue_store(f->q), own);
+	key_seq(site, 3);
+	ank_err err = {{0}};
+	assert_int_equal(ank_store_ticket_key_set(ank_queue_store(f->q), site, &err), 0);
+	get_key(ank_queue_store(f->q), now);
+	assert_memory_equal(now, site, sizeof now);
+	assert_memory_not_equal(now, own, sizeof now);
+	ank_store *st;
+	assert_int_equal(ank_store_open(f->db, &st, &err), 0);
+	get_key(st, now);
+	ank_store_close(st);
+	assert_memory_equal(now, site, sizeof now);
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +503,8 @@ int main(void)
 	        cmocka_unit_test(test_store_key_in_transaction),
 	        cmocka_unit_test(test_store_key_corrupt),
 	        cmocka_unit_test(test_store_key_race),
+	        cmocka_unit_test(test_parse_without_key),
+	        cmocka_unit_test(test_store_key_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
