@@ -1,6 +1,6 @@
 /* ankomst-central: the subcommands (serve, migrate, pair-kiosk, create-admin, add-site,
- * report, rebuild), the optional INI config and starting the HTTP service (http.c, serve.c) on
- * libmicrohttpd's epoll loops, with TLS when a certificate is given. */
+ * display-key, report, rebuild), the optional INI config and starting the HTTP service (http.c,
+ * serve.c) on libmicrohttpd's epoll loops, with TLS when a certificate is given. */
 #include <ini.h>
 #include <microhttpd.h>
 #include <signal.h>
@@ -63,6 +63,7 @@ typedef struct opts {
 	ank_serve_limits lim;
 	unsigned min_free_mb; /* lim.min_free_bytes, as the config gives it */
 	const char *port_file, *site, *user, *name, *municipality, *from, *to;
+	bool revoke; /* display-key --revoke */
 	char config_error[256];
 } opts;
 
@@ -395,6 +396,36 @@ static int cmd_add_site(opts *o, ank_cstore *cs)
 	return 0;
 }
 
+/* A waiting-room screen's key: printed once, kept only as a hash; --revoke removes all of
+ * the site's keys (a screen lost or replaced gets a new one after). */
+static int cmd_display_key(opts *o, ank_cstore *cs)
+{
+	if (!o->site) {
+		fprintf(stderr, "ankomst-central: display-key needs --site SITE\n");
+		return 2;
+	}
+	ank_err err;
+	if (o->revoke) {
+		int n = 0;
+		if (ank_cstore_display_key_revoke(cs, o->site, &n, &err) != ANK_CS_OK) {
+			fprintf(stderr, "ankomst-central: %s\n", err.msg);
+			return 1;
+		}
+		ank_log(ANK_LOG_INFO, "admin", "%d display keys of site %s revoked", n, o->site);
+		printf("%d display keys of site %s revoked\n", n, o->site);
+		return 0;
+	}
+	char key[ANK_TOKEN_HEX + 1];
+	if (ank_cstore_display_key_new(cs, o->site, ank_now_ms(), key, &err) != ANK_CS_OK) {
+		fprintf(stderr, "ankomst-central: %s\n", err.msg);
+		return 1;
+	}
+	ank_log(ANK_LOG_INFO, "admin", "display key made for site %s", o->site);
+	printf("%s\n", key);
+	sodium_memzero(key, sizeof key);
+	return 0;
+}
+
 static int cmd_report(opts *o, ank_cstore *cs)
 {
 	ank_err err;
@@ -438,6 +469,7 @@ static const command commands[] = {
         {"pair-kiosk", cmd_pair_kiosk, "--config --db --site --log-format"},
         {"create-admin", cmd_create_admin, "--config --db --user --log-format"},
         {"add-site", cmd_add_site, "--config --db --site --name --municipality --log-format"},
+        {"display-key", cmd_display_key, "--config --db --site --revoke --log-format"},
         {"report", cmd_report, "--config --db --from --to --log-format"},
         {"rebuild", cmd_rebuild, "--config --db --log-format"},
 };
@@ -450,6 +482,8 @@ static const char usage[] =
         "  pair-kiosk --db FILE --site SITE              print a one-time pairing code\n"
         "  create-admin --db FILE --user NAME            add an admin; password on stdin\n"
         "  add-site --db FILE --site SITE --name NAME --municipality CODE\n"
+        "  display-key --db FILE --site SITE [--revoke]  print a new waiting-room display\n"
+        "                                                key (or revoke all of the site's)\n"
         "  report --db FILE [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
         "                                                JSON report for the ministry\n"
         "  rebuild --db FILE                             rebuild the read tables from events\n"
@@ -571,17 +605,34 @@ static int apply_flag(opts *o, const char *f, const char *v)
 	return 0;
 }
 
+/* Takes the flags without a value (--revoke) out of argv, for the commands that take them,
+ * so that the rest come in pairs. Returns the new argc. */
+static int take_switches(const command *cmd, opts *o, int argc, char **argv)
+{
+	int n = 2;
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--revoke") && takes(cmd, "--revoke"))
+			o->revoke = true;
+		else
+			argv[n++] = argv[i];
+	}
+	argv[n] = NULL;
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	const command *cmd = NULL;
 	for (size_t i = 0; argc >= 2 && i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			cmd = &commands[i];
+	static opts o;
+	if (cmd)
+		argc = take_switches(cmd, &o, argc, argv);
 	if (!cmd || argc % 2 != 0) {
 		fputs(usage, stderr);
 		return 2;
 	}
-	static opts o;
 	snprintf(o.listen, sizeof o.listen, "127.0.0.1:8480");
 	o.lim = (ank_serve_limits){
 	        .max_connections = DEFAULT_MAX_CONNECTIONS,

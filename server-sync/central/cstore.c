@@ -167,6 +167,13 @@ static const char *const migrations[] = {
          * central.db) gets it when `serve` starts, a kiosk pairs or a ticket is checked. */
         ("CREATE TABLE site_key(site TEXT PRIMARY KEY REFERENCES site(id), key TEXT NOT NULL,"
          " change INTEGER NOT NULL, created_ms INTEGER NOT NULL) WITHOUT ROWID;"),
+        /* 9: the waiting-room display (cstore_display.c): its keys, stored as hashes like
+         * the kiosk tokens, and the site's recent calls by a seek on (kiosk, called_ms)
+         * instead of a walk through every visit of the kiosk. */
+        ("CREATE TABLE display_key(key_hash TEXT PRIMARY KEY,"
+         " site TEXT NOT NULL REFERENCES site(id), created_ms INTEGER NOT NULL);"
+         "CREATE INDEX display_key_site ON display_key(site);"
+         "CREATE INDEX visit_called ON visit(kiosk, called_ms) WHERE called_ms IS NOT NULL;"),
 };
 
 void ank_cs_hash_hex(const char *secret, char out[65])

@@ -459,6 +459,68 @@ typedef struct ank_cs_ticket_check {
 ank_cs_rc ank_cstore_ticket_check(ank_cstore *cs, const char *site, const char *ref, int64_t now,
                                   ank_cs_ticket_check *out, ank_err *err);
 
+/* ---- the waiting-room display (cstore_display.c) ---- */
+
+/* Earlier calls a display shows: six fit in large type beside the current ones. */
+#define ANK_DISPLAY_RECENT 6
+/* A call older than this is not shown, even of the kiosk's newest service day: a screen
+ * switched on in the morning shows no label of last night's. */
+#define ANK_DISPLAY_RECENT_MAX_AGE_MS (12LL * 3600 * 1000)
+/* Languages and alert texts taken from a site config, as the kiosk allows them
+ * (ANK_MAX_ALERT_LANGS); more are left out. */
+#define ANK_DISPLAY_LANGS_MAX 12
+/* An alert text in bytes: the kiosk's config allows 127; a longer one is left out whole,
+ * never cut in the middle of a warning. */
+#define ANK_DISPLAY_ALERT_MAX 511
+
+/* Makes a new display key for `site` into key (64 hex digits, shown once; only its hash
+ * is kept). A site may have several (one per screen). OK, UNKNOWN site (err says so), or
+ * DB. */
+ank_cs_rc ank_cstore_display_key_new(ank_cstore *cs, const char *site, int64_t now,
+                                     char key[ANK_TOKEN_HEX + 1], ank_err *err);
+/* Removes every display key of `site`; *n says how many. OK, UNKNOWN site, or DB. */
+ank_cs_rc ank_cstore_display_key_revoke(ank_cstore *cs, const char *site, int *n, ank_err *err);
+/* The site a display key belongs to, on the read connection: OK, UNKNOWN key (err not
+ * set), or DB. */
+ank_cs_rc ank_cstore_display_auth(ank_cstore *cs, const char *key, char site[ANK_CS_ID_MAX + 1],
+                                  ank_err *err);
+
+/* Tickets called at once that a display lists: the kiosk's most stations
+ * (ANK_MAX_STATIONS). */
+#define ANK_DISPLAY_CALLING_MAX 64
+
+/* One call as a display shows it: a ticket label and its station, nothing of the user. */
+typedef struct ank_display_call {
+	char label[ANK_CS_ID_MAX + 1], station[ANK_CS_ID_MAX + 1];
+	int64_t at_ms; /* when it was called, kiosk time */
+} ank_display_call;
+
+/* What a waiting-room display shows of a site. A kiosk's current service day is that of its
+ * newest ticket (ticket ids grow); calls of an earlier day, or older than
+ * ANK_DISPLAY_RECENT_MAX_AGE_MS, are not shown, so no stale call of last night is. */
+typedef struct ank_display_view {
+	long long rev; /* the site's revision (ank_cstore_site_rev) when it was read */
+	bool frozen;   /* any kiosk of the site (as the queue view) */
+	int n_calling;
+	ank_display_call calling[ANK_DISPLAY_CALLING_MAX]; /* tickets called now, newest first */
+	int n_recent;
+	ank_display_call recent[ANK_DISPLAY_RECENT]; /* called, in session or done; newest first */
+	char name[ANK_CS_SITE_NAME_MAX + 1];         /* the config's name, else the site's own */
+	int n_languages;
+	char languages[ANK_DISPLAY_LANGS_MAX][4]; /* ISO 639 codes, the default first */
+	int n_alerts;
+	struct {
+		char lang[4];
+		char text[ANK_DISPLAY_ALERT_MAX + 1];
+	} alerts[ANK_DISPLAY_LANGS_MAX];
+} ank_display_view;
+
+/* Fills *out for `site` (nothing to free) from the read model (visits, and the site_info of
+ * the newest site config of its kiosks) on the read connection: a screen keeps answering
+ * while the writer waits. 0, or -1 with err. */
+int ank_cstore_display_view(ank_cstore *cs, const char *site, int64_t now, ank_display_view *out,
+                            ank_err *err);
+
 /* The report of docs/operations.md over service days from..to (YYYY-MM-DD, inclusive, in the
  * process's time zone; NULL for no bound): a malloc'd JSON text the caller frees, or NULL
  * with err. */

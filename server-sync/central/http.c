@@ -47,6 +47,7 @@ typedef enum auth_kind {
 	AUTH_ADMIN,   /* an admin session */
 	AUTH_METRICS, /* the metrics bearer token of the config */
 	AUTH_PAGE,    /* a page of the console: any session, else a redirect to the login page */
+	AUTH_DISPLAY, /* a waiting-room display's bearer key: its site into ctx.site */
 } auth_kind;
 
 /* Where a route's handler runs. */
@@ -452,6 +453,7 @@ static const route routes[] = {
          "site_config"},
         {"POST", "/api/v1/catalogs/{lang}", ank_staff_catalog_post, AUTH_ADMIN, EXEC_WORKER,
          "catalog"},
+        {"GET", "/api/v1/display", ank_display_get, AUTH_DISPLAY, EXEC_WORKER, "display"},
         {"GET", "/api/v1/me", ank_staff_me, AUTH_SESSION, EXEC_INLINE, "me"},
         {"POST", "/api/v1/sites/{site}/alarms", ank_staff_alarm_post, AUTH_SITE, EXEC_WORKER,
          "alarms"},
@@ -531,6 +533,22 @@ static ank_reply authorise_kiosk(ank_http_ctx *c, bool *ok)
 	               : ank_http_cs_error(rc, "cannot check the token now");
 }
 
+/* A display key names one site and nothing else: its screen reads that site's display. */
+static ank_reply authorise_display(ank_http_ctx *c, bool *ok)
+{
+	const char *h = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, "Authorization");
+	ank_err err;
+	ank_cs_rc rc = ANK_CS_UNKNOWN;
+	if (h && !strncmp(h, "Bearer ", 7))
+		rc = ank_cstore_display_auth(c->cs, h + 7, c->site, &err);
+	*ok = rc == ANK_CS_OK;
+	if (rc == ANK_CS_OK)
+		return (ank_reply){0};
+	return rc == ANK_CS_UNKNOWN
+	               ? ank_http_error(ANK_ERR_UNAUTHORIZED, "missing or unknown display key")
+	               : ank_http_cs_error(rc, "cannot check the key now");
+}
+
 /* A session cookie, then (on POST) the CSRF header, then the role. */
 static ank_reply authorise_session(ank_http_ctx *c, const char *method, auth_kind kind, bool *ok)
 {
@@ -593,6 +611,8 @@ static ank_reply run_route(ank_http_ctx *c, request *req)
 		r = authorise_kiosk(c, &ok);
 	else if (rt->auth == AUTH_METRICS)
 		r = authorise_metrics(c, &ok);
+	else if (rt->auth == AUTH_DISPLAY)
+		r = authorise_display(c, &ok);
 	else if (rt->auth == AUTH_PAGE) {
 		r = authorise_session(c, "GET", AUTH_SESSION, &ok);
 		/* A browser without a session is sent to log in, not shown a JSON error. */

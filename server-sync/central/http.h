@@ -60,7 +60,7 @@ typedef struct ank_http_ctx {
 	struct MHD_Connection *conn;
 	const char *body; /* the request body, NUL-terminated; owned by the request */
 	size_t body_len;
-	char kiosk[64], site[64];            /* routes with a kiosk token */
+	char kiosk[64], site[64];            /* routes with a kiosk token (site: or display key) */
 	ank_account acct;                    /* routes with a session */
 	char token[ANK_TOKEN_HEX + 1];       /* the session cookie, for logout */
 	char param[ANK_HTTP_MAX_PARAMS][64]; /* path parameters in order */
@@ -130,5 +130,7 @@ ank_reply ank_staff_account_post(ank_http_ctx *c);
 ank_reply ank_staff_site_config(ank_http_ctx *c);
 ank_reply ank_staff_catalog_post(ank_http_ctx *c);
 ank_reply ank_staff_ticket_check(ank_http_ctx *c);
+/* The waiting-room display's data (display.c); c->site is the display key's. */
+ank_reply ank_display_get(ank_http_ctx *c);
 
 #endif

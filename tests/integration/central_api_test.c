@@ -1,7 +1,7 @@
 /* Drives the real ankomst-central binary over loopback HTTP (and HTTPS) with libcurl, plus its
  * subcommands and its store: one group of named cases per run, each printed as ok or FAIL,
  * exit status 1 when any case failed. Usage: central_api_test CENTRAL_BINARY GROUP, GROUP one
- * of auth sync limits tls cli report store content tickets tickets_upgrade. */
+ * of auth sync limits tls cli report store content web tickets tickets_upgrade display. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
@@ -2860,6 +2860,285 @@ static void group_tickets_upgrade(void)
 		ank_cstore_close(cs);
 }
 
+/* ---- group: display ---- */
+
+/* A new display key of `site` from the display-key subcommand into key ("" when its output
+ * has no line of 64 hex digits alone; the log line may come first); its exit status. */
+static int display_key(const char *site, char key[65])
+{
+	ank_buf out;
+	ank_buf_init(&out, 4096);
+	int rc = central(NULL, &out, "display-key", "--db", db, "--site", site, NULL);
+	key[0] = '\0';
+	for (const char *line = ank_buf_str(&out); *line; line += strcspn(line, "\n") + 1) {
+		size_t n = strcspn(line, "\n");
+		if (n == 64 && strspn(line, "0123456789abcdef") == 64)
+			snprintf(key, 65, "%.64s", line);
+		if (!line[n])
+			break;
+	}
+	ank_buf_free(&out);
+	return rc;
+}
+
+/* One ticket event of the display's tests as JSON text into buf: ticket n (label I-00n) of
+ * `day` in `state` at `station` ("" for none), at kiosk time at_ms, of user `uid`. */
+static void display_event(char *buf, size_t cap, const char *type, int n, const char *day,
+                          const char *state, const char *station, long long at_ms, const char *uid)
+{
+	char st[48] = "";
+	if (station[0])
+		snprintf(st, sizeof st, ",\"station\":\"%s\"", station);
+	snprintf(buf, cap,
+	         "{\"type\":\"%s\",\"at\":%lld,\"payload\":{\"ticket\":%d,\"label\":\"I-%03d\","
+	         "\"day\":\"%s\",\"route\":\"inject\",\"substance\":\"heroin\",\"user\":\"%s\","
+	         "\"state\":\"%s\"%s%s}}",
+	         type, at_ms, n, n, day, uid, state, st,
+	         !strcmp(type, "session.ended") ? ",\"duration_s\":600" : "");
+}
+
+/* The labels of a display answer's list `key`, joined by spaces ("I-003 I-002"). */
+static void labels_of(json_t *j, const char *key, char *out, size_t cap)
+{
+	size_t i, off = 0;
+	json_t *c;
+	out[0] = '\0';
+	json_array_foreach(json_object_get(j, key), i, c)
+	{
+		int k = snprintf(out + off, cap - off, "%s%s@%s", off ? " " : "", jstr(c, "label"),
+		                 jstr(c, "station"));
+		if (k < 0 || (size_t)k >= cap - off)
+			break;
+		off += (size_t)k;
+	}
+}
+
+static void display_get(resp *r, const char *key)
+{
+	http(r, "GET", "/api/v1/display", NULL, 0, NULL, NULL, key);
+}
+
+static void group_display(void)
+{
+	char key[65], key2[65], code[32];
+	session admin;
+	login("boss", admin_pw, &admin);
+	expect("display-key-made", display_key("demo", key) == 0 && strlen(key) == 64, "key '%s'",
+	       key);
+	expect("display-key-unknown-site", display_key("nowhere", key2) == 1, "exit not 1");
+	ank_buf out;
+	ank_buf_init(&out, 4096);
+	int rc = central(NULL, &out, "display-key", "--db", db, NULL);
+	expect("display-key-needs-site", rc == 2 && strstr(ank_buf_str(&out), "--site"),
+	       "exit %d %s", rc, ank_buf_str(&out));
+	/* The database holds the key's hash only. */
+	ank_buf_reset(&out);
+	char query[160];
+	snprintf(query, sizeof query, "SELECT count(*) FROM display_key WHERE key_hash = '%s'",
+	         key);
+	sqlite3 *sdb = NULL;
+	int plain = -1;
+	if (sqlite3_open_v2(db, &sdb, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+		sqlite3_stmt *q = NULL;
+		if (sqlite3_prepare_v2(sdb, query, -1, &q, NULL) == SQLITE_OK &&
+		    sqlite3_step(q) == SQLITE_ROW)
+			plain = sqlite3_column_int(q, 0);
+		sqlite3_finalize(q);
+	}
+	sqlite3_close(sdb);
+	expect("display-key-stored-hashed", plain == 0, "rows with the key itself: %d", plain);
+
+	long st = answer_of("GET", "/api/v1/display", NULL, NULL, NULL, NULL, code);
+	expect_error("display-no-key-401", st, code, 401, "unauthorized");
+	char wrong[65];
+	snprintf(wrong, sizeof wrong, "%s", key);
+	wrong[0] = wrong[0] == '0' ? '1' : '0';
+	st = answer_of("GET", "/api/v1/display", NULL, NULL, NULL, wrong, code);
+	expect_error("display-wrong-key-401", st, code, 401, "unauthorized");
+	char t_demo[65], k_demo[64], t_north[65], k_north[64];
+	if (!expect("display-pair",
+	            pair("demo", t_demo, k_demo) == 0 && pair("north", t_north, k_north) == 0,
+	            "pairing failed"))
+		return;
+	st = answer_of("GET", "/api/v1/display", NULL, NULL, NULL, t_demo, code);
+	expect_error("display-kiosk-token-401", st, code, 401, "unauthorized");
+	/* A staff session is no display key either. */
+	st = answer_of("GET", "/api/v1/display", NULL, admin.token, NULL, NULL, code);
+	expect_error("display-session-401", st, code, 401, "unauthorized");
+
+	resp r;
+	display_get(&r, key);
+	expect("display-empty",
+	       r.status == 200 && jint(r.json, "v") == 1 && !strcmp(jstr(r.json, "site"), "demo") &&
+	               !strcmp(jstr(r.json, "name"), "Demo-rummet") &&
+	               json_is_false(json_object_get(r.json, "frozen")) &&
+	               json_array_size(json_object_get(r.json, "calling")) == 0 &&
+	               json_array_size(json_object_get(r.json, "recent")) == 0 &&
+	               json_array_size(json_object_get(r.json, "languages")) == 0 &&
+	               json_object_size(json_object_get(r.json, "alert")) == 0 &&
+	               jint(r.json, "server_ms") > 0,
+	       "%ld %s", r.status, ank_buf_str(&r.body));
+	long long rev0 = jint(r.json, "rev");
+	resp_free(&r);
+
+	char uid[64];
+	add_user(&admin, "demo", "Zebrafinch", 1980, "male", "101", uid, NULL);
+	long long seq_demo = 0, seq_north = 0, now = wall_ms();
+	char events[16384], ev[8][512];
+	/* Yesterday's call, then today's three: only today's show. */
+	display_event(ev[0], sizeof ev[0], "ticket.issued", 1, "2026-12-01", "waiting", "",
+	              now - 90000, uid);
+	display_event(ev[1], sizeof ev[1], "ticket.called", 1, "2026-12-01", "called", "1",
+	              now - 89000, uid);
+	snprintf(events, sizeof events,
+	         "[{\"type\":\"site.config\",\"payload\":{\"stations\":[\"1\",\"2\",\"3\"],\"warn_"
+	         "min\":20,\"alarm_min\":30,"
+	         "\"name\":\"Demo room\",\"languages\":\"da, en,ar,x1,da\",\"staff_pin_hash\":"
+	         "\"pinhash-secret\",\"alert\":{\"da\":\"Farlig batch\",\"en\":\"Dangerous batch\","
+	         "\"EN\":\"bad lang\"}}},%s,%s]",
+	         ev[0], ev[1]);
+	st = post_events(t_demo, k_demo, &seq_demo, events);
+	display_get(&r, key);
+	char got[512];
+	labels_of(r.json, "recent", got, sizeof got);
+	json_t *langs = json_object_get(r.json, "languages");
+	json_t *alert = json_object_get(r.json, "alert");
+	expect("display-config",
+	       st == 200 && r.status == 200 && !strcmp(jstr(r.json, "name"), "Demo room") &&
+	               json_array_size(langs) == 3 &&
+	               !strcmp(json_string_value(json_array_get(langs, 0)), "da") &&
+	               !strcmp(json_string_value(json_array_get(langs, 2)), "ar") &&
+	               json_object_size(alert) == 2 && !strcmp(jstr(alert, "da"), "Farlig batch") &&
+	               !strcmp(jstr(alert, "en"), "Dangerous batch"),
+	       "%ld %s", st, ank_buf_str(&r.body));
+	expect("display-recent-newest-day", !strcmp(got, "I-001@1"), "recent '%s'", got);
+	/* The site's revision moves with its kiosks' events (the long-poll waits on it). */
+	expect("display-rev-moves", rev0 > 0 && jint(r.json, "rev") > rev0, "rev %lld then %lld",
+	       rev0, jint(r.json, "rev"));
+	resp_free(&r);
+
+	display_event(ev[0], sizeof ev[0], "ticket.issued", 2, "2026-12-02", "waiting", "",
+	              now - 80000, uid);
+	display_event(ev[1], sizeof ev[1], "ticket.issued", 3, "2026-12-02", "waiting", "",
+	              now - 79000, uid);
+	display_event(ev[2], sizeof ev[2], "ticket.issued", 4, "2026-12-02", "waiting", "",
+	              now - 78000, uid);
+	display_event(ev[3], sizeof ev[3], "ticket.called", 2, "2026-12-02", "called", "1",
+	              now - 70000, uid);
+	display_event(ev[4], sizeof ev[4], "session.started", 2, "2026-12-02", "in_session", "1",
+	              now - 69000, uid);
+	display_event(ev[5], sizeof ev[5], "ticket.called", 3, "2026-12-02", "called", "2",
+	              now - 68000, uid);
+	display_event(ev[6], sizeof ev[6], "session.ended", 2, "2026-12-02", "done", "1",
+	              now - 60000, uid);
+	display_event(ev[7], sizeof ev[7], "ticket.called", 4, "2026-12-02", "called", "3",
+	              now - 50000, uid);
+	snprintf(events, sizeof events, "[%s,%s,%s,%s,%s,%s,%s,%s]", ev[0], ev[1], ev[2], ev[3],
+	         ev[4], ev[5], ev[6], ev[7]);
+	st = post_events(t_demo, k_demo, &seq_demo, events);
+	/* Another site's calls stay on its own screens; there, a call of 13 hours ago is too
+	 * old to show even on the current day. */
+	display_event(ev[0], sizeof ev[0], "ticket.issued", 9, "2026-12-02", "waiting", "",
+	              now - 40000, uid);
+	display_event(ev[1], sizeof ev[1], "ticket.called", 9, "2026-12-02", "called", "1",
+	              now - 39000, uid);
+	display_event(ev[2], sizeof ev[2], "ticket.issued", 10, "2026-12-02", "waiting", "",
+	              now - 13 * 3600000LL, uid);
+	display_event(ev[3], sizeof ev[3], "ticket.called", 10, "2026-12-02", "called", "2",
+	              now - 13 * 3600000LL, uid);
+	snprintf(events, sizeof events, "[%s,%s,%s,%s]", ev[0], ev[1], ev[2], ev[3]);
+	long st_north = post_events(t_north, k_north, &seq_north, events);
+	display_get(&r, key);
+	char calling[512];
+	labels_of(r.json, "calling", calling, sizeof calling);
+	labels_of(r.json, "recent", got, sizeof got);
+	json_t *c0 = json_array_get(json_object_get(r.json, "calling"), 0);
+	expect("display-calling",
+	       st == 200 && st_north == 200 && !strcmp(calling, "I-004@3 I-003@2"),
+	       "%ld %ld calling '%s'", st, st_north, calling);
+	expect("display-calling-time", jint(c0, "at_ms") == now - 50000, "%s",
+	       ank_buf_str(&r.body));
+	expect("display-recent-today", !strcmp(got, "I-004@3 I-003@2 I-002@1"), "recent '%s'", got);
+	/* What a waiting room may see: labels and stations. Never who, nor what they take. */
+	const char *body = ank_buf_str(&r.body);
+	expect("display-no-user-data",
+	       !strstr(body, uid) && !strstr(body, "Zebrafinch") && !strstr(body, "heroin") &&
+	               !strstr(body, "inject") && !strstr(body, "pinhash") &&
+	               !strstr(body, "\"user\"") && !strstr(body, "substance") &&
+	               !strstr(body, "\"route\"") && !strstr(body, k_demo),
+	       "%s", body);
+	resp_free(&r);
+
+	/* More calls than the list holds: the newest six. */
+	char *p = events;
+	p += snprintf(p, sizeof events, "[");
+	for (int n = 5; n <= 8; n++) {
+		display_event(ev[0], sizeof ev[0], "ticket.issued", n, "2026-12-02", "waiting", "",
+		              now - 30000 + n * 100, uid);
+		display_event(ev[1], sizeof ev[1], "ticket.called", n, "2026-12-02", "called", "1",
+		              now - 20000 + n * 100, uid);
+		p += snprintf(p, (size_t)(events + sizeof events - p), "%s%s,%s", n > 5 ? "," : "",
+		              ev[0], ev[1]);
+	}
+	snprintf(p, (size_t)(events + sizeof events - p), "]");
+	st = post_events(t_demo, k_demo, &seq_demo, events);
+	display_get(&r, key);
+	labels_of(r.json, "recent", got, sizeof got);
+	expect("display-recent-six",
+	       st == 200 && !strcmp(got, "I-008@1 I-007@1 I-006@1 I-005@1 "
+	                                 "I-004@3 I-003@2"),
+	       "%ld recent '%s'", st, got);
+	resp_free(&r);
+
+	/* A freeze: the screen shows the pause and no ticket at all. */
+	st = post_events(t_demo, k_demo, &seq_demo, "[{\"type\":\"site.frozen\",\"payload\":{}}]");
+	display_get(&r, key);
+	expect("display-frozen",
+	       st == 200 && r.status == 200 && json_is_true(json_object_get(r.json, "frozen")) &&
+	               json_array_size(json_object_get(r.json, "calling")) == 0 &&
+	               json_array_size(json_object_get(r.json, "recent")) == 0 &&
+	               json_object_size(json_object_get(r.json, "alert")) == 2,
+	       "%ld %s", st, ank_buf_str(&r.body));
+	resp_free(&r);
+	st = post_events(t_demo, k_demo, &seq_demo, "[{\"type\":\"site.resumed\",\"payload\":{}}]");
+	display_get(&r, key);
+	expect("display-resumed",
+	       st == 200 && json_is_false(json_object_get(r.json, "frozen")) &&
+	               json_array_size(json_object_get(r.json, "recent")) == 6,
+	       "%ld %s", st, ank_buf_str(&r.body));
+	resp_free(&r);
+
+	/* Revoking removes every key of the site, and only of that site. */
+	char north_key[65];
+	display_key("demo", key2);
+	display_key("north", north_key);
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "display-key", "--db", db, "--site", "demo", "--revoke", NULL);
+	expect("display-key-revoke", rc == 0 && strstr(ank_buf_str(&out), "2 display keys"),
+	       "exit %d %s", rc, ank_buf_str(&out));
+	st = answer_of("GET", "/api/v1/display", NULL, NULL, NULL, key, code);
+	expect_error("display-revoked-401", st, code, 401, "unauthorized");
+	st = answer_of("GET", "/api/v1/display", NULL, NULL, NULL, key2, code);
+	expect_error("display-revoked-second-401", st, code, 401, "unauthorized");
+	display_get(&r, north_key);
+	labels_of(r.json, "calling", calling, sizeof calling);
+	labels_of(r.json, "recent", got, sizeof got);
+	expect("display-other-site-kept",
+	       r.status == 200 && !strcmp(jstr(r.json, "site"), "north") &&
+	               !strcmp(calling, "I-009@1"),
+	       "%ld %s", r.status, ank_buf_str(&r.body));
+	expect("display-old-call-hidden", !strcmp(got, "I-009@1"), "recent '%s'", got);
+	resp_free(&r);
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "display-key", "--db", db, "--site", "nowhere", "--revoke", NULL);
+	expect("display-key-revoke-unknown-site", rc == 1 && strstr(ank_buf_str(&out), "unknown"),
+	       "exit %d %s", rc, ank_buf_str(&out));
+	ank_buf_free(&out);
+	expect("display-key-again", display_key("demo", key) == 0, "exit not 0");
+	st = status_of("GET", "/api/v1/display", NULL, NULL, NULL, key);
+	expect("display-new-key-after-revoke", st == 200, "status %ld", st);
+}
+
 /* ---- main ---- */
 
 /* ---- pages, static files, catalogs and the console's routes ---- */
@@ -3289,6 +3568,7 @@ static const struct group {
         {"tickets", group_tickets, true, true},
         {"tickets_upgrade", group_tickets_upgrade, false, true},
         {"web", group_web, true, true},
+        {"display", group_display, true, true},
 };
 
 int main(int argc, char **argv)
@@ -3300,7 +3580,7 @@ int main(int argc, char **argv)
 	if (!g) {
 		fprintf(stderr, "usage: central_api_test CENTRAL_BINARY "
 		                "auth|sync|limits|tls|cli|report|store|content|tickets|tickets_"
-		                "upgrade|web\n");
+		                "upgrade|web|display\n");
 		return 2;
 	}
 	central_bin = argv[1];

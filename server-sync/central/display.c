@@ -1,0 +1,58 @@
+/* The waiting-room display's data route (docs/api.md "The display"): the site of the display
+ * key (checked by http.c) as a screen shows it — frozen or not, the tickets being called and
+ * the recent calls (labels and stations only), and the site's languages and drug alert. It
+ * is built from the store's display view (read model, read connection) and never carries a
+ * nickname, a user id, a route or a substance. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ank_log.h"
+#include "ank_time.h"
+#include "http.h"
+#include "wire.h"
+
+static json_t *calls_json(const ank_display_call *list, int n)
+{
+	json_t *a = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:I}", ANK_FN(LABEL), list[i].label,
+		                                   ANK_FN(STATION), list[i].station, "at_ms",
+		                                   (json_int_t)list[i].at_ms));
+	return a;
+}
+
+static json_t *display_json(const char *site, const ank_display_view *d, int64_t now)
+{
+	json_t *langs = json_array(), *alert = json_object();
+	for (int i = 0; i < d->n_languages; i++)
+		json_array_append_new(langs, json_string(d->languages[i]));
+	for (int i = 0; i < d->n_alerts; i++)
+		json_object_set_new(alert, d->alerts[i].lang, json_string(d->alerts[i].text));
+	/* A freeze is an emergency: the screen shows no ticket at all, whatever the page does. */
+	int n_calling = d->frozen ? 0 : d->n_calling, n_recent = d->frozen ? 0 : d->n_recent;
+	return json_pack("{s:i, s:s, s:s, s:b, s:I, s:o, s:o, s:o, s:o, s:I}", "v", 1, "site", site,
+	                 "name", d->name, "frozen", d->frozen, "rev", (json_int_t)d->rev,
+	                 "languages", langs, "alert", alert, "calling",
+	                 calls_json(d->calling, n_calling), "recent",
+	                 calls_json(d->recent, n_recent), "server_ms", (json_int_t)now);
+}
+
+ank_reply ank_display_get(ank_http_ctx *c)
+{
+	ank_err err;
+	ank_display_view *d = malloc(sizeof *d); /* some KiB of alert texts: not on a stack */
+	int64_t now = ank_now_ms();
+	int rc = -1;
+	if (!d)
+		ank_err_set(&err, "out of memory");
+	else
+		rc = ank_cstore_display_view(c->cs, c->site, now, d, &err);
+	json_t *j = rc ? NULL : display_json(c->site, d, now);
+	free(d);
+	if (!j) {
+		ank_log(ANK_LOG_ERROR, "display", "display of %s: %s", c->site,
+		        rc ? err.msg : "out of memory");
+		return ank_http_error(ANK_ERR_UNAVAILABLE, "cannot read the display now");
+	}
+	return ank_http_json(200, j);
+}

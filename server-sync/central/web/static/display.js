@@ -1,0 +1,346 @@
+// The waiting-room screen (display.html): reads the display key from the fragment
+// (#key=…), asks GET /api/v1/display every second and shows the ticket being called, the
+// last calls and the drug alert, in the site's languages in turn (texts from
+// GET /api/v1/i18n/{lang}). A freeze shows only a calm pause. Text goes in with textContent
+// only, never as markup; there is no inline script or style (the page's CSP forbids both).
+"use strict";
+
+(() => {
+  // How often the page asks; the answer is immediate (the route does not hold it yet).
+  const POLL_MS = 1000;
+  // One language's turn on the screen.
+  const ROTATE_MS = 6000;
+  // A request that takes longer has failed: the screen says it is reconnecting.
+  const FETCH_TIMEOUT_MS = 5000;
+  // A refused key is asked about again this seldom (a new key needs a new URL anyway).
+  const REFUSED_RETRY_MS = 10000;
+  // Further tickets called at once, listed small under the big one.
+  const ALSO_MAX = 2;
+  // Calls remembered as announced, so that none chimes twice (a freeze hides them all).
+  const SEEN_MAX = 200;
+  // The chime: two falling tones, as a doorbell, soft enough for a quiet room.
+  const CHIME = [
+    { hz: 880, at: 0, len: 0.45 },
+    { hz: 660, at: 0.5, len: 0.8 },
+  ];
+  const CHIME_GAIN = 0.3;
+  // A catalog central does not have (a language the config names but no file) is asked
+  // for again this seldom, not on every poll.
+  const CATALOG_RETRY_MS = 60000;
+  // The catalog whose texts stand in for a missing one (the source language).
+  const SOURCE_LANG = "en";
+  const KEY_RE = /^[0-9a-f]{64}$/;
+
+  const $ = (id) => document.getElementById(id);
+  const el = {
+    alert: $("alert"), alertTitle: $("alert-title"), alertText: $("alert-text"),
+    board: $("board"), nowTitle: $("now-title"), nowLabel: $("now-label"),
+    nowStation: $("now-station"), also: $("also"), lastTitle: $("last-title"),
+    lastList: $("last-list"), paused: $("paused"), pausedText: $("paused-text"),
+    message: $("message"), messageText: $("message-text"), siteName: $("site-name"),
+    sound: $("sound"), reconnecting: $("reconnecting"),
+  };
+
+  const catalogs = new Map(); // lang → Promise of {messages, direction}
+  const loaded = new Map();   // lang → {messages, direction}, once fetched
+  const failed = new Map();   // lang → when its catalog last failed (Date.now())
+  let allLangs = null;        // every catalog central has: the turn before any site config
+  let key = null;
+  let last = null;            // the last good answer
+  let langs = [];
+  let turn = 0;
+  let failing = false;
+  let refused = false;
+  let seen = [];              // ids (label@at_ms) of calls already announced, oldest first
+  let audio = null;
+  let soundAsk = false;       // the browser waits for a tap before the page may play
+
+  // ---- texts ----
+
+  function catalog(lang) {
+    if (!catalogs.has(lang) && Date.now() - (failed.get(lang) || -Infinity) < CATALOG_RETRY_MS)
+      return Promise.reject(new Error("catalog " + lang + " failed a moment ago"));
+    if (!catalogs.has(lang)) {
+      const p = fetch("/api/v1/i18n/" + encodeURIComponent(lang), { cache: "no-store" })
+        .then((r) => (r.ok ? r.json() : Promise.reject(new Error("catalog " + r.status))))
+        .then((j) => {
+          const c = { messages: j.messages || {}, direction: j.direction === "rtl" ? "rtl" : "ltr" };
+          loaded.set(lang, c);
+          render();
+          return c;
+        })
+        .catch((e) => {
+          catalogs.delete(lang); // asked again later
+          failed.set(lang, Date.now());
+          throw e;
+        });
+      catalogs.set(lang, p);
+    }
+    return catalogs.get(lang);
+  }
+
+  function languageList() {
+    if (!allLangs) {
+      allLangs = fetch("/api/v1/i18n", { cache: "no-store" })
+        .then((r) => (r.ok ? r.json() : Promise.reject(new Error("i18n " + r.status))))
+        .then((j) => (j.languages || []).map((l) => l.lang).filter((l) => typeof l === "string"))
+        .catch((e) => {
+          allLangs = null;
+          throw e;
+        });
+    }
+    return allLangs;
+  }
+
+  // The languages that take turns: the site's whose texts are in.
+  function ready() {
+    return langs.filter((l) => loaded.has(l));
+  }
+
+  // The language on screen now: this turn's of the ready ones, else any loaded one.
+  function currentLang() {
+    const r = ready();
+    if (r.length) return r[turn % r.length];
+    return loaded.keys().next().value || null;
+  }
+
+  // A catalog text with {name} placeholders filled; the source language's when missing.
+  function t(lang, k, args) {
+    const own = loaded.get(lang);
+    const src = loaded.get(SOURCE_LANG);
+    let text = (own && own.messages[k]) || (src && src.messages[k]) || "";
+    return text.replace(/\{([a-z_]+)\}/g, (m, n) => (args && n in args ? String(args[n]) : m));
+  }
+
+  // ---- sound ----
+
+  function setupSound() {
+    const AC = window.AudioContext || window.webkitAudioContext;
+    if (!AC) return;
+    try {
+      audio = new AC();
+    } catch (e) {
+      audio = null;
+      return;
+    }
+    if (audio.state === "running") return; // this browser lets the page play already
+    soundAsk = true;
+    el.sound.addEventListener("click", () => {
+      audio.resume().then(() => {
+        soundAsk = false;
+        el.sound.hidden = true;
+        chime();
+      });
+    });
+  }
+
+  function chime() {
+    if (!audio || audio.state !== "running") return;
+    const t0 = audio.currentTime + 0.05;
+    for (const tone of CHIME) {
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      osc.type = "sine";
+      osc.frequency.value = tone.hz;
+      const start = t0 + tone.at;
+      gain.gain.setValueAtTime(0, start);
+      gain.gain.linearRampToValueAtTime(CHIME_GAIN, start + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.001, start + tone.len);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(start);
+      osc.stop(start + tone.len + 0.05);
+    }
+  }
+
+  // ---- drawing ----
+
+  function li(label, station) {
+    const item = document.createElement("li");
+    const a = document.createElement("span");
+    a.className = "label";
+    a.textContent = label;
+    const b = document.createElement("span");
+    b.className = "station";
+    b.textContent = station;
+    item.append(a, b);
+    return item;
+  }
+
+  function setDir(lang) {
+    const root = document.documentElement;
+    const c = loaded.get(lang);
+    root.lang = lang;
+    root.dir = c ? c.direction : "ltr";
+  }
+
+  // A screen of one message only: no key, or a refused one.
+  function showMessage(k) {
+    const lang = currentLang();
+    if (!lang) return;
+    setDir(lang);
+    el.board.hidden = el.paused.hidden = el.alert.hidden = true;
+    el.message.hidden = false;
+    el.messageText.textContent = t(lang, k);
+    el.siteName.textContent = "";
+    el.reconnecting.hidden = true;
+    el.sound.hidden = true;
+  }
+
+  function render() {
+    if (!key) {
+      showMessage("display.no_key");
+      return;
+    }
+    if (refused) {
+      showMessage("display.key_refused");
+      return;
+    }
+    const lang = currentLang();
+    if (!lang) return;
+    setDir(lang);
+    el.reconnecting.textContent = t(lang, "display.reconnecting");
+    el.reconnecting.hidden = !failing;
+    el.sound.textContent = t(lang, "display.sound_on");
+    el.sound.hidden = !soundAsk;
+    if (!last) return; // nothing good yet: only the reconnecting mark
+    const d = last;
+    el.message.hidden = true;
+    el.siteName.textContent = d.name || "";
+
+    const alerts = d.alert || {};
+    const alertText = alerts[lang] || alerts[(d.languages || [])[0]] || Object.values(alerts)[0];
+    el.alert.hidden = !alertText;
+    if (alertText) {
+      el.alertTitle.textContent = t(lang, "welcome.alert_title");
+      el.alertText.textContent = alertText;
+    }
+
+    if (d.frozen) {
+      el.board.hidden = true;
+      el.paused.hidden = false;
+      el.pausedText.textContent = t(lang, "display.paused");
+      return;
+    }
+    el.paused.hidden = true;
+    el.board.hidden = false;
+    el.nowTitle.textContent = t(lang, "display.now_calling");
+    const calling = d.calling || [];
+    const top = calling[0];
+    el.nowLabel.textContent = top ? top.label : "";
+    el.nowStation.textContent = top ? t(lang, "display.station", { station: top.station }) : "";
+    el.also.replaceChildren(
+      ...calling.slice(1, 1 + ALSO_MAX).map((c) =>
+        li(c.label, t(lang, "display.station", { station: c.station }))));
+    el.lastTitle.textContent = t(lang, "display.last_calls");
+    const now = new Set(calling.map((c) => c.label));
+    el.lastList.replaceChildren(
+      ...(d.recent || []).filter((c) => !now.has(c.label)).map((c) =>
+        li(c.label, t(lang, "display.station", { station: c.station }))));
+  }
+
+  // Restarts the short highlight of the big label.
+  function flash() {
+    el.nowLabel.classList.remove("fresh");
+    void el.nowLabel.offsetWidth; // a reflow, so that the animation starts again
+    el.nowLabel.classList.add("fresh");
+  }
+
+  // ---- data ----
+
+  function take(d) {
+    const first = last === null;
+    const fresh = [];
+    for (const c of d.calling || []) {
+      const id = c.label + "@" + c.at_ms;
+      if (!seen.includes(id)) {
+        seen.push(id);
+        fresh.push(c);
+      }
+    }
+    if (seen.length > SEEN_MAX) seen = seen.slice(seen.length - SEEN_MAX);
+    const site = Array.isArray(d.languages) && d.languages.length ? d.languages : null;
+    const apply = (list) => {
+      if (list.join() !== langs.join()) {
+        langs = list;
+        turn = 0;
+      }
+      for (const l of langs) catalog(l).catch(() => {});
+    };
+    if (site) apply(site);
+    else languageList().then(apply, () => {});
+    last = d;
+    render();
+    // What was on screen when the page opened was announced before it: no chime for it.
+    if (!first && fresh.length && !d.frozen) {
+      flash();
+      chime();
+    }
+  }
+
+  async function poll() {
+    let wait = POLL_MS;
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(), FETCH_TIMEOUT_MS);
+    try {
+      const r = await fetch("/api/v1/display", {
+        headers: { Authorization: "Bearer " + key },
+        cache: "no-store",
+        signal: ctl.signal,
+      });
+      if (r.status === 401) {
+        refused = true;
+        failing = false;
+        wait = REFUSED_RETRY_MS;
+      } else if (!r.ok) {
+        throw new Error("display " + r.status);
+      } else {
+        const d = await r.json();
+        if (!d || d.v !== 1) throw new Error("display answer");
+        refused = false;
+        failing = false;
+        take(d);
+      }
+    } catch (e) {
+      failing = true; // the last good picture stays
+    } finally {
+      clearTimeout(timer);
+    }
+    render();
+    setTimeout(poll, wait);
+  }
+
+  // The texts before any site config: the browser's language if central has it, else the
+  // source language.
+  function startTexts() {
+    catalog(SOURCE_LANG).catch(() => {});
+    languageList().then((have) => {
+      const mine = (navigator.languages || [navigator.language || ""])
+        .map((l) => String(l).slice(0, 2).toLowerCase())
+        .find((l) => have.includes(l));
+      if (mine && !langs.length) langs = [mine];
+      if (mine) catalog(mine).catch(() => {});
+    }, () => {});
+  }
+
+  function start() {
+    const found = new URLSearchParams(location.hash.slice(1)).get("key");
+    key = found && KEY_RE.test(found) ? found : null;
+    window.addEventListener("hashchange", () => location.reload());
+    startTexts();
+    if (!key) {
+      render();
+      return;
+    }
+    setupSound();
+    setInterval(() => {
+      const n = ready().length;
+      if (n > 1) {
+        turn = (turn + 1) % n;
+        render();
+      }
+    }, ROTATE_MS);
+    poll();
+  }
+
+  start();
+})();
