@@ -1129,6 +1129,10 @@ void ank_http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 		return;
 	if (req->status)
 		record(s, req);
+	/* An answer made for a client that hung up before it was sent (a kiosk stopped while
+	 * its batch waited for the commit): this request owns its body. */
+	if (req->has_reply && !req->c.body_static)
+		free(req->reply.body);
 	if (req->batch) {
 		ank_proto_batch_free(req->batch);
 		free(req->batch);
