@@ -1,9 +1,8 @@
 /* ankomst-central against broken requests and broken ground: HTTP framing it must refuse,
- * kiosks that hang up before their batch is answered, the
- * /metrics token and format (checked by promtool), a damaged database refused at start, a full
- * disk (a real tmpfs), and a write lock held by another process. The real binary on a loopback
- * port, raw HTTP/1.1 over sockets; one group per run: central_faults_test CENTRAL PROMTOOL
- * edges|metrics|damaged|full|locked. */
+ * kiosks that hang up before their batch is answered, the /metrics token and format (checked
+ * by promtool), a damaged database refused at start, a full disk (a real tmpfs), and a write
+ * lock held by another process. The real binary on a loopback port, raw HTTP/1.1 over sockets;
+ * one group per run: central_faults_test CENTRAL PROMTOOL edges|metrics|damaged|full|locked. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
