@@ -39,6 +39,11 @@ static json_t *display_json(const char *site, const ank_display_view *d, int64_t
 
 ank_reply ank_display_get(ank_http_ctx *c)
 {
+	/* ?after=REV&wait=S: the page waits for the next call (or freeze) instead of polling. */
+	ank_reply bad;
+	int held = ank_http_long_poll(c, c->site, &bad);
+	if (held)
+		return held > 0 ? (ank_reply){0} : bad;
 	ank_err err;
 	ank_display_view *d = malloc(sizeof *d); /* some KiB of alert texts: not on a stack */
 	int64_t now = ank_now_ms();

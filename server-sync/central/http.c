@@ -857,6 +857,21 @@ int ank_http_hold_rev(ank_http_ctx *c, const char *site, long long rev, int wait
 	return ank_serve_hold_rev(c->srv->serve, c->conn, site, rev, wait_ms);
 }
 
+int ank_http_long_poll(ank_http_ctx *c, const char *site, ank_reply *bad)
+{
+	const char *after_s = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, "after");
+	const char *wait_s = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, "wait");
+	long after = 0, wait = 0;
+	if ((after_s && ank_parse_long(after_s, 0, 0x7fffffffffffffffL, &after)) ||
+	    (wait_s && ank_parse_long(wait_s, 0, ANK_HTTP_LONG_POLL_MAX_S, &wait))) {
+		*bad = ank_http_error(ANK_ERR_BAD_REQUEST,
+		                      "after must be a revision >= 0 and wait "
+		                      "0.." STR(ANK_HTTP_LONG_POLL_MAX_S) " seconds");
+		return -1;
+	}
+	return after_s && wait > 0 && ank_http_hold_rev(c, site, after, (int)wait * 1000) == 0;
+}
+
 ank_reply ank_http_redirect(ank_http_ctx *c, const char *to)
 {
 	snprintf(c->location, sizeof c->location, "%s", to);

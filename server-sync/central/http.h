@@ -101,6 +101,11 @@ const struct ank_web *ank_http_web(const ank_http *h);
  * 0 when held; otherwise (1 the revision moved, -1 no waiting here: not serving, already
  * resumed, no wait) the handler answers at once. */
 int ank_http_hold_rev(ank_http_ctx *c, const char *site, long long rev, int wait_ms);
+/* The console's and the TV page's long-poll, `?after=REV&wait=S` (S 0..ANK_HTTP_LONG_POLL_MAX_S):
+ * 1 when the request is now held because the site's revision is still REV (the handler
+ * returns (ank_reply){0} and runs again later, resumed); 0 to answer now; -1 with *bad set
+ * (400) when the query is not of that form. */
+int ank_http_long_poll(ank_http_ctx *c, const char *site, ank_reply *bad);
 /* A 303 redirect to `to` (a path of ours). */
 ank_reply ank_http_redirect(ank_http_ctx *c, const char *to);
 

@@ -357,18 +357,9 @@ ank_reply ank_staff_queue(ank_http_ctx *c)
 	if (site_exists(c, &bad))
 		return bad;
 	/* ?after=REV&wait=S: the console's long-poll, held while the revision is still REV. */
-	const char *after_s = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, "after");
-	const char *wait_s = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, "wait");
-	long after = 0, wait = 0;
-	if ((after_s && ank_parse_long(after_s, 0, 0x7fffffffffffffffL, &after)) ||
-	    (wait_s && ank_parse_long(wait_s, 0, ANK_HTTP_LONG_POLL_MAX_S, &wait))) {
-		char msg[96];
-		snprintf(msg, sizeof msg, "after must be a revision >= 0 and wait 0..%d seconds",
-		         ANK_HTTP_LONG_POLL_MAX_S);
-		return ank_http_error(ANK_ERR_BAD_REQUEST, msg);
-	}
-	if (after_s && wait > 0 && ank_http_hold_rev(c, c->param[0], after, (int)wait * 1000) == 0)
-		return (ank_reply){0};
+	int held = ank_http_long_poll(c, c->param[0], &bad);
+	if (held)
+		return held > 0 ? (ank_reply){0} : bad;
 	ank_err err;
 	ank_queue_view v;
 	int64_t now = ank_now_ms();

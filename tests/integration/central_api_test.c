@@ -2918,6 +2918,24 @@ static void display_get(resp *r, const char *key)
 	http(r, "GET", "/api/v1/display", NULL, 0, NULL, NULL, key);
 }
 
+/* A display's long-poll on a thread of its own. */
+typedef struct display_poll {
+	pthread_t th;
+	char path[96];
+	const char *key;
+	resp r;
+	long long ms;
+} display_poll;
+
+static void *display_poll_run(void *arg)
+{
+	display_poll *p = arg;
+	long long t0 = wall_ms();
+	http(&p->r, "GET", p->path, NULL, 0, NULL, NULL, p->key);
+	p->ms = wall_ms() - t0;
+	return NULL;
+}
+
 static void group_display(void)
 {
 	char key[65], key2[65], code[32];
@@ -3100,7 +3118,31 @@ static void group_display(void)
 	               json_object_size(json_object_get(r.json, "alert")) == 2,
 	       "%ld %s", st, ank_buf_str(&r.body));
 	resp_free(&r);
+	/* The page's long-poll: held while nothing changes, woken by the resume. */
+	display_get(&r, key);
+	long long rev = jint(r.json, "rev");
+	resp_free(&r);
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/display?after=%lld&wait=1", rev);
+	long long t0 = wall_ms();
+	st = status_of("GET", path, NULL, NULL, NULL, key);
+	long long took = wall_ms() - t0;
+	expect("display-poll-held", st == 200 && took >= 900, "%ld in %lld ms", st, took);
+	st = answer_of("GET", "/api/v1/display?after=1&wait=99", NULL, NULL, NULL, key, code);
+	expect_error("display-poll-bad-wait", st, code, 400, "bad_request");
+	display_poll dp = {.key = key};
+	snprintf(dp.path, sizeof dp.path, "/api/v1/display?after=%lld&wait=25", rev);
+	pthread_create(&dp.th, NULL, display_poll_run, &dp);
+	struct timespec pause = {0, 300 * 1000000L};
+	nanosleep(&pause, NULL);
 	st = post_events(t_demo, k_demo, &seq_demo, "[{\"type\":\"site.resumed\",\"payload\":{}}]");
+	pthread_join(dp.th, NULL);
+	expect("display-poll-woken",
+	       dp.r.status == 200 && dp.ms < 10000 &&
+	               json_is_false(json_object_get(dp.r.json, "frozen")),
+	       "%ld after %lld ms", dp.r.status, dp.ms);
+	resp_free(&dp.r);
+	resp_free(&r);
 	display_get(&r, key);
 	expect("display-resumed",
 	       st == 200 && json_is_false(json_object_get(r.json, "frozen")) &&

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The waiting-room page in a real headless Chromium against a real central: a display key,
 # a kiosk's calls, then the DOM the page built (--dump-dom after some virtual time) in each
+# (with hold=0: Chromium's virtual time stands still while a long-poll is held, so these
+# pages ask every second; the long-poll itself is driven in tests/web/)
 # of the site's languages, frozen, without a key and with a wrong one; no user data in it and
 # no CSP refusal in the browser's log. Usage: display_page_test.sh ANKOMST_CENTRAL. Exits 77
 # (skipped) without Chromium.
@@ -91,7 +93,7 @@ has() { grep -qF -- "$2" "$dir/$1.html"; }
 text_of() { sed -n "s/.*id=\"$2\"[^>]*>\([^<]*\)<.*/\1/p" "$dir/$1.html" | head -1; }
 
 # The first language's turn (da), then en after one 6 s turn, then ar after two.
-dom da 2500 "$base/display#key=$key"
+dom da 2500 "$base/display#key=$key&hold=0"
 check da-now-calling "$([[ $(text_of da now-label) == I-007 && $(text_of da now-station) == 'Plads 2' ]]; echo $?)" \
 	"now '$(text_of da now-label)' '$(text_of da now-station)'"
 check da-texts "$(has da '<html lang="da" dir="ltr"' && has da 'Nu kaldes' && has da 'Seneste kald'; echo $?)" \
@@ -105,14 +107,14 @@ check no-user-data "$(! grep -qE "$user|heroin|inject|pin-hash|$kiosk" "$dir/da.
 	"$(grep -oE "$user|heroin|inject|pin-hash|$kiosk" "$dir/da.html" | head -3)"
 check no-csp-refusal "$(! grep -qi 'refused to\|content security policy' "$dir/da.log"; echo $?)" \
 	"$(grep -i 'refused to' "$dir/da.log" | head -3)"
-dom en 8500 "$base/display#key=$key"
+dom en 8500 "$base/display#key=$key&hold=0"
 check en-turn "$(has en '<html lang="en" dir="ltr"' && has en 'Now calling' && has en 'Station 2' &&
 	has en 'Dangerous batch around'; echo $?)" "$(head -c 600 "$dir/en.html")"
-dom ar 14500 "$base/display#key=$key"
+dom ar 14500 "$base/display#key=$key&hold=0"
 check ar-turn-rtl "$(has ar '<html lang="ar" dir="rtl"' && has ar 'النداء الآن' &&
 	[[ $(text_of ar now-label) == I-007 ]]; echo $?)" "$(head -c 600 "$dir/ar.html")"
 # A browser that may play sound at once needs no button.
-dom autoplay 2500 "$base/display#key=$key" --autoplay-policy=no-user-gesture-required
+dom autoplay 2500 "$base/display#key=$key&hold=0" --autoplay-policy=no-user-gesture-required
 check sound-allowed-no-button "$(has autoplay 'id="sound" class="sound" type="button" hidden'; echo $?)" \
 	"$(grep -o '<button[^>]*>' "$dir/autoplay.html")"
 
@@ -124,7 +126,7 @@ displays() {
 		sed -n 's/^ankomst_http_requests_total{route="display",status="2xx"} \([0-9]*\)$/\1/p'
 }
 before=$(displays)
-dom newcall 600000 "$base/display#key=$key" --autoplay-policy=no-user-gesture-required &
+dom newcall 600000 "$base/display#key=$key&hold=0" --autoplay-policy=no-user-gesture-required &
 browser=$!
 for _ in $(seq 200); do
 	[[ $(displays) -gt ${before:-0} ]] && break
@@ -139,7 +141,7 @@ check new-call-no-script-error "$(! grep -qi 'uncaught' "$dir/newcall.log"; echo
 	"$(grep -i 'uncaught' "$dir/newcall.log" | head -3)"
 
 post '{"type":"site.frozen","payload":{}}'
-dom frozen 2500 "$base/display#key=$key"
+dom frozen 2500 "$base/display#key=$key&hold=0"
 check frozen-pause "$(has frozen 'Indtjekningen er sat på pause' && has frozen '<main id="board" class="board" hidden' &&
 	! has frozen 'I-007' && has frozen 'Farlig batch i omløb'; echo $?)" "$st $(head -c 900 "$dir/frozen.html")"
 post '{"type":"site.resumed","payload":{}}'

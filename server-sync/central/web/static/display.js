@@ -6,12 +6,15 @@
 "use strict";
 
 (() => {
-  // How often the page asks; the answer is immediate (the route does not hold it yet).
-  const POLL_MS = 1000;
+  // The route holds the request up to this long while nothing changes (a long-poll), so a
+  // call shows at once; after an error the page asks again this much later.
+  // `#…&hold=0` in the address asks every second instead (a proxy that cuts held requests).
+  const HOLD_S = 25;
+  const RETRY_MS = 1000;
   // One language's turn on the screen.
   const ROTATE_MS = 6000;
-  // A request that takes longer has failed: the screen says it is reconnecting.
-  const FETCH_TIMEOUT_MS = 5000;
+  // A request that takes longer than its hold has failed: the screen says it is reconnecting.
+  const FETCH_TIMEOUT_MS = HOLD_S * 1000 + 5000;
   // A refused key is asked about again this seldom (a new key needs a new URL anyway).
   const REFUSED_RETRY_MS = 10000;
   // Further tickets called at once, listed small under the big one.
@@ -277,12 +280,15 @@
     }
   }
 
+  let rev = null; // the site's revision of the last answer: the next request waits on it
+  let hold = HOLD_S; // seconds the route may hold a request
   async function poll() {
-    let wait = POLL_MS;
+    let wait = 0;
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(), FETCH_TIMEOUT_MS);
+    const query = rev === null ? "" : "?after=" + rev + "&wait=" + hold;
     try {
-      const r = await fetch("/api/v1/display", {
+      const r = await fetch("/api/v1/display" + query, {
         headers: { Authorization: "Bearer " + key },
         cache: "no-store",
         signal: ctl.signal,
@@ -292,16 +298,20 @@
         failing = false;
         wait = REFUSED_RETRY_MS;
       } else if (!r.ok) {
+        wait = RETRY_MS;
         throw new Error("display " + r.status);
       } else {
+        if (hold === 0) wait = RETRY_MS;
         const d = await r.json();
         if (!d || d.v !== 1) throw new Error("display answer");
         refused = false;
         failing = false;
+        rev = Number.isInteger(d.rev) ? d.rev : null;
         take(d);
       }
     } catch (e) {
       failing = true; // the last good picture stays
+      wait = RETRY_MS;
     } finally {
       clearTimeout(timer);
     }
@@ -323,8 +333,10 @@
   }
 
   function start() {
-    const found = new URLSearchParams(location.hash.slice(1)).get("key");
+    const params = new URLSearchParams(location.hash.slice(1));
+    const found = params.get("key");
     key = found && KEY_RE.test(found) ? found : null;
+    hold = params.get("hold") === "0" ? 0 : HOLD_S;
     window.addEventListener("hashchange", () => location.reload());
     startTexts();
     if (!key) {
