@@ -309,9 +309,10 @@ static void group_edges(void)
 	snprintf(extra, sizeof extra, "request_deadline_s = %d\n", EDGE_DEADLINE_S);
 	if (!start_paired(extra))
 		return;
-	/* Twice the header limit in one header: under libmicrohttpd's own memory limit, so it is
-	 * central's check that answers. */
-	char big[20000], pad[16001];
+	/* One and a half times the header limit in one header: under libmicrohttpd's own
+	 * memory limit (ANK_HTTP_CONNECTION_MEMORY, 16 KiB), so it is central's check that
+	 * answers. */
+	char big[20000], pad[12289];
 	memset(pad, 'a', sizeof pad - 1);
 	pad[sizeof pad - 1] = '\0';
 	snprintf(big, sizeof big, "X-Padding: %s\r\n", pad);
