@@ -111,3 +111,21 @@ test('a user registered at central comes down to the kiosk and checks in there',
 	assert.match(await w.kiosk.waitUser('Harness Ny'), new RegExp(`^${made.body.id}\t`));
 	assert.match((await w.kiosk.checkIn('Harness Ny', 'heroin', 'inject')).label, /^I-\d{3}$/);
 });
+
+test('central.displayKey gives a key the display route and page take', async () => {
+	const key = await w.central.displayKey();
+	const get = (k) => fetch(`${w.url}/api/v1/display`, { headers: { Authorization: `Bearer ${k}` } });
+	const ok = await get(key);
+	assert.equal(ok.status, 200);
+	assert.equal((await ok.json()).site, SITE);
+	assert.equal((await get('0'.repeat(key.length))).status, 401, 'a wrong key');
+	const { ctx, page, seen } = await w.newPage({ viewport: { width: 1920, height: 1080 } });
+	// The page long-polls, so the network is never idle: wait for its first answer instead.
+	const first = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/display');
+	await page.goto(`${w.url}/display#key=${key}`);
+	assert.equal((await first).status(), 200, "the display page's first call");
+	await page.waitForTimeout(300);
+	await axeCheck(page, '/display');
+	seen.assertClean('/display');
+	await ctx.close();
+});

@@ -436,7 +436,8 @@ export function watch(page, { allow = [] } = {}) {
 }
 
 // A fresh browser context (no cookies) and page with watch() on it: {ctx, page, seen}.
-// ctxOptions as playwright's (viewport, locale, …); close with ctx.close().
+// ctxOptions as playwright's (viewport, locale, …); close with ctx.close(). (/staff and
+// /display long-poll, so their network is never idle: wait for an answer or an element.)
 export async function newPage(browser, ctxOptions = {}, watchOptions = {}) {
 	const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...ctxOptions });
 	const page = await ctx.newPage();
