@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # The waiting-room page in a real headless Chromium against a real central: a display key,
 # a kiosk's calls, then the DOM the page built (--dump-dom after some virtual time) in each
-# (with hold=0: Chromium's virtual time stands still while a long-poll is held, so these
-# pages ask every second; the long-poll itself is driven in tests/web/)
 # of the site's languages, frozen, without a key and with a wrong one; no user data in it and
-# no CSP refusal in the browser's log. Usage: display_page_test.sh ANKOMST_CENTRAL. Exits 77
-# (skipped) without Chromium.
+# no CSP refusal in the browser's log. The pages get hold=0: Chromium's virtual time stands
+# still while a long-poll is held, so they ask every second (the long-poll itself is driven
+# in tests/web/). Usage: display_page_test.sh ANKOMST_CENTRAL. Fails
+# without Chromium (scripts/install-deps installs it): CI must really run it.
 set -euo pipefail
 export LC_ALL=C.UTF-8
 central_bin=$1
 chromium=$(command -v chromium || command -v chromium-browser || true)
 if [[ -z $chromium ]]; then
-	echo "display page: no chromium, skipped"
-	exit 77
+	echo "display page: no chromium: run scripts/install-deps" >&2
+	exit 1
 fi
 dir=$(mktemp -d)
 central_pid=''
