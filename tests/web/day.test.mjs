@@ -212,7 +212,7 @@ test('a freeze blanks the waiting-room page calmly and resume brings the calls b
 	assert.ok(text.includes('<b>Pas på</b>') || text.includes('<i>Take care</i>'), 'the alert with markup shows as text');
 	assert.equal(await tv.page.locator('img').count(), 0, 'no element from the alert text');
 	for (const n of ['Tove', 'Mette', 'Karim', 'Nanna']) assert.ok(!text.includes(n), `no nickname (${n}) on the TV page`);
-	await screenshot(tv.page, 'display');
+	await screenshot(tv.page, 'tv');
 	await axeCheck(tv.page, 'the waiting-room page');
 	await page().click('[data-cmd=freeze]');
 	await page().locator('[data-test=dialog] [data-test=dlg-ok]').click();
@@ -220,7 +220,7 @@ test('a freeze blanks the waiting-room page calmly and resume brings the calls b
 	const paused = tv.page.locator('.paused, [data-test=paused], #paused');
 	await waitFor(async () => (await tv.page.locator('body').innerText()).match(/pause|stop|ingen kaldes/i) &&
 		!(await tv.page.locator('body').innerText()).includes(L4), 'the TV page paused without calls');
-	await screenshot(tv.page, 'display_frozen');
+	await screenshot(tv.page, 'tv_frozen');
 	assert.ok(paused !== null);
 	await page().click('[data-cmd=resume]');
 	await applied('resume');
