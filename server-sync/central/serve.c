@@ -251,17 +251,36 @@ static void on_rev(void *ctx)
 	pthread_mutex_unlock(&s->wait_mu);
 }
 
-int ank_serve_hold_rev(ank_serve *s, struct MHD_Connection *conn, const char *site, long long rev,
-                       int wait_ms)
+/* A waiter for conn on site's news above `since`, due after wait_ms (the caller links it);
+ * NULL when out of memory. */
+static waiter *waiter_new(struct MHD_Connection *conn, const char *site, long long since,
+                          int wait_ms)
 {
 	waiter *w = calloc(1, sizeof *w);
 	if (!w)
-		return -1;
+		return NULL;
 	w->conn = conn;
-	w->rev = true;
 	snprintf(w->site, sizeof w->site, "%s", site);
-	w->since = rev;
+	w->since = since;
 	w->until_ns = ank_mono_ns() + (int64_t)wait_ms * 1000000LL;
+	return w;
+}
+
+/* Puts w on the list the ticker looks at (wait_mu held). */
+static void waiter_link(ank_serve *s, waiter *w)
+{
+	w->next = s->waiters;
+	s->waiters = w;
+	s->n_waiters++;
+}
+
+int ank_serve_hold_rev(ank_serve *s, struct MHD_Connection *conn, const char *site, long long rev,
+                       int wait_ms)
+{
+	waiter *w = waiter_new(conn, site, rev, wait_ms);
+	if (!w)
+		return -1;
+	w->rev = true;
 	pthread_mutex_lock(&s->wait_mu);
 	int rc = s->stopping ? -1 : ank_cstore_site_rev(s->cs, site) != rev ? 1 : 0;
 	if (rc) {
@@ -269,9 +288,7 @@ int ank_serve_hold_rev(ank_serve *s, struct MHD_Connection *conn, const char *si
 		free(w);
 		return rc;
 	}
-	w->next = s->waiters;
-	s->waiters = w;
-	s->n_waiters++;
+	waiter_link(s, w);
 	pthread_mutex_unlock(&s->wait_mu);
 	return 0;
 }
@@ -279,13 +296,9 @@ int ank_serve_hold_rev(ank_serve *s, struct MHD_Connection *conn, const char *si
 int ank_serve_wait(ank_serve *s, struct MHD_Connection *conn, const char *site, long long since,
                    int wait_ms)
 {
-	waiter *w = calloc(1, sizeof *w);
+	waiter *w = waiter_new(conn, site, since, wait_ms);
 	if (!w)
 		return -1;
-	w->conn = conn;
-	snprintf(w->site, sizeof w->site, "%s", site);
-	w->since = since;
-	w->until_ns = ank_mono_ns() + (int64_t)wait_ms * 1000000LL;
 	pthread_mutex_lock(&s->wait_mu);
 	int rc = s->stopping ? -1 : 0;
 	/* Checked and linked under one lock: a change committed after the handler read the
@@ -298,16 +311,14 @@ int ank_serve_wait(ank_serve *s, struct MHD_Connection *conn, const char *site, 
 		return rc;
 	}
 	MHD_suspend_connection(conn);
-	w->next = s->waiters;
-	s->waiters = w;
-	s->n_waiters++;
+	waiter_link(s, w);
 	pthread_mutex_unlock(&s->wait_mu);
 	return 0;
 }
 
 void ank_serve_resume_after(ank_serve *s, struct MHD_Connection *conn, int ms)
 {
-	waiter *w = calloc(1, sizeof *w);
+	waiter *w = waiter_new(conn, "", 0, ms);
 	pthread_mutex_lock(&s->wait_mu);
 	if (!w || s->stopping) {
 		pthread_mutex_unlock(&s->wait_mu);
@@ -315,12 +326,8 @@ void ank_serve_resume_after(ank_serve *s, struct MHD_Connection *conn, int ms)
 		MHD_resume_connection(conn);
 		return;
 	}
-	w->conn = conn;
 	w->timer_only = true;
-	w->until_ns = ank_mono_ns() + (int64_t)ms * 1000000LL;
-	w->next = s->waiters;
-	s->waiters = w;
-	s->n_waiters++;
+	waiter_link(s, w);
 	pthread_mutex_unlock(&s->wait_mu);
 }
 

@@ -184,6 +184,15 @@ static int site_exists(ank_http_ctx *c, ank_reply *bad)
 	return -1;
 }
 
+/* A site route's body: the site must exist, then the body is read as for any route. A new
+ * reference, or NULL with *bad set. */
+static json_t *site_body(ank_http_ctx *c, ank_reply *bad)
+{
+	if (site_exists(c, bad))
+		return NULL;
+	return ank_http_body(c, bad);
+}
+
 /* ---- login and logout ---- */
 
 ank_reply ank_staff_login(ank_http_ctx *c)
@@ -390,9 +399,7 @@ static int check_need(const char *type, const char *field, ank_need n, bool pres
 ank_reply ank_staff_command_post(ank_http_ctx *c)
 {
 	ank_reply bad;
-	if (site_exists(c, &bad))
-		return bad;
-	json_t *j = ank_http_body(c, &bad);
+	json_t *j = site_body(c, &bad);
 	if (!j)
 		return bad;
 	static const char *const known[] = {"v", "type", "ticket", "station", "route", NULL};
@@ -524,9 +531,7 @@ static json_t *record_body(json_t *j, const char *kind, ank_record *rec, ank_rep
 ank_reply ank_staff_record_post(ank_http_ctx *c)
 {
 	ank_reply bad;
-	if (site_exists(c, &bad))
-		return bad;
-	json_t *j = ank_http_body(c, &bad);
+	json_t *j = site_body(c, &bad);
 	if (!j)
 		return bad;
 	const char *kind;
@@ -797,9 +802,7 @@ static char *content_payload(json_t *p, const char *field, ank_reply *bad)
 ank_reply ank_staff_site_config(ank_http_ctx *c)
 {
 	ank_reply bad;
-	if (site_exists(c, &bad))
-		return bad;
-	json_t *j = ank_http_body(c, &bad);
+	json_t *j = site_body(c, &bad);
 	if (!j)
 		return bad;
 	static const char *const known[] = {"v", "ini", NULL};
@@ -922,9 +925,7 @@ out:
 ank_reply ank_staff_alarm_post(ank_http_ctx *c)
 {
 	ank_reply bad;
-	if (site_exists(c, &bad))
-		return bad;
-	json_t *j = ank_http_body(c, &bad);
+	json_t *j = site_body(c, &bad);
 	if (!j)
 		return bad;
 	static const char *const known[] = {"v", "kiosk", "station", "ticket", "level", NULL};
@@ -1036,9 +1037,7 @@ ank_reply ank_staff_municipalities(ank_http_ctx *c)
 ank_reply ank_staff_ticket_check(ank_http_ctx *c)
 {
 	ank_reply bad;
-	if (site_exists(c, &bad))
-		return bad;
-	json_t *j = ank_http_body(c, &bad);
+	json_t *j = site_body(c, &bad);
 	if (!j)
 		return bad;
 	static const char *const known[] = {"v", "ref", NULL};
