@@ -200,6 +200,35 @@ test('a no-show is requeued from the board', async () => {
 	await waitFor(async () => (await ticketRow(L4).getAttribute('data-state')) === 'waiting', `${L4} waiting again`);
 });
 
+test('a scanned ticket is checked in the console: valid, forged, or already done', async () => {
+	const p = page();
+	const ref = async (label) => (await k.queue(['ticket-ref', label])).stdout.trim();
+	const check = async (text) => {
+		await p.locator('[data-test=check-input]').fill(text);
+		await p.locator('[data-test=check-input]').press('Enter');
+		const res = p.locator('[data-test=check-result]');
+		await waitFor(async () => (await res.getAttribute('data-valid')) !== null && (await res.textContent()).length > 0, 'the check result');
+		const r = { valid: await res.getAttribute('data-valid'), text: await res.textContent() };
+		await p.evaluate(() => { const e = document.querySelector('[data-test=check-result]'); e.removeAttribute('data-valid'); e.textContent = ''; });
+		return r;
+	};
+	const good = await ref(L4);
+	assert.equal((await check(good)).valid, 'true', `${L4} (waiting) is valid`);
+	const forged = good.slice(0, -3) + (good.endsWith('AAA') ? 'BBB' : 'AAA');
+	assert.equal((await check(forged)).valid, 'false', 'a forged reference is refused');
+	const done = await ref(L3); // its session ended
+	assert.equal((await check(done)).valid, 'false', `${L3} (done) is no longer valid`);
+	await p.evaluate(() => document.activeElement.blur());
+	await p.keyboard.press('u');
+	await p.locator('#users-q').fill('tove');
+	await p.locator('#users-q').press('Enter');
+	await p.locator('[data-test=users] [data-user]').first().waitFor();
+	await axeCheck(p, 'the users view');
+	await p.evaluate(() => document.activeElement.blur());
+	await p.keyboard.press('b');
+	await p.locator('[data-test=board]').waitFor();
+});
+
 test('a freeze blanks the waiting-room page calmly and resume brings the calls back', async () => {
 	const key = await w.central.displayKey();
 	const tv = await w.newPage({ viewport: { width: 1920, height: 1080 } });
