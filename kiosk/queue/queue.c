@@ -451,6 +451,18 @@ ank_q_rc ank_queue_ticket_estimate(ank_queue *q, int64_t ticket_id, int64_t now,
 	return rc;
 }
 
+ank_estimate ank_queue_estimate_kind(ank_queue *q, int wait_min)
+{
+	bool frozen = false;
+	ank_err err;
+	/* A freeze read that fails says nothing of minutes either way: keep the estimate. */
+	if (ank_store_frozen_get(q->st, &frozen, &err) == 0 && frozen)
+		return ANK_EST_FROZEN;
+	if (q->has_cfg && !q->cfg.auto_call)
+		return ANK_EST_STAFF_CALLS;
+	return wait_min < 0 ? ANK_EST_NO_STATION : ANK_EST_MINUTES;
+}
+
 ank_q_rc ank_queue_route_status(ank_queue *q, ank_route r, int64_t now, ank_route_status *out,
                                 ank_err *err)
 {
@@ -471,6 +483,7 @@ ank_q_rc ank_queue_route_status(ank_queue *q, ank_route r, int64_t now, ank_rout
 		int target = sn.n_tickets++;
 		out->waiting = count_ahead(&sn, target);
 		out->wait_min = simulate(q, &sn, target, now, err);
+		out->estimate = ank_queue_estimate_kind(q, out->wait_min);
 	} else {
 		rc = ANK_Q_E_FULL;
 	}
@@ -578,6 +591,7 @@ ank_q_rc ank_queue_checkin(ank_queue *q, const ank_checkin *in, int64_t now,
 		/* The ticket is issued and durable; a failed estimate only leaves it at 0. */
 		res->ahead = res->wait_min = 0;
 	}
+	res->estimate = ank_queue_estimate_kind(q, res->wait_min);
 	return ANK_Q_OK;
 rollback:
 	ank_store_rollback(q->st);

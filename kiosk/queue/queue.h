@@ -71,12 +71,23 @@ typedef struct ank_checkin {
 	const char *helper_id; /* NULL or "" unless an assisted injection */
 } ank_checkin;
 
+/* What a wait estimate may say. Minutes only mean something when the queue calls by itself:
+ * during a freeze no one is called, and with auto-call off staff call each person, so the
+ * screens say that instead of "about 0 min". */
+typedef enum ank_estimate {
+	ANK_EST_MINUTES,     /* wait_min is an estimate */
+	ANK_EST_NO_STATION,  /* no open station serves the route now */
+	ANK_EST_FROZEN,      /* the site is frozen: calls wait for staff to resume */
+	ANK_EST_STAFF_CALLS, /* auto-call is off: staff call each person */
+} ank_estimate;
+
 typedef struct ank_checkin_result {
 	ank_refusal refusal;
 	ank_ticket ticket;                     /* the new ticket; for ALREADY_QUEUED the open one */
 	char station_label[ANK_LABEL_MAX + 1]; /* non-empty when called at once */
-	int ahead;    /* tickets before this one for a station of its kind */
-	int wait_min; /* estimated minutes until called */
+	int ahead;             /* tickets before this one for a station of its kind */
+	int wait_min;          /* estimated minutes until called */
+	ank_estimate estimate; /* whether wait_min means anything */
 } ank_checkin_result;
 
 /* Checks eligibility and issues a ticket in one transaction with its events. Returns
@@ -136,10 +147,13 @@ typedef struct ank_route_status {
 	bool offered;
 	int waiting;  /* tickets waiting for this route */
 	int wait_min; /* estimate for someone checking in now; -1 when no open station serves r */
+	ank_estimate estimate; /* whether wait_min means anything */
 } ank_route_status;
 
 ank_q_rc ank_queue_route_status(ank_queue *q, ank_route r, int64_t now, ank_route_status *out,
                                 ank_err *err);
+/* What an estimate of wait_min minutes may say now (the site's freeze and auto-call). */
+ank_estimate ank_queue_estimate_kind(ank_queue *q, int wait_min);
 /* Estimate for one waiting ticket: how many are served before it and minutes. */
 ank_q_rc ank_queue_ticket_estimate(ank_queue *q, int64_t ticket_id, int64_t now, int *ahead,
                                    int *wait_min, ank_err *err);

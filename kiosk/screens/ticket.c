@@ -39,7 +39,13 @@ screen_id ticket_frame(app *a)
 	if (r->station_label[0]) {
 		const char *args[] = {"station", r->station_label, NULL};
 		status = trf(a, "ticket.go_now", args, buf, sizeof buf);
-	} else if (r->wait_min < 0) {
+	} else if (r->estimate == ANK_EST_FROZEN) {
+		status = tr(a, "ticket.wait_paused");
+	} else if (r->estimate == ANK_EST_STAFF_CALLS) {
+		snprintf(ahead, sizeof ahead, "%d", r->ahead);
+		const char *args[] = {"ahead", ahead, NULL};
+		status = trf(a, "ticket.wait_staff", args, buf, sizeof buf);
+	} else if (r->estimate == ANK_EST_NO_STATION || r->wait_min < 0) {
 		status = tr(a, "ticket.wait_unknown");
 	} else {
 		snprintf(ahead, sizeof ahead, "%d", r->ahead);

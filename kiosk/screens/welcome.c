@@ -43,6 +43,22 @@ static const char *hours_text(app *a, char *buf, size_t n)
 	return trf(a, "welcome.hours_today", args, buf, n);
 }
 
+/* The text of a route's wait: minutes only when the queue calls by itself (ank_estimate). */
+static const char *waiting_key(const ank_route_status *st)
+{
+	switch (st->estimate) {
+	case ANK_EST_FROZEN:
+		return "welcome.paused";
+	case ANK_EST_STAFF_CALLS:
+		return "welcome.waiting_staff";
+	case ANK_EST_NO_STATION:
+		return "welcome.no_station";
+	default:
+		return st->waiting == 0 && st->wait_min <= 0 ? "welcome.no_wait"
+		                                             : "welcome.waiting";
+	}
+}
+
 screen_id welcome_frame(app *a)
 {
 	ui *u = &a->ui;
@@ -104,11 +120,7 @@ screen_id welcome_frame(app *a)
 		line_icon(a, line, ank_route_code((ank_route)r));
 		line.x += THEME_LINE_INDENT;
 		line.w -= THEME_LINE_INDENT;
-		ui_label(u, id, line,
-		         trf(a,
-		             st.waiting == 0 && st.wait_min <= 0 ? "welcome.no_wait"
-		                                                 : "welcome.waiting",
-		             args, buf, sizeof buf),
+		ui_label(u, id, line, trf(a, waiting_key(&st), args, buf, sizeof buf),
 		         UI_FONT_LARGE, THEME_TEXT, UI_TEXT_MIDDLE);
 	}
 	char hb[128];

@@ -119,6 +119,10 @@ alert)
 	kiosk_run alert.txt --db "$work/site.db" --config "$here/alert.ini" \
 		--registry "$root/assets/demo/registry.json"
 	;;
+estimates)
+	kiosk_run estimates.txt --db "$work/site.db" --config "$here/manual.ini" \
+		--registry "$root/assets/demo/registry.json" --renderer null
+	;;
 staff_calls)
 	kiosk_run staff_calls.txt --db "$work/site.db" --config "$here/manual.ini" \
 		--registry "$root/assets/demo/registry.json"
