@@ -413,6 +413,16 @@ static int run_headless(app *a, const options *o, ank_err *err)
 	ui_init(&a->ui, ank_sdl_renderer(backend), o->w, o->h);
 	a->ui.rtl = ank_i18n_rtl(a->i18n, a->lang);
 	int rc = headless_run(a, surf, o->script, o->shots);
+	/* A character drawn as an empty box fails the run, whatever the script checked. */
+	char example[200];
+	long missing = ank_sdl_missing_glyphs(backend, example, sizeof example);
+	if (missing > 0) {
+		fprintf(stderr,
+		        "headless: %ld characters without a glyph in their font, first %s\n",
+		        missing, example);
+		if (rc == 0)
+			rc = 1;
+	}
 	ank_sdl_free(backend);
 	SDL_DestroyRenderer(ren);
 	SDL_FreeSurface(surf);

@@ -35,9 +35,11 @@ screen_id staff_pin_frame(app *a)
 {
 	ui *u = &a->ui;
 	ui_rect c = screen_body(a, "staff_pin.title", tr(a, "staff.pin_title"));
+	/* One bullet (U+2022, which Noto Sans has; U+25CF drew as an empty box) and a space per
+	 * digit typed: 4 bytes each. */
 	char dots[APP_PIN_MAX_DIGITS * 4 + 1] = "";
-	for (size_t i = 0; i < strlen(a->pin); i++)
-		memcpy(dots + i * 3, "●", 4);
+	for (size_t i = 0; i < strlen(a->pin) && i < APP_PIN_MAX_DIGITS; i++)
+		memcpy(dots + i * 4, "\u2022 ", 5);
 	ui_field(u, "staff_pin.field", take_top(&c, PIN_FIELD_H), dots, UI_FONT_LARGE);
 	char buf[128];
 	bool locked = a->now < a->pin_locked_until;

@@ -46,6 +46,8 @@ struct ank_sdl {
 	text_entry cache[TEXT_CACHE];
 	unsigned long clock;
 	long hits, misses;
+	long missing;           /* characters drawn that their font has no glyph for */
+	char missing_text[160]; /* the first text that had one */
 	icon_entry icons[ICON_CACHE];
 	int n_icons;
 };
@@ -111,6 +113,37 @@ void ank_sdl_cache_stats(const ank_sdl *s, long *hits, long *misses)
 	*misses = s->misses;
 }
 
+/* Counts the characters of text (UTF-8) that font cannot draw: they would show as empty
+ * boxes. Format characters without a glyph of their own (joiners, direction marks, the
+ * variation selector) are not counted. */
+static void note_missing_glyphs(ank_sdl *s, TTF_Font *font, const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	while (*p) {
+		uint32_t cp = *p;
+		int len = cp < 0x80 ? 1 : cp < 0xE0 ? 2 : cp < 0xF0 ? 3 : 4;
+		cp &= len == 1 ? 0x7F : len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07;
+		for (int i = 1; i < len && p[i]; i++)
+			cp = (cp << 6) | (p[i] & 0x3F);
+		for (int i = 0; i < len && *p; i++)
+			p++;
+		bool format = (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2066 && cp <= 0x2069) ||
+		              cp == 0xFE0F || cp < 0x20;
+		if (!format && !TTF_GlyphIsProvided32(font, cp)) {
+			if (s->missing++ == 0)
+				snprintf(s->missing_text, sizeof s->missing_text,
+				         "U+%04X in \"%.100s\"", (unsigned)cp, text);
+		}
+	}
+}
+
+long ank_sdl_missing_glyphs(const ank_sdl *s, char *example, size_t n)
+{
+	if (example && n)
+		snprintf(example, n, "%s", s->missing_text);
+	return s->missing;
+}
+
 static SDL_Rect sdl_rect(ui_rect r)
 {
 	return (SDL_Rect){r.x, r.y, r.w, r.h};
@@ -174,6 +207,7 @@ static text_entry *run_texture(ank_sdl *s, const char *text, int f, int bold, in
 	TTF_Font *font = font_for(s, f, bold, arabic);
 	if (!font)
 		return NULL;
+	note_missing_glyphs(s, font, text);
 	TTF_SetFontDirection(font, rtl ? TTF_DIRECTION_RTL : TTF_DIRECTION_LTR);
 	TTF_SetFontScriptName(font, arabic ? "Arab" : "Latn");
 	SDL_Surface *surf = TTF_RenderUTF8_Blended(font, text, (SDL_Color){c.r, c.g, c.b, c.a});

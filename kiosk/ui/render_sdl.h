@@ -18,5 +18,8 @@ void ank_sdl_free(ank_sdl *s);
 ui_renderer ank_sdl_renderer(ank_sdl *s);
 /* Text cache counters, for benchmarks and tests. */
 void ank_sdl_cache_stats(const ank_sdl *s, long *hits, long *misses);
+/* How many characters drawn so far had no glyph in their font (an empty box on screen), and
+ * the first such character and text into example (n bytes, may be NULL). */
+long ank_sdl_missing_glyphs(const ank_sdl *s, char *example, size_t n);
 
 #endif
