@@ -43,6 +43,10 @@
 #define THEME_CARD_PRESSED    ((ui_color){0xD6, 0xE4, 0xF2, 0xFF}) /* TEXT on it: 13.9:1 */
 #define THEME_CARD_BORDER     ((ui_color){0x8A, 0x8A, 0x8A, 0xFF}) /* 3.2:1, non-text */
 #define THEME_SELECTED        ((ui_color){0xD6, 0xE4, 0xF2, 0xFF}) /* TEXT on it: 13.9:1 */
+/* A toggle that is on says so by its frame, not only by its pale fill (1.3:1 against a card):
+ * the primary colour, thick, 6.7:1 against white (WCAG 1.4.11 wants 3:1 for states). */
+#define THEME_SELECTED_BORDER ((ui_color){0x0B, 0x5C, 0xAD, 0xFF})
+#define THEME_SELECTED_FRAME  8                                    /* px */
 #define THEME_ALERT_BG        ((ui_color){0xFF, 0xE0, 0x8A, 0xFF}) /* TEXT on it: 14.4:1 */
 #define THEME_REFUSED_BG      ((ui_color){0xE8, 0xEE, 0xF4, 0xFF}) /* calm blue-grey, TEXT 15:1 */
 #define THEME_DISPLAY_BG      ((ui_color){0x10, 0x1E, 0x2E, 0xFF}) /* display: light text on dark */

@@ -209,6 +209,8 @@ bool ui_toggle(ui *u, const char *id, ui_rect r, const char *icon, const char *t
 	bool pressed = !strcmp(u->active, id);
 	draw_box(u, pr, pressed ? THEME_CARD_PRESSED : (*value ? THEME_SELECTED : THEME_CARD),
 	         true);
+	if (*value && !pressed)
+		u->r.outline(u->r.ctx, pr, THEME_SELECTED_BORDER, THEME_SELECTED_FRAME);
 	/* The check box sits at the end so the pictogram and words read first. */
 	int box = r.h * 45 / 100;
 	ui_rect cb = {r.x + r.w - box - THEME_GAP, r.y + (r.h - box) / 2, box, box};

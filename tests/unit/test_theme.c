@@ -46,6 +46,22 @@ static void test_text_contrast(void **state)
 			case_fail(&failed, "case %s: contrast %.2f:1 is under 4.5:1", pairs[i].name,
 			          c);
 	}
+	/* States a person must see (WCAG 1.4.11, non-text: 3:1): a toggle that is on, against
+	 * the card it sits on and the screen around it. */
+	static const struct {
+		const char *name;
+		ui_color a, b;
+	} states[] = {
+	        {"toggle on frame on card", THEME_SELECTED_BORDER, THEME_CARD},
+	        {"toggle on frame on background", THEME_SELECTED_BORDER, THEME_BG},
+	        {"toggle on frame on its fill", THEME_SELECTED_BORDER, THEME_SELECTED},
+	};
+	for (size_t i = 0; i < COUNT_OF(states); i++) {
+		double c = contrast(states[i].a, states[i].b);
+		if (c < 3.0)
+			case_fail(&failed, "case %s: contrast %.2f:1 is under 3:1", states[i].name,
+			          c);
+	}
 	assert_cases_passed(failed);
 	/* The formula itself: black on white is 21:1. */
 	assert_true(fabs(contrast((ui_color){0, 0, 0, 255}, (ui_color){255, 255, 255, 255}) -
