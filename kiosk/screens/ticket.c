@@ -59,7 +59,9 @@ screen_id ticket_frame(app *a)
 		qr.y = take_top(&words, qr_side).y;
 	if (a->s.qr_size > 0)
 		ui_modules(u, "ticket.qr", qr, a->s.qr, a->s.qr_size, a->s.qr_text);
-	ui_label(u, "ticket.how", take_top(&words, HOW_H), tr(a, "ticket.how"), UI_FONT_BODY,
+	/* Called at once, "when it is your turn" would contradict "go now". */
+	const char *how = r->station_label[0] ? "ticket.how_now" : "ticket.how";
+	ui_label(u, "ticket.how", take_top(&words, HOW_H), tr(a, how), UI_FONT_BODY,
 	         THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	if (ui_icon_button(u, "ticket.done", done, "check", tr(a, "ticket.done"),
 	                   UI_STYLE_PRIMARY)) {

@@ -168,6 +168,7 @@ static const struct {
         {"ticket.wait_paused", {NULL}},
         {"ticket.wait_staff", {"ahead", "2", NULL}},
         {"ticket.how", {NULL}},
+        {"ticket.how_now", {NULL}},
         {"ticket.done", {NULL}},
         {"refused.title", {NULL}},
         {"refused.closed", {"hours", "08:00-02:00", NULL}},
