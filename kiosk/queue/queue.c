@@ -114,6 +114,52 @@ bool ank_queue_is_open(const ank_site_config *cfg, int64_t now)
 	       minute + 1440 < yesterday->close_min;
 }
 
+/* The local time `minutes` after the midnight that starts the day `days` after now's
+ * (mktime normalises day overflow and finds the offset of that date, summer time included). */
+static int64_t local_at(int64_t now, int days, int minutes)
+{
+	struct tm tm;
+	ank_local_tm(now, &tm);
+	tm.tm_mday += days;
+	tm.tm_hour = minutes / 60;
+	tm.tm_min = minutes % 60;
+	tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm) * 1000;
+}
+
+int64_t ank_queue_open_until(const ank_site_config *cfg, int64_t now)
+{
+	if (!ank_queue_is_open(cfg, now))
+		return -1;
+	struct tm tm;
+	ank_local_tm(now, &tm);
+	int minute = tm.tm_hour * 60 + tm.tm_min;
+	const ank_hours *today = &cfg->hours[tm.tm_wday];
+	const ank_hours *yesterday = &cfg->hours[(tm.tm_wday + 6) % 7];
+	if (yesterday->open_min >= 0 && yesterday->close_min > 1440 &&
+	    minute + 1440 < yesterday->close_min)
+		return local_at(now, -1, yesterday->close_min);
+	return local_at(now, 0, today->close_min);
+}
+
+int64_t ank_queue_next_open(const ank_site_config *cfg, int64_t now)
+{
+	if (ank_queue_is_open(cfg, now))
+		return now;
+	struct tm tm;
+	ank_local_tm(now, &tm);
+	for (int d = 0; d <= 7; d++) {
+		const ank_hours *h = &cfg->hours[(tm.tm_wday + d) % 7];
+		if (h->open_min < 0 || h->close_min <= h->open_min)
+			continue;
+		int64_t at = local_at(now, d, h->open_min);
+		if (at > now)
+			return at;
+	}
+	return -1;
+}
+
 void ank_queue_service_day(const ank_site_config *cfg, int64_t now, char out[11])
 {
 	struct tm tm;

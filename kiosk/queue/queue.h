@@ -61,6 +61,12 @@ ank_q_rc ank_queue_apply_config_tx(ank_queue *q, const ank_site_config *cfg,
 
 /* Pure rules, exposed for tests and the UI. */
 bool ank_queue_is_open(const ank_site_config *cfg, int64_t now);
+/* When the site next opens: `now` when it is open, else the local start of the next opening
+ * within a week (hours past midnight included), or -1 when none is (closed every day). */
+int64_t ank_queue_next_open(const ank_site_config *cfg, int64_t now);
+/* When the current opening ends (it may be yesterday's, running past midnight), or -1 when
+ * the site is closed now. */
+int64_t ank_queue_open_until(const ank_site_config *cfg, int64_t now);
 /* The service day ("YYYY-MM-DD") that `now` belongs to, given the day start. */
 void ank_queue_service_day(const ank_site_config *cfg, int64_t now, char out[11]);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ank_time.h"
 #include "screens.h"
 
 const screen_def app_screens[SCREEN_COUNT] = {
@@ -315,4 +316,30 @@ screen_id substance_chosen(app *a, const char *code)
 		return do_checkin(a);
 	}
 	return SCREEN_ROUTE;
+}
+
+const char *opens_text(app *a, char *buf, size_t n)
+{
+	const ank_site_config *cfg = ank_queue_config(a->q);
+	int64_t at = ank_queue_next_open(cfg, a->now);
+	if (at < 0)
+		return tr(a, "common.opens_unknown");
+	struct tm now_tm, at_tm;
+	ank_local_tm(a->now, &now_tm);
+	ank_local_tm(at, &at_tm);
+	char time[6], weekday[16];
+	ank_hhmm_format(at_tm.tm_hour * 60 + at_tm.tm_min, time);
+	snprintf(weekday, sizeof weekday, "weekday.%d", at_tm.tm_wday);
+	/* Days apart by the calendar, not by 24 hours: tomorrow at 10:00 is tomorrow. */
+	struct tm a0 = now_tm, b0 = at_tm;
+	a0.tm_hour = b0.tm_hour = 12;
+	a0.tm_min = b0.tm_min = a0.tm_sec = b0.tm_sec = 0;
+	a0.tm_isdst = b0.tm_isdst = -1;
+	long days = (long)((mktime(&b0) - mktime(&a0) + 43200) / 86400);
+	const char *args[] = {"time", time, "weekday", tr(a, weekday), NULL};
+	return trf(a,
+	           days == 0   ? "common.opens_today"
+	           : days == 1 ? "common.opens_tomorrow"
+	                       : "common.opens_on",
+	           args, buf, n);
 }

@@ -43,6 +43,10 @@ bool start_over(app *a, const char *screen);
  * `text` (at most cap bytes). Returns true when the text changed. */
 bool keyboard(app *a, const char *prefix, ui_rect r, char *text, size_t cap);
 
+/* When a closed site opens again, as a sentence in the screen's language ("We open again
+ * tomorrow at 10:00."); written to buf (n bytes) or a static catalog text. */
+const char *opens_text(app *a, char *buf, size_t n);
+
 /* Runs the check-in with the choices made; returns the ticket or refused screen. */
 screen_id do_checkin(app *a);
 /* After the user (or helper) is known: the next step. */

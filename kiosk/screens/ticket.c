@@ -61,31 +61,14 @@ screen_id ticket_frame(app *a)
 		ui_modules(u, "ticket.qr", qr, a->s.qr, a->s.qr_size, a->s.qr_text);
 	/* Called at once, "when it is your turn" would contradict "go now". */
 	const char *how = r->station_label[0] ? "ticket.how_now" : "ticket.how";
-	ui_label(u, "ticket.how", take_top(&words, HOW_H), tr(a, how), UI_FONT_BODY,
-	         THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+	ui_label(u, "ticket.how", take_top(&words, HOW_H), tr(a, how), UI_FONT_BODY, THEME_TEXT,
+	         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	if (ui_icon_button(u, "ticket.done", done, "check", tr(a, "ticket.done"),
 	                   UI_STYLE_PRIMARY)) {
 		app_reset(a);
 		return SCREEN_WELCOME;
 	}
 	return SCREEN_TICKET;
-}
-
-/* Today's hours for the "closed" message. */
-static void hours_today(app *a, char *out, size_t n)
-{
-	const ank_site_config *cfg = ank_queue_config(a->q);
-	struct tm tm;
-	ank_local_tm(a->now, &tm);
-	const ank_hours *h = &cfg->hours[tm.tm_wday];
-	if (h->open_min < 0) {
-		snprintf(out, n, "%s", tr(a, "welcome.closed_today"));
-		return;
-	}
-	char o[6], cl[6];
-	ank_hhmm_format(h->open_min, o);
-	ank_hhmm_format(h->close_min, cl);
-	snprintf(out, n, "%s-%s", o, cl);
 }
 
 screen_id refused_frame(app *a)
@@ -99,9 +82,9 @@ screen_id refused_frame(app *a)
 	 * "talk to the staff" so nothing private is shown at the entrance. */
 	switch (a->s.rc == ANK_Q_REFUSED ? a->s.result.refusal : ANK_REFUSE_NONE) {
 	case ANK_REFUSE_CLOSED: {
-		char hours[64];
-		hours_today(a, hours, sizeof hours);
-		const char *args[] = {"hours", hours, NULL};
+		/* When it opens again, not today's hours (on a closed day those said nothing). */
+		char when[256];
+		const char *args[] = {"when", opens_text(a, when, sizeof when), NULL};
 		msg = trf(a, "refused.closed", args, buf, sizeof buf);
 		break;
 	}

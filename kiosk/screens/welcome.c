@@ -31,6 +31,18 @@ static const char *hours_text(app *a, char *buf, size_t n)
 	struct tm tm;
 	ank_local_tm(a->now, &tm);
 	const ank_hours *h = &cfg->hours[tm.tm_wday];
+	/* Open past midnight on yesterday's hours (Friday 10:00-02:00 at Saturday 00:30): say
+	 * until when, not today's hours. */
+	int64_t until = ank_queue_open_until(cfg, a->now);
+	int minute = tm.tm_hour * 60 + tm.tm_min;
+	if (until > 0 && (h->open_min < 0 || minute < h->open_min)) {
+		struct tm u;
+		ank_local_tm(until, &u);
+		char t[6];
+		ank_hhmm_format(u.tm_hour * 60 + u.tm_min, t);
+		const char *args[] = {"time", t, NULL};
+		return trf(a, "welcome.open_until", args, buf, n);
+	}
 	if (h->open_min < 0)
 		return tr(a, "welcome.closed_today");
 	if (h->open_min == 0 && h->close_min == 1440)
@@ -97,14 +109,26 @@ screen_id welcome_frame(app *a)
 	c.y += THEME_GAP;
 	ui_rect go = take_top(&c, portrait(a) ? CHECKIN_H : CHECKIN_H_LANDSCAPE);
 	screen_id next = SCREEN_WELCOME;
-	if (ui_icon_button(u, "welcome.checkin", go, "check", tr(a, "welcome.checkin"),
-	                   UI_STYLE_PRIMARY)) {
+	const ank_site_config *cfg = ank_queue_config(a->q);
+	/* Closed: say so and when it opens before anyone types a name, and offer no check-in
+	 * that could only end in a refusal (nor waits for a queue no one is served from). */
+	bool open = ank_queue_is_open(cfg, a->now);
+	if (!open) {
+		char ob[256];
+		ui_rect half = go;
+		half.h = go.h / 2;
+		ui_label(u, "welcome.closed_now", half, tr(a, "welcome.closed_now"), UI_FONT_TITLE,
+		         THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
+		half.y += half.h;
+		ui_label(u, "welcome.opens", half, opens_text(a, ob, sizeof ob), UI_FONT_LARGE,
+		         THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+	} else if (ui_icon_button(u, "welcome.checkin", go, "check", tr(a, "welcome.checkin"),
+	                          UI_STYLE_PRIMARY)) {
 		app_reset_keep_language(a);
 		next = SCREEN_NICKNAME;
 	}
 	/* Waiting now, per route offered. */
-	const ank_site_config *cfg = ank_queue_config(a->q);
-	for (int r = 0; r < ANK_ROUTE_COUNT; r++) {
+	for (int r = 0; open && r < ANK_ROUTE_COUNT; r++) {
 		ank_route_status st;
 		ank_err err;
 		if (!cfg->routes[r] ||
