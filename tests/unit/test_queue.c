@@ -1,6 +1,7 @@
 /* Golden cases for the queue rules: every refusal reason, ticket lifecycle, assignment,
  * no-show and requeue, freeze, transfer, day rollover, assisted routing, flex stations,
  * recall limit, timers, estimates and unknown ids. */
+#include "ank_time.h"
 #include "testlib.h"
 
 #include <stdio.h>
@@ -190,6 +191,30 @@ static void test_allowed_edges(void **state)
 	fixture_apply(f);
 	assert_int_equal(fixture_checkin(f, "u2", "crack", ANK_ROUTE_SMOKE, NULL, T0, NULL),
 	                 ANK_Q_OK);
+}
+
+/* When it opens and until when (the welcome screen and the closed refusal say them): hours
+ * past midnight count on both sides of it, and a closed day is skipped. */
+static void test_next_open(void **state)
+{
+	fixture *f = *state;
+	/* Open now: next_open is now; open until 02:00 the night after (T0 + 14 h). */
+	assert_true(ank_queue_next_open(&f->cfg, T0) == T0);
+	assert_true(ank_queue_open_until(&f->cfg, T0) == T0 + MIN(14 * 60));
+	/* Tuesday 01:30, on Monday's hours: still until 02:00. */
+	assert_true(ank_queue_open_until(&f->cfg, T0 + MIN(13 * 60 + 30)) == T0 + MIN(14 * 60));
+	/* Tuesday 02:00: closed, opens at 08:00. */
+	assert_true(ank_queue_open_until(&f->cfg, T0 + MIN(14 * 60)) == -1);
+	assert_true(ank_queue_next_open(&f->cfg, T0 + MIN(14 * 60)) == T0 + MIN(20 * 60));
+	/* Tuesday closed: from Tuesday 02:00 the next opening is Wednesday 08:00. */
+	struct tm tm;
+	ank_local_tm(T0 + MIN(20 * 60), &tm);
+	f->cfg.hours[tm.tm_wday].open_min = f->cfg.hours[tm.tm_wday].close_min = -1;
+	assert_true(ank_queue_next_open(&f->cfg, T0 + MIN(14 * 60)) == T0 + MIN(44 * 60));
+	/* Closed every day: none. */
+	for (int d = 0; d < 7; d++)
+		f->cfg.hours[d].open_min = f->cfg.hours[d].close_min = -1;
+	assert_true(ank_queue_next_open(&f->cfg, T0) == -1);
 }
 
 /* ---- issuing and assignment ---- */
@@ -750,6 +775,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_refusals),
+	        cmocka_unit_test_setup_teardown(test_next_open, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_allowed_edges, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_issue_calls_free_station_at_once, setup,
 	                                        teardown),
