@@ -82,7 +82,7 @@ int alert_band(app *a, int y)
 	ui_fill(&a->ui, (ui_rect){0, y, a->ui.w, h}, THEME_ALERT_BG);
 	a->ui.r.icon(a->ui.r.ctx,
 	             ui_mirror(&a->ui, (ui_rect){THEME_MARGIN, y + (h - icon) / 2, icon, icon}),
-	             "alert");
+	             "alert", THEME_TEXT);
 	ui_label(&a->ui, "alert", box, both, UI_FONT_BODY, THEME_TEXT, UI_TEXT_MIDDLE);
 	return h;
 }

@@ -23,7 +23,7 @@ screen_id fault_frame(app *a)
 	/* Centred as a whole: the pictogram, then one block per language. */
 	int h = icon + THEME_GAP + n * block - FAULT_LANG_GAP;
 	int y = c.y + (c.h > h ? (c.h - h) / 2 : 0);
-	u->r.icon(u->r.ctx, (ui_rect){c.x + (c.w - icon) / 2, y, icon, icon}, "staff");
+	u->r.icon(u->r.ctx, (ui_rect){c.x + (c.w - icon) / 2, y, icon, icon}, "staff", THEME_TEXT);
 	y += icon + THEME_GAP;
 	bool rtl = u->rtl;
 	/* The kiosk's language first (the site's default), then the others in catalog order. */

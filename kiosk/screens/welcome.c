@@ -21,7 +21,7 @@ static void line_icon(app *a, ui_rect line, const char *icon)
 	a->ui.r.icon(a->ui.r.ctx,
 	             ui_mirror(&a->ui,
 	                       (ui_rect){line.x, line.y + top, THEME_LINE_ICON, THEME_LINE_ICON}),
-	             icon);
+	             icon, THEME_TEXT);
 }
 
 /* Today's hours as "08:30-23:30", or the all-day / closed text. */

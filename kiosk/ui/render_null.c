@@ -95,11 +95,12 @@ static int n_text(void *ctx, ui_rect box, const char *utf8, ui_font f, ui_color 
 	return wrapped_lines(utf8, per_line) * (font_px[f] * NULL_LINE_PCT / 100);
 }
 
-static void n_icon(void *ctx, ui_rect r, const char *name)
+static void n_icon(void *ctx, ui_rect r, const char *name, ui_color tint)
 {
 	(void)ctx;
 	(void)r;
 	(void)name;
+	(void)tint;
 }
 
 static void n_modules(void *ctx, ui_rect r, const unsigned char *m, int size)

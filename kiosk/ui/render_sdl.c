@@ -438,7 +438,28 @@ static int r_text(void *ctx, ui_rect box, const char *utf8, ui_font f, ui_color 
 
 /* ---- icons and modules ---- */
 
-static void r_icon(void *ctx, ui_rect r, const char *name)
+/* The pictogram's pixels made white, alpha kept, so a colour modulation gives any tint (the
+ * icons are drawn in one colour). The surface is converted to RGBA32 first; NULL on failure
+ * (the original is freed either way). */
+static SDL_Surface *whitened(SDL_Surface *in)
+{
+	SDL_Surface *s = SDL_ConvertSurfaceFormat(in, SDL_PIXELFORMAT_RGBA32, 0);
+	SDL_FreeSurface(in);
+	if (!s || SDL_LockSurface(s) != 0) {
+		if (s)
+			SDL_FreeSurface(s);
+		return NULL;
+	}
+	for (int y = 0; y < s->h; y++) {
+		uint8_t *row = (uint8_t *)s->pixels + (size_t)y * (size_t)s->pitch;
+		for (int x = 0; x < s->w; x++)
+			row[x * 4] = row[x * 4 + 1] = row[x * 4 + 2] = 0xFF;
+	}
+	SDL_UnlockSurface(s);
+	return s;
+}
+
+static void r_icon(void *ctx, ui_rect r, const char *name, ui_color tint)
 {
 	ank_sdl *s = ctx;
 	int side = r.w < r.h ? r.w : r.h;
@@ -457,6 +478,8 @@ static void r_icon(void *ctx, ui_rect r, const char *name)
 		SDL_RWops *rw = SDL_RWFromFile(path, "rb");
 		/* Rendered at the size it is shown: SVG scaled as a bitmap would blur. */
 		SDL_Surface *surf = rw ? IMG_LoadSizedSVG_RW(rw, side, side) : NULL;
+		if (surf)
+			surf = whitened(surf);
 		if (rw)
 			SDL_RWclose(rw);
 		e->tex = surf ? SDL_CreateTextureFromSurface(s->ren, surf) : NULL;
@@ -466,6 +489,7 @@ static void r_icon(void *ctx, ui_rect r, const char *name)
 	if (!e->tex)
 		return;
 	SDL_Rect dst = {r.x + (r.w - side) / 2, r.y + (r.h - side) / 2, side, side};
+	SDL_SetTextureColorMod(e->tex, tint.r, tint.g, tint.b);
 	SDL_RenderCopy(s->ren, e->tex, NULL, &dst);
 }
 

@@ -173,12 +173,9 @@ static void icon_and_text(ui *u, ui_rect r, const char *icon, const char *text, 
 		ir = (ui_rect){r.x + THEME_GAP, r.y + (r.h - side) / 2, side, side};
 		tr = (ui_rect){ir.x + side + THEME_GAP, r.y, r.w - side - 3 * THEME_GAP, r.h};
 	}
-	if (on_dark) {
-		/* Pictograms are dark; on the primary colour they sit on a white tile. */
-		ui_rect tile = {ir.x - 10, ir.y - 10, ir.w + 20, ir.h + 20};
-		u->r.fill(u->r.ctx, ui_mirror(u, tile), THEME_CARD);
-	}
-	u->r.icon(u->r.ctx, ui_mirror(u, ir), icon);
+	/* On the primary colour the pictogram is drawn in the words' colour (white): a white
+	 * tile with a dark check looked like a ticked box. */
+	u->r.icon(u->r.ctx, ui_mirror(u, ir), icon, on_dark ? fg : THEME_TEXT);
 	u->r.text(u->r.ctx, ui_mirror(u, tr), text, font, fg,
 	          ui_text_flags(u, (r.h * 5 >= r.w * 4 ? UI_TEXT_CENTER : UI_TEXT_START) |
 	                                   UI_TEXT_MIDDLE | UI_TEXT_BOLD),
@@ -218,7 +215,7 @@ bool ui_toggle(ui *u, const char *id, ui_rect r, const char *icon, const char *t
 	u->r.fill(u->r.ctx, cbp, THEME_CARD);
 	u->r.outline(u->r.ctx, cbp, THEME_TEXT, 4);
 	if (*value)
-		u->r.icon(u->r.ctx, cbp, "check");
+		u->r.icon(u->r.ctx, cbp, "check", THEME_TEXT);
 	ui_rect rest = {r.x, r.y, r.w - box - THEME_GAP, r.h};
 	icon_and_text(u, rest, icon, text, THEME_TEXT, false, UI_FONT_BODY);
 	ui_widget *w = record(u, id, UI_ROLE_TOGGLE, pr, text);

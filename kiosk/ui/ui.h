@@ -47,8 +47,9 @@ typedef struct ui_renderer {
 	 * draw false it only measures. */
 	int (*text)(void *ctx, ui_rect box, const char *utf8, ui_font f, ui_color c, int flags,
 	            bool draw);
-	/* assets/icons/NAME.svg fitted into r; nothing if it cannot be loaded. */
-	void (*icon)(void *ctx, ui_rect r, const char *name);
+	/* assets/icons/NAME.svg fitted into r in colour `tint` (the pictograms are one colour:
+	 * dark on light, white on the primary colour); nothing if it cannot be loaded. */
+	void (*icon)(void *ctx, ui_rect r, const char *name, ui_color tint);
 	/* A square of size x size modules (1 = dark) scaled to fit r, on white. */
 	void (*modules)(void *ctx, ui_rect r, const unsigned char *m, int size);
 } ui_renderer;
