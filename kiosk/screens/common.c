@@ -104,14 +104,23 @@ ui_rect screen_body(app *a, const char *id, const char *title)
 	return c;
 }
 
-bool start_over(app *a, const char *screen)
+bool step_nav(app *a, const char *screen, screen_id *next)
 {
 	ui_rect c = content(a);
 	char id[UI_ID_MAX];
+	int w = (c.w - THEME_GAP) / 2, y = c.y + c.h - THEME_TARGET_MAIN;
+	/* Back at the start side, its arrow pointing the way one reads back. */
+	snprintf(id, sizeof id, "%s.back", screen);
+	if (ui_icon_button(&a->ui, id, (ui_rect){c.x, y, w, THEME_TARGET_MAIN},
+	                   a->ui.rtl ? "back_rtl" : "back", tr(a, "common.back"), UI_STYLE_QUIET)) {
+		*next = app_back(a);
+		return true;
+	}
 	snprintf(id, sizeof id, "%s.start_over", screen);
-	ui_rect r = {c.x, c.y + c.h - THEME_TARGET_MAIN, c.w / 2 - THEME_GAP, THEME_TARGET_MAIN};
-	if (ui_icon_button(&a->ui, id, r, "back", tr(a, "common.start_over"), UI_STYLE_QUIET)) {
+	if (ui_icon_button(&a->ui, id, (ui_rect){c.x + c.w - w, y, w, THEME_TARGET_MAIN},
+	                   "start_over", tr(a, "common.start_over"), UI_STYLE_QUIET)) {
 		app_reset(a);
+		*next = SCREEN_WELCOME;
 		return true;
 	}
 	return false;
@@ -289,10 +298,12 @@ screen_id after_user_chosen(app *a, const ank_match *m)
 		return do_checkin(a);
 	}
 	snprintf(a->s.user_id, sizeof a->s.user_id, "%s", m->user_id);
-	/* From here on the screens speak the user's own language, if we have it. */
+	/* From here on the screens speak the user's own language, if we have it, unless they
+	 * chose one themselves in this visit. */
 	ank_user u;
 	ank_err err;
-	if (ank_store_user_get(ank_queue_store(a->q), m->user_id, &u, &err) == ANK_STORE_OK &&
+	if (!a->lang_chosen &&
+	    ank_store_user_get(ank_queue_store(a->q), m->user_id, &u, &err) == ANK_STORE_OK &&
 	    u.language[0])
 		app_set_language(a, u.language);
 	sodium_memzero(a->s.typed, sizeof a->s.typed);
