@@ -393,6 +393,12 @@ void app_frame(app *a)
 	bool input = ui_input_pending(&a->ui);
 	ui_end(&a->ui);
 	a->dirty = input;
+	/* The language button sits in the shared title (screen_title), not in a screen's
+	 * own answer: its tap overrides that answer. */
+	if (a->want_language) {
+		a->want_language = false;
+		next = SCREEN_LANGUAGE;
+	}
 	if (next != from && step_screen(from) && step_screen(next) && !a->going_back)
 		back_push(a);
 	a->going_back = false;

@@ -27,7 +27,8 @@ typedef enum screen_id {
 	SCREEN_STAFF_PIN,
 	SCREEN_STAFF,
 	SCREEN_DISPLAY,
-	SCREEN_FAULT, /* degraded mode: "please ask the staff" while site.db takes no writes */
+	SCREEN_FAULT,    /* degraded mode: "please ask the staff" while site.db takes no writes */
+	SCREEN_LANGUAGE, /* the languages by their own names, from any step's language button */
 	SCREEN_COUNT
 } screen_id;
 
@@ -127,8 +128,10 @@ typedef struct app {
 	long long i18n_stamp; /* fingerprint of the catalog and override files, to reload */
 	screen_id screen;
 	screen_id before_idle;
-	bool dirty;   /* something changed: draw a frame */
-	bool display; /* display role: "now calling" only */
+	screen_id before_language; /* where the language screen returns */
+	bool want_language;        /* a screen's language button was tapped this frame */
+	bool dirty;                /* something changed: draw a frame */
+	bool display;              /* display role: "now calling" only */
 	checkin_state s;
 	/* staff mode on the kiosk */
 	char pin[APP_PIN_MAX_DIGITS + 1];

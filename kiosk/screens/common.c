@@ -22,6 +22,7 @@ const screen_def app_screens[SCREEN_COUNT] = {
         [SCREEN_STAFF] = {"staff", staff_frame},
         [SCREEN_DISPLAY] = {"display", display_frame},
         [SCREEN_FAULT] = {"fault", fault_frame},
+        [SCREEN_LANGUAGE] = {"language", language_frame},
 };
 
 bool portrait(const app *a)
@@ -86,11 +87,47 @@ int alert_band(app *a, int y)
 	return h;
 }
 
+/* The screens a user sees after the welcome (which has its own row of languages) that
+ * carry the language button; not the idle prompt, where any tap means "continue". */
+static bool has_language_button(screen_id s)
+{
+	return s == SCREEN_NICKNAME || s == SCREEN_BIRTHYEAR || s == SCREEN_SUBSTANCE ||
+	       s == SCREEN_ROUTE || s == SCREEN_HELPER || s == SCREEN_TICKET ||
+	       s == SCREEN_REFUSED || s == SCREEN_RULES;
+}
+
+/* The language button at the end of the title band: always at the top right, in either
+ * direction, since the top left is the staff corner (APP_STAFF_CORNER). It shows the
+ * current language's own name. Narrows *title to leave it room. */
+static void language_button(app *a, ui_rect *title)
+{
+	ui_rect b = {title->x + title->w - THEME_LANG_BUTTON_W, title->y, THEME_LANG_BUTTON_W,
+	             title->h};
+	title->w -= THEME_LANG_BUTTON_W + THEME_GAP;
+	/* Pre-mirrored, so the toolkit's mirroring puts them back where they are meant. */
+	if (a->ui.rtl) {
+		b.x = a->ui.w - b.x - b.w;
+		title->x = a->ui.w - title->x - title->w;
+	}
+	const char *name = a->lang;
+	for (int i = 0; i < ank_i18n_count(a->i18n); i++)
+		if (!strcmp(ank_i18n_code(a->i18n, i), a->lang))
+			name = ank_i18n_name(a->i18n, i);
+	char id[UI_ID_MAX];
+	snprintf(id, sizeof id, "%s.language", app_screens[a->screen].id);
+	if (ui_icon_button(&a->ui, id, b, "language", name, UI_STYLE_QUIET)) {
+		a->before_language = a->screen;
+		a->want_language = true;
+	}
+}
+
 int screen_title(app *a, const char *id, const char *text)
 {
 	int y = alert_band(a, 0);
 	ui_rect c = content(a);
 	ui_rect r = {c.x, y + THEME_MARGIN, c.w, portrait(a) ? THEME_TITLE_H : THEME_TITLE_H_LAND};
+	if (has_language_button(a->screen))
+		language_button(a, &r);
 	ui_label(&a->ui, id, r, text, UI_FONT_TITLE, THEME_TEXT, UI_TEXT_MIDDLE | UI_TEXT_BOLD);
 	return r.y + r.h + THEME_GAP;
 }

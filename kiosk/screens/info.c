@@ -1,5 +1,7 @@
-/* Screens "rules" (the house rules from the catalog) and "idle" (are you still there?). */
+/* Screens "rules" (the house rules from the catalog), "idle" (are you still there?) and
+ * "language" (every language by its own name, from any step's language button). */
 #include <stdio.h>
+#include <string.h>
 
 #include "screens.h"
 
@@ -51,4 +53,27 @@ screen_id idle_frame(app *a)
 	if (go_on || a->ui.release_pending)
 		return a->before_idle;
 	return SCREEN_IDLE;
+}
+
+screen_id language_frame(app *a)
+{
+	ui_rect c = screen_body(a, "language.title", tr(a, "language.title"));
+	ui_rect back = take_bottom(&c, THEME_TARGET_MAIN);
+	back.w = (back.w - THEME_GAP) / 2;
+	screen_id next = SCREEN_LANGUAGE;
+	for (int i = 0; i < ank_i18n_count(a->i18n); i++) {
+		char id[UI_ID_MAX];
+		const char *code = ank_i18n_code(a->i18n, i);
+		snprintf(id, sizeof id, "language.lang.%s", code);
+		ui_style st = strcmp(code, a->lang) ? UI_STYLE_CARD : UI_STYLE_PRIMARY;
+		if (ui_button(&a->ui, id, take_top(&c, THEME_LANG_CHOICE_H),
+		              ank_i18n_name(a->i18n, i), st)) {
+			app_choose_language(a, code);
+			next = a->before_language;
+		}
+	}
+	if (ui_icon_button(&a->ui, "language.back", back, a->ui.rtl ? "back_rtl" : "back",
+	                   tr(a, "common.back"), UI_STYLE_QUIET))
+		next = a->before_language;
+	return next;
 }

@@ -20,6 +20,7 @@ screen_id staff_pin_frame(app *a);
 screen_id staff_frame(app *a);
 screen_id display_frame(app *a);
 screen_id fault_frame(app *a);
+screen_id language_frame(app *a);
 
 bool portrait(const app *a);
 /* The area inside the margins. */

@@ -178,6 +178,7 @@ static const struct {
         {"idle.body", {"seconds", "20", NULL}},
         {"idle.continue", {NULL}},
         {"idle.more_time", {NULL}},
+        {"language.title", {NULL}},
         {"staff.pin_title", {NULL}},
         {"staff.wrong_pin", {"left", "2", NULL}},
         {"staff.locked", {"minutes", "5", NULL}},
