@@ -97,8 +97,8 @@ static bool has_language_button(screen_id s)
 }
 
 /* The language button at the end of the title band: always at the top right, in either
- * direction, since the top left is the staff corner (APP_STAFF_CORNER). It shows the
- * current language's own name. Narrows *title to leave it room. */
+ * direction, since the top left is the staff corner (APP_STAFF_CORNER). A globe, named
+ * by the current language's own name in the widget list. Narrows *title to leave it room. */
 static void language_button(app *a, ui_rect *title)
 {
 	ui_rect b = {title->x + title->w - THEME_LANG_BUTTON_W, title->y, THEME_LANG_BUTTON_W,
@@ -115,7 +115,18 @@ static void language_button(app *a, ui_rect *title)
 			name = ank_i18n_name(a->i18n, i);
 	char id[UI_ID_MAX];
 	snprintf(id, sizeof id, "%s.language", app_screens[a->screen].id);
-	if (ui_icon_button(&a->ui, id, b, "language", name, UI_STYLE_QUIET)) {
+	/* Only the globe is drawn: a word beside it would take the width long titles need. */
+	bool hit = ui_button(&a->ui, id, b, "", UI_STYLE_QUIET);
+	int side = b.h * THEME_LANG_ICON_PCT / 100;
+	a->ui.r.icon(a->ui.r.ctx,
+	             ui_mirror(&a->ui, (ui_rect){b.x + (b.w - side) / 2, b.y + (b.h - side) / 2,
+	                                         side, side}),
+	             "language");
+	/* The widget list (dump, screen reader) still names the current language. */
+	ui_widget *w = a->ui.n_widgets > 0 ? &a->ui.widgets[a->ui.n_widgets - 1] : NULL;
+	if (w && !strcmp(w->id, id))
+		snprintf(w->text, sizeof w->text, "%s", name);
+	if (hit) {
 		a->before_language = a->screen;
 		a->want_language = true;
 	}
