@@ -78,6 +78,67 @@ void app_set_language(app *a, const char *lang)
 	}
 }
 
+void app_choose_language(app *a, const char *lang)
+{
+	app_set_language(a, lang);
+	a->lang_chosen = true;
+}
+
+int64_t app_idle_prompt_ms(const app *a)
+{
+	return APP_IDLE_PROMPT_MS * (a->idle_more ? APP_IDLE_MORE_FACTOR : 1);
+}
+
+int64_t app_idle_reset_ms(const app *a)
+{
+	return APP_IDLE_RESET_MS * (a->idle_more ? APP_IDLE_MORE_FACTOR : 1);
+}
+
+/* The screens of a check-in that Back steps through. */
+static bool step_screen(screen_id s)
+{
+	return s == SCREEN_NICKNAME || s == SCREEN_BIRTHYEAR || s == SCREEN_SUBSTANCE ||
+	       s == SCREEN_ROUTE || s == SCREEN_HELPER;
+}
+
+/* Forgets the Back steps; sodium_memzero because they hold typed nicknames. */
+static void back_clear(app *a)
+{
+	sodium_memzero(a->back, sizeof a->back);
+	sodium_memzero(&a->back_scratch, sizeof a->back_scratch);
+	a->n_back = 0;
+	a->going_back = false;
+}
+
+/* The frame left step `from` for step `to`: the state before the frame is the step Back
+ * returns to. A full stack (never in a real check-in) drops its oldest step. */
+static void back_push(app *a)
+{
+	if (a->n_back == APP_BACK_MAX) {
+		memmove(&a->back[0], &a->back[1], sizeof a->back[0] * (APP_BACK_MAX - 1));
+		a->n_back--;
+	}
+	a->back[a->n_back++] = a->back_scratch;
+}
+
+screen_id app_back(app *a)
+{
+	if (a->n_back == 0) {
+		app_reset_keep_language(a);
+		return SCREEN_WELCOME;
+	}
+	app_step *st = &a->back[--a->n_back];
+	a->s = st->s;
+	/* A language the registered preference set goes with the step it came from. */
+	if (!a->lang_chosen)
+		app_set_language(a, st->lang);
+	screen_id to = st->screen;
+	sodium_memzero(st, sizeof *st);
+	a->going_back = true;
+	a->dirty = true;
+	return to;
+}
+
 /* Adds a fingerprint of the files of `dir` (name, inode, size, modification time in ns)
  * to *sum. A sum is blind to the order readdir gives; a file replaced by rename gets a new
  * inode, so even two writes in the same second are told apart. A missing dir adds 0. */
@@ -284,6 +345,9 @@ void app_reset(app *a)
 	a->staff_page = 0;
 	a->staff_ask_freeze = false;
 	a->staff_refused = NULL;
+	a->lang_chosen = false;
+	a->idle_more = false;
+	back_clear(a);
 	char lang[8];
 	default_language(a, lang);
 	snprintf(a->lang, sizeof a->lang, "%s", lang);
@@ -297,6 +361,8 @@ void app_reset(app *a)
 void app_reset_keep_language(app *a)
 {
 	sodium_memzero(&a->s, sizeof a->s);
+	a->idle_more = false;
+	back_clear(a);
 	a->dirty = true;
 }
 
@@ -316,11 +382,26 @@ void app_frame(app *a)
 	/* Whatever led here, a degraded kiosk shows users only the calm stop. */
 	if (a->degraded && !degraded_screen(a->screen))
 		a->screen = SCREEN_FAULT;
+	screen_id from = a->screen;
+	if (step_screen(from)) {
+		a->back_scratch.screen = from;
+		a->back_scratch.s = a->s;
+		snprintf(a->back_scratch.lang, sizeof a->back_scratch.lang, "%s", a->lang);
+	}
 	ui_begin(&a->ui, bg);
 	screen_id next = app_screens[a->screen].frame(a);
 	bool input = ui_input_pending(&a->ui);
 	ui_end(&a->ui);
 	a->dirty = input;
+	/* The language button sits in the shared title (screen_title), not in a screen's
+	 * own answer: its tap overrides that answer. */
+	if (a->want_language) {
+		a->want_language = false;
+		next = SCREEN_LANGUAGE;
+	}
+	if (next != from && step_screen(from) && step_screen(next) && !a->going_back)
+		back_push(a);
+	a->going_back = false;
 	if (next != a->screen)
 		app_go(a, next);
 }
@@ -478,12 +559,20 @@ void app_advance(app *a, int64_t now)
 		app_go(a, SCREEN_STAFF_PIN);
 	}
 	int64_t quiet = now - a->last_touch;
+	/* The welcome screen left in a language someone picked goes back to the site's own
+	 * for the next person, without a prompt (nothing typed there is lost). */
+	if (a->screen == SCREEN_WELCOME && quiet >= app_idle_prompt_ms(a)) {
+		char lang[8];
+		default_language(a, lang);
+		if (a->lang_chosen || strcmp(lang, a->lang) != 0)
+			app_reset(a);
+	}
 	if (start)
 		return;
-	if (a->screen == SCREEN_IDLE && quiet >= APP_IDLE_PROMPT_MS + APP_IDLE_RESET_MS) {
+	if (a->screen == SCREEN_IDLE && quiet >= app_idle_prompt_ms(a) + app_idle_reset_ms(a)) {
 		app_reset(a);
 		app_go(a, SCREEN_WELCOME);
-	} else if (a->screen != SCREEN_IDLE && quiet >= APP_IDLE_PROMPT_MS) {
+	} else if (a->screen != SCREEN_IDLE && quiet >= app_idle_prompt_ms(a)) {
 		a->before_idle = a->screen;
 		app_go(a, SCREEN_IDLE);
 	}

@@ -27,13 +27,16 @@ typedef enum screen_id {
 	SCREEN_STAFF_PIN,
 	SCREEN_STAFF,
 	SCREEN_DISPLAY,
-	SCREEN_FAULT, /* degraded mode: "please ask the staff" while site.db takes no writes */
+	SCREEN_FAULT,    /* degraded mode: "please ask the staff" while site.db takes no writes */
+	SCREEN_LANGUAGE, /* the languages by their own names, from any step's language button */
 	SCREEN_COUNT
 } screen_id;
 
 /* Idle: a prompt after 45 s without a touch, then back to the start 20 s later. */
 #define APP_IDLE_PROMPT_MS 45000
 #define APP_IDLE_RESET_MS  20000
+/* "I need more time" on the prompt multiplies both for the rest of the visit. */
+#define APP_IDLE_MORE_FACTOR 2
 /* Staff mode: hold the top start corner this long, then the PIN. */
 #define APP_STAFF_HOLD_MS  3000
 #define APP_STAFF_CORNER   140
@@ -79,6 +82,16 @@ typedef struct checkin_state {
 	int qr_size;
 } checkin_state;
 
+/* Back: a step of the check-in as the user left it (screen, choices, language), so Back
+ * returns to it with everything still chosen. A check-in has at most 5 steps before the
+ * ticket (nickname, birth year, substance, helper, helper's birth year). */
+#define APP_BACK_MAX 8
+typedef struct app_step {
+	screen_id screen;
+	checkin_state s;
+	char lang[8];
+} app_step;
+
 struct app;
 /* Opens the site database again (as at start: config, registry, time zone) for a kiosk in
  * degraded mode that has none open. Returns the queue (owned by the app from then on) or
@@ -96,6 +109,18 @@ typedef struct app {
 	 * the kiosk runs without a database of its own. */
 	char overrides_dir[600];
 	char lang[8];
+	/* The user picked a language in this visit: it wins over the registered preference
+	 * until the visit ends (app_reset). */
+	bool lang_chosen;
+	/* "I need more time" was chosen: idle timeouts are APP_IDLE_MORE_FACTOR times longer
+	 * until the visit ends. */
+	bool idle_more;
+	/* The steps Back returns to, oldest first, and the current step as it was before this
+	 * frame (pushed when the frame moves on). Wiped with the visit: they hold nicknames. */
+	app_step back[APP_BACK_MAX];
+	int n_back;
+	app_step back_scratch;
+	bool going_back;    /* this frame's move is a Back: nothing is pushed */
 	int64_t now;        /* the app's clock: wall time, or virtual in headless runs */
 	int64_t last_touch; /* for the idle timer */
 	int64_t last_tick;
@@ -103,8 +128,10 @@ typedef struct app {
 	long long i18n_stamp; /* fingerprint of the catalog and override files, to reload */
 	screen_id screen;
 	screen_id before_idle;
-	bool dirty;   /* something changed: draw a frame */
-	bool display; /* display role: "now calling" only */
+	screen_id before_language; /* where the language screen returns */
+	bool want_language;        /* a screen's language button was tapped this frame */
+	bool dirty;                /* something changed: draw a frame */
+	bool display;              /* display role: "now calling" only */
 	checkin_state s;
 	/* staff mode on the kiosk */
 	char pin[APP_PIN_MAX_DIGITS + 1];
@@ -177,6 +204,15 @@ void app_go(app *a, screen_id next);
 void app_reset_keep_language(app *a);
 /* Switches the UI language (and direction) if a catalog for `lang` is loaded. */
 void app_set_language(app *a, const char *lang);
+/* The user chose `lang` themselves: kept for the whole visit. */
+void app_choose_language(app *a, const char *lang);
+/* Back from the current step: the step before it with its choices, or the welcome screen
+ * (language kept) from the first step. Returns the screen to show. */
+screen_id app_back(app *a);
+/* Idle timeouts for this visit: the prompt after this long without a touch, and the reset
+ * this long after the prompt (both longer after "I need more time"). */
+int64_t app_idle_prompt_ms(const app *a);
+int64_t app_idle_reset_ms(const app *a);
 /* One frame: draws the current screen and follows its answer. */
 void app_frame(app *a);
 /* Time passes: idle timers, queue ticks, the display's call queue. */

@@ -23,6 +23,7 @@ const screen_def app_screens[SCREEN_COUNT] = {
         [SCREEN_STAFF] = {"staff", staff_frame},
         [SCREEN_DISPLAY] = {"display", display_frame},
         [SCREEN_FAULT] = {"fault", fault_frame},
+        [SCREEN_LANGUAGE] = {"language", language_frame},
 };
 
 bool portrait(const app *a)
@@ -87,11 +88,58 @@ int alert_band(app *a, int y)
 	return h;
 }
 
+/* The screens a user sees after the welcome (which has its own row of languages) that
+ * carry the language button; not the idle prompt, where any tap means "continue". */
+static bool has_language_button(screen_id s)
+{
+	return s == SCREEN_NICKNAME || s == SCREEN_BIRTHYEAR || s == SCREEN_SUBSTANCE ||
+	       s == SCREEN_ROUTE || s == SCREEN_HELPER || s == SCREEN_TICKET ||
+	       s == SCREEN_REFUSED || s == SCREEN_RULES;
+}
+
+/* The language button at the end of the title band: always at the top right, in either
+ * direction, since the top left is the staff corner (APP_STAFF_CORNER). A globe, named
+ * by the current language's own name in the widget list. Narrows *title to leave it room. */
+static void language_button(app *a, ui_rect *title)
+{
+	ui_rect b = {title->x + title->w - THEME_LANG_BUTTON_W, title->y, THEME_LANG_BUTTON_W,
+	             title->h};
+	title->w -= THEME_LANG_BUTTON_W + THEME_GAP;
+	/* Pre-mirrored, so the toolkit's mirroring puts them back where they are meant. */
+	if (a->ui.rtl) {
+		b.x = a->ui.w - b.x - b.w;
+		title->x = a->ui.w - title->x - title->w;
+	}
+	const char *name = a->lang;
+	for (int i = 0; i < ank_i18n_count(a->i18n); i++)
+		if (!strcmp(ank_i18n_code(a->i18n, i), a->lang))
+			name = ank_i18n_name(a->i18n, i);
+	char id[UI_ID_MAX];
+	snprintf(id, sizeof id, "%s.language", app_screens[a->screen].id);
+	/* Only the globe is drawn: a word beside it would take the width long titles need. */
+	bool hit = ui_button(&a->ui, id, b, "", UI_STYLE_QUIET);
+	int side = b.h * THEME_LANG_ICON_PCT / 100;
+	a->ui.r.icon(a->ui.r.ctx,
+	             ui_mirror(&a->ui, (ui_rect){b.x + (b.w - side) / 2, b.y + (b.h - side) / 2,
+	                                         side, side}),
+	             "language", THEME_TEXT);
+	/* The widget list (dump, screen reader) still names the current language. */
+	ui_widget *w = a->ui.n_widgets > 0 ? &a->ui.widgets[a->ui.n_widgets - 1] : NULL;
+	if (w && !strcmp(w->id, id))
+		snprintf(w->text, sizeof w->text, "%s", name);
+	if (hit) {
+		a->before_language = a->screen;
+		a->want_language = true;
+	}
+}
+
 int screen_title(app *a, const char *id, const char *text)
 {
 	int y = alert_band(a, 0);
 	ui_rect c = content(a);
 	ui_rect r = {c.x, y + THEME_MARGIN, c.w, portrait(a) ? THEME_TITLE_H : THEME_TITLE_H_LAND};
+	if (has_language_button(a->screen))
+		language_button(a, &r);
 	ui_label(&a->ui, id, r, text, UI_FONT_TITLE, THEME_TEXT, UI_TEXT_MIDDLE | UI_TEXT_BOLD);
 	return r.y + r.h + THEME_GAP;
 }
@@ -105,14 +153,23 @@ ui_rect screen_body(app *a, const char *id, const char *title)
 	return c;
 }
 
-bool start_over(app *a, const char *screen)
+bool step_nav(app *a, const char *screen, screen_id *next)
 {
 	ui_rect c = content(a);
 	char id[UI_ID_MAX];
+	int w = (c.w - THEME_GAP) / 2, y = c.y + c.h - THEME_TARGET_MAIN;
+	/* Back at the start side, its arrow pointing the way one reads back. */
+	snprintf(id, sizeof id, "%s.back", screen);
+	if (ui_icon_button(&a->ui, id, (ui_rect){c.x, y, w, THEME_TARGET_MAIN},
+	                   a->ui.rtl ? "back_rtl" : "back", tr(a, "common.back"), UI_STYLE_QUIET)) {
+		*next = app_back(a);
+		return true;
+	}
 	snprintf(id, sizeof id, "%s.start_over", screen);
-	ui_rect r = {c.x, c.y + c.h - THEME_TARGET_MAIN, c.w / 2 - THEME_GAP, THEME_TARGET_MAIN};
-	if (ui_icon_button(&a->ui, id, r, "back", tr(a, "common.start_over"), UI_STYLE_QUIET)) {
+	if (ui_icon_button(&a->ui, id, (ui_rect){c.x + c.w - w, y, w, THEME_TARGET_MAIN},
+	                   "start_over", tr(a, "common.start_over"), UI_STYLE_QUIET)) {
 		app_reset(a);
+		*next = SCREEN_WELCOME;
 		return true;
 	}
 	return false;
@@ -290,10 +347,12 @@ screen_id after_user_chosen(app *a, const ank_match *m)
 		return do_checkin(a);
 	}
 	snprintf(a->s.user_id, sizeof a->s.user_id, "%s", m->user_id);
-	/* From here on the screens speak the user's own language, if we have it. */
+	/* From here on the screens speak the user's own language, if we have it, unless they
+	 * chose one themselves in this visit. */
 	ank_user u;
 	ank_err err;
-	if (ank_store_user_get(ank_queue_store(a->q), m->user_id, &u, &err) == ANK_STORE_OK &&
+	if (!a->lang_chosen &&
+	    ank_store_user_get(ank_queue_store(a->q), m->user_id, &u, &err) == ANK_STORE_OK &&
 	    u.language[0])
 		app_set_language(a, u.language);
 	sodium_memzero(a->s.typed, sizeof a->s.typed);

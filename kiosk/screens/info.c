@@ -1,12 +1,17 @@
-/* Screens "rules" (the house rules from the catalog) and "idle" (are you still there?). */
+/* Screens "rules" (the house rules from the catalog), "idle" (are you still there?) and
+ * "language" (every language by its own name, from any step's language button). */
 #include <stdio.h>
+#include <string.h>
 
 #include "screens.h"
 
-/* The idle screen: a gap below the title, the countdown, and one big button. */
-#define IDLE_TOP_GAP    100
-#define IDLE_BODY_H     200
-#define IDLE_CONTINUE_H 300
+/* The idle screen: a gap below the title, the countdown, one big button and "more time". */
+#define IDLE_TOP_GAP         100
+#define IDLE_TOP_GAP_LAND    20
+#define IDLE_BODY_H          200
+#define IDLE_BODY_H_LAND     140
+#define IDLE_CONTINUE_H      300
+#define IDLE_CONTINUE_H_LAND 220
 
 screen_id rules_frame(app *a)
 {
@@ -25,16 +30,50 @@ screen_id idle_frame(app *a)
 	int y = screen_title(a, "idle.title", tr(a, "idle.title"));
 	ui_rect c = content(a);
 	c.h -= y - c.y;
-	c.y = y + IDLE_TOP_GAP;
-	int64_t left = APP_IDLE_PROMPT_MS + APP_IDLE_RESET_MS - (a->now - a->last_touch);
+	c.y = y + (portrait(a) ? IDLE_TOP_GAP : IDLE_TOP_GAP_LAND);
+	c.h -= portrait(a) ? IDLE_TOP_GAP : IDLE_TOP_GAP_LAND;
+	int64_t left = app_idle_prompt_ms(a) + app_idle_reset_ms(a) - (a->now - a->last_touch);
 	char secs[24], buf[256];
 	snprintf(secs, sizeof secs, "%lld", (long long)(left > 0 ? (left + 999) / 1000 : 0));
 	const char *args[] = {"seconds", secs, NULL};
-	ui_label(&a->ui, "idle.body", take_top(&c, IDLE_BODY_H),
+	ui_label(&a->ui, "idle.body", take_top(&c, portrait(a) ? IDLE_BODY_H : IDLE_BODY_H_LAND),
 	         trf(a, "idle.body", args, buf, sizeof buf), UI_FONT_LARGE, THEME_TEXT,
 	         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
-	if (ui_icon_button(&a->ui, "idle.continue", take_top(&c, IDLE_CONTINUE_H), "check",
-	                   tr(a, "idle.continue"), UI_STYLE_PRIMARY))
+	bool go_on =
+	        ui_icon_button(&a->ui, "idle.continue",
+	                       take_top(&c, portrait(a) ? IDLE_CONTINUE_H : IDLE_CONTINUE_H_LAND),
+	                       "check", tr(a, "idle.continue"), UI_STYLE_PRIMARY);
+	if (ui_icon_button(&a->ui, "idle.more_time", take_top(&c, THEME_TARGET_MAIN), "clock",
+	                   tr(a, "idle.more_time"), UI_STYLE_CARD)) {
+		a->idle_more = true; /* until the visit ends (app_reset) */
+		return a->before_idle;
+	}
+	/* Someone who touches the screen anywhere is still there: a tap that ends outside the
+	 * buttons continues too, instead of only restarting the countdown. */
+	if (go_on || a->ui.release_pending)
 		return a->before_idle;
 	return SCREEN_IDLE;
+}
+
+screen_id language_frame(app *a)
+{
+	ui_rect c = screen_body(a, "language.title", tr(a, "language.title"));
+	ui_rect back = take_bottom(&c, THEME_TARGET_MAIN);
+	back.w = (back.w - THEME_GAP) / 2;
+	screen_id next = SCREEN_LANGUAGE;
+	for (int i = 0; i < ank_i18n_count(a->i18n); i++) {
+		char id[UI_ID_MAX];
+		const char *code = ank_i18n_code(a->i18n, i);
+		snprintf(id, sizeof id, "language.lang.%s", code);
+		ui_style st = strcmp(code, a->lang) ? UI_STYLE_CARD : UI_STYLE_PRIMARY;
+		if (ui_button(&a->ui, id, take_top(&c, THEME_LANG_CHOICE_H),
+		              ank_i18n_name(a->i18n, i), st)) {
+			app_choose_language(a, code);
+			next = a->before_language;
+		}
+	}
+	if (ui_icon_button(&a->ui, "language.back", back, a->ui.rtl ? "back_rtl" : "back",
+	                   tr(a, "common.back"), UI_STYLE_QUIET))
+		next = a->before_language;
+	return next;
 }

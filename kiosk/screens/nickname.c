@@ -83,8 +83,7 @@ screen_id nickname_frame(app *a)
 		return next;
 	if (keyboard(a, prefix, c, a->s.typed, sizeof a->s.typed))
 		search(a);
-	if (start_over(a, prefix))
-		return SCREEN_WELCOME;
+	step_nav(a, prefix, &next);
 	return next;
 }
 
@@ -114,7 +113,7 @@ screen_id birthyear_frame(app *a)
 		              UI_STYLE_CARD))
 			next = after_user_chosen(a, &a->s.same[i]);
 	}
-	if (next == SCREEN_BIRTHYEAR && start_over(a, "birthyear"))
-		return SCREEN_WELCOME;
+	if (next == SCREEN_BIRTHYEAR)
+		step_nav(a, "birthyear", &next);
 	return next;
 }

@@ -20,6 +20,7 @@ screen_id staff_pin_frame(app *a);
 screen_id staff_frame(app *a);
 screen_id display_frame(app *a);
 screen_id fault_frame(app *a);
+screen_id language_frame(app *a);
 
 bool portrait(const app *a);
 /* The area inside the margins. */
@@ -36,8 +37,9 @@ int screen_title(app *a, const char *id, const char *text);
 ui_rect screen_body(app *a, const char *id, const char *title);
 /* The drug alert band if the site has one active; returns its height. */
 int alert_band(app *a, int y);
-/* "Start over" at the bottom of every step of a check-in; true when tapped. */
-bool start_over(app *a, const char *screen);
+/* "Back" and "Start over" at the bottom of every step of a check-in (ids SCREEN.back,
+ * SCREEN.start_over); true when one was tapped, with the screen to show in *next. */
+bool step_nav(app *a, const char *screen, screen_id *next);
 
 /* The Danish on-screen keyboard with ids PREFIX.key.<CHAR> and PREFIX.backspace; edits
  * `text` (at most cap bytes). Returns true when the text changed. */

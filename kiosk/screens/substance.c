@@ -49,8 +49,8 @@ screen_id substance_frame(app *a)
 		                   tr(a, key), UI_STYLE_CARD))
 			next = substance_chosen(a, codes[i]);
 	}
-	if (next == SCREEN_SUBSTANCE && start_over(a, "substance"))
-		return SCREEN_WELCOME;
+	if (next == SCREEN_SUBSTANCE)
+		step_nav(a, "substance", &next);
 	return next;
 }
 
@@ -74,7 +74,7 @@ screen_id route_frame(app *a)
 			next = do_checkin(a);
 		}
 	}
-	if (next == SCREEN_ROUTE && start_over(a, "route"))
-		return SCREEN_WELCOME;
+	if (next == SCREEN_ROUTE)
+		step_nav(a, "route", &next);
 	return next;
 }

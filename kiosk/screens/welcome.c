@@ -98,7 +98,7 @@ screen_id welcome_frame(app *a)
 		ui_style st = strcmp(code, a->lang) ? UI_STYLE_CARD : UI_STYLE_PRIMARY;
 		if (ui_button(u, id, grid_cell(langs, n < 4 ? n : 4, 1, i, THEME_GAP),
 		              ank_i18n_name(a->i18n, i), st))
-			app_set_language(a, code);
+			app_choose_language(a, code);
 	}
 	c.y += THEME_GAP;
 	ui_rect title = take_top(&c, portrait(a) ? TITLE_H : TITLE_H_LANDSCAPE);

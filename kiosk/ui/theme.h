@@ -21,9 +21,12 @@
 #define THEME_FINAL_H         (THEME_TARGET_MAIN + 40) /* the button ending a visit */
 #define THEME_KEY_GAP         8                        /* between keyboard keys in a row */
 #define THEME_KEY_ROW_GAP     10                       /* between keyboard rows */
-#define THEME_SPACE_MARK      8  /* thickness of the bar drawn on the space key */
-#define THEME_LINE_ICON       70 /* a pictogram at the start of a line of text */
-#define THEME_LINE_INDENT     90 /* where the text after that pictogram starts */
+#define THEME_SPACE_MARK      8                 /* thickness of the bar drawn on the space key */
+#define THEME_LINE_ICON       70                /* a pictogram at the start of a line of text */
+#define THEME_LINE_INDENT     90                /* where the text after that pictogram starts */
+#define THEME_LANG_BUTTON_W   THEME_TARGET_MAIN /* the language button (a globe) in a title band */
+#define THEME_LANG_ICON_PCT   70                /* the globe's side, in % of that button's height */
+#define THEME_LANG_CHOICE_H   180               /* a language on the language screen */
 
 /* Font pixel sizes. */
 #define THEME_FONT_SMALL 30

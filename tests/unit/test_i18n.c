@@ -196,6 +196,8 @@ static const struct {
         {"idle.title", {NULL}},
         {"idle.body", {"seconds", "20", NULL}},
         {"idle.continue", {NULL}},
+        {"idle.more_time", {NULL}},
+        {"language.title", {NULL}},
         {"staff.pin_title", {NULL}},
         {"staff.wrong_pin", {"left", "2", NULL}},
         {"staff.locked", {"minutes", "5", NULL}},
