@@ -402,7 +402,7 @@ static int type_names(ank_queue *q, const nick_t *nicks, int typists, int64_t *n
 			typed[len] = '\0';
 			ank_err err = {{0}};
 			int64_t t0 = ank_mono_ns();
-			ank_q_rc rc = ank_queue_search(q, typed, m, &n, &err);
+			ank_q_rc rc = ank_queue_search(q, typed, m, &n, NULL, &err);
 			int64_t dt = ank_mono_ns() - t0;
 			if (rc != ANK_Q_OK)
 				return fail(typed, err.msg);
