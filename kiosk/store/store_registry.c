@@ -525,6 +525,13 @@ int ank_store_search(ank_store *st, const char *typed, ank_match *out, int max, 
 		if (near_prefixes(st, ank_buf_str(&q), ns, err))
 			goto out;
 		qsort(ns->v, (size_t)ns->n, sizeof ns->v[0], near_cmp);
+		/* A prefix that extends another found one ("mette" after "mett") adds no name:
+		 * sorted, the shorter comes first, so keep only prefixes not covered. */
+		int kept = 0;
+		for (int i = 0; i < ns->n; i++)
+			if (kept == 0 || !starts_with(ns->v[i], ns->v[kept - 1]))
+				memmove(ns->v[kept++], ns->v[i], sizeof ns->v[0]);
+		ns->n = kept;
 		for (int tier = 0; tier < 2; tier++)
 			for (int i = 0; i < ns->n && !w.more; i++)
 				if (walk_prefix(&w, ns->v[i], tier == 0, err))
