@@ -14,6 +14,7 @@
 #define HINT_H_LANDSCAPE   300 /* the hint above the empty match column */
 #define YEAR_H             140 /* a birth year button */
 #define MORE_H             60  /* "type more letters" under the matches */
+#define MORE_H_LANDSCAPE   90  /* the same in the narrow column: two lines of small type */
 #define NO_MATCH_ICON      120 /* the staff pictogram when no name matches */
 #define NO_MATCH_ICON_LAND 90
 #define NO_MATCH_TITLE_H   70 /* "no name found" under it */
@@ -92,9 +93,9 @@ screen_id nickname_frame(app *a)
 	/* The line under the matches says when more names match than are shown; it keeps its
 	 * place whether shown or not, so the keys never move while typing. */
 	ui_rect more = list;
-	more.y = list.y + list.h - MORE_H;
-	more.h = MORE_H;
-	list.h -= MORE_H + (portrait(a) ? 0 : THEME_GAP);
+	more.h = portrait(a) ? MORE_H : MORE_H_LANDSCAPE;
+	more.y = list.y + list.h - more.h;
+	list.h -= more.h + (portrait(a) ? 0 : THEME_GAP);
 	/* Matches only from the second letter (privacy: no browsing the registry). */
 	bool enough = ank_text_word_chars(a->s.typed) >= 2;
 	if (a->s.n_matches == 0 && enough) {
@@ -108,7 +109,8 @@ screen_id nickname_frame(app *a)
 	}
 	if (a->s.more_matches) {
 		snprintf(id, sizeof id, "%s.more", prefix);
-		ui_label(u, id, more, tr(a, "nickname.more"), UI_FONT_BODY, THEME_MUTED,
+		ui_label(u, id, more, tr(a, "nickname.more"),
+		         portrait(a) ? UI_FONT_BODY : UI_FONT_SMALL, THEME_MUTED,
 		         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	}
 	for (int i = 0; i < a->s.n_matches; i++) {
