@@ -155,6 +155,8 @@ static const search_case search_cases[] = {
         {"typo-first-letter", "nette", {"met", "ann"}},
         {"typo-danish-letter", "særen", {"s84", "s91", "big"}},
         {"typo-mid-word-one-off", "ars", {"ase", "kar"}},
+        {"typo-arabic-missing-letter", "كرم", {"kri"}},
+        {"typo-in-second-word", "big sxren", {"big"}},
         {"two-edits-not-found", "mxxe", {NULL}},
         {"two-edits-swap-and-sub", "otmaz", {NULL}},
         /* A prefix match wins: Søren is one edit from "sori" but is not offered. */
