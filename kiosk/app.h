@@ -67,6 +67,7 @@ typedef struct checkin_state {
 	char typed[ANK_NICK_MAX_BYTES + 1];
 	ank_match matches[ANK_SEARCH_MAX];
 	int n_matches;
+	bool more_matches; /* more names matched than fit: the screen asks for more letters */
 	ank_match same[ANK_SAME_NAME_MAX];
 	int n_same;
 	bool picking_helper; /* the nickname/birthyear screens are choosing the helper */

@@ -171,7 +171,7 @@ static const ui_widget *matching_key(app *a, uint64_t *x)
 		int n = 0;
 		ank_err err;
 		if (a->s.typed[0] == '\0' ||
-		    (ank_queue_search(a->q, typed, m, &n, &err) == ANK_Q_OK && n > 0))
+		    (ank_queue_search(a->q, typed, m, &n, NULL, &err) == ANK_Q_OK && n > 0))
 			return k;
 	}
 	return NULL;

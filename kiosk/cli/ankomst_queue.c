@@ -282,7 +282,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(verb, "search") && nargs == 1) {
 		ank_match m[ANK_SEARCH_MAX];
 		int n;
-		if ((rc = ank_queue_search(q, args[0], m, &n, &err)))
+		bool more = false;
+		if ((rc = ank_queue_search(q, args[0], m, &n, &more, &err)))
 			status = fail(rc, &err);
 		for (int k = 0; k < n && !status; k++) {
 			if (m[k].same_name > 1)
@@ -292,6 +293,8 @@ int main(int argc, char **argv)
 				printf("%s\t%s\t%d\n", m[k].user_id, m[k].nickname,
 				       m[k].birth_year);
 		}
+		if (more && !status) /* the kiosk asks for more letters here */
+			printf("(more names match)\n");
 	} else if (!strcmp(verb, "same-name") && nargs == 1) {
 		ank_match m[ANK_SAME_NAME_MAX];
 		int n;

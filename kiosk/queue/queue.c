@@ -1133,9 +1133,11 @@ ank_q_rc ank_queue_frozen(ank_queue *q, bool *frozen, ank_err *err)
 }
 
 ank_q_rc ank_queue_search(ank_queue *q, const char *typed, ank_match out[ANK_SEARCH_MAX], int *n,
-                          ank_err *err)
+                          bool *more, ank_err *err)
 {
 	*n = 0;
+	if (more)
+		*more = false;
 	/* Bad text is the caller's error; anything the store then fails on is the database. */
 	if (!typed || strlen(typed) > ANK_NICK_MAX_BYTES ||
 	    !ank_utf8_valid_text(typed, strlen(typed))) {
@@ -1143,7 +1145,8 @@ ank_q_rc ank_queue_search(ank_queue *q, const char *typed, ank_match out[ANK_SEA
 		            ANK_NICK_MAX_BYTES);
 		return ANK_Q_E_INPUT;
 	}
-	return ank_store_search(q->st, typed, out, ANK_SEARCH_MAX, n, err) ? ANK_Q_E_DB : ANK_Q_OK;
+	return ank_store_search(q->st, typed, out, ANK_SEARCH_MAX, n, more, err) ? ANK_Q_E_DB
+	                                                                         : ANK_Q_OK;
 }
 
 ank_q_rc ank_queue_same_name(ank_queue *q, const char *user_id, ank_match *out, int max, int *n,

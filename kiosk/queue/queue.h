@@ -189,11 +189,14 @@ ank_q_rc ank_queue_ticket_check(ank_queue *q, const char *ref, int64_t now, ank_
 int ank_queue_ticket_ref(ank_queue *q, const unsigned char key[ANK_TICKETREF_KEY_BYTES],
                          const ank_ticket *t, char out[ANK_TICKETREF_MAX], ank_err *err);
 
-/* Nickname search as the kiosk shows it: at most 6 names, none before 2 letters. A name
- * with same_name > 1 is shared: ank_queue_same_name lists its holders by birth year. */
+/* Nickname search as the kiosk shows it: at most 6 names, none before 2 letters; names
+ * whose first word starts with the text first; names one edit away when nothing starts
+ * with it (ank_store_search has the rules). *more (may be NULL) is set when more names
+ * matched than fit, so the screen can ask for more letters. A name with same_name > 1 is
+ * shared: ank_queue_same_name lists its holders by birth year. */
 #define ANK_SEARCH_MAX 6
 ank_q_rc ank_queue_search(ank_queue *q, const char *typed, ank_match out[ANK_SEARCH_MAX], int *n,
-                          ank_err *err);
+                          bool *more, ank_err *err);
 /* Most holders of one nickname the birth-year step lists. */
 #define ANK_SAME_NAME_MAX 48
 ank_q_rc ank_queue_same_name(ank_queue *q, const char *user_id, ank_match *out, int max, int *n,

@@ -7,19 +7,46 @@
 #include "screens.h"
 
 /* Sizes on these screens, portrait / landscape where they differ. */
-#define FIELD_H           130 /* the typed text */
-#define FIELD_H_LANDSCAPE 110
-#define MATCH_H           120 /* a matching nickname (portrait: a 2 x 3 grid of them) */
-#define KEYS_W_PCT        62  /* landscape: the keyboard's share of the width */
-#define HINT_H_LANDSCAPE  300 /* the hint above the empty match column */
-#define YEAR_H            140 /* a birth year button */
+#define FIELD_H            130 /* the typed text */
+#define FIELD_H_LANDSCAPE  110
+#define MATCH_H            120 /* a matching nickname (portrait: a 2 x 3 grid of them) */
+#define KEYS_W_PCT         62  /* landscape: the keyboard's share of the width */
+#define HINT_H_LANDSCAPE   300 /* the hint above the empty match column */
+#define YEAR_H             140 /* a birth year button */
+#define MORE_H             60  /* "type more letters" under the matches */
+#define MORE_H_LANDSCAPE   90  /* the same in the narrow column: two lines of small type */
+#define NO_MATCH_ICON      120 /* the staff pictogram when no name matches */
+#define NO_MATCH_ICON_LAND 90
+#define NO_MATCH_TITLE_H   70 /* "no name found" under it */
 
 static void search(app *a)
 {
 	ank_err err;
 	a->s.n_matches = 0;
-	if (ank_queue_search(a->q, a->s.typed, a->s.matches, &a->s.n_matches, &err) != ANK_Q_OK)
+	a->s.more_matches = false;
+	if (ank_queue_search(a->q, a->s.typed, a->s.matches, &a->s.n_matches, &a->s.more_matches,
+	                     &err) != ANK_Q_OK) {
 		a->s.n_matches = 0;
+		a->s.more_matches = false;
+	}
+}
+
+/* Nobody matches: the staff pictogram, "no name found" and "please ask the staff", so a
+ * person who is not registered (or cannot spell the name) knows where to turn. */
+static void no_match(app *a, const char *prefix, ui_rect r)
+{
+	ui *u = &a->ui;
+	char id[UI_ID_MAX];
+	int icon = portrait(a) ? NO_MATCH_ICON : NO_MATCH_ICON_LAND;
+	u->r.icon(u->r.ctx, ui_mirror(u, (ui_rect){r.x + (r.w - icon) / 2, r.y, icon, icon}),
+	          "staff", THEME_TEXT);
+	ui_rect rest = {r.x, r.y + icon + THEME_GAP, r.w, r.h - icon - THEME_GAP};
+	snprintf(id, sizeof id, "%s.no_match", prefix);
+	ui_label(u, id, take_top(&rest, NO_MATCH_TITLE_H), tr(a, "nickname.no_match"), UI_FONT_BODY,
+	         THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
+	snprintf(id, sizeof id, "%s.ask_staff", prefix);
+	ui_label(u, id, rest, tr(a, "nickname.ask_staff"), UI_FONT_BODY, THEME_MUTED,
+	         UI_TEXT_CENTER);
 }
 
 /* The user picked a match: shared names go through the birth year first. */
@@ -52,7 +79,7 @@ screen_id nickname_frame(app *a)
 	if (portrait(a)) {
 		snprintf(id, sizeof id, "%s.field", prefix);
 		ui_field(u, id, take_top(&keys, FIELD_H), a->s.typed, UI_FONT_LARGE);
-		list = take_top(&keys, rows * MATCH_H + (rows - 1) * THEME_GAP);
+		list = take_top(&keys, rows * MATCH_H + (rows - 1) * THEME_GAP + MORE_H);
 	} else {
 		keys.w = c.w * KEYS_W_PCT / 100;
 		list = (ui_rect){keys.x + keys.w + 2 * THEME_GAP, c.y, c.w - keys.w - 2 * THEME_GAP,
@@ -63,14 +90,28 @@ screen_id nickname_frame(app *a)
 		ui_field(u, id, take_top(&keys, FIELD_H_LANDSCAPE), a->s.typed, UI_FONT_LARGE);
 	}
 	screen_id next = a->screen;
+	/* The line under the matches says when more names match than are shown; it keeps its
+	 * place whether shown or not, so the keys never move while typing. */
+	ui_rect more = list;
+	more.h = portrait(a) ? MORE_H : MORE_H_LANDSCAPE;
+	more.y = list.y + list.h - more.h;
+	list.h -= more.h + (portrait(a) ? 0 : THEME_GAP);
 	/* Matches only from the second letter (privacy: no browsing the registry). */
-	if (a->s.n_matches == 0) {
+	bool enough = ank_text_word_chars(a->s.typed) >= 2;
+	if (a->s.n_matches == 0 && enough) {
+		no_match(a, prefix, list);
+	} else if (a->s.n_matches == 0) {
 		snprintf(id, sizeof id, "%s.hint", prefix);
-		bool enough = ank_text_word_chars(a->s.typed) >= 2;
 		ui_label(u, id,
 		         portrait(a) ? list : (ui_rect){list.x, list.y, list.w, HINT_H_LANDSCAPE},
-		         tr(a, enough ? "nickname.no_match" : "nickname.hint"), UI_FONT_BODY,
-		         THEME_MUTED, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+		         tr(a, "nickname.hint"), UI_FONT_BODY, THEME_MUTED,
+		         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+	}
+	if (a->s.more_matches) {
+		snprintf(id, sizeof id, "%s.more", prefix);
+		ui_label(u, id, more, tr(a, "nickname.more"),
+		         portrait(a) ? UI_FONT_BODY : UI_FONT_SMALL, THEME_MUTED,
+		         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	}
 	for (int i = 0; i < a->s.n_matches; i++) {
 		snprintf(id, sizeof id, "%s.match.%d", prefix, i);

@@ -310,12 +310,21 @@ int ank_store_registry_import(ank_store *st, const char *path, int64_t now_ms, i
                               ank_err *err);
 /* Most matches one search can return, whatever `max` asks for. */
 #define ANK_SEARCH_LIMIT 16
+/* Typed letters from which a search with no prefix match offers names one edit away. */
+#define ANK_SEARCH_NEAR_FROM 3
+/* Most distinct one-edit key prefixes one search follows. */
+#define ANK_SEARCH_NEAR_MAX 64
 
 /* Case- and accent-insensitive prefix search on word starts. Fewer than two typed
  * characters give no match (privacy: no browsing the registry). One match per distinct
- * (folded) nickname, in key order, at most `max`; a match whose same_name is above 1
- * stands for all users of that name: list them with ank_store_same_name. */
-int ank_store_search(ank_store *st, const char *typed, ank_match *out, int max, int *n,
+ * (folded) nickname, at most `max`: first the names whose first word starts with the
+ * text, then those where only a later word does, each in key order. When nothing matches
+ * by prefix and at least ANK_SEARCH_NEAR_FROM letters were typed, the names with a word
+ * start within one edit (insert, delete, substitute, swap of neighbours) of the text, in
+ * the same order. *more (may be NULL) is set when more names matched than were returned.
+ * A match whose same_name is above 1 stands for all users of that name: list them with
+ * ank_store_same_name. */
+int ank_store_search(ank_store *st, const char *typed, ank_match *out, int max, int *n, bool *more,
                      ank_err *err);
 /* Every user whose folded nickname equals that of `user_id`, by birth year then id;
  * for the "which birth year is yours" step. At most `max`. */

@@ -3,6 +3,7 @@
 #include "store_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -289,49 +290,47 @@ static int match_fill(ank_store *st, const char *user_id, ank_match *m, ank_err 
 	return step == SQLITE_ROW ? 0 : ank_st_fail(st, err);
 }
 
-int ank_store_search(ank_store *st, const char *typed, ank_match *out, int max, int *n,
-                     ank_err *err)
+/* Spaces in a folded key: a key that is the whole folded name (in either fold variant)
+ * has as many words as the name, a key from a later word fewer. */
+static int key_spaces(const char *k)
 {
-	*n = 0;
-	size_t len = strlen(typed);
-	if (len > ANK_NICK_MAX_BYTES)
-		return ank_err_set(err, "search text longer than %d bytes", ANK_NICK_MAX_BYTES);
-	if (!ank_utf8_valid_text(typed, len))
-		return ank_err_set(err, "search text is not valid UTF-8");
-	ank_buf q;
-	ank_buf_init(&q, 4 * ANK_NICK_MAX_BYTES + 8);
-	int rc = -1;
-	sqlite3_stmt *s = NULL;
-	if (ank_text_fold(typed, ANK_FOLD_PLAIN, &q)) {
-		ank_err_set(err, "search text cannot be folded");
-		goto out;
-	}
-	/* Nothing before two typed letters or digits (a space or dot does not count; æ is
-	 * one letter): the list must not let anyone browse names. */
-	if (ank_text_word_chars(typed) < 2 || q.len == 0) {
-		rc = 0;
-		goto out;
-	}
-	char upper[4 * ANK_NICK_MAX_BYTES + 8];
-	snprintf(upper, sizeof upper, "%s" UTF8_MAX_CP, ank_buf_str(&q));
-	if (max > ANK_SEARCH_LIMIT)
-		max = ANK_SEARCH_LIMIT;
-	/* One match per distinct name: a name many users share shows once, and the UI then
-	 * asks for the birth year among all of them (ank_store_same_name). Each step seeks
-	 * the next (key, name) pair after the last one, so a name held by hundreds of users
-	 * costs one index seek, not hundreds of rows. */
+	int n = 0;
+	for (; *k; k++)
+		n += *k == ' ';
+	return n;
+}
+
+/* One search's result so far: the distinct names taken, and whether one more exists. */
+typedef struct search_walk {
+	ank_store *st;
+	ank_match *out;
+	int max;
+	int *n;
+	bool more;
 	char seen[ANK_SEARCH_LIMIT][2 * ANK_NICK_MAX_BYTES + 1];
+} search_walk;
+
+/* Takes, in key order, the names that have a key starting with `prefix` from their first
+ * word (first_word) or only from a later one, skipping names already taken. One name
+ * beyond max sets w->more and stops. Each step seeks the next (key, name) pair after the
+ * last one, so a name held by hundreds of users costs one index seek, not hundreds of
+ * rows. */
+static int walk_prefix(search_walk *w, const char *prefix, bool first_word, ank_err *err)
+{
+	char upper[4 * ANK_NICK_MAX_BYTES + 8];
+	snprintf(upper, sizeof upper, "%s" UTF8_MAX_CP, prefix);
 	char last_key[4 * ANK_NICK_MAX_BYTES + 1] = "", last_name[2 * ANK_NICK_MAX_BYTES + 1] = "";
-	snprintf(last_key, sizeof last_key, "%s", ank_buf_str(&q));
-	/* A name can come up again under another key (e.g. "sorensen" and "soren sorensen"),
-	 * so steps are bounded by the words a name can have, not by max alone. */
-	for (int steps = 0; *n < max && steps < 8 * ANK_SEARCH_LIMIT; steps++) {
-		if (ank_st_prep(st,
+	snprintf(last_key, sizeof last_key, "%s", prefix);
+	/* A name comes up again under other keys (each word, both fold variants) and the
+	 * other tier's keys are stepped over too, so steps are bounded generously. */
+	for (int steps = 0; !w->more && steps < 16 * ANK_SEARCH_LIMIT; steps++) {
+		sqlite3_stmt *s;
+		if (ank_st_prep(w->st,
 		                "SELECT key, name_key, user_id FROM registry_key"
 		                " WHERE (key, name_key) > (?, ?) AND key < ?"
 		                " ORDER BY key, name_key, user_id LIMIT 1",
 		                &s, err))
-			goto out;
+			return -1;
 		ank_st_text(s, 1, last_key);
 		ank_st_text(s, 2, last_name);
 		sqlite3_bind_text(s, 3, upper, -1, SQLITE_STATIC);
@@ -342,25 +341,207 @@ int ank_store_search(ank_store *st, const char *typed, ank_match *out, int max, 
 			ank_st_col(s, 1, last_name, sizeof last_name);
 			ank_st_col(s, 2, user_id, sizeof user_id);
 		}
-		ank_st_end(st, s);
+		ank_st_end(w->st, s);
 		if (step == SQLITE_DONE)
 			break;
-		if (step != SQLITE_ROW) {
-			ank_st_fail(st, err);
-			goto out;
-		}
+		if (step != SQLITE_ROW)
+			return ank_st_fail(w->st, err);
+		if ((key_spaces(last_key) == key_spaces(last_name)) != first_word)
+			continue;
 		bool dup = false;
-		for (int i = 0; i < *n && !dup; i++)
-			dup = !strcmp(seen[i], last_name);
+		for (int i = 0; i < *w->n && !dup; i++)
+			dup = !strcmp(w->seen[i], last_name);
 		if (dup)
 			continue;
-		snprintf(seen[*n], sizeof seen[0], "%s", last_name);
-		if (match_fill(st, user_id, &out[*n], err))
-			goto out;
-		(*n)++;
+		if (*w->n == w->max) {
+			w->more = true;
+			break;
+		}
+		snprintf(w->seen[*w->n], sizeof w->seen[0], "%s", last_name);
+		if (match_fill(w->st, user_id, &w->out[*w->n], err))
+			return -1;
+		(*w->n)++;
 	}
+	return 0;
+}
+
+/* The first key at or after `probe` into key ("" when none). */
+static int key_from(ank_store *st, const char *probe, char *key, size_t n, ank_err *err)
+{
+	sqlite3_stmt *s;
+	key[0] = '\0';
+	if (ank_st_prep(st, "SELECT key FROM registry_key WHERE key >= ? ORDER BY key LIMIT 1", &s,
+	                err))
+		return -1;
+	ank_st_text(s, 1, probe);
+	int step = sqlite3_step(s);
+	if (step == SQLITE_ROW)
+		ank_st_col(s, 0, key, n);
+	ank_st_end(st, s);
+	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : ank_st_fail(st, err);
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Bytes of the UTF-8 sequence that starts with lead byte c (keys are valid UTF-8). */
+static size_t cp_len(unsigned char c)
+{
+	return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+}
+
+/* The prefixes one edit away from the typed key that some key starts with. */
+typedef struct near_set {
+	char v[ANK_SEARCH_NEAR_MAX][4 * ANK_NICK_MAX_BYTES + 8];
+	int n;
+} near_set;
+
+/* Adds v when some key starts with it (one index seek) and it is new. */
+static int near_try(ank_store *st, near_set *ns, const char *v, ank_err *err)
+{
+	if (ns->n == ANK_SEARCH_NEAR_MAX || !v[0])
+		return 0;
+	for (int i = 0; i < ns->n; i++)
+		if (!strcmp(ns->v[i], v))
+			return 0;
+	char key[4 * ANK_NICK_MAX_BYTES + 1];
+	if (key_from(st, v, key, sizeof key, err))
+		return -1;
+	if (key[0] && starts_with(key, v))
+		snprintf(ns->v[ns->n++], sizeof ns->v[0], "%s", v);
+	return 0;
+}
+
+/* Fills ns with every key prefix within one edit (insert, delete, substitute, swap of
+ * two neighbours, counted in code points) of the folded typed text t. Deletions and swaps
+ * are one seek each; for an insert or substitution at position i the letters that follow
+ * t's first i letters in the keys are enumerated by seeking from one to the next, so the
+ * cost is the number of distinct next letters, never the number of keys. */
+static int near_prefixes(ank_store *st, const char *t, near_set *ns, ank_err *err)
+{
+	size_t off[4 * ANK_NICK_MAX_BYTES + 9];
+	int len = 0;
+	size_t tl = strlen(t);
+	for (size_t b = 0; b < tl; b += cp_len((unsigned char)t[b]))
+		off[len++] = b;
+	off[len] = tl;
+	char v[4 * ANK_NICK_MAX_BYTES + 8];
+	for (int i = 0; i < len; i++) { /* delete letter i */
+		snprintf(v, sizeof v, "%.*s%s", (int)off[i], t, t + off[i + 1]);
+		if (near_try(st, ns, v, err))
+			return -1;
+	}
+	for (int i = 0; i + 1 < len; i++) { /* swap letters i and i+1 */
+		int a = (int)(off[i + 1] - off[i]), b = (int)(off[i + 2] - off[i + 1]);
+		if (a == b && !memcmp(t + off[i], t + off[i + 1], (size_t)a))
+			continue;
+		snprintf(v, sizeof v, "%.*s%.*s%.*s%s", (int)off[i], t, b, t + off[i + 1], a,
+		         t + off[i], t + off[i + 2]);
+		if (near_try(st, ns, v, err))
+			return -1;
+	}
+	for (int i = 0; i <= len; i++) { /* insert before, or substitute, letter i */
+		char probe[4 * ANK_NICK_MAX_BYTES + 8], key[4 * ANK_NICK_MAX_BYTES + 1];
+		snprintf(probe, sizeof probe, "%.*s", (int)off[i], t);
+		size_t al = off[i];
+		for (int guard = 0; guard < 4096; guard++) {
+			if (key_from(st, probe, key, sizeof key, err))
+				return -1;
+			if (!key[0] || strncmp(key, t, al) != 0)
+				break;  /* no key continues t's first i letters any more */
+			if (!key[al]) { /* a key that is exactly those letters: step past it */
+				snprintf(probe, sizeof probe, "%.*s\x01", (int)al, t);
+				continue;
+			}
+			int cl = (int)cp_len((unsigned char)key[al]);
+			const char *c = key + al;
+			if (i < len && !((size_t)cl == off[i + 1] - off[i] &&
+			                 !memcmp(c, t + off[i], (size_t)cl))) {
+				snprintf(v, sizeof v, "%.*s%.*s%s", (int)al, t, cl, c,
+				         t + off[i + 1]);
+				if (near_try(st, ns, v, err))
+					return -1;
+			}
+			snprintf(v, sizeof v, "%.*s%.*s%s", (int)al, t, cl, c, t + off[i]);
+			if (near_try(st, ns, v, err))
+				return -1;
+			snprintf(probe, sizeof probe, "%.*s%.*s" UTF8_MAX_CP, (int)al, t, cl, c);
+		}
+	}
+	return 0;
+}
+
+static int near_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+int ank_store_search(ank_store *st, const char *typed, ank_match *out, int max, int *n, bool *more,
+                     ank_err *err)
+{
+	*n = 0;
+	if (more)
+		*more = false;
+	size_t len = strlen(typed);
+	if (len > ANK_NICK_MAX_BYTES)
+		return ank_err_set(err, "search text longer than %d bytes", ANK_NICK_MAX_BYTES);
+	if (!ank_utf8_valid_text(typed, len))
+		return ank_err_set(err, "search text is not valid UTF-8");
+	ank_buf q;
+	ank_buf_init(&q, 4 * ANK_NICK_MAX_BYTES + 8);
+	int rc = -1;
+	near_set *ns = NULL;
+	if (ank_text_fold(typed, ANK_FOLD_PLAIN, &q)) {
+		ank_err_set(err, "search text cannot be folded");
+		goto out;
+	}
+	/* Nothing before two typed letters or digits (a space or dot does not count; æ is
+	 * one letter): the list must not let anyone browse names. */
+	long letters = ank_text_word_chars(typed);
+	if (letters < 2 || q.len == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (max > ANK_SEARCH_LIMIT)
+		max = ANK_SEARCH_LIMIT;
+	/* One match per distinct name: a name many users share shows once, and the UI then
+	 * asks for the birth year among all of them (ank_store_same_name). Names whose first
+	 * word starts with the text come before names where only a later word does. */
+	search_walk w = {.st = st, .out = out, .max = max, .n = n};
+	if (walk_prefix(&w, ank_buf_str(&q), true, err) ||
+	    walk_prefix(&w, ank_buf_str(&q), false, err))
+		goto out;
+	/* Nothing by prefix: names one edit away (a typo), from three letters on, in the
+	 * same order (first word first, then key order). */
+	if (*n == 0 && letters >= ANK_SEARCH_NEAR_FROM) {
+		ns = malloc(sizeof *ns);
+		if (!ns) {
+			ank_err_set(err, "out of memory");
+			goto out;
+		}
+		ns->n = 0;
+		if (near_prefixes(st, ank_buf_str(&q), ns, err))
+			goto out;
+		qsort(ns->v, (size_t)ns->n, sizeof ns->v[0], near_cmp);
+		/* A prefix that extends another found one ("mette" after "mett") adds no name:
+		 * sorted, the shorter comes first, so keep only prefixes not covered. */
+		int kept = 0;
+		for (int i = 0; i < ns->n; i++)
+			if (kept == 0 || !starts_with(ns->v[i], ns->v[kept - 1]))
+				memmove(ns->v[kept++], ns->v[i], sizeof ns->v[0]);
+		ns->n = kept;
+		for (int tier = 0; tier < 2; tier++)
+			for (int i = 0; i < ns->n && !w.more; i++)
+				if (walk_prefix(&w, ns->v[i], tier == 0, err))
+					goto out;
+	}
+	if (more)
+		*more = w.more;
 	rc = 0;
 out:
+	free(ns);
 	ank_buf_free(&q);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ank_db.h"
+#include "ank_text.h"
 #include "ank_time.h"
 #include "queue.h"
 #include "store_int.h" /* ank_store_db: the benchmark inspects rows directly */
@@ -24,6 +25,7 @@
 #define N_WARM_TYPISTS 100 /* not recorded: a kiosk runs for hours with a warm cache */
 #define MIN_TYPED      2
 #define MAX_TYPED      6
+#define N_TYPO_TYPISTS 1000 /* each types a name with one edit, as a whole */
 /* Issuance against the baseline, interleaved in blocks so disk noise hits both. */
 #define N_ISSUE     1000
 #define N_BLOCKS    10
@@ -402,7 +404,7 @@ static int type_names(ank_queue *q, const nick_t *nicks, int typists, int64_t *n
 			typed[len] = '\0';
 			ank_err err = {{0}};
 			int64_t t0 = ank_mono_ns();
-			ank_q_rc rc = ank_queue_search(q, typed, m, &n, &err);
+			ank_q_rc rc = ank_queue_search(q, typed, m, &n, NULL, &err);
 			int64_t dt = ank_mono_ns() - t0;
 			if (rc != ANK_Q_OK)
 				return fail(typed, err.msg);
@@ -442,6 +444,85 @@ static int bench_search(ank_queue *q, const nick_t *nicks, search_result *r)
 		r->s = stats_of(ns, calls);
 	free(ns);
 	return calls < 0 ? -1 : 0;
+}
+
+/* One random edit (substitute, delete, insert, swap) at an ASCII position of s, in place;
+ * false when s has no ASCII letter to edit. */
+static bool one_edit(char *s, size_t cap)
+{
+	size_t len = strlen(s), pos[ANK_NICK_MAX_BYTES];
+	int np = 0;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] >= 'a' && s[i] <= 'z')
+			pos[np++] = i;
+	if (np == 0 || len + 2 > cap)
+		return false;
+	size_t p = pos[rng_below((unsigned)np)];
+	char c = (char)('a' + rng_below(26));
+	switch (rng_below(4)) {
+	case 0: /* substitute */
+		s[p] = c == s[p] ? (char)(c == 'z' ? 'a' : c + 1) : c;
+		break;
+	case 1: /* delete */
+		memmove(s + p, s + p + 1, len - p);
+		break;
+	case 2: /* insert */
+		memmove(s + p + 1, s + p, len - p + 1);
+		s[p] = c;
+		break;
+	default: /* swap with the next byte when that is ASCII too, else substitute */
+		if (p + 1 < len && s[p + 1] >= 'a' && s[p + 1] <= 'z' && s[p + 1] != s[p]) {
+			char t = s[p];
+			s[p] = s[p + 1];
+			s[p + 1] = t;
+		} else {
+			s[p] = c == s[p] ? (char)(c == 'z' ? 'a' : c + 1) : c;
+		}
+	}
+	return true;
+}
+
+/* Typists who make one typo in the first 3..MAX_TYPED letters of their name: one search
+ * each, timed. r->listed[0] counts those whose name was among the matches. */
+static int bench_typos(ank_queue *q, const nick_t *nicks, search_result *r)
+{
+	memset(r, 0, sizeof *r);
+	int64_t *ns = malloc(sizeof *ns * N_TYPO_TYPISTS);
+	if (!ns)
+		return fail("typos", "out of memory");
+	int calls = 0;
+	for (int t = 0; t < N_TYPO_TYPISTS; t++) {
+		const char *nick = nicks[rng_below(N_USERS)];
+		int chars = utf8_chars(nick);
+		int k = chars < MAX_TYPED ? chars : MAX_TYPED;
+		if (k < 3)
+			continue;
+		char typed[ANK_NICK_MAX_BYTES + 4];
+		size_t len = utf8_prefix(nick, k);
+		memcpy(typed, nick, len);
+		typed[len] = '\0';
+		if (!one_edit(typed, sizeof typed) || ank_text_word_chars(typed) < 3)
+			continue;
+		ank_match m[ANK_SEARCH_MAX];
+		int n = 0;
+		ank_err err = {{0}};
+		int64_t t0 = ank_mono_ns();
+		ank_q_rc rc = ank_queue_search(q, typed, m, &n, NULL, &err);
+		ns[calls++] = ank_mono_ns() - t0;
+		if (rc != ANK_Q_OK) {
+			free(ns);
+			return fail(typed, err.msg);
+		}
+		r->typists[0]++;
+		for (int i = 0; i < n; i++)
+			if (!strcmp(m[i].nickname, nick)) {
+				r->listed[0]++;
+				break;
+			}
+	}
+	r->s = stats_of(ns, calls);
+	free(ns);
+	return 0;
 }
 
 /* ---- 2. issuance against the baseline ---- */
@@ -672,7 +753,7 @@ static int run(const char *dir)
 	ank_queue *q = NULL;
 	ank_err err = {{0}};
 	nick_t *nicks = calloc(N_USERS, sizeof *nicks);
-	search_result sr = {0};
+	search_result sr = {0}, tr = {0};
 	issue_result ir = {0};
 	double load_s = 0;
 	int rc = -1;
@@ -685,7 +766,7 @@ static int run(const char *dir)
 		goto out;
 	}
 	if (apply_site(q) || load_registry(q, nicks, &load_s) || bench_search(q, nicks, &sr) ||
-	    bench_issue(q, base, &ir))
+	    bench_typos(q, nicks, &tr) || bench_issue(q, base, &ir))
 		goto out;
 
 	double ratio_mean = ir.issue.mean / ir.base.mean;
@@ -702,6 +783,12 @@ static int run(const char *dir)
 	       sr.typists[HOLDERS_MANY]);
 	printf("  target p99 <= %.0f us: %s\n", SEARCH_P99_TARGET_US,
 	       sr.s.p99 <= SEARCH_P99_TARGET_US ? "met" : "MISSED");
+	printf("\n1b. one typo in the first 3..%d letters (one search each, %d typists)\n",
+	       MAX_TYPED, tr.typists[0]);
+	print_stats("typo search", &tr.s);
+	printf("  own name among the matches: %d of %d; target p99 <= %.0f us: %s\n", tr.listed[0],
+	       tr.typists[0], SEARCH_P99_TARGET_US,
+	       tr.s.p99 <= SEARCH_P99_TARGET_US ? "met" : "MISSED");
 	printf("\n2. durable ticket issuance, %d each, interleaved in %d alternating blocks of %d "
 	       "so disk noise hits both\n",
 	       N_ISSUE, N_BLOCKS, BLOCK);
@@ -722,6 +809,9 @@ static int run(const char *dir)
 	printf("bench: search_p90=%.1f us\n", sr.s.p90);
 	printf("bench: search_p99=%.1f us\n", sr.s.p99);
 	printf("bench: search_max=%.1f us\n", sr.s.max);
+	printf("bench: typo_search_p50=%.1f us\n", tr.s.p50);
+	printf("bench: typo_search_p99=%.1f us\n", tr.s.p99);
+	printf("bench: typo_search_max=%.1f us\n", tr.s.max);
 	printf("bench: baseline_mean=%.1f us\n", ir.base.mean);
 	printf("bench: baseline_p50=%.1f us\n", ir.base.p50);
 	printf("bench: baseline_p99=%.1f us\n", ir.base.p99);

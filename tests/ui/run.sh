@@ -130,6 +130,22 @@ staff_calls)
 landscape)
 	kiosk_run landscape.txt --demo --size 1920x1080
 	;;
+search_more | search_typo | search_none)
+	# Search on the nickname screen, portrait then landscape, on the demo site with eight
+	# more users whose names start with "Sa".
+	for size in 1080x1920 1920x1080; do
+		shots=${ANK_UI_SHOTS:-$work/shots}/$size
+		mkdir -p "$shots"
+		kiosk_run $name.txt --db "$work/$size.db" --demo --size $size \
+			--registry "$here/search_registry.json" >"$work/$size.json" ||
+			fail "$size: the script failed"
+	done
+	if [[ $name == search_none ]]; then
+		# The help text is a label of its own, not part of the hint line.
+		grep -q '"id":"nickname.ask_staff"' "$work/1080x1920.json" ||
+			fail "no nickname.ask_staff label in the dump"
+	fi
+	;;
 staff_session | staff_no_show | staff_freeze)
 	# The staff screen alone runs a visit; its commands reach the outbox as events.
 	kiosk_run $name.txt --db "$work/site.db" --config "$here/manual.ini" \

@@ -143,6 +143,8 @@ static const struct {
         {"nickname.title", {NULL}},
         {"nickname.hint", {NULL}},
         {"nickname.no_match", {NULL}},
+        {"nickname.ask_staff", {NULL}},
+        {"nickname.more", {NULL}},
         {"nickname.backspace", {NULL}},
         {"common.back", {NULL}},
         {"common.start_over", {NULL}},

@@ -1,5 +1,6 @@
 /* Golden cases for nickname search as the kiosk shows it: folding of Danish letters and
- * accents, word starts, the two-character privacy floor, same-name hints and the cap. */
+ * accents, word starts, the two-character privacy floor, same-name hints, the cap and its
+ * "more" flag, first words first, and names one edit away when nothing matches. */
 #include "testlib.h"
 
 #include <stdarg.h>
@@ -17,7 +18,7 @@ static const person people[] = {
         {"s84", "Søren", 1984}, {"s91", "Søren", 1991},      {"big", "Big Søren", 1979},
         {"aeb", "Æblet", 1975}, {"jos", "José", 1990},       {"sri", "Sørine", 1985},
         {"met", "Mette", 1988}, {"ann", "Anne-Mette", 1992}, {"kar", "Karsten", 1970},
-        {"ase", "Åse", 1972},   {"kri", "كريم", 1986},
+        {"ase", "Åse", 1972},   {"kri", "كريم", 1986},       {"tom", "Tomas", 1981},
 };
 
 static const person *person_by_id(const char *id)
@@ -57,7 +58,7 @@ static void check_case(fixture *f, const search_case *c, int *failed)
 	ank_match m[ANK_SEARCH_MAX];
 	int n = -1;
 	ank_err err = {{0}};
-	ank_q_rc rc = ank_queue_search(f->q, c->typed, m, &n, &err);
+	ank_q_rc rc = ank_queue_search(f->q, c->typed, m, &n, NULL, &err);
 	if (rc != ANK_Q_OK) {
 		case_fail(failed, "case %s: rc %s: %s", c->name, ank_q_strerror(rc), err.msg);
 		return;
@@ -138,7 +139,7 @@ static const search_case search_cases[] = {
         {"hyphen-typed-as-space", "anne m", {"ann"}},
         {"hyphen-typed", "anne-me", {"ann"}},
         {"arabic", "كر", {"kri"}},
-        {"mid-word-not-found", "ars", {NULL}},
+        {"mid-word-not-found", "rsten", {NULL}},
         {"word-end-not-found", "ren", {NULL}},
         {"one-char", "s", {NULL}},
         {"one-char-o-slash", "ø", {NULL}},
@@ -146,6 +147,23 @@ static const search_case search_cases[] = {
         {"empty", "", {NULL}},
         {"only-spaces", "  ", {NULL}},
         {"no-such-name", "zz", {NULL}},
+        /* Nothing starts with the text: names one edit away (ank_store_search). */
+        {"typo-missing-letter", "mete", {"met", "ann"}},
+        {"typo-substituted", "tomaz", {"tom"}},
+        {"typo-extra-letter", "tommas", {"tom"}},
+        {"typo-swapped", "tmoas", {"tom"}},
+        {"typo-first-letter", "nette", {"met", "ann"}},
+        {"typo-danish-letter", "særen", {"s84", "s91", "big"}},
+        {"typo-mid-word-one-off", "ars", {"ase", "kar"}},
+        {"typo-arabic-missing-letter", "كرم", {"kri"}},
+        {"typo-in-second-word", "big sxren", {"big"}},
+        {"two-edits-not-found", "mxxe", {NULL}},
+        {"two-edits-swap-and-sub", "otmaz", {NULL}},
+        /* A prefix match wins: Søren is one edit from "sori" but is not offered. */
+        {"prefix-before-typo", "sori", {"sri"}},
+        /* Tolerance only from three letters: "xo" is one edit from "so". */
+        {"typo-two-letters", "xo", {NULL}},
+        {"typo-two-letters-space", "xo ", {NULL}},
 };
 
 static void test_search_golden(void **state)
@@ -183,7 +201,7 @@ static void test_same_name(void **state)
 	ank_match m[ANK_SEARCH_MAX];
 	int n = 0;
 	ank_err err = {{0}};
-	assert_int_equal(ank_queue_search(f->q, "søren", m, &n, &err), ANK_Q_OK);
+	assert_int_equal(ank_queue_search(f->q, "søren", m, &n, NULL, &err), ANK_Q_OK);
 	assert_int_equal(n, 2);
 	const ank_match *soren = NULL, *big = NULL;
 	for (int i = 0; i < n; i++) {
@@ -223,7 +241,7 @@ static void test_same_name(void **state)
 
 	/* A third Søren, typed in capitals, has the same name once folded. */
 	fixture_user(f, "s02", "SØREN", 2002, NULL);
-	assert_int_equal(ank_queue_search(f->q, "søren", m, &n, &err), ANK_Q_OK);
+	assert_int_equal(ank_queue_search(f->q, "søren", m, &n, NULL, &err), ANK_Q_OK);
 	assert_int_equal(n, 2);
 	for (int i = 0; i < n; i++)
 		if (m[i].same_name != (strcmp(m[i].user_id, "big") ? 3 : 1))
@@ -257,8 +275,10 @@ static void test_search_cap(void **state)
 	int n = 0;
 	ank_err err = {{0}};
 	assert_int_equal(ANK_SEARCH_MAX, 6);
-	assert_int_equal(ank_queue_search(f->q, "sa", m, &n, &err), ANK_Q_OK);
+	bool more = false;
+	assert_int_equal(ank_queue_search(f->q, "sa", m, &n, &more, &err), ANK_Q_OK);
 	assert_int_equal(n, ANK_SEARCH_MAX);
+	assert_true(more);
 	for (int i = 0; i < n; i++) {
 		if (strncmp(m[i].user_id, "sam", 3) != 0 || strncmp(m[i].nickname, "Sam ", 4) != 0)
 			fail_msg("match %d is %s '%s'", i, m[i].user_id, m[i].nickname);
@@ -268,11 +288,12 @@ static void test_search_cap(void **state)
 	}
 	/* The store below the kiosk finds all ten when asked for more, each once. */
 	ank_match all[32];
-	assert_int_equal(ank_store_search(ank_queue_store(f->q), "sa", all, 32, &n, &err), 0);
+	assert_int_equal(ank_store_search(ank_queue_store(f->q), "sa", all, 32, &n, NULL, &err), 0);
 	assert_int_equal(n, 10);
 	/* "sam 1" matches Sam 1 and Sam 10 only. */
-	assert_int_equal(ank_queue_search(f->q, "sam 1", m, &n, &err), ANK_Q_OK);
+	assert_int_equal(ank_queue_search(f->q, "sam 1", m, &n, &more, &err), ANK_Q_OK);
 	assert_int_equal(n, 2);
+	assert_false(more);
 	/* However large max is, the store stops at ANK_SEARCH_LIMIT. */
 	for (int i = 11; i <= 20; i++) {
 		char id[16], nick[16];
@@ -280,8 +301,82 @@ static void test_search_cap(void **state)
 		snprintf(nick, sizeof nick, "Sam %d", i);
 		fixture_user(f, id, nick, 1990, NULL);
 	}
-	assert_int_equal(ank_store_search(ank_queue_store(f->q), "sa", all, 1000, &n, &err), 0);
+	assert_int_equal(ank_store_search(ank_queue_store(f->q), "sa", all, 1000, &n, NULL, &err),
+	                 0);
 	assert_int_equal(n, ANK_SEARCH_LIMIT);
+}
+
+/* Names whose first word starts with the text come first: "sø" lists Søren and Sørine
+ * before Big Søren (in key order "big soren" sorts before "soren"). */
+static void test_search_first_word_first(void **state)
+{
+	fixture *f = *state;
+	ank_match m[ANK_SEARCH_MAX];
+	int n = 0;
+	bool more = true;
+	ank_err err = {{0}};
+	assert_int_equal(ank_queue_search(f->q, "sø", m, &n, &more, &err), ANK_Q_OK);
+	assert_int_equal(n, 3);
+	assert_false(more);
+	assert_string_equal(m[0].nickname, "Søren");
+	assert_string_equal(m[1].nickname, "Sørine");
+	assert_string_equal(m[2].nickname, "Big Søren");
+	/* The same with the digraph spelling, and among typo matches: Mette, then Anne-Mette. */
+	assert_int_equal(ank_queue_search(f->q, "soe", m, &n, NULL, &err), ANK_Q_OK);
+	assert_int_equal(n, 3);
+	assert_string_equal(m[2].nickname, "Big Søren");
+	assert_int_equal(ank_queue_search(f->q, "mete", m, &n, NULL, &err), ANK_Q_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(m[0].nickname, "Mette");
+	assert_string_equal(m[1].nickname, "Anne-Mette");
+	/* Later words keep key order among themselves: "Zz Mette" is listed after Anne-Mette,
+	 * and both after Mette. */
+	fixture_user(f, "zzm", "Zz Mette", 1990, NULL);
+	fixture_user(f, "mea", "Meadow Bo", 1990, NULL);
+	assert_int_equal(ank_queue_search(f->q, "me", m, &n, NULL, &err), ANK_Q_OK);
+	assert_int_equal(n, 4);
+	assert_string_equal(m[0].nickname, "Meadow Bo");
+	assert_string_equal(m[1].nickname, "Mette");
+	assert_string_equal(m[2].nickname, "Anne-Mette");
+	assert_string_equal(m[3].nickname, "Zz Mette");
+}
+
+/* The caller learns when more names match than the six shown, for prefix and typo
+ * matches alike, and not when exactly six do. */
+static void test_search_more_flag(void **state)
+{
+	fixture *f = *state;
+	ank_match m[ANK_SEARCH_MAX];
+	int n = 0;
+	bool more = true;
+	ank_err err = {{0}};
+	for (int i = 1; i <= ANK_SEARCH_MAX; i++) {
+		char id[16], nick[16];
+		snprintf(id, sizeof id, "sa%d", i);
+		snprintf(nick, sizeof nick, "Sabri%c", 'a' + i);
+		fixture_user(f, id, nick, 1980 + i, NULL);
+	}
+	assert_int_equal(ank_queue_search(f->q, "sab", m, &n, &more, &err), ANK_Q_OK);
+	assert_int_equal(n, ANK_SEARCH_MAX);
+	assert_false(more);
+	fixture_user(f, "sa7", "Sabrix", 1987, NULL);
+	assert_int_equal(ank_queue_search(f->q, "sab", m, &n, &more, &err), ANK_Q_OK);
+	assert_int_equal(n, ANK_SEARCH_MAX);
+	assert_true(more);
+	/* A typo ("sxb": nothing starts with it) reaching all seven says so too. */
+	assert_int_equal(ank_queue_search(f->q, "sxbr", m, &n, &more, &err), ANK_Q_OK);
+	assert_int_equal(n, ANK_SEARCH_MAX);
+	assert_true(more);
+	/* One name: no more. A second holder of a shown name is not "more". */
+	fixture_user(f, "sa8", "Sabrix", 1990, NULL);
+	assert_int_equal(ank_queue_search(f->q, "sabrix", m, &n, &more, &err), ANK_Q_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(m[0].same_name, 2);
+	assert_false(more);
+	/* Before two letters: nothing, and nothing more. */
+	assert_int_equal(ank_queue_search(f->q, "s", m, &n, &more, &err), ANK_Q_OK);
+	assert_int_equal(n, 0);
+	assert_false(more);
 }
 
 /* Many holders of one name take one line, so other names still fit in the six. */
@@ -296,7 +391,7 @@ static void test_search_shared_name_takes_one_line(void **state)
 	ank_match m[ANK_SEARCH_MAX];
 	int n = 0;
 	ank_err err = {{0}};
-	assert_int_equal(ank_queue_search(f->q, "sø", m, &n, &err), ANK_Q_OK);
+	assert_int_equal(ank_queue_search(f->q, "sø", m, &n, NULL, &err), ANK_Q_OK);
 	assert_int_equal(n, 3); /* Søren, Big Søren, Sørine */
 	int shared = 0;
 	for (int i = 0; i < n; i++)
@@ -336,7 +431,7 @@ static void test_search_bad_input(void **state)
 		ank_match m[ANK_SEARCH_MAX];
 		int n = -1;
 		ank_err err = {{0}};
-		ank_q_rc rc = ank_queue_search(f->q, typed, m, &n, &err);
+		ank_q_rc rc = ank_queue_search(f->q, typed, m, &n, NULL, &err);
 		if ((rc == ANK_Q_OK) != cases[i].ok)
 			case_fail(&failed, "case %s: rc %s, expected %s", cases[i].name,
 			          ank_q_strerror(rc), cases[i].ok ? "ok" : "an error");
@@ -350,7 +445,7 @@ static void test_search_bad_input(void **state)
 	ank_match m[ANK_SEARCH_MAX];
 	int n;
 	ank_err err = {{0}};
-	assert_int_equal(ank_queue_search(f->q, NULL, m, &n, &err), ANK_Q_E_INPUT);
+	assert_int_equal(ank_queue_search(f->q, NULL, m, &n, NULL, &err), ANK_Q_E_INPUT);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -362,6 +457,8 @@ int main(void)
 	        T(test_search_one_letter_with_punctuation),
 	        T(test_same_name),
 	        T(test_search_cap),
+	        T(test_search_first_word_first),
+	        T(test_search_more_flag),
 	        T(test_search_shared_name_takes_one_line),
 	        T(test_search_bad_input),
 	};

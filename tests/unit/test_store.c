@@ -664,7 +664,7 @@ static int search_ids(fixture *f, const char *typed, char ids[][ANK_ID_MAX + 1],
 	int n = 0;
 	ank_err err = {{0}};
 	assert_true(max <= 16);
-	if (ank_store_search(store_of(f), typed, m, max, &n, &err))
+	if (ank_store_search(store_of(f), typed, m, max, &n, NULL, &err))
 		fail_msg("search %s: %s", typed, err.msg);
 	for (int i = 0; i < n; i++)
 		snprintf(ids[i], ANK_ID_MAX + 1, "%s", m[i].user_id);
