@@ -92,9 +92,13 @@ screen_id refused_frame(app *a)
 		msg = tr(a, "refused.women_only");
 		const ank_site_config *cfg = ank_queue_config(a->q);
 		size_t off = 0;
+		/* Refused here because this room is for women: only rooms this person can use. */
 		for (int i = 0; i < cfg->n_nearby && off < sizeof extra; i++) {
+			if (cfg->nearby[i].women_only)
+				continue;
 			int k = snprintf(extra + off, sizeof extra - off, "%s%s, %s%s%s",
-			                 i ? "\n" : "", cfg->nearby[i].name, cfg->nearby[i].address,
+			                 off ? "\n" : "", cfg->nearby[i].name,
+			                 cfg->nearby[i].address,
 			                 cfg->nearby[i].hours[0] ? ", " : "", cfg->nearby[i].hours);
 			if (k < 0)
 				break;

@@ -46,6 +46,7 @@ typedef struct ank_nearby {
 	char name[ANK_TEXT_MAX + 1];
 	char address[ANK_TEXT_MAX + 1];
 	char hours[ANK_TEXT_MAX + 1];
+	bool women_only; /* for women only: never offered to a man */
 } ank_nearby;
 
 typedef struct ank_site_config {

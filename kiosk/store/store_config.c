@@ -225,6 +225,8 @@ static int nearby_key(ank_nearby *nb, const char *k, const char *v)
 		return copy_text(nb->address, sizeof nb->address, v);
 	if (!strcmp(k, "hours"))
 		return copy_text(nb->hours, sizeof nb->hours, v);
+	if (!strcmp(k, "women_only"))
+		return parse_bool(v, &nb->women_only);
 	return -2;
 }
 
@@ -505,9 +507,11 @@ static json_t *config_to_json(const ank_site_config *cfg)
 	}
 	json_t *nearby = json_array();
 	for (int i = 0; i < cfg->n_nearby; i++)
-		json_array_append_new(
-		        nearby, json_pack("{s:s, s:s, s:s}", "name", cfg->nearby[i].name, "address",
-		                          cfg->nearby[i].address, "hours", cfg->nearby[i].hours));
+		json_array_append_new(nearby,
+		                      json_pack("{s:s, s:s, s:s, s:b}", "name", cfg->nearby[i].name,
+		                                "address", cfg->nearby[i].address, "hours",
+		                                cfg->nearby[i].hours, "women_only",
+		                                cfg->nearby[i].women_only));
 	json_t *alerts = json_object();
 	for (int i = 0; i < cfg->n_alerts; i++)
 		json_object_set_new(alerts, cfg->alerts[i].lang, json_string(cfg->alerts[i].text));
@@ -606,6 +610,8 @@ static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err
 		member_text(v, "name", nb->name, sizeof nb->name);
 		member_text(v, "address", nb->address, sizeof nb->address);
 		member_text(v, "hours", nb->hours, sizeof nb->hours);
+		/* Absent in configs stored before the key existed: open to everyone. */
+		nb->women_only = json_is_true(json_object_get(v, "women_only"));
 	}
 	json_decref(j);
 	return 0;
