@@ -89,6 +89,11 @@ int64_t app_idle_prompt_ms(const app *a)
 	return APP_IDLE_PROMPT_MS * (a->idle_more ? APP_IDLE_MORE_FACTOR : 1);
 }
 
+int64_t app_ticket_show_ms(const app *a)
+{
+	return APP_TICKET_SHOW_MS * (a->idle_more ? APP_IDLE_MORE_FACTOR : 1);
+}
+
 int64_t app_idle_reset_ms(const app *a)
 {
 	return APP_IDLE_RESET_MS * (a->idle_more ? APP_IDLE_MORE_FACTOR : 1);
@@ -551,7 +556,7 @@ void app_advance(app *a, int64_t now)
 		return;
 	}
 	/* Whole seconds shown on screen (idle countdown) need a redraw when they change. */
-	if (before / 1000 != now / 1000 && a->screen == SCREEN_IDLE)
+	if (before / 1000 != now / 1000 && (a->screen == SCREEN_IDLE || a->screen == SCREEN_TICKET))
 		a->dirty = true;
 	bool start = a->screen == SCREEN_WELCOME || a->screen == SCREEN_FAULT;
 	if (a->corner_since && now - a->corner_since >= APP_STAFF_HOLD_MS && start) {
@@ -569,6 +574,13 @@ void app_advance(app *a, int64_t now)
 	}
 	if (start)
 		return;
+	if (a->screen == SCREEN_TICKET) {
+		if (quiet >= app_ticket_show_ms(a)) {
+			app_reset(a);
+			app_go(a, SCREEN_WELCOME);
+		}
+		return;
+	}
 	if (a->screen == SCREEN_IDLE && quiet >= app_idle_prompt_ms(a) + app_idle_reset_ms(a)) {
 		app_reset(a);
 		app_go(a, SCREEN_WELCOME);

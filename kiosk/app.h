@@ -35,6 +35,10 @@ typedef enum screen_id {
 /* Idle: a prompt after 45 s without a touch, then back to the start 20 s later. */
 #define APP_IDLE_PROMPT_MS 45000
 #define APP_IDLE_RESET_MS  20000
+/* The ticket screen stays this long after the last touch (time to photograph the QR or
+ * write the number down), counting down on screen, then goes back to the start without
+ * the idle prompt: the visit is over, nothing is lost. */
+#define APP_TICKET_SHOW_MS 60000
 /* "I need more time" on the prompt multiplies both for the rest of the visit. */
 #define APP_IDLE_MORE_FACTOR 2
 /* Staff mode: hold the top start corner this long, then the PIN. */
@@ -214,6 +218,8 @@ screen_id app_back(app *a);
  * this long after the prompt (both longer after "I need more time"). */
 int64_t app_idle_prompt_ms(const app *a);
 int64_t app_idle_reset_ms(const app *a);
+/* How long the ticket screen stays after the last touch (longer after "more time"). */
+int64_t app_ticket_show_ms(const app *a);
 /* One frame: draws the current screen and follows its answer. */
 void app_frame(app *a);
 /* Time passes: idle timers, queue ticks, the display's call queue. */

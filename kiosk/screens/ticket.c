@@ -15,6 +15,7 @@
 #define HOW_H              160 /* what to do with the ticket */
 #define REASON_H           260 /* the refusal's reason */
 #define NEARBY_H           300 /* other rooms, for a refusal at a women-only site */
+#define COUNTDOWN_H        60  /* "back to the start in 42 s" above Done */
 
 screen_id ticket_frame(app *a)
 {
@@ -22,6 +23,14 @@ screen_id ticket_frame(app *a)
 	const ank_checkin_result *r = &a->s.result;
 	ui_rect c = screen_body(a, "ticket.title", tr(a, "ticket.title"));
 	ui_rect done = take_bottom(&c, THEME_FINAL_H);
+	/* The countdown back to the start, just above Done (every touch restarts it). */
+	char secs[16], cd[160];
+	int64_t left = app_ticket_show_ms(a) - (a->now - a->last_touch);
+	snprintf(secs, sizeof secs, "%lld", (long long)((left < 0 ? 0 : left) + 999) / 1000);
+	const char *cd_args[] = {"seconds", secs, NULL};
+	ui_label(u, "ticket.countdown", take_bottom(&c, COUNTDOWN_H),
+	         trf(a, "ticket.countdown", cd_args, cd, sizeof cd), UI_FONT_SMALL, THEME_MUTED,
+	         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	/* Landscape: the QR goes to the right of the number and the words. */
 	int qr_side = portrait(a) ? QR_SIDE : QR_SIDE_LANDSCAPE;
 	ui_rect qr, words = c;

@@ -185,6 +185,7 @@ static const struct {
         {"ticket.how", {NULL}},
         {"ticket.how_now", {NULL}},
         {"ticket.done", {NULL}},
+        {"ticket.countdown", {"seconds", "42", NULL}},
         {"refused.title", {NULL}},
         {"refused.closed", {"when", "We open again tomorrow at 10:00.", NULL}},
         {"refused.talk_to_staff", {NULL}},
