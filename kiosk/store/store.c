@@ -767,6 +767,19 @@ int ank_store_ticket_update(ank_store *st, const ank_ticket *t, ank_err *err)
 	return ank_st_done(st, s, err);
 }
 
+/* Steps s (prepared, bound) into out: at most max tickets, *n of them; ends s. 0 or -1. */
+static int ticket_rows(ank_store *st, sqlite3_stmt *s, ank_ticket *out, int max, int *n,
+                       ank_err *err)
+{
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max)
+		ticket_row(s, &out[(*n)++]);
+	ank_st_end(st, s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return ank_st_fail(st, err);
+	return 0;
+}
+
 int ank_store_tickets_open(ank_store *st, ank_ticket *out, int max, int *n, ank_err *err)
 {
 	sqlite3_stmt *s;
@@ -776,13 +789,7 @@ int ank_store_tickets_open(ank_store *st, ank_ticket *out, int max, int *n, ank_
 	                " WHERE state IN ('waiting','called','in_session') ORDER BY queue_key, id",
 	                &s, err))
 		return -1;
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max)
-		ticket_row(s, &out[(*n)++]);
-	ank_st_end(st, s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return ank_st_fail(st, err);
-	return 0;
+	return ticket_rows(st, s, out, max, n, err);
 }
 
 int ank_store_tickets_no_show(ank_store *st, const char *day, ank_ticket *out, int max, int *n,
@@ -796,13 +803,7 @@ int ank_store_tickets_no_show(ank_store *st, const char *day, ank_ticket *out, i
 	                &s, err))
 		return -1;
 	sqlite3_bind_text(s, 1, day, -1, SQLITE_TRANSIENT);
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max)
-		ticket_row(s, &out[(*n)++]);
-	ank_st_end(st, s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return ank_st_fail(st, err);
-	return 0;
+	return ticket_rows(st, s, out, max, n, err);
 }
 
 int ank_store_tickets_open_count(ank_store *st, int *n, ank_err *err)
