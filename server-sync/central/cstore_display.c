@@ -233,9 +233,8 @@ static int kiosk_take(ank_cstore *cs, const char *kiosk, int64_t now, ank_displa
 	sqlite3_stmt *s = NULL;
 	char day[ANK_CS_ID_MAX + 1] = "";
 	int64_t oldest = now - ANK_DISPLAY_RECENT_MAX_AGE_MS;
-	/* Its current service day: that of its newest ticket (ticket ids grow). */
-	if (ank_cs_rprep(cs, "SELECT day FROM visit WHERE kiosk = ? ORDER BY ticket DESC LIMIT 1",
-	                 &s) != SQLITE_OK)
+	/* Its current service day (NULL, read as "", before its first ticket). */
+	if (ank_cs_rprep(cs, "SELECT " ANK_CS_SQL_KIOSK_DAY("?"), &s) != SQLITE_OK)
 		return rfail(cs, err);
 	sqlite3_bind_text(s, 1, kiosk, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(s);

@@ -139,6 +139,13 @@ struct ank_cstore {
 
 /* Like ank_cs_prep and ank_cs_end, on the read connection (rmu held). */
 int ank_cs_rprep(ank_cstore *cs, const char *sql, sqlite3_stmt **out);
+
+/* A kiosk's current service day as it reports it, the one rule the ticket check and the
+ * waiting-room display share: the day of its newest ticket (ticket ids grow). An SQL
+ * expression over the kiosk id `kiosk` (a column or a parameter); NULL before its first
+ * ticket. */
+#define ANK_CS_SQL_KIOSK_DAY(kiosk)                                                                \
+	"(SELECT v.day FROM visit v WHERE v.kiosk = " kiosk " ORDER BY v.ticket DESC LIMIT 1)"
 void ank_cs_rend(ank_cstore *cs, sqlite3_stmt *s);
 /* After a transaction that appended changes committed (mu held): the ring takes them and
  * long-polls are told. */

@@ -209,10 +209,10 @@ static int current_day_locked(ank_cstore *cs, const char *site, char day[11], an
 {
 	sqlite3_stmt *s = NULL;
 	day[0] = '\0';
-	if (ank_cs_prep(cs,
-	                "SELECT max((SELECT v.day FROM visit v WHERE v.kiosk = k.id"
-	                " ORDER BY v.ticket DESC LIMIT 1)) FROM kiosk k WHERE k.site = ?",
-	                &s) != SQLITE_OK)
+	if (ank_cs_prep(
+	            cs,
+	            "SELECT max(" ANK_CS_SQL_KIOSK_DAY("k.id") ") FROM kiosk k WHERE k.site = ?",
+	            &s) != SQLITE_OK)
 		return ank_cs_fail(cs, err);
 	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(s);
