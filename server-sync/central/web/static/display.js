@@ -111,8 +111,9 @@
   function t(lang, k, args) {
     const own = loaded.get(lang);
     const src = loaded.get(SOURCE_LANG);
-    let text = (own && own.messages[k]) || (src && src.messages[k]) || "";
-    return text.replace(/\{([a-z_]+)\}/g, (m, n) => (args && n in args ? String(args[n]) : m));
+    const text = (own && own.messages[k]) || (src && src.messages[k]) || "";
+    // Placeholders the one way every page fills them (static/common.js).
+    return Ank.format(text, args);
   }
 
   // ---- sound ----
