@@ -467,6 +467,11 @@ const axeSource = () => readFileSync(join(here, 'node_modules/axe-core/axe.min.j
 // real CSP during the audit: no bypassCSP context is needed (page.addScriptTag would add
 // an inline <script>, which `script-src 'self'` rightly blocks).
 export async function axeCheck(page, what = page.url()) {
+	// Contrast is judged on the page at rest: a pulse that is still fading (the TV page's
+	// fresh call blinks three times) would be measured half transparent. Finite animations
+	// are waited for (they end within seconds); infinite ones would fail this wait.
+	await page.waitForFunction(() => document.getAnimations()
+		.every((a) => a.playState !== 'running'), null, { timeout: 15000 });
 	await page.evaluate(axeSource());
 	const result = await page.evaluate(() =>
 		// eslint-disable-next-line no-undef
