@@ -18,28 +18,73 @@ static bool overlap(ui_rect a, ui_rect b)
 	return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 }
 
+/* Closer than THEME_TARGET_SPACING on both axes: a finger aimed at one may land on the
+ * other (overlap included). */
+static bool too_close(ui_rect a, ui_rect b)
+{
+	int dx = a.x > b.x + b.w ? a.x - (b.x + b.w) : b.x > a.x + a.w ? b.x - (a.x + a.w) : 0;
+	int dy = a.y > b.y + b.h ? a.y - (b.y + b.h) : b.y > a.y + a.h ? b.y - (a.y + a.h) : 0;
+	return dx < THEME_TARGET_SPACING && dy < THEME_TARGET_SPACING;
+}
+
+static bool empty(ui_rect r)
+{
+	return r.w <= 0 || r.h <= 0;
+}
+
+/* The checks on one widget alone: on screen, big enough, its text inside its box. */
+static const char *check_one(const ui_widget *w, int screen_w, int screen_h, char *why, size_t n)
+{
+	if (!empty(w->rect) &&
+	    (w->rect.x < 0 || w->rect.y < 0 || w->rect.x + w->rect.w > screen_w ||
+	     w->rect.y + w->rect.h > screen_h)) {
+		snprintf(why, n, "%s at %d,%d %dx%d is outside the %dx%d screen", w->id, w->rect.x,
+		         w->rect.y, w->rect.w, w->rect.h, screen_w, screen_h);
+		return "widget within the screen";
+	}
+	if (w->fit == UI_FIT_OVERFLOW || w->fit == UI_FIT_CUT) {
+		snprintf(why, n, "%s: \"%.60s\" %s", w->id, w->text,
+		         w->fit == UI_FIT_CUT ? "is cut short with an ellipsis"
+		                              : "does not fit its box even at its smallest size");
+		return "text within its box";
+	}
+	if (is_target(w) && (w->rect.w < THEME_TARGET_MIN || w->rect.h < THEME_TARGET_MIN)) {
+		snprintf(why, n, "%s is %dx%d, under %d px", w->id, w->rect.w, w->rect.h,
+		         THEME_TARGET_MIN);
+		return "target size";
+	}
+	return NULL;
+}
+
 const char *check_widgets(const ui_widget *ws, int n_widgets, int screen_w, int screen_h, char *why,
                           size_t n)
 {
 	for (int i = 0; i < n_widgets; i++) {
 		const ui_widget *w = &ws[i];
-		if (w->rect.x < 0 || w->rect.y < 0 || w->rect.x + w->rect.w > screen_w ||
-		    w->rect.y + w->rect.h > screen_h) {
-			snprintf(why, n, "%s at %d,%d %dx%d is outside the %dx%d screen", w->id,
-			         w->rect.x, w->rect.y, w->rect.w, w->rect.h, screen_w, screen_h);
-			return "widget within the screen";
-		}
-		if (!is_target(w))
+		const char *broken = check_one(w, screen_w, screen_h, why, n);
+		if (broken)
+			return broken;
+		if (empty(w->rect))
 			continue;
-		if (w->rect.w < THEME_TARGET_MIN || w->rect.h < THEME_TARGET_MIN) {
-			snprintf(why, n, "%s is %dx%d, under %d px", w->id, w->rect.w, w->rect.h,
-			         THEME_TARGET_MIN);
-			return "target size";
-		}
 		for (int k = i + 1; k < n_widgets; k++) {
-			if (is_target(&ws[k]) && overlap(w->rect, ws[k].rect)) {
-				snprintf(why, n, "%s overlaps %s", w->id, ws[k].id);
-				return "no overlapping targets";
+			const ui_widget *o = &ws[k];
+			if (empty(o->rect))
+				continue;
+			if (is_target(w) && is_target(o) && too_close(w->rect, o->rect)) {
+				bool over = overlap(w->rect, o->rect);
+				if (over)
+					snprintf(why, n, "%s overlaps %s", w->id, o->id);
+				else
+					snprintf(why, n, "%s is closer than %d px to %s", w->id,
+					         THEME_TARGET_SPACING, o->id);
+				return over ? "no overlapping targets" : "space between targets";
+			}
+			/* Text drawn over another widget hides it or is hidden (hours under a
+			 * button, a title under the field). */
+			if ((w->role == UI_ROLE_LABEL || o->role == UI_ROLE_LABEL) &&
+			    overlap(w->rect, o->rect)) {
+				snprintf(why, n, "%s overlaps %s", w->id, o->id);
+				return "no text over other widgets";
 			}
 		}
 	}

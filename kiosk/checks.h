@@ -14,8 +14,10 @@
 /* Each check returns NULL when every invariant holds, else the name of the first one that
  * broke (a static string) with the details written to why (n bytes). */
 
-/* Every widget within the screen; every target (button, key, toggle) at least
- * THEME_TARGET_MIN on its short side; no two targets overlapping. */
+/* The layout check of issue 11: every widget within the screen; every text inside its
+ * box (not overflowing, not cut with an ellipsis: ui_widget.fit); every target (button,
+ * key, toggle) at least THEME_TARGET_MIN on its short side; no two targets overlapping or
+ * closer than THEME_TARGET_SPACING; no text (a label's drawn extent) over another widget. */
 const char *check_layout(const ui *u, char *why, size_t n);
 
 /* No target within the top-left square of side `corner` (the staff corner a hold opens the

@@ -503,6 +503,14 @@ static verb_rc v_expect_layout(run *r, const args *v)
 	if (!broken)
 		return VERB_OK;
 	say(r, "layout of %s: %s: %s", screen_name(r), broken, why);
+	/* The picture of what broke, beside the other shots: layout-SCREEN-LANG-WxH.png. */
+	if (r->shots_dir && r->surface) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/layout-%s-%s-%dx%d.png", r->shots_dir,
+		         screen_name(r), r->a->lang, r->a->ui.w, r->a->ui.h);
+		if (IMG_SavePNG(r->surface, path) == 0)
+			say(r, "the screen is in %s", path);
+	}
 	return VERB_FAILED;
 }
 

@@ -70,13 +70,17 @@ int alert_band(app *a, int y)
 		if (!strcmp(cfg->alerts[i].lang, a->lang))
 			text = cfg->alerts[i].text;
 	char both[512];
-	snprintf(both, sizeof both, "%s\n%s", tr(a, "welcome.alert_title"), text);
-	/* The band grows with the text: an alert must never be cut off. */
 	int icon = portrait(a) ? THEME_ALERT_ICON : THEME_ALERT_ICON_LAND;
 	ui_rect box = {THEME_MARGIN + icon + THEME_GAP, y + THEME_ALERT_PAD,
 	               a->ui.w - 2 * THEME_MARGIN - icon - THEME_GAP, 0};
-	int text_h = a->ui.r.text(a->ui.r.ctx, box, both, UI_FONT_BODY, THEME_TEXT,
-	                          ui_text_flags(&a->ui, 0), false);
+	/* Title and text on one line when the width allows it (landscape has width to give
+	 * and no height), else the title above the text. */
+	snprintf(both, sizeof both, "%s — %s", tr(a, "welcome.alert_title"), text);
+	if (ui_fit_text(&a->ui, (ui_rect){0, 0, box.w, a->ui.h}, both, UI_FONT_BODY, UI_TEXT_NOWRAP)
+	            .state != UI_FIT_OK)
+		snprintf(both, sizeof both, "%s\n%s", tr(a, "welcome.alert_title"), text);
+	/* The band grows with the text: an alert must never be cut off. */
+	int text_h = ui_text_height(&a->ui, box.w, a->ui.h / 3, both, UI_FONT_BODY, UI_TEXT_BLOCK);
 	int pad = 2 * THEME_ALERT_PAD;
 	int h = text_h + pad > icon + pad ? text_h + pad : icon + pad;
 	box.h = h - pad;
@@ -84,7 +88,8 @@ int alert_band(app *a, int y)
 	a->ui.r.icon(a->ui.r.ctx,
 	             ui_mirror(&a->ui, (ui_rect){THEME_MARGIN, y + (h - icon) / 2, icon, icon}),
 	             "alert", THEME_TEXT);
-	ui_label(&a->ui, "alert", box, both, UI_FONT_BODY, THEME_TEXT, UI_TEXT_MIDDLE);
+	ui_label(&a->ui, "alert", box, both, UI_FONT_BODY, THEME_TEXT,
+	         UI_TEXT_MIDDLE | UI_TEXT_BLOCK);
 	return h;
 }
 
@@ -133,13 +138,36 @@ static void language_button(app *a, ui_rect *title)
 	}
 }
 
+int info_line(app *a, const char *id, ui_rect *area, const char *icon, const char *text, ui_font f)
+{
+	ui_rect line = {area->x + THEME_LINE_INDENT, area->y, area->w - THEME_LINE_INDENT, 0};
+	int need = ui_text_height(&a->ui, line.w, area->h, text, f, UI_TEXT_BLOCK);
+	line.h = need > THEME_INFO_LINE_H ? need : THEME_INFO_LINE_H;
+	if (line.h > area->h)
+		line.h = area->h;
+	int top = (line.h - THEME_LINE_ICON) / 2;
+	a->ui.r.icon(a->ui.r.ctx,
+	             ui_mirror(&a->ui,
+	                       (ui_rect){area->x, line.y + top, THEME_LINE_ICON, THEME_LINE_ICON}),
+	             icon, THEME_TEXT);
+	ui_label(&a->ui, id, line, text, f, THEME_TEXT, UI_TEXT_MIDDLE | UI_TEXT_BLOCK);
+	take_top(area, line.h);
+	return line.h;
+}
+
 int screen_title(app *a, const char *id, const char *text)
 {
 	int y = alert_band(a, 0);
 	ui_rect c = content(a);
-	ui_rect r = {c.x, y + THEME_MARGIN, c.w, portrait(a) ? THEME_TITLE_H : THEME_TITLE_H_LAND};
+	int band = portrait(a) ? THEME_TITLE_H : THEME_TITLE_H_LAND;
+	ui_rect r = {c.x, y + THEME_MARGIN, c.w, band};
 	if (has_language_button(a->screen))
 		language_button(a, &r);
+	/* A title that does not fit its band even shrunk takes a second band's height and
+	 * pushes the screen down, rather than being cut. */
+	ui_fit fit = ui_fit_text(&a->ui, r, text, UI_FONT_TITLE, UI_TEXT_MIDDLE | UI_TEXT_BOLD);
+	if (fit.state >= UI_FIT_CUT)
+		r.h = 2 * band;
 	ui_label(&a->ui, id, r, text, UI_FONT_TITLE, THEME_TEXT, UI_TEXT_MIDDLE | UI_TEXT_BOLD);
 	return r.y + r.h + THEME_GAP;
 }
@@ -153,26 +181,33 @@ ui_rect screen_body(app *a, const char *id, const char *title)
 	return c;
 }
 
-bool step_nav(app *a, const char *screen, screen_id *next)
+bool step_nav_in(app *a, const char *screen, ui_rect bar, screen_id *next)
 {
-	ui_rect c = content(a);
 	char id[UI_ID_MAX];
-	int w = (c.w - THEME_GAP) / 2, y = c.y + c.h - THEME_TARGET_MAIN;
+	int w = (bar.w - THEME_GAP) / 2;
 	/* Back at the start side, its arrow pointing the way one reads back. */
 	snprintf(id, sizeof id, "%s.back", screen);
-	if (ui_icon_button(&a->ui, id, (ui_rect){c.x, y, w, THEME_TARGET_MAIN},
+	if (ui_icon_button(&a->ui, id, (ui_rect){bar.x, bar.y, w, bar.h},
 	                   a->ui.rtl ? "back_rtl" : "back", tr(a, "common.back"), UI_STYLE_QUIET)) {
 		*next = app_back(a);
 		return true;
 	}
 	snprintf(id, sizeof id, "%s.start_over", screen);
-	if (ui_icon_button(&a->ui, id, (ui_rect){c.x + c.w - w, y, w, THEME_TARGET_MAIN},
-	                   "start_over", tr(a, "common.start_over"), UI_STYLE_QUIET)) {
+	if (ui_icon_button(&a->ui, id, (ui_rect){bar.x + bar.w - w, bar.y, w, bar.h}, "start_over",
+	                   tr(a, "common.start_over"), UI_STYLE_QUIET)) {
 		app_reset(a);
 		*next = SCREEN_WELCOME;
 		return true;
 	}
 	return false;
+}
+
+bool step_nav(app *a, const char *screen, screen_id *next)
+{
+	ui_rect c = content(a);
+	return step_nav_in(a, screen,
+	                   (ui_rect){c.x, c.y + c.h - THEME_TARGET_MAIN, c.w, THEME_TARGET_MAIN},
+	                   next);
 }
 
 /* Danish layout; digits first because some nicknames have them. "_" is the space bar. */
@@ -250,9 +285,12 @@ bool keyboard(app *a, const char *prefix, ui_rect r, char *text, size_t cap)
 			bool space = !strcmp(keys[i], "_");
 			if (space) /* the space bar is three keys wide */
 				cell.w = 3 * cell.w + 2 * THEME_KEY_GAP;
-			/* Pre-mirrored so the toolkit's mirroring restores Danish order. */
+			/* Keys keep their Danish order in every direction; a right-to-left screen
+			 * mirrors where the keyboard is, not the keys in it. Pre-mirrored inside
+			 * the keyboard's area so the toolkit's mirroring of the screen restores it.
+			 */
 			if (a->ui.rtl)
-				cell.x = a->ui.w - cell.x - cell.w;
+				cell.x = 2 * r.x + r.w - cell.x - cell.w;
 			char id[UI_ID_MAX];
 			snprintf(id, sizeof id, "%s.key.%s", prefix, space ? "space" : keys[i]);
 			if (ui_button(&a->ui, id, cell, space ? "" : keys[i], UI_STYLE_KEY)) {
@@ -267,13 +305,13 @@ bool keyboard(app *a, const char *prefix, ui_rect r, char *text, size_t cap)
 		}
 	}
 	ui_rect last = {r.x, r.y + (rows - 1) * (row_h + THEME_KEY_ROW_GAP), r.w, row_h};
+	/* The backspace at the end of the last row, which is on the left in right-to-left
+	 * screens, pointing that way. */
 	ui_rect bs = {last.x + last.w / 2, last.y, last.w / 2, last.h};
-	if (a->ui.rtl)
-		bs.x = a->ui.w - bs.x - bs.w;
 	char id[UI_ID_MAX];
 	snprintf(id, sizeof id, "%s.backspace", prefix);
-	if (ui_icon_button(&a->ui, id, bs, "backspace", tr(a, "nickname.backspace"),
-	                   UI_STYLE_KEY)) {
+	if (ui_icon_button(&a->ui, id, bs, a->ui.rtl ? "backspace_rtl" : "backspace",
+	                   tr(a, "nickname.backspace"), UI_STYLE_KEY)) {
 		backspace(text);
 		changed = true;
 	}

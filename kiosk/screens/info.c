@@ -61,12 +61,23 @@ screen_id language_frame(app *a)
 	ui_rect back = take_bottom(&c, THEME_TARGET_MAIN);
 	back.w = (back.w - THEME_GAP) / 2;
 	screen_id next = SCREEN_LANGUAGE;
-	for (int i = 0; i < ank_i18n_count(a->i18n); i++) {
+	/* One column of big choices while they fit; more languages share the rows (two
+	 * columns in portrait, three side by side in landscape). */
+	int n = ank_i18n_count(a->i18n);
+	int cols = portrait(a) ? (n > 4 ? 2 : 1) : (n < 3 ? n : 3);
+	if (cols < 1)
+		cols = 1;
+	int rows = (n + cols - 1) / cols;
+	int cell_h = rows > 0 ? (c.h - (rows - 1) * THEME_GAP) / rows : 0;
+	if (cell_h > THEME_LANG_CHOICE_H)
+		cell_h = THEME_LANG_CHOICE_H;
+	ui_rect grid = take_top(&c, rows * cell_h + (rows - 1) * THEME_GAP);
+	for (int i = 0; i < n; i++) {
 		char id[UI_ID_MAX];
 		const char *code = ank_i18n_code(a->i18n, i);
 		snprintf(id, sizeof id, "language.lang.%s", code);
 		ui_style st = strcmp(code, a->lang) ? UI_STYLE_CARD : UI_STYLE_PRIMARY;
-		if (ui_button(&a->ui, id, take_top(&c, THEME_LANG_CHOICE_H),
+		if (ui_button(&a->ui, id, grid_cell(grid, cols, rows, i, THEME_GAP),
 		              ank_i18n_name(a->i18n, i), st)) {
 			app_choose_language(a, code);
 			next = a->before_language;

@@ -7,11 +7,13 @@
 #include "screens.h"
 
 /* Sizes on these screens, portrait / landscape where they differ. */
-#define FIELD_H            130 /* the typed text */
-#define FIELD_H_LANDSCAPE  110
-#define MATCH_H            120 /* a matching nickname (portrait: a 2 x 3 grid of them) */
-#define KEYS_W_PCT         62  /* landscape: the keyboard's share of the width */
-#define HINT_H_LANDSCAPE   300 /* the hint above the empty match column */
+#define FIELD_H           130 /* the typed text */
+#define FIELD_H_LANDSCAPE 110
+#define MATCH_H           120 /* a matching nickname, in a 2 x 3 grid of them */
+#define MATCH_COLS        2
+#define MATCH_ROWS        3
+_Static_assert(MATCH_COLS *MATCH_ROWS == ANK_SEARCH_MAX, "a place for every match shown");
+#define KEYS_W_PCT         58  /* landscape: the keyboard's share of the width */
 #define YEAR_H             140 /* a birth year button */
 #define MORE_H             60  /* "type more letters" under the matches */
 #define MORE_H_LANDSCAPE   90  /* the same in the narrow column: two lines of small type */
@@ -71,21 +73,21 @@ screen_id nickname_frame(app *a)
 	char id[UI_ID_MAX];
 	snprintf(id, sizeof id, "%s.title", prefix);
 	ui_rect c = screen_body(a, id, tr(a, helper ? "helper.title" : "nickname.title"));
-	take_bottom(&c, THEME_TARGET_MAIN); /* start over */
-	/* Portrait: field, matches, keyboard from top to bottom. Landscape: field and
-	 * keyboard on the left, the matches in a column on the right. */
-	ui_rect list, keys = c;
-	int cols = 2, rows = 3;
+	/* Portrait: field, matches, keyboard and Back from top to bottom. Landscape: field
+	 * and keyboard at the start side, the full height; the matches and Back in a column
+	 * of their own at the end side, so the keyboard never covers a match. */
+	ui_rect list, keys = c, nav;
 	if (portrait(a)) {
+		nav = take_bottom(&keys, THEME_TARGET_MAIN);
 		snprintf(id, sizeof id, "%s.field", prefix);
 		ui_field(u, id, take_top(&keys, FIELD_H), a->s.typed, UI_FONT_LARGE);
-		list = take_top(&keys, rows * MATCH_H + (rows - 1) * THEME_GAP + MORE_H);
+		list = take_top(&keys,
+		                MATCH_ROWS * MATCH_H + (MATCH_ROWS - 1) * THEME_GAP + MORE_H);
 	} else {
 		keys.w = c.w * KEYS_W_PCT / 100;
 		list = (ui_rect){keys.x + keys.w + 2 * THEME_GAP, c.y, c.w - keys.w - 2 * THEME_GAP,
 		                 c.h};
-		cols = 1;
-		rows = ANK_SEARCH_MAX;
+		nav = take_bottom(&list, THEME_TARGET_MAIN);
 		snprintf(id, sizeof id, "%s.field", prefix);
 		ui_field(u, id, take_top(&keys, FIELD_H_LANDSCAPE), a->s.typed, UI_FONT_LARGE);
 	}
@@ -102,29 +104,27 @@ screen_id nickname_frame(app *a)
 		no_match(a, prefix, list);
 	} else if (a->s.n_matches == 0) {
 		snprintf(id, sizeof id, "%s.hint", prefix);
-		ui_label(u, id,
-		         portrait(a) ? list : (ui_rect){list.x, list.y, list.w, HINT_H_LANDSCAPE},
-		         tr(a, "nickname.hint"), UI_FONT_BODY, THEME_MUTED,
-		         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+		ui_label(u, id, list, tr(a, "nickname.hint"), UI_FONT_BODY, THEME_MUTED,
+		         UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BLOCK);
 	}
 	if (a->s.more_matches) {
 		snprintf(id, sizeof id, "%s.more", prefix);
-		ui_label(u, id, more, tr(a, "nickname.more"),
-		         portrait(a) ? UI_FONT_BODY : UI_FONT_SMALL, THEME_MUTED,
-		         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+		ui_label(u, id, more, tr(a, "nickname.more"), UI_FONT_BODY, THEME_MUTED,
+		         UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BLOCK);
 	}
 	for (int i = 0; i < a->s.n_matches; i++) {
 		snprintf(id, sizeof id, "%s.match.%d", prefix, i);
-		if (ui_button(u, id, grid_cell(list, cols, rows, i, THEME_GAP),
-		              a->s.matches[i].nickname, UI_STYLE_CARD))
+		/* A name is shown whole, broken over lines if it must be: a person has to
+		 * recognise their own. */
+		if (ui_button_ex(u, id, grid_cell(list, MATCH_COLS, MATCH_ROWS, i, THEME_GAP),
+		                 a->s.matches[i].nickname, UI_STYLE_CARD, UI_TEXT_BREAK))
 			next = picked(a, &a->s.matches[i]);
 	}
-	c = keys;
 	if (next != a->screen)
 		return next;
-	if (keyboard(a, prefix, c, a->s.typed, sizeof a->s.typed))
+	if (keyboard(a, prefix, keys, a->s.typed, sizeof a->s.typed))
 		search(a);
-	step_nav(a, prefix, &next);
+	step_nav_in(a, prefix, nav, &next);
 	return next;
 }
 

@@ -31,6 +31,10 @@ ui_rect grid_cell(ui_rect r, int cols, int rows, int i, int gap);
 ui_rect take_top(ui_rect *r, int h);
 ui_rect take_bottom(ui_rect *r, int h);
 
+/* A line of information with its pictogram at the start (THEME_LINE_ICON), as tall as its
+ * text needs (at least THEME_INFO_LINE_H), taken from the top of *area; returns its
+ * height. */
+int info_line(app *a, const char *id, ui_rect *area, const char *icon, const char *text, ui_font f);
 /* The screen title; returns the y below it. */
 int screen_title(app *a, const char *id, const char *text);
 /* The title, then the content area below it. */
@@ -40,6 +44,8 @@ int alert_band(app *a, int y);
 /* "Back" and "Start over" at the bottom of every step of a check-in (ids SCREEN.back,
  * SCREEN.start_over); true when one was tapped, with the screen to show in *next. */
 bool step_nav(app *a, const char *screen, screen_id *next);
+/* The same in the band `bar` (landscape screens with a column of their own for it). */
+bool step_nav_in(app *a, const char *screen, ui_rect bar, screen_id *next);
 
 /* The Danish on-screen keyboard with ids PREFIX.key.<CHAR> and PREFIX.backspace; edits
  * `text` (at most cap bytes). Returns true when the text changed. */

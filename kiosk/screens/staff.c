@@ -61,7 +61,14 @@ screen_id staff_pin_frame(app *a)
 	} else {
 		take_top(&c, PIN_MESSAGE_H);
 	}
-	ui_rect pad = take_top(&c, 4 * PIN_KEY_H + 3 * THEME_GAP);
+	/* The pad's keys are PIN_KEY_H tall where there is room, shorter (never under a main
+	 * target) in landscape under a drug alert. */
+	int key_h = (c.h - 3 * THEME_GAP) / 4;
+	if (key_h > PIN_KEY_H)
+		key_h = PIN_KEY_H;
+	if (key_h < THEME_TARGET_MAIN * 2 / 3)
+		key_h = THEME_TARGET_MAIN * 2 / 3;
+	ui_rect pad = take_top(&c, 4 * key_h + 3 * THEME_GAP);
 	pad.x += pad.w / 6;
 	pad.w = pad.w * 2 / 3;
 	static const char *const keys[12] = {"1", "2", "3", "4",      "5", "6",
@@ -148,10 +155,8 @@ static void db_lines(app *a, ui_rect *c)
 	if (!text[0])
 		return;
 	/* As tall as the text: a long SQLite reason wraps, and nothing may hide it. */
-	ui_rect box = ui_mirror(&a->ui, (ui_rect){c->x, c->y, c->w, 0});
-	int h = a->ui.r.text(a->ui.r.ctx, box, text, UI_FONT_BODY, THEME_TEXT,
-	                     ui_text_flags(&a->ui, 0), false);
-	ui_label(&a->ui, "staff.db", take_top(c, h), text, UI_FONT_BODY, THEME_TEXT, 0);
+	int h = ui_text_height(&a->ui, c->w, c->h, text, UI_FONT_BODY, UI_TEXT_BLOCK);
+	ui_label(&a->ui, "staff.db", take_top(c, h), text, UI_FONT_BODY, THEME_TEXT, UI_TEXT_BLOCK);
 }
 
 /* The link to central, for staff only and in small text: users never see an alarm about

@@ -38,8 +38,22 @@ screen_id substance_frame(app *a)
 		    (!a->s.assisted || ank_substance_allows(s->code, ANK_ROUTE_INJECT)))
 			codes[n++] = s->code;
 	}
-	int cols = portrait(a) ? 3 : 6;
-	int rows = (n + cols - 1) / cols;
+	/* As many columns as keep every word whole (at most 3 in portrait, 6 in landscape)
+	 * and the tiles at least a main target tall. */
+	int cols = portrait(a) ? 3 : 6, rows = (n + cols - 1) / cols;
+	for (; cols > 2; cols--) {
+		rows = (n + cols - 1) / cols;
+		ui_rect cell = grid_cell(c, cols, rows, 0, THEME_GAP);
+		bool whole = cell.h >= THEME_TARGET_MIN;
+		for (int i = 0; i < n && whole; i++) {
+			char key[UI_ID_MAX];
+			snprintf(key, sizeof key, "substance.%s", codes[i]);
+			whole = ui_icon_button_fit(u, cell, tr(a, key), UI_STYLE_CARD) < UI_FIT_CUT;
+		}
+		if (whole)
+			break;
+	}
+	rows = (n + cols - 1) / cols;
 	screen_id next = SCREEN_SUBSTANCE;
 	for (int i = 0; i < n; i++) {
 		char id[UI_ID_MAX], key[UI_ID_MAX];

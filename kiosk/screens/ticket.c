@@ -40,9 +40,12 @@ screen_id ticket_frame(app *a)
 		words.w = c.w - qr_side - 2 * THEME_GAP;
 		qr = (ui_rect){c.x + words.w + 2 * THEME_GAP, c.y, qr_side, qr_side};
 	}
-	ui_label(u, "ticket.number", take_top(&words, portrait(a) ? NUMBER_H : NUMBER_H_LANDSCAPE),
-	         r->ticket.label, UI_FONT_HUGE, THEME_TEXT,
-	         UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
+	/* What to do with the ticket, at the bottom of the words, as tall as it needs; the
+	 * number takes what the status, the QR (portrait) and that leave, up to its size. */
+	const char *how = tr(a, r->station_label[0] ? "ticket.how_now" : "ticket.how");
+	int how_h = ui_text_height(u, words.w, HOW_H, how, UI_FONT_BODY, UI_TEXT_BLOCK);
+	ui_rect how_r = take_bottom(&words, how_h);
+	int number_max = portrait(a) ? NUMBER_H : NUMBER_H_LANDSCAPE;
 	char buf[256], ahead[24], minutes[24];
 	const char *status;
 	if (r->station_label[0]) {
@@ -62,16 +65,20 @@ screen_id ticket_frame(app *a)
 		const char *args[] = {"ahead", ahead, "minutes", minutes, NULL};
 		status = trf(a, "ticket.wait", args, buf, sizeof buf);
 	}
-	ui_label(u, "ticket.status", take_top(&words, STATUS_H), status, UI_FONT_TITLE, THEME_TEXT,
+	int status_h = ui_text_height(u, words.w, 2 * STATUS_H, status, UI_FONT_TITLE, 0);
+	int number_h = words.h - status_h - THEME_GAP - (portrait(a) ? qr_side + THEME_GAP : 0);
+	ui_label(u, "ticket.number",
+	         take_top(&words, number_h < number_max ? number_h : number_max), r->ticket.label,
+	         UI_FONT_HUGE, THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
+	ui_label(u, "ticket.status", take_top(&words, status_h), status, UI_FONT_TITLE, THEME_TEXT,
 	         UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
 	if (portrait(a))
 		qr.y = take_top(&words, qr_side).y;
 	if (a->s.qr_size > 0)
 		ui_modules(u, "ticket.qr", qr, a->s.qr, a->s.qr_size, a->s.qr_text);
-	/* Called at once, "when it is your turn" would contradict "go now". */
-	const char *how = r->station_label[0] ? "ticket.how_now" : "ticket.how";
-	ui_label(u, "ticket.how", take_top(&words, HOW_H), tr(a, how), UI_FONT_BODY, THEME_TEXT,
-	         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+	/* Called at once, "when it is your turn" would contradict "go now" (ticket.how_now). */
+	ui_label(u, "ticket.how", how_r, how, UI_FONT_BODY, THEME_TEXT,
+	         UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BLOCK);
 	if (ui_icon_button(u, "ticket.done", done, "check", tr(a, "ticket.done"),
 	                   UI_STYLE_PRIMARY)) {
 		app_reset(a);

@@ -12,17 +12,8 @@
 #define SUBTITLE_H          70
 #define CHECKIN_H           300 /* the check-in button: the biggest target of all */
 #define CHECKIN_H_LANDSCAPE 200
-#define INFO_LINE_H         80 /* a line of waiting time or opening hours */
-
-/* The pictogram at the start of an information line, centred in its height. */
-static void line_icon(app *a, ui_rect line, const char *icon)
-{
-	int top = (line.h - THEME_LINE_ICON) / 2;
-	a->ui.r.icon(a->ui.r.ctx,
-	             ui_mirror(&a->ui,
-	                       (ui_rect){line.x, line.y + top, THEME_LINE_ICON, THEME_LINE_ICON}),
-	             icon, THEME_TEXT);
-}
+/* Landscape: the title and check-in on the start side, waits, hours and rules beside. */
+#define START_COLUMN_PCT 55
 
 /* Today's hours as "08:30-23:30", or the all-day / closed text. */
 static const char *hours_text(app *a, char *buf, size_t n)
@@ -101,6 +92,14 @@ screen_id welcome_frame(app *a)
 			app_choose_language(a, code);
 	}
 	c.y += THEME_GAP;
+	/* Portrait stacks everything; landscape has the height for the title and the check-in
+	 * only, so the information goes into a column of its own at the end side. */
+	ui_rect info = c;
+	if (!portrait(a)) {
+		c.w = c.w * START_COLUMN_PCT / 100;
+		info.x = c.x + c.w + 2 * THEME_GAP;
+		info.w -= c.w + 2 * THEME_GAP;
+	}
 	ui_rect title = take_top(&c, portrait(a) ? TITLE_H : TITLE_H_LANDSCAPE);
 	ui_label(u, "welcome.title", title, tr(a, "welcome.title"), UI_FONT_TITLE, THEME_TEXT,
 	         UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
@@ -108,6 +107,12 @@ screen_id welcome_frame(app *a)
 	         UI_FONT_BODY, THEME_MUTED, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	c.y += THEME_GAP;
 	ui_rect go = take_top(&c, portrait(a) ? CHECKIN_H : CHECKIN_H_LANDSCAPE);
+	if (!portrait(a)) { /* as tall as in portrait when the column has the room */
+		int room = c.y + c.h - go.y;
+		go.h = room < CHECKIN_H ? (room > go.h ? room : go.h) : CHECKIN_H;
+	} else {
+		info = c;
+	}
 	screen_id next = SCREEN_WELCOME;
 	const ank_site_config *cfg = ank_queue_config(a->q);
 	/* Closed: say so and when it opens before anyone types a name, and offer no check-in
@@ -121,12 +126,18 @@ screen_id welcome_frame(app *a)
 		         THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
 		half.y += half.h;
 		ui_label(u, "welcome.opens", half, opens_text(a, ob, sizeof ob), UI_FONT_LARGE,
-		         THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+		         THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BLOCK);
 	} else if (ui_icon_button(u, "welcome.checkin", go, "check", tr(a, "welcome.checkin"),
 	                          UI_STYLE_PRIMARY)) {
 		app_reset_keep_language(a);
 		next = SCREEN_NICKNAME;
 	}
+	ui_rect rules = take_bottom(&info, THEME_TARGET_MAIN);
+	if (portrait(a))
+		rules.w = rules.w / 2;
+	if (ui_icon_button(u, "welcome.rules", rules, "rules", tr(a, "welcome.rules"),
+	                   UI_STYLE_CARD))
+		next = SCREEN_RULES;
 	/* Waiting now, per route offered. */
 	for (int r = 0; open && r < ANK_ROUTE_COUNT; r++) {
 		ank_route_status st;
@@ -140,24 +151,10 @@ screen_id welcome_frame(app *a)
 		const char *route = tr(a, r == ANK_ROUTE_INJECT ? "route.inject" : "route.smoke");
 		const char *args[] = {"route", route, "count", count, "minutes", minutes, NULL};
 		snprintf(id, sizeof id, "welcome.waiting.%s", ank_route_code((ank_route)r));
-		ui_rect line = take_top(&c, INFO_LINE_H);
-		line_icon(a, line, ank_route_code((ank_route)r));
-		line.x += THEME_LINE_INDENT;
-		line.w -= THEME_LINE_INDENT;
-		ui_label(u, id, line, trf(a, waiting_key(&st), args, buf, sizeof buf),
-		         UI_FONT_LARGE, THEME_TEXT, UI_TEXT_MIDDLE);
+		info_line(a, id, &info, ank_route_code((ank_route)r),
+		          trf(a, waiting_key(&st), args, buf, sizeof buf), UI_FONT_LARGE);
 	}
 	char hb[128];
-	ui_rect hours = take_top(&c, INFO_LINE_H);
-	line_icon(a, hours, "clock");
-	hours.x += THEME_LINE_INDENT;
-	hours.w -= THEME_LINE_INDENT;
-	ui_label(u, "welcome.hours", hours, hours_text(a, hb, sizeof hb), UI_FONT_BODY, THEME_TEXT,
-	         UI_TEXT_MIDDLE);
-	ui_rect rules = take_bottom(&c, THEME_TARGET_MAIN);
-	rules.w = rules.w / 2;
-	if (ui_icon_button(u, "welcome.rules", rules, "rules", tr(a, "welcome.rules"),
-	                   UI_STYLE_CARD))
-		next = SCREEN_RULES;
+	info_line(a, "welcome.hours", &info, "clock", hours_text(a, hb, sizeof hb), UI_FONT_BODY);
 	return next;
 }

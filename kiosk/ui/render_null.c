@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "text_lines.h"
+
 #include "theme.h"
 
 /* Advance of one code point in per cent of the font size: about the mean width of Noto
@@ -12,8 +14,10 @@
 /* Line height in per cent of the font size: Noto Sans' line skip (ascent + descent). */
 #define NULL_LINE_PCT 136
 
-static const int font_px[UI_FONT_COUNT] = {THEME_FONT_SMALL, THEME_FONT_BODY, THEME_FONT_LARGE,
-                                           THEME_FONT_TITLE, THEME_FONT_HUGE};
+static const int font_px[UI_FONT_COUNT] = THEME_FONT_PX;
+
+#define NULL_MAX_CPS   2048
+#define NULL_MAX_LINES 64
 
 static void n_clear(void *ctx, ui_color c)
 {
@@ -36,63 +40,44 @@ static void n_outline(void *ctx, ui_rect r, ui_color c, int thickness)
 	(void)thickness;
 }
 
-static bool continuation(char c)
+/* Every code point (and the ellipsis) is NULL_ADVANCE_PCT of the font size wide. */
+static int cp_width(void *ctx, const uint32_t *cps, int n, bool ellipsis)
 {
-	return ((unsigned char)c & 0xC0) == 0x80;
+	(void)cps;
+	return (n + (ellipsis ? 1 : 0)) * *(const int *)ctx * NULL_ADVANCE_PCT / 100;
 }
 
-/* Code points in s[0..n). */
-static int code_points(const char *s, size_t n)
-{
-	int cps = 0;
-	for (size_t i = 0; i < n; i++)
-		cps += !continuation(s[i]);
-	return cps;
-}
-
-/* Greedy word wrap by code point count, as render_sdl.c wraps by measured width: a word
- * longer than the line still gets a line of its own. Returns the number of lines. */
-static int wrapped_lines(const char *text, int per_line)
-{
-	int lines = 0;
-	const char *p = text;
-	while (*p) {
-		while (*p == ' ')
-			p++;
-		if (!*p)
-			break;
-		int used = 0;
-		bool any = false;
-		while (*p && *p != '\n') {
-			size_t word = strcspn(p, " \n");
-			int w = code_points(p, word);
-			if (any && used + 1 + w > per_line)
-				break;
-			used += (any ? 1 : 0) + w;
-			any = true;
-			p += word;
-			while (*p == ' ')
-				p++;
-		}
-		lines++;
-		if (*p == '\n')
-			p++;
-	}
-	return lines;
-}
-
-static int n_text(void *ctx, ui_rect box, const char *utf8, ui_font f, ui_color c, int flags,
-                  bool draw)
+static void n_text(void *ctx, ui_rect box, const char *utf8, ui_font f, ui_color c, int flags)
 {
 	(void)ctx;
+	(void)box;
+	(void)utf8;
+	(void)f;
 	(void)c;
 	(void)flags;
-	(void)draw;
+}
+
+/* Lines broken as render_sdl.c breaks them (text_lines.c), by code point counts. */
+static ui_text_size n_measure(void *ctx, ui_rect box, const char *utf8, ui_font f, int flags)
+{
+	(void)ctx;
+	ui_text_size out = {0, 0, 0};
 	if (!utf8 || !*utf8 || f < 0 || f >= UI_FONT_COUNT)
-		return 0;
-	int advance = font_px[f] * NULL_ADVANCE_PCT / 100;
-	int per_line = advance > 0 && box.w > advance ? box.w / advance : 1;
-	return wrapped_lines(utf8, per_line) * (font_px[f] * NULL_LINE_PCT / 100);
+		return out;
+	static uint32_t u[NULL_MAX_CPS];
+	int n = ui_utf8_decode(utf8, u, NULL_MAX_CPS);
+	int px = font_px[f], skip = px * NULL_LINE_PCT / 100;
+	ui_line lines[NULL_MAX_LINES];
+	int max_lines = skip > 0 ? box.h / skip : 0;
+	out.lines = ui_break_lines(u, n, box.w, max_lines > 0 ? max_lines : 1, flags, cp_width, &px,
+	                           lines, NULL_MAX_LINES);
+	for (int l = 0; l < out.lines; l++) {
+		int w = cp_width(&px, u + lines[l].start, lines[l].len, lines[l].ellipsis);
+		if (w > out.w)
+			out.w = w;
+	}
+	out.h = out.lines * skip;
+	return out;
 }
 
 static void n_icon(void *ctx, ui_rect r, const char *name, ui_color tint)
@@ -118,6 +103,7 @@ ui_renderer ank_null_renderer(void)
 	                     .fill = n_fill,
 	                     .outline = n_outline,
 	                     .text = n_text,
+	                     .measure = n_measure,
 	                     .icon = n_icon,
 	                     .modules = n_modules};
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text_lines.h"
 #include "theme.h"
 
 #define FONT_DIR "/usr/share/fonts/truetype/noto/"
@@ -21,8 +22,7 @@
 #define MAX_LINES    48
 #define MAX_RUNS     64
 
-static const int font_px[UI_FONT_COUNT] = {THEME_FONT_SMALL, THEME_FONT_BODY, THEME_FONT_LARGE,
-                                           THEME_FONT_TITLE, THEME_FONT_HUGE};
+static const int font_px[UI_FONT_COUNT] = THEME_FONT_PX;
 
 typedef struct text_entry {
 	char *text; /* owned */
@@ -306,24 +306,31 @@ static bool has_arabic(const FriBidiChar *u, int n)
 	return false;
 }
 
-/* The ascent a line is laid out with: the larger of the fonts it uses. */
+/* Line height for text in font f. Noto Sans Arabic's own (ascent + descent, 2.1 times its
+ * size) leaves room for stacked marks that kiosk texts do not have and would make every
+ * Arabic line a third taller than it looks: lines with Arabic are THEME_ARABIC_LINE_PCT of
+ * the size apart, Latin ones the font's own line skip. */
+static int line_skip(ank_sdl *s, int f, int bold, bool arabic)
+{
+	TTF_Font *latin = font_for(s, f, bold, 0);
+	int k = latin ? TTF_FontLineSkip(latin) : font_px[f];
+	int ar = font_px[f] * THEME_ARABIC_LINE_PCT / 100;
+	return arabic && ar > k ? ar : k;
+}
+
+/* The baseline's distance from the top of a line: the Latin font's ascent, or for a line
+ * with Arabic the same share of the (shorter) line skip as the Arabic font's ascent is of
+ * its height, so its letters sit where they would in the font's own taller line. */
 static int ascent(ank_sdl *s, int f, int bold, bool arabic)
 {
 	TTF_Font *latin = font_for(s, f, bold, 0), *ar = arabic ? font_for(s, f, bold, 1) : NULL;
 	int a = latin ? TTF_FontAscent(latin) : 0;
-	if (ar && TTF_FontAscent(ar) > a)
-		a = TTF_FontAscent(ar);
+	if (ar && TTF_FontHeight(ar) > 0) {
+		int share = line_skip(s, f, bold, true) * TTF_FontAscent(ar) / TTF_FontHeight(ar);
+		if (share > a)
+			a = share;
+	}
 	return a;
-}
-
-/* Line height for text in font f: the Arabic font's is larger and used when needed. */
-static int line_skip(ank_sdl *s, int f, int bold, bool arabic)
-{
-	TTF_Font *latin = font_for(s, f, bold, 0), *ar = arabic ? font_for(s, f, bold, 1) : NULL;
-	int k = latin ? TTF_FontLineSkip(latin) : font_px[f];
-	if (ar && TTF_FontLineSkip(ar) > k)
-		k = TTF_FontLineSkip(ar);
-	return k;
 }
 
 /* Draws (or measures) one line of code points at x, y; returns its width. */
@@ -365,58 +372,78 @@ static int line_draw(ank_sdl *s, const FriBidiChar *u, int n, int f, int bold, b
 	return width;
 }
 
-/* Greedy word wrap in logical order; fills line starts/lengths (code points). */
-static int wrap(ank_sdl *s, const FriBidiChar *u, int n, int f, int bold, bool rtl, int width,
-                int *starts, int *lens, int max)
+/* What text_lines.c measures with: one font size and weight, one direction. */
+typedef struct width_ctx {
+	ank_sdl *s;
+	int f, bold;
+	bool rtl;
+} width_ctx;
+
+/* cps[0..n) with an ellipsis after it when asked, in buf (TEXT_MAX_CPS + 1); its length. */
+static int with_ellipsis(const FriBidiChar *cps, int n, bool ellipsis, FriBidiChar *buf)
 {
-	int nl = 0, i = 0;
-	while (i < n && nl < max) {
-		if (u[i] == ' ') {
-			i++;
-			continue;
-		}
-		int end = i, best = -1;
-		while (end <= n) {
-			if (end == n || u[end] == ' ' || u[end] == '\n') {
-				int w = line_draw(s, u + i, end - i, f, bold, rtl,
-				                  (ui_color){0, 0, 0, 255}, 0, 0, false);
-				if (w <= width || best < 0)
-					best = end;
-				if (w > width || end == n || u[end] == '\n')
-					break;
-			}
-			end++;
-		}
-		starts[nl] = i;
-		lens[nl] = best - i;
-		nl++;
-		i = best;
-		if (i < n && u[i] == '\n')
-			i++;
-	}
-	return nl;
+	if (n > TEXT_MAX_CPS)
+		n = TEXT_MAX_CPS;
+	memcpy(buf, cps, (size_t)n * sizeof *buf);
+	if (ellipsis)
+		buf[n++] = UI_ELLIPSIS_CP;
+	return n;
 }
 
-static int r_text(void *ctx, ui_rect box, const char *utf8, ui_font f, ui_color c, int flags,
-                  bool draw)
+static int line_width(void *ctx, const uint32_t *cps, int n, bool ellipsis)
+{
+	width_ctx *w = ctx;
+	static FriBidiChar buf[TEXT_MAX_CPS + 1];
+	int len = with_ellipsis(cps, n, ellipsis, buf);
+	return line_draw(w->s, buf, len, w->f, w->bold, w->rtl, (ui_color){0, 0, 0, 255}, 0, 0,
+	                 false);
+}
+
+/* Decodes and breaks utf8 for box and flags; the code points stay in u (TEXT_MAX_CPS). */
+static int lay_out(ank_sdl *s, ui_rect box, const char *utf8, ui_font f, int flags, FriBidiChar *u,
+                   int *n, ui_line *lines, int *skip)
+{
+	*n = ui_utf8_decode(utf8, u, TEXT_MAX_CPS);
+	width_ctx w = {s, f, (flags & UI_TEXT_BOLD) != 0, (flags & UI_TEXT_RTL) != 0};
+	*skip = line_skip(s, f, w.bold, has_arabic(u, *n));
+	int max_lines = *skip > 0 ? box.h / *skip : 1;
+	return ui_break_lines(u, *n, box.w, max_lines > 0 ? max_lines : 1, flags, line_width, &w,
+	                      lines, MAX_LINES);
+}
+
+static ui_text_size r_measure(void *ctx, ui_rect box, const char *utf8, ui_font f, int flags)
+{
+	ank_sdl *s = ctx;
+	ui_text_size out = {0, 0, 0};
+	if (!utf8 || !*utf8)
+		return out;
+	static FriBidiChar u[TEXT_MAX_CPS];
+	ui_line lines[MAX_LINES];
+	int n, skip;
+	out.lines = lay_out(s, box, utf8, f, flags, u, &n, lines, &skip);
+	width_ctx w = {s, f, (flags & UI_TEXT_BOLD) != 0, (flags & UI_TEXT_RTL) != 0};
+	for (int l = 0; l < out.lines; l++) {
+		int lw = line_width(&w, u + lines[l].start, lines[l].len, lines[l].ellipsis);
+		if (lw > out.w)
+			out.w = lw;
+	}
+	out.h = out.lines * skip;
+	return out;
+}
+
+static void r_text(void *ctx, ui_rect box, const char *utf8, ui_font f, ui_color c, int flags)
 {
 	ank_sdl *s = ctx;
 	if (!utf8 || !*utf8)
-		return 0;
+		return;
 	static FriBidiChar u[TEXT_MAX_CPS];
-	size_t bytes = strlen(utf8);
-	if (bytes > TEXT_MAX_CPS)
-		bytes = TEXT_MAX_CPS;
-	int n = (int)fribidi_charset_to_unicode(FRIBIDI_CHAR_SET_UTF8, utf8, (FriBidiStrIndex)bytes,
-	                                        u);
+	static FriBidiChar line[TEXT_MAX_CPS + 1];
+	ui_line lines[MAX_LINES];
+	int n, skip;
+	int nl = lay_out(s, box, utf8, f, flags, u, &n, lines, &skip);
 	int bold = (flags & UI_TEXT_BOLD) != 0;
 	bool rtl = (flags & UI_TEXT_RTL) != 0;
-	int starts[MAX_LINES], lens[MAX_LINES];
-	int nl = wrap(s, u, n, f, bold, rtl, box.w, starts, lens, MAX_LINES);
-	int skip = line_skip(s, f, bold, has_arabic(u, n));
 	int total = nl * skip;
-	if (!draw)
-		return total;
 	int y = box.y;
 	if (flags & UI_TEXT_MIDDLE)
 		y += (box.h - total) / 2;
@@ -425,15 +452,15 @@ static int r_text(void *ctx, ui_rect box, const char *utf8, ui_font f, ui_color 
 	if (rtl && h != UI_TEXT_CENTER)
 		h = h == UI_TEXT_END ? UI_TEXT_START : UI_TEXT_END;
 	for (int l = 0; l < nl; l++) {
-		int w = line_draw(s, u + starts[l], lens[l], f, bold, rtl, c, 0, 0, false);
+		int len = with_ellipsis(u + lines[l].start, lines[l].len, lines[l].ellipsis, line);
+		int w = line_draw(s, line, len, f, bold, rtl, c, 0, 0, false);
 		int x = box.x;
 		if (h == UI_TEXT_CENTER)
 			x += (box.w - w) / 2;
 		else if (h == UI_TEXT_END)
 			x += box.w - w;
-		line_draw(s, u + starts[l], lens[l], f, bold, rtl, c, x, y + l * skip, true);
+		line_draw(s, line, len, f, bold, rtl, c, x, y + l * skip, true);
 	}
-	return total;
 }
 
 /* ---- icons and modules ---- */
@@ -521,6 +548,7 @@ ui_renderer ank_sdl_renderer(ank_sdl *s)
 	                     .fill = r_fill,
 	                     .outline = r_outline,
 	                     .text = r_text,
+	                     .measure = r_measure,
 	                     .icon = r_icon,
 	                     .modules = r_modules};
 }

@@ -10,8 +10,10 @@
 #define THEME_TARGET_MIN  80
 #define THEME_TARGET_MAIN 140
 /* Gap between targets: a tap slightly off lands on nothing rather than the neighbour. */
-#define THEME_GAP    20
-#define THEME_MARGIN 48
+#define THEME_GAP 20
+/* The least space between two targets the layout check accepts (keyboard keys). */
+#define THEME_TARGET_SPACING 8
+#define THEME_MARGIN         48
 /* Shared layout sizes of the screens; landscape has less height to give. */
 #define THEME_TITLE_H         120                      /* the screen title's band, portrait */
 #define THEME_TITLE_H_LAND    90                       /* the same in landscape */
@@ -19,21 +21,40 @@
 #define THEME_ALERT_ICON_LAND 90                       /* the same in landscape */
 #define THEME_ALERT_PAD       20                       /* above and below the alert's text */
 #define THEME_FINAL_H         (THEME_TARGET_MAIN + 40) /* the button ending a visit */
-#define THEME_KEY_GAP         8                        /* between keyboard keys in a row */
+#define THEME_KEY_GAP         THEME_TARGET_SPACING     /* between keyboard keys in a row */
 #define THEME_KEY_ROW_GAP     10                       /* between keyboard rows */
 #define THEME_SPACE_MARK      8                 /* thickness of the bar drawn on the space key */
 #define THEME_LINE_ICON       70                /* a pictogram at the start of a line of text */
 #define THEME_LINE_INDENT     90                /* where the text after that pictogram starts */
+#define THEME_INFO_LINE_H     80                /* a line of information, at least */
 #define THEME_LANG_BUTTON_W   THEME_TARGET_MAIN /* the language button (a globe) in a title band */
 #define THEME_LANG_ICON_PCT   70                /* the globe's side, in % of that button's height */
 #define THEME_LANG_CHOICE_H   180               /* a language on the language screen */
 
-/* Font pixel sizes. */
-#define THEME_FONT_SMALL 30
-#define THEME_FONT_BODY  40
-#define THEME_FONT_LARGE 56
-#define THEME_FONT_TITLE 72
-#define THEME_FONT_HUGE  260
+/* Font pixel sizes, in ui_font's order (smallest first). */
+#define THEME_FONT_SMALL    30
+#define THEME_FONT_BODY     40
+#define THEME_FONT_MEDIUM   48
+#define THEME_FONT_LARGE    56
+#define THEME_FONT_SUBTITLE 64
+#define THEME_FONT_TITLE    72
+#define THEME_FONT_BIG      120
+#define THEME_FONT_HUGE     260
+#define THEME_FONT_PX                                                                              \
+	{                                                                                          \
+		THEME_FONT_SMALL, THEME_FONT_BODY, THEME_FONT_MEDIUM, THEME_FONT_LARGE,            \
+		        THEME_FONT_SUBTITLE, THEME_FONT_TITLE, THEME_FONT_BIG, THEME_FONT_HUGE     \
+	}
+/* Lines of Arabic text are this far apart, in % of the font size (Latin: the font's own
+ * line skip, 137 %); see render_sdl.c line_skip. */
+#define THEME_ARABIC_LINE_PCT 165
+/* The smallest size each size shrinks to before its text wraps or is cut (issue 11): about
+ * two thirds of it, never under 30 px, the smallest text read at arm's length here. */
+#define THEME_FONT_MIN                                                                             \
+	{                                                                                          \
+		UI_FONT_SMALL, UI_FONT_SMALL, UI_FONT_SMALL, UI_FONT_BODY, UI_FONT_BODY,           \
+		        UI_FONT_MEDIUM, UI_FONT_TITLE, UI_FONT_BIG                                 \
+	}
 
 /* Colours. Contrast ratios (WCAG) against the colour they are drawn on. */
 #define THEME_BG              ((ui_color){0xF7, 0xF5, 0xF0, 0xFF}) /* warm off-white, less glare */

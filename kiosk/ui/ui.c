@@ -70,7 +70,8 @@ static bool inside(ui_rect r, int x, int y)
 	return x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h;
 }
 
-static ui_widget *record(ui *u, const char *id, ui_role role, ui_rect screen, const char *text)
+static ui_widget *record(ui *u, const char *id, ui_role role, ui_rect screen, const char *text,
+                         const ui_fit *fit)
 {
 	if (u->n_widgets >= UI_MAX_WIDGETS)
 		return NULL; /* more than a screen should have; drawn but not listed */
@@ -80,7 +81,106 @@ static ui_widget *record(ui *u, const char *id, ui_role role, ui_rect screen, co
 	snprintf(w->text, sizeof w->text, "%s", text ? text : "");
 	w->rect = screen;
 	w->checked = false;
+	w->fit = fit ? fit->state : UI_FIT_OK;
+	w->font = fit ? fit->font : UI_FONT_BODY;
 	return w;
+}
+
+/* ---- fitting text ---- */
+
+static const ui_font font_min[UI_FONT_COUNT] = THEME_FONT_MIN;
+
+/* FNV-1a over the text, then the box size, font and flags: the fit cache's key. */
+static unsigned long long fit_key(ui_rect box, const char *text, ui_font f, int flags)
+{
+	unsigned long long h = 1469598103934665603ULL;
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	int more[] = {box.w, box.h, (int)f, flags};
+	for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+		h = (h ^ (unsigned)more[i]) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+static bool fits(ui_text_size m, ui_rect box)
+{
+	return m.w <= box.w && m.h <= box.h;
+}
+
+/* The search of ui_fit_text, uncached. */
+static ui_fit fit_uncached(ui *u, ui_rect box, const char *text, ui_font f, int flags)
+{
+	ui_font min = font_min[f];
+	/* Pass 0 shrinks on one line (a title, a word on a tile); pass 1 wraps, at the
+	 * largest size that fits. A block starts at pass 1: a paragraph is meant to wrap. */
+	for (int pass = (flags & UI_TEXT_BLOCK) ? 1 : 0; pass < 2; pass++) {
+		int fl = (pass == 0 ? flags | UI_TEXT_NOWRAP : flags) & ~UI_TEXT_BREAK;
+		if (pass == 1 && (flags & UI_TEXT_NOWRAP))
+			break; /* asked for one line: nothing to wrap */
+		for (int g = (int)f; g >= (int)min; g--) {
+			ui_text_size m = u->r.measure(u->r.ctx, box, text, (ui_font)g, fl);
+			if (fits(m, box)) {
+				bool own = g == (int)f && (pass == 0 || (flags & UI_TEXT_BLOCK));
+				return (ui_fit){(ui_font)g, fl, m, own ? UI_FIT_OK : UI_FIT_SHRUNK};
+			}
+		}
+	}
+	/* The last resorts, at the smallest size: a nickname is broken between letters (a
+	 * person must recognise all of it), anything else is cut with an ellipsis. */
+	int fl = (flags & UI_TEXT_BREAK) ? flags & ~UI_TEXT_NOWRAP : flags | UI_TEXT_ELLIPSIS;
+	ui_text_size m = u->r.measure(u->r.ctx, box, text, min, fl);
+	if ((flags & UI_TEXT_BREAK) && !fits(m, box)) { /* words kept whole take too many lines */
+		fl |= UI_TEXT_NOWRAP;
+		m = u->r.measure(u->r.ctx, box, text, min, fl);
+	}
+	ui_fit_state st = !fits(m, box)             ? UI_FIT_OVERFLOW
+	                  : (flags & UI_TEXT_BREAK) ? UI_FIT_BROKEN
+	                                            : UI_FIT_CUT;
+	return (ui_fit){min, fl, m, st};
+}
+
+ui_fit ui_fit_text(ui *u, ui_rect box, const char *text, ui_font f, int flags)
+{
+	if (!text || !*text || f < 0 || f >= UI_FONT_COUNT)
+		return (ui_fit){f, flags, {0, 0, 0}, UI_FIT_OK};
+	flags = ui_text_flags(u, flags);
+	unsigned long long key = fit_key(box, text, f, flags);
+	ui_fit_entry *e = &u->fits[key % UI_FIT_CACHE];
+	if (e->key == key)
+		return e->fit;
+	ui_fit fit = fit_uncached(u, box, text, f, flags);
+	*e = (ui_fit_entry){key, fit};
+	return fit;
+}
+
+int ui_text_height(ui *u, int w, int max_h, const char *text, ui_font f, int flags)
+{
+	return ui_fit_text(u, (ui_rect){0, 0, w, max_h}, text, f, flags).size.h;
+}
+
+/* Where fitted text lands inside the screen box pr, as the renderers place it. */
+static ui_rect text_extent(const ui *u, ui_rect pr, const ui_fit *fit)
+{
+	int h = fit->flags & (UI_TEXT_CENTER | UI_TEXT_END);
+	if (u->rtl && h != UI_TEXT_CENTER)
+		h = h == UI_TEXT_END ? UI_TEXT_START : UI_TEXT_END;
+	ui_rect r = {pr.x, pr.y, fit->size.w, fit->size.h};
+	if (h == UI_TEXT_CENTER)
+		r.x += (pr.w - r.w) / 2;
+	else if (h == UI_TEXT_END)
+		r.x += pr.w - r.w;
+	if (fit->flags & UI_TEXT_MIDDLE)
+		r.y += (pr.h - r.h) / 2;
+	return r;
+}
+
+/* Fits and draws text in the layout box r; returns the fit. */
+static ui_fit draw_text(ui *u, ui_rect r, const char *text, ui_font f, ui_color c, int flags)
+{
+	ui_fit fit = ui_fit_text(u, r, text, f, flags);
+	if (text && *text)
+		u->r.text(u->r.ctx, ui_mirror(u, r), text, fit.font, c, fit.flags);
+	return fit;
 }
 
 /* Press/release bookkeeping for an interactive widget at screen rect pr. */
@@ -127,13 +227,9 @@ void ui_fill(ui *u, ui_rect r, ui_color c)
 
 int ui_label(ui *u, const char *id, ui_rect r, const char *text, ui_font f, ui_color c, int flags)
 {
-	ui_rect pr = ui_mirror(u, r);
-	int h = u->r.text(u->r.ctx, pr, text, f, c, ui_text_flags(u, flags), true);
-	ui_rect used = pr;
-	if (!(flags & UI_TEXT_MIDDLE) && h < used.h)
-		used.h = h;
-	record(u, id, UI_ROLE_LABEL, used, text);
-	return h;
+	ui_fit fit = draw_text(u, r, text, f, c, flags);
+	record(u, id, UI_ROLE_LABEL, text_extent(u, ui_mirror(u, r), &fit), text, &fit);
+	return fit.size.h;
 }
 
 static void draw_box(ui *u, ui_rect pr, ui_color bg, bool border)
@@ -145,6 +241,11 @@ static void draw_box(ui *u, ui_rect pr, ui_color bg, bool border)
 
 bool ui_button(ui *u, const char *id, ui_rect r, const char *text, ui_style s)
 {
+	return ui_button_ex(u, id, r, text, s, 0);
+}
+
+bool ui_button_ex(ui *u, const char *id, ui_rect r, const char *text, ui_style s, int flags)
+{
 	ui_rect pr = ui_mirror(u, r);
 	bool hit = interact(u, id, pr);
 	ui_color bg, fg;
@@ -152,34 +253,51 @@ bool ui_button(ui *u, const char *id, ui_rect r, const char *text, ui_style s)
 	style_colors(u, id, s, &bg, &fg, &border);
 	draw_box(u, pr, bg, border);
 	ui_font f = s == UI_STYLE_KEY ? UI_FONT_LARGE : UI_FONT_BODY;
-	ui_rect inner = {pr.x + 12, pr.y + 4, pr.w - 24, pr.h - 8};
-	u->r.text(u->r.ctx, inner, text, f, fg,
-	          ui_text_flags(u, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD), true);
-	record(u, id, s == UI_STYLE_KEY ? UI_ROLE_KEY : UI_ROLE_BUTTON, pr, text);
+	ui_rect inner = {r.x + 12, r.y + 4, r.w - 24, r.h - 8};
+	ui_fit fit = draw_text(u, inner, text, f, fg,
+	                       UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD | flags);
+	record(u, id, s == UI_STYLE_KEY ? UI_ROLE_KEY : UI_ROLE_BUTTON, pr, text, &fit);
 	return hit;
 }
 
 /* Icon and word inside a card: stacked when the card is tall, side by side when wide. */
-static void icon_and_text(ui *u, ui_rect r, const char *icon, const char *text, ui_color fg,
-                          bool on_dark, ui_font font)
+/* Where a card's pictogram (*ir) and words (*tr) go; the words' flags. */
+static int icon_text_rects(ui_rect r, ui_rect *ir, ui_rect *tr)
 {
-	ui_rect ir, tr;
 	if (r.h * 5 >= r.w * 4) {
 		int side = (r.w < r.h ? r.w : r.h) * 45 / 100;
-		ir = (ui_rect){r.x + (r.w - side) / 2, r.y + r.h / 10, side, side};
-		tr = (ui_rect){r.x + 8, ir.y + side + 8, r.w - 16, r.y + r.h - (ir.y + side + 8)};
-	} else {
-		int side = r.h * 60 / 100;
-		ir = (ui_rect){r.x + THEME_GAP, r.y + (r.h - side) / 2, side, side};
-		tr = (ui_rect){ir.x + side + THEME_GAP, r.y, r.w - side - 3 * THEME_GAP, r.h};
+		*ir = (ui_rect){r.x + (r.w - side) / 2, r.y + r.h / 10, side, side};
+		*tr = (ui_rect){r.x + 8, ir->y + side + 8, r.w - 16,
+		                r.y + r.h - (ir->y + side + 8)};
+		return UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD;
 	}
+	int side = r.h * 60 / 100;
+	*ir = (ui_rect){r.x + THEME_GAP, r.y + (r.h - side) / 2, side, side};
+	*tr = (ui_rect){ir->x + side + THEME_GAP, r.y, r.w - side - 3 * THEME_GAP, r.h};
+	return UI_TEXT_START | UI_TEXT_MIDDLE | UI_TEXT_BOLD;
+}
+
+static ui_font card_font(ui_style s)
+{
+	return s == UI_STYLE_PRIMARY ? UI_FONT_TITLE : UI_FONT_BODY;
+}
+
+ui_fit_state ui_icon_button_fit(ui *u, ui_rect r, const char *text, ui_style s)
+{
+	ui_rect ir, tr;
+	int flags = icon_text_rects(r, &ir, &tr);
+	return ui_fit_text(u, tr, text, card_font(s), flags).state;
+}
+
+static ui_fit icon_and_text(ui *u, ui_rect r, const char *icon, const char *text, ui_color fg,
+                            bool on_dark, ui_font font)
+{
+	ui_rect ir, tr;
+	int flags = icon_text_rects(r, &ir, &tr);
 	/* On the primary colour the pictogram is drawn in the words' colour (white): a white
 	 * tile with a dark check looked like a ticked box. */
 	u->r.icon(u->r.ctx, ui_mirror(u, ir), icon, on_dark ? fg : THEME_TEXT);
-	u->r.text(u->r.ctx, ui_mirror(u, tr), text, font, fg,
-	          ui_text_flags(u, (r.h * 5 >= r.w * 4 ? UI_TEXT_CENTER : UI_TEXT_START) |
-	                                   UI_TEXT_MIDDLE | UI_TEXT_BOLD),
-	          true);
+	return draw_text(u, tr, text, font, fg, flags);
 }
 
 bool ui_icon_button(ui *u, const char *id, ui_rect r, const char *icon, const char *text,
@@ -191,9 +309,8 @@ bool ui_icon_button(ui *u, const char *id, ui_rect r, const char *icon, const ch
 	bool border;
 	style_colors(u, id, s, &bg, &fg, &border);
 	draw_box(u, pr, bg, border);
-	icon_and_text(u, r, icon, text, fg, s == UI_STYLE_PRIMARY,
-	              s == UI_STYLE_PRIMARY ? UI_FONT_TITLE : UI_FONT_BODY);
-	record(u, id, UI_ROLE_BUTTON, pr, text);
+	ui_fit fit = icon_and_text(u, r, icon, text, fg, s == UI_STYLE_PRIMARY, card_font(s));
+	record(u, id, UI_ROLE_BUTTON, pr, text, &fit);
 	return hit;
 }
 
@@ -217,8 +334,8 @@ bool ui_toggle(ui *u, const char *id, ui_rect r, const char *icon, const char *t
 	if (*value)
 		u->r.icon(u->r.ctx, cbp, "check", THEME_TEXT);
 	ui_rect rest = {r.x, r.y, r.w - box - THEME_GAP, r.h};
-	icon_and_text(u, rest, icon, text, THEME_TEXT, false, UI_FONT_BODY);
-	ui_widget *w = record(u, id, UI_ROLE_TOGGLE, pr, text);
+	ui_fit fit = icon_and_text(u, rest, icon, text, THEME_TEXT, false, UI_FONT_BODY);
+	ui_widget *w = record(u, id, UI_ROLE_TOGGLE, pr, text, &fit);
 	if (w)
 		w->checked = *value;
 	return hit;
@@ -229,16 +346,17 @@ void ui_modules(ui *u, const char *id, ui_rect r, const unsigned char *m, int si
 {
 	ui_rect pr = ui_mirror(u, r);
 	u->r.modules(u->r.ctx, pr, m, size);
-	record(u, id, UI_ROLE_IMAGE, pr, text);
+	record(u, id, UI_ROLE_IMAGE, pr, text, NULL);
 }
 
 void ui_field(ui *u, const char *id, ui_rect r, const char *text, ui_font f)
 {
 	ui_rect pr = ui_mirror(u, r);
 	draw_box(u, pr, THEME_CARD, true);
-	ui_rect inner = {pr.x + THEME_GAP, pr.y, pr.w - 2 * THEME_GAP, pr.h};
-	u->r.text(u->r.ctx, inner, text, f, THEME_TEXT, ui_text_flags(u, UI_TEXT_MIDDLE), true);
-	record(u, id, UI_ROLE_FIELD, pr, text);
+	/* What was typed is shown whole: it shrinks, then wraps, then breaks, never cut. */
+	ui_rect inner = {r.x + THEME_GAP, r.y, r.w - 2 * THEME_GAP, r.h};
+	ui_fit fit = draw_text(u, inner, text, f, THEME_TEXT, UI_TEXT_MIDDLE | UI_TEXT_BREAK);
+	record(u, id, UI_ROLE_FIELD, pr, text, &fit);
 }
 
 const ui_widget *ui_find(const ui *u, const char *id)
@@ -256,6 +374,12 @@ const char *ui_role_name(ui_role r)
 	return (r >= 0 && r < UI_ROLE_COUNT) ? names[r] : "?";
 }
 
+const char *ui_fit_name(ui_fit_state s)
+{
+	static const char *const names[] = {"ok", "shrunk", "broken", "cut", "overflow"};
+	return (s >= 0 && s <= UI_FIT_OVERFLOW) ? names[s] : "?";
+}
+
 int ui_dump(const ui *u, const char *screen, ank_buf *out)
 {
 	json_t *list = json_array();
@@ -266,6 +390,8 @@ int ui_dump(const ui *u, const char *screen, ank_buf *out)
 		                      w->rect.y, w->rect.w, w->rect.h);
 		if (o && w->role == UI_ROLE_TOGGLE)
 			json_object_set_new(o, "checked", json_boolean(w->checked));
+		if (o && w->fit != UI_FIT_OK)
+			json_object_set_new(o, "fit", json_string(ui_fit_name(w->fit)));
 		json_array_append_new(list, o);
 	}
 	json_t *root = json_pack("{s:s, s:s, s:o}", "screen", screen, "direction",

@@ -17,11 +17,16 @@ typedef struct ui_color {
 	unsigned char r, g, b, a;
 } ui_color;
 
+/* Text sizes, smallest first: text that does not fit its box steps down this list to its
+ * named minimum (THEME_FONT_MIN in theme.h). Pixel sizes are THEME_FONT_PX. */
 typedef enum ui_font {
 	UI_FONT_SMALL,
 	UI_FONT_BODY,
+	UI_FONT_MEDIUM,
 	UI_FONT_LARGE,
+	UI_FONT_SUBTITLE,
 	UI_FONT_TITLE,
+	UI_FONT_BIG,
 	UI_FONT_HUGE,
 	UI_FONT_COUNT
 } ui_font;
@@ -34,7 +39,28 @@ enum {
 	UI_TEXT_MIDDLE = 4, /* centre vertically in the box */
 	UI_TEXT_BOLD = 8,
 	UI_TEXT_RTL = 16, /* the paragraph is right-to-left */
+	/* How text that does not fit is made to (issue 11). Text shrinks first, down to its
+	 * font's minimum, on one line; then wraps; then, as the last resort, is cut with an
+	 * ellipsis. */
+	UI_TEXT_NOWRAP = 32,    /* one line (breaks only at '\n') */
+	UI_TEXT_BREAK = 64,     /* a word too long for a line is broken, never cut: nicknames */
+	UI_TEXT_ELLIPSIS = 128, /* cut to the box with "…" (set by the toolkit, last resort) */
+	UI_TEXT_BLOCK = 256,    /* a paragraph: wraps at its own size before it shrinks */
 };
+
+/* A measured text: its widest line and its height, in pixels. */
+typedef struct ui_text_size {
+	int w, h, lines;
+} ui_text_size;
+
+/* How a widget's text was made to fit its box; the layout check fails on OVERFLOW. */
+typedef enum ui_fit_state {
+	UI_FIT_OK,       /* at its own size */
+	UI_FIT_SHRUNK,   /* at a smaller size, or wrapped */
+	UI_FIT_BROKEN,   /* a word broken between characters (UI_TEXT_BREAK) */
+	UI_FIT_CUT,      /* cut with an ellipsis */
+	UI_FIT_OVERFLOW, /* does not fit even so: the text leaves its box */
+} ui_fit_state;
 
 /* What a renderer must do; render_sdl.c implements it on SDL2 + SDL2_ttf + FriBidi,
  * render_null.c as no-ops with text measured by counting code points. */
@@ -43,10 +69,12 @@ typedef struct ui_renderer {
 	void (*clear)(void *ctx, ui_color c);
 	void (*fill)(void *ctx, ui_rect r, ui_color c);
 	void (*outline)(void *ctx, ui_rect r, ui_color c, int thickness);
-	/* Wrapped, shaped, bidi-ordered text inside box; returns the height it takes. With
-	 * draw false it only measures. */
-	int (*text)(void *ctx, ui_rect box, const char *utf8, ui_font f, ui_color c, int flags,
-	            bool draw);
+	/* Shaped, bidi-ordered text inside box, broken into lines as flags say
+	 * (text_lines.h); '\n' always starts a line. */
+	void (*text)(void *ctx, ui_rect box, const char *utf8, ui_font f, ui_color c, int flags);
+	/* What text() would draw: the widest line and the height. Without UI_TEXT_ELLIPSIS
+	 * box.h is not used. */
+	ui_text_size (*measure)(void *ctx, ui_rect box, const char *utf8, ui_font f, int flags);
 	/* assets/icons/NAME.svg fitted into r in colour `tint` (the pictograms are one colour:
 	 * dark on light, white on the primary colour); nothing if it cannot be loaded. */
 	void (*icon)(void *ctx, ui_rect r, const char *name, ui_color tint);
@@ -72,9 +100,25 @@ typedef struct ui_widget {
 	char id[UI_ID_MAX];
 	ui_role role;
 	char text[UI_TEXT_MAX];
-	ui_rect rect; /* on screen, after mirroring */
+	ui_rect rect; /* on screen, after mirroring; for a label, where its text is drawn */
 	bool checked;
+	ui_fit_state fit; /* how its text fits (the worst of its texts) */
+	ui_font font;     /* the size its text was drawn at */
 } ui_widget;
+
+/* The result of fitting a text into a box: the size and flags to draw it with. */
+typedef struct ui_fit {
+	ui_font font;
+	int flags;
+	ui_text_size size;
+	ui_fit_state state;
+} ui_fit;
+
+#define UI_FIT_CACHE 256 /* fits remembered: a frame redraws the same texts in the same boxes */
+typedef struct ui_fit_entry {
+	unsigned long long key; /* hash of text, box size, font and flags; 0 = empty */
+	ui_fit fit;
+} ui_fit_entry;
 
 typedef enum ui_style {
 	UI_STYLE_PRIMARY, /* the one main action of a screen */
@@ -96,6 +140,7 @@ typedef struct ui {
 	ui_widget widgets[UI_MAX_WIDGETS];
 	int n_widgets;
 	long activations; /* widgets activated since start: the tap counter in tests */
+	ui_fit_entry fits[UI_FIT_CACHE];
 } ui;
 
 void ui_init(ui *u, ui_renderer r, int w, int h);
@@ -113,12 +158,23 @@ ui_rect ui_mirror(const ui *u, ui_rect r);
 int ui_text_flags(const ui *u, int flags);
 
 void ui_fill(ui *u, ui_rect r, ui_color c);
-/* A text block (role label); returns its height. */
+/* How text in font f (or smaller, down to its minimum) fits box (layout coordinates):
+ * shrunk on one line first (a UI_TEXT_BLOCK wraps first), then wrapped, then broken
+ * (UI_TEXT_BREAK) or cut with an ellipsis. */
+ui_fit ui_fit_text(ui *u, ui_rect box, const char *text, ui_font f, int flags);
+/* The height text needs at width w, fitted as ui_fit_text would in a box of height
+ * max_h: what a block takes before it pushes what follows down. */
+int ui_text_height(ui *u, int w, int max_h, const char *text, ui_font f, int flags);
+/* A text block (role label), fitted into r; returns the height it takes. */
 int ui_label(ui *u, const char *id, ui_rect r, const char *text, ui_font f, ui_color c, int flags);
 bool ui_button(ui *u, const char *id, ui_rect r, const char *text, ui_style s);
+/* The same with more text flags: UI_TEXT_BREAK for a name, which is never cut. */
+bool ui_button_ex(ui *u, const char *id, ui_rect r, const char *text, ui_style s, int flags);
 /* A card with a pictogram (assets/icons/ICON.svg) above or beside its word. */
 bool ui_icon_button(ui *u, const char *id, ui_rect r, const char *icon, const char *text,
                     ui_style s);
+/* How an icon button's words would fit r: a screen choosing a grid tries it first. */
+ui_fit_state ui_icon_button_fit(ui *u, ui_rect r, const char *text, ui_style s);
 /* A switch; flips *value and returns true when tapped. */
 bool ui_toggle(ui *u, const char *id, ui_rect r, const char *icon, const char *text, bool *value);
 /* A QR or other module image; `text` is what it encodes (for the dump). */
@@ -132,5 +188,6 @@ const ui_widget *ui_find(const ui *u, const char *id);
 /* The visible UI as JSON: {"screen": ..., "widgets": [{id, role, text, rect}]}. */
 int ui_dump(const ui *u, const char *screen, ank_buf *out);
 const char *ui_role_name(ui_role r);
+const char *ui_fit_name(ui_fit_state s);
 
 #endif

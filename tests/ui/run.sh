@@ -171,6 +171,35 @@ staff_pages_landscape)
 	kiosk_run staff_pages_landscape.txt --db "$work/site.db" --config "$here/pages.ini" \
 		--size 1920x1080 --renderer null
 	;;
+layout_matrix)
+	# The layout check (issue 11) over every screen x every shipped language x portrait and
+	# landscape x with and without a drug alert, the longest nicknames in the registry and
+	# every substance's name; and the closed site's welcome. A failing screen is written
+	# as shots/layout-SCREEN-LANG-WxH.png (ANK_UI_SHOTS keeps them).
+	langs=$(cd "$root/i18n" && ls -- *.json | sed 's/\.json$//' | tr '\n' ' ')
+	all=$(tr ' ' ',' <<<"${langs% }")
+	failed=0
+	for config in "$root/assets/demo/site.ini" "$here/alert.ini" "$here/closed.ini"; do
+		# Every shipped language offered, so each has its button on the welcome screen.
+		sed "/^languages = /d; s/^\[site\]\$/[site]\nlanguages = $all/" "$config" >"$work/site.ini"
+		script=layout_matrix.txt
+		[[ $config != */closed.ini ]] || script=layout_closed.txt
+		for lang in $langs; do
+			sed "s/LANG/$lang/" "$here/$script" >"$work/$lang.txt"
+			for size in 1080x1920 1920x1080; do
+				rm -f "$work/m.db"
+				"$kiosk" --data "$root" --headless --script "$work/$lang.txt" --shots "$shots" \
+					--now "$now" --size "$size" --db "$work/m.db" --config "$work/site.ini" \
+					--registry "$here/layout_registry.json" >/dev/null 2>"$work/err.txt" || {
+					echo "layout: $(basename "$config") $lang $size:" >&2
+					grep -v "the screen is in" "$work/err.txt" | head -n 8 >&2
+					failed=$((failed + 1))
+				}
+			done
+		done
+	done
+	[[ $failed == 0 ]] || fail "$failed of the matrix's runs broke the layout"
+	;;
 visit_layout)
 	# The visit's screens in both orientations; with a drug alert in portrait (in landscape
 	# the alert still pushes the welcome's hours off screen and shrinks the keys: issue 11

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "render_null.h"
 #include "testlib.h"
 
 static ui_widget widget(const char *id, ui_role role, int x, int y, int w, int h)
@@ -11,6 +12,17 @@ static ui_widget widget(const char *id, ui_role role, int x, int y, int w, int h
 	snprintf(wd.id, sizeof wd.id, "%s", id);
 	return wd;
 }
+
+/* A widget of a hand-made layout whose text fits. */
+#define W(id, role, x, y, w, h)                                                                    \
+	{                                                                                          \
+		id, role, "", {x, y, w, h}, false, UI_FIT_OK, UI_FONT_BODY                         \
+	}
+/* The same with text that fits as `fit` says. */
+#define WF(id, role, fit, x, y, w, h)                                                              \
+	{                                                                                          \
+		id, role, "Methamphetamine", {x, y, w, h}, false, fit, UI_FONT_SMALL               \
+	}
 
 static void test_layout_cases(void **state)
 {
@@ -22,32 +34,58 @@ static void test_layout_cases(void **state)
 		const char *broken; /* NULL: every invariant holds */
 	} cases[] = {
 	        {"two buttons side by side",
-	         {{"a", UI_ROLE_BUTTON, "", {0, 0, 100, 100}, false},
-	          {"b", UI_ROLE_BUTTON, "", {120, 0, 100, 100}, false}},
+	         {W("a", UI_ROLE_BUTTON, 0, 0, 100, 100), W("b", UI_ROLE_BUTTON, 120, 0, 100, 100)},
 	         2,
 	         NULL},
 	        {"overlapping buttons",
-	         {{"a", UI_ROLE_BUTTON, "", {0, 0, 100, 100}, false},
-	          {"b", UI_ROLE_KEY, "", {99, 99, 100, 100}, false}},
+	         {W("a", UI_ROLE_BUTTON, 0, 0, 100, 100), W("b", UI_ROLE_KEY, 99, 99, 100, 100)},
 	         2,
 	         "no overlapping targets"},
-	        {"a label over a button is fine",
-	         {{"a", UI_ROLE_LABEL, "", {0, 0, 300, 300}, false},
-	          {"b", UI_ROLE_BUTTON, "", {10, 10, 100, 100}, false}},
+	        {"a label over a button",
+	         {W("a", UI_ROLE_LABEL, 0, 0, 300, 300), W("b", UI_ROLE_BUTTON, 10, 10, 100, 100)},
+	         2,
+	         "no text over other widgets"},
+	        {"a label just above a button",
+	         {W("a", UI_ROLE_LABEL, 0, 0, 300, 10), W("b", UI_ROLE_BUTTON, 0, 10, 100, 100)},
 	         2,
 	         NULL},
+	        {"keys 8 px apart",
+	         {W("a", UI_ROLE_KEY, 0, 0, 100, 100), W("b", UI_ROLE_KEY, 108, 0, 100, 100)},
+	         2,
+	         NULL},
+	        {"keys 7 px apart",
+	         {W("a", UI_ROLE_KEY, 0, 0, 100, 100), W("b", UI_ROLE_KEY, 107, 0, 100, 100)},
+	         2,
+	         "space between targets"},
+	        {"keys 7 px apart on the diagonal only",
+	         {W("a", UI_ROLE_KEY, 0, 0, 100, 100), W("b", UI_ROLE_KEY, 107, 110, 100, 100)},
+	         2,
+	         NULL},
+	        {"a word shrunk to fit its tile",
+	         {WF("a", UI_ROLE_BUTTON, UI_FIT_SHRUNK, 0, 0, 300, 300)},
+	         1,
+	         NULL},
+	        {"a nickname broken between letters",
+	         {WF("a", UI_ROLE_BUTTON, UI_FIT_BROKEN, 0, 0, 300, 300)},
+	         1,
+	         NULL},
+	        {"a word cut short",
+	         {WF("a", UI_ROLE_BUTTON, UI_FIT_CUT, 0, 0, 300, 300)},
+	         1,
+	         "text within its box"},
+	        {"a text leaving its box",
+	         {WF("a", UI_ROLE_LABEL, UI_FIT_OVERFLOW, 0, 0, 300, 300)},
+	         1,
+	         "text within its box"},
 	        {"a label off the bottom",
-	         {{"a", UI_ROLE_LABEL, "", {0, 1900, 100, 40}, false}},
+	         {W("a", UI_ROLE_LABEL, 0, 1900, 100, 40)},
 	         1,
 	         "widget within the screen"},
 	        {"a button off the left",
-	         {{"a", UI_ROLE_TOGGLE, "", {-1, 0, 100, 100}, false}},
+	         {W("a", UI_ROLE_TOGGLE, -1, 0, 100, 100)},
 	         1,
 	         "widget within the screen"},
-	        {"a target too small",
-	         {{"a", UI_ROLE_BUTTON, "", {0, 0, 100, 79}, false}},
-	         1,
-	         "target size"},
+	        {"a target too small", {W("a", UI_ROLE_BUTTON, 0, 0, 100, 79)}, 1, "target size"},
 	};
 	int failed = 0;
 	for (size_t i = 0; i < COUNT_OF(cases); i++) {
@@ -73,6 +111,51 @@ static void test_layout_cases(void **state)
 	char why[256];
 	assert_string_equal(check_layout(&u, why, sizeof why), "no overlapping targets");
 	assert_string_equal(why, "x overlaps y");
+}
+
+/* The toolkit makes text fit, as the check expects: a long word shrinks to fit its tile,
+ * is cut with an ellipsis only when even its smallest size is too wide, and a typed
+ * nickname is broken between letters instead. Measured by the null renderer (a code point
+ * is 55 % of the font size wide), so the sizes below are exact. */
+static void test_fit(void **state)
+{
+	(void)state;
+	static ui u;
+	ui_init(&u, ank_null_renderer(), 1080, 1920);
+	ui_begin(&u, (ui_color){0, 0, 0, 255});
+	/* "Methamphetamine": 15 code points, 330 px at 40 px, 240 px at 30 px. */
+	ui_button(&u, "fits", (ui_rect){0, 0, 400, 100}, "Methamphetamine", UI_STYLE_CARD);
+	ui_button(&u, "shrinks", (ui_rect){0, 200, 300, 100}, "Methamphetamine", UI_STYLE_CARD);
+	ui_button(&u, "cut", (ui_rect){0, 400, 200, 100}, "Methamphetamine", UI_STYLE_CARD);
+	ui_field(&u, "broken", (ui_rect){0, 600, 200, 300}, "Methamphetamine", UI_FONT_BODY);
+	ui_label(&u, "wraps", (ui_rect){0, 1000, 300, 200}, "one two three four five six",
+	         UI_FONT_BODY, (ui_color){0, 0, 0, 255}, UI_TEXT_BLOCK);
+	ui_label(&u, "overflow", (ui_rect){0, 1300, 300, 10}, "Methamphetamine", UI_FONT_BODY,
+	         (ui_color){0, 0, 0, 255}, 0);
+	ui_end(&u);
+	static const struct {
+		const char *id;
+		ui_fit_state fit;
+		ui_font font;
+	} want[] = {
+	        {"fits", UI_FIT_OK, UI_FONT_BODY},  {"shrinks", UI_FIT_SHRUNK, UI_FONT_SMALL},
+	        {"cut", UI_FIT_CUT, UI_FONT_SMALL}, {"broken", UI_FIT_BROKEN, UI_FONT_SMALL},
+	        {"wraps", UI_FIT_OK, UI_FONT_BODY}, {"overflow", UI_FIT_OVERFLOW, UI_FONT_SMALL}};
+	int failed = 0;
+	for (size_t i = 0; i < COUNT_OF(want); i++) {
+		const ui_widget *w = ui_find(&u, want[i].id);
+		if (!w || w->fit != want[i].fit || w->font != want[i].font)
+			case_fail(&failed, "%s: fit %s at font %d, expected %s at %d", want[i].id,
+			          w ? ui_fit_name(w->fit) : "(missing)", w ? (int)w->font : -1,
+			          ui_fit_name(want[i].fit), (int)want[i].font);
+	}
+	assert_cases_passed(failed);
+	/* The wrapped label is as tall as its lines (6 words, 5 a line at 22 px each: 2 lines
+	 * of 54 px) and the layout check names the cut word first. */
+	assert_int_equal(ui_find(&u, "wraps")->rect.h, 2 * 54);
+	char why[256];
+	assert_string_equal(check_layout(&u, why, sizeof why), "text within its box");
+	assert_non_null(strstr(why, "cut"));
 }
 
 static ank_ticket ticket(int64_t id, const char *user, ank_ticket_state s, const char *station)
@@ -202,6 +285,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_layout_cases),
+	        cmocka_unit_test(test_fit),
 	        cmocka_unit_test(test_queue_state_cases),
 	        cmocka_unit_test(test_queue_real),
 	};
