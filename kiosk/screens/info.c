@@ -13,14 +13,51 @@
 #define IDLE_CONTINUE_H      300
 #define IDLE_CONTINUE_H_LAND 220
 
+/* The house rules' pictograms, by the rule's place in rules.body (one rule a line, in the
+ * order of the catalogs: respect, no dealing or violence, your own station, no sharing,
+ * the staff in an emergency, quarantine). A rule past the list is drawn with none. */
+static const char *const rule_icons[] = {"rules_respect",   "rules_forbidden", "station",
+                                         "rules_forbidden", "staff",           "clock"};
+#define RULES_MAX 12 /* rules shown; the catalogs have 6 */
+
 screen_id rules_frame(app *a)
 {
 	ui_rect c = screen_body(a, "rules.title", tr(a, "rules.title"));
 	ui_rect back = take_bottom(&c, THEME_TARGET_MAIN);
-	ui_label(&a->ui, "rules.body", c, tr(a, "rules.body"), UI_FONT_LARGE, THEME_TEXT,
-	         UI_TEXT_START);
-	if (ui_icon_button(&a->ui, "rules.back", back, "back", tr(a, "common.back"),
-	                   UI_STYLE_PRIMARY))
+	/* Numbered items with a pictogram each instead of a wall of text: at the largest size
+	 * at which all of them fit. */
+	char rules[RULES_MAX][UI_TEXT_MAX];
+	int n = 0;
+	for (const char *p = tr(a, "rules.body"); *p && n < RULES_MAX;) {
+		size_t len = strcspn(p, "\n");
+		if (len > 0 && len < UI_TEXT_MAX - 8) {
+			snprintf(rules[n], sizeof rules[n], "%d. %.*s", n + 1, (int)len, p);
+			n++;
+		}
+		p += len + (p[len] == '\n');
+	}
+	static const ui_font sizes[] = {UI_FONT_LARGE, UI_FONT_MEDIUM, UI_FONT_BODY};
+	ui_font f = UI_FONT_BODY;
+	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+		int total = 0;
+		for (int i = 0; i < n; i++) {
+			int h = ui_text_height(&a->ui, c.w - THEME_LINE_INDENT, c.h, rules[i],
+			                       sizes[s], UI_TEXT_BLOCK);
+			total += (h > THEME_INFO_LINE_H ? h : THEME_INFO_LINE_H) + THEME_GAP;
+		}
+		f = sizes[s];
+		if (total <= c.h)
+			break;
+	}
+	for (int i = 0; i < n; i++) {
+		char id[UI_ID_MAX];
+		snprintf(id, sizeof id, "rules.item.%d", i + 1);
+		info_line(a, id, &c,
+		          i < (int)(sizeof rule_icons / sizeof rule_icons[0]) ? rule_icons[i] : "",
+		          rules[i], f);
+	}
+	if (ui_icon_button(&a->ui, "rules.back", back, a->ui.rtl ? "back_rtl" : "back",
+	                   tr(a, "common.back"), UI_STYLE_PRIMARY))
 		return SCREEN_WELCOME;
 	return SCREEN_RULES;
 }

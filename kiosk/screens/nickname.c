@@ -14,7 +14,8 @@
 #define MATCH_ROWS        3
 _Static_assert(MATCH_COLS *MATCH_ROWS == ANK_SEARCH_MAX, "a place for every match shown");
 #define KEYS_W_PCT         58  /* landscape: the keyboard's share of the width */
-#define YEAR_H             140 /* a birth year button */
+#define YEAR_H             140 /* a birth year button, at least */
+#define YEAR_H_MAX         260
 #define MORE_H             60  /* "type more letters" under the matches */
 #define MORE_H_LANDSCAPE   90  /* the same in the narrow column: two lines of small type */
 #define NO_MATCH_ICON      120 /* the staff pictogram when no name matches */
@@ -134,10 +135,15 @@ screen_id birthyear_frame(app *a)
 	ui_rect c = screen_body(a, "birthyear.title", tr(a, "birthyear.title"));
 	take_bottom(&c, THEME_TARGET_MAIN);
 	int cols = portrait(a) ? 3 : 5;
+	if (a->s.n_same > 0 && a->s.n_same < cols)
+		cols = a->s.n_same; /* two years: two big buttons, not two small ones at the side */
 	int rows = (a->s.n_same + cols - 1) / cols;
-	if (rows < 4)
-		rows = 4;
-	ui_rect grid = take_top(&c, rows * YEAR_H + (rows - 1) * THEME_GAP);
+	if (rows < 2)
+		rows = 2;
+	/* Years as big as the screen allows (up to YEAR_H_MAX), not a strip at the top. */
+	int year_h = (c.h - (rows - 1) * THEME_GAP) / rows;
+	year_h = year_h > YEAR_H_MAX ? YEAR_H_MAX : year_h < YEAR_H ? YEAR_H : year_h;
+	ui_rect grid = take_top(&c, rows * year_h + (rows - 1) * THEME_GAP);
 	screen_id next = SCREEN_BIRTHYEAR;
 	for (int i = 0; i < a->s.n_same; i++) {
 		char id[UI_ID_MAX], year[24];

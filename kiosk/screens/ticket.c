@@ -13,9 +13,10 @@
 #define NUMBER_H_LANDSCAPE 280
 #define STATUS_H           150 /* where to go, or how long to wait */
 #define HOW_H              160 /* what to do with the ticket */
-#define REASON_H           260 /* the refusal's reason */
-#define NEARBY_H           300 /* other rooms, for a refusal at a women-only site */
-#define COUNTDOWN_H        60  /* "back to the start in 42 s" above Done */
+#define REASON_H           400 /* the refusal's reason, at most */
+#define REFUSED_ICON       320 /* the staff pictogram above it */
+#define REFUSED_ICON_LAND  140
+#define COUNTDOWN_H        60 /* "back to the start in 42 s" above Done */
 
 screen_id ticket_frame(app *a)
 {
@@ -144,11 +145,20 @@ screen_id refused_frame(app *a)
 	char id[UI_ID_MAX];
 	snprintf(id, sizeof id, "refused.%s",
 	         a->s.rc == ANK_Q_REFUSED ? ank_refusal_code(a->s.result.refusal) : "error");
-	ui_label(u, id, take_top(&c, REASON_H), msg, UI_FONT_LARGE, THEME_TEXT,
-	         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
-	if (extra[0])
-		ui_label(u, "refused.nearby", take_top(&c, NEARBY_H), extra, UI_FONT_BODY,
-		         THEME_TEXT, UI_TEXT_CENTER);
+	/* The screen's space goes to a calm pictogram (the staff, who can help) and large
+	 * words, each block as tall as it needs. */
+	int icon = portrait(a) ? REFUSED_ICON : REFUSED_ICON_LAND;
+	u->r.icon(u->r.ctx, ui_mirror(u, (ui_rect){c.x + (c.w - icon) / 2, c.y, icon, icon}),
+	          "staff", THEME_TEXT);
+	take_top(&c, icon);
+	int reason_h = ui_text_height(u, c.w, REASON_H, msg, UI_FONT_TITLE, UI_TEXT_BLOCK);
+	ui_label(u, id, take_top(&c, reason_h), msg, UI_FONT_TITLE, THEME_TEXT,
+	         UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BLOCK);
+	if (extra[0]) {
+		int near_h = ui_text_height(u, c.w, c.h, extra, UI_FONT_MEDIUM, UI_TEXT_BLOCK);
+		ui_label(u, "refused.nearby", take_top(&c, near_h), extra, UI_FONT_MEDIUM,
+		         THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_BLOCK);
+	}
 	if (ui_icon_button(u, "refused.ok", ok, "check", tr(a, "refused.ok"), UI_STYLE_PRIMARY)) {
 		app_reset(a);
 		return SCREEN_WELCOME;

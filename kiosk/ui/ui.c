@@ -252,7 +252,8 @@ bool ui_button_ex(ui *u, const char *id, ui_rect r, const char *text, ui_style s
 	bool border;
 	style_colors(u, id, s, &bg, &fg, &border);
 	draw_box(u, pr, bg, border);
-	ui_font f = s == UI_STYLE_KEY ? UI_FONT_LARGE : UI_FONT_BODY;
+	/* Keys, and cards tall enough for it (a birth year, a language), get large words. */
+	ui_font f = s == UI_STYLE_KEY || r.h >= THEME_LARGE_CARD_H ? UI_FONT_LARGE : UI_FONT_BODY;
 	ui_rect inner = {r.x + 12, r.y + 4, r.w - 24, r.h - 8};
 	ui_fit fit = draw_text(u, inner, text, f, fg,
 	                       UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD | flags);

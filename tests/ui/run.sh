@@ -171,6 +171,9 @@ staff_pages_landscape)
 	kiosk_run staff_pages_landscape.txt --db "$work/site.db" --config "$here/pages.ini" \
 		--size 1920x1080 --renderer null
 	;;
+arabic_landscape)
+	kiosk_run arabic_landscape.txt --demo --size 1920x1080 >/dev/null
+	;;
 layout_matrix)
 	# The layout check (issue 11) over every screen x every shipped language x portrait and
 	# landscape x with and without a drug alert, the longest nicknames in the registry and
