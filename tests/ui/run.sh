@@ -172,7 +172,18 @@ staff_pages_landscape)
 		--size 1920x1080 --renderer null
 	;;
 arabic_landscape)
-	kiosk_run arabic_landscape.txt --demo --size 1920x1080 >/dev/null
+	out=$(kiosk_run arabic_landscape.txt --demo --size 1920x1080)
+	# Right to left, the keyboard sits at the screen's right with its keys in Danish order
+	# and the backspace at the row's end, which is the left: at or left of Q's column.
+	x_of() { # x_of ID: the x of widget ID in the dump
+		local r
+		r=$(grep -o "\"id\":\"$1\"[^}]*\"rect\":\[[0-9]*" <<<"$out" | head -n 1)
+		echo "${r##*[}"
+	}
+	bs=$(x_of nickname.backspace) q=$(x_of nickname.key.Q) m=$(x_of nickname.match.0)
+	[[ -n $bs && -n $q && -n $m ]] || fail "no backspace, Q or match in the dump"
+	((bs < q + 8)) || fail "the backspace (x $bs) is not at the row's right-to-left end (Q at $q)"
+	((m < q)) || fail "the matches (x $m) are not at the left of the keyboard (Q at $q)"
 	;;
 layout_matrix)
 	# The layout check (issue 11) over every screen x every shipped language x portrait and
