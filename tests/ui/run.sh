@@ -213,6 +213,23 @@ layout_matrix)
 		done
 	done
 	[[ $failed == 0 ]] || fail "$failed of the matrix's runs broke the layout"
+	# And the check can fail: the same run with a welcome title far too long for any box
+	# (a catalog of its own in a copy of the data folder) must stop on it, with its picture.
+	mkdir -p "$work/data"
+	ln -s "$root/assets" "$work/data/assets"
+	cp -r "$root/i18n" "$work/data/i18n"
+	long=$(printf 'Velkommen %.0s' $(seq 60))
+	sed -i "s/\"welcome.title\": \"[^\"]*\"/\"welcome.title\": \"$long\"/" "$work/data/i18n/da.json"
+	grep -q "Velkommen Velkommen" "$work/data/i18n/da.json" || fail "could not lengthen the title"
+	sed "s/LANG/da/" "$here/layout_matrix.txt" >"$work/broken.txt"
+	rm -f "$work/m.db"
+	if "$kiosk" --data "$work/data" --headless --script "$work/broken.txt" --shots "$work/bshots" \
+		--now "$now" --db "$work/m.db" --demo >/dev/null 2>"$work/err.txt"; then
+		fail "the layout check passed a title that cannot fit"
+	fi
+	grep -q "text within its box: welcome.title" "$work/err.txt" ||
+		fail "the broken title was not named: $(head -n 3 "$work/err.txt")"
+	[[ -s $work/bshots/layout-welcome-da-1080x1920.png ]] || fail "no picture of the broken screen"
 	;;
 visit_layout)
 	# The visit's screens in both orientations; with a drug alert in portrait (in landscape
