@@ -71,11 +71,7 @@ static ui_text_size n_measure(void *ctx, ui_rect box, const char *utf8, ui_font 
 	int max_lines = skip > 0 ? box.h / skip : 0;
 	out.lines = ui_break_lines(u, n, box.w, max_lines > 0 ? max_lines : 1, flags, cp_width, &px,
 	                           lines, NULL_MAX_LINES);
-	for (int l = 0; l < out.lines; l++) {
-		int w = cp_width(&px, u + lines[l].start, lines[l].len, lines[l].ellipsis);
-		if (w > out.w)
-			out.w = w;
-	}
+	out.w = ui_lines_width(u, lines, out.lines, cp_width, &px);
 	out.h = out.lines * skip;
 	return out;
 }

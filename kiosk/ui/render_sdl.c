@@ -422,11 +422,7 @@ static ui_text_size r_measure(void *ctx, ui_rect box, const char *utf8, ui_font 
 	int n, skip;
 	out.lines = lay_out(s, box, utf8, f, flags, u, &n, lines, &skip);
 	width_ctx w = {s, f, (flags & UI_TEXT_BOLD) != 0, (flags & UI_TEXT_RTL) != 0};
-	for (int l = 0; l < out.lines; l++) {
-		int lw = line_width(&w, u + lines[l].start, lines[l].len, lines[l].ellipsis);
-		if (lw > out.w)
-			out.w = lw;
-	}
+	out.w = ui_lines_width(u, lines, out.lines, line_width, &w);
 	out.h = out.lines * skip;
 	return out;
 }

@@ -117,3 +117,14 @@ int ui_break_lines(const uint32_t *u, int n, int width, int max_lines, int flags
 			cut(u, &lines[l], width, width_of, ctx);
 	return nl;
 }
+
+int ui_lines_width(const uint32_t *u, const ui_line *lines, int n, ui_width_fn width_of, void *ctx)
+{
+	int widest = 0;
+	for (int l = 0; l < n; l++) {
+		int w = width_of(ctx, u + lines[l].start, lines[l].len, lines[l].ellipsis);
+		if (w > widest)
+			widest = w;
+	}
+	return widest;
+}

@@ -34,4 +34,8 @@ int ui_utf8_decode(const char *s, uint32_t *out, int cap);
 int ui_break_lines(const uint32_t *u, int n, int width, int max_lines, int flags,
                    ui_width_fn width_of, void *ctx, ui_line *lines, int cap);
 
+/* The widest of lines[0..n) of u, with their ellipses: what a renderer reports as the
+ * text's width. */
+int ui_lines_width(const uint32_t *u, const ui_line *lines, int n, ui_width_fn width_of, void *ctx);
+
 #endif
