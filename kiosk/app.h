@@ -66,12 +66,17 @@ typedef struct display_call {
 	char station[ANK_LABEL_MAX + 1];
 } display_call;
 
+/* "Call staff" on the nickname screen in this visit: not tapped, a request made, or one was
+ * already open (staff are on their way either way). */
+typedef enum app_help { APP_HELP_NONE, APP_HELP_CALLED, APP_HELP_ALREADY } app_help;
+
 /* Everything about the person at the screen; app_reset wipes it all. */
 typedef struct checkin_state {
 	char typed[ANK_NICK_MAX_BYTES + 1];
 	ank_match matches[ANK_SEARCH_MAX];
 	int n_matches;
 	bool more_matches; /* more names matched than fit: the screen asks for more letters */
+	app_help help;     /* the "call staff" button's answer */
 	ank_match same[ANK_SAME_NAME_MAX];
 	int n_same;
 	bool picking_helper; /* the nickname/birthyear screens are choosing the helper */

@@ -1132,6 +1132,59 @@ ank_q_rc ank_queue_frozen(ank_queue *q, bool *frozen, ank_err *err)
 	return ank_store_frozen_get(q->st, frozen, err) ? ANK_Q_E_DB : ANK_Q_OK;
 }
 
+ank_q_rc ank_queue_help_request(ank_queue *q, int64_t now, int64_t *id, bool *already, ank_err *err)
+{
+	*id = 0;
+	*already = false;
+	if (ank_store_begin(q->st, err))
+		return ANK_Q_E_DB;
+	ank_help open;
+	int n = 0;
+	if (ank_store_help_open(q->st, now - ANK_HELP_OPEN_MS, &open, 1, &n, err))
+		goto rollback;
+	if (n > 0) { /* staff are already on their way: one call is enough */
+		ank_store_rollback(q->st);
+		*id = open.id;
+		*already = true;
+		return ANK_Q_OK;
+	}
+	if (ank_store_help_insert(q->st, now, id, err) ||
+	    ank_store_outbox_append(q->st, ANK_EV_HELP_REQUESTED, now,
+	                            json_pack("{s:I}", ANK_FN(ID), (json_int_t)*id), err) ||
+	    ank_store_commit(q->st, err)) {
+		*id = 0;
+		goto rollback;
+	}
+	return ANK_Q_OK;
+rollback:
+	ank_store_rollback(q->st);
+	return ANK_Q_E_DB;
+}
+
+ank_q_rc ank_queue_help_open(ank_queue *q, int64_t now, ank_help *out, int max, int *n,
+                             ank_err *err)
+{
+	return ank_store_help_open(q->st, now - ANK_HELP_OPEN_MS, out, max, n, err) ? ANK_Q_E_DB
+	                                                                            : ANK_Q_OK;
+}
+
+ank_q_rc ank_queue_help_answer(ank_queue *q, int64_t id, int64_t now, ank_err *err)
+{
+	if (ank_store_begin(q->st, err))
+		return ANK_Q_E_DB;
+	ank_store_rc rc = ank_store_help_answer(q->st, id, now, err);
+	if (rc == ANK_STORE_OK &&
+	    (ank_store_outbox_append(q->st, ANK_EV_HELP_ANSWERED, now,
+	                             json_pack("{s:I}", ANK_FN(ID), (json_int_t)id), err) ||
+	     ank_store_commit(q->st, err)))
+		rc = ANK_STORE_DB;
+	if (rc != ANK_STORE_OK) {
+		ank_store_rollback(q->st);
+		return rc == ANK_STORE_UNKNOWN ? ANK_Q_E_NOT_FOUND : ANK_Q_E_DB;
+	}
+	return ANK_Q_OK;
+}
+
 ank_q_rc ank_queue_search(ank_queue *q, const char *typed, ank_match out[ANK_SEARCH_MAX], int *n,
                           bool *more, ank_err *err)
 {

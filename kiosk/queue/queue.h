@@ -170,6 +170,19 @@ ank_q_rc ank_queue_no_shows(ank_queue *q, int64_t now, ank_ticket *out, int max,
                             ank_err *err);
 ank_q_rc ank_queue_frozen(ank_queue *q, bool *frozen, ank_err *err);
 
+/* "Call staff" (a user who finds no name): records a help request with its help.requested
+ * event in one transaction. While one is open (not closed by staff, younger than
+ * ANK_HELP_OPEN_MS) nothing is written and *already is set; *id gets the request's id either
+ * way. OK or DB. */
+ank_q_rc ank_queue_help_request(ank_queue *q, int64_t now, int64_t *id, bool *already,
+                                ank_err *err);
+/* The open help requests, oldest first, for the staff screen; *n capped at max. */
+ank_q_rc ank_queue_help_open(ank_queue *q, int64_t now, ank_help *out, int max, int *n,
+                             ank_err *err);
+/* Staff closed request id at the kiosk: recorded with a help.answered event, so that the
+ * console stops showing it. OK, NOT_FOUND (not open), DB. */
+ank_q_rc ank_queue_help_answer(ank_queue *q, int64_t id, int64_t now, ank_err *err);
+
 /* A staff check of a ticket QR reference on this kiosk (docs/formats.md "Ticket QR
  * reference"): the same reasons as central's ticket check (ank_tcheck). */
 typedef struct ank_ticket_check {

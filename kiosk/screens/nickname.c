@@ -18,7 +18,7 @@ _Static_assert(MATCH_COLS *MATCH_ROWS == ANK_SEARCH_MAX, "a place for every matc
 #define YEAR_H_MAX         260
 #define MORE_H             60  /* "type more letters" under the matches */
 #define MORE_H_LANDSCAPE   90  /* the same in the narrow column: two lines of small type */
-#define NO_MATCH_ICON      120 /* the staff pictogram when no name matches */
+#define NO_MATCH_ICON      120 /* the staff pictogram once staff are called */
 #define NO_MATCH_ICON_LAND 90
 #define NO_MATCH_TITLE_H   70 /* "no name found" under it */
 
@@ -34,22 +34,57 @@ static void search(app *a)
 	}
 }
 
-/* Nobody matches: the staff pictogram, "no name found" and "please ask the staff", so a
- * person who is not registered (or cannot spell the name) knows where to turn. */
+/* "Call staff": a help request with no name and nothing typed, for the kiosk's staff screen
+ * and the console. The screen remembers the answer for this visit only. */
+static void call_staff(app *a)
+{
+	ank_err err;
+	int64_t id;
+	bool already = false;
+	ank_store_take_error(ank_queue_store(a->q)); /* only this request's failure counts */
+	if (ank_queue_help_request(a->q, a->now, &id, &already, &err) != ANK_Q_OK) {
+		app_db_failed(a, "help request", &err);
+		return; /* the screen still says "please ask the staff" */
+	}
+	ank_sync_nudge(a->sync); /* the console hears it now, not at the next sync */
+	a->s.help = already ? APP_HELP_ALREADY : APP_HELP_CALLED;
+	a->dirty = true;
+}
+
+/* Nobody matches: "no name found", "please ask the staff" and the "call staff" button, so a
+ * person who is not registered (or cannot spell the name) knows where to turn; once called,
+ * the staff pictogram and "staff are on their way" (or "already called"). */
 static void no_match(app *a, const char *prefix, ui_rect r)
 {
 	ui *u = &a->ui;
 	char id[UI_ID_MAX];
-	int icon = portrait(a) ? NO_MATCH_ICON : NO_MATCH_ICON_LAND;
-	u->r.icon(u->r.ctx, ui_mirror(u, (ui_rect){r.x + (r.w - icon) / 2, r.y, icon, icon}),
-	          "staff", THEME_TEXT);
-	ui_rect rest = {r.x, r.y + icon + THEME_GAP, r.w, r.h - icon - THEME_GAP};
+	ui_rect rest = r;
+	if (a->s.help != APP_HELP_NONE) {
+		int icon = portrait(a) ? NO_MATCH_ICON : NO_MATCH_ICON_LAND;
+		u->r.icon(u->r.ctx, ui_mirror(u, take_top(&rest, icon)), "staff", THEME_TEXT);
+	}
 	snprintf(id, sizeof id, "%s.no_match", prefix);
 	ui_label(u, id, take_top(&rest, NO_MATCH_TITLE_H), tr(a, "nickname.no_match"), UI_FONT_BODY,
 	         THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
+	if (a->s.help != APP_HELP_NONE) {
+		snprintf(id, sizeof id, "%s.help_called", prefix);
+		ui_label(u, id, rest,
+		         tr(a, a->s.help == APP_HELP_ALREADY ? "nickname.help_already"
+		                                             : "nickname.help_called"),
+		         UI_FONT_BODY, THEME_TEXT, UI_TEXT_CENTER);
+		return;
+	}
+	/* The help text as tall as it wraps, then the button right under it; the button carries
+	 * the pictogram (portrait has no room for a second one). */
+	const char *ask = tr(a, "nickname.ask_staff");
+	int h = u->r.text(u->r.ctx, ui_mirror(u, (ui_rect){rest.x, rest.y, rest.w, 0}), ask,
+	                  UI_FONT_BODY, THEME_MUTED, ui_text_flags(u, UI_TEXT_CENTER), false);
 	snprintf(id, sizeof id, "%s.ask_staff", prefix);
-	ui_label(u, id, rest, tr(a, "nickname.ask_staff"), UI_FONT_BODY, THEME_MUTED,
-	         UI_TEXT_CENTER);
+	ui_label(u, id, take_top(&rest, h), ask, UI_FONT_BODY, THEME_MUTED, UI_TEXT_CENTER);
+	snprintf(id, sizeof id, "%s.call_staff", prefix);
+	if (ui_icon_button(u, id, take_top(&rest, THEME_TARGET_MAIN), "call_staff",
+	                   tr(a, "nickname.call_staff"), UI_STYLE_CARD))
+		call_staff(a);
 }
 
 /* The user picked a match: shared names go through the birth year first. */

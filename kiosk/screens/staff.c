@@ -19,6 +19,7 @@
 #define ROW_ACTS_MAX     3   /* most buttons one row shows */
 #define NO_SHOW_MAX      12  /* today's no-shows listed for requeue, newest first */
 #define ROW_MIN_W        900 /* a row narrower than this squeezes its buttons: one column */
+#define HELP_MAX         3   /* open help requests listed, oldest first (one is the rule) */
 
 static bool pin_ok(app *a)
 {
@@ -278,6 +279,39 @@ static void no_show_row(app *a, ui_rect row, const ank_ticket *t)
 		command(a, ANK_CMD_REQUEUE, NULL, t->id);
 }
 
+/* The open help requests ("call staff" from the nickname screen), each with when it was
+ * asked and "done", which closes it here and tells central (help.answered). */
+static void help_rows(app *a, ui_rect *c)
+{
+	ank_help open[HELP_MAX];
+	int n = 0;
+	ank_err err;
+	if (ank_queue_help_open(a->q, a->now, open, HELP_MAX, &n, &err) != ANK_Q_OK)
+		return;
+	for (int i = 0; i < n; i++) {
+		ui_rect row = take_top(c, STATION_ROW_H);
+		struct tm tm;
+		char hhmm[8], text[160], id[UI_ID_MAX];
+		ank_local_tm(open[i].asked_ms, &tm);
+		ank_hhmm_format(tm.tm_hour * 60 + tm.tm_min, hhmm);
+		const char *args[] = {"time", hhmm, NULL};
+		snprintf(id, sizeof id, "staff.help.%lld", (long long)open[i].id);
+		ui_label(&a->ui, id, (ui_rect){row.x, row.y, row.w * STATION_TEXT_PCT / 100, row.h},
+		         trf(a, "staff.help_row", args, text, sizeof text), UI_FONT_BODY,
+		         THEME_TEXT, UI_TEXT_MIDDLE | UI_TEXT_BOLD);
+		snprintf(id, sizeof id, "staff.help.%lld.done", (long long)open[i].id);
+		if (!ui_button(&a->ui, id,
+		               grid_cell(row_buttons(row), ROW_ACTS_MAX, 1, 0, THEME_GAP),
+		               tr(a, "staff.help_done"), UI_STYLE_PRIMARY))
+			continue;
+		ank_store_take_error(ank_queue_store(a->q));
+		if (ank_queue_help_answer(a->q, open[i].id, a->now, &err) == ANK_Q_E_DB)
+			app_db_failed(a, "help answered", &err);
+		ank_sync_nudge(a->sync);
+		a->dirty = true;
+	}
+}
+
 /* Freeze stops the queue for everyone, so the screen asks first; no changes nothing. */
 static void ask_freeze(app *a, ui_rect c)
 {
@@ -363,6 +397,7 @@ screen_id staff_frame(app *a)
 	if (a->staff_refused)
 		ui_label(u, "staff.refused", take_top(&c, FROZEN_H), tr(a, a->staff_refused),
 		         UI_FONT_BODY, THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+	help_rows(a, &c);
 	/* One list of rows, the stations and then today's no-shows, on pages when it does
 	 * not fit: every station can be reached in portrait and landscape. */
 	ank_station_view v[ANK_MAX_STATIONS];

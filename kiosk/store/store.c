@@ -62,6 +62,11 @@ static const char *const migrations[] = {
         /* 2: when central acknowledged the outbox up to a seq, so that acknowledged rows can
          * be pruned after a retention margin (ank_store_outbox_prune). */
         "CREATE TABLE outbox_ack(seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL);",
+        /* 3: "call staff" from the nickname screen (ank_store_help_*): when it was asked and
+         * when staff closed it at the kiosk (0 while open). Nothing about the person. */
+        "CREATE TABLE help_request(id INTEGER PRIMARY KEY, asked_ms INTEGER NOT NULL,"
+        " answered_ms INTEGER NOT NULL DEFAULT 0);"
+        "CREATE INDEX help_request_open ON help_request(asked_ms) WHERE answered_ms = 0;",
 };
 
 static const char *const station_types[] = {"inject", "smoke", "flex"};
@@ -917,4 +922,55 @@ int ank_store_refusal_insert(ank_store *st, int64_t now_ms, const char *reason, 
 	ank_st_text(s, 4, substance ? substance : "");
 	ank_st_text(s, 5, route ? route : "");
 	return ank_st_done(st, s, err);
+}
+
+int ank_store_help_insert(ank_store *st, int64_t now_ms, int64_t *id, ank_err *err)
+{
+	sqlite3_stmt *s;
+	if (ank_st_prep(st, "INSERT INTO help_request(asked_ms) VALUES (?)", &s, err))
+		return -1;
+	sqlite3_bind_int64(s, 1, now_ms);
+	if (ank_st_done(st, s, err))
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int ank_store_help_open(ank_store *st, int64_t since_ms, ank_help *out, int max, int *n,
+                        ank_err *err)
+{
+	sqlite3_stmt *s;
+	*n = 0;
+	if (ank_st_prep(st,
+	                "SELECT id, asked_ms FROM help_request WHERE answered_ms = 0"
+	                " AND asked_ms >= ? ORDER BY asked_ms, id",
+	                &s, err))
+		return -1;
+	sqlite3_bind_int64(s, 1, since_ms);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max) {
+		out[*n].id = sqlite3_column_int64(s, 0);
+		out[*n].asked_ms = sqlite3_column_int64(s, 1);
+		(*n)++;
+	}
+	ank_st_end(st, s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ank_st_fail(st, err);
+}
+
+ank_store_rc ank_store_help_answer(ank_store *st, int64_t id, int64_t now_ms, ank_err *err)
+{
+	sqlite3_stmt *s;
+	if (ank_st_prep(st,
+	                "UPDATE help_request SET answered_ms = ? WHERE id = ? AND answered_ms = 0",
+	                &s, err))
+		return ANK_STORE_DB;
+	sqlite3_bind_int64(s, 1, now_ms);
+	sqlite3_bind_int64(s, 2, id);
+	if (ank_st_done(st, s, err))
+		return ANK_STORE_DB;
+	if (sqlite3_changes(st->db) == 0) {
+		ank_err_set(err, "no open help request %lld", (long long)id);
+		return ANK_STORE_UNKNOWN;
+	}
+	return ANK_STORE_OK;
 }

@@ -299,6 +299,21 @@ int ank_store_frozen_set(ank_store *st, bool frozen, int64_t now_ms, ank_err *er
 int ank_store_refusal_insert(ank_store *st, int64_t now_ms, const char *reason, const char *user_id,
                              const char *substance, const char *route, ank_err *err);
 
+/* Help requests: a user who finds no name taps "call staff" on the nickname screen. A row
+ * holds only when it was asked and when staff closed it; no name, nothing typed. */
+typedef struct ank_help {
+	int64_t id; /* per kiosk, from 1; the `id` of the help.* events */
+	int64_t asked_ms;
+} ank_help;
+/* A new open request asked at now_ms; *id gets its id. Inside the caller's transaction. */
+int ank_store_help_insert(ank_store *st, int64_t now_ms, int64_t *id, ank_err *err);
+/* The open requests asked at or after since_ms, oldest first; *n capped at max. */
+int ank_store_help_open(ank_store *st, int64_t since_ms, ank_help *out, int max, int *n,
+                        ank_err *err);
+/* Closes open request id at now_ms: OK, UNKNOWN (no such open request), DB. Inside the
+ * caller's transaction. */
+ank_store_rc ank_store_help_answer(ank_store *st, int64_t id, int64_t now_ms, ank_err *err);
+
 /* Registry replica. */
 ank_store_rc ank_store_user_get(ank_store *st, const char *id, ank_user *out, ank_err *err);
 /* Validates every field (limits above, vocabulary codes, UTF-8). Inside a transaction. */

@@ -174,6 +174,19 @@ static const char *const migrations[] = {
          " site TEXT NOT NULL REFERENCES site(id), created_ms INTEGER NOT NULL);"
          "CREATE INDEX display_key_site ON display_key(site);"
          "CREATE INDEX visit_called ON visit(kiosk, called_ms) WHERE called_ms IS NOT NULL;"),
+        /* 10: help requests ("call staff" on a kiosk, the help.* events). help_request is read
+         * model: when it was asked and when staff closed it at the kiosk (NULL while open).
+         * help_ack is central's own record, like alarm_ack: who took it in the console and
+         * when. Neither holds anything about the person. */
+        ("CREATE TABLE help_request(kiosk TEXT NOT NULL, id INTEGER NOT NULL,"
+         " site TEXT NOT NULL, asked_ms INTEGER NOT NULL, answered_ms INTEGER,"
+         " PRIMARY KEY (kiosk, id)) WITHOUT ROWID;"
+         "CREATE INDEX help_request_open ON help_request(site, asked_ms)"
+         " WHERE answered_ms IS NULL;"
+         "CREATE TABLE help_ack(kiosk TEXT NOT NULL, id INTEGER NOT NULL,"
+         " site TEXT NOT NULL REFERENCES site(id), account TEXT NOT NULL,"
+         " at_ms INTEGER NOT NULL, PRIMARY KEY (kiosk, id)) WITHOUT ROWID;"
+         "DELETE FROM meta WHERE key = 'read_model';"),
 };
 
 void ank_cs_hash_hex(const char *secret, char out[65])

@@ -373,6 +373,14 @@ typedef struct ank_qv_ack {
 	int64_t at_ms;
 } ank_qv_ack;
 
+/* An open help request of a kiosk ("call staff"): not closed at the kiosk, not taken in the
+ * console, younger than ANK_HELP_OPEN_MS. */
+typedef struct ank_qv_help {
+	char kiosk[ANK_CS_ID_MAX + 1];
+	long long id; /* the kiosk's id of the request */
+	int64_t asked_ms;
+} ank_qv_help;
+
 typedef struct ank_queue_view {
 	bool frozen; /* any kiosk of the site */
 	/* The site's revision when the view was read (ank_cstore_site_rev). */
@@ -382,6 +390,8 @@ typedef struct ank_queue_view {
 	char *site_info;
 	int n_acks;
 	ank_qv_ack *acks; /* of the site's open tickets, newest per ticket; owned by the view */
+	int n_help;
+	ank_qv_help *help; /* the open help requests, oldest first; owned by the view */
 	/* The newest answer of the site's kiosks to a site config; state "" when none. */
 	struct {
 		char kiosk[ANK_CS_ID_MAX + 1];
@@ -422,6 +432,14 @@ void ank_cstore_kiosk_unsent(ank_cstore *cs, const char *kiosk, long long n);
 ank_cs_rc ank_cstore_alarm_ack(ank_cstore *cs, const char *site, const char *kiosk,
                                const char *station, long long ticket, const char *level,
                                const char *by, int64_t now, long long *id, ank_err *err);
+
+/* Staff account `by` takes help request `id` of kiosk (of site) in the console at now: it
+ * leaves the queue view. Taking one already taken changes nothing. OK (*by_out and *at_out,
+ * may be NULL, get who took it first and when; *created whether this call did), UNKNOWN when
+ * the site's kiosks reported no such request, or DB. */
+ank_cs_rc ank_cstore_help_ack(ank_cstore *cs, const char *site, const char *kiosk, long long id,
+                              const char *by, int64_t now, bool *created,
+                              char by_out[ANK_CS_ID_MAX + 1], int64_t *at_out, ank_err *err);
 
 /* At most this many users in one answer of ank_cstore_users_find. */
 #define ANK_USERS_FIND_MAX 20

@@ -630,6 +630,23 @@ static int project_config_answer(ank_cstore *cs, const char *kiosk, long long at
 	           refused ? reason : NULL, at, now);
 }
 
+/* A kiosk's help request, or staff closing it at the kiosk: the queue view shows the open
+ * ones. The kiosk's id of the request and the time are all there is. */
+static int project_help(ank_cstore *cs, const char *kiosk, const char *site, long long at,
+                        const ank_wire_event *ev, ank_err *err)
+{
+	long long id = ev->num[ANK_F_ID];
+	if (ev->type == ANK_EV_HELP_REQUESTED)
+		return run(cs, err,
+		           "INSERT INTO help_request(kiosk, id, site, asked_ms) VALUES (?,?,?,?)"
+		           " ON CONFLICT(kiosk, id) DO NOTHING",
+		           "sisi", kiosk, id, site, at);
+	return run(cs, err,
+	           "UPDATE help_request SET answered_ms = ? WHERE kiosk = ? AND id = ?"
+	           " AND answered_ms IS NULL",
+	           "isi", at, kiosk, id);
+}
+
 static int project_unknown(ank_cstore *cs, ank_cs_proj *pj, const char *site, const char *type,
                            long long at, bool counted, ank_err *err)
 {
@@ -719,6 +736,10 @@ int ank_cs_project(ank_cstore *cs, ank_cs_proj *pj, const ank_cs_event_ctx *x, c
 	case ANK_EV_CONFIG_REFUSED:
 		rc = project_config_answer(cs, x->kiosk, at, x->now, &ev, err);
 		break;
+	case ANK_EV_HELP_REQUESTED:
+	case ANK_EV_HELP_ANSWERED:
+		rc = project_help(cs, x->kiosk, x->site, at, &ev, err);
+		break;
 	case ANK_EV_UNKNOWN:
 		rc = project_unknown(cs, pj, x->site, e->type, at, counted, err);
 		break;
@@ -739,6 +760,7 @@ static int read_tables_clear(ank_cstore *cs, ank_err *err)
 	               " DELETE FROM refusal; DELETE FROM day_stat; DELETE FROM hour_stat;"
 	               " DELETE FROM day_user; DELETE FROM unknown_stat;"
 	               " DELETE FROM kiosk_config; DELETE FROM clock_stat; DELETE FROM site_info;"
+	               " DELETE FROM help_request;"
 	               " UPDATE kiosk SET frozen = 0, clock_skew_ms = NULL;",
 	               err) == SQLITE_OK
 	               ? 0
@@ -866,6 +888,7 @@ void ank_queue_view_free(ank_queue_view *v)
 	free(v->tickets);
 	free(v->acks);
 	free(v->site_info);
+	free(v->help);
 	memset(v, 0, sizeof *v);
 }
 
@@ -1016,6 +1039,28 @@ int ank_cstore_queue_view(ank_cstore *cs, const char *site, int64_t now, ank_que
 		COL(a->level, s, 3);
 		COL(a->by, s, 4);
 		a->at_ms = sqlite3_column_int64(s, 5);
+	}
+	ank_cs_end(cs, s);
+	/* Open help requests: neither closed at the kiosk nor taken here, and not lapsed. */
+	cap = 0;
+	if (ank_cs_prep(
+	            cs,
+	            "SELECT h.kiosk, h.id, h.asked_ms FROM help_request h"
+	            " INDEXED BY help_request_open WHERE h.site = ? AND h.answered_ms IS NULL"
+	            " AND h.asked_ms >= ? AND NOT EXISTS (SELECT 1 FROM help_ack a"
+	            " WHERE a.kiosk = h.kiosk AND a.id = h.id) ORDER BY h.asked_ms, h.kiosk, h.id",
+	            &s) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, now - ANK_HELP_OPEN_MS);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		ank_qv_help *h = ank_cs_grow((void **)&v->help, v->n_help, &cap, sizeof *h);
+		if (!h)
+			goto oom;
+		v->n_help++;
+		COL(h->kiosk, s, 0);
+		h->id = sqlite3_column_int64(s, 1);
+		h->asked_ms = sqlite3_column_int64(s, 2);
 	}
 	ank_cs_end(cs, s);
 	pthread_mutex_unlock(&cs->mu);

@@ -1322,3 +1322,66 @@ unlock:
 		ank_cstore_site_touch(cs, site);
 	return out;
 }
+
+ank_cs_rc ank_cstore_help_ack(ank_cstore *cs, const char *site, const char *kiosk, long long id,
+                              const char *by, int64_t now, bool *created,
+                              char by_out[ANK_CS_ID_MAX + 1], int64_t *at_out, ank_err *err)
+{
+	*created = false;
+	ank_cs_rc out = ANK_CS_DB;
+	sqlite3_stmt *s = NULL;
+	pthread_mutex_lock(&cs->mu);
+	/* Only a request the site's kiosk reported; the first to take it keeps it. */
+	if (ank_cs_prep(cs,
+	                "INSERT INTO help_ack(kiosk, id, site, account, at_ms)"
+	                " SELECT h.kiosk, h.id, h.site, ?4, ?5 FROM help_request h"
+	                " WHERE h.site = ?1 AND h.kiosk = ?2 AND h.id = ?3"
+	                " ON CONFLICT(kiosk, id) DO NOTHING",
+	                &s) != SQLITE_OK) {
+		ank_cs_fail(cs, err);
+		goto unlock;
+	}
+	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, kiosk, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, id);
+	sqlite3_bind_text(s, 4, by, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 5, now);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		ank_cs_fail(cs, err);
+		goto unlock;
+	}
+	*created = sqlite3_changes(cs->db) > 0;
+	ank_cs_end(cs, s);
+	s = NULL;
+	if (ank_cs_prep(
+	            cs,
+	            "SELECT account, at_ms FROM help_ack WHERE kiosk = ? AND id = ? AND site = ?",
+	            &s) != SQLITE_OK) {
+		ank_cs_fail(cs, err);
+		goto unlock;
+	}
+	sqlite3_bind_text(s, 1, kiosk, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_text(s, 3, site, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if (by_out)
+			snprintf(by_out, ANK_CS_ID_MAX + 1, "%s", ank_cs_col(s, 0));
+		if (at_out)
+			*at_out = sqlite3_column_int64(s, 1);
+		out = ANK_CS_OK;
+	} else if (rc == SQLITE_DONE) {
+		ank_err_set(err, "no help request %lld of kiosk %s at site %s", id, kiosk, site);
+		out = ANK_CS_UNKNOWN;
+	} else {
+		ank_cs_fail(cs, err);
+	}
+unlock:
+	ank_cs_end(cs, s);
+	if (*created)
+		ank_cs_write_ok(cs);
+	pthread_mutex_unlock(&cs->mu);
+	if (*created)
+		ank_cstore_site_touch(cs, site);
+	return out;
+}

@@ -457,6 +457,7 @@ static const route routes[] = {
         {"GET", "/api/v1/me", ank_staff_me, AUTH_SESSION, EXEC_INLINE, "me"},
         {"POST", "/api/v1/sites/{site}/alarms", ank_staff_alarm_post, AUTH_SITE, EXEC_WORKER,
          "alarms"},
+        {"POST", "/api/v1/sites/{site}/help", ank_staff_help_post, AUTH_SITE, EXEC_WORKER, "help"},
         {"GET", "/api/v1/users", ank_staff_users_get, AUTH_SESSION, EXEC_WORKER, "users_get"},
         {"GET", "/api/v1/municipalities", ank_staff_municipalities, AUTH_SESSION, EXEC_INLINE,
          "municipalities"},

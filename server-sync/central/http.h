@@ -121,6 +121,7 @@ ank_reply ank_page_i18n(ank_http_ctx *c);
 /* Staff and admin handlers (staff.c). */
 ank_reply ank_staff_me(ank_http_ctx *c);
 ank_reply ank_staff_alarm_post(ank_http_ctx *c);
+ank_reply ank_staff_help_post(ank_http_ctx *c);
 ank_reply ank_staff_users_get(ank_http_ctx *c);
 ank_reply ank_staff_municipalities(ank_http_ctx *c);
 ank_reply ank_staff_login(ank_http_ctx *c);

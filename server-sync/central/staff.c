@@ -352,11 +352,16 @@ static json_t *queue_json(const char *site, const ank_queue_view *v, int64_t now
 		                   v->config.change ? json_integer(v->config.change) : json_null(),
 		                   "kiosk", v->config.kiosk, "since_ms",
 		                   (json_int_t)v->config.since_ms);
+	json_t *help = json_array();
+	for (int i = 0; i < v->n_help; i++)
+		json_array_append_new(help, json_pack("{s:s, s:I, s:I}", "kiosk", v->help[i].kiosk,
+		                                      ANK_FN(ID), (json_int_t)v->help[i].id,
+		                                      "asked_ms", (json_int_t)v->help[i].asked_ms));
 	json_t *info = v->site_info ? json_loads(v->site_info, 0, NULL) : NULL;
-	return json_pack("{s:i, s:s, s:b, s:o, s:o, s:o, s:o, s:I, s:I, s:o}", "v", 1, "site", site,
-	                 "frozen", v->frozen, "config", config ? config : json_null(), "kiosks",
-	                 kiosks, "stations", stations, "tickets", tickets, "server_ms",
-	                 (json_int_t)now, "rev", (json_int_t)v->rev, "site_info",
+	return json_pack("{s:i, s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:o}", "v", 1, "site",
+	                 site, "frozen", v->frozen, "config", config ? config : json_null(),
+	                 "kiosks", kiosks, "stations", stations, "tickets", tickets, "help", help,
+	                 "server_ms", (json_int_t)now, "rev", (json_int_t)v->rev, "site_info",
 	                 info ? info : json_null());
 }
 
@@ -957,6 +962,47 @@ ank_reply ank_staff_alarm_post(ank_http_ctx *c)
 	json_decref(j);
 	return ank_http_json(201, json_pack("{s:i, s:I, s:s, s:I}", "v", 1, "ack", (json_int_t)id,
 	                                    "by", c->acct.name, "at_ms", (json_int_t)now));
+fail:
+	json_decref(j);
+	return bad;
+}
+
+/* "I'm on it": a staff member takes a kiosk's help request, which leaves the queue view. */
+ank_reply ank_staff_help_post(ank_http_ctx *c)
+{
+	ank_reply bad;
+	json_t *j = site_body(c, &bad);
+	if (!j)
+		return bad;
+	static const char *const known[] = {"v", "kiosk", "id", NULL};
+	const char *kiosk;
+	json_t *idj = json_object_get(j, ANK_FN(ID));
+	if (only_known(j, known, &bad) || get_slug(j, "kiosk", false, &kiosk, &bad))
+		goto fail;
+	if (!json_is_integer(idj) || json_integer_value(idj) < 1) {
+		bad = bad_field(ANK_FN(ID), "must be a help request id >= 1");
+		goto fail;
+	}
+	ank_err err;
+	bool created = false;
+	char by[ANK_CS_ID_MAX + 1] = "";
+	int64_t at = 0, now = ank_now_ms();
+	long long id = (long long)json_integer_value(idj);
+	ank_cs_rc rc = ank_cstore_help_ack(c->cs, c->param[0], kiosk, id, c->acct.name, now,
+	                                   &created, by, &at, &err);
+	if (rc != ANK_CS_OK) {
+		bad = ank_http_cs_error(rc, rc == ANK_CS_UNKNOWN
+		                                    ? "no such help request at this site"
+		                                    : "cannot store that you took it");
+		goto fail;
+	}
+	if (created)
+		ank_log(ANK_LOG_INFO, "staff", "'%s' took help request %lld of kiosk %s (%s)",
+		        c->acct.name, id, kiosk, c->param[0]);
+	json_t *out = json_pack("{s:i, s:s, s:I, s:s, s:I}", "v", 1, "kiosk", kiosk, ANK_FN(ID),
+	                        (json_int_t)id, "by", by, "at_ms", (json_int_t)at);
+	json_decref(j);
+	return ank_http_json(created ? 201 : 200, out);
 fail:
 	json_decref(j);
 	return bad;

@@ -108,6 +108,9 @@ static const struct schema {
         [ANK_EV_CATALOG_APPLIED] = {3, {REQ(CHANGE, INT), REQ(LANG, ID), REQ(KEYS, INT)}},
         [ANK_EV_CATALOG_REFUSED] = {2, {REQ(CHANGE, INT), REQ(REASON, TEXT)}},
         [ANK_EV_CHANGE_SKIPPED] = {2, {REQ(CHANGE, INT), REQ(REASON, TEXT)}},
+        /* The kiosk's number of the request and nothing else: no name, nothing typed. */
+        [ANK_EV_HELP_REQUESTED] = {1, {REQ(ID, INT)}},
+        [ANK_EV_HELP_ANSWERED] = {1, {REQ(ID, INT)}},
 };
 #undef REQ
 #undef OPT

@@ -103,7 +103,15 @@ typedef enum ank_ftype {
 	X(CONFIG_REFUSED, "config.refused")                                                        \
 	X(CATALOG_APPLIED, "catalog.applied")                                                      \
 	X(CATALOG_REFUSED, "catalog.refused")                                                      \
-	X(CHANGE_SKIPPED, "change.skipped")
+	X(CHANGE_SKIPPED, "change.skipped")                                                        \
+	X(HELP_REQUESTED, "help.requested")                                                        \
+	X(HELP_ANSWERED, "help.answered")
+
+/* A help request (help.requested: "call staff" on the kiosk's nickname screen) that nobody
+ * closed counts as open this long: after that it was answered in person without anyone
+ * tapping "done" or "I'm on it", and a new tap calls staff again. Kiosk and central both
+ * go by it, so the kiosk's staff screen and the console show the same requests. */
+#define ANK_HELP_OPEN_MS (30LL * 60000)
 
 typedef enum ank_ev {
 	ANK_EV_UNKNOWN = -1, /* a type this build does not know (a newer kiosk's) */

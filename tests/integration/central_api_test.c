@@ -493,6 +493,7 @@ static const route_case staff_routes[] = {
         {"POST", "/api/v1/sites/demo/alarms",
          "{\"v\":1,\"kiosk\":\"k-x\",\"station\":\"1\",\"ticket\":1,\"level\":\"warn\"}", true,
          false},
+        {"POST", "/api/v1/sites/demo/help", "{\"v\":1,\"kiosk\":\"k-x\",\"id\":1}", true, false},
         {"GET", "/api/v1/users?nickname=Lis", NULL, false, false},
         {"GET", "/api/v1/municipalities", NULL, false, false},
         {"GET", "/api/v1/me", NULL, false, false},
@@ -3513,6 +3514,112 @@ static void web_console(void)
 	resp_free(&r);
 }
 
+/* "Call staff" from a kiosk: a synced help.requested is in the queue view at once (it wakes a
+ * held long-poll) with the kiosk, its id and time only; "I'm on it" takes it off with who and
+ * when, and the first taker stays; closed at the kiosk (help.answered) or lapsed, it is gone
+ * too; unknown requests, other sites and bad bodies are refused. */
+static void web_help(void)
+{
+	session wanda, wolf;
+	login("wanda", staff_pw, &wanda);
+	login("wolf", staff_pw, &wolf);
+	char token[65], kiosk[64], events[512], body[256], code[32];
+	long long seq = 0;
+	if (!expect("help-pair", pair("demo", token, kiosk) == 0, "no kiosk"))
+		return;
+	resp r;
+	http(&r, "GET", "/api/v1/sites/demo/queue", NULL, 0, wanda.token, NULL, NULL);
+	long long rev = jint(r.json, "rev");
+	expect("help-none-at-first",
+	       r.status == 200 && json_is_array(json_object_get(r.json, "help")) &&
+	               json_array_size(json_object_get(r.json, "help")) == 0,
+	       "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	held_poll h = {.s = &wanda};
+	snprintf(h.path, sizeof h.path, "/api/v1/sites/demo/queue?after=%lld&wait=25", rev);
+	pthread_create(&h.th, NULL, held_poll_run, &h);
+	struct timespec pause = {0, 300 * 1000000L};
+	nanosleep(&pause, NULL);
+	long st = post_events(token, kiosk, &seq,
+	                      "[{\"type\":\"help.requested\",\"payload\":{\"id\":1}}]");
+	pthread_join(h.th, NULL);
+	json_t *h0 = json_array_get(json_object_get(h.r.json, "help"), 0);
+	expect("help-in-queue-at-once",
+	       st == 200 && h.r.status == 200 && jint(h.r.json, "rev") > rev && h.ms < 10000 &&
+	               json_array_size(json_object_get(h.r.json, "help")) == 1 &&
+	               !strcmp(jstr(h0, "kiosk"), kiosk) && jint(h0, "id") == 1 &&
+	               jint(h0, "asked_ms") > 0 && json_object_size(h0) == 3,
+	       "%ld %ld after %lld ms: %s", st, h.r.status, h.ms, ank_buf_str(&h.r.body));
+	rev = jint(h.r.json, "rev");
+	resp_free(&h.r);
+
+	snprintf(body, sizeof body, "{\"v\":1,\"kiosk\":\"%s\",\"id\":1}", kiosk);
+	post(&r, &wanda, "/api/v1/sites/demo/help", body);
+	expect("help-ack",
+	       r.status == 201 && !strcmp(jstr(r.json, "by"), "wanda") && jint(r.json, "id") == 1 &&
+	               jint(r.json, "at_ms") > 0,
+	       "%ld %s", r.status, ank_buf_str(&r.body));
+	long long at = jint(r.json, "at_ms");
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/sites/demo/queue", NULL, 0, wanda.token, NULL, NULL);
+	expect("help-ack-leaves-queue",
+	       json_array_size(json_object_get(r.json, "help")) == 0 && jint(r.json, "rev") > rev,
+	       "%s", ank_buf_str(&r.body));
+	resp_free(&r);
+	post(&r, &wanda, "/api/v1/sites/demo/help", body);
+	expect("help-ack-again-keeps-first",
+	       r.status == 200 && !strcmp(jstr(r.json, "by"), "wanda") &&
+	               jint(r.json, "at_ms") == at,
+	       "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "POST", "/api/v1/sites/demo/help", body, 0, wolf.token, wolf.csrf, NULL);
+	expect_error("help-ack-other-site", r.status, jstr(r.json, "code"), 403, "forbidden");
+	resp_free(&r);
+	const struct {
+		const char *name, *body;
+		long st;
+		const char *code;
+	} bad[] = {
+	        {"help-ack-unknown-id", "{\"v\":1,\"kiosk\":\"%s\",\"id\":9}", 404, "not_found"},
+	        {"help-ack-unknown-kiosk", "{\"v\":1,\"kiosk\":\"k-nobody%.0s\",\"id\":1}", 404,
+	         "not_found"},
+	        {"help-ack-bad-json", "{\"v\":1,\"kiosk\":\"%s\",", 400, "invalid_json"},
+	        {"help-ack-bad-id", "{\"v\":1,\"kiosk\":\"%s\",\"id\":0}", 400, "invalid_field"},
+	        {"help-ack-id-not-int", "{\"v\":1,\"kiosk\":\"%s\",\"id\":\"1\"}", 400,
+	         "invalid_field"},
+	        {"help-ack-no-kiosk", "{\"v\":1,\"id\":1%.0s}", 400, "invalid_field"},
+	        {"help-ack-unknown-field", "{\"v\":1,\"kiosk\":\"%s\",\"id\":1,\"name\":\"x\"}",
+	         400, "invalid_field"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(body, sizeof body, bad[i].body, kiosk);
+		st = answer_of("POST", "/api/v1/sites/demo/help", body, wanda.token, wanda.csrf,
+		               NULL, code);
+		expect_error(bad[i].name, st, code, bad[i].st, bad[i].code);
+	}
+
+	/* Closed at the kiosk: help.answered takes it off; one asked long ago has lapsed. */
+	post_events(token, kiosk, &seq, "[{\"type\":\"help.requested\",\"payload\":{\"id\":2}}]");
+	http(&r, "GET", "/api/v1/sites/demo/queue", NULL, 0, wanda.token, NULL, NULL);
+	long n_open = (long)json_array_size(json_object_get(r.json, "help"));
+	resp_free(&r);
+	post_events(token, kiosk, &seq, "[{\"type\":\"help.answered\",\"payload\":{\"id\":2}}]");
+	snprintf(events, sizeof events,
+	         "[{\"type\":\"help.requested\",\"at\":%lld,\"payload\":{\"id\":3}}]",
+	         (long long)time(NULL) * 1000 - ANK_HELP_OPEN_MS - 60000);
+	post_events(token, kiosk, &seq, events);
+	http(&r, "GET", "/api/v1/sites/demo/queue", NULL, 0, wanda.token, NULL, NULL);
+	expect("help-answered-and-lapsed-gone",
+	       n_open == 1 && json_array_size(json_object_get(r.json, "help")) == 0, "%ld then %s",
+	       n_open, ank_buf_str(&r.body));
+	resp_free(&r);
+	/* A help event without its id is refused like any event that does not fit. */
+	st = post_events_code(token, kiosk, &seq,
+	                      "[{\"type\":\"help.requested\",\"payload\":{\"name\":\"Sx\"}}]",
+	                      code);
+	expect("help-event-without-id-refused", st == 400, "%ld %s", st, code);
+}
+
 /* Looking users up: folded, within the staff member's municipality, never a linkage key. */
 static void web_users(void)
 {
@@ -3589,6 +3696,7 @@ static void group_web(void)
 	web_catalogs();
 	web_me();
 	web_console();
+	web_help();
 	web_users();
 	web_bad_manifest();
 }

@@ -146,6 +146,24 @@ search_more | search_typo | search_none)
 			fail "no nickname.ask_staff label in the dump"
 	fi
 	;;
+help_request)
+	# The help request in portrait and landscape; its events carry an id and nothing else.
+	for size in 1080x1920 1920x1080; do
+		shots=${ANK_UI_SHOTS:-$work/shots}/$size
+		mkdir -p "$shots"
+		kiosk_run help_request.txt --db "$work/$size.db" --demo --size $size \
+			>"$work/$size.json" || fail "$size: the script failed"
+		events=$("$queue" --db "$work/$size.db" events)
+		asked=$(grep -c ' help\.requested ' <<<"$events" || true)
+		answered=$(grep -c ' help\.answered ' <<<"$events" || true)
+		[[ $asked == 2 && $answered == 1 ]] ||
+			fail "$size: want 2 help.requested and 1 help.answered, got: $events"
+		grep ' help\.' <<<"$events" | grep -qv '{"id":[0-9]*}$' &&
+			fail "$size: a help event carries more than its id: $events"
+		grep -q '"id":"staff.help.1.done"' "$work/$size.json" ||
+			fail "$size: no done button for request 1 in the staff dump"
+	done
+	;;
 staff_session | staff_no_show | staff_freeze)
 	# The staff screen alone runs a visit; its commands reach the outbox as events.
 	kiosk_run $name.txt --db "$work/site.db" --config "$here/manual.ini" \

@@ -771,6 +771,50 @@ static void test_outbox_sequence_and_command_codes(void **state)
 	assert_int_equal(fixture_count(f, "SELECT count(DISTINCT event_id) FROM outbox"), n);
 }
 
+/* "Call staff": one request while one is open, each with its event and only an id; a closed
+ * or lapsed one lets the next tap call again; closing an unknown one writes nothing. */
+static void test_help_requests(void **state)
+{
+	fixture *f = *state;
+	int64_t id = 0, again = 0;
+	bool already = true;
+	ank_help open[4];
+	int n = -1;
+	assert_int_equal(ank_queue_help_request(f->q, T0, &id, &already, NULL), ANK_Q_OK);
+	assert_true(id > 0);
+	assert_false(already);
+	assert_int_equal(ank_queue_help_request(f->q, T0 + MIN(5), &again, &already, NULL),
+	                 ANK_Q_OK);
+	assert_true(already);
+	assert_int_equal(again, id);
+	assert_int_equal(fixture_events(f, "help.requested"), 1);
+	assert_int_equal(fixture_count(f, "SELECT count(*) FROM outbox WHERE type ="
+	                                  " 'help.requested' AND payload = '{\"id\":1}'"),
+	                 1);
+	assert_int_equal(ank_queue_help_open(f->q, T0 + MIN(5), open, 4, &n, NULL), ANK_Q_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(open[0].asked_ms, T0);
+	/* Staff close it at the kiosk: the next tap calls again. */
+	assert_int_equal(ank_queue_help_answer(f->q, id, T0 + MIN(6), NULL), ANK_Q_OK);
+	assert_int_equal(ank_queue_help_answer(f->q, id, T0 + MIN(6), NULL), ANK_Q_E_NOT_FOUND);
+	assert_int_equal(ank_queue_help_answer(f->q, 99, T0 + MIN(6), NULL), ANK_Q_E_NOT_FOUND);
+	assert_int_equal(fixture_events(f, "help.answered"), 1);
+	assert_int_equal(ank_queue_help_open(f->q, T0 + MIN(6), open, 4, &n, NULL), ANK_Q_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(ank_queue_help_request(f->q, T0 + MIN(7), &id, &already, NULL), ANK_Q_OK);
+	assert_false(already);
+	/* Not closed, but older than ANK_HELP_OPEN_MS: lapsed, and a tap calls again. */
+	int64_t late = T0 + MIN(7) + ANK_HELP_OPEN_MS;
+	assert_int_equal(ank_queue_help_open(f->q, late - 1, open, 4, &n, NULL), ANK_Q_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(ank_queue_help_open(f->q, late + 1, open, 4, &n, NULL), ANK_Q_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(ank_queue_help_request(f->q, late + 1, &again, &already, NULL), ANK_Q_OK);
+	assert_false(already);
+	assert_int_equal(again, id + 1);
+	assert_int_equal(fixture_events(f, "help.requested"), 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -805,6 +849,7 @@ int main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_sequence_and_command_codes, setup,
 	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_help_requests, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("queue", tests, NULL, NULL);
 }

@@ -17,6 +17,8 @@
  *        overdose dialog [data-toggle="naloxone|oxygen|ambulance"] (aria-pressed) and
  *        the station <select id=od-station>; the outcome is a [data-choice]
  *   [data-test=ack]                acknowledge a station's warn/alarm
+ *   [data-test=help] > [data-test=help-request][data-kiosk][data-help="<id>"]   an open
+ *        help request from a kiosk ("call staff"); its [data-test=help-ack] is "I'm on it"
  *   [data-test=acked]              "acknowledged by X at HH:MM" on a station
  *   [data-test=status]             the status area (aria-live); each toast is a
  *                                  [data-test=toast] with data-state="sent|applied|refused|…"
@@ -68,6 +70,7 @@
 		audio: null,
 		lastBeep: 0,
 		levelSig: "",
+		helpSig: "",
 		regConfirmTaken: null, /* the nickname the user already confirmed despite a match */
 	};
 
@@ -433,7 +436,20 @@
 		o.stop(now + 0.42);
 	}
 
-	/* Sound and notifications for unacknowledged alarms; closes notifications of alarms
+	/* A desktop notification that stays until closed, or null when not allowed. */
+	function notify(title, body, tag) {
+		if (!("Notification" in window) || Notification.permission !== "granted")
+			return null;
+		try {
+			const n = new Notification(title, {body: body, tag: tag, requireInteraction: true});
+			n.onclick = () => window.focus();
+			return n;
+		} catch (e) {
+			return null;
+		}
+	}
+
+	/* Sound and notifications for unacknowledged alarms and open help requests; closes notifications of alarms
 	 * that are acknowledged or over. */
 	function alarmEffects() {
 		const live = new Set();
@@ -445,20 +461,20 @@
 			sound = true;
 			const key = alarmKey(s, level);
 			live.add(key);
-			if (!S.notified.has(key)) {
-				let n = null;
-				if ("Notification" in window && Notification.permission === "granted") {
-					try {
-						n = new Notification(t("console.notify.alarm_title"), {
-							body: t("console.notify.alarm_body", {station: s.station, ticket: s.label || ""}),
-							tag: key, requireInteraction: true});
-						n.onclick = () => window.focus();
-					} catch (e) {
-						n = null;
-					}
-				}
-				S.notified.set(key, n);
-			}
+			if (!S.notified.has(key))
+				S.notified.set(key, notify(t("console.notify.alarm_title"),
+				                           t("console.notify.alarm_body", {station: s.station, ticket: s.label || ""}),
+				                           key));
+		}
+		/* A help request beeps like an alarm until someone is on it. */
+		for (const h of openHelp()) {
+			sound = true;
+			const key = helpKey(h);
+			live.add(key);
+			if (!S.notified.has(key))
+				S.notified.set(key, notify(t("console.help_request.title"),
+				                           t("console.help_request.banner", {kiosk: h.kiosk, time: Ank.hhmm(h.asked_ms, siteTz())}),
+				                           key));
 		}
 		for (const [key, n] of S.notified)
 			if (!live.has(key)) {
@@ -467,13 +483,61 @@
 				S.notified.delete(key);
 			}
 		/* A tab in the background says it too. */
-		const title = (sound ? t("console.level.alarm") + " · " : "") + t("console.title");
+		const title = (openHelp().length ? t("console.help_request.title") + " · "
+		               : sound ? t("console.level.alarm") + " · " : "") + t("console.title");
 		if (document.title !== title)
 			document.title = title;
 		if (sound && Date.now() - S.lastBeep >= BEEP_EVERY_MS) {
 			S.lastBeep = Date.now();
 			beep();
 		}
+	}
+
+	/* ---------- help requests ---------- */
+
+	const helpKey = (h) => "help/" + h.kiosk + "/" + h.id;
+	const openHelp = () => (S.queue && S.queue.help) || [];
+
+	/* "Help requested at kiosk X, HH:MM" (the kiosk's time, as its staff screen shows it) for
+	 * each open request, with "I'm on it". Rebuilt only when the requests change, so that a
+	 * screen reader hears each one once. */
+	function renderHelp() {
+		const sig = openHelp().map(helpKey).join(",");
+		if (sig === S.helpSig)
+			return;
+		S.helpSig = sig;
+		const box = $("help-banners");
+		box.textContent = "";
+		for (const h of openHelp()) {
+			const text = t("console.help_request.banner", {kiosk: h.kiosk, time: Ank.hhmm(h.asked_ms, siteTz())});
+			box.appendChild(el("div", {class: "banner help", "data-test": "help-request", "data-kiosk": h.kiosk,
+			                           "data-help": String(h.id)},
+				el("span", {class: "help-text", text: text}),
+				el("button", {type: "button", class: "btn primary", "data-test": "help-ack",
+				              "data-focus": helpKey(h), text: t("console.help_request.ack"),
+				              on: {click: () => takeHelp(h)}})));
+		}
+		box.hidden = !box.children.length;
+	}
+
+	async function takeHelp(h) {
+		let r;
+		try {
+			r = await Ank.api("POST", sitePath("/help"), {kiosk: h.kiosk, id: h.id});
+		} catch (e) {
+			toast(t("console.help_request.failed", {reason: t("console.conn.lost")}), "refused");
+			return;
+		}
+		if (r.status === 401)
+			return toLogin();
+		if (!r.ok) {
+			toast(t("console.help_request.failed", {reason: Ank.errorText(r)}), "refused");
+			return;
+		}
+		/* Off the board now; the next queue answer no longer lists it either. */
+		S.queue.help = openHelp().filter((x) => helpKey(x) !== helpKey(h));
+		toast(t("console.help_request.done", {kiosk: h.kiosk}), "applied");
+		render();
 	}
 
 	function notifyButton() {
@@ -729,6 +793,7 @@
 		renderStations();
 		renderTickets();
 		renderKiosks();
+		renderHelp();
 		S.levelSig = levelSignature();
 		$("site-name").textContent = S.queue && S.queue.site_info && S.queue.site_info.name
 			? S.queue.site_info.name : (S.site || "");
