@@ -71,16 +71,17 @@ static void no_match(app *a, const char *prefix, ui_rect r)
 		ui_label(u, id, rest,
 		         tr(a, a->s.help == APP_HELP_ALREADY ? "nickname.help_already"
 		                                             : "nickname.help_called"),
-		         UI_FONT_BODY, THEME_TEXT, UI_TEXT_CENTER);
+		         UI_FONT_BODY, THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_BLOCK);
 		return;
 	}
 	/* The help text as tall as it wraps, then the button right under it; the button carries
 	 * the pictogram (portrait has no room for a second one). */
 	const char *ask = tr(a, "nickname.ask_staff");
-	int h = u->r.text(u->r.ctx, ui_mirror(u, (ui_rect){rest.x, rest.y, rest.w, 0}), ask,
-	                  UI_FONT_BODY, THEME_MUTED, ui_text_flags(u, UI_TEXT_CENTER), false);
+	int h = ui_text_height(u, rest.w, rest.h - THEME_TARGET_MAIN - THEME_GAP, ask, UI_FONT_BODY,
+	                       UI_TEXT_CENTER | UI_TEXT_BLOCK);
 	snprintf(id, sizeof id, "%s.ask_staff", prefix);
-	ui_label(u, id, take_top(&rest, h), ask, UI_FONT_BODY, THEME_MUTED, UI_TEXT_CENTER);
+	ui_label(u, id, take_top(&rest, h), ask, UI_FONT_BODY, THEME_MUTED,
+	         UI_TEXT_CENTER | UI_TEXT_BLOCK);
 	snprintf(id, sizeof id, "%s.call_staff", prefix);
 	if (ui_icon_button(u, id, take_top(&rest, THEME_TARGET_MAIN), "call_staff",
 	                   tr(a, "nickname.call_staff"), UI_STYLE_CARD))
