@@ -1,15 +1,21 @@
-/* Strict loading of the per-language JSON catalogs, lookup with fallback, placeholder
+/* Strict loading of the per-language gettext PO catalogs (parsed by GNU gettext's
+ * libgettextpo, plural forms chosen by ICU's CLDR rules), lookup with fallback, placeholder
  * formatting, the key/placeholder parity check between languages, and site overrides. */
 #include "ank_i18n.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gettext-po.h>
 #include <jansson.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unicode/uenum.h>
+#include <unicode/upluralrules.h>
+#include <unicode/ustring.h>
 #include <unistd.h>
 
 #include "ank_log.h"
@@ -17,22 +23,29 @@
 
 /* Longest own name of a language shown in the picker ("Bahasa Indonesia" is 16 bytes). */
 #define MAX_LANG_NAME_BYTES 64
-/* "xyz.json" plus NUL; file names are language codes of 2 or 3 letters. */
-#define MAX_FILE_NAME 9
+/* "xyz.po" plus NUL; file names are language codes of 2 or 3 letters. */
+#define MAX_FILE_NAME 8
+#define CATALOG_EXT   ".po"
 
 #define STR_(x) #x
 #define STR(x)  STR_(x)
 
 static const char *const review_states[] = {"source", "native-reviewed", "unreviewed"};
-static const char *const top_fields[] = {"language", "name", "direction", "review", "messages"};
+/* CLDR's plural categories in their canonical order: a PO file's forms msgstr[0..] follow
+ * it, as far as the language has the category (Arabic all six, Danish one and other). */
+static const char *const cldr_order[ANK_I18N_MAX_PLURALS] = {"zero", "one",  "two",
+                                                             "few",  "many", "other"};
 
 typedef struct catalog {
 	char code[4];
 	bool rtl;
-	const char *review; /* one of review_states: static */
-	json_t *root;       /* owned; holds the strings below */
-	const char *name;   /* the language's own name, inside root */
-	json_t *messages;   /* borrowed from root: key -> text */
+	const char *review;  /* one of review_states: static */
+	char *name;          /* owned: the language's own name */
+	json_t *messages;    /* owned: key -> text, or key -> [form, ...] for a plural text */
+	json_t *fuzzy;       /* owned: key -> true for each text marked for review */
+	UPluralRules *rules; /* owned: the language's CLDR plural rules */
+	int nplurals;
+	const char *categories[ANK_I18N_MAX_PLURALS]; /* static: form k's category */
 } catalog;
 
 struct ank_i18n {
@@ -144,7 +157,11 @@ static bool valid_message(const char *s, size_t n, const char **why)
 
 static void catalog_free(catalog *c)
 {
-	json_decref(c->root);
+	json_decref(c->messages);
+	json_decref(c->fuzzy);
+	free(c->name);
+	if (c->rules)
+		uplrules_close(c->rules);
 	memset(c, 0, sizeof *c);
 }
 
@@ -183,118 +200,233 @@ static int read_capped(const char *path, char **data, size_t *len, ank_err *err)
 	return 0;
 }
 
-static const char *review_state(const char *s)
+/* The CLDR plural rules of `code` from ICU, and their categories in canonical order. */
+static int plural_rules(const char *path, const char *code, catalog *c, ank_err *err)
 {
-	for (size_t k = 0; k < sizeof review_states / sizeof review_states[0]; k++)
-		if (!strcmp(s, review_states[k]))
-			return review_states[k];
-	return NULL;
+	UErrorCode st = U_ZERO_ERROR;
+	c->rules = uplrules_open(code, &st);
+	if (U_FAILURE(st) || !c->rules)
+		return ank_err_set(err, "%s: no plural rules for \"%s\" (ICU: %s)", path, code,
+		                   u_errorName(st));
+	UEnumeration *kw = uplrules_getKeywords(c->rules, &st);
+	bool has[ANK_I18N_MAX_PLURALS] = {false};
+	const char *k;
+	int32_t len;
+	while (U_SUCCESS(st) && kw && (k = uenum_next(kw, &len, &st)) != NULL)
+		for (int j = 0; j < ANK_I18N_MAX_PLURALS; j++)
+			if (!strcmp(k, cldr_order[j]))
+				has[j] = true;
+	if (kw)
+		uenum_close(kw);
+	if (U_FAILURE(st))
+		return ank_err_set(err, "%s: plural categories of \"%s\": %s", path, code,
+		                   u_errorName(st));
+	c->nplurals = 0;
+	for (int j = 0; j < ANK_I18N_MAX_PLURALS; j++)
+		if (has[j])
+			c->categories[c->nplurals++] = cldr_order[j];
+	return 0;
 }
 
-static bool is_top_field(const char *s)
-{
-	for (size_t k = 0; k < sizeof top_fields / sizeof top_fields[0]; k++)
-		if (!strcmp(s, top_fields[k]))
-			return true;
-	return false;
-}
+/* Errors of libgettextpo's parser. A fatal one must not return to it (gettext-po.h): it
+ * jumps back to catalog_load, which gives up on the file. Loading happens on one thread at
+ * a time per thread, hence thread-local. */
+static _Thread_local struct {
+	jmp_buf back;
+	char msg[300];
+	bool failed;
+} po_err;
 
-static const char *string_field(json_t *root, const char *field)
+static void po_xerror(int severity, po_message_t message, const char *filename, size_t lineno,
+                      size_t column, int multiline, const char *text)
 {
-	return json_string_value(json_object_get(root, field));
-}
-
-/* Checks a parsed file for language `code` and fills c from it; c->root stays NULL on
- * error (the caller still owns root then). */
-static int catalog_from_json(const char *path, const char *code, json_t *root, catalog *c,
-                             ank_err *err)
-{
-	if (!json_is_object(root))
-		return ank_err_set(err, "%s: expected an object {\"language\": ...}", path);
-	const char *field;
-	json_t *v;
-	json_object_foreach(root, field, v)
-	{
-		if (!is_top_field(field))
-			return ank_err_set(
-			        err, "%s: unknown field \"%.40s\"%s", path,
-			        ank_utf8_valid_text(field, strlen(field)) ? field : "?",
-			        "; allowed: language, name, direction, review, messages");
+	(void)message;
+	(void)column;
+	(void)multiline;
+	if (severity == PO_SEVERITY_WARNING)
+		return;
+	if (!po_err.failed) {
+		snprintf(po_err.msg, sizeof po_err.msg, "%s:%zu: %s", filename ? filename : "?",
+		         lineno, text ? text : "syntax error");
+		po_err.failed = true;
 	}
-	const char *language = string_field(root, "language");
-	if (!language || strcmp(language, code) != 0)
-		return ank_err_set(err, "%s: \"language\" must be \"%s\", as the file name says",
-		                   path, code);
-	const char *name = string_field(root, "name");
-	if (!name || !*name || strlen(name) > MAX_LANG_NAME_BYTES ||
-	    !ank_utf8_valid_text(name, strlen(name)))
-		return ank_err_set(err, "%s: \"name\" must be the language's own name, 1-%d bytes",
-		                   path, MAX_LANG_NAME_BYTES);
-	const char *direction = string_field(root, "direction");
-	if (!direction || (strcmp(direction, "ltr") != 0 && strcmp(direction, "rtl") != 0))
-		return ank_err_set(err, "%s: \"direction\" must be \"ltr\" or \"rtl\"", path);
-	const char *review_text = string_field(root, "review");
-	const char *review = review_text ? review_state(review_text) : NULL;
-	if (!review)
-		return ank_err_set(err,
-		                   "%s: \"review\" must be \"source\", \"native-reviewed\" or "
-		                   "\"unreviewed\"",
-		                   path);
+	if (severity == PO_SEVERITY_FATAL_ERROR)
+		longjmp(po_err.back, 1);
+}
+
+static void po_xerror2(int severity, po_message_t m1, const char *f1, size_t l1, size_t c1, int ml1,
+                       const char *t1, po_message_t m2, const char *f2, size_t l2, size_t c2,
+                       int ml2, const char *t2)
+{
+	(void)m2;
+	(void)f2;
+	(void)l2;
+	(void)c2;
+	(void)ml2;
+	(void)t2;
+	po_xerror(severity, m1, f1, l1, c1, ml1, t1);
+}
+
+static const struct po_xerror_handler po_handler = {po_xerror, po_xerror2};
+
+/* A header field as a new string (caller frees), or NULL. */
+static char *header_field(const char *header, const char *field)
+{
+	return header ? po_header_field(header, field) : NULL;
+}
+
+/* Checks the header (the entry with an empty msgid) and fills name, direction and the
+ * plural rules of c. */
+static int catalog_header(const char *path, const char *code, const char *header, catalog *c,
+                          ank_err *err)
+{
+	if (!header)
+		return ank_err_set(err, "%s: no header entry (msgid \"\")", path);
+	char *lang = header_field(header, "Language");
+	char *name = header_field(header, "X-Ankomst-Name");
+	char *dir = header_field(header, "X-Ankomst-Direction");
+	char *forms = header_field(header, "Plural-Forms");
+	int rc = 0;
+	const char *np = forms ? strstr(forms, "nplurals=") : NULL;
+	long n = 0;
+	char digits[4] = {0};
+	if (np) {
+		np += strlen("nplurals=");
+		size_t d = strspn(np, "0123456789");
+		if (d > 0 && d < sizeof digits)
+			memcpy(digits, np, d);
+	}
+	if (!lang || strcmp(lang, code) != 0)
+		rc = ank_err_set(err,
+		                 "%s: header \"Language: %s\" is needed, as the file name says",
+		                 path, code);
+	else if (!name || !*name || strlen(name) > MAX_LANG_NAME_BYTES ||
+	         !ank_utf8_valid_text(name, strlen(name)))
+		rc = ank_err_set(err,
+		                 "%s: header \"X-Ankomst-Name\" must be the language's own name, "
+		                 "1-%d bytes",
+		                 path, MAX_LANG_NAME_BYTES);
+	else if (!dir || (strcmp(dir, "ltr") != 0 && strcmp(dir, "rtl") != 0))
+		rc = ank_err_set(err, "%s: header \"X-Ankomst-Direction\" must be ltr or rtl",
+		                 path);
+	else if (plural_rules(path, code, c, err))
+		rc = -1;
+	else if (!digits[0] || ank_parse_long(digits, 1, ANK_I18N_MAX_PLURALS, &n) ||
+	         n != c->nplurals)
+		rc = ank_err_set(err,
+		                 "%s: header \"Plural-Forms\" must say nplurals=%d: CLDR gives "
+		                 "\"%s\" %d plural categories",
+		                 path, c->nplurals, code, c->nplurals);
+	if (!rc) {
+		c->rtl = !strcmp(dir, "rtl");
+		c->name = name;
+		name = NULL;
+	}
+	free(lang);
+	free(name);
+	free(dir);
+	free(forms);
+	return rc;
+}
+
+/* One entry of the file into c->messages: its key is msgctxt, its text msgstr (or the
+ * forms msgstr[0..nplurals-1]). */
+static int catalog_entry(const char *path, po_message_t m, catalog *c, ank_err *err)
+{
+	const char *key = po_message_msgctxt(m);
+	if (!key || !is_key(key))
+		return ank_err_set(
+		        err,
+		        "%s: entry \"%.40s\": msgctxt must be its key (a-z, 0-9, '_', "
+		        "'.', at most %d)",
+		        path,
+		        ank_utf8_valid_text(po_message_msgid(m), 40) ? po_message_msgid(m) : "?",
+		        ANK_I18N_MAX_KEY_BYTES);
+	if (json_object_get(c->messages, key))
+		return ank_err_set(err, "%s: key \"%s\" twice", path, key);
+	const char *why = NULL;
+	json_t *value;
+	if (po_message_msgid_plural(m)) {
+		value = json_array();
+		for (int k = 0; k < c->nplurals && !why; k++) {
+			const char *form = po_message_msgstr_plural(m, k);
+			if (!form)
+				why = "fewer plural forms than the header's nplurals";
+			else if (valid_message(form, strlen(form), &why))
+				json_array_append_new(value, json_string(form));
+		}
+		if (!why && po_message_msgstr_plural(m, c->nplurals))
+			why = "more plural forms than the header's nplurals";
+	} else {
+		const char *text = po_message_msgstr(m);
+		value = valid_message(text, strlen(text), &why) ? json_string(text) : NULL;
+	}
+	if (why) {
+		json_decref(value);
+		return ank_err_set(err, "%s: key \"%s\": %s", path, key, why);
+	}
+	json_object_set_new(c->messages, key, value);
+	if (po_message_is_fuzzy(m))
+		json_object_set_new(c->fuzzy, key, json_true());
+	return 0;
+}
+
+static int catalog_read(const char *path, const char *code, po_file_t f, catalog *c, ank_err *err)
+{
+	c->messages = json_object();
+	c->fuzzy = json_object();
+	const char *header = po_file_domain_header(f, NULL);
+	if (catalog_header(path, code, header, c, err))
+		return -1;
+	po_message_iterator_t it = po_message_iterator(f, NULL);
+	po_message_t m;
+	int rc = 0;
+	while (!rc && (m = po_next_message(it)) != NULL) {
+		if (po_message_is_obsolete(m) || (!*po_message_msgid(m) && !po_message_msgctxt(m)))
+			continue; /* an old entry kept by msgmerge (#~), or the header */
+		rc = catalog_entry(path, m, c, err);
+	}
+	po_message_iterator_free(it);
+	if (rc)
+		return -1;
+	if (json_object_size(c->messages) == 0)
+		return ank_err_set(err, "%s: no texts", path);
+	const char *own = json_string_value(json_object_get(c->messages, "lang.name"));
+	if (own && strcmp(own, c->name) != 0)
+		return ank_err_set(
+		        err, "%s: header \"X-Ankomst-Name\" and text \"lang.name\" differ", path);
 	bool is_en = !strcmp(code, "en");
-	if (is_en != (review == review_states[0]))
-		return ank_err_set(err, "%s: \"review\": %s", path,
-		                   is_en ? "en is the source language, so \"source\""
-		                         : "only en is \"source\"; a translation is "
-		                           "\"native-reviewed\" or \"unreviewed\"");
-	json_t *messages = json_object_get(root, "messages");
-	if (!json_is_object(messages) || json_object_size(messages) == 0)
-		return ank_err_set(err, "%s: \"messages\" must be an object of key: text", path);
-	const char *key;
-	json_object_foreach(messages, key, v)
-	{
-		if (!is_key(key))
-			return ank_err_set(
-			        err, "%s: key \"%.64s\": use a-z, 0-9, '_' and '.', at most %d",
-			        path, ank_utf8_valid_text(key, strlen(key)) ? key : "?",
-			        ANK_I18N_MAX_KEY_BYTES);
-		if (!json_is_string(v))
-			return ank_err_set(err, "%s: key \"%s\": the text must be a string", path,
-			                   key);
-		const char *why = NULL;
-		if (!valid_message(json_string_value(v), json_string_length(v), &why))
-			return ank_err_set(err, "%s: key \"%s\": %s", path, key, why);
-	}
-	const char *own = json_string_value(json_object_get(messages, "lang.name"));
-	if (own && strcmp(own, name) != 0)
-		return ank_err_set(err, "%s: \"name\" and message \"lang.name\" differ", path);
+	if (is_en && json_object_size(c->fuzzy) > 0)
+		return ank_err_set(err, "%s: en is the source language: no text is fuzzy", path);
+	c->review = is_en                             ? review_states[0]
+	            : json_object_size(c->fuzzy) == 0 ? review_states[1]
+	                                              : review_states[2];
 	memcpy(c->code, code, strlen(code) + 1);
-	c->rtl = !strcmp(direction, "rtl");
-	c->review = review;
-	c->name = name;
-	c->messages = messages;
-	c->root = root;
 	return 0;
 }
 
 static int catalog_load(const char *path, const char *code, catalog *c, ank_err *err)
 {
-	char *data;
-	size_t len = 0;
-	if (read_capped(path, &data, &len, err))
-		return -1;
-	json_error_t je;
-	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
-	free(data);
-	if (!root)
-		return ank_err_set(
-		        err, "%s:%d:%d: %s%s", path, je.line, je.column,
-		        json_error_code(&je) == json_error_invalid_utf8 ? "invalid UTF-8: " : "",
-		        je.text);
-	if (catalog_from_json(path, code, root, c, err)) {
-		json_decref(root);
-		return -1;
+	struct stat sb;
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return ank_err_set(err, "%s: not a regular file", path);
+	if (sb.st_size > ANK_I18N_MAX_FILE_BYTES)
+		return ank_err_set(err, "%s: more than the %ld byte limit", path,
+		                   ANK_I18N_MAX_FILE_BYTES);
+	po_err.failed = false;
+	po_file_t f = NULL;
+	if (setjmp(po_err.back) == 0)
+		f = po_file_read(path, &po_handler);
+	if (!f || po_err.failed) {
+		if (f)
+			po_file_free(f);
+		return ank_err_set(err, "%s", po_err.failed ? po_err.msg : "cannot read the file");
 	}
-	return 0;
+	int rc = catalog_read(path, code, f, c, err);
+	po_file_free(f);
+	if (rc)
+		catalog_free(c);
+	return rc;
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -302,7 +434,7 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-/* Lists the catalog file names of dir, sorted. A *.json whose name is not a language code
+/* Lists the catalog file names of dir, sorted. A *.po whose name is not a language code
  * is an error, not silently ignored: it is most likely a misnamed catalog. */
 static int list_catalogs(const char *dir, char names[][MAX_FILE_NAME], int *count, ank_err *err)
 {
@@ -315,12 +447,13 @@ static int list_catalogs(const char *dir, char names[][MAX_FILE_NAME], int *coun
 	while ((de = readdir(d)) != NULL) {
 		const char *nm = de->d_name;
 		size_t len = strlen(nm);
-		if (nm[0] == '.' || len < 5 || strcmp(nm + len - 5, ".json") != 0)
+		size_t ext = strlen(CATALOG_EXT);
+		if (nm[0] == '.' || len <= ext || strcmp(nm + len - ext, CATALOG_EXT) != 0)
 			continue;
-		if (!is_lang_code(nm, len - 5)) {
+		if (!is_lang_code(nm, len - ext)) {
 			ank_err_set(err,
-			            "%s/%s: the file name must be a language code and .json, "
-			            "e.g. da.json",
+			            "%s/%s: the file name must be a language code and .po, "
+			            "e.g. da.po",
 			            dir, ank_utf8_valid_text(nm, len) ? nm : "?");
 			closedir(d);
 			return -1;
@@ -363,7 +496,7 @@ static int load_set(const char *dir, ank_i18n **out, ank_err *err)
 		char path[4096];
 		int w = snprintf(path, sizeof path, "%s/%s", dir, names[k]);
 		char code[4] = {0};
-		memcpy(code, names[k], strlen(names[k]) - 5);
+		memcpy(code, names[k], strlen(names[k]) - strlen(CATALOG_EXT));
 		if (w < 0 || (size_t)w >= sizeof path) {
 			ank_err_set(err, "%s: path too long", dir);
 			goto fail;
@@ -373,7 +506,7 @@ static int load_set(const char *dir, ank_i18n **out, ank_err *err)
 		set->n++;
 	}
 	if (!find(set, "en")) {
-		ank_err_set(err, "%s/en.json: missing; en is the reference catalog", dir);
+		ank_err_set(err, "%s/en.po: missing; en is the reference catalog", dir);
 		goto fail;
 	}
 	*out = set;
@@ -442,22 +575,125 @@ const char *ank_i18n_review(const ank_i18n *i, const char *lang)
 	return c ? c->review : NULL;
 }
 
-static const char *lookup(const ank_i18n *i, const char *lang, const char *key)
+/* The value of key (a text, or an array of plural forms) in lang, else in da, else in en;
+ * *from gets the catalog it came from (whose plural rules pick the form). */
+static const json_t *lookup(const ank_i18n *i, const char *lang, const char *key,
+                            const catalog **from)
 {
-	const catalog *c = find(i, lang);
-	return c ? json_string_value(json_object_get(c->messages, key)) : NULL;
+	const char *chain[] = {lang, "da", "en"};
+	for (size_t k = 0; k < sizeof chain / sizeof chain[0]; k++) {
+		const catalog *c = find(i, chain[k]);
+		const json_t *v = c ? json_object_get(c->messages, key) : NULL;
+		if (v) {
+			*from = c;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+/* A text value's text: a plural text without a number is its last form ("other"). */
+static const char *value_text(const json_t *v)
+{
+	if (json_is_array(v))
+		v = json_array_get(v, json_array_size(v) - 1);
+	return json_string_value(v);
 }
 
 const char *ank_i18n_get(const ank_i18n *i, const char *lang, const char *key)
 {
 	if (!key)
 		return "";
-	const char *s = lookup(i, lang, key);
-	if (!s)
-		s = lookup(i, "da", key);
-	if (!s)
-		s = lookup(i, "en", key);
+	const catalog *c;
+	const char *s = value_text(lookup(i, lang, key, &c));
 	return s ? s : key;
+}
+
+/* The form of c for the number n, by its CLDR rules; the last when ICU fails. */
+static int form_index(const catalog *c, long n)
+{
+	UChar buf[16];
+	char kw[16];
+	UErrorCode st = U_ZERO_ERROR;
+	int32_t len = uplrules_select(c->rules, (double)n, buf,
+	                              (int32_t)(sizeof buf / sizeof buf[0]), &st);
+	if (U_FAILURE(st) || len <= 0 || len >= (int32_t)sizeof kw)
+		return c->nplurals - 1;
+	u_austrncpy(kw, buf, (int32_t)sizeof kw - 1);
+	kw[len] = '\0';
+	for (int k = 0; k < c->nplurals; k++)
+		if (!strcmp(c->categories[k], kw))
+			return k;
+	return c->nplurals - 1;
+}
+
+const char *ank_i18n_plural_category(const ank_i18n *i, const char *lang, long n)
+{
+	const catalog *c = find(i, lang);
+	return c ? c->categories[form_index(c, n)] : NULL;
+}
+
+const char *ank_i18n_get_n(const ank_i18n *i, const char *lang, const char *key, long n)
+{
+	if (!key)
+		return "";
+	const catalog *c;
+	const json_t *v = lookup(i, lang, key, &c);
+	if (json_is_array(v))
+		v = json_array_get(v, (size_t)form_index(c, n));
+	const char *s = json_string_value(v);
+	return s ? s : key;
+}
+
+int ank_i18n_plurals(const ank_i18n *i, const char *lang, const char **categories)
+{
+	const catalog *c = find(i, lang);
+	if (!c)
+		return 0;
+	for (int k = 0; categories && k < c->nplurals; k++)
+		categories[k] = c->categories[k];
+	return c->nplurals;
+}
+
+bool ank_i18n_fuzzy(const ank_i18n *i, const char *lang, const char *key)
+{
+	const catalog *c = find(i, lang);
+	return c && key && json_object_get(c->fuzzy, key) != NULL;
+}
+
+int ank_i18n_review_counts(const ank_i18n *i, const char *lang, int *pending, int *total)
+{
+	const catalog *c = find(i, lang);
+	if (!c)
+		return -1;
+	*pending = (int)json_object_size(c->fuzzy);
+	*total = (int)json_object_size(c->messages);
+	return 0;
+}
+
+json_t *ank_i18n_catalog_json(const ank_i18n *i, int k)
+{
+	if (!i || k < 0 || k >= i->n)
+		return NULL;
+	const catalog *c = &i->cat[k];
+	json_t *texts = json_object(), *plurals = json_object(), *pending = json_array();
+	const char *key;
+	json_t *v;
+	json_object_foreach(c->messages, key, v)
+	{
+		json_object_set_new(texts, key, json_string(value_text(v)));
+		if (json_is_array(v)) {
+			json_t *forms = json_object();
+			for (int f = 0; f < c->nplurals; f++)
+				json_object_set(forms, c->categories[f],
+				                json_array_get(v, (size_t)f));
+			json_object_set_new(plurals, key, forms);
+		}
+	}
+	json_object_foreach(c->fuzzy, key, v) json_array_append_new(pending, json_string(key));
+	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "v", 1, "lang", c->code,
+	                 "name", c->name, "direction", c->rtl ? "rtl" : "ltr", "review", c->review,
+	                 "messages", texts, "plurals", plurals, "pending", pending);
 }
 
 /* ---- formatting ---- */
@@ -496,13 +732,12 @@ static const char *arg_value(const char *const *args, const char *name, size_t l
 	return NULL;
 }
 
-int ank_i18n_format(const ank_i18n *i, const char *lang, const char *key, char *out, size_t n,
-                    const char *const *args)
+/* Fills the placeholders of template p into out[0..n). */
+static int format_text(const char *p, char *out, size_t n, const char *const *args)
 {
 	if (!out || n == 0)
 		return -1;
 	writer w = {out, n, 0, false};
-	const char *p = ank_i18n_get(i, lang, key);
 	while (*p) {
 		const char *brace = strchr(p, '{');
 		if (!brace) {
@@ -522,6 +757,18 @@ int ank_i18n_format(const ank_i18n *i, const char *lang, const char *key, char *
 	}
 	out[w.len] = '\0';
 	return w.truncated ? -1 : 0;
+}
+
+int ank_i18n_format(const ank_i18n *i, const char *lang, const char *key, char *out, size_t n,
+                    const char *const *args)
+{
+	return format_text(ank_i18n_get(i, lang, key), out, n, args);
+}
+
+int ank_i18n_format_n(const ank_i18n *i, const char *lang, const char *key, long count, char *out,
+                      size_t n, const char *const *args)
+{
+	return format_text(ank_i18n_get_n(i, lang, key, count), out, n, args);
 }
 
 /* ---- parity ---- */
@@ -563,18 +810,36 @@ int ank_i18n_check(const ank_i18n *i, ank_err *err)
 		json_t *ev;
 		json_object_foreach(en->messages, key, ev)
 		{
-			const char *et = json_string_value(ev);
-			const char *ct = json_string_value(json_object_get(c->messages, key));
-			const char *name;
-			size_t len;
-			if (!ct)
+			const json_t *cv = json_object_get(c->messages, key);
+			if (!cv) {
 				problem(&count, err, c->code, key, "missing (en has it)", "", 0);
-			else if (missing_placeholder(et, ct, &name, &len))
-				problem(&count, err, c->code, key, "lacks placeholder {", name,
-				        len);
-			else if (missing_placeholder(ct, et, &name, &len))
-				problem(&count, err, c->code, key, "has a placeholder en lacks: {",
-				        name, len);
+				continue;
+			}
+			if (json_is_array(ev) != json_is_array(cv)) {
+				problem(&count, err, c->code, key,
+				        json_is_array(ev) ? "needs plural forms (en has them)"
+				                          : "has plural forms (en has none)",
+				        "", 0);
+				continue;
+			}
+			/* Every form has exactly the placeholders of en's text. */
+			const char *et = value_text(ev), *name;
+			size_t len;
+			for (size_t f = 0; f < (json_is_array(cv) ? json_array_size(cv) : 1); f++) {
+				const char *ct = json_is_array(cv)
+				                         ? json_string_value(json_array_get(cv, f))
+				                         : json_string_value(cv);
+				if (missing_placeholder(et, ct, &name, &len)) {
+					problem(&count, err, c->code, key, "lacks placeholder {",
+					        name, len);
+					break;
+				}
+				if (missing_placeholder(ct, et, &name, &len)) {
+					problem(&count, err, c->code, key,
+					        "has a placeholder en lacks: {", name, len);
+					break;
+				}
+			}
 		}
 		json_t *cv;
 		json_object_foreach(c->messages, key, cv)
@@ -593,26 +858,10 @@ int ank_i18n_check(const ank_i18n *i, ank_err *err)
 
 /* ---- site overrides ---- */
 
-int ank_i18n_override_check(const ank_i18n *i, const char *lang, const char *key, const char *text,
-                            size_t len, ank_err *err)
+/* One text of an override against the shipped text `shipped` of key. */
+static int override_text(const char *lang, const char *key, const char *shipped, const char *text,
+                         size_t len, ank_err *err)
 {
-	if (!lang || !is_lang_code(lang, strlen(lang)))
-		return ank_err_set(err, "the language must be a code of 2-3 letters a-z");
-	const catalog *c = find(i, lang);
-	if (!c)
-		return ank_err_set(err, "no shipped catalog for language \"%s\"", lang);
-	/* Keys are printed only once known to be plain ASCII names. */
-	if (!key || !is_key(key))
-		return ank_err_set(err, "%s: a key must be a-z, 0-9, '_' and '.', at most %d", lang,
-		                   ANK_I18N_MAX_KEY_BYTES);
-	const char *shipped = json_string_value(json_object_get(c->messages, key));
-	if (!shipped)
-		return ank_err_set(err, "%s: key \"%s\" is not in the shipped catalog", lang, key);
-	if (!strcmp(key, "lang.name"))
-		return ank_err_set(err,
-		                   "%s: key \"lang.name\" is the language's own name and "
-		                   "cannot be overridden",
-		                   lang);
 	const char *why = NULL;
 	if (!text || !valid_message(text, len, &why))
 		return ank_err_set(err, "%s: key \"%s\": %s", lang, key, why ? why : "no text");
@@ -626,6 +875,82 @@ int ank_i18n_override_check(const ank_i18n *i, const char *lang, const char *key
 		                   "%s: key \"%s\": placeholder {%.*s} is not in the shipped text",
 		                   lang, key, (int)n, name);
 	return 0;
+}
+
+/* The shipped value of an override's key, after the checks every override passes. */
+static const json_t *override_target(const ank_i18n *i, const char *lang, const char *key,
+                                     const catalog **cat, ank_err *err)
+{
+	if (!lang || !is_lang_code(lang, strlen(lang))) {
+		ank_err_set(err, "the language must be a code of 2-3 letters a-z");
+		return NULL;
+	}
+	const catalog *c = find(i, lang);
+	if (!c) {
+		ank_err_set(err, "no shipped catalog for language \"%s\"", lang);
+		return NULL;
+	}
+	/* Keys are printed only once known to be plain ASCII names. */
+	if (!key || !is_key(key)) {
+		ank_err_set(err, "%s: a key must be a-z, 0-9, '_' and '.', at most %d", lang,
+		            ANK_I18N_MAX_KEY_BYTES);
+		return NULL;
+	}
+	const json_t *shipped = json_object_get(c->messages, key);
+	if (!shipped) {
+		ank_err_set(err, "%s: key \"%s\" is not in the shipped catalog", lang, key);
+		return NULL;
+	}
+	if (!strcmp(key, "lang.name")) {
+		ank_err_set(err,
+		            "%s: key \"lang.name\" is the language's own name and cannot be "
+		            "overridden",
+		            lang);
+		return NULL;
+	}
+	*cat = c;
+	return shipped;
+}
+
+int ank_i18n_override_value_check(const ank_i18n *i, const char *lang, const char *key,
+                                  const json_t *value, ank_err *err)
+{
+	const catalog *c;
+	const json_t *shipped = override_target(i, lang, key, &c, err);
+	if (!shipped)
+		return -1;
+	const char *ref = value_text(shipped);
+	if (!json_is_array(shipped)) {
+		if (!json_is_string(value))
+			return ank_err_set(err, "%s: key \"%s\": the text must be a string", lang,
+			                   key);
+		return override_text(lang, key, ref, json_string_value(value),
+		                     json_string_length(value), err);
+	}
+	/* A plural text is replaced whole: every form the language has, in CLDR order. */
+	if (!json_is_array(value) || json_array_size(value) != (size_t)c->nplurals)
+		return ank_err_set(err, "%s: key \"%s\": a plural text needs %d forms (%s%s%s)",
+		                   lang, key, c->nplurals, c->categories[0],
+		                   c->nplurals > 1 ? " ... " : "", c->categories[c->nplurals - 1]);
+	for (size_t f = 0; f < json_array_size(value); f++) {
+		const json_t *form = json_array_get(value, f);
+		if (!json_is_string(form))
+			return ank_err_set(err, "%s: key \"%s\": form %zu must be a string", lang,
+			                   key, f);
+		if (override_text(lang, key, ref, json_string_value(form), json_string_length(form),
+		                  err))
+			return -1;
+	}
+	return 0;
+}
+
+int ank_i18n_override_check(const ank_i18n *i, const char *lang, const char *key, const char *text,
+                            size_t len, ank_err *err)
+{
+	json_t *v = text ? json_stringn_nocheck(text, len) : json_null();
+	int rc = ank_i18n_override_value_check(i, lang, key, v, err);
+	json_decref(v);
+	return rc;
 }
 
 /* Reads <dir>/<code>.json. 0 with *root (caller decrefs) and *messages (borrowed from
@@ -691,11 +1016,7 @@ int ank_i18n_overlay_dir(ank_i18n *i, const char *dir, int *applied, ank_err *er
 		json_t *v;
 		json_object_foreach(msgs, key, v)
 		{
-			if (!json_is_string(v))
-				ank_err_set(&e, "%s: key \"%s\": the text must be a string",
-				            c->code, is_key(key) ? key : "?");
-			else if (!ank_i18n_override_check(i, c->code, key, json_string_value(v),
-			                                  json_string_length(v), &e))
+			if (!ank_i18n_override_value_check(i, c->code, key, v, &e))
 				e.msg[0] = '\0';
 			if (e.msg[0]) {
 				overlay_problem(&problems, err, &e);
@@ -773,13 +1094,7 @@ int ank_i18n_override_save(const ank_i18n *shipped, const char *dir, const char 
 	json_t *v;
 	json_object_foreach(add, key, v)
 	{
-		int bad =
-		        !json_is_string(v)
-		                ? ank_err_set(err, "%s: key \"%s\": the text must be a string",
-		                              lang, is_key(key) ? key : "?")
-		                : ank_i18n_override_check(shipped, lang, key, json_string_value(v),
-		                                          json_string_length(v), err);
-		if (bad) {
+		if (ank_i18n_override_value_check(shipped, lang, key, v, err)) {
 			json_decref(add);
 			return -1;
 		}
@@ -794,9 +1109,7 @@ int ank_i18n_override_save(const ank_i18n *shipped, const char *dir, const char 
 	if (rc == 0) {
 		json_object_foreach(old, key, v)
 		{
-			if (json_is_string(v) &&
-			    !ank_i18n_override_check(shipped, lang, key, json_string_value(v),
-			                             json_string_length(v), &e))
+			if (!ank_i18n_override_value_check(shipped, lang, key, v, &e))
 				json_object_set(merged, key, v);
 		}
 		json_decref(old_root);

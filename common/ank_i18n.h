@@ -1,10 +1,13 @@
-/* The UI's text catalogs: one JSON file per language in i18n/, loaded strictly, looked up by
- * stable key with a fallback chain, and formatted with named placeholders. */
+/* The UI's text catalogs: one gettext PO file per language in i18n/, loaded strictly, looked
+ * up by stable key (the entry's msgctxt) with a fallback chain, plural forms chosen by the
+ * language's CLDR rules, and formatted with named placeholders. */
 #ifndef ANK_I18N_H
 #define ANK_I18N_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include <jansson.h>
 
 #include "ank_err.h"
 
@@ -18,15 +21,20 @@
 #define ANK_I18N_MAX_KEY_BYTES 64
 /* Placeholder names are short words such as "minutes". */
 #define ANK_I18N_MAX_NAME_BYTES 32
+/* CLDR has six plural categories: zero, one, two, few, many, other. */
+#define ANK_I18N_MAX_PLURALS 6
 
 /* A loaded set of catalogs. Not thread-safe: get/format and reload run on the UI thread. */
 typedef struct ank_i18n ank_i18n;
 
-/* Loads every *.json in `dir` (sorted by file name; names starting with '.' are skipped).
- * Each file is checked in full (format in i18n/README.md); en.json must exist, it is the
- * reference. On success *out is a new set the caller frees with ank_i18n_free. On any error
- * *out is NULL, nothing is loaded and `err` names the file and the problem. Key and
- * placeholder parity between languages is not checked here: call ank_i18n_check. */
+/* Loads every *.po in `dir` (sorted by file name; names starting with '.' are skipped),
+ * parsed by libgettextpo. Each file is checked in full (format in i18n/README.md): the
+ * header's Language, X-Ankomst-Name, X-Ankomst-Direction and a Plural-Forms whose nplurals
+ * is the number of the language's CLDR plural categories (ICU); every entry's msgctxt is
+ * its key; texts as the text rules say. en.po must exist, it is the reference. On success *out is a
+ * new set the caller frees with ank_i18n_free. On any error *out is NULL, nothing is loaded and
+ * `err` names the file and the problem. Key and placeholder parity between languages is not checked
+ * here: call ank_i18n_check. */
 int ank_i18n_load(const char *dir, ank_i18n **out, ank_err *err);
 
 /* Loads `dir` into a fresh set and replaces the texts of `i` only on success; on error `i`
@@ -45,14 +53,35 @@ const char *ank_i18n_name(const ank_i18n *i, int k);
 
 /* True when `lang` is loaded and written right to left; false otherwise. */
 bool ank_i18n_rtl(const ank_i18n *i, const char *lang);
-/* Review state of `lang`: "source", "native-reviewed" or "unreviewed"; NULL when `lang` is
- * not loaded. Static storage, never freed. */
+/* Review state of `lang`: "source" (en), "native-reviewed" (no text marked fuzzy) or
+ * "unreviewed"; NULL when `lang` is not loaded. Static storage, never freed. */
 const char *ank_i18n_review(const ank_i18n *i, const char *lang);
+/* True when the text of `key` in `lang` is marked for review (PO "fuzzy": no native
+ * speaker approved it yet). It is shown to users all the same. */
+bool ank_i18n_fuzzy(const ank_i18n *i, const char *lang, const char *key);
+/* How many texts of `lang` await review, of how many. 0, or -1 when not loaded. */
+int ank_i18n_review_counts(const ank_i18n *i, const char *lang, int *pending, int *total);
+/* The number of plural forms of `lang` and (categories may be NULL) their CLDR category
+ * names in form order ("one", "other"); 0 when not loaded. Static strings. */
+int ank_i18n_plurals(const ank_i18n *i, const char *lang, const char **categories);
+/* The CLDR category ICU gives the number n in `lang` ("few" for 3 in Arabic); NULL when
+ * not loaded. Static storage. */
+const char *ank_i18n_plural_category(const ank_i18n *i, const char *lang, long n);
 
 /* The text of `key` in `lang`, falling back to "da", then "en", then the key itself, so the
  * result is never NULL (lang may be NULL or not loaded). Owned by the set, valid until
  * free/reload. */
 const char *ank_i18n_get(const ank_i18n *i, const char *lang, const char *key);
+
+/* The form of a plural text for the number n (by the CLDR rules of the catalog the text
+ * comes from); a text without plural forms is returned as ank_i18n_get does. */
+const char *ank_i18n_get_n(const ank_i18n *i, const char *lang, const char *key, long n);
+
+/* Catalog k as the browser gets it (GET /api/v1/i18n/{lang}): {"v", "lang", "name",
+ * "direction", "review", "messages": {key: text}, "plurals": {key: {category: form}},
+ * "pending": [keys marked for review]}. A new reference the caller decrefs; NULL when k is
+ * out of range. */
+json_t *ank_i18n_catalog_json(const ank_i18n *i, int k);
 
 /* Writes the text of `key` (as ank_i18n_get) to out[0..n) with each {name} replaced by its
  * value. `args` is NULL or a NULL-terminated list of name, value pairs:
@@ -61,17 +90,22 @@ const char *ank_i18n_get(const ank_i18n *i, const char *lang, const char *key);
  * n > 0 and is cut at a UTF-8 character boundary. Returns 0, or -1 if it was truncated. */
 int ank_i18n_format(const ank_i18n *i, const char *lang, const char *key, char *out, size_t n,
                     const char *const *args);
+/* The same with the form of a plural text for the number `count` (ank_i18n_get_n). */
+int ank_i18n_format_n(const ank_i18n *i, const char *lang, const char *key, long count, char *out,
+                      size_t n, const char *const *args);
 
-/* Parity check: every catalog has exactly the keys of en, and per key the same set of
- * placeholder names. Returns 0, or -1 with the first problem (language, key, what) in
- * `err`. The kiosk calls it at start and logs the result; the tests assert it. */
+/* Parity check: every catalog has exactly the keys of en, plural forms where en has them,
+ * and in every text (every form) the placeholder names of en's text. Returns 0, or -1 with the
+ * first problem (language, key, what) in `err`. The kiosk calls it at start and logs the result;
+ * the tests assert it. */
 int ank_i18n_check(const ank_i18n *i, ank_err *err);
 
 /* ---- site overrides: texts central sends for one site (docs/api.md, "catalog") ----
  *
  * An override directory holds at most one file per language, <dir>/<lang>.json:
- *   {"language": "da", "messages": {"welcome.title": "...", ...}}
- * Each text replaces the shipped one of that key. An override may only name a key the
+ *   {"language": "da", "messages": {"welcome.title": "...", "idle.body": ["...", "..."]}}
+ * Each text replaces the shipped one of that key; a plural text is an array of all the
+ * language's forms. An override may only name a key the
  * shipped catalog of its language has (not "lang.name", which must match the picker's
  * "name"), must be a valid message (as in a catalog: UTF-8, non-empty, braces only for
  * placeholders) and must use exactly the placeholders of the shipped text. */
@@ -80,6 +114,10 @@ int ank_i18n_check(const ank_i18n *i, ank_err *err);
  * 0, or -1 with err saying why. */
 int ank_i18n_override_check(const ank_i18n *i, const char *lang, const char *key, const char *text,
                             size_t len, ank_err *err);
+/* The same for a JSON value: a string for a plain text, an array of the language's plural
+ * forms (ank_i18n_plurals, in CLDR order) for a plural text. */
+int ank_i18n_override_value_check(const ank_i18n *i, const char *lang, const char *key,
+                                  const json_t *value, ank_err *err);
 
 /* Merges the override files of `dir` over the loaded texts of `i`, for every loaded
  * language (call it right after load or reload, with the shipped texts loaded). A missing

@@ -22,6 +22,13 @@ const char *trf(const app *a, const char *key, const char *const *args, char *bu
 	return buf;
 }
 
+const char *trfn(const app *a, const char *key, long count, const char *const *args, char *buf,
+                 size_t n)
+{
+	ank_i18n_format_n(a->i18n, a->lang, key, count, buf, n, args);
+	return buf;
+}
+
 /* The site's first language that has a catalog, else Danish. */
 static void default_language(app *a, char out[8])
 {

@@ -240,5 +240,8 @@ int app_reload_i18n(app *a);
 const char *tr(const app *a, const char *key);
 /* tr with {name} placeholders: args is NULL-terminated name, value pairs. */
 const char *trf(const app *a, const char *key, const char *const *args, char *buf, size_t n);
+/* The same for a plural text: the form the screen's language takes for the number count. */
+const char *trfn(const app *a, const char *key, long count, const char *const *args, char *buf,
+                 size_t n);
 
 #endif

@@ -66,8 +66,8 @@ screen_id display_frame(app *a)
 		                      "count", count, NULL};
 		snprintf(id, sizeof id, "display.waiting.%s", ank_route_code((ank_route)r));
 		ui_label(u, id, grid_cell(bottom, tall ? 1 : 2, tall ? 2 : 1, k++, THEME_GAP),
-		         trf(a, "display.waiting", args, buf, sizeof buf), UI_FONT_LARGE,
-		         THEME_DISPLAY_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+		         trfn(a, "display.waiting", st.waiting, args, buf, sizeof buf),
+		         UI_FONT_LARGE, THEME_DISPLAY_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	}
 	return SCREEN_DISPLAY;
 }

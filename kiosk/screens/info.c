@@ -71,10 +71,11 @@ screen_id idle_frame(app *a)
 	c.h -= portrait(a) ? IDLE_TOP_GAP : IDLE_TOP_GAP_LAND;
 	int64_t left = app_idle_prompt_ms(a) + app_idle_reset_ms(a) - (a->now - a->last_touch);
 	char secs[24], buf[256];
-	snprintf(secs, sizeof secs, "%lld", (long long)(left > 0 ? (left + 999) / 1000 : 0));
+	long seconds = (long)(left > 0 ? (left + 999) / 1000 : 0);
+	snprintf(secs, sizeof secs, "%ld", seconds);
 	const char *args[] = {"seconds", secs, NULL};
 	ui_label(&a->ui, "idle.body", take_top(&c, portrait(a) ? IDLE_BODY_H : IDLE_BODY_H_LAND),
-	         trf(a, "idle.body", args, buf, sizeof buf), UI_FONT_LARGE, THEME_TEXT,
+	         trfn(a, "idle.body", seconds, args, buf, sizeof buf), UI_FONT_LARGE, THEME_TEXT,
 	         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	bool go_on =
 	        ui_icon_button(&a->ui, "idle.continue",

@@ -46,19 +46,20 @@ screen_id staff_pin_frame(app *a)
 	bool locked = a->now < a->pin_locked_until;
 	if (locked) {
 		char mins[24];
-		snprintf(mins, sizeof mins, "%lld",
-		         (long long)((a->pin_locked_until - a->now + 59999) / 60000));
+		long minutes = (long)((a->pin_locked_until - a->now + 59999) / 60000);
+		snprintf(mins, sizeof mins, "%ld", minutes);
 		const char *args[] = {"minutes", mins, NULL};
 		ui_label(u, "staff_pin.locked", take_top(&c, PIN_MESSAGE_H),
-		         trf(a, "staff.locked", args, buf, sizeof buf), UI_FONT_BODY, THEME_TEXT,
-		         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+		         trfn(a, "staff.locked", minutes, args, buf, sizeof buf), UI_FONT_BODY,
+		         THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	} else if (a->pin_wrong) {
 		char left[24];
 		snprintf(left, sizeof left, "%d", APP_PIN_MAX_TRIES - a->pin_fails);
 		const char *args[] = {"left", left, NULL};
 		ui_label(u, "staff_pin.wrong", take_top(&c, PIN_MESSAGE_H),
-		         trf(a, "staff.wrong_pin", args, buf, sizeof buf), UI_FONT_BODY, THEME_TEXT,
-		         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+		         trfn(a, "staff.wrong_pin", APP_PIN_MAX_TRIES - a->pin_fails, args, buf,
+		              sizeof buf),
+		         UI_FONT_BODY, THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	} else {
 		take_top(&c, PIN_MESSAGE_H);
 	}

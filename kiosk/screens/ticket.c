@@ -27,11 +27,12 @@ screen_id ticket_frame(app *a)
 	/* The countdown back to the start, just above Done (every touch restarts it). */
 	char secs[16], cd[160];
 	int64_t left = app_ticket_show_ms(a) - (a->now - a->last_touch);
-	snprintf(secs, sizeof secs, "%lld", (long long)((left < 0 ? 0 : left) + 999) / 1000);
+	long seconds = (long)(((left < 0 ? 0 : left) + 999) / 1000);
+	snprintf(secs, sizeof secs, "%ld", seconds);
 	const char *cd_args[] = {"seconds", secs, NULL};
 	ui_label(u, "ticket.countdown", take_bottom(&c, COUNTDOWN_H),
-	         trf(a, "ticket.countdown", cd_args, cd, sizeof cd), UI_FONT_SMALL, THEME_MUTED,
-	         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+	         trfn(a, "ticket.countdown", seconds, cd_args, cd, sizeof cd), UI_FONT_SMALL,
+	         THEME_MUTED, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	/* Landscape: the QR goes to the right of the number and the words. */
 	int qr_side = portrait(a) ? QR_SIDE : QR_SIDE_LANDSCAPE;
 	ui_rect qr, words = c;
@@ -57,14 +58,14 @@ screen_id ticket_frame(app *a)
 	} else if (r->estimate == ANK_EST_STAFF_CALLS) {
 		snprintf(ahead, sizeof ahead, "%d", r->ahead);
 		const char *args[] = {"ahead", ahead, NULL};
-		status = trf(a, "ticket.wait_staff", args, buf, sizeof buf);
+		status = trfn(a, "ticket.wait_staff", r->ahead, args, buf, sizeof buf);
 	} else if (r->estimate == ANK_EST_NO_STATION || r->wait_min < 0) {
 		status = tr(a, "ticket.wait_unknown");
 	} else {
 		snprintf(ahead, sizeof ahead, "%d", r->ahead);
 		snprintf(minutes, sizeof minutes, "%d", r->wait_min);
 		const char *args[] = {"ahead", ahead, "minutes", minutes, NULL};
-		status = trf(a, "ticket.wait", args, buf, sizeof buf);
+		status = trfn(a, "ticket.wait", r->wait_min, args, buf, sizeof buf);
 	}
 	int status_h = ui_text_height(u, words.w, 2 * STATUS_H, status, UI_FONT_TITLE, 0);
 	int number_h = words.h - status_h - THEME_GAP - (portrait(a) ? qr_side + THEME_GAP : 0);

@@ -152,7 +152,8 @@ screen_id welcome_frame(app *a)
 		const char *args[] = {"route", route, "count", count, "minutes", minutes, NULL};
 		snprintf(id, sizeof id, "welcome.waiting.%s", ank_route_code((ank_route)r));
 		info_line(a, id, &info, ank_route_code((ank_route)r),
-		          trf(a, waiting_key(&st), args, buf, sizeof buf), UI_FONT_LARGE);
+		          trfn(a, waiting_key(&st), st.waiting, args, buf, sizeof buf),
+		          UI_FONT_LARGE);
 	}
 	char hb[128];
 	info_line(a, "welcome.hours", &info, "clock", hours_text(a, hb, sizeof hb), UI_FONT_BODY);

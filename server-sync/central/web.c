@@ -143,7 +143,7 @@ static int load_manifest(ank_web *w, const char *dir, ank_err *err)
 	return rc;
 }
 
-/* Each catalog file as the browser gets it; the set was checked by ank_i18n_load. */
+/* Each catalog as the browser gets it (ank_i18n_catalog_json), and the list of languages. */
 static int load_catalogs(ank_web *w, const char *dir, ank_err *err)
 {
 	ank_i18n *i18n;
@@ -153,32 +153,24 @@ static int load_catalogs(ank_web *w, const char *dir, ank_err *err)
 	int rc = 0;
 	for (int k = 0; !rc && k < ank_i18n_count(i18n) && k < ANK_I18N_MAX_LANGS; k++) {
 		const char *code = ank_i18n_code(i18n, k);
-		char path[4096 + 16];
-		snprintf(path, sizeof path, "%s/%s.json", dir, code);
-		json_error_t je;
-		json_t *f = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-		json_t *msgs = json_object_get(f, "messages");
-		const char *dirn = json_string_value(json_object_get(f, "direction"));
-		if (!json_is_object(msgs) || !dirn) {
-			rc = ank_err_set(err, "%.200s: changed while central read it", path);
+		json_t *out = ank_i18n_catalog_json(i18n, k);
+		catalog *c = &w->cats[w->n_cats];
+		snprintf(c->lang, sizeof c->lang, "%s", code);
+		c->json = out ? json_dumps(out, JSON_COMPACT) : NULL;
+		if (!c->json) {
+			rc = ank_err_set(err, "out of memory");
 		} else {
-			json_t *out =
-			        json_pack("{s:i, s:s, s:s, s:s, s:s, s:O}", "v", 1, "lang", code,
-			                  "name", ank_i18n_name(i18n, k), "direction", dirn,
-			                  "review", ank_i18n_review(i18n, code), "messages", msgs);
-			catalog *c = &w->cats[w->n_cats];
-			snprintf(c->lang, sizeof c->lang, "%s", code);
-			c->json = out ? json_dumps(out, JSON_COMPACT) : NULL;
-			json_decref(out);
-			if (!c->json)
-				rc = ank_err_set(err, "out of memory");
-			else
-				w->n_cats++;
-			json_array_append_new(list,
-			                      json_pack("{s:s, s:s, s:s}", "lang", code, "name",
-			                                ank_i18n_name(i18n, k), "direction", dirn));
+			w->n_cats++;
+			int pending = 0, total = 0;
+			ank_i18n_review_counts(i18n, code, &pending, &total);
+			json_array_append_new(list, json_pack("{s:s, s:s, s:O, s:s, s:i, s:i}",
+			                                      "lang", code, "name",
+			                                      ank_i18n_name(i18n, k), "direction",
+			                                      json_object_get(out, "direction"),
+			                                      "review", ank_i18n_review(i18n, code),
+			                                      "pending", pending, "total", total));
 		}
-		json_decref(f);
+		json_decref(out);
 	}
 	json_t *langs = json_pack("{s:i, s:o}", "v", 1, "languages", list);
 	w->languages = langs ? json_dumps(langs, JSON_COMPACT) : NULL;

@@ -87,6 +87,9 @@
 		Ank.lang = main ? lang : (cats[1] ? order[1] : "en");
 		Ank.messages = main ? main.messages : {};
 		Ank.fallbacks = cats.slice(1).filter(Boolean).map((c) => c.messages);
+		/* Plural texts by CLDR category, with the language they belong to. */
+		Ank.plurals = cats.filter(Boolean).map((c) => ({lang: c.lang, forms: c.plurals || {}}));
+		Ank.pending = main && Array.isArray(main.pending) ? main.pending : [];
 		Ank.direction = main && main.direction === "rtl" ? "rtl" : "ltr";
 		document.documentElement.lang = Ank.lang;
 		document.documentElement.dir = Ank.direction;
@@ -110,6 +113,24 @@
 		if (text === undefined)
 			text = key;
 		return Ank.format(text, params);
+	};
+
+	/* The form of plural text key for the number n (CLDR's category through the browser's
+	 * Intl.PluralRules, the same rules central's ICU applies), else as Ank.t. */
+	Ank.tn = function (key, n, params) {
+		for (const p of Ank.plurals || []) {
+			const forms = p.forms[key];
+			if (!forms)
+				continue;
+			let cat = "other";
+			try {
+				cat = new Intl.PluralRules(p.lang).select(Number(n));
+			} catch (e) {
+				/* no rules for the language: "other" */
+			}
+			return Ank.format(forms[cat] !== undefined ? forms[cat] : forms.other, params);
+		}
+		return Ank.t(key, params);
 	};
 
 	/* Builds an element. attrs: "class", "text" (textContent), "on" ({event: fn}),

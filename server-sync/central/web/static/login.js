@@ -36,8 +36,8 @@
 		if (r.status === 401)
 			err.textContent = Ank.t("console.login.wrong");
 		else if (r.status === 429)
-			err.textContent = Ank.t("console.login.wait",
-			                        {seconds: r.headers.get("Retry-After") || "30"});
+			err.textContent = Ank.tn("console.login.wait", Number(r.headers.get("Retry-After") || 30),
+			                         {seconds: r.headers.get("Retry-After") || "30"});
 		else
 			err.textContent = Ank.t("console.error", {reason: Ank.errorText(r)});
 	}

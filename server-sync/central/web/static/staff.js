@@ -1175,8 +1175,8 @@
 			return;
 		}
 		const users = r.body.users;
-		msg.textContent = users.length ? t(r.body.more ? "console.users.found_more" : "console.users.found",
-		                                   {count: users.length})
+		msg.textContent = users.length ? Ank.tn(r.body.more ? "console.users.found_more" : "console.users.found",
+		                                        users.length, {count: users.length})
 		                                : t("console.users.none");
 		users.forEach((u) => list.appendChild(userItem(u)));
 	}
