@@ -7,11 +7,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "ank_i18n.h"
 #include "ank_log.h"
 #include "ank_text.h"
 #include "ank_time.h"
 #include "ank_vocab.h"
 #include "http.h"
+#include "web.h"
 #include "wire.h"
 #include "proto.h"
 
@@ -871,17 +873,52 @@ static int check_messages(json_t *m, ank_reply *bad)
 			*bad = bad_field(name, rule);
 			return -1;
 		}
-		if (!json_is_string(v)) {
-			*bad = bad_field(name, "must be a string");
+		/* A text, or a plural text as its forms (strings) in CLDR order. */
+		size_t forms = json_is_array(v) ? json_array_size(v) : 1;
+		if ((!json_is_string(v) && !json_is_array(v)) || forms == 0 ||
+		    forms > ANK_I18N_MAX_PLURALS) {
+			*bad = bad_field(name, "must be a string, or an array of a plural text's forms");
 			return -1;
 		}
-		/* The parser has checked the UTF-8; a NUL would cut the text on the kiosk. */
-		size_t n = json_string_length(v);
-		if (strlen(json_string_value(v)) != n || n == 0 || n > CATALOG_TEXT_MAX) {
-			char rule[64];
-			snprintf(rule, sizeof rule, "must be 1-%d bytes of text without NUL",
-			         CATALOG_TEXT_MAX);
-			*bad = bad_field(name, rule);
+		for (size_t f = 0; f < forms; f++) {
+			json_t *t = json_is_array(v) ? json_array_get(v, f) : v;
+			/* The parser has checked the UTF-8; a NUL would cut the text on the kiosk. */
+			size_t n = json_is_string(t) ? json_string_length(t) : 0;
+			if (!json_is_string(t) || strlen(json_string_value(t)) != n || n == 0 ||
+			    n > CATALOG_TEXT_MAX) {
+				char rule[64];
+				snprintf(rule, sizeof rule, "must be 1-%d bytes of text without NUL",
+				         CATALOG_TEXT_MAX);
+				*bad = bad_field(name, rule);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Each text of a key central's own catalogs have (the kiosks' are the same release's)
+ * against them: other placeholders or the wrong number of plural forms is refused here,
+ * with the reason, instead of being skipped later by every kiosk. A key central does not
+ * know goes on as before: a newer kiosk may have it, and each kiosk checks every text. */
+static int check_against_catalogs(const ank_i18n *i18n, const char *lang, json_t *m,
+                                  ank_reply *bad)
+{
+	if (!i18n)
+		return 0;
+	const char *key;
+	json_t *v;
+	json_object_foreach(m, key, v)
+	{
+		ank_err err;
+		const char *known = ank_i18n_get(i18n, lang, key);
+		if (known == key || ank_i18n_review(i18n, lang) == NULL)
+			continue; /* not in central's catalogs (ank_i18n_get returns the key itself) */
+		if (ank_i18n_override_value_check(i18n, lang, key, v, &err)) {
+			char name[ECHO_MAX + 16], shown[ECHO_MAX + 1];
+			echo(shown, key);
+			snprintf(name, sizeof name, "messages.%s", shown);
+			*bad = bad_field(name, err.msg);
 			return -1;
 		}
 	}
@@ -901,7 +938,8 @@ ank_reply ank_staff_catalog_post(ank_http_ctx *c)
 	static const char *const known[] = {"v", "messages", NULL};
 	char *payload = NULL;
 	json_t *m = json_object_get(j, "messages");
-	if (only_known(j, known, &bad) || check_messages(m, &bad))
+	if (only_known(j, known, &bad) || check_messages(m, &bad) ||
+	    check_against_catalogs(ank_web_i18n(ank_http_web(c->srv)), lang, m, &bad))
 		goto out;
 	payload = content_payload(json_pack("{s:s, s:O}", "lang", lang, "messages", m), "messages",
 	                          &bad);

@@ -25,6 +25,7 @@ struct ank_web {
 	catalog cats[ANK_I18N_MAX_LANGS];
 	int n_cats;
 	char *languages;
+	ank_i18n *i18n; /* owned: the catalogs themselves, for checking texts admins send */
 };
 
 /* Content types by extension; a file of any other kind is refused by the loader. */
@@ -175,7 +176,7 @@ static int load_catalogs(ank_web *w, const char *dir, ank_err *err)
 	json_t *langs = json_pack("{s:i, s:o}", "v", 1, "languages", list);
 	w->languages = langs ? json_dumps(langs, JSON_COMPACT) : NULL;
 	json_decref(langs);
-	ank_i18n_free(i18n);
+	w->i18n = i18n;
 	if (!rc && !w->languages)
 		rc = ank_err_set(err, "out of memory");
 	return rc;
@@ -195,10 +196,16 @@ int ank_web_load(const char *web_dir, const char *i18n_dir, ank_web **out, ank_e
 	return 0;
 }
 
+const ank_i18n *ank_web_i18n(const ank_web *w)
+{
+	return w ? w->i18n : NULL;
+}
+
 void ank_web_free(ank_web *w)
 {
 	if (!w)
 		return;
+	ank_i18n_free(w->i18n);
 	for (int i = 0; i < w->n_files; i++) {
 		free((char *)w->files[i].name);
 		free((char *)w->files[i].data);

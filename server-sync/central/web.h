@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "ank_err.h"
+#include "ank_i18n.h"
 
 /* One file a page may need is at most this large (the whole console is far below it). */
 #define ANK_WEB_FILE_MAX (512 * 1024)
@@ -38,5 +39,8 @@ const ank_web_file *ank_web_file_get(const ank_web *w, const char *name);
  * direction}]}. Owned by w. */
 const char *ank_web_catalog(const ank_web *w, const char *lang);
 const char *ank_web_languages(const ank_web *w);
+/* The catalogs the pages are served from (read only; owned by w): central checks the texts
+ * administrators send against them before any kiosk sees them. */
+const ank_i18n *ank_web_i18n(const ank_web *w);
 
 #endif
