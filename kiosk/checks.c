@@ -33,7 +33,8 @@ static bool empty(ui_rect r)
 }
 
 /* The checks on one widget alone: on screen, big enough, its text inside its box. */
-static const char *check_one(const ui_widget *w, int screen_w, int screen_h, char *why, size_t n)
+static const char *check_one(const ui_widget *w, int screen_w, int screen_h, bool text_fit,
+                             char *why, size_t n)
 {
 	if (!empty(w->rect) &&
 	    (w->rect.x < 0 || w->rect.y < 0 || w->rect.x + w->rect.w > screen_w ||
@@ -42,7 +43,7 @@ static const char *check_one(const ui_widget *w, int screen_w, int screen_h, cha
 		         w->rect.y, w->rect.w, w->rect.h, screen_w, screen_h);
 		return "widget within the screen";
 	}
-	if (w->fit == UI_FIT_OVERFLOW || w->fit == UI_FIT_CUT) {
+	if (text_fit && (w->fit == UI_FIT_OVERFLOW || w->fit == UI_FIT_CUT)) {
 		snprintf(why, n, "%s: \"%.60s\" %s", w->id, w->text,
 		         w->fit == UI_FIT_CUT ? "is cut short with an ellipsis"
 		                              : "does not fit its box even at its smallest size");
@@ -56,12 +57,12 @@ static const char *check_one(const ui_widget *w, int screen_w, int screen_h, cha
 	return NULL;
 }
 
-const char *check_widgets(const ui_widget *ws, int n_widgets, int screen_w, int screen_h, char *why,
-                          size_t n)
+static const char *widgets_check(const ui_widget *ws, int n_widgets, int screen_w, int screen_h,
+                                 bool text_fit, char *why, size_t n)
 {
 	for (int i = 0; i < n_widgets; i++) {
 		const ui_widget *w = &ws[i];
-		const char *broken = check_one(w, screen_w, screen_h, why, n);
+		const char *broken = check_one(w, screen_w, screen_h, text_fit, why, n);
 		if (broken)
 			return broken;
 		if (empty(w->rect))
@@ -89,6 +90,17 @@ const char *check_widgets(const ui_widget *ws, int n_widgets, int screen_w, int 
 		}
 	}
 	return NULL;
+}
+
+const char *check_widgets(const ui_widget *ws, int n_widgets, int screen_w, int screen_h, char *why,
+                          size_t n)
+{
+	return widgets_check(ws, n_widgets, screen_w, screen_h, true, why, n);
+}
+
+const char *check_layout_shape(const ui *u, char *why, size_t n)
+{
+	return widgets_check(u->widgets, u->n_widgets, u->w, u->h, false, why, n);
 }
 
 const char *check_corner_free(const ui *u, int corner, char *why, size_t n)

@@ -19,6 +19,9 @@
  * key, toggle) at least THEME_TARGET_MIN on its short side; no two targets overlapping or
  * closer than THEME_TARGET_SPACING; no text (a label's drawn extent) over another widget. */
 const char *check_layout(const ui *u, char *why, size_t n);
+/* The same without the texts' fit: for the null renderer, whose text widths are estimates
+ * (the monkey); the layout matrix checks the fit with real fonts. */
+const char *check_layout_shape(const ui *u, char *why, size_t n);
 
 /* No target within the top-left square of side `corner` (the staff corner a hold opens the
  * PIN from): a hold there must never press a button a user would press. */

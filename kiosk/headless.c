@@ -122,6 +122,8 @@ typedef struct monkey_opts {
 	unsigned long seed;
 	long every;                       /* check the invariants after every this many steps */
 	char pin[APP_PIN_MAX_DIGITS + 1]; /* typed on the PIN screen now and then; "" never */
+	bool text_fit; /* also check that texts fit: only with real text metrics (not --renderer
+	                * null, whose widths are estimates); the layout matrix checks them */
 } monkey_opts;
 
 /* xorshift64: small, deterministic per seed, good enough for choosing taps. */
@@ -223,9 +225,10 @@ static void monkey_step(app *a, const monkey_opts *o, uint64_t *x)
 }
 
 /* Both kinds of invariant; NULL when they hold. */
-static const char *monkey_check(app *a, char *why, size_t n)
+static const char *monkey_check(app *a, bool text_fit, char *why, size_t n)
 {
-	const char *broken = check_layout(&a->ui, why, n);
+	const char *broken =
+	        text_fit ? check_layout(&a->ui, why, n) : check_layout_shape(&a->ui, why, n);
 	if (!broken && (a->screen == SCREEN_WELCOME || a->screen == SCREEN_FAULT))
 		broken = check_corner_free(&a->ui, APP_STAFF_CORNER, why, n);
 	return broken ? broken : check_queue(a->q, a->now, why, n);
@@ -247,7 +250,7 @@ static bool monkey(app *a, const monkey_opts *o)
 		if (i % o->every && i != o->taps)
 			continue;
 		char why[512];
-		const char *broken = monkey_check(a, why, sizeof why);
+		const char *broken = monkey_check(a, o->text_fit, why, sizeof why);
 		if (broken) {
 			fprintf(stderr,
 			        "monkey: invariant '%s' broken after step %ld of %ld (seed %lu) on "
@@ -542,6 +545,7 @@ static verb_rc v_monkey(run *r, const args *v)
 	}
 	if (i != v->n_words)
 		return VERB_ERROR;
+	o.text_fit = r->surface != NULL;
 	return monkey(r->a, &o) ? VERB_OK : VERB_FAILED;
 }
 

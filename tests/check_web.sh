@@ -2,12 +2,12 @@
 # Fails when central's browser files break the page contract (docs/api.md "Pages"): a file
 # in server-sync/central/web/ that the manifest does not list (or the reverse), HTML put in
 # from a string (innerHTML and friends, eval), an inline script, style= or on…= handler in
-# a page (the CSP refuses them), or a catalog key a page asks for that en.json lacks.
+# a page (the CSP refuses them), or a catalog key a page asks for that en.po lacks.
 set -euo pipefail
 root=${1:-$(dirname "$0")/..}
 cd "$root"
 web=server-sync/central/web
-en=i18n/en.json
+en=i18n/en.po
 fails=0
 bad() {
 	echo "$*" >&2
@@ -17,7 +17,7 @@ bad() {
 # The patterns prove themselves on a probe first, so a broken regex cannot pass silently.
 html_sink='\.(innerHTML|outerHTML)[[:space:]]*[+]?=|insertAdjacentHTML|document\.write|\beval[[:space:]]*\(|new[[:space:]]+Function\b|setTimeout\([[:space:]]*["'\'']'
 inline='<script[^>]*>[^<[:space:]]|[[:space:]]style[[:space:]]*=|[[:space:]]on[a-z]+[[:space:]]*=[[:space:]]*["'\'']|javascript:'
-key_use='(\bt|Ank\.t)\("[a-z][a-z0-9_]*(\.[a-z0-9_]+)+"|data-i18n="[^"]+"|:[a-z][a-z0-9_]*(\.[a-z0-9_]+)+'
+key_use='(\bt|Ank\.tn?)\("[a-z][a-z0-9_]*(\.[a-z0-9_]+)+"|data-i18n="[^"]+"|:[a-z][a-z0-9_]*(\.[a-z0-9_]+)+'
 [[ $(printf 'n.innerHTML = x;\n' | grep -cE "$html_sink") == 1 &&
 	$(printf '<p style="x">\n' | grep -cE "$inline") == 1 &&
 	$(printf 'a t("console.ack.by") b\n' | grep -oE "$key_use" | wc -l) == 1 ]] || {
@@ -42,9 +42,9 @@ for f in $(cd "$web" && find . -name '*.js' -o -name '*.html' | sed 's|^\./||' |
 		bad "$web/$f: inline script, style or handler (the CSP refuses it):"$'\n'"$hits"
 	fi
 	# Keys named literally (t("…"), data-i18n="…", data-i18n-attr="attr:key") must exist.
-	for k in $(grep -oE "$key_use" "$web/$f" | sed -E 's/^(Ank\.)?t\("//; s/"$//; s/^data-i18n="//; s/^://' |
+	for k in $(grep -oE "$key_use" "$web/$f" | sed -E 's/^(Ank\.)?tn?\("//; s/"$//; s/^data-i18n="//; s/^://' |
 		grep -E '^(console|display|staff|station|route|substance|common)\.' | sort -u); do
-		grep -qF "\"$k\":" "$en" || bad "$web/$f: asks for the text '$k', which $en lacks"
+		grep -qxF "msgctxt \"$k\"" "$en" || bad "$web/$f: asks for the text '$k', which $en lacks"
 	done
 done
 

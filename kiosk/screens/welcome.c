@@ -71,13 +71,25 @@ screen_id welcome_frame(app *a)
 	c.h = a->ui.h - c.y - THEME_MARGIN;
 	/* Languages first and always visible: someone who cannot read this language can
 	 * still find their own. */
+	/* As many rows as the languages need (4 a row in portrait, 5 in landscape, where the
+	 * rows are lower). */
 	int n = ank_i18n_count(a->i18n);
-	ui_rect langs = take_top(&c, THEME_TARGET_MAIN);
+	int per_row = portrait(a) ? 4 : 5;
+	int lang_rows = n > 0 ? (n + per_row - 1) / per_row : 1;
+	int row_h = portrait(a) || lang_rows == 1 ? THEME_TARGET_MAIN : THEME_LANG_ROW_H_LAND;
+	ui_rect langs = take_top(&c, lang_rows * row_h + (lang_rows - 1) * THEME_GAP);
 	/* The top-left corner of the screen is the staff hold (app_touch), in either direction:
 	 * the row keeps clear of it, so a hold there never picks a language. A right-to-left
 	 * layout is mirrored when drawn, so there the row's logical end is the left. */
 	if (langs.y < APP_STAFF_CORNER && langs.x < APP_STAFF_CORNER) {
 		int skip = APP_STAFF_CORNER - langs.x;
+		/* The space left is where the row's globe goes: a pictogram (not a button) that
+		 * says "languages" to someone who cannot read the names. */
+		int side = THEME_LINE_ICON < skip - THEME_GAP ? THEME_LINE_ICON : skip - THEME_GAP;
+		a->ui.r.icon(a->ui.r.ctx,
+		             (ui_rect){langs.x + (skip - THEME_GAP - side) / 2,
+		                       langs.y + (row_h - side) / 2, side, side},
+		             "language", THEME_TEXT);
 		if (!a->ui.rtl)
 			langs.x += skip;
 		langs.w -= skip;
@@ -87,7 +99,8 @@ screen_id welcome_frame(app *a)
 		const char *code = ank_i18n_code(a->i18n, i);
 		snprintf(id, sizeof id, "welcome.lang.%s", code);
 		ui_style st = strcmp(code, a->lang) ? UI_STYLE_CARD : UI_STYLE_PRIMARY;
-		if (ui_button(u, id, grid_cell(langs, n < 4 ? n : 4, 1, i, THEME_GAP),
+		int cols = n < per_row ? n : per_row;
+		if (ui_button(u, id, grid_cell(langs, cols, lang_rows, i, THEME_GAP),
 		              ank_i18n_name(a->i18n, i), st))
 			app_choose_language(a, code);
 	}

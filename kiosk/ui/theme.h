@@ -31,6 +31,7 @@
 #define THEME_LANG_BUTTON_W   THEME_TARGET_MAIN /* the language button (a globe) in a title band */
 #define THEME_LANG_ICON_PCT   70                /* the globe's side, in % of that button's height */
 #define THEME_LANG_CHOICE_H   180               /* a language on the language screen */
+#define THEME_LANG_ROW_H_LAND 100 /* a row of the welcome's languages in landscape, when 2+ */
 
 /* Font pixel sizes, in ui_font's order (smallest first). */
 #define THEME_FONT_SMALL    30

@@ -877,17 +877,20 @@ static int check_messages(json_t *m, ank_reply *bad)
 		size_t forms = json_is_array(v) ? json_array_size(v) : 1;
 		if ((!json_is_string(v) && !json_is_array(v)) || forms == 0 ||
 		    forms > ANK_I18N_MAX_PLURALS) {
-			*bad = bad_field(name, "must be a string, or an array of a plural text's forms");
+			*bad = bad_field(name,
+			                 "must be a string, or an array of a plural text's forms");
 			return -1;
 		}
 		for (size_t f = 0; f < forms; f++) {
 			json_t *t = json_is_array(v) ? json_array_get(v, f) : v;
-			/* The parser has checked the UTF-8; a NUL would cut the text on the kiosk. */
+			/* The parser has checked the UTF-8; a NUL would cut the text on the kiosk.
+			 */
 			size_t n = json_is_string(t) ? json_string_length(t) : 0;
 			if (!json_is_string(t) || strlen(json_string_value(t)) != n || n == 0 ||
 			    n > CATALOG_TEXT_MAX) {
 				char rule[64];
-				snprintf(rule, sizeof rule, "must be 1-%d bytes of text without NUL",
+				snprintf(rule, sizeof rule,
+				         "must be 1-%d bytes of text without NUL",
 				         CATALOG_TEXT_MAX);
 				*bad = bad_field(name, rule);
 				return -1;
@@ -901,8 +904,7 @@ static int check_messages(json_t *m, ank_reply *bad)
  * against them: other placeholders or the wrong number of plural forms is refused here,
  * with the reason, instead of being skipped later by every kiosk. A key central does not
  * know goes on as before: a newer kiosk may have it, and each kiosk checks every text. */
-static int check_against_catalogs(const ank_i18n *i18n, const char *lang, json_t *m,
-                                  ank_reply *bad)
+static int check_against_catalogs(const ank_i18n *i18n, const char *lang, json_t *m, ank_reply *bad)
 {
 	if (!i18n)
 		return 0;
@@ -913,7 +915,8 @@ static int check_against_catalogs(const ank_i18n *i18n, const char *lang, json_t
 		ank_err err;
 		const char *known = ank_i18n_get(i18n, lang, key);
 		if (known == key || ank_i18n_review(i18n, lang) == NULL)
-			continue; /* not in central's catalogs (ank_i18n_get returns the key itself) */
+			continue; /* not in central's catalogs (ank_i18n_get returns the key itself)
+			           */
 		if (ank_i18n_override_value_check(i18n, lang, key, v, &err)) {
 			char name[ECHO_MAX + 16], shown[ECHO_MAX + 1];
 			echo(shown, key);

@@ -208,7 +208,7 @@ layout_matrix)
 	# landscape x with and without a drug alert, the longest nicknames in the registry and
 	# every substance's name; and the closed site's welcome. A failing screen is written
 	# as shots/layout-SCREEN-LANG-WxH.png (ANK_UI_SHOTS keeps them).
-	langs=$(cd "$root/i18n" && ls -- *.json | sed 's/\.json$//' | tr '\n' ' ')
+	langs=$(cd "$root/i18n" && ls -- *.po | sed 's/\.po$//' | tr '\n' ' ')
 	all=$(tr ' ' ',' <<<"${langs% }")
 	failed=0
 	for config in "$root/assets/demo/site.ini" "$here/alert.ini" "$here/closed.ini"; do
@@ -237,8 +237,9 @@ layout_matrix)
 	ln -s "$root/assets" "$work/data/assets"
 	cp -r "$root/i18n" "$work/data/i18n"
 	long=$(printf 'Velkommen %.0s' $(seq 60))
-	sed -i "s/\"welcome.title\": \"[^\"]*\"/\"welcome.title\": \"$long\"/" "$work/data/i18n/da.json"
-	grep -q "Velkommen Velkommen" "$work/data/i18n/da.json" || fail "could not lengthen the title"
+	# The entry after msgctxt "welcome.title": its msgid line, then its msgstr line.
+	sed -i "/^msgctxt \"welcome.title\"\$/{n;n;s/^msgstr .*/msgstr \"$long\"/}" "$work/data/i18n/da.po"
+	grep -q "Velkommen Velkommen" "$work/data/i18n/da.po" || fail "could not lengthen the title"
 	sed "s/LANG/da/" "$here/layout_matrix.txt" >"$work/broken.txt"
 	rm -f "$work/m.db"
 	if "$kiosk" --data "$work/data" --headless --script "$work/broken.txt" --shots "$work/bshots" \
@@ -307,11 +308,14 @@ display_freeze)
 	# The display in a freeze and after resume, in portrait and landscape; the freeze and
 	# resume are staff commands from another process on the same site.db, as the staff
 	# kiosk's would be.
+	# The demo site with three languages, so the display's turn through them (6 s each)
+	# comes round to Arabic within the script.
+	sed 's/^languages = .*/languages = da, en, ar/' "$root/assets/demo/site.ini" >"$work/three.ini"
 	base=$shots
 	for size in 1080x1920 1920x1080; do
 		db=$work/$size.db shots=$base/$size
 		mkdir -p "$shots"
-		"$queue" --db "$db" config "$root/assets/demo/site.ini" >/dev/null
+		"$queue" --db "$db" config "$work/three.ini" >/dev/null
 		"$queue" --db "$db" import "$root/assets/demo/registry.json" >/dev/null
 		"$queue" --db "$db" --now "$now" checkin u-0001 heroin inject >/dev/null
 		"$queue" --db "$db" --now "$now" checkin u-0006 heroin inject >/dev/null

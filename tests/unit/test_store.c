@@ -68,7 +68,7 @@ static void test_config_demo(void **state)
 	assert_true(cfg.routes[ANK_ROUTE_INJECT]);
 	assert_true(cfg.routes[ANK_ROUTE_SMOKE]);
 	assert_true(cfg.assisted);
-	assert_string_equal(cfg.languages, "da,en,ar");
+	assert_string_equal(cfg.languages, "da,en,sv,kl,pl,ro,lt,ru,ar,fa");
 	assert_int_equal(cfg.day_start_min, 5 * 60);
 	assert_true(cfg.auto_call);
 	assert_int_equal(cfg.grace_min, 5);
