@@ -73,6 +73,20 @@ static bool site_language(const app *a, int k, char out[8])
 	return false;
 }
 
+int app_offered_languages(const app *a, int *idx, int max)
+{
+	int n = 0;
+	char code[8];
+	for (int k = 0; n < max && site_language(a, k, code); k++)
+		for (int i = 0; i < ank_i18n_count(a->i18n); i++)
+			if (!strcmp(ank_i18n_code(a->i18n, i), code))
+				idx[n++] = i;
+	/* A site that names none of the catalogs (or no config yet) offers them all. */
+	for (int i = 0; n == 0 && i < ank_i18n_count(a->i18n) && i < max; i++)
+		idx[i] = i;
+	return n ? n : (ank_i18n_count(a->i18n) < max ? ank_i18n_count(a->i18n) : max);
+}
+
 void app_set_language(app *a, const char *lang)
 {
 	for (int i = 0; i < ank_i18n_count(a->i18n); i++) {

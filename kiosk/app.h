@@ -213,6 +213,10 @@ void app_go(app *a, screen_id next);
 /* A new check-in in the language the user just picked. */
 void app_reset_keep_language(app *a);
 /* Switches the UI language (and direction) if a catalog for `lang` is loaded. */
+/* The catalogs (indices for ank_i18n_code/name) of the languages the site offers, in the
+ * site config's order ("da, en, sv, ..."); every catalog when it names none. Returns the
+ * count (at most max). */
+int app_offered_languages(const app *a, int *idx, int max);
 void app_set_language(app *a, const char *lang);
 /* The user chose `lang` themselves: kept for the whole visit. */
 void app_choose_language(app *a, const char *lang);

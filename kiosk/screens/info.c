@@ -101,7 +101,8 @@ screen_id language_frame(app *a)
 	screen_id next = SCREEN_LANGUAGE;
 	/* One column of big choices while they fit; more languages share the rows (two
 	 * columns in portrait, three side by side in landscape). */
-	int n = ank_i18n_count(a->i18n);
+	int offered[ANK_I18N_MAX_LANGS];
+	int n = app_offered_languages(a, offered, ANK_I18N_MAX_LANGS);
 	int cols = portrait(a) ? (n > 4 ? 2 : 1) : (n < 3 ? n : 3);
 	if (cols < 1)
 		cols = 1;
@@ -112,11 +113,11 @@ screen_id language_frame(app *a)
 	ui_rect grid = take_top(&c, rows * cell_h + (rows - 1) * THEME_GAP);
 	for (int i = 0; i < n; i++) {
 		char id[UI_ID_MAX];
-		const char *code = ank_i18n_code(a->i18n, i);
+		const char *code = ank_i18n_code(a->i18n, offered[i]);
 		snprintf(id, sizeof id, "language.lang.%s", code);
 		ui_style st = strcmp(code, a->lang) ? UI_STYLE_CARD : UI_STYLE_PRIMARY;
 		if (ui_button(&a->ui, id, grid_cell(grid, cols, rows, i, THEME_GAP),
-		              ank_i18n_name(a->i18n, i), st)) {
+		              ank_i18n_name(a->i18n, offered[i]), st)) {
 			app_choose_language(a, code);
 			next = a->before_language;
 		}

@@ -73,7 +73,8 @@ screen_id welcome_frame(app *a)
 	 * still find their own. */
 	/* As many rows as the languages need (4 a row in portrait, 5 in landscape, where the
 	 * rows are lower). */
-	int n = ank_i18n_count(a->i18n);
+	int offered[ANK_I18N_MAX_LANGS];
+	int n = app_offered_languages(a, offered, ANK_I18N_MAX_LANGS);
 	int per_row = portrait(a) ? 4 : 5;
 	int lang_rows = n > 0 ? (n + per_row - 1) / per_row : 1;
 	int row_h = portrait(a) || lang_rows == 1 ? THEME_TARGET_MAIN : THEME_LANG_ROW_H_LAND;
@@ -96,12 +97,12 @@ screen_id welcome_frame(app *a)
 	}
 	for (int i = 0; i < n; i++) {
 		char id[UI_ID_MAX];
-		const char *code = ank_i18n_code(a->i18n, i);
+		const char *code = ank_i18n_code(a->i18n, offered[i]);
 		snprintf(id, sizeof id, "welcome.lang.%s", code);
 		ui_style st = strcmp(code, a->lang) ? UI_STYLE_CARD : UI_STYLE_PRIMARY;
 		int cols = n < per_row ? n : per_row;
 		if (ui_button(u, id, grid_cell(langs, cols, lang_rows, i, THEME_GAP),
-		              ank_i18n_name(a->i18n, i), st))
+		              ank_i18n_name(a->i18n, offered[i]), st))
 			app_choose_language(a, code);
 	}
 	c.y += THEME_GAP;

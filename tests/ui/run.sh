@@ -189,6 +189,18 @@ staff_pages_landscape)
 	kiosk_run staff_pages_landscape.txt --db "$work/site.db" --config "$here/pages.ini" \
 		--size 1920x1080 --renderer null
 	;;
+languages_offered)
+	# The welcome offers the site's languages in the site's order, and only those.
+	sed 's/^languages = .*/languages = sv, fa, da/' "$root/assets/demo/site.ini" >"$work/three.ini"
+	printf 'dump\ntap-id welcome.checkin\ntap-id nickname.language\ndump\n' >"$work/offered.txt"
+	out=$("$kiosk" --data "$root" --headless --script "$work/offered.txt" --now "$now" \
+		--db "$work/o.db" --config "$work/three.ini" --registry "$root/assets/demo/registry.json")
+	for screen in welcome language; do
+		got=$(grep "\"screen\":\"$screen\"" <<<"$out" | grep -oE "\"$screen\.lang\.[a-z]+\"" |
+			sed -E "s/\"$screen\.lang\.([a-z]+)\"/\1/" | tr '\n' ' ')
+		[[ $got == "sv fa da " ]] || fail "$screen offers '$got', not the site's 'sv fa da '"
+	done
+	;;
 arabic_landscape)
 	out=$(kiosk_run arabic_landscape.txt --demo --size 1920x1080)
 	# Right to left, the keyboard sits at the screen's right with its keys in Danish order
