@@ -1066,14 +1066,14 @@ static void test_open_other_sqlite_db(void **state)
 	assert_int_equal(ANK_STORE_APP_ID, 1095650131);
 }
 
-/* A site.db of schema version 2 (its refusal table as shipped then, with a row of each
- * kind) opened by this build: migration 3 keeps every row, '' becoming NULL, and a refusal
+/* A site.db of schema version 3 (its refusal table as shipped then, with a row of each
+ * kind) opened by this build: migration 4 keeps every row, '' becoming NULL, and a refusal
  * without substance and route can be written after it. */
 static void test_refusal_migration(void **state)
 {
 	fixture *f = *state;
 	char path[160];
-	snprintf(path, sizeof path, "%s/version2.db", f->dir);
+	snprintf(path, sizeof path, "%s/version3.db", f->dir);
 	ank_store *st = NULL;
 	ank_err err = {{0}};
 	assert_int_equal(ank_store_open(path, &st, &err), 0);
@@ -1089,7 +1089,7 @@ static void test_refusal_migration(void **state)
 	                " route TEXT NOT NULL);"
 	                "INSERT INTO refusal VALUES (1, 10, 'quarantined', 'u1', 'heroin',"
 	                " 'inject'), (2, 20, 'closed', 'u2', '', '');"
-	                "PRAGMA user_version = 2;",
+	                "PRAGMA user_version = 3;",
 	                NULL, NULL, NULL),
 	        SQLITE_OK);
 	sqlite3_close(db);
