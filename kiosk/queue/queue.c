@@ -191,12 +191,11 @@ static bool is_woman(const ank_user *u)
 	return strcmp(u->gender, "female") == 0;
 }
 
-/* The first rule the check-in breaks, in the order the refusal screen explains them. */
-static ank_refusal eligibility(const ank_site_config *cfg, const ank_user *u,
-                               const ank_user *helper, bool helper_known, const ank_checkin *in,
-                               bool has_open, int64_t now)
+/* The first rule about the person alone (and the site being open) that they break, in the
+ * order the refusal screen explains them. Checked right after the nickname
+ * (ank_queue_check_person) and again at check-in, since either may change in between. */
+static ank_refusal person_rules(const ank_site_config *cfg, const ank_user *u, int64_t now)
 {
-	bool assisted = in->helper_id && in->helper_id[0];
 	if (!ank_queue_is_open(cfg, now))
 		return ANK_REFUSE_CLOSED;
 	if (is_quarantined(u, now))
@@ -207,6 +206,18 @@ static ank_refusal eligibility(const ank_site_config *cfg, const ank_user *u,
 		return ANK_REFUSE_UNDERAGE;
 	if (cfg->women_only && !is_woman(u))
 		return ANK_REFUSE_WOMEN_ONLY;
+	return ANK_REFUSE_NONE;
+}
+
+/* The first rule the check-in breaks, in the order the refusal screen explains them. */
+static ank_refusal eligibility(const ank_site_config *cfg, const ank_user *u,
+                               const ank_user *helper, bool helper_known, const ank_checkin *in,
+                               bool has_open, int64_t now)
+{
+	bool assisted = in->helper_id && in->helper_id[0];
+	ank_refusal person = person_rules(cfg, u, now);
+	if (person != ANK_REFUSE_NONE)
+		return person;
 	if (!cfg->routes[in->route])
 		return ANK_REFUSE_ROUTE_NOT_OFFERED;
 	if (!ank_substance_allows(in->substance, in->route))
@@ -539,15 +550,17 @@ ank_q_rc ank_queue_route_status(ank_queue *q, ank_route r, int64_t now, ank_rout
 
 /* ---- check-in ---- */
 
-static ank_q_rc refuse(ank_queue *q, const ank_checkin *in, ank_refusal why, int64_t now,
-                       ank_checkin_result *res, ank_err *err)
+/* Records a refusal (row and event) and commits the open transaction. substance and route
+ * are NULL for a refusal before they were chosen: the event then has no such members. */
+static ank_q_rc refuse(ank_queue *q, const char *user_id, const char *substance, const char *route,
+                       ank_refusal why, int64_t now, ank_checkin_result *res, ank_err *err)
 {
 	const char *code = ank_refusal_code(why);
-	const char *route = ank_route_code(in->route);
 	res->refusal = why;
-	json_t *p = json_pack("{s:s, s:s, s:s, s:s}", ANK_FN(REASON), code, ANK_FN(USER),
-	                      in->user_id, ANK_FN(SUBSTANCE), in->substance, ANK_FN(ROUTE), route);
-	if (ank_store_refusal_insert(q->st, now, code, in->user_id, in->substance, route, err) ||
+	/* "s*": the member is left out when its value is NULL. */
+	json_t *p = json_pack("{s:s, s:s, s:s*, s:s*}", ANK_FN(REASON), code, ANK_FN(USER), user_id,
+	                      ANK_FN(SUBSTANCE), substance, ANK_FN(ROUTE), route);
+	if (ank_store_refusal_insert(q->st, now, code, user_id, substance, route, err) ||
 	    ank_store_outbox_append(q->st, ANK_EV_CHECKIN_REFUSED, now, p, err) ||
 	    ank_store_commit(q->st, err)) {
 		ank_store_rollback(q->st);
@@ -596,7 +609,8 @@ ank_q_rc ank_queue_checkin(ank_queue *q, const ank_checkin *in, int64_t now,
 	ank_refusal why = eligibility(&q->cfg, &u, &helper, helper_found == ANK_STORE_OK, in,
 	                              open == ANK_STORE_OK, now);
 	if (why != ANK_REFUSE_NONE)
-		return refuse(q, in, why, now, res, err);
+		return refuse(q, in->user_id, in->substance, ank_route_code(in->route), why, now,
+		              res, err);
 	/* Everything is allowed: issue the ticket, unless the queue is at its hard cap. */
 	int n_open;
 	if (ank_store_tickets_open_count(q->st, &n_open, err))
@@ -639,6 +653,45 @@ ank_q_rc ank_queue_checkin(ank_queue *q, const ank_checkin *in, int64_t now,
 	}
 	res->estimate = ank_queue_estimate_kind(q, res->wait_min);
 	return ANK_Q_OK;
+rollback:
+	ank_store_rollback(q->st);
+	return rc;
+}
+
+ank_q_rc ank_queue_check_person(ank_queue *q, const char *user_id, int64_t now,
+                                ank_checkin_result *res, ank_err *err)
+{
+	memset(res, 0, sizeof *res);
+	if (!q->has_cfg) {
+		ank_err_set(err, "no site config applied");
+		return ANK_Q_E_NO_CONFIG;
+	}
+	if (!user_id || !user_id[0]) {
+		ank_err_set(err, "no user id");
+		return ANK_Q_E_INPUT;
+	}
+	/* One transaction: the user and their open ticket are read together, and a refusal is
+	 * written with its event or not at all. */
+	if (ank_store_begin(q->st, err))
+		return ANK_Q_E_DB;
+	ank_user u;
+	ank_q_rc rc = ANK_Q_E_DB;
+	ank_store_rc found = ank_store_user_get(q->st, user_id, &u, err);
+	if (found == ANK_STORE_UNKNOWN) {
+		ank_err_set(err, "unknown user '%.63s'", user_id);
+		rc = ANK_Q_E_NOT_FOUND;
+	}
+	if (found != ANK_STORE_OK)
+		goto rollback;
+	ank_store_rc open = ank_store_ticket_open_for_user(q->st, u.id, &res->ticket, err);
+	if (open == ANK_STORE_DB)
+		goto rollback;
+	ank_refusal why = person_rules(&q->cfg, &u, now);
+	if (why == ANK_REFUSE_NONE && open == ANK_STORE_OK)
+		why = ANK_REFUSE_ALREADY_QUEUED;
+	if (why != ANK_REFUSE_NONE)
+		return refuse(q, u.id, NULL, NULL, why, now, res, err);
+	rc = ANK_Q_OK; /* nothing was written: the rollback only ends the read */
 rollback:
 	ank_store_rollback(q->st);
 	return rc;

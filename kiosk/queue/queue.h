@@ -102,6 +102,16 @@ typedef struct ank_checkin_result {
 ank_q_rc ank_queue_checkin(ank_queue *q, const ank_checkin *in, int64_t now,
                            ank_checkin_result *res, ank_err *err);
 
+/* The rules that depend only on the person, run as soon as the user is known (after the
+ * nickname, or the birth year), before anything else is chosen: the site is open, not
+ * quarantined, consent signed, 18+, women-only site, no other open ticket (res->ticket is
+ * then the open one, as ank_queue_checkin gives it). ANK_Q_OK when none refuses (nothing
+ * written); ANK_Q_REFUSED with res->refusal, recorded like a check-in's refusal but without
+ * substance and route; ANK_Q_E_NOT_FOUND, ANK_Q_E_NO_CONFIG, ANK_Q_E_INPUT or ANK_Q_E_DB
+ * with nothing written. ank_queue_checkin checks the same rules again. */
+ank_q_rc ank_queue_check_person(ank_queue *q, const char *user_id, int64_t now,
+                                ank_checkin_result *res, ank_err *err);
+
 /* Staff commands: ank_cmd_type and their codes and arguments are in wire.h (central's
  * staff API sends them unchanged); queue.c has one handler per command. */
 

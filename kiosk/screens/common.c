@@ -342,6 +342,19 @@ static void make_qr(app *a)
 	QRcode_free(qr);
 }
 
+/* Where a check-in step that did not succeed (a->s.rc) goes: the refused screen, which
+ * explains a refusal or an error, or the fault screen when a full disk stops check-in. */
+static screen_id not_checked_in(app *a, const char *what, const ank_err *err)
+{
+	if (a->s.rc == ANK_Q_E_DB) {
+		/* Logged and shown to staff; a full disk stops check-in (the fault screen). */
+		app_db_failed(a, what, err);
+		if (a->degraded)
+			return SCREEN_FAULT;
+	}
+	return SCREEN_REFUSED;
+}
+
 screen_id do_checkin(app *a)
 {
 	ank_checkin in = {.user_id = a->s.user_id,
@@ -356,13 +369,7 @@ screen_id do_checkin(app *a)
 		make_qr(a);
 		return SCREEN_TICKET;
 	}
-	if (a->s.rc == ANK_Q_E_DB) {
-		/* Logged and shown to staff; a full disk stops check-in (the fault screen). */
-		app_db_failed(a, "check-in", &err);
-		if (a->degraded)
-			return SCREEN_FAULT;
-	}
-	return SCREEN_REFUSED;
+	return not_checked_in(a, "check-in", &err);
 }
 
 /* Routes the site offers that the substance may take. */
@@ -395,6 +402,15 @@ screen_id after_user_chosen(app *a, const ank_match *m)
 		app_set_language(a, u.language);
 	sodium_memzero(a->s.typed, sizeof a->s.typed);
 	a->s.n_matches = 0;
+	/* The rules about the person alone are known now: a refusal comes before anything
+	 * else is chosen, not after the substance and route. ank_queue_checkin checks them
+	 * again at the end, since the site may close or staff may quarantine in between. */
+	ank_store_take_error(ank_queue_store(a->q));
+	a->s.rc = ank_queue_check_person(a->q, a->s.user_id, a->now, &a->s.result, &err);
+	if (a->s.rc == ANK_Q_REFUSED)
+		ank_sync_nudge(a->sync); /* the refusal goes to central now */
+	if (a->s.rc != ANK_Q_OK)
+		return not_checked_in(a, "person check", &err);
 	return SCREEN_SUBSTANCE;
 }
 

@@ -67,6 +67,14 @@ static const char *const migrations[] = {
         "CREATE TABLE help_request(id INTEGER PRIMARY KEY, asked_ms INTEGER NOT NULL,"
         " answered_ms INTEGER NOT NULL DEFAULT 0);"
         "CREATE INDEX help_request_open ON help_request(asked_ms) WHERE answered_ms = 0;",
+        /* 4: a refusal right after the nickname has no substance or route yet (issue 11):
+         * NULL for them, instead of the '' that rows without one got before. */
+        ("CREATE TABLE refusal_4(id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL,"
+         " reason TEXT NOT NULL, user_id TEXT NOT NULL, substance TEXT, route TEXT);"
+         "INSERT INTO refusal_4 SELECT id, at_ms, reason, user_id, nullif(substance, ''),"
+         " nullif(route, '') FROM refusal;"
+         "DROP TABLE refusal;"
+         "ALTER TABLE refusal_4 RENAME TO refusal;"),
 };
 
 static const char *const station_types[] = {"inject", "smoke", "flex"};
@@ -919,8 +927,9 @@ int ank_store_refusal_insert(ank_store *st, int64_t now_ms, const char *reason, 
 	sqlite3_bind_int64(s, 1, now_ms);
 	ank_st_text(s, 2, reason);
 	ank_st_text(s, 3, user_id ? user_id : "");
-	ank_st_text(s, 4, substance ? substance : "");
-	ank_st_text(s, 5, route ? route : "");
+	/* Not chosen yet (a refusal before the substance screen): NULL, not a made-up value. */
+	ank_st_text(s, 4, substance);
+	ank_st_text(s, 5, route);
 	return ank_st_done(st, s, err);
 }
 

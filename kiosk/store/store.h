@@ -295,7 +295,8 @@ int ank_store_session_mean(ank_store *st, ank_route r, int limit, int64_t *mean_
 int ank_store_frozen_get(ank_store *st, bool *frozen, ank_err *err);
 int ank_store_frozen_set(ank_store *st, bool frozen, int64_t now_ms, ank_err *err);
 
-/* Check-in refusals, kept locally for the staff view (reported via the outbox too). */
+/* Check-in refusals, kept locally for the staff view (reported via the outbox too).
+ * substance and route are NULL for a refusal before they were chosen (stored as NULL). */
 int ank_store_refusal_insert(ank_store *st, int64_t now_ms, const char *reason, const char *user_id,
                              const char *substance, const char *route, ank_err *err);
 

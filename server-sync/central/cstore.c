@@ -187,6 +187,16 @@ static const char *const migrations[] = {
          " site TEXT NOT NULL REFERENCES site(id), account TEXT NOT NULL,"
          " at_ms INTEGER NOT NULL, PRIMARY KEY (kiosk, id)) WITHOUT ROWID;"
          "DELETE FROM meta WHERE key = 'read_model';"),
+        /* 11: a checkin.refused without substance and route (refused right after the
+         * nickname, issue 11) is a refusal row with NULL for them. Read model: the table is
+         * made again and filled from the log by the rebuild this forces. */
+        ("DROP TABLE refusal;"
+         "CREATE TABLE refusal(kiosk TEXT NOT NULL, seq INTEGER NOT NULL, site TEXT NOT NULL,"
+         " date TEXT NOT NULL, at_ms INTEGER NOT NULL, reason TEXT NOT NULL,"
+         " user TEXT NOT NULL, substance TEXT, route TEXT,"
+         " PRIMARY KEY (kiosk, seq)) WITHOUT ROWID;"
+         "CREATE INDEX refusal_date ON refusal(date, site);"
+         "DELETE FROM meta WHERE key = 'read_model';"),
 };
 
 void ank_cs_hash_hex(const char *secret, char out[65])

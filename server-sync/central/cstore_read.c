@@ -514,6 +514,7 @@ static int project_refusal(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk, c
 	if (!counted)
 		return 0;
 	const local_hour *lh = local_of(&pj->clock, at);
+	/* A refusal right after the nickname has no substance or route: "" binds NULL. */
 	return run(cs, err,
 	           "INSERT INTO refusal(kiosk, seq, site, date, at_ms, reason, user, substance,"
 	           " route) VALUES (?,?,?,?,?,?,?,?,?)",

@@ -92,9 +92,11 @@ static const struct schema {
         [ANK_EV_SESSION_STARTED] = {9, {TICKET_FIELDS}},
         [ANK_EV_SESSION_ENDED] = {10, {TICKET_FIELDS, REQ(DURATION_S, INT)}},
         [ANK_EV_STATION_STATE] = {2, {REQ(STATION, SLUG), REQ(STATE, STATION_STATE)}},
+        /* Substance and route are missing when the person was refused before choosing them
+         * (right after the nickname: ank_queue_check_person). */
         [ANK_EV_CHECKIN_REFUSED] = {4,
                                     {REQ(REASON, REFUSAL), REQ(USER, SLUG),
-                                     REQ(SUBSTANCE, SUBSTANCE), REQ(ROUTE, ROUTE)}},
+                                     OPT(SUBSTANCE, SUBSTANCE), OPT(ROUTE, ROUTE)}},
         [ANK_EV_SITE_FROZEN] = {0, {{0}}},
         [ANK_EV_SITE_RESUMED] = {0, {{0}}},
         /* The config's own members are central's to check (common config rules); the read

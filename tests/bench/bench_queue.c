@@ -1,5 +1,6 @@
-/* Benchmark of the kiosk's two latency paths, nickname search over a 50,000-user registry and
- * durable ticket issuance against a bare SQLite insert+commit baseline. */
+/* Benchmark of the kiosk's latency paths: nickname search over a 50,000-user registry, the
+ * person check after the nickname, and durable ticket issuance against a bare SQLite
+ * insert+commit baseline. */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -20,12 +21,13 @@
 #include "store_int.h" /* ank_store_db: the benchmark inspects rows directly */
 
 /* Registry and typing simulation. */
-#define N_USERS        50000
-#define N_TYPISTS      2000
-#define N_WARM_TYPISTS 100 /* not recorded: a kiosk runs for hours with a warm cache */
-#define MIN_TYPED      2
-#define MAX_TYPED      6
-#define N_TYPO_TYPISTS 1000 /* each types a name with one edit, as a whole */
+#define N_USERS         50000
+#define N_TYPISTS       2000
+#define N_WARM_TYPISTS  100 /* not recorded: a kiosk runs for hours with a warm cache */
+#define MIN_TYPED       2
+#define MAX_TYPED       6
+#define N_TYPO_TYPISTS  1000 /* each types a name with one edit, as a whole */
+#define N_PERSON_CHECKS 2000 /* random users checked after their nickname (none refused) */
 /* Issuance against the baseline, interleaved in blocks so disk noise hits both. */
 #define N_ISSUE     1000
 #define N_BLOCKS    10
@@ -525,6 +527,32 @@ static int bench_typos(ank_queue *q, const nick_t *nicks, search_result *r)
 	return 0;
 }
 
+/* The check after the nickname (ank_queue_check_person) for random users, all allowed, so
+ * it writes nothing: the wait between tapping the name and the substance screen. */
+static int bench_person(ank_queue *q, stats *out)
+{
+	int64_t *ns = malloc(sizeof *ns * N_PERSON_CHECKS);
+	if (!ns)
+		return fail("person check", "out of memory");
+	for (int i = 0; i < N_PERSON_CHECKS; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "u%06d", (int)rng_below(N_USERS));
+		ank_checkin_result res;
+		ank_err err = {{0}};
+		int64_t t0 = ank_mono_ns();
+		ank_q_rc rc = ank_queue_check_person(q, id, T_START, &res, &err);
+		ns[i] = ank_mono_ns() - t0;
+		if (rc != ANK_Q_OK) {
+			free(ns);
+			return fail(id,
+			            rc == ANK_Q_REFUSED ? ank_refusal_code(res.refusal) : err.msg);
+		}
+	}
+	*out = stats_of(ns, N_PERSON_CHECKS);
+	free(ns);
+	return 0;
+}
+
 /* ---- 2. issuance against the baseline ---- */
 
 typedef struct issue_ctx {
@@ -754,6 +782,7 @@ static int run(const char *dir)
 	ank_err err = {{0}};
 	nick_t *nicks = calloc(N_USERS, sizeof *nicks);
 	search_result sr = {0}, tr = {0};
+	stats pr = {0};
 	issue_result ir = {0};
 	double load_s = 0;
 	int rc = -1;
@@ -766,7 +795,7 @@ static int run(const char *dir)
 		goto out;
 	}
 	if (apply_site(q) || load_registry(q, nicks, &load_s) || bench_search(q, nicks, &sr) ||
-	    bench_typos(q, nicks, &tr) || bench_issue(q, base, &ir))
+	    bench_typos(q, nicks, &tr) || bench_person(q, &pr) || bench_issue(q, base, &ir))
 		goto out;
 
 	double ratio_mean = ir.issue.mean / ir.base.mean;
@@ -789,6 +818,10 @@ static int run(const char *dir)
 	printf("  own name among the matches: %d of %d; target p99 <= %.0f us: %s\n", tr.listed[0],
 	       tr.typists[0], SEARCH_P99_TARGET_US,
 	       tr.s.p99 <= SEARCH_P99_TARGET_US ? "met" : "MISSED");
+	printf("\n1c. person check after the nickname (ank_queue_check_person), %d random users, "
+	       "none refused\n",
+	       N_PERSON_CHECKS);
+	print_stats("person check", &pr);
 	printf("\n2. durable ticket issuance, %d each, interleaved in %d alternating blocks of %d "
 	       "so disk noise hits both\n",
 	       N_ISSUE, N_BLOCKS, BLOCK);
@@ -812,6 +845,8 @@ static int run(const char *dir)
 	printf("bench: typo_search_p50=%.1f us\n", tr.s.p50);
 	printf("bench: typo_search_p99=%.1f us\n", tr.s.p99);
 	printf("bench: typo_search_max=%.1f us\n", tr.s.max);
+	printf("bench: person_check_p50=%.1f us\n", pr.p50);
+	printf("bench: person_check_p99=%.1f us\n", pr.p99);
 	printf("bench: baseline_mean=%.1f us\n", ir.base.mean);
 	printf("bench: baseline_p50=%.1f us\n", ir.base.p50);
 	printf("bench: baseline_p99=%.1f us\n", ir.base.p99);

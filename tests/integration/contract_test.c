@@ -223,6 +223,12 @@ typedef struct step {
 		.substance = sub, .route = ANK_ROUTE_##rt, .helper = hlp,                          \
 		.refusal = ANK_REFUSE_##why                                                        \
 	}
+/* Refused right after the nickname (ank_queue_check_person): no substance or route. */
+#define REFUSE_EARLY(nm, d, h, m, usr, why)                                                        \
+	{                                                                                          \
+		.name = nm, .kind = S_CHECKIN, .day = d, .hh = h, .mm = m, .user = usr,            \
+		.refusal = ANK_REFUSE_##why                                                        \
+	}
 #define CMD(nm, d, h, m, c, tk, st, aft)                                                           \
 	{                                                                                          \
 		.name = nm, .kind = S_CMD, .day = d, .hh = h, .mm = m, .cmd = ANK_CMD_##c,         \
@@ -266,6 +272,7 @@ static const step scenario[] = {
         REFUSE("mon-refuse-underage", 0, 9, 6, "kid", "heroin", INJECT, NULL, UNDERAGE),
         REFUSE("mon-refuse-quarantined", 0, 9, 7, "tomas", "heroin", INJECT, NULL, QUARANTINED),
         REFUSE("mon-refuse-cannabis", 0, 9, 8, "karim", "cannabis", SMOKE, NULL, SUBSTANCE_ROUTE),
+        REFUSE_EARLY("mon-refuse-early-quarantined", 0, 9, 9, "tomas", QUARANTINED),
         CMD("mon-call-T1", 0, 9, 10, CALL_TICKET, "T1", "2", "called"),
         CMD("mon-start-T1", 0, 9, 12, START, "T1", NULL, "in_session"), /* waited 12 min */
         CMD("mon-call-T2", 0, 9, 13, CALL_TICKET, "T2", "3", "called"),
@@ -333,6 +340,8 @@ static const step scenario[] = {
         CMD("tue-call-T11", 1, 8, 32, CALL_TICKET, "T11", "1", "called"),
         CMD("tue-start-T11", 1, 8, 33, START, "T11", NULL, "in_session"), /* waited 3 min */
         REFUSE("tue-refuse-in-session", 1, 8, 35, "mette", "cocaine", SMOKE, NULL, ALREADY_QUEUED),
+        REFUSE_EARLY("tue-refuse-early-in-session", 1, 8, 36, "mette", ALREADY_QUEUED),
+        REFUSE_EARLY("tue-refuse-early-underage", 1, 8, 37, "kid", UNDERAGE),
         ISSUE("tue-issue-soren-smoke", 1, 8, 40, "soren1", "heroin", SMOKE, "T12", "R-001"),
         CMD("tue-call-T12", 1, 8, 41, CALL_TICKET, "T12", "5", "called"),
         TRANSFER("tue-transfer-called-T12", 1, 8, 42, "T12", INJECT),
@@ -894,7 +903,9 @@ static void run_step(ank_queue *q, model *m, const step *s)
 		                  .route = s->route,
 		                  .helper_id = h ? h->id : NULL};
 		ank_checkin_result res;
-		ank_q_rc rc = ank_queue_checkin(q, &in, now, &res, &err);
+		/* No substance: the kiosk's check right after the nickname. */
+		ank_q_rc rc = s->substance ? ank_queue_checkin(q, &in, now, &res, &err)
+		                           : ank_queue_check_person(q, u->id, now, &res, &err);
 		ank_q_rc want = s->refusal == ANK_REFUSE_NONE ? ANK_Q_OK : ANK_Q_REFUSED;
 		if (rc != want || res.refusal != s->refusal)
 			fail_msg("%s: check-in gave %s (%s), refusal %s; expected %s", s->name,

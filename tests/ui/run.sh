@@ -115,6 +115,20 @@ refused_women)
 	kiosk_run refused_women.txt --db "$work/site.db" --config "$here/women.ini" \
 		--registry "$root/assets/demo/registry.json"
 	;;
+refused_early)
+	# The refusals after the nickname and after the birth year are recorded without a
+	# substance or route, in the refusal table and as checkin.refused events.
+	kiosk_run refused_early.txt --db "$work/site.db" --demo \
+		--registry "$here/refused_early.json" >/dev/null
+	q() { sqlite3 "$work/site.db" "$1"; }
+	got=$(q "SELECT group_concat(reason, ' ') FROM (SELECT reason FROM refusal
+		WHERE substance IS NULL AND route IS NULL ORDER BY id)")
+	[[ $got == "quarantined no_consent underage" ]] || fail "refusal rows: '$got'"
+	got=$(q "SELECT count(*) FROM outbox WHERE type = 'checkin.refused'
+		AND json_type(payload, '$.substance') IS NULL AND json_type(payload, '$.route') IS NULL")
+	[[ $got == 3 ]] || fail "$got checkin.refused events without substance and route, not 3"
+	[[ $(q "SELECT count(*) FROM ticket") == 1 ]] || fail "not exactly one ticket (the third Ulla's)"
+	;;
 alert)
 	kiosk_run alert.txt --db "$work/site.db" --config "$here/alert.ini" \
 		--registry "$root/assets/demo/registry.json"

@@ -91,6 +91,12 @@ static void prep_queued(fixture *f)
 	                 ANK_Q_OK);
 }
 
+static void prep_queued_then_quarantine(fixture *f)
+{
+	prep_queued(f);
+	prep_quarantine(f);
+}
+
 static void prep_no_assisted(fixture *f)
 {
 	f->cfg.assisted = false;
@@ -168,6 +174,134 @@ static void test_refusals(void **state)
 			fail_msg("case %s: refusal not recorded exactly once", c->name);
 		fixture_free(f);
 	}
+}
+
+/* ---- the person check right after the nickname (issue 11, item 2) ---- */
+
+typedef struct person_case {
+	const char *name;
+	void (*prepare)(fixture *f);
+	const char *user;
+	int64_t now;
+	ank_refusal expected; /* ANK_REFUSE_NONE: allowed */
+} person_case;
+
+static const person_case person_cases[] = {
+        {"closed", prep_none, "u1", MONDAY_0600, ANK_REFUSE_CLOSED},
+        {"quarantined", prep_quarantine, "u1", T0, ANK_REFUSE_QUARANTINED},
+        {"no-consent", prep_no_consent, "u1", T0, ANK_REFUSE_NO_CONSENT},
+        {"underage", prep_minor, "kid", T0, ANK_REFUSE_UNDERAGE},
+        {"women-only-site", prep_women_only, "u1", T0, ANK_REFUSE_WOMEN_ONLY},
+        {"already-queued", prep_queued, "u1", T0 + MIN(1), ANK_REFUSE_ALREADY_QUEUED},
+        /* Quarantine before the open ticket, in the order of the check-in's rules. */
+        {"queued-and-quarantined", prep_queued_then_quarantine, "u1", T0 + MIN(1),
+         ANK_REFUSE_QUARANTINED},
+        {"allowed", prep_none, "u1", T0, ANK_REFUSE_NONE},
+        {"allowed-quarantine-over", prep_quarantine_over, "u1", T0, ANK_REFUSE_NONE},
+        {"allowed-woman-at-women-only-site", prep_women_only, "u2", T0, ANK_REFUSE_NONE},
+};
+
+/* The one checkin.refused event in the outbox, read with the decoder central's ingest uses;
+ * its payload text goes to payload (cap bytes). */
+static void read_refusal_event(fixture *f, ank_wire_event *ev, char *payload, size_t cap)
+{
+	sqlite3_stmt *s;
+	assert_int_equal(
+	        sqlite3_prepare_v2(ank_store_db(ank_queue_store(f->q)),
+	                           "SELECT payload FROM outbox WHERE type = 'checkin.refused'", -1,
+	                           &s, NULL),
+	        SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	snprintf(payload, cap, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	ank_err err = {0};
+	if (ank_wire_event_read(ANK_EV_CHECKIN_REFUSED, payload, ev, &err))
+		fail_msg("central's decoder refuses %s: %s", payload, err.msg);
+}
+
+static void test_person_check(void **state)
+{
+	(void)state;
+	int failed = 0;
+	for (size_t i = 0; i < COUNT_OF(person_cases); i++) {
+		const person_case *c = &person_cases[i];
+		fixture *f = fixture_new();
+		fixture_apply(f);
+		fixture_user(f, "u1", "Søren", 1984, "male");
+		fixture_user(f, "u2", "Mette", 1988, "female");
+		c->prepare(f);
+		int events_before = fixture_events(f, NULL);
+		ank_checkin_result res;
+		ank_err err = {0};
+		ank_q_rc rc = ank_queue_check_person(f->q, c->user, c->now, &res, &err);
+		ank_q_rc want = c->expected == ANK_REFUSE_NONE ? ANK_Q_OK : ANK_Q_REFUSED;
+		if (rc != want || (rc == ANK_Q_REFUSED && res.refusal != c->expected)) {
+			case_fail(&failed, "case %s: rc %s, refusal %s, expected %s", c->name,
+			          ank_q_strerror(rc), ank_refusal_code(res.refusal),
+			          ank_refusal_code(c->expected));
+		} else if (c->expected == ANK_REFUSE_NONE) {
+			/* Allowed: nothing written. */
+			if (fixture_events(f, NULL) != events_before ||
+			    fixture_count(f, "SELECT count(*) FROM refusal") != 0)
+				case_fail(&failed, "case %s: an allowed person wrote something",
+				          c->name);
+		} else {
+			/* Recorded once, without substance and route, in the row and the event. */
+			char sql[200], payload[512];
+			snprintf(sql, sizeof sql,
+			         "SELECT count(*) FROM refusal WHERE reason = '%s' AND user_id = "
+			         "'%s'"
+			         " AND substance IS NULL AND route IS NULL",
+			         ank_refusal_code(c->expected), c->user);
+			ank_wire_event ev;
+			if (fixture_count(f, sql) != 1 ||
+			    fixture_events(f, "checkin.refused") != 1 ||
+			    fixture_events(f, NULL) != events_before + 1) {
+				case_fail(&failed, "case %s: refusal not recorded exactly once",
+				          c->name);
+			} else {
+				read_refusal_event(f, &ev, payload, sizeof payload);
+				if (ev.raw[ANK_F_SUBSTANCE] || ev.raw[ANK_F_ROUTE] ||
+				    strcmp(ev.id[ANK_F_REASON], ank_refusal_code(c->expected)) ||
+				    strcmp(ev.id[ANK_F_USER], c->user))
+					case_fail(&failed, "case %s: event %s", c->name, payload);
+			}
+		}
+		/* Already queued: the open ticket, as the check-in gives it to the screen. */
+		if (c->expected == ANK_REFUSE_ALREADY_QUEUED && strcmp(res.ticket.label, "I-001"))
+			case_fail(&failed, "case %s: ticket '%s', not I-001", c->name,
+			          res.ticket.label);
+		fixture_free(f);
+	}
+	assert_cases_passed(failed);
+}
+
+/* The person check writes nothing for an unknown user, and the check-in still checks the
+ * same rules: the state may change between the nickname and the last tap. */
+static void test_person_check_then_checkin(void **state)
+{
+	fixture *f = *state;
+	ank_checkin_result res;
+	ank_err err;
+	int events_before = fixture_events(f, NULL);
+	assert_int_equal(ank_queue_check_person(f->q, "nobody", T0, &res, &err), ANK_Q_E_NOT_FOUND);
+	assert_int_equal(ank_queue_check_person(f->q, "", T0, &res, &err), ANK_Q_E_INPUT);
+	assert_int_equal(ank_queue_check_person(f->q, "u1", T0, &res, &err), ANK_Q_OK);
+	assert_int_equal(fixture_events(f, NULL), events_before);
+	assert_int_equal(fixture_count(f, "SELECT count(*) FROM refusal"), 0);
+	prep_quarantine(f); /* staff quarantine u1 while the substance is being chosen */
+	assert_int_equal(fixture_checkin(f, "u1", "heroin", ANK_ROUTE_INJECT, NULL, T0, &res),
+	                 ANK_Q_REFUSED);
+	assert_int_equal(res.refusal, ANK_REFUSE_QUARANTINED);
+	/* That refusal knows the substance and route. */
+	assert_int_equal(fixture_count(f, "SELECT count(*) FROM refusal WHERE substance = 'heroin'"
+	                                  " AND route = 'inject'"),
+	                 1);
+	char payload[512];
+	ank_wire_event ev;
+	read_refusal_event(f, &ev, payload, sizeof payload);
+	assert_string_equal(ev.id[ANK_F_SUBSTANCE], "heroin");
+	assert_string_equal(ev.id[ANK_F_ROUTE], "inject");
 }
 
 /* The same rules say yes at the edges the refusals test from the other side. */
@@ -819,6 +953,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_refusals),
+	        cmocka_unit_test(test_person_check),
+	        cmocka_unit_test_setup_teardown(test_person_check_then_checkin, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_next_open, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_allowed_edges, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_issue_calls_free_station_at_once, setup,

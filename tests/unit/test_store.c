@@ -1066,6 +1066,50 @@ static void test_open_other_sqlite_db(void **state)
 	assert_int_equal(ANK_STORE_APP_ID, 1095650131);
 }
 
+/* A site.db of schema version 3 (its refusal table as shipped then, with a row of each
+ * kind) opened by this build: migration 4 keeps every row, '' becoming NULL, and a refusal
+ * without substance and route can be written after it. */
+static void test_refusal_migration(void **state)
+{
+	fixture *f = *state;
+	char path[160];
+	snprintf(path, sizeof path, "%s/version3.db", f->dir);
+	ank_store *st = NULL;
+	ank_err err = {{0}};
+	assert_int_equal(ank_store_open(path, &st, &err), 0);
+	ank_store_close(st);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	        sqlite3_exec(
+	                db,
+	                "DROP TABLE refusal;"
+	                "CREATE TABLE refusal(id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL,"
+	                " reason TEXT NOT NULL, user_id TEXT NOT NULL, substance TEXT NOT NULL,"
+	                " route TEXT NOT NULL);"
+	                "INSERT INTO refusal VALUES (1, 10, 'quarantined', 'u1', 'heroin',"
+	                " 'inject'), (2, 20, 'closed', 'u2', '', '');"
+	                "PRAGMA user_version = 3;",
+	                NULL, NULL, NULL),
+	        SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(ank_store_open(path, &st, &err), 0);
+	assert_int_equal(ank_store_refusal_insert(st, 30, "underage", "u3", NULL, NULL, &err), 0);
+	sqlite3_stmt *q;
+	assert_int_equal(
+	        sqlite3_prepare_v2(ank_store_db(st),
+	                           "SELECT group_concat(id || ':' || reason || ':' ||"
+	                           " coalesce(substance, '-') || ':' || coalesce(route, '-'),"
+	                           " ' ') FROM (SELECT * FROM refusal ORDER BY id)",
+	                           -1, &q, NULL),
+	        SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0),
+	                    "1:quarantined:heroin:inject 2:closed:-:- 3:underage:-:-");
+	sqlite3_finalize(q);
+	ank_store_close(st);
+}
+
 /* ---- outbox pruning ---- */
 
 #define DAY_MS ((int64_t)24 * 3600 * 1000)
@@ -1311,6 +1355,7 @@ int main(void)
 	        T(test_cursor_round_trip),
 	        T(test_open_garbage_file),
 	        T(test_open_other_sqlite_db),
+	        T(test_refusal_migration),
 	        T(test_outbox_prune),
 	        T(test_outbox_ack_lowered),
 	        T(test_config_retention),

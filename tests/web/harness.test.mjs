@@ -66,8 +66,9 @@ test('a check-in at the kiosk with its clock set back reaches central at that ti
 	// A shared nickname goes through the birth year; the smoking ticket has its own prefix.
 	const second = await k.checkIn('Søren', 'cocaine', 'smoke', { birthYear: 1991 });
 	assert.match(second.label, /^R-\d{3}$/);
-	// A quarantined user is refused; nothing is queued, the refusal is reported.
-	assert.equal((await k.checkIn('Tomas', 'heroin', 'inject', { expect: 'refused' })).label, null);
+	// A quarantined user is refused right after the nickname; nothing is queued, the refusal
+	// (without substance or route) is reported.
+	assert.equal((await k.checkIn('Tomas', null, null, { expect: 'refused', early: true })).label, null);
 	const r = await report(w.central);
 	assert.equal(r.totals.checkins, 2);
 	assert.deepEqual(r.totals.checkins_by_route, { inject: 1, smoke: 1 });

@@ -334,9 +334,10 @@ export class Kiosk {
 	// the on-screen keyboard, the match chosen (the birth year when the name is shared), the
 	// substance and route tapped (route: null for a site with one route), then waits until
 	// central holds the events. Returns {label} of the ticket; with expect 'refused' the
-	// refusal screen is expected instead and {label: null} returned.
-	// opts: {birthYear, assisted, helper (a nickname), expect: 'ticket'|'refused', sync: true,
-	// offline: false (see headless; the sync-only process stays stopped after it)}.
+	// refusal screen is expected instead and {label: null} returned; with early: true as well,
+	// right after the nickname (or birth year), before any substance (a rule about the person).
+	// opts: {birthYear, assisted, helper (a nickname), expect: 'ticket'|'refused', early: false,
+	// sync: true, offline: false (see headless; the sync-only process stays stopped after it)}.
 	async checkIn(nickname, substance, route, opts = {}) {
 		const found = (await this.queue(['search', nickname])).stdout.split('\n').filter(Boolean);
 		const index = found.findIndex((l) => l.split('\t')[1] === nickname);
@@ -348,12 +349,15 @@ export class Kiosk {
 			s.push('expect-screen birthyear', `tap-id birthyear.option.${opts.birthYear}`);
 		}
 		const expect = opts.expect ?? 'ticket';
-		s.push('expect-screen substance');
-		if (opts.assisted) s.push('tap-id substance.assisted');
-		s.push(`tap-id substance.${substance}`);
-		if (opts.assisted) s.push('expect-screen helper', `type ${opts.helper.toLowerCase()}`, 'tap-id helper.match.0');
-		else if (route) s.push('expect-screen route', `tap-id route.${route}`);
-		// The refusal comes when the check-in is tried, after the choices.
+		const early = expect === 'refused' && opts.early;
+		if (!early) {
+			s.push('expect-screen substance');
+			if (opts.assisted) s.push('tap-id substance.assisted');
+			s.push(`tap-id substance.${substance}`);
+			if (opts.assisted) s.push('expect-screen helper', `type ${opts.helper.toLowerCase()}`, 'tap-id helper.match.0');
+			else if (route) s.push('expect-screen route', `tap-id route.${route}`);
+		}
+		// The refusal comes when the check-in is tried, after the choices, or early.
 		s.push(`expect-screen ${expect}`, 'dump', `tap-id ${expect === 'ticket' ? 'ticket.done' : 'refused.ok'}`,
 			'expect-screen welcome');
 		const r = await this.headless(s, { offline: opts.offline });
