@@ -1216,6 +1216,7 @@
 			b.setAttribute("aria-pressed", String(b.getAttribute("data-lang") === Ank.lang)));
 		if (S.me)
 			$("me").textContent = t("console.me", {user: S.me.user});
+		reviewNote();
 		notifyButton();
 		buildRegister();
 		if (S.regConfirmTaken)
@@ -1303,6 +1304,19 @@
 		}
 	}
 
+	/* How many of the console's texts in its language no native speaker has approved yet
+	 * (PO "fuzzy"): said, never hidden. */
+	function reviewNote() {
+		const note = $("review-note");
+		const me = Ank.pending.length;
+		const l = S.languages.find((x) => x.lang === Ank.lang);
+		const total = l ? l.total : 0;
+		note.hidden = me === 0;
+		note.textContent = me ? t("console.review.pending", {pending: me, total: total || "?"}) : "";
+		note.title = S.languages.filter((x) => x.pending > 0)
+			.map((x) => `${x.name}: ${x.pending}/${x.total}`).join(" · ");
+	}
+
 	async function loadLists() {
 		const [m, l] = await Promise.all([
 			Ank.api("GET", "/api/v1/municipalities").catch(() => null),
@@ -1310,6 +1324,7 @@
 		S.municipalities = m && m.ok && m.body && Array.isArray(m.body.municipalities) ? m.body.municipalities : [];
 		S.languages = l && l.ok && l.body && Array.isArray(l.body.languages) ? l.body.languages : [];
 		buildRegister();
+		reviewNote();
 	}
 
 	async function start() {
