@@ -203,6 +203,17 @@ staff_pages_landscape)
 	kiosk_run staff_pages_landscape.txt --db "$work/site.db" --config "$here/pages.ini" \
 		--size 1920x1080 --renderer null
 	;;
+languages)
+	# The welcome and a ticket in every shipped language (the README's and docs/screenshots'
+	# pictures of the ten languages), each passing the layout check.
+	for lang in $(cd "$root/i18n" && ls -- *.po | sed 's/\.po$//'); do
+		sed "s/LANG/$lang/g" "$here/language_shots.txt" >"$work/$lang.txt"
+		rm -f "$work/l.db"
+		"$kiosk" --data "$root" --headless --script "$work/$lang.txt" --shots "$shots" \
+			--now "$now" --db "$work/l.db" --demo >/dev/null 2>"$work/err.txt" ||
+			fail "$lang: $(cat "$work/err.txt")"
+	done
+	;;
 languages_offered)
 	# The welcome offers the site's languages in the site's order, and only those.
 	sed 's/^languages = .*/languages = sv, fa, da/' "$root/assets/demo/site.ini" >"$work/three.ini"
