@@ -334,14 +334,23 @@ static int catalog_header(const char *path, const char *code, const char *header
 static int catalog_entry(const char *path, po_message_t m, catalog *c, ank_err *err)
 {
 	const char *key = po_message_msgctxt(m);
-	if (!key || !is_key(key))
-		return ank_err_set(
-		        err,
-		        "%s: entry \"%.40s\": msgctxt must be its key (a-z, 0-9, '_', "
-		        "'.', at most %d)",
-		        path,
-		        ank_utf8_valid_text(po_message_msgid(m), 40) ? po_message_msgid(m) : "?",
-		        ANK_I18N_MAX_KEY_BYTES);
+	if (!key || !is_key(key)) {
+		/* The entry is named by its msgid: at most 40 bytes of it, never cut inside a
+		 * character (nor read past its end), and "?" unless it is printable text. */
+		const char *id = po_message_msgid(m);
+		size_t n = strnlen(id, 41);
+		if (n > 40) {
+			n = 40;
+			while (n > 0 && ((unsigned char)id[n] & 0xC0) == 0x80)
+				n--;
+		}
+		bool shown = ank_utf8_valid_text(id, n);
+		return ank_err_set(err,
+		                   "%s: entry \"%.*s\": msgctxt must be its key (a-z, 0-9, '_', "
+		                   "'.', at most %d)",
+		                   path, shown ? (int)n : 1, shown ? id : "?",
+		                   ANK_I18N_MAX_KEY_BYTES);
+	}
 	if (json_object_get(c->messages, key))
 		return ank_err_set(err, "%s: key \"%s\" twice", path, key);
 	const char *why = NULL;
