@@ -766,8 +766,9 @@ static const load_case load_cases[] = {
                    "Hej {who}") "msgtxt \"ticket.wait\"\nmsgid \"{ahead}\"\n"
                                 "msgstr \"{ahead} {minutes}\"\n\n" DA_LEFT),
          "da.po:17:|msgtxt|nothing loaded"},
+        /* gettext names the line after a string's end of line, as msgfmt does. */
         {"unterminated string", LOAD_FAILS, "da.po", DA_HELLO("Hej {who}\nmsgstr \"x"),
-         "da.po:|end-of-line within string"},
+         "da.po:16:|end-of-line within string"},
         {"JSON, the old format", LOAD_FAILS, "da.po",
          "{\"language\": \"da\", \"messages\": {\"hello\": \"Hej {who}\"}}", "da.po:1:"},
         {"empty file", LOAD_FAILS, "da.po", "", "da.po|no header"},
@@ -778,8 +779,10 @@ static const load_case load_cases[] = {
         {"file name not a language code", LOAD_FAILS, "dansk.po", DA(DA_MSGS),
          "dansk.po|language code"},
         {"file name in capitals", LOAD_FAILS, "DA.po", DA(DA_MSGS), "DA.po|language code"},
-        {"invalid UTF-8", LOAD_FAILS, "da.po", DA_HELLO("Hej \xff {who}"), "da.po"},
-        {"overlong UTF-8", LOAD_FAILS, "da.po", DA_HELLO("Hej \xc0\xaf {who}"), "da.po"},
+        {"invalid UTF-8", LOAD_FAILS, "da.po", DA_HELLO("Hej \xff {who}"),
+         "da.po:15:|invalid multibyte"},
+        {"overlong UTF-8", LOAD_FAILS, "da.po", DA_HELLO("Hej \xc0\xaf {who}"),
+         "da.po:15:|invalid multibyte"},
         /* the header */
         {"Language missing", LOAD_FAILS, "da.po", DA_HEAD(F_PF(PF_2) F_NAME("Dansk") F_DIR("ltr")),
          "da.po|\"Language: da\""},
@@ -833,7 +836,8 @@ static const load_case load_cases[] = {
          DA(DA_MSGS PO_MSG("hello", "Hello again {who}", "Goddag {who}")),
          "da.po|key \"hello\" twice"},
         {"the same entry twice", LOAD_FAILS, "da.po",
-         DA(DA_MSGS PO_MSG("hello", "Hello {who}", "Goddag {who}")), "da.po:"},
+         DA(DA_MSGS PO_MSG("hello", "Hello {who}", "Goddag {who}")),
+         "da.po:28:|duplicate message definition"},
         /* the text rules */
         {"control character", LOAD_FAILS, "da.po", DA_HELLO("Hej\\033[2J {who}"),
          "da.po|\"hello\"|control"},
