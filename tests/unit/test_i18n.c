@@ -20,6 +20,31 @@
 #include "ank_text.h"
 #include "po_text.h"
 
+/* The bytes the program has allocated and not freed: the sanitizer's count in the asan build
+ * (which replaces malloc), glibc's otherwise. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ANK_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ANK_TEST_ASAN 1
+#endif
+#endif
+#ifdef ANK_TEST_ASAN
+/* The sanitizers' public interface (sanitizer/allocator_interface.h, not always installed). */
+size_t __sanitizer_get_current_allocated_bytes(void);
+static size_t heap_in_use(void)
+{
+	return __sanitizer_get_current_allocated_bytes();
+}
+#else
+#include <malloc.h>
+static size_t heap_in_use(void)
+{
+	struct mallinfo2 m = mallinfo2();
+	return m.uordblks + m.hblkhd;
+}
+#endif
+
 /* ---- temporary catalog directories ---- */
 
 static void dir_new(char dir[64])
@@ -69,20 +94,22 @@ static ank_i18n *load_ok(const char *dir)
 	return i;
 }
 
+/* A catalog with the keys of EN but for the forms of "left"; its %s are, in order, the code,
+ * the Plural-Forms and the own name twice. */
+#define PLURAL_CATALOG_HEAD                                                                        \
+	PO_HEADER("%s", "%s", "%s", "ltr")                                                         \
+	PO_MSG("lang.name", "English", "%s")                                                       \
+	PO_MSG("hello", "Hello {who}", "{who}")                                                    \
+	PO_MSG("ticket.wait", "{ahead} ahead, {minutes} min", "{ahead} {minutes}")                 \
+	"msgctxt \"left\"\nmsgid \"{n} try left\"\nmsgid_plural \"{n} tries left\"\n"
+
 /* Writes <dir>/<code>.po: the keys of EN, with lang.name = name and the plural text "left"
  * in the given forms (form order, each with "{n}"), under the Plural-Forms pf. */
 static void put_plural_catalog(const char *dir, const char *code, const char *pf, const char *name,
                                const char *const *forms, int nforms)
 {
 	char text[4096], file[16];
-	int w = snprintf(text, sizeof text,
-	                 PO_HEADER("%s", "%s", "%s", "ltr") PO_MSG("lang.name", "English", "%s")
-	                         PO_MSG("hello", "Hello {who}", "{who}") PO_MSG(
-	                                 "ticket.wait", "{ahead} ahead, {minutes} min",
-	                                 "{ahead} {minutes}") "msgctxt \"left\"\nmsgid \"{n} try "
-	                                                      "left\"\nmsgid_plural \"{n} tries "
-	                                                      "left\"\n",
-	                 code, pf, name, name);
+	int w = snprintf(text, sizeof text, PLURAL_CATALOG_HEAD, code, pf, name, name);
 	assert_true(w > 0 && (size_t)w < sizeof text);
 	for (int k = 0; k < nforms; k++) {
 		int m = snprintf(text + w, sizeof text - (size_t)w, "msgstr[%d] \"%s\"\n", k,
@@ -1458,17 +1485,56 @@ static void test_reload(void **state)
 	dir_remove(dir);
 }
 
+/* The kiosk reloads its catalogs whenever the files change, for months: a load and a reload
+ * of the shipped catalogs give back all they take but what libgettextpo keeps of each file
+ * (its copy of the file name, tens of bytes). Each catalog's keys and header, which the
+ * library's own po_file_free does not free, would be some 7 KiB a file. */
+static void test_reload_keeps_no_memory(void **state)
+{
+	(void)state;
+	char dir[512];
+	snprintf(dir, sizeof dir, "%s/i18n", test_source_dir());
+	enum { rounds = 10 };
+	size_t before = 0;
+	int files = 0;
+	for (int r = -2; r < rounds; r++) { /* two rounds first: ICU and jansson set up once */
+		if (r == 0)
+			before = heap_in_use();
+		ank_i18n *i = load_ok(dir);
+		ank_err err = {{0}};
+		if (ank_i18n_reload(i, dir, &err))
+			fail_msg("%s", err.msg);
+		files = ank_i18n_count(i);
+		ank_i18n_free(i);
+	}
+	size_t after = heap_in_use();
+	size_t grown = after > before ? after - before : 0;
+	size_t per_file = grown / (size_t)(2 * rounds * files);
+	print_message("%d loads of %d files: %zu bytes kept, %zu a file\n", 2 * rounds, files,
+	              grown, per_file);
+	if (per_file > 256)
+		fail_msg("a catalog load keeps %zu bytes a file (%zu in all)", per_file, grown);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_shipped_catalogs), cmocka_unit_test(test_shipped_keys),
-	        cmocka_unit_test(test_shipped_words),    cmocka_unit_test(test_shipped_plurals),
-	        cmocka_unit_test(test_load_golden),      cmocka_unit_test(test_po_strings),
-	        cmocka_unit_test(test_en_required),      cmocka_unit_test(test_review_state),
-	        cmocka_unit_test(test_limits),           cmocka_unit_test(test_ignored_files),
-	        cmocka_unit_test(test_fallback),         cmocka_unit_test(test_format_golden),
-	        cmocka_unit_test(test_plural_samples),   cmocka_unit_test(test_catalog_json),
+	        cmocka_unit_test(test_shipped_catalogs),
+	        cmocka_unit_test(test_shipped_keys),
+	        cmocka_unit_test(test_shipped_words),
+	        cmocka_unit_test(test_shipped_plurals),
+	        cmocka_unit_test(test_load_golden),
+	        cmocka_unit_test(test_po_strings),
+	        cmocka_unit_test(test_en_required),
+	        cmocka_unit_test(test_review_state),
+	        cmocka_unit_test(test_limits),
+	        cmocka_unit_test(test_ignored_files),
+	        cmocka_unit_test(test_fallback),
+	        cmocka_unit_test(test_format_golden),
+	        cmocka_unit_test(test_plural_samples),
+	        cmocka_unit_test(test_catalog_json),
 	        cmocka_unit_test(test_reload),
+	        cmocka_unit_test(test_reload_keeps_no_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
