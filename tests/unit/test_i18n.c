@@ -1487,7 +1487,7 @@ static void test_reload(void **state)
 
 /* The kiosk reloads its catalogs whenever the files change, for months: a load and a reload
  * of the shipped catalogs give back all they take but what libgettextpo keeps of each file
- * (its copy of the file name, tens of bytes). Each catalog's keys and header, which the
+ * (its copy of the file's path). Each catalog's keys and header, which the
  * library's own po_file_free does not free, would be some 7 KiB a file. */
 static void test_reload_keeps_no_memory(void **state)
 {
@@ -1512,7 +1512,8 @@ static void test_reload_keeps_no_memory(void **state)
 	size_t per_file = grown / (size_t)(2 * rounds * files);
 	print_message("%d loads of %d files: %zu bytes kept, %zu a file\n", 2 * rounds, files,
 	              grown, per_file);
-	if (per_file > 256)
+	/* The name's copy, and room for the allocator's own bookkeeping. */
+	if (per_file > strlen(dir) + 256)
 		fail_msg("a catalog load keeps %zu bytes a file (%zu in all)", per_file, grown);
 }
 
