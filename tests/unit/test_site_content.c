@@ -1,5 +1,6 @@
 /* Golden cases for the content central sends a site: the site config as INI text (the same
- * parser as the file) and text overrides laid over the shipped catalogs. */
+ * parser as the file) and text overrides laid over the shipped catalogs, plural texts as
+ * arrays of the language's forms. */
 #include "testlib.h"
 
 #include <dirent.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "ank_i18n.h"
+#include "po_text.h"
 #include "store.h"
 
 /* ---- small file helpers ---- */
@@ -203,16 +205,6 @@ static void test_ini_text_error_same_as_file(void **state)
 
 /* ---- text overrides ---- */
 
-#define CAT(code, name, review, msgs)                                                              \
-	"{\"language\": \"" code "\", \"name\": \"" name "\", \"direction\": \"ltr\", "            \
-	"\"review\": \"" review "\", \"messages\": {\"lang.name\": \"" name "\", " msgs "}}"
-#define EN                                                                                         \
-	CAT("en", "English", "source",                                                             \
-	    "\"hello\": \"Hello {who}\", \"ticket.wait\": \"{ahead} ahead, {minutes} min\"")
-#define DA                                                                                         \
-	CAT("da", "Dansk", "unreviewed",                                                           \
-	    "\"hello\": \"Hej {who}\", \"ticket.wait\": \"{ahead} foran, {minutes} min\"")
-
 typedef struct texts {
 	char dir[64];  /* shipped catalogs */
 	char over[96]; /* overrides */
@@ -224,8 +216,8 @@ static texts *texts_new(void)
 	texts *t = calloc(1, sizeof *t);
 	assert_non_null(t);
 	dir_new(t->dir);
-	put_text(t->dir, "en.json", EN);
-	put_text(t->dir, "da.json", DA);
+	put_text(t->dir, "en.po", EN);
+	put_text(t->dir, "da.po", DA(DA_MSGS));
 	snprintf(t->over, sizeof t->over, "%s/site.db.catalogs", t->dir);
 	assert_int_equal(mkdir(t->over, 0700), 0);
 	ank_err err;
@@ -434,7 +426,8 @@ static void test_override_save(void **state)
 	texts_free(t);
 }
 
-/* The shipped catalogs accept an override of a real key, as central would send it. */
+/* The shipped catalogs accept an override of a real key, as central would send it: a plain
+ * text as a string, a plural text as the array of its forms. */
 static void test_override_shipped(void **state)
 {
 	(void)state;
@@ -444,15 +437,123 @@ static void test_override_shipped(void **state)
 	ank_i18n *i;
 	ank_err err;
 	assert_int_equal(ank_i18n_load(dir, &i, &err), 0);
-	const char *wait = ank_i18n_get(i, "da", "ticket.wait");
 	assert_int_equal(ank_i18n_override_check(i, "da", "welcome.title", "Velkommen!", 10, &err),
 	                 0);
-	assert_int_equal(ank_i18n_override_check(i, "da", "ticket.wait", wait, strlen(wait), &err),
-	                 0);
-	assert_int_equal(ank_i18n_override_check(i, "da", "ticket.wait", "Vent", 4, &err), -1);
 	assert_int_equal(ank_i18n_override_check(i, "da", "welcome.title", "A\0B", 3, &err), -1);
 	assert_int_equal(ank_i18n_override_check(i, "da", "welcome.title", "\xc3(", 2, &err), -1);
+	/* ticket.wait has plural forms: its own forms pass as an array, its text alone not. */
+	int k = 0;
+	while (strcmp(ank_i18n_code(i, k), "da") != 0)
+		k++;
+	json_t *cat = ank_i18n_catalog_json(i, k);
+	json_t *forms = json_object_get(json_object_get(cat, "plurals"), "ticket.wait");
+	assert_int_equal(json_object_size(forms), 2);
+	json_t *value =
+	        json_pack("[O, O]", json_object_get(forms, "one"), json_object_get(forms, "other"));
+	if (ank_i18n_override_value_check(i, "da", "ticket.wait", value, &err))
+		fail_msg("%s", err.msg);
+	const char *wait = ank_i18n_get(i, "da", "ticket.wait");
+	assert_int_equal(ank_i18n_override_check(i, "da", "ticket.wait", wait, strlen(wait), &err),
+	                 -1);
+	assert_non_null(strstr(err.msg, "needs 2 forms"));
+	assert_int_equal(ank_i18n_override_check(i, "da", "ticket.wait", "Vent", 4, &err), -1);
+	/* Arabic has six. */
+	json_t *six =
+	        json_pack("[O, O, O, O, O, O]", json_array_get(value, 0), json_array_get(value, 0),
+	                  json_array_get(value, 0), json_array_get(value, 0),
+	                  json_array_get(value, 0), json_array_get(value, 1));
+	assert_int_equal(ank_i18n_override_value_check(i, "ar", "ticket.wait", six, &err), 0);
+	assert_int_equal(ank_i18n_override_value_check(i, "ar", "ticket.wait", value, &err), -1);
+	assert_non_null(strstr(err.msg, "needs 6 forms (zero ... other)"));
+	json_decref(six);
+	json_decref(value);
+	json_decref(cat);
 	ank_i18n_free(i);
+}
+
+/* A plural text is overridden whole: an array of exactly the language's forms, each a valid
+ * text with the shipped placeholders; a string, or too few or too many forms, is refused. */
+static void test_override_plural(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *key, *value, *want; /* want NULL: accepted */
+	} cases[] = {
+	        {"left", "[\"{n} forsøg igen\", \"{n} forsøg mere\"]", NULL},
+	        {"left", "\"{n} forsøg\"", "a plural text needs 2 forms (one ... other)"},
+	        {"left", "[\"{n} forsøg\"]", "needs 2 forms"},
+	        {"left", "[\"{n}\", \"{n}\", \"{n}\"]", "needs 2 forms"},
+	        {"left", "[]", "needs 2 forms"},
+	        {"left", "{\"one\": \"{n}\", \"other\": \"{n}\"}", "needs 2 forms"},
+	        {"left", "[5, \"{n} forsøg\"]", "form 0 must be a string"},
+	        {"left", "[\"et forsøg\", \"{n} forsøg\"]", "lacks placeholder {n}"},
+	        {"left", "[\"{n} forsøg\", \"{n} forsøg {who}\"]", "{who} is not in the shipped"},
+	        {"left", "[\"{n} forsøg\", \"\"]", "empty text"},
+	        {"left", "[\"{n} forsøg\", \"{n forsøg\"]", "does not start a placeholder"},
+	        {"hello", "[\"Hej {who}\", \"Hej {who}\"]", "must be a string"},
+	};
+	int failed = 0;
+	for (size_t k = 0; k < COUNT_OF(cases); k++) {
+		texts *t = texts_new();
+		json_error_t je;
+		json_t *v = json_loads(cases[k].value, JSON_DECODE_ANY, &je);
+		assert_non_null(v);
+		ank_err err = {{0}};
+		int rc = ank_i18n_override_value_check(t->i, "da", cases[k].key, v, &err);
+		if ((rc == 0) != (cases[k].want == NULL) ||
+		    (cases[k].want && !strstr(err.msg, cases[k].want)))
+			case_fail(&failed, "case %zu: rc %d \"%s\"", k, rc, err.msg);
+		json_decref(v);
+		/* The same through an override file: applied, or skipped with nothing changed. */
+		char file[256];
+		snprintf(file, sizeof file, "{\"language\": \"da\", \"messages\": {\"%s\": %s}}",
+		         cases[k].key, cases[k].value);
+		put_text(t->over, "da.json", file);
+		int applied = -1;
+		rc = ank_i18n_overlay_dir(t->i, t->over, &applied, &err);
+		const char *one = ank_i18n_get_n(t->i, "da", "left", 1);
+		const char *two = ank_i18n_get_n(t->i, "da", "left", 2);
+		if (cases[k].want &&
+		    (rc != -1 || applied != 0 || strcmp(one, "{n} forsøg tilbage") != 0 ||
+		     strcmp(ank_i18n_get(t->i, "da", "hello"), "Hej {who}") != 0))
+			case_fail(&failed, "case %zu: overlay rc %d applied %d", k, rc, applied);
+		/* The good override's forms are chosen by number like the shipped ones. */
+		if (!cases[k].want &&
+		    (rc != 0 || applied != 1 || strcmp(one, "{n} forsøg igen") ||
+		     strcmp(two, "{n} forsøg mere") || ank_i18n_check(t->i, &err) != 0))
+			case_fail(&failed, "case %zu: overlay rc %d applied %d, '%s', '%s'", k, rc,
+			          applied, one, two);
+		texts_free(t);
+	}
+	assert_cases_passed(failed);
+
+	texts *t = texts_new();
+	ank_err err;
+	/* Saved as central does (POST /api/v1/catalogs/da), then laid over the catalogs. */
+	char dir[128];
+	snprintf(dir, sizeof dir, "%s/saved.db.catalogs", t->dir);
+	int keys = -1;
+	assert_int_equal(
+	        ank_i18n_override_save(t->i, dir, "da", "{\"left\": \"{n} forsøg\"}", &keys, &err),
+	        -1);
+	assert_non_null(strstr(err.msg, "needs 2 forms"));
+	assert_int_equal(access(dir, F_OK), -1);
+	assert_int_equal(ank_i18n_override_save(t->i, dir, "da",
+	                                        "{\"left\": [\"{n} chance\", \"{n} chancer\"]}",
+	                                        &keys, &err),
+	                 0);
+	assert_int_equal(keys, 1);
+	int applied = -1;
+	assert_int_equal(ank_i18n_overlay_dir(t->i, dir, &applied, &err), 0);
+	assert_int_equal(applied, 1);
+	char out[64];
+	const char *args[] = {"n", "1", NULL};
+	assert_int_equal(ank_i18n_format_n(t->i, "da", "left", 1, out, sizeof out, args), 0);
+	assert_string_equal(out, "1 chance");
+	args[1] = "3";
+	assert_int_equal(ank_i18n_format_n(t->i, "da", "left", 3, out, sizeof out, args), 0);
+	assert_string_equal(out, "3 chancer");
+	texts_free(t);
 }
 
 int main(void)
@@ -466,6 +567,7 @@ int main(void)
 	        cmocka_unit_test(test_overlay_refuses_bad_files),
 	        cmocka_unit_test(test_override_save),
 	        cmocka_unit_test(test_override_shipped),
+	        cmocka_unit_test(test_override_plural),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
