@@ -9,8 +9,8 @@
 /* Sizes on these screens, portrait / landscape where they differ. */
 #define QR_SIDE            480 /* big enough for a phone or the staff scanner at arm's length */
 #define QR_SIDE_LANDSCAPE  420
-#define NUMBER_H           330 /* the ticket number in the huge font */
-#define NUMBER_H_LANDSCAPE 280
+#define NUMBER_H           370 /* the ticket number in the huge font (its line is 355 px) */
+#define NUMBER_H_LANDSCAPE 370
 #define STATUS_H           150 /* where to go, or how long to wait */
 #define HOW_H              160 /* what to do with the ticket */
 #define REASON_H           400 /* the refusal's reason, at most */
