@@ -11,6 +11,7 @@
 
 #include "ank_text.h"
 #include "ank_time.h"
+#include "ank_zone.h"
 
 static const char *const weekdays[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 
@@ -140,8 +141,13 @@ static int site_key(parse_ctx *c, const char *k, const char *v)
 	if (!strcmp(k, "name")) {
 		return copy_text(cfg->name, sizeof cfg->name, v);
 	}
-	if (!strcmp(k, "timezone"))
+	if (!strcmp(k, "timezone")) {
+		/* Central counts the site's days and hours in this zone (ICU's data): a name it
+		 * does not know would put them in another. */
+		if (!ank_zone_known(v))
+			return -1;
 		return copy_text(cfg->timezone, sizeof cfg->timezone, v);
+	}
 	if (!strcmp(k, "women_only"))
 		return parse_bool(v, &cfg->women_only);
 	if (!strcmp(k, "assisted"))
@@ -394,7 +400,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 static void config_defaults(ank_site_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
-	snprintf(cfg->timezone, sizeof cfg->timezone, "Europe/Copenhagen");
+	snprintf(cfg->timezone, sizeof cfg->timezone, "%s", ANK_ZONE_DEFAULT);
 	cfg->routes[ANK_ROUTE_INJECT] = cfg->routes[ANK_ROUTE_SMOKE] = true;
 	snprintf(cfg->languages, sizeof cfg->languages, "da,en");
 	cfg->day_start_min = 5 * 60;

@@ -62,7 +62,7 @@ typedef struct opts {
 	char web_dir[PATH_MAX_BYTES], i18n_dir[PATH_MAX_BYTES]; /* the browser's files */
 	ank_serve_limits lim;
 	unsigned min_free_mb; /* lim.min_free_bytes, as the config gives it */
-	const char *port_file, *site, *user, *name, *municipality, *from, *to;
+	const char *port_file, *site, *user, *name, *municipality, *from, *to, *quarter, *year;
 	bool revoke; /* display-key --revoke */
 	char config_error[256];
 } opts;
@@ -429,7 +429,22 @@ static int cmd_display_key(opts *o, ank_cstore *cs)
 static int cmd_report(opts *o, ank_cstore *cs)
 {
 	ank_err err;
-	char *text = ank_cstore_report(cs, o->from, o->to, ank_now_ms(), &err);
+	char from[11], to[11];
+	const char *f = o->from, *t = o->to;
+	if (o->quarter || o->year) {
+		if (o->from || o->to || (o->quarter && o->year)) {
+			fprintf(stderr,
+			        "ankomst-central: give one of --quarter, --year or --from/--to\n");
+			return 2;
+		}
+		if (ank_report_period(o->quarter, o->year, from, to, &err)) {
+			fprintf(stderr, "ankomst-central: %s\n", err.msg);
+			return 2;
+		}
+		f = from;
+		t = to;
+	}
+	char *text = ank_cstore_report(cs, f, t, ank_now_ms(), &err);
 	if (!text) {
 		fprintf(stderr, "ankomst-central: %s\n", err.msg);
 		return 1;
@@ -470,7 +485,7 @@ static const command commands[] = {
         {"create-admin", cmd_create_admin, "--config --db --user --log-format"},
         {"add-site", cmd_add_site, "--config --db --site --name --municipality --log-format"},
         {"display-key", cmd_display_key, "--config --db --site --revoke --log-format"},
-        {"report", cmd_report, "--config --db --from --to --log-format"},
+        {"report", cmd_report, "--config --db --from --to --quarter --year --log-format"},
         {"rebuild", cmd_rebuild, "--config --db --log-format"},
 };
 
@@ -484,8 +499,9 @@ static const char usage[] =
         "  add-site --db FILE --site SITE --name NAME --municipality CODE\n"
         "  display-key --db FILE --site SITE [--revoke]  print a new waiting-room display\n"
         "                                                key (or revoke all of the site's)\n"
-        "  report --db FILE [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
-        "                                                JSON report for the ministry\n"
+        "  report --db FILE [--from YYYY-MM-DD] [--to YYYY-MM-DD | --quarter 2026Q3 |\n"
+        "         --year 2026]                           JSON report for the ministry, in\n"
+        "                                                each site's own time zone\n"
         "  rebuild --db FILE                             rebuild the read tables from events\n"
         "Every command takes --log-format text|json (default text).\n"
         "The config file (INI) has [central] with listen, db, tls_cert, tls_key, log_format,\n"
@@ -598,6 +614,8 @@ static int apply_flag(opts *o, const char *f, const char *v)
 	        {"--municipality", &o->municipality},
 	        {"--from", &o->from},
 	        {"--to", &o->to},
+	        {"--quarter", &o->quarter},
+	        {"--year", &o->year},
 	};
 	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
 		if (!strcmp(f, plain[i].flag))

@@ -197,6 +197,10 @@ static const char *const migrations[] = {
          " PRIMARY KEY (kiosk, seq)) WITHOUT ROWID;"
          "CREATE INDEX refusal_date ON refusal(date, site);"
          "DELETE FROM meta WHERE key = 'read_model';"),
+        /* 12: the time zone of each kiosk's site config, in which the read model counts
+         * that kiosk's days and hours (issue 14). Read model: the rebuild fills it. */
+        ("ALTER TABLE site_info ADD COLUMN timezone TEXT;"
+         "DELETE FROM meta WHERE key = 'read_model';"),
 };
 
 void ank_cs_hash_hex(const char *secret, char out[65])
@@ -284,6 +288,8 @@ void ank_cstore_close(ank_cstore *cs)
 	sqlite3_close_v2(cs->db);
 	sqlite3_close_v2(cs->rdb);
 	ank_cs_ring_free(cs);
+	for (int i = 0; i < cs->n_zones; i++)
+		ank_zone_free(cs->zones[i]);
 	free(cs->seen);
 	free(cs->revs);
 	pthread_cond_destroy(&cs->hash_free);

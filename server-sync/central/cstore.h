@@ -539,9 +539,13 @@ typedef struct ank_display_view {
 int ank_cstore_display_view(ank_cstore *cs, const char *site, int64_t now, ank_display_view *out,
                             ank_err *err);
 
-/* The report of docs/operations.md over service days from..to (YYYY-MM-DD, inclusive, in the
- * process's time zone; NULL for no bound): a malloc'd JSON text the caller frees, or NULL
- * with err. */
+/* The first and last day of a report period: quarter "2026Q3" or year "2026" (quarter
+ * wins when both are given) into from and to ("YYYY-MM-DD"). 0, or -1 with err. */
+int ank_report_period(const char *quarter, const char *year, char from[11], char to[11],
+                      ank_err *err);
+/* The report of docs/operations.md over days from..to (YYYY-MM-DD, inclusive, each site's
+ * local days in the time zone its kiosks' config names; NULL for no bound), per site, per
+ * municipality and in total: a malloc'd JSON text the caller frees, or NULL with err. */
 char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_t now,
                         ank_err *err);
 

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "ank_db.h"
+#include "ank_zone.h"
 #include "cstore.h"
 #include "wire.h"
 
@@ -82,11 +83,16 @@ typedef struct ank_cs_rev {
 	long long rev;
 } ank_cs_rev;
 
+/* Time zones opened so far (sites rarely use more than one), guarded by mu. */
+#define ANK_CS_ZONES 8
+
 struct ank_cstore {
 	char path[4096];
 	sqlite3 *db;
 	ank_db_stmts stmts; /* prepared statements, guarded by mu like the connection */
 	pthread_mutex_t mu;
+	ank_zone *zones[ANK_CS_ZONES];
+	int n_zones;
 	/* A second connection, read-only, for what must keep answering while the writer waits
 	 * on a lock or the disk is full: token checks, the change feed's catch-up. */
 	sqlite3 *rdb;
@@ -202,6 +208,12 @@ void ank_cs_bind_opt(sqlite3_stmt *s, int i, const char *v);
 typedef struct ank_cs_proj ank_cs_proj;
 /* A new, empty overlay, or NULL when memory ran out. Free with free(). */
 ank_cs_proj *ank_cs_proj_new(void);
+/* The zone named `id` (a site config's timezone), opened once per store (mu held); an
+ * unknown or empty id gives ANK_ZONE_DEFAULT's, with a warning. Owned by cs; NULL only when
+ * ICU cannot open even the default. */
+ank_zone *ank_cs_zone(ank_cstore *cs, const char *id);
+/* The zone kiosk's newest site config names (site_info), or the default (mu held). */
+ank_zone *ank_cs_kiosk_zone(ank_cstore *cs, const char *kiosk);
 /* Empties p without writing anything (a refused batch's rows go with it). */
 void ank_cs_proj_reset(ank_cs_proj *p);
 /* Where an event comes from. */

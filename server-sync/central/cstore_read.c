@@ -18,7 +18,7 @@
 #define REASON_MAX 200
 /* The version of the read tables' meaning: a central that finds another one in meta
  * rebuilds them from the event log when it opens the database. */
-#define READ_MODEL_VERSION "3"
+#define READ_MODEL_VERSION "4" /* 4: dates and hours in each site's own time zone */
 /* Events replayed per transaction step by a rebuild, as a kiosk's batches are at most. */
 #define REBUILD_CHUNK ANK_PROTO_MAX_BATCH
 
@@ -45,38 +45,70 @@ static int run(ank_cstore *cs, ank_err *err, const char *sql, const char *fmt, .
 
 /* ---- local time ---- */
 
-/* The local calendar date and hour of kiosk time, in the process's time zone (the report's
- * days are local). localtime_r costs more than the rest of an event, so the hour last
- * asked for is kept: a batch's events fall in one or two hours. Local hours start on whole
- * local minutes, so [start, start + 1 h) has one date and hour even across a DST change. */
+ank_zone *ank_cs_zone(ank_cstore *cs, const char *id)
+{
+	if (!id || !id[0])
+		id = ANK_ZONE_DEFAULT;
+	for (int i = 0; i < cs->n_zones; i++)
+		if (!strcmp(ank_zone_id(cs->zones[i]), id))
+			return cs->zones[i];
+	ank_err why;
+	ank_zone *z = ank_zone_open(id, &why);
+	if (!z) {
+		/* Kiosks check the zone before they apply a config; an older kiosk's may not be. */
+		ank_log(ANK_LOG_WARN, "central", "%s: counting in %s", why.msg, ANK_ZONE_DEFAULT);
+		return strcmp(id, ANK_ZONE_DEFAULT) ? ank_cs_zone(cs, ANK_ZONE_DEFAULT) : NULL;
+	}
+	if (cs->n_zones == ANK_CS_ZONES) {
+		/* More zones than sites have ever used together: the oldest goes. No caller
+		 * keeps a zone across a release of mu. */
+		ank_zone_free(cs->zones[0]);
+		memmove(cs->zones, cs->zones + 1, (ANK_CS_ZONES - 1) * sizeof cs->zones[0]);
+		cs->n_zones--;
+	}
+	cs->zones[cs->n_zones++] = z;
+	return z;
+}
+
+ank_zone *ank_cs_kiosk_zone(ank_cstore *cs, const char *kiosk)
+{
+	char id[ANK_ZONE_ID_MAX + 1] = "";
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(cs->db, "SELECT timezone FROM site_info WHERE kiosk = ?", -1, &s,
+	                       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, kiosk, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_TEXT)
+			snprintf(id, sizeof id, "%s", (const char *)sqlite3_column_text(s, 0));
+	}
+	sqlite3_finalize(s);
+	return ank_cs_zone(cs, id);
+}
+
+/* The local calendar date and hour of an instant in the zone of the kiosk's site (the
+ * report's days and hours are the site's own, whatever central's TZ). A conversion costs
+ * more than the rest of an event, so the hour last asked for is kept: a batch's events fall
+ * in one or two hours. */
 typedef struct local_hour {
 	long long start_ms, end_ms; /* end_ms == 0: nothing kept */
 	char date[11];
 	int hour;
 } local_hour;
 
-static const local_hour *local_of(local_hour *c, long long ms)
+static const local_hour *local_of(ank_zone *z, local_hour *c, long long ms)
 {
 	if (c->end_ms && ms >= c->start_ms && ms < c->end_ms)
 		return c;
-	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-	struct tm tm;
-	if (!localtime_r(&t, &tm)) {
+	ank_civil cv;
+	if (!z || ank_zone_civil(z, ms, &cv)) {
 		c->end_ms = 0;
 		snprintf(c->date, sizeof c->date, "0000-00-00");
 		c->hour = 0;
 		return c;
 	}
-	snprintf(c->date, sizeof c->date, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-	         tm.tm_mday);
-	c->hour = tm.tm_hour;
-	long long into = (long long)tm.tm_min * 60000 + (long long)tm.tm_sec * 1000 +
-	                 (ms - (long long)t * 1000);
-	c->start_ms = ms - into;
-	c->end_ms = c->start_ms + 3600000;
-	/* A leap second or an offset change inside the hour: do not trust the span. */
-	if (tm.tm_sec >= 60)
-		c->end_ms = 0;
+	memcpy(c->date, cv.date, sizeof c->date);
+	c->hour = cv.hour;
+	c->start_ms = cv.hour_start_ms;
+	c->end_ms = cv.hour_end_ms; /* 0 across an offset change inside the hour */
 	return c;
 }
 
@@ -126,6 +158,10 @@ struct ank_cs_proj {
 	char cleaned_day[ID];
 	local_hour clock;    /* of kiosk times */
 	local_hour received; /* of central's times of receipt (out-of-time events) */
+	/* The zone of zone_kiosk's site (owned by the store), looked up at the first event of
+	 * each kiosk; zone_kiosk "" after a config, which may name another zone. */
+	char zone_kiosk[ID];
+	ank_zone *zone;
 	/* The batch's newest event: seen at all, out of time, its kiosk minus central time. */
 	bool seen, skewed;
 	long long skew_ms;
@@ -144,6 +180,8 @@ ank_cs_proj *ank_cs_proj_new(void)
 		p->n = p->nstat = p->nhour = p->nuser = p->nlate = 0;
 		p->cleaned_day[0] = '\0';
 		p->clock.end_ms = p->received.end_ms = 0;
+		p->zone_kiosk[0] = '\0';
+		p->zone = NULL;
 		p->seen = p->skewed = false;
 		p->skew_ms = 0;
 	}
@@ -281,7 +319,7 @@ static int project_ticket(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk,
 	r->since_ms = at;
 	if (!counted)
 		return 0;
-	const local_hour *lh = local_of(&pj->clock, at);
+	const local_hour *lh = local_of(pj->zone, &pj->clock, at);
 	switch (ev->type) {
 	case ANK_EV_TICKET_ISSUED: {
 		r->issued_ms = at;
@@ -513,7 +551,7 @@ static int project_refusal(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk, c
 {
 	if (!counted)
 		return 0;
-	const local_hour *lh = local_of(&pj->clock, at);
+	const local_hour *lh = local_of(pj->zone, &pj->clock, at);
 	/* A refusal right after the nickname has no substance or route: "" binds NULL. */
 	return run(cs, err,
 	           "INSERT INTO refusal(kiosk, seq, site, date, at_ms, reason, user, substance,"
@@ -581,14 +619,16 @@ static int project_config(ank_cstore *cs, const char *kiosk, long long at, const
 		         "sssii", kiosk, id, ank_station_state_code(ANK_SS_FREE), at, sort);
 	}
 	char *info = rc ? NULL : site_info_text(p);
-	json_decref(p);
+	const char *tz = json_string_value(json_object_get(p, "timezone"));
 	if (!rc && info)
 		rc = run(cs, err,
-		         "INSERT INTO site_info(kiosk, at_ms, body) VALUES (?, ?, ?)"
+		         "INSERT INTO site_info(kiosk, at_ms, body, timezone) VALUES (?, ?, ?, ?)"
 		         " ON CONFLICT(kiosk) DO UPDATE SET at_ms = excluded.at_ms,"
-		         " body = excluded.body WHERE excluded.at_ms >= site_info.at_ms",
-		         "sis", kiosk, at, info);
+		         " body = excluded.body, timezone = excluded.timezone"
+		         " WHERE excluded.at_ms >= site_info.at_ms",
+		         "siss", kiosk, at, info, tz ? tz : "");
 	free(info);
+	json_decref(p);
 	return rc ? rc
 	          : run(cs, err, "DELETE FROM proj_station WHERE kiosk = ? AND sort = -1", "s",
 	                kiosk);
@@ -653,7 +693,7 @@ static int project_unknown(ank_cstore *cs, ank_cs_proj *pj, const char *site, co
 {
 	if (!counted)
 		return 0;
-	const local_hour *lh = local_of(&pj->clock, at);
+	const local_hour *lh = local_of(pj->zone, &pj->clock, at);
 	return run(cs, err,
 	           "INSERT INTO unknown_stat(date, site, type, n) VALUES (?,?,?,1)"
 	           " ON CONFLICT(date, site, type) DO UPDATE SET n = n + 1",
@@ -679,7 +719,7 @@ static void note_time(ank_cs_proj *pj, const ank_cs_event_ctx *x, const ank_even
 	pj->skew_ms = e->at_ms - x->now;
 	if (ok)
 		return;
-	const local_hour *lh = local_of(&pj->received, x->now);
+	const local_hour *lh = local_of(pj->zone, &pj->received, x->now);
 	late_row *r = NULL;
 	for (int i = 0; i < pj->nlate && !r; i++)
 		if (!strcmp(pj->late[i].date, lh->date))
@@ -708,6 +748,11 @@ int ank_cs_project(ank_cstore *cs, ank_cs_proj *pj, const ank_cs_event_ctx *x, c
 	 * reports still holds (the kiosk owns the queue: it did call that ticket), at
 	 * central's time of receipt. It adds to no figure and to no table the report reads;
 	 * clock_stat counts it instead. */
+	if (!pj->zone || strcmp(pj->zone_kiosk, x->kiosk)) {
+		KEEP(pj->zone_kiosk, x->kiosk);
+		pj->zone = ank_cs_kiosk_zone(cs, x->kiosk);
+		pj->clock.end_ms = pj->received.end_ms = 0;
+	}
 	bool counted = in_time(e->at_ms, x->now);
 	note_time(pj, x, e, counted);
 	long long at = counted ? e->at_ms : x->now;
@@ -723,6 +768,7 @@ int ank_cs_project(ank_cstore *cs, ank_cs_proj *pj, const ank_cs_event_ctx *x, c
 		break;
 	case ANK_EV_SITE_CONFIG:
 		rc = project_config(cs, x->kiosk, at, e->payload, err);
+		pj->zone_kiosk[0] = '\0'; /* it may name another zone */
 		break;
 	case ANK_EV_SITE_FROZEN:
 	case ANK_EV_SITE_RESUMED:

@@ -4,6 +4,7 @@
  * for unique users) and the staff records, as one JSON document that names what the data
  * cannot give. Each table is read once for all sites; no statement touches the raw event
  * log or payload text. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,11 @@
 typedef struct sec {
 	char id[ANK_CS_ID_MAX + 1];
 	json_t *name;
+	/* A site's: its municipality's section (in rep.muni) and its time zone, and the span in
+	 * ms that the report's local dates make there (the staff records are kept by instant). */
+	int muni;
+	char zone[ANK_ZONE_ID_MAX + 1];
+	long long from_ms, to_ms;
 	long long checkins, assisted, intakes, ended, session_s, waited, wait_ms, no_shows,
 	        cancelled, refusals, rejections, overdoses, naloxone, oxygen, ambulance, referrals,
 	        incidents, unique, unlinked, out_of_time;
@@ -27,7 +33,8 @@ typedef struct sec {
 } sec;
 
 /* One report being made. Every statement binds ?1 and ?2 the first and last local date,
- * ?3 and ?4 the span in ms (records), ?5 the year ages are counted at. */
+ * ?3 and ?4 a span in ms (records: each site's own, bound per site), ?5 the year ages are
+ * counted at. */
 typedef struct rep {
 	ank_cstore *cs;
 	char from_date[11], to_date[11];
@@ -35,6 +42,8 @@ typedef struct rep {
 	int year;
 	int n;
 	sec *site; /* n sections, in id order */
+	int n_muni;
+	sec *muni; /* the sites' municipalities, in code order */
 	sec total;
 	bool failed; /* a statement failed; err holds the first message */
 	ank_err *err;
@@ -169,16 +178,25 @@ static void each_row(rep *r, const char *sql, row_fn fn)
 	done(r, s, rc);
 }
 
-/* The sections an additive row of site column 0 counts in: its site's (when listed) and
- * the totals. */
-static int targets(rep *r, sqlite3_stmt *s, sec *out[2])
+/* The sections a row of `site` counts in: its site's (when listed), that site's
+ * municipality's and the totals. */
+#define TARGETS 3
+static int targets_of(rep *r, const char *site, sec *out[TARGETS])
 {
 	int n = 0;
-	sec *site = sec_of(r, ank_cs_col(s, 0));
-	if (site)
-		out[n++] = site;
+	sec *x = sec_of(r, site);
+	if (x) {
+		out[n++] = x;
+		out[n++] = &r->muni[x->muni];
+	}
 	out[n++] = &r->total;
 	return n;
+}
+
+/* The same for an additive row whose column 0 is the site. */
+static int targets(rep *r, sqlite3_stmt *s, sec *out[TARGETS])
+{
+	return targets_of(r, ank_cs_col(s, 0), out);
 }
 
 /* ---- the tables, each read once ---- */
@@ -191,7 +209,7 @@ static void day_row(rep *r, sqlite3_stmt *s)
 	long long v[9];
 	for (int i = 0; i < 9; i++)
 		v[i] = sqlite3_column_int64(s, 3 + i);
-	sec *to[2];
+	sec *to[TARGETS];
 	for (int t = 0, n = targets(r, s, to); t < n; t++) {
 		sec *x = to[t];
 		x->checkins += v[0];
@@ -211,34 +229,17 @@ static void day_row(rep *r, sqlite3_stmt *s)
 	}
 }
 
-/* The year, month and day of "YYYY-MM-DD" (year from `min_year`, month 1-12, day 1-31;
- * whether the day exists in the month is the caller's to check). 0, or -1 when malformed. */
-static int parse_day(const char *day, long min_year, long *y, long *m, long *d)
-{
-	if (!day || strlen(day) != 10 || day[4] != '-' || day[7] != '-')
-		return -1;
-	char part[5];
-	snprintf(part, sizeof part, "%.4s", day);
-	if (ank_parse_long(part, min_year, 9999, y))
-		return -1;
-	snprintf(part, sizeof part, "%.2s", day + 5);
-	if (ank_parse_long(part, 1, 12, m))
-		return -1;
-	snprintf(part, sizeof part, "%.2s", day + 8);
-	return ank_parse_long(part, 1, 31, d) ? -1 : 0;
-}
-
 /* Weekday of a "YYYY-MM-DD" date, 0 = Sunday (Sakamoto's method, no mktime per row); -1
  * when malformed. */
 static int weekday_of(const char *date)
 {
-	long y = 0, m = 0, d = 0;
-	if (parse_day(date, 1, &y, &m, &d))
+	int y = 0, m = 0, d = 0;
+	if (ank_date_parse(date, &y, &m, &d))
 		return -1;
 	static const int t[] = {0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4};
 	if (m < 3)
 		y -= 1;
-	return (int)((y + y / 4 - y / 100 + y / 400 + t[m - 1] + d) % 7);
+	return (y + y / 4 - y / 100 + y / 400 + t[m - 1] + d) % 7;
 }
 
 /* hour_stat (site, date, hour, checkins). */
@@ -249,7 +250,7 @@ static void hour_row(rep *r, sqlite3_stmt *s)
 	char hour[8];
 	snprintf(hour, sizeof hour, "%02d", sqlite3_column_int(s, 2));
 	long long n = sqlite3_column_int64(s, 3);
-	sec *to[2];
+	sec *to[TARGETS];
 	for (int t = 0, k = targets(r, s, to); t < k; t++) {
 		add(to[t]->by_weekday, wd >= 0 ? days[wd] : "unknown", n);
 		add(to[t]->by_hour, hour, n);
@@ -260,7 +261,7 @@ static void hour_row(rep *r, sqlite3_stmt *s)
 static void refusal_row(rep *r, sqlite3_stmt *s)
 {
 	long long n = sqlite3_column_int64(s, 2);
-	sec *to[2];
+	sec *to[TARGETS];
 	for (int t = 0, k = targets(r, s, to); t < k; t++) {
 		to[t]->refusals += n;
 		add(to[t]->refusal_reason, key_col(s, 1), n);
@@ -272,7 +273,7 @@ static void record_row(rep *r, sqlite3_stmt *s)
 {
 	const char *kind = ank_cs_col(s, 1), *code = key_col(s, 2);
 	long long n = sqlite3_column_int64(s, 6);
-	sec *to[2];
+	sec *to[TARGETS];
 	for (int t = 0, k = targets(r, s, to); t < k; t++) {
 		sec *x = to[t];
 		if (!strcmp(kind, "overdose")) {
@@ -296,7 +297,7 @@ static void record_row(rep *r, sqlite3_stmt *s)
 /* unknown_stat (site, type, n). */
 static void unknown_row(rep *r, sqlite3_stmt *s)
 {
-	sec *to[2];
+	sec *to[TARGETS];
 	for (int t = 0, k = targets(r, s, to); t < k; t++)
 		add(to[t]->unknown, ank_cs_col(s, 1), sqlite3_column_int64(s, 2));
 }
@@ -304,7 +305,7 @@ static void unknown_row(rep *r, sqlite3_stmt *s)
 /* clock_stat (site, n): events out of time, by the day central received them. */
 static void clock_row(rep *r, sqlite3_stmt *s)
 {
-	sec *to[2];
+	sec *to[TARGETS];
 	for (int t = 0, k = targets(r, s, to); t < k; t++)
 		to[t]->out_of_time += sqlite3_column_int64(s, 1);
 }
@@ -399,11 +400,10 @@ static void read_people(rep *r)
 			person_flush(p);
 			snprintf(p->id, sizeof p->id, "%s", id);
 		}
-		sec *in[2] = {&r->total, sec_of(r, ank_cs_col(s, 1))};
+		sec *in[TARGETS];
+		int n_in = targets_of(r, ank_cs_col(s, 1), in);
 		bool linked = sqlite3_column_int(s, 2);
-		for (int k = 0; k < 2; k++) {
-			if (!in[k])
-				continue;
+		for (int k = 0; k < n_in; k++) {
 			if (!linked) {
 				person_add(p, in[k], 4, "");
 				continue;
@@ -419,6 +419,28 @@ static void read_people(rep *r)
 	done(r, s, rc);
 }
 
+/* The staff records, by instant: each site's span is its own local days'. */
+static void read_records(rep *r)
+{
+	sqlite3_stmt *s = prep(r, "SELECT site, kind, code, naloxone, oxygen, ambulance, count(*)"
+	                          " FROM record WHERE site = ?6 AND at_ms >= ?3 AND at_ms < ?4"
+	                          " GROUP BY 1, 2, 3, 4, 5, 6");
+	for (int i = 0; s && i < r->n && !r->failed; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 3, r->site[i].from_ms);
+		sqlite3_bind_int64(s, 4, r->site[i].to_ms);
+		sqlite3_bind_text(s, 6, r->site[i].id, -1, SQLITE_TRANSIENT);
+		int rc;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+			record_row(r, s);
+		if (rc != SQLITE_DONE && !r->failed) {
+			ank_cs_fail(r->cs, r->err);
+			r->failed = true;
+		}
+	}
+	sqlite3_finalize(s);
+}
+
 static void read_all(rep *r)
 {
 	each_row(r,
@@ -429,10 +451,7 @@ static void read_all(rep *r)
 	each_row(r, "SELECT site, date, hour, checkins FROM hour_stat" SPAN, hour_row);
 	each_row(r, "SELECT site, reason, count(*) FROM refusal" SPAN " GROUP BY site, reason",
 	         refusal_row);
-	each_row(r,
-	         "SELECT site, kind, code, naloxone, oxygen, ambulance, count(*) FROM record"
-	         " WHERE at_ms >= ?3 AND at_ms < ?4 GROUP BY 1, 2, 3, 4, 5, 6",
-	         record_row);
+	read_records(r);
 	each_row(r, "SELECT site, type, sum(n) FROM unknown_stat" SPAN " GROUP BY site, type",
 	         unknown_row);
 	each_row(r, "SELECT site, sum(n) FROM clock_stat" SPAN " GROUP BY site", clock_row);
@@ -505,104 +524,173 @@ static json_t *sec_json(sec *x)
 	return o;
 }
 
-/* Local midnight of "YYYY-MM-DD" (plus `days`) in ms; -1 when it is not a real date. */
-static long long day_start(const char *day, int days)
+/* The municipality section of code (added in code order when new); -1 out of memory. */
+static int muni_of(rep *r, const char *code, int *cap)
 {
-	long y = 0, m = 0, d = 0;
-	if (parse_day(day, 1900, &y, &m, &d))
+	int i = 0;
+	while (i < r->n_muni && strcmp(r->muni[i].id, code) < 0)
+		i++;
+	if (i < r->n_muni && !strcmp(r->muni[i].id, code))
+		return i;
+	if (!ank_cs_grow((void **)&r->muni, r->n_muni, cap, sizeof *r->muni))
 		return -1;
-	struct tm tm = {
-	        .tm_year = (int)y - 1900, .tm_mon = (int)m - 1, .tm_mday = (int)d, .tm_isdst = -1};
-	struct tm check = tm;
-	if (mktime(&check) == (time_t)-1 || check.tm_mday != (int)d || check.tm_mon != (int)m - 1)
-		return -1;
-	tm.tm_mday += days;
-	time_t t = mktime(&tm);
-	return t == (time_t)-1 ? -1 : (long long)t * 1000;
+	memmove(r->muni + i + 1, r->muni + i, (size_t)(r->n_muni - i) * sizeof *r->muni);
+	r->n_muni++;
+	sec_init(&r->muni[i], code);
+	r->muni[i].name = json_null();
+	/* Sites that come after it in the list move up one. */
+	for (int k = 0; k < r->n; k++)
+		if (r->site[k].muni >= i)
+			r->site[k].muni++;
+	return i;
 }
 
-/* The local date of ms as "YYYY-MM-DD". */
-static void local_date(long long ms, char out[11])
+/* The span of the report's local dates in zone z as instants: [from midnight, the day after
+ * `to`'s midnight). An open end is the widest span. */
+static int zone_span(const rep *r, ank_zone *z, long long *from_ms, long long *to_ms)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	if (!localtime_r(&t, &tm)) {
-		snprintf(out, 11, "9999-12-31");
-		return;
+	int y, m, d;
+	*from_ms = LLONG_MIN;
+	*to_ms = LLONG_MAX;
+	if (strcmp(r->from_date, "0000-01-01")) {
+		if (ank_date_parse(r->from_date, &y, &m, &d) ||
+		    (*from_ms = ank_zone_midnight(z, y, m, d, 0)) == -1)
+			return -1;
 	}
-	snprintf(out, 11, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	if (strcmp(r->to_date, "9999-12-31")) {
+		if (ank_date_parse(r->to_date, &y, &m, &d) ||
+		    (*to_ms = ank_zone_midnight(z, y, m, d, 1)) == -1)
+			return -1;
+	}
+	return 0;
 }
 
-/* The listed sites (and sites known only from a kiosk), each with its name. */
+/* The listed sites (and sites known only from a kiosk), each with its name, municipality
+ * and the time zone its newest kiosk config names. */
 static int sites_load(rep *r)
 {
-	sqlite3_stmt *s = prep(r, "SELECT id, name FROM site UNION SELECT site, NULL FROM kiosk"
-	                          " WHERE site NOT IN (SELECT id FROM site) ORDER BY 1");
+	sqlite3_stmt *s = prep(
+	        r, "WITH s(id, name, municipality) AS (SELECT id, name, municipality FROM site"
+	           " UNION SELECT site, NULL, NULL FROM kiosk WHERE site NOT IN (SELECT id FROM"
+	           " site))"
+	           " SELECT s.id, s.name, s.municipality, (SELECT i.timezone FROM site_info i JOIN "
+	           "kiosk k ON k.id = i.kiosk"
+	           " WHERE k.site = s.id ORDER BY i.at_ms DESC LIMIT 1) FROM s ORDER BY 1");
 	if (!s)
 		return -1;
-	int rc, cap = 0;
+	int rc, cap = 0, mcap = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		sec *x = ank_cs_grow((void **)&r->site, r->n, &cap, sizeof *x);
-		if (!x) {
+		int mi = x ? muni_of(r, key_col(s, 2), &mcap) : -1;
+		ank_zone *z = ank_cs_zone(r->cs, ank_cs_col(s, 3));
+		if (!x || mi < 0 || !z) {
 			sqlite3_finalize(s);
 			r->failed = true;
 			return ank_err_set(r->err, "out of memory");
 		}
-		r->n++;
+		x = &r->site[r->n++];
 		sec_init(x, ank_cs_col(s, 0));
 		x->name = sqlite3_column_type(s, 1) == SQLITE_NULL ? json_null()
 		                                                   : json_string(ank_cs_col(s, 1));
+		x->muni = mi;
+		snprintf(x->zone, sizeof x->zone, "%s", ank_zone_id(z));
+		if (zone_span(r, z, &x->from_ms, &x->to_ms)) {
+			sqlite3_finalize(s);
+			r->failed = true;
+			return ank_err_set(r->err, "no span for %s in %s", r->from_date, x->zone);
+		}
 	}
 	done(r, s, rc);
 	return r->failed ? -1 : 0;
 }
 
+int ank_report_period(const char *quarter, const char *year, char from[11], char to[11],
+                      ank_err *err)
+{
+	long y = 0, q = 0;
+	char part[5];
+	if (quarter) {
+		/* "2026Q3" (or "2026q3"). */
+		if (strlen(quarter) != 6 || (quarter[4] != 'Q' && quarter[4] != 'q'))
+			return ank_err_set(err, "--quarter wants YYYYQn, e.g. 2026Q3");
+		snprintf(part, sizeof part, "%.4s", quarter);
+		if (ank_parse_long(part, 1, 9999, &y) || ank_parse_long(quarter + 5, 1, 4, &q))
+			return ank_err_set(err, "--quarter wants YYYYQn, e.g. 2026Q3");
+		static const char *const last[] = {"03-31", "06-30", "09-30", "12-31"};
+		snprintf(from, 11, "%04ld-%02ld-01", y, 3 * q - 2);
+		snprintf(to, 11, "%04ld-%s", y, last[q - 1]);
+		return 0;
+	}
+	if (!year || ank_parse_long(year, 1, 9999, &y) || strlen(year) != 4)
+		return ank_err_set(err, "--year wants YYYY, e.g. 2026");
+	snprintf(from, 11, "%04ld-01-01", y);
+	snprintf(to, 11, "%04ld-12-31", y);
+	return 0;
+}
+
+/* The sections of `list` as {id: section}, each with its name (and a site's zone). */
+static json_t *sections_json(sec *list, int n, bool sites)
+{
+	json_t *out = json_object();
+	for (int i = 0; i < n; i++) {
+		json_t *o = sec_json(&list[i]);
+		if (sites) {
+			json_object_set_new(o, "name", list[i].name);
+			json_object_set_new(o, "time_zone", json_string(list[i].zone));
+		} else {
+			json_decref(list[i].name);
+		}
+		json_object_set_new(out, list[i].id, o);
+	}
+	return out;
+}
+
 char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_t now, ank_err *err)
 {
-	long long from_ms = from ? day_start(from, 0) : 0;
-	long long to_ms = to ? day_start(to, 1) : (long long)now + 366LL * 86400 * 1000;
-	if (from_ms < 0 || to_ms < 0) {
+	int y, m, d;
+	if ((from && ank_date_parse(from, &y, &m, &d)) || (to && ank_date_parse(to, &y, &m, &d))) {
 		ank_err_set(err, "--from and --to must be real dates YYYY-MM-DD");
 		return NULL;
 	}
-	if (to_ms <= from_ms) {
+	if (from && to && strcmp(to, from) < 0) {
 		ank_err_set(err, "--to is before --from");
 		return NULL;
 	}
-	/* Ages are counted at the end of the span: the year of its last day. */
-	time_t last = (time_t)((to_ms - 1) / 1000);
-	if (last > (time_t)(now / 1000))
-		last = (time_t)(now / 1000);
+	/* Ages are counted at the end of the span: the year of its last day, or of now. */
+	time_t t_now = (time_t)(now / 1000);
 	struct tm lt;
-	localtime_r(&last, &lt);
-	rep r = {.cs = cs,
-	         .from_ms = from_ms,
-	         .to_ms = to_ms,
-	         .year = lt.tm_year + 1900,
-	         .err = err};
+	gmtime_r(&t_now, &lt);
+	int year = lt.tm_year + 1900;
+	if (to && ank_date_parse(to, &y, &m, &d) == 0 && y < year)
+		year = y;
+	rep r = {.cs = cs, .year = year, .err = err};
 	snprintf(r.from_date, sizeof r.from_date, "%s", from ? from : "0000-01-01");
-	local_date(to_ms - 1, r.to_date);
+	snprintf(r.to_date, sizeof r.to_date, "%s", to ? to : "9999-12-31");
 	sec_init(&r.total, "");
 	pthread_mutex_lock(&cs->mu);
 	if (sites_load(&r) == 0)
 		read_all(&r);
 	pthread_mutex_unlock(&cs->mu);
-	json_t *sites = json_object();
-	for (int i = 0; i < r.n; i++) {
-		json_t *o = sec_json(&r.site[i]);
-		json_object_set_new(o, "name", r.site[i].name);
-		json_object_set_new(sites, r.site[i].id, o);
-	}
+	/* One zone for all sites (the usual case) is the report's; else each site says its. */
+	const char *zone = r.n ? r.site[0].zone : ANK_ZONE_DEFAULT;
+	for (int i = 1; i < r.n; i++)
+		if (strcmp(r.site[i].zone, zone))
+			zone = "per site";
+	char zone_copy[ANK_ZONE_ID_MAX + 1];
+	snprintf(zone_copy, sizeof zone_copy, "%s", zone);
+	json_t *sites = sections_json(r.site, r.n, true);
+	json_t *munis = sections_json(r.muni, r.n_muni, false);
 	free(r.site);
+	free(r.muni);
 	json_t *totals = sec_json(&r.total);
 	if (r.failed) {
 		json_decref(sites);
+		json_decref(munis);
 		json_decref(totals);
 		return NULL;
 	}
 	char generated[32];
 	ank_iso_format(now, generated, sizeof generated);
-	const char *tz = getenv("TZ");
 	char earliest[32], clock_note[320];
 	ank_iso_format(ANK_CLOCK_EARLIEST_MS, earliest, sizeof earliest);
 	snprintf(clock_note, sizeof clock_note,
@@ -624,11 +712,11 @@ char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_
 	        "(POST /api/v1/sites/{site}/records); nothing is derived from kiosk events",
 	        "small counts are not suppressed: suppress cells under 10 before publishing",
 	        clock_note);
-	json_t *root = json_pack("{s:i, s:o, s:o, s:s, s:s, s:o, s:o, s:o}", "v", 1, "from",
+	json_t *root = json_pack("{s:i, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o}", "v", 1, "from",
 	                         from ? json_string(from) : json_null(), "to",
-	                         to ? json_string(to) : json_null(), "time_zone",
-	                         tz && tz[0] ? tz : "local", "generated_at", generated, "totals",
-	                         totals, "sites", sites, "missing", missing);
+	                         to ? json_string(to) : json_null(), "time_zone", zone_copy,
+	                         "generated_at", generated, "totals", totals, "municipalities",
+	                         munis, "sites", sites, "missing", missing);
 	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(root);
 	if (!text)

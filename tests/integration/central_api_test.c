@@ -20,6 +20,7 @@
 #include "ank_buf.h"
 #include "ank_ticketref.h"
 #include "ank_text.h"
+#include "ank_time.h"
 #include "cstore.h"
 #include "cstore_int.h" /* the fair hashing queue, tested alone */
 #include "proc.h"
@@ -1676,6 +1677,152 @@ static void group_report(void)
 	       "exit %d: %.300s", rc, ank_buf_str(&out));
 	json_decref(rep);
 	ank_buf_free(&out);
+}
+
+/* ---- group: report_zone (central under TZ=UTC; each site counts in its own zone) ---- */
+
+/* One ticket.issued at an ISO instant (kiosk time), for the batch text. */
+static void issued_at(char *out, size_t cap, int ticket, const char *iso, const char *user)
+{
+	int64_t ms = 0;
+	ank_iso_parse(iso, &ms);
+	snprintf(out, cap,
+	         "{\"type\":\"ticket.issued\",\"at\":%lld,\"payload\":{\"ticket\":%d,\"label\":"
+	         "\"I-%03d\",\"route\":\"inject\",\"substance\":\"heroin\",\"user\":\"%s\","
+	         "\"day\":\"%.10s\",\"state\":\"waiting\"}}",
+	         (long long)ms, ticket, ticket, user, iso);
+}
+
+/* Posts site.config naming `zone`, then one ticket.issued per instant. */
+static void zone_kiosk(const char *site, const char *zone, const char *const *at, int n)
+{
+	char token[65], kiosk[64], ev[8192], one[512];
+	pair(site, token, kiosk);
+	long long seq = 0;
+	snprintf(ev, sizeof ev,
+	         "[{\"type\":\"site.config\",\"payload\":{\"stations\":[\"1\"],\"warn_min\":20,"
+	         "\"alarm_min\":30,\"timezone\":\"%s\",\"name\":\"%s\",\"languages\":\"da,en\"}}",
+	         zone, site);
+	for (int i = 0; i < n; i++) {
+		issued_at(one, sizeof one, i + 1, at[i], "u-zone");
+		size_t len = strlen(ev);
+		snprintf(ev + len, sizeof ev - len, ",%s", one);
+	}
+	size_t len = strlen(ev);
+	snprintf(ev + len, sizeof ev - len, "]");
+	long st = post_events(token, kiosk, &seq, ev);
+	expect("zone-events-stored", st == 200, "%s: status %ld", site, st);
+}
+
+/* The report for the CLI arguments (NULL-terminated), parsed; NULL when it failed. */
+static json_t *zone_report(const char *a1, const char *v1, const char *a2, const char *v2)
+{
+	ank_buf out;
+	ank_buf_init(&out, CAPTURE_MAX);
+	int rc = central(NULL, &out, "report", "--db", db, a1, v1, a2, v2, NULL);
+	json_error_t je;
+	json_t *j = rc == 0 ? json_loads(ank_buf_str(&out), 0, &je) : NULL;
+	if (!j)
+		printf("# report %s %s: exit %d: %s: %.300s\n", a1 ? a1 : "", v1 ? v1 : "", rc,
+		       rc == 0 ? je.text : "", ank_buf_str(&out));
+	ank_buf_free(&out);
+	return j;
+}
+
+static void group_report_zone(void)
+{
+	/* demo (municipality 101) counts in Copenhagen, which changes to summer time on
+	 * 2026-03-29 at 01:00 UTC and back on 2026-10-25 at 01:00 UTC; far (147) in
+	 * Reykjavik, UTC all year. Known answers by hand from those rules. */
+	static const char *const demo[] = {
+	        "2026-06-30T22:30:00Z", /* 2026-07-01 00:30 CEST: the third quarter, hour 00 */
+	        "2026-03-28T23:30:00Z", /* 2026-03-29 00:30 CET, hour 00 */
+	        "2026-03-29T01:30:00Z", /* 2026-03-29 03:30 CEST (02:xx does not exist), hour 03 */
+	        "2026-10-25T00:30:00Z", /* 2026-10-25 02:30 CEST, hour 02 */
+	        "2026-10-25T01:30:00Z", /* 2026-10-25 02:30 CET, hour 02 again */
+	        "2025-12-31T23:30:00Z", /* 2026-01-01 00:30 CET: this year */
+	};
+	static const char *const far[] = {
+	        "2026-06-30T22:30:00Z", /* 2026-06-30 22:30: the second quarter, hour 22 */
+	        "2025-12-31T23:30:00Z", /* 2025-12-31 23:30: last year */
+	};
+	zone_kiosk("demo", "Europe/Copenhagen", demo, 6);
+	zone_kiosk("far", "Atlantic/Reykjavik", far, 2);
+
+	json_t *q3 = zone_report("--quarter", "2026Q3", NULL, NULL);
+	expect("zone-quarter-3",
+	       q3 && jpath(q3, "sites.demo.checkins") == 1 &&
+	               jpath(q3, "sites.far.checkins") == 0 &&
+	               jpath(q3, "sites.demo.checkins_by_hour.00") == 1 &&
+	               !strcmp(jstr(q3, "from"), "2026-07-01") &&
+	               !strcmp(jstr(q3, "to"), "2026-09-30"),
+	       "demo %lld far %lld", jpath(q3, "sites.demo.checkins"),
+	       jpath(q3, "sites.far.checkins"));
+	json_decref(q3);
+	json_t *q2 = zone_report("--quarter", "2026q2", NULL, NULL);
+	expect("zone-quarter-2",
+	       q2 && jpath(q2, "sites.demo.checkins") == 0 &&
+	               jpath(q2, "sites.far.checkins") == 1 &&
+	               jpath(q2, "sites.far.checkins_by_hour.22") == 1,
+	       "demo %lld far %lld", jpath(q2, "sites.demo.checkins"),
+	       jpath(q2, "sites.far.checkins"));
+	json_decref(q2);
+	json_t *spring = zone_report("--from", "2026-03-29", "--to", "2026-03-29");
+	expect("zone-spring-forward-day",
+	       spring && jpath(spring, "sites.demo.checkins") == 2 &&
+	               jpath(spring, "sites.demo.checkins_by_hour.00") == 1 &&
+	               jpath(spring, "sites.demo.checkins_by_hour.03") == 1 &&
+	               jpath(spring, "sites.demo.checkins_by_weekday.sun") == 2,
+	       "checkins %lld", jpath(spring, "sites.demo.checkins"));
+	json_decref(spring);
+	json_t *autumn = zone_report("--from", "2026-10-25", "--to", "2026-10-25");
+	expect("zone-fall-back-day",
+	       autumn && jpath(autumn, "sites.demo.checkins") == 2 &&
+	               jpath(autumn, "sites.demo.checkins_by_hour.02") == 2,
+	       "checkins %lld, hour 02 %lld", jpath(autumn, "sites.demo.checkins"),
+	       jpath(autumn, "sites.demo.checkins_by_hour.02"));
+	json_decref(autumn);
+	json_t *year = zone_report("--year", "2026", NULL, NULL);
+	json_t *sites = json_object_get(year, "sites");
+	expect("zone-year",
+	       year && jpath(year, "totals.checkins") == 7 &&
+	               jpath(year, "sites.demo.checkins") == 6 &&
+	               jpath(year, "sites.far.checkins") == 1 &&
+	               !strcmp(jstr(year, "time_zone"), "per site") &&
+	               !strcmp(jstr(json_object_get(sites, "demo"), "time_zone"),
+	                       "Europe/Copenhagen") &&
+	               !strcmp(jstr(json_object_get(sites, "far"), "time_zone"),
+	                       "Atlantic/Reykjavik"),
+	       "totals %lld, zone %s, demo %s, far %s", jpath(year, "totals.checkins"),
+	       jstr(year, "time_zone"), jstr(json_object_get(sites, "demo"), "time_zone"),
+	       jstr(json_object_get(sites, "far"), "time_zone"));
+	/* Municipalities sum their sites: demo and north are 101, far is 147. */
+	expect("zone-municipalities",
+	       year && jpath(year, "municipalities.101.checkins") == 6 &&
+	               jpath(year, "municipalities.147.checkins") == 1 &&
+	               json_object_size(json_object_get(year, "municipalities")) == 2,
+	       "101 %lld, 147 %lld", jpath(year, "municipalities.101.checkins"),
+	       jpath(year, "municipalities.147.checkins"));
+	json_decref(year);
+	/* Periods that are not one are refused with the reason, exit 2. */
+	static const struct {
+		const char *name, *a1, *v1, *a2, *v2, *says;
+	} bad[] = {
+	        {"zone-bad-quarter", "--quarter", "2026Q5", NULL, NULL, "YYYYQn"},
+	        {"zone-bad-quarter-text", "--quarter", "Q3-2026", NULL, NULL, "YYYYQn"},
+	        {"zone-bad-year", "--year", "26", NULL, NULL, "YYYY"},
+	        {"zone-period-and-span", "--quarter", "2026Q1", "--from", "2026-01-01", "one of"},
+	        {"zone-year-and-quarter", "--quarter", "2026Q1", "--year", "2026", "one of"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ank_buf out;
+		ank_buf_init(&out, 4096);
+		int rc = central(NULL, &out, "report", "--db", db, bad[i].a1, bad[i].v1, bad[i].a2,
+		                 bad[i].v2, NULL);
+		expect(bad[i].name, rc == 2 && strstr(ank_buf_str(&out), bad[i].says),
+		       "exit %d: %.200s", rc, ank_buf_str(&out));
+		ank_buf_free(&out);
+	}
 }
 
 /* ---- group: store (ank_cstore directly) ---- */
@@ -3731,6 +3878,7 @@ static const struct group {
         {"tls", group_tls, false, true},
         {"cli", group_cli, false, false},
         {"report", group_report, true, true},
+        {"report_zone", group_report_zone, true, true},
         {"store", group_store, false, false},
         {"content", group_content, true, true},
         {"tickets", group_tickets, true, true},
@@ -3746,17 +3894,20 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[2], groups[i].name))
 			g = &groups[i];
 	if (!g) {
-		fprintf(stderr, "usage: central_api_test CENTRAL_BINARY "
-		                "auth|sync|limits|tls|cli|report|store|content|tickets|tickets_"
-		                "upgrade|web|display\n");
+		fprintf(stderr,
+		        "usage: central_api_test CENTRAL_BINARY "
+		        "auth|sync|limits|tls|cli|report|report_zone|store|content|tickets|tickets_"
+		        "upgrade|web|display\n");
 		return 2;
 	}
 	central_bin = argv[1];
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
-	/* Day boundaries of the report are local: pin the zone as the kiosk tests do. */
-	setenv("TZ", "Europe/Copenhagen", 1);
+	/* Day boundaries of the report are local: pin the zone as the kiosk tests do. The
+	 * zone group runs central under UTC, as a server often is, to show that the report
+	 * counts in each site's own zone, not the process's. */
+	setenv("TZ", strcmp(g->name, "report_zone") ? "Europe/Copenhagen" : "UTC", 1);
 	snprintf(dir, sizeof dir, "/tmp/ank-central-XXXXXX");
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");

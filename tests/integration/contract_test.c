@@ -1152,7 +1152,7 @@ static void check_section(const char *label, json_t *actual, json_t *expected, i
 	}
 	json_object_foreach(actual, k, v)
 	{
-		if (!json_object_get(expected, k) && strcmp(k, "name"))
+		if (!json_object_get(expected, k) && strcmp(k, "name") && strcmp(k, "time_zone"))
 			case_fail(failed, "%s.%s: a figure this test does not check", label, k);
 	}
 }
@@ -1179,9 +1179,18 @@ static void check_report(ank_cstore *cs, const char *case_name, const char *from
 	json_t *missing = json_object_get(r, "missing");
 	if (!json_is_array(missing) || json_array_size(missing) == 0)
 		case_fail(failed, "%s: no missing list", case_name);
-	if (json_object_size(r) != 8)
-		case_fail(failed, "%s: %zu top-level keys, expected 8", case_name,
+	if (json_object_size(r) != 9)
+		case_fail(failed, "%s: %zu top-level keys, expected 9", case_name,
 		          json_object_size(r));
+	/* Both sites are in one municipality: its section is the totals. */
+	json_t *munis = json_object_get(r, "municipalities");
+	if (json_object_size(munis) != 1)
+		case_fail(failed, "%s: %zu municipalities, expected 1", case_name,
+		          json_object_size(munis));
+	json_t *muni_want = expected_section(&W->m, NULL, from_ms, to_ms);
+	snprintf(label, sizeof label, "%s.municipalities.%s", case_name, SITE_MUNI);
+	check_section(label, json_object_get(munis, SITE_MUNI), muni_want, failed);
+	json_decref(muni_want);
 
 	json_t *want = expected_section(&W->m, NULL, from_ms, to_ms);
 	snprintf(label, sizeof label, "%s.totals", case_name);
@@ -1200,6 +1209,10 @@ static void check_report(ank_cstore *cs, const char *case_name, const char *from
 		if (!nm || strcmp(nm, site_list[i].name))
 			case_fail(failed, "%s.sites.%s: name %s", case_name, site_list[i].id,
 			          nm ? nm : "(missing)");
+		const char *zone = json_string_value(json_object_get(sec, "time_zone"));
+		if (!zone || strcmp(zone, "Europe/Copenhagen"))
+			case_fail(failed, "%s.sites.%s: time_zone %s", case_name, site_list[i].id,
+			          zone ? zone : "(missing)");
 		want = expected_section(&W->m, site_list[i].id, from_ms, to_ms);
 		snprintf(label, sizeof label, "%s.sites.%s", case_name, site_list[i].id);
 		check_section(label, sec, want, failed);

@@ -16,6 +16,7 @@
 #include "ank_text.h"
 #include "ank_time.h"
 #include "ank_vocab.h"
+#include "ank_zone.h"
 
 /* ---- vocabulary ---- */
 
@@ -774,9 +775,100 @@ static void test_log_formats(void **state)
 	free(text);
 }
 
+/* ICU's zones: names known and not, civil times across both daylight-saving changes, and
+ * local midnights of the short and the long day. Answers by hand from the EU rule (clocks
+ * change at 01:00 UTC on the last Sundays of March and October). */
+static int64_t iso(const char *s)
+{
+	int64_t ms = 0;
+	assert_int_equal(ank_iso_parse(s, &ms), 0);
+	return ms;
+}
+
+static void test_zones(void **state)
+{
+	(void)state;
+	assert_true(ank_zone_known("Europe/Copenhagen"));
+	assert_true(ank_zone_known("America/Nuuk"));
+	assert_true(ank_zone_known("UTC"));
+	assert_false(ank_zone_known("Europe/Aarhus"));
+	assert_false(ank_zone_known("GMT+01:00")); /* a custom offset has no DST rules */
+	assert_false(ank_zone_known(""));
+	assert_false(ank_zone_known(NULL));
+	ank_err err;
+	assert_null(ank_zone_open("Mars/Olympus", &err));
+	assert_non_null(strstr(err.msg, "unknown time zone"));
+
+	ank_zone *z = ank_zone_open("Europe/Copenhagen", &err);
+	assert_non_null(z);
+	assert_string_equal(ank_zone_id(z), "Europe/Copenhagen");
+	static const struct {
+		const char *at, *date;
+		int hour, weekday;
+		long long offset_h;
+	} cases[] = {
+	        {"2026-01-15T12:00:00Z", "2026-01-15", 13, 4, 1},
+	        {"2026-06-30T22:30:00Z", "2026-07-01", 0, 3, 2}, /* after midnight in summer */
+	        {"2026-03-29T00:59:59Z", "2026-03-29", 1, 0, 1}, /* the last second of CET */
+	        {"2026-03-29T01:00:00Z", "2026-03-29", 3, 0, 2}, /* 02:00 CET is 03:00 CEST */
+	        {"2026-10-25T00:30:00Z", "2026-10-25", 2, 0, 2}, /* 02:30 CEST */
+	        {"2026-10-25T01:30:00Z", "2026-10-25", 2, 0, 1}, /* 02:30 again, CET */
+	        {"2026-12-31T23:30:00Z", "2027-01-01", 0, 5, 1},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ank_civil c;
+		assert_int_equal(ank_zone_civil(z, iso(cases[i].at), &c), 0);
+		assert_string_equal(c.date, cases[i].date);
+		assert_int_equal(c.hour, cases[i].hour);
+		assert_int_equal(c.weekday, cases[i].weekday);
+		assert_int_equal(c.offset_ms, cases[i].offset_h * 3600000);
+		/* The hour's span holds the instant and is one real hour. */
+		assert_true(c.hour_start_ms <= iso(cases[i].at));
+		assert_int_equal(c.hour_end_ms - c.hour_start_ms, 3600000);
+	}
+	/* Midnights: the spring day has 23 hours, the autumn day 25, others 24. */
+	long long m29 = ank_zone_midnight(z, 2026, 3, 29, 0),
+	          m30 = ank_zone_midnight(z, 2026, 3, 29, 1);
+	assert_int_equal(m29, iso("2026-03-28T23:00:00Z"));
+	assert_int_equal(m30 - m29, 23LL * 3600000);
+	long long o25 = ank_zone_midnight(z, 2026, 10, 25, 0),
+	          o26 = ank_zone_midnight(z, 2026, 10, 26, 0);
+	assert_int_equal(o25, iso("2026-10-24T22:00:00Z"));
+	assert_int_equal(o26 - o25, 25LL * 3600000);
+	/* Days added cross a month and a year. */
+	assert_int_equal(ank_zone_midnight(z, 2026, 12, 31, 1), iso("2026-12-31T23:00:00Z"));
+	assert_int_equal(ank_zone_midnight(z, 2026, 2, 28, 1), iso("2026-02-28T23:00:00Z"));
+	assert_int_equal(ank_zone_midnight(z, 2026, 2, 30, 0), -1);
+	assert_int_equal(ank_zone_midnight(z, 2026, 13, 1, 0), -1);
+	ank_zone_free(z);
+
+	/* A zone whose midnight the clocks skip: Santiago de Chile moved to summer time at
+	 * 24:00 on 2026-09-05 (ICU's rules), so 2026-09-06 begins at 01:00 local. */
+	ank_zone *cl = ank_zone_open("America/Santiago", &err);
+	assert_non_null(cl);
+	long long s6 = ank_zone_midnight(cl, 2026, 9, 6, 0);
+	ank_civil c;
+	assert_int_equal(ank_zone_civil(cl, s6, &c), 0);
+	assert_string_equal(c.date, "2026-09-06");
+	assert_true(c.hour <= 1);
+	assert_int_equal(ank_zone_civil(cl, s6 - 1, &c), 0);
+	assert_string_equal(c.date, "2026-09-05");
+	ank_zone_free(cl);
+
+	int y, m, d;
+	assert_int_equal(ank_date_parse("2024-02-29", &y, &m, &d), 0);
+	assert_int_equal(y * 10000 + m * 100 + d, 20240229);
+	assert_int_equal(ank_date_parse("2026-02-29", &y, &m, &d), -1);
+	assert_int_equal(ank_date_parse("2026-04-31", &y, &m, &d), -1);
+	assert_int_equal(ank_date_parse("2026-4-30", &y, &m, &d), -1);
+	assert_int_equal(ank_date_parse("2026-04-3x", &y, &m, &d), -1);
+	assert_int_equal(ank_date_parse("0000-01-01", &y, &m, &d), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_zones),
 	        cmocka_unit_test(test_substances),
 	        cmocka_unit_test(test_routes),
 	        cmocka_unit_test(test_genders),

@@ -288,6 +288,8 @@ static const bad_config_case bad_configs[] = {
          "unknown key 'monday' in [hours]"},
         {"unknown-key-station", SITE_OK STATION_OK "colour = red\n",
          "unknown key 'colour' in [station.1]"},
+        {"bad-timezone", SITE_OK "timezone = Europe/Aarhus\n" STATION_OK,
+         "bad value for 'timezone'"},
         {"bad-bool", SITE_OK "women_only = maybe\n" STATION_OK, "bad value for 'women_only'"},
         {"bad-hours-25", SITE_OK "[hours]\nmon = 25:00-02:00\n" STATION_OK,
          "bad value for 'mon' in [hours]"},
