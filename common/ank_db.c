@@ -1,9 +1,15 @@
 /* SQLite open and migration runner shared by the kiosk's site.db and central's store. */
 #include "ank_db.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ank_log.h"
 
 int ank_db_exec(sqlite3 *db, const char *sql, ank_err *err)
 {
@@ -27,10 +33,55 @@ static int pragma_int(sqlite3 *db, const char *sql, int *out)
 	return rc;
 }
 
+/* Takes group and other access away from one file of the database, if it exists. */
+static int owner_only(const char *path, bool created, ank_err *err)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return errno == ENOENT
+		               ? 0
+		               : ank_err_set(err, "cannot stat %s: %s", path, strerror(errno));
+	if (!(st.st_mode & 077))
+		return 0;
+	if (chmod(path, st.st_mode & 0700) != 0)
+		return ank_err_set(err, "cannot make %s private: %s", path, strerror(errno));
+	if (!created)
+		ank_log(ANK_LOG_INFO, "db", "%s was readable by others (mode %03o): now %03o", path,
+		        (unsigned)(st.st_mode & 0777), (unsigned)(st.st_mode & 0700));
+	return 0;
+}
+
+int ank_db_private(const char *path, ank_err *err)
+{
+	if (!strcmp(path, ":memory:") || !strncmp(path, "file:", 5) || !path[0])
+		return 0;
+	/* Created here with 0600 whatever the umask, so it is never readable by others, not
+	 * even for a moment; SQLite gives its -wal and -shm files the database's mode. */
+	bool created = false;
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		created = true;
+		close(fd);
+	} else if (errno != EEXIST) {
+		return ank_err_set(err, "cannot create %s: %s", path, strerror(errno));
+	}
+	char side[4096 + 8];
+	static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
+	for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+		if (snprintf(side, sizeof side, "%s%s", path, ext[i]) >= (int)sizeof side)
+			return ank_err_set(err, "path too long: %.64s...", path);
+		if (owner_only(side, created, err))
+			return -1;
+	}
+	return 0;
+}
+
 int ank_db_open(const char *path, sqlite3 **out, ank_err *err)
 {
 	sqlite3 *db = NULL;
 	*out = NULL;
+	if (ank_db_private(path, err))
+		return -1;
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
 		ank_err_set(err, "cannot open %s: %s", path,

@@ -13,7 +13,13 @@
  * short enough that the kiosk UI can report and go on. */
 #define ANK_DB_BUSY_TIMEOUT_MS 2000
 
-/* Opens (creating if needed) `path` with WAL and synchronous=FULL: a ticket printed
+/* Makes the database at `path` private to its owner: created 0600 if missing (whatever
+ * the umask), group and other access taken from it and its -wal, -shm and -journal files if
+ * they have any (it holds nicknames or linkage keys: docs/privacy.md). ":memory:" and URIs
+ * are left alone. 0, or -1 with err. ank_db_open calls it first. */
+int ank_db_private(const char *path, ank_err *err);
+
+/* Opens (creating if needed, 0600) `path` with WAL and synchronous=FULL: a ticket printed
  * must survive power loss. On success *out is owned by the caller (sqlite3_close_v2).
  * Returns 0, or -1 with err set; *out is NULL then. */
 int ank_db_open(const char *path, sqlite3 **out, ank_err *err);

@@ -1276,6 +1276,21 @@ static void group_cli(void)
 	} while (0)
 	CLI("add-site", 0, "site demo added (municipality 101)", NULL, "add-site", "--db", db,
 	    "--site", "demo", "--name", "Demo-rummet", "--municipality", "101");
+	{
+		/* central.db holds nicknames and linkage keys: 0600 even under umask 000. */
+		char priv[sizeof dir + 16];
+		snprintf(priv, sizeof priv, "%s/umask.db", dir);
+		mode_t old = umask(0);
+		CLI("migrate-umask-000", 0, "", NULL, "migrate", "--db", priv);
+		umask(old);
+		struct stat st;
+		char wal[sizeof priv + 4];
+		snprintf(wal, sizeof wal, "%s-wal", priv);
+		bool ok = stat(priv, &st) == 0 && (st.st_mode & 0777) == 0600;
+		struct stat sw;
+		ok = ok && (stat(wal, &sw) != 0 || (sw.st_mode & 0777) == 0600);
+		expect("database-created-0600", ok, "mode %03o", (unsigned)(st.st_mode & 0777));
+	}
 	CLI("add-site-again", 1, "exists", NULL, "add-site", "--db", db, "--site", "demo", "--name",
 	    "X", "--municipality", "101");
 	CLI("add-site-bad-municipality", 1, "municipality", NULL, "add-site", "--db", db, "--site",

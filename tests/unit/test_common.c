@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ank_buf.h"
@@ -775,6 +777,56 @@ static void test_log_formats(void **state)
 	free(text);
 }
 
+/* Databases hold nicknames and linkage keys: created 0600 even under umask 000, with their
+ * -wal and -shm; an existing file readable by others is made private on open. */
+static unsigned mode_of(const char *path)
+{
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	return (unsigned)(st.st_mode & 0777);
+}
+
+static void test_db_private(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ank-dbmode-XXXXXX", path[64], side[80];
+	assert_non_null(mkdtemp(dir));
+	mode_t old = umask(0);
+	snprintf(path, sizeof path, "%s/new.db", dir);
+	sqlite3 *db = NULL;
+	ank_err err;
+	assert_int_equal(ank_db_open(path, &db, &err), 0);
+	assert_int_equal(ank_db_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (1)", &err),
+	                 SQLITE_OK);
+	assert_int_equal(mode_of(path), 0600);
+	snprintf(side, sizeof side, "%s-wal", path);
+	assert_int_equal(mode_of(side), 0600);
+	snprintf(side, sizeof side, "%s-shm", path);
+	assert_int_equal(mode_of(side), 0600);
+	sqlite3_close_v2(db);
+
+	/* An older install's file, world-readable, with a readable -wal beside it. */
+	snprintf(path, sizeof path, "%s/old.db", dir);
+	int fd = open(path, O_CREAT | O_WRONLY, 0666);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(side, sizeof side, "%s-wal", path);
+	fd = open(side, O_CREAT | O_WRONLY, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(mode_of(path), 0666);
+	assert_int_equal(ank_db_open(path, &db, &err), 0);
+	assert_int_equal(mode_of(path), 0600);
+	sqlite3_close_v2(db);
+	umask(old);
+	/* A directory that is not there is an error that names the file. */
+	assert_int_equal(ank_db_open("/nonexistent-dir/x.db", &db, &err), -1);
+	assert_non_null(strstr(err.msg, "/nonexistent-dir/x.db"));
+	char cmd[96];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* ICU's zones: names known and not, civil times across both daylight-saving changes, and
  * local midnights of the short and the long day. Answers by hand from the EU rule (clocks
  * change at 01:00 UTC on the last Sundays of March and October). */
@@ -869,6 +921,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_zones),
+	        cmocka_unit_test(test_db_private),
 	        cmocka_unit_test(test_substances),
 	        cmocka_unit_test(test_routes),
 	        cmocka_unit_test(test_genders),
