@@ -62,7 +62,8 @@ typedef struct opts {
 	char web_dir[PATH_MAX_BYTES], i18n_dir[PATH_MAX_BYTES]; /* the browser's files */
 	ank_serve_limits lim;
 	unsigned min_free_mb; /* lim.min_free_bytes, as the config gives it */
-	const char *port_file, *site, *user, *name, *municipality, *from, *to, *quarter, *year;
+	const char *port_file, *site, *user, *name, *municipality, *from, *to, *quarter, *year,
+	        *format;
 	bool revoke; /* display-key --revoke */
 	char config_error[256];
 } opts;
@@ -444,12 +445,18 @@ static int cmd_report(opts *o, ank_cstore *cs)
 		f = from;
 		t = to;
 	}
-	char *text = ank_cstore_report(cs, f, t, ank_now_ms(), &err);
+	bool csv = o->format && !strcmp(o->format, "csv");
+	if (o->format && !csv && strcmp(o->format, "json")) {
+		fprintf(stderr, "ankomst-central: --format is json or csv, not '%s'\n", o->format);
+		return 2;
+	}
+	char *text = csv ? ank_cstore_report_csv(cs, f, t, ank_now_ms(), &err)
+	                 : ank_cstore_report(cs, f, t, ank_now_ms(), &err);
 	if (!text) {
 		fprintf(stderr, "ankomst-central: %s\n", err.msg);
 		return 1;
 	}
-	printf("%s\n", text);
+	printf(csv ? "%s" : "%s\n", text);
 	free(text);
 	return 0;
 }
@@ -485,7 +492,7 @@ static const command commands[] = {
         {"create-admin", cmd_create_admin, "--config --db --user --log-format"},
         {"add-site", cmd_add_site, "--config --db --site --name --municipality --log-format"},
         {"display-key", cmd_display_key, "--config --db --site --revoke --log-format"},
-        {"report", cmd_report, "--config --db --from --to --quarter --year --log-format"},
+        {"report", cmd_report, "--config --db --from --to --quarter --year --format --log-format"},
         {"rebuild", cmd_rebuild, "--config --db --log-format"},
 };
 
@@ -500,8 +507,9 @@ static const char usage[] =
         "  display-key --db FILE --site SITE [--revoke]  print a new waiting-room display\n"
         "                                                key (or revoke all of the site's)\n"
         "  report --db FILE [--from YYYY-MM-DD] [--to YYYY-MM-DD | --quarter 2026Q3 |\n"
-        "         --year 2026]                           JSON report for the ministry, in\n"
-        "                                                each site's own time zone\n"
+        "         --year 2026] [--format json|csv]       the report for the ministry, in\n"
+        "                                                each site's own time zone (csv:\n"
+        "                                                raw data, one row per intake)\n"
         "  rebuild --db FILE                             rebuild the read tables from events\n"
         "Every command takes --log-format text|json (default text).\n"
         "The config file (INI) has [central] with listen, db, tls_cert, tls_key, log_format,\n"
@@ -616,6 +624,7 @@ static int apply_flag(opts *o, const char *f, const char *v)
 	        {"--to", &o->to},
 	        {"--quarter", &o->quarter},
 	        {"--year", &o->year},
+	        {"--format", &o->format},
 	};
 	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
 		if (!strcmp(f, plain[i].flag))

@@ -548,6 +548,12 @@ int ank_report_period(const char *quarter, const char *year, char from[11], char
  * municipality and in total: a malloc'd JSON text the caller frees, or NULL with err. */
 char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_t now,
                         ank_err *err);
+/* The report's raw data over the same span as CSV (docs/report.md "Raw data"): a comment
+ * line marking it confidential, a header, one row per intake (site, local date and hour,
+ * ISO week, weekday, route, substance, age group, gender, home municipality, linkage key or
+ * empty); never a nickname or user id. Malloc'd, the caller frees; NULL with err. */
+char *ank_cstore_report_csv(ank_cstore *cs, const char *from, const char *to, int64_t now,
+                            ank_err *err);
 
 /* Counters for /metrics. */
 typedef struct ank_cstore_stats {

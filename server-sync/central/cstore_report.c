@@ -229,17 +229,20 @@ static void day_row(rep *r, sqlite3_stmt *s)
 	}
 }
 
-/* Weekday of a "YYYY-MM-DD" date, 0 = Sunday (Sakamoto's method, no mktime per row); -1
- * when malformed. */
-static int weekday_of(const char *date)
+/* Weekday of a date, 0 = Sunday (Sakamoto's method, no mktime per row). */
+static int weekday_ymd(int y, int m, int d)
 {
-	int y = 0, m = 0, d = 0;
-	if (ank_date_parse(date, &y, &m, &d))
-		return -1;
 	static const int t[] = {0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4};
 	if (m < 3)
 		y -= 1;
 	return (y + y / 4 - y / 100 + y / 400 + t[m - 1] + d) % 7;
+}
+
+/* The same of "YYYY-MM-DD"; -1 when malformed. */
+static int weekday_of(const char *date)
+{
+	int y = 0, m = 0, d = 0;
+	return ank_date_parse(date, &y, &m, &d) ? -1 : weekday_ymd(y, m, d);
 }
 
 /* hour_stat (site, date, hour, checkins). */
@@ -315,13 +318,17 @@ static void clock_row(rep *r, sqlite3_stmt *s)
  * user, not per day: a user is in day_user once per day of visits), with their registry
  * entry when they have one, ordered by person. A person is a linkage key (one person
  * registered twice has one), or a user id without an entry. */
+/* The age group of registry row g, counted at the year ?5 (NULL without an entry): the one
+ * home of the report's age groups, for its counts and its raw data. */
+#define AGE_GROUP                                                                                  \
+	" CASE WHEN g.birth_year IS NULL THEN NULL WHEN ?5 - g.birth_year < 18 THEN 'under_18'"    \
+	" WHEN ?5 - g.birth_year < 25 THEN '18-24' WHEN ?5 - g.birth_year < 35 THEN '25-34'"       \
+	" WHEN ?5 - g.birth_year < 45 THEN '35-44' WHEN ?5 - g.birth_year < 55 THEN '45-54'"       \
+	" ELSE '55+' END"
 #define PEOPLE                                                                                     \
 	"WITH u AS MATERIALIZED (SELECT DISTINCT site, user FROM day_user" SPAN ")"                \
 	" SELECT coalesce('k' || g.linkage, 'u' || u.user), u.site, g.id IS NOT NULL, g.gender,"   \
-	" g.municipality, CASE WHEN ?5 - g.birth_year < 18 THEN 'under_18'"                        \
-	" WHEN ?5 - g.birth_year < 25 THEN '18-24' WHEN ?5 - g.birth_year < 35 THEN '25-34'"       \
-	" WHEN ?5 - g.birth_year < 45 THEN '35-44' WHEN ?5 - g.birth_year < 55 THEN '45-54'"       \
-	" ELSE '55+' END FROM u LEFT JOIN registry g ON g.id = u.user ORDER BY 1"
+	" g.municipality," AGE_GROUP " FROM u LEFT JOIN registry g ON g.id = u.user ORDER BY 1"
 
 /* What one person counts in: a section, a breakdown (0 the person, 1 gender, 2 age group,
  * 3 municipality, 4 a user without a registry entry) and its key. */
@@ -645,17 +652,15 @@ static json_t *sections_json(sec *list, int n, bool sites)
 	return out;
 }
 
-char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_t now, ank_err *err)
+/* Checks the span and sets up r for it (no sites yet). 0, or -1 with err. */
+static int rep_begin(rep *r, ank_cstore *cs, const char *from, const char *to, int64_t now,
+                     ank_err *err)
 {
 	int y, m, d;
-	if ((from && ank_date_parse(from, &y, &m, &d)) || (to && ank_date_parse(to, &y, &m, &d))) {
-		ank_err_set(err, "--from and --to must be real dates YYYY-MM-DD");
-		return NULL;
-	}
-	if (from && to && strcmp(to, from) < 0) {
-		ank_err_set(err, "--to is before --from");
-		return NULL;
-	}
+	if ((from && ank_date_parse(from, &y, &m, &d)) || (to && ank_date_parse(to, &y, &m, &d)))
+		return ank_err_set(err, "--from and --to must be real dates YYYY-MM-DD");
+	if (from && to && strcmp(to, from) < 0)
+		return ank_err_set(err, "--to is before --from");
 	/* Ages are counted at the end of the span: the year of its last day, or of now. */
 	time_t t_now = (time_t)(now / 1000);
 	struct tm lt;
@@ -663,11 +668,169 @@ char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_
 	int year = lt.tm_year + 1900;
 	if (to && ank_date_parse(to, &y, &m, &d) == 0 && y < year)
 		year = y;
-	rep r = {.cs = cs, .year = year, .err = err};
-	snprintf(r.from_date, sizeof r.from_date, "%s", from ? from : "0000-01-01");
-	snprintf(r.to_date, sizeof r.to_date, "%s", to ? to : "9999-12-31");
-	sec_init(&r.total, "");
+	*r = (rep){.cs = cs, .year = year, .err = err};
+	snprintf(r->from_date, sizeof r->from_date, "%s", from ? from : "0000-01-01");
+	snprintf(r->to_date, sizeof r->to_date, "%s", to ? to : "9999-12-31");
+	sec_init(&r->total, "");
+	return 0;
+}
+
+/* Frees a section's objects (a section whose figures went nowhere). */
+static void sec_free(sec *x)
+{
+	json_t *objs[] = {
+	        x->name,           x->by_route,         x->by_substance,  x->by_route_substance,
+	        x->by_weekday,     x->by_hour,          x->in_route,      x->in_substance,
+	        x->refusal_reason, x->rejection_reason, x->gender,        x->age,
+	        x->municipality,   x->outcome,          x->referral_type, x->unknown};
+	for (size_t i = 0; i < sizeof objs / sizeof objs[0]; i++)
+		json_decref(objs[i]);
+}
+
+/* Frees what rep_begin and sites_load made, figures unused. */
+static void rep_free(rep *r)
+{
+	for (int i = 0; i < r->n; i++)
+		sec_free(&r->site[i]);
+	for (int i = 0; i < r->n_muni; i++)
+		sec_free(&r->muni[i]);
+	sec_free(&r->total);
+	free(r->site);
+	free(r->muni);
+}
+
+/* One CSV field (RFC 4180): codes and dates as they are; anything with a comma, quote or
+ * line break quoted, quotes doubled (none of ours has one, but an older database might). */
+static void csv_field(ank_buf *b, const char *v, bool last)
+{
+	if (strpbrk(v, ",\"\r\n")) {
+		ank_buf_append(b, "\"", 1);
+		for (const char *p = v; *p; p++)
+			ank_buf_append(b, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
+		ank_buf_append(b, "\"", 1);
+	} else {
+		ank_buf_append(b, v, strlen(v));
+	}
+	ank_buf_append(b, last ? "\n" : ",", 1);
+}
+
+static bool leap_year(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* ISO 8601 weeks in year y: 53 when 1 January is a Thursday, or a Wednesday in a leap year. */
+static int iso_weeks_in(int y)
+{
+	int jan1 = weekday_ymd(y, 1, 1);
+	return jan1 == 4 || (leap_year(y) && jan1 == 3) ? 53 : 52;
+}
+
+/* The ISO 8601 week of a date, "2026-W01": weeks start on Monday, and week 1 holds the
+ * year's first Thursday, so a few days of late December or early January belong to the
+ * neighbouring year's week. */
+static void iso_week(int y, int m, int d, char out[9])
+{
+	static const int before[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+	int yday = before[m - 1] + d + (leap_year(y) && m > 2);
+	int wd = weekday_ymd(y, m, d);
+	int week = (yday - (wd == 0 ? 7 : wd) + 10) / 7, wy = y;
+	if (week < 1) {
+		wy = y - 1;
+		week = iso_weeks_in(wy);
+	} else if (week > iso_weeks_in(y)) {
+		wy = y + 1;
+		week = 1;
+	}
+	snprintf(out, 9, "%04d-W%02d", wy % 10000, week);
+}
+
+char *ank_cstore_report_csv(ank_cstore *cs, const char *from, const char *to, int64_t now,
+                            ank_err *err)
+{
+	rep r;
+	if (rep_begin(&r, cs, from, to, now, err))
+		return NULL;
+	ank_buf b;
+	ank_buf_init(&b, 65536);
+	ank_buf_printf(&b,
+	               "# CONFIDENTIAL: Ankomst raw data, one row per intake (docs/report.md). No "
+	               "nicknames; linkage_key links one person's rows. For admins; do not publish "
+	               "(cells are not suppressed).\n");
+	static const char *const cols[] = {"site",    "date",         "hour",       "iso_week",
+	                                   "weekday", "route",        "substance",  "age_group",
+	                                   "gender",  "municipality", "linkage_key"};
+	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+		csv_field(&b, cols[i], i + 1 == sizeof cols / sizeof cols[0]);
+	static const char *const days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 	pthread_mutex_lock(&cs->mu);
+	sqlite3_stmt *s = NULL;
+	if (sites_load(&r) == 0)
+		s = prep(&r,
+		         "SELECT v.started_ms, v.route, v.substance," AGE_GROUP
+		         ", g.gender, g.municipality, g.linkage FROM visit v LEFT JOIN registry g"
+		         " ON g.id = v.user WHERE v.site = ?6 AND v.started_ms >= ?3 AND"
+		         " v.started_ms < ?4 ORDER BY v.started_ms, v.kiosk, v.ticket");
+	for (int i = 0; s && i < r.n && !r.failed; i++) {
+		ank_zone *z = ank_cs_zone(cs, r.site[i].zone);
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 3, r.site[i].from_ms);
+		sqlite3_bind_int64(s, 4, r.site[i].to_ms);
+		sqlite3_bind_text(s, 6, r.site[i].id, -1, SQLITE_TRANSIENT);
+		ank_civil cv = {.hour_end_ms = 0};
+		int rc;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			long long at = sqlite3_column_int64(s, 0);
+			/* Rows come in time order: one conversion per local hour. */
+			if (!(cv.hour_end_ms && at >= cv.hour_start_ms && at < cv.hour_end_ms) &&
+			    (!z || ank_zone_civil(z, at, &cv))) {
+				r.failed = true;
+				ank_err_set(err, "cannot convert a time in %s", r.site[i].zone);
+				break;
+			}
+			char hour[4], week[9];
+			snprintf(hour, sizeof hour, "%02d", cv.hour);
+			iso_week(cv.year, cv.month, cv.day, week);
+			csv_field(&b, r.site[i].id, false);
+			csv_field(&b, cv.date, false);
+			csv_field(&b, hour, false);
+			csv_field(&b, week, false);
+			csv_field(&b, days[cv.weekday], false);
+			csv_field(&b, key_col(s, 1), false);
+			csv_field(&b, key_col(s, 2), false);
+			csv_field(&b, key_col(s, 3), false);
+			csv_field(&b, key_col(s, 4), false);
+			csv_field(&b, key_col(s, 5), false);
+			/* None: a user known only from a kiosk's imported registry. */
+			csv_field(&b,
+			          sqlite3_column_type(s, 6) == SQLITE_NULL ? "" : ank_cs_col(s, 6),
+			          true);
+		}
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW && !r.failed) {
+			ank_cs_fail(cs, err);
+			r.failed = true;
+		}
+	}
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&cs->mu);
+	bool failed = r.failed;
+	rep_free(&r);
+	if (failed) {
+		ank_buf_free(&b);
+		return NULL;
+	}
+	char *text = strdup(ank_buf_str(&b));
+	ank_buf_free(&b);
+	if (!text)
+		ank_err_set(err, "out of memory");
+	return text;
+}
+
+char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_t now, ank_err *err)
+{
+	rep r;
+	if (rep_begin(&r, cs, from, to, now, err))
+		return NULL;
 	if (sites_load(&r) == 0)
 		read_all(&r);
 	pthread_mutex_unlock(&cs->mu);

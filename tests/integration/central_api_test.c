@@ -1674,6 +1674,24 @@ static void group_report(void)
 	json_decref(again);
 	json_decref(rep);
 	report_clock_rebuilt();
+	/* The raw data: one row per intake (ticket 1's session), no nickname or user id. */
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "report", "--db", db, "--format", "csv", NULL);
+	const char *csv = ank_buf_str(&out);
+	const char *header = strstr(csv, "\nsite,date,hour,iso_week,weekday,route,substance,"
+	                                 "age_group,gender,municipality,linkage_key\n");
+	int rows = 0;
+	for (const char *p = header ? header + 1 : ""; (p = strchr(p, '\n')) && p[1]; p++)
+		rows++;
+	expect("report-csv",
+	       rc == 0 && !strncmp(csv, "# CONFIDENTIAL", 14) && header && rows == 1 &&
+	               strstr(header, ",inject,heroin,35-44,male,101,") && !strstr(csv, "Søren") &&
+	               !strstr(csv, a),
+	       "exit %d, %d rows: %.600s", rc, rows, csv);
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "report", "--db", db, "--format", "xml", NULL);
+	expect("report-format-unknown", rc == 2 && strstr(ank_buf_str(&out), "json or csv"),
+	       "exit %d: %.200s", rc, ank_buf_str(&out));
 	/* A span reaching past year 2200 still leaves its events out. */
 	ank_buf_reset(&out);
 	rc = central(NULL, &out, "report", "--db", db, "--to", "2300-12-31", NULL);
@@ -1696,7 +1714,8 @@ static void group_report(void)
 
 /* ---- group: report_zone (central under TZ=UTC; each site counts in its own zone) ---- */
 
-/* One ticket.issued at an ISO instant (kiosk time), for the batch text. */
+/* A ticket.issued and its session.started at one ISO instant (kiosk time), for the batch
+ * text. */
 static void issued_at(char *out, size_t cap, int ticket, const char *iso, const char *user)
 {
 	int64_t ms = 0;
@@ -1704,8 +1723,12 @@ static void issued_at(char *out, size_t cap, int ticket, const char *iso, const 
 	snprintf(out, cap,
 	         "{\"type\":\"ticket.issued\",\"at\":%lld,\"payload\":{\"ticket\":%d,\"label\":"
 	         "\"I-%03d\",\"route\":\"inject\",\"substance\":\"heroin\",\"user\":\"%s\","
-	         "\"day\":\"%.10s\",\"state\":\"waiting\"}}",
-	         (long long)ms, ticket, ticket, user, iso);
+	         "\"day\":\"%.10s\",\"state\":\"waiting\"}},"
+	         "{\"type\":\"session.started\",\"at\":%lld,\"payload\":{\"ticket\":%d,"
+	         "\"label\":\"I-%03d\",\"route\":\"inject\",\"substance\":\"heroin\",\"user\":"
+	         "\"%s\",\"day\":\"%.10s\",\"state\":\"in_session\",\"station\":\"1\"}}",
+	         (long long)ms, ticket, ticket, user, iso, (long long)ms, ticket, ticket, user,
+	         iso);
 }
 
 /* Posts site.config naming `zone`, then one ticket.issued per instant. */
@@ -1760,9 +1783,11 @@ static void group_report_zone(void)
 	static const char *const far[] = {
 	        "2026-06-30T22:30:00Z", /* 2026-06-30 22:30: the second quarter, hour 22 */
 	        "2025-12-31T23:30:00Z", /* 2025-12-31 23:30: last year */
+	        "2021-01-01T12:00:00Z", /* a Friday of ISO week 2020-W53 */
+	        "2024-12-30T12:00:00Z", /* a Monday of ISO week 2025-W01 */
 	};
 	zone_kiosk("demo", "Europe/Copenhagen", demo, 6);
-	zone_kiosk("far", "Atlantic/Reykjavik", far, 2);
+	zone_kiosk("far", "Atlantic/Reykjavik", far, 4);
 
 	json_t *q3 = zone_report("--quarter", "2026Q3", NULL, NULL);
 	expect("zone-quarter-3",
@@ -1819,6 +1844,27 @@ static void group_report_zone(void)
 	       "101 %lld, 147 %lld", jpath(year, "municipalities.101.checkins"),
 	       jpath(year, "municipalities.147.checkins"));
 	json_decref(year);
+	/* The raw data: local dates and hours, ISO weeks across the turn of a year. */
+	ank_buf out;
+	ank_buf_init(&out, CAPTURE_MAX);
+	int rc = central(NULL, &out, "report", "--db", db, "--from", "2026-10-25", "--to",
+	                 "2026-10-25", "--format", "csv", NULL);
+	const char *two =
+	        "demo,2026-10-25,02,2026-W43,sun,inject,heroin,unknown,unknown,unknown,\n";
+	const char *first = strstr(ank_buf_str(&out), two);
+	expect("zone-csv-fall-back", rc == 0 && first && strstr(first + 1, two), "exit %d: %.500s",
+	       rc, ank_buf_str(&out));
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "report", "--db", db, "--from", "2020-01-01", "--to", "2026-01-01",
+	             "--format", "csv", NULL);
+	const char *csv = ank_buf_str(&out);
+	expect("zone-csv-iso-weeks",
+	       rc == 0 && strstr(csv, "\nfar,2021-01-01,12,2020-W53,fri,") &&
+	               strstr(csv, "\nfar,2024-12-30,12,2025-W01,mon,") &&
+	               strstr(csv, "\nfar,2025-12-31,23,2026-W01,wed,") &&
+	               strstr(csv, "\ndemo,2026-01-01,00,2026-W01,thu,"),
+	       "exit %d: %.800s", rc, csv);
+	ank_buf_free(&out);
 	/* Periods that are not one are refused with the reason, exit 2. */
 	static const struct {
 		const char *name, *a1, *v1, *a2, *v2, *says;

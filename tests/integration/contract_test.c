@@ -1157,12 +1157,26 @@ static void check_section(const char *label, json_t *actual, json_t *expected, i
 	}
 }
 
+/* Rows of the raw data (ank_cstore_report_csv) of one site. */
+static long long csv_rows(const char *csv, const char *site)
+{
+	long long n = 0;
+	size_t len = strlen(site);
+	for (const char *p = csv; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		n += !strncmp(p, site, len) && p[len] == ',';
+	return n;
+}
+
 /* One report (span from..to; NULL for no bound) checked in full: the envelope, the totals,
  * the kiosk's site and the site without a kiosk. */
 static void check_report(ank_cstore *cs, const char *case_name, const char *from, const char *to,
                          int64_t from_ms, int64_t to_ms, int *failed)
 {
 	json_t *r = report(cs, from, to);
+	ank_err err;
+	char *csv = ank_cstore_report_csv(cs, from, to, W->report_now, &err);
+	if (!csv)
+		case_fail(failed, "%s: no raw data: %s", case_name, err.msg);
 	char label[96];
 	if (json_integer_value(json_object_get(r, "v")) != 1)
 		case_fail(failed, "%s: v is not 1", case_name);
@@ -1216,8 +1230,14 @@ static void check_report(ank_cstore *cs, const char *case_name, const char *from
 		want = expected_section(&W->m, site_list[i].id, from_ms, to_ms);
 		snprintf(label, sizeof label, "%s.sites.%s", case_name, site_list[i].id);
 		check_section(label, sec, want, failed);
+		/* The raw data has one row per intake the report counts. */
+		long long intakes = json_integer_value(json_object_get(want, "intakes"));
+		if (csv_rows(csv, site_list[i].id) != intakes)
+			case_fail(failed, "%s: %lld raw rows, %lld intakes", label,
+			          csv_rows(csv, site_list[i].id), intakes);
 		json_decref(want);
 	}
+	free(csv);
 	json_decref(r);
 }
 
