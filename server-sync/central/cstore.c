@@ -197,9 +197,13 @@ static const char *const migrations[] = {
          " PRIMARY KEY (kiosk, seq)) WITHOUT ROWID;"
          "CREATE INDEX refusal_date ON refusal(date, site);"
          "DELETE FROM meta WHERE key = 'read_model';"),
-        /* 12: the time zone of each kiosk's site config, in which the read model counts
-         * that kiosk's days and hours (issue 14). Read model: the rebuild fills it. */
+        /* 12 (issue 14): the time zone of each kiosk's site config, in which the read model
+         * counts that kiosk's days and hours, and each visit's local hour of issue and first
+         * call (waiting times to the call, per route and hour). Read model: the rebuild
+         * fills them. */
         ("ALTER TABLE site_info ADD COLUMN timezone TEXT;"
+         "ALTER TABLE visit ADD COLUMN hour INTEGER;"
+         "ALTER TABLE visit ADD COLUMN first_called_ms INTEGER;"
          "DELETE FROM meta WHERE key = 'read_model';"),
 };
 

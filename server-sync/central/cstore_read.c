@@ -123,7 +123,8 @@ typedef struct visit_row {
 	bool open;
 	char label[ID], day[ID], user[ID], route[ID], substance[ID], helper[ID], state[ID],
 	        station[ID], date[11];
-	long long since_ms, issued_ms, called_ms, started_ms, ended_ms, duration_s;
+	int hour; /* the local hour of issue with date; -1 when this batch did not see it */
+	long long since_ms, issued_ms, called_ms, first_called_ms, started_ms, ended_ms, duration_s;
 	bool has_duration;
 } visit_row;
 
@@ -209,6 +210,7 @@ static visit_row *row_of(ank_cs_proj *p, long long ticket)
 	visit_row *r = &p->row[p->n++];
 	memset(r, 0, sizeof *r);
 	r->ticket = ticket;
+	r->hour = -1;
 	return r;
 }
 
@@ -324,6 +326,7 @@ static int project_ticket(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk,
 	case ANK_EV_TICKET_ISSUED: {
 		r->issued_ms = at;
 		KEEP(r->date, lh->date);
+		r->hour = lh->hour;
 		stat_row *st = stat_of(pj, lh->date, route, substance);
 		st->checkins++;
 		st->assisted += ev->id[ANK_F_HELPER][0] != '\0';
@@ -333,6 +336,10 @@ static int project_ticket(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk,
 	}
 	case ANK_EV_TICKET_CALLED:
 		r->called_ms = at;
+		/* The wait a user has is to the first call; a call again (after a no-show, a
+		 * transfer) does not make it longer. The stored one wins over the batch's. */
+		if (!r->first_called_ms)
+			r->first_called_ms = at;
 		break;
 	case ANK_EV_SESSION_STARTED: {
 		r->started_ms = at;
@@ -386,8 +393,8 @@ static int flush_visits(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk, cons
 	if (ank_cs_prep(cs,
 	                "INSERT INTO visit(kiosk, ticket, site, label, day, user, route, substance,"
 	                " helper, state, station, open, since_ms, date, issued_ms, called_ms,"
-	                " started_ms, ended_ms, duration_s)"
-	                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+	                " started_ms, ended_ms, duration_s, hour, first_called_ms)"
+	                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 	                " ON CONFLICT(kiosk, ticket) DO UPDATE SET label = excluded.label,"
 	                " day = excluded.day, user = excluded.user, route = excluded.route,"
 	                " substance = excluded.substance, helper = excluded.helper,"
@@ -398,7 +405,9 @@ static int flush_visits(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk, cons
 	                " called_ms = coalesce(excluded.called_ms, called_ms),"
 	                " started_ms = coalesce(excluded.started_ms, started_ms),"
 	                " ended_ms = coalesce(excluded.ended_ms, ended_ms),"
-	                " duration_s = coalesce(excluded.duration_s, duration_s)",
+	                " duration_s = coalesce(excluded.duration_s, duration_s),"
+	                " hour = coalesce(excluded.hour, hour),"
+	                " first_called_ms = coalesce(first_called_ms, excluded.first_called_ms)",
 	                &s) != SQLITE_OK)
 		return ank_cs_fail(cs, err);
 	int rc = 0;
@@ -423,6 +432,8 @@ static int flush_visits(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk, cons
 		bind_time(s, 17, r->started_ms, r->started_ms != 0);
 		bind_time(s, 18, r->ended_ms, r->ended_ms != 0);
 		bind_time(s, 19, r->duration_s, r->has_duration);
+		bind_time(s, 20, r->hour, r->hour >= 0);
+		bind_time(s, 21, r->first_called_ms, r->first_called_ms != 0);
 		if (sqlite3_step(s) != SQLITE_DONE)
 			rc = ank_cs_fail(cs, err);
 		sqlite3_reset(s);

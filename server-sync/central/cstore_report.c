@@ -14,7 +14,15 @@
 #include "ank_time.h"
 #include "cstore_int.h"
 
-/* One section's figures as they are summed: a site's, or the totals. */
+/* The waits (ms from the ticket to its first call) of one cell: "" all, a route, or
+ * "route|HH" (the local hour of issue). */
+typedef struct wait_set {
+	char key[24];
+	long long *ms;
+	int n, cap;
+} wait_set;
+
+/* One section's figures as they are summed: a site's, a municipality's, or the totals. */
 typedef struct sec {
 	char id[ANK_CS_ID_MAX + 1];
 	json_t *name;
@@ -30,6 +38,9 @@ typedef struct sec {
 	json_t *by_route, *by_substance, *by_route_substance, *by_weekday, *by_hour, *in_route,
 	        *in_substance, *refusal_reason, *rejection_reason, *gender, *age, *municipality,
 	        *outcome, *referral_type, *unknown;
+	wait_set *waits;
+	int n_waits, cap_waits;
+	bool no_memory; /* a wait could not be kept: the section's wait figures are wrong */
 } sec;
 
 /* One report being made. Every statement binds ?1 and ?2 the first and last local date,
@@ -199,6 +210,68 @@ static int targets(rep *r, sqlite3_stmt *s, sec *out[TARGETS])
 	return targets_of(r, ank_cs_col(s, 0), out);
 }
 
+/* ---- waiting times ---- */
+
+static void wait_add(sec *x, const char *key, long long ms)
+{
+	wait_set *w = NULL;
+	for (int i = 0; i < x->n_waits && !w; i++)
+		if (!strcmp(x->waits[i].key, key))
+			w = &x->waits[i];
+	if (!w) {
+		w = ank_cs_grow((void **)&x->waits, x->n_waits, &x->cap_waits, sizeof *w);
+		if (!w) {
+			x->no_memory = true;
+			return;
+		}
+		w = &x->waits[x->n_waits++];
+		memset(w, 0, sizeof *w);
+		snprintf(w->key, sizeof w->key, "%s", key);
+	}
+	long long *slot = ank_cs_grow((void **)&w->ms, w->n, &w->cap, sizeof *w->ms);
+	if (!slot) {
+		x->no_memory = true;
+		return;
+	}
+	w->ms[w->n++] = ms;
+}
+
+static void waits_free(sec *x)
+{
+	for (int i = 0; i < x->n_waits; i++)
+		free(x->waits[i].ms);
+	free(x->waits);
+	x->waits = NULL;
+	x->n_waits = x->cap_waits = 0;
+}
+
+static int ll_cmp(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+	return (x > y) - (x < y);
+}
+
+/* The nearest-rank percentile p (0 < p <= 100) of sorted v[0..n): the smallest value with
+ * at least p % of the values at or below it. */
+static long long nearest_rank(const long long *v, int n, int p)
+{
+	int rank = (int)(((long long)p * n + 99) / 100); /* ceil(p n / 100), 1-based */
+	return v[(rank < 1 ? 1 : rank) - 1];
+}
+
+/* {n, median_s, p90_s} of one cell (values sorted here). */
+static json_t *wait_json(wait_set *w)
+{
+	qsort(w->ms, (size_t)w->n, sizeof *w->ms, ll_cmp);
+	return json_pack("{s:i, s:o, s:o}", "n", w->n, "median_s",
+	                 json_real((double)(nearest_rank(w->ms, w->n, 50) / 100) / 10), "p90_s",
+	                 json_real((double)(nearest_rank(w->ms, w->n, 90) / 100) / 10));
+}
+
+/* visit (site, route, hour of issue, ms to the first call): tickets issued in the span
+ * that were called. */
+static void wait_row(rep *r, sqlite3_stmt *s);
+
 /* ---- the tables, each read once ---- */
 
 /* day_stat (site, route, substance, checkins, assisted, intakes, ended, session_s, waited,
@@ -294,6 +367,23 @@ static void record_row(rep *r, sqlite3_stmt *s)
 		} else if (!strcmp(kind, "incident")) {
 			x->incidents += n;
 		}
+	}
+}
+
+static void wait_row(rep *r, sqlite3_stmt *s)
+{
+	const char *route = key_col(s, 1);
+	char hour_key[24];
+	if (sqlite3_column_type(s, 2) == SQLITE_NULL)
+		snprintf(hour_key, sizeof hour_key, "%.12s|unknown", route);
+	else
+		snprintf(hour_key, sizeof hour_key, "%.12s|%02d", route, sqlite3_column_int(s, 2));
+	long long ms = sqlite3_column_int64(s, 3);
+	sec *to[TARGETS];
+	for (int t = 0, k = targets(r, s, to); t < k; t++) {
+		wait_add(to[t], "", ms);
+		wait_add(to[t], route, ms);
+		wait_add(to[t], hour_key, ms);
 	}
 }
 
@@ -462,6 +552,11 @@ static void read_all(rep *r)
 	each_row(r, "SELECT site, type, sum(n) FROM unknown_stat" SPAN " GROUP BY site, type",
 	         unknown_row);
 	each_row(r, "SELECT site, sum(n) FROM clock_stat" SPAN " GROUP BY site", clock_row);
+	each_row(r,
+	         "SELECT site, route, hour, first_called_ms - issued_ms FROM visit" SPAN
+	         " AND first_called_ms IS NOT NULL AND issued_ms IS NOT NULL"
+	         " AND first_called_ms >= issued_ms",
+	         wait_row);
 	read_people(r);
 }
 
@@ -499,6 +594,31 @@ static json_t *sec_json(sec *x)
 	json_object_set_new(o, "wait_mean_s",
 	                    decimal(x->waited ? (double)x->wait_ms / 1000.0 / (double)x->waited : 0,
 	                            x->waited > 0));
+	/* Waiting to the first call: all, per route, per route and local hour of issue. */
+	json_t *all = json_null(), *by_route = json_object(), *by_hour = json_object();
+	for (int i = 0; i < x->n_waits; i++) {
+		wait_set *w = &x->waits[i];
+		const char *bar = strchr(w->key, '|');
+		if (!w->key[0]) {
+			json_decref(all);
+			all = wait_json(w);
+		} else if (!bar) {
+			json_object_set_new(by_route, w->key, wait_json(w));
+		} else {
+			char route[24];
+			snprintf(route, sizeof route, "%.*s", (int)(bar - w->key), w->key);
+			json_t *inner = json_object_get(by_hour, route);
+			if (!inner) {
+				inner = json_object();
+				json_object_set_new(by_hour, route, inner);
+			}
+			json_object_set_new(inner, bar + 1, wait_json(w));
+		}
+	}
+	json_object_set_new(o, "wait_to_call", all);
+	json_object_set_new(o, "wait_to_call_by_route", sorted(by_route));
+	json_object_set_new(o, "wait_to_call_by_route_hour", sorted(by_hour));
+	waits_free(x);
 	set_int(o, "no_shows", x->no_shows);
 	set_int(o, "cancelled", x->cancelled);
 	set_int(o, "refusals", x->refusals);
@@ -685,6 +805,7 @@ static void sec_free(sec *x)
 	        x->municipality,   x->outcome,          x->referral_type, x->unknown};
 	for (size_t i = 0; i < sizeof objs / sizeof objs[0]; i++)
 		json_decref(objs[i]);
+	waits_free(x);
 }
 
 /* Frees what rep_begin and sites_load made, figures unused. */
@@ -834,6 +955,15 @@ char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_
 	if (sites_load(&r) == 0)
 		read_all(&r);
 	pthread_mutex_unlock(&cs->mu);
+	bool no_memory = r.total.no_memory;
+	for (int i = 0; i < r.n; i++)
+		no_memory |= r.site[i].no_memory;
+	for (int i = 0; i < r.n_muni; i++)
+		no_memory |= r.muni[i].no_memory;
+	if (no_memory && !r.failed) {
+		r.failed = true;
+		ank_err_set(err, "out of memory");
+	}
 	/* One zone for all sites (the usual case) is the report's; else each site says its. */
 	const char *zone = r.n ? r.site[0].zone : ANK_ZONE_DEFAULT;
 	for (int i = 1; i < r.n; i++)

@@ -386,6 +386,7 @@ typedef struct mticket {
 	ank_route route;
 	const char *substance;
 	int64_t issued_ms, started_ms;
+	int64_t first_called_ms; /* 0 until the first successful call */
 } mticket;
 
 #define MAX_FACTS   256
@@ -470,8 +471,14 @@ static void model_step(model *m, const step *s, int64_t now)
 	case ANK_CMD_TRANSFER:
 		t->route = s->to;
 		break;
+	case ANK_CMD_CALL_TICKET:
+	case ANK_CMD_CALL_NEXT:
+		/* The wait to the call is to the first one; a call again does not count. */
+		if (t && !t->first_called_ms)
+			t->first_called_ms = now;
+		break;
 	default:
-		break; /* calls, requeue, cleaning, freeze: nothing the report counts */
+		break; /* requeue, cleaning, freeze: nothing the report counts */
 	}
 }
 
@@ -516,6 +523,38 @@ static bool add_distinct(const char **set, int *n, const char *s)
 	assert_true(*n < 32);
 	set[(*n)++] = s;
 	return true;
+}
+
+static int ms_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The scenario's waits from ticket to first call of tickets issued in [from_ms, to_ms), of
+ * `route` (NULL: any) and local hour of issue `hour` (-1: any), as {n, median_s, p90_s}
+ * (nearest rank, tenths of a second rounded down), or null when there are none. */
+static json_t *expected_waits(const model *m, bool any, int64_t from_ms, int64_t to_ms,
+                              const char *route, int hour)
+{
+	int64_t v[MAX_TICKETS];
+	int n = 0;
+	for (int i = 0; any && i < m->nt; i++) {
+		const mticket *t = &m->t[i];
+		struct tm tm;
+		ank_local_tm(t->issued_ms, &tm);
+		if (!t->first_called_ms || t->issued_ms < from_ms || t->issued_ms >= to_ms ||
+		    (route && strcmp(route, ank_route_code(t->route))) ||
+		    (hour >= 0 && tm.tm_hour != hour))
+			continue;
+		v[n++] = t->first_called_ms - t->issued_ms;
+	}
+	if (n == 0)
+		return json_null();
+	qsort(v, (size_t)n, sizeof v[0], ms_cmp);
+	int r50 = (50 * n + 99) / 100, r90 = (90 * n + 99) / 100;
+	return json_pack("{s:i, s:f, s:f}", "n", n, "median_s", (double)(v[r50 - 1] / 100) / 10,
+	                 "p90_s", (double)(v[r90 - 1] / 100) / 10);
 }
 
 /* The section of the report for `site` (NULL: all sites) over [from_ms, to_ms), as the
@@ -634,6 +673,31 @@ static json_t *expected_section(const model *m, const char *site, int64_t from_m
 	json_object_set_new(
 	        o, "wait_mean_s",
 	        decimal(intakes ? (double)wait_ms / (double)intakes / 1000.0 : 0, intakes > 0));
+	json_object_set_new(o, "wait_to_call",
+	                    expected_waits(m, kiosk_site, from_ms, to_ms, NULL, -1));
+	json_t *w_route = json_object(), *w_hour = json_object();
+	for (int r = 0; r < ANK_ROUTE_COUNT; r++) {
+		const char *rc = ank_route_code((ank_route)r);
+		json_t *all = expected_waits(m, kiosk_site, from_ms, to_ms, rc, -1);
+		if (json_is_null(all)) {
+			json_decref(all);
+			continue;
+		}
+		json_object_set_new(w_route, rc, all);
+		json_t *hours = json_object();
+		for (int h = 0; h < 24; h++) {
+			json_t *one = expected_waits(m, kiosk_site, from_ms, to_ms, rc, h);
+			char hh[4];
+			snprintf(hh, sizeof hh, "%02d", h);
+			if (json_is_null(one))
+				json_decref(one);
+			else
+				json_object_set_new(hours, hh, one);
+		}
+		json_object_set_new(w_hour, rc, hours);
+	}
+	json_object_set_new(o, "wait_to_call_by_route", w_route);
+	json_object_set_new(o, "wait_to_call_by_route_hour", w_hour);
 	json_object_set_new(o, "no_shows", json_integer(no_shows));
 	json_object_set_new(o, "cancelled", json_integer(cancelled));
 	json_object_set_new(o, "refusals", json_integer(refusals));
