@@ -21,6 +21,7 @@
 #include "cstore.h"
 #include "http.h"
 #include "proto.h"
+#include "report_suppress.h"
 #include "serve.h"
 #include "web.h"
 
@@ -61,9 +62,10 @@ typedef struct opts {
 	char metrics_token[ANK_TOKEN_HEX + 1];
 	char web_dir[PATH_MAX_BYTES], i18n_dir[PATH_MAX_BYTES]; /* the browser's files */
 	ank_serve_limits lim;
-	unsigned min_free_mb; /* lim.min_free_bytes, as the config gives it */
+	unsigned min_free_mb;    /* lim.min_free_bytes, as the config gives it */
+	unsigned suppress_below; /* report: counts under it are hidden (report_suppress.h) */
 	const char *port_file, *site, *user, *name, *municipality, *from, *to, *quarter, *year,
-	        *format;
+	        *format, *suppress;
 	bool revoke; /* display-key --revoke */
 	char config_error[256];
 } opts;
@@ -450,8 +452,25 @@ static int cmd_report(opts *o, ank_cstore *cs)
 		fprintf(stderr, "ankomst-central: --format is json or csv, not '%s'\n", o->format);
 		return 2;
 	}
+	long below = o->suppress_below;
+	if (o->suppress && ank_parse_long(o->suppress, 0, ANK_REPORT_SUPPRESS_MAX, &below)) {
+		fprintf(stderr, "ankomst-central: --suppress-below is 0..%d, not '%s'\n",
+		        ANK_REPORT_SUPPRESS_MAX, o->suppress);
+		return 2;
+	}
 	char *text = csv ? ank_cstore_report_csv(cs, f, t, ank_now_ms(), &err)
 	                 : ank_cstore_report(cs, f, t, ank_now_ms(), &err);
+	if (text && !csv) {
+		/* What leaves central for publication has its small cells hidden. */
+		json_t *j = json_loads(text, 0, NULL);
+		free(text);
+		text = NULL;
+		if (j && ank_report_suppress(j, (int)below, &err) == 0)
+			text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		else if (!j)
+			ank_err_set(&err, "the report is not JSON");
+		json_decref(j);
+	}
 	if (!text) {
 		fprintf(stderr, "ankomst-central: %s\n", err.msg);
 		return 1;
@@ -492,7 +511,8 @@ static const command commands[] = {
         {"create-admin", cmd_create_admin, "--config --db --user --log-format"},
         {"add-site", cmd_add_site, "--config --db --site --name --municipality --log-format"},
         {"display-key", cmd_display_key, "--config --db --site --revoke --log-format"},
-        {"report", cmd_report, "--config --db --from --to --quarter --year --format --log-format"},
+        {"report", cmd_report,
+         "--config --db --from --to --quarter --year --format --suppress-below --log-format"},
         {"rebuild", cmd_rebuild, "--config --db --log-format"},
 };
 
@@ -507,15 +527,18 @@ static const char usage[] =
         "  display-key --db FILE --site SITE [--revoke]  print a new waiting-room display\n"
         "                                                key (or revoke all of the site's)\n"
         "  report --db FILE [--from YYYY-MM-DD] [--to YYYY-MM-DD | --quarter 2026Q3 |\n"
-        "         --year 2026] [--format json|csv]       the report for the ministry, in\n"
-        "                                                each site's own time zone (csv:\n"
-        "                                                raw data, one row per intake)\n"
+        "         --year 2026] [--format json|csv] [--suppress-below N]\n"
+        "                                                the report for the ministry, in\n"
+        "                                                each site's own time zone, counts\n"
+        "                                                under N (10) hidden (csv: raw data,\n"
+        "                                                one row per intake, not hidden)\n"
         "  rebuild --db FILE                             rebuild the read tables from events\n"
         "Every command takes --log-format text|json (default text).\n"
         "The config file (INI) has [central] with listen, db, tls_cert, tls_key, log_format,\n"
         "metrics_token, web_dir, i18n_dir and the limits of docs/operations.md (max_connections,\n"
         "max_connections_per_address, request_deadline_s, idle_timeout_s, workers,\n"
-        "poll_threads, min_free_mb, check_interval_s); flags win.\n";
+        "poll_threads, min_free_mb, check_interval_s) and report_suppress_below (default 10);\n"
+        "flags win.\n";
 
 /* The numeric keys of [central]: name, where it goes, its range. */
 typedef struct num_key {
@@ -550,6 +573,7 @@ static int on_config_key(void *user, const char *section, const char *key, const
 	        {"poll_threads", &o->lim.poll_threads, 1, 64},
 	        {"min_free_mb", &o->min_free_mb, 0, 1000000},
 	        {"check_interval_s", &o->lim.check_interval_s, 0, 7 * 24 * 3600},
+	        {"report_suppress_below", &o->suppress_below, 0, ANK_REPORT_SUPPRESS_MAX},
 	};
 	bool in_central = !strcmp(section, "central");
 	for (size_t i = 0; in_central && i < sizeof keys / sizeof keys[0]; i++) {
@@ -625,6 +649,7 @@ static int apply_flag(opts *o, const char *f, const char *v)
 	        {"--quarter", &o->quarter},
 	        {"--year", &o->year},
 	        {"--format", &o->format},
+	        {"--suppress-below", &o->suppress},
 	};
 	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
 		if (!strcmp(f, plain[i].flag))
@@ -671,6 +696,7 @@ int main(int argc, char **argv)
 	        .check_interval_s = DEFAULT_CHECK_INTERVAL_S,
 	};
 	o.min_free_mb = DEFAULT_MIN_FREE_MB;
+	o.suppress_below = ANK_REPORT_SUPPRESS_BELOW;
 	snprintf(o.web_dir, sizeof o.web_dir, "%s", ANK_DATA_DIR "/server-sync/central/web");
 	snprintf(o.i18n_dir, sizeof o.i18n_dir, "%s", ANK_DATA_DIR "/i18n");
 	/* The config file first, so that flags given with it override it. */

@@ -755,15 +755,17 @@ int ank_report_period(const char *quarter, const char *year, char from[11], char
 	return 0;
 }
 
-/* The sections of `list` as {id: section}, each with its name (and a site's zone). */
-static json_t *sections_json(sec *list, int n, bool sites)
+/* The sections of `list` as {id: section}, each with its name (and a site's zone and
+ * municipality, whose sections are `munis`; NULL for the municipalities themselves). */
+static json_t *sections_json(sec *list, int n, const sec *munis)
 {
 	json_t *out = json_object();
 	for (int i = 0; i < n; i++) {
 		json_t *o = sec_json(&list[i]);
-		if (sites) {
+		if (munis) {
 			json_object_set_new(o, "name", list[i].name);
 			json_object_set_new(o, "time_zone", json_string(list[i].zone));
+			json_object_set_new(o, "municipality", json_string(munis[list[i].muni].id));
 		} else {
 			json_decref(list[i].name);
 		}
@@ -971,8 +973,8 @@ char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_
 			zone = "per site";
 	char zone_copy[ANK_ZONE_ID_MAX + 1];
 	snprintf(zone_copy, sizeof zone_copy, "%s", zone);
-	json_t *sites = sections_json(r.site, r.n, true);
-	json_t *munis = sections_json(r.muni, r.n_muni, false);
+	json_t *sites = sections_json(r.site, r.n, r.muni);
+	json_t *munis = sections_json(r.muni, r.n_muni, NULL);
 	free(r.site);
 	free(r.muni);
 	json_t *totals = sec_json(&r.total);
@@ -992,7 +994,7 @@ char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_
 	         "events_out_of_time by the day central received them, not in the figures above",
 	         ANK_CLOCK_FUTURE_MS / 3600000, earliest);
 	json_t *missing = json_pack(
-	        "[s, s, s, s, s, s]",
+	        "[s, s, s, s, s]",
 	        "capacity utilisation: the events give session time (session_seconds) but not the "
 	        "hours each station was open, so there is no denominator",
 	        "age: only the birth year is registered; ages are the year of the last day minus "
@@ -1003,7 +1005,6 @@ char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_
 	        "overdoses, referrals, incidents and rejections are those staff recorded at "
 	        "central "
 	        "(POST /api/v1/sites/{site}/records); nothing is derived from kiosk events",
-	        "small counts are not suppressed: suppress cells under 10 before publishing",
 	        clock_note);
 	json_t *root = json_pack("{s:i, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o}", "v", 1, "from",
 	                         from ? json_string(from) : json_null(), "to",

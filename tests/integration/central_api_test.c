@@ -1595,7 +1595,7 @@ static void group_report(void)
 
 	ank_buf out;
 	ank_buf_init(&out, CAPTURE_MAX);
-	int rc = central(NULL, &out, "report", "--db", db, NULL);
+	int rc = central(NULL, &out, "report", "--db", db, "--suppress-below", "0", NULL);
 	json_t *rep = json_loads(ank_buf_str(&out), 0, NULL);
 	expect("report-runs", rc == 0 && rep, "exit %d: %.300s", rc, ank_buf_str(&out));
 	static const struct {
@@ -1665,7 +1665,7 @@ static void group_report(void)
 	expect("rebuild-runs", rc == 0 && strstr(ank_buf_str(&out), "rebuilt from 16 events"),
 	       "exit %d: %.300s", rc, ank_buf_str(&out));
 	ank_buf_reset(&out);
-	rc = central(NULL, &out, "report", "--db", db, NULL);
+	rc = central(NULL, &out, "report", "--db", db, "--suppress-below", "0", NULL);
 	json_t *again = json_loads(ank_buf_str(&out), 0, NULL);
 	json_object_del(rep, "generated_at");
 	json_object_del(again, "generated_at");
@@ -1688,13 +1688,44 @@ static void group_report(void)
 	               strstr(header, ",inject,heroin,35-44,male,101,") && !strstr(csv, "Søren") &&
 	               !strstr(csv, a),
 	       "exit %d, %d rows: %.600s", rc, rows, csv);
+	/* What is published hides small cells by default: demo's 4 check-ins. */
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "report", "--db", db, NULL);
+	json_t *pub = json_loads(ank_buf_str(&out), 0, NULL);
+	json_t *pub_demo = json_object_get(json_object_get(pub, "sites"), "demo");
+	expect("report-suppressed-by-default",
+	       rc == 0 && !strcmp(jstr(pub_demo, "checkins"), "<10") &&
+	               jpath(pub, "suppression.below") == 10 &&
+	               !strstr(ank_buf_str(&out), "\"Søren"),
+	       "exit %d: %.300s", rc, ank_buf_str(&out));
+	json_decref(pub);
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "report", "--db", db, "--suppress-below", "3", NULL);
+	pub = json_loads(ank_buf_str(&out), 0, NULL);
+	expect("report-suppress-threshold",
+	       rc == 0 && jpath(pub, "suppression.below") == 3 &&
+	               jpath(pub, "totals.checkins") == 5 &&
+	               !strcmp(jstr(json_object_get(json_object_get(pub, "sites"), "north"),
+	                            "checkins"),
+	                       "<3") &&
+	               /* 4 is not small, but totals 5 minus north's 1 would give it */
+	               !strcmp(jstr(json_object_get(json_object_get(pub, "sites"), "demo"),
+	                            "checkins"),
+	                       "hidden"),
+	       "exit %d: %.300s", rc, ank_buf_str(&out));
+	json_decref(pub);
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "report", "--db", db, "--suppress-below", "-1", NULL);
+	expect("report-suppress-bad", rc == 2 && strstr(ank_buf_str(&out), "0..1000"),
+	       "exit %d: %.200s", rc, ank_buf_str(&out));
 	ank_buf_reset(&out);
 	rc = central(NULL, &out, "report", "--db", db, "--format", "xml", NULL);
 	expect("report-format-unknown", rc == 2 && strstr(ank_buf_str(&out), "json or csv"),
 	       "exit %d: %.200s", rc, ank_buf_str(&out));
 	/* A span reaching past year 2200 still leaves its events out. */
 	ank_buf_reset(&out);
-	rc = central(NULL, &out, "report", "--db", db, "--to", "2300-12-31", NULL);
+	rc = central(NULL, &out, "report", "--db", db, "--suppress-below", "0", "--to",
+	             "2300-12-31", NULL);
 	rep = json_loads(ank_buf_str(&out), 0, NULL);
 	expect("clock-far-span-leaves-them-out",
 	       rc == 0 && jpath(rep, "totals.checkins") == 5 &&
@@ -1702,8 +1733,8 @@ static void group_report(void)
 	       "exit %d: checkins %lld", rc, jpath(rep, "totals.checkins"));
 	json_decref(rep);
 	ank_buf_reset(&out);
-	rc = central(NULL, &out, "report", "--db", db, "--from", "2000-01-01", "--to", "2000-12-31",
-	             NULL);
+	rc = central(NULL, &out, "report", "--db", db, "--suppress-below", "0", "--from",
+	             "2000-01-01", "--to", "2000-12-31", NULL);
 	rep = json_loads(ank_buf_str(&out), 0, NULL);
 	expect("report-other-span-is-empty",
 	       rc == 0 && jpath(rep, "totals.checkins") == 0 && jpath(rep, "totals.referrals") == 0,
@@ -1757,7 +1788,8 @@ static json_t *zone_report(const char *a1, const char *v1, const char *a2, const
 {
 	ank_buf out;
 	ank_buf_init(&out, CAPTURE_MAX);
-	int rc = central(NULL, &out, "report", "--db", db, a1, v1, a2, v2, NULL);
+	int rc = central(NULL, &out, "report", "--db", db, "--suppress-below", "0", a1, v1, a2, v2,
+	                 NULL);
 	json_error_t je;
 	json_t *j = rc == 0 ? json_loads(ank_buf_str(&out), 0, &je) : NULL;
 	if (!j)

@@ -1216,7 +1216,8 @@ static void check_section(const char *label, json_t *actual, json_t *expected, i
 	}
 	json_object_foreach(actual, k, v)
 	{
-		if (!json_object_get(expected, k) && strcmp(k, "name") && strcmp(k, "time_zone"))
+		if (!json_object_get(expected, k) && strcmp(k, "name") && strcmp(k, "time_zone") &&
+		    strcmp(k, "municipality"))
 			case_fail(failed, "%s.%s: a figure this test does not check", label, k);
 	}
 }
