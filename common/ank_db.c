@@ -93,7 +93,9 @@ int ank_db_open(const char *path, sqlite3 **out, ank_err *err)
 	sqlite3_extended_result_codes(db, 1);
 	if (ank_db_exec(db,
 	                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	                "PRAGMA foreign_keys=ON;",
+	                "PRAGMA foreign_keys=ON;"
+	                /* A deleted nickname is overwritten, not left in a free page. */
+	                "PRAGMA secure_delete=ON;",
 	                err) != SQLITE_OK) {
 		sqlite3_close_v2(db);
 		return -1;

@@ -319,6 +319,10 @@ ank_store_rc ank_store_help_answer(ank_store *st, int64_t id, int64_t now_ms, an
 ank_store_rc ank_store_user_get(ank_store *st, const char *id, ank_user *out, ank_err *err);
 /* Validates every field (limits above, vocabulary codes, UTF-8). Inside a transaction. */
 int ank_store_user_upsert(ank_store *st, const ank_user *u, ank_err *err);
+/* Removes user `id` from the registry replica (central's "delete this user"), with its
+ * search keys; SQLite's secure_delete overwrites the freed pages. The user's tickets keep
+ * their random id only. A user not there is no error. 0 or -1 with err. */
+int ank_store_user_delete(ank_store *st, const char *id, ank_err *err);
 /* One registry entry (docs/formats.md, "Registry import") into *u, validated like an
  * import; 0 or -1 with err naming the field. Also used for central's user.upsert. */
 int ank_store_user_from_json(json_t *o, ank_user *u, ank_err *err);

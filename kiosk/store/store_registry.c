@@ -115,6 +115,15 @@ static int insert_keys(ank_store *st, const ank_user *u, const char *name_key, a
 	return rc;
 }
 
+int ank_store_user_delete(ank_store *st, const char *id, ank_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	if (ank_st_prep(st, "DELETE FROM registry WHERE id = ?", &s, err))
+		return -1;
+	ank_st_text(s, 1, id);
+	return ank_st_done(st, s, err) ? -1 : 0;
+}
+
 int ank_store_user_upsert(ank_store *st, const ank_user *u, ank_err *err)
 {
 	if (user_check(u, err))

@@ -18,6 +18,7 @@
 #include "ank_buf.h"
 #include "ank_i18n.h"
 #include "ank_log.h"
+#include "ank_text.h"
 #include "ank_time.h"
 #include "backoff.h"
 #include "proto.h"
@@ -591,6 +592,22 @@ static int apply_user(ank_store *st, const ank_change *c, json_t *j, bool quaran
 	return ank_store_commit(st, err);
 }
 
+/* user.delete: the user is gone from central; their entry (nickname) goes from here too. */
+static int apply_user_delete(ank_store *st, const ank_change *c, json_t *j, ank_err *err)
+{
+	const char *id = json_string_value(json_object_get(j, ANK_FN(USER)));
+	if (!id || !ank_text_is_slug(id, ANK_ID_MAX))
+		return skipped(st, c, "user.delete wants {\"user\"}", err);
+	if (ank_store_begin(st, err))
+		return -1;
+	if (ank_store_user_delete(st, id, err) || ank_store_cursor_set(st, c->id, err)) {
+		ank_store_rollback(st);
+		return -1;
+	}
+	ank_log(ANK_LOG_INFO, "sync", "user %s deleted from the registry (central)", id);
+	return ank_store_commit(st, err);
+}
+
 static int apply_command(ank_queue *q, const ank_change *c, json_t *j, bool *acted, ank_err *err)
 {
 	ank_store *st = ank_queue_store(q);
@@ -755,6 +772,9 @@ static int apply_change(ank_sync *s, ank_queue *q, const ank_change *c, bool *ac
 			break;
 		case ANK_CHG_QUARANTINE:
 			rc = apply_user(st, c, j, true, err);
+			break;
+		case ANK_CHG_USER_DELETE:
+			rc = apply_user_delete(st, c, j, err);
 			break;
 		case ANK_CHG_COMMAND:
 			rc = apply_command(q, c, j, acted, err);

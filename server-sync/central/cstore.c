@@ -204,6 +204,11 @@ static const char *const migrations[] = {
         ("ALTER TABLE site_info ADD COLUMN timezone TEXT;"
          "ALTER TABLE visit ADD COLUMN hour INTEGER;"
          "ALTER TABLE visit ADD COLUMN first_called_ms INTEGER;"
+         /* A deleted user's entry, without nickname or linkage key: what the report's past
+          * counts need (person: random, counts the user once as the key did). */
+         "CREATE TABLE forgotten(id TEXT PRIMARY KEY, person TEXT NOT NULL,"
+         " birth_year INTEGER NOT NULL, gender TEXT NOT NULL, municipality TEXT NOT NULL,"
+         " forgotten_ms INTEGER NOT NULL);"
          "DELETE FROM meta WHERE key = 'read_model';"),
 };
 

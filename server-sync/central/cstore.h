@@ -292,6 +292,13 @@ ank_cs_rc ank_cstore_user_add(ank_cstore *cs, ank_cuser *u, long long account, i
  * site that got the user's entry (as ank_cstore_user_add routes it). staff_site is the
  * caller's site (NULL for an admin): only staff of one of those sites may change it.
  * OK, UNKNOWN user, FORBIDDEN (another municipality's user; nothing changed), or DB. */
+/* Deletes user `id` everywhere ("delete this user", an admin's): central's registry entry
+ * goes, the feed's earlier changes of the user become user.delete, and a user.delete change
+ * goes to every site of the entry's municipality, whose kiosks delete their copy. What the
+ * report's past counts need stays in `forgotten`, without nickname or linkage key (a random
+ * person id instead). *sites: how many sites get it. OK, UNKNOWN, or DB. */
+ank_cs_rc ank_cstore_user_delete(ank_cstore *cs, const char *id, int64_t now, int *sites,
+                                 ank_err *err);
 ank_cs_rc ank_cstore_user_quarantine(ank_cstore *cs, const char *id, const char *staff_site,
                                      int64_t until_ms, int64_t now, int *sites, ank_err *err);
 

@@ -207,6 +207,37 @@ int ank_cs_ring_load(ank_cstore *cs, ank_err *err)
 	return 0;
 }
 
+void ank_cs_ring_forget(ank_cstore *cs, const char *id, const char *payload)
+{
+	const char *upsert = ank_chg_name(ANK_CHG_USER_UPSERT),
+	           *quarantine = ank_chg_name(ANK_CHG_QUARANTINE);
+	pthread_mutex_lock(&cs->ring_mu);
+	for (int i = 0; i < cs->ring_n; i++) {
+		ank_cs_ring_entry *e = &cs->ring[(cs->ring_head + i) % ANK_CS_RING];
+		bool is_upsert = !strcmp(e->type, upsert);
+		if (!is_upsert && strcmp(e->type, quarantine))
+			continue;
+		json_t *j = json_loads(e->payload, 0, NULL);
+		const char *who = json_string_value(
+		        json_object_get(j, is_upsert ? ANK_FN(ID) : ANK_FN(USER)));
+		bool theirs = who && !strcmp(who, id);
+		json_decref(j);
+		char *copy = theirs ? strdup(payload) : NULL;
+		if (theirs && !copy) {
+			/* No memory for the copy: the ring is given up, readers go to the table,
+			 * which holds the deletion already. */
+			cs->ring_floor = cs->ring_max;
+			continue;
+		}
+		if (theirs) {
+			free(e->payload);
+			e->payload = copy;
+			snprintf(e->type, sizeof e->type, "%s", ank_chg_name(ANK_CHG_USER_DELETE));
+		}
+	}
+	pthread_mutex_unlock(&cs->ring_mu);
+}
+
 void ank_cs_ring_free(ank_cstore *cs)
 {
 	for (int i = 0; i < ANK_CS_RING; i++)

@@ -169,6 +169,9 @@ int64_t ank_cs_seen_get(ank_cstore *cs, const char *kiosk, int64_t stored);
 bool ank_cs_unsent_get(ank_cstore *cs, const char *kiosk, long long *n);
 /* Loads the ring from the table at open. 0 or -1 with err. */
 int ank_cs_ring_load(ank_cstore *cs, ank_err *err);
+/* The ring's changes of user `id` (user.upsert, quarantine) become user.delete with
+ * `payload`, as the table's did (mu held, after the commit). */
+void ank_cs_ring_forget(ank_cstore *cs, const char *id, const char *payload);
 void ank_cs_ring_free(ank_cstore *cs);
 
 /* sqlite3_prepare_v2 with reuse: a statement of the same SQL that is not in use comes back

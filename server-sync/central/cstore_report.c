@@ -408,17 +408,26 @@ static void clock_row(rep *r, sqlite3_stmt *s)
  * user, not per day: a user is in day_user once per day of visits), with their registry
  * entry when they have one, ordered by person. A person is a linkage key (one person
  * registered twice has one), or a user id without an entry. */
-/* The age group of registry row g, counted at the year ?5 (NULL without an entry): the one
- * home of the report's age groups, for its counts and its raw data. */
+/* A user's registry entry as the report reads it: the live one (g), or what is kept of a
+ * deleted one (f: a random person id in place of the linkage key, 'x' + 32 hex digits, never
+ * a key's 64). Joined on the user column u; the columns below read whichever is there. */
+#define PERSON_OF(u) " LEFT JOIN registry g ON g.id = " u " LEFT JOIN forgotten f ON f.id = " u
+#define P_PERSON     " coalesce(g.linkage, 'x' || f.person)"
+#define P_LINKED     " (g.id IS NOT NULL OR f.id IS NOT NULL)"
+#define P_GENDER     " coalesce(g.gender, f.gender)"
+#define P_MUNI       " coalesce(g.municipality, f.municipality)"
+#define P_BIRTH      "coalesce(g.birth_year, f.birth_year)"
+/* The age group of the person, counted at the year ?5 (NULL without an entry): the one home
+ * of the report's age groups, for its counts and its raw data. */
 #define AGE_GROUP                                                                                  \
-	" CASE WHEN g.birth_year IS NULL THEN NULL WHEN ?5 - g.birth_year < 18 THEN 'under_18'"    \
-	" WHEN ?5 - g.birth_year < 25 THEN '18-24' WHEN ?5 - g.birth_year < 35 THEN '25-34'"       \
-	" WHEN ?5 - g.birth_year < 45 THEN '35-44' WHEN ?5 - g.birth_year < 55 THEN '45-54'"       \
+	" CASE WHEN " P_BIRTH " IS NULL THEN NULL WHEN ?5 - " P_BIRTH " < 18 THEN 'under_18'"      \
+	" WHEN ?5 - " P_BIRTH " < 25 THEN '18-24' WHEN ?5 - " P_BIRTH " < 35 THEN '25-34'"         \
+	" WHEN ?5 - " P_BIRTH " < 45 THEN '35-44' WHEN ?5 - " P_BIRTH " < 55 THEN '45-54'"         \
 	" ELSE '55+' END"
 #define PEOPLE                                                                                     \
 	"WITH u AS MATERIALIZED (SELECT DISTINCT site, user FROM day_user" SPAN ")"                \
-	" SELECT coalesce('k' || g.linkage, 'u' || u.user), u.site, g.id IS NOT NULL, g.gender,"   \
-	" g.municipality," AGE_GROUP " FROM u LEFT JOIN registry g ON g.id = u.user ORDER BY 1"
+	" SELECT coalesce('k' ||" P_PERSON ", 'u' || u.user), u.site," P_LINKED "," P_GENDER       \
+	"," P_MUNI "," AGE_GROUP " FROM u" PERSON_OF("u.user") " ORDER BY 1"
 
 /* What one person counts in: a section, a breakdown (0 the person, 1 gender, 2 age group,
  * 3 municipality, 4 a user without a registry entry) and its key. */
@@ -889,11 +898,11 @@ char *ank_cstore_report_csv(ank_cstore *cs, const char *from, const char *to, in
 	pthread_mutex_lock(&cs->mu);
 	sqlite3_stmt *s = NULL;
 	if (sites_load(&r) == 0)
-		s = prep(&r,
-		         "SELECT v.started_ms, v.route, v.substance," AGE_GROUP
-		         ", g.gender, g.municipality, g.linkage FROM visit v LEFT JOIN registry g"
-		         " ON g.id = v.user WHERE v.site = ?6 AND v.started_ms >= ?3 AND"
-		         " v.started_ms < ?4 ORDER BY v.started_ms, v.kiosk, v.ticket");
+		s = prep(&r, "SELECT v.started_ms, v.route, v.substance," AGE_GROUP "," P_GENDER
+		             "," P_MUNI ", g.linkage FROM visit v" PERSON_OF(
+		                     "v.user") " WHERE v.site = ?6 AND v.started_ms >= ?3 AND "
+		                               "v.started_ms < ?4"
+		                               " ORDER BY v.started_ms, v.kiosk, v.ticket");
 	for (int i = 0; s && i < r.n && !r.failed; i++) {
 		ank_zone *z = ank_cs_zone(cs, r.site[i].zone);
 		sqlite3_reset(s);

@@ -1054,6 +1054,106 @@ unlock:
 	return out;
 }
 
+ank_cs_rc ank_cstore_user_delete(ank_cstore *cs, const char *id, int64_t now, int *sites,
+                                 ank_err *err)
+{
+	*sites = 0;
+	json_t *j = json_pack("{s:s}", ANK_FN(USER), id);
+	char *payload = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(j);
+	if (!payload) {
+		ank_err_set(err, "out of memory");
+		return ANK_CS_DB;
+	}
+	ank_cs_rc out = ANK_CS_DB;
+	sqlite3_stmt *s = NULL;
+	char home[8] = "", site[ANK_CS_ID_MAX + 1] = "", municipality[8] = "";
+	unsigned char person[16];
+	char person_hex[33];
+	randombytes_buf(person, sizeof person);
+	sodium_bin2hex(person_hex, sizeof person_hex, person, sizeof person);
+	pthread_mutex_lock(&cs->mu);
+	if (begin(cs, err))
+		goto unlock;
+	/* What the report's past counts need, without the nickname or the linkage key: a
+	 * random person id instead of the key, and the demographic codes. */
+	if (ank_cs_prep(cs,
+	                "INSERT INTO forgotten(id, person, birth_year, gender, municipality,"
+	                " forgotten_ms) SELECT id, ?, birth_year, gender, municipality, ?"
+	                " FROM registry WHERE id = ? RETURNING (SELECT municipality FROM registry"
+	                " WHERE id = ?3), (SELECT site FROM registry WHERE id = ?3)",
+	                &s) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, person_hex, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_text(s, 3, id, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		snprintf(home, sizeof home, "%s", ank_cs_col(s, 0));
+		snprintf(site, sizeof site, "%s", ank_cs_col(s, 1));
+		rc = sqlite3_step(s);
+	}
+	ank_cs_end(cs, s);
+	s = NULL;
+	if (!home[0]) {
+		if (rc != SQLITE_DONE)
+			goto fail;
+		ank_err_set(err, "unknown user");
+		rollback(cs);
+		out = ANK_CS_UNKNOWN;
+		goto unlock;
+	}
+	if (routing_municipality(cs, site, home, municipality, err) != ANK_CS_OK) {
+		rollback(cs);
+		goto unlock;
+	}
+	/* The feed's earlier changes of the user (their entry with the nickname, their
+	 * quarantines) become deletions too: a kiosk still behind them never receives the
+	 * name, and central keeps it nowhere. */
+	if (ank_cs_prep(cs,
+	                "UPDATE change SET type = ?1, payload = ?2 WHERE (type = ?3 AND"
+	                " json_extract(payload, ?6) = ?5) OR (type = ?4 AND"
+	                " json_extract(payload, ?7) = ?5)",
+	                &s) != SQLITE_OK)
+		goto fail;
+	char id_path[32], user_path[32];
+	snprintf(id_path, sizeof id_path, "$.%s", ANK_FN(ID));
+	snprintf(user_path, sizeof user_path, "$.%s", ANK_FN(USER));
+	sqlite3_bind_text(s, 6, id_path, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 7, user_path, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 1, ank_chg_name(ANK_CHG_USER_DELETE), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, payload, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, ank_chg_name(ANK_CHG_USER_UPSERT), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, ank_chg_name(ANK_CHG_QUARANTINE), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto fail;
+	ank_cs_end(cs, s);
+	s = NULL;
+	if (ank_cs_prep(cs, "DELETE FROM registry WHERE id = ?", &s) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto fail;
+	ank_cs_end(cs, s);
+	s = NULL;
+	out = fan_out_and_commit(cs, municipality, ank_chg_name(ANK_CHG_USER_DELETE), payload, now,
+	                         sites, err)
+	              ? ANK_CS_DB
+	              : ANK_CS_OK;
+	if (out == ANK_CS_OK)
+		ank_cs_ring_forget(cs, id, payload);
+	goto unlock;
+fail:
+	ank_cs_fail(cs, err);
+	ank_cs_end(cs, s);
+	rollback(cs);
+unlock:
+	pthread_mutex_unlock(&cs->mu);
+	free(payload);
+	return out;
+}
+
 /* ---- commands and records ---- */
 
 long long ank_cstore_command_add(ank_cstore *cs, ank_command *c, long long account, int64_t now,

@@ -164,6 +164,7 @@ const char *ank_wire_text(const ank_wire_event *ev, ank_field f, char *buf, size
 
 #define ANK_CHANGE_LIST(X)                                                                         \
 	X(USER_UPSERT, "user.upsert")                                                              \
+	X(USER_DELETE, "user.delete")                                                              \
 	X(QUARANTINE, "quarantine")                                                                \
 	X(COMMAND, "command")                                                                      \
 	X(SITE_CONFIG, "site.config")                                                              \
