@@ -763,6 +763,8 @@ ank_reply ank_staff_account_post(ank_http_ctx *c)
 		return bad;
 	}
 	bool admin = !strcmp(role, "admin");
+	snprintf(c->audit_object, sizeof c->audit_object, "%s: %s%s%s", user, role,
+	         site ? " of " : "", site ? site : "");
 	ank_err err;
 	ank_cs_rc rc =
 	        ank_cstore_account_add(c->cs, user, password, admin, site, ank_now_ms(), &err);
