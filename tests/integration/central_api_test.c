@@ -3929,6 +3929,13 @@ static void admin_revoke(const session *admin, const char *token, const char *ki
 	       k && jint(k, "revoked_ms") > 0 && json_is_false(json_object_get(k, "online")), "%s",
 	       ank_buf_str(&r.body));
 	resp_free(&r);
+	/* The staff console's queue leaves it out: it never comes back, and a freeze it last
+	 * reported must not hold the site. */
+	http(&r, "GET", "/api/v1/sites/demo/queue", NULL, 0, admin->token, NULL, NULL);
+	expect("revoked-not-in-queue",
+	       r.status == 200 && !find_by(json_object_get(r.json, "kiosks"), "kiosk", kiosk), "%s",
+	       ank_buf_str(&r.body));
+	resp_free(&r);
 }
 
 /* Disabling ends an account's sessions at once, its console's held poll too. */
