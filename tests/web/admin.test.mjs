@@ -1,6 +1,7 @@
 // The administrators' console (/admin, issue 13) in real Chromium against real central and a
 // real paired kiosk: an admin logs in (the login page sends them back to /admin), sees the
-// kiosk online with the version it reports, makes a pairing code, revokes the kiosk (its
+// kiosk online with the version it reports, makes a pairing code, sees a command given in the
+// kiosk's staff mode logged as "kiosk PIN", revokes the kiosk (its
 // token gets 401 at once), creates an account and disables it (that account's open console
 // is logged out), and finds each of those actions in the audit log. axe-core finds no
 // serious or critical violation on any section; a staff account gets "admins only" and 403.
@@ -52,6 +53,19 @@ test('the admin sees the kiosk with its health and version, and makes a pairing 
 	await code.waitFor();
 	assert.match(await code.getAttribute('data-code'), /^[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}$/);
 	assert.match(await code.textContent(), /Parringskode til demo/);
+});
+
+test('a command in the kiosk\'s staff mode (behind the PIN) reaches the audit log as "kiosk PIN"', async () => {
+	// The demo site's PIN is 1234 (docs/operations.md "Demo site and users").
+	await w.kiosk.headless(['hold 20 20 3200', 'tap-id staff_pin.key.1', 'tap-id staff_pin.key.2',
+		'tap-id staff_pin.key.3', 'tap-id staff_pin.key.4', 'tap-id staff_pin.ok', 'expect-screen staff',
+		'tap-id staff.station.1.close', 'tap-id staff.exit']);
+	await w.kiosk.waitSynced();
+	const rows = (await w.central.admin.get('/api/v1/audit?actor=kiosk%20PIN')).body.entries;
+	assert.equal(rows.length, 1, JSON.stringify(rows));
+	assert.equal(rows[0].action, 'kiosk_close_station');
+	assert.equal(rows[0].addr, w.kiosk.id);
+	assert.match(rows[0].object, /^demo station 1$/);
 });
 
 test('revoking the kiosk stops its token at once', async () => {
@@ -113,6 +127,7 @@ test('the audit log shows those actions and filters by who and what', async () =
 	assert.ok(await has('account_change', `${NEW_USER.user}: disabled`), 'the account disabled');
 	assert.ok(await has('pair_code', SITE), 'the pairing code');
 	assert.ok(await has('login', ''), 'the logins');
+	assert.ok(await has('kiosk_close_station', 'kiosk PIN'), 'the kiosk PIN action');
 	await axeCheck(page(), '/admin, audit log');
 	await screenshot(page(), 'admin_audit');
 
