@@ -705,12 +705,17 @@ static int event_put(sqlite3_stmt *put, const char *kiosk, const ank_event *e, i
 	return rc;
 }
 
-/* The audit row of a kiosk staff-mode action (a staff.action event, checked by the
- * projection already), stored with the event: at the kiosk's time, by "kiosk PIN", with the
- * kiosk's id where a browser's address would be (mu held). 0, or -1 with err. */
+/* The audit row of a kiosk staff-mode action, stored with its event: a staff.action (a
+ * command) or a help.answered (staff closed a help request, which only staff mode does),
+ * both checked by the projection already. At the kiosk's time, by "kiosk PIN", with the
+ * kiosk's id where a browser's address would be (mu held). 0 (also for any other event), or
+ * -1 with err. */
 static int audit_pin_locked(ank_cstore *cs, const char *kiosk, const char *site, const ank_event *e,
                             ank_err *err)
 {
+	bool help = !strcmp(e->type, ank_ev_name(ANK_EV_HELP_ANSWERED));
+	if (!help && strcmp(e->type, ank_ev_name(ANK_EV_STAFF_ACTION)) != 0)
+		return 0;
 	json_t *p = json_loads(e->payload, 0, NULL);
 	json_t *ticket = json_object_get(p, ANK_FN(TICKET));
 	const char *station = json_string_value(json_object_get(p, ANK_FN(STATION)));
@@ -719,8 +724,16 @@ static int audit_pin_locked(ank_cstore *cs, const char *kiosk, const char *site,
 	snprintf(a.role, sizeof a.role, "kiosk");
 	snprintf(a.addr, sizeof a.addr, "%s", kiosk);
 	snprintf(a.action, sizeof a.action, "kiosk_%s",
-	         json_string_value(json_object_get(p, ANK_FN(TYPE))));
+	         help ? e->type : json_string_value(json_object_get(p, ANK_FN(TYPE))));
+	/* An action is a slug, as the audit view's filter takes it: help.answered as
+	 * kiosk_help_answered. */
+	for (char *c = a.action; *c; c++)
+		if (*c == '.')
+			*c = '_';
 	int k = snprintf(a.object, sizeof a.object, "%s", site);
+	if (help && k > 0 && (size_t)k < sizeof a.object)
+		k += snprintf(a.object + k, sizeof a.object - (size_t)k, " help %lld",
+		              (long long)json_integer_value(json_object_get(p, ANK_FN(ID))));
 	if (json_is_integer(ticket) && k > 0 && (size_t)k < sizeof a.object)
 		k += snprintf(a.object + k, sizeof a.object - (size_t)k, " ticket %lld",
 		              (long long)json_integer_value(ticket));
@@ -791,8 +804,7 @@ static int ingest_one_locked(ank_cstore *cs, ank_cs_proj *proj, ank_cs_ingest_jo
 			j->rc = ANK_CS_INVALID;
 			goto refuse;
 		}
-		if (pr < 0 || (!strcmp(e->type, ank_ev_name(ANK_EV_STAFF_ACTION)) &&
-		               audit_pin_locked(cs, j->kiosk, site, e, err)))
+		if (pr < 0 || audit_pin_locked(cs, j->kiosk, site, e, err))
 			goto fail_err;
 	}
 	ank_cs_end(cs, get);

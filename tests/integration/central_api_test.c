@@ -4018,6 +4018,11 @@ static void admin_audit(const session *admin, const char *revoked)
 	                      "[{\"type\":\"staff.action\",\"payload\":{\"type\":\"no_show\","
 	                      "\"ticket\":7,\"station\":\"i1\"}}]");
 	expect("pin-event-stored", st == 200, "%ld", st);
+	/* Closing a help request at the kiosk is done in staff mode too. */
+	st = post_events(token, kiosk, &seq,
+	                 "[{\"type\":\"help.requested\",\"payload\":{\"id\":3}},"
+	                 "{\"type\":\"help.answered\",\"payload\":{\"id\":3}}]");
+	expect("pin-help-stored", st == 200, "%ld", st);
 	json_t *rows = audit_of(admin, "");
 	char object[96];
 	snprintf(object, sizeof object, "%s", revoked);
@@ -4034,6 +4039,10 @@ static void admin_audit(const session *admin, const char *revoked)
 	snprintf(object, sizeof object, "demo ticket 7 station i1");
 	expect("audit-kiosk-pin",
 	       audit_has(rows, ANK_AUDIT_KIOSK_PIN, "kiosk_no_show", object, "applied"), "missing");
+	expect("audit-kiosk-pin-help",
+	       audit_has(rows, ANK_AUDIT_KIOSK_PIN, "kiosk_help_answered", "demo help 3",
+	                 "applied"),
+	       "missing");
 	json_t *first = json_array_get(rows, json_array_size(rows) - 1);
 	expect("audit-fields",
 	       first && !strcmp(jstr(first, "addr"), "127.0.0.1") && jint(first, "id") == 1 &&
@@ -4053,7 +4062,7 @@ static void admin_audit(const session *admin, const char *revoked)
 	expect("audit-filter-actor", only, "%zu rows", json_array_size(rows));
 	json_decref(rows);
 	rows = audit_of(admin, "?actor=kiosk%20PIN");
-	expect("audit-filter-kiosk-pin", json_array_size(rows) == 1, "%zu rows",
+	expect("audit-filter-kiosk-pin", json_array_size(rows) == 2, "%zu rows",
 	       json_array_size(rows));
 	json_decref(rows);
 	rows = audit_of(admin, "?to=2020-01-01");
