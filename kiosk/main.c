@@ -20,6 +20,7 @@
 #include "input.h"
 #include "render_null.h"
 #include "render_sdl.h"
+#include "ank_version.h"
 
 #ifndef ANK_DATA_DIR
 #define ANK_DATA_DIR "."
@@ -38,7 +39,8 @@ typedef struct options {
 } options;
 
 static const char usage[] =
-        "usage: ankomst-kiosk [--demo] [--db FILE] [--config FILE.ini] [--registry FILE.json]\n"
+        "usage: ankomst-kiosk --version\n"
+        "       ankomst-kiosk [--demo] [--db FILE] [--config FILE.ini] [--registry FILE.json]\n"
         "                     [--data DIR] [--size WxH] [--fullscreen] [--display]\n"
         "                     [--headless --script FILE [--shots DIR] [--now ISO-TIME]\n"
         "                      [--renderer sdl|null]]\n"
@@ -543,6 +545,8 @@ static int run_kiosk(const options *o, ank_queue *q, const char *why, int64_t st
 
 int main(int argc, char **argv)
 {
+	if (ank_version_asked(argc, argv, "ankomst-kiosk"))
+		return 0;
 	options o;
 	if (parse_args(argc, argv, &o)) {
 		fputs(usage, stderr);

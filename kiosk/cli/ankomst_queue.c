@@ -9,9 +9,11 @@
 #include "ank_ticketref.h"
 #include "ank_time.h"
 #include "queue.h"
+#include "ank_version.h"
 
 static const char usage[] =
-        "usage: ankomst-queue --db FILE [--now YYYY-MM-DDTHH:MM:SSZ] COMMAND [ARGS]\n"
+        "usage: ankomst-queue --version\n"
+        "       ankomst-queue --db FILE [--now YYYY-MM-DDTHH:MM:SSZ] COMMAND [ARGS]\n"
         "commands:\n"
         "  config FILE.ini                 validate and apply a site config\n"
         "  import FILE.json                import a registry file (all or nothing)\n"
@@ -231,6 +233,8 @@ static int do_cmd(ank_queue *q, int argc, char **argv, int64_t now)
 
 int main(int argc, char **argv)
 {
+	if (ank_version_asked(argc, argv, "ankomst-queue"))
+		return 0;
 	const char *db = NULL;
 	int64_t now = ank_now_ms();
 	int i = 1;

@@ -1,10 +1,13 @@
 /* Screens "staff_pin" (PIN pad with lockout) and "staff" (call next, station states,
  * emergency freeze) so a site keeps running on the kiosk alone. */
+#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ank_time.h"
+#include "store.h"
+#include "wire.h"
 #include "screens.h"
 
 /* Sizes on these screens. */
@@ -115,9 +118,35 @@ screen_id staff_pin_frame(app *a)
 	return SCREEN_STAFF_PIN;
 }
 
+/* What a staff-mode command was, for its staff.action event. */
+typedef struct pin_action {
+	ank_cmd_type type;
+	const char *station;
+	int64_t ticket, now;
+} pin_action;
+
+/* Inside the command's transaction: the staff.action event that central's audit log notes
+ * as a "kiosk PIN" action (the PIN is the site's, so the kiosk is all it can name). */
+static int pin_action_event(void *ctx, ank_store *st, int64_t affected, ank_err *err)
+{
+	const pin_action *p = ctx;
+	json_t *payload = json_pack("{s:s}", ANK_FN(TYPE), ank_cmd_code(p->type));
+	int64_t ticket = p->ticket ? p->ticket : affected;
+	if (payload && ticket)
+		json_object_set_new(payload, ANK_FN(TICKET), json_integer(ticket));
+	if (payload && p->station)
+		json_object_set_new(payload, ANK_FN(STATION), json_string(p->station));
+	return ank_store_outbox_append(st, ANK_EV_STAFF_ACTION, p->now, payload, err);
+}
+
 static void command(app *a, ank_cmd_type type, const char *station, int64_t ticket)
 {
-	ank_cmd cmd = {.type = type, .ticket_id = ticket, .station_id = station};
+	pin_action pa = {.type = type, .station = station, .ticket = ticket, .now = a->now};
+	ank_cmd cmd = {.type = type,
+	               .ticket_id = ticket,
+	               .station_id = station,
+	               .in_tx = pin_action_event,
+	               .in_tx_ctx = &pa};
 	ank_err err;
 	ank_store_take_error(ank_queue_store(a->q)); /* only this command's failure counts */
 	ank_q_rc rc = ank_queue_command(a->q, &cmd, a->now, NULL, &err);

@@ -24,6 +24,7 @@
 #include "proto.h"
 #include "queue.h"
 #include "store.h"
+#include "ank_version.h"
 
 /* A token file is a few hundred bytes; anything larger is not ours. */
 #define TOKEN_FILE_MAX 4096
@@ -807,8 +808,9 @@ static int pull_once(ank_sync *s, ank_queue *q, http *h, int64_t *cursor)
 	/* Central shows staff how much this kiosk still has to send. */
 	long long unsent = (long long)s->pending;
 	pthread_mutex_unlock(&s->mu);
-	snprintf(path, sizeof path, ANK_PATH_CHANGES "?since=%lld&wait=%d&unsent=%lld",
-	         (long long)*cursor, wait, unsent);
+	/* ...and which program it runs (docs/api.md "Change feed": version). */
+	snprintf(path, sizeof path, ANK_PATH_CHANGES "?since=%lld&wait=%d&unsent=%lld&version=%s",
+	         (long long)*cursor, wait, unsent, ANK_VERSION);
 	long status = 0;
 	if (http_do(h, &s->p, path, s->p.token, NULL, ANK_SYNC_WAIT_S + 15, &status, &err)) {
 		set_problem(s, "pull", &err);

@@ -210,6 +210,24 @@ static const char *const migrations[] = {
          " birth_year INTEGER NOT NULL, gender TEXT NOT NULL, municipality TEXT NOT NULL,"
          " forgotten_ms INTEGER NOT NULL);"
          "DELETE FROM meta WHERE key = 'read_model';"),
+        /* 13: the administrators' console (issue 13). A kiosk's token stops working when
+         * the kiosk is revoked (revoked_ms; the row stays for its events and the list), and
+         * the program version it last reported is kept. An account can be disabled (its
+         * sessions are deleted with it). audit is the append-only, hash-chained log of staff
+         * and admin actions (cstore_admin.c): each row's hash is SHA-256 over its fields and
+         * the previous row's hash; the triggers refuse to change or delete a row. */
+        ("ALTER TABLE kiosk ADD COLUMN revoked_ms INTEGER;"
+         "ALTER TABLE kiosk ADD COLUMN version TEXT;"
+         "ALTER TABLE account ADD COLUMN disabled_ms INTEGER;"
+         "CREATE TABLE audit(id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL,"
+         " actor TEXT NOT NULL, role TEXT NOT NULL, addr TEXT NOT NULL, action TEXT NOT NULL,"
+         " object TEXT NOT NULL, result TEXT NOT NULL, prev_hash TEXT NOT NULL,"
+         " hash TEXT NOT NULL);"
+         "CREATE INDEX audit_actor ON audit(actor, at_ms);"
+         "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+         " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+         "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+         " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"),
 };
 
 void ank_cs_hash_hex(const char *secret, char out[65])
@@ -536,6 +554,39 @@ bool ank_cs_unsent_get(ank_cstore *cs, const char *kiosk, long long *n)
 	return has;
 }
 
+void ank_cs_version_get(ank_cstore *cs, const char *kiosk, char out[ANK_VERSION_MAX + 1])
+{
+	out[0] = '\0';
+	pthread_mutex_lock(&cs->seen_mu);
+	for (int i = 0; i < cs->n_seen; i++)
+		if (!strcmp(cs->seen[i].kiosk, kiosk))
+			snprintf(out, ANK_VERSION_MAX + 1, "%s", cs->seen[i].version);
+	pthread_mutex_unlock(&cs->seen_mu);
+}
+
+void ank_cstore_kiosk_version(ank_cstore *cs, const char *kiosk, const char *version)
+{
+	pthread_mutex_lock(&cs->seen_mu);
+	for (int i = 0; i < cs->n_seen; i++)
+		if (!strcmp(cs->seen[i].kiosk, kiosk) &&
+		    strcmp(cs->seen[i].version, version) != 0) {
+			snprintf(cs->seen[i].version, sizeof cs->seen[i].version, "%s", version);
+			cs->seen[i].dirty = true; /* the next flush keeps it in kiosk.version */
+		}
+	pthread_mutex_unlock(&cs->seen_mu);
+}
+
+bool ank_cstore_kiosk_revoked(ank_cstore *cs, const char *kiosk)
+{
+	bool revoked = false;
+	pthread_mutex_lock(&cs->seen_mu);
+	for (int i = 0; i < cs->n_seen; i++)
+		if (!strcmp(cs->seen[i].kiosk, kiosk))
+			revoked = cs->seen[i].revoked;
+	pthread_mutex_unlock(&cs->seen_mu);
+	return revoked;
+}
+
 void ank_cstore_kiosk_unsent(ank_cstore *cs, const char *kiosk, long long n)
 {
 	pthread_mutex_lock(&cs->seen_mu);
@@ -576,7 +627,10 @@ ank_cs_rc ank_cstore_auth(ank_cstore *cs, const char *token, int64_t now, char k
 	pthread_mutex_lock(&cs->rmu);
 	sqlite3_stmt *s = NULL;
 	ank_cs_rc out = ANK_CS_DB;
-	if (ank_cs_rprep(cs, "SELECT id, site FROM kiosk WHERE token_hash = ?", &s) == SQLITE_OK) {
+	if (ank_cs_rprep(cs,
+	                 "SELECT id, site FROM kiosk WHERE token_hash = ?"
+	                 " AND revoked_ms IS NULL",
+	                 &s) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, th, -1, SQLITE_TRANSIENT);
 		int rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW) {
@@ -623,7 +677,9 @@ static int kiosk_site_locked(ank_cstore *cs, const char *kiosk, char site[ANK_CS
 {
 	sqlite3_stmt *s = NULL;
 	int rc = -1;
-	if (ank_cs_prep(cs, "SELECT site FROM kiosk WHERE id = ?", &s) == SQLITE_OK) {
+	/* A revoked kiosk's batch that passed the token check just before is not stored. */
+	if (ank_cs_prep(cs, "SELECT site FROM kiosk WHERE id = ? AND revoked_ms IS NULL", &s) ==
+	    SQLITE_OK) {
 		sqlite3_bind_text(s, 1, kiosk, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(s) == SQLITE_ROW) {
 			snprintf(site, ANK_CS_ID_MAX + 1, "%s", ank_cs_col(s, 0));
@@ -662,6 +718,45 @@ static int event_put(sqlite3_stmt *put, const char *kiosk, const ank_event *e, i
 	int rc = sqlite3_step(put) == SQLITE_DONE ? 0 : -1;
 	sqlite3_reset(put);
 	return rc;
+}
+
+/* The audit row of a kiosk staff-mode action, stored with its event: a staff.action (a
+ * command) or a help.answered (staff closed a help request, which only staff mode does),
+ * both checked by the projection already. At the kiosk's time, by "kiosk PIN", with the
+ * kiosk's id where a browser's address would be (mu held). 0 (also for any other event), or
+ * -1 with err. */
+static int audit_pin_locked(ank_cstore *cs, const char *kiosk, const char *site, const ank_event *e,
+                            ank_err *err)
+{
+	bool help = !strcmp(e->type, ank_ev_name(ANK_EV_HELP_ANSWERED));
+	if (!help && strcmp(e->type, ank_ev_name(ANK_EV_STAFF_ACTION)) != 0)
+		return 0;
+	json_t *p = json_loads(e->payload, 0, NULL);
+	json_t *ticket = json_object_get(p, ANK_FN(TICKET));
+	const char *station = json_string_value(json_object_get(p, ANK_FN(STATION)));
+	ank_audit_entry a = {.at_ms = e->at_ms};
+	snprintf(a.actor, sizeof a.actor, "%s", ANK_AUDIT_KIOSK_PIN);
+	snprintf(a.role, sizeof a.role, "kiosk");
+	snprintf(a.addr, sizeof a.addr, "%s", kiosk);
+	snprintf(a.action, sizeof a.action, "kiosk_%s",
+	         help ? e->type : json_string_value(json_object_get(p, ANK_FN(TYPE))));
+	/* An action is a slug, as the audit view's filter takes it: help.answered as
+	 * kiosk_help_answered. */
+	for (char *c = a.action; *c; c++)
+		if (*c == '.')
+			*c = '_';
+	int k = snprintf(a.object, sizeof a.object, "%s", site);
+	if (help && k > 0 && (size_t)k < sizeof a.object)
+		k += snprintf(a.object + k, sizeof a.object - (size_t)k, " help %lld",
+		              (long long)json_integer_value(json_object_get(p, ANK_FN(ID))));
+	if (json_is_integer(ticket) && k > 0 && (size_t)k < sizeof a.object)
+		k += snprintf(a.object + k, sizeof a.object - (size_t)k, " ticket %lld",
+		              (long long)json_integer_value(ticket));
+	if (station && k > 0 && (size_t)k < sizeof a.object)
+		snprintf(a.object + k, sizeof a.object - (size_t)k, " station %s", station);
+	snprintf(a.result, sizeof a.result, "applied");
+	json_decref(p);
+	return ank_cs_audit_add_locked(cs, &a, err);
 }
 
 /* One kiosk's batch inside the group's open transaction (mu held), in a savepoint of its
@@ -724,7 +819,7 @@ static int ingest_one_locked(ank_cstore *cs, ank_cs_proj *proj, ank_cs_ingest_jo
 			j->rc = ANK_CS_INVALID;
 			goto refuse;
 		}
-		if (pr < 0)
+		if (pr < 0 || audit_pin_locked(cs, j->kiosk, site, e, err))
 			goto fail_err;
 	}
 	ank_cs_end(cs, get);

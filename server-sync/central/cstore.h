@@ -13,6 +13,7 @@
 
 #include "ank_err.h"
 #include "ank_ticketref.h"
+#include "ank_version.h"
 #include "proto.h"
 #include "wire.h"
 
@@ -560,6 +561,98 @@ char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_
  * ISO week, weekday, route, substance, age group, gender, home municipality, linkage key or
  * empty); never a nickname or user id. Malloc'd, the caller frees; NULL with err. */
 char *ank_cstore_report_csv(ank_cstore *cs, const char *from, const char *to, int64_t now,
+                            ank_err *err);
+
+/* ---- the administrators' console (cstore_admin.c) ---- */
+
+/* Notes the program version a kiosk reports with its change poll (in memory; the next
+ * ank_cstore_seen_flush keeps it in kiosk.version). The caller checked its form. */
+void ank_cstore_kiosk_version(ank_cstore *cs, const char *kiosk, const char *version);
+/* True when this process revoked the kiosk (a long-poll it still holds ends with 401). */
+bool ank_cstore_kiosk_revoked(ank_cstore *cs, const char *kiosk);
+
+/* Every site by id into *out (malloc'd, the caller frees), *n of them. 0, or -1 with err. */
+int ank_cstore_sites_list(ank_cstore *cs, ank_site **out, int *n, ank_err *err);
+
+/* One kiosk as the admin console lists it. */
+typedef struct ank_kiosk_info {
+	char id[ANK_CS_ID_MAX + 1], site[ANK_CS_ID_MAX + 1];
+	char version[ANK_VERSION_MAX + 1]; /* the program version it last reported; "" none */
+	int64_t paired_ms, last_seen_ms, revoked_ms; /* 0 when never seen / not revoked */
+	int64_t last_event_ms;                       /* when central stored its newest event */
+	long long acked;                             /* the highest seq central holds */
+	bool online;
+	bool skewed; /* its newest event was out of time: clock_skew_ms is that event's skew */
+	int64_t clock_skew_ms;
+	bool has_unsent; /* it said how many events it has not sent yet (unsent) */
+	long long unsent;
+} ank_kiosk_info;
+/* Every kiosk ever paired, by site and id, into *out (malloc'd, the caller frees), *n of
+ * them. 0, or -1 with err. */
+int ank_cstore_kiosks_list(ank_cstore *cs, int64_t now, ank_kiosk_info **out, int *n, ank_err *err);
+/* Revokes a kiosk: its token stops working at once (the next push or poll gets 401, a
+ * long-poll it holds is answered 401 when the HTTP layer wakes it). *site gets its site. OK,
+ * UNKNOWN kiosk, EXISTS when it was revoked already, or DB. */
+ank_cs_rc ank_cstore_kiosk_revoke(ank_cstore *cs, const char *kiosk, int64_t now,
+                                  char site[ANK_CS_ID_MAX + 1], ank_err *err);
+
+/* One account as the admin console lists it. */
+typedef struct ank_account_info {
+	ank_account a;
+	int64_t created_ms, disabled_ms; /* disabled_ms 0 when enabled */
+} ank_account_info;
+/* Every account by name into *out (malloc'd, the caller frees), *n of them. 0 or -1. */
+int ank_cstore_accounts_list(ank_cstore *cs, ank_account_info **out, int *n, ank_err *err);
+/* Disables (its sessions end in the same transaction: the next request gets 401) or enables
+ * an account. An admin cannot disable themself: self_id is the caller's account id (0: the
+ * command line). OK, UNKNOWN name, FORBIDDEN (self), or DB. */
+ank_cs_rc ank_cstore_account_disable(ank_cstore *cs, const char *name, bool disabled,
+                                     long long self_id, int64_t now, ank_err *err);
+/* Changes an account's role and site (an admin has none, a staff member an existing one).
+ * Its sessions end, so that no page keeps the old rights. OK, UNKNOWN name, INVALID (err
+ * says what), FORBIDDEN (an admin taking their own admin role), or DB. */
+ank_cs_rc ank_cstore_account_role(ank_cstore *cs, const char *name, bool admin, const char *site,
+                                  long long self_id, ank_err *err);
+/* Sets a new password (checked like ank_cstore_account_add's) and ends the account's
+ * sessions. OK, UNKNOWN name, INVALID, or DB. */
+ank_cs_rc ank_cstore_account_password(ank_cstore *cs, const char *name, const char *password,
+                                      ank_err *err);
+
+/* The audit log: every staff and admin action through central's API and every kiosk PIN
+ * action, append-only and hash-chained (docs/operations.md "The audit log"). */
+#define ANK_AUDIT_OBJECT_MAX 127
+#define ANK_AUDIT_RESULT_MAX 31
+#define ANK_AUDIT_ACTION_MAX 47
+/* The most rows one listing returns. */
+#define ANK_AUDIT_LIST_MAX 500
+/* The actor of a kiosk staff-mode action: the PIN is the site's, not a person's. */
+#define ANK_AUDIT_KIOSK_PIN "kiosk PIN"
+typedef struct ank_audit_entry {
+	long long id; /* assigned when stored */
+	int64_t at_ms;
+	char actor[ANK_CS_ID_MAX + 1]; /* an account name, ANK_AUDIT_KIOSK_PIN, or a name typed */
+	char role[8];                  /* admin, staff, kiosk, or "" (not logged in) */
+	char addr[48];                 /* the client's address, or the kiosk's id for a PIN */
+	char action[ANK_AUDIT_ACTION_MAX + 1];
+	char object[ANK_AUDIT_OBJECT_MAX + 1];
+	char result[ANK_AUDIT_RESULT_MAX + 1];
+	char hash[65];
+} ank_audit_entry;
+/* Appends e (e->id and e->hash are set). 0, or -1 with err. */
+int ank_cstore_audit_add(ank_cstore *cs, ank_audit_entry *e, ank_err *err);
+/* What a listing selects: NULL or "" and 0 for no bound. */
+typedef struct ank_audit_filter {
+	const char *actor, *action;
+	int64_t from_ms, to_ms; /* at_ms in [from_ms, to_ms) */
+	int limit;              /* 1..ANK_AUDIT_LIST_MAX */
+} ank_audit_filter;
+/* Matching rows, newest first, into *out (malloc'd, the caller frees), *n of them. 0/-1. */
+int ank_cstore_audit_list(ank_cstore *cs, const ank_audit_filter *f, ank_audit_entry **out, int *n,
+                          ank_err *err);
+/* Walks the whole chain: 0 when every row's hash covers its fields and the previous row's
+ * hash and ids run without a gap (*rows counts them); 1 when a row is broken (*bad_id is the
+ * first, why[n] says what); -1 with err when it cannot be read. */
+int ank_cstore_audit_verify(ank_cstore *cs, long long *rows, long long *bad_id, char *why, size_t n,
                             ank_err *err);
 
 /* Counters for /metrics. */

@@ -300,8 +300,10 @@ int ank_cstore_display_view(ank_cstore *cs, const char *site, int64_t now, ank_d
 		snprintf(v->name, sizeof v->name, "%s", ank_cs_col(s, 0));
 	ank_cs_rend(cs, s);
 	s = NULL;
-	if (ank_cs_rprep(cs, "SELECT id, frozen FROM kiosk WHERE site = ? ORDER BY id", &s) !=
-	    SQLITE_OK) {
+	if (ank_cs_rprep(cs,
+	                 "SELECT id, frozen FROM kiosk WHERE site = ? AND revoked_ms IS NULL ORDER "
+	                 "BY id",
+	                 &s) != SQLITE_OK) {
 		rfail(cs, err);
 		goto out;
 	}

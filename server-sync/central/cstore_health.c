@@ -214,12 +214,14 @@ int ank_cstore_seen_flush(ank_cstore *cs, ank_err *err)
 	sqlite3_busy_timeout(cs->db, ANK_DB_BUSY_TIMEOUT_MS);
 	for (int i = 0; rc == SQLITE_OK && i < n; i++) {
 		sqlite3_stmt *s = NULL;
-		rc = ank_cs_prep(
-		        cs, "UPDATE kiosk SET last_seen_ms = max(last_seen_ms, ?) WHERE id = ?",
-		        &s);
+		rc = ank_cs_prep(cs,
+		                 "UPDATE kiosk SET last_seen_ms = max(last_seen_ms, ?1),"
+		                 " version = coalesce(?3, version) WHERE id = ?2",
+		                 &s);
 		if (rc == SQLITE_OK) {
 			sqlite3_bind_int64(s, 1, copy[i].ms);
 			sqlite3_bind_text(s, 2, copy[i].kiosk, -1, SQLITE_TRANSIENT);
+			ank_cs_bind_opt(s, 3, copy[i].version);
 			rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
 		}
 		ank_cs_end(cs, s);

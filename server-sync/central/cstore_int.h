@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "ank_db.h"
+#include "ank_version.h"
 #include "ank_zone.h"
 #include "cstore.h"
 #include "wire.h"
@@ -75,6 +76,8 @@ typedef struct ank_cs_seen {
 	char site[ANK_CS_ID_MAX + 1];
 	bool has_unsent; /* the kiosk said how many events it has not sent yet */
 	long long unsent;
+	char version[ANK_VERSION_MAX + 1]; /* the program version it last reported; "" none */
+	bool revoked; /* revoked by this process: a long-poll it holds is answered 401 */
 } ank_cs_seen;
 
 /* A site's revision (ank_cstore_site_rev). */
@@ -165,6 +168,17 @@ void ank_cs_write_ok(ank_cstore *cs);
 bool ank_cs_refuse_writes(ank_cstore *cs, ank_err *err);
 /* The newest of a kiosk's stored last_seen_ms and the one noted in memory. */
 int64_t ank_cs_seen_get(ank_cstore *cs, const char *kiosk, int64_t stored);
+/* Room for an Argon2id hash string (libsodium's crypto_pwhash_STRBYTES). */
+#define ANK_CS_PWHASH_MAX 128
+/* Checks a new password (ANK_PASSWORD_MIN_CHARS and more of text) and hashes it into hash
+ * (cstore_staff.c). OK, INVALID (err says why), or DB. */
+ank_cs_rc ank_cs_password_make(ank_cstore *cs, const char *password, char hash[ANK_CS_PWHASH_MAX],
+                               ank_err *err);
+/* The version a kiosk reported to this process into out ("" when none). */
+void ank_cs_version_get(ank_cstore *cs, const char *kiosk, char out[ANK_VERSION_MAX + 1]);
+/* Appends one audit row inside the caller's transaction (mu held): its id, the previous
+ * row's hash and its own are made here (cstore_admin.c). 0, or -1 with err. */
+int ank_cs_audit_add_locked(ank_cstore *cs, ank_audit_entry *e, ank_err *err);
 /* The unsent count a kiosk last gave into *n; false when it gave none. */
 bool ank_cs_unsent_get(ank_cstore *cs, const char *kiosk, long long *n);
 /* Loads the ring from the table at open. 0 or -1 with err. */

@@ -976,14 +976,15 @@ int ank_cstore_queue_view(ank_cstore *cs, const char *site, int64_t now, ank_que
 	sqlite3_stmt *s = NULL;
 	int cap = 0, rc = -1;
 	/* Read before the tables: a change after this read moves the revision past it, so a
-	 * long-poll on this revision never misses it. */
+	 * long-poll on this revision never misses it. A revoked kiosk is left out: it will
+	 * never come back online, and a freeze it last reported must not hold the site. */
 	long long rev = ank_cstore_site_rev(cs, site);
 	pthread_mutex_lock(&cs->mu);
 	if (ank_cs_prep(
 	            cs,
 	            "SELECT id, last_seen_ms, frozen, clock_skew_ms, (SELECT coalesce(sum(n), 0)"
 	            " FROM clock_stat c WHERE c.kiosk = k.id) FROM kiosk k WHERE k.site = ?"
-	            " ORDER BY id",
+	            " AND k.revoked_ms IS NULL ORDER BY id",
 	            &s) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);

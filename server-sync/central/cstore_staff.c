@@ -450,6 +450,17 @@ static int password_hash(ank_cstore *cs, const char *key, const char *password,
 	return rc == 0 ? 0 : ank_err_set(err, "not enough memory to hash the password");
 }
 
+_Static_assert(ANK_CS_PWHASH_MAX == crypto_pwhash_STRBYTES, "ANK_CS_PWHASH_MAX");
+
+ank_cs_rc ank_cs_password_make(ank_cstore *cs, const char *password, char hash[ANK_CS_PWHASH_MAX],
+                               ank_err *err)
+{
+	if (password_check(password, err))
+		return ANK_CS_INVALID;
+	/* An admin's act: all such hashes share the unknown address's slot queue. */
+	return password_hash(cs, "", password, hash, err) ? ANK_CS_DB : ANK_CS_OK;
+}
+
 ank_cs_rc ank_cstore_account_add(ank_cstore *cs, const char *name, const char *password, bool admin,
                                  const char *site, int64_t now, ank_err *err)
 {
@@ -631,7 +642,9 @@ static ank_cs_rc login_admit(ank_cstore *cs, const char *akey, const char *name,
 		ank_err_set(err, "too many failed logins %s", held->what);
 		return ANK_CS_WAIT;
 	}
-	if (ank_cs_prep(cs, "SELECT id, name, role, site, pw_hash FROM account WHERE name = ?",
+	if (ank_cs_prep(cs,
+	                "SELECT id, name, role, site, pw_hash FROM account WHERE name = ?"
+	                " AND disabled_ms IS NULL",
 	                &s) != SQLITE_OK) {
 		ank_cs_fail(cs, err);
 		pthread_mutex_unlock(&cs->mu);
@@ -788,7 +801,7 @@ ank_cs_rc ank_cstore_session(ank_cstore *cs, const char *token, int64_t now, ank
 	if (ank_cs_prep(cs,
 	                "SELECT a.id, a.name, a.role, a.site, s.csrf FROM session s"
 	                " JOIN account a ON a.id = s.account"
-	                " WHERE s.token_hash = ? AND s.expires_ms > ?",
+	                " WHERE s.token_hash = ? AND s.expires_ms > ? AND a.disabled_ms IS NULL",
 	                &s) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, th, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(s, 2, now);

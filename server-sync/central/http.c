@@ -19,6 +19,7 @@
 #include "wire.h"
 #include "ank_text.h"
 #include "ank_time.h"
+#include "ank_version.h"
 #include "http.h"
 #include "proto.h"
 #include "serve.h"
@@ -35,7 +36,7 @@
 static const double buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 #define N_BUCKETS (sizeof buckets / sizeof buckets[0])
 /* Rows of the per-route counters: every route plus "unknown". */
-#define MAX_ROUTES 32
+#define MAX_ROUTES 48
 /* The session cookie's name; its attributes are in docs/api.md. */
 #define SESSION_COOKIE "ank_session"
 
@@ -375,6 +376,15 @@ static char *feed_encode(ank_http *s, const char *site, long long since, ank_fee
 	return out;
 }
 
+/* A program version as kiosks report it (ank_version.h): 1..ANK_VERSION_MAX of
+ * [0-9A-Za-z.+-]. */
+static bool version_ok(const char *v)
+{
+	size_t n = strlen(v);
+	return n > 0 && n <= ANK_VERSION_MAX &&
+	       strspn(v, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+-") == n;
+}
+
 static ank_reply h_changes(ank_http_ctx *c)
 {
 	const char *since_s = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, "since");
@@ -391,6 +401,14 @@ static ank_reply h_changes(ank_http_ctx *c)
 	long unsent;
 	if (unsent_s && !c->resumed && !ank_parse_long(unsent_s, 0, 1000000000L, &unsent))
 		ank_cstore_kiosk_unsent(c->cs, c->kiosk, unsent);
+	/* And its program version (older kiosks send none; one of another form is not noted). */
+	const char *version_s =
+	        MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, "version");
+	if (version_s && !c->resumed && version_ok(version_s))
+		ank_cstore_kiosk_version(c->cs, c->kiosk, version_s);
+	/* A poll held while its kiosk was revoked ends now, without the changes. */
+	if (c->resumed && ank_cstore_kiosk_revoked(c->cs, c->kiosk))
+		return ank_http_error(ANK_ERR_UNAUTHORIZED, "this kiosk was revoked");
 	ank_feed f;
 	ank_err err;
 	/* A new poll looks for changes the CLI wrote from another process (one indexed read);
@@ -471,6 +489,18 @@ static const route routes[] = {
         {"GET", "/static/{file}", ank_page_static, AUTH_NONE, EXEC_INLINE, "static"},
         {"POST", "/api/v1/sites/{site}/tickets/check", ank_staff_ticket_check, AUTH_SITE,
          EXEC_WORKER, "ticket_check"},
+        /* The administrators' console (staff.c; the page in pages.c). */
+        {"GET", "/admin", ank_page_admin, AUTH_PAGE, EXEC_INLINE, "page_admin"},
+        {"GET", "/api/v1/sites", ank_admin_sites, AUTH_ADMIN, EXEC_WORKER, "sites"},
+        {"POST", "/api/v1/sites/{site}/pair-code", ank_admin_pair_code, AUTH_ADMIN, EXEC_WORKER,
+         "pair_code"},
+        {"GET", "/api/v1/kiosks", ank_admin_kiosks, AUTH_ADMIN, EXEC_WORKER, "kiosks"},
+        {"POST", "/api/v1/kiosks/{kiosk}/revoke", ank_admin_kiosk_revoke, AUTH_ADMIN, EXEC_WORKER,
+         "kiosk_revoke"},
+        {"GET", "/api/v1/accounts", ank_admin_accounts, AUTH_ADMIN, EXEC_WORKER, "accounts_get"},
+        {"POST", "/api/v1/accounts/{user}", ank_admin_account_change, AUTH_ADMIN, EXEC_WORKER,
+         "account_change"},
+        {"GET", "/api/v1/audit", ank_admin_audit, AUTH_ADMIN, EXEC_WORKER, "audit"},
 };
 #define N_ROUTES ((int)(sizeof routes / sizeof routes[0]))
 _Static_assert(sizeof routes / sizeof routes[0] < MAX_ROUTES, "raise MAX_ROUTES");
@@ -602,8 +632,51 @@ static ank_reply authorise_metrics(ank_http_ctx *c, bool *ok)
 	return ank_http_error(ANK_ERR_UNAUTHORIZED, "metrics need the bearer token of the config");
 }
 
-/* Authentication, the body cap, then the handler: on whichever thread the route runs. */
+/* The audit row of an action (docs/operations.md "The audit log"): every request that may
+ * change something (not GET) from a session, and every login, with who, from where, the
+ * route, the object (the handler's, else the path's parameters) and the HTTP status. Written
+ * after the handler, in a transaction of its own: a failure to write it is logged, and the
+ * action's answer stands. */
+static void audit_note(ank_http_ctx *c, const route *rt, const char *method, int status)
+{
+	/* A login refused during a wait is not an attempt that was checked; noting each would
+	 * let a flood of them flood the log. */
+	if (!strcmp(method, "GET") || (!c->acct.name[0] && !c->audit_actor[0]) || status == 429)
+		return;
+	ank_audit_entry e = {.at_ms = ank_now_ms()};
+	snprintf(e.actor, sizeof e.actor, "%s", c->acct.name[0] ? c->acct.name : c->audit_actor);
+	snprintf(e.role, sizeof e.role, "%s",
+	         !c->acct.name[0] ? ""
+	         : c->acct.admin  ? "admin"
+	                          : "staff");
+	snprintf(e.addr, sizeof e.addr, "%s", c->addr);
+	snprintf(e.action, sizeof e.action, "%s", rt->name);
+	if (c->audit_object[0])
+		snprintf(e.object, sizeof e.object, "%s", c->audit_object);
+	else
+		snprintf(e.object, sizeof e.object, "%s%s%s", c->param[0],
+		         c->param[1][0] ? "/" : "", c->param[1]);
+	snprintf(e.result, sizeof e.result, "%d", status);
+	ank_err err;
+	if (ank_cstore_audit_add(c->cs, &e, &err))
+		ank_log(ANK_LOG_ERROR, "audit", "%s by %s not written: %s", e.action, e.actor,
+		        err.msg);
+}
+
+static ank_reply run_route_checked(ank_http_ctx *c, request *req);
+
+/* Authentication, the body cap, then the handler: on whichever thread the route runs; then
+ * the audit row. */
 static ank_reply run_route(ank_http_ctx *c, request *req)
+{
+	ank_reply r = run_route_checked(c, req);
+	/* A held answer (status 0) is noted when it is given. */
+	if (r.status)
+		audit_note(c, &routes[req->route], req->method, r.status);
+	return r;
+}
+
+static ank_reply run_route_checked(ank_http_ctx *c, request *req)
 {
 	const route *rt = &routes[req->route];
 	bool ok = true;
@@ -619,7 +692,9 @@ static ank_reply run_route(ank_http_ctx *c, request *req)
 		/* A browser without a session is sent to log in, not shown a JSON error. */
 		if (!ok && r.status == 401) {
 			free(r.body);
-			return ank_http_redirect(c, "/staff/login");
+			return ank_http_redirect(c, rt->fn == ank_page_admin
+			                                    ? "/staff/login?next=admin"
+			                                    : "/staff/login");
 		}
 	} else if (rt->auth != AUTH_NONE)
 		r = authorise_session(c, req->method, rt->auth, &ok);
@@ -849,6 +924,11 @@ ank_http *ank_http_new(ank_cstore *cs, ank_serve *serve, const char *metrics_tok
 const ank_web *ank_http_web(const ank_http *h)
 {
 	return h->web;
+}
+
+ank_serve *ank_http_serve(const ank_http *h)
+{
+	return h->serve;
 }
 
 int ank_http_hold_rev(ank_http_ctx *c, const char *site, long long rev, int wait_ms)

@@ -75,6 +75,10 @@ typedef struct ank_http_ctx {
 	bool resumed;         /* a held long-poll woken: answer, do not wait */
 	int hold_ms;          /* a worker route's answer is held this long */
 	void *req;            /* the request this belongs to (http.c's) */
+	/* For the audit row (http.c, audit_note): who acted when no session says it (the name a
+	 * login gave), and what the action touched when the path's parameters do not say it. */
+	char audit_actor[ANK_CS_ID_MAX + 1];
+	char audit_object[ANK_AUDIT_OBJECT_MAX + 1];
 } ank_http_ctx;
 
 typedef ank_reply (*ank_handler)(ank_http_ctx *c);
@@ -136,6 +140,17 @@ ank_reply ank_staff_account_post(ank_http_ctx *c);
 ank_reply ank_staff_site_config(ank_http_ctx *c);
 ank_reply ank_staff_catalog_post(ank_http_ctx *c);
 ank_reply ank_staff_ticket_check(ank_http_ctx *c);
+/* The administrators' console (staff.c; the page in pages.c). */
+ank_reply ank_page_admin(ank_http_ctx *c);
+ank_reply ank_admin_sites(ank_http_ctx *c);
+ank_reply ank_admin_pair_code(ank_http_ctx *c);
+ank_reply ank_admin_kiosks(ank_http_ctx *c);
+ank_reply ank_admin_kiosk_revoke(ank_http_ctx *c);
+ank_reply ank_admin_accounts(ank_http_ctx *c);
+ank_reply ank_admin_account_change(ank_http_ctx *c);
+ank_reply ank_admin_audit(ank_http_ctx *c);
+/* The serving machinery of the server (NULL when handlers run on the calling thread). */
+struct ank_serve *ank_http_serve(const ank_http *h);
 /* The waiting-room display's data (display.c); c->site is the display key's. */
 ank_reply ank_display_get(ank_http_ctx *c);
 

@@ -1,5 +1,6 @@
-/* ankomst-central's browser routes: the staff console's pages (behind a session), the login
- * and waiting-room pages, their static files and the text catalogs, all from memory (web.h). */
+/* ankomst-central's browser routes: the staff and admin consoles' pages (behind a session), the
+ * login and waiting-room pages, their static files and the text catalogs, all from memory (web.h).
+ */
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,16 @@ ank_reply ank_page_root(ank_http_ctx *c)
 ank_reply ank_page_staff(ank_http_ctx *c)
 {
 	return file_reply(c, "staff.html");
+}
+
+/* Reached only with a session. A staff account gets the same page with 403: its script
+ * then shows "admins only" in the chosen language, and every admin route refuses it anyway. */
+ank_reply ank_page_admin(ank_http_ctx *c)
+{
+	ank_reply r = file_reply(c, "admin.html");
+	if (!c->acct.admin && r.status == 200)
+		r.status = 403;
+	return r;
 }
 
 ank_reply ank_page_login(ank_http_ctx *c)

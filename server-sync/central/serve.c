@@ -316,6 +316,16 @@ int ank_serve_wait(ank_serve *s, struct MHD_Connection *conn, const char *site, 
 	return 0;
 }
 
+void ank_serve_wake_site(ank_serve *s, const char *site)
+{
+	pthread_mutex_lock(&s->wait_mu);
+	for (waiter *w = s->waiters; w; w = w->next)
+		if (!w->rev && !w->timer_only && !strcmp(w->site, site))
+			w->until_ns = 0; /* due now: the ticker resumes it */
+	pthread_cond_signal(&s->wait_cv);
+	pthread_mutex_unlock(&s->wait_mu);
+}
+
 void ank_serve_resume_after(ank_serve *s, struct MHD_Connection *conn, int ms)
 {
 	waiter *w = waiter_new(conn, "", 0, ms);

@@ -67,6 +67,9 @@ int ank_serve_work(ank_serve *s, struct MHD_Connection *conn, const char *key,
  * held; 1 when a change came meanwhile and -1 when stopping (both: answer at once). */
 int ank_serve_wait(ank_serve *s, struct MHD_Connection *conn, const char *site, long long since,
                    int wait_ms);
+/* Answers every kiosk long-poll held for `site` now (a kiosk of it was revoked: its poll is
+ * answered 401 when its handler runs again, the others get their changes and poll again). */
+void ank_serve_wake_site(ank_serve *s, const char *site);
 /* Holds a console long-poll whose connection a worker route already suspended: it is resumed
  * when the site's revision is no longer `rev` or wait_ms have passed (the route then runs
  * again on a worker, resumed, and answers). 0 when held; 1 when the revision moved meanwhile

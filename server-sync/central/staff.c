@@ -16,6 +16,7 @@
 #include "web.h"
 #include "wire.h"
 #include "proto.h"
+#include "serve.h"
 
 /* Nicknames: as the kiosk's registry (docs/formats.md). */
 #define NICK_MAX_CHARS 40
@@ -219,6 +220,7 @@ ank_reply ank_staff_login(ank_http_ctx *c)
 	char name[ECHO_MAX + 1];
 	echo(name, user);
 	json_decref(j);
+	snprintf(c->audit_actor, sizeof c->audit_actor, "%s", name); /* who tried, for the audit */
 	if (rc == ANK_CS_DB) {
 		ank_log(ANK_LOG_ERROR, "login", "%s", err.msg);
 		return ank_http_cs_error(rc, "cannot log in now");
@@ -761,6 +763,8 @@ ank_reply ank_staff_account_post(ank_http_ctx *c)
 		return bad;
 	}
 	bool admin = !strcmp(role, "admin");
+	snprintf(c->audit_object, sizeof c->audit_object, "%s: %s%s%s", user, role,
+	         site ? " of " : "", site ? site : "");
 	ank_err err;
 	ank_cs_rc rc =
 	        ank_cstore_account_add(c->cs, user, password, admin, site, ank_now_ms(), &err);
@@ -1159,4 +1163,276 @@ ank_reply ank_staff_ticket_check(ank_http_ctx *c)
 	                                    tc.verdict == ANK_TCHECK_VALID, "reason",
 	                                    reason ? json_string(reason) : json_null(), "ticket",
 	                                    ticket ? ticket : json_null()));
+}
+
+/* ---- the administrators' console (docs/api.md "Administration") ---- */
+
+/* A time in ms as JSON: null for 0 (never). */
+static json_t *ms_or_null(int64_t ms)
+{
+	return ms ? json_integer(ms) : json_null();
+}
+
+ank_reply ank_admin_sites(ank_http_ctx *c)
+{
+	ank_site *sites;
+	int n;
+	ank_err err;
+	if (ank_cstore_sites_list(c->cs, &sites, &n, &err)) {
+		ank_log(ANK_LOG_ERROR, "admin", "sites: %s", err.msg);
+		return ank_http_error(ANK_ERR_UNAVAILABLE, "cannot read the sites now");
+	}
+	json_t *list = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "site", sites[i].id,
+		                                      "name", sites[i].name, "municipality",
+		                                      sites[i].municipality));
+	free(sites);
+	return ank_http_json(200, json_pack("{s:i, s:o}", "v", 1, "sites", list));
+}
+
+/* The same store call as `ankomst-central pair-kiosk`: the code is shown once, here. */
+ank_reply ank_admin_pair_code(ank_http_ctx *c)
+{
+	ank_reply bad;
+	json_t *j = site_body(c, &bad);
+	if (!j)
+		return bad;
+	static const char *const known[] = {"v", NULL};
+	int rc_known = only_known(j, known, &bad);
+	json_decref(j);
+	if (rc_known)
+		return bad;
+	char code[ANK_PAIR_CODE_LEN + 3];
+	ank_err err;
+	int64_t now = ank_now_ms();
+	ank_cs_rc rc = ank_cstore_pair_code(c->cs, c->param[0], now, code, &err);
+	if (rc != ANK_CS_OK)
+		return ank_http_cs_error(rc,
+		                         rc == ANK_CS_UNKNOWN ? err.msg : "cannot make a code now");
+	ank_log(ANK_LOG_INFO, "admin", "'%s' made a pairing code for site %s", c->acct.name,
+	        c->param[0]);
+	ank_reply r = ank_http_json(201, json_pack("{s:i, s:s, s:s, s:I}", "v", 1, "site",
+	                                           c->param[0], "code", code, "expires_ms",
+	                                           (json_int_t)(now + ANK_PAIR_CODE_TTL_MS)));
+	sodium_memzero(code, sizeof code);
+	return r;
+}
+
+ank_reply ank_admin_kiosks(ank_http_ctx *c)
+{
+	ank_kiosk_info *ks;
+	int n;
+	ank_err err;
+	int64_t now = ank_now_ms();
+	if (ank_cstore_kiosks_list(c->cs, now, &ks, &n, &err)) {
+		ank_log(ANK_LOG_ERROR, "admin", "kiosks: %s", err.msg);
+		return ank_http_error(ANK_ERR_UNAVAILABLE, "cannot read the kiosks now");
+	}
+	json_t *list = json_array();
+	for (int i = 0; i < n; i++) {
+		const ank_kiosk_info *k = &ks[i];
+		json_t *o = json_pack(
+		        "{s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:o, s:o, s:I, s:o}", "kiosk", k->id,
+		        "site", k->site, "paired_ms", ms_or_null(k->paired_ms), "last_seen_ms",
+		        ms_or_null(k->last_seen_ms), "last_event_ms", ms_or_null(k->last_event_ms),
+		        "revoked_ms", ms_or_null(k->revoked_ms), "online", k->online, "unsent",
+		        k->has_unsent ? json_integer(k->unsent) : json_null(), "clock_skew_ms",
+		        k->skewed ? json_integer(k->clock_skew_ms) : json_null(), "acked",
+		        (json_int_t)k->acked, "version",
+		        k->version[0] ? json_string(k->version) : json_null());
+		json_array_append_new(list, o);
+	}
+	free(ks);
+	return ank_http_json(200, json_pack("{s:i, s:I, s:o}", "v", 1, "server_ms", (json_int_t)now,
+	                                    "kiosks", list));
+}
+
+ank_reply ank_admin_kiosk_revoke(ank_http_ctx *c)
+{
+	ank_reply bad;
+	json_t *j = ank_http_body(c, &bad);
+	if (!j)
+		return bad;
+	static const char *const known[] = {"v", NULL};
+	int rc_known = only_known(j, known, &bad);
+	json_decref(j);
+	if (rc_known)
+		return bad;
+	char site[ANK_CS_ID_MAX + 1];
+	ank_err err;
+	ank_cs_rc rc = ank_cstore_kiosk_revoke(c->cs, c->param[0], ank_now_ms(), site, &err);
+	if (rc != ANK_CS_OK) {
+		if (rc == ANK_CS_DB)
+			ank_log(ANK_LOG_ERROR, "admin", "revoke: %s", err.msg);
+		return ank_http_cs_error(rc, rc == ANK_CS_DB ? "cannot revoke now" : err.msg);
+	}
+	/* A long-poll the kiosk holds now is answered 401 at once, not at the end of its wait. */
+	if (ank_http_serve(c->srv))
+		ank_serve_wake_site(ank_http_serve(c->srv), site);
+	ank_log(ANK_LOG_INFO, "admin", "'%s' revoked kiosk %s of site %s", c->acct.name,
+	        c->param[0], site);
+	return ank_http_json(200, json_pack("{s:i, s:s, s:s, s:b}", "v", 1, "kiosk", c->param[0],
+	                                    "site", site, "revoked", 1));
+}
+
+ank_reply ank_admin_accounts(ank_http_ctx *c)
+{
+	ank_account_info *as;
+	int n;
+	ank_err err;
+	if (ank_cstore_accounts_list(c->cs, &as, &n, &err)) {
+		ank_log(ANK_LOG_ERROR, "admin", "accounts: %s", err.msg);
+		return ank_http_error(ANK_ERR_UNAVAILABLE, "cannot read the accounts now");
+	}
+	json_t *list = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(
+		        list, json_pack("{s:s, s:s, s:o, s:I, s:o}", "user", as[i].a.name, "role",
+		                        as[i].a.admin ? "admin" : "staff", "site",
+		                        as[i].a.admin ? json_null() : json_string(as[i].a.site),
+		                        "created_ms", (json_int_t)as[i].created_ms, "disabled_ms",
+		                        ms_or_null(as[i].disabled_ms)));
+	free(as);
+	return ank_http_json(200, json_pack("{s:i, s:o}", "v", 1, "accounts", list));
+}
+
+/* One change of an account per request: {"disabled": bool}, {"role", "site"} or
+ * {"password"}. Each ends the account's sessions. */
+ank_reply ank_admin_account_change(ank_http_ctx *c)
+{
+	ank_reply bad;
+	json_t *j = ank_http_body(c, &bad);
+	if (!j)
+		return bad;
+	static const char *const known[] = {"v", "disabled", "role", "site", "password", NULL};
+	static const char *const roles[] = {"staff", "admin", NULL};
+	const char *user = c->param[0];
+	bool has_disabled = json_object_get(j, "disabled") != NULL;
+	bool has_role = json_object_get(j, "role") != NULL;
+	bool has_password = json_object_get(j, "password") != NULL;
+	ank_err err;
+	ank_cs_rc rc = ANK_CS_OK;
+	const char *what = "";
+	if (only_known(j, known, &bad))
+		goto fail;
+	if (has_disabled + has_role + has_password != 1) {
+		bad = bad_field("disabled",
+		                "give exactly one of disabled, role (with site), password");
+		goto fail;
+	}
+	if (!has_role && json_object_get(j, "site")) {
+		bad = bad_field("site", "goes with role");
+		goto fail;
+	}
+	if (has_disabled) {
+		bool disabled;
+		if (get_bool(j, "disabled", &disabled, &bad))
+			goto fail;
+		what = disabled ? "disabled" : "enabled";
+		rc = ank_cstore_account_disable(c->cs, user, disabled, c->acct.id, ank_now_ms(),
+		                                &err);
+	} else if (has_role) {
+		const char *role, *site;
+		if (get_code(j, "role", roles, &role, &bad) ||
+		    get_slug(j, "site", true, &site, &bad))
+			goto fail;
+		what = role;
+		rc = ank_cstore_account_role(c->cs, user, !strcmp(role, "admin"), site, c->acct.id,
+		                             &err);
+	} else {
+		const char *password;
+		if (get_str(j, "password", false, &password, &bad))
+			goto fail;
+		what = "password reset";
+		rc = ank_cstore_account_password(c->cs, user, password, &err);
+	}
+	/* what may point into j (the role): the audit object keeps a copy first. */
+	snprintf(c->audit_object, sizeof c->audit_object, "%s: %s", user, what);
+	json_decref(j);
+	what = c->audit_object + strlen(user) + 2;
+	if (rc == ANK_CS_DB) {
+		ank_log(ANK_LOG_ERROR, "admin", "account %s: %s", user, err.msg);
+		return ank_http_cs_error(rc, "cannot change the account now");
+	}
+	if (rc != ANK_CS_OK)
+		return ank_http_cs_error(rc, err.msg);
+	ank_log(ANK_LOG_INFO, "admin", "'%s' changed account '%s': %s", c->acct.name, user, what);
+	return ank_http_json(200,
+	                     json_pack("{s:i, s:s, s:s}", "v", 1, "user", user, "change", what));
+fail:
+	json_decref(j);
+	return bad;
+}
+
+/* A query parameter that must be a slug-like filter value (an account name or a route
+ * name): NULL when absent; -1 with *bad when of another form. */
+static int query_filter(ank_http_ctx *c, const char *name, size_t max, const char **out,
+                        ank_reply *bad)
+{
+	*out = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, name);
+	if (*out && !**out)
+		*out = NULL;
+	/* Actors are slugs, or "kiosk PIN". */
+	if (*out && strcmp(*out, ANK_AUDIT_KIOSK_PIN) != 0 && !ank_text_is_slug(*out, max)) {
+		*bad = bad_field(name, "must be a name of letters, digits, - or _");
+		return -1;
+	}
+	return 0;
+}
+
+/* A query parameter that is a day YYYY-MM-DD (UTC): its first ms into *ms (0 when absent). */
+static int query_day(ank_http_ctx *c, const char *name, int64_t *ms, ank_reply *bad)
+{
+	const char *v = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, name);
+	*ms = 0;
+	if (!v || !*v)
+		return 0;
+	char iso[32];
+	snprintf(iso, sizeof iso, "%.10sT00:00:00Z", v);
+	if (strlen(v) != 10 || ank_iso_parse(iso, ms) || *ms <= 0) {
+		*bad = bad_field(name, "must be a day YYYY-MM-DD");
+		return -1;
+	}
+	return 0;
+}
+
+ank_reply ank_admin_audit(ank_http_ctx *c)
+{
+	ank_reply bad;
+	ank_audit_filter f = {.limit = ANK_AUDIT_LIST_MAX};
+	const char *limit_s = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, "limit");
+	long limit = ANK_AUDIT_LIST_MAX;
+	if (query_filter(c, "actor", ANK_CS_ID_MAX, &f.actor, &bad) ||
+	    query_filter(c, "action", ANK_AUDIT_ACTION_MAX, &f.action, &bad) ||
+	    query_day(c, "from", &f.from_ms, &bad) || query_day(c, "to", &f.to_ms, &bad))
+		return bad;
+	if (limit_s && ank_parse_long(limit_s, 1, ANK_AUDIT_LIST_MAX, &limit)) {
+		char rule[48];
+		snprintf(rule, sizeof rule, "must be 1-%d", ANK_AUDIT_LIST_MAX);
+		return bad_field("limit", rule);
+	}
+	f.limit = (int)limit;
+	/* "to" is inclusive: the whole day. */
+	if (f.to_ms)
+		f.to_ms += 24LL * 3600 * 1000;
+	ank_audit_entry *rows;
+	int n;
+	ank_err err;
+	if (ank_cstore_audit_list(c->cs, &f, &rows, &n, &err)) {
+		ank_log(ANK_LOG_ERROR, "admin", "audit: %s", err.msg);
+		return ank_http_error(ANK_ERR_UNAVAILABLE, "cannot read the audit log now");
+	}
+	json_t *list = json_array();
+	for (int i = 0; i < n; i++) {
+		const ank_audit_entry *e = &rows[i];
+		json_array_append_new(
+		        list,
+		        json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
+		                  (json_int_t)e->id, "at_ms", (json_int_t)e->at_ms, "actor",
+		                  e->actor, "role", e->role, "addr", e->addr, "action", e->action,
+		                  "object", e->object, "result", e->result, "hash", e->hash));
+	}
+	free(rows);
+	return ank_http_json(200, json_pack("{s:i, s:o}", "v", 1, "entries", list));
 }

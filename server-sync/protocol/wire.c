@@ -113,6 +113,10 @@ static const struct schema {
         /* The kiosk's number of the request and nothing else: no name, nothing typed. */
         [ANK_EV_HELP_REQUESTED] = {1, {REQ(ID, INT)}},
         [ANK_EV_HELP_ANSWERED] = {1, {REQ(ID, INT)}},
+        /* A staff command given in the kiosk's staff mode (behind the site's PIN), in the
+         * command's own transaction: central's audit log notes it as "kiosk PIN". type is
+         * the command's code; ticket and station as the command named them. */
+        [ANK_EV_STAFF_ACTION] = {3, {REQ(TYPE, SLUG), OPT(TICKET, INT), OPT(STATION, SLUG)}},
 };
 #undef REQ
 #undef OPT

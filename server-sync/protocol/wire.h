@@ -105,7 +105,8 @@ typedef enum ank_ftype {
 	X(CATALOG_REFUSED, "catalog.refused")                                                      \
 	X(CHANGE_SKIPPED, "change.skipped")                                                        \
 	X(HELP_REQUESTED, "help.requested")                                                        \
-	X(HELP_ANSWERED, "help.answered")
+	X(HELP_ANSWERED, "help.answered")                                                          \
+	X(STAFF_ACTION, "staff.action")
 
 /* A help request (help.requested: "call staff" on the kiosk's nickname screen) that nobody
  * closed counts as open this long: after that it was answered in person without anyone

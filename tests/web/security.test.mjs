@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { env, webDir, world, login, apiLogin, axeCheck, screenshot, watch, PAGE_HEADERS, STAFF, SITE } from './lib.mjs';
+import { env, webDir, world, login, apiLogin, axeCheck, screenshot, watch, PAGE_HEADERS, STAFF, ADMIN, SITE } from './lib.mjs';
 
 // The session-guarded routes, read from central's route table itself so that a route added
 // later is checked without editing this file: {"METHOD", "/path", handler, AUTH_KIND, …}.
@@ -116,7 +116,7 @@ function assertPageHeaders(headers, what) {
 
 // Where each page file of the manifest is served (the contract's table); static/NAME is
 // served at /static/NAME.
-const PAGE_URL = { 'login.html': '/staff/login', 'display.html': '/display', 'staff.html': '/staff' };
+const PAGE_URL = { 'login.html': '/staff/login', 'display.html': '/display', 'staff.html': '/staff', 'admin.html': '/admin' };
 
 test('every file of the manifest answers with the CSP and the other contract headers', async () => {
 	const ctx = await w.browser.newContext();
@@ -128,10 +128,13 @@ test('every file of the manifest answers with the CSP and the other contract hea
 		assert.ok(files.includes(f), `the manifest lists ${f}`);
 	// /staff needs a session: a staff member's. (The cookie is Secure, so playwright's request
 	// client would not send it over http by itself; chromium does, to a loopback address.)
-	const { cookie } = await apiLogin(w.url, STAFF.user, STAFF.password);
+	// /admin an admin's (a staff member gets it with 403: admin.test.mjs).
+	const { cookie: staffCookie } = await apiLogin(w.url, STAFF.user, STAFF.password);
+	const { cookie: adminCookie } = await apiLogin(w.url, ADMIN.user, ADMIN.password);
 	for (const f of files) {
 		const path = f.startsWith('static/') ? '/' + f : PAGE_URL[f];
 		assert.ok(path, `the manifest's ${f} has a URL in the contract`);
+		const cookie = f === 'admin.html' ? adminCookie : staffCookie;
 		const r = await ctx.request.get(w.url + path, { maxRedirects: 0, headers: { Cookie: cookie } });
 		assert.equal(r.status(), 200, `GET ${path}`);
 		assertPageHeaders(r.headers(), `GET ${path}`);

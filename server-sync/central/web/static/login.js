@@ -1,5 +1,6 @@
 /* The login page's script: the language switch and POST /api/v1/login; on success the
- * browser goes to /staff (the session cookie is set by central, HttpOnly). */
+ * browser goes to /staff, or to /admin when ?next=admin sent it here (the session cookie is
+ * set by central, HttpOnly). */
 "use strict";
 
 (function () {
@@ -29,7 +30,9 @@
 			return;
 		}
 		if (r.ok) {
-			window.location.assign("/staff");
+			/* Back to the page that sent here: the admin console asks with ?next=admin. */
+			const next = new URLSearchParams(location.search).get("next");
+			window.location.assign(next === "admin" ? "/admin" : "/staff");
 			return;
 		}
 		$("login-password").value = "";
