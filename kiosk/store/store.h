@@ -323,6 +323,9 @@ int ank_store_user_upsert(ank_store *st, const ank_user *u, ank_err *err);
  * search keys; SQLite's secure_delete overwrites the freed pages. The user's tickets keep
  * their random id only. A user not there is no error. 0 or -1 with err. */
 int ank_store_user_delete(ank_store *st, const char *id, ank_err *err);
+/* After a deletion is committed: empties the WAL, whose older frames still hold what was
+ * deleted (a truncating checkpoint). Logs when a reader prevents it. */
+void ank_store_forget_wal(ank_store *st);
 /* One registry entry (docs/formats.md, "Registry import") into *u, validated like an
  * import; 0 or -1 with err naming the field. Also used for central's user.upsert. */
 int ank_store_user_from_json(json_t *o, ank_user *u, ank_err *err);

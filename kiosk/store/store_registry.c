@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "ank_buf.h"
+#include "ank_log.h"
 #include "ank_text.h"
 #include "ank_time.h"
 
@@ -122,6 +123,17 @@ int ank_store_user_delete(ank_store *st, const char *id, ank_err *err)
 		return -1;
 	ank_st_text(s, 1, id);
 	return ank_st_done(st, s, err) ? -1 : 0;
+}
+
+void ank_store_forget_wal(ank_store *st)
+{
+	/* The WAL still holds the pages as they were before the deletion; a truncating
+	 * checkpoint copies the new ones into the database and empties the file. A reader in
+	 * the way (the busy timeout passes) leaves it for SQLite's next checkpoint. */
+	int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	if (rc != SQLITE_OK)
+		ank_log(ANK_LOG_WARN, "store", "the WAL was not emptied after a deletion: %s",
+		        sqlite3_errstr(rc));
 }
 
 int ank_store_user_upsert(ank_store *st, const ank_user *u, ank_err *err)

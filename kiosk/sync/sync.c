@@ -605,8 +605,11 @@ static int apply_user_delete(ank_store *st, const ank_change *c, json_t *j, ank_
 		ank_store_rollback(st);
 		return -1;
 	}
+	if (ank_store_commit(st, err))
+		return -1;
+	ank_store_forget_wal(st);
 	ank_log(ANK_LOG_INFO, "sync", "user %s deleted from the registry (central)", id);
-	return ank_store_commit(st, err);
+	return 0;
 }
 
 static int apply_command(ank_queue *q, const ank_change *c, json_t *j, bool *acted, ank_err *err)

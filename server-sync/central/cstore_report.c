@@ -409,10 +409,11 @@ static void clock_row(rep *r, sqlite3_stmt *s)
  * entry when they have one, ordered by person. A person is a linkage key (one person
  * registered twice has one), or a user id without an entry. */
 /* A user's registry entry as the report reads it: the live one (g), or what is kept of a
- * deleted one (f: a random person id in place of the linkage key, 'x' + 32 hex digits, never
- * a key's 64). Joined on the user column u; the columns below read whichever is there. */
+ * deleted one (f: its person is the linkage key while another entry of the person lives, else
+ * a random id of 32 hex digits, never a key's 64). Joined on the user column u; the columns
+ * below read whichever is there. */
 #define PERSON_OF(u) " LEFT JOIN registry g ON g.id = " u " LEFT JOIN forgotten f ON f.id = " u
-#define P_PERSON     " coalesce(g.linkage, 'x' || f.person)"
+#define P_PERSON     " coalesce(g.linkage, f.person)"
 #define P_LINKED     " (g.id IS NOT NULL OR f.id IS NOT NULL)"
 #define P_GENDER     " coalesce(g.gender, f.gender)"
 #define P_MUNI       " coalesce(g.municipality, f.municipality)"

@@ -1088,12 +1088,29 @@ ank_cs_rc ank_cstore_user_delete(ank_cstore *cs, const char *id, int64_t now, in
 	pthread_mutex_lock(&cs->mu);
 	if (begin(cs, err))
 		goto unlock;
-	/* What the report's past counts need, without the nickname or the linkage key: a
-	 * random person id instead of the key, and the demographic codes. */
+	/* What the report's past counts need, without the nickname: the demographic codes and a
+	 * person id. While another entry of the same person (the same linkage key, a double
+	 * registration) is live, that is the key, so the person still counts once; for the last
+	 * one it is a random id, which also replaces the key in the person's earlier forgotten
+	 * entries, so the key is then kept nowhere. */
+	if (ank_cs_prep(cs,
+	                "UPDATE forgotten SET person = ?1 WHERE person = (SELECT linkage FROM"
+	                " registry WHERE id = ?2) AND NOT EXISTS (SELECT 1 FROM registry r2 WHERE"
+	                " r2.linkage = forgotten.person AND r2.id != ?2)",
+	                &s) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, person_hex, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto fail;
+	ank_cs_end(cs, s);
+	s = NULL;
 	if (ank_cs_prep(cs,
 	                "INSERT INTO forgotten(id, person, birth_year, gender, municipality,"
-	                " forgotten_ms) SELECT id, ?, birth_year, gender, municipality, ?"
-	                " FROM registry WHERE id = ? RETURNING (SELECT municipality FROM registry"
+	                " forgotten_ms) SELECT id, CASE WHEN EXISTS (SELECT 1 FROM registry r2"
+	                " WHERE r2.linkage = registry.linkage AND r2.id != registry.id) THEN"
+	                " linkage ELSE ?1 END, birth_year, gender, municipality, ?2"
+	                " FROM registry WHERE id = ?3 RETURNING (SELECT municipality FROM registry"
 	                " WHERE id = ?3), (SELECT site FROM registry WHERE id = ?3)",
 	                &s) != SQLITE_OK)
 		goto fail;
@@ -1154,8 +1171,18 @@ ank_cs_rc ank_cstore_user_delete(ank_cstore *cs, const char *id, int64_t now, in
 	                         sites, err)
 	              ? ANK_CS_DB
 	              : ANK_CS_OK;
-	if (out == ANK_CS_OK)
+	if (out == ANK_CS_OK) {
 		ank_cs_ring_forget(cs, id, payload);
+		/* The WAL's older frames still hold the entry as it was: a truncating checkpoint
+		 * empties it (best effort: a reader in the way leaves it to the next checkpoint,
+		 * which overwrites them in time). */
+		int ck = sqlite3_wal_checkpoint_v2(cs->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+		                                   NULL);
+		if (ck != SQLITE_OK)
+			ank_log(ANK_LOG_WARN, "central",
+			        "the WAL was not emptied after deleting %s: %s", id,
+			        sqlite3_errstr(ck));
+	}
 	goto unlock;
 fail:
 	ank_cs_fail(cs, err);

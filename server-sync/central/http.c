@@ -466,6 +466,8 @@ static const route routes[] = {
         {"POST", "/api/v1/users", ank_staff_user_post, AUTH_SESSION, EXEC_WORKER, "users"},
         {"POST", "/api/v1/users/{id}/quarantine", ank_staff_quarantine, AUTH_SESSION, EXEC_WORKER,
          "quarantine"},
+        {"POST", "/api/v1/users/{id}/delete", ank_staff_user_delete, AUTH_ADMIN, EXEC_WORKER,
+         "user_delete"},
         {"POST", "/api/v1/accounts", ank_staff_account_post, AUTH_ADMIN, EXEC_WORKER, "accounts"},
         {"POST", "/api/v1/sites/{site}/config", ank_staff_site_config, AUTH_ADMIN, EXEC_WORKER,
          "site_config"},

@@ -136,6 +136,8 @@ ank_reply ank_staff_command_get(ank_http_ctx *c);
 ank_reply ank_staff_record_post(ank_http_ctx *c);
 ank_reply ank_staff_user_post(ank_http_ctx *c);
 ank_reply ank_staff_quarantine(ank_http_ctx *c);
+/* POST /api/v1/users/{id}/delete (admins): the user's registry entry goes everywhere. */
+ank_reply ank_staff_user_delete(ank_http_ctx *c);
 ank_reply ank_staff_account_post(ank_http_ctx *c);
 ank_reply ank_staff_site_config(ank_http_ctx *c);
 ank_reply ank_staff_catalog_post(ank_http_ctx *c);

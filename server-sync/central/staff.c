@@ -694,6 +694,34 @@ ank_reply ank_staff_user_post(ank_http_ctx *c)
 	return ank_http_json(201, json_pack("{s:i, s:s, s:i}", "v", 1, "id", u.id, "sites", sites));
 }
 
+ank_reply ank_staff_user_delete(ank_http_ctx *c)
+{
+	ank_reply bad;
+	json_t *j = ank_http_body(c, &bad);
+	if (!j)
+		return bad;
+	/* {"v": 1, "confirm": true}: a deletion cannot be undone, so it is asked for by name. */
+	static const char *const known[] = {"v", "confirm", NULL};
+	if (only_known(j, known, &bad)) {
+		json_decref(j);
+		return bad;
+	}
+	bool confirmed = json_is_true(json_object_get(j, "confirm"));
+	json_decref(j);
+	if (!confirmed)
+		return bad_field("confirm", "must be true: deleting a user cannot be undone");
+	ank_err err;
+	int sites = 0;
+	ank_cs_rc rc = ank_cstore_user_delete(c->cs, c->param[0], ank_now_ms(), &sites, &err);
+	if (rc != ANK_CS_OK)
+		return ank_http_cs_error(rc, rc == ANK_CS_UNKNOWN ? "unknown user"
+		                                                  : "cannot delete the user now");
+	ank_log(ANK_LOG_INFO, "admin", "'%s' deleted user %s everywhere (%d sites)", c->acct.name,
+	        c->param[0], sites);
+	return ank_http_json(200, json_pack("{s:i, s:s, s:b, s:i}", "v", 1, "user", c->param[0],
+	                                    "deleted", 1, "sites", sites));
+}
+
 ank_reply ank_staff_quarantine(ank_http_ctx *c)
 {
 	ank_reply bad;

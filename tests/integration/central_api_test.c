@@ -1673,6 +1673,72 @@ static void group_report(void)
 	expect("rebuild-same-report", rc == 0 && json_equal(rep, again), "exit %d: %.300s", rc,
 	       ank_buf_str(&out));
 	json_decref(again);
+	/* "Delete this user": a (whose double b stays), then b and c. The entries, their
+	 * nicknames and their linkage keys go; the report's past counts stay. */
+	static const char confirm[] = "{\"v\":1,\"confirm\":true}";
+	char path[128], serve_conf[200];
+	snprintf(serve_conf, sizeof serve_conf, "%s/serve.ini", dir);
+	expect("delete-user-serve",
+	       server_start("http", (const char *[]){"--db", db, "--config", serve_conf, NULL}) ==
+	               0,
+	       "central did not start");
+	snprintf(path, sizeof path, "/api/v1/users/%s/delete", a);
+	expect("delete-user-needs-confirm",
+	       status_of("POST", path, "{\"v\":1}", admin.token, admin.csrf, NULL) == 400,
+	       "not refused");
+	expect("delete-user-unknown",
+	       status_of("POST", "/api/v1/users/u-nobody/delete", confirm, admin.token, admin.csrf,
+	                 NULL) == 404,
+	       "not 404");
+	long del = status_of("POST", path, confirm, admin.token, admin.csrf, NULL);
+	expect("delete-user", del == 200, "status %ld", del);
+	expect("delete-user-again-unknown",
+	       status_of("POST", path, confirm, admin.token, admin.csrf, NULL) == 404, "not 404");
+	const char *rest[] = {b, c};
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "/api/v1/users/%s/delete", rest[i]);
+		del = status_of("POST", path, confirm, admin.token, admin.csrf, NULL);
+		expect("delete-user-rest", del == 200, "status %ld", del);
+	}
+	expect("delete-user-server-stops", server_stop() == 0, "unclean exit");
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "report", "--db", db, "--suppress-below", "0", NULL);
+	again = json_loads(ank_buf_str(&out), 0, NULL);
+	json_object_del(again, "generated_at");
+	expect("delete-user-keeps-report", rc == 0 && json_equal(rep, again), "exit %d: %.600s", rc,
+	       ank_buf_str(&out));
+	json_decref(again);
+	char q[256];
+	snprintf(q, sizeof q, "SELECT count(*) FROM registry WHERE id IN ('%s', '%s', '%s')", a, b,
+	         c);
+	expect("delete-user-entries-gone", db_int(q) == 0, "still there");
+	expect("delete-user-no-nickname-in-feed",
+	       db_int("SELECT count(*) FROM change WHERE payload LIKE '%Søren%'"
+	              " OR payload LIKE '%Mette%'") == 0 &&
+	               db_int("SELECT count(*) FROM change WHERE type = 'user.delete'") >= 3,
+	       "a nickname is left in the change feed");
+	/* Nor in the file's bytes: secure_delete overwrote them, the WAL was emptied. */
+	bool in_file = false;
+	static const char *const files[] = {"", "-wal"};
+	for (size_t i = 0; i < 2; i++) {
+		char name[sizeof db + 8];
+		snprintf(name, sizeof name, "%s%s", db, files[i]);
+		FILE *fp = fopen(name, "rb");
+		char chunk[65536 + 8];
+		size_t n;
+		while (fp && (n = fread(chunk, 1, 65536, fp)) > 0)
+			for (size_t k = 0; k + 5 <= n; k++)
+				in_file |= !memcmp(chunk + k, "Mette", 5);
+		if (fp)
+			fclose(fp);
+	}
+	expect("delete-user-not-in-file", !in_file, "a deleted nickname is in central.db's bytes");
+	/* No linkage key is kept once the person's last entry is gone (keys are 64 digits). */
+	expect("delete-user-no-linkage-kept",
+	       db_int("SELECT count(*) FROM forgotten") == 3 &&
+	               db_int("SELECT count(*) FROM forgotten WHERE length(person) != 32") == 0 &&
+	               db_int("SELECT count(DISTINCT person) FROM forgotten") == 2,
+	       "forgotten holds a key or the wrong persons");
 	json_decref(rep);
 	report_clock_rebuilt();
 	/* The raw data: one row per intake (ticket 1's session), no nickname or user id. */

@@ -226,6 +226,24 @@ else
 	fail "municipality routing (other=$other probe=$probe)"
 fi
 
+# ---- "delete this user" at central reaches the kiosk: the entry and its nickname go ----
+deleted=$(curl_json -X POST -H "X-CSRF-Token: $csrf" \
+	"http://127.0.0.1:$port/api/v1/users/$probe/delete" -d '{"v":1,"confirm":true}')
+gone_probe() { [[ $(sql "$sdb" "SELECT count(*) FROM registry WHERE id = '$probe'") == 0 ]]; }
+if [[ $deleted == *'"deleted":true'* ]] && wait_for 30 gone_probe &&
+	[[ $(sql "$sdb" "SELECT count(*) FROM registry_key WHERE user_id = '$probe'") == 0 ]] &&
+	[[ $(sql "$sdb" "SELECT count(*) FROM registry WHERE id = '$new'") == 1 ]]; then
+	ok "a user deleted at central is deleted at the kiosk (others stay)"
+else
+	fail "the deletion did not reach the kiosk: $deleted"
+fi
+# The kiosk's file keeps no trace of the nickname (secure_delete overwrote it).
+if ! grep -aq "Probe" "$sdb" "$sdb-wal" 2>/dev/null; then
+	ok "the deleted nickname is not left in site.db"
+else
+	fail "the deleted nickname is still in site.db's bytes"
+fi
+
 # ---- a kiosk that was away catches up with one large, gzipped answer ----
 kill_kiosk
 for i in $(seq 1 40); do
