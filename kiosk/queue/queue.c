@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ank_log.h"
 #include "ank_text.h"
 #include "ank_time.h"
 
@@ -15,7 +16,32 @@ struct ank_queue {
 	ank_store *st;
 	bool has_cfg;
 	ank_site_config cfg;
+	int64_t history_pruned_ms; /* when the tick last deleted old history; 0: not yet */
 };
+
+/* How often the tick looks for history past history_retention_days: the job "runs daily"
+ * in effect, but a kiosk that was off at the hour still catches up within the hour. */
+#define HISTORY_PRUNE_EVERY_MS (3600 * 1000LL)
+#define HISTORY_PRUNE_MAX      2000 /* rows of each kind per round: a short transaction */
+
+/* Deletes finished tickets and refusals past the site's retention, at most hourly. A failure
+ * (a full disk) is logged and tried again next hour: the queue goes on. */
+static void history_prune(ank_queue *q, int64_t now)
+{
+	if (q->history_pruned_ms && now - q->history_pruned_ms < HISTORY_PRUNE_EVERY_MS &&
+	    now >= q->history_pruned_ms)
+		return;
+	q->history_pruned_ms = now;
+	int nt = 0, nr = 0;
+	ank_err err;
+	int64_t keep = (int64_t)q->cfg.history_retention_days * 24 * 3600 * 1000;
+	if (ank_store_history_prune(q->st, now, keep, HISTORY_PRUNE_MAX, &nt, &nr, &err))
+		ank_log(ANK_LOG_WARN, "queue", "old tickets and refusals not deleted: %s", err.msg);
+	else if (nt || nr)
+		ank_log(ANK_LOG_INFO, "queue",
+		        "history: %d tickets and %d refusals older than %d days deleted", nt, nr,
+		        q->cfg.history_retention_days);
+}
 
 static const char *const rc_text[] = {
         [ANK_Q_OK] = "ok",
@@ -1106,6 +1132,7 @@ ank_q_rc ank_queue_tick(ank_queue *q, int64_t now, ank_err *err)
 		return ANK_Q_E_DB;
 	if (!q->has_cfg)
 		return ANK_Q_OK;
+	history_prune(q, now);
 	if (ank_store_begin(q->st, err))
 		return ANK_Q_E_DB;
 	int64_t before = ank_store_outbox_last_seq(q->st);

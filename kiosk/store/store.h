@@ -32,6 +32,12 @@
  * central restored from a recent backup, short enough that site.db does not grow forever. */
 #define ANK_OUTBOX_RETENTION_DAYS_DEFAULT 7
 #define ANK_OUTBOX_RETENTION_DAYS_MAX     365
+/* The kiosk's own history (finished tickets of earlier days, refusals: user ids, substances,
+ * times) is deleted after history_retention_days (site config): long enough for staff to
+ * look back over a month, no longer. At least 2, so today's and yesterday's queue stay. */
+#define ANK_HISTORY_RETENTION_DAYS_DEFAULT 30
+#define ANK_HISTORY_RETENTION_DAYS_MIN     2
+#define ANK_HISTORY_RETENTION_DAYS_MAX     365
 /* Most rows one prune deletes: a kiosk catching up after a long time keeps its lock short. */
 #define ANK_OUTBOX_PRUNE_MAX 500
 
@@ -69,7 +75,8 @@ typedef struct ank_site_config {
 	/* Argon2id hash (libsodium crypto_pwhash_str) of the staff PIN of the kiosk's staff
 	 * mode; empty disables staff mode on the kiosk. */
 	char staff_pin_hash[128];
-	int outbox_retention_days; /* acknowledged outbox rows are deleted this long after */
+	int outbox_retention_days;  /* acknowledged outbox rows are deleted this long after */
+	int history_retention_days; /* finished tickets and refusals are deleted this long after */
 	/* A drug alert shown on every screen while set: text per language. */
 	int n_alerts;
 	struct {
@@ -213,6 +220,12 @@ int ank_store_outbox_acked(ank_store *st, int64_t seq, int64_t now_ms, ank_err *
  * retention_ms, at most `max` of them (bounded work: call it again later for more); never
  * a row central has not acknowledged. *deleted (may be NULL) gets how many went. Its own
  * transaction. 0 or -1 with err. */
+/* Deletes the kiosk's history older than retention_ms before now: tickets that are finished
+ * (done, no-show, cancelled) and were issued before it, and refusals; at most `max` rows of
+ * each a call, so a long-offline kiosk never holds the lock long. *tickets and *refusals
+ * (may be NULL) say how many went. 0 or -1 with err. */
+int ank_store_history_prune(ank_store *st, int64_t now_ms, int64_t retention_ms, int max,
+                            int *tickets, int *refusals, ank_err *err);
 int ank_store_outbox_prune(ank_store *st, int64_t now_ms, int64_t retention_ms, int max,
                            int *deleted, ank_err *err);
 /* Number of rows in the outbox (pruned ones are gone). */

@@ -179,6 +179,11 @@ static int site_key(parse_ctx *c, const char *k, const char *v)
 		return minutes_value(v, 600, &cfg->alarm_min);
 	if (!strcmp(k, "outbox_retention_days"))
 		return minutes_value(v, ANK_OUTBOX_RETENTION_DAYS_MAX, &cfg->outbox_retention_days);
+	if (!strcmp(k, "history_retention_days")) {
+		if (minutes_value(v, ANK_HISTORY_RETENTION_DAYS_MAX, &cfg->history_retention_days))
+			return -1;
+		return cfg->history_retention_days < ANK_HISTORY_RETENTION_DAYS_MIN ? -1 : 0;
+	}
 	if (!strcmp(k, "routes")) {
 		cfg->routes[ANK_ROUTE_INJECT] = cfg->routes[ANK_ROUTE_SMOKE] = false;
 		char word[16];
@@ -410,6 +415,7 @@ static void config_defaults(ank_site_config *cfg)
 	cfg->alarm_min = 30;
 	cfg->clean_after_session = true;
 	cfg->outbox_retention_days = ANK_OUTBOX_RETENTION_DAYS_DEFAULT;
+	cfg->history_retention_days = ANK_HISTORY_RETENTION_DAYS_DEFAULT;
 	for (int d = 0; d < 7; d++)
 		cfg->hours[d].open_min = cfg->hours[d].close_min = -1;
 }
@@ -583,6 +589,11 @@ static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err
 		         json_string_value(alert_text));
 		cfg->n_alerts++;
 	}
+	json_t *hist = json_object_get(j, "history_retention_days");
+	cfg->history_retention_days = json_is_integer(hist) ? (int)json_integer_value(hist) : 0;
+	if (cfg->history_retention_days < ANK_HISTORY_RETENTION_DAYS_MIN ||
+	    cfg->history_retention_days > ANK_HISTORY_RETENTION_DAYS_MAX)
+		cfg->history_retention_days = ANK_HISTORY_RETENTION_DAYS_DEFAULT;
 	/* A config stored before the key existed reads as the default; a bad one too. */
 	if (cfg->outbox_retention_days < 1 ||
 	    cfg->outbox_retention_days > ANK_OUTBOX_RETENTION_DAYS_MAX)
@@ -733,6 +744,9 @@ ank_store_rc ank_store_config_apply_tx(ank_store *st, const ank_site_config *cfg
                                        ank_store_in_tx in_tx, void *in_tx_ctx, ank_err *err)
 {
 	json_t *j = config_to_json(cfg);
+	if (j)
+		json_object_set_new(j, "history_retention_days",
+		                    json_integer(cfg->history_retention_days));
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	sqlite3_stmt *s = NULL;
 	ank_store_rc rc = ANK_STORE_DB;

@@ -65,8 +65,9 @@ typedef struct opts {
 	ank_serve_limits lim;
 	unsigned min_free_mb;    /* lim.min_free_bytes, as the config gives it */
 	unsigned suppress_below; /* report: counts under it are hidden (report_suppress.h) */
+	unsigned retain_registry_months, retain_incident_text_days; /* ank_cs_retention */
 	const char *port_file, *site, *user, *name, *municipality, *from, *to, *quarter, *year,
-	        *format, *suppress;
+	        *format, *suppress, *now;
 	bool revoke; /* display-key --revoke */
 	char config_error[256];
 } opts;
@@ -249,6 +250,9 @@ static int cmd_serve(opts *o)
 	else if (keys_made)
 		ank_log(ANK_LOG_INFO, "central", "ticket keys made for %d sites", keys_made);
 	o->lim.min_free_bytes = (long long)o->min_free_mb * 1024 * 1024;
+	o->lim.retention =
+	        (ank_cs_retention){.registry_months = (int)o->retain_registry_months,
+	                           .incident_text_days = (int)o->retain_incident_text_days};
 	fit_descriptors(&o->lim);
 	/* The pages are read before anything is served, so a broken install says so at once. */
 	ank_web *web = NULL;
@@ -497,6 +501,27 @@ static int cmd_rebuild(opts *o, ank_cstore *cs)
 	return 0;
 }
 
+/* One run of the retention job that serve runs daily, at --now (a test clock) or now. */
+static int cmd_retention(opts *o, ank_cstore *cs)
+{
+	ank_err err;
+	int64_t now = ank_now_ms();
+	if (o->now && ank_iso_parse(o->now, &now)) {
+		fprintf(stderr, "ankomst-central: --now wants YYYY-MM-DDTHH:MM:SSZ\n");
+		return 2;
+	}
+	ank_cs_retention r = {.registry_months = (int)o->retain_registry_months,
+	                      .incident_text_days = (int)o->retain_incident_text_days};
+	ank_cs_retention_stats st;
+	if (ank_cstore_retention(cs, &r, now, &st, &err)) {
+		fprintf(stderr, "ankomst-central: %s\n", err.msg);
+		return 1;
+	}
+	printf("retention: %d inactive users deleted, %d incident texts removed\n",
+	       st.users_deleted, st.incident_texts);
+	return 0;
+}
+
 /* Walks the audit log's hash chain: exit 0 when whole, 1 naming the first broken row. */
 static int cmd_audit_verify(opts *o, ank_cstore *cs)
 {
@@ -536,6 +561,7 @@ static const command commands[] = {
         {"report", cmd_report,
          "--config --db --from --to --quarter --year --format --suppress-below --log-format"},
         {"rebuild", cmd_rebuild, "--config --db --log-format"},
+        {"retention", cmd_retention, "--config --db --now --log-format"},
         {"audit-verify", cmd_audit_verify, "--config --db --log-format"},
 };
 
@@ -557,12 +583,14 @@ static const char usage[] =
         "                                                under N (10) hidden (csv: raw data,\n"
         "                                                one row per intake, not hidden)\n"
         "  rebuild --db FILE                             rebuild the read tables from events\n"
+        "  retention --db FILE [--now ISO]               run the daily deletion job once\n"
         "  audit-verify --db FILE                        check the audit log's hash chain\n"
         "Every command takes --log-format text|json (default text).\n"
         "The config file (INI) has [central] with listen, db, tls_cert, tls_key, log_format,\n"
         "metrics_token, web_dir, i18n_dir and the limits of docs/operations.md (max_connections,\n"
         "max_connections_per_address, request_deadline_s, idle_timeout_s, workers,\n"
-        "poll_threads, min_free_mb, check_interval_s) and report_suppress_below (default 10);\n"
+        "poll_threads, min_free_mb, check_interval_s), report_suppress_below (default 10),\n"
+        "retain_registry_months (24) and retain_incident_text_days (365);\n"
         "flags win.\n";
 
 /* The numeric keys of [central]: name, where it goes, its range. */
@@ -599,6 +627,8 @@ static int on_config_key(void *user, const char *section, const char *key, const
 	        {"min_free_mb", &o->min_free_mb, 0, 1000000},
 	        {"check_interval_s", &o->lim.check_interval_s, 0, 7 * 24 * 3600},
 	        {"report_suppress_below", &o->suppress_below, 0, ANK_REPORT_SUPPRESS_MAX},
+	        {"retain_registry_months", &o->retain_registry_months, 0, 1200},
+	        {"retain_incident_text_days", &o->retain_incident_text_days, 0, 36500},
 	};
 	bool in_central = !strcmp(section, "central");
 	for (size_t i = 0; in_central && i < sizeof keys / sizeof keys[0]; i++) {
@@ -675,6 +705,7 @@ static int apply_flag(opts *o, const char *f, const char *v)
 	        {"--year", &o->year},
 	        {"--format", &o->format},
 	        {"--suppress-below", &o->suppress},
+	        {"--now", &o->now},
 	};
 	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
 		if (!strcmp(f, plain[i].flag))
@@ -724,6 +755,8 @@ int main(int argc, char **argv)
 	};
 	o.min_free_mb = DEFAULT_MIN_FREE_MB;
 	o.suppress_below = ANK_REPORT_SUPPRESS_BELOW;
+	o.retain_registry_months = ANK_RETAIN_REGISTRY_MONTHS;
+	o.retain_incident_text_days = ANK_RETAIN_INCIDENT_TEXT_DAYS;
 	snprintf(o.web_dir, sizeof o.web_dir, "%s", ANK_DATA_DIR "/server-sync/central/web");
 	snprintf(o.i18n_dir, sizeof o.i18n_dir, "%s", ANK_DATA_DIR "/i18n");
 	/* The config file first, so that flags given with it override it. */

@@ -293,6 +293,28 @@ ank_cs_rc ank_cstore_user_add(ank_cstore *cs, ank_cuser *u, long long account, i
  * site that got the user's entry (as ank_cstore_user_add routes it). staff_site is the
  * caller's site (NULL for an admin): only staff of one of those sites may change it.
  * OK, UNKNOWN user, FORBIDDEN (another municipality's user; nothing changed), or DB. */
+/* What central deletes by itself (docs/privacy.md "Retention"); 0 keeps that kind forever. */
+typedef struct ank_cs_retention {
+	int registry_months;    /* an entry without a visit for this long, and older, is deleted
+	                           everywhere like "delete this user" */
+	int incident_text_days; /* an incident record's free text goes after this (the record,
+	                           a count in the report, stays) */
+} ank_cs_retention;
+#define ANK_RETAIN_REGISTRY_MONTHS    24
+#define ANK_RETAIN_INCIDENT_TEXT_DAYS 365
+#define ANK_RETAIN_ROUND_MAX          1000 /* entries deleted a run: short transactions */
+
+typedef struct ank_cs_retention_stats {
+	int users_deleted;
+	int incident_texts;
+} ank_cs_retention_stats;
+
+/* One run of the retention job at `now` (the maintenance thread runs it daily; the CLI's
+ * `retention` once, with --now for a test clock). 0, or -1 with err (what was deleted before
+ * the failure stays deleted). */
+int ank_cstore_retention(ank_cstore *cs, const ank_cs_retention *r, int64_t now,
+                         ank_cs_retention_stats *st, ank_err *err);
+
 /* Deletes user `id` everywhere ("delete this user", an admin's): central's registry entry
  * goes, the feed's earlier changes of the user become user.delete, and a user.delete change
  * goes to every site of the entry's municipality, whose kiosks delete their copy. What the

@@ -14,6 +14,7 @@
 #include "ank_id.h"
 #include "ank_log.h"
 #include "ank_text.h"
+#include "ank_time.h"
 #include "ank_vocab.h"
 #include "cstore_int.h"
 
@@ -1192,6 +1193,76 @@ unlock:
 	pthread_mutex_unlock(&cs->mu);
 	free(payload);
 	return out;
+}
+
+int ank_cstore_retention(ank_cstore *cs, const ank_cs_retention *r, int64_t now,
+                         ank_cs_retention_stats *st, ank_err *err)
+{
+	memset(st, 0, sizeof *st);
+	if (r->registry_months > 0) {
+		/* The users to go, read first (the deletions take the lock one by one). A visit is
+		 * a day with a check-in (day_user, by local date: a day's slack is harmless). */
+		int64_t cutoff = now - (int64_t)r->registry_months * 30 * 24 * 3600 * 1000LL;
+		char cutoff_date[32];
+		ank_iso_format(cutoff, cutoff_date, sizeof cutoff_date);
+		cutoff_date[10] = '\0';
+		char(*ids)[ANK_CS_ID_MAX + 1] = calloc(ANK_RETAIN_ROUND_MAX, sizeof *ids);
+		if (!ids)
+			return ank_err_set(err, "out of memory");
+		int n = 0;
+		sqlite3_stmt *s = NULL;
+		pthread_mutex_lock(&cs->mu);
+		int rc = ank_cs_prep(cs,
+		                     "SELECT id FROM registry WHERE created_ms < ? AND id NOT IN"
+		                     " (SELECT DISTINCT user FROM day_user WHERE date >= ?)"
+		                     " ORDER BY created_ms LIMIT ?",
+		                     &s);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_int64(s, 1, cutoff);
+			sqlite3_bind_text(s, 2, cutoff_date, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int(s, 3, ANK_RETAIN_ROUND_MAX);
+			while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+				snprintf(ids[n++], sizeof ids[0], "%s", ank_cs_col(s, 0));
+			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		}
+		if (rc != SQLITE_OK)
+			ank_cs_fail(cs, err);
+		ank_cs_end(cs, s);
+		pthread_mutex_unlock(&cs->mu);
+		for (int i = 0; rc == SQLITE_OK && i < n; i++) {
+			int sites = 0;
+			ank_cs_rc d = ank_cstore_user_delete(cs, ids[i], now, &sites, err);
+			if (d == ANK_CS_OK)
+				st->users_deleted++;
+			else if (d != ANK_CS_UNKNOWN) /* deleted meanwhile: nothing to do */
+				rc = SQLITE_ERROR;
+		}
+		free(ids);
+		if (rc != SQLITE_OK)
+			return -1;
+	}
+	if (r->incident_text_days > 0) {
+		int64_t cutoff = now - (int64_t)r->incident_text_days * 24 * 3600 * 1000LL;
+		sqlite3_stmt *s = NULL;
+		pthread_mutex_lock(&cs->mu);
+		int rc = ank_cs_prep(cs,
+		                     "UPDATE record SET body = json_remove(body, '$.text')"
+		                     " WHERE kind = 'incident' AND at_ms < ?"
+		                     " AND json_type(body, '$.text') IS NOT NULL",
+		                     &s);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_int64(s, 1, cutoff);
+			rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+			st->incident_texts = sqlite3_changes(cs->db);
+		}
+		if (rc != SQLITE_OK)
+			ank_cs_fail(cs, err);
+		ank_cs_end(cs, s);
+		pthread_mutex_unlock(&cs->mu);
+		if (rc != SQLITE_OK)
+			return -1;
+	}
+	return 0;
 }
 
 /* ---- commands and records ---- */

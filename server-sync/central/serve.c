@@ -28,6 +28,10 @@
 #define SEEN_FLUSH_EVERY_MS 10000
 /* Expired staff sessions are deleted this often (a session lasts 12 h). */
 #define PURGE_EVERY_MS (10 * 60 * 1000)
+/* The retention job: a minute after start (not in the way of kiosks reconnecting), then
+ * daily. */
+#define RETENTION_FIRST_MS (60 * 1000)
+#define RETENTION_EVERY_MS (24 * 3600 * 1000LL)
 /* A work queue's fairness key (ank_cstore_addr_key of the client's address). */
 #define KEY_MAX ANK_ADDR_KEY_MAX
 
@@ -556,6 +560,7 @@ static void *maint_main(void *arg)
 {
 	ank_serve *s = arg;
 	int64_t next_seen = 0, next_check = 0, next_purge = 0;
+	int64_t next_retention = ank_mono_ns() + RETENTION_FIRST_MS * 1000000LL;
 	if (s->lim.check_interval_s)
 		next_check = ank_mono_ns() + (int64_t)s->lim.check_interval_s * 1000000000LL;
 	pthread_mutex_lock(&s->maint_mu);
@@ -580,6 +585,17 @@ static void *maint_main(void *arg)
 				ank_log(ANK_LOG_INFO, "staff", "%lld expired sessions deleted",
 				        gone);
 			next_purge = now + PURGE_EVERY_MS * 1000000LL;
+		}
+		if (now >= next_retention) {
+			ank_cs_retention_stats rs;
+			if (ank_cstore_retention(s->cs, &s->lim.retention, ank_now_ms(), &rs, &err))
+				ank_log(ANK_LOG_WARN, "retention",
+				        "not done, tried again tomorrow: %s", err.msg);
+			else if (rs.users_deleted || rs.incident_texts)
+				ank_log(ANK_LOG_INFO, "retention",
+				        "%d inactive users deleted, %d incident texts removed",
+				        rs.users_deleted, rs.incident_texts);
+			next_retention = now + RETENTION_EVERY_MS * 1000000LL;
 		}
 		if (next_check && now >= next_check) {
 			if (ank_cstore_quick_check(s->cs, &err))

@@ -14,15 +14,16 @@
 
 /* The limits, from the [central] section of the config (docs/operations.md). */
 typedef struct ank_serve_limits {
-	unsigned max_connections;  /* at once, all clients */
-	unsigned per_address;      /* at once from one client address; 0 = no limit */
-	unsigned deadline_s;       /* a new connection's first request, and any request's headers
-	                              and body, must have arrived within this */
-	unsigned idle_s;           /* a kept-alive connection between requests */
-	unsigned workers;          /* threads for requests that do work */
-	unsigned poll_threads;     /* libmicrohttpd's event loops */
-	long long min_free_bytes;  /* below this on the database's disk, /healthz says full */
-	unsigned check_interval_s; /* PRAGMA quick_check this often; 0 = only at start */
+	unsigned max_connections;   /* at once, all clients */
+	unsigned per_address;       /* at once from one client address; 0 = no limit */
+	unsigned deadline_s;        /* a new connection's first request, and any request's headers
+	                               and body, must have arrived within this */
+	unsigned idle_s;            /* a kept-alive connection between requests */
+	unsigned workers;           /* threads for requests that do work */
+	unsigned poll_threads;      /* libmicrohttpd's event loops */
+	long long min_free_bytes;   /* below this on the database's disk, /healthz says full */
+	unsigned check_interval_s;  /* PRAGMA quick_check this often; 0 = only at start */
+	ank_cs_retention retention; /* the daily deletion job (docs/privacy.md "Retention") */
 } ank_serve_limits;
 
 typedef struct ank_serve ank_serve;

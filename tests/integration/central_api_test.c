@@ -1985,6 +1985,90 @@ static void group_report_zone(void)
 	}
 }
 
+/* ---- group: retention (the daily deletion job, on a test clock) ---- */
+
+/* Runs one statement on the database with write access (the test ages rows). */
+static int db_write(const char *sql)
+{
+	sqlite3 *w = NULL;
+	int rc = sqlite3_open_v2(db, &w, SQLITE_OPEN_READWRITE, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(w, sql, NULL, NULL, NULL);
+	sqlite3_close_v2(w);
+	return rc;
+}
+
+static void group_retention(void)
+{
+	session admin;
+	login("boss", admin_pw, &admin);
+	char old[64], active[64], token[65], kiosk[64], ev[1024];
+	add_user(&admin, "demo", "Gammel Gæst", 1970, "male", "101", old, NULL);
+	add_user(&admin, "demo", "Aktiv", 1990, "female", "101", active, NULL);
+	pair("demo", token, kiosk);
+	long long seq = 0, at = wall_ms();
+	snprintf(ev, sizeof ev,
+	         "[{\"type\":\"ticket.issued\",\"at\":%lld,\"payload\":{\"ticket\":1,\"label\":"
+	         "\"I-001\",\"route\":\"inject\",\"substance\":\"heroin\",\"user\":\"%s\","
+	         "\"day\":\"2026-11-23\",\"state\":\"waiting\"}}]",
+	         at, active);
+	expect("retention-visit", post_events(token, kiosk, &seq, ev) == 200, "not stored");
+	expect("retention-incident",
+	       status_of("POST", "/api/v1/sites/demo/records",
+	                 "{\"v\":1,\"kind\":\"incident\",\"text\":\"Gammel Gæst shouted\"}",
+	                 admin.token, admin.csrf, NULL) == 201,
+	       "not stored");
+	expect("retention-server-stops", server_stop() == 0, "unclean exit");
+	/* Both entries were made 26 months ago (as far as the job can tell). */
+	expect("retention-age-entries",
+	       db_write("UPDATE registry SET created_ms = created_ms - 26 * 30 * 86400000") ==
+	               SQLITE_OK,
+	       "cannot age the rows");
+	ank_buf out;
+	ank_buf_init(&out, CAPTURE_MAX);
+	int rc = central(NULL, &out, "report", "--db", db, "--suppress-below", "0", NULL);
+	json_t *before = json_loads(ank_buf_str(&out), 0, NULL);
+	json_object_del(before, "generated_at");
+	/* Today: the entry without a visit for 24 months goes; the one who came today stays. */
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "retention", "--db", db, NULL);
+	expect("retention-inactive-user",
+	       rc == 0 && strstr(ank_buf_str(&out), "1 inactive users deleted, 0 incident") &&
+	               db_int("SELECT count(*) FROM registry") == 1 &&
+	               db_int("SELECT count(*) FROM forgotten") == 1 &&
+	               db_int("SELECT count(*) FROM change WHERE type = 'user.delete'") >= 1 &&
+	               db_int("SELECT count(*) FROM change WHERE payload LIKE '%Gammel%'") == 0,
+	       "exit %d: %s", rc, ank_buf_str(&out));
+	/* A year on: the incident's free text goes, the record stays; the active user, whose
+	 * visit is under 24 months old, stays too. */
+	char later[32];
+	ank_iso_format(wall_ms() + 366LL * 86400000, later, sizeof later);
+	later[19] = 'Z';
+	later[20] = '\0';
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "retention", "--db", db, "--now", later, NULL);
+	expect("retention-incident-text",
+	       rc == 0 && strstr(ank_buf_str(&out), "0 inactive users deleted, 1 incident") &&
+	               db_int("SELECT count(*) FROM record WHERE kind = 'incident'") == 1 &&
+	               db_int("SELECT count(*) FROM record WHERE json_type(body, '$.text')"
+	                      " IS NOT NULL") == 0 &&
+	               db_int("SELECT count(*) FROM registry") == 1,
+	       "exit %d: %s", rc, ank_buf_str(&out));
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "report", "--db", db, "--suppress-below", "0", NULL);
+	json_t *after = json_loads(ank_buf_str(&out), 0, NULL);
+	json_object_del(after, "generated_at");
+	expect("retention-keeps-report", before && after && json_equal(before, after),
+	       "the report changed: %.400s", ank_buf_str(&out));
+	json_decref(before);
+	json_decref(after);
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "retention", "--db", db, "--now", "tomorrow", NULL);
+	expect("retention-bad-now", rc == 2 && strstr(ank_buf_str(&out), "--now wants"),
+	       "exit %d: %s", rc, ank_buf_str(&out));
+	ank_buf_free(&out);
+}
+
 /* ---- group: store (ank_cstore directly) ---- */
 
 /* One ticket event of a test batch: type, ticket, day and state; the rest is fixed. */
@@ -4441,6 +4525,7 @@ static const struct group {
         {"cli", group_cli, false, false},
         {"report", group_report, true, true},
         {"report_zone", group_report_zone, true, true},
+        {"retention", group_retention, true, true},
         {"store", group_store, false, false},
         {"content", group_content, true, true},
         {"tickets", group_tickets, true, true},
@@ -4457,10 +4542,10 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[2], groups[i].name))
 			g = &groups[i];
 	if (!g) {
-		fprintf(stderr,
-		        "usage: central_api_test CENTRAL_BINARY "
-		        "auth|sync|limits|tls|cli|report|report_zone|store|content|tickets|tickets_"
-		        "upgrade|web|display|admin\n");
+		fprintf(stderr, "usage: central_api_test CENTRAL_BINARY "
+		                "auth|sync|limits|tls|cli|report|report_zone|retention|store|"
+		                "content|tickets|tickets_"
+		                "upgrade|web|display|admin\n");
 		return 2;
 	}
 	central_bin = argv[1];

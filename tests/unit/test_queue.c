@@ -483,6 +483,39 @@ static void test_assisted_routing(void **state)
 	assert_string_equal(fixture_ticket(f, b.ticket.id).station_id, "i1");
 }
 
+/* ---- history retention ---- */
+
+/* The tick deletes a finished ticket once history_retention_days have passed (the daily
+ * job, at most hourly), never an open one, and goes on without one past it. */
+static void test_tick_prunes_history(void **state)
+{
+	fixture *f = *state;
+	f->cfg.history_retention_days = 2;
+	fixture_apply(f);
+	ank_checkin_result a, b;
+	fixture_checkin(f, "u1", "heroin", ANK_ROUTE_INJECT, NULL, T0, &a);
+	fixture_checkin(f, "u2", "heroin", ANK_ROUTE_INJECT, NULL, T0 + MIN(1), &b);
+	assert_int_equal(fixture_cmd(f, ANK_CMD_START, a.ticket.id, NULL, T0 + MIN(2)), ANK_Q_OK);
+	assert_int_equal(fixture_cmd(f, ANK_CMD_END, a.ticket.id, NULL, T0 + MIN(22)), ANK_Q_OK);
+	sqlite3 *db = ank_store_db(ank_queue_store(f->q));
+	/* b stays open: the queue, not the history (a wait of days is staff's to clear). */
+	assert_int_equal(ank_queue_tick(f->q, T0 + MIN(60 * 24), NULL), ANK_Q_OK);
+	assert_true(fixture_ticket(f, a.ticket.id).id == a.ticket.id);
+	assert_int_equal(ank_queue_tick(f->q, T0 + MIN(60 * 24 * 2 + 1), NULL), ANK_Q_OK);
+	sqlite3_stmt *s = NULL;
+	assert_int_equal(
+	        sqlite3_prepare_v2(db, "SELECT count(*) FROM ticket WHERE id = ?", -1, &s, NULL),
+	        SQLITE_OK);
+	sqlite3_bind_int64(s, 1, a.ticket.id);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 0);
+	sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, b.ticket.id);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 1);
+	sqlite3_finalize(s);
+}
+
 /* ---- no-show, requeue ---- */
 
 static void test_no_show_after_grace_and_requeue(void **state)
@@ -966,6 +999,7 @@ int main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_women_only_station, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_assisted_routing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_tick_prunes_history, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_no_show_after_grace_and_requeue, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_recall_at_most_once_a_minute, setup, teardown),

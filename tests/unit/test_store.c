@@ -1255,6 +1255,78 @@ static void test_config_retention(void **state)
 	assert_int_equal(back.outbox_retention_days, ANK_OUTBOX_RETENTION_DAYS_DEFAULT);
 }
 
+/* The kiosk's history: finished tickets and refusals older than the retention go, open
+ * tickets of any age and newer rows stay; history_retention_days is 2..365, default 30. */
+static void test_history_prune(void **state)
+{
+	fixture *f = *state;
+	ank_err err = {{0}};
+	sqlite3 *db = ank_store_db(store_of(f));
+	const long long day = 24 * 3600 * 1000LL, now = 1790000000000LL;
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO ticket(id, day, number, label, user_id, women, route, substance,"
+	         " state, queue_key, created_ms) VALUES"
+	         " (101, '2026-01-01', 1, 'I-001', 'u-a', 0, 'inject', 'heroin', 'done', 1, %lld),"
+	         " (102, '2026-01-01', 2, 'I-002', 'u-b', 0, 'inject', 'heroin', 'no_show', 1, "
+	         "%lld),"
+	         " (103, '2026-01-01', 3, 'I-003', 'u-c', 0, 'inject', 'heroin', 'waiting', 1, "
+	         "%lld),"
+	         " (104, '2026-01-02', 1, 'I-001', 'u-d', 0, 'inject', 'heroin', 'done', 1, %lld);"
+	         "INSERT INTO refusal(at_ms, reason, user_id) VALUES (%lld, 'quarantined', 'u-e'),"
+	         " (%lld, 'quarantined', 'u-f');",
+	         now - 40 * day, now - 31 * day, now - 40 * day, now - 29 * day, now - 31 * day,
+	         now - 1 * day);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	int nt = -1, nr = -1;
+	assert_int_equal(ank_store_history_prune(store_of(f), now, 30 * day, 100, &nt, &nr, &err),
+	                 0);
+	assert_int_equal(nt, 2);
+	assert_int_equal(nr, 1);
+	assert_int_equal(fixture_count(f, "SELECT count(*) FROM ticket WHERE id IN (101, 102)"), 0);
+	assert_int_equal(fixture_count(f, "SELECT count(*) FROM ticket WHERE id IN (103, 104)"), 2);
+	assert_int_equal(fixture_count(f, "SELECT count(*) FROM refusal WHERE user_id = 'u-f'"), 1);
+	/* Again: nothing more to do. */
+	assert_int_equal(ank_store_history_prune(store_of(f), now, 30 * day, 100, &nt, &nr, &err),
+	                 0);
+	assert_int_equal(nt + nr, 0);
+
+	ank_site_config cfg;
+	ank_station st[ANK_MAX_STATIONS];
+	int n;
+	static const struct {
+		const char *value;
+		int want; /* 0: refused */
+	} cases[] = {{NULL, 30}, {"2", 2}, {"365", 365}, {"1", 0}, {"366", 0}, {"x", 0}};
+	for (size_t i = 0; i < COUNT_OF(cases); i++) {
+		char ini[256];
+		snprintf(ini, sizeof ini, "[site]\nid = r\nname = R\n%s%s%s[station.a]\n",
+		         cases[i].value ? "history_retention_days = " : "",
+		         cases[i].value ? cases[i].value : "", cases[i].value ? "\n" : "");
+		const char *path = fixture_file(f, "history.ini", ini, strlen(ini));
+		int rc = ank_config_parse_ini(path, &cfg, st, &n, &err);
+		if (cases[i].want == 0 && rc == 0)
+			fail_msg("'%s' accepted", cases[i].value);
+		if (cases[i].want && (rc || cfg.history_retention_days != cases[i].want))
+			fail_msg("'%s': rc %d, %d days: %s",
+			         cases[i].value ? cases[i].value : "(none)", rc,
+			         cfg.history_retention_days, err.msg);
+	}
+	/* Kept through the stored JSON, and a config stored before the key reads as 30. */
+	f->cfg.history_retention_days = 90;
+	fixture_apply(f);
+	ank_site_config back;
+	assert_int_equal(ank_store_config_get(store_of(f), &back, &err), ANK_STORE_OK);
+	assert_int_equal(back.history_retention_days, 90);
+	assert_int_equal(sqlite3_exec(db,
+	                              "UPDATE site SET config = json_remove(config,"
+	                              " '$.history_retention_days')",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(ank_store_config_get(store_of(f), &back, &err), ANK_STORE_OK);
+	assert_int_equal(back.history_retention_days, ANK_HISTORY_RETENTION_DAYS_DEFAULT);
+}
+
 /* ---- write failures ---- */
 
 /* A database that cannot grow (max_page_count: SQLite's own "database or disk is full")
@@ -1361,6 +1433,7 @@ int main(void)
 	        T(test_outbox_prune),
 	        T(test_outbox_ack_lowered),
 	        T(test_config_retention),
+	        T(test_history_prune),
 	        T(test_write_failure_code),
 	        T(test_config_peek),
 	};
