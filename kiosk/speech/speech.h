@@ -10,27 +10,15 @@
 #include <stdint.h>
 
 #include "ank_err.h"
+#include "store.h"
 
-#define ANK_SPEECH_VOICE_MAX 63   /* an espeak-ng voice name ("gmq/da", "en-gb") */
-#define ANK_SPEECH_TEXT_MAX  1024 /* one utterance: a screen's prompt */
-#define ANK_SPEECH_QUEUE     64   /* utterances waiting; more are dropped, with a log line */
-#define ANK_SPEECH_LANGS     12   /* languages with a voice (the ten catalogs and room) */
-#define ANK_SPEECH_LOG_MAX   256  /* utterances remembered for tests (ank_speech_entry) */
+#define ANK_SPEECH_TEXT_MAX 1024 /* one utterance: a screen's prompt */
+#define ANK_SPEECH_QUEUE    64   /* utterances waiting; more are dropped, with a log line */
+#define ANK_SPEECH_LANGS    12   /* languages with a voice (the ten catalogs and room) */
+#define ANK_SPEECH_LOG_MAX  256  /* utterances remembered for tests (ank_speech_entry) */
 
-/* Volume and rate ranges are espeak-ng's own (speak_lib.h): words a minute, and the
- * amplitude where 100 is its normal loudness. */
-#define ANK_SPEECH_RATE_MIN     80
-#define ANK_SPEECH_RATE_MAX     450
-#define ANK_SPEECH_RATE_DEFAULT 175
-#define ANK_SPEECH_VOL_MAX      200
-#define ANK_SPEECH_VOL_DEFAULT  100
-
-/* One language's voice: which espeak-ng voice and how loud (-1: the site's volume). */
-typedef struct ank_speech_voice {
-	char lang[8];
-	char voice[ANK_SPEECH_VOICE_MAX + 1]; /* "" : espeak-ng's voice named like the language */
-	int volume;
-} ank_speech_voice;
+/* The rate and volume limits and ank_speech_voice (a language's voice) are the site
+ * config's (store.h), where they are checked. */
 
 /* Receives finished audio, in order, from the worker thread: 16-bit mono PCM at `rate`.
  * The samples are only valid during the call. */
