@@ -418,6 +418,35 @@ int ank_speech_tone(ank_speech *s, const int16_t *pcm, size_t n, int64_t now_ms)
 	return 0;
 }
 
+size_t ank_chime_make(int16_t *out, size_t max, int rate)
+{
+	size_t n = (size_t)rate * ANK_CHIME_MS / 1000;
+	if (n > max)
+		n = max;
+	size_t half = n / 2;
+	for (size_t i = 0; half && i < n; i++) {
+		double t = (double)i / rate;
+		double f = i < half ? 659.25 : 880.0; /* E5 then A5 */
+		double env = sin(M_PI * (double)(i % half) / (double)half);
+		out[i] = (int16_t)(8192.0 * env * sin(2.0 * M_PI * f * t));
+	}
+	return n;
+}
+
+int ank_speech_chime(ank_speech *s, int64_t now_ms)
+{
+	if (!s)
+		return -1;
+	size_t max = (size_t)s->srate * ANK_CHIME_MS / 1000;
+	int16_t *pcm = malloc(max * sizeof *pcm);
+	if (!pcm)
+		return -1;
+	size_t n = ank_chime_make(pcm, max, s->srate);
+	int rc = ank_speech_tone(s, pcm, n, now_ms);
+	free(pcm);
+	return rc;
+}
+
 void ank_speech_drain(ank_speech *s)
 {
 	if (!s)

@@ -12,10 +12,11 @@
 #include "ank_err.h"
 #include "store.h"
 
-#define ANK_SPEECH_TEXT_MAX 1024 /* one utterance: a screen's prompt */
-#define ANK_SPEECH_QUEUE    64   /* utterances waiting; more are dropped, with a log line */
-#define ANK_SPEECH_LANGS    12   /* languages with a voice (the ten catalogs and room) */
-#define ANK_SPEECH_LOG_MAX  256  /* utterances remembered for tests (ank_speech_entry) */
+#define ANK_SPEECH_AUDIO_RATE 22050 /* espeak-ng's output rate: the sound card is opened at it */
+#define ANK_SPEECH_TEXT_MAX   1024  /* one utterance: a screen's prompt */
+#define ANK_SPEECH_QUEUE      64    /* utterances waiting; more are dropped, with a log line */
+#define ANK_SPEECH_LANGS      12    /* languages with a voice (the ten catalogs and room) */
+#define ANK_SPEECH_LOG_MAX    256   /* utterances remembered for tests (ank_speech_entry) */
 
 /* The rate and volume limits and ank_speech_voice (a language's voice) are the site
  * config's (store.h), where they are checked. */
@@ -63,6 +64,12 @@ void ank_speech_close(ank_speech *s);
 int ank_speech_say(ank_speech *s, const char *lang, const char *text, int64_t now_ms);
 /* Queues ready-made audio (the call chime) in the same line as speech. */
 int ank_speech_tone(ank_speech *s, const int16_t *pcm, size_t n, int64_t now_ms);
+/* The call chime (two soft tones, 0.6 s) queued in the same line as speech. */
+int ank_speech_chime(ank_speech *s, int64_t now_ms);
+/* The chime's samples at `rate` into out (at most max); returns how many. The one home of
+ * the sound, for the queue above and for a kiosk whose espeak-ng did not start. */
+#define ANK_CHIME_MS 600
+size_t ank_chime_make(int16_t *out, size_t max, int rate);
 /* True when lang has a voice. */
 bool ank_speech_has_voice(const ank_speech *s, const char *lang);
 /* espeak-ng's output rate (22050 Hz), for a sink and for tones. */
