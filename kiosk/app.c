@@ -494,28 +494,6 @@ static int display_row(void *ctx, const ank_outbox_row *row, ank_err *err)
 	return 0;
 }
 
-/* After the chime, the call in each of the site's languages in turn, queued behind it
- * ("Ticket I-014, station 3"). A language espeak-ng has no voice for is left out: the
- * chime has already told the room (logged when the speech queue opened). */
-static void display_announce(app *a)
-{
-	if (!a->speech)
-		return;
-	int idx[ANK_I18N_MAX_LANGS];
-	int n = app_offered_languages(a, idx, ANK_I18N_MAX_LANGS);
-	for (int i = 0; i < n; i++) {
-		const char *lang = ank_i18n_code(a->i18n, idx[i]);
-		if (!ank_speech_has_voice(a->speech, lang))
-			continue;
-		char text[256];
-		const char *args[] = {"ticket", a->current.label, "station", a->current.station,
-		                      NULL};
-		ank_i18n_format(a->i18n, lang, "display.announce", text, sizeof text, args);
-		a->spoken++;
-		ank_speech_say(a->speech, lang, text, a->now);
-	}
-}
-
 /* The display role: new calls from the outbox go into a queue; each call stays up for
  * APP_CALL_SHOW_MS so announcements never cut each other off. */
 static void display_poll(app *a)

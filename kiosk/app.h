@@ -253,6 +253,10 @@ int app_reload_i18n(app *a);
  * language without a voice gets the chime instead. */
 void app_say(app *a, const char *lang, const char *text);
 
+/* The display role: the call now up (a->current) read in each of the site's languages,
+ * queued after its chime (screens/display.c). */
+void display_announce(app *a);
+
 /* Helpers for screens. */
 const char *tr(const app *a, const char *key);
 /* tr with {name} placeholders: args is NULL-terminated name, value pairs. */
