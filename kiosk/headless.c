@@ -258,7 +258,7 @@ static bool monkey(app *a, const monkey_opts *o)
 			        broken, i, o->taps, o->seed, app_screens[a->screen].id, why);
 			ank_buf out;
 			ank_buf_init(&out, 1 << 20);
-			ui_dump(&a->ui, app_screens[a->screen].id, &out);
+			ui_dump(&a->ui, app_screens[a->screen].id, a->lang, &out);
 			fprintf(stderr, "monkey: the screen: %s\n", ank_buf_str(&out));
 			ank_buf_free(&out);
 			return false;
@@ -612,7 +612,7 @@ static verb_rc v_dump(run *r, const args *v)
 	(void)v;
 	ank_buf out;
 	ank_buf_init(&out, 1 << 20);
-	ui_dump(&r->a->ui, screen_name(r), &out);
+	ui_dump(&r->a->ui, screen_name(r), r->a->lang, &out);
 	printf("%s\n", ank_buf_str(&out));
 	ank_buf_free(&out);
 	return VERB_OK;

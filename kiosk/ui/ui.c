@@ -426,7 +426,7 @@ const char *ui_fit_name(ui_fit_state s)
 	return (s >= 0 && s <= UI_FIT_OVERFLOW) ? names[s] : "?";
 }
 
-int ui_dump(const ui *u, const char *screen, ank_buf *out)
+int ui_dump(const ui *u, const char *screen, const char *lang, ank_buf *out)
 {
 	json_t *list = json_array();
 	for (int i = 0; i < u->n_widgets; i++) {
@@ -444,8 +444,11 @@ int ui_dump(const ui *u, const char *screen, ank_buf *out)
 			json_object_set_new(o, "personal", json_true());
 		json_array_append_new(list, o);
 	}
-	json_t *root = json_pack("{s:s, s:s, s:o}", "screen", screen, "direction",
-	                         u->rtl ? "rtl" : "ltr", "widgets", list);
+	static char spoken[UI_TEXT_MAX * 4]; /* large: not on the stack; one dump at a time */
+	ui_spoken_prompt(u, spoken, sizeof spoken);
+	json_t *root =
+	        json_pack("{s:s, s:s, s:s, s:s, s:o}", "screen", screen, "lang", lang, "direction",
+	                  u->rtl ? "rtl" : "ltr", "spoken", spoken, "widgets", list);
 	char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
 	json_decref(root);
 	int rc = text ? ank_buf_puts(out, text) : -1;

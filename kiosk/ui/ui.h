@@ -201,8 +201,9 @@ const ui_widget *ui_activated(const ui *u);
  * sentences; personal widgets never. Written to out (n bytes); returns its length. */
 size_t ui_spoken_prompt(const ui *u, char *out, size_t n);
 /* The visible UI as JSON: {"screen": ..., "widgets": [{id, role, text, rect}]}, with
- * "prompt": true / "personal": true on the widgets a screen reader reads or must not. */
-int ui_dump(const ui *u, const char *screen, ank_buf *out);
+ * "prompt": true / "personal": true on the widgets a screen reader reads or must not, the
+ * texts' language and the spoken prompt those widgets make ("spoken"). */
+int ui_dump(const ui *u, const char *screen, const char *lang, ank_buf *out);
 const char *ui_role_name(ui_role r);
 const char *ui_fit_name(ui_fit_state s);
 

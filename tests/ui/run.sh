@@ -356,6 +356,8 @@ speech_visit)
 	! cut -f7 "$work/wav/speech.tsv" | grep -qx '.' || fail "a typed letter was spoken"
 	grep -q '"id":"ticket.number","role":"label","text":"I-001".*"prompt":true' \
 		"$work/dump.json" || fail "the dump does not mark the ticket number as prompt"
+	grep -q '"spoken":"Dit nummer. I-001. Gå til plads 2 nu."' "$work/dump.json" ||
+		fail "the dump's spoken prompt is not the ticket's number and station"
 	;;
 speech_display)
 	# The display's announcements with a three-language site: chime, da, en, ar for each
