@@ -28,8 +28,7 @@ typedef struct lang_voice {
 	char lang[8];
 	char voice[ANK_SPEECH_VOICE_MAX + 1]; /* the name given to espeak_SetVoiceByName */
 	int volume;
-	bool ok;     /* espeak-ng has it */
-	bool warned; /* "no voice" was logged */
+	bool ok; /* espeak-ng has it (else logged once, when the queue opened) */
 } lang_voice;
 
 struct ank_speech {
@@ -285,7 +284,6 @@ static void setup_lang(ank_speech *s, const ank_speech_opts *o, const char *code
 	}
 	lv->ok = espeak_SetVoiceByName(lv->voice) == EE_OK;
 	if (!lv->ok) {
-		lv->warned = true;
 		ank_log(ANK_LOG_WARN, "speech",
 		        "espeak-ng has no voice '%s' for language %s: the chime instead", lv->voice,
 		        code);
@@ -382,19 +380,15 @@ int ank_speech_say(ank_speech *s, const char *lang, const char *text, int64_t no
 {
 	if (!s || !text || !text[0])
 		return -1;
-	pthread_mutex_lock(&s->mu);
-	lang_voice *lv = find_lang(s, lang);
-	bool ok = lv && lv->ok;
-	bool warn = !lv || !lv->warned;
-	if (lv && !ok)
-		lv->warned = true;
-	pthread_mutex_unlock(&s->mu);
-	if (!ok) {
-		if (warn && !lv)
-			ank_log(ANK_LOG_WARN, "speech",
-			        "no voice for language %s: the chime instead", lang);
+	/* The table of languages is fixed once the queue is open: no lock needed to read it. */
+	const lang_voice *lv = find_lang(s, lang);
+	if (!lv) {
+		ank_log(ANK_LOG_WARN, "speech", "no voice for language %s: the chime instead",
+		        lang);
 		return 1;
 	}
+	if (!lv->ok)
+		return 1; /* logged when the queue opened */
 	job j = {.asked_ms = now_ms};
 	snprintf(j.lang, sizeof j.lang, "%s", lang);
 	snprintf(j.text, sizeof j.text, "%s", text);

@@ -213,12 +213,45 @@ static void test_queue_never_overlaps(void **state)
 	ank_speech_close(s);
 }
 
+/* The site's rate and volumes are applied: a faster rate says the same text in less time,
+ * a language's lower volume makes it quieter than the site's. */
+static void test_rate_and_volume_apply(void **state)
+{
+	(void)state;
+	static const char *const text = "Velkommen. Tjek ind her før hver indtagelse.";
+	ank_speech_voice quiet[] = {{.lang = "da", .voice = "", .volume = 40}};
+	double rms[2];
+	size_t samples[2];
+	for (int k = 0; k < 2; k++) {
+		ank_speech_opts o = {.rate = k ? 350 : ANK_SPEECH_RATE_DEFAULT,
+		                     .volume = ANK_SPEECH_VOL_DEFAULT,
+		                     .voices = quiet,
+		                     .n_voices = k, /* the second run: rate 350 and da at 40 */
+		                     .langs = langs,
+		                     .n_langs = N_LANGS};
+		ank_speech *s;
+		ank_err err;
+		if (ank_speech_open(&o, &s, &err))
+			fail_msg("%s", err.msg);
+		assert_int_equal(ank_speech_say(s, "da", text, 0), 0);
+		ank_speech_drain(s);
+		ank_speech_entry e;
+		assert_int_equal(ank_speech_entry_get(s, 0, &e), 0);
+		rms[k] = e.rms;
+		samples[k] = e.samples;
+		ank_speech_close(s);
+	}
+	assert_true(samples[1] * 10 < samples[0] * 7); /* 350 words a minute: under 70 % */
+	assert_true(rms[1] < rms[0] * 0.6);            /* volume 40 of 100 */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_each_language_speaks_its_prompt),
 	        cmocka_unit_test(test_bogus_voice_falls_back_to_chime),
 	        cmocka_unit_test(test_queue_never_overlaps),
+	        cmocka_unit_test(test_rate_and_volume_apply),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
