@@ -359,6 +359,17 @@ speech_visit)
 	grep -q '"spoken":"Dit nummer. I-001. Gå til plads 2 nu."' "$work/dump.json" ||
 		fail "the dump's spoken prompt is not the ticket's number and station"
 	;;
+speech_fallback)
+	# voice.da names no espeak-ng voice: the log says so once, Danish chimes, English speaks.
+	sed 's/^\[hours\]/[speech]\nvoice.da = no-such-voice\n\n[hours]/' "$root/assets/demo/site.ini" \
+		>"$work/voice.ini"
+	kiosk_run speech_fallback.txt --config "$work/voice.ini" --speech-wav "$work/wav" \
+		2>"$work/log.txt" || fail "kiosk exited $?: $(cat "$work/log.txt")"
+	grep -q "no voice 'no-such-voice' for language da: the chime instead" "$work/log.txt" ||
+		fail "no log line for the missing voice: $(cat "$work/log.txt")"
+	kinds=$(cut -f2 "$work/wav/speech.tsv" | tr '\n' ' ')
+	[[ $kinds == "chime chime en en " ]] || fail "chimes, then English: got $kinds"
+	;;
 speech_display)
 	# The display's announcements with a three-language site: chime, da, en, ar for each
 	# call, in that order, each starting when the one before ended.
