@@ -373,6 +373,8 @@ void app_reset(app *a)
 	a->staff_refused = NULL;
 	a->lang_chosen = false;
 	a->idle_more = false;
+	a->speak = false; /* the next person starts without it */
+	a->spoken_screen = SCREEN_COUNT;
 	back_clear(a);
 	char lang[8];
 	default_language(a, lang);
@@ -400,6 +402,36 @@ void app_go(app *a, screen_id next)
 	a->dirty = true;
 }
 
+void app_say(app *a, const char *lang, const char *text)
+{
+	a->spoken++;
+	if (!a->speech)
+		return;
+	if (ank_speech_say(a->speech, lang ? lang : a->lang, text, a->now) == 1 && a->chime)
+		a->chime(a->chime_ctx);
+}
+
+/* After a frame with "read aloud" on: the tapped item, then the prompt of a screen (or a
+ * language) not yet read, both from the frame's widget list (the dump a screen reader
+ * would get); personal widgets are never read. */
+static void speak_frame(app *a, screen_id drawn)
+{
+	if (!a->speak || drawn == SCREEN_DISPLAY) {
+		a->spoken_screen = SCREEN_COUNT;
+		return;
+	}
+	const ui_widget *w = ui_activated(&a->ui);
+	if (w && !(w->speech & UI_SPEECH_PERSONAL) && w->text[0])
+		app_say(a, NULL, w->text);
+	if (drawn == a->spoken_screen && !strcmp(a->spoken_lang, a->lang))
+		return;
+	char prompt[ANK_SPEECH_TEXT_MAX];
+	if (ui_spoken_prompt(&a->ui, prompt, sizeof prompt))
+		app_say(a, NULL, prompt);
+	a->spoken_screen = drawn;
+	snprintf(a->spoken_lang, sizeof a->spoken_lang, "%s", a->lang);
+}
+
 void app_frame(app *a)
 {
 	ui_color bg = a->screen == SCREEN_DISPLAY ? THEME_DISPLAY_BG : THEME_BG;
@@ -419,6 +451,7 @@ void app_frame(app *a)
 	bool input = ui_input_pending(&a->ui);
 	ui_end(&a->ui);
 	a->dirty = input;
+	speak_frame(a, from);
 	/* The language button sits in the shared title (screen_title), not in a screen's
 	 * own answer: its tap overrides that answer. */
 	if (a->want_language) {
@@ -498,6 +531,7 @@ static void display_poll(app *a)
 		a->chimes++;
 		if (a->chime)
 			a->chime(a->chime_ctx);
+		display_announce(a);
 		a->dirty = true;
 	}
 }

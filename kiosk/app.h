@@ -10,6 +10,7 @@
 #include "ank_i18n.h"
 #include "ank_ticketref.h"
 #include "queue.h"
+#include "speech.h"
 #include "sync.h"
 #include "ui.h"
 
@@ -125,6 +126,14 @@ typedef struct app {
 	/* "I need more time" was chosen: idle timeouts are APP_IDLE_MORE_FACTOR times longer
 	 * until the visit ends. */
 	bool idle_more;
+	/* The "read aloud" toggle of this visit (app_reset turns it off): each screen's prompt
+	 * and each tapped item are spoken. */
+	bool speak;
+	/* The speech queue (not owned: main opens and closes it); NULL: no speech. */
+	ank_speech *speech;
+	screen_id spoken_screen; /* whose prompt was read last (SCREEN_COUNT: none yet) */
+	char spoken_lang[8];     /* and in which language */
+	long spoken;             /* utterances asked for (also when no queue is open) */
 	/* The steps Back returns to, oldest first, and the current step as it was before this
 	 * frame (pushed when the frame moves on). Wiped with the visit: they hold nicknames. */
 	app_step back[APP_BACK_MAX];
@@ -239,6 +248,14 @@ void app_touch(app *a, bool down, int x, int y);
 /* Loads the catalogs again (after an edit) and lays the overrides over them; on error the
  * old texts stay (the overrides are still laid over them). 0 or -1. */
 int app_reload_i18n(app *a);
+
+/* Speaks text in lang (the screen's language when NULL) if a speech queue is open; a
+ * language without a voice gets the chime instead. */
+void app_say(app *a, const char *lang, const char *text);
+
+/* The display role: the call now up (a->current) read in each of the site's languages,
+ * queued after its chime (screens/display.c). */
+void display_announce(app *a);
 
 /* Helpers for screens. */
 const char *tr(const app *a, const char *key);

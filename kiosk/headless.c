@@ -258,7 +258,7 @@ static bool monkey(app *a, const monkey_opts *o)
 			        broken, i, o->taps, o->seed, app_screens[a->screen].id, why);
 			ank_buf out;
 			ank_buf_init(&out, 1 << 20);
-			ui_dump(&a->ui, app_screens[a->screen].id, &out);
+			ui_dump(&a->ui, app_screens[a->screen].id, a->lang, &out);
 			fprintf(stderr, "monkey: the screen: %s\n", ank_buf_str(&out));
 			ank_buf_free(&out);
 			return false;
@@ -495,6 +495,49 @@ static verb_rc v_expect_chimes(run *r, const args *v)
 	return VERB_FAILED;
 }
 
+/* Utterances (and chimes) finished by the speech queue (--speech-wav), after it drains. */
+static verb_rc v_expect_speech(run *r, const args *v)
+{
+	if (!r->a->speech) {
+		say(r, "no speech: run with --speech-wav DIR");
+		return VERB_FAILED;
+	}
+	ank_speech_drain(r->a->speech);
+	long n = ank_speech_count(r->a->speech);
+	if (n == v->num[0])
+		return VERB_OK;
+	say(r, "%ld utterances, expected %ld", n, v->num[0]);
+	return VERB_FAILED;
+}
+
+/* Whether any utterance so far contained text (in its spoken form: "I 014"). */
+static verb_rc expect_spoken(run *r, const args *v, bool want)
+{
+	if (!r->a->speech) {
+		say(r, "no speech: run with --speech-wav DIR");
+		return VERB_FAILED;
+	}
+	ank_speech_drain(r->a->speech);
+	static ank_speech_entry e; /* large (the text): not on the stack */
+	bool found = false;
+	for (int i = 0; !found && ank_speech_entry_get(r->a->speech, i, &e) == 0; i++)
+		found = strstr(e.text, v->text) != NULL;
+	if (found == want)
+		return VERB_OK;
+	say(r, "'%s' %s", v->text, want ? "was not spoken" : "was spoken");
+	return VERB_FAILED;
+}
+
+static verb_rc v_expect_spoken(run *r, const args *v)
+{
+	return expect_spoken(r, v, true);
+}
+
+static verb_rc v_expect_not_spoken(run *r, const args *v)
+{
+	return expect_spoken(r, v, false);
+}
+
 static verb_rc v_expect_layout(run *r, const args *v)
 {
 	(void)v;
@@ -569,7 +612,7 @@ static verb_rc v_dump(run *r, const args *v)
 	(void)v;
 	ank_buf out;
 	ank_buf_init(&out, 1 << 20);
-	ui_dump(&r->a->ui, screen_name(r), &out);
+	ui_dump(&r->a->ui, screen_name(r), r->a->lang, &out);
 	printf("%s\n", ank_buf_str(&out));
 	ank_buf_free(&out);
 	return VERB_OK;
@@ -595,6 +638,9 @@ static const verb verbs[] = {
         {"reset-taps", SHAPE_NONE, "", 0, v_reset_taps},
         {"expect-chimes", SHAPE_NUMBER, "N", 100000, v_expect_chimes},
         {"expect-layout", SHAPE_NONE, "", 0, v_expect_layout},
+        {"expect-speech", SHAPE_NUMBER, "N", 100000, v_expect_speech},
+        {"expect-spoken", SHAPE_TEXT, "TEXT", 0, v_expect_spoken},
+        {"expect-not-spoken", SHAPE_TEXT, "TEXT", 0, v_expect_not_spoken},
         {"monkey", SHAPE_WORDS, "N [SEED] [every K] [pin PIN]", 0, v_monkey},
         {"dump", SHAPE_NONE, "", 0, v_dump},
         {"await-gone", SHAPE_TEXT, "PATH", 0, v_await_gone},

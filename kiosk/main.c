@@ -3,12 +3,12 @@
 #include <SDL.h>
 #include <SDL_image.h>
 #include <SDL_ttf.h>
-#include <math.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -33,6 +33,7 @@
 typedef struct options {
 	const char *db, *config, *registry, *data, *script, *shots, *now, *hash_pin;
 	const char *pair_url, *pair_code, *ca, *log_format;
+	const char *speech_wav; /* headless: each utterance as a numbered WAV file here */
 	bool demo, headless, display, fullscreen, sync_only;
 	bool null_renderer; /* --renderer null: layout and widgets, no pixels (headless only) */
 	int w, h;
@@ -43,7 +44,7 @@ static const char usage[] =
         "       ankomst-kiosk [--demo] [--db FILE] [--config FILE.ini] [--registry FILE.json]\n"
         "                     [--data DIR] [--size WxH] [--fullscreen] [--display]\n"
         "                     [--headless --script FILE [--shots DIR] [--now ISO-TIME]\n"
-        "                      [--renderer sdl|null]]\n"
+        "                      [--renderer sdl|null] [--speech-wav DIR]]\n"
         "       ankomst-kiosk --hash-pin PIN     print the hash for staff_pin_hash\n"
         "       ankomst-kiosk --db FILE --pair URL CODE [--ca FILE]   pair with central\n"
         "       ankomst-kiosk --db FILE --sync-only   sync with central, no screen\n"
@@ -100,6 +101,8 @@ static int parse_args(int argc, char **argv, options *o)
 			o->script = argv[++i];
 		else if (v && !strcmp(a, "--shots"))
 			o->shots = argv[++i];
+		else if (v && !strcmp(a, "--speech-wav"))
+			o->speech_wav = argv[++i];
 		else if (v && !strcmp(a, "--now"))
 			o->now = argv[++i];
 		else if (v && !strcmp(a, "--hash-pin"))
@@ -121,6 +124,8 @@ static int parse_args(int argc, char **argv, options *o)
 	ank_log_set_format(lf);
 	if (o->headless && !o->script)
 		return -1;
+	if (o->speech_wav && !o->headless)
+		return -1; /* a window speaks through the sound card */
 	if (o->null_renderer && !o->headless)
 		return -1; /* a window needs pixels */
 	if ((o->pair_url || o->sync_only) && !o->db)
@@ -264,36 +269,78 @@ static void degraded_pin(const options *o, const char *db, char *out, size_t n)
 		ank_log(ANK_LOG_WARN, "store", "no staff PIN readable: staff mode is off");
 }
 
-/* ---- the call chime: two soft tones, queued so calls never cut each other off ---- */
+/* ---- sound: the call chime and spoken prompts, one queue so nothing overlaps ---- */
 
-typedef struct chime {
-	SDL_AudioDeviceID dev;
-	float samples[44100 * 6 / 10];
-	int n;
-} chime;
+typedef struct sound {
+	app *a;
+	SDL_AudioDeviceID dev; /* 0: no sound card (or headless) */
+	int16_t chime[ANK_SPEECH_AUDIO_RATE * ANK_CHIME_MS / 1000];
+	size_t n;
+} sound;
 
-static void chime_play(void *ctx)
+/* The app's chime: behind whatever is being said, or straight to the card without speech. */
+static void sound_chime(void *ctx)
 {
-	chime *c = ctx;
-	if (c->dev)
-		SDL_QueueAudio(c->dev, c->samples, (Uint32)(c->n * sizeof(float)));
+	sound *s = ctx;
+	if (s->a->speech)
+		ank_speech_chime(s->a->speech, s->a->now);
+	else if (s->dev)
+		SDL_QueueAudio(s->dev, s->chime, (Uint32)(s->n * sizeof s->chime[0]));
 }
 
-static void chime_open(chime *c)
+/* ank_speech_sink, on the speech thread: SDL's queue is its own FIFO and takes the lock. */
+static void sound_sink(void *ctx, const int16_t *pcm, size_t n, int rate)
 {
-	SDL_AudioSpec want = {
-	        .freq = 44100, .format = AUDIO_F32SYS, .channels = 1, .samples = 1024};
-	c->dev = SDL_OpenAudioDevice(NULL, 0, &want, NULL, 0);
-	if (!c->dev)
-		return;
-	c->n = (int)(sizeof c->samples / sizeof c->samples[0]);
-	for (int i = 0; i < c->n; i++) {
-		double t = (double)i / 44100.0;
-		double f = i < c->n / 2 ? 659.25 : 880.0; /* E5 then A5 */
-		double env = sin(M_PI * (double)(i % (c->n / 2)) / (double)(c->n / 2));
-		c->samples[i] = (float)(0.25 * env * sin(2.0 * M_PI * f * t));
-	}
-	SDL_PauseAudioDevice(c->dev, 0);
+	sound *s = ctx;
+	(void)rate; /* the device was opened at espeak-ng's rate */
+	if (s->dev)
+		SDL_QueueAudio(s->dev, pcm, (Uint32)(n * sizeof *pcm));
+}
+
+/* The speech queue with the site's [speech] settings and a voice for every catalog;
+ * wav_dir for headless runs. No speech (logged) when espeak-ng cannot start. */
+static void speech_open(app *a, sound *snd, const char *wav_dir)
+{
+	const ank_site_config *cfg = a->q ? ank_queue_config(a->q) : NULL;
+	const char *langs[ANK_I18N_MAX_LANGS];
+	int n = ank_i18n_count(a->i18n);
+	for (int i = 0; i < n && i < ANK_I18N_MAX_LANGS; i++)
+		langs[i] = ank_i18n_code(a->i18n, i);
+	ank_speech_opts so = {
+	        .rate = cfg ? cfg->speech_rate : ANK_SPEECH_RATE_DEFAULT,
+	        .volume = cfg ? cfg->speech_volume : ANK_SPEECH_VOL_DEFAULT,
+	        .voices = cfg ? cfg->voices : NULL,
+	        .n_voices = cfg ? cfg->n_voices : 0,
+	        .langs = langs,
+	        .n_langs = n < ANK_I18N_MAX_LANGS ? n : ANK_I18N_MAX_LANGS,
+	        .wav_dir = wav_dir,
+	        .sink = wav_dir ? NULL : sound_sink,
+	        .sink_ctx = snd,
+	};
+	ank_err err;
+	if (ank_speech_open(&so, &a->speech, &err))
+		ank_log(ANK_LOG_WARN, "speech", "no spoken prompts: %s", err.msg);
+	else if (ank_speech_rate(a->speech) != ANK_SPEECH_AUDIO_RATE)
+		ank_log(ANK_LOG_WARN, "speech", "espeak-ng speaks at %d Hz, the card plays %d Hz",
+		        ank_speech_rate(a->speech), ANK_SPEECH_AUDIO_RATE);
+	snd->a = a;
+	a->chime = sound_chime;
+	a->chime_ctx = snd;
+}
+
+static void sound_open(sound *s)
+{
+	s->n = ank_chime_make(s->chime, sizeof s->chime / sizeof s->chime[0],
+	                      ANK_SPEECH_AUDIO_RATE);
+	SDL_AudioSpec want = {.freq = ANK_SPEECH_AUDIO_RATE,
+	                      .format = AUDIO_S16SYS,
+	                      .channels = 1,
+	                      .samples = 1024};
+	s->dev = SDL_OpenAudioDevice(NULL, 0, &want, NULL, 0);
+	if (!s->dev)
+		ank_log(ANK_LOG_WARN, "speech", "no sound card: %s", SDL_GetError());
+	else
+		SDL_PauseAudioDevice(s->dev, 0);
 }
 
 static int run_window(app *a, const options *o, ank_err *err)
@@ -322,12 +369,10 @@ static int run_window(app *a, const options *o, ank_err *err)
 	SDL_RenderSetLogicalSize(ren, o->w, o->h);
 	ui_init(&a->ui, ank_sdl_renderer(backend), o->w, o->h);
 	a->ui.rtl = ank_i18n_rtl(a->i18n, a->lang);
-	chime ch = {0};
-	if (o->display) {
-		chime_open(&ch);
-		a->chime = chime_play;
-		a->chime_ctx = &ch;
-	}
+	static sound snd; /* the chime's samples: static storage, one per process */
+	memset(&snd, 0, sizeof snd);
+	sound_open(&snd);
+	speech_open(a, &snd, NULL);
 	bool running = true;
 	a->dirty = true;
 	while (running) {
@@ -344,8 +389,11 @@ static int run_window(app *a, const options *o, ank_err *err)
 			SDL_RenderPresent(ren);
 		}
 	}
-	if (ch.dev)
-		SDL_CloseAudioDevice(ch.dev);
+	ank_speech_close(a->speech); /* says what is queued to the card, then stops */
+	a->speech = NULL;
+	a->chime = NULL;
+	if (snd.dev)
+		SDL_CloseAudioDevice(snd.dev);
 	ank_sdl_free(backend);
 	SDL_DestroyRenderer(ren);
 	SDL_DestroyWindow(win);
@@ -445,7 +493,16 @@ static int run_headless_synced(app *a, const options *o, ank_err *err)
 			break;
 		usleep(100 * 1000);
 	}
+	static sound snd;
+	memset(&snd, 0, sizeof snd);
+	if (o->speech_wav) {
+		mkdir(o->speech_wav, 0755); /* an existing directory is fine */
+		speech_open(a, &snd, o->speech_wav);
+	}
 	int rc = run_headless(a, o, err);
+	ank_speech_close(a->speech);
+	a->speech = NULL;
+	a->chime = NULL;
 	ank_sync_stop(a->sync);
 	a->sync = NULL;
 	if (rc == 2 && err->msg[0])

@@ -138,6 +138,28 @@ static void language_button(app *a, ui_rect *title)
 	}
 }
 
+void speak_button(app *a, ui_rect b)
+{
+	char id[UI_ID_MAX];
+	snprintf(id, sizeof id, "%s.speak", app_screens[a->screen].id);
+	bool hit = ui_button(&a->ui, id, b, "", a->speak ? UI_STYLE_PRIMARY : UI_STYLE_QUIET);
+	if (hit)
+		a->speak = !a->speak;
+	/* A loudspeaker, on the primary colour while on; words would take the title's room. */
+	int side = b.h * THEME_LANG_ICON_PCT / 100;
+	a->ui.r.icon(a->ui.r.ctx,
+	             ui_mirror(&a->ui, (ui_rect){b.x + (b.w - side) / 2, b.y + (b.h - side) / 2,
+	                                         side, side}),
+	             "speak", a->speak ? THEME_ON_PRIMARY : THEME_TEXT);
+	/* In the widget list (dump, screen reader) it is a switch with its name. */
+	ui_widget *w = a->ui.n_widgets > 0 ? &a->ui.widgets[a->ui.n_widgets - 1] : NULL;
+	if (w && !strcmp(w->id, id)) {
+		w->role = UI_ROLE_TOGGLE;
+		w->checked = a->speak;
+		snprintf(w->text, sizeof w->text, "%s", tr(a, "common.speak"));
+	}
+}
+
 int info_line(app *a, const char *id, ui_rect *area, const char *icon, const char *text, ui_font f)
 {
 	ui_rect line = {area->x + THEME_LINE_INDENT, area->y, area->w - THEME_LINE_INDENT, 0};
@@ -161,14 +183,30 @@ int screen_title(app *a, const char *id, const char *text)
 	ui_rect c = content(a);
 	int band = portrait(a) ? THEME_TITLE_H : THEME_TITLE_H_LAND;
 	ui_rect r = {c.x, y + THEME_MARGIN, c.w, band};
-	if (has_language_button(a->screen))
+	if (has_language_button(a->screen)) {
 		language_button(a, &r);
+		/* "Read aloud" just before the globe, as tall as the band. Worked out where they
+		 * are on screen (both directions alike: the globe keeps the top right), then
+		 * pre-mirrored as language_button does, for the toolkit to mirror back. */
+		ui_rect sr = r;
+		if (a->ui.rtl)
+			sr.x = a->ui.w - r.x - r.w;
+		ui_rect b = {sr.x + sr.w - THEME_LANG_BUTTON_W, sr.y, THEME_LANG_BUTTON_W, sr.h};
+		sr.w -= THEME_LANG_BUTTON_W + THEME_GAP;
+		r = sr;
+		if (a->ui.rtl) {
+			b.x = a->ui.w - b.x - b.w;
+			r.x = a->ui.w - sr.x - sr.w;
+		}
+		speak_button(a, b);
+	}
 	/* A title that does not fit its band even shrunk takes a second band's height and
 	 * pushes the screen down, rather than being cut. */
 	ui_fit fit = ui_fit_text(&a->ui, r, text, UI_FONT_TITLE, UI_TEXT_MIDDLE | UI_TEXT_BOLD);
 	if (fit.state >= UI_FIT_CUT)
 		r.h = 2 * band;
 	ui_label(&a->ui, id, r, text, UI_FONT_TITLE, THEME_TEXT, UI_TEXT_MIDDLE | UI_TEXT_BOLD);
+	ui_mark(&a->ui, id, UI_SPEECH_PROMPT); /* every screen's prompt starts with its title */
 	return r.y + r.h + THEME_GAP;
 }
 

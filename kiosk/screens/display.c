@@ -1,6 +1,7 @@
 /* Screen "display": the waiting-room screen. Ticket numbers and stations only, in very
  * large type, the last calls, waiting counts and the drug alert; never a nickname. The
- * texts take the site's languages in turn (app.c); a frozen site shows a calm pause. */
+ * texts take the site's languages in turn (app.c); a frozen site shows a calm pause. Each call is
+ * also read out after its chime (display_announce). */
 #include <stdio.h>
 #include <string.h>
 
@@ -70,4 +71,26 @@ screen_id display_frame(app *a)
 		         UI_FONT_LARGE, THEME_DISPLAY_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
 	}
 	return SCREEN_DISPLAY;
+}
+
+/* After the chime, the call in each of the site's languages in turn, queued behind it
+ * ("Ticket I-014, station 3"). A language espeak-ng has no voice for is left out: the
+ * chime has already told the room (logged when the speech queue opened). */
+void display_announce(app *a)
+{
+	if (!a->speech)
+		return;
+	int idx[ANK_I18N_MAX_LANGS];
+	int n = app_offered_languages(a, idx, ANK_I18N_MAX_LANGS);
+	for (int i = 0; i < n; i++) {
+		const char *lang = ank_i18n_code(a->i18n, idx[i]);
+		if (!ank_speech_has_voice(a->speech, lang))
+			continue;
+		char text[256];
+		const char *args[] = {"ticket", a->current.label, "station", a->current.station,
+		                      NULL};
+		ank_i18n_format(a->i18n, lang, "display.announce", text, sizeof text, args);
+		a->spoken++;
+		ank_speech_say(a->speech, lang, text, a->now);
+	}
 }

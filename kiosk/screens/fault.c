@@ -45,6 +45,11 @@ screen_id fault_frame(app *a)
 		ui_label(u, id, (ui_rect){c.x, y + FAULT_TITLE_H, c.w, FAULT_BODY_H},
 		         ank_i18n_get(a->i18n, code, "fault.body"), UI_FONT_BODY, THEME_MUTED,
 		         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+		if (k == 0) { /* read aloud in the screen's language, the first shown */
+			ui_mark(u, id, UI_SPEECH_PROMPT);
+			snprintf(id, sizeof id, "fault.title.%s", code);
+			ui_mark(u, id, UI_SPEECH_PROMPT);
+		}
 		y += block;
 	}
 	u->rtl = rtl;

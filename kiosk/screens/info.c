@@ -77,6 +77,7 @@ screen_id idle_frame(app *a)
 	ui_label(&a->ui, "idle.body", take_top(&c, portrait(a) ? IDLE_BODY_H : IDLE_BODY_H_LAND),
 	         trfn(a, "idle.body", seconds, args, buf, sizeof buf), UI_FONT_LARGE, THEME_TEXT,
 	         UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+	ui_mark(&a->ui, "idle.body", UI_SPEECH_PROMPT);
 	bool go_on =
 	        ui_icon_button(&a->ui, "idle.continue",
 	                       take_top(&c, portrait(a) ? IDLE_CONTINUE_H : IDLE_CONTINUE_H_LAND),

@@ -143,6 +143,7 @@ screen_id nickname_frame(app *a)
 		snprintf(id, sizeof id, "%s.hint", prefix);
 		ui_label(u, id, list, tr(a, "nickname.hint"), UI_FONT_BODY, THEME_MUTED,
 		         UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BLOCK);
+		ui_mark(u, id, UI_SPEECH_PROMPT);
 	}
 	if (a->s.more_matches) {
 		snprintf(id, sizeof id, "%s.more", prefix);
@@ -153,8 +154,12 @@ screen_id nickname_frame(app *a)
 		snprintf(id, sizeof id, "%s.match.%d", prefix, i);
 		/* A name is shown whole, broken over lines if it must be: a person has to
 		 * recognise their own. */
-		if (ui_button_ex(u, id, grid_cell(list, MATCH_COLS, MATCH_ROWS, i, THEME_GAP),
-		                 a->s.matches[i].nickname, UI_STYLE_CARD, UI_TEXT_BREAK))
+		bool hit =
+		        ui_button_ex(u, id, grid_cell(list, MATCH_COLS, MATCH_ROWS, i, THEME_GAP),
+		                     a->s.matches[i].nickname, UI_STYLE_CARD, UI_TEXT_BREAK);
+		/* Never read aloud: others stand near the kiosk (docs/privacy.md). */
+		ui_mark(u, id, UI_SPEECH_PERSONAL);
+		if (hit)
 			next = picked(a, &a->s.matches[i]);
 	}
 	if (next != a->screen)
@@ -192,8 +197,11 @@ screen_id birthyear_frame(app *a)
 			snprintf(id, sizeof id, "birthyear.option.%s.%d", year, dup + 1);
 		else
 			snprintf(id, sizeof id, "birthyear.option.%s", year);
-		if (ui_button(u, id, grid_cell(grid, cols, rows, i, THEME_GAP), year,
-		              UI_STYLE_CARD))
+		bool hit = ui_button(u, id, grid_cell(grid, cols, rows, i, THEME_GAP), year,
+		                     UI_STYLE_CARD);
+		ui_mark(u, id,
+		        UI_SPEECH_PERSONAL); /* a birth year is the person's, like the name */
+		if (hit)
 			next = after_user_chosen(a, &a->s.same[i]);
 	}
 	if (next == SCREEN_BIRTHYEAR)

@@ -35,7 +35,11 @@ ui_rect take_bottom(ui_rect *r, int h);
  * text needs (at least THEME_INFO_LINE_H), taken from the top of *area; returns its
  * height. */
 int info_line(app *a, const char *id, ui_rect *area, const char *icon, const char *text, ui_font f);
-/* The screen title; returns the y below it. */
+/* The "read aloud" toggle (id SCREEN.speak, role toggle) in r, layout coordinates: flips
+ * a->speak for the visit. In the title band of every step and in the welcome's languages. */
+void speak_button(app *a, ui_rect r);
+/* The screen title (part of the spoken prompt), with "read aloud" and the language button
+ * on the steps of a check-in; returns the y below it. */
 int screen_title(app *a, const char *id, const char *text);
 /* The title, then the content area below it. */
 ui_rect screen_body(app *a, const char *id, const char *title);

@@ -74,6 +74,9 @@ screen_id ticket_frame(app *a)
 	         UI_FONT_HUGE, THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
 	ui_label(u, "ticket.status", take_top(&words, status_h), status, UI_FONT_TITLE, THEME_TEXT,
 	         UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
+	/* Read out: the number and where to go (or how long); the QR and the how-to are not. */
+	ui_mark(u, "ticket.number", UI_SPEECH_PROMPT);
+	ui_mark(u, "ticket.status", UI_SPEECH_PROMPT);
 	if (portrait(a))
 		qr.y = take_top(&words, qr_side).y;
 	if (a->s.qr_size > 0)
@@ -155,6 +158,7 @@ screen_id refused_frame(app *a)
 	int reason_h = ui_text_height(u, c.w, REASON_H, msg, UI_FONT_TITLE, UI_TEXT_BLOCK);
 	ui_label(u, id, take_top(&c, reason_h), msg, UI_FONT_TITLE, THEME_TEXT,
 	         UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BLOCK);
+	ui_mark(u, id, UI_SPEECH_PROMPT);
 	if (extra[0]) {
 		int near_h = ui_text_height(u, c.w, c.h, extra, UI_FONT_MEDIUM, UI_TEXT_BLOCK);
 		ui_label(u, "refused.nearby", take_top(&c, near_h), extra, UI_FONT_MEDIUM,

@@ -115,10 +115,18 @@ screen_id welcome_frame(app *a)
 		info.w -= c.w + 2 * THEME_GAP;
 	}
 	ui_rect title = take_top(&c, portrait(a) ? TITLE_H : TITLE_H_LANDSCAPE);
+	/* "Read aloud" at the end of the title's band, as on every step; the title gives up
+	 * as much at both ends so it stays centred. */
+	speak_button(a, (ui_rect){title.x + title.w - THEME_LANG_BUTTON_W, title.y,
+	                          THEME_LANG_BUTTON_W, title.h});
+	title.x += THEME_LANG_BUTTON_W + THEME_GAP;
+	title.w -= 2 * (THEME_LANG_BUTTON_W + THEME_GAP);
 	ui_label(u, "welcome.title", title, tr(a, "welcome.title"), UI_FONT_TITLE, THEME_TEXT,
 	         UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
 	ui_label(u, "welcome.subtitle", take_top(&c, SUBTITLE_H), tr(a, "welcome.subtitle"),
 	         UI_FONT_BODY, THEME_MUTED, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
+	ui_mark(u, "welcome.title", UI_SPEECH_PROMPT);
+	ui_mark(u, "welcome.subtitle", UI_SPEECH_PROMPT);
 	c.y += THEME_GAP;
 	ui_rect go = take_top(&c, portrait(a) ? CHECKIN_H : CHECKIN_H_LANDSCAPE);
 	if (!portrait(a)) { /* as tall as in portrait when the column has the room */
@@ -141,6 +149,8 @@ screen_id welcome_frame(app *a)
 		half.y += half.h;
 		ui_label(u, "welcome.opens", half, opens_text(a, ob, sizeof ob), UI_FONT_LARGE,
 		         THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BLOCK);
+		ui_mark(u, "welcome.closed_now", UI_SPEECH_PROMPT);
+		ui_mark(u, "welcome.opens", UI_SPEECH_PROMPT);
 	} else if (ui_icon_button(u, "welcome.checkin", go, "check", tr(a, "welcome.checkin"),
 	                          UI_STYLE_PRIMARY)) {
 		app_reset_keep_language(a);

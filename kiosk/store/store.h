@@ -41,6 +41,22 @@
 /* Most rows one prune deletes: a kiosk catching up after a long time keeps its lock short. */
 #define ANK_OUTBOX_PRUNE_MAX 500
 
+/* Spoken prompts ([speech], docs/formats.md). Rates and volumes are espeak-ng's own scales
+ * (speak_lib.h): words a minute, and an amplitude where 100 is its normal loudness. */
+#define ANK_SPEECH_RATE_MIN     80
+#define ANK_SPEECH_RATE_MAX     450
+#define ANK_SPEECH_RATE_DEFAULT 175
+#define ANK_SPEECH_VOL_MAX      200
+#define ANK_SPEECH_VOL_DEFAULT  100
+#define ANK_SPEECH_VOICE_MAX    63 /* an espeak-ng voice name ("da", "gmq/da", "en-gb") */
+
+/* One language's voice: which espeak-ng voice and how loud. */
+typedef struct ank_speech_voice {
+	char lang[8];
+	char voice[ANK_SPEECH_VOICE_MAX + 1]; /* "": espeak-ng's voice named like the language */
+	int volume;                           /* -1: the site's volume */
+} ank_speech_voice;
+
 /* Per weekday opening hours in minutes after local midnight. close > open; a close
  * above 1440 runs past midnight into the next day. open < 0 means closed all day. */
 typedef struct ank_hours {
@@ -83,6 +99,12 @@ typedef struct ank_site_config {
 		char lang[4];
 		char text[ANK_TEXT_MAX + 1];
 	} alerts[ANK_MAX_ALERT_LANGS];
+	/* [speech]: the rate and volume of every voice, and per language its voice and volume
+	 * (at most one entry per UI language). */
+	int speech_rate;
+	int speech_volume;
+	int n_voices;
+	ank_speech_voice voices[ANK_MAX_ALERT_LANGS];
 } ank_site_config;
 
 typedef enum ank_station_type {

@@ -278,6 +278,70 @@ static int alert_key(ank_site_config *cfg, const char *k, const char *v)
 	return 0;
 }
 
+/* The entry of a language in [speech], made on first sight; NULL when the code is not a
+ * language code (-2: unknown key) or there are too many (-1). */
+static ank_speech_voice *speech_voice(ank_site_config *cfg, const char *lang, int *rc)
+{
+	size_t n = strlen(lang);
+	*rc = -2;
+	if (n < 2 || n > 3 || strspn(lang, "abcdefghijklmnopqrstuvwxyz") != n)
+		return NULL;
+	for (int i = 0; i < cfg->n_voices; i++)
+		if (!strcmp(cfg->voices[i].lang, lang))
+			return &cfg->voices[i];
+	*rc = -1;
+	if (cfg->n_voices >= ANK_MAX_ALERT_LANGS)
+		return NULL;
+	ank_speech_voice *v = &cfg->voices[cfg->n_voices++];
+	memset(v, 0, sizeof *v);
+	snprintf(v->lang, sizeof v->lang, "%s", lang);
+	v->volume = -1;
+	return v;
+}
+
+/* [speech]: rate, volume, and per language voice.LANG (an espeak-ng voice name: letters,
+ * digits and "-_/+") and volume.LANG. */
+static int speech_key(ank_site_config *cfg, const char *k, const char *v)
+{
+	long x;
+	if (!strcmp(k, "rate")) {
+		if (ank_parse_long(v, ANK_SPEECH_RATE_MIN, ANK_SPEECH_RATE_MAX, &x))
+			return -1;
+		cfg->speech_rate = (int)x;
+		return 0;
+	}
+	if (!strcmp(k, "volume")) {
+		if (ank_parse_long(v, 0, ANK_SPEECH_VOL_MAX, &x))
+			return -1;
+		cfg->speech_volume = (int)x;
+		return 0;
+	}
+	int rc;
+	if (!strncmp(k, "voice.", 6)) {
+		ank_speech_voice *sv = speech_voice(cfg, k + 6, &rc);
+		if (!sv)
+			return rc;
+		size_t n = strlen(v);
+		if (n == 0 || n > ANK_SPEECH_VOICE_MAX ||
+		    strspn(v,
+		           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/+") !=
+		            n)
+			return -1;
+		memcpy(sv->voice, v, n + 1);
+		return 0;
+	}
+	if (!strncmp(k, "volume.", 7)) {
+		ank_speech_voice *sv = speech_voice(cfg, k + 7, &rc);
+		if (!sv)
+			return rc;
+		if (ank_parse_long(v, 0, ANK_SPEECH_VOL_MAX, &x))
+			return -1;
+		sv->volume = (int)x;
+		return 0;
+	}
+	return -2;
+}
+
 /* The station of section [station.ID], created with defaults on first sight (so a
  * section with no keys is a station too); NULL (error recorded) for a bad id. */
 static ank_station *station_for(parse_ctx *c, const char *id)
@@ -306,7 +370,8 @@ static ank_station *station_for(parse_ctx *c, const char *id)
 /* A section header: known names only; stations and nearby rooms are created here. */
 static void on_section(parse_ctx *c, const char *name)
 {
-	if (!strcmp(name, "site") || !strcmp(name, "hours") || !strcmp(name, "alert"))
+	if (!strcmp(name, "site") || !strcmp(name, "hours") || !strcmp(name, "alert") ||
+	    !strcmp(name, "speech"))
 		return;
 	if (!strncmp(name, "station.", 8))
 		station_for(c, name + 8);
@@ -380,6 +445,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
 				rc = parse_hours(value, &c->cfg->hours[d]);
 	} else if (!strcmp(section, "alert")) {
 		rc = alert_key(c->cfg, key, value);
+	} else if (!strcmp(section, "speech")) {
+		rc = speech_key(c->cfg, key, value);
 	} else if (!strncmp(section, "station.", 8)) {
 		ank_station *s = station_for(c, section + 8);
 		if (!s)
@@ -416,6 +483,8 @@ static void config_defaults(ank_site_config *cfg)
 	cfg->clean_after_session = true;
 	cfg->outbox_retention_days = ANK_OUTBOX_RETENTION_DAYS_DEFAULT;
 	cfg->history_retention_days = ANK_HISTORY_RETENTION_DAYS_DEFAULT;
+	cfg->speech_rate = ANK_SPEECH_RATE_DEFAULT;
+	cfg->speech_volume = ANK_SPEECH_VOL_DEFAULT;
 	for (int d = 0; d < 7; d++)
 		cfg->hours[d].open_min = cfg->hours[d].close_min = -1;
 }
@@ -531,16 +600,25 @@ static json_t *config_to_json(const ank_site_config *cfg)
 	for (int r = 0; r < ANK_ROUTE_COUNT; r++)
 		if (cfg->routes[r])
 			json_array_append_new(routes, json_string(ank_route_code((ank_route)r)));
-	return json_pack("{s:i, s:s, s:s, s:s, s:b, s:o, s:b, s:s, s:i, s:b, s:i, s:i, s:i, s:b,"
-	                 " s:o, s:o, s:s, s:o, s:i}",
-	                 "version", 1, "id", cfg->site_id, "name", cfg->name, "timezone",
-	                 cfg->timezone, "women_only", cfg->women_only, "routes", routes, "assisted",
-	                 cfg->assisted, "languages", cfg->languages, "day_start_min",
-	                 cfg->day_start_min, "auto_call", cfg->auto_call, "call_grace_min",
-	                 cfg->grace_min, "warn_min", cfg->warn_min, "alarm_min", cfg->alarm_min,
-	                 "clean_after_session", cfg->clean_after_session, "hours", hours, "nearby",
-	                 nearby, "staff_pin_hash", cfg->staff_pin_hash, "alert", alerts,
-	                 "outbox_retention_days", cfg->outbox_retention_days);
+	json_t *voices = json_object();
+	for (int i = 0; i < cfg->n_voices; i++)
+		json_object_set_new(voices, cfg->voices[i].lang,
+		                    json_pack("{s:s, s:i}", "voice", cfg->voices[i].voice, "volume",
+		                              cfg->voices[i].volume));
+	json_t *speech = json_pack("{s:i, s:i, s:o}", "rate", cfg->speech_rate, "volume",
+	                           cfg->speech_volume, "voices", voices);
+	json_t *j = json_pack(
+	        "{s:i, s:s, s:s, s:s, s:b, s:o, s:b, s:s, s:i, s:b, s:i, s:i, s:i, s:b,"
+	        " s:o, s:o, s:s, s:o, s:i}",
+	        "version", 1, "id", cfg->site_id, "name", cfg->name, "timezone", cfg->timezone,
+	        "women_only", cfg->women_only, "routes", routes, "assisted", cfg->assisted,
+	        "languages", cfg->languages, "day_start_min", cfg->day_start_min, "auto_call",
+	        cfg->auto_call, "call_grace_min", cfg->grace_min, "warn_min", cfg->warn_min,
+	        "alarm_min", cfg->alarm_min, "clean_after_session", cfg->clean_after_session,
+	        "hours", hours, "nearby", nearby, "staff_pin_hash", cfg->staff_pin_hash, "alert",
+	        alerts, "outbox_retention_days", cfg->outbox_retention_days);
+	json_object_set_new(j, "speech", speech);
+	return j;
 }
 
 /* Copies a string member into out[n]; "" when absent or not a string. */
@@ -548,6 +626,34 @@ static void member_text(json_t *o, const char *key, char *out, size_t n)
 {
 	const char *v = json_string_value(json_object_get(o, key));
 	snprintf(out, n, "%s", v ? v : "");
+}
+
+/* "speech" of a stored config; absent (stored before it existed) or out of range reads as
+ * the defaults. */
+static void speech_from_json(json_t *sp, ank_site_config *cfg)
+{
+	json_t *r = json_object_get(sp, "rate"), *v = json_object_get(sp, "volume");
+	if (json_is_integer(r) && json_integer_value(r) >= ANK_SPEECH_RATE_MIN &&
+	    json_integer_value(r) <= ANK_SPEECH_RATE_MAX)
+		cfg->speech_rate = (int)json_integer_value(r);
+	if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+	    json_integer_value(v) <= ANK_SPEECH_VOL_MAX)
+		cfg->speech_volume = (int)json_integer_value(v);
+	const char *lang;
+	json_t *o;
+	json_object_foreach(json_object_get(sp, "voices"), lang, o)
+	{
+		if (cfg->n_voices >= ANK_MAX_ALERT_LANGS)
+			break;
+		ank_speech_voice *sv = &cfg->voices[cfg->n_voices++];
+		snprintf(sv->lang, sizeof sv->lang, "%s", lang);
+		member_text(o, "voice", sv->voice, sizeof sv->voice);
+		json_t *vol = json_object_get(o, "volume");
+		sv->volume = json_is_integer(vol) && json_integer_value(vol) >= 0 &&
+		                             json_integer_value(vol) <= ANK_SPEECH_VOL_MAX
+		                     ? (int)json_integer_value(vol)
+		                     : -1;
+	}
 }
 
 static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err)
@@ -619,6 +725,7 @@ static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err
 			                   weekdays[d]);
 		}
 	}
+	speech_from_json(json_object_get(j, "speech"), cfg);
 	json_array_foreach(nearby, i, v)
 	{
 		if (cfg->n_nearby >= ANK_MAX_NEARBY)

@@ -81,6 +81,8 @@ static ui_widget *record(ui *u, const char *id, ui_role role, ui_rect screen, co
 	snprintf(w->text, sizeof w->text, "%s", text ? text : "");
 	w->rect = screen;
 	w->checked = false;
+	/* What is typed, and the keys that type it, are the person's: never read out. */
+	w->speech = role == UI_ROLE_KEY || role == UI_ROLE_FIELD ? UI_SPEECH_PERSONAL : 0;
 	w->fit = fit ? fit->state : UI_FIT_OK;
 	w->font = fit ? fit->font : UI_FONT_BODY;
 	return w;
@@ -368,6 +370,49 @@ const ui_widget *ui_find(const ui *u, const char *id)
 	return NULL;
 }
 
+void ui_mark(ui *u, const char *id, unsigned flags)
+{
+	for (int i = u->n_widgets - 1; i >= 0; i--)
+		if (!strcmp(u->widgets[i].id, id)) {
+			u->widgets[i].speech |= flags;
+			return;
+		}
+}
+
+const ui_widget *ui_activated(const ui *u)
+{
+	return u->clicked[0] ? ui_find(u, u->clicked) : NULL;
+}
+
+size_t ui_spoken_prompt(const ui *u, char *out, size_t n)
+{
+	size_t len = 0;
+	if (n)
+		out[0] = '\0';
+	for (int i = 0; i < u->n_widgets; i++) {
+		const ui_widget *w = &u->widgets[i];
+		if (!(w->speech & UI_SPEECH_PROMPT) || (w->speech & UI_SPEECH_PERSONAL) ||
+		    !w->text[0])
+			continue;
+		/* A line break on screen is a pause when read; each widget ends a sentence
+		 * unless its text already does. */
+		size_t tl = strlen(w->text);
+		char last = w->text[tl - 1];
+		bool ends = last == '.' || last == '!' || last == '?' || last == ':';
+		int k = snprintf(out + len, n - len, "%s%s%s", len ? " " : "", w->text,
+		                 ends ? "" : ".");
+		if (k < 0 || (size_t)k >= n - len)
+			break; /* the rest does not fit: the prompt ends at the last whole text */
+		for (size_t j = len; j < len + (size_t)k; j++)
+			if (out[j] == '\n')
+				out[j] = ' ';
+		len += (size_t)k;
+	}
+	if (len < n)
+		out[len] = '\0';
+	return len;
+}
+
 const char *ui_role_name(ui_role r)
 {
 	static const char *const names[UI_ROLE_COUNT] = {"label",  "button", "key",
@@ -381,7 +426,7 @@ const char *ui_fit_name(ui_fit_state s)
 	return (s >= 0 && s <= UI_FIT_OVERFLOW) ? names[s] : "?";
 }
 
-int ui_dump(const ui *u, const char *screen, ank_buf *out)
+int ui_dump(const ui *u, const char *screen, const char *lang, ank_buf *out)
 {
 	json_t *list = json_array();
 	for (int i = 0; i < u->n_widgets; i++) {
@@ -393,10 +438,17 @@ int ui_dump(const ui *u, const char *screen, ank_buf *out)
 			json_object_set_new(o, "checked", json_boolean(w->checked));
 		if (o && w->fit != UI_FIT_OK)
 			json_object_set_new(o, "fit", json_string(ui_fit_name(w->fit)));
+		if (o && (w->speech & UI_SPEECH_PROMPT))
+			json_object_set_new(o, "prompt", json_true());
+		if (o && (w->speech & UI_SPEECH_PERSONAL))
+			json_object_set_new(o, "personal", json_true());
 		json_array_append_new(list, o);
 	}
-	json_t *root = json_pack("{s:s, s:s, s:o}", "screen", screen, "direction",
-	                         u->rtl ? "rtl" : "ltr", "widgets", list);
+	static char spoken[UI_TEXT_MAX * 4]; /* large: not on the stack; one dump at a time */
+	ui_spoken_prompt(u, spoken, sizeof spoken);
+	json_t *root =
+	        json_pack("{s:s, s:s, s:s, s:s, s:o}", "screen", screen, "lang", lang, "direction",
+	                  u->rtl ? "rtl" : "ltr", "spoken", spoken, "widgets", list);
 	char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
 	json_decref(root);
 	int rc = text ? ank_buf_puts(out, text) : -1;

@@ -96,6 +96,12 @@ typedef enum ui_role {
 #define UI_TEXT_MAX    512
 #define UI_MAX_WIDGETS 192
 
+/* What a screen reader (and the kiosk's spoken prompts) may do with a widget's text. */
+enum {
+	UI_SPEECH_PROMPT = 1,   /* part of the screen's prompt, read when the screen comes up */
+	UI_SPEECH_PERSONAL = 2, /* a nickname, a birth year, typed letters: never read aloud */
+};
+
 typedef struct ui_widget {
 	char id[UI_ID_MAX];
 	ui_role role;
@@ -104,6 +110,7 @@ typedef struct ui_widget {
 	bool checked;
 	ui_fit_state fit; /* how its text fits (the worst of its texts) */
 	ui_font font;     /* the size its text was drawn at */
+	unsigned speech;  /* UI_SPEECH_* flags; keys and fields are personal by themselves */
 } ui_widget;
 
 /* The result of fitting a text into a box: the size and flags to draw it with. */
@@ -185,8 +192,18 @@ void ui_field(ui *u, const char *id, ui_rect r, const char *text, ui_font f);
 
 /* The widget with this id drawn in the last frame, or NULL. */
 const ui_widget *ui_find(const ui *u, const char *id);
-/* The visible UI as JSON: {"screen": ..., "widgets": [{id, role, text, rect}]}. */
-int ui_dump(const ui *u, const char *screen, ank_buf *out);
+/* Adds UI_SPEECH_* flags to the widget with this id drawn in this frame (the last one of
+ * that id); no widget, no change. */
+void ui_mark(ui *u, const char *id, unsigned flags);
+/* The widget activated in the frame just drawn, or NULL. */
+const ui_widget *ui_activated(const ui *u);
+/* The screen's spoken prompt: the texts of its prompt widgets in drawing order, as
+ * sentences; personal widgets never. Written to out (n bytes); returns its length. */
+size_t ui_spoken_prompt(const ui *u, char *out, size_t n);
+/* The visible UI as JSON: {"screen": ..., "widgets": [{id, role, text, rect}]}, with
+ * "prompt": true / "personal": true on the widgets a screen reader reads or must not, the
+ * texts' language and the spoken prompt those widgets make ("spoken"). */
+int ui_dump(const ui *u, const char *screen, const char *lang, ank_buf *out);
 const char *ui_role_name(ui_role r);
 const char *ui_fit_name(ui_fit_state s);
 

@@ -341,6 +341,49 @@ display)
 	"$queue" --db "$work/site.db" --now "$now" checkin u-0006 heroin inject >/dev/null
 	kiosk_run display.txt --db "$work/site.db" --display
 	;;
+speech_visit)
+	# A check-in read aloud: one numbered WAV per utterance, 16-bit PCM, none silent; the
+	# nickname is in none of them (speech.tsv holds what each said).
+	kiosk_run speech_visit.txt --demo --speech-wav "$work/wav" >"$work/dump.json"
+	n=$(find "$work/wav" -name '*.wav' | wc -l)
+	[[ $n == 9 ]] || fail "$n WAV files, expected 9"
+	for f in "$work"/wav/*.wav; do
+		[[ $(head -c 4 "$f") == RIFF ]] || fail "$f is not a WAV file"
+		(($(stat -c %s "$f") > 44 + 22050 / 10)) || fail "$f holds under 0.1 s"
+	done
+	! grep -q 'Æblet' "$work/wav/speech.tsv" || fail "the nickname was spoken"
+	# Nor the letters typed on the keyboard: no utterance is a single character.
+	! cut -f7 "$work/wav/speech.tsv" | grep -qx '.' || fail "a typed letter was spoken"
+	grep -q '"id":"ticket.number","role":"label","text":"I-001".*"prompt":true' \
+		"$work/dump.json" || fail "the dump does not mark the ticket number as prompt"
+	grep -q '"spoken":"Dit nummer. I-001. Gå til plads 2 nu."' "$work/dump.json" ||
+		fail "the dump's spoken prompt is not the ticket's number and station"
+	;;
+speech_fallback)
+	# voice.da names no espeak-ng voice: the log says so once, Danish chimes, English speaks.
+	sed 's/^\[hours\]/[speech]\nvoice.da = no-such-voice\n\n[hours]/' "$root/assets/demo/site.ini" \
+		>"$work/voice.ini"
+	kiosk_run speech_fallback.txt --config "$work/voice.ini" --speech-wav "$work/wav" \
+		2>"$work/log.txt" || fail "kiosk exited $?: $(cat "$work/log.txt")"
+	grep -q "no voice 'no-such-voice' for language da: the chime instead" "$work/log.txt" ||
+		fail "no log line for the missing voice: $(cat "$work/log.txt")"
+	kinds=$(cut -f2 "$work/wav/speech.tsv" | tr '\n' ' ')
+	[[ $kinds == "chime chime en en " ]] || fail "chimes, then English: got $kinds"
+	;;
+speech_display)
+	# The display's announcements with a three-language site: chime, da, en, ar for each
+	# call, in that order, each starting when the one before ended.
+	sed 's/^languages = .*/languages = da, en, ar/' "$root/assets/demo/site.ini" >"$work/three.ini"
+	"$queue" --db "$work/site.db" config "$work/three.ini" >/dev/null
+	"$queue" --db "$work/site.db" import "$root/assets/demo/registry.json" >/dev/null
+	"$queue" --db "$work/site.db" --now "$now" checkin u-0001 heroin inject >/dev/null
+	"$queue" --db "$work/site.db" --now "$now" checkin u-0006 heroin inject >/dev/null
+	kiosk_run speech_display.txt --db "$work/site.db" --display --speech-wav "$work/wav"
+	order=$(cut -f2 "$work/wav/speech.tsv" | tr '\n' ' ')
+	[[ $order == "chime da en ar chime da en ar " ]] || fail "announced in order: $order"
+	awk -F'\t' 'NR > 1 && $5 < end { print "line " NR " starts at " $5 " before " end; bad = 1 }
+		{ end = $6 } END { exit bad }' "$work/wav/speech.tsv" || fail "announcements overlap"
+	;;
 display_freeze)
 	# The display in a freeze and after resume, in portrait and landscape; the freeze and
 	# resume are staff commands from another process on the same site.db, as the staff

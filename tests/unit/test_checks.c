@@ -16,12 +16,12 @@ static ui_widget widget(const char *id, ui_role role, int x, int y, int w, int h
 /* A widget of a hand-made layout whose text fits. */
 #define W(id, role, x, y, w, h)                                                                    \
 	{                                                                                          \
-		id, role, "", {x, y, w, h}, false, UI_FIT_OK, UI_FONT_BODY                         \
+		id, role, "", {x, y, w, h}, false, UI_FIT_OK, UI_FONT_BODY, 0                      \
 	}
 /* The same with text that fits as `fit` says. */
 #define WF(id, role, fit, x, y, w, h)                                                              \
 	{                                                                                          \
-		id, role, "Methamphetamine", {x, y, w, h}, false, fit, UI_FONT_SMALL               \
+		id, role, "Methamphetamine", {x, y, w, h}, false, fit, UI_FONT_SMALL, 0            \
 	}
 
 static void test_layout_cases(void **state)

@@ -514,6 +514,8 @@ static const struct {
         {"console.review.pending", {"pending", "3", "total", "9", NULL}},
         {"display.now_calling", {NULL}},
         {"display.station", {"station", "I3", NULL}},
+        {"display.announce", {"ticket", "I-014", "station", "3", NULL}},
+        {"common.speak", {NULL}},
         {"display.last_calls", {NULL}},
         {"display.waiting", {"route", "R", "count", "3", NULL}},
         {"display.paused", {NULL}},

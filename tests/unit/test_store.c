@@ -330,6 +330,20 @@ static const bad_config_case bad_configs[] = {
                  NEARBY("g") NEARBY("h") NEARBY("i"),
          "more than 8 nearby rooms"},
         {"no-equals", SITE_OK "just some words\n" STATION_OK, "syntax error"},
+        {"speech-unknown-key", SITE_OK STATION_OK "[speech]\npitch = 50\n",
+         "unknown key 'pitch' in [speech]"},
+        {"speech-rate-slow", SITE_OK STATION_OK "[speech]\nrate = 79\n",
+         "bad value for 'rate' in [speech]"},
+        {"speech-rate-fast", SITE_OK STATION_OK "[speech]\nrate = 451\n",
+         "bad value for 'rate' in [speech]"},
+        {"speech-volume-loud", SITE_OK STATION_OK "[speech]\nvolume = 201\n",
+         "bad value for 'volume' in [speech]"},
+        {"speech-voice-not-a-language", SITE_OK STATION_OK "[speech]\nvoice.DA = da\n",
+         "unknown key 'voice.DA' in [speech]"},
+        {"speech-voice-name-space", SITE_OK STATION_OK "[speech]\nvoice.da = my voice\n",
+         "bad value for 'voice.da' in [speech]"},
+        {"speech-volume-lang-word", SITE_OK STATION_OK "[speech]\nvolume.en = loud\n",
+         "bad value for 'volume.en' in [speech]"},
         /* inih never calls back for a section without keys; the documented rule ("any
          * unknown section is an error") must still hold. */
         {"unknown-section-without-keys", SITE_OK STATION_OK "[bogus]\n", "unknown section [bogus]"},
@@ -1327,6 +1341,57 @@ static void test_history_prune(void **state)
 	assert_int_equal(back.history_retention_days, ANK_HISTORY_RETENTION_DAYS_DEFAULT);
 }
 
+/* [speech]: rate, volume and a voice and volume per language are read, stored in site.db and
+ * read back; a config without the section (or stored before it existed) has espeak-ng's
+ * normal rate and volume and no voice of its own. */
+static void test_config_speech(void **state)
+{
+	fixture *f = *state;
+	ank_err err = {{0}};
+	ank_site_config cfg;
+	ank_station st[ANK_MAX_STATIONS];
+	int n;
+	const char *ini = "[site]\nid = s\nname = S\n[station.a]\n[speech]\nrate = 150\n"
+	                  "volume = 80\nvoice.da = gmq/da\nvolume.da = 120\nvolume.en = 60\n";
+	const char *path = fixture_file(f, "speech.ini", ini, strlen(ini));
+	assert_int_equal(ank_config_parse_ini(path, &cfg, st, &n, &err), 0);
+	assert_int_equal(cfg.speech_rate, 150);
+	assert_int_equal(cfg.speech_volume, 80);
+	assert_int_equal(cfg.n_voices, 2);
+	assert_string_equal(cfg.voices[0].lang, "da");
+	assert_string_equal(cfg.voices[0].voice, "gmq/da");
+	assert_int_equal(cfg.voices[0].volume, 120);
+	assert_string_equal(cfg.voices[1].lang, "en");
+	assert_string_equal(cfg.voices[1].voice, "");
+	assert_int_equal(cfg.voices[1].volume, 60);
+	f->cfg.speech_rate = cfg.speech_rate;
+	f->cfg.speech_volume = cfg.speech_volume;
+	f->cfg.n_voices = cfg.n_voices;
+	memcpy(f->cfg.voices, cfg.voices, sizeof cfg.voices);
+	fixture_apply(f);
+	ank_site_config back;
+	assert_int_equal(ank_store_config_get(store_of(f), &back, &err), ANK_STORE_OK);
+	assert_int_equal(back.speech_rate, 150);
+	assert_int_equal(back.speech_volume, 80);
+	assert_int_equal(back.n_voices, 2);
+	assert_string_equal(back.voices[0].voice, "gmq/da");
+	assert_int_equal(back.voices[0].volume, 120);
+	assert_int_equal(back.voices[1].volume, 60);
+	assert_int_equal(sqlite3_exec(ank_store_db(store_of(f)),
+	                              "UPDATE site SET config = json_remove(config, '$.speech')",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(ank_store_config_get(store_of(f), &back, &err), ANK_STORE_OK);
+	assert_int_equal(back.speech_rate, ANK_SPEECH_RATE_DEFAULT);
+	assert_int_equal(back.speech_volume, ANK_SPEECH_VOL_DEFAULT);
+	assert_int_equal(back.n_voices, 0);
+	ini = "[site]\nid = s\nname = S\n[station.a]\n";
+	path = fixture_file(f, "speech.ini", ini, strlen(ini));
+	assert_int_equal(ank_config_parse_ini(path, &cfg, st, &n, &err), 0);
+	assert_int_equal(cfg.speech_rate, ANK_SPEECH_RATE_DEFAULT);
+	assert_int_equal(cfg.n_voices, 0);
+}
+
 /* ---- write failures ---- */
 
 /* A database that cannot grow (max_page_count: SQLite's own "database or disk is full")
@@ -1434,6 +1499,8 @@ int main(void)
 	        T(test_outbox_ack_lowered),
 	        T(test_config_retention),
 	        T(test_history_prune),
+
+	        T(test_config_speech),
 	        T(test_write_failure_code),
 	        T(test_config_peek),
 	};

@@ -27,6 +27,16 @@
     { hz: 660, at: 0.5, len: 0.8 },
   ];
   const CHIME_GAIN = 0.3;
+  // The chime's length: its last tone ends at 0.5 + 0.8 s; the announcement waits for it.
+  const CHIME_MS = 1300;
+  // A browser that never starts an utterance (no voice, speech not allowed before a tap)
+  // gets this long, plus this much per character, before the next; one that started gets
+  // at most SPEAK_MAX_MS to say it has ended.
+  const SPEAK_WAIT_MS = 1000;
+  const SPEAK_MS_PER_CHAR = 60;
+  const SPEAK_MAX_MS = 30000;
+  // Queue entries remembered for window.ankDisplaySpeech.log.
+  const SPEECH_LOG_MAX = 50;
   // A catalog central does not have (a language the config names but no file) is asked
   // for again this seldom, not on every poll.
   const CATALOG_RETRY_MS = 60000;
@@ -156,6 +166,77 @@
     }
   }
 
+  // ---- spoken announcements: chime, then the call in each language, one at a time ----
+
+  const speech = { queue: [], busy: false, log: [] };
+  window.ankDisplaySpeech = {
+    log: speech.log, // {kind: "chime"|"speech", lang, text, start, end, said} in order
+    pending: () => speech.queue.length + (speech.busy ? 1 : 0),
+    languages: () => ready(),
+  };
+
+  function announce(c) {
+    speech.queue.push({ kind: "chime" });
+    for (const lang of ready())
+      speech.queue.push({
+        kind: "speech", lang,
+        text: t(lang, "display.announce", { ticket: c.label, station: c.station }),
+      });
+    speakNext();
+  }
+
+  // The browser's voice for lang: undefined when it lists none (it picks by the
+  // utterance's language), null when it lists voices but none for lang.
+  function voiceFor(lang) {
+    const voices = window.speechSynthesis.getVoices();
+    if (!voices.length) return undefined;
+    return voices.find((v) => String(v.lang).toLowerCase().startsWith(lang)) || null;
+  }
+
+  function speakNext() {
+    if (speech.busy || !speech.queue.length) return;
+    const item = speech.queue.shift();
+    speech.busy = true;
+    const entry = { kind: item.kind, lang: item.lang || null, text: item.text || "",
+      start: performance.now(), end: null, said: false };
+    speech.log.push(entry);
+    if (speech.log.length > SPEECH_LOG_MAX) speech.log.shift();
+    let done = false;
+    let timer = null;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      entry.end = performance.now();
+      speech.busy = false;
+      speakNext();
+    };
+    if (item.kind === "chime") {
+      chime();
+      timer = setTimeout(finish, CHIME_MS);
+      return;
+    }
+    const can = "speechSynthesis" in window && "SpeechSynthesisUtterance" in window;
+    const voice = can ? voiceFor(item.lang) : null;
+    // No voice for this language: the chime has told the room already.
+    if (voice === null) {
+      finish();
+      return;
+    }
+    const u = new SpeechSynthesisUtterance(item.text);
+    u.lang = item.lang;
+    if (voice) u.voice = voice;
+    u.onstart = () => {
+      entry.said = true;
+      clearTimeout(timer);
+      timer = setTimeout(finish, SPEAK_MAX_MS);
+    };
+    u.onend = finish;
+    u.onerror = finish;
+    timer = setTimeout(finish, SPEAK_WAIT_MS + item.text.length * SPEAK_MS_PER_CHAR);
+    window.speechSynthesis.speak(u);
+  }
+
   // ---- drawing ----
 
   function li(label, station) {
@@ -277,7 +358,7 @@
     // What was on screen when the page opened was announced before it: no chime for it.
     if (!first && fresh.length && !d.frozen) {
       flash();
-      chime();
+      for (const c of fresh) announce(c);
     }
   }
 
