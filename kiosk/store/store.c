@@ -472,37 +472,31 @@ fail:
 int ank_store_history_prune(ank_store *st, int64_t now_ms, int64_t retention_ms, int max,
                             int *tickets, int *refusals, ank_err *err)
 {
-	int nt = 0, nr = 0;
+	/* Only finished tickets: an open one is on the queue whatever its age. */
+	static const char *const sql[2] = {
+	        "DELETE FROM ticket WHERE id IN (SELECT id FROM ticket WHERE created_ms < ?"
+	        " AND state IN ('done', 'no_show', 'cancelled') ORDER BY id LIMIT ?)",
+	        "DELETE FROM refusal WHERE id IN (SELECT id FROM refusal WHERE at_ms < ?"
+	        " ORDER BY id LIMIT ?)"};
+	int gone[2] = {0, 0};
 	sqlite3_stmt *s;
 	if (ank_store_begin(st, err))
 		return -1;
-	/* Only finished tickets: an open one is on the queue whatever its age. */
-	if (ank_st_prep(st,
-	                "DELETE FROM ticket WHERE id IN (SELECT id FROM ticket WHERE created_ms < ?"
-	                " AND state IN ('done', 'no_show', 'cancelled') ORDER BY id LIMIT ?)",
-	                &s, err))
-		goto fail;
-	sqlite3_bind_int64(s, 1, now_ms - retention_ms);
-	sqlite3_bind_int(s, 2, max);
-	if (ank_st_done(st, s, err))
-		goto fail;
-	nt = sqlite3_changes(st->db);
-	if (ank_st_prep(st,
-	                "DELETE FROM refusal WHERE id IN (SELECT id FROM refusal WHERE at_ms < ?"
-	                " ORDER BY id LIMIT ?)",
-	                &s, err))
-		goto fail;
-	sqlite3_bind_int64(s, 1, now_ms - retention_ms);
-	sqlite3_bind_int(s, 2, max);
-	if (ank_st_done(st, s, err))
-		goto fail;
-	nr = sqlite3_changes(st->db);
+	for (int i = 0; i < 2; i++) {
+		if (ank_st_prep(st, sql[i], &s, err))
+			goto fail;
+		sqlite3_bind_int64(s, 1, now_ms - retention_ms);
+		sqlite3_bind_int(s, 2, max);
+		if (ank_st_done(st, s, err))
+			goto fail;
+		gone[i] = sqlite3_changes(st->db);
+	}
 	if (ank_store_commit(st, err))
 		return -1;
 	if (tickets)
-		*tickets = nt;
+		*tickets = gone[0];
 	if (refusals)
-		*refusals = nr;
+		*refusals = gone[1];
 	return 0;
 fail:
 	ank_store_rollback(st);

@@ -151,9 +151,9 @@ static int find(const sup *s, int section, const char *path)
 	return -1;
 }
 
-static void group_start(sup *s, int total)
+/* Appends i (a cell, or -1 for a missing total) to the group being built. */
+static void group_push(sup *s, int i)
 {
-	s->gn = 0;
 	if (s->gn == s->gcap) {
 		int cap = s->gcap ? s->gcap * 2 : 64;
 		int *g = realloc(s->g, (size_t)cap * sizeof *g);
@@ -164,24 +164,21 @@ static void group_start(sup *s, int total)
 		s->g = g;
 		s->gcap = cap;
 	}
-	s->g[s->gn++] = total;
+	s->g[s->gn++] = i;
 }
 
+/* A new group whose total is cell `total` (-1: none, and then nothing can be derived). */
+static void group_start(sup *s, int total)
+{
+	s->gn = 0;
+	group_push(s, total);
+}
+
+/* One of the cells that add up to the total; -1 (a section without it: zero) is left out. */
 static void group_add(sup *s, int i)
 {
-	if (i < 0 || s->failed)
-		return;
-	if (s->gn == s->gcap) {
-		int cap = s->gcap * 2;
-		int *g = realloc(s->g, (size_t)cap * sizeof *g);
-		if (!g) {
-			s->failed = true;
-			return;
-		}
-		s->g = g;
-		s->gcap = cap;
-	}
-	s->g[s->gn++] = i;
+	if (i >= 0 && !s->failed)
+		group_push(s, i);
 }
 
 /* Secondary suppression of the group in s->g (g[0] the total): with exactly one hidden
