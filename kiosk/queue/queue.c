@@ -126,6 +126,12 @@ ank_q_rc ank_queue_apply_config_tx(ank_queue *q, const ank_site_config *cfg,
 
 /* ---- pure rules ---- */
 
+bool ank_queue_alert_shown(const ank_site_config *cfg, int64_t now)
+{
+	return cfg->n_alerts > 0 && (!cfg->alert_from_ms || now >= cfg->alert_from_ms) &&
+	       (!cfg->alert_until_ms || now < cfg->alert_until_ms);
+}
+
 bool ank_queue_is_open(const ank_site_config *cfg, int64_t now)
 {
 	struct tm tm;

@@ -59,6 +59,9 @@ ank_q_rc ank_queue_apply_config_tx(ank_queue *q, const ank_site_config *cfg,
                                    const ank_station *stations, int n, int64_t now,
                                    ank_store_in_tx in_tx, void *in_tx_ctx, ank_err *err);
 
+/* Whether the site's drug alert is shown at `now`: it has a text, and now is within its
+ * [alert] from/until (either may be open). */
+bool ank_queue_alert_shown(const ank_site_config *cfg, int64_t now);
 /* Pure rules, exposed for tests and the UI. */
 bool ank_queue_is_open(const ank_site_config *cfg, int64_t now);
 /* When the site next opens: `now` when it is open, else the local start of the next opening

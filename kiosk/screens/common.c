@@ -62,7 +62,7 @@ ui_rect take_bottom(ui_rect *r, int h)
 int alert_band(app *a, int y)
 {
 	const ank_site_config *cfg = a->q ? ank_queue_config(a->q) : NULL;
-	if (!cfg || cfg->n_alerts == 0)
+	if (!cfg || !ank_queue_alert_shown(cfg, a->now))
 		return 0;
 	/* The alert in the user's language, else the site's first. */
 	const char *text = cfg->alerts[0].text;

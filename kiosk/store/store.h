@@ -93,7 +93,10 @@ typedef struct ank_site_config {
 	char staff_pin_hash[128];
 	int outbox_retention_days;  /* acknowledged outbox rows are deleted this long after */
 	int history_retention_days; /* finished tickets and refusals are deleted this long after */
-	/* A drug alert shown on every screen while set: text per language. */
+	/* A drug alert shown on every screen while set, from alert_from_ms until alert_until_ms
+	 * (0: no bound; [alert] from/until): text per language. The kiosk holds it in advance,
+	 * so it appears and goes on time offline too (ank_queue_alert_shown). */
+	int64_t alert_from_ms, alert_until_ms;
 	int n_alerts;
 	struct {
 		char lang[4];

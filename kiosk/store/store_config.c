@@ -266,6 +266,15 @@ static ank_nearby *nearby_for(parse_ctx *c, const char *id)
 /* [alert]: one key per language code, the alert text in that language. */
 static int alert_key(ank_site_config *cfg, const char *k, const char *v)
 {
+	/* The time box, in UTC as ISO 8601 ("2026-12-03T17:00:00Z"); checked against each other
+	 * once the file is read (config_check). */
+	if (!strcmp(k, "from") || !strcmp(k, "until")) {
+		int64_t ms = 0;
+		if (ank_iso_parse(v, &ms) || ms <= 0)
+			return -1;
+		*(k[0] == 'f' ? &cfg->alert_from_ms : &cfg->alert_until_ms) = ms;
+		return 0;
+	}
 	size_t kl = strlen(k);
 	if (kl < 2 || kl > 3 || strspn(k, "abcdefghijklmnopqrstuvwxyz") != kl)
 		return -2;
@@ -516,6 +525,10 @@ static int config_check(const ank_site_config *cfg, const ank_station *st, int n
 	for (int i = 0; i < cfg->n_nearby; i++)
 		if (!cfg->nearby[i].name[0] || !cfg->nearby[i].address[0])
 			return ank_err_set(err, "nearby room %d needs name and address", i + 1);
+	if (cfg->alert_from_ms && cfg->alert_until_ms && cfg->alert_until_ms <= cfg->alert_from_ms)
+		return ank_err_set(err, "[alert] until must be after from");
+	if ((cfg->alert_from_ms || cfg->alert_until_ms) && cfg->n_alerts == 0)
+		return ank_err_set(err, "[alert] has from/until but no text in any language");
 	return 0;
 }
 
@@ -656,6 +669,21 @@ static void speech_from_json(json_t *sp, ank_site_config *cfg)
 	}
 }
 
+/* The keys added after version 1's first ones, read with defaults by config_from_json: the
+ * history's retention and the drug alert's time box (ISO 8601 UTC, null for no bound; also
+ * in the site.config event, so that central's waiting-room page keeps to it). */
+static void config_more_to_json(const ank_site_config *cfg, json_t *j)
+{
+	json_object_set_new(j, "history_retention_days", json_integer(cfg->history_retention_days));
+	const int64_t at[2] = {cfg->alert_from_ms, cfg->alert_until_ms};
+	const char *keys[2] = {ANK_FN(ALERT_FROM), ANK_FN(ALERT_UNTIL)};
+	for (int i = 0; i < 2; i++) {
+		char iso[32];
+		ank_iso_format(at[i], iso, sizeof iso);
+		json_object_set_new(j, keys[i], at[i] ? json_string(iso) : json_null());
+	}
+}
+
 static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err)
 {
 	json_error_t je;
@@ -694,6 +722,13 @@ static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err
 		snprintf(cfg->alerts[cfg->n_alerts].text, sizeof cfg->alerts[0].text, "%s",
 		         json_string_value(alert_text));
 		cfg->n_alerts++;
+	}
+	const char *from = json_string_value(json_object_get(j, ANK_FN(ALERT_FROM)));
+	const char *until = json_string_value(json_object_get(j, ANK_FN(ALERT_UNTIL)));
+	if ((from && ank_iso_parse(from, &cfg->alert_from_ms)) ||
+	    (until && ank_iso_parse(until, &cfg->alert_until_ms))) {
+		json_decref(j);
+		return ank_err_set(err, "stored site config: bad alert time");
 	}
 	json_t *hist = json_object_get(j, "history_retention_days");
 	cfg->history_retention_days = json_is_integer(hist) ? (int)json_integer_value(hist) : 0;
@@ -852,8 +887,7 @@ ank_store_rc ank_store_config_apply_tx(ank_store *st, const ank_site_config *cfg
 {
 	json_t *j = config_to_json(cfg);
 	if (j)
-		json_object_set_new(j, "history_retention_days",
-		                    json_integer(cfg->history_retention_days));
+		config_more_to_json(cfg, j);
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	sqlite3_stmt *s = NULL;
 	ank_store_rc rc = ANK_STORE_DB;

@@ -9,12 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ank_time.h"
 #include "cstore_int.h"
 
 /* The site_info fields the display takes (cstore_read.c, site_info_text). */
 #define CFG_NAME      "name"
 #define CFG_LANGUAGES "languages"
-#define CFG_ALERT     "alert"
+#define CFG_ALERT     ANK_FN(ALERT)
 
 /* Sets err from the read connection's last error; returns -1. */
 static int rfail(ank_cstore *cs, ank_err *err)
@@ -189,7 +190,7 @@ static void languages_take(ank_display_view *v, json_t *list)
 /* The display's fields of a site_info body (cstore_read.c keeps it from the kiosk's site
  * config, without the staff PIN's hash or the stations). Fields of the wrong type or size
  * are left out. */
-static void config_take(ank_display_view *v, const char *body)
+static void config_take(ank_display_view *v, const char *body, int64_t now)
 {
 	json_t *p = json_loads(body, 0, NULL);
 	if (!json_is_object(p)) {
@@ -202,7 +203,14 @@ static void config_take(ank_display_view *v, const char *body)
 	languages_take(v, json_object_get(p, CFG_LANGUAGES));
 	const char *lang;
 	json_t *text;
-	json_object_foreach(json_object_get(p, CFG_ALERT), lang, text)
+	/* A time-boxed alert is shown only within its box, by central's clock (the kiosk keeps
+	 * to its own). */
+	int64_t from = 0, until = 0;
+	const char *f = json_string_value(json_object_get(p, ANK_FN(ALERT_FROM)));
+	const char *u = json_string_value(json_object_get(p, ANK_FN(ALERT_UNTIL)));
+	bool shown = !(f && (ank_iso_parse(f, &from) || now < from)) &&
+	             !(u && (ank_iso_parse(u, &until) || now >= until));
+	json_object_foreach(shown ? json_object_get(p, CFG_ALERT) : NULL, lang, text)
 	{
 		const char *t = json_string_value(text);
 		if (v->n_alerts >= ANK_DISPLAY_LANGS_MAX || !t || !t[0] ||
@@ -333,7 +341,7 @@ int ank_cstore_display_view(ank_cstore *cs, const char *site, int64_t now, ank_d
 	sqlite3_bind_text(s, 1, site, -1, SQLITE_TRANSIENT);
 	step = sqlite3_step(s);
 	if (step == SQLITE_ROW)
-		config_take(v, ank_cs_col(s, 0));
+		config_take(v, ank_cs_col(s, 0), now);
 	else if (step != SQLITE_DONE) {
 		rfail(cs, err);
 		goto out;

@@ -12,6 +12,7 @@
 
 #include "ank_log.h"
 #include "ank_text.h"
+#include "ank_time.h"
 #include "cstore_int.h"
 
 /* A refusal reason from a kiosk is shown to staff; longer is cut. */
@@ -592,7 +593,7 @@ static char *site_info_text(json_t *p)
 	json_t *alert = json_object();
 	const char *lang;
 	json_t *text;
-	json_object_foreach(json_object_get(p, "alert"), lang, text)
+	json_object_foreach(json_object_get(p, ANK_FN(ALERT)), lang, text)
 	{
 		if (json_is_string(text) && strlen(lang) < 8)
 			json_object_set(alert, lang, text);
@@ -601,7 +602,15 @@ static char *site_info_text(json_t *p)
 	const char *tz = json_string_value(json_object_get(p, "timezone"));
 	json_t *o = json_pack("{s:s, s:s, s:O, s:O, s:o, s:o}", "name", name ? name : "",
 	                      "timezone", tz ? tz : "", "warn_min", warn, "alarm_min", alarm,
-	                      "languages", langs, "alert", alert);
+	                      "languages", langs, ANK_FN(ALERT), alert);
+	/* The alert's time box, when the kiosk has one: the waiting-room page keeps to it. */
+	const char *box[2] = {ANK_FN(ALERT_FROM), ANK_FN(ALERT_UNTIL)};
+	for (int i = 0; o && i < 2; i++) {
+		int64_t ms;
+		const char *at = json_string_value(json_object_get(p, box[i]));
+		if (at && !ank_iso_parse(at, &ms))
+			json_object_set_new(o, box[i], json_string(at));
+	}
 	char *out = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(o);
 	return out;

@@ -45,7 +45,10 @@
 	X(UNTIL, "until")                                                                          \
 	X(INI, "ini")                                                                              \
 	X(MESSAGES, "messages")                                                                    \
-	X(KEY, "key")
+	X(KEY, "key")                                                                              \
+	X(ALERT, "alert")                                                                          \
+	X(ALERT_FROM, "alert_from")                                                                \
+	X(ALERT_UNTIL, "alert_until")
 
 typedef enum ank_field {
 #define ANK_X_ENUM(e, n) ANK_F_##e,

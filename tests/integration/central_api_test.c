@@ -3444,6 +3444,43 @@ static void group_display(void)
 	expect("display-rev-moves", rev0 > 0 && jint(r.json, "rev") > rev0, "rev %lld then %lld",
 	       rev0, jint(r.json, "rev"));
 	resp_free(&r);
+	/* A time-boxed alert shows on the page only within its box, by central's clock: one
+	 * that ended a minute ago and one that starts in an hour show nothing, one around now
+	 * shows. */
+	static const struct {
+		const char *name;
+		long long from_s, until_s; /* from now; 0: no bound */
+		bool shown;
+	} boxes[] = {{"display-alert-ended", -3600, -60, false},
+	             {"display-alert-not-yet", 3600, 7200, false},
+	             {"display-alert-open-end", -60, 0, true},
+	             {"display-alert-within", -3600, 3600, true}};
+	for (size_t i = 0; i < sizeof boxes / sizeof boxes[0]; i++) {
+		char from[32] = "", until[32] = "", box[160] = "";
+		if (boxes[i].from_s) {
+			ank_iso_format(now + boxes[i].from_s * 1000, from, sizeof from);
+			snprintf(box + strlen(box), sizeof box - strlen(box),
+			         ",\"alert_from\":\"%s\"", from);
+		}
+		if (boxes[i].until_s) {
+			ank_iso_format(now + boxes[i].until_s * 1000, until, sizeof until);
+			snprintf(box + strlen(box), sizeof box - strlen(box),
+			         ",\"alert_until\":\"%s\"", until);
+		}
+		snprintf(events, sizeof events,
+		         "[{\"type\":\"site.config\",\"payload\":{\"stations\":[\"1\",\"2\",\"3\"],"
+		         "\"warn_min\":20,\"alarm_min\":30,\"name\":\"Demo room\",\"languages\":"
+		         "\"da,en,ar\",\"alert\":{\"da\":\"Farlig batch\",\"en\":\"Dangerous "
+		         "batch\"}%s}}]",
+		         box);
+		st = post_events(t_demo, k_demo, &seq_demo, events);
+		display_get(&r, key);
+		size_t n_alert = json_object_size(json_object_get(r.json, "alert"));
+		expect(boxes[i].name,
+		       st == 200 && r.status == 200 && n_alert == (boxes[i].shown ? 2 : 0),
+		       "%ld, %zu alerts: %.300s", st, n_alert, ank_buf_str(&r.body));
+		resp_free(&r);
+	}
 
 	display_event(ev[0], sizeof ev[0], "ticket.issued", 2, "2026-12-02", "waiting", "",
 	              now - 80000, uid);

@@ -133,6 +133,13 @@ alert)
 	kiosk_run alert.txt --db "$work/site.db" --config "$here/alert.ini" \
 		--registry "$root/assets/demo/registry.json"
 	;;
+alert_timed)
+	# The same alert, time-boxed: from/until added to its [alert] section.
+	sed 's/^\[alert\]$/[alert]\nfrom = 2026-11-23T10:30:00Z\nuntil = 2026-11-23T11:00:00Z/' \
+		"$here/alert.ini" >"$work/timed.ini"
+	kiosk_run alert_timed.txt --db "$work/site.db" --config "$work/timed.ini" \
+		--registry "$root/assets/demo/registry.json" --renderer null
+	;;
 estimates)
 	kiosk_run estimates.txt --db "$work/site.db" --config "$here/manual.ini" \
 		--registry "$root/assets/demo/registry.json" --renderer null
