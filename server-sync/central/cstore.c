@@ -944,8 +944,11 @@ int ank_cstore_stats_get(ank_cstore *cs, int64_t now, ank_cstore_stats *st, char
 	size_t off = 0;
 	if (per_kiosk && n)
 		per_kiosk[0] = '\0';
-	if (ank_cs_prep(cs, "SELECT id, site, last_seen_ms FROM kiosk ORDER BY id", &s) ==
-	    SQLITE_OK) {
+	/* A revoked kiosk is no longer paired: it is not counted, and its token is dead. */
+	if (ank_cs_prep(cs,
+	                "SELECT id, site, last_seen_ms FROM kiosk WHERE revoked_ms IS NULL"
+	                " ORDER BY id",
+	                &s) == SQLITE_OK) {
 		while (sqlite3_step(s) == SQLITE_ROW) {
 			long long seen =
 			        ank_cs_seen_get(cs, ank_cs_col(s, 0), sqlite3_column_int64(s, 2));

@@ -647,10 +647,11 @@ static void audit_note(ank_http_ctx *c, const route *rt, const char *method, int
 		return;
 	ank_audit_entry e = {.at_ms = ank_now_ms()};
 	snprintf(e.actor, sizeof e.actor, "%s", c->acct.name[0] ? c->acct.name : c->audit_actor);
+	/* A login's role is the account's once it succeeded (the session's is set then). */
 	snprintf(e.role, sizeof e.role, "%s",
-	         !c->acct.name[0] ? ""
-	         : c->acct.admin  ? "admin"
-	                          : "staff");
+	         c->acct.name[0] || c->audit_role[0]
+	                 ? (c->acct.name[0] ? (c->acct.admin ? "admin" : "staff") : c->audit_role)
+	                 : "");
 	snprintf(e.addr, sizeof e.addr, "%s", c->addr);
 	snprintf(e.action, sizeof e.action, "%s", rt->name);
 	if (c->audit_object[0])

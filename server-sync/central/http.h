@@ -78,6 +78,7 @@ typedef struct ank_http_ctx {
 	/* For the audit row (http.c, audit_note): who acted when no session says it (the name a
 	 * login gave), and what the action touched when the path's parameters do not say it. */
 	char audit_actor[ANK_CS_ID_MAX + 1];
+	char audit_role[8]; /* a successful login's role ("admin", "staff"); "" otherwise */
 	char audit_object[ANK_AUDIT_OBJECT_MAX + 1];
 } ank_http_ctx;
 

@@ -250,6 +250,7 @@ ank_reply ank_staff_login(ank_http_ctx *c)
 	         ANK_SESSION_TTL_MS / 1000);
 	ank_log(ANK_LOG_INFO, "login", "%s '%s' logged in", acct.admin ? "admin" : "staff",
 	        acct.name);
+	snprintf(c->audit_role, sizeof c->audit_role, "%s", acct.admin ? "admin" : "staff");
 	ank_reply r = ank_http_json(
 	        200,
 	        json_pack("{s:i, s:s, s:o, s:s}", "v", 1, "role", acct.admin ? "admin" : "staff",

@@ -4188,6 +4188,23 @@ static json_t *audit_of(const session *admin, const char *query)
 }
 
 /* Whether an audit row has action, and object and result when not NULL. */
+/* The value of the metric line that starts with `name` (e.g. "ankomst_kiosks "), -1 when
+ * there is none. */
+static long long metric_value(const char *text, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, name, n)) {
+			long v = -1;
+			char num[32];
+			snprintf(num, sizeof num, "%.*s", (int)strcspn(p + n, "\n"), p + n);
+			if (ank_parse_long(num, 0, 1000000000, &v))
+				return -1;
+			return v;
+		}
+	return -1;
+}
+
 static bool audit_has(json_t *rows, const char *actor, const char *action, const char *object,
                       const char *result)
 {
@@ -4321,6 +4338,10 @@ static void admin_revoke(const session *admin, const char *token, const char *ki
 	snprintf(kp.token, sizeof kp.token, "%s", token);
 	pthread_create(&kp.th, NULL, kiosk_poll_run, &kp);
 	usleep(500 * 1000); /* the poll is held by now */
+	resp m;
+	http(&m, "GET", "/metrics", NULL, 0, NULL, NULL, METRICS_TOKEN);
+	long long paired_before = metric_value(ank_buf_str(&m.body), "ankomst_kiosks ");
+	resp_free(&m);
 	char path[128];
 	snprintf(path, sizeof path, "/api/v1/kiosks/%s/revoke", kiosk);
 	post(&r, admin, path, "{\"v\":1}");
@@ -4338,6 +4359,12 @@ static void admin_revoke(const session *admin, const char *token, const char *ki
 	expect_error("revoked-push-401", st, code, 401, "unauthorized");
 	st = status_of("GET", "/api/v1/sync/changes?since=0&wait=0", NULL, NULL, NULL, token);
 	expect("revoked-poll-401", st == 401, "%ld", st);
+	/* A revoked kiosk is not counted as paired. */
+	http(&m, "GET", "/metrics", NULL, 0, NULL, NULL, METRICS_TOKEN);
+	long long paired_after = metric_value(ank_buf_str(&m.body), "ankomst_kiosks ");
+	resp_free(&m);
+	expect("revoked-not-counted", paired_before >= 1 && paired_after == paired_before - 1,
+	       "%lld then %lld", paired_before, paired_after);
 	st = answer_of("POST", path, "{\"v\":1}", admin->token, admin->csrf, NULL, code);
 	expect_error("revoke-again", st, code, 409, "exists");
 	st = answer_of("POST", "/api/v1/kiosks/k-nobody/revoke", "{\"v\":1}", admin->token,
@@ -4460,6 +4487,15 @@ static void admin_audit(const session *admin, const char *revoked)
 	       "missing");
 	expect("audit-create", audit_has(rows, "boss", "accounts", NULL, "201"), "missing");
 	expect("audit-login", audit_has(rows, "dora", "login", NULL, "200"), "missing");
+	bool login_role = false;
+	{
+		size_t k;
+		json_t *o;
+		json_array_foreach(rows, k, o) login_role |=
+		        !strcmp(jstr(o, "actor"), "dora") && !strcmp(jstr(o, "action"), "login") &&
+		        !strcmp(jstr(o, "result"), "200") && !strcmp(jstr(o, "role"), "staff");
+	}
+	expect("audit-login-role", login_role, "a successful login's row has no role");
 	expect("audit-login-refused", audit_has(rows, "dora", "login", NULL, "401"), "missing");
 	expect("audit-staff-forbidden", audit_has(rows, "anna", "kiosk_revoke", NULL, "403"),
 	       "missing");
