@@ -1350,8 +1350,8 @@ static void group_cli(void)
 	fclose(fp);
 	CLI("config-log-format", 0, "{\"time\":\"", NULL, "add-site", "--config", conf, "--site",
 	    "south", "--name", "Syd", "--municipality", "101");
-	CLI("report-bad-date", 1, "real dates", NULL, "report", "--db", db, "--from", "2026-02-30");
-	CLI("report-reversed", 1, "before", NULL, "report", "--db", db, "--from", "2026-02-02",
+	CLI("report-bad-date", 2, "real dates", NULL, "report", "--db", db, "--from", "2026-02-30");
+	CLI("report-reversed", 2, "before", NULL, "report", "--db", db, "--from", "2026-02-02",
 	    "--to", "2026-02-01");
 #undef CLI
 	ank_buf_free(&out);
@@ -1518,6 +1518,20 @@ static void report_api(const session *admin)
 	               !strcmp(jstr(demo, "checkins"), "<10") &&
 	               jpath(r.json, "suppression.below") == 10 && !r.disposition[0],
 	       "status %ld, exit %d: %.300s", r.status, rc, ank_buf_str(&r.body));
+	/* The one intake's hour, weekday and week are small cells too. */
+	const char *series[] = {"intakes_by_week", "intakes_by_weekday", "intakes_by_hour"};
+	int small = 0, cells = 0;
+	for (int i = 0; i < 3; i++) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(json_object_get(demo, series[i]), k, v)
+		{
+			cells++;
+			small += !strcmp(json_string_value(v) ? json_string_value(v) : "", "<10");
+		}
+	}
+	expect("report-api-series-suppressed", cells == 3 && small == 3, "%d of %d cells <10",
+	       small, cells);
 	json_decref(cli);
 	resp_free(&r);
 	/* The raw data: a download whose name says it is confidential, not suppressed. */
