@@ -21,6 +21,7 @@
 #include "cstore.h"
 #include "http.h"
 #include "proto.h"
+#include "report_make.h"
 #include "report_suppress.h"
 #include "serve.h"
 #include "web.h"
@@ -265,6 +266,8 @@ static int cmd_serve(opts *o)
 	}
 	ank_serve *sv = ank_serve_new(&o->lim, cs, &err);
 	ank_http *h = sv ? ank_http_new(cs, sv, o->metrics_token, web) : NULL;
+	if (h)
+		ank_http_set_report_below(h, (int)o->suppress_below);
 	struct MHD_Daemon *d = h ? serve_start(h, sv, &o->lim, &addr, cert, key) : NULL;
 	if (d) {
 		serve_until_stopped(o, d, host, port, tls);
@@ -437,51 +440,27 @@ static int cmd_display_key(opts *o, ank_cstore *cs)
 static int cmd_report(opts *o, ank_cstore *cs)
 {
 	ank_err err;
-	char from[11], to[11];
-	const char *f = o->from, *t = o->to;
-	if (o->quarter || o->year) {
-		if (o->from || o->to || (o->quarter && o->year)) {
-			fprintf(stderr,
-			        "ankomst-central: give one of --quarter, --year or --from/--to\n");
-			return 2;
-		}
-		if (ank_report_period(o->quarter, o->year, from, to, &err)) {
-			fprintf(stderr, "ankomst-central: %s\n", err.msg);
-			return 2;
-		}
-		f = from;
-		t = to;
-	}
-	bool csv = o->format && !strcmp(o->format, "csv");
-	if (o->format && !csv && strcmp(o->format, "json")) {
-		fprintf(stderr, "ankomst-central: --format is json or csv, not '%s'\n", o->format);
-		return 2;
-	}
 	long below = o->suppress_below;
 	if (o->suppress && ank_parse_long(o->suppress, 0, ANK_REPORT_SUPPRESS_MAX, &below)) {
 		fprintf(stderr, "ankomst-central: --suppress-below is 0..%d, not '%s'\n",
 		        ANK_REPORT_SUPPRESS_MAX, o->suppress);
 		return 2;
 	}
-	char *text = csv ? ank_cstore_report_csv(cs, f, t, ank_now_ms(), &err)
-	                 : ank_cstore_report(cs, f, t, ank_now_ms(), &err);
-	if (text && !csv) {
-		/* What leaves central for publication has its small cells hidden. */
-		json_t *j = json_loads(text, 0, NULL);
-		free(text);
-		text = NULL;
-		if (j && ank_report_suppress(j, (int)below, &err) == 0)
-			text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		else if (!j)
-			ank_err_set(&err, "the report is not JSON");
-		json_decref(j);
-	}
-	if (!text) {
+	ank_report_ask ask = {.from = o->from,
+	                      .to = o->to,
+	                      .quarter = o->quarter,
+	                      .year = o->year,
+	                      .format = o->format,
+	                      .below = (int)below,
+	                      .flag = "--"};
+	ank_report_out out;
+	int rc = ank_report_make(cs, &ask, ank_now_ms(), &out, &err);
+	if (rc) {
 		fprintf(stderr, "ankomst-central: %s\n", err.msg);
-		return 1;
+		return rc > 0 ? 2 : 1;
 	}
-	printf(csv ? "%s" : "%s\n", text);
-	free(text);
+	printf(out.csv ? "%s" : "%s\n", out.text);
+	free(out.text);
 	return 0;
 }
 

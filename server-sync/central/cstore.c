@@ -228,6 +228,11 @@ static const char *const migrations[] = {
          " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
          "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
          " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"),
+        /* 14 (issue 14): intakes per local hour beside the check-ins, for the report's
+         * intakes by week, weekday and hour without a walk through every visit. Read model:
+         * the rebuild fills it (READ_MODEL_VERSION 5). */
+        ("ALTER TABLE hour_stat ADD COLUMN intakes INTEGER NOT NULL DEFAULT 0;"
+         "DELETE FROM meta WHERE key = 'read_model';"),
 };
 
 void ank_cs_hash_hex(const char *secret, char out[65])

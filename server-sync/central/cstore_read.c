@@ -19,7 +19,9 @@
 #define REASON_MAX 200
 /* The version of the read tables' meaning: a central that finds another one in meta
  * rebuilds them from the event log when it opens the database. */
-#define READ_MODEL_VERSION "4" /* 4: dates and hours in each site's own time zone */
+#define READ_MODEL_VERSION                                                                         \
+	"5" /* 4: dates and hours in each site's own time zone; 5: intakes                         \
+	     * per local hour in hour_stat */
 /* Events replayed per transaction step by a rebuild, as a kiosk's batches are at most. */
 #define REBUILD_CHUNK ANK_PROTO_MAX_BATCH
 
@@ -139,7 +141,7 @@ typedef struct stat_row {
 typedef struct hour_row {
 	char date[11];
 	int hour;
-	long long checkins;
+	long long checkins, intakes;
 } hour_row;
 
 typedef struct user_row {
@@ -231,17 +233,23 @@ static stat_row *stat_of(ank_cs_proj *p, const char *date, const char *route, co
 	return r;
 }
 
-static void hour_add(ank_cs_proj *p, const local_hour *lh)
+/* Counts a check-in (intake false) or an intake (a session started) in its local hour. */
+static void hour_add(ank_cs_proj *p, const local_hour *lh, bool intake)
 {
-	for (int i = 0; i < p->nhour; i++)
-		if (p->hour[i].hour == lh->hour && !strcmp(p->hour[i].date, lh->date)) {
-			p->hour[i].checkins++;
-			return;
-		}
-	hour_row *r = &p->hour[p->nhour++];
-	KEEP(r->date, lh->date);
-	r->hour = lh->hour;
-	r->checkins = 1;
+	hour_row *r = NULL;
+	for (int i = 0; i < p->nhour && !r; i++)
+		if (p->hour[i].hour == lh->hour && !strcmp(p->hour[i].date, lh->date))
+			r = &p->hour[i];
+	if (!r) {
+		r = &p->hour[p->nhour++];
+		KEEP(r->date, lh->date);
+		r->hour = lh->hour;
+		r->checkins = r->intakes = 0;
+	}
+	if (intake)
+		r->intakes++;
+	else
+		r->checkins++;
 }
 
 static void user_add(ank_cs_proj *p, const char *date, const char *user)
@@ -331,7 +339,7 @@ static int project_ticket(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk,
 		stat_row *st = stat_of(pj, lh->date, route, substance);
 		st->checkins++;
 		st->assisted += ev->id[ANK_F_HELPER][0] != '\0';
-		hour_add(pj, lh);
+		hour_add(pj, lh, false);
 		user_add(pj, lh->date, ev->id[ANK_F_USER]);
 		break;
 	}
@@ -346,6 +354,7 @@ static int project_ticket(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk,
 		r->started_ms = at;
 		stat_row *st = stat_of(pj, lh->date, route, substance);
 		st->intakes++;
+		hour_add(pj, lh, true);
 		/* Waiting time, a safety figure: from the ticket to the start of its session. */
 		long long issued =
 		        r->issued_ms ? r->issued_ms : stored_issued_ms(cs, kiosk, r->ticket);
@@ -481,11 +490,12 @@ static int flush_stats(ank_cstore *cs, ank_cs_proj *pj, const char *site, ank_er
 	}
 	for (int i = 0; i < pj->nhour && !rc; i++)
 		rc = run(cs, err,
-		         "INSERT INTO hour_stat(date, site, hour, checkins) VALUES (?,?,?,?)"
-		         " ON CONFLICT(date, site, hour) DO UPDATE SET"
-		         " checkins = checkins + excluded.checkins",
-		         "ssii", pj->hour[i].date, site, (long long)pj->hour[i].hour,
-		         pj->hour[i].checkins);
+		         "INSERT INTO hour_stat(date, site, hour, checkins, intakes)"
+		         " VALUES (?,?,?,?,?) ON CONFLICT(date, site, hour) DO UPDATE SET"
+		         " checkins = checkins + excluded.checkins,"
+		         " intakes = intakes + excluded.intakes",
+		         "ssiii", pj->hour[i].date, site, (long long)pj->hour[i].hour,
+		         pj->hour[i].checkins, pj->hour[i].intakes);
 	for (int i = 0; i < pj->nuser && !rc; i++)
 		rc = run(cs, err, "INSERT OR IGNORE INTO day_user(date, site, user) VALUES (?,?,?)",
 		         "sss", pj->user[i].date, site, pj->user[i].user);

@@ -37,7 +37,7 @@ typedef struct sec {
 	/* {code: n} objects, and {route: {substance: n}} */
 	json_t *by_route, *by_substance, *by_route_substance, *by_weekday, *by_hour, *in_route,
 	        *in_substance, *refusal_reason, *rejection_reason, *gender, *age, *municipality,
-	        *outcome, *referral_type, *unknown;
+	        *outcome, *referral_type, *unknown, *in_week, *in_weekday, *in_hour;
 	wait_set *waits;
 	int n_waits, cap_waits;
 	bool no_memory; /* a wait could not be kept: the section's wait figures are wrong */
@@ -78,7 +78,10 @@ static void sec_init(sec *s, const char *id)
 	                   &s->municipality,
 	                   &s->outcome,
 	                   &s->referral_type,
-	                   &s->unknown};
+	                   &s->unknown,
+	                   &s->in_week,
+	                   &s->in_weekday,
+	                   &s->in_hour};
 	for (size_t i = 0; i < sizeof objs / sizeof objs[0]; i++)
 		*objs[i] = json_object();
 }
@@ -311,25 +314,59 @@ static int weekday_ymd(int y, int m, int d)
 	return (y + y / 4 - y / 100 + y / 400 + t[m - 1] + d) % 7;
 }
 
-/* The same of "YYYY-MM-DD"; -1 when malformed. */
-static int weekday_of(const char *date)
+/* The report's weekday codes, by weekday_ymd. */
+static const char *const weekday_code[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+
+static bool leap_year(int y)
 {
-	int y = 0, m = 0, d = 0;
-	return ank_date_parse(date, &y, &m, &d) ? -1 : weekday_ymd(y, m, d);
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-/* hour_stat (site, date, hour, checkins). */
+/* ISO 8601 weeks in year y: 53 when 1 January is a Thursday, or a Wednesday in a leap year. */
+static int iso_weeks_in(int y)
+{
+	int jan1 = weekday_ymd(y, 1, 1);
+	return jan1 == 4 || (leap_year(y) && jan1 == 3) ? 53 : 52;
+}
+
+/* The ISO 8601 week of a date, "2026-W01": weeks start on Monday, and week 1 holds the
+ * year's first Thursday, so a few days of late December or early January belong to the
+ * neighbouring year's week. */
+static void iso_week(int y, int m, int d, char out[9])
+{
+	static const int before[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+	int yday = before[m - 1] + d + (leap_year(y) && m > 2);
+	int wd = weekday_ymd(y, m, d);
+	int week = (yday - (wd == 0 ? 7 : wd) + 10) / 7, wy = y;
+	if (week < 1) {
+		wy = y - 1;
+		week = iso_weeks_in(wy);
+	} else if (week > iso_weeks_in(y)) {
+		wy = y + 1;
+		week = 1;
+	}
+	snprintf(out, 9, "%04d-W%02d", wy % 10000, week);
+}
+
+/* hour_stat (site, date, hour, checkins, intakes): check-ins by weekday and hour, intakes by
+ * ISO week, weekday and hour, of the local date and hour. */
 static void hour_row(rep *r, sqlite3_stmt *s)
 {
-	static const char *const days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
-	int wd = weekday_of(ank_cs_col(s, 1));
-	char hour[8];
+	int y = 0, m = 0, d = 0;
+	bool dated = ank_date_parse(ank_cs_col(s, 1), &y, &m, &d) == 0;
+	const char *wd = dated ? weekday_code[weekday_ymd(y, m, d)] : "unknown";
+	char hour[8], week[9] = "unknown";
 	snprintf(hour, sizeof hour, "%02d", sqlite3_column_int(s, 2));
-	long long n = sqlite3_column_int64(s, 3);
+	if (dated)
+		iso_week(y, m, d, week);
+	long long n = sqlite3_column_int64(s, 3), in = sqlite3_column_int64(s, 4);
 	sec *to[TARGETS];
 	for (int t = 0, k = targets(r, s, to); t < k; t++) {
-		add(to[t]->by_weekday, wd >= 0 ? days[wd] : "unknown", n);
+		add(to[t]->by_weekday, wd, n);
 		add(to[t]->by_hour, hour, n);
+		add(to[t]->in_week, week, in);
+		add(to[t]->in_weekday, wd, in);
+		add(to[t]->in_hour, hour, in);
 	}
 }
 
@@ -555,7 +592,7 @@ static void read_all(rep *r)
 	         " sum(ended), sum(session_s), sum(waited), sum(wait_ms), sum(no_shows),"
 	         " sum(cancelled) FROM day_stat" SPAN " GROUP BY site, route, substance",
 	         day_row);
-	each_row(r, "SELECT site, date, hour, checkins FROM hour_stat" SPAN, hour_row);
+	each_row(r, "SELECT site, date, hour, checkins, intakes FROM hour_stat" SPAN, hour_row);
 	each_row(r, "SELECT site, reason, count(*) FROM refusal" SPAN " GROUP BY site, reason",
 	         refusal_row);
 	read_records(r);
@@ -596,6 +633,9 @@ static json_t *sec_json(sec *x)
 	set_int(o, "intakes", x->intakes);
 	json_object_set_new(o, "intakes_by_route", sorted(x->in_route));
 	json_object_set_new(o, "intakes_by_substance", sorted(x->in_substance));
+	json_object_set_new(o, "intakes_by_week", sorted(x->in_week));
+	json_object_set_new(o, "intakes_by_weekday", sorted(x->in_weekday));
+	json_object_set_new(o, "intakes_by_hour", sorted(x->in_hour));
 	set_int(o, "sessions_ended", x->ended);
 	set_int(o, "session_seconds", x->session_s);
 	json_object_set_new(
@@ -814,7 +854,8 @@ static void sec_free(sec *x)
 	        x->name,           x->by_route,         x->by_substance,  x->by_route_substance,
 	        x->by_weekday,     x->by_hour,          x->in_route,      x->in_substance,
 	        x->refusal_reason, x->rejection_reason, x->gender,        x->age,
-	        x->municipality,   x->outcome,          x->referral_type, x->unknown};
+	        x->municipality,   x->outcome,          x->referral_type, x->unknown,
+	        x->in_week,        x->in_weekday,       x->in_hour};
 	for (size_t i = 0; i < sizeof objs / sizeof objs[0]; i++)
 		json_decref(objs[i]);
 	waits_free(x);
@@ -847,37 +888,6 @@ static void csv_field(ank_buf *b, const char *v, bool last)
 	ank_buf_append(b, last ? "\n" : ",", 1);
 }
 
-static bool leap_year(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* ISO 8601 weeks in year y: 53 when 1 January is a Thursday, or a Wednesday in a leap year. */
-static int iso_weeks_in(int y)
-{
-	int jan1 = weekday_ymd(y, 1, 1);
-	return jan1 == 4 || (leap_year(y) && jan1 == 3) ? 53 : 52;
-}
-
-/* The ISO 8601 week of a date, "2026-W01": weeks start on Monday, and week 1 holds the
- * year's first Thursday, so a few days of late December or early January belong to the
- * neighbouring year's week. */
-static void iso_week(int y, int m, int d, char out[9])
-{
-	static const int before[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
-	int yday = before[m - 1] + d + (leap_year(y) && m > 2);
-	int wd = weekday_ymd(y, m, d);
-	int week = (yday - (wd == 0 ? 7 : wd) + 10) / 7, wy = y;
-	if (week < 1) {
-		wy = y - 1;
-		week = iso_weeks_in(wy);
-	} else if (week > iso_weeks_in(y)) {
-		wy = y + 1;
-		week = 1;
-	}
-	snprintf(out, 9, "%04d-W%02d", wy % 10000, week);
-}
-
 char *ank_cstore_report_csv(ank_cstore *cs, const char *from, const char *to, int64_t now,
                             ank_err *err)
 {
@@ -895,7 +905,6 @@ char *ank_cstore_report_csv(ank_cstore *cs, const char *from, const char *to, in
 	                                   "gender",  "municipality", "linkage_key"};
 	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
 		csv_field(&b, cols[i], i + 1 == sizeof cols / sizeof cols[0]);
-	static const char *const days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 	pthread_mutex_lock(&cs->mu);
 	sqlite3_stmt *s = NULL;
 	if (sites_load(&r) == 0)
@@ -928,7 +937,7 @@ char *ank_cstore_report_csv(ank_cstore *cs, const char *from, const char *to, in
 			csv_field(&b, cv.date, false);
 			csv_field(&b, hour, false);
 			csv_field(&b, week, false);
-			csv_field(&b, days[cv.weekday], false);
+			csv_field(&b, weekday_code[cv.weekday], false);
 			csv_field(&b, key_col(s, 1), false);
 			csv_field(&b, key_col(s, 2), false);
 			csv_field(&b, key_col(s, 3), false);
@@ -964,6 +973,9 @@ char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_
 	rep r;
 	if (rep_begin(&r, cs, from, to, now, err))
 		return NULL;
+	/* As the raw data: the store's connection is one thread's at a time (a report now also
+	 * runs on a worker of the service, beside the ingest writer). */
+	pthread_mutex_lock(&cs->mu);
 	if (sites_load(&r) == 0)
 		read_all(&r);
 	pthread_mutex_unlock(&cs->mu);

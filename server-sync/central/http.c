@@ -22,6 +22,7 @@
 #include "ank_version.h"
 #include "http.h"
 #include "proto.h"
+#include "report_suppress.h"
 #include "serve.h"
 #include "web.h"
 
@@ -62,6 +63,7 @@ struct ank_http {
 	ank_serve *serve;
 	const ank_web *web;
 	char metrics_token[ANK_TOKEN_HEX + 1]; /* "" when /metrics is off */
+	int report_below;                      /* the report's suppression threshold */
 	pthread_mutex_t mu;                    /* the metrics below */
 	long long requests[MAX_ROUTES][6];     /* [route][status class 1xx..5xx + other] */
 	/* The latency histogram per route, so that 30 s long-polls do not fill the buckets of
@@ -503,6 +505,8 @@ static const route routes[] = {
         {"POST", "/api/v1/accounts/{user}", ank_admin_account_change, AUTH_ADMIN, EXEC_WORKER,
          "account_change"},
         {"GET", "/api/v1/audit", ank_admin_audit, AUTH_ADMIN, EXEC_WORKER, "audit"},
+        /* A report reads a year's read model: a worker's, not the event loop's. */
+        {"GET", "/api/v1/report", ank_admin_report, AUTH_ADMIN, EXEC_WORKER, "report"},
 };
 #define N_ROUTES ((int)(sizeof routes / sizeof routes[0]))
 _Static_assert(sizeof routes / sizeof routes[0] < MAX_ROUTES, "raise MAX_ROUTES");
@@ -917,11 +921,22 @@ ank_http *ank_http_new(ank_cstore *cs, ank_serve *serve, const char *metrics_tok
 	h->cs = cs;
 	h->serve = serve;
 	h->web = web;
+	h->report_below = ANK_REPORT_SUPPRESS_BELOW;
 	snprintf(h->metrics_token, sizeof h->metrics_token, "%s",
 	         metrics_token ? metrics_token : "");
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_mutex_init(&h->feed_mu, NULL);
 	return h;
+}
+
+void ank_http_set_report_below(ank_http *h, int below)
+{
+	h->report_below = below;
+}
+
+int ank_http_report_below(const ank_http *h)
+{
+	return h->report_below;
 }
 
 const ank_web *ank_http_web(const ank_http *h)
@@ -1141,6 +1156,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, request *req, ank
 		MHD_add_response_header(resp, "ETag", c->etag);
 	if (c->location[0])
 		MHD_add_response_header(resp, "Location", c->location);
+	if (c->disposition[0])
+		MHD_add_response_header(resp, "Content-Disposition", c->disposition);
 	/* On every answer, pages and JSON alike: nothing runs but our own files, nothing
 	 * frames us, and no type is guessed (docs/api.md "Pages"). */
 	MHD_add_response_header(resp, "Content-Security-Policy", ANK_HTTP_CSP);

@@ -36,6 +36,10 @@ struct ank_web;
  * free with ank_http_free after the daemon has stopped. */
 ank_http *ank_http_new(ank_cstore *cs, struct ank_serve *serve, const char *metrics_token,
                        const struct ank_web *web);
+/* The report's suppression threshold ([central] report_suppress_below; default
+ * ANK_REPORT_SUPPRESS_BELOW), for GET /api/v1/report. Set before serving. */
+void ank_http_set_report_below(ank_http *h, int below);
+int ank_http_report_below(const ank_http *h);
 void ank_http_free(ank_http *h);
 /* libmicrohttpd's access handler and completion callback; cls is the ank_http. */
 enum MHD_Result ank_http_on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -67,7 +71,8 @@ typedef struct ank_http_ctx {
 	char csrf[ANK_TOKEN_HEX + 1];        /* the session's CSRF token, for /api/v1/me */
 	char set_cookie[256];                /* a Set-Cookie header to send, or "" */
 	char location[128];                  /* a Location header to send (redirects), or "" */
-	const char *etag;                    /* an ETag header to send (static storage), or NULL */
+	char disposition[160]; /* a Content-Disposition header to send (downloads), or "" */
+	const char *etag;      /* an ETag header to send (static storage), or NULL */
 	bool body_static; /* the reply's body is static storage (a web file): not freed or gzipped
 	                   */
 	char retry_after[24]; /* a Retry-After header (seconds) to send, or "" */
@@ -152,6 +157,8 @@ ank_reply ank_admin_kiosk_revoke(ank_http_ctx *c);
 ank_reply ank_admin_accounts(ank_http_ctx *c);
 ank_reply ank_admin_account_change(ank_http_ctx *c);
 ank_reply ank_admin_audit(ank_http_ctx *c);
+/* GET /api/v1/report (admins): the report, suppressed, or its raw data as CSV. */
+ank_reply ank_admin_report(ank_http_ctx *c);
 /* The serving machinery of the server (NULL when handlers run on the calling thread). */
 struct ank_serve *ank_http_serve(const ank_http *h);
 /* The waiting-room display's data (display.c); c->site is the display key's. */

@@ -32,7 +32,8 @@ static const char *const breakdown_keys[] = {
         "checkins_by_weekday",    "checkins_by_hour",          "intakes_by_route",
         "intakes_by_substance",   "refusals_by_reason",        "rejections_by_reason",
         "unique_users_by_gender", "unique_users_by_age_group", "unique_users_by_municipality",
-        "overdoses_by_outcome",   "referrals_by_type",         NULL};
+        "overdoses_by_outcome",   "referrals_by_type",         "intakes_by_week",
+        "intakes_by_weekday",     "intakes_by_hour",           NULL};
 
 /* A breakdown and the total its cells add up to (within one section). */
 static const struct {
@@ -44,6 +45,9 @@ static const struct {
         {"checkins", "checkins_by_hour"},
         {"intakes", "intakes_by_route"},
         {"intakes", "intakes_by_substance"},
+        {"intakes", "intakes_by_week"},
+        {"intakes", "intakes_by_weekday"},
+        {"intakes", "intakes_by_hour"},
         {"refusals", "refusals_by_reason"},
         {"rejections", "rejections_by_reason"},
         {"unique_users", "unique_users_by_gender"},

@@ -16,6 +16,7 @@
 #include "web.h"
 #include "wire.h"
 #include "proto.h"
+#include "report_make.h"
 #include "serve.h"
 
 /* Nicknames: as the kiosk's registry (docs/formats.md). */
@@ -1464,4 +1465,41 @@ ank_reply ank_admin_audit(ank_http_ctx *c)
 	}
 	free(rows);
 	return ank_http_json(200, json_pack("{s:i, s:o}", "v", 1, "entries", list));
+}
+
+/* The report over a period, as `ankomst-central report` gives it (report_make.c: the same
+ * rules and errors): the JSON suppressed with the config's threshold, or with format=csv the
+ * raw data (confidential, not suppressed) as a download. An empty parameter is none. */
+ank_reply ank_admin_report(ank_http_ctx *c)
+{
+	const char *names[] = {"from", "to", "quarter", "year", "format"};
+	const char *v[5];
+	for (int i = 0; i < 5; i++) {
+		v[i] = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, names[i]);
+		if (v[i] && !*v[i])
+			v[i] = NULL;
+	}
+	ank_report_ask ask = {.from = v[0],
+	                      .to = v[1],
+	                      .quarter = v[2],
+	                      .year = v[3],
+	                      .format = v[4],
+	                      .below = ank_http_report_below(c->srv),
+	                      .flag = ""};
+	ank_report_out out;
+	ank_err err;
+	int rc = ank_report_make(c->cs, &ask, ank_now_ms(), &out, &err);
+	if (rc > 0)
+		return ank_http_error(ANK_ERR_BAD_REQUEST, err.msg);
+	if (rc < 0) {
+		ank_log(ANK_LOG_ERROR, "admin", "report: %s", err.msg);
+		return ank_http_error(ANK_ERR_UNAVAILABLE, "cannot make the report now");
+	}
+	if (!out.csv)
+		return (ank_reply){200, out.text, "application/json"};
+	/* The file's name says what it is wherever it is saved. */
+	snprintf(c->disposition, sizeof c->disposition,
+	         "attachment; filename=\"ankomst-raw-%s-%s-CONFIDENTIAL.csv\"",
+	         out.from[0] ? out.from : "start", out.to[0] ? out.to : "now");
+	return (ank_reply){200, out.text, "text/csv; charset=utf-8"};
 }

@@ -111,13 +111,14 @@ typedef struct resp {
 	long status; /* 0 when no answer came (rc says why) */
 	CURLcode rc;
 	ank_buf body;
-	char set_cookie[512]; /* the Set-Cookie header, if any */
-	char retry_after[32]; /* the Retry-After header, if any */
-	char location[128];   /* the Location header, if any */
-	char etag[40];        /* the ETag header, if any */
-	char csp[400];        /* the Content-Security-Policy header, if any */
-	char ctype[80];       /* the Content-Type header, if any */
-	json_t *json;         /* the body parsed, or NULL */
+	char set_cookie[512];  /* the Set-Cookie header, if any */
+	char retry_after[32];  /* the Retry-After header, if any */
+	char location[128];    /* the Location header, if any */
+	char etag[40];         /* the ETag header, if any */
+	char csp[400];         /* the Content-Security-Policy header, if any */
+	char ctype[80];        /* the Content-Type header, if any */
+	char disposition[160]; /* the Content-Disposition header, if any */
+	json_t *json;          /* the body parsed, or NULL */
 } resp;
 
 static size_t on_body(char *p, size_t size, size_t n, void *user)
@@ -147,6 +148,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *user)
 	header_value(p, len, "ETag: ", r->etag, sizeof r->etag);
 	header_value(p, len, "Content-Security-Policy: ", r->csp, sizeof r->csp);
 	header_value(p, len, "Content-Type: ", r->ctype, sizeof r->ctype);
+	header_value(p, len, "Content-Disposition: ", r->disposition, sizeof r->disposition);
 	return len;
 }
 
@@ -1348,8 +1350,8 @@ static void group_cli(void)
 	fclose(fp);
 	CLI("config-log-format", 0, "{\"time\":\"", NULL, "add-site", "--config", conf, "--site",
 	    "south", "--name", "Syd", "--municipality", "101");
-	CLI("report-bad-date", 1, "real dates", NULL, "report", "--db", db, "--from", "2026-02-30");
-	CLI("report-reversed", 1, "before", NULL, "report", "--db", db, "--from", "2026-02-02",
+	CLI("report-bad-date", 2, "real dates", NULL, "report", "--db", db, "--from", "2026-02-30");
+	CLI("report-reversed", 2, "before", NULL, "report", "--db", db, "--from", "2026-02-02",
 	    "--to", "2026-02-01");
 #undef CLI
 	ank_buf_free(&out);
@@ -1457,6 +1459,101 @@ static int db_int(const char *query)
 	}
 	sqlite3_close(sdb);
 	return v;
+}
+
+/* GET /api/v1/report: admins only, the CLI's period rules and errors, the JSON as the CLI
+ * prints it (suppressed by the config's threshold), the raw data as a confidential download. */
+static void report_api(const session *admin)
+{
+	session rita;
+	long st = add_account(admin, "rita", "staff", "demo");
+	expect("report-api-staff-forbidden",
+	       st == 201 && login("rita", staff_pw, &rita) == 200 &&
+	               status_of("GET", "/api/v1/report", NULL, rita.token, NULL, NULL) == 403,
+	       "account %ld", st);
+	static const struct {
+		const char *name, *query, *says;
+	} bad[] = {
+	        {"report-api-bad-quarter", "?quarter=2026Q5", "quarter wants YYYYQn"},
+	        {"report-api-quarter-and-year", "?quarter=2026Q3&year=2026",
+	         "give one of quarter, year or from/to"},
+	        {"report-api-year-and-from", "?year=2026&from=2026-01-01",
+	         "give one of quarter, year or from/to"},
+	        {"report-api-bad-date", "?from=2026-02-30", "from and to must be real dates"},
+	        {"report-api-to-before-from", "?from=2026-03-01&to=2026-02-01",
+	         "to is before from"},
+	        {"report-api-bad-format", "?format=xml", "format is json or csv, not 'xml'"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char path[128];
+		snprintf(path, sizeof path, "/api/v1/report%s", bad[i].query);
+		resp r;
+		http(&r, "GET", path, NULL, 0, admin->token, NULL, NULL);
+		expect(bad[i].name,
+		       r.status == 400 && !strcmp(jstr(r.json, "code"), "bad_request") &&
+		               strstr(jstr(r.json, "error"), bad[i].says),
+		       "status %ld: %.200s", r.status, ank_buf_str(&r.body));
+		resp_free(&r);
+	}
+	/* The JSON is the CLI's for the same period, suppressed alike (default threshold). */
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	char path[96], year[8];
+	snprintf(year, sizeof year, "%04d", tm.tm_year + 1900);
+	snprintf(path, sizeof path, "/api/v1/report?year=%s", year);
+	resp r;
+	http(&r, "GET", path, NULL, 0, admin->token, NULL, NULL);
+	ank_buf out;
+	ank_buf_init(&out, CAPTURE_MAX);
+	int rc = central(NULL, &out, "report", "--db", db, "--year", year, NULL);
+	json_t *cli = json_loads(ank_buf_str(&out), 0, NULL);
+	json_t *demo = json_object_get(json_object_get(r.json, "sites"), "demo");
+	expect("report-api-json-as-cli",
+	       r.status == 200 && rc == 0 && !strncmp(r.ctype, "application/json", 16) &&
+	               json_equal(json_object_get(r.json, "totals"),
+	                          json_object_get(cli, "totals")) &&
+	               json_equal(json_object_get(r.json, "sites"),
+	                          json_object_get(cli, "sites")) &&
+	               !strcmp(jstr(demo, "checkins"), "<10") &&
+	               jpath(r.json, "suppression.below") == 10 && !r.disposition[0],
+	       "status %ld, exit %d: %.300s", r.status, rc, ank_buf_str(&r.body));
+	/* The one intake's hour, weekday and week are small cells too. */
+	const char *series[] = {"intakes_by_week", "intakes_by_weekday", "intakes_by_hour"};
+	int small = 0, cells = 0;
+	for (int i = 0; i < 3; i++) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(json_object_get(demo, series[i]), k, v)
+		{
+			cells++;
+			small += !strcmp(json_string_value(v) ? json_string_value(v) : "", "<10");
+		}
+	}
+	expect("report-api-series-suppressed", cells == 3 && small == 3, "%d of %d cells <10",
+	       small, cells);
+	json_decref(cli);
+	resp_free(&r);
+	/* The raw data: a download whose name says it is confidential, not suppressed. */
+	snprintf(path, sizeof path, "/api/v1/report?year=%s&format=csv", year);
+	http(&r, "GET", path, NULL, 0, admin->token, NULL, NULL);
+	char want[128];
+	snprintf(want, sizeof want,
+	         "attachment; filename=\"ankomst-raw-%s-01-01-%s-12-31-CONFIDENTIAL.csv\"", year,
+	         year);
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "report", "--db", db, "--year", year, "--format", "csv", NULL);
+	expect("report-api-csv",
+	       r.status == 200 && !strcmp(r.ctype, "text/csv; charset=utf-8") &&
+	               !strcmp(r.disposition, want) &&
+	               !strncmp(ank_buf_str(&r.body), "# CONFIDENTIAL", 14) && rc == 0 &&
+	               !strcmp(ank_buf_str(&r.body), ank_buf_str(&out)),
+	       "status %ld, %s, %s: %.300s", r.status, r.ctype, r.disposition,
+	       ank_buf_str(&r.body));
+	resp_free(&r);
+	ank_buf_free(&out);
+	expect("report-api-needs-session",
+	       status_of("GET", "/api/v1/report", NULL, NULL, NULL, NULL) == 401, "not refused");
 }
 
 static void group_report(void)
@@ -1585,6 +1682,7 @@ static void group_report(void)
 	              "ankomst_events_unknown_total{type=\"ticket.teleported\"} 1\n") != NULL,
 	       "%.400s", ank_buf_str(&m.body));
 	resp_free(&m);
+	report_api(&admin);
 	report_clock(&admin, a);
 	int code = server_stop();
 	expect("report-server-exits-cleanly", code == 0, "exit %d", code);

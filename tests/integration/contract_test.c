@@ -566,7 +566,8 @@ static json_t *expected_section(const model *m, const char *site, int64_t from_m
 	int64_t wait_ms = 0;
 	json_t *by_route = json_object(), *by_sub = json_object(), *by_rs = json_object(),
 	       *by_wd = json_object(), *by_hour = json_object(), *in_route = json_object(),
-	       *in_sub = json_object(), *ref_reason = json_object();
+	       *in_sub = json_object(), *ref_reason = json_object(), *in_week = json_object(),
+	       *in_wd = json_object(), *in_hour = json_object();
 	const char *persons[32], *unlinked[32], *pairs[32];
 	char pair_keys[32][32]; /* "municipality|person", pointed to by pairs */
 	int n_persons = 0, n_unlinked = 0, n_pairs = 0;
@@ -614,6 +615,13 @@ static json_t *expected_section(const model *m, const char *site, int64_t from_m
 			wait_ms += f->value;
 			inc(in_route, f->route, 1);
 			inc(in_sub, f->substance, 1);
+			/* The ISO 8601 week as the C library has it (%G-W%V), not the report's own
+			 * arithmetic. */
+			char week[16];
+			strftime(week, sizeof week, "%G-W%V", &tm);
+			inc(in_week, week, 1);
+			inc(in_wd, wd[tm.tm_wday], 1);
+			inc(in_hour, hour, 1);
 			break;
 		case M_ENDED:
 			ended++;
@@ -666,6 +674,9 @@ static json_t *expected_section(const model *m, const char *site, int64_t from_m
 	json_object_set_new(o, "intakes", json_integer(intakes));
 	json_object_set_new(o, "intakes_by_route", in_route);
 	json_object_set_new(o, "intakes_by_substance", in_sub);
+	json_object_set_new(o, "intakes_by_week", in_week);
+	json_object_set_new(o, "intakes_by_weekday", in_wd);
+	json_object_set_new(o, "intakes_by_hour", in_hour);
 	json_object_set_new(o, "sessions_ended", json_integer(ended));
 	json_object_set_new(o, "session_seconds", json_integer(seconds));
 	json_object_set_new(o, "session_mean_s",

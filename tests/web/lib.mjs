@@ -208,11 +208,15 @@ export async function commandDone(api, n, site = SITE, ms = 30000) {
 }
 
 // `ankomst-central report` on the live database, parsed (the ministry's JSON), without
-// small-cell suppression: the tests compare exact counts.
-export async function report(central, { from, to } = {}) {
-	const args = ['report', '--suppress-below', '0'];
+// small-cell suppression by default: the tests compare exact counts. suppressBelow N hides
+// as the config's report_suppress_below does (the report page's figures); quarter or year
+// instead of from/to as the CLI takes them.
+export async function report(central, { from, to, quarter, year, suppressBelow = 0 } = {}) {
+	const args = ['report', '--suppress-below', String(suppressBelow)];
 	if (from) args.push('--from', from);
 	if (to) args.push('--to', to);
+	if (quarter) args.push('--quarter', quarter);
+	if (year) args.push('--year', year);
 	const r = await central.cli(args);
 	return JSON.parse(r.stdout);
 }

@@ -1,6 +1,7 @@
 /* The administrators' console (admin.html): the kiosks with their health, a pairing code,
  * revoking a kiosk; the accounts (create, disable, enable, reset password, change role and
- * site); the audit log with its filters. Each section is a tab of its own (more come later:
+ * site); the audit log with its filters; the report (GET /api/v1/report: tables of every
+ * figure, charts drawn here as inline SVG, a print stylesheet, the raw data's download). Each section is a tab of its own (more come later:
  * sites, screen texts, drug alerts, information screens). All texts come from the catalogs;
  * every server value is put in as text (Ank.el), never as HTML.
  *
@@ -14,6 +15,11 @@
  *        acc-role|acc-site|acc-submit|acc-error]
  *   [data-test=audit] [data-audit=ID]  an audit row (data-action, data-actor);
  *        the filter [data-test=audit-actor|audit-action|audit-from|audit-to|audit-submit]
+ *   [data-test=report-view]: [data-test=rep-kind|rep-year|rep-quarter|rep-from|rep-to|
+ *        rep-submit|rep-section|rep-print|rep-raw|rep-error]; [data-test=report] holds the
+ *        report: value cells td[data-fig=FIGURE][data-cell=PATH] (PATH "" for a figure, "a|b"
+ *        inside a breakdown) with data-value, the JSON value; svg[data-test=chart][data-fig];
+ *        [data-test=capacity]; [data-test=report-footnote]
  *   [data-test=dialog] with [data-test=dlg-ok] / [data-test=dlg-cancel] and its inputs
  *   [data-test=status] > [data-test=toast]
  */
@@ -23,7 +29,7 @@
 	const el = Ank.el, t = Ank.t;
 	const $ = (id) => document.getElementById(id);
 	const enc = encodeURIComponent;
-	const VIEWS = ["kiosks", "accounts", "audit"];
+	const VIEWS = ["kiosks", "accounts", "audit", "report"];
 	const KIOSKS_REFRESH_MS = 5000; /* the kiosk list's health is read again this often */
 	const TOAST_KEEP_MS = 8000;
 
@@ -287,9 +293,328 @@
 				el("td", {text: e.result})));
 	}
 
+	/* ---- the report (docs/report.md): the same JSON as `ankomst-central report`, suppressed ---- */
+
+	const SVG_NS = "http://www.w3.org/2000/svg";
+	/* The report's own metadata inside a section: shown in the heading, not as figures. */
+	const SECTION_META = ["name", "time_zone", "municipality"];
+	/* The charts: which breakdown, its title key, and how its categories run. */
+	const CHARTS = [
+		{fig: "intakes_by_week", title: "admin.report.chart.week", cats: "weeks"},
+		{fig: "intakes_by_hour", title: "admin.report.chart.hour", cats: "hours"},
+		{fig: "checkins_by_substance", title: "admin.report.chart.substance", cats: "keys", horizontal: true},
+	];
+	/* Codes of a breakdown shown by their catalog name where the catalog has one. */
+	const CODE_PREFIX = {
+		checkins_by_route: "route.", intakes_by_route: "route.", checkins_by_route_substance: "route.",
+		wait_to_call_by_route: "route.", wait_to_call_by_route_hour: "route.",
+		checkins_by_substance: "substance.", intakes_by_substance: "substance.",
+		unique_users_by_gender: "console.gender.", overdoses_by_outcome: "console.outcome.",
+		referrals_by_type: "console.referral.", rejections_by_reason: "console.rejection.",
+	};
+	/* The inner codes of the nested breakdowns. */
+	const INNER_OF = {checkins_by_route_substance: "checkins_by_substance"};
+	const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+	const WEEK_ORDER = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+	const R = {report: null, query: ""};
+
+	function locale() {
+		return Ank.lang === "en" ? "en-GB" : Ank.lang;
+	}
+
+	/* An SVG element (Ank.el makes HTML ones): attributes as given, "text" as textContent. */
+	function svg(tag, attrs, ...kids) {
+		const n = document.createElementNS(SVG_NS, tag);
+		for (const [k, v] of Object.entries(attrs || {}))
+			if (k === "text")
+				n.textContent = v;
+			else
+				n.setAttribute(k, String(v));
+		for (const c of kids)
+			if (c)
+				n.appendChild(c);
+		return n;
+	}
+
+	function codeText(fig, code) {
+		let key = null;
+		if (/_by_weekday$/.test(fig) && WEEKDAYS.includes(code))
+			key = "weekday." + WEEKDAYS.indexOf(code);
+		else if (CODE_PREFIX[fig])
+			key = CODE_PREFIX[fig] + code;
+		const text = key ? t(key) : code;
+		return text === key ? code : text;
+	}
+
+	const isWait = (v) => v !== null && typeof v === "object" && Object.prototype.hasOwnProperty.call(v, "n");
+	const isLeaf = (v) => v === null || typeof v !== "object" || isWait(v);
+
+	/* A figure's value as shown: numbers in the page's language, "<10" and "hidden" as they
+	 * are (explained in the footnote), null as a dash. */
+	function valueText(v) {
+		if (v === null || v === undefined)
+			return "—";
+		if (typeof v === "number")
+			return new Intl.NumberFormat(locale(), {maximumFractionDigits: 1}).format(v);
+		return String(v);
+	}
+
+	function waitText(v) {
+		if (!isWait(v))
+			return valueText(v);
+		return t("admin.report.wait_cell", {n: valueText(v.n), median: valueText(v.median_s), p90: valueText(v.p90_s)});
+	}
+
+	/* One value cell; data-fig, data-cell (the path inside the figure, "|"-joined) and
+	 * data-value (the report's JSON value) let a test compare it with the CLI's report. */
+	function valueCell(fig, path, v) {
+		return el("td", {class: "num" + (typeof v === "string" ? " suppressed" : ""), "data-fig": fig, "data-cell": path,
+		                 "data-value": JSON.stringify(v === undefined ? null : v), text: isWait(v) ? waitText(v) : valueText(v)});
+	}
+
+	/* The leaves of a breakdown in display order: [[code, …], value]. */
+	function leaves(fig, obj, path = []) {
+		let keys = Object.keys(obj);
+		if (/_by_weekday$/.test(fig))
+			keys = WEEK_ORDER.filter((d) => keys.includes(d)).concat(keys.filter((k) => !WEEK_ORDER.includes(k)));
+		const out = [];
+		for (const k of keys) {
+			if (isLeaf(obj[k]))
+				out.push([path.concat(k), obj[k]]);
+			else
+				out.push(...leaves(fig, obj[k], path.concat(k)));
+		}
+		return out;
+	}
+
+	function figTitle(fig) {
+		return t("admin.report.fig." + fig);
+	}
+
+	function summaryTable(sec) {
+		const body = el("tbody");
+		for (const [fig, v] of Object.entries(sec))
+			if (!SECTION_META.includes(fig) && isLeaf(v))
+				body.append(el("tr", {}, el("th", {scope: "row", text: figTitle(fig)}), valueCell(fig, "", v)));
+		return el("table", {class: "admin-table report-table", "data-test": "report-summary"},
+			el("caption", {class: "visually-hidden", text: t("admin.report.summary")}),
+			el("thead", {}, el("tr", {}, el("th", {scope: "col", text: t("admin.report.figure")}),
+				el("th", {scope: "col", class: "num", text: t("admin.report.value")}))),
+			body);
+	}
+
+	function breakdownTable(fig, obj) {
+		const rows = leaves(fig, obj);
+		const body = el("tbody");
+		if (rows.length === 0)
+			body.append(el("tr", {}, el("td", {colspan: "2", class: "muted", text: t("admin.report.none")})));
+		for (const [path, v] of rows) {
+			const label = path.map((code, i) => codeText(i === 0 ? fig : INNER_OF[fig] || fig, code)).join(" · ");
+			body.append(el("tr", {}, el("th", {scope: "row", text: label}), valueCell(fig, path.join("|"), v)));
+		}
+		return el("table", {class: "admin-table report-table", "data-test": "report-breakdown", "data-fig": fig},
+			el("caption", {text: figTitle(fig)}), body);
+	}
+
+	/* The ISO 8601 week ("2026-W01") of a date "YYYY-MM-DD", as the report counts it. */
+	function isoWeek(date) {
+		const d = new Date(date + "T00:00:00Z");
+		const wd = d.getUTCDay() || 7;
+		d.setUTCDate(d.getUTCDate() + 4 - wd); /* the Thursday of its week: its year is the week's */
+		const jan1 = Date.UTC(d.getUTCFullYear(), 0, 1);
+		const week = Math.floor((d.getTime() - jan1) / 86400000 / 7) + 1;
+		return d.getUTCFullYear() + "-W" + String(week).padStart(2, "0");
+	}
+
+	/* The categories of a chart: every week of the period, every hour, or the figure's keys. */
+	function categories(chart, values, report) {
+		if (chart.cats === "hours")
+			return Array.from({length: 24}, (_, h) => String(h).padStart(2, "0"));
+		if (chart.cats === "weeks" && report.from && report.to) {
+			const weeks = [];
+			const end = new Date(report.to + "T00:00:00Z").getTime();
+			for (let ms = new Date(report.from + "T00:00:00Z").getTime(); ms <= end && weeks.length < 60; ms += 86400000) {
+				const w = isoWeek(new Date(ms).toISOString().slice(0, 10));
+				if (!weeks.includes(w))
+					weeks.push(w);
+			}
+			return weeks.concat(Object.keys(values).filter((k) => !weeks.includes(k)).sort());
+		}
+		return Object.keys(values).sort();
+	}
+
+	/* A bar chart as inline SVG, black and grey so that it reads on paper. Suppressed cells
+	 * draw no bar and say "<10" / "hidden" where the bar would be. */
+	function barChart(chart, values, report) {
+		const cats = categories(chart, values, report);
+		const nums = cats.map((c) => (typeof values[c] === "number" ? values[c] : 0));
+		const max = Math.max(1, ...nums);
+		const title = t(chart.title);
+		const W = 680, H = chart.horizontal ? Math.max(120, 30 + cats.length * 26) : 240;
+		const g = svg("svg", {viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", "aria-label": title,
+		                      class: "chart", "data-test": "chart", "data-fig": chart.fig});
+		g.append(svg("title", {text: title}));
+		const label = (c) => (chart.cats === "keys" ? codeText(chart.fig, c) : chart.cats === "weeks" ? c.replace(/^\d{4}-/, "") : c);
+		if (chart.horizontal) {
+			const x0 = 170, span = W - x0 - 60;
+			cats.forEach((c, i) => {
+				const y = 20 + i * 26, v = values[c];
+				g.append(svg("text", {x: x0 - 8, y: y + 14, "text-anchor": "end", class: "chart-label", text: label(c)}));
+				if (typeof v === "number")
+					g.append(svg("rect", {x: x0, y: y, width: Math.max(1, (v / max) * span), height: 18, class: "chart-bar"}));
+				g.append(svg("text", {x: x0 + (typeof v === "number" ? (v / max) * span : 0) + 6, y: y + 14, class: "chart-value", text: valueText(v === undefined ? 0 : v)}));
+			});
+			g.append(svg("line", {x1: x0, y1: 14, x2: x0, y2: H - 4, class: "chart-axis"}));
+			return g;
+		}
+		const x0 = 40, y0 = H - 40, top = 20, step = (W - x0 - 10) / Math.max(1, cats.length);
+		const every = Math.ceil(cats.length / 16);
+		g.append(svg("line", {x1: x0, y1: y0, x2: W - 10, y2: y0, class: "chart-axis"}));
+		g.append(svg("line", {x1: x0, y1: top, x2: x0, y2: y0, class: "chart-axis"}));
+		g.append(svg("text", {x: x0 - 6, y: top + 4, "text-anchor": "end", class: "chart-label", text: valueText(max)}));
+		g.append(svg("text", {x: x0 - 6, y: y0, "text-anchor": "end", class: "chart-label", text: "0"}));
+		cats.forEach((c, i) => {
+			const v = values[c], x = x0 + i * step;
+			if (typeof v === "number" && v > 0) {
+				const h = (v / max) * (y0 - top);
+				g.append(svg("rect", {x: x + step * 0.15, y: y0 - h, width: step * 0.7, height: h, class: "chart-bar"}));
+				g.append(svg("text", {x: x + step / 2, y: y0 - h - 4, "text-anchor": "middle", class: "chart-value", text: valueText(v)}));
+			} else if (typeof v === "string") {
+				g.append(svg("text", {x: x + step / 2, y: y0 - 4, "text-anchor": "middle", class: "chart-value", text: v}));
+			}
+			if (i % every === 0)
+				g.append(svg("text", {x: x + step / 2, y: y0 + 16, "text-anchor": "middle", class: "chart-label", text: label(c)}));
+		});
+		return g;
+	}
+
+	/* The section the selector names: the totals, a municipality or a site. */
+	function chosenSection(rep) {
+		const v = $("rep-section").value || "totals";
+		if (v.startsWith("m:"))
+			return (rep.municipalities || {})[v.slice(2)];
+		if (v.startsWith("s:"))
+			return (rep.sites || {})[v.slice(2)];
+		return rep.totals;
+	}
+
+	function sectionName(value, rep) {
+		if (value.startsWith("m:"))
+			return t("admin.report.municipality", {code: value.slice(2)});
+		if (value.startsWith("s:")) {
+			const s = (rep.sites || {})[value.slice(2)] || {};
+			return s.name ? `${s.name} (${value.slice(2)})` : value.slice(2);
+		}
+		return t("admin.report.totals");
+	}
+
+	function sectionOptions(rep) {
+		const sel = $("rep-section"), was = sel.value || "totals";
+		Ank.clear(sel);
+		const values = ["totals"].concat(Object.keys(rep.municipalities || {}).map((m) => "m:" + m),
+		                                 Object.keys(rep.sites || {}).map((s) => "s:" + s));
+		for (const v of values)
+			sel.append(el("option", {value: v, selected: v === was, text: sectionName(v, rep)}));
+		if (!values.includes(was))
+			sel.value = "totals";
+	}
+
+	function part(title, test, ...kids) {
+		return el("section", {class: "report-part", "data-test": test}, el("h3", {text: title}), ...kids);
+	}
+
+	function drawReport() {
+		const rep = R.report, out = Ank.clear($("rep-out"));
+		if (!rep)
+			return;
+		const sec = chosenSection(rep);
+		if (!sec)
+			return;
+		const period = rep.from || rep.to ? t("admin.report.span", {from: rep.from || "…", to: rep.to || "…"}) : t("admin.report.all_time");
+		const below = rep.suppression ? rep.suppression.below : 0;
+		out.append(el("header", {class: "report-head"},
+			el("h3", {"data-test": "report-title", text: t("admin.report.heading", {section: sectionName($("rep-section").value || "totals", rep)})}),
+			el("p", {text: period}),
+			el("p", {class: "muted", text: t("admin.report.meta", {generated: rep.generated_at, zone: sec.time_zone || rep.time_zone})})));
+		out.append(part(t("admin.report.summary"), "report-part-summary", summaryTable(sec)));
+		const charts = CHARTS.map((c) => el("figure", {class: "chart-box"}, el("figcaption", {text: t(c.title)}),
+			barChart(c, sec[c.fig] || {}, rep)));
+		/* Not in the data yet (the report's `missing` says so): said, never drawn from guesses. */
+		const capacity = (rep.missing || []).some((m) => /^capacity/.test(m));
+		charts.push(el("figure", {class: "chart-box", "data-test": "capacity"},
+			el("figcaption", {text: t("admin.report.chart.capacity")}),
+			el("p", {class: "muted", text: capacity ? t("admin.report.capacity_missing") : ""})));
+		out.append(part(t("admin.report.charts"), "report-part-charts", ...charts));
+		const tables = [];
+		for (const [fig, v] of Object.entries(sec))
+			if (!SECTION_META.includes(fig) && !isLeaf(v))
+				tables.push(breakdownTable(fig, v));
+		out.append(part(t("admin.report.breakdowns"), "report-part-breakdowns", ...tables));
+		out.append(part(t("admin.report.notes"), "report-part-notes",
+			el("p", {class: "footnote", "data-test": "report-footnote",
+			         text: below > 0 ? t("admin.report.footnote", {below: below}) : t("admin.report.not_suppressed")}),
+			el("ul", {class: "report-missing"}, (rep.missing || []).map((m) => el("li", {text: m})))));
+	}
+
+	function reportQuery() {
+		const q = new URLSearchParams();
+		const kind = $("rep-kind").value, year = $("rep-year").value.trim();
+		if (kind === "quarter")
+			q.set("quarter", year + "Q" + $("rep-quarter").value);
+		else if (kind === "year")
+			q.set("year", year);
+		else
+			for (const name of ["from", "to"])
+				if ($("rep-" + name).value)
+					q.set(name, $("rep-" + name).value);
+		return q.toString();
+	}
+
+	function periodFields() {
+		const kind = $("rep-kind").value;
+		document.querySelectorAll(".rep-year").forEach((n) => (n.hidden = kind === "range"));
+		document.querySelectorAll(".rep-quarter").forEach((n) => (n.hidden = kind !== "quarter"));
+		document.querySelectorAll(".rep-range").forEach((n) => (n.hidden = kind !== "range"));
+	}
+
+	async function loadReport(ev) {
+		if (ev)
+			ev.preventDefault();
+		const q = reportQuery();
+		$("rep-error").textContent = "";
+		const r = await api("GET", "/api/v1/report" + (q ? "?" + q : ""));
+		if (!r)
+			return;
+		if (!r.ok || !r.body || !r.body.totals) {
+			R.report = null;
+			Ank.clear($("rep-out"));
+			$("rep-tools").hidden = true;
+			$("rep-error").textContent = t("console.error", {reason: Ank.errorText(r)});
+			return;
+		}
+		R.report = r.body;
+		R.query = q;
+		$("rep-raw").setAttribute("href", "/api/v1/report?" + (q ? q + "&" : "") + "format=csv");
+		$("rep-tools").hidden = false;
+		sectionOptions(r.body);
+		drawReport();
+	}
+
+	function showReport() {
+		if (!$("rep-year").value) {
+			const now = new Date();
+			$("rep-year").value = String(now.getFullYear());
+			$("rep-quarter").value = String(Math.floor(now.getMonth() / 3) + 1);
+		}
+		periodFields();
+		if (R.report)
+			drawReport();
+	}
+
 	/* ---- views ---- */
 
-	const loaders = {kiosks: loadKiosks, accounts: loadAccounts, audit: () => loadAudit(null)};
+	const loaders = {kiosks: loadKiosks, accounts: loadAccounts, audit: () => loadAudit(null), report: showReport};
 
 	function currentView() {
 		const v = location.hash.replace("#", "");
@@ -363,6 +688,10 @@
 		$("pair-form").addEventListener("submit", pairCode);
 		$("account-form").addEventListener("submit", createAccount);
 		$("audit-form").addEventListener("submit", loadAudit);
+		$("report-form").addEventListener("submit", loadReport);
+		$("rep-kind").addEventListener("change", periodFields);
+		$("rep-section").addEventListener("change", drawReport);
+		$("rep-print").addEventListener("click", () => window.print());
 		window.addEventListener("hashchange", showView);
 		start();
 	});
