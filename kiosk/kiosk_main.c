@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "ank_log.h"
-#include "ank_text.h"
 #include "ank_time.h"
 #include "app.h"
 #include "headless.h"

@@ -8,7 +8,7 @@
 # §3 "Start and memory")
 # Environment: ANK_KIOSK=PATH uses that kiosk (its libankomst-kiosk.so beside it) instead of
 # building the bench preset; ANK_START_RUNS (10) cold starts per program, ANK_START_USERS
-# (50000) users, ANK_START_WORDS (12) nicknames typed, ANK_START_TAP_S (0.12) between taps.
+# (50000) users, ANK_START_WORDS (30) nicknames typed, ANK_START_TAP_S (0.12) between taps.
 # Needs Xvfb and xdotool (scripts/install-deps).
 set -euo pipefail
 export LC_ALL=C
@@ -18,7 +18,7 @@ source tests/bench/lib.sh # stop, stop_jobs, build_sdl_probe
 
 RUNS=${ANK_START_RUNS:-10}
 USERS=${ANK_START_USERS:-50000}
-WORDS=${ANK_START_WORDS:-12}
+WORDS=${ANK_START_WORDS:-30}
 TAP_S=${ANK_START_TAP_S:-0.12}
 SETTLE_S=1.5 # after the first frame, until the kiosk has drawn its screen
 SIZE=1080x1920
