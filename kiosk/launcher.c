@@ -9,9 +9,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ank_lsan.h"
 #include "launch.h"
 #include "options.h"
 #include "theme.h"
+
+/* LeakSanitizer sees only the executable's suppressions, not the kiosk library's. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return ANK_LSAN_SUPPRESSIONS;
+}
 
 /* The library's path into out: $ANK_KIOSK_LIB, else beside this program if there, else the
  * bare name for the dynamic linker's search path. */
