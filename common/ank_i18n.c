@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ank_log.h"
+#include "ank_lsan.h"
 #include "ank_text.h"
 
 /* Longest own name of a language shown in the picker ("Bahasa Indonesia" is 16 bytes). */
@@ -435,16 +436,14 @@ static void po_file_release(po_file_t f)
 	po_file_free(f);
 }
 
-/* Read by LeakSanitizer (the asan build of scripts/test), unused elsewhere. libgettextpo
- * 0.21 leaks what no caller can free: the lexer's copy of each file name it reads, and the
- * tokens it had read of a file with a syntax error. Built without frame pointers, the library
- * shows LeakSanitizer only its allocator, so its leaks are named by that. The ones a caller
- * can free are freed here (po_file_release, the header's copy), and test_i18n's
- * test_reload_keeps_no_memory measures that a load leaks no more than the file names. */
+/* Read by LeakSanitizer (the asan build of scripts/test), unused elsewhere: libgettextpo's
+ * leaks that no caller can free (ank_lsan.h). The ones a caller can free are freed here
+ * (po_file_release, the header's copy), and test_i18n's test_reload_keeps_no_memory measures
+ * that a load leaks no more than the file names. */
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)
 {
-	return "leak:libgettextpo_xmalloc\n";
+	return ANK_LSAN_SUPPRESSIONS;
 }
 
 static int catalog_load(const char *path, const char *code, catalog *c, ank_err *err)

@@ -204,6 +204,10 @@ int ank_store_open(const char *path, ank_store **out, ank_err *err)
 		return ank_err_set(err, "out of memory");
 	if (ank_db_open(path, &s->db, err))
 		goto fail;
+	char cache[48];
+	snprintf(cache, sizeof cache, "PRAGMA cache_size=-%d", ANK_STORE_CACHE_KIB);
+	if (ank_db_exec(s->db, cache, err) != SQLITE_OK)
+		goto fail;
 	if (ank_db_migrate(s->db, ANK_STORE_APP_ID, migrations,
 	                   (int)(sizeof migrations / sizeof migrations[0]), err))
 		goto fail;

@@ -27,6 +27,10 @@
 #define ANK_MAX_ALERT_LANGS    12   /* one drug alert text per UI language */
 #define ANK_MAX_OPEN_TICKETS   1000 /* far beyond a real queue; bounds memory per command */
 #define ANK_REGISTRY_MAX_BYTES (64L * 1024 * 1024) /* ~250,000 users of ~250 bytes */
+/* SQLite's page cache per connection of the store (KiB; SQLite's default is 2,000 KiB): the
+ * kiosk's peak RSS budget is 40 MiB, and the search's pages are in the OS's file cache
+ * anyway (docs/benchmarks.md §3, "Start and memory"). */
+#define ANK_STORE_CACHE_KIB 512
 /* Outbox rows central acknowledged are kept this long after the acknowledgement (the
  * site config's outbox_retention_days), then pruned: long enough to resend them to a
  * central restored from a recent backup, short enough that site.db does not grow forever. */

@@ -13,9 +13,10 @@
 #include "theme.h"
 
 #define FONT_DIR "/usr/share/fonts/truetype/noto/"
-/* Text textures kept: every string of two screens in every font fits, so going back and
- * forth renders nothing new. */
+/* Text textures kept, at most this many and at most ANK_SDL_TEXT_CACHE_BYTES of pixels
+ * (render_sdl.h), least recently drawn out first. */
 #define TEXT_CACHE 768
+#define TEXT_BPP   4 /* bytes per pixel of a text texture (ARGB8888) */
 #define ICON_CACHE 64
 /* Longest text one call lays out; longer text is cut (catalog messages are ≤ 2 KiB). */
 #define TEXT_MAX_CPS 2048
@@ -30,6 +31,7 @@ typedef struct text_entry {
 	ui_color color;
 	SDL_Texture *tex;
 	int w, h;
+	size_t bytes; /* the texture's pixels */
 	unsigned long used;
 } text_entry;
 
@@ -45,6 +47,9 @@ struct ank_sdl {
 	TTF_Font *fonts[UI_FONT_COUNT][2][2]; /* [size][bold][arabic], opened on first use */
 	text_entry cache[TEXT_CACHE];
 	unsigned long clock;
+	unsigned long frame_clock; /* s->clock when the frame being drawn began */
+	size_t bytes;              /* sum of the cache's entries' bytes */
+	size_t frame_bytes_max;    /* the most bytes of text one frame drew */
 	long hits, misses;
 	long missing;           /* characters drawn that their font has no glyph for */
 	char missing_text[160]; /* the first text that had one */
@@ -64,6 +69,15 @@ static TTF_Font *font_for(ank_sdl *s, int f, int bold, int arabic)
 		*slot = TTF_OpenFont(path, font_px[f]);
 	}
 	return *slot;
+}
+
+static void entry_free(ank_sdl *s, text_entry *e)
+{
+	free(e->text);
+	if (e->tex)
+		SDL_DestroyTexture(e->tex);
+	s->bytes -= e->bytes;
+	*e = (text_entry){0};
 }
 
 int ank_sdl_create(SDL_Renderer *ren, const char *data_dir, ank_sdl **out, ank_err *err)
@@ -91,11 +105,8 @@ void ank_sdl_free(ank_sdl *s)
 {
 	if (!s)
 		return;
-	for (int i = 0; i < TEXT_CACHE; i++) {
-		free(s->cache[i].text);
-		if (s->cache[i].tex)
-			SDL_DestroyTexture(s->cache[i].tex);
-	}
+	for (int i = 0; i < TEXT_CACHE; i++)
+		entry_free(s, &s->cache[i]);
 	for (int i = 0; i < s->n_icons; i++)
 		if (s->icons[i].tex)
 			SDL_DestroyTexture(s->icons[i].tex);
@@ -111,6 +122,40 @@ void ank_sdl_cache_stats(const ank_sdl *s, long *hits, long *misses)
 {
 	*hits = s->hits;
 	*misses = s->misses;
+}
+
+void ank_sdl_cache_bytes(const ank_sdl *s, size_t *bytes, size_t *frame_max)
+{
+	*bytes = s->bytes;
+	*frame_max = s->frame_bytes_max;
+}
+
+/* The bytes of text the frame that just ended drew (its entries were used since it began). */
+static void end_frame(ank_sdl *s)
+{
+	size_t sum = 0;
+	for (int i = 0; i < TEXT_CACHE; i++)
+		if (s->cache[i].text && s->cache[i].used > s->frame_clock)
+			sum += s->cache[i].bytes;
+	if (sum > s->frame_bytes_max)
+		s->frame_bytes_max = sum;
+	s->frame_clock = s->clock;
+}
+
+/* Evicts least recently drawn entries other than keep until the cache is within its bytes. */
+static void trim(ank_sdl *s, const text_entry *keep)
+{
+	while (s->bytes > ANK_SDL_TEXT_CACHE_BYTES) {
+		text_entry *lru = NULL;
+		for (int i = 0; i < TEXT_CACHE; i++) {
+			text_entry *e = &s->cache[i];
+			if (e->text && e != keep && (!lru || e->used < lru->used))
+				lru = e;
+		}
+		if (!lru)
+			return;
+		entry_free(s, lru);
+	}
 }
 
 /* Counts the characters of text (UTF-8) that font cannot draw: they would show as empty
@@ -152,6 +197,7 @@ static SDL_Rect sdl_rect(ui_rect r)
 static void r_clear(void *ctx, ui_color c)
 {
 	ank_sdl *s = ctx;
+	end_frame(s); /* a clear begins the next frame */
 	SDL_SetRenderDrawColor(s->ren, c.r, c.g, c.b, c.a);
 	SDL_RenderClear(s->ren);
 }
@@ -218,9 +264,7 @@ static text_entry *run_texture(ank_sdl *s, const char *text, int f, int bold, in
 	SDL_FreeSurface(surf);
 	if (!tex)
 		return NULL;
-	free(victim->text);
-	if (victim->tex)
-		SDL_DestroyTexture(victim->tex);
+	entry_free(s, victim);
 	*victim = (text_entry){.text = strdup(text),
 	                       .font = f,
 	                       .bold = bold,
@@ -230,12 +274,15 @@ static text_entry *run_texture(ank_sdl *s, const char *text, int f, int bold, in
 	                       .tex = tex,
 	                       .w = w,
 	                       .h = h,
+	                       .bytes = (size_t)w * (size_t)h * TEXT_BPP,
 	                       .used = s->clock};
 	if (!victim->text) {
 		SDL_DestroyTexture(tex);
-		victim->tex = NULL;
+		*victim = (text_entry){0};
 		return NULL;
 	}
+	s->bytes += victim->bytes;
+	trim(s, victim);
 	return victim;
 }
 

@@ -10,7 +10,7 @@ set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/../.."
 # shellcheck source=lib.sh
-source tests/bench/lib.sh # stop, stop_jobs (cleanup needs it from the start)
+source tests/bench/lib.sh # stop, stop_jobs (cleanup needs it from the start), build_sdl_probe
 
 TAPS=${ANK_UI_TAPS:-250}    # taps on empty space per screen; each tap draws 4 frames
 RUNS=${ANK_UI_RUNS:-10}     # cold starts per program, and cold screen openings
@@ -42,16 +42,11 @@ else
 	cmake --build --preset bench -j2 --target ankomst-kiosk >/dev/null
 	kiosk=$out/ankomst-kiosk
 fi
-mkdir -p "$out"
-# shellcheck disable=SC2046 # pkg-config prints several flags
-gcc -std=c17 -O2 -Wall -Wextra -o "$out/sdl_floor" tests/bench/sdl_floor.c \
-	$(pkg-config --cflags --libs sdl2)
-
 # The probe, preloaded into both programs: timestamps every SDL_RenderClear (a frame starts),
 # SDL_RenderPresent and IMG_SavePNG (the kiosk's `shot NAME`, used as a marker and not
 # written), and writes them with the peak RSS at exit. Neither program is changed.
+build_sdl_probe "$out"
 probe=$PWD/$out/frame_probe.so
-gcc -std=gnu17 -O2 -Wall -Wextra -shared -fPIC -o "$probe" tests/bench/frame_probe.c -ldl
 
 # ---- helpers ----
 

@@ -47,6 +47,23 @@ static void first_frame(long long t)
 	}
 }
 
+/* With ANK_PROBE_EACH set, every present is also appended to that file at once, for a test
+ * that waits for the n-th frame while the program runs. */
+static void each_present(long long t)
+{
+	const char *path = getenv("ANK_PROBE_EACH");
+	if (!path)
+		return;
+	char line[32];
+	int n = snprintf(line, sizeof line, "%lld\n", t);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (fd >= 0) {
+		if (write(fd, line, (size_t)n) < 0)
+			perror("frame_probe");
+		close(fd);
+	}
+}
+
 static void add(char kind, long long t)
 {
 	if (n_ev < MAX_EVENTS) {
@@ -73,6 +90,7 @@ void SDL_RenderPresent(SDL_Renderer *r)
 	long long t = now_ns();
 	add('P', t);
 	first_frame(t);
+	each_present(t);
 }
 
 int IMG_SavePNG(SDL_Surface *s, const char *file)

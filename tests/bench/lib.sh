@@ -26,3 +26,16 @@ stop_jobs()
 	done
 	wait 2>/dev/null || true
 }
+
+# build_sdl_probe OUT: builds OUT/sdl_floor (the bare SDL2 program, sdl_floor.c) and
+# OUT/frame_probe.so (frame_probe.c, preloaded into the programs measured: timestamps every
+# SDL_RenderClear, SDL_RenderPresent and IMG_SavePNG and writes them with the peak RSS at exit).
+build_sdl_probe()
+{
+	mkdir -p "$1"
+	# shellcheck disable=SC2046 # pkg-config prints several flags
+	gcc -std=c17 -O2 -Wall -Wextra -o "$1/sdl_floor" tests/bench/sdl_floor.c \
+		$(pkg-config --cflags --libs sdl2)
+	gcc -std=gnu17 -O2 -Wall -Wextra -shared -fPIC -o "$1/frame_probe.so" \
+		tests/bench/frame_probe.c -ldl
+}

@@ -1,7 +1,8 @@
 /* The floor for the kiosk UI benchmark (tests/bench/bench_ui.sh): the least an SDL2 program
  * does to show a frame the kiosk's way (window at half the logical size, default renderer,
- * logical scaling, redraw only on window events, wake every 250 ms), or, with --headless,
- * clear a software-rendered surface --frames times. */
+ * logical scaling, redraw only on window events and mouse presses and releases, as the kiosk
+ * redraws on a tap, wake every 250 ms), or, with --headless, clear a software-rendered surface
+ * --frames times. */
 #include <SDL.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -52,7 +53,8 @@ static int run_window(int w, int h)
 		while (got) {
 			if (ev.type == SDL_QUIT)
 				running = false;
-			else if (ev.type == SDL_WINDOWEVENT)
+			else if (ev.type == SDL_WINDOWEVENT || ev.type == SDL_MOUSEBUTTONDOWN ||
+			         ev.type == SDL_MOUSEBUTTONUP)
 				dirty = true;
 			got = SDL_PollEvent(&ev);
 		}

@@ -1475,12 +1475,21 @@ static void test_config_peek(void **state)
 	assert_non_null(strstr(err.msg, "cannot read"));
 }
 
+/* The store's connection keeps SQLite's page cache to ANK_STORE_CACHE_KIB (the kiosk's RSS
+ * budget), not SQLite's default 2,000 KiB. */
+static void test_page_cache_bounded(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(fixture_count(f, "PRAGMA cache_size"), -ANK_STORE_CACHE_KIB);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        T(test_config_demo),
+	        T(test_page_cache_bounded),
 	        T(test_config_apply_demo_round_trip),
 	        T(test_config_past_midnight_and_defaults),
 	        T(test_config_bad_golden),

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { world, run, axeCheck, report, ADMIN, SITE } from './lib.mjs';
+import { world, run, axeCheck, report, screenshot, ADMIN, SITE } from './lib.mjs';
 
 const BELOW = 3; // small enough that this test's few people make bars that are not hidden
 const DAY = 24 * 3600 * 1000;
@@ -130,6 +130,7 @@ test('the report tab shows the figures the CLI gives for the period, suppressed 
 	assert.ok(cli.missing.some((m) => /^capacity utilisation/.test(m)));
 	assert.match(await out.locator('[data-test=capacity]').textContent(), /Ikke tilgængelig endnu/);
 	await axeCheck(page(), '/admin, report');
+	await screenshot(page(), 'admin_report');
 	await page().locator('[data-lang=en]').click();
 	await waitTitle(/^Ankomst report: All sites$/);
 	assert.match(await out.locator('[data-test=capacity]').textContent(), /Not available yet/);

@@ -1,5 +1,6 @@
-/* ankomst-kiosk: arguments, the site database, and either the SDL window loop (input
- * adapter, redraw only when something changed, the call chime) or the headless runner. */
+/* The kiosk proper, in libankomst-kiosk.so (loaded by the ankomst-kiosk launcher): the site
+ * database, and either the SDL window loop (input adapter, redraw only when something
+ * changed, the call chime) or the headless runner, pairing and sync-only. */
 #include <SDL.h>
 #include <SDL_image.h>
 #include <SDL_ttf.h>
@@ -13,125 +14,19 @@
 #include <unistd.h>
 
 #include "ank_log.h"
-#include "ank_text.h"
 #include "ank_time.h"
 #include "app.h"
 #include "headless.h"
 #include "input.h"
+#include "launch.h"
+#include "options.h"
 #include "render_null.h"
 #include "render_sdl.h"
 #include "ank_version.h"
 
-#ifndef ANK_DATA_DIR
-#define ANK_DATA_DIR "."
-#endif
-
 /* While idle the loop wakes this often to move the clock; nothing is drawn unless
  * something changed (measured in docs/benchmarks.md). */
 #define IDLE_WAKE_MS 250
-
-typedef struct options {
-	const char *db, *config, *registry, *data, *script, *shots, *now, *hash_pin;
-	const char *pair_url, *pair_code, *ca, *log_format;
-	const char *speech_wav; /* headless: each utterance as a numbered WAV file here */
-	bool demo, headless, display, fullscreen, sync_only;
-	bool null_renderer; /* --renderer null: layout and widgets, no pixels (headless only) */
-	int w, h;
-} options;
-
-static const char usage[] =
-        "usage: ankomst-kiosk --version\n"
-        "       ankomst-kiosk [--demo] [--db FILE] [--config FILE.ini] [--registry FILE.json]\n"
-        "                     [--data DIR] [--size WxH] [--fullscreen] [--display]\n"
-        "                     [--headless --script FILE [--shots DIR] [--now ISO-TIME]\n"
-        "                      [--renderer sdl|null] [--speech-wav DIR]]\n"
-        "       ankomst-kiosk --hash-pin PIN     print the hash for staff_pin_hash\n"
-        "       ankomst-kiosk --db FILE --pair URL CODE [--ca FILE]   pair with central\n"
-        "       ankomst-kiosk --db FILE --sync-only   sync with central, no screen\n"
-        "Every form takes --log-format text|json (default text).\n";
-
-static int parse_size(const char *s, int *w, int *h)
-{
-	char a[8], b[8];
-	size_t x = strcspn(s, "x");
-	if (s[x] != 'x' || x == 0 || x >= sizeof a || strlen(s + x + 1) >= sizeof b)
-		return -1;
-	snprintf(a, sizeof a, "%.*s", (int)x, s);
-	snprintf(b, sizeof b, "%s", s + x + 1);
-	long lw, lh;
-	if (ank_parse_long(a, 320, 8192, &lw) || ank_parse_long(b, 320, 8192, &lh))
-		return -1;
-	*w = (int)lw;
-	*h = (int)lh;
-	return 0;
-}
-
-static int parse_args(int argc, char **argv, options *o)
-{
-	*o = (options){.w = 1080, .h = 1920, .data = ANK_DATA_DIR};
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--demo"))
-			o->demo = true;
-		else if (!strcmp(a, "--headless"))
-			o->headless = true;
-		else if (!strcmp(a, "--display"))
-			o->display = true;
-		else if (!strcmp(a, "--fullscreen"))
-			o->fullscreen = true;
-		else if (!strcmp(a, "--sync-only"))
-			o->sync_only = true;
-		else if (v && i + 2 < argc && !strcmp(a, "--pair")) {
-			o->pair_url = argv[++i];
-			o->pair_code = argv[++i];
-		} else if (v && !strcmp(a, "--ca"))
-			o->ca = argv[++i];
-		else if (v && !strcmp(a, "--log-format"))
-			o->log_format = argv[++i];
-		else if (v && !strcmp(a, "--db"))
-			o->db = argv[++i];
-		else if (v && !strcmp(a, "--config"))
-			o->config = argv[++i];
-		else if (v && !strcmp(a, "--registry"))
-			o->registry = argv[++i];
-		else if (v && !strcmp(a, "--data"))
-			o->data = argv[++i];
-		else if (v && !strcmp(a, "--script"))
-			o->script = argv[++i];
-		else if (v && !strcmp(a, "--shots"))
-			o->shots = argv[++i];
-		else if (v && !strcmp(a, "--speech-wav"))
-			o->speech_wav = argv[++i];
-		else if (v && !strcmp(a, "--now"))
-			o->now = argv[++i];
-		else if (v && !strcmp(a, "--hash-pin"))
-			o->hash_pin = argv[++i];
-		else if (v && !strcmp(a, "--renderer")) {
-			const char *r = argv[++i];
-			if (strcmp(r, "sdl") != 0 && strcmp(r, "null") != 0)
-				return -1;
-			o->null_renderer = !strcmp(r, "null");
-		} else if (v && !strcmp(a, "--size")) {
-			if (parse_size(argv[++i], &o->w, &o->h))
-				return -1;
-		} else
-			return -1;
-	}
-	ank_log_format lf = ANK_LOG_TEXT;
-	if (o->log_format && ank_log_format_parse(o->log_format, &lf))
-		return -1;
-	ank_log_set_format(lf);
-	if (o->headless && !o->script)
-		return -1;
-	if (o->speech_wav && !o->headless)
-		return -1; /* a window speaks through the sound card */
-	if (o->null_renderer && !o->headless)
-		return -1; /* a window needs pixels */
-	if ((o->pair_url || o->sync_only) && !o->db)
-		return -1;
-	return 0;
-}
 
 /* SQLite calls a full disk a "disk I/O error" when it cannot even size its -shm file: add
  * what staff can act on when the database's folder has no space left. */
@@ -330,6 +225,12 @@ static void speech_open(app *a, sound *snd, const char *wav_dir)
 
 static void sound_open(sound *s)
 {
+	/* The launcher started SDL with video only: audio starts here, after the first frame;
+	 * without a sound device the kiosk goes on silent. */
+	if (!SDL_WasInit(SDL_INIT_AUDIO) && SDL_InitSubSystem(SDL_INIT_AUDIO) != 0) {
+		ank_log(ANK_LOG_WARN, "speech", "no sound: %s", SDL_GetError());
+		return;
+	}
 	s->n = ank_chime_make(s->chime, sizeof s->chime / sizeof s->chime[0],
 	                      ANK_SPEECH_AUDIO_RATE);
 	SDL_AudioSpec want = {.freq = ANK_SPEECH_AUDIO_RATE,
@@ -343,30 +244,22 @@ static void sound_open(sound *s)
 		SDL_PauseAudioDevice(s->dev, 0);
 }
 
-static int run_window(app *a, const options *o, ank_err *err)
+static int run_window(app *a, const options *o, const ank_window *early, ank_err *err)
 {
-	if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_AUDIO | SDL_INIT_EVENTS) != 0) {
-		ank_err_set(err, "no display: %s", SDL_GetError());
-		return -1;
-	}
-	Uint32 flags = SDL_WINDOW_RESIZABLE | (o->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
-	SDL_Window *win =
-	        SDL_CreateWindow(o->display ? "Ankomst display" : "Ankomst", SDL_WINDOWPOS_CENTERED,
-	                         SDL_WINDOWPOS_CENTERED, o->w / 2, o->h / 2, flags);
-	SDL_Renderer *ren = win ? SDL_CreateRenderer(win, -1, 0) : NULL;
+	/* The launcher's window, or one of our own (closed here) when it could not open it. */
+	ank_window own = {0};
+	const char *failed = early ? NULL : ank_window_open(o, &own);
+	if (failed)
+		return ank_err_set(err, "%s: %s", failed, SDL_GetError());
+	ank_window w = early ? *early : own;
+	SDL_Renderer *ren = w.ren;
+	SDL_Window *win = w.win;
 	ank_sdl *backend = NULL;
-	if (!ren || ank_sdl_create(ren, o->data, &backend, err)) {
-		if (!ren)
-			ank_err_set(err, "cannot open a window: %s", SDL_GetError());
-		if (ren)
-			SDL_DestroyRenderer(ren);
-		if (win)
-			SDL_DestroyWindow(win);
-		SDL_Quit();
+	if (ank_sdl_create(ren, o->data, &backend, err)) {
+		if (!early)
+			ank_window_close(&own);
 		return -1;
 	}
-	/* Layout is for the logical size; SDL scales it to whatever the screen is. */
-	SDL_RenderSetLogicalSize(ren, o->w, o->h);
 	ui_init(&a->ui, ank_sdl_renderer(backend), o->w, o->h);
 	a->ui.rtl = ank_i18n_rtl(a->i18n, a->lang);
 	static sound snd; /* the chime's samples: static storage, one per process */
@@ -395,9 +288,8 @@ static int run_window(app *a, const options *o, ank_err *err)
 	if (snd.dev)
 		SDL_CloseAudioDevice(snd.dev);
 	ank_sdl_free(backend);
-	SDL_DestroyRenderer(ren);
-	SDL_DestroyWindow(win);
-	SDL_Quit();
+	if (!early)
+		ank_window_close(&own);
 	return 0;
 }
 
@@ -511,13 +403,14 @@ static int run_headless_synced(app *a, const options *o, ank_err *err)
 }
 
 /* The window: a paired kiosk syncs in the background, an unpaired one works alone. */
-static int run_window_synced(app *a, const options *o, const char *db, ank_err *err)
+static int run_window_synced(app *a, const options *o, const ank_window *early, const char *db,
+                             ank_err *err)
 {
 	ank_err serr;
 	if (ank_sync_start(db, o->data, &a->sync, &serr) < 0)
 		ank_log(ANK_LOG_WARN, "sync", "not syncing: %s", serr.msg);
 	int rc = 0;
-	if (run_window(a, o, err)) {
+	if (run_window(a, o, early, err)) {
 		fprintf(stderr, "ankomst-kiosk: %s\n", err->msg);
 		rc = 3;
 	}
@@ -566,8 +459,8 @@ static void remove_demo_db(char *tmp_db)
 
 /* The kiosk proper: the app (which takes q; NULL starts degraded mode, with `why`), then
  * the headless runner or the window. */
-static int run_kiosk(const options *o, ank_queue *q, const char *why, int64_t start, char *tmp_db,
-                     size_t tmp_n)
+static int run_kiosk(const options *o, const ank_window *early, ank_queue *q, const char *why,
+                     int64_t start, char *tmp_db, size_t tmp_n)
 {
 	static app a; /* large (UI widget list): static storage, still one per process */
 	memset(&a, 0, sizeof a);
@@ -594,19 +487,20 @@ static int run_kiosk(const options *o, ank_queue *q, const char *why, int64_t st
 		if (o->headless)
 			rc = run_headless_synced(&a, o, &err);
 		else
-			rc = run_window_synced(&a, o, db, &err);
+			rc = run_window_synced(&a, o, early, db, &err);
 	}
 	app_free(&a); /* closes the queue, the one given or a later reopened one */
 	return rc;
 }
 
-int main(int argc, char **argv)
+__attribute__((visibility("default"))) int ank_kiosk_main(int argc, char **argv,
+                                                          const ank_window *early)
 {
 	if (ank_version_asked(argc, argv, "ankomst-kiosk"))
 		return 0;
 	options o;
-	if (parse_args(argc, argv, &o)) {
-		fputs(usage, stderr);
+	if (options_parse(argc, argv, &o)) {
+		fputs(options_usage, stderr);
 		return 2;
 	}
 	if (sodium_init() < 0)
@@ -641,7 +535,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);
 		ank_queue_close(q);
 	} else {
-		rc = run_kiosk(&o, q, src == SITE_DB ? err.msg : NULL, start, tmp_db,
+		rc = run_kiosk(&o, early, q, src == SITE_DB ? err.msg : NULL, start, tmp_db,
 		               sizeof tmp_db);
 	}
 	if (tmp_db[0])
