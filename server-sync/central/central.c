@@ -66,7 +66,8 @@ typedef struct opts {
 	ank_serve_limits lim;
 	unsigned min_free_mb;    /* lim.min_free_bytes, as the config gives it */
 	unsigned suppress_below; /* report: counts under it are hidden (report_suppress.h) */
-	unsigned retain_registry_months, retain_incident_text_days; /* ank_cs_retention */
+	unsigned retain_registry_months, retain_incident_text_days,
+	        retain_audit_days; /* ank_cs_retention */
 	const char *port_file, *site, *user, *name, *municipality, *from, *to, *quarter, *year,
 	        *format, *suppress, *now;
 	bool revoke; /* display-key --revoke */
@@ -253,7 +254,8 @@ static int cmd_serve(opts *o)
 	o->lim.min_free_bytes = (long long)o->min_free_mb * 1024 * 1024;
 	o->lim.retention =
 	        (ank_cs_retention){.registry_months = (int)o->retain_registry_months,
-	                           .incident_text_days = (int)o->retain_incident_text_days};
+	                           .incident_text_days = (int)o->retain_incident_text_days,
+	                           .audit_days = (int)o->retain_audit_days};
 	fit_descriptors(&o->lim);
 	/* The pages are read before anything is served, so a broken install says so at once. */
 	ank_web *web = NULL;
@@ -490,14 +492,16 @@ static int cmd_retention(opts *o, ank_cstore *cs)
 		return 2;
 	}
 	ank_cs_retention r = {.registry_months = (int)o->retain_registry_months,
-	                      .incident_text_days = (int)o->retain_incident_text_days};
+	                      .incident_text_days = (int)o->retain_incident_text_days,
+	                      .audit_days = (int)o->retain_audit_days};
 	ank_cs_retention_stats st;
 	if (ank_cstore_retention(cs, &r, now, &st, &err)) {
 		fprintf(stderr, "ankomst-central: %s\n", err.msg);
 		return 1;
 	}
-	printf("retention: %d inactive users deleted, %d incident texts removed\n",
-	       st.users_deleted, st.incident_texts);
+	printf("retention: %d inactive users deleted, %d incident texts removed, %d audit rows "
+	       "deleted\n",
+	       st.users_deleted, st.incident_texts, st.audit_rows);
 	return 0;
 }
 
@@ -569,7 +573,8 @@ static const char usage[] =
         "metrics_token, web_dir, i18n_dir and the limits of docs/operations.md (max_connections,\n"
         "max_connections_per_address, request_deadline_s, idle_timeout_s, workers,\n"
         "poll_threads, min_free_mb, check_interval_s), report_suppress_below (default 10),\n"
-        "retain_registry_months (24) and retain_incident_text_days (365);\n"
+        "retain_registry_months (24), retain_incident_text_days (365) and\n"
+        "retain_audit_days (730);\n"
         "flags win.\n";
 
 /* The numeric keys of [central]: name, where it goes, its range. */
@@ -608,6 +613,7 @@ static int on_config_key(void *user, const char *section, const char *key, const
 	        {"report_suppress_below", &o->suppress_below, 0, ANK_REPORT_SUPPRESS_MAX},
 	        {"retain_registry_months", &o->retain_registry_months, 0, 1200},
 	        {"retain_incident_text_days", &o->retain_incident_text_days, 0, 36500},
+	        {"retain_audit_days", &o->retain_audit_days, 0, 36500},
 	};
 	bool in_central = !strcmp(section, "central");
 	for (size_t i = 0; in_central && i < sizeof keys / sizeof keys[0]; i++) {
@@ -736,6 +742,7 @@ int main(int argc, char **argv)
 	o.suppress_below = ANK_REPORT_SUPPRESS_BELOW;
 	o.retain_registry_months = ANK_RETAIN_REGISTRY_MONTHS;
 	o.retain_incident_text_days = ANK_RETAIN_INCIDENT_TEXT_DAYS;
+	o.retain_audit_days = ANK_RETAIN_AUDIT_DAYS;
 	snprintf(o.web_dir, sizeof o.web_dir, "%s", ANK_DATA_DIR "/server-sync/central/web");
 	snprintf(o.i18n_dir, sizeof o.i18n_dir, "%s", ANK_DATA_DIR "/i18n");
 	/* The config file first, so that flags given with it override it. */

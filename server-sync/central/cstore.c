@@ -225,9 +225,8 @@ static const char *const migrations[] = {
          " hash TEXT NOT NULL);"
          "CREATE INDEX audit_actor ON audit(actor, at_ms);"
          "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
-         " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
-         "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
-         " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"),
+         " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); "
+         "END;" ANK_AUDIT_NO_DELETE_TRIGGER),
         /* 14 (issue 14): intakes per local hour beside the check-ins, for the report's
          * intakes by week, weekday and hour without a walk through every visit. Read model:
          * the rebuild fills it (READ_MODEL_VERSION 5). */

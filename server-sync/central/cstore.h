@@ -299,14 +299,17 @@ typedef struct ank_cs_retention {
 	                           everywhere like "delete this user" */
 	int incident_text_days; /* an incident record's free text goes after this (the record,
 	                           a count in the report, stays) */
+	int audit_days;         /* audit rows older than this go; the chain keeps an anchor */
 } ank_cs_retention;
 #define ANK_RETAIN_REGISTRY_MONTHS    24
 #define ANK_RETAIN_INCIDENT_TEXT_DAYS 365
+#define ANK_RETAIN_AUDIT_DAYS         730
 #define ANK_RETAIN_ROUND_MAX          1000 /* entries deleted a run: short transactions */
 
 typedef struct ank_cs_retention_stats {
 	int users_deleted;
 	int incident_texts;
+	int audit_rows;
 } ank_cs_retention_stats;
 
 /* One run of the retention job at `now` (the maintenance thread runs it daily; the CLI's

@@ -444,6 +444,8 @@ static void audit_hash(const ank_audit_entry *e, const char *prev, char out[65])
 	sodium_bin2hex(out, 65, h, sizeof h);
 }
 
+static int audit_anchor(sqlite3 *db, long long *id, char hash[65], ank_err *err);
+
 int ank_cs_audit_add_locked(ank_cstore *cs, ank_audit_entry *e, ank_err *err)
 {
 	sqlite3_stmt *s = NULL;
@@ -462,6 +464,16 @@ int ank_cs_audit_add_locked(ank_cstore *cs, ank_audit_entry *e, ank_err *err)
 	s = NULL;
 	if (rc != SQLITE_OK)
 		return ank_cs_fail(cs, err);
+	if (e->id == 1) {
+		/* Every row went to the retention job: the chain goes on from its anchor. */
+		long long anchor = 0;
+		if (audit_anchor(cs->db, &anchor, prev, err))
+			return -1;
+		if (anchor > 0)
+			e->id = anchor + 1;
+		else
+			snprintf(prev, sizeof prev, "%s", AUDIT_GENESIS);
+	}
 	audit_hash(e, prev, e->hash);
 	if (ank_cs_prep(cs,
 	                "INSERT INTO audit(id, at_ms, actor, role, addr, action, object, result,"
@@ -562,6 +574,114 @@ out:
 	return rc;
 }
 
+/* The anchor the retention job left in meta ("N HASH") on connection db (its lock held):
+ * *id 0 when there is none. 0, or -1 with err. */
+static int audit_anchor(sqlite3 *db, long long *id, char hash[65], ank_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	*id = 0;
+	hash[0] = '\0';
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'audit_anchor'", -1, &s,
+	                       NULL) != SQLITE_OK)
+		return ank_err_set(err, "sqlite: %s", sqlite3_errmsg(db));
+	int rc = sqlite3_step(s);
+	int out = rc == SQLITE_ROW || rc == SQLITE_DONE
+	                  ? 0
+	                  : ank_err_set(err, "sqlite: %s", sqlite3_errmsg(db));
+	if (rc == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(s, 0);
+		char num[24];
+		size_t k = v ? strcspn(v, " ") : 0;
+		long n = 0;
+		snprintf(num, sizeof num, "%.*s", (int)(k < sizeof num ? k : 0), v ? v : "");
+		if (!v || v[k] != ' ' || strlen(v + k + 1) != 64 ||
+		    ank_parse_long(num, 1, 0x7fffffffL, &n)) {
+			out = ank_err_set(err, "meta audit_anchor is not \"N HASH\"");
+		} else {
+			*id = n;
+			snprintf(hash, 65, "%s", v + k + 1);
+		}
+	}
+	sqlite3_finalize(s);
+	return out;
+}
+
+int ank_cs_audit_prune(ank_cstore *cs, int64_t before_ms, int64_t now, int *deleted, ank_err *err)
+{
+	*deleted = 0;
+	sqlite3_stmt *s = NULL;
+	long long last = 0;
+	char hash[65] = "";
+	pthread_mutex_lock(&cs->mu);
+	int rc = ank_db_exec(cs->db, "BEGIN IMMEDIATE", err) == SQLITE_OK ? 0 : -1;
+	/* The oldest rows only, as one run from the start: a row kept never follows a gap. */
+	if (!rc && ank_cs_prep(cs,
+	                       "SELECT id, hash FROM audit WHERE id < coalesce((SELECT min(id) FROM"
+	                       " audit WHERE at_ms >= ?), (SELECT max(id) + 1 FROM audit))"
+	                       " ORDER BY id DESC LIMIT 1",
+	                       &s) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, before_ms);
+		int step = sqlite3_step(s);
+		if (step == SQLITE_ROW) {
+			last = sqlite3_column_int64(s, 0);
+			col_copy(hash, sizeof hash, s, 1);
+		} else if (step != SQLITE_DONE) {
+			rc = ank_cs_fail(cs, err);
+		}
+	} else if (!rc) {
+		rc = ank_cs_fail(cs, err);
+	}
+	ank_cs_end(cs, s);
+	s = NULL;
+	if (!rc && last > 0) {
+		char sql[512], anchor[96];
+		snprintf(sql, sizeof sql,
+		         "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE id <= %lld; %s",
+		         last, ANK_AUDIT_NO_DELETE_TRIGGER);
+		snprintf(anchor, sizeof anchor, "%lld %s", last, hash);
+		long long before = 0;
+		if (ank_cs_prep(cs, "SELECT count(*) FROM audit WHERE id <= ?", &s) == SQLITE_OK) {
+			sqlite3_bind_int64(s, 1, last);
+			if (sqlite3_step(s) == SQLITE_ROW)
+				before = sqlite3_column_int64(s, 0);
+		}
+		ank_cs_end(cs, s);
+		s = NULL;
+		if (ank_db_exec(cs->db, sql, err) != SQLITE_OK)
+			rc = -1;
+		if (!rc && ank_cs_prep(cs,
+		                       "INSERT INTO meta(key, value) VALUES ('audit_anchor', ?)"
+		                       " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+		                       &s) == SQLITE_OK) {
+			sqlite3_bind_text(s, 1, anchor, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(s) != SQLITE_DONE)
+				rc = ank_cs_fail(cs, err);
+		} else if (!rc) {
+			rc = ank_cs_fail(cs, err);
+		}
+		ank_cs_end(cs, s);
+		/* The chain itself says where it now starts: forging the anchor would need every
+		 * row after this one rewritten. */
+		ank_audit_entry e = {.at_ms = now};
+		snprintf(e.actor, sizeof e.actor, "central");
+		snprintf(e.role, sizeof e.role, "admin");
+		snprintf(e.addr, sizeof e.addr, "-");
+		snprintf(e.action, sizeof e.action, "%s", ANK_AUDIT_RETENTION_ACTION);
+		snprintf(e.object, sizeof e.object, "through %lld %s", last, hash);
+		snprintf(e.result, sizeof e.result, "deleted");
+		if (!rc)
+			rc = ank_cs_audit_add_locked(cs, &e, err);
+		if (!rc)
+			*deleted = (int)before;
+	}
+	if (!rc && ank_db_exec(cs->db, "COMMIT", err) != SQLITE_OK)
+		rc = -1;
+	if (rc && !sqlite3_get_autocommit(cs->db))
+		ank_db_exec(cs->db, "ROLLBACK", NULL);
+	pthread_mutex_unlock(&cs->mu);
+	return rc;
+}
+
 int ank_cstore_audit_verify(ank_cstore *cs, long long *rows, long long *bad_id, char *why, size_t n,
                             ank_err *err)
 {
@@ -581,6 +701,17 @@ int ank_cstore_audit_verify(ank_cstore *cs, long long *rows, long long *bad_id, 
 	}
 	char prev[65] = AUDIT_GENESIS;
 	long long want = 1;
+	/* After the retention job deleted the oldest rows the chain starts at its anchor: the last
+	 * deleted row's id and hash, written into the chain itself by the job's own row. */
+	char anchor_hash[65] = "";
+	long long anchor_id = 0;
+	bool anchor_in_chain = false;
+	if (audit_anchor(cs->rdb, &anchor_id, anchor_hash, err) < 0)
+		goto out;
+	if (anchor_id > 0) {
+		snprintf(prev, sizeof prev, "%s", anchor_hash);
+		want = anchor_id + 1;
+	}
 	int step = SQLITE_DONE;
 	rc = 0;
 	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -609,11 +740,22 @@ int ank_cstore_audit_verify(ank_cstore *cs, long long *rows, long long *bad_id, 
 			snprintf(prev, sizeof prev, "%s", e.hash);
 			want++;
 			(*rows)++;
+			char says[ANK_AUDIT_OBJECT_MAX + 1];
+			snprintf(says, sizeof says, "through %lld %s", anchor_id, anchor_hash);
+			anchor_in_chain |= !strcmp(e.action, ANK_AUDIT_RETENTION_ACTION) &&
+			                   !strcmp(e.object, says);
 		}
 	}
 	if (rc == 0 && step != SQLITE_DONE) {
 		ank_err_set(err, "sqlite: %s", sqlite3_errmsg(cs->rdb));
 		rc = -1;
+	}
+	if (rc == 0 && anchor_id > 0 && !anchor_in_chain) {
+		snprintf(why, n,
+		         "the log starts after row %lld, but no retention row of the chain says so",
+		         anchor_id);
+		*bad_id = anchor_id + 1;
+		rc = 1;
 	}
 out:
 	ank_cs_rend(cs, s);

@@ -86,6 +86,16 @@ typedef struct ank_cs_rev {
 	long long rev;
 } ank_cs_rev;
 
+/* The audit log's guard against deletion (migration 13); the retention job lifts it for the
+ * oldest rows only, inside its transaction, and puts it back. */
+#define ANK_AUDIT_NO_DELETE_TRIGGER                                                                \
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"                                    \
+	" BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+/* The action of the audit row the retention job writes after it deleted the oldest rows; its
+ * object is the anchor ("through N HASH"): the last deleted row's id and hash, from which
+ * audit-verify then starts, covered by the chain itself. */
+#define ANK_AUDIT_RETENTION_ACTION "audit_retention"
+
 /* Time zones opened so far (sites rarely use more than one), guarded by mu. */
 #define ANK_CS_ZONES 8
 
@@ -179,6 +189,11 @@ void ank_cs_version_get(ank_cstore *cs, const char *kiosk, char out[ANK_VERSION_
 /* Appends one audit row inside the caller's transaction (mu held): its id, the previous
  * row's hash and its own are made here (cstore_admin.c). 0, or -1 with err. */
 int ank_cs_audit_add_locked(ank_cstore *cs, ank_audit_entry *e, ank_err *err);
+/* Deletes the audit rows older than before_ms (the oldest ones, one run from the start),
+ * keeps the last deleted row's id and hash as the chain's anchor (meta audit_anchor) and
+ * appends a row saying so, all in one transaction (takes mu). *deleted: how many went.
+ * 0, or -1 with err. */
+int ank_cs_audit_prune(ank_cstore *cs, int64_t before_ms, int64_t now, int *deleted, ank_err *err);
 /* The unsent count a kiosk last gave into *n; false when it gave none. */
 bool ank_cs_unsent_get(ank_cstore *cs, const char *kiosk, long long *n);
 /* Loads the ring from the table at open. 0 or -1 with err. */

@@ -1262,6 +1262,10 @@ int ank_cstore_retention(ank_cstore *cs, const ank_cs_retention *r, int64_t now,
 		if (rc != SQLITE_OK)
 			return -1;
 	}
+	if (r->audit_days > 0 &&
+	    ank_cs_audit_prune(cs, now - (int64_t)r->audit_days * 24 * 3600 * 1000LL, now,
+	                       &st->audit_rows, err))
+		return -1;
 	return 0;
 }
 

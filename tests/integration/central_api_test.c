@@ -2160,6 +2160,34 @@ static void group_retention(void)
 	       "the report changed: %.400s", ank_buf_str(&out));
 	json_decref(before);
 	json_decref(after);
+	/* Two years on: the audit rows older than retain_audit_days (730) go; the chain keeps the
+	 * last deleted row's hash as its anchor, and a row of its own says so. */
+	long long audit_before = db_int("SELECT count(*) FROM audit");
+	char two_years[32];
+	ank_iso_format(wall_ms() + 731LL * 86400000, two_years, sizeof two_years);
+	two_years[19] = 'Z';
+	two_years[20] = '\0';
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "retention", "--db", db, "--now", two_years, NULL);
+	char want[64];
+	snprintf(want, sizeof want, "%lld audit rows deleted", audit_before);
+	expect("retention-audit",
+	       rc == 0 && audit_before > 0 && strstr(ank_buf_str(&out), want) &&
+	               db_int("SELECT count(*) FROM audit") == 1 &&
+	               db_int("SELECT count(*) FROM audit WHERE action = 'audit_retention'") == 1,
+	       "exit %d, %lld rows before: %s", rc, audit_before, ank_buf_str(&out));
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "audit-verify", "--db", db, NULL);
+	expect("retention-audit-verifies", rc == 0 && strstr(ank_buf_str(&out), "intact"),
+	       "exit %d: %s", rc, ank_buf_str(&out));
+	/* A forged anchor (to hide deleted rows) is caught: the chain's own row disagrees. */
+	expect("retention-audit-forge",
+	       db_write("UPDATE meta SET value = '1 ' || substr(value, instr(value, ' ') + 1)"
+	                " WHERE key = 'audit_anchor'") == SQLITE_OK,
+	       "cannot edit meta");
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "audit-verify", "--db", db, NULL);
+	expect("retention-audit-forged-anchor", rc == 1, "exit %d: %s", rc, ank_buf_str(&out));
 	ank_buf_reset(&out);
 	rc = central(NULL, &out, "retention", "--db", db, "--now", "tomorrow", NULL);
 	expect("retention-bad-now", rc == 2 && strstr(ank_buf_str(&out), "--now wants"),
