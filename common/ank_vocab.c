@@ -29,6 +29,21 @@ static const ank_gender_info genders[] = {
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
+static const char *const severity_codes[ANK_SEVERITY_COUNT] = {"warning", "danger"};
+
+int ank_severity_from_code(const char *code)
+{
+	for (int i = 0; code && i < ANK_SEVERITY_COUNT; i++)
+		if (!strcmp(code, severity_codes[i]))
+			return i;
+	return -1;
+}
+
+const char *ank_severity_code(ank_alert_severity s)
+{
+	return s >= 0 && s < ANK_SEVERITY_COUNT ? severity_codes[s] : severity_codes[0];
+}
+
 int ank_route_from_code(const char *code)
 {
 	if (!code)

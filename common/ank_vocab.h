@@ -10,6 +10,14 @@
  * database; the enum values are only for C. */
 typedef enum ank_route { ANK_ROUTE_INJECT = 0, ANK_ROUTE_SMOKE = 1, ANK_ROUTE_COUNT } ank_route;
 
+/* How grave a drug alert is: a warning (a bad batch about) or a danger (deaths reported).
+ * The kiosk and the waiting-room page draw the alert in the severity's colours. */
+typedef enum ank_alert_severity {
+	ANK_SEVERITY_WARNING = 0,
+	ANK_SEVERITY_DANGER = 1,
+	ANK_SEVERITY_COUNT
+} ank_alert_severity;
+
 typedef struct ank_substance_info {
 	const char *code;             /* stable code, e.g. "cocaine" */
 	bool routes[ANK_ROUTE_COUNT]; /* which routes this substance may use here */
@@ -24,6 +32,9 @@ typedef struct ank_municipality_info {
 	const char *name; /* official Danish name, UTF-8 */
 } ank_municipality_info;
 
+/* Severity code ("warning"/"danger") to enum, -1 when unknown; and back (never NULL). */
+int ank_severity_from_code(const char *code);
+const char *ank_severity_code(ank_alert_severity s);
 /* Route code ("inject"/"smoke") to enum; returns -1 for an unknown code. */
 int ank_route_from_code(const char *code);
 /* Stable code of a route; never NULL for a valid route. */

@@ -75,16 +75,19 @@ int alert_band(app *a, int y)
 	               a->ui.w - 2 * THEME_MARGIN - icon - THEME_GAP, 0};
 	/* Title and text on one line when the width allows it (landscape has width to give
 	 * and no height), else the title above the text. */
-	snprintf(both, sizeof both, "%s — %s", tr(a, "welcome.alert_title"), text);
+	bool danger = cfg->alert_severity == ANK_SEVERITY_DANGER;
+	const char *title = tr(a, danger ? "welcome.alert_title_danger" : "welcome.alert_title");
+	snprintf(both, sizeof both, "%s — %s", title, text);
 	if (ui_fit_text(&a->ui, (ui_rect){0, 0, box.w, a->ui.h}, both, UI_FONT_BODY, UI_TEXT_NOWRAP)
 	            .state != UI_FIT_OK)
-		snprintf(both, sizeof both, "%s\n%s", tr(a, "welcome.alert_title"), text);
+		snprintf(both, sizeof both, "%s\n%s", title, text);
 	/* The band grows with the text: an alert must never be cut off. */
 	int text_h = ui_text_height(&a->ui, box.w, a->ui.h / 3, both, UI_FONT_BODY, UI_TEXT_BLOCK);
 	int pad = 2 * THEME_ALERT_PAD;
 	int h = text_h + pad > icon + pad ? text_h + pad : icon + pad;
 	box.h = h - pad;
-	ui_fill(&a->ui, (ui_rect){0, y, a->ui.w, h}, THEME_ALERT_BG);
+	ui_fill(&a->ui, (ui_rect){0, y, a->ui.w, h},
+	        danger ? THEME_ALERT_DANGER_BG : THEME_ALERT_BG);
 	a->ui.r.icon(a->ui.r.ctx,
 	             ui_mirror(&a->ui, (ui_rect){THEME_MARGIN, y + (h - icon) / 2, icon, icon}),
 	             "alert", THEME_TEXT);

@@ -101,6 +101,7 @@ typedef struct ank_site_config {
 	 * (0: no bound; [alert] from/until): text per language. The kiosk holds it in advance,
 	 * so it appears and goes on time offline too (ank_queue_alert_shown). */
 	int64_t alert_from_ms, alert_until_ms;
+	int alert_severity; /* ank_alert_severity ([alert] severity, default warning) */
 	int n_alerts;
 	struct {
 		char lang[4];

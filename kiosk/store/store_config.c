@@ -268,6 +268,13 @@ static int alert_key(ank_site_config *cfg, const char *k, const char *v)
 {
 	/* The time box, in UTC as ISO 8601 ("2026-12-03T17:00:00Z"); checked against each other
 	 * once the file is read (config_check). */
+	if (!strcmp(k, "severity")) {
+		int sev = ank_severity_from_code(v);
+		if (sev < 0)
+			return -1;
+		cfg->alert_severity = sev;
+		return 0;
+	}
 	if (!strcmp(k, "from") || !strcmp(k, "until")) {
 		int64_t ms = 0;
 		if (ank_iso_parse(v, &ms) || ms <= 0)
@@ -682,6 +689,9 @@ static void config_more_to_json(const ank_site_config *cfg, json_t *j)
 		ank_iso_format(at[i], iso, sizeof iso);
 		json_object_set_new(j, keys[i], at[i] ? json_string(iso) : json_null());
 	}
+	json_object_set_new(
+	        j, ANK_FN(ALERT_SEVERITY),
+	        json_string(ank_severity_code((ank_alert_severity)cfg->alert_severity)));
 }
 
 static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err)
@@ -730,6 +740,10 @@ static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err
 		json_decref(j);
 		return ank_err_set(err, "stored site config: bad alert time");
 	}
+	/* Stored before severities existed: a warning. */
+	int sev = ank_severity_from_code(
+	        json_string_value(json_object_get(j, ANK_FN(ALERT_SEVERITY))));
+	cfg->alert_severity = sev < 0 ? ANK_SEVERITY_WARNING : sev;
 	json_t *hist = json_object_get(j, "history_retention_days");
 	cfg->history_retention_days = json_is_integer(hist) ? (int)json_integer_value(hist) : 0;
 	if (cfg->history_retention_days < ANK_HISTORY_RETENTION_DAYS_MIN ||

@@ -74,6 +74,9 @@
 #define THEME_SELECTED_BORDER ((ui_color){0x0B, 0x5C, 0xAD, 0xFF})
 #define THEME_SELECTED_FRAME  8                                    /* px */
 #define THEME_ALERT_BG        ((ui_color){0xFF, 0xE0, 0x8A, 0xFF}) /* TEXT on it: 14.4:1 */
+/* A danger-to-life alert: a pale red, so that it differs from the warning by more than its
+ * title and pictogram, with the same dark text. */
+#define THEME_ALERT_DANGER_BG ((ui_color){0xFF, 0xC2, 0xC2, 0xFF})
 #define THEME_REFUSED_BG      ((ui_color){0xE8, 0xEE, 0xF4, 0xFF}) /* calm blue-grey, TEXT 15:1 */
 #define THEME_DISPLAY_BG      ((ui_color){0x10, 0x1E, 0x2E, 0xFF}) /* display: light text on dark */
 #define THEME_DISPLAY_TEXT    ((ui_color){0xFF, 0xFF, 0xFF, 0xFF}) /* on DISPLAY_BG: 16.9:1 */

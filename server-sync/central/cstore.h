@@ -559,6 +559,7 @@ typedef struct ank_display_view {
 	char name[ANK_CS_SITE_NAME_MAX + 1];         /* the config's name, else the site's own */
 	int n_languages;
 	char languages[ANK_DISPLAY_LANGS_MAX][4]; /* ISO 639 codes, the default first */
+	char alert_severity[16];                  /* "warning" or "danger" (ank_vocab.h) */
 	int n_alerts;
 	struct {
 		char lang[4];

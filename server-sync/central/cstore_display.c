@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ank_time.h"
+#include "ank_vocab.h"
 #include "cstore_int.h"
 
 /* The site_info fields the display takes (cstore_read.c, site_info_text). */
@@ -210,6 +211,10 @@ static void config_take(ank_display_view *v, const char *body, int64_t now)
 	const char *u = json_string_value(json_object_get(p, ANK_FN(ALERT_UNTIL)));
 	bool shown = !(f && (ank_iso_parse(f, &from) || now < from)) &&
 	             !(u && (ank_iso_parse(u, &until) || now >= until));
+	int sev = ank_severity_from_code(
+	        json_string_value(json_object_get(p, ANK_FN(ALERT_SEVERITY))));
+	snprintf(v->alert_severity, sizeof v->alert_severity, "%s",
+	         ank_severity_code(sev < 0 ? ANK_SEVERITY_WARNING : (ank_alert_severity)sev));
 	json_object_foreach(shown ? json_object_get(p, CFG_ALERT) : NULL, lang, text)
 	{
 		const char *t = json_string_value(text);

@@ -13,6 +13,7 @@
 #include "ank_log.h"
 #include "ank_text.h"
 #include "ank_time.h"
+#include "ank_vocab.h"
 #include "cstore_int.h"
 
 /* A refusal reason from a kiosk is shown to staff; longer is cut. */
@@ -613,7 +614,13 @@ static char *site_info_text(json_t *p)
 	json_t *o = json_pack("{s:s, s:s, s:O, s:O, s:o, s:o}", "name", name ? name : "",
 	                      "timezone", tz ? tz : "", "warn_min", warn, "alarm_min", alarm,
 	                      "languages", langs, ANK_FN(ALERT), alert);
-	/* The alert's time box, when the kiosk has one: the waiting-room page keeps to it. */
+	/* The alert's severity, and its time box when the kiosk has one: the waiting-room page
+	 * keeps to both. */
+	int sev = ank_severity_from_code(
+	        json_string_value(json_object_get(p, ANK_FN(ALERT_SEVERITY))));
+	if (o && sev >= 0)
+		json_object_set_new(o, ANK_FN(ALERT_SEVERITY),
+		                    json_string(ank_severity_code((ank_alert_severity)sev)));
 	const char *box[2] = {ANK_FN(ALERT_FROM), ANK_FN(ALERT_UNTIL)};
 	for (int i = 0; o && i < 2; i++) {
 		int64_t ms;

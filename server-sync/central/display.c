@@ -8,6 +8,7 @@
 
 #include "ank_log.h"
 #include "ank_time.h"
+#include "ank_vocab.h"
 #include "http.h"
 #include "wire.h"
 
@@ -30,11 +31,18 @@ static json_t *display_json(const char *site, const ank_display_view *d, int64_t
 		json_object_set_new(alert, d->alerts[i].lang, json_string(d->alerts[i].text));
 	/* A freeze is an emergency: the screen shows no ticket at all, whatever the page does. */
 	int n_calling = d->frozen ? 0 : d->n_calling, n_recent = d->frozen ? 0 : d->n_recent;
-	return json_pack("{s:i, s:s, s:s, s:b, s:I, s:o, s:o, s:o, s:o, s:I}", "v", 1, "site", site,
-	                 "name", d->name, "frozen", d->frozen, "rev", (json_int_t)d->rev,
-	                 "languages", langs, "alert", alert, "calling",
-	                 calls_json(d->calling, n_calling), "recent",
-	                 calls_json(d->recent, n_recent), "server_ms", (json_int_t)now);
+	json_t *o = json_pack("{s:i, s:s, s:s, s:b, s:I, s:o, s:o, s:o, s:o, s:I}", "v", 1, "site",
+	                      site, "name", d->name, "frozen", d->frozen, "rev", (json_int_t)d->rev,
+	                      "languages", langs, "alert", alert, "calling",
+	                      calls_json(d->calling, n_calling), "recent",
+	                      calls_json(d->recent, n_recent), "server_ms", (json_int_t)now);
+	/* How grave the alert is (its colours and title on the page); only with an alert. */
+	if (o && d->n_alerts > 0)
+		json_object_set_new(o, ANK_FN(ALERT_SEVERITY),
+		                    json_string(d->alert_severity[0]
+		                                        ? d->alert_severity
+		                                        : ank_severity_code(ANK_SEVERITY_WARNING)));
+	return o;
 }
 
 ank_reply ank_display_get(ank_http_ctx *c)

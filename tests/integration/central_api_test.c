@@ -3602,11 +3602,29 @@ static void group_display(void)
 		st = post_events(t_demo, k_demo, &seq_demo, events);
 		display_get(&r, key);
 		size_t n_alert = json_object_size(json_object_get(r.json, "alert"));
+		/* Without a severity the alert is a warning. */
+		if (boxes[i].shown)
+			expect("display-alert-warning",
+			       !strcmp(jstr(r.json, "alert_severity"), "warning"), "%.300s",
+			       ank_buf_str(&r.body));
 		expect(boxes[i].name,
 		       st == 200 && r.status == 200 && n_alert == (boxes[i].shown ? 2 : 0),
 		       "%ld, %zu alerts: %.300s", st, n_alert, ank_buf_str(&r.body));
 		resp_free(&r);
 	}
+	/* A danger-to-life alert says so, for the page's colours and title. */
+	snprintf(events, sizeof events,
+	         "[{\"type\":\"site.config\",\"payload\":{\"stations\":[\"1\",\"2\",\"3\"],"
+	         "\"warn_min\":20,\"alarm_min\":30,\"name\":\"Demo room\",\"languages\":"
+	         "\"da,en,ar\",\"alert\":{\"da\":\"Farlig batch\",\"en\":\"Dangerous batch\"},"
+	         "\"alert_severity\":\"danger\"}}]");
+	st = post_events(t_demo, k_demo, &seq_demo, events);
+	display_get(&r, key);
+	expect("display-alert-danger",
+	       st == 200 && !strcmp(jstr(r.json, "alert_severity"), "danger") &&
+	               json_object_size(json_object_get(r.json, "alert")) == 2,
+	       "%ld %.300s", st, ank_buf_str(&r.body));
+	resp_free(&r);
 
 	display_event(ev[0], sizeof ev[0], "ticket.issued", 2, "2026-12-02", "waiting", "",
 	              now - 80000, uid);

@@ -146,6 +146,12 @@ check frozen-pause "$(has frozen 'Indtjekningen er sat på pause' && has frozen 
 	! has frozen 'I-007' && has frozen 'Farlig batch i omløb'; echo $?)" "$st $(head -c 900 "$dir/frozen.html")"
 post '{"type":"site.resumed","payload":{}}'
 
+# A danger-to-life alert: its own title and colours (the class the stylesheet colours).
+post "${config/\"alert\":/\"alert_severity\":\"danger\",\"alert\":}"
+dom danger 2500 "$base/display#key=$key&hold=0"
+check danger-alert "$(has danger 'class="alert alert-danger"' && has danger 'Livsfare' &&
+	has danger 'Farlig batch i omløb'; echo $?)" "$(grep -o '<div id="alert"[^>]*>' "$dir/danger.html")"
+
 dom nokey 2500 "$base/display"
 check no-key-message "$(has nokey '/display#key=KEY' && has nokey '<main id="board" class="board" hidden'; echo $?)" \
 	"$(grep -o '<p id="message-text">[^<]*' "$dir/nokey.html")"

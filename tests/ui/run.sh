@@ -133,6 +133,11 @@ alert)
 	kiosk_run alert.txt --db "$work/site.db" --config "$here/alert.ini" \
 		--registry "$root/assets/demo/registry.json"
 	;;
+alert_danger)
+	sed 's/^\[alert\]$/[alert]\nseverity = danger/' "$here/alert.ini" >"$work/danger.ini"
+	kiosk_run alert_danger.txt --db "$work/site.db" --config "$work/danger.ini" \
+		--registry "$root/assets/demo/registry.json" --renderer null
+	;;
 alert_timed)
 	# The same alert, time-boxed: from/until added to its [alert] section.
 	sed 's/^\[alert\]$/[alert]\nfrom = 2026-11-23T10:30:00Z\nuntil = 2026-11-23T11:00:00Z/' \

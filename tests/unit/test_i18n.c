@@ -208,6 +208,7 @@ static const struct {
         {"welcome.open_until", {"time", "02:00", NULL}},
         {"welcome.rules", {NULL}},
         {"welcome.alert_title", {NULL}},
+        {"welcome.alert_title_danger", {NULL}},
         {"welcome.language", {NULL}},
         {"route.title", {NULL}},
         {"route.inject", {NULL}},

@@ -288,6 +288,8 @@ static const bad_config_case bad_configs[] = {
          "unknown key 'monday' in [hours]"},
         {"unknown-key-station", SITE_OK STATION_OK "colour = red\n",
          "unknown key 'colour' in [station.1]"},
+        {"alert-bad-severity", SITE_OK STATION_OK "[alert]\nda = x\nseverity = grave\n",
+         "bad value for 'severity' in [alert]"},
         {"alert-bad-time", SITE_OK STATION_OK "[alert]\nda = x\nfrom = 2026-12-03 18:00\n",
          "bad value for 'from' in [alert]"},
         {"alert-until-before-from",

@@ -35,6 +35,7 @@ static void test_text_contrast(void **state)
 	        {"text on pressed card", THEME_TEXT, THEME_CARD_PRESSED},
 	        {"text on selected", THEME_TEXT, THEME_SELECTED},
 	        {"text on alert", THEME_TEXT, THEME_ALERT_BG},
+	        {"text on danger alert", THEME_TEXT, THEME_ALERT_DANGER_BG},
 	        {"text on refusal", THEME_TEXT, THEME_REFUSED_BG},
 	        {"display text", THEME_DISPLAY_TEXT, THEME_DISPLAY_BG},
 	        {"display call", THEME_DISPLAY_CALL, THEME_DISPLAY_BG},

@@ -295,8 +295,10 @@
     const alerts = d.alert || {};
     const alertText = alerts[lang] || alerts[(d.languages || [])[0]] || Object.values(alerts)[0];
     el.alert.hidden = !alertText;
+    const danger = d.alert_severity === "danger";
+    el.alert.classList.toggle("alert-danger", !!alertText && danger);
     if (alertText) {
-      el.alertTitle.textContent = t(lang, "welcome.alert_title");
+      el.alertTitle.textContent = t(lang, danger ? "welcome.alert_title_danger" : "welcome.alert_title");
       el.alertText.textContent = alertText;
     }
 
