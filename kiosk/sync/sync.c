@@ -734,6 +734,31 @@ static int apply_catalog(ank_sync *s, ank_store *st, const ank_change *c, json_t
 /* The site's ticket key from central: kept as this kiosk's ticket key with the cursor in one
  * transaction. No event answers it (it would have nothing to say but the key), and the key
  * is in no log line or reason: a bad payload is skipped with the rule, not the value. */
+/* help.taken: a staff member took this kiosk's help request in the console; the kiosk closes
+ * it too (with its help.answered event), so its staff screen stops showing it. Another
+ * kiosk's, or one already closed, only moves the cursor. */
+static int apply_help_taken(ank_sync *s, ank_queue *q, const ank_change *c, json_t *j, ank_err *err)
+{
+	ank_store *st = ank_queue_store(q);
+	const char *kiosk = json_string_value(json_object_get(j, ANK_FN(KIOSK)));
+	json_t *id = json_object_get(j, ANK_FN(ID));
+	if (!kiosk || !json_is_integer(id) || json_integer_value(id) < 1)
+		return skipped(st, c, "help.taken wants {\"kiosk\", \"id\"}", err);
+	/* Central names kiosks by the id their pairing gave them (the token's). */
+	if (!strcmp(kiosk, s->p.kiosk)) {
+		ank_q_rc rc = ank_queue_help_answer(q, json_integer_value(id), ank_now_ms(), err);
+		if (rc != ANK_Q_OK && rc != ANK_Q_E_NOT_FOUND)
+			return -1;
+	}
+	if (ank_store_begin(st, err))
+		return -1;
+	if (ank_store_cursor_set(st, c->id, err)) {
+		ank_store_rollback(st);
+		return -1;
+	}
+	return ank_store_commit(st, err);
+}
+
 static int apply_ticket_key(ank_store *st, const ank_change *c, json_t *j, ank_err *err)
 {
 	json_t *k = json_object_get(j, ANK_FN(KEY));
@@ -791,6 +816,10 @@ static int apply_change(ank_sync *s, ank_queue *q, const ank_change *c, bool *ac
 			break;
 		case ANK_CHG_TICKET_KEY:
 			rc = apply_ticket_key(st, c, j, err);
+			break;
+		case ANK_CHG_HELP_TAKEN:
+			rc = apply_help_taken(s, q, c, j, err);
+			*acted = true;
 			break;
 		default:
 			rc = skipped(st, c, "unknown change type", err);

@@ -1596,7 +1596,21 @@ unlock:
 	if (*created)
 		ank_cs_write_ok(cs);
 	pthread_mutex_unlock(&cs->mu);
-	if (*created)
+	if (*created) {
 		ank_cstore_site_touch(cs, site);
+		/* The kiosk closes it too, so its staff screen does not send a second person. A
+		 * failure to queue the change is logged: the console has the answer already. */
+		json_t *j =
+		        json_pack("{s:s, s:I}", ANK_FN(KIOSK), kiosk, ANK_FN(ID), (json_int_t)id);
+		char *payload = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		json_decref(j);
+		ank_err why;
+		if (!payload || ank_cstore_change_add(cs, site, ank_chg_name(ANK_CHG_HELP_TAKEN),
+		                                      payload, now, &why) < 0)
+			ank_log(ANK_LOG_WARN, "staff",
+			        "help request %lld of kiosk %s: not sent down: %s", id, kiosk,
+			        payload ? why.msg : "out of memory");
+		free(payload);
+	}
 	return out;
 }

@@ -49,7 +49,8 @@
 	X(ALERT, "alert")                                                                          \
 	X(ALERT_FROM, "alert_from")                                                                \
 	X(ALERT_UNTIL, "alert_until")                                                              \
-	X(ALERT_SEVERITY, "alert_severity")
+	X(ALERT_SEVERITY, "alert_severity")                                                        \
+	X(KIOSK, "kiosk")
 
 typedef enum ank_field {
 #define ANK_X_ENUM(e, n) ANK_F_##e,
@@ -174,7 +175,8 @@ const char *ank_wire_text(const ank_wire_event *ev, ank_field f, char *buf, size
 	X(COMMAND, "command")                                                                      \
 	X(SITE_CONFIG, "site.config")                                                              \
 	X(CATALOG, "catalog")                                                                      \
-	X(TICKET_KEY, "ticket.key")
+	X(TICKET_KEY, "ticket.key")                                                                \
+	X(HELP_TAKEN, "help.taken")
 
 typedef enum ank_chg {
 	ANK_CHG_UNKNOWN = -1,

@@ -4,7 +4,7 @@
 // does not bring it back). The request carries nothing about the person.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { world, waitFor, axeCheck, screenshot, apiLogin, STAFF, SITE } from './lib.mjs';
+import { world, waitFor, axeCheck, screenshot, apiLogin, sqlOne, STAFF, SITE } from './lib.mjs';
 
 let w, board, api;
 
@@ -60,6 +60,11 @@ test('a help request from the kiosk shows as a banner with a beep, and "I\'m on 
 		(await page().locator('[data-test=toast]').allTextContents()).join(' | '));
 	assert.match(await toast.textContent(), /du tager den/);
 	assert.equal((await api.get(`/api/v1/sites/${SITE}/queue`)).body.help.length, 0);
+	// The kiosk closes it too (help.taken down the feed), so its staff screen does not send
+	// a second person.
+	await w.kiosk.waitSynced();
+	await waitFor(async () => (await sqlOne(w.kiosk.db, 'SELECT count(*) FROM help_request WHERE answered_ms = 0')) === '0',
+		'the kiosk to close the help request', 15000);
 	// The beeping stops with it.
 	await new Promise((r) => setTimeout(r, 300));
 	const after1 = await page().evaluate(() => window.ankBeeps);

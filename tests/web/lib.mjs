@@ -222,7 +222,7 @@ export async function report(central, { from, to, quarter, year, suppressBelow =
 }
 
 // Central's store read directly (read-only) with the sqlite3 shell: for waiting on sync.
-async function sqlOne(db, query) {
+export async function sqlOne(db, query) {
 	const r = await must('sqlite3', ['-readonly', '-batch', '-noheader', db, query]);
 	return r.stdout.trim();
 }
