@@ -87,8 +87,9 @@ static int token_read(const char *db_path, paired *p, ank_err *err)
 	const char *url = NULL, *kiosk = NULL, *site = NULL, *token = NULL, *ca = NULL;
 	json_t *ca_j = NULL;
 	int v = 0, rc = 0;
-	bool ok = json_unpack(j, "{s:i, s:s, s:s, s:s, s:s, s?o}", "v", &v, "url", &url, "kiosk",
-	                      &kiosk, "site", &site, "token", &token, "ca", &ca_j) == 0 &&
+	bool ok = json_unpack(j, "{s:i, s:s, s:s, s:s, s:s, s?o}", "v", &v, "url", &url,
+	                      ANK_FN(KIOSK), &kiosk, "site", &site, "token", &token, "ca",
+	                      &ca_j) == 0 &&
 	          v == 1;
 	if (ok) {
 		ca = json_string_value(ca_j); /* null or absent: the system's CAs */
@@ -118,8 +119,8 @@ static int token_write(const char *db_path, const paired *p, ank_err *err)
 	char path[600], tmp[620];
 	ank_sync_token_path(db_path, path, sizeof path);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	json_t *j = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s?}", "v", 1, "url", p->url, "kiosk",
-	                      p->kiosk, "site", p->site, "token", p->token, "ca",
+	json_t *j = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s?}", "v", 1, "url", p->url,
+	                      ANK_FN(KIOSK), p->kiosk, "site", p->site, "token", p->token, "ca",
 	                      p->ca[0] ? p->ca : NULL);
 	char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
 	json_decref(j);
@@ -275,11 +276,11 @@ int ank_sync_pair(const char *db_path, const char *url, const char *code, const 
 	}
 	json_t *ans = rc ? NULL : json_loadb(ank_buf_str(&h.body), h.body.len, 0, NULL);
 	const char *kiosk, *site, *token;
-	if (!rc &&
-	    (!ans ||
-	     json_unpack(ans, "{s:s, s:s, s:s}", "kiosk", &kiosk, "site", &site, "token", &token) ||
-	     strlen(kiosk) >= sizeof p.kiosk || strlen(site) >= sizeof p.site ||
-	     strlen(token) >= sizeof p.token))
+	if (!rc && (!ans ||
+	            json_unpack(ans, "{s:s, s:s, s:s}", ANK_FN(KIOSK), &kiosk, "site", &site,
+	                        "token", &token) ||
+	            strlen(kiosk) >= sizeof p.kiosk || strlen(site) >= sizeof p.site ||
+	            strlen(token) >= sizeof p.token))
 		rc = ank_err_set(err, "central's pairing answer is not what docs/api.md says");
 	if (!rc) {
 		snprintf(p.kiosk, sizeof p.kiosk, "%s", kiosk);

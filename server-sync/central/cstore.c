@@ -743,7 +743,7 @@ static int audit_pin_locked(ank_cstore *cs, const char *kiosk, const char *site,
 	const char *station = json_string_value(json_object_get(p, ANK_FN(STATION)));
 	ank_audit_entry a = {.at_ms = e->at_ms};
 	snprintf(a.actor, sizeof a.actor, "%s", ANK_AUDIT_KIOSK_PIN);
-	snprintf(a.role, sizeof a.role, "kiosk");
+	snprintf(a.role, sizeof a.role, "%s", ANK_AUDIT_ROLE_KIOSK);
 	snprintf(a.addr, sizeof a.addr, "%s", kiosk);
 	snprintf(a.action, sizeof a.action, "kiosk_%s",
 	         help ? e->type : json_string_value(json_object_get(p, ANK_FN(TYPE))));

@@ -653,6 +653,8 @@ ank_cs_rc ank_cstore_account_password(ank_cstore *cs, const char *name, const ch
 #define ANK_AUDIT_LIST_MAX 500
 /* The actor of a kiosk staff-mode action: the PIN is the site's, not a person's. */
 #define ANK_AUDIT_KIOSK_PIN "kiosk PIN"
+/* The role of such a row (beside admin and staff). */
+#define ANK_AUDIT_ROLE_KIOSK "kiosk"
 typedef struct ank_audit_entry {
 	long long id; /* assigned when stored */
 	int64_t at_ms;
