@@ -12,6 +12,7 @@
 
 #include "ank_text.h"
 #include "ank_time.h"
+#include "ank_vocab.h"
 #include "cstore_int.h"
 
 /* The waits (ms from the ticket to its first call) of one cell: "" all, a route, or
@@ -215,24 +216,27 @@ static int targets(rep *r, sqlite3_stmt *s, sec *out[TARGETS])
 
 /* ---- waiting times ---- */
 
-static void wait_add(sec *x, const char *key, long long ms)
+/* The cells of a section's waits, by index so that a row finds its three without a search
+ * (a month has tens of thousands of rows): 0 all, 1 + route, then route × hour of issue
+ * (hour 24: not known). */
+#define WAIT_HOURS 25
+#define WAIT_SLOTS (1 + ANK_ROUTE_COUNT + ANK_ROUTE_COUNT * WAIT_HOURS)
+
+static void wait_add(sec *x, int slot, const char *key, long long ms)
 {
-	wait_set *w = NULL;
-	for (int i = 0; i < x->n_waits && !w; i++)
-		if (!strcmp(x->waits[i].key, key))
-			w = &x->waits[i];
-	if (!w) {
-		w = ank_cs_grow((void **)&x->waits, x->n_waits, &x->cap_waits, sizeof *w);
-		if (!w) {
+	if (!x->waits) {
+		x->waits = calloc(WAIT_SLOTS, sizeof *x->waits);
+		if (!x->waits) {
 			x->no_memory = true;
 			return;
 		}
-		w = &x->waits[x->n_waits++];
-		memset(w, 0, sizeof *w);
-		snprintf(w->key, sizeof w->key, "%s", key);
+		x->n_waits = x->cap_waits = WAIT_SLOTS;
 	}
-	long long *slot = ank_cs_grow((void **)&w->ms, w->n, &w->cap, sizeof *w->ms);
-	if (!slot) {
+	wait_set *w = &x->waits[slot];
+	if (w->n == 0)
+		snprintf(w->key, sizeof w->key, "%s", key);
+	long long *cell = ank_cs_grow((void **)&w->ms, w->n, &w->cap, sizeof *w->ms);
+	if (!cell) {
 		x->no_memory = true;
 		return;
 	}
@@ -410,17 +414,24 @@ static void record_row(rep *r, sqlite3_stmt *s)
 static void wait_row(rep *r, sqlite3_stmt *s)
 {
 	const char *route = key_col(s, 1);
+	int ri = ank_route_from_code(route);
+	if (ri < 0)
+		return; /* the read model keeps only routes it knows */
+	bool known = sqlite3_column_type(s, 2) != SQLITE_NULL;
+	int hour = known ? sqlite3_column_int(s, 2) : WAIT_HOURS - 1;
+	if (hour < 0 || hour >= WAIT_HOURS - 1)
+		hour = WAIT_HOURS - 1;
 	char hour_key[24];
-	if (sqlite3_column_type(s, 2) == SQLITE_NULL)
+	if (hour == WAIT_HOURS - 1)
 		snprintf(hour_key, sizeof hour_key, "%.12s|unknown", route);
 	else
-		snprintf(hour_key, sizeof hour_key, "%.12s|%02d", route, sqlite3_column_int(s, 2));
+		snprintf(hour_key, sizeof hour_key, "%.12s|%02d", route, hour);
 	long long ms = sqlite3_column_int64(s, 3);
 	sec *to[TARGETS];
 	for (int t = 0, k = targets(r, s, to); t < k; t++) {
-		wait_add(to[t], "", ms);
-		wait_add(to[t], route, ms);
-		wait_add(to[t], hour_key, ms);
+		wait_add(to[t], 0, "", ms);
+		wait_add(to[t], 1 + ri, route, ms);
+		wait_add(to[t], 1 + ANK_ROUTE_COUNT + ri * WAIT_HOURS + hour, hour_key, ms);
 	}
 }
 
@@ -648,8 +659,10 @@ static json_t *sec_json(sec *x)
 	json_t *all = json_null(), *by_route = json_object(), *by_hour = json_object();
 	for (int i = 0; i < x->n_waits; i++) {
 		wait_set *w = &x->waits[i];
+		if (w->n == 0)
+			continue;
 		const char *bar = strchr(w->key, '|');
-		if (!w->key[0]) {
+		if (i == 0) {
 			json_decref(all);
 			all = wait_json(w);
 		} else if (!bar) {
