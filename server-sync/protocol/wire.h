@@ -48,7 +48,8 @@
 	X(KEY, "key")                                                                              \
 	X(ALERT, "alert")                                                                          \
 	X(ALERT_FROM, "alert_from")                                                                \
-	X(ALERT_UNTIL, "alert_until")
+	X(ALERT_UNTIL, "alert_until")                                                              \
+	X(STATION_TYPES, "station_types")
 
 typedef enum ank_field {
 #define ANK_X_ENUM(e, n) ANK_F_##e,
