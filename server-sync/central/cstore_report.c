@@ -669,9 +669,9 @@ static int cap_cfg_for(const cap_cfg *cfgs, int n, const char *k, long long m0, 
 
 /* Adds day `day`'s opening hours under config ci to the slots of [day0, day0 + n_days) (a
  * day past midnight runs into the next day's slots), hour by local hour, so the
- * daylight-saving days have their 23 or 25 hours. -1 when ICU fails. */
-static int cap_open_day(ank_zone *z, long long m0, long long day, long long day0, int n_days,
-                        const cap_cfg *c, int ci, int weekday, cap_slot *slots)
+ * daylight-saving days have their 23 or 25 hours; none after now. -1 when ICU fails. */
+static int cap_open_day(ank_zone *z, long long m0, long long now, long long day, long long day0,
+                        int n_days, const cap_cfg *c, int ci, int weekday, cap_slot *slots)
 {
 	int open, close;
 	if (cap_hours(json_string_value(json_object_get(c->hours, weekday_code[weekday])), &open,
@@ -692,6 +692,8 @@ static int cap_open_day(ank_zone *z, long long m0, long long day, long long day0
 			          pe = cv.hour_start_ms + (b - w) * 60000;
 			if (pe > he)
 				pe = he;
+			if (pe > now)
+				pe = now; /* the hours to come are not open yet */
 			if (ps < t)
 				ps = t;
 			cap_slot *s = &slots[(slot_day - day0) * 24 + cv.hour];
@@ -740,7 +742,8 @@ static void cap_kiosk(rep *r, sec *x, ank_zone *z, const cap_cfg *cfgs, int n_cf
 	}
 	for (int i = 0; i < n_days * 24; i++)
 		slots[i].cfg = -1;
-	for (int i = 0; i < n_days && !r->failed; i++) {
+	/* From the day before: its opening past midnight falls on the first day. */
+	for (int i = -1; i < n_days && !r->failed; i++) {
 		long long m0 = ank_zone_midnight(z, y0, mo0, d0, i),
 		          m1 = ank_zone_midnight(z, y0, mo0, d0, i + 1);
 		int ci = cap_cfg_for(cfgs, n_cfg, kiosk, m0, m1);
@@ -749,7 +752,7 @@ static void cap_kiosk(rep *r, sec *x, ank_zone *z, const cap_cfg *cfgs, int n_cf
 		/* 1970-01-01 was a Thursday; weekday_code counts from Sunday. */
 		int wd = (int)(((day0 + i) % 7 + 11) % 7);
 		if (m0 < 0 || m1 < 0 ||
-		    cap_open_day(z, m0, day0 + i, day0, n_days, &cfgs[ci], ci, wd, slots)) {
+		    cap_open_day(z, m0, r->now, day0 + i, day0, n_days, &cfgs[ci], ci, wd, slots)) {
 			r->failed = true;
 			ank_err_set(r->err, "cannot convert a time in %s", x->zone);
 		}
