@@ -1369,11 +1369,10 @@ char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_
 	if (no_types[0]) {
 		char note[700];
 		snprintf(note, sizeof note,
-		         "capacity utilisation: no kiosk of %s has sent its stations' types (an "
-		         "older "
-		         "kiosk), so there is no station time open: capacity is null there and not "
-		         "in "
-		         "the municipality and the totals",
+		         "capacity utilisation: no kiosk of %s has sent its stations' types (a "
+		         "kiosk older than this central, or none paired), so there is no station "
+		         "time open: capacity is null there and not in the municipality and the "
+		         "totals",
 		         no_types);
 		json_array_insert_new(missing, 0, json_string(note));
 	}
