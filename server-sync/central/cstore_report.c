@@ -677,6 +677,26 @@ static int cap_open_day(ank_zone *z, long long m0, long long now, long long day,
 	if (cap_hours(json_string_value(json_object_get(c->hours, weekday_code[weekday])), &open,
 	              &close))
 		return 0;
+	/* Most days have one offset from midnight to the close: the hours are then plain
+	 * arithmetic, and only the daylight-saving days are walked hour by hour through ICU. */
+	ank_civil a, b;
+	if (ank_zone_civil(z, m0, &a) || ank_zone_civil(z, m0 + (long long)close * 60000, &b))
+		return -1;
+	if (a.offset_ms == b.offset_ms && a.hour == 0 && a.minute == 0) {
+		for (int w = open / 60 * 60; w < close; w += 60) {
+			int from = w > open ? w : open, to = w + 60 < close ? w + 60 : close;
+			long long ps = m0 + (long long)from * 60000,
+			          pe = m0 + (long long)to * 60000;
+			long long slot = day + w / 1440 - day0;
+			if (pe > now)
+				pe = now; /* the hours to come are not open yet */
+			if (pe > ps && slot >= 0 && slot < n_days) {
+				slots[slot * 24 + (w / 60) % 24].open_ms += pe - ps;
+				slots[slot * 24 + (w / 60) % 24].cfg = ci;
+			}
+		}
+		return 0;
+	}
 	for (long long t = m0;;) {
 		ank_civil cv;
 		if (ank_zone_civil(z, t, &cv))
