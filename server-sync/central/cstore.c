@@ -240,14 +240,15 @@ static const char *const migrations[] = {
          * types, kept by the instant it took effect (a day uses the config in force at its
          * local start: docs/report.md), and per local hour and station the time it was
          * occupied or closed, summed as station.state events arrive, so the report reads a
-         * few rows per day instead of walking station_log. Read model: the rebuild fills
+         * few rows per day instead of walking station_log; keyed by site and kiosk first,
+         * as the report reads one kiosk's span at a time. Read model: the rebuild fills
          * both (READ_MODEL_VERSION 6). */
         ("CREATE TABLE cap_config(kiosk TEXT NOT NULL, at_ms INTEGER NOT NULL,"
          " hours TEXT NOT NULL, types TEXT, PRIMARY KEY (kiosk, at_ms)) WITHOUT ROWID;"
          "CREATE TABLE station_stat(date TEXT NOT NULL, site TEXT NOT NULL,"
          " hour INTEGER NOT NULL, kiosk TEXT NOT NULL, station TEXT NOT NULL,"
          " occupied_ms INTEGER NOT NULL DEFAULT 0, closed_ms INTEGER NOT NULL DEFAULT 0,"
-         " PRIMARY KEY (date, site, hour, kiosk, station)) WITHOUT ROWID;"
+         " PRIMARY KEY (site, kiosk, date, hour, station)) WITHOUT ROWID;"
          "DELETE FROM meta WHERE key = 'read_model';"),
 };
 

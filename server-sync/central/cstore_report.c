@@ -763,9 +763,10 @@ static void cap_kiosk(rep *r, sec *x, ank_zone *z, const cap_cfg *cfgs, int n_cf
 	for (int i = 0; i < n_days * 24; i++)
 		slots[i].cfg = -1;
 	/* From the day before: its opening past midnight falls on the first day. */
+	long long m1 = ank_zone_midnight(z, y0, mo0, d0, -1);
 	for (int i = -1; i < n_days && !r->failed; i++) {
-		long long m0 = ank_zone_midnight(z, y0, mo0, d0, i),
-		          m1 = ank_zone_midnight(z, y0, mo0, d0, i + 1);
+		long long m0 = m1;
+		m1 = ank_zone_midnight(z, y0, mo0, d0, i + 1);
 		int ci = cap_cfg_for(cfgs, n_cfg, kiosk, m0, m1);
 		if (ci < 0 || !cfgs[ci].types)
 			continue;
