@@ -752,7 +752,7 @@ static long long cap_day_at(ank_zone *z, long long ms)
 
 /* One kiosk's capacity over [day0, day0 + n_days): open time from its configs' hours and
  * types, less closed time, and occupied time, from station_stat. */
-static void cap_kiosk(rep *r, sec *x, ank_zone *z, const cap_cfg *cfgs, int n_cfg,
+static void cap_kiosk(rep *r, sec *x, ank_zone *z, long long until, const cap_cfg *cfgs, int n_cfg,
                       const char *kiosk, long long day0, int n_days, int y0, int mo0, int d0)
 {
 	cap_slot *slots = calloc((size_t)n_days * 24, sizeof *slots);
@@ -773,7 +773,7 @@ static void cap_kiosk(rep *r, sec *x, ank_zone *z, const cap_cfg *cfgs, int n_cf
 		/* 1970-01-01 was a Thursday; weekday_code counts from Sunday. */
 		int wd = (int)(((day0 + i) % 7 + 11) % 7);
 		if (m0 < 0 || m1 < 0 ||
-		    cap_open_day(z, m0, r->now, day0 + i, day0, n_days, &cfgs[ci], ci, wd, slots)) {
+		    cap_open_day(z, m0, until, day0 + i, day0, n_days, &cfgs[ci], ci, wd, slots)) {
 			r->failed = true;
 			ank_err_set(r->err, "cannot convert a time in %s", x->zone);
 		}
@@ -870,12 +870,17 @@ static void read_capacity(rep *r)
 				m0 = cv.month;
 				d0 = cv.day;
 			}
+			/* Open time ends where the local hour under way began: a report asked for
+			 * twice within the hour says the same. */
+			long long until = r->now;
+			if (ank_zone_civil(z, r->now, &cv) == 0)
+				until = cv.hour_start_ms;
 			for (int k = 0; y0 && k < n && !r->failed; k++) {
 				bool seen = false;
 				for (int j = 0; j < k && !seen; j++)
 					seen = !strcmp(cfgs[j].kiosk, cfgs[k].kiosk);
 				if (!seen)
-					cap_kiosk(r, x, z, cfgs, n, cfgs[k].kiosk, day0,
+					cap_kiosk(r, x, z, until, cfgs, n, cfgs[k].kiosk, day0,
 					          (int)(day1 - day0 + 1), y0, m0, d0);
 			}
 		}
