@@ -924,7 +924,7 @@ ank_store_rc ank_store_config_apply_tx(ank_store *st, const ank_site_config *cfg
 		rc = busy; /* REFUSED: a station in use refuses the whole config */
 		goto rollback;
 	}
-	json_t *ids = json_array();
+	json_t *ids = json_array(), *types = json_object();
 	for (int i = 0; i < n; i++) {
 		/* A new station starts free; a known one keeps its state and ticket. */
 		if (ank_st_prep(st,
@@ -936,6 +936,7 @@ ank_store_rc ank_store_config_apply_tx(ank_store *st, const ank_site_config *cfg
 		                " state = CASE WHEN retired = 1 THEN 'free' ELSE state END",
 		                &s, err)) {
 			json_decref(ids);
+			json_decref(types);
 			goto rollback;
 		}
 		ank_st_text(s, 1, stations[i].id);
@@ -947,11 +948,16 @@ ank_store_rc ank_store_config_apply_tx(ank_store *st, const ank_site_config *cfg
 		sqlite3_bind_int(s, 7, i);
 		if (ank_st_done(st, s, err)) {
 			json_decref(ids);
+			json_decref(types);
 			goto rollback;
 		}
 		json_array_append_new(ids, json_string(stations[i].id));
+		json_object_set_new(types, stations[i].id,
+		                    json_string(ank_station_type_code(stations[i].type)));
 	}
 	json_object_set_new(j, ANK_FN(STATIONS), ids);
+	/* Central's capacity figures need each station's type beside the opening hours. */
+	json_object_set_new(j, ANK_FN(STATION_TYPES), types);
 	if (ank_store_outbox_append(st, ANK_EV_SITE_CONFIG, now_ms, json_incref(j), err))
 		goto rollback;
 	if (in_tx && in_tx(in_tx_ctx, st, err))

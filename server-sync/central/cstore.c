@@ -235,6 +235,20 @@ static const char *const migrations[] = {
         /* 15: the report's waiting times read the visits issued in its span: by date, not a
          * walk through every visit ever. */
         "CREATE INDEX visit_date ON visit(date);",
+        /* 16 (issue 14): capacity utilisation. Each site.config's opening hours and station
+         * types, kept by the instant it took effect (a day uses the config in force at its
+         * local start: docs/report.md), and per local hour and station the time it was
+         * occupied or closed, summed as station.state events arrive, so the report reads a
+         * few rows per day instead of walking station_log; keyed by site and kiosk first,
+         * as the report reads one kiosk's span at a time. Read model: the rebuild fills
+         * both (READ_MODEL_VERSION 6). */
+        ("CREATE TABLE cap_config(kiosk TEXT NOT NULL, at_ms INTEGER NOT NULL,"
+         " hours TEXT NOT NULL, types TEXT, PRIMARY KEY (kiosk, at_ms)) WITHOUT ROWID;"
+         "CREATE TABLE station_stat(date TEXT NOT NULL, site TEXT NOT NULL,"
+         " hour INTEGER NOT NULL, kiosk TEXT NOT NULL, station TEXT NOT NULL,"
+         " occupied_ms INTEGER NOT NULL DEFAULT 0, closed_ms INTEGER NOT NULL DEFAULT 0,"
+         " PRIMARY KEY (site, kiosk, date, hour, station)) WITHOUT ROWID;"
+         "DELETE FROM meta WHERE key = 'read_model';"),
 };
 
 void ank_cs_hash_hex(const char *secret, char out[65])

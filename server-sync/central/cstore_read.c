@@ -21,8 +21,8 @@
 /* The version of the read tables' meaning: a central that finds another one in meta
  * rebuilds them from the event log when it opens the database. */
 #define READ_MODEL_VERSION                                                                         \
-	"5" /* 4: dates and hours in each site's own time zone; 5: intakes                         \
-	     * per local hour in hour_stat */
+	"6" /* 4: dates and hours in each site's own time zone; 5: intakes                         \
+	     * per local hour in hour_stat; 6: cap_config and station_stat (capacity) */
 /* Events replayed per transaction step by a rebuild, as a kiosk's batches are at most. */
 #define REBUILD_CHUNK ANK_PROTO_MAX_BATCH
 
@@ -549,11 +549,67 @@ int ank_cs_proj_flush(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk, const 
 
 /* ---- the other event types ---- */
 
+/* Adds the time station spent in state prev over [from, to) to station_stat, split at the
+ * local hours of the kiosk's site (capacity utilisation, docs/report.md). Only occupied and
+ * closed time is kept: the report needs nothing else. */
+static int station_time(ank_cstore *cs, const char *kiosk, const char *site, const char *station,
+                        const char *prev, long long from, long long to, ank_err *err)
+{
+	const char *col = !strcmp(prev, ank_station_state_code(ANK_SS_OCCUPIED)) ? "occupied_ms"
+	                  : !strcmp(prev, ank_station_state_code(ANK_SS_CLOSED)) ? "closed_ms"
+	                                                                         : NULL;
+	if (!col || to <= from || !site)
+		return 0;
+	ank_zone *z = ank_cs_kiosk_zone(cs, kiosk);
+	char sql[320];
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO station_stat(date, site, hour, kiosk, station, %s)"
+	         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET %s = %s + excluded.%s",
+	         col, col, col, col);
+	int rc = 0;
+	for (long long at = from; !rc && at < to;) {
+		ank_civil cv;
+		if (!z || ank_zone_civil(z, at, &cv))
+			return 0; /* no zone: the site's capacity cannot be placed in hours */
+		/* An hour with an offset change inside has no end from ICU: step a whole hour. */
+		long long end = cv.hour_end_ms > at ? cv.hour_end_ms : at + 3600000;
+		if (end > to)
+			end = to;
+		rc = run(cs, err, sql, "ssissi", cv.date, site, (long long)cv.hour, kiosk, station,
+		         end - at);
+		at = end;
+	}
+	return rc;
+}
+
 /* The station's state, and its history unless the event is out of time. */
-static int project_station(ank_cstore *cs, const char *kiosk, long long seq, long long at,
-                           bool counted, const ank_wire_event *ev, ank_err *err)
+static int project_station(ank_cstore *cs, const char *kiosk, const char *site, long long seq,
+                           long long at, bool counted, const ank_wire_event *ev, ank_err *err)
 {
 	const char *station = ev->id[ANK_F_STATION], *state = ev->id[ANK_F_STATE];
+	if (counted) {
+		/* The state it leaves, and since when: that time goes into station_stat. */
+		char prev[ID] = "";
+		long long since = 0;
+		sqlite3_stmt *q = NULL;
+		if (sqlite3_prepare_v2(cs->db,
+		                       "SELECT state, since_ms FROM proj_station"
+		                       " WHERE kiosk = ? AND station = ?",
+		                       -1, &q, NULL) != SQLITE_OK) {
+			sqlite3_finalize(q);
+			ank_cs_fail(cs, err);
+			return -1;
+		}
+		sqlite3_bind_text(q, 1, kiosk, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(q, 2, station, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(q) == SQLITE_ROW) {
+			keep(prev, sizeof prev, ank_cs_col(q, 0));
+			since = sqlite3_column_int64(q, 1);
+		}
+		sqlite3_finalize(q);
+		if (prev[0] && station_time(cs, kiosk, site, station, prev, since, at, err))
+			return -1;
+	}
 	int rc = run(cs, err,
 	             "INSERT INTO proj_station(kiosk, station, state, since_ms, sort)"
 	             " VALUES (?1, ?2, ?3, ?4, (SELECT coalesce(max(sort), -1) + 1 FROM"
@@ -655,6 +711,22 @@ static int project_config(ank_cstore *cs, const char *kiosk, long long at, const
 		         " sort = excluded.sort",
 		         "sssii", kiosk, id, ank_station_state_code(ANK_SS_FREE), at, sort);
 	}
+	/* The opening hours and station types for capacity (NULL types: an older kiosk that
+	 * sends none; its site's capacity is unknown). */
+	json_t *hours = json_object_get(p, "hours"),
+	       *types = json_object_get(p, ANK_FN(STATION_TYPES));
+	char *hours_text =
+	        json_is_object(hours) ? json_dumps(hours, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *types_text =
+	        json_is_object(types) ? json_dumps(types, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	if (!rc && hours_text)
+		rc = run(
+		        cs, err,
+		        "INSERT INTO cap_config(kiosk, at_ms, hours, types) VALUES (?, ?, ?, ?)"
+		        " ON CONFLICT DO UPDATE SET hours = excluded.hours, types = excluded.types",
+		        "siss", kiosk, at, hours_text, types_text);
+	free(hours_text);
+	free(types_text);
 	char *info = rc ? NULL : site_info_text(p);
 	const char *tz = json_string_value(json_object_get(p, "timezone"));
 	if (!rc && info)
@@ -798,7 +870,7 @@ int ank_cs_project(ank_cstore *cs, ank_cs_proj *pj, const ank_cs_event_ctx *x, c
 		return project_ticket(cs, pj, x->kiosk, &ev, at, counted, err);
 	switch (type) {
 	case ANK_EV_STATION_STATE:
-		rc = project_station(cs, x->kiosk, e->seq, at, counted, &ev, err);
+		rc = project_station(cs, x->kiosk, x->site, e->seq, at, counted, &ev, err);
 		break;
 	case ANK_EV_CHECKIN_REFUSED:
 		rc = project_refusal(cs, pj, x->kiosk, x->site, e->seq, at, counted, &ev, err);
@@ -841,7 +913,8 @@ static int read_tables_clear(ank_cstore *cs, ank_err *err)
 	return ank_db_exec(
 	               cs->db,
 	               "DELETE FROM visit; DELETE FROM proj_station; DELETE FROM station_log;"
-	               " DELETE FROM refusal; DELETE FROM day_stat; DELETE FROM hour_stat;"
+	               " DELETE FROM refusal; DELETE FROM day_stat; DELETE FROM hour_stat; DELETE "
+	               "FROM cap_config; DELETE FROM station_stat;"
 	               " DELETE FROM day_user; DELETE FROM unknown_stat;"
 	               " DELETE FROM kiosk_config; DELETE FROM clock_stat; DELETE FROM site_info;"
 	               " DELETE FROM help_request;"

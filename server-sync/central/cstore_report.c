@@ -23,6 +23,9 @@ typedef struct wait_set {
 	int n, cap;
 } wait_set;
 
+/* The station types capacity is counted by (cap_type below). */
+#define CAP_TYPES 3
+
 /* One section's figures as they are summed: a site's, a municipality's, or the totals. */
 typedef struct sec {
 	char id[ANK_CS_ID_MAX + 1];
@@ -42,6 +45,10 @@ typedef struct sec {
 	wait_set *waits;
 	int n_waits, cap_waits;
 	bool no_memory; /* a wait could not be kept: the section's wait figures are wrong */
+	/* Capacity: station-ms open and occupied by station type and local hour; known when a
+	 * site of the section sent station types (cap_types: this site did). */
+	bool cap_known, cap_types;
+	long long cap_open[CAP_TYPES][24], cap_occ[CAP_TYPES][24];
 } sec;
 
 /* One report being made. Every statement binds ?1 and ?2 the first and last local date,
@@ -52,6 +59,7 @@ typedef struct rep {
 	char from_date[11], to_date[11];
 	long long from_ms, to_ms;
 	int year;
+	long long now; /* the end of an open span's capacity days */
 	int n;
 	sec *site; /* n sections, in id order */
 	int n_muni;
@@ -596,6 +604,355 @@ static void read_records(rep *r)
 	sqlite3_finalize(s);
 }
 
+/* ---- capacity utilisation (docs/report.md "Capacity") ---- */
+
+/* The station types, which are the capacity's routes: flex is a type of its own, so each
+ * route's occupied time and open time come from the same stations. */
+static const char *const cap_type[CAP_TYPES] = {"inject", "smoke", "flex"};
+
+static int cap_type_of(const char *code)
+{
+	for (int t = 0; code && t < CAP_TYPES; t++)
+		if (!strcmp(code, cap_type[t]))
+			return t;
+	return -1;
+}
+
+/* Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil): the index of a local
+ * day without a zone conversion. */
+static long long days_of(int y, int m, int d)
+{
+	y -= m <= 2;
+	long long era = (y >= 0 ? y : y - 399) / 400;
+	long long yoe = y - era * 400;
+	long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+/* "HH:MM-HH:MM" into minutes after the day's midnight (a close at or before the open runs
+ * past midnight, as the kiosk reads it); -1 for "closed" or anything else. */
+static int cap_hours(const char *v, int *open, int *close)
+{
+	char a[6], b[6];
+	if (!v || strlen(v) != 11 || v[5] != '-')
+		return -1;
+	snprintf(a, sizeof a, "%.5s", v);
+	snprintf(b, sizeof b, "%.5s", v + 6);
+	*open = ank_hhmm_parse(a);
+	*close = ank_hhmm_parse(b);
+	if (*open < 0 || *close < 0 || *open >= 1440)
+		return -1;
+	if (*close <= *open)
+		*close += 1440;
+	return 0;
+}
+
+/* One config of a kiosk: its opening hours and its stations' types. */
+typedef struct cap_cfg {
+	char kiosk[ANK_CS_ID_MAX + 1];
+	long long at_ms;
+	json_t *hours, *types; /* owned; types NULL: a kiosk that sent none */
+} cap_cfg;
+
+/* One local hour of one day of a kiosk: the open time in it and the config it came from. */
+typedef struct cap_slot {
+	long long open_ms;
+	int cfg; /* index in the site's configs; -1 none */
+} cap_slot;
+
+/* The config of kiosk k in force at the start of the local day beginning at m0 (or, on the
+ * day of the kiosk's first config, that one); -1 none. cfgs are in time order. */
+static int cap_cfg_for(const cap_cfg *cfgs, int n, const char *k, long long m0, long long m1)
+{
+	int best = -1, first = -1;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(cfgs[i].kiosk, k))
+			continue;
+		if (first < 0)
+			first = i;
+		if (cfgs[i].at_ms <= m0)
+			best = i;
+	}
+	if (best < 0 && first >= 0 && cfgs[first].at_ms < m1)
+		best = first;
+	return best;
+}
+
+/* Adds day `day`'s opening hours under config ci to the slots of [day0, day0 + n_days) (a
+ * day past midnight runs into the next day's slots), hour by local hour, so the
+ * daylight-saving days have their 23 or 25 hours; none after now. -1 when ICU fails. */
+static int cap_open_day(ank_zone *z, long long m0, long long now, long long day, long long day0,
+                        int n_days, const cap_cfg *c, int ci, int weekday, cap_slot *slots)
+{
+	int open, close;
+	if (cap_hours(json_string_value(json_object_get(c->hours, weekday_code[weekday])), &open,
+	              &close))
+		return 0;
+	/* Most days have one offset from midnight to the close: the hours are then plain
+	 * arithmetic, and only the daylight-saving days are walked hour by hour through ICU. */
+	ank_civil a, b;
+	if (ank_zone_civil(z, m0, &a) || ank_zone_civil(z, m0 + (long long)close * 60000, &b))
+		return -1;
+	if (a.offset_ms == b.offset_ms && a.hour == 0 && a.minute == 0) {
+		for (int w = open / 60 * 60; w < close; w += 60) {
+			int from = w > open ? w : open, to = w + 60 < close ? w + 60 : close;
+			long long ps = m0 + (long long)from * 60000,
+			          pe = m0 + (long long)to * 60000;
+			long long slot = day + w / 1440 - day0;
+			if (pe > now)
+				pe = now; /* the hours to come are not open yet */
+			if (pe > ps && slot >= 0 && slot < n_days) {
+				slots[slot * 24 + (w / 60) % 24].open_ms += pe - ps;
+				slots[slot * 24 + (w / 60) % 24].cfg = ci;
+			}
+		}
+		return 0;
+	}
+	for (long long t = m0;;) {
+		ank_civil cv;
+		if (ank_zone_civil(z, t, &cv))
+			return -1;
+		long long he = cv.hour_end_ms > t ? cv.hour_end_ms : cv.hour_start_ms + 3600000;
+		long long slot_day = days_of(cv.year, cv.month, cv.day);
+		long long w = (slot_day - day) * 1440 + cv.hour * 60; /* wall minutes of day */
+		if (w >= close)
+			return 0;
+		long long a = w > open ? w : open, b = w + 60 < close ? w + 60 : close;
+		if (b > a && slot_day - day0 >= 0 && slot_day - day0 < n_days) {
+			long long ps = cv.hour_start_ms + (a - w) * 60000,
+			          pe = cv.hour_start_ms + (b - w) * 60000;
+			if (pe > he)
+				pe = he;
+			if (pe > now)
+				pe = now; /* the hours to come are not open yet */
+			if (ps < t)
+				ps = t;
+			cap_slot *s = &slots[(slot_day - day0) * 24 + cv.hour];
+			if (pe > ps) {
+				s->open_ms += pe - ps;
+				s->cfg = ci;
+			}
+		}
+		t = he;
+	}
+}
+
+static void cap_add(rep *r, sec *x, int type, int hour, long long open_ms, long long occ_ms)
+{
+	sec *to[TARGETS];
+	for (int i = 0, n = targets_of(r, x->id, to); i < n; i++) {
+		to[i]->cap_known = true;
+		to[i]->cap_open[type][hour] += open_ms;
+		to[i]->cap_occ[type][hour] += occ_ms;
+	}
+}
+
+/* The date "YYYY-MM-DD" as a day number; -1 when it is not one. */
+static long long cap_day(const char *date)
+{
+	int y, m, d;
+	return ank_date_parse(date, &y, &m, &d) ? -1 : days_of(y, m, d);
+}
+
+/* The day number of instant ms in z; -1 when ICU fails. */
+static long long cap_day_at(ank_zone *z, long long ms)
+{
+	ank_civil cv;
+	return ank_zone_civil(z, ms, &cv) ? -1 : days_of(cv.year, cv.month, cv.day);
+}
+
+/* One kiosk's capacity over [day0, day0 + n_days): open time from its configs' hours and
+ * types, less closed time, and occupied time, from station_stat. */
+static void cap_kiosk(rep *r, sec *x, ank_zone *z, long long until, const cap_cfg *cfgs, int n_cfg,
+                      const char *kiosk, long long day0, int n_days, int y0, int mo0, int d0)
+{
+	cap_slot *slots = calloc((size_t)n_days * 24, sizeof *slots);
+	if (!slots) {
+		x->no_memory = true;
+		return;
+	}
+	for (int i = 0; i < n_days * 24; i++)
+		slots[i].cfg = -1;
+	/* From the day before: its opening past midnight falls on the first day. */
+	long long m1 = ank_zone_midnight(z, y0, mo0, d0, -1);
+	for (int i = -1; i < n_days && !r->failed; i++) {
+		long long m0 = m1;
+		m1 = ank_zone_midnight(z, y0, mo0, d0, i + 1);
+		int ci = cap_cfg_for(cfgs, n_cfg, kiosk, m0, m1);
+		if (ci < 0 || !cfgs[ci].types)
+			continue;
+		/* 1970-01-01 was a Thursday; weekday_code counts from Sunday. */
+		int wd = (int)(((day0 + i) % 7 + 11) % 7);
+		if (m0 < 0 || m1 < 0 ||
+		    cap_open_day(z, m0, until, day0 + i, day0, n_days, &cfgs[ci], ci, wd, slots)) {
+			r->failed = true;
+			ank_err_set(r->err, "cannot convert a time in %s", x->zone);
+		}
+	}
+	for (int i = 0; i < n_days * 24; i++) {
+		const char *st;
+		json_t *v;
+		if (slots[i].open_ms <= 0)
+			continue;
+		json_object_foreach(cfgs[slots[i].cfg].types, st, v)
+		{
+			int t = cap_type_of(json_string_value(v));
+			if (t >= 0)
+				cap_add(r, x, t, i % 24, slots[i].open_ms, 0);
+		}
+	}
+	sqlite3_stmt *s = prep(r, "SELECT date, hour, station, occupied_ms, closed_ms FROM"
+	                          " station_stat" SPAN " AND site = ?6 AND kiosk = ?7");
+	if (s) {
+		sqlite3_bind_text(s, 6, x->id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 7, kiosk, -1, SQLITE_TRANSIENT);
+		int rc;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			long long day = cap_day(ank_cs_col(s, 0)) - day0;
+			int hour = sqlite3_column_int(s, 1);
+			if (day < 0 || day >= n_days || hour < 0 || hour > 23)
+				continue;
+			cap_slot *sl = &slots[day * 24 + hour];
+			if (sl->open_ms <= 0)
+				continue; /* outside the opening hours: not counted */
+			int t = cap_type_of(json_string_value(
+			        json_object_get(cfgs[sl->cfg].types, ank_cs_col(s, 2))));
+			if (t < 0)
+				continue; /* a station the day's config does not name */
+			long long occ = sqlite3_column_int64(s, 3),
+			          closed = sqlite3_column_int64(s, 4);
+			if (closed > sl->open_ms)
+				closed = sl->open_ms;
+			if (occ > sl->open_ms - closed)
+				occ = sl->open_ms - closed;
+			cap_add(r, x, t, hour, -closed, occ);
+		}
+		done(r, s, rc);
+	}
+	free(slots);
+}
+
+/* Capacity of every site: its kiosks' configs in time order, then each kiosk's days. */
+static void read_capacity(rep *r)
+{
+	sqlite3_stmt *s = prep(r, "SELECT c.kiosk, c.at_ms, c.hours, c.types FROM cap_config c"
+	                          " JOIN kiosk k ON k.id = c.kiosk WHERE k.site = ?6"
+	                          " ORDER BY c.at_ms, c.kiosk");
+	for (int i = 0; s && i < r->n && !r->failed; i++) {
+		sec *x = &r->site[i];
+		ank_zone *z = ank_cs_zone(r->cs, x->zone);
+		cap_cfg *cfgs = NULL;
+		int n = 0, cap = 0, rc;
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 6, x->id, -1, SQLITE_TRANSIENT);
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			if (!ank_cs_grow((void **)&cfgs, n, &cap, sizeof *cfgs)) {
+				x->no_memory = true;
+				break;
+			}
+			cap_cfg *c = &cfgs[n++];
+			snprintf(c->kiosk, sizeof c->kiosk, "%s", ank_cs_col(s, 0));
+			c->at_ms = sqlite3_column_int64(s, 1);
+			c->hours = json_loads(ank_cs_col(s, 2), 0, NULL);
+			c->types = sqlite3_column_type(s, 3) == SQLITE_NULL
+			                   ? NULL
+			                   : json_loads(ank_cs_col(s, 3), 0, NULL);
+			x->cap_types |= c->types != NULL;
+		}
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW && !r->failed) {
+			ank_cs_fail(r->cs, r->err);
+			r->failed = true;
+		}
+		/* The days: the report's, or from the first config to today when open. */
+		long long day0 = strcmp(r->from_date, "0000-01-01") ? cap_day(r->from_date)
+		                 : n && z                           ? cap_day_at(z, cfgs[0].at_ms)
+		                                                    : -1;
+		long long day1 = strcmp(r->to_date, "9999-12-31") ? cap_day(r->to_date)
+		                 : z                              ? cap_day_at(z, r->now)
+		                                                  : -1;
+		int y0 = 0, m0 = 0, d0 = 0;
+		if (day0 >= 0 && day1 >= day0 && z && x->cap_types && !r->failed) {
+			/* The first day's civil date, for ank_zone_midnight's day offsets. */
+			ank_civil cv;
+			long long noon =
+			        ank_zone_midnight(z, 1970, 1, 1, (int)day0) + 12 * 3600000LL;
+			if (ank_zone_civil(z, noon, &cv) == 0) {
+				y0 = cv.year;
+				m0 = cv.month;
+				d0 = cv.day;
+			}
+			/* Open time ends where the local hour under way began: a report asked for
+			 * twice within the hour says the same. */
+			long long until = r->now;
+			if (ank_zone_civil(z, r->now, &cv) == 0)
+				until = cv.hour_start_ms;
+			for (int k = 0; y0 && k < n && !r->failed; k++) {
+				bool seen = false;
+				for (int j = 0; j < k && !seen; j++)
+					seen = !strcmp(cfgs[j].kiosk, cfgs[k].kiosk);
+				if (!seen)
+					cap_kiosk(r, x, z, until, cfgs, n, cfgs[k].kiosk, day0,
+					          (int)(day1 - day0 + 1), y0, m0, d0);
+			}
+		}
+		for (int k = 0; k < n; k++) {
+			json_decref(cfgs[k].hours);
+			json_decref(cfgs[k].types);
+		}
+		free(cfgs);
+	}
+	sqlite3_finalize(s);
+}
+
+/* {open_s, occupied_s, utilisation} of station-milliseconds (utilisation null when nothing
+ * was open). */
+static json_t *cap_cell(long long open_ms, long long occ_ms)
+{
+	return json_pack("{s:I, s:I, s:o}", "open_s", (json_int_t)(open_ms / 1000), "occupied_s",
+	                 (json_int_t)(occ_ms / 1000), "utilisation",
+	                 open_ms > 0 ? json_real((double)(long long)((double)occ_ms * 1000 /
+	                                                                     (double)open_ms +
+	                                                             0.5) /
+	                                         1000)
+	                             : json_null());
+}
+
+/* The section's capacity: all, by route (station type) and by local hour; null when none of
+ * its sites sent station types. */
+static json_t *cap_json(const sec *x)
+{
+	if (!x->cap_known)
+		return json_null();
+	long long open = 0, occ = 0;
+	json_t *by_route = json_object(), *by_hour = json_object();
+	for (int t = 0; t < CAP_TYPES; t++) {
+		long long o = 0, u = 0;
+		for (int h = 0; h < 24; h++) {
+			o += x->cap_open[t][h];
+			u += x->cap_occ[t][h];
+		}
+		if (o > 0)
+			json_object_set_new(by_route, cap_type[t], cap_cell(o, u));
+		open += o;
+		occ += u;
+	}
+	for (int h = 0; h < 24; h++) {
+		long long o = 0, u = 0;
+		for (int t = 0; t < CAP_TYPES; t++) {
+			o += x->cap_open[t][h];
+			u += x->cap_occ[t][h];
+		}
+		char key[4];
+		snprintf(key, sizeof key, "%02d", h);
+		if (o > 0)
+			json_object_set_new(by_hour, key, cap_cell(o, u));
+	}
+	json_t *all = cap_cell(open, occ);
+	json_object_set_new(all, "by_route", sorted(by_route));
+	json_object_set_new(all, "by_hour", by_hour);
+	return all;
+}
+
 static void read_all(rep *r)
 {
 	each_row(r,
@@ -616,6 +973,7 @@ static void read_all(rep *r)
 	         " AND first_called_ms >= issued_ms",
 	         wait_row);
 	read_people(r);
+	read_capacity(r);
 }
 
 /* A number rounded to one decimal, or null when there is nothing to average. */
@@ -711,6 +1069,7 @@ static json_t *sec_json(sec *x)
 	/* Events whose kiosk time cannot be true (proto.h "Event times"), by the day central
 	 * received them: stored, not counted above. */
 	set_int(o, "events_out_of_time", x->out_of_time);
+	json_object_set_new(o, "capacity", cap_json(x));
 	return o;
 }
 
@@ -853,7 +1212,7 @@ static int rep_begin(rep *r, ank_cstore *cs, const char *from, const char *to, i
 	int year = lt.tm_year + 1900;
 	if (to && ank_date_parse(to, &y, &m, &d) == 0 && y < year)
 		year = y;
-	*r = (rep){.cs = cs, .year = year, .err = err};
+	*r = (rep){.cs = cs, .year = year, .now = now, .err = err};
 	snprintf(r->from_date, sizeof r->from_date, "%s", from ? from : "0000-01-01");
 	snprintf(r->to_date, sizeof r->to_date, "%s", to ? to : "9999-12-31");
 	sec_init(&r->total, "");
@@ -1008,6 +1367,13 @@ char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_
 			zone = "per site";
 	char zone_copy[ANK_ZONE_ID_MAX + 1];
 	snprintf(zone_copy, sizeof zone_copy, "%s", zone);
+	/* Sites whose kiosks never sent station types (older kiosks): named in `missing`. */
+	char no_types[512] = "";
+	size_t used = 0;
+	for (int i = 0; i < r.n && used < sizeof no_types; i++)
+		if (!r.site[i].cap_types)
+			used += (size_t)snprintf(no_types + used, sizeof no_types - used, "%s%s",
+			                         used ? ", " : "", r.site[i].id);
 	json_t *sites = sections_json(r.site, r.n, r.muni);
 	json_t *munis = sections_json(r.muni, r.n_muni, NULL);
 	free(r.site);
@@ -1029,9 +1395,7 @@ char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_
 	         "events_out_of_time by the day central received them, not in the figures above",
 	         ANK_CLOCK_FUTURE_MS / 3600000, earliest);
 	json_t *missing = json_pack(
-	        "[s, s, s, s, s]",
-	        "capacity utilisation: the events give session time (session_seconds) but not the "
-	        "hours each station was open, so there is no denominator",
+	        "[s, s, s, s]",
 	        "age: only the birth year is registered; ages are the year of the last day minus "
 	        "the birth year and can be one year too high",
 	        "users known only from a kiosk's imported registry have no linkage key: they are "
@@ -1041,6 +1405,16 @@ char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_
 	        "central "
 	        "(POST /api/v1/sites/{site}/records); nothing is derived from kiosk events",
 	        clock_note);
+	if (no_types[0]) {
+		char note[700];
+		snprintf(note, sizeof note,
+		         "capacity utilisation: no kiosk of %s has sent its stations' types (a "
+		         "kiosk older than this central, or none paired), so there is no station "
+		         "time open: capacity is null there and not in the municipality and the "
+		         "totals",
+		         no_types);
+		json_array_insert_new(missing, 0, json_string(note));
+	}
 	json_t *root = json_pack("{s:i, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o}", "v", 1, "from",
 	                         from ? json_string(from) : json_null(), "to",
 	                         to ? json_string(to) : json_null(), "time_zone", zone_copy,

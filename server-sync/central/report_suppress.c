@@ -9,7 +9,8 @@
 #include <string.h>
 
 /* The counts of people or events that are suppressed, and the breakdowns of counts. Other
- * figures (session seconds, events out of time, unknown types) are not about people. */
+ * figures (session seconds, events out of time, unknown types) are not about people; nor is
+ * `capacity`: station-seconds open and occupied and their ratio, made from no count. */
 static const char *const count_keys[] = {"checkins",
                                          "checkins_assisted",
                                          "intakes",

@@ -50,7 +50,8 @@
 	X(ALERT_FROM, "alert_from")                                                                \
 	X(ALERT_UNTIL, "alert_until")                                                              \
 	X(ALERT_SEVERITY, "alert_severity")                                                        \
-	X(KIOSK, "kiosk")
+	X(KIOSK, "kiosk")                                                                          \
+	X(STATION_TYPES, "station_types")
 
 typedef enum ank_field {
 #define ANK_X_ENUM(e, n) ANK_F_##e,

@@ -286,7 +286,7 @@ typedef struct ev {
 	long long at;
 	int prio, order;
 	const char *type;
-	char payload[400];
+	char payload[640]; /* a site.config with its stations, types and hours fits */
 } ev;
 
 typedef struct day_buf {
@@ -465,6 +465,26 @@ static void site_day(world *w, int s, int d, const struct tm *day, day_buf *b, r
 	char station_id[32][8];
 	for (int k = 0; k < nst; k++)
 		snprintf(station_id[k], sizeof station_id[k], "%d", k + 1);
+	if (d == 0) {
+		/* The room's config, as a kiosk sends it: its stations' types and its hours (the
+		 * arrivals above run 08:30 to midnight), which the report's capacity reads. */
+		ev *e = push(b, local_ms(day, 0, 0), 0, "site.config");
+		char ids[256] = "", types[384] = "";
+		for (int k = 0; k < nst; k++) {
+			size_t li = strlen(ids), lt = strlen(types);
+			snprintf(ids + li, sizeof ids - li, "%s\"%d\"", k ? "," : "", k + 1);
+			snprintf(types + lt, sizeof types - lt, "%s\"%d\":\"%s\"", k ? "," : "",
+			         k + 1, k < ni ? "inject" : "smoke");
+		}
+		int len = snprintf(e->payload, sizeof e->payload,
+		                   "{\"hours\":{\"fri\":\"08:30-00:00\",\"mon\":\"08:30-00:00\","
+		                   "\"sat\":\"08:30-00:00\",\"sun\":\"08:30-00:00\",\"thu\":"
+		                   "\"08:30-00:00\",\"tue\":\"08:30-00:00\",\"wed\":"
+		                   "\"08:30-00:00\"},\"station_types\":{%s},\"stations\":[%s]}",
+		                   types, ids);
+		if (len < 0 || (size_t)len >= sizeof e->payload)
+			die("site.config payload too long");
+	}
 	int number[2] = {0, 0};
 	for (int i = 0; i < n; i++) {
 		int sec = (int)(arr[i] / 2);

@@ -90,6 +90,8 @@ static const char site_ini_inject_only[] = "[site]\n"
 #define SITE_MUNI  "101"
 #define OTHER_SITE "nord" /* same municipality, no kiosk: only staff records */
 #define YEAR       2026   /* the year of every report below: ages are counted in it */
+/* When the reports are made: Wednesday noon (an open span's capacity ends here). */
+#define REPORT_NOW local_ms(2, 12, 0)
 
 /* A user of the scenario. Ages in 2026 sit on the report's group boundaries (18, 25, 44, 45,
  * 55) so that an off-by-one in a group shows. `person` names the human: two central entries of one
@@ -387,14 +389,23 @@ typedef struct mticket {
 	const char *substance;
 	int64_t issued_ms, started_ms;
 	int64_t first_called_ms; /* 0 until the first successful call */
+	const char *station;     /* where it was last called */
 } mticket;
 
 #define MAX_FACTS   256
 #define MAX_TICKETS 64
 
+/* A session at a station, start to end: the station was occupied. */
+typedef struct msession {
+	const char *station;
+	int64_t start_ms, end_ms;
+} msession;
+
 typedef struct model {
 	mfact f[MAX_FACTS];
 	int n;
+	msession s[MAX_TICKETS];
+	int ns;
 	mticket t[MAX_TICKETS];
 	int nt;
 } model;
@@ -461,6 +472,8 @@ static void model_step(model *m, const step *s, int64_t now)
 		model_add(
 		        m,
 		        (mfact){.kind = M_ENDED, .ms = now, .value = (now - t->started_ms) / 1000});
+		assert_true(m->ns < MAX_TICKETS);
+		m->s[m->ns++] = (msession){t->station, t->started_ms, now};
 		break;
 	case ANK_CMD_NO_SHOW:
 		model_add(m, (mfact){.kind = M_NO_SHOW, .ms = now});
@@ -476,6 +489,10 @@ static void model_step(model *m, const step *s, int64_t now)
 		/* The wait to the call is to the first one; a call again does not count. */
 		if (t && !t->first_called_ms)
 			t->first_called_ms = now;
+		/* call-next picks the station: the scenario's only one is an assisted intake, and
+		 * station 1 is site_ini's only assisted station. */
+		if (t)
+			t->station = s->station ? s->station : "1";
 		break;
 	default:
 		break; /* requeue, cleaning, freeze: nothing the report counts */
@@ -559,6 +576,109 @@ static json_t *expected_waits(const model *m, bool any, int64_t from_ms, int64_t
 
 /* The section of the report for `site` (NULL: all sites) over [from_ms, to_ms), as the
  * scenario and the records say it must be. The result is owned by the caller (json_decref). */
+/* The kiosk's config in force at the start of local day `day` (docs/report.md "Capacity"):
+ * the newest CONFIG step before it, else site_ini (applied at setup on day 0 and so in force
+ * on day 0 too); NULL before day 0. */
+static const char *cap_ini_of(int day)
+{
+	const char *ini = day >= 0 ? site_ini : NULL;
+	for (size_t i = 0; i < COUNT_OF(scenario); i++)
+		if (scenario[i].kind == S_CONFIG && local_ms(scenario[i].day, scenario[i].hh,
+		                                             scenario[i].mm) <= local_ms(day, 0, 0))
+			ini = scenario[i].ini;
+	return ini;
+}
+
+/* The station types of the report, in the kiosk's own order of ank_station_type. */
+static const char *const cap_types[] = {"inject", "smoke", "flex"};
+
+/* Capacity from the site config texts and the sessions of the scenario, as station-ms by
+ * type and local hour: each station of a day's config open over its hours (cut to the span
+ * and to the report's now; November has no offset change), occupied from each session's
+ * start to its end at the station it was called to. No station is closed in the scenario. */
+static json_t *expected_capacity(const model *m, int64_t from_ms, int64_t to_ms)
+{
+	int64_t open[3][24] = {{0}}, occ[3][24] = {{0}};
+	int64_t end = to_ms < REPORT_NOW ? to_ms : REPORT_NOW;
+	for (int day = -1; day <= 2; day++) {
+		const char *ini = cap_ini_of(day);
+		if (!ini)
+			continue;
+		ank_site_config cfg;
+		ank_station st[ANK_MAX_STATIONS];
+		int n = 0;
+		ank_err err;
+		assert_int_equal(ank_config_parse_ini_text(ini, "cap.ini", &cfg, st, &n, &err), 0);
+		struct tm tm;
+		ank_local_tm(local_ms(day, 12, 0), &tm);
+		const ank_hours *h = &cfg.hours[tm.tm_wday];
+		for (int a = h->open_min; h->open_min >= 0 && a < h->close_min;) {
+			int b = (a / 60 + 1) * 60 < h->close_min ? (a / 60 + 1) * 60 : h->close_min;
+			int64_t ps = local_ms(day, 0, a), pe = local_ms(day, 0, b);
+			ps = ps > from_ms ? ps : from_ms;
+			pe = pe < end ? pe : end;
+			for (int k = 0; k < n && pe > ps; k++)
+				open[st[k].type][(a / 60) % 24] += pe - ps;
+			a = b;
+		}
+		for (int i = 0; i < m->ns; i++) {
+			/* The sessions that fall in this day's opening hours, whose station has the
+			 * type this day's config gives it. */
+			int64_t o = local_ms(day, 0, h->open_min),
+			        c = local_ms(day, 0, h->close_min);
+			int type = -1;
+			for (int k = 0; k < n; k++)
+				if (!strcmp(st[k].id, m->s[i].station))
+					type = (int)st[k].type;
+			for (int64_t t = m->s[i].start_ms; type >= 0 && t < m->s[i].end_ms;) {
+				struct tm lt;
+				ank_local_tm(t, &lt);
+				int64_t next =
+				        t - ((int64_t)lt.tm_min * 60 + lt.tm_sec) * 1000 + 3600000;
+				int64_t e = next < m->s[i].end_ms ? next : m->s[i].end_ms;
+				if (t >= o && e <= c && t >= from_ms && e <= to_ms)
+					occ[type][lt.tm_hour] += e - t;
+				t = e;
+			}
+		}
+	}
+	json_t *by_route = json_object(), *by_hour = json_object();
+	int64_t all_open = 0, all_occ = 0;
+	for (int t = 0; t < 3; t++) {
+		int64_t o = 0, u = 0;
+		for (int hh = 0; hh < 24; hh++) {
+			o += open[t][hh];
+			u += occ[t][hh];
+		}
+		all_open += o;
+		all_occ += u;
+		if (o > 0)
+			json_object_set_new(by_route, cap_types[t],
+			                    json_pack("{s:I, s:I, s:f}", "open_s",
+			                              (json_int_t)(o / 1000), "occupied_s",
+			                              (json_int_t)(u / 1000), "utilisation",
+			                              round((double)u * 1000 / (double)o) / 1000));
+	}
+	for (int hh = 0; hh < 24; hh++) {
+		int64_t o = open[0][hh] + open[1][hh] + open[2][hh],
+		        u = occ[0][hh] + occ[1][hh] + occ[2][hh];
+		char key[4];
+		snprintf(key, sizeof key, "%02d", hh);
+		if (o > 0)
+			json_object_set_new(by_hour, key,
+			                    json_pack("{s:I, s:I, s:f}", "open_s",
+			                              (json_int_t)(o / 1000), "occupied_s",
+			                              (json_int_t)(u / 1000), "utilisation",
+			                              round((double)u * 1000 / (double)o) / 1000));
+	}
+	return json_pack(
+	        "{s:I, s:I, s:o, s:o, s:o}", "open_s", (json_int_t)(all_open / 1000), "occupied_s",
+	        (json_int_t)(all_occ / 1000), "utilisation",
+	        all_open > 0 ? json_real(round((double)all_occ * 1000 / (double)all_open) / 1000)
+	                     : json_null(),
+	        "by_route", by_route, "by_hour", by_hour);
+}
+
 static json_t *expected_section(const model *m, const char *site, int64_t from_ms, int64_t to_ms)
 {
 	json_int_t checkins = 0, assisted = 0, intakes = 0, ended = 0, seconds = 0, no_shows = 0,
@@ -735,6 +855,9 @@ static json_t *expected_section(const model *m, const char *site, int64_t from_m
 	json_object_set_new(o, "unknown_events", json_object());
 	/* The scenario's kiosk clock is right: nothing is out of time. */
 	json_object_set_new(o, "events_out_of_time", json_integer(0));
+	/* The other site has no kiosk, so no station types: its capacity is unknown. */
+	json_object_set_new(o, "capacity",
+	                    kiosk_site ? expected_capacity(m, from_ms, to_ms) : json_null());
 	return o;
 }
 
@@ -1053,7 +1176,7 @@ static int world_setup(void **state)
 	assert_non_null(mkdtemp(W->dir));
 	path_in(W->template_db, sizeof W->template_db, "central-template.db");
 	int64_t setup_ms = local_ms(0, 7, 0);
-	W->report_now = local_ms(2, 12, 0);
+	W->report_now = REPORT_NOW;
 
 	ank_err err = {{0}};
 	ank_cstore *cs;

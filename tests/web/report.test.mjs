@@ -126,14 +126,17 @@ test('the report tab shows the figures the CLI gives for the period, suppressed 
 	assert.ok(texts.includes('<3'), `a "<3" cell: ${texts}`);
 	assert.ok(texts.every((x) => x === '<3' || x === 'hidden'), texts.join(','));
 	assert.match(await out.locator('[data-test=report-footnote]').textContent(), /“<3” er et tal fra 1 til 3 minus 1/);
-	// Capacity use is not in the data: said, no made-up numbers.
-	assert.ok(cli.missing.some((m) => /^capacity utilisation/.test(m)));
-	assert.match(await out.locator('[data-test=capacity]').textContent(), /Ikke tilgængelig endnu/);
+	// Capacity use by hour: the kiosk sent its stations' types, so a table of the hours
+	// replaces "not available yet".
+	const cap = cli.totals.capacity;
+	assert.ok(cap && cap.open_s > 0, JSON.stringify(cap));
+	assert.equal(await out.locator('[data-test=capacity-table] tbody tr').count(), Object.keys(cap.by_hour).length);
+	assert.doesNotMatch(await out.locator('[data-test=capacity]').textContent(), /Ikke tilgængelig endnu/);
 	await axeCheck(page(), '/admin, report');
 	await screenshot(page(), 'admin_report');
 	await page().locator('[data-lang=en]').click();
 	await waitTitle(/^Ankomst report: All sites$/);
-	assert.match(await out.locator('[data-test=capacity]').textContent(), /Not available yet/);
+	assert.match(await out.locator('[data-test=capacity]').textContent(), /Station-hours open/);
 	admin.seen.assertClean('/admin, report');
 });
 

@@ -19,7 +19,7 @@
  *        rep-submit|rep-section|rep-print|rep-raw|rep-error]; [data-test=report] holds the
  *        report: value cells td[data-fig=FIGURE][data-cell=PATH] (PATH "" for a figure, "a|b"
  *        inside a breakdown) with data-value, the JSON value; svg[data-test=chart][data-fig];
- *        [data-test=capacity]; [data-test=report-footnote]
+ *        [data-test=capacity] (its [data-test=capacity-table]); [data-test=report-footnote]
  *   [data-test=dialog] with [data-test=dlg-ok] / [data-test=dlg-cancel] and its inputs
  *   [data-test=status] > [data-test=toast]
  */
@@ -524,6 +524,23 @@
 		return el("section", {class: "report-part", "data-test": test}, el("h3", {text: title}), ...kids);
 	}
 
+	/* The capacity's hours: station-hours open and occupied, and the use in per cent. */
+	function capacityTable(cap) {
+		const hours = (s) => valueText(Math.round(s / 360) / 10);
+		const body = el("tbody");
+		for (const [hh, c] of Object.entries(cap.by_hour || {}))
+			body.append(el("tr", {"data-hour": hh}, el("th", {scope: "row", text: hh}),
+				el("td", {class: "num", text: hours(c.open_s)}),
+				el("td", {class: "num", text: hours(c.occupied_s)}),
+				el("td", {class: "num", text: c.utilisation === null ? "—" : valueText(c.utilisation * 100) + " %"})));
+		return el("table", {class: "admin-table report-table", "data-test": "capacity-table"},
+			el("thead", {}, el("tr", {},
+				el("th", {scope: "col", text: t("admin.report.capacity.hour")}),
+				el("th", {scope: "col", text: t("admin.report.capacity.open_h")}),
+				el("th", {scope: "col", text: t("admin.report.capacity.occupied_h")}),
+				el("th", {scope: "col", text: t("admin.report.capacity.use")}))), body);
+	}
+
 	function drawReport() {
 		const rep = R.report, out = Ank.clear($("rep-out"));
 		if (!rep)
@@ -540,11 +557,12 @@
 		out.append(part(t("admin.report.summary"), "report-part-summary", summaryTable(sec)));
 		const charts = CHARTS.map((c) => el("figure", {class: "chart-box"}, el("figcaption", {text: t(c.title)}),
 			barChart(c, sec[c.fig] || {}, rep)));
-		/* Not in the data yet (the report's `missing` says so): said, never drawn from guesses. */
-		const capacity = (rep.missing || []).some((m) => /^capacity/.test(m));
+		/* Capacity use by local hour; a section whose kiosks sent no station types has none
+		 * (the report's `missing` says so): said, never drawn from guesses. */
 		charts.push(el("figure", {class: "chart-box", "data-test": "capacity"},
 			el("figcaption", {text: t("admin.report.chart.capacity")}),
-			el("p", {class: "muted", text: capacity ? t("admin.report.capacity_missing") : ""})));
+			sec.capacity ? capacityTable(sec.capacity)
+			             : el("p", {class: "muted", text: t("admin.report.capacity_missing")})));
 		out.append(part(t("admin.report.charts"), "report-part-charts", ...charts));
 		const tables = [];
 		for (const [fig, v] of Object.entries(sec))
