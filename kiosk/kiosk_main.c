@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "ank_log.h"
@@ -27,6 +28,8 @@
 /* While idle the loop wakes this often to move the clock; nothing is drawn unless
  * something changed (measured in docs/benchmarks.md). */
 #define IDLE_WAKE_MS 250
+/* The watchdog heartbeat (WatchdogSec in deploy/ankomst-kiosk.service) at most this often. */
+#define WATCHDOG_EVERY_MS 1000
 
 /* SQLite calls a full disk a "disk I/O error" when it cannot even size its -shm file: add
  * what staff can act on when the database's folder has no space left. */
@@ -268,7 +271,16 @@ static int run_window(app *a, const options *o, const ank_window *early, ank_err
 	speech_open(a, &snd, NULL);
 	bool running = true;
 	a->dirty = true;
+	/* systemd: the window is up. Heartbeats come from this loop, so a UI that hangs stops
+	 * them and systemd restarts the kiosk. No-ops without NOTIFY_SOCKET. */
+	sd_notify(0, "READY=1");
+	int64_t next_beat = 0;
 	while (running) {
+		int64_t beat_now = ank_now_ms();
+		if (beat_now >= next_beat) {
+			sd_notify(0, "WATCHDOG=1");
+			next_beat = beat_now + WATCHDOG_EVERY_MS;
+		}
 		SDL_Event ev;
 		int got = SDL_WaitEventTimeout(&ev, a->dirty ? 1 : IDLE_WAKE_MS);
 		while (got) {

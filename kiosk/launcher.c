@@ -21,8 +21,9 @@ const char *__lsan_default_suppressions(void)
 	return ANK_LSAN_SUPPRESSIONS;
 }
 
-/* The library's path into out: $ANK_KIOSK_LIB, else beside this program if there, else the
- * bare name for the dynamic linker's search path. */
+/* The library's path into out: $ANK_KIOSK_LIB, else beside this program if there (a build
+ * tree), else the installed one in ANK_KIOSK_LIB_DIR (deploy/install.cmake) if there, else
+ * the bare name for the dynamic linker's search path. */
 static void library_path(char *out, size_t n)
 {
 	const char *env = getenv(ANK_KIOSK_LIB_ENV);
@@ -42,6 +43,11 @@ static void library_path(char *out, size_t n)
 				return;
 		}
 	}
+#ifdef ANK_KIOSK_LIB_DIR
+	snprintf(out, n, "%s/%s", ANK_KIOSK_LIB_DIR, ANK_KIOSK_LIB);
+	if (access(out, R_OK) == 0)
+		return;
+#endif
 	snprintf(out, n, "%s", ANK_KIOSK_LIB);
 }
 

@@ -15,6 +15,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "ank_log.h"
 #include "ank_text.h"
 #include "ank_time.h"
@@ -208,10 +210,13 @@ static void serve_until_stopped(const opts *o, struct MHD_Daemon *d, const char 
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/* systemd's Type=notify: serving from now on. A no-op without NOTIFY_SOCKET. */
+	sd_notify(0, "READY=1");
 	/* sleep, not pause: a signal landing between the test and the call would leave pause
 	 * waiting for another one; sleep returns within a second anyway. */
 	while (!stopping)
 		sleep(1);
+	sd_notify(0, "STOPPING=1");
 }
 
 static int cmd_serve(opts *o)

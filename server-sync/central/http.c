@@ -864,6 +864,9 @@ static ank_reply h_metrics(ank_http_ctx *c)
 	ank_buf_init(&b, 1 << 20);
 	metrics_http(s, &b);
 	metrics_serve(s, &b);
+	/* Which build answers: the Prometheus build_info convention (a constant 1, labelled). */
+	metric_head(&b, "ankomst_build_info", "gauge", "The running build of ankomst-central.");
+	ank_buf_printf(&b, "ankomst_build_info{version=\"%s\"} 1\n", ANK_VERSION);
 	char why[256];
 	metric_ll(&b, "ankomst_health_ok", "gauge",
 	          "1 when the database answers and accepts writes (as /healthz).",

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 
 #include "ank_log.h"
@@ -566,6 +567,10 @@ static void *maint_main(void *arg)
 	pthread_mutex_lock(&s->maint_mu);
 	while (!s->stopping) {
 		pthread_mutex_unlock(&s->maint_mu);
+		/* The watchdog heartbeat (WatchdogSec in deploy/ankomst-central.service) comes
+		 * from this loop, so a stuck maintenance thread or database gets central
+		 * restarted. A no-op without NOTIFY_SOCKET. */
+		sd_notify(0, "WATCHDOG=1");
 		ank_cstore_probe(s->cs, s->lim.min_free_bytes, ank_now_ms());
 		ank_cstore_changes_refresh(s->cs);
 		int64_t now = ank_mono_ns();

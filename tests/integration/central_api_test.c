@@ -22,6 +22,7 @@
 #include "ank_ticketref.h"
 #include "ank_text.h"
 #include "ank_time.h"
+#include "ank_version.h"
 #include "cstore.h"
 #include "cstore_int.h" /* the fair hashing queue, tested alone */
 #include "proc.h"
@@ -4579,6 +4580,11 @@ static void admin_revoke(const session *admin, const char *token, const char *ki
 	resp m;
 	http(&m, "GET", "/metrics", NULL, 0, NULL, NULL, METRICS_TOKEN);
 	long long paired_before = metric_value(ank_buf_str(&m.body), "ankomst_kiosks ");
+	/* The build that answers, as --version prints it (common/ank_version.h). */
+	expect("metrics-build-info",
+	       metric_value(ank_buf_str(&m.body),
+	                    "ankomst_build_info{version=\"" ANK_VERSION "\"} ") == 1,
+	       "no ankomst_build_info 1 for version %s", ANK_VERSION);
 	resp_free(&m);
 	char path[128];
 	snprintf(path, sizeof path, "/api/v1/kiosks/%s/revoke", kiosk);

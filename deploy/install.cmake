@@ -1,0 +1,105 @@
+# Install rules and CPack DEB packages of Ankomst: ankomst-common (the user, the state
+# directory, the catalogs), ankomst-central, ankomst-kiosk (launcher, its private library in
+# /usr/lib/ankomst, the assets) and ankomst-queue. Units go to /lib/systemd/system and the
+# configs to /etc/ankomst as conffiles: absolute destinations, so the packages are made with
+# CMAKE_INSTALL_PREFIX=/usr (tests/package_test.sh, docs/operations.md "Packages").
+include(GNUInstallDirs)
+
+set(ANK_PKG_LIBDIR "${CMAKE_INSTALL_PREFIX}/lib/ankomst")
+target_compile_definitions(ankomst-kiosk PRIVATE ANK_KIOSK_LIB_DIR="${ANK_PKG_LIBDIR}")
+
+install(TARGETS ankomst-central RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT central)
+install(TARGETS ankomst-queue RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT queue)
+install(TARGETS ankomst-kiosk RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT kiosk)
+install(TARGETS ankomst-kiosk-lib LIBRARY DESTINATION lib/ankomst COMPONENT kiosk)
+
+set(ANK_SHARE ${CMAKE_INSTALL_DATADIR}/ankomst)
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/i18n/ DESTINATION ${ANK_SHARE}/i18n COMPONENT common
+        FILES_MATCHING PATTERN "*.po")
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/server-sync/central/web/
+        DESTINATION ${ANK_SHARE}/server-sync/central/web COMPONENT central)
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/assets/ DESTINATION ${ANK_SHARE}/assets COMPONENT kiosk)
+
+install(FILES ${CMAKE_SOURCE_DIR}/deploy/ankomst.sysusers DESTINATION /usr/lib/sysusers.d
+        RENAME ankomst.conf COMPONENT common)
+install(FILES ${CMAKE_SOURCE_DIR}/deploy/ankomst.tmpfiles DESTINATION /usr/lib/tmpfiles.d
+        RENAME ankomst.conf COMPONENT common)
+install(FILES ${CMAKE_SOURCE_DIR}/deploy/ankomst-central.service
+        DESTINATION /lib/systemd/system COMPONENT central)
+install(FILES ${CMAKE_SOURCE_DIR}/deploy/ankomst-kiosk.service
+        DESTINATION /lib/systemd/system COMPONENT kiosk)
+# Shipped 0644 as Debian wants; the postinst makes them 0640 root:ankomst through tmpfiles
+# (deploy/ankomst.tmpfiles), and /etc/ankomst itself is 0750 root:ankomst.
+install(FILES ${CMAKE_SOURCE_DIR}/deploy/central.ini DESTINATION /etc/ankomst COMPONENT central)
+install(FILES ${CMAKE_SOURCE_DIR}/deploy/site.ini DESTINATION /etc/ankomst COMPONENT kiosk)
+# The lintian overrides, each with its reason (deploy/lintian/<package>).
+foreach(comp central kiosk queue)
+  install(FILES ${CMAKE_SOURCE_DIR}/deploy/lintian/ankomst-${comp}
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides COMPONENT ${comp})
+endforeach()
+
+# Each package's copyright and changelog (Debian policy 12.5, 12.7), made at configure time.
+string(TIMESTAMP ANK_PKG_DATE "%a, %d %b %Y %H:%M:%S +0000" UTC)
+foreach(comp common central kiosk queue)
+  set(pkg ankomst-${comp})
+  set(dir ${CMAKE_BINARY_DIR}/pkgdoc/${pkg})
+  file(WRITE ${dir}/copyright
+       "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"
+       "Upstream-Name: ankomst\n\nFiles: *\nCopyright: 2026 The Ankomst authors\n"
+       "License: GPL-3\n On Debian systems the full text of the GNU General Public License\n"
+       " version 3 (the project's LICENSE) is in /usr/share/common-licenses/GPL-3.\n")
+  file(WRITE ${dir}/changelog
+       "${pkg} (${PROJECT_VERSION}) unstable; urgency=medium\n\n"
+       "  * Packaged with CPack from the Ankomst source tree.\n\n"
+       " -- Ankomst maintainers <ankomst@example.org>  ${ANK_PKG_DATE}\n")
+  execute_process(COMMAND gzip -9nf ${dir}/changelog)
+  install(FILES ${dir}/copyright ${dir}/changelog.gz
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/${pkg} COMPONENT ${comp})
+  install(FILES ${CMAKE_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/${pkg}
+          COMPONENT ${comp})
+endforeach()
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME ankomst)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_CONTACT "Ankomst maintainers <ankomst@example.org>")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_ALL common central kiosk queue)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# Debian ships stripped binaries (debug info belongs in a -dbgsym package, not made here).
+set(CPACK_STRIP_FILES ON)
+# dpkg-shlibdeps must see the kiosk's private library when it looks at the launcher.
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${CMAKE_BINARY_DIR})
+set(CPACK_DEBIAN_PACKAGE_SECTION misc)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://example.org/ankomst")
+set(CPACK_DEBIAN_COMMON_PACKAGE_NAME ankomst-common)
+set(CPACK_DEBIAN_CENTRAL_PACKAGE_NAME ankomst-central)
+set(CPACK_DEBIAN_KIOSK_PACKAGE_NAME ankomst-kiosk)
+set(CPACK_DEBIAN_QUEUE_PACKAGE_NAME ankomst-queue)
+set(CPACK_DEBIAN_COMMON_PACKAGE_ARCHITECTURE all)
+set(CPACK_DEBIAN_COMMON_PACKAGE_DEPENDS "systemd")
+set(CPACK_DEBIAN_CENTRAL_PACKAGE_DEPENDS "ankomst-common (= ${PROJECT_VERSION})")
+set(CPACK_DEBIAN_KIOSK_PACKAGE_DEPENDS
+    "ankomst-common (= ${PROJECT_VERSION}), cage, fonts-noto-core, espeak-ng-data")
+set(CPACK_DEBIAN_QUEUE_PACKAGE_DEPENDS "ankomst-common (= ${PROJECT_VERSION})")
+set(CPACK_COMPONENT_COMMON_DESCRIPTION "Ankomst check-in system, shared files
+The system user, the state directory and the catalogs of the kiosk and central.")
+set(CPACK_COMPONENT_CENTRAL_DESCRIPTION "Ankomst check-in system, central service
+The service kiosks sync with, and the staff pages, as a systemd unit.")
+set(CPACK_COMPONENT_KIOSK_DESCRIPTION "Ankomst check-in system, entrance kiosk
+The touch-screen kiosk, run fullscreen under cage on tty1 by a systemd unit.")
+set(CPACK_COMPONENT_QUEUE_DESCRIPTION "Ankomst check-in system, queue tool
+The command line over a kiosk's site database.")
+# The maintainer scripts and conffiles lists: deploy/debian/<component>/.
+set(CPACK_DEBIAN_COMMON_PACKAGE_CONTROL_EXTRA ${CMAKE_SOURCE_DIR}/deploy/debian/common/postinst)
+foreach(comp central kiosk)
+  string(TOUPPER ${comp} up)
+  set(d ${CMAKE_SOURCE_DIR}/deploy/debian/${comp})
+  set(CPACK_DEBIAN_${up}_PACKAGE_CONTROL_EXTRA ${d}/postinst ${d}/prerm ${d}/postrm
+      ${d}/conffiles)
+endforeach()
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+include(CPack)
