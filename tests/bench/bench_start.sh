@@ -14,7 +14,7 @@ set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/../.."
 # shellcheck source=lib.sh
-source tests/bench/lib.sh # stop, stop_jobs, build_sdl_probe
+source tests/bench/lib.sh # stop, stop_jobs, build_sdl_probe, start, finish, pct, count
 
 RUNS=${ANK_START_RUNS:-10}
 USERS=${ANK_START_USERS:-50000}
@@ -53,35 +53,8 @@ build_sdl_probe "$out"
 probe=$PWD/$out/frame_probe.so
 floor=$out/sdl_floor
 
-# ---- helpers (as in bench_ui.sh) ----
+# ---- helpers (start, finish, pct, count: lib.sh) ----
 
-# start NAME [VAR=VALUE...] -- CMD...: runs CMD in the background under the probe; the launch
-# time (µs, just before exec) goes to NAME.t0, the probe's output to NAME.out and NAME.first.
-start()
-{
-	local name=$1
-	shift
-	(
-		while [[ $1 != -- ]]; do
-			export "${1?}"
-			shift
-		done
-		shift
-		export LD_PRELOAD=$probe ANK_PROBE_OUT=$tmp/$name.out ANK_PROBE_FIRST=$tmp/$name.first
-		printf '%s\n' "${EPOCHREALTIME/./}" >"$tmp/$name.t0"
-		exec "$@"
-	) >"$tmp/$name.log" 2>&1 &
-	last_pid=$!
-}
-
-finish()
-{
-	if ! wait "$1"; then
-		say "a measured program failed; its output:"
-		cat "$tmp"/*.log >&2
-		exit 1
-	fi
-}
 
 # waitfirst NAME PID: until the program's first present (at most 20 s).
 waitfirst()
@@ -98,17 +71,6 @@ waitfirst()
 }
 
 # pct FILE P: the P-th percentile (nearest rank) of the numbers in FILE, or "n/a".
-pct()
-{
-	[[ -s $1 ]] || {
-		echo n/a
-		return
-	}
-	sort -g "$1" | awk -v p="$2" '{ v[NR] = $1 }
-		END { i = NR * p / 100; if (i > int(i)) i = int(i) + 1; if (i < 1) i = 1
-		      printf "%.2f\n", v[i] }'
-}
-count() { if [[ -f $1 ]]; then grep -c . "$1" || true; else echo 0; fi; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f\n", a / b; else print "n/a" }'; }
 
 # present_ms NAME K: launch to the return of the K-th SDL_RenderPresent (ms), from the probe's

@@ -39,3 +39,49 @@ build_sdl_probe()
 	gcc -std=gnu17 -O2 -Wall -Wextra -shared -fPIC -o "$1/frame_probe.so" \
 		tests/bench/frame_probe.c -ldl
 }
+
+# The probe runs (bench_ui.sh, bench_start.sh): they set $probe (frame_probe.so), $tmp (the run's
+# folder) and say() before calling these.
+
+# start NAME [VAR=VALUE...] -- CMD...: runs CMD in the background under the probe; the
+# launch time (just before exec) goes to NAME.t0, the probe's output to NAME.out/.first.
+start()
+{
+	local name=$1
+	shift
+	(
+		while [[ $1 != -- ]]; do
+			export "${1?}"
+			shift
+		done
+		shift
+		export LD_PRELOAD=$probe ANK_PROBE_OUT=$tmp/$name.out ANK_PROBE_FIRST=$tmp/$name.first
+		printf '%s\n' "${EPOCHREALTIME/./}" >"$tmp/$name.t0"
+		exec "$@"
+	) >"$tmp/$name.log" 2>&1 &
+	last_pid=$!
+}
+
+# finish PID: waits for a program started with `start`; fails the benchmark if it failed.
+finish()
+{
+	if ! wait "$1"; then
+		say "a measured program failed; its output:"
+		cat "$tmp"/*.log >&2
+		exit 1
+	fi
+}
+
+# pct FILE P: the P-th percentile (nearest rank) of the numbers in FILE, or "n/a".
+pct()
+{
+	[[ -s $1 ]] || {
+		echo n/a
+		return
+	}
+	sort -g "$1" | awk -v p="$2" '{ v[NR] = $1 }
+		END { if (!NR) { print "n/a"; exit }
+		      i = NR * p / 100; if (i > int(i)) i = int(i) + 1; if (i < 1) i = 1
+		      printf "%.2f\n", v[i] }'
+}
+count() { if [[ -f $1 ]]; then grep -c . "$1" || true; else echo 0; fi; }
