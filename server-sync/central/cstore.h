@@ -585,7 +585,10 @@ char *ank_cstore_report(ank_cstore *cs, const char *from, const char *to, int64_
 /* The report's raw data over the same span as CSV (docs/report.md "Raw data"): a comment
  * line marking it confidential, a header, one row per intake (site, local date and hour,
  * ISO week, weekday, route, substance, age group, gender, home municipality, linkage key or
- * empty); never a nickname or user id. Malloc'd, the caller frees; NULL with err. */
+ * empty); never a nickname or user id. Malloc'd, the caller frees; NULL with err, also when
+ * it would pass ANK_REPORT_CSV_MAX bytes (it is never cut short). */
+/* About 2 million rows of ~120 bytes: years of every site's intakes, held in memory once. */
+#define ANK_REPORT_CSV_MAX (256 << 20)
 char *ank_cstore_report_csv(ank_cstore *cs, const char *from, const char *to, int64_t now,
                             ank_err *err);
 

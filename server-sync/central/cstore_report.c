@@ -1246,18 +1246,22 @@ static void rep_free(rep *r)
 }
 
 /* One CSV field (RFC 4180): codes and dates as they are; anything with a comma, quote or
- * line break quoted, quotes doubled (none of ours has one, but an older database might). */
-static void csv_field(ank_buf *b, const char *v, bool last)
+ * line break quoted, quotes doubled (none of ours has one, but an older database might).
+ * Returns -1 when the buffer's cap is reached: the raw data is then refused whole, never
+ * cut short (a short file would pass for the period's data). */
+static int csv_field(ank_buf *b, const char *v, bool last)
 {
+	int rc = 0;
 	if (strpbrk(v, ",\"\r\n")) {
-		ank_buf_append(b, "\"", 1);
+		rc |= ank_buf_append(b, "\"", 1);
 		for (const char *p = v; *p; p++)
-			ank_buf_append(b, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
-		ank_buf_append(b, "\"", 1);
+			rc |= ank_buf_append(b, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
+		rc |= ank_buf_append(b, "\"", 1);
 	} else {
-		ank_buf_append(b, v, strlen(v));
+		rc |= ank_buf_append(b, v, strlen(v));
 	}
-	ank_buf_append(b, last ? "\n" : ",", 1);
+	rc |= ank_buf_append(b, last ? "\n" : ",", 1);
+	return rc;
 }
 
 char *ank_cstore_report_csv(ank_cstore *cs, const char *from, const char *to, int64_t now,
@@ -1267,7 +1271,7 @@ char *ank_cstore_report_csv(ank_cstore *cs, const char *from, const char *to, in
 	if (rep_begin(&r, cs, from, to, now, err))
 		return NULL;
 	ank_buf b;
-	ank_buf_init(&b, 65536);
+	ank_buf_init(&b, ANK_REPORT_CSV_MAX);
 	ank_buf_printf(&b,
 	               "# CONFIDENTIAL: Ankomst raw data, one row per intake (docs/report.md). No "
 	               "nicknames; linkage_key links one person's rows. For admins; do not publish "
@@ -1276,7 +1280,7 @@ char *ank_cstore_report_csv(ank_cstore *cs, const char *from, const char *to, in
 	                                   "weekday", "route",        "substance",  "age_group",
 	                                   "gender",  "municipality", "linkage_key"};
 	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
-		csv_field(&b, cols[i], i + 1 == sizeof cols / sizeof cols[0]);
+		(void)csv_field(&b, cols[i], i + 1 == sizeof cols / sizeof cols[0]);
 	pthread_mutex_lock(&cs->mu);
 	sqlite3_stmt *s = NULL;
 	if (sites_load(&r) == 0)
@@ -1305,20 +1309,24 @@ char *ank_cstore_report_csv(ank_cstore *cs, const char *from, const char *to, in
 			char hour[4], week[9];
 			snprintf(hour, sizeof hour, "%02d", cv.hour);
 			iso_week(cv.year, cv.month, cv.day, week);
-			csv_field(&b, r.site[i].id, false);
-			csv_field(&b, cv.date, false);
-			csv_field(&b, hour, false);
-			csv_field(&b, week, false);
-			csv_field(&b, weekday_code[cv.weekday], false);
-			csv_field(&b, key_col(s, 1), false);
-			csv_field(&b, key_col(s, 2), false);
-			csv_field(&b, key_col(s, 3), false);
-			csv_field(&b, key_col(s, 4), false);
-			csv_field(&b, key_col(s, 5), false);
+			int full = csv_field(&b, r.site[i].id, false) |
+			           csv_field(&b, cv.date, false) | csv_field(&b, hour, false) |
+			           csv_field(&b, week, false) |
+			           csv_field(&b, weekday_code[cv.weekday], false);
+			for (int col = 1; col <= 5; col++)
+				full |= csv_field(&b, key_col(s, col), false);
 			/* None: a user known only from a kiosk's imported registry. */
-			csv_field(&b,
-			          sqlite3_column_type(s, 6) == SQLITE_NULL ? "" : ank_cs_col(s, 6),
-			          true);
+			full |= csv_field(
+			        &b,
+			        sqlite3_column_type(s, 6) == SQLITE_NULL ? "" : ank_cs_col(s, 6),
+			        true);
+			if (full) {
+				r.failed = true;
+				ank_err_set(err,
+				            "the raw data is over %d MiB: ask for a shorter period",
+				            ANK_REPORT_CSV_MAX >> 20);
+				break;
+			}
 		}
 		if (rc != SQLITE_DONE && rc != SQLITE_ROW && !r.failed) {
 			ank_cs_fail(cs, err);
