@@ -68,8 +68,8 @@ typedef struct opts {
 	ank_serve_limits lim;
 	unsigned min_free_mb;    /* lim.min_free_bytes, as the config gives it */
 	unsigned suppress_below; /* report: counts under it are hidden (report_suppress.h) */
-	unsigned retain_registry_months, retain_incident_text_days,
-	        retain_audit_days; /* ank_cs_retention */
+	unsigned retain_registry_months, retain_incident_text_days, retain_audit_days,
+	        retain_events_days; /* ank_cs_retention */
 	const char *port_file, *site, *user, *name, *municipality, *from, *to, *quarter, *year,
 	        *format, *suppress, *now;
 	bool revoke; /* display-key --revoke */
@@ -169,6 +169,15 @@ static struct MHD_Daemon *serve_start(ank_http *h, ank_serve *sv, const ank_serv
 	        MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
 }
 
+/* The retention settings of [central] and the flags, as the store's job takes them. */
+static ank_cs_retention retention_of(const opts *o)
+{
+	return (ank_cs_retention){.registry_months = (int)o->retain_registry_months,
+	                          .incident_text_days = (int)o->retain_incident_text_days,
+	                          .audit_days = (int)o->retain_audit_days,
+	                          .events_days = (int)o->retain_events_days};
+}
+
 /* Raises the soft descriptor limit to the hard one and lowers max_connections to what fits:
  * the connection limit, not the descriptor table, must be what refuses a flood. */
 static void fit_descriptors(ank_serve_limits *lim)
@@ -257,10 +266,7 @@ static int cmd_serve(opts *o)
 	else if (keys_made)
 		ank_log(ANK_LOG_INFO, "central", "ticket keys made for %d sites", keys_made);
 	o->lim.min_free_bytes = (long long)o->min_free_mb * 1024 * 1024;
-	o->lim.retention =
-	        (ank_cs_retention){.registry_months = (int)o->retain_registry_months,
-	                           .incident_text_days = (int)o->retain_incident_text_days,
-	                           .audit_days = (int)o->retain_audit_days};
+	o->lim.retention = retention_of(o);
 	fit_descriptors(&o->lim);
 	/* The pages are read before anything is served, so a broken install says so at once. */
 	ank_web *web = NULL;
@@ -496,17 +502,15 @@ static int cmd_retention(opts *o, ank_cstore *cs)
 		fprintf(stderr, "ankomst-central: --now wants YYYY-MM-DDTHH:MM:SSZ\n");
 		return 2;
 	}
-	ank_cs_retention r = {.registry_months = (int)o->retain_registry_months,
-	                      .incident_text_days = (int)o->retain_incident_text_days,
-	                      .audit_days = (int)o->retain_audit_days};
+	ank_cs_retention r = retention_of(o);
 	ank_cs_retention_stats st;
 	if (ank_cstore_retention(cs, &r, now, &st, &err)) {
 		fprintf(stderr, "ankomst-central: %s\n", err.msg);
 		return 1;
 	}
 	printf("retention: %d inactive users deleted, %d incident texts removed, %d audit rows "
-	       "deleted\n",
-	       st.users_deleted, st.incident_texts, st.audit_rows);
+	       "deleted, %lld raw events deleted\n",
+	       st.users_deleted, st.incident_texts, st.audit_rows, st.events);
 	return 0;
 }
 
@@ -578,8 +582,8 @@ static const char usage[] =
         "metrics_token, web_dir, i18n_dir and the limits of docs/operations.md (max_connections,\n"
         "max_connections_per_address, request_deadline_s, idle_timeout_s, workers,\n"
         "poll_threads, min_free_mb, check_interval_s), report_suppress_below (default 10),\n"
-        "retain_registry_months (24), retain_incident_text_days (365) and\n"
-        "retain_audit_days (730);\n"
+        "retain_registry_months (24), retain_incident_text_days (365),\n"
+        "retain_audit_days (730) and retain_events_days (0: keep);\n"
         "flags win.\n";
 
 /* The numeric keys of [central]: name, where it goes, its range. */
@@ -619,6 +623,7 @@ static int on_config_key(void *user, const char *section, const char *key, const
 	        {"retain_registry_months", &o->retain_registry_months, 0, 1200},
 	        {"retain_incident_text_days", &o->retain_incident_text_days, 0, 36500},
 	        {"retain_audit_days", &o->retain_audit_days, 0, 36500},
+	        {"retain_events_days", &o->retain_events_days, 0, 36500},
 	};
 	bool in_central = !strcmp(section, "central");
 	for (size_t i = 0; in_central && i < sizeof keys / sizeof keys[0]; i++) {
@@ -748,6 +753,7 @@ int main(int argc, char **argv)
 	o.retain_registry_months = ANK_RETAIN_REGISTRY_MONTHS;
 	o.retain_incident_text_days = ANK_RETAIN_INCIDENT_TEXT_DAYS;
 	o.retain_audit_days = ANK_RETAIN_AUDIT_DAYS;
+	o.retain_events_days = ANK_RETAIN_EVENTS_DAYS;
 	snprintf(o.web_dir, sizeof o.web_dir, "%s", ANK_DATA_DIR "/server-sync/central/web");
 	snprintf(o.i18n_dir, sizeof o.i18n_dir, "%s", ANK_DATA_DIR "/i18n");
 	/* The config file first, so that flags given with it override it. */

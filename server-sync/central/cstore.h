@@ -300,16 +300,21 @@ typedef struct ank_cs_retention {
 	int incident_text_days; /* an incident record's free text goes after this (the record,
 	                           a count in the report, stays) */
 	int audit_days;         /* audit rows older than this go; the chain keeps an anchor */
+	int events_days;        /* raw events received longer ago go (each kiosk's newest
+	                           stays); the read model stays, and can no longer be rebuilt */
 } ank_cs_retention;
 #define ANK_RETAIN_REGISTRY_MONTHS    24
 #define ANK_RETAIN_INCIDENT_TEXT_DAYS 365
 #define ANK_RETAIN_AUDIT_DAYS         730
-#define ANK_RETAIN_ROUND_MAX          1000 /* entries deleted a run: short transactions */
+/* 0: the raw event log is kept, so the read model can be rebuilt (docs/privacy.md). */
+#define ANK_RETAIN_EVENTS_DAYS 0
+#define ANK_RETAIN_ROUND_MAX   1000 /* entries deleted a run: short transactions */
 
 typedef struct ank_cs_retention_stats {
 	int users_deleted;
 	int incident_texts;
 	int audit_rows;
+	long long events;
 } ank_cs_retention_stats;
 
 /* One run of the retention job at `now` (the maintenance thread runs it daily; the CLI's

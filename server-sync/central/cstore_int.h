@@ -194,6 +194,10 @@ int ank_cs_audit_add_locked(ank_cstore *cs, ank_audit_entry *e, ank_err *err);
  * appends a row saying so, all in one transaction (takes mu). *deleted: how many went.
  * 0, or -1 with err. */
 int ank_cs_audit_prune(ank_cstore *cs, int64_t before_ms, int64_t now, int *deleted, ank_err *err);
+/* Deletes the raw events received before before_ms, each kiosk's newest kept (ingest reads
+ * the acknowledged seq from the log), in short transactions; notes the cut in meta
+ * (events_pruned_before), after which a rebuild is refused. 0, or -1 with err. */
+int ank_cs_events_prune(ank_cstore *cs, int64_t before_ms, long long *deleted, ank_err *err);
 /* The unsent count a kiosk last gave into *n; false when it gave none. */
 bool ank_cs_unsent_get(ank_cstore *cs, const char *kiosk, long long *n);
 /* Loads the ring from the table at open. 0 or -1 with err. */

@@ -969,10 +969,130 @@ static int replay_kiosk(ank_cstore *cs, ank_cs_proj *pj, const char *kiosk, cons
 	return rc;
 }
 
+/* The instant before which the retention job deleted raw events (mu held): 0 when none were. */
+static int64_t events_pruned_before(ank_cstore *cs)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t v = 0;
+	if (ank_cs_prep(cs, "SELECT value FROM meta WHERE key = 'events_pruned_before'", &s) ==
+	            SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	ank_cs_end(cs, s);
+	return v;
+}
+
+/* Rounds of the event log's pruning: one short transaction each, so ingest waits little. */
+#define PRUNE_ROUND 5000
+
+int ank_cs_events_prune(ank_cstore *cs, int64_t before_ms, long long *deleted, ank_err *err)
+{
+	*deleted = 0;
+	/* Each kiosk's last seq received before the cut, short of its newest (kept: it is what
+	 * central acknowledges). Events come in seq order, so everything up to it goes. */
+	typedef struct cut {
+		char kiosk[ANK_CS_ID_MAX + 1];
+		long long lo, hi;
+	} cut;
+	cut *cuts = NULL;
+	int n = 0, cap = 0, rc = 0;
+	pthread_mutex_lock(&cs->mu);
+	sqlite3_stmt *s = NULL;
+	if (ank_cs_prep(cs,
+	                "SELECT k.id, (SELECT min(seq) FROM event WHERE kiosk = k.id),"
+	                " (SELECT max(seq) FROM event WHERE kiosk = k.id AND received_ms < ?1),"
+	                " (SELECT max(seq) FROM event WHERE kiosk = k.id) FROM kiosk k",
+	                &s) != SQLITE_OK)
+		rc = ank_cs_fail(cs, err);
+	else
+		sqlite3_bind_int64(s, 1, before_ms);
+	while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+		if (sqlite3_column_type(s, 2) == SQLITE_NULL)
+			continue;
+		long long hi = sqlite3_column_int64(s, 2), newest = sqlite3_column_int64(s, 3);
+		if (hi >= newest)
+			hi = newest - 1;
+		if (hi < sqlite3_column_int64(s, 1))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			cut *grown = realloc(cuts, sizeof *cuts * (size_t)cap);
+			if (!grown) {
+				rc = ank_err_set(err, "out of memory");
+				break;
+			}
+			cuts = grown;
+		}
+		snprintf(cuts[n].kiosk, sizeof cuts[n].kiosk, "%s", ank_cs_col(s, 0));
+		cuts[n].lo = sqlite3_column_int64(s, 1);
+		cuts[n].hi = hi;
+		n++;
+	}
+	ank_cs_end(cs, s);
+	pthread_mutex_unlock(&cs->mu);
+	for (int i = 0; !rc && i < n; i++) {
+		for (long long lo = cuts[i].lo; !rc && lo <= cuts[i].hi; lo += PRUNE_ROUND) {
+			pthread_mutex_lock(&cs->mu);
+			s = NULL;
+			/* The cut is noted in the transaction that deletes, so no event goes
+			 * without the rebuild knowing. */
+			if (ank_db_exec(cs->db, "BEGIN IMMEDIATE", err) != SQLITE_OK) {
+				rc = -1;
+			} else if (ank_cs_prep(
+			                   cs,
+			                   "DELETE FROM event WHERE kiosk = ?1 AND seq >= ?2 AND"
+			                   " seq < ?3 AND seq <= ?4",
+			                   &s) != SQLITE_OK) {
+				rc = ank_cs_fail(cs, err);
+			} else {
+				sqlite3_bind_text(s, 1, cuts[i].kiosk, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_int64(s, 2, lo);
+				sqlite3_bind_int64(s, 3, lo + PRUNE_ROUND);
+				sqlite3_bind_int64(s, 4, cuts[i].hi);
+				if (sqlite3_step(s) != SQLITE_DONE)
+					rc = ank_cs_fail(cs, err);
+				else
+					*deleted += sqlite3_changes(cs->db);
+			}
+			ank_cs_end(cs, s);
+			s = NULL;
+			if (!rc &&
+			    (ank_cs_prep(
+			             cs,
+			             "INSERT INTO meta(key, value) VALUES ('events_pruned_before', "
+			             "?1)"
+			             " ON CONFLICT(key) DO UPDATE SET value = max(CAST(value AS "
+			             "INTEGER), excluded.value)",
+			             &s) != SQLITE_OK ||
+			     (sqlite3_bind_int64(s, 1, before_ms), sqlite3_step(s) != SQLITE_DONE)))
+				rc = ank_cs_fail(cs, err);
+			ank_cs_end(cs, s);
+			if (!rc && ank_db_exec(cs->db, "COMMIT", err) != SQLITE_OK)
+				rc = -1;
+			if (rc)
+				ank_db_exec(cs->db, "ROLLBACK", NULL);
+			pthread_mutex_unlock(&cs->mu);
+		}
+	}
+	free(cuts);
+	return rc;
+}
+
 /* The whole rebuild inside the caller's transaction (mu held). */
 static int rebuild_locked(ank_cstore *cs, ank_cs_rebuild_stats *st, ank_err *err)
 {
 	memset(st, 0, sizeof *st);
+	int64_t pruned = events_pruned_before(cs);
+	if (pruned) {
+		char at[32];
+		ank_iso_format(pruned, at, sizeof at);
+		return ank_err_set(
+		        err,
+		        "the raw event log holds no events received before %s (the "
+		        "retention job, retain_events_days): a rebuild from it would lose "
+		        "the report's earlier figures, so the read model is kept as it is",
+		        at);
+	}
 	ank_cs_proj *pj = ank_cs_proj_new();
 	if (!pj)
 		return ank_err_set(err, "out of memory");

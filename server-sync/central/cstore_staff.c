@@ -1266,6 +1266,10 @@ int ank_cstore_retention(ank_cstore *cs, const ank_cs_retention *r, int64_t now,
 	    ank_cs_audit_prune(cs, now - (int64_t)r->audit_days * 24 * 3600 * 1000LL, now,
 	                       &st->audit_rows, err))
 		return -1;
+	if (r->events_days > 0 &&
+	    ank_cs_events_prune(cs, now - (int64_t)r->events_days * 24 * 3600 * 1000LL, &st->events,
+	                        err))
+		return -1;
 	return 0;
 }
 

@@ -596,12 +596,13 @@ static void *maint_main(void *arg)
 			if (ank_cstore_retention(s->cs, &s->lim.retention, ank_now_ms(), &rs, &err))
 				ank_log(ANK_LOG_WARN, "retention",
 				        "not done, tried again tomorrow: %s", err.msg);
-			else if (rs.users_deleted || rs.incident_texts || rs.audit_rows)
+			else if (rs.users_deleted || rs.incident_texts || rs.audit_rows ||
+			         rs.events)
 				ank_log(ANK_LOG_INFO, "retention",
 				        "%d inactive users deleted, %d incident texts removed, %d "
-				        "audit "
-				        "rows deleted",
-				        rs.users_deleted, rs.incident_texts, rs.audit_rows);
+				        "audit rows deleted, %lld raw events deleted",
+				        rs.users_deleted, rs.incident_texts, rs.audit_rows,
+				        rs.events);
 			next_retention = now + RETENTION_EVERY_MS * 1000000LL;
 		}
 		if (next_check && now >= next_check) {
