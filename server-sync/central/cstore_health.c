@@ -282,6 +282,13 @@ int ank_cstore_checkpoint(ank_cstore *cs, ank_err *err)
 		rc = sqlite3_open_v2(cs->path, &cs->ckpt_db, SQLITE_OPEN_READWRITE, NULL);
 		if (rc == SQLITE_OK)
 			sqlite3_busy_timeout(cs->ckpt_db, PROBE_BUSY_TIMEOUT_MS);
+		/* A connection learns that the file is in WAL mode only when it first reads it;
+		 * until then a checkpoint on it is a no-op that returns OK, and the WAL grew
+		 * without end while central ran (issue 14's year benchmark: a 3.2 GB WAL beside a
+		 * 240 KB database). One read opens the WAL. */
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(cs->ckpt_db, "SELECT count(*) FROM sqlite_schema", NULL,
+			                  NULL, NULL);
 	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_wal_checkpoint_v2(cs->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,

@@ -2330,6 +2330,59 @@ static void group_retention(void)
 	ank_buf_free(&out);
 }
 
+/* ---- group: checkpoint (the WAL is copied into the database while central runs) ---- */
+
+static long long file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* Events go in until the WAL has passed the checkpoint threshold (ANK_CS_CHECKPOINT_PAGES,
+ * 1000 pages) a few times over; central's own checkpointer must then have copied it into
+ * the database file. Before the checkpoint connection read the file once, its checkpoints
+ * did nothing and the WAL grew without end while the database stayed as migrated. */
+static void group_checkpoint(void)
+{
+	session admin;
+	login("boss", admin_pw, &admin);
+	char user[64], token[65], kiosk[64], wal[300];
+	add_user(&admin, "demo", "Vægt", 1980, "male", "101", user, NULL);
+	pair("demo", token, kiosk);
+	snprintf(wal, sizeof wal, "%s-wal", db);
+	long long db_before = file_size(db), seq = 0;
+	ank_buf ev;
+	ank_buf_init(&ev, 1 << 20);
+	int batches = 0;
+	bool ok = true;
+	for (; ok && batches < 600 && file_size(wal) < 12LL << 20; batches++) {
+		ank_buf_reset(&ev);
+		ank_buf_puts(&ev, "[");
+		for (int i = 0; i < 100; i++) {
+			int t = batches * 100 + i + 1;
+			ank_buf_printf(
+			        &ev,
+			        "%s{\"type\":\"ticket.issued\",\"payload\":{\"ticket\":%d,"
+			        "\"label\":\"I-%03d\",\"route\":\"inject\",\"substance\":"
+			        "\"heroin\",\"user\":\"%s\",\"day\":\"2026-11-23\",\"state\":"
+			        "\"waiting\"}}",
+			        i ? "," : "", t, t % 1000, user);
+		}
+		ank_buf_puts(&ev, "]");
+		ok = post_events(token, kiosk, &seq, ank_buf_str(&ev)) == 200;
+	}
+	ank_buf_free(&ev);
+	expect("checkpoint-events", ok, "a batch was refused after %d", batches);
+	long long db_after = file_size(db);
+	for (int i = 0; i < 100 && db_after < db_before + (4LL << 20); i++) {
+		usleep(100 * 1000);
+		db_after = file_size(db);
+	}
+	expect("checkpoint-copies-wal", db_after >= db_before + (4LL << 20),
+	       "after %d batches the database is %lld bytes (was %lld) beside a WAL of %lld",
+	       batches, db_after, db_before, file_size(wal));
+}
+
 /* ---- group: store (ank_cstore directly) ---- */
 
 /* One ticket event of a test batch: type, ticket, day and state; the rest is fixed. */
@@ -4883,6 +4936,7 @@ static const struct group {
         {"report", group_report, true, true},
         {"report_zone", group_report_zone, true, true},
         {"retention", group_retention, true, true},
+        {"checkpoint", group_checkpoint, true, true},
         {"store", group_store, false, false},
         {"content", group_content, true, true},
         {"tickets", group_tickets, true, true},
@@ -4899,10 +4953,11 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[2], groups[i].name))
 			g = &groups[i];
 	if (!g) {
-		fprintf(stderr, "usage: central_api_test CENTRAL_BINARY "
-		                "auth|sync|limits|tls|cli|report|report_zone|retention|store|"
-		                "content|tickets|tickets_"
-		                "upgrade|web|display|admin\n");
+		fprintf(stderr,
+		        "usage: central_api_test CENTRAL_BINARY "
+		        "auth|sync|limits|tls|cli|report|report_zone|retention|checkpoint|store|"
+		        "content|tickets|tickets_"
+		        "upgrade|web|display|admin\n");
 		return 2;
 	}
 	central_bin = argv[1];
