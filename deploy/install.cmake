@@ -32,11 +32,32 @@ install(FILES ${CMAKE_SOURCE_DIR}/deploy/ankomst-kiosk.service
 # (deploy/ankomst.tmpfiles), and /etc/ankomst itself is 0750 root:ankomst.
 install(FILES ${CMAKE_SOURCE_DIR}/deploy/central.ini DESTINATION /etc/ankomst COMPONENT central)
 install(FILES ${CMAKE_SOURCE_DIR}/deploy/site.ini DESTINATION /etc/ankomst COMPONENT kiosk)
-# The lintian overrides, each with its reason (deploy/lintian/<package>).
-foreach(comp central kiosk queue)
-  install(FILES ${CMAKE_SOURCE_DIR}/deploy/lintian/ankomst-${comp}
-          DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides COMPONENT ${comp})
-endforeach()
+# A man page per program, made by help2man from the program's own --help and --version (one
+# home: the usage text in the code), gzipped as Debian wants. Not in sanitizer builds, whose
+# programs are not installed and would run under ASan at build time.
+find_program(HELP2MAN help2man)
+if(HELP2MAN AND NOT ANK_SANITIZE)
+  set(ANK_MAN_central "the central service of Ankomst: sync, staff and admin consoles, reports")
+  set(ANK_MAN_kiosk "the Ankomst check-in kiosk and waiting-room display")
+  set(ANK_MAN_queue "inspect and drive a kiosk's site queue from the command line")
+  set(ank_man_pages)
+  foreach(comp central kiosk queue)
+    set(bin ankomst-${comp})
+    set(page ${CMAKE_BINARY_DIR}/man/${bin}.1)
+    add_custom_command(OUTPUT ${page}.gz
+                       COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/man
+                       COMMAND ${HELP2MAN} --no-info --section=1 --name=${ANK_MAN_${comp}}
+                               --output=${page} $<TARGET_FILE:${bin}>
+                       COMMAND gzip -9nf ${page}
+                       DEPENDS ${bin} ankomst-kiosk-lib
+                       COMMENT "man page of ${bin}" VERBATIM)
+    list(APPEND ank_man_pages ${page}.gz)
+    install(FILES ${page}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT ${comp})
+  endforeach()
+  add_custom_target(man ALL DEPENDS ${ank_man_pages})
+else()
+  message(STATUS "no man pages: help2man missing (scripts/install-deps) or a sanitizer build")
+endif()
 
 # Each package's copyright and changelog (Debian policy 12.5, 12.7), made at configure time.
 string(TIMESTAMP ANK_PKG_DATE "%a, %d %b %Y %H:%M:%S +0000" UTC)

@@ -508,7 +508,8 @@ static int run_kiosk(const options *o, const ank_window *early, ank_queue *q, co
 __attribute__((visibility("default"))) int ank_kiosk_main(int argc, char **argv,
                                                           const ank_window *early)
 {
-	if (ank_version_asked(argc, argv, "ankomst-kiosk"))
+	if (ank_version_asked(argc, argv, "ankomst-kiosk") ||
+	    ank_help_asked(argc, argv, options_usage))
 		return 0;
 	options o;
 	if (options_parse(argc, argv, &o)) {

@@ -13,7 +13,7 @@
 #endif
 
 const char options_usage[] =
-        "usage: ankomst-kiosk --version\n"
+        "usage: ankomst-kiosk --version | --help\n"
         "       ankomst-kiosk [--demo] [--db FILE] [--config FILE.ini] [--registry FILE.json]\n"
         "                     [--data DIR] [--size WxH] [--fullscreen] [--display]\n"
         "                     [--headless --script FILE [--shots DIR] [--now ISO-TIME]\n"

@@ -73,6 +73,16 @@ v=$(env -u ANK_KIOSK_LIB /usr/bin/ankomst-kiosk --version 2>&1)
 [[ "$v" == "ankomst-kiosk "* ]] && ok "installed: $v" || bad "ankomst-kiosk --version: $v"
 v=$(/usr/bin/ankomst-queue --version)
 [[ "$v" == "ankomst-queue "* ]] && ok "installed: $v" || bad "ankomst-queue --version: $v"
+# A man page per program, made from its --help: the NAME line and the usage are there.
+for b in ankomst-central ankomst-kiosk ankomst-queue; do
+	page=/usr/share/man/man1/$b.1.gz
+	if [[ -f $page ]] && zcat "$page" | grep -q "^$b \\\\- " &&
+		zcat "$page" | grep -qF -- '\-\-help'; then
+		ok "man page $page"
+	else
+		bad "no man page for $b (help2man: scripts/install-deps)"
+	fi
+done
 # The installed kiosk reads the installed data (demo config, catalogs, fonts): a headless run
 # of the welcome screen with the real renderer and its layout check.
 tmp=$(mktemp -d)

@@ -12,7 +12,7 @@
 #include "ank_version.h"
 
 static const char usage[] =
-        "usage: ankomst-queue --version\n"
+        "usage: ankomst-queue --version | --help\n"
         "       ankomst-queue --db FILE [--now YYYY-MM-DDTHH:MM:SSZ] COMMAND [ARGS]\n"
         "commands:\n"
         "  config FILE.ini                 validate and apply a site config\n"
@@ -233,7 +233,7 @@ static int do_cmd(ank_queue *q, int argc, char **argv, int64_t now)
 
 int main(int argc, char **argv)
 {
-	if (ank_version_asked(argc, argv, "ankomst-queue"))
+	if (ank_version_asked(argc, argv, "ankomst-queue") || ank_help_asked(argc, argv, usage))
 		return 0;
 	const char *db = NULL;
 	int64_t now = ank_now_ms();

@@ -560,6 +560,7 @@ static const command commands[] = {
 static const char usage[] =
         "usage: ankomst-central COMMAND [--config FILE] [OPTIONS]\n"
         "       ankomst-central --version                print the program's version\n"
+        "       ankomst-central --help                   print this help\n"
         "  serve --db FILE --listen ADDR:PORT [--port-file FILE]\n"
         "        [--tls-cert PEM --tls-key PEM]          run the service\n"
         "  migrate --db FILE                             create or upgrade the database\n"
@@ -725,7 +726,7 @@ static int take_switches(const command *cmd, opts *o, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	if (ank_version_asked(argc, argv, "ankomst-central"))
+	if (ank_version_asked(argc, argv, "ankomst-central") || ank_help_asked(argc, argv, usage))
 		return 0;
 	const command *cmd = NULL;
 	for (size_t i = 0; argc >= 2 && i < sizeof commands / sizeof commands[0]; i++)
