@@ -21,8 +21,9 @@
 /* inih's Debian build reads lines of at most this many bytes (INI_MAX_LINE 200, with the
  * NUL); a longer line is refused with its own message rather than misread. */
 #define ANK_SITECONF_LINE_MAX 199
-/* The longest INI text central accepts or the form writer makes: 64 stations and 8 rooms of
- * 6 lines each, the rest, and room to spare; well under a change's payload cap. */
+/* The longest INI text the form writer makes: 64 stations and 8 rooms of 6 lines each and
+ * the rest fit with room to spare. Central sends a config as one change, whose own cap
+ * (ANK_PROTO_MAX_PAYLOAD) is lower and checked there. */
 #define ANK_SITECONF_TEXT_MAX (48 * 1024)
 /* Outbox rows central acknowledged are kept this long after the acknowledgement (the
  * site config's outbox_retention_days), then pruned: long enough to resend them to a

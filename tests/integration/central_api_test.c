@@ -2940,12 +2940,26 @@ static char *messages_body(int n, size_t bytes)
 	return out;
 }
 
-/* {"v":1,"ini":"<n times 'a'>"} as a malloc'd text. */
-static char *ini_body(size_t n)
+/* A good config of `site` padded with comment lines so that, as a JSON string without its
+ * quotes, it is n bytes (a newline is 2: "\\n"): {"v":1,"ini":"..."} as a malloc'd text. */
+static char *ini_body(const char *site, size_t n)
 {
 	char *ini = malloc(n + 1);
-	memset(ini, 'a', n);
-	ini[n] = '\0';
+	int o = snprintf(ini, n + 1, "[site]\nid = %s\nname = N\n[station.1]\n", site);
+	size_t esc = (size_t)o + 4; /* four newlines */
+	while (n - esc > 190) {
+		ini[o++] = ';';
+		memset(ini + o, 'a', 150);
+		o += 150;
+		ini[o++] = '\n';
+		esc += 153;
+	}
+	if (n > esc) {
+		ini[o++] = ';';
+		memset(ini + o, 'a', n - esc - 1);
+		o += (int)(n - esc - 1);
+	}
+	ini[o] = '\0';
 	json_t *b = json_pack("{s:i, s:s}", "v", 1, "ini", ini);
 	char *out = json_dumps(b, JSON_COMPACT);
 	json_decref(b);
@@ -2965,9 +2979,11 @@ static void group_content(void)
 	               pair("far", t_far, k_far) == 0,
 	       "condition did not hold");
 
-	/* A whole INI text goes to its site as it is: newlines, quotes, backslashes, UTF-8. */
-	static const char ini[] = "[site]\nname = Demo \"rummet\" \\ æøå\n\n[station 1]\n"
-	                          "route = inject\n";
+	/* A whole INI text, checked, goes to its site as it is: newlines, quotes, backslashes,
+	 * UTF-8, comments. */
+	static const char ini[] =
+	        "; from the API\n[site]\nid = demo\nname = Demo \"rummet\" \\ æøå\n"
+	        "\n[station.1]\ntype = inject\n";
 	json_t *b = json_pack("{s:i, s:s}", "v", 1, "ini", ini);
 	char *text = json_dumps(b, JSON_COMPACT);
 	json_decref(b);
@@ -3062,20 +3078,46 @@ static void group_content(void)
 	expect_refused("config-wrong-version", &admin, cfg_path, "{\"v\":2,\"ini\":\"x\"}", 0, 400,
 	               "\"v\":1");
 	/* {"ini":"..."} is 10 bytes around the text: 8182 fit one change, 8183 do not. */
-	text = ini_body(ANK_PROTO_MAX_PAYLOAD - 9);
+	text = ini_body("demo", ANK_PROTO_MAX_PAYLOAD - 9);
 	expect_refused("config-oversize", &admin, cfg_path, text, 0, 400, "ini: makes a change of");
 	free(text);
-	text = ini_body(ANK_PROTO_MAX_PAYLOAD - 10);
+	text = ini_body("north", ANK_PROTO_MAX_PAYLOAD - 10);
 	post(&r, &admin, "/api/v1/sites/north/config", text);
 	long long big = jint(r.json, "change");
 	expect("config-largest-fits", r.status == 202, "%ld %s", r.status, ank_buf_str(&r.body));
 	resp_free(&r);
+	json_t *sent_big = json_loads(text, 0, NULL);
 	free(text);
 	cn = changes_of(t_north);
 	p = json_object_get(change_by_id(cn, "site.config", big), "payload");
-	expect("config-largest-reaches-kiosk", strlen(jstr(p, "ini")) == ANK_PROTO_MAX_PAYLOAD - 10,
+	expect("config-largest-reaches-kiosk", !strcmp(jstr(p, "ini"), jstr(sent_big, "ini")),
 	       "ini of %zu bytes", strlen(jstr(p, "ini")));
+	json_decref(sent_big);
 	json_decref(cn);
+	/* Central reads the text with the kiosk's parser first: a bad one is refused with its
+	 * field and line, and nothing is sent. */
+	expect_refused("config-bad-key", &admin, cfg_path,
+	               "{\"v\":1,\"ini\":\"[site]\\nid = demo\\nname = D\\nbogus_key = 1\\n\"}", 0,
+	               400, "ini:4: unknown key 'bogus_key' in [site]");
+	resp rb;
+	post(&rb, &admin, cfg_path,
+	     "{\"v\":1,\"ini\":\"[site]\\nid = demo\\nname = D\\nwarn_min = x\\n\"}");
+	expect("config-bad-value-field",
+	       rb.status == 400 && !strcmp(jstr(rb.json, "field"), "site.warn_min") &&
+	               jint(rb.json, "line") == 4 &&
+	               !strcmp(jstr(rb.json, "code"), "invalid_field"),
+	       "%ld %s", rb.status, ank_buf_str(&rb.body));
+	resp_free(&rb);
+	expect_refused("config-no-station", &admin, cfg_path,
+	               "{\"v\":1,\"ini\":\"[site]\\nid = demo\\nname = D\\n\"}", 0, 400,
+	               "needs at least one station");
+	expect_refused("config-other-site", &admin, cfg_path,
+	               "{\"v\":1,\"ini\":\"[site]\\nid = far\\nname = D\\n[station.1]\\n\"}", 0,
+	               400, "site.id: must be this site's id (demo)");
+	cd = changes_of(t_demo);
+	expect("config-refused-not-sent", count_changes(cd, "site.config", NULL, NULL) == 1,
+	       "%d site.config changes", count_changes(cd, "site.config", NULL, NULL));
+	json_decref(cd);
 
 	expect_refused("catalog-lang-upper", &admin, "/api/v1/catalogs/DA", cat_body, 0, 400,
 	               "lang: ");
