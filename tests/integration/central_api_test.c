@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ank_buf.h"
+#include "ank_siteconf.h"
 #include "ank_ticketref.h"
 #include "ank_text.h"
 #include "ank_time.h"
@@ -4871,6 +4872,230 @@ static void group_admin(void)
 	admin_audit_verify();
 }
 
+/* ---- group: sites (issue 13 item 2: create a site and send its config as a form) ---- */
+
+/* POST /api/v1/sites/{site}/form with `form` (JSON text); the answer in r. */
+static void form_post(resp *r, const session *s, const char *site, const char *form)
+{
+	char path[128];
+	snprintf(path, sizeof path, "/api/v1/sites/%s/form", site);
+	size_t n = strlen(form) + 32;
+	char *body = malloc(n);
+	snprintf(body, n, "{\"v\":1,\"form\":%s}", form);
+	post(r, s, path, body);
+	free(body);
+}
+
+/* The good form of site "nord": two stations, Monday past midnight, Sunday closed. */
+#define NORD_SITE                                                                                  \
+	"\"site\":{\"id\":\"nord\",\"name\":\"Nord\",\"timezone\":\"Europe/Copenhagen\","          \
+	"\"routes\":[\"inject\",\"smoke\"],\"languages\":[\"da\",\"en\"],\"warn_min\":15,"         \
+	"\"alarm_min\":25}"
+#define NORD_HOURS "\"hours\":{\"mon\":\"20:00-02:30\",\"tue\":\"08:00-22:00\",\"sun\":\"closed\"}"
+#define NORD_STATIONS                                                                              \
+	"\"stations\":[{\"id\":\"r1\",\"label\":\"Røg 1\",\"type\":\"smoke\"},"                   \
+	"{\"id\":\"f1\",\"label\":\"Fix 1\",\"type\":\"inject\",\"women_only\":true}]"
+
+/* One bad form: which field the refusal must name. */
+typedef struct form_refusal {
+	const char *name, *form, *field;
+} form_refusal;
+
+static void group_sites(void)
+{
+	session admin, anna;
+	login("boss", admin_pw, &admin);
+	add_account(&admin, "anna", "staff", "demo");
+	login("anna", staff_pw, &anna);
+	resp r;
+
+	/* Creating a site: each field checked and named. */
+	static const char good[] = "{\"v\":1,\"site\":\"nord\",\"name\":\"Nord\","
+	                           "\"municipality\":\"101\",\"timezone\":\"Europe/Copenhagen\"}";
+	long st = status_of("POST", "/api/v1/sites", good, anna.token, anna.csrf, NULL);
+	expect("site-create-staff-403", st == 403, "status %ld", st);
+	static const struct {
+		const char *name, *body, *field;
+	} bad_sites[] = {
+	        {"site-create-no-zone",
+	         "{\"v\":1,\"site\":\"x\",\"name\":\"X\",\"municipality\":\"101\"}", "timezone"},
+	        {"site-create-bad-zone",
+	         "{\"v\":1,\"site\":\"x\",\"name\":\"X\",\"municipality\":\"101\",\"timezone\":"
+	         "\"Mars/"
+	         "Base\"}",
+	         "timezone"},
+	        {"site-create-bad-municipality",
+	         "{\"v\":1,\"site\":\"x\",\"name\":\"X\",\"municipality\":\"abroad\",\"timezone\":"
+	         "\"UTC\"}",
+	         "municipality"},
+	        {"site-create-bad-id",
+	         "{\"v\":1,\"site\":\"a b\",\"name\":\"X\",\"municipality\":\"101\",\"timezone\":"
+	         "\"UTC\"}",
+	         "site"},
+	        {"site-create-empty-name",
+	         "{\"v\":1,\"site\":\"x\",\"name\":\"\",\"municipality\":\"101\",\"timezone\":"
+	         "\"UTC\"}",
+	         "name"},
+	        {"site-create-unknown-field",
+	         "{\"v\":1,\"site\":\"x\",\"name\":\"X\",\"municipality\":\"101\",\"timezone\":"
+	         "\"UTC\",\"colour\":\"red\"}",
+	         "colour"},
+	};
+	for (size_t i = 0; i < sizeof bad_sites / sizeof bad_sites[0]; i++) {
+		post(&r, &admin, "/api/v1/sites", bad_sites[i].body);
+		expect(bad_sites[i].name,
+		       r.status == 400 && !strcmp(jstr(r.json, "field"), bad_sites[i].field),
+		       "%ld %s", r.status, ank_buf_str(&r.body));
+		resp_free(&r);
+	}
+	post(&r, &admin, "/api/v1/sites", good);
+	expect("site-create-201", r.status == 201 && !strcmp(jstr(r.json, "site"), "nord"),
+	       "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	post(&r, &admin, "/api/v1/sites", good);
+	expect("site-create-exists-409", r.status == 409 && !strcmp(jstr(r.json, "field"), "site"),
+	       "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/sites", NULL, 0, admin.token, NULL, NULL);
+	expect("site-created-listed", strstr(ank_buf_str(&r.body), "\"site\":\"nord\"") != NULL,
+	       "%s", ank_buf_str(&r.body));
+	resp_free(&r);
+
+	/* The first form: the site's id, name and zone, defaults, no stations. */
+	http(&r, "GET", "/api/v1/sites/nord/form", NULL, 0, admin.token, NULL, NULL);
+	json_t *f = json_object_get(r.json, "form"), *fs = json_object_get(f, "site");
+	expect("form-first",
+	       r.status == 200 && !strcmp(jstr(fs, "id"), "nord") &&
+	               !strcmp(jstr(fs, "name"), "Nord") &&
+	               !strcmp(jstr(fs, "timezone"), "Europe/Copenhagen") &&
+	               json_array_size(json_object_get(f, "stations")) == 0 &&
+	               json_is_false(json_object_get(r.json, "accepted")),
+	       "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	st = status_of("GET", "/api/v1/sites/nord/form", NULL, anna.token, NULL, NULL);
+	expect("form-staff-403", st == 403, "status %ld", st);
+	st = status_of("GET", "/api/v1/sites/nowhere/form", NULL, admin.token, NULL, NULL);
+	expect("form-unknown-site-404", st == 404, "status %ld", st);
+
+	char token[65], kiosk[64];
+	pair("nord", token, kiosk);
+
+	/* Bad forms: the field named, nothing sent. */
+	static const form_refusal bad_forms[] = {
+	        {"form-bad-number",
+	         "{" NORD_HOURS "," NORD_STATIONS ",\"site\":{\"id\":\"nord\","
+	         "\"name\":\"Nord\",\"warn_min\":\"soon\"}}",
+	         "site.warn_min"},
+	        {"form-alarm-before-warn",
+	         "{" NORD_HOURS "," NORD_STATIONS ",\"site\":{\"id\":\"nord\",\"name\":\"Nord\","
+	         "\"warn_min\":30,\"alarm_min\":20}}",
+	         "site.alarm_min"},
+	        {"form-bad-hours",
+	         "{" NORD_SITE "," NORD_STATIONS ",\"hours\":{\"mon\":\"20:00-26:00\"}}",
+	         "hours.mon"},
+	        {"form-bad-station-type",
+	         "{" NORD_SITE "," NORD_HOURS ",\"stations\":[{\"id\":\"a\",\"type\":\"bath\"}]}",
+	         "station.a.type"},
+	        {"form-station-twice",
+	         "{" NORD_SITE "," NORD_HOURS ",\"stations\":[{\"id\":\"a\"},{\"id\":\"a\"}]}",
+	         "station.a.id"},
+	        {"form-no-station", "{" NORD_SITE "," NORD_HOURS ",\"stations\":[]}", "station"},
+	        {"form-line-break",
+	         "{" NORD_HOURS "," NORD_STATIONS ",\"site\":{\"id\":\"nord\","
+	         "\"name\":\"Nord\\n[station.x]\"}}",
+	         "site.name"},
+	        {"form-unknown-key",
+	         "{" NORD_HOURS "," NORD_STATIONS ",\"site\":{\"id\":\"nord\",\"name\":\"N\","
+	         "\"colour\":\"red\"}}",
+	         "site.colour"},
+	        {"form-unknown-section", "{" NORD_SITE "," NORD_STATIONS ",\"lobby\":{}}", "lobby"},
+	        {"form-other-site",
+	         "{" NORD_HOURS "," NORD_STATIONS ",\"site\":{\"id\":\"demo\",\"name\":\"N\"}}",
+	         "site.id"},
+	        {"form-room-without-address",
+	         "{" NORD_SITE "," NORD_STATIONS ",\"nearby\":[{\"id\":\"h17\",\"name\":\"H17\"}]}",
+	         "nearby.h17.address"},
+	        {"form-not-object", "[1]", "form"},
+	};
+	for (size_t i = 0; i < sizeof bad_forms / sizeof bad_forms[0]; i++) {
+		form_post(&r, &admin, "nord", bad_forms[i].form);
+		expect(bad_forms[i].name,
+		       r.status == 400 && !strcmp(jstr(r.json, "field"), bad_forms[i].field) &&
+		               !strcmp(jstr(r.json, "code"), "invalid_field") &&
+		               strstr(jstr(r.json, "error"), bad_forms[i].field) != NULL,
+		       "%ld %s", r.status, ank_buf_str(&r.body));
+		resp_free(&r);
+	}
+	expect_refused("form-broken-json", &admin, "/api/v1/sites/nord/form", "{\"v\":1,\"form\":{",
+	               0, 400, "invalid JSON");
+	expect_refused("form-unknown-member", &admin, "/api/v1/sites/nord/form",
+	               "{\"v\":1,\"form\":{},\"ini\":\"x\"}", 0, 400, "ini: unknown field");
+	/* A body over the cap is refused whole before it is read. */
+	size_t big = ANK_PROTO_MAX_BODY + 10;
+	char *huge = malloc(big + 1);
+	memset(huge, ' ', big);
+	memcpy(huge, "{\"v\":1,\"form\":{}", 16);
+	huge[big - 1] = '}';
+	huge[big] = '\0';
+	http(&r, "POST", "/api/v1/sites/nord/form", huge, big, admin.token, admin.csrf, NULL);
+	expect("form-oversized-413", r.status == 413, "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	free(huge);
+	form_post(&r, &admin, "nowhere", "{" NORD_SITE "}");
+	expect("form-post-unknown-site-404", r.status == 404, "%ld", r.status);
+	resp_free(&r);
+	json_t *ch = changes_of(token);
+	expect("form-refused-nothing-sent", count_changes(ch, "site.config", NULL, NULL) == 0, "%d",
+	       count_changes(ch, "site.config", NULL, NULL));
+	json_decref(ch);
+
+	/* The good form: sent as INI the kiosk parses to the same config, kept, opened again. */
+	form_post(&r, &admin, "nord", "{" NORD_SITE "," NORD_HOURS "," NORD_STATIONS "}");
+	long long id = jint(r.json, "change");
+	expect("form-202", r.status == 202 && id > 0, "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	ch = changes_of(token);
+	const char *ini =
+	        jstr(json_object_get(change_by_id(ch, "site.config", id), "payload"), "ini");
+	ank_site_config *cfg = calloc(1, sizeof *cfg);
+	ank_station *sts = calloc(ANK_MAX_STATIONS, sizeof *sts);
+	int n = 0;
+	ank_err err;
+	int prc = ank_config_parse_ini_text(ini, "sent", cfg, sts, &n, &err);
+	expect("form-sent-as-ini",
+	       prc == 0 && n == 2 && !strcmp(sts[0].id, "r1") && !strcmp(sts[1].label, "Fix 1") &&
+	               sts[1].women_only && cfg->hours[1].open_min == 20 * 60 &&
+	               cfg->hours[1].close_min == 26 * 60 + 30 && cfg->hours[0].open_min < 0 &&
+	               cfg->warn_min == 15,
+	       "rc %d n %d: %s | %s", prc, n, prc ? err.msg : "", ini);
+	free(cfg);
+	free(sts);
+	json_decref(ch);
+	http(&r, "GET", "/api/v1/sites/nord/form", NULL, 0, admin.token, NULL, NULL);
+	f = json_object_get(r.json, "form");
+	json_t *stl = json_object_get(f, "stations");
+	expect("form-kept",
+	       r.status == 200 && json_is_true(json_object_get(r.json, "accepted")) &&
+	               !strcmp(jstr(r.json, "by"), "boss") && json_array_size(stl) == 2 &&
+	               !strcmp(jstr(json_array_get(stl, 0), "id"), "r1") &&
+	               !strcmp(jstr(json_object_get(f, "hours"), "mon"), "20:00-02:30"),
+	       "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+
+	/* Every action is in the audit log under its own name. */
+	json_t *rows = audit_of(&admin, "");
+	expect("audit-site-create", audit_has(rows, "boss", "site_create", "nord", "201"),
+	       "missing");
+	expect("audit-site-create-refused", audit_has(rows, "boss", "site_create", "nord", "409"),
+	       "missing");
+	expect("audit-site-form", audit_has(rows, "boss", "site_form", "nord", "202"), "missing");
+	expect("audit-site-form-refused", audit_has(rows, "boss", "site_form", "nord", "400"),
+	       "missing");
+	expect("audit-site-create-staff", audit_has(rows, "anna", "site_create", NULL, "403"),
+	       "missing");
+	json_decref(rows);
+}
+
 static const struct group {
 	const char *name;
 	void (*fn)(void);
@@ -4892,6 +5117,7 @@ static const struct group {
         {"web", group_web, true, true},
         {"display", group_display, true, true},
         {"admin", group_admin, true, true},
+        {"sites", group_sites, true, true},
 };
 
 int main(int argc, char **argv)
@@ -4904,7 +5130,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: central_api_test CENTRAL_BINARY "
 		                "auth|sync|limits|tls|cli|report|report_zone|retention|store|"
 		                "content|tickets|tickets_"
-		                "upgrade|web|display|admin\n");
+		                "upgrade|web|display|admin|sites\n");
 		return 2;
 	}
 	central_bin = argv[1];
