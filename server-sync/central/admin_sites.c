@@ -168,7 +168,7 @@ static ank_reply send_config(ank_http_ctx *c, const char *ini, const ank_site_co
 		snprintf(rule, sizeof rule, "must be this site's id (%s)", c->param[0]);
 		return bad("site.id", rule);
 	}
-	json_t *p = json_pack("{s:s}", "ini", ini);
+	json_t *p = json_pack("{s:s}", ANK_FN(INI), ini);
 	char *payload = p ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(p);
 	if (!payload)
