@@ -4,6 +4,8 @@
 #include "cstore_int.h"
 #include "cstore_sites.h"
 
+#include "ank_log.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,12 +34,16 @@ ank_cs_rc ank_cstore_site_create(ank_cstore *cs, const ank_site *site, const cha
 	ank_cs_rc rc = ank_cstore_site_add(cs, site, now, users_sent, err);
 	if (rc != ANK_CS_OK)
 		return rc;
-	/* A second step: should it fail, the site stands and its first form takes the default
-	 * zone, which the administrator sees and can change. */
+	/* A second step: should it fail, the site stands (it is created) and its first form
+	 * takes the default zone, which the administrator sees and can change there. */
+	ank_err zerr;
 	pthread_mutex_lock(&cs->mu);
-	int z = setup_zone_locked(cs, site->id, timezone, err);
+	int z = setup_zone_locked(cs, site->id, timezone, &zerr);
 	pthread_mutex_unlock(&cs->mu);
-	return z ? ank_cs_db_rc(cs) : ANK_CS_OK;
+	if (z)
+		ank_log(ANK_LOG_WARN, "store", "site %s added, its time zone not kept: %s",
+		        site->id, zerr.msg);
+	return ANK_CS_OK;
 }
 
 ank_cs_rc ank_cstore_site_setup_get(ank_cstore *cs, const char *site, ank_site_setup *out,

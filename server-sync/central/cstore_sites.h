@@ -16,7 +16,8 @@ typedef struct ank_site_setup {
 } ank_site_setup;
 
 /* ank_cstore_site_add (same checks, same changes), then the time zone kept for the first
- * form. The caller has checked the zone. OK, INVALID or EXISTS (err says why), or DB. */
+ * form (a failure to keep it is logged: the site stands, its form starts with the default
+ * zone). The caller has checked the zone. OK, INVALID or EXISTS (err says why), or DB. */
 ank_cs_rc ank_cstore_site_create(ank_cstore *cs, const ank_site *site, const char *timezone,
                                  int64_t now, int *users_sent, ank_err *err);
 /* The setup of an existing site into *out (out->ini the caller frees); a site made with the
