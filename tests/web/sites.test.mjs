@@ -3,7 +3,8 @@
 // stations, one added and closed again, reordered; Monday open past midnight), sees a bad
 // config refused at central with the reason beside the field it names and nothing sent,
 // sends the good one, makes a pairing code on the Kiosks tab, and the kiosk paired with it
-// applies the config (its site.db has the stations and hours). Every action is in the audit
+// applies the config (its site.db has the stations and hours, its welcome screen the
+// languages in the order given). Every action is in the audit
 // log; axe-core finds no serious or critical violation on the tab.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -84,6 +85,8 @@ test('stations are added, edited, closed and reordered; a bad config is refused 
 	await day('tue').locator('[data-part=open]').fill('08:00');
 	await day('tue').locator('[data-part=close]').fill('22:00');
 
+	// English first, then Danish: the kiosk's default language and its buttons' order.
+	await field('site.languages').fill('en, da');
 	// An alarm before the warning: central's checks (the kiosk's) name site.alarm_min.
 	await field('site.alarm_min').fill('10');
 	let r = await save();
@@ -132,6 +135,11 @@ test('a kiosk paired with the page\'s code applies the config as the owner', asy
 	assert.equal(await sqlOne(kiosk.db, "SELECT retired FROM station WHERE id = 'tmp'"), '1');
 	await kiosk.waitSynced();
 	assert.equal(await sqlOne(w.central.db, `SELECT count(*) FROM event WHERE kiosk = '${kiosk.id}' AND type = 'config.applied'`), '1');
+	// The kiosk's own screens follow it: English by default, the two languages in order.
+	const run = await kiosk.headless(['expect-screen welcome', 'dump']);
+	const welcome = JSON.parse(run.stdout.split('\n').find((l) => l.startsWith('{"screen":"welcome"')));
+	assert.equal(welcome.lang, 'en');
+	assert.deepEqual(welcome.widgets.filter((x) => x.id.startsWith('welcome.lang.')).map((x) => x.id), ['welcome.lang.en', 'welcome.lang.da']);
 });
 
 test('every site action is in the audit log, and the page stayed clean', async () => {
