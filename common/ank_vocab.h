@@ -18,6 +18,16 @@ typedef enum ank_alert_severity {
 	ANK_SEVERITY_COUNT
 } ank_alert_severity;
 
+/* The states of a station; their wire codes are in wire.h (ank_station_state_code). */
+typedef enum ank_station_state {
+	ANK_SS_FREE,
+	ANK_SS_RESERVED, /* a ticket has been called here */
+	ANK_SS_OCCUPIED, /* a session is running */
+	ANK_SS_CLEANING,
+	ANK_SS_CLOSED,
+	ANK_SS_COUNT
+} ank_station_state;
+
 typedef struct ank_substance_info {
 	const char *code;             /* stable code, e.g. "cocaine" */
 	bool routes[ANK_ROUTE_COUNT]; /* which routes this substance may use here */

@@ -77,26 +77,6 @@ static const char *const migrations[] = {
          "ALTER TABLE refusal_4 RENAME TO refusal;"),
 };
 
-static const char *const station_types[] = {"inject", "smoke", "flex"};
-
-static int code_index(const char *const *codes, int n, const char *s)
-{
-	for (int i = 0; s && i < n; i++)
-		if (strcmp(codes[i], s) == 0)
-			return i;
-	return -1;
-}
-
-const char *ank_station_type_code(ank_station_type t)
-{
-	return station_types[t];
-}
-
-int ank_station_type_from_code(const char *s)
-{
-	return code_index(station_types, 3, s);
-}
-
 int ank_st_prep(ank_store *s, const char *sql, sqlite3_stmt **st, ank_err *err)
 {
 	int rc = ank_db_stmt_get(s->db, &s->stmts, sql, st);

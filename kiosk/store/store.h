@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "ank_err.h"
+#include "ank_siteconf.h"
 #include "ank_ticketref.h"
 #include "ank_vocab.h"
 #include "wire.h"
@@ -16,122 +17,17 @@
 /* "ANKS" in the database header says the file is a kiosk site database. */
 #define ANK_STORE_APP_ID 0x414e4b53
 
-/* Limits, each with its reason. */
-#define ANK_ID_MAX             63   /* user, station and site ids: short ASCII slugs */
+/* Limits, each with its reason (the site config's own are in ank_siteconf.h). */
 #define ANK_NICK_MAX_CHARS     40   /* longest nickname a person would type on a kiosk */
 #define ANK_NICK_MAX_BYTES     160  /* 40 code points of up to 4 bytes */
-#define ANK_LABEL_MAX          31   /* station labels shown in very large type */
-#define ANK_TEXT_MAX           127  /* names, addresses in the config; fits an INI line */
-#define ANK_MAX_STATIONS       64   /* H17 has about 24 places */
-#define ANK_MAX_NEARBY         8    /* rooms listed for a referral on a refusal screen */
-#define ANK_MAX_ALERT_LANGS    12   /* one drug alert text per UI language */
 #define ANK_MAX_OPEN_TICKETS   1000 /* far beyond a real queue; bounds memory per command */
 #define ANK_REGISTRY_MAX_BYTES (64L * 1024 * 1024) /* ~250,000 users of ~250 bytes */
 /* SQLite's page cache per connection of the store (KiB; SQLite's default is 2,000 KiB): the
  * kiosk's peak RSS budget is 40 MiB, and the search's pages are in the OS's file cache
  * anyway (docs/benchmarks.md §3, "Start and memory"). */
 #define ANK_STORE_CACHE_KIB 512
-/* Outbox rows central acknowledged are kept this long after the acknowledgement (the
- * site config's outbox_retention_days), then pruned: long enough to resend them to a
- * central restored from a recent backup, short enough that site.db does not grow forever. */
-#define ANK_OUTBOX_RETENTION_DAYS_DEFAULT 7
-#define ANK_OUTBOX_RETENTION_DAYS_MAX     365
-/* The kiosk's own history (finished tickets of earlier days, refusals: user ids, substances,
- * times) is deleted after history_retention_days (site config): long enough for staff to
- * look back over a month, no longer. At least 2, so today's and yesterday's queue stay. */
-#define ANK_HISTORY_RETENTION_DAYS_DEFAULT 30
-#define ANK_HISTORY_RETENTION_DAYS_MIN     2
-#define ANK_HISTORY_RETENTION_DAYS_MAX     365
 /* Most rows one prune deletes: a kiosk catching up after a long time keeps its lock short. */
 #define ANK_OUTBOX_PRUNE_MAX 500
-
-/* Spoken prompts ([speech], docs/formats.md). Rates and volumes are espeak-ng's own scales
- * (speak_lib.h): words a minute, and an amplitude where 100 is its normal loudness. */
-#define ANK_SPEECH_RATE_MIN     80
-#define ANK_SPEECH_RATE_MAX     450
-#define ANK_SPEECH_RATE_DEFAULT 175
-#define ANK_SPEECH_VOL_MAX      200
-#define ANK_SPEECH_VOL_DEFAULT  100
-#define ANK_SPEECH_VOICE_MAX    63 /* an espeak-ng voice name ("da", "gmq/da", "en-gb") */
-
-/* One language's voice: which espeak-ng voice and how loud. */
-typedef struct ank_speech_voice {
-	char lang[8];
-	char voice[ANK_SPEECH_VOICE_MAX + 1]; /* "": espeak-ng's voice named like the language */
-	int volume;                           /* -1: the site's volume */
-} ank_speech_voice;
-
-/* Per weekday opening hours in minutes after local midnight. close > open; a close
- * above 1440 runs past midnight into the next day. open < 0 means closed all day. */
-typedef struct ank_hours {
-	int open_min;
-	int close_min;
-} ank_hours;
-
-typedef struct ank_nearby {
-	char name[ANK_TEXT_MAX + 1];
-	char address[ANK_TEXT_MAX + 1];
-	char hours[ANK_TEXT_MAX + 1];
-	bool women_only; /* for women only: never offered to a man */
-} ank_nearby;
-
-typedef struct ank_site_config {
-	char site_id[ANK_ID_MAX + 1];
-	char name[ANK_TEXT_MAX + 1];
-	char timezone[64];
-	bool women_only;
-	bool routes[ANK_ROUTE_COUNT]; /* routes offered here */
-	bool assisted;                /* assisted injection (BEK 972/2016 §6) offered */
-	char languages[128];          /* comma-separated codes, first is the default */
-	int day_start_min;            /* ticket numbers restart at this local time */
-	bool auto_call;               /* call the next ticket when a station frees up */
-	int grace_min;                /* a called ticket not started by then is a no-show */
-	int warn_min;                 /* session timer turns amber for staff */
-	int alarm_min;                /* session timer turns red for staff */
-	bool clean_after_session;     /* a station is cleaned before its next call */
-	ank_hours hours[7];           /* index 0 = Sunday, as struct tm */
-	int n_nearby;
-	ank_nearby nearby[ANK_MAX_NEARBY];
-	/* Argon2id hash (libsodium crypto_pwhash_str) of the staff PIN of the kiosk's staff
-	 * mode; empty disables staff mode on the kiosk. */
-	char staff_pin_hash[128];
-	int outbox_retention_days;  /* acknowledged outbox rows are deleted this long after */
-	int history_retention_days; /* finished tickets and refusals are deleted this long after */
-	/* A drug alert shown on every screen while set, from alert_from_ms until alert_until_ms
-	 * (0: no bound; [alert] from/until): text per language. The kiosk holds it in advance,
-	 * so it appears and goes on time offline too (ank_queue_alert_shown). */
-	int64_t alert_from_ms, alert_until_ms;
-	int alert_severity; /* ank_alert_severity ([alert] severity, default warning) */
-	int n_alerts;
-	struct {
-		char lang[4];
-		char text[ANK_TEXT_MAX + 1];
-	} alerts[ANK_MAX_ALERT_LANGS];
-	/* [speech]: the rate and volume of every voice, and per language its voice and volume
-	 * (at most one entry per UI language). */
-	int speech_rate;
-	int speech_volume;
-	int n_voices;
-	ank_speech_voice voices[ANK_MAX_ALERT_LANGS];
-} ank_site_config;
-
-typedef enum ank_station_type {
-	ANK_STATION_INJECT,
-	ANK_STATION_SMOKE,
-	ANK_STATION_FLEX
-} ank_station_type;
-
-typedef struct ank_station {
-	char id[ANK_ID_MAX + 1];
-	char label[ANK_LABEL_MAX + 1];
-	ank_station_type type;
-	bool women_only;
-	bool assisted; /* room for a helper */
-	ank_station_state state;
-	int64_t ticket_id; /* 0 when none */
-	int64_t since_ms;  /* when the current state began */
-	int sort;
-} ank_station;
 
 typedef struct ank_ticket {
 	int64_t id;
@@ -180,9 +76,6 @@ typedef enum ank_store_rc {
 } ank_store_rc;
 /* A stable lowercase name of rc ("ok", "unknown", ...), for logs; never NULL. */
 const char *ank_store_strerror(ank_store_rc rc);
-
-const char *ank_station_type_code(ank_station_type t);
-int ank_station_type_from_code(const char *s);
 
 /* Opens or creates site.db and migrates it. *out is owned by the caller and freed with
  * ank_store_close. The first open gives the kiosk a random id that never changes. */
@@ -282,13 +175,7 @@ int ank_store_ticket_key_set(ank_store *st, const unsigned char key[ANK_TICKETRE
 
 /* Site config: ANK_STORE_UNKNOWN when none has been applied yet (err not set). */
 ank_store_rc ank_store_config_get(ank_store *st, ank_site_config *cfg, ank_err *err);
-/* Parses and validates an INI file (format in docs/formats.md). Writes nothing. */
-int ank_config_parse_ini(const char *path, ank_site_config *cfg, ank_station *stations,
-                         int *n_stations, ank_err *err);
-/* The same parser over a NUL-terminated text (central's site.config change); `name`
- * stands for the path in error messages ("NAME:LINE: ..."). Writes nothing. */
-int ank_config_parse_ini_text(const char *text, const char *name, ank_site_config *cfg,
-                              ank_station *stations, int *n_stations, ank_err *err);
+/* Parsing and checking a config: ank_config_parse_ini and friends (ank_siteconf.h). */
 /* Replaces the config and upserts the stations in one transaction with an event.
  * Stations missing from the new list are closed and retired if idle; a busy one makes
  * the whole apply fail with nothing written: ANK_STORE_REFUSED (err says which station),

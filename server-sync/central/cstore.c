@@ -249,6 +249,12 @@ static const char *const migrations[] = {
          " occupied_ms INTEGER NOT NULL DEFAULT 0, closed_ms INTEGER NOT NULL DEFAULT 0,"
          " PRIMARY KEY (site, kiosk, date, hour, station)) WITHOUT ROWID;"
          "DELETE FROM meta WHERE key = 'read_model';"),
+        /* 17 (issue 13): sites set up from the admin page. Per site the time zone it was
+         * created with (the first form's) and the last config central accepted and sent,
+         * as the INI text the kiosk checks again, with who sent it and when: the form
+         * opens from it. Central's own data, not read model (cstore_sites.c). */
+        "CREATE TABLE site_setup(site TEXT PRIMARY KEY REFERENCES site(id),"
+        " timezone TEXT NOT NULL, ini TEXT, accepted_ms INTEGER, actor TEXT) WITHOUT ROWID;",
 };
 
 void ank_cs_hash_hex(const char *secret, char out[65])

@@ -128,6 +128,12 @@ ank_reply ank_page_static(ank_http_ctx *c);
 ank_reply ank_page_i18n_list(ank_http_ctx *c);
 ank_reply ank_page_i18n(ank_http_ctx *c);
 
+/* Sites set up from the admin page (admin_sites.c). */
+ank_reply ank_sites_create(ank_http_ctx *c);
+ank_reply ank_sites_config_post(ank_http_ctx *c);
+ank_reply ank_sites_form_get(ank_http_ctx *c);
+ank_reply ank_sites_form_post(ank_http_ctx *c);
+
 /* Staff and admin handlers (staff.c). */
 ank_reply ank_staff_me(ank_http_ctx *c);
 ank_reply ank_staff_alarm_post(ank_http_ctx *c);
@@ -145,7 +151,6 @@ ank_reply ank_staff_quarantine(ank_http_ctx *c);
 /* POST /api/v1/users/{id}/delete (admins): the user's registry entry goes everywhere. */
 ank_reply ank_staff_user_delete(ank_http_ctx *c);
 ank_reply ank_staff_account_post(ank_http_ctx *c);
-ank_reply ank_staff_site_config(ank_http_ctx *c);
 ank_reply ank_staff_catalog_post(ank_http_ctx *c);
 ank_reply ank_staff_ticket_check(ank_http_ctx *c);
 /* The administrators' console (staff.c; the page in pages.c). */

@@ -840,45 +840,6 @@ static char *content_payload(json_t *p, const char *field, ank_reply *bad)
 	return text;
 }
 
-ank_reply ank_staff_site_config(ank_http_ctx *c)
-{
-	ank_reply bad;
-	json_t *j = site_body(c, &bad);
-	if (!j)
-		return bad;
-	static const char *const known[] = {"v", "ini", NULL};
-	const char *ini;
-	char *payload = NULL;
-	if (only_known(j, known, &bad) || get_str(j, "ini", false, &ini, &bad))
-		goto out;
-	/* Central does not parse the INI: the kiosk does, and answers with config.applied or
-	 * config.refused. An empty text can only be a mistake. */
-	if (!ini[0]) {
-		bad = bad_field("ini", "must not be empty");
-		goto out;
-	}
-	payload = content_payload(json_pack("{s:s}", "ini", ini), "ini", &bad);
-	if (!payload)
-		goto out;
-	ank_err err;
-	long long id = ank_cstore_site_change_add(
-	        c->cs, c->param[0], ank_chg_name(ANK_CHG_SITE_CONFIG), payload, ank_now_ms(), &err);
-	if (id == 0) {
-		bad = ank_http_error(ANK_ERR_NOT_FOUND, "unknown site");
-	} else if (id < 0) {
-		ank_log(ANK_LOG_ERROR, "admin", "site config: %s", err.msg);
-		bad = ank_http_error(ANK_ERR_UNAVAILABLE, "cannot store the config now");
-	} else {
-		ank_log(ANK_LOG_INFO, "admin", "'%s' sent a site config to site %s (change %lld)",
-		        c->acct.name, c->param[0], id);
-		bad = ank_http_json(202, json_pack("{s:i, s:I}", "v", 1, "change", (json_int_t)id));
-	}
-out:
-	free(payload);
-	json_decref(j);
-	return bad;
-}
-
 /* messages: 1..CATALOG_MESSAGES_MAX texts by catalog key. The kiosk checks the rest (known
  * keys, the same {placeholders}) against its shipped catalog. 0, or -1 with *bad. */
 static int check_messages(json_t *m, ank_reply *bad)

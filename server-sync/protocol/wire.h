@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "ank_err.h"
+#include "ank_vocab.h"
 
 /* ---- routes of the sync API (the paths both ends use) ---- */
 
@@ -202,15 +203,7 @@ typedef enum ank_ticket_state {
 	ANK_TS_COUNT
 } ank_ticket_state;
 
-typedef enum ank_station_state {
-	ANK_SS_FREE,
-	ANK_SS_RESERVED, /* a ticket has been called here */
-	ANK_SS_OCCUPIED, /* a session is running */
-	ANK_SS_CLEANING,
-	ANK_SS_CLOSED,
-	ANK_SS_COUNT
-} ank_station_state;
-
+/* ank_station_state is in ank_vocab.h (a station of the site config has one). */
 /* Codes ("waiting", "in_session", "free", ...); "?" for a value out of range. */
 const char *ank_ticket_state_code(ank_ticket_state s);
 /* The state of a code, or -1. */

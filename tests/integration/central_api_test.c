@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ank_buf.h"
+#include "ank_siteconf.h"
 #include "ank_ticketref.h"
 #include "ank_text.h"
 #include "ank_time.h"
@@ -3033,12 +3034,26 @@ static char *messages_body(int n, size_t bytes)
 	return out;
 }
 
-/* {"v":1,"ini":"<n times 'a'>"} as a malloc'd text. */
-static char *ini_body(size_t n)
+/* A good config of `site` padded with comment lines so that, as a JSON string without its
+ * quotes, it is n bytes (a newline is 2: "\\n"): {"v":1,"ini":"..."} as a malloc'd text. */
+static char *ini_body(const char *site, size_t n)
 {
 	char *ini = malloc(n + 1);
-	memset(ini, 'a', n);
-	ini[n] = '\0';
+	int o = snprintf(ini, n + 1, "[site]\nid = %s\nname = N\n[station.1]\n", site);
+	size_t esc = (size_t)o + 4; /* four newlines */
+	while (n - esc > 190) {
+		ini[o++] = ';';
+		memset(ini + o, 'a', 150);
+		o += 150;
+		ini[o++] = '\n';
+		esc += 153;
+	}
+	if (n > esc) {
+		ini[o++] = ';';
+		memset(ini + o, 'a', n - esc - 1);
+		o += (int)(n - esc - 1);
+	}
+	ini[o] = '\0';
 	json_t *b = json_pack("{s:i, s:s}", "v", 1, "ini", ini);
 	char *out = json_dumps(b, JSON_COMPACT);
 	json_decref(b);
@@ -3058,9 +3073,11 @@ static void group_content(void)
 	               pair("far", t_far, k_far) == 0,
 	       "condition did not hold");
 
-	/* A whole INI text goes to its site as it is: newlines, quotes, backslashes, UTF-8. */
-	static const char ini[] = "[site]\nname = Demo \"rummet\" \\ æøå\n\n[station 1]\n"
-	                          "route = inject\n";
+	/* A whole INI text, checked, goes to its site as it is: newlines, quotes, backslashes,
+	 * UTF-8, comments. */
+	static const char ini[] =
+	        "; from the API\n[site]\nid = demo\nname = Demo \"rummet\" \\ æøå\n"
+	        "\n[station.1]\ntype = inject\n";
 	json_t *b = json_pack("{s:i, s:s}", "v", 1, "ini", ini);
 	char *text = json_dumps(b, JSON_COMPACT);
 	json_decref(b);
@@ -3155,20 +3172,46 @@ static void group_content(void)
 	expect_refused("config-wrong-version", &admin, cfg_path, "{\"v\":2,\"ini\":\"x\"}", 0, 400,
 	               "\"v\":1");
 	/* {"ini":"..."} is 10 bytes around the text: 8182 fit one change, 8183 do not. */
-	text = ini_body(ANK_PROTO_MAX_PAYLOAD - 9);
+	text = ini_body("demo", ANK_PROTO_MAX_PAYLOAD - 9);
 	expect_refused("config-oversize", &admin, cfg_path, text, 0, 400, "ini: makes a change of");
 	free(text);
-	text = ini_body(ANK_PROTO_MAX_PAYLOAD - 10);
+	text = ini_body("north", ANK_PROTO_MAX_PAYLOAD - 10);
 	post(&r, &admin, "/api/v1/sites/north/config", text);
 	long long big = jint(r.json, "change");
 	expect("config-largest-fits", r.status == 202, "%ld %s", r.status, ank_buf_str(&r.body));
 	resp_free(&r);
+	json_t *sent_big = json_loads(text, 0, NULL);
 	free(text);
 	cn = changes_of(t_north);
 	p = json_object_get(change_by_id(cn, "site.config", big), "payload");
-	expect("config-largest-reaches-kiosk", strlen(jstr(p, "ini")) == ANK_PROTO_MAX_PAYLOAD - 10,
+	expect("config-largest-reaches-kiosk", !strcmp(jstr(p, "ini"), jstr(sent_big, "ini")),
 	       "ini of %zu bytes", strlen(jstr(p, "ini")));
+	json_decref(sent_big);
 	json_decref(cn);
+	/* Central reads the text with the kiosk's parser first: a bad one is refused with its
+	 * field and line, and nothing is sent. */
+	expect_refused("config-bad-key", &admin, cfg_path,
+	               "{\"v\":1,\"ini\":\"[site]\\nid = demo\\nname = D\\nbogus_key = 1\\n\"}", 0,
+	               400, "ini:4: unknown key 'bogus_key' in [site]");
+	resp rb;
+	post(&rb, &admin, cfg_path,
+	     "{\"v\":1,\"ini\":\"[site]\\nid = demo\\nname = D\\nwarn_min = x\\n\"}");
+	expect("config-bad-value-field",
+	       rb.status == 400 && !strcmp(jstr(rb.json, "field"), "site.warn_min") &&
+	               jint(rb.json, "line") == 4 &&
+	               !strcmp(jstr(rb.json, "code"), "invalid_field"),
+	       "%ld %s", rb.status, ank_buf_str(&rb.body));
+	resp_free(&rb);
+	expect_refused("config-no-station", &admin, cfg_path,
+	               "{\"v\":1,\"ini\":\"[site]\\nid = demo\\nname = D\\n\"}", 0, 400,
+	               "needs at least one station");
+	expect_refused("config-other-site", &admin, cfg_path,
+	               "{\"v\":1,\"ini\":\"[site]\\nid = far\\nname = D\\n[station.1]\\n\"}", 0,
+	               400, "site.id: must be this site's id (demo)");
+	cd = changes_of(t_demo);
+	expect("config-refused-not-sent", count_changes(cd, "site.config", NULL, NULL) == 1,
+	       "%d site.config changes", count_changes(cd, "site.config", NULL, NULL));
+	json_decref(cd);
 
 	expect_refused("catalog-lang-upper", &admin, "/api/v1/catalogs/DA", cat_body, 0, 400,
 	               "lang: ");
@@ -4922,6 +4965,230 @@ static void group_admin(void)
 	admin_audit_verify();
 }
 
+/* ---- group: sites (issue 13 item 2: create a site and send its config as a form) ---- */
+
+/* POST /api/v1/sites/{site}/form with `form` (JSON text); the answer in r. */
+static void form_post(resp *r, const session *s, const char *site, const char *form)
+{
+	char path[128];
+	snprintf(path, sizeof path, "/api/v1/sites/%s/form", site);
+	size_t n = strlen(form) + 32;
+	char *body = malloc(n);
+	snprintf(body, n, "{\"v\":1,\"form\":%s}", form);
+	post(r, s, path, body);
+	free(body);
+}
+
+/* The good form of site "nord": two stations, Monday past midnight, Sunday closed. */
+#define NORD_SITE                                                                                  \
+	"\"site\":{\"id\":\"nord\",\"name\":\"Nord\",\"timezone\":\"Europe/Copenhagen\","          \
+	"\"routes\":[\"inject\",\"smoke\"],\"languages\":[\"da\",\"en\"],\"warn_min\":15,"         \
+	"\"alarm_min\":25}"
+#define NORD_HOURS "\"hours\":{\"mon\":\"20:00-02:30\",\"tue\":\"08:00-22:00\",\"sun\":\"closed\"}"
+#define NORD_STATIONS                                                                              \
+	"\"stations\":[{\"id\":\"r1\",\"label\":\"Røg 1\",\"type\":\"smoke\"},"                   \
+	"{\"id\":\"f1\",\"label\":\"Fix 1\",\"type\":\"inject\",\"women_only\":true}]"
+
+/* One bad form: which field the refusal must name. */
+typedef struct form_refusal {
+	const char *name, *form, *field;
+} form_refusal;
+
+static void group_sites(void)
+{
+	session admin, anna;
+	login("boss", admin_pw, &admin);
+	add_account(&admin, "anna", "staff", "demo");
+	login("anna", staff_pw, &anna);
+	resp r;
+
+	/* Creating a site: each field checked and named. */
+	static const char good[] = "{\"v\":1,\"site\":\"nord\",\"name\":\"Nord\","
+	                           "\"municipality\":\"101\",\"timezone\":\"Europe/Copenhagen\"}";
+	long st = status_of("POST", "/api/v1/sites", good, anna.token, anna.csrf, NULL);
+	expect("site-create-staff-403", st == 403, "status %ld", st);
+	static const struct {
+		const char *name, *body, *field;
+	} bad_sites[] = {
+	        {"site-create-no-zone",
+	         "{\"v\":1,\"site\":\"x\",\"name\":\"X\",\"municipality\":\"101\"}", "timezone"},
+	        {"site-create-bad-zone",
+	         "{\"v\":1,\"site\":\"x\",\"name\":\"X\",\"municipality\":\"101\",\"timezone\":"
+	         "\"Mars/"
+	         "Base\"}",
+	         "timezone"},
+	        {"site-create-bad-municipality",
+	         "{\"v\":1,\"site\":\"x\",\"name\":\"X\",\"municipality\":\"abroad\",\"timezone\":"
+	         "\"UTC\"}",
+	         "municipality"},
+	        {"site-create-bad-id",
+	         "{\"v\":1,\"site\":\"a b\",\"name\":\"X\",\"municipality\":\"101\",\"timezone\":"
+	         "\"UTC\"}",
+	         "site"},
+	        {"site-create-empty-name",
+	         "{\"v\":1,\"site\":\"x\",\"name\":\"\",\"municipality\":\"101\",\"timezone\":"
+	         "\"UTC\"}",
+	         "name"},
+	        {"site-create-unknown-field",
+	         "{\"v\":1,\"site\":\"x\",\"name\":\"X\",\"municipality\":\"101\",\"timezone\":"
+	         "\"UTC\",\"colour\":\"red\"}",
+	         "colour"},
+	};
+	for (size_t i = 0; i < sizeof bad_sites / sizeof bad_sites[0]; i++) {
+		post(&r, &admin, "/api/v1/sites", bad_sites[i].body);
+		expect(bad_sites[i].name,
+		       r.status == 400 && !strcmp(jstr(r.json, "field"), bad_sites[i].field),
+		       "%ld %s", r.status, ank_buf_str(&r.body));
+		resp_free(&r);
+	}
+	post(&r, &admin, "/api/v1/sites", good);
+	expect("site-create-201", r.status == 201 && !strcmp(jstr(r.json, "site"), "nord"),
+	       "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	post(&r, &admin, "/api/v1/sites", good);
+	expect("site-create-exists-409", r.status == 409 && !strcmp(jstr(r.json, "field"), "site"),
+	       "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/sites", NULL, 0, admin.token, NULL, NULL);
+	expect("site-created-listed", strstr(ank_buf_str(&r.body), "\"site\":\"nord\"") != NULL,
+	       "%s", ank_buf_str(&r.body));
+	resp_free(&r);
+
+	/* The first form: the site's id, name and zone, defaults, no stations. */
+	http(&r, "GET", "/api/v1/sites/nord/form", NULL, 0, admin.token, NULL, NULL);
+	json_t *f = json_object_get(r.json, "form"), *fs = json_object_get(f, "site");
+	expect("form-first",
+	       r.status == 200 && !strcmp(jstr(fs, "id"), "nord") &&
+	               !strcmp(jstr(fs, "name"), "Nord") &&
+	               !strcmp(jstr(fs, "timezone"), "Europe/Copenhagen") &&
+	               json_array_size(json_object_get(f, "stations")) == 0 &&
+	               json_is_false(json_object_get(r.json, "accepted")),
+	       "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	st = status_of("GET", "/api/v1/sites/nord/form", NULL, anna.token, NULL, NULL);
+	expect("form-staff-403", st == 403, "status %ld", st);
+	st = status_of("GET", "/api/v1/sites/nowhere/form", NULL, admin.token, NULL, NULL);
+	expect("form-unknown-site-404", st == 404, "status %ld", st);
+
+	char token[65], kiosk[64];
+	pair("nord", token, kiosk);
+
+	/* Bad forms: the field named, nothing sent. */
+	static const form_refusal bad_forms[] = {
+	        {"form-bad-number",
+	         "{" NORD_HOURS "," NORD_STATIONS ",\"site\":{\"id\":\"nord\","
+	         "\"name\":\"Nord\",\"warn_min\":\"soon\"}}",
+	         "site.warn_min"},
+	        {"form-alarm-before-warn",
+	         "{" NORD_HOURS "," NORD_STATIONS ",\"site\":{\"id\":\"nord\",\"name\":\"Nord\","
+	         "\"warn_min\":30,\"alarm_min\":20}}",
+	         "site.alarm_min"},
+	        {"form-bad-hours",
+	         "{" NORD_SITE "," NORD_STATIONS ",\"hours\":{\"mon\":\"20:00-26:00\"}}",
+	         "hours.mon"},
+	        {"form-bad-station-type",
+	         "{" NORD_SITE "," NORD_HOURS ",\"stations\":[{\"id\":\"a\",\"type\":\"bath\"}]}",
+	         "station.a.type"},
+	        {"form-station-twice",
+	         "{" NORD_SITE "," NORD_HOURS ",\"stations\":[{\"id\":\"a\"},{\"id\":\"a\"}]}",
+	         "station.a.id"},
+	        {"form-no-station", "{" NORD_SITE "," NORD_HOURS ",\"stations\":[]}", "station"},
+	        {"form-line-break",
+	         "{" NORD_HOURS "," NORD_STATIONS ",\"site\":{\"id\":\"nord\","
+	         "\"name\":\"Nord\\n[station.x]\"}}",
+	         "site.name"},
+	        {"form-unknown-key",
+	         "{" NORD_HOURS "," NORD_STATIONS ",\"site\":{\"id\":\"nord\",\"name\":\"N\","
+	         "\"colour\":\"red\"}}",
+	         "site.colour"},
+	        {"form-unknown-section", "{" NORD_SITE "," NORD_STATIONS ",\"lobby\":{}}", "lobby"},
+	        {"form-other-site",
+	         "{" NORD_HOURS "," NORD_STATIONS ",\"site\":{\"id\":\"demo\",\"name\":\"N\"}}",
+	         "site.id"},
+	        {"form-room-without-address",
+	         "{" NORD_SITE "," NORD_STATIONS ",\"nearby\":[{\"id\":\"h17\",\"name\":\"H17\"}]}",
+	         "nearby.h17.address"},
+	        {"form-not-object", "[1]", "form"},
+	};
+	for (size_t i = 0; i < sizeof bad_forms / sizeof bad_forms[0]; i++) {
+		form_post(&r, &admin, "nord", bad_forms[i].form);
+		expect(bad_forms[i].name,
+		       r.status == 400 && !strcmp(jstr(r.json, "field"), bad_forms[i].field) &&
+		               !strcmp(jstr(r.json, "code"), "invalid_field") &&
+		               strstr(jstr(r.json, "error"), bad_forms[i].field) != NULL,
+		       "%ld %s", r.status, ank_buf_str(&r.body));
+		resp_free(&r);
+	}
+	expect_refused("form-broken-json", &admin, "/api/v1/sites/nord/form", "{\"v\":1,\"form\":{",
+	               0, 400, "invalid JSON");
+	expect_refused("form-unknown-member", &admin, "/api/v1/sites/nord/form",
+	               "{\"v\":1,\"form\":{},\"ini\":\"x\"}", 0, 400, "ini: unknown field");
+	/* A body over the cap is refused whole before it is read. */
+	size_t big = ANK_PROTO_MAX_BODY + 10;
+	char *huge = malloc(big + 1);
+	memset(huge, ' ', big);
+	memcpy(huge, "{\"v\":1,\"form\":{}", 16);
+	huge[big - 1] = '}';
+	huge[big] = '\0';
+	http(&r, "POST", "/api/v1/sites/nord/form", huge, big, admin.token, admin.csrf, NULL);
+	expect("form-oversized-413", r.status == 413, "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	free(huge);
+	form_post(&r, &admin, "nowhere", "{" NORD_SITE "}");
+	expect("form-post-unknown-site-404", r.status == 404, "%ld", r.status);
+	resp_free(&r);
+	json_t *ch = changes_of(token);
+	expect("form-refused-nothing-sent", count_changes(ch, "site.config", NULL, NULL) == 0, "%d",
+	       count_changes(ch, "site.config", NULL, NULL));
+	json_decref(ch);
+
+	/* The good form: sent as INI the kiosk parses to the same config, kept, opened again. */
+	form_post(&r, &admin, "nord", "{" NORD_SITE "," NORD_HOURS "," NORD_STATIONS "}");
+	long long id = jint(r.json, "change");
+	expect("form-202", r.status == 202 && id > 0, "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	ch = changes_of(token);
+	const char *ini =
+	        jstr(json_object_get(change_by_id(ch, "site.config", id), "payload"), "ini");
+	ank_site_config *cfg = calloc(1, sizeof *cfg);
+	ank_station *sts = calloc(ANK_MAX_STATIONS, sizeof *sts);
+	int n = 0;
+	ank_err err;
+	int prc = ank_config_parse_ini_text(ini, "sent", cfg, sts, &n, &err);
+	expect("form-sent-as-ini",
+	       prc == 0 && n == 2 && !strcmp(sts[0].id, "r1") && !strcmp(sts[1].label, "Fix 1") &&
+	               sts[1].women_only && cfg->hours[1].open_min == 20 * 60 &&
+	               cfg->hours[1].close_min == 26 * 60 + 30 && cfg->hours[0].open_min < 0 &&
+	               cfg->warn_min == 15,
+	       "rc %d n %d: %s | %s", prc, n, prc ? err.msg : "", ini);
+	free(cfg);
+	free(sts);
+	json_decref(ch);
+	http(&r, "GET", "/api/v1/sites/nord/form", NULL, 0, admin.token, NULL, NULL);
+	f = json_object_get(r.json, "form");
+	json_t *stl = json_object_get(f, "stations");
+	expect("form-kept",
+	       r.status == 200 && json_is_true(json_object_get(r.json, "accepted")) &&
+	               !strcmp(jstr(r.json, "by"), "boss") && json_array_size(stl) == 2 &&
+	               !strcmp(jstr(json_array_get(stl, 0), "id"), "r1") &&
+	               !strcmp(jstr(json_object_get(f, "hours"), "mon"), "20:00-02:30"),
+	       "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+
+	/* Every action is in the audit log under its own name. */
+	json_t *rows = audit_of(&admin, "");
+	expect("audit-site-create", audit_has(rows, "boss", "site_create", "nord", "201"),
+	       "missing");
+	expect("audit-site-create-refused", audit_has(rows, "boss", "site_create", "nord", "409"),
+	       "missing");
+	expect("audit-site-form", audit_has(rows, "boss", "site_form", "nord", "202"), "missing");
+	expect("audit-site-form-refused", audit_has(rows, "boss", "site_form", "nord", "400"),
+	       "missing");
+	expect("audit-site-create-staff", audit_has(rows, "anna", "site_create", NULL, "403"),
+	       "missing");
+	json_decref(rows);
+}
+
 static const struct group {
 	const char *name;
 	void (*fn)(void);
@@ -4944,6 +5211,7 @@ static const struct group {
         {"web", group_web, true, true},
         {"display", group_display, true, true},
         {"admin", group_admin, true, true},
+        {"sites", group_sites, true, true},
 };
 
 int main(int argc, char **argv)
@@ -4953,11 +5221,10 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[2], groups[i].name))
 			g = &groups[i];
 	if (!g) {
-		fprintf(stderr,
-		        "usage: central_api_test CENTRAL_BINARY "
-		        "auth|sync|limits|tls|cli|report|report_zone|retention|checkpoint|store|"
-		        "content|tickets|tickets_"
-		        "upgrade|web|display|admin\n");
+		fprintf(stderr, "usage: central_api_test CENTRAL_BINARY "
+		                "auth|sync|limits|tls|cli|report|report_zone|retention|checkpoint|store|"
+		                "content|tickets|tickets_upgrade|web|display|admin|sites
+");
 		return 2;
 	}
 	central_bin = argv[1];

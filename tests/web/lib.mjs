@@ -261,10 +261,12 @@ export class Kiosk {
 		const now = this.nowArg();
 		return must(env.queue, ['--db', this.db, ...(now ? ['--now', now] : []), ...args]);
 	}
-	async setup({ config = join(env.source, 'assets/demo/site.ini'), registry = join(env.source, 'assets/demo/registry.json') } = {}) {
+	// site: the site to pair with; code: a pairing code made already (the admin page's),
+	// else one is made with the CLI.
+	async setup({ config = join(env.source, 'assets/demo/site.ini'), registry = join(env.source, 'assets/demo/registry.json'), site = SITE, code = null } = {}) {
 		await this.queue(['config', config]);
 		await this.queue(['import', registry]);
-		const code = (await this.central.cli(['pair-kiosk', '--site', SITE])).stdout.trim();
+		code = code ?? (await this.central.cli(['pair-kiosk', '--site', site])).stdout.trim();
 		await must(env.kiosk, ['--db', this.db, '--pair', this.central.url, code]);
 		const token = JSON.parse(readFileSync(this.db + '.token', 'utf8'));
 		this.id = token.kiosk;
