@@ -5221,10 +5221,10 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[2], groups[i].name))
 			g = &groups[i];
 	if (!g) {
-		fprintf(stderr, "usage: central_api_test CENTRAL_BINARY "
-		                "auth|sync|limits|tls|cli|report|report_zone|retention|checkpoint|store|"
-		                "content|tickets|tickets_upgrade|web|display|admin|sites
-");
+		fprintf(stderr,
+		        "usage: central_api_test CENTRAL_BINARY "
+		        "auth|sync|limits|tls|cli|report|report_zone|retention|checkpoint|store|"
+		        "content|tickets|tickets_upgrade|web|display|admin|sites\n");
 		return 2;
 	}
 	central_bin = argv[1];
