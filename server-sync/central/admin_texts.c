@@ -405,6 +405,7 @@ ank_reply ank_texts_preview_post(ank_http_ctx *c)
 	}
 	bool landscape = !strcmp(o, "landscape");
 	json_decref(j);
+	o = landscape ? "landscape" : "portrait"; /* j's string went with it */
 	json_t *drafts = draft_values(c, c->param[0], &bad);
 	if (!drafts)
 		return bad;

@@ -107,12 +107,11 @@ json_t *ank_cstore_texts_drafts(ank_cstore *cs, const char *lang, ank_err *err)
 		sqlite3_bind_text(s, 1, lang, -1, SQLITE_TRANSIENT);
 		while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 			json_t *v = value_load(ank_cs_col(s, 1));
-			if (v)
-				json_object_set_new(
-				        out, ank_cs_col(s, 0),
-				        json_pack("{s:o, s:s, s:I}", "value", v, "author",
-				                  ank_cs_col(s, 2),
-				                  (json_int_t)sqlite3_column_int64(s, 3)));
+			json_t *d = json_object();
+			json_object_set_new(d, "value", v ? v : json_null());
+			json_object_set_new(d, "author", json_string(ank_cs_col(s, 2)));
+			json_object_set_new(d, "at_ms", json_integer(sqlite3_column_int64(s, 3)));
+			json_object_set_new(out, ank_cs_col(s, 0), d);
 		}
 	}
 	if (step != SQLITE_DONE) {
