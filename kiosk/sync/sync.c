@@ -55,7 +55,7 @@ struct ank_sync {
 };
 
 /* The meta counter of the screen texts' version this kiosk shows (central's publish). */
-#define SYNC_TEXTS_VERSION "texts_version"
+#define SYNC_TEXTS_VERSION "shown_texts"
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 

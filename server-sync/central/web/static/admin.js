@@ -29,7 +29,7 @@
 	const el = Ank.el, t = Ank.t;
 	const $ = (id) => document.getElementById(id);
 	const enc = encodeURIComponent;
-	const VIEWS = ["kiosks", "accounts", "audit", "report"];
+	const VIEWS = ["kiosks", "accounts", "audit", "report", "texts"];
 	const KIOSKS_REFRESH_MS = 5000; /* the kiosk list's health is read again this often */
 	const TOAST_KEEP_MS = 8000;
 
@@ -632,7 +632,9 @@
 
 	/* ---- views ---- */
 
-	const loaders = {kiosks: loadKiosks, accounts: loadAccounts, audit: () => loadAudit(null), report: showReport};
+	const loaders = {kiosks: loadKiosks, accounts: loadAccounts, audit: () => loadAudit(null), report: showReport,
+		/* Screen texts: static/admin_texts.js, with this page's helpers. */
+		texts: () => window.AnkTexts.show({api, toast, errorToast, ask, sites: () => S.sites})};
 
 	function currentView() {
 		const v = location.hash.replace("#", "");
