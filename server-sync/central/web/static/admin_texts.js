@@ -66,7 +66,7 @@
 				el("td", {class: hasDraft ? "draft" : "", text: hasDraft ? shown(k.draft) : ""}),
 				el("td", {class: "actions-cell"},
 					el("button", {type: "button", class: "btn small", "data-test": "text-edit",
-						"aria-label": t("admin.texts.edit_title", {key: k.key}), text: t("admin.texts.edit"),
+						"aria-label": t("admin.texts.edit") + " " + k.key, text: t("admin.texts.edit"),
 						on: {click: () => editText(k)}}))));
 		}
 	}
@@ -243,6 +243,7 @@
 				$("preview-findings").textContent = "";
 				loadTexts();
 				loadHistory();
+				loadKiosks();
 			});
 			$("texts-search").addEventListener("input", drawTexts);
 			$("preview-form").addEventListener("submit", preview);
