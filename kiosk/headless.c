@@ -573,8 +573,14 @@ static verb_rc v_check_layout(run *r, const args *v)
 	if (!broken)
 		return VERB_OK;
 	snprintf(size, sizeof size, "%dx%d", r->a->ui.w, r->a->ui.h);
+	/* why quotes the widget's text, cut to its buffer: a cut inside a character is no valid
+	 * UTF-8 for JSON, so then the finding says so instead of being lost. */
 	json_t *j = json_pack("{s:{s:s, s:s, s:s, s:s, s:s}}", "layout", "screen", screen_name(r),
 	                      "lang", r->a->lang, "size", size, "check", broken, "why", why);
+	if (!j)
+		j = json_pack("{s:{s:s, s:s, s:s, s:s, s:s}}", "layout", "screen", screen_name(r),
+		              "lang", r->a->lang, "size", size, "check", broken, "why",
+		              "(the details are not valid UTF-8)");
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	if (text)
 		printf("%s\n", text);

@@ -197,6 +197,21 @@ again=$(sed -n 's/.*"version":\([0-9]*\).*/\1/p' "$dir/answer")
 [[ $got == 201 ]] && wait_for 30 shows "$sdb" "$title" &&
 	ok "a rollback to version $version (its own scope) brings its title back as version $again" ||
 	fail "rollback to $version: $got $(cat "$dir/answer")"
+# A municipality: its site's kiosk (nord, municipality 147) gets it, demo's stays as it is.
+call POST /api/v1/texts/da/drafts '{"v":1,"messages":{"welcome.checkin":"Tjek ind nu"}}' >/dev/null
+refused "a municipality without sites" 404 "no site in that municipality" \
+	POST /api/v1/texts/da/publish '{"v":1,"scope":"municipality","target":"999"}'
+got=$(call POST /api/v1/texts/da/publish '{"v":1,"scope":"municipality","target":"147"}')
+checkin() { sql :memory: "SELECT json_extract(CAST(readfile('$1.catalogs/da.json') AS TEXT), '\$.messages.\"welcome.checkin\"')" 2>/dev/null; }
+has_checkin() { [[ $(checkin "$1") == "$2" ]]; }
+if [[ $got == 201 ]] && grep -q '"sites":1' "$dir/answer" && wait_for 30 has_checkin "$sdb_nord" "Tjek ind nu"; then
+	ok "published to municipality 147: the nord kiosk gets it"
+else
+	fail "municipality: $got $(cat "$dir/answer") nord: '$(checkin "$sdb_nord")'"
+fi
+[[ $(checkin "$sdb") != "Tjek ind nu" ]] && shows "$sdb" "$title" &&
+	ok "the demo kiosk (another municipality) keeps its version" ||
+	fail "demo kiosk after the municipality's publish: '$(checkin "$sdb")'"
 refused "a version of another language" 400 "is a version of the da texts" \
 	POST /api/v1/texts/en/rollback "{\"v\":1,\"version\":$version}"
 [[ $(sql "$cdb" "UPDATE text_version SET author = 'x'" 2>&1) == *append-only* ]] &&
