@@ -498,13 +498,14 @@ static int scope_of(json_t *j, int def_scope, const char *def_target, ank_texts_
 	return 0;
 }
 
-/* What the kiosks merge: the set, and the shipped text of every key an earlier version of
- * the language held but the set does not, so a kiosk in scope shows exactly the set. A new
- * reference, or NULL with *bad. */
-static json_t *kiosk_messages(ank_http_ctx *c, const char *lang, json_t *set, ank_reply *bad)
+/* What the kiosks merge: the set, and the shipped text of every key an earlier version of the
+ * language for this scope held but the set does not, so the scope's texts are the set's
+ * (what another scope's versions set stays). A new reference, or NULL with *bad. */
+static json_t *kiosk_messages(ank_http_ctx *c, const char *lang, ank_texts_scope scope,
+                              const char *target, json_t *set, ank_reply *bad)
 {
 	ank_err err;
-	json_t *ever = ank_cstore_texts_keys_ever(c->cs, lang, &err);
+	json_t *ever = ank_cstore_texts_keys_ever(c->cs, lang, scope, target, &err);
 	const ank_i18n *i18n = i18n_of(c);
 	json_t *cat = ank_i18n_catalog_json(i18n, catalog_index(i18n, lang));
 	json_t *out = json_deep_copy(set);
@@ -534,7 +535,7 @@ static ank_reply publish_set(ank_http_ctx *c, const char *lang, ank_texts_scope 
                              const char *target, json_t *set, long long rollback_of)
 {
 	ank_reply bad;
-	json_t *messages = kiosk_messages(c, lang, set, &bad);
+	json_t *messages = kiosk_messages(c, lang, scope, target, set, &bad);
 	if (!messages)
 		return bad;
 	if (json_object_size(messages) == 0) {

@@ -172,7 +172,8 @@ json_t *ank_cstore_texts_scope_set(ank_cstore *cs, const char *lang, ank_texts_s
 	return set;
 }
 
-json_t *ank_cstore_texts_keys_ever(ank_cstore *cs, const char *lang, ank_err *err)
+json_t *ank_cstore_texts_keys_ever(ank_cstore *cs, const char *lang, ank_texts_scope scope,
+                                   const char *target, ank_err *err)
 {
 	json_t *out = json_array();
 	sqlite3_stmt *s = NULL;
@@ -180,9 +181,12 @@ json_t *ank_cstore_texts_keys_ever(ank_cstore *cs, const char *lang, ank_err *er
 	pthread_mutex_lock(&cs->mu);
 	if (out && ank_cs_prep(cs,
 	                       "SELECT DISTINCT t.key FROM text_version_text t JOIN text_version v"
-	                       " ON v.version = t.version WHERE v.lang = ? ORDER BY t.key",
+	                       " ON v.version = t.version WHERE v.lang = ? AND v.scope = ?"
+	                       " AND v.target = ? ORDER BY t.key",
 	                       &s) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, lang, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 2, ank_texts_scope_name(scope), -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, target ? target : "", -1, SQLITE_TRANSIENT);
 		while ((step = sqlite3_step(s)) == SQLITE_ROW)
 			json_array_append_new(out, json_string(ank_cs_col(s, 0)));
 	}

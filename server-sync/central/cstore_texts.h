@@ -35,8 +35,10 @@ json_t *ank_cstore_texts_drafts(ank_cstore *cs, const char *lang, ank_err *err);
  * reference, or NULL with err. */
 json_t *ank_cstore_texts_scope_set(ank_cstore *cs, const char *lang, ank_texts_scope scope,
                                    const char *target, ank_err *err);
-/* Every key any version of `lang` has held: a new JSON array, or NULL with err. */
-json_t *ank_cstore_texts_keys_ever(ank_cstore *cs, const char *lang, ank_err *err);
+/* Every key any version of `lang` published to exactly this scope and target has held: a new
+ * JSON array, or NULL with err. */
+json_t *ank_cstore_texts_keys_ever(ank_cstore *cs, const char *lang, ank_texts_scope scope,
+                                   const char *target, ank_err *err);
 
 /* One version as the history lists it. */
 typedef struct ank_texts_version {
@@ -55,8 +57,8 @@ typedef struct ank_texts_version {
  * for every site, scope all) whose payload is {lang, messages: `messages`, texts_version},
  * and, unless rollback_of, the language's drafts of the keys in `set` go: one transaction.
  * `messages` is what the kiosks merge into their overrides (the set plus the shipped text
- * of every key an earlier version held). *out gets the new version. OK, UNKNOWN (no such
- * site, or no site in the municipality), INVALID (payload too large; err says), or DB. */
+ * of every key an earlier version of the same scope held). *out gets the new version. OK, UNKNOWN
+ * (no such site, or no site in the municipality), INVALID (payload too large; err says), or DB. */
 ank_cs_rc ank_cstore_texts_publish(ank_cstore *cs, const char *lang, ank_texts_scope scope,
                                    const char *target, json_t *set, json_t *messages,
                                    const char *author, long long rollback_of, int64_t now,

@@ -212,6 +212,20 @@ fi
 [[ $(checkin "$sdb") != "Tjek ind nu" ]] && shows "$sdb" "$title" &&
 	ok "the demo kiosk (another municipality) keeps its version" ||
 	fail "demo kiosk after the municipality's publish: '$(checkin "$sdb")'"
+# All sites: both kiosks get it.
+call POST /api/v1/texts/da/drafts '{"v":1,"messages":{"welcome.subtitle":"Tjek ind her hver gang"}}' >/dev/null
+refused "scope all takes no target" 400 "target: scope all takes no target" \
+	POST /api/v1/texts/da/publish '{"v":1,"scope":"all","target":"demo"}'
+got=$(call POST /api/v1/texts/da/publish '{"v":1,"scope":"all"}')
+subtitle() { sql :memory: "SELECT json_extract(CAST(readfile('$1.catalogs/da.json') AS TEXT), '\$.messages.\"welcome.subtitle\"')" 2>/dev/null; }
+has_subtitle() { [[ $(subtitle "$1") == "$2" ]]; }
+[[ $got == 201 ]] && wait_for 30 has_subtitle "$sdb" "Tjek ind her hver gang" &&
+	wait_for 30 has_subtitle "$sdb_nord" "Tjek ind her hver gang" &&
+	ok "published to all: both kiosks get it" ||
+	fail "all: $got $(cat "$dir/answer") demo '$(subtitle "$sdb")' nord '$(subtitle "$sdb_nord")'"
+shows "$sdb" "$title" && has_checkin "$sdb_nord" "Tjek ind nu" &&
+	ok "what the site's and the municipality's versions set stays" ||
+	fail "after all: demo title '$(override_title "$sdb")', nord checkin '$(checkin "$sdb_nord")'"
 refused "a version of another language" 400 "is a version of the da texts" \
 	POST /api/v1/texts/en/rollback "{\"v\":1,\"version\":$version}"
 [[ $(sql "$cdb" "UPDATE text_version SET author = 'x'" 2>&1) == *append-only* ]] &&
