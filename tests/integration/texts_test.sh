@@ -231,6 +231,22 @@ refused "a version of another language" 400 "is a version of the da texts" \
 [[ $(sql "$cdb" "UPDATE text_version SET author = 'x'" 2>&1) == *append-only* ]] &&
 	ok "versions are append-only" || fail "a version could be changed"
 
+# ---- old previews go: the newest 24 stay (PREVIEWS_KEPT in admin_texts.c) ----
+for i in $(seq 30); do
+	old=$cdb.previews/$(printf '%016x' "$i")
+	mkdir -p "$old/shots"
+	touch "$old/shots/welcome.png"
+	touch -d '2020-01-01' "$old"
+done
+got=$(call POST /api/v1/texts/da/previews '{"v":1}')
+newest=$(sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p' "$dir/answer")
+kept=$(find "$cdb.previews" -mindepth 1 -maxdepth 1 -type d | wc -l)
+# Old ones went first: some of the 30 are gone, the newest preview is there.
+old_left=$(find "$cdb.previews" -mindepth 1 -maxdepth 1 -type d -name '00000000000000*' | wc -l)
+[[ $got == 200 && $kept == 24 && -d $cdb.previews/$newest && $old_left -lt 30 ]] &&
+	ok "previews beyond the newest 24 are deleted, the oldest first" ||
+	fail "previews kept: $kept (answer $got)"
+
 # ---- every action in the audit log ----
 for action in texts_drafts texts_preview texts_publish texts_rollback; do
 	n=$(sql "$cdb" "SELECT count(*) FROM audit WHERE action = '$action' AND actor = 'admin'")
