@@ -267,7 +267,9 @@ int ank_preview_run(const ank_preview_opts *o, ank_preview_result *r, ank_err *e
 	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	posix_spawn_file_actions_addopen(&fa, 2, errs, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	pid_t pid;
-	int rc = posix_spawn(&pid, o->kiosk_bin, &fa, NULL, (char *const *)argv, environ);
+	/* posix_spawnp: a bare name (no configured path, none beside central) is looked up in
+	 * the PATH; a path is used as it is. */
+	int rc = posix_spawnp(&pid, o->kiosk_bin, &fa, NULL, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0)
 		return ank_err_set(err, "cannot run %s: %s", o->kiosk_bin, strerror(rc));
