@@ -1,8 +1,8 @@
 /* The administrators' console (admin.html): the kiosks with their health, a pairing code,
  * revoking a kiosk; the accounts (create, disable, enable, reset password, change role and
  * site); the audit log with its filters; the report (GET /api/v1/report: tables of every
- * figure, charts drawn here as inline SVG, a print stylesheet, the raw data's download). Each section is a tab of its own (more come later:
- * sites, screen texts, drug alerts, information screens). All texts come from the catalogs;
+ * figure, charts drawn here as inline SVG, a print stylesheet, the raw data's download). Each section is a tab of its own; the Screen texts tab
+ * is static/admin_texts.js (more come later: sites, drug alerts, information screens). All texts come from the catalogs;
  * every server value is put in as text (Ank.el), never as HTML.
  *
  * Stable hooks for browser tests:
