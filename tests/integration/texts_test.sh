@@ -73,6 +73,11 @@ refused "placeholders differ from the source" 400 "messages.ticket.wait" \
 	'{"v":1,"messages":{"ticket.wait":["{ahead} before you","{count} before you"]}}'
 refused "a plural text needs every form" 400 "messages.ticket.wait" \
 	POST /api/v1/texts/en/drafts '{"v":1,"messages":{"ticket.wait":"{ahead} {minutes}"}}'
+refused "Arabic's plural text needs its six forms" 400 "messages.ticket.wait" \
+	POST /api/v1/texts/ar/drafts \
+	'{"v":1,"messages":{"ticket.wait":["{ahead} {minutes}","{ahead} {minutes}"]}}'
+refused "the language's own name is not a screen text to change" 400 "messages.lang.name" \
+	POST /api/v1/texts/da/drafts '{"v":1,"messages":{"lang.name":"Dansk!"}}'
 refused "an empty text" 400 "messages.welcome.title" \
 	POST /api/v1/texts/da/drafts '{"v":1,"messages":{"welcome.title":""}}'
 refused "broken JSON" 400 "invalid_json" POST /api/v1/texts/da/drafts '{"v":1,"messages":'
