@@ -202,6 +202,8 @@ static long long i18n_stamp(const app *a)
 	dir_stamp(dir, &sum);
 	if (a->overrides_dir[0])
 		dir_stamp(a->overrides_dir, &sum);
+	if (a->texts_dir[0])
+		dir_stamp(a->texts_dir, &sum);
 	return (long long)(sum >> 1);
 }
 
@@ -209,13 +211,20 @@ static long long i18n_stamp(const app *a)
  * out (ank_i18n_overlay_dir), the kiosk carries on with the shipped text. */
 static void overlay(app *a)
 {
-	if (!a->overrides_dir[0])
-		return;
 	int applied = 0;
 	ank_err err;
-	ank_i18n_overlay_dir(a->i18n, a->overrides_dir, &applied, &err);
-	if (applied)
-		ank_log(ANK_LOG_INFO, "i18n", "%d texts from site overrides", applied);
+	if (a->overrides_dir[0]) {
+		ank_i18n_overlay_dir(a->i18n, a->overrides_dir, &applied, &err);
+		if (applied)
+			ank_log(ANK_LOG_INFO, "i18n", "%d texts from site overrides", applied);
+	}
+	/* The draft texts of a preview come last: they are what is being looked at. */
+	if (a->texts_dir[0]) {
+		applied = 0;
+		if (ank_i18n_overlay_dir(a->i18n, a->texts_dir, &applied, &err))
+			ank_log(ANK_LOG_WARN, "i18n", "draft texts: %s", err.msg);
+		ank_log(ANK_LOG_INFO, "i18n", "%d draft texts from %s", applied, a->texts_dir);
+	}
 }
 
 int app_reload_i18n(app *a)

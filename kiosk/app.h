@@ -119,6 +119,9 @@ typedef struct app {
 	/* Site text overrides from central (<db>.catalogs, see ank_sync_catalogs_dir); "" when
 	 * the kiosk runs without a database of its own. */
 	char overrides_dir[600];
+	/* Draft texts laid over everything else (--texts: central's preview); "" when none. Set
+	 * before app_init. */
+	char texts_dir[600];
 	char lang[8];
 	/* The user picked a language in this visit: it wins over the registered preference
 	 * until the visit ends (app_reset). */

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "ank_buf.h"
 #include "ank_text.h"
 #include "checks.h"
@@ -560,6 +562,33 @@ static verb_rc v_expect_layout(run *r, const args *v)
 	return VERB_FAILED;
 }
 
+/* check-layout: the layout check as a finding, not a failure (central's preview of draft
+ * texts): one JSON line on stdout, {"layout": {"screen", "lang", "size", "check", "why"}},
+ * when a check breaks, nothing when all hold; the run goes on either way. */
+static verb_rc v_check_layout(run *r, const args *v)
+{
+	(void)v;
+	char why[512], size[24];
+	const char *broken = check_layout(&r->a->ui, why, sizeof why);
+	if (!broken)
+		return VERB_OK;
+	snprintf(size, sizeof size, "%dx%d", r->a->ui.w, r->a->ui.h);
+	/* why quotes the widget's text, cut to its buffer: a cut inside a character is no valid
+	 * UTF-8 for JSON, so then the finding says so instead of being lost. */
+	json_t *j = json_pack("{s:{s:s, s:s, s:s, s:s, s:s}}", "layout", "screen", screen_name(r),
+	                      "lang", r->a->lang, "size", size, "check", broken, "why", why);
+	if (!j)
+		j = json_pack("{s:{s:s, s:s, s:s, s:s, s:s}}", "layout", "screen", screen_name(r),
+		              "lang", r->a->lang, "size", size, "check", broken, "why",
+		              "(the details are not valid UTF-8)");
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(j);
+	return VERB_OK;
+}
+
 /* monkey N [SEED] [every K] [pin PIN] */
 static verb_rc v_monkey(run *r, const args *v)
 {
@@ -638,6 +667,7 @@ static const verb verbs[] = {
         {"reset-taps", SHAPE_NONE, "", 0, v_reset_taps},
         {"expect-chimes", SHAPE_NUMBER, "N", 100000, v_expect_chimes},
         {"expect-layout", SHAPE_NONE, "", 0, v_expect_layout},
+        {"check-layout", SHAPE_NONE, "", 0, v_check_layout},
         {"expect-speech", SHAPE_NUMBER, "N", 100000, v_expect_speech},
         {"expect-spoken", SHAPE_TEXT, "TEXT", 0, v_expect_spoken},
         {"expect-not-spoken", SHAPE_TEXT, "TEXT", 0, v_expect_not_spoken},

@@ -487,6 +487,8 @@ static int run_kiosk(const options *o, const ank_window *early, ank_queue *q, co
 		degraded_pin(o, db, a.pin_hash, sizeof a.pin_hash);
 	ank_err err = {{0}};
 	int rc;
+	if (o->texts)
+		snprintf(a.texts_dir, sizeof a.texts_dir, "%s", o->texts);
 	/* A demo without --db has no overrides: its temporary database is never paired. */
 	if (app_init(&a, q, o->data, o->db, &err)) {
 		fprintf(stderr, "ankomst-kiosk: %s\n", err.msg);

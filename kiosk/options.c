@@ -17,7 +17,7 @@ const char options_usage[] =
         "       ankomst-kiosk [--demo] [--db FILE] [--config FILE.ini] [--registry FILE.json]\n"
         "                     [--data DIR] [--size WxH] [--fullscreen] [--display]\n"
         "                     [--headless --script FILE [--shots DIR] [--now ISO-TIME]\n"
-        "                      [--renderer sdl|null] [--speech-wav DIR]]\n"
+        "                      [--renderer sdl|null] [--speech-wav DIR] [--texts DIR]]\n"
         "       ankomst-kiosk --hash-pin PIN     print the hash for staff_pin_hash\n"
         "       ankomst-kiosk --db FILE --pair URL CODE [--ca FILE]   pair with central\n"
         "       ankomst-kiosk --db FILE --sync-only   sync with central, no screen\n"
@@ -76,6 +76,8 @@ int options_parse(int argc, char **argv, options *o)
 			o->shots = argv[++i];
 		else if (v && !strcmp(a, "--speech-wav"))
 			o->speech_wav = argv[++i];
+		else if (v && !strcmp(a, "--texts"))
+			o->texts = argv[++i];
 		else if (v && !strcmp(a, "--now"))
 			o->now = argv[++i];
 		else if (v && !strcmp(a, "--hash-pin"))

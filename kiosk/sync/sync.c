@@ -54,6 +54,9 @@ struct ank_sync {
 	char problem[160];
 };
 
+/* The meta counter of the screen texts' version this kiosk shows (central's publish). */
+#define SYNC_TEXTS_VERSION "shown_texts"
+
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
 /* curl_global_init is not thread-safe; the first caller does it once for the process. */
@@ -726,10 +729,24 @@ static int apply_catalog(ank_sync *s, ank_store *st, const ank_change *c, json_t
 		return refused(st, ANK_EV_CATALOG_REFUSED, c, err->msg, err);
 	ank_log(ANK_LOG_INFO, "sync", "change %lld: %d texts of %s kept as override", c->id, keys,
 	        lang);
-	return answer_change(st, ANK_EV_CATALOG_APPLIED,
-	                     json_pack("{s:I, s:s, s:i}", ANK_FN(CHANGE), (json_int_t)c->id,
-	                               ANK_FN(LANG), lang, ANK_FN(KEYS), keys),
-	                     c->id, err);
+	/* A published version of central's screen texts says its number, which this kiosk then
+	 * reports on each poll (the version it shows); a catalog change without one keeps the
+	 * number it had. Kept with the event and the cursor, in one transaction. */
+	json_t *version = json_object_get(j, ANK_FN(TEXTS_VERSION));
+	json_t *ev = json_pack("{s:I, s:s, s:i}", ANK_FN(CHANGE), (json_int_t)c->id, ANK_FN(LANG),
+	                       lang, ANK_FN(KEYS), keys);
+	if (ank_store_begin(st, err)) {
+		json_decref(ev);
+		return -1;
+	}
+	if (ank_store_outbox_append(st, ANK_EV_CATALOG_APPLIED, ank_now_ms(), ev, err) ||
+	    (json_is_integer(version) && json_integer_value(version) > 0 &&
+	     ank_store_counter_set(st, SYNC_TEXTS_VERSION, json_integer_value(version), err)) ||
+	    ank_store_cursor_set(st, c->id, err)) {
+		ank_store_rollback(st);
+		return -1;
+	}
+	return ank_store_commit(st, err);
 }
 
 /* The site's ticket key from central: kept as this kiosk's ticket key with the cursor in one
@@ -834,16 +851,22 @@ static int apply_change(ank_sync *s, ank_queue *q, const ank_change *c, bool *ac
 static int pull_once(ank_sync *s, ank_queue *q, http *h, int64_t *cursor)
 {
 	ank_err err;
-	char path[128];
+	char path[256];
 	/* Offline, the first poll must not wait: an answer at once is what says "online". */
 	pthread_mutex_lock(&s->mu);
 	int wait = s->pull_link.online ? ANK_SYNC_WAIT_S : 0;
 	/* Central shows staff how much this kiosk still has to send. */
 	long long unsent = (long long)s->pending;
 	pthread_mutex_unlock(&s->mu);
-	/* ...and which program it runs (docs/api.md "Change feed": version). */
-	snprintf(path, sizeof path, ANK_PATH_CHANGES "?since=%lld&wait=%d&unsent=%lld&version=%s",
-	         (long long)*cursor, wait, unsent, ANK_VERSION);
+	/* ...which program it runs, and the screen texts' version it shows (docs/api.md
+	 * "Change feed": version, texts). */
+	int64_t texts = 0;
+	ank_err terr;
+	if (ank_store_counter_get(ank_queue_store(q), SYNC_TEXTS_VERSION, &texts, &terr))
+		texts = 0;
+	snprintf(path, sizeof path,
+	         ANK_PATH_CHANGES "?since=%lld&wait=%d&unsent=%lld&version=%s&texts=%lld",
+	         (long long)*cursor, wait, unsent, ANK_VERSION, (long long)texts);
 	long status = 0;
 	if (http_do(h, &s->p, path, s->p.token, NULL, ANK_SYNC_WAIT_S + 15, &status, &err)) {
 		set_problem(s, "pull", &err);

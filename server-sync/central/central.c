@@ -20,8 +20,10 @@
 #include "ank_log.h"
 #include "ank_text.h"
 #include "ank_time.h"
+#include "admin_texts.h"
 #include "cstore.h"
 #include "http.h"
+#include "preview.h"
 #include "proto.h"
 #include "report_make.h"
 #include "report_suppress.h"
@@ -65,6 +67,8 @@ typedef struct opts {
 	char log_format[8];
 	char metrics_token[ANK_TOKEN_HEX + 1];
 	char web_dir[PATH_MAX_BYTES], i18n_dir[PATH_MAX_BYTES]; /* the browser's files */
+	/* The screen texts' preview: the kiosk program and its data (admin_texts.h). */
+	char kiosk_binary[PATH_MAX_BYTES], kiosk_data[PATH_MAX_BYTES];
 	ank_serve_limits lim;
 	unsigned min_free_mb;    /* lim.min_free_bytes, as the config gives it */
 	unsigned suppress_below; /* report: counts under it are hidden (report_suppress.h) */
@@ -277,10 +281,24 @@ static int cmd_serve(opts *o)
 		free(key);
 		return 1;
 	}
+	/* The screen texts' previews: the kiosk program, and a directory beside the database. */
+	ank_texts_conf *texts = calloc(1, sizeof *texts);
+	if (texts) {
+		ank_preview_kiosk_path(o->kiosk_binary, texts->kiosk_bin, sizeof texts->kiosk_bin);
+		snprintf(texts->kiosk_data, sizeof texts->kiosk_data, "%s", o->kiosk_data);
+		snprintf(texts->work_root, sizeof texts->work_root, "%.4000s.previews", o->db);
+		if (ank_texts_conf_init(texts, &err)) {
+			ank_log(ANK_LOG_WARN, "central", "no screen-text previews: %s", err.msg);
+			free(texts);
+			texts = NULL;
+		}
+	}
 	ank_serve *sv = ank_serve_new(&o->lim, cs, &err);
 	ank_http *h = sv ? ank_http_new(cs, sv, o->metrics_token, web) : NULL;
-	if (h)
+	if (h) {
 		ank_http_set_report_below(h, (int)o->suppress_below);
+		ank_http_set_texts(h, texts);
+	}
 	struct MHD_Daemon *d = h ? serve_start(h, sv, &o->lim, &addr, cert, key) : NULL;
 	if (d) {
 		serve_until_stopped(o, d, host, port, tls);
@@ -302,6 +320,10 @@ static int cmd_serve(opts *o)
 	}
 	ank_http_free(h);
 	ank_serve_free(sv);
+	if (texts) {
+		ank_texts_conf_free(texts);
+		free(texts);
+	}
 	ank_web_free(web);
 	ank_cstore_close(cs);
 	if (key)
@@ -580,7 +602,8 @@ static const char usage[] =
         "  audit-verify --db FILE                        check the audit log's hash chain\n"
         "Every command takes --log-format text|json (default text).\n"
         "The config file (INI) has [central] with listen, db, tls_cert, tls_key, log_format,\n"
-        "metrics_token, web_dir, i18n_dir and the limits of docs/operations.md (max_connections,\n"
+        "metrics_token, web_dir, i18n_dir, kiosk_binary, kiosk_data (the screen texts' preview)\n"
+        "and the limits of docs/operations.md (max_connections,\n"
         "max_connections_per_address, request_deadline_s, idle_timeout_s, workers,\n"
         "poll_threads, min_free_mb, check_interval_s), report_suppress_below (default 10),\n"
         "retain_registry_months (24), retain_incident_text_days (365),\n"
@@ -610,6 +633,8 @@ static int on_config_key(void *user, const char *section, const char *key, const
 	        {"metrics_token", o->metrics_token, sizeof o->metrics_token},
 	        {"web_dir", o->web_dir, sizeof o->web_dir},
 	        {"i18n_dir", o->i18n_dir, sizeof o->i18n_dir},
+	        {"kiosk_binary", o->kiosk_binary, sizeof o->kiosk_binary},
+	        {"kiosk_data", o->kiosk_data, sizeof o->kiosk_data},
 	};
 	const num_key nums[] = {
 	        {"max_connections", &o->lim.max_connections, 16, 1000000},
@@ -757,6 +782,7 @@ int main(int argc, char **argv)
 	o.retain_events_days = ANK_RETAIN_EVENTS_DAYS;
 	snprintf(o.web_dir, sizeof o.web_dir, "%s", ANK_DATA_DIR "/server-sync/central/web");
 	snprintf(o.i18n_dir, sizeof o.i18n_dir, "%s", ANK_DATA_DIR "/i18n");
+	snprintf(o.kiosk_data, sizeof o.kiosk_data, "%s", ANK_DATA_DIR);
 	/* The config file first, so that flags given with it override it. */
 	for (int i = 2; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--config") != 0)

@@ -255,6 +255,28 @@ static const char *const migrations[] = {
          * opens from it. Central's own data, not read model (cstore_sites.c). */
         "CREATE TABLE site_setup(site TEXT PRIMARY KEY REFERENCES site(id),"
         " timezone TEXT NOT NULL, ini TEXT, accepted_ms INTEGER, actor TEXT) WITHOUT ROWID;",
+        /* 18 (issue 13 item 5): screen texts with versions. A draft per (language, key), one
+         * shared by the admins (the last edit wins, with its author); a published version is
+         * the whole set of a language's texts that differ from the shipped catalog for one
+         * scope (a site, a municipality, all), append-only: a rollback publishes an earlier
+         * version's set again as a new version (cstore_texts.c). */
+        ("CREATE TABLE text_draft(lang TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+         " author TEXT NOT NULL, at_ms INTEGER NOT NULL, PRIMARY KEY (lang, key)) WITHOUT ROWID;"
+         "CREATE TABLE text_version(version INTEGER PRIMARY KEY, lang TEXT NOT NULL,"
+         " scope TEXT NOT NULL CHECK (scope IN ('site','municipality','all')),"
+         " target TEXT NOT NULL, author TEXT NOT NULL, at_ms INTEGER NOT NULL,"
+         " rollback_of INTEGER NOT NULL DEFAULT 0, sites INTEGER NOT NULL);"
+         "CREATE INDEX text_version_scope ON text_version(lang, scope, target);"
+         "CREATE TABLE text_version_text(version INTEGER NOT NULL, key TEXT NOT NULL,"
+         " value TEXT NOT NULL, PRIMARY KEY (version, key)) WITHOUT ROWID;"
+         "CREATE TRIGGER text_version_no_update BEFORE UPDATE ON text_version"
+         " BEGIN SELECT RAISE(ABORT, 'text versions are append-only'); END;"
+         "CREATE TRIGGER text_version_no_delete BEFORE DELETE ON text_version"
+         " BEGIN SELECT RAISE(ABORT, 'text versions are append-only'); END;"
+         "CREATE TRIGGER text_version_text_no_update BEFORE UPDATE ON text_version_text"
+         " BEGIN SELECT RAISE(ABORT, 'text versions are append-only'); END;"
+         "CREATE TRIGGER text_version_text_no_delete BEFORE DELETE ON text_version_text"
+         " BEGIN SELECT RAISE(ABORT, 'text versions are append-only'); END;"),
 };
 
 void ank_cs_hash_hex(const char *secret, char out[65])

@@ -77,7 +77,8 @@ typedef struct ank_cs_seen {
 	bool has_unsent; /* the kiosk said how many events it has not sent yet */
 	long long unsent;
 	char version[ANK_VERSION_MAX + 1]; /* the program version it last reported; "" none */
-	bool revoked; /* revoked by this process: a long-poll it holds is answered 401 */
+	bool revoked;            /* revoked by this process: a long-poll it holds is answered 401 */
+	long long texts_version; /* the screen texts' version it last reported; 0 none */
 } ank_cs_seen;
 
 /* A site's revision (ank_cstore_site_rev). */

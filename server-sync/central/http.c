@@ -21,6 +21,8 @@
 #include "ank_time.h"
 #include "ank_version.h"
 #include "http.h"
+#include "admin_texts.h"
+#include "cstore_texts.h"
 #include "proto.h"
 #include "report_suppress.h"
 #include "serve.h"
@@ -37,7 +39,7 @@
 static const double buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 #define N_BUCKETS (sizeof buckets / sizeof buckets[0])
 /* Rows of the per-route counters: every route plus "unknown". */
-#define MAX_ROUTES 48
+#define MAX_ROUTES 64
 /* The session cookie's name; its attributes are in docs/api.md. */
 #define SESSION_COOKIE "ank_session"
 
@@ -64,6 +66,7 @@ struct ank_http {
 	const ank_web *web;
 	char metrics_token[ANK_TOKEN_HEX + 1]; /* "" when /metrics is off */
 	int report_below;                      /* the report's suppression threshold */
+	struct ank_texts_conf *texts;          /* the screen texts' preview (borrowed; NULL) */
 	pthread_mutex_t mu;                    /* the metrics below */
 	long long requests[MAX_ROUTES][6];     /* [route][status class 1xx..5xx + other] */
 	/* The latency histogram per route, so that 30 s long-polls do not fill the buckets of
@@ -408,6 +411,11 @@ static ank_reply h_changes(ank_http_ctx *c)
 	        MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, "version");
 	if (version_s && !c->resumed && version_ok(version_s))
 		ank_cstore_kiosk_version(c->cs, c->kiosk, version_s);
+	/* And the screen texts' version it shows (cstore_texts.h). */
+	const char *texts_s = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, "texts");
+	long texts;
+	if (texts_s && !c->resumed && !ank_parse_long(texts_s, 0, 0x7fffffffL, &texts))
+		ank_cstore_kiosk_texts(c->cs, c->kiosk, texts);
 	/* A poll held while its kiosk was revoked ends now, without the changes. */
 	if (c->resumed && ank_cstore_kiosk_revoked(c->cs, c->kiosk))
 		return ank_http_error(ANK_ERR_UNAUTHORIZED, "this kiosk was revoked");
@@ -510,6 +518,21 @@ static const route routes[] = {
         {"POST", "/api/v1/accounts/{user}", ank_admin_account_change, AUTH_ADMIN, EXEC_WORKER,
          "account_change"},
         {"GET", "/api/v1/audit", ank_admin_audit, AUTH_ADMIN, EXEC_WORKER, "audit"},
+        /* Screen texts (admin_texts.c); a preview runs a kiosk for seconds: a worker's. */
+        {"GET", "/api/v1/texts/kiosks", ank_texts_kiosks, AUTH_ADMIN, EXEC_WORKER, "texts_kiosks"},
+        {"GET", "/api/v1/texts/{lang}", ank_texts_get, AUTH_ADMIN, EXEC_WORKER, "texts"},
+        {"POST", "/api/v1/texts/{lang}/drafts", ank_texts_drafts_post, AUTH_ADMIN, EXEC_WORKER,
+         "texts_drafts"},
+        {"POST", "/api/v1/texts/{lang}/previews", ank_texts_preview_post, AUTH_ADMIN, EXEC_WORKER,
+         "texts_preview"},
+        {"GET", "/api/v1/previews/{id}/{shot}", ank_texts_preview_shot, AUTH_ADMIN, EXEC_WORKER,
+         "texts_preview_shot"},
+        {"POST", "/api/v1/texts/{lang}/publish", ank_texts_publish, AUTH_ADMIN, EXEC_WORKER,
+         "texts_publish"},
+        {"POST", "/api/v1/texts/{lang}/rollback", ank_texts_rollback, AUTH_ADMIN, EXEC_WORKER,
+         "texts_rollback"},
+        {"GET", "/api/v1/texts/{lang}/history", ank_texts_history, AUTH_ADMIN, EXEC_WORKER,
+         "texts_history"},
         /* A report reads a year's read model: a worker's, not the event loop's. */
         {"GET", "/api/v1/report", ank_admin_report, AUTH_ADMIN, EXEC_WORKER, "report"},
 };
@@ -942,6 +965,16 @@ void ank_http_set_report_below(ank_http *h, int below)
 	h->report_below = below;
 }
 
+void ank_http_set_texts(ank_http *h, struct ank_texts_conf *t)
+{
+	h->texts = t;
+}
+
+struct ank_texts_conf *ank_http_texts(const ank_http *h)
+{
+	return h->texts;
+}
+
 int ank_http_report_below(const ank_http *h)
 {
 	return h->report_below;
@@ -1135,11 +1168,12 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, request *req, ank
 		        r.status, r.body);
 	if ((r.status == 503 || r.status == 507) && !c->retry_after[0])
 		snprintf(c->retry_after, sizeof c->retry_after, "%d", r.status == 507 ? 60 : 5);
-	size_t len = strlen(r.body);
+	size_t len = c->reply_len ? c->reply_len : strlen(r.body);
 	bool gzipped = false;
 	const char *accept =
 	        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-	if (!c->body_static && len >= GZIP_MIN_BYTES && accept && strstr(accept, "gzip")) {
+	if (!c->body_static && !c->reply_len && len >= GZIP_MIN_BYTES && accept &&
+	    strstr(accept, "gzip")) {
 		size_t zlen;
 		char *z = gzip(r.body, len, &zlen);
 		if (z) {

@@ -40,6 +40,11 @@ ank_http *ank_http_new(ank_cstore *cs, struct ank_serve *serve, const char *metr
  * ANK_REPORT_SUPPRESS_BELOW), for GET /api/v1/report. Set before serving. */
 void ank_http_set_report_below(ank_http *h, int below);
 int ank_http_report_below(const ank_http *h);
+/* The screen texts' settings (admin_texts.h; borrowed, NULL: no previews). Set before
+ * serving. */
+struct ank_texts_conf;
+void ank_http_set_texts(ank_http *h, struct ank_texts_conf *t);
+struct ank_texts_conf *ank_http_texts(const ank_http *h);
 void ank_http_free(ank_http *h);
 /* libmicrohttpd's access handler and completion callback; cls is the ank_http. */
 enum MHD_Result ank_http_on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -76,6 +81,7 @@ typedef struct ank_http_ctx {
 	bool body_static; /* the reply's body is static storage (a web file): not freed or gzipped
 	                   */
 	char retry_after[24]; /* a Retry-After header (seconds) to send, or "" */
+	size_t reply_len;     /* a binary reply's bytes (a PNG); 0: the body is a string */
 	char addr[48];        /* the client's address in text; "" if unknown */
 	bool resumed;         /* a held long-poll woken: answer, do not wait */
 	int hold_ms;          /* a worker route's answer is held this long */

@@ -52,7 +52,8 @@
 	X(ALERT_UNTIL, "alert_until")                                                              \
 	X(ALERT_SEVERITY, "alert_severity")                                                        \
 	X(KIOSK, "kiosk")                                                                          \
-	X(STATION_TYPES, "station_types")
+	X(STATION_TYPES, "station_types")                                                          \
+	X(TEXTS_VERSION, "texts_version")
 
 typedef enum ank_field {
 #define ANK_X_ENUM(e, n) ANK_F_##e,

@@ -231,14 +231,15 @@ export async function sqlOne(db, query) {
 
 const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-// A real kiosk of the demo site: its own site.db (demo config and registry), paired with
+// A real kiosk of the demo site (or of `site`): its own site.db (demo config and registry), paired with
 // central, a `--sync-only` process keeping it online (it applies central's commands), and
 // check-ins through the real screens in headless runs. The kiosk's clock is real time
 // unless setClock/advanceClock set one: then headless runs and the CLI get `--now`, so a
 // test can check in "45 minutes ago" (central takes kiosk times from 2020 up to 24 h ahead).
 export class Kiosk {
-	constructor(central, name = 'kiosk') {
+	constructor(central, name = 'kiosk', site = SITE) {
 		this.central = central;
+		this.site = site;
 		this.dir = join(central.dir, name);
 		mkdirSync(this.dir);
 		this.db = join(this.dir, 'site.db');
@@ -263,7 +264,7 @@ export class Kiosk {
 	}
 	// site: the site to pair with; code: a pairing code made already (the admin page's),
 	// else one is made with the CLI.
-	async setup({ config = join(env.source, 'assets/demo/site.ini'), registry = join(env.source, 'assets/demo/registry.json'), site = SITE, code = null } = {}) {
+	async setup({ config = join(env.source, 'assets/demo/site.ini'), registry = join(env.source, 'assets/demo/registry.json'), site = this.site, code = null } = {}) {
 		await this.queue(['config', config]);
 		await this.queue(['import', registry]);
 		code = code ?? (await this.central.cli(['pair-kiosk', '--site', site])).stdout.trim();

@@ -1,8 +1,8 @@
 /* The administrators' console (admin.html): the kiosks with their health, a pairing code,
  * revoking a kiosk; the accounts (create, disable, enable, reset password, change role and
  * site); the audit log with its filters; the report (GET /api/v1/report: tables of every
- * figure, charts drawn here as inline SVG, a print stylesheet, the raw data's download). Each section is a tab of its own (more come later:
- * sites, screen texts, drug alerts, information screens). All texts come from the catalogs;
+ * figure, charts drawn here as inline SVG, a print stylesheet, the raw data's download). Each section is a tab of its own; the Screen texts tab
+ * is static/admin_texts.js (more come later: sites, drug alerts, information screens). All texts come from the catalogs;
  * every server value is put in as text (Ank.el), never as HTML.
  *
  * Stable hooks for browser tests:
@@ -29,7 +29,7 @@
 	const el = Ank.el, t = Ank.t;
 	const $ = (id) => document.getElementById(id);
 	const enc = encodeURIComponent;
-	const VIEWS = ["kiosks", "accounts", "audit", "report", "sites"];
+	const VIEWS = ["kiosks", "accounts", "audit", "report", "sites", "texts"];
 	const KIOSKS_REFRESH_MS = 5000; /* the kiosk list's health is read again this often */
 	const TOAST_KEEP_MS = 8000;
 
@@ -634,7 +634,9 @@
 
 	const loaders = {kiosks: loadKiosks, accounts: loadAccounts, audit: () => loadAudit(null), report: showReport,
 		/* The Sites tab is admin_sites.js's; it gets this page's API call and toasts. */
-		sites: () => window.AnkSites.show({api: api, toast: toast, errorToast: errorToast, sites: () => S.sites, reloadSites: loadSites})};
+		sites: () => window.AnkSites.show({api: api, toast: toast, errorToast: errorToast, sites: () => S.sites, reloadSites: loadSites}),
+		/* Screen texts: static/admin_texts.js, with this page's helpers. */
+		texts: () => window.AnkTexts.show({api, toast, errorToast, ask, sites: () => S.sites})};
 
 	function currentView() {
 		const v = location.hash.replace("#", "");
