@@ -16,7 +16,7 @@ const char options_usage[] =
         "usage: ankomst-kiosk --version\n"
         "       ankomst-kiosk [--demo] [--db FILE] [--config FILE.ini] [--registry FILE.json]\n"
         "                     [--data DIR] [--size WxH] [--fullscreen] [--display]\n"
-        "                     [--headless --script FILE [--shots DIR] [--now ISO-TIME]\n"
+        "                     [--headless --script FILE [--shots DIR] [--now ISO-TIME] [--content FILE]\n"
         "                      [--renderer sdl|null] [--speech-wav DIR]]\n"
         "       ankomst-kiosk --hash-pin PIN     print the hash for staff_pin_hash\n"
         "       ankomst-kiosk --db FILE --pair URL CODE [--ca FILE]   pair with central\n"
@@ -78,6 +78,8 @@ int options_parse(int argc, char **argv, options *o)
 			o->speech_wav = argv[++i];
 		else if (v && !strcmp(a, "--now"))
 			o->now = argv[++i];
+		else if (v && !strcmp(a, "--content"))
+			o->content = argv[++i];
 		else if (v && !strcmp(a, "--hash-pin"))
 			o->hash_pin = argv[++i];
 		else if (v && !strcmp(a, "--renderer")) {

@@ -8,6 +8,7 @@
 typedef struct options {
 	const char *db, *config, *registry, *data, *script, *shots, *now, *hash_pin;
 	const char *pair_url, *pair_code, *ca, *log_format;
+	const char *content;    /* alerts and information screens from this file (a preview) */
 	const char *speech_wav; /* headless: each utterance as a numbered WAV file here */
 	bool demo, headless, display, fullscreen, sync_only;
 	bool null_renderer; /* --renderer null: layout and widgets, no pixels (headless only) */

@@ -59,23 +59,17 @@ ui_rect take_bottom(ui_rect *r, int h)
 	return b;
 }
 
-int alert_band(app *a, int y)
+/* One alert's band at y; returns its height. */
+static int one_alert(app *a, int y, const content_alert *al)
 {
-	const ank_site_config *cfg = a->q ? ank_queue_config(a->q) : NULL;
-	if (!cfg || !ank_queue_alert_shown(cfg, a->now))
-		return 0;
-	/* The alert in the user's language, else the site's first. */
-	const char *text = cfg->alerts[0].text;
-	for (int i = 0; i < cfg->n_alerts; i++)
-		if (!strcmp(cfg->alerts[i].lang, a->lang))
-			text = cfg->alerts[i].text;
-	char both[512];
+	const char *text = al->text;
+	char both[ANK_CONTENT_TEXT_MAX + 160];
 	int icon = portrait(a) ? THEME_ALERT_ICON : THEME_ALERT_ICON_LAND;
 	ui_rect box = {THEME_MARGIN + icon + THEME_GAP, y + THEME_ALERT_PAD,
 	               a->ui.w - 2 * THEME_MARGIN - icon - THEME_GAP, 0};
 	/* Title and text on one line when the width allows it (landscape has width to give
 	 * and no height), else the title above the text. */
-	bool danger = cfg->alert_severity == ANK_SEVERITY_DANGER;
+	bool danger = al->severity == ANK_SEVERITY_DANGER;
 	const char *title = tr(a, danger ? "welcome.alert_title_danger" : "welcome.alert_title");
 	snprintf(both, sizeof both, "%s — %s", title, text);
 	if (ui_fit_text(&a->ui, (ui_rect){0, 0, box.w, a->ui.h}, both, UI_FONT_BODY, UI_TEXT_NOWRAP)
@@ -91,8 +85,19 @@ int alert_band(app *a, int y)
 	a->ui.r.icon(a->ui.r.ctx,
 	             ui_mirror(&a->ui, (ui_rect){THEME_MARGIN, y + (h - icon) / 2, icon, icon}),
 	             "alert", THEME_TEXT);
-	ui_label(&a->ui, "alert", box, both, UI_FONT_BODY, THEME_TEXT,
-	         UI_TEXT_MIDDLE | UI_TEXT_BLOCK);
+	/* The first keeps the id "alert" that scripts and the dump know; a second is alert.1. */
+	char id[UI_ID_MAX];
+	snprintf(id, sizeof id, y == 0 ? "alert" : "alert.%d", y == 0 ? 0 : 1);
+	ui_label(&a->ui, id, box, both, UI_FONT_BODY, THEME_TEXT, UI_TEXT_MIDDLE | UI_TEXT_BLOCK);
+	return h;
+}
+
+int alert_band(app *a, int y)
+{
+	content_alert al[APP_ALERTS_SHOWN];
+	int n = content_alerts(a, al, APP_ALERTS_SHOWN), h = 0;
+	for (int i = 0; i < n; i++)
+		h += one_alert(a, y + h, &al[i]);
 	return h;
 }
 

@@ -39,9 +39,15 @@ screen_id display_frame(app *a)
 	} else {
 		take_top(&c, CALL_H + CALL_STATION_H + THEME_GAP);
 	}
+	const ank_site_config *cfg = ank_queue_config(a->q);
+	/* Portrait: one count a line, since two side by side do not fit in Arabic. */
+	bool tall = portrait(a);
+	ui_rect bottom = take_bottom(&c, tall ? 2 * WAITING_H + THEME_GAP : WAITING_H);
+	/* An information screen above the counts, over the oldest of the last calls. */
+	int info_h = display_info(a, &c);
 	ui_label(u, "display.last_title", take_top(&c, LAST_H), tr(a, "display.last_calls"),
 	         UI_FONT_LARGE, THEME_DISPLAY_TEXT, UI_TEXT_START | UI_TEXT_MIDDLE);
-	for (int i = 0; i < a->n_last; i++) {
+	for (int i = 0; i < a->n_last && (info_h == 0 || c.h >= LAST_H); i++) {
 		char id[UI_ID_MAX], buf[128], line[192];
 		const char *args[] = {"station", a->last[i].station, NULL};
 		snprintf(line, sizeof line, "%s  —  %s", a->last[i].label,
@@ -50,10 +56,6 @@ screen_id display_frame(app *a)
 		ui_label(u, id, take_top(&c, LAST_H), line, UI_FONT_LARGE, THEME_DISPLAY_TEXT,
 		         UI_TEXT_START | UI_TEXT_MIDDLE);
 	}
-	const ank_site_config *cfg = ank_queue_config(a->q);
-	/* Portrait: one count a line, since two side by side do not fit in Arabic. */
-	bool tall = portrait(a);
-	ui_rect bottom = take_bottom(&c, tall ? 2 * WAITING_H + THEME_GAP : WAITING_H);
 	for (int r = 0, k = 0; r < ANK_ROUTE_COUNT; r++) {
 		ank_route_status st;
 		ank_err err;

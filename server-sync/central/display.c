@@ -9,6 +9,7 @@
 #include "ank_log.h"
 #include "ank_time.h"
 #include "ank_vocab.h"
+#include "cstore_content.h"
 #include "http.h"
 #include "wire.h"
 
@@ -62,6 +63,16 @@ ank_reply ank_display_get(ank_http_ctx *c)
 		rc = ank_cstore_display_view(c->cs, c->site, now, d, &err);
 	json_t *j = rc ? NULL : display_json(c->site, d, now);
 	free(d);
+	/* The administrators' alerts and information screens that have not ended: the page
+	 * shows each inside its from/until by its own clock, so it has them in advance. */
+	json_t *content = NULL;
+	if (j && ank_cstore_content_for_site(c->cs, c->site, now, &content, &err) == 0)
+		json_object_set_new(j, ANK_FN(ITEMS), content);
+	else if (j) {
+		json_decref(j);
+		j = NULL;
+		rc = -1;
+	}
 	if (!j) {
 		ank_log(ANK_LOG_ERROR, "display", "display of %s: %s", c->site,
 		        rc ? err.msg : "out of memory");

@@ -21,6 +21,7 @@
 #include "ank_time.h"
 #include "ank_version.h"
 #include "http.h"
+#include "admin_content.h"
 #include "proto.h"
 #include "report_suppress.h"
 #include "serve.h"
@@ -37,7 +38,7 @@
 static const double buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 #define N_BUCKETS (sizeof buckets / sizeof buckets[0])
 /* Rows of the per-route counters: every route plus "unknown". */
-#define MAX_ROUTES 48
+#define MAX_ROUTES 64
 /* The session cookie's name; its attributes are in docs/api.md. */
 #define SESSION_COOKIE "ank_session"
 
@@ -507,6 +508,16 @@ static const route routes[] = {
         {"GET", "/api/v1/audit", ank_admin_audit, AUTH_ADMIN, EXEC_WORKER, "audit"},
         /* A report reads a year's read model: a worker's, not the event loop's. */
         {"GET", "/api/v1/report", ank_admin_report, AUTH_ADMIN, EXEC_WORKER, "report"},
+        /* Drug alerts and information screens (admin_content.c). */
+        {"GET", "/api/v1/content", ank_admin_content_list, AUTH_ADMIN, EXEC_WORKER, "content"},
+        {"POST", "/api/v1/content", ank_admin_content_new, AUTH_ADMIN, EXEC_WORKER,
+         "content_new"},
+        {"POST", "/api/v1/content/{n}", ank_admin_content_update, AUTH_ADMIN, EXEC_WORKER,
+         "content_update"},
+        {"POST", "/api/v1/content/{n}/publish", ank_admin_content_publish, AUTH_ADMIN,
+         EXEC_WORKER, "content_publish"},
+        {"POST", "/api/v1/content/{n}/withdraw", ank_admin_content_withdraw, AUTH_ADMIN,
+         EXEC_WORKER, "content_withdraw"},
 };
 #define N_ROUTES ((int)(sizeof routes / sizeof routes[0]))
 _Static_assert(sizeof routes / sizeof routes[0] < MAX_ROUTES, "raise MAX_ROUTES");
