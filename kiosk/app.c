@@ -648,7 +648,8 @@ void app_advance(app *a, int64_t now)
 		a->dirty = true;
 	}
 	/* The welcome's rotation turns by the clock too. */
-	if (a->info_since && before / APP_INFO_ROTATE_MS != now / APP_INFO_ROTATE_MS)
+	if (a->info_since && (before - a->info_since) / APP_INFO_ROTATE_MS !=
+	                             (now - a->info_since) / APP_INFO_ROTATE_MS)
 		a->dirty = true;
 	if (a->display && !a->degraded) {
 		display_poll(a);
@@ -666,7 +667,7 @@ void app_advance(app *a, int64_t now)
 	int64_t quiet = now - a->last_touch;
 	/* The welcome screen left in a language someone picked goes back to the site's own
 	 * for the next person, without a prompt (nothing typed there is lost). */
-	if (a->screen == SCREEN_WELCOME && quiet >= app_idle_prompt_ms(a)) {
+	if (a->screen == SCREEN_WELCOME && quiet >= app_idle_prompt_ms(a) && !a->info_since) {
 		char lang[8];
 		default_language(a, lang);
 		if (a->lang_chosen || strcmp(lang, a->lang) != 0)
@@ -694,6 +695,11 @@ void app_touch(app *a, bool down, int x, int y)
 {
 	a->last_touch = a->now;
 	a->dirty = true;
+	/* A touch on the information screens ends them: the welcome, in the site's language. */
+	if (a->info_since && a->screen == SCREEN_WELCOME) {
+		a->info_since = 0;
+		app_reset(a);
+	}
 	/* Staff mode: hold the top-left corner of the welcome (or the fault) screen. */
 	bool start = a->screen == SCREEN_WELCOME || a->screen == SCREEN_FAULT;
 	if (down && start && x < APP_STAFF_CORNER && y < APP_STAFF_CORNER)

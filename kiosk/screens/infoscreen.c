@@ -63,7 +63,9 @@ unsigned content_signature(app *a)
 		sig = sig * 31u + (unsigned)in[i]->id;
 	for (int i = 0; i < na; i++)
 		sig = sig * 33u + (unsigned)(size_t)al[i].text;
-	return sig;
+	/* The welcome's rotation comes after APP_INFO_IDLE_MS without a touch. */
+	bool idle = a->screen == SCREEN_WELCOME && a->now - a->last_touch >= APP_INFO_IDLE_MS;
+	return sig * 2u + (idle && ni > 0);
 }
 
 /* One information screen in r: pictogram, title, body and the QR, in the screen's
@@ -157,15 +159,9 @@ screen_id infoscreen_frame(app *a)
 	int y = alert_band(a, 0);
 	ui_rect c = {THEME_MARGIN, y + THEME_MARGIN, a->ui.w - 2 * THEME_MARGIN,
 	             a->ui.h - y - 2 * THEME_MARGIN};
-	/* The whole screen is one target: a tap ends the rotation and shows the welcome in the
-	 * site's language, for the next person. */
+	/* The whole screen is one target: a touch anywhere ends the rotation (app_touch) and
+	 * shows the welcome in the site's language, for the next person. */
 	ui_rect hint = take_bottom(&c, INFO_HINT_H);
-	if (ui_button(&a->ui, "infoscreen.card", (ui_rect){0, 0, a->ui.w, a->ui.h}, "",
-	              UI_STYLE_QUIET)) {
-		a->info_since = 0;
-		app_reset(a);
-		return SCREEN_WELCOME;
-	}
 	info_card(a, "infoscreen", c, in[item], true);
 	ui_label(&a->ui, "infoscreen.hint", hint, tr(a, "welcome.info_tap"), UI_FONT_LARGE,
 	         THEME_MUTED, UI_TEXT_CENTER | UI_TEXT_MIDDLE);
