@@ -346,7 +346,8 @@ static ank_reply save(ank_http_ctx *c, long long id)
 	if (!item)
 		return bad;
 	ank_err err;
-	const char *kind = json_string_value(json_object_get(item, "kind"));
+	char kind[8];
+	snprintf(kind, sizeof kind, "%s", json_string_value(json_object_get(item, "kind")));
 	bool is_new = id == 0;
 	ank_cs_rc rc = ank_cstore_content_save(c->cs, &id, kind, item, from, until, c->acct.name,
 	                                       ank_now_ms(), &err);
