@@ -61,9 +61,8 @@ const char *ank_content_kind_code(ank_content_kind k)
 
 /* The pictograms of assets/icons that say something on an information screen (a clock for
  * opening hours, staff for an offer of help, ...); not the check-in flow's own controls. */
-static const char *const pictograms[] = {"alert", "clock", "staff",      "rules",
-                                         "check", "station", "call_staff", "inject",
-                                         "smoke", "language"};
+static const char *const pictograms[] = {"alert",   "clock",      "staff",  "rules", "check",
+                                         "station", "call_staff", "inject", "smoke", "language"};
 
 const char *ank_pictogram_at(size_t i)
 {

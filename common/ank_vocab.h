@@ -20,7 +20,11 @@ typedef enum ank_alert_severity {
 
 /* Administrators' content (issue 13): a drug alert, or an information screen that rotates on
  * the waiting-room displays and the kiosk's idle welcome. */
-typedef enum ank_content_kind { ANK_CONTENT_ALERT = 0, ANK_CONTENT_INFO = 1, ANK_CONTENT_KIND_COUNT } ank_content_kind;
+typedef enum ank_content_kind {
+	ANK_CONTENT_ALERT = 0,
+	ANK_CONTENT_INFO = 1,
+	ANK_CONTENT_KIND_COUNT
+} ank_content_kind;
 
 typedef struct ank_substance_info {
 	const char *code;             /* stable code, e.g. "cocaine" */

@@ -250,7 +250,7 @@ static void content_reload(app *a)
 		return;
 	ank_err err;
 	if (ank_store_content_load(st, a->content, &err)) {
-		ank_log(ANK_LOG_WARN, "content", "cannot read the alerts and screens: %s", err.msg);
+		ank_log(ANK_LOG_WARN, "store", "cannot read the alerts and screens: %s", err.msg);
 		return;
 	}
 	a->content_stamp = stamp;

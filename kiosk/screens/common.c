@@ -83,7 +83,7 @@ int alert_band(app *a, int y)
 		snprintf(one, sizeof one, "%s — %s", title, al[i].text);
 		if (ui_fit_text(&a->ui, (ui_rect){0, 0, box.w, a->ui.h}, one, UI_FONT_BODY,
 		                UI_TEXT_NOWRAP)
-		            .state != UI_FIT_OK &&
+		                    .state != UI_FIT_OK &&
 		    n == 1)
 			snprintf(one, sizeof one, "%s\n%s", title, al[i].text);
 		used += (size_t)snprintf(all + used, sizeof all - used, "%s%s", i ? "\n" : "", one);
@@ -101,7 +101,8 @@ int alert_band(app *a, int y)
 	a->ui.r.icon(a->ui.r.ctx,
 	             ui_mirror(&a->ui, (ui_rect){THEME_MARGIN, y + (h - icon) / 2, icon, icon}),
 	             "alert", THEME_TEXT);
-	ui_label(&a->ui, "alert", box, all, UI_FONT_BODY, THEME_TEXT, UI_TEXT_MIDDLE | UI_TEXT_BLOCK);
+	ui_label(&a->ui, "alert", box, all, UI_FONT_BODY, THEME_TEXT,
+	         UI_TEXT_MIDDLE | UI_TEXT_BLOCK);
 	return h;
 }
 

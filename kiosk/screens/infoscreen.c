@@ -9,13 +9,13 @@
 #include "screens.h"
 
 /* Heights of an information screen's parts. */
-#define INFO_ICON       160 /* the pictogram, portrait */
-#define INFO_ICON_LAND  110
-#define INFO_TITLE_H    120
-#define INFO_QR_SIDE    300 /* a phone reads it at arm's length */
-#define INFO_QR_LAND    240
-#define INFO_HINT_H     80  /* "tap the screen to check in" */
-#define INFO_DISPLAY_H  330 /* the card on the waiting-room display */
+#define INFO_ICON      160 /* the pictogram, portrait */
+#define INFO_ICON_LAND 110
+#define INFO_TITLE_H   120
+#define INFO_QR_SIDE   300 /* a phone reads it at arm's length */
+#define INFO_QR_LAND   240
+#define INFO_HINT_H    80  /* "tap the screen to check in" */
+#define INFO_DISPLAY_H 330 /* the card on the waiting-room display */
 
 int content_alerts(app *a, content_alert *out, int max)
 {
@@ -37,7 +37,8 @@ int content_alerts(app *a, content_alert *out, int max)
 			const ank_content_item *it = &a->content->items[i];
 			if (it->kind == ANK_CONTENT_ALERT && it->severity == want &&
 			    ank_content_shown(it, a->now))
-				out[n++] = (content_alert){want, ank_content_text_in(it, a->lang)->text};
+				out[n++] = (content_alert){want,
+				                           ank_content_text_in(it, a->lang)->text};
 		}
 	}
 	return n;
@@ -57,7 +58,8 @@ unsigned content_signature(app *a)
 {
 	content_alert al[APP_ALERTS_SHOWN];
 	const ank_content_item *in[ANK_CONTENT_MAX];
-	int na = content_alerts(a, al, APP_ALERTS_SHOWN), ni = content_infos(a, in, ANK_CONTENT_MAX);
+	int na = content_alerts(a, al, APP_ALERTS_SHOWN),
+	    ni = content_infos(a, in, ANK_CONTENT_MAX);
 	unsigned sig = (unsigned)na * 131u + (unsigned)ni;
 	for (int i = 0; i < ni; i++)
 		sig = sig * 31u + (unsigned)in[i]->id;
@@ -70,8 +72,7 @@ unsigned content_signature(app *a)
 
 /* One information screen in r: pictogram, title, body and the QR, in the screen's
  * language (the caller set it). */
-static void info_card(app *a, const char *id, ui_rect r, const ank_content_item *it,
-                      bool large)
+static void info_card(app *a, const char *id, ui_rect r, const ank_content_item *it, bool large)
 {
 	ui *u = &a->ui;
 	const ank_content_text *t = ank_content_text_in(it, a->lang);

@@ -13,8 +13,7 @@
 
 /* Copies a string member of o into out (n bytes); -1 when present but not a string that
  * fits, or absent when required. */
-static int take_str(json_t *o, const char *key, bool required, char *out, size_t n,
-                    ank_err *err)
+static int take_str(json_t *o, const char *key, bool required, char *out, size_t n, ank_err *err)
 {
 	json_t *v = json_object_get(o, key);
 	out[0] = '\0';
@@ -49,7 +48,8 @@ int ank_content_parse(json_t *j, ank_content_item *out, ank_err *err)
 		        json_string_value(json_object_get(j, ANK_FN(SEVERITY))));
 		out->severity = sev < 0 ? ANK_SEVERITY_WARNING : sev;
 	} else {
-		if (take_str(j, ANK_FN(PICTOGRAM), true, out->pictogram, sizeof out->pictogram, err) ||
+		if (take_str(j, ANK_FN(PICTOGRAM), true, out->pictogram, sizeof out->pictogram,
+		             err) ||
 		    take_str(j, ANK_FN(QR), false, out->qr, sizeof out->qr, err))
 			return -1;
 		/* Only a vetted pictogram is drawn: one the kiosk has as a file. */
@@ -58,7 +58,8 @@ int ank_content_parse(json_t *j, ank_content_item *out, ank_err *err)
 	}
 	json_t *texts = json_object_get(j, ANK_FN(TEXTS));
 	if (!json_is_object(texts) || json_object_size(texts) == 0)
-		return ank_err_set(err, "%s: must be an object of texts by language", ANK_FN(TEXTS));
+		return ank_err_set(err, "%s: must be an object of texts by language",
+		                   ANK_FN(TEXTS));
 	const char *lang;
 	json_t *t;
 	json_object_foreach(texts, lang, t)
@@ -68,7 +69,8 @@ int ank_content_parse(json_t *j, ank_content_item *out, ank_err *err)
 			                   ANK_CONTENT_LANGS_MAX);
 		ank_content_text *x = &out->texts[out->n_texts];
 		if (strlen(lang) < 2 || strlen(lang) >= sizeof x->lang || !json_is_object(t))
-			return ank_err_set(err, "%s.%.8s: not a language's texts", ANK_FN(TEXTS), lang);
+			return ank_err_set(err, "%s.%.8s: not a language's texts", ANK_FN(TEXTS),
+			                   lang);
 		snprintf(x->lang, sizeof x->lang, "%s", lang);
 		bool info = out->kind == ANK_CONTENT_INFO;
 		if ((info && take_str(t, ANK_FN(TITLE), true, x->title, sizeof x->title, err)) ||
@@ -207,7 +209,8 @@ int ank_content_file_load(const char *path, ank_content_list *out, ank_err *err)
 		{
 			ank_err perr;
 			if (out->n >= ANK_CONTENT_MAX) {
-				rc = ank_err_set(err, "%s: more than %d items", path, ANK_CONTENT_MAX);
+				rc = ank_err_set(err, "%s: more than %d items", path,
+				                 ANK_CONTENT_MAX);
 				break;
 			}
 			if (ank_content_parse(v, &out->items[out->n], &perr)) {

@@ -110,9 +110,10 @@ static int check_texts(ank_http_ctx *c, json_t *texts, ank_content_kind kind, an
 		const char *const *keys = kind == ANK_CONTENT_ALERT ? alert_keys : info_keys;
 		size_t nk = kind == ANK_CONTENT_ALERT ? 1 : 2;
 		if (json_object_size(t) > nk) {
-			*bad = bad_field(where, kind == ANK_CONTENT_ALERT
-			                                ? "an alert has only a text"
-			                                : "an information screen has a title and a body");
+			*bad = bad_field(where,
+			                 kind == ANK_CONTENT_ALERT
+			                         ? "an alert has only a text"
+			                         : "an information screen has a title and a body");
 			return -1;
 		}
 		for (int k = 0; keys[k]; k++)
@@ -144,8 +145,9 @@ static int check_qr(json_t *v, ank_reply *bad)
 	for (const char *p = u; ok && *p; p++)
 		ok = *p > 0x20 && *p < 0x7f && *p != '"' && *p != '<' && *p != '>' && *p != '\\';
 	if (!ok) {
-		*bad = bad_field("qr", "must be an https URL (https://host/path, lowercase host, no "
-		                       "spaces)");
+		*bad = bad_field("qr",
+		                 "must be an https URL (https://host/path, lowercase host, no "
+		                 "spaces)");
 		return -1;
 	}
 	return 0;
@@ -172,7 +174,8 @@ static int check_sites(ank_http_ctx *c, json_t *v, ank_reply *bad)
 	}
 	if (!json_is_array(v) || json_array_size(v) == 0 ||
 	    json_array_size(v) > ANK_CONTENT_SITES_MAX) {
-		*bad = bad_field("sites", "must be \"all\", 1 to 64 sites or {\"municipality\": code}");
+		*bad = bad_field("sites",
+		                 "must be \"all\", 1 to 64 sites or {\"municipality\": code}");
 		return -1;
 	}
 	size_t i;
@@ -221,8 +224,8 @@ static json_t *item_from_body(ank_http_ctx *c, int64_t *from, int64_t *until, an
 	json_t *j = ank_http_body(c, bad);
 	if (!j)
 		return NULL;
-	static const char *const known[] = {"v",    "kind", "severity", "pictogram", "qr",
-	                                    "from", "until", "sites",   "texts",     NULL};
+	static const char *const known[] = {"v",    "kind",  "severity", "pictogram", "qr",
+	                                    "from", "until", "sites",    "texts",     NULL};
 	const char *key;
 	json_t *v;
 	json_object_foreach(j, key, v)
@@ -332,9 +335,9 @@ ank_reply ank_admin_content_list(ank_http_ctx *c)
 	for (size_t i = 0; ank_pictogram_at(i); i++)
 		json_array_append_new(icons, json_string(ank_pictogram_at(i)));
 	return ank_http_json(
-	        200, json_pack("{s:i, s:o, s:o, s:{s:i, s:i, s:i, s:i}, s:I}", "v", 1, "items", items,
-	                       "pictograms", icons, "limits", "title", ANK_CONTENT_TITLE_MAX, "text",
-	                       ANK_CONTENT_TEXT_MAX, "qr", ANK_CONTENT_QR_MAX, "languages",
+	        200, json_pack("{s:i, s:o, s:o, s:{s:i, s:i, s:i, s:i}, s:I}", "v", 1, "items",
+	                       items, "pictograms", icons, "limits", "title", ANK_CONTENT_TITLE_MAX,
+	                       "text", ANK_CONTENT_TEXT_MAX, "qr", ANK_CONTENT_QR_MAX, "languages",
 	                       ANK_CONTENT_LANGS_MAX, "server_ms", (json_int_t)ank_now_ms()));
 }
 
@@ -391,18 +394,17 @@ static ank_reply move(ank_http_ctx *c, bool publish)
 	ank_err err;
 	int changes = 0;
 	int64_t now = ank_now_ms();
-	ank_cs_rc rc = publish ? ank_cstore_content_publish(c->cs, id, c->acct.name, now, &changes,
-	                                                    &err)
-	                       : ank_cstore_content_withdraw(c->cs, id, c->acct.name, now, &changes,
-	                                                     &err);
+	ank_cs_rc rc =
+	        publish ? ank_cstore_content_publish(c->cs, id, c->acct.name, now, &changes, &err)
+	                : ank_cstore_content_withdraw(c->cs, id, c->acct.name, now, &changes, &err);
 	if (rc != ANK_CS_OK)
 		return store_error(rc, &err);
 	const char *state = publish ? ANK_CONTENT_PUBLISHED : ANK_CONTENT_WITHDRAWN;
 	ank_log(ANK_LOG_INFO, "admin", "'%s': content %lld %s (%d changes)", c->acct.name, id,
 	        state, changes);
-	return ank_http_json(200, json_pack("{s:i, s:I, s:s, s:i}", "v", 1, ANK_FN(ID),
-	                                    (json_int_t)id, ANK_FN(STATE), state, "changes",
-	                                    changes));
+	return ank_http_json(200,
+	                     json_pack("{s:i, s:I, s:s, s:i}", "v", 1, ANK_FN(ID), (json_int_t)id,
+	                               ANK_FN(STATE), state, "changes", changes));
 }
 
 ank_reply ank_admin_content_publish(ank_http_ctx *c)

@@ -45,8 +45,8 @@ static json_t *content_wire(long long id, const char *state, json_t *item)
 	return w;
 }
 
-static int log_add(ank_cstore *cs, long long id, int64_t now, const char *actor,
-                   const char *action, const char *body, ank_err *err)
+static int log_add(ank_cstore *cs, long long id, int64_t now, const char *actor, const char *action,
+                   const char *body, ank_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	int rc = -1;
@@ -99,8 +99,8 @@ static ank_cs_rc item_get_locked(ank_cstore *cs, long long id, char state[16], j
 }
 
 ank_cs_rc ank_cstore_content_save(ank_cstore *cs, long long *id, const char *kind, json_t *item,
-                                  int64_t from_ms, int64_t until_ms, const char *actor,
-                                  int64_t now, ank_err *err)
+                                  int64_t from_ms, int64_t until_ms, const char *actor, int64_t now,
+                                  ank_err *err)
 {
 	char *body = json_dumps(item, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!body) {
@@ -120,7 +120,8 @@ ank_cs_rc ank_cstore_content_save(ank_cstore *cs, long long *id, const char *kin
 		if (rc != ANK_CS_OK)
 			goto fail;
 		if (strcmp(state, ANK_CONTENT_DRAFT)) {
-			ank_err_set(err, "content %lld is %s: only a draft can be changed", *id, state);
+			ank_err_set(err, "content %lld is %s: only a draft can be changed", *id,
+			            state);
 			rc = ANK_CS_FORBIDDEN;
 			goto fail;
 		}
@@ -172,8 +173,8 @@ out:
 
 /* Appends the content change `payload` for each site (NULL: every site) and notes it in
  * content_site (mu held, in the caller's transaction). 0, or -1 with err. */
-static int send_to(ank_cstore *cs, long long id, const char *site, const char *payload,
-                   bool note, int64_t now, int *changes, ank_err *err)
+static int send_to(ank_cstore *cs, long long id, const char *site, const char *payload, bool note,
+                   int64_t now, int *changes, ank_err *err)
 {
 	if (ank_cs_change_add_locked(cs, site, ank_chg_name(ANK_CHG_CONTENT), payload, now, err) <
 	    0)
@@ -206,7 +207,7 @@ static ank_cs_rc send_municipality(ank_cstore *cs, long long id, const char *cod
 	}
 	sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
 	/* The ids first: the inserts below reuse the writer's statements. */
-	char (*ids)[ANK_CS_ID_MAX + 1] = calloc(ANK_CONTENT_SITES_MAX, sizeof *ids);
+	char(*ids)[ANK_CS_ID_MAX + 1] = calloc(ANK_CONTENT_SITES_MAX, sizeof *ids);
 	int n = 0, step;
 	while (ids && n < ANK_CONTENT_SITES_MAX && (step = sqlite3_step(s)) == SQLITE_ROW)
 		snprintf(ids[n++], sizeof ids[0], "%s", ank_cs_col(s, 0));
@@ -233,7 +234,8 @@ static ank_cs_rc send_sites(ank_cstore *cs, long long id, json_t *sites, const c
                             int64_t now, int *changes, ank_err *err)
 {
 	if (json_is_string(sites))
-		return send_to(cs, id, NULL, payload, true, now, changes, err) ? ANK_CS_DB : ANK_CS_OK;
+		return send_to(cs, id, NULL, payload, true, now, changes, err) ? ANK_CS_DB
+		                                                               : ANK_CS_OK;
 	if (json_is_object(sites))
 		return send_municipality(cs, id,
 		                         json_string_value(json_object_get(sites, "municipality")),
@@ -259,7 +261,7 @@ static ank_cs_rc send_back(ank_cstore *cs, long long id, const char *payload, in
 		return ANK_CS_DB;
 	}
 	sqlite3_bind_int64(s, 1, id);
-	char (*ids)[ANK_CS_ID_MAX + 1] = calloc(ANK_CONTENT_SITES_MAX + 1, sizeof *ids);
+	char(*ids)[ANK_CS_ID_MAX + 1] = calloc(ANK_CONTENT_SITES_MAX + 1, sizeof *ids);
 	int n = 0;
 	while (ids && n <= ANK_CONTENT_SITES_MAX && sqlite3_step(s) == SQLITE_ROW)
 		snprintf(ids[n++], sizeof ids[0], "%s", ank_cs_col(s, 0));
@@ -312,13 +314,16 @@ static ank_cs_rc move(ank_cstore *cs, long long id, const char *from_state, cons
 		goto fail;
 	}
 	if (strlen(payload) > ANK_PROTO_MAX_PAYLOAD) {
-		ank_err_set(err, "the item is %zu bytes in all its languages, more than the %d a kiosk takes",
+		ank_err_set(err,
+		            "the item is %zu bytes in all its languages, more than the %d a kiosk "
+		            "takes",
 		            strlen(payload), ANK_PROTO_MAX_PAYLOAD);
 		rc = ANK_CS_INVALID;
 		goto fail;
 	}
 	rc = !strcmp(to_state, ANK_CONTENT_PUBLISHED)
-	             ? send_sites(cs, id, json_object_get(item, "sites"), payload, now, changes, err)
+	             ? send_sites(cs, id, json_object_get(item, "sites"), payload, now, changes,
+	                          err)
 	             : send_back(cs, id, payload, now, changes, err);
 	if (rc != ANK_CS_OK)
 		goto fail;
@@ -461,9 +466,9 @@ int ank_cstore_content_for_site(ank_cstore *cs, const char *site, int64_t now, j
 	int step;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		json_t *item = json_loads(ank_cs_col(s, 1), 0, NULL);
-		json_t *w = item ? content_wire(sqlite3_column_int64(s, 0), ANK_CONTENT_PUBLISHED,
-		                                item)
-		                 : NULL;
+		json_t *w =
+		        item ? content_wire(sqlite3_column_int64(s, 0), ANK_CONTENT_PUBLISHED, item)
+		             : NULL;
 		json_decref(item);
 		if (w)
 			json_array_append_new(*out, w);

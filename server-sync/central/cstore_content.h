@@ -20,8 +20,8 @@
  * until and sites; from_ms/until_ms its box. OK, UNKNOWN (no such item), FORBIDDEN (not a
  * draft any more), or DB. */
 ank_cs_rc ank_cstore_content_save(ank_cstore *cs, long long *id, const char *kind, json_t *item,
-                                  int64_t from_ms, int64_t until_ms, const char *actor,
-                                  int64_t now, ank_err *err);
+                                  int64_t from_ms, int64_t until_ms, const char *actor, int64_t now,
+                                  ank_err *err);
 /* Publishes draft id: resolves its sites (every site, a list, or a municipality's sites
  * now), appends one content change per site (or one for every site) and the history row in
  * one transaction, then wakes the long-polls. *changes counts the changes. OK, UNKNOWN,

@@ -510,12 +510,11 @@ static const route routes[] = {
         {"GET", "/api/v1/report", ank_admin_report, AUTH_ADMIN, EXEC_WORKER, "report"},
         /* Drug alerts and information screens (admin_content.c). */
         {"GET", "/api/v1/content", ank_admin_content_list, AUTH_ADMIN, EXEC_WORKER, "content"},
-        {"POST", "/api/v1/content", ank_admin_content_new, AUTH_ADMIN, EXEC_WORKER,
-         "content_new"},
+        {"POST", "/api/v1/content", ank_admin_content_new, AUTH_ADMIN, EXEC_WORKER, "content_new"},
         {"POST", "/api/v1/content/{n}", ank_admin_content_update, AUTH_ADMIN, EXEC_WORKER,
          "content_update"},
-        {"POST", "/api/v1/content/{n}/publish", ank_admin_content_publish, AUTH_ADMIN,
-         EXEC_WORKER, "content_publish"},
+        {"POST", "/api/v1/content/{n}/publish", ank_admin_content_publish, AUTH_ADMIN, EXEC_WORKER,
+         "content_publish"},
         {"POST", "/api/v1/content/{n}/withdraw", ank_admin_content_withdraw, AUTH_ADMIN,
          EXEC_WORKER, "content_withdraw"},
 };

@@ -204,13 +204,13 @@ const char *ank_chg_name(ank_chg t);
 /* Limits of one drug alert or information screen, each with its reason; central refuses an
  * item past them and the kiosk keeps at most ANK_CONTENT_MAX. One published item must fit a
  * change payload (ANK_PROTO_MAX_PAYLOAD, 8 KiB) in every language at once. */
-#define ANK_CONTENT_MAX        32  /* items a kiosk holds at once: weeks of alerts and offers */
-#define ANK_CONTENT_LANGS_MAX  10  /* the ten shipped languages */
-#define ANK_CONTENT_TITLE_MAX  80  /* bytes: a title read from across the waiting room */
-#define ANK_CONTENT_TEXT_MAX   320 /* bytes of an alert's text or a screen's body per language */
-#define ANK_CONTENT_QR_MAX     200 /* bytes of the https URL a QR carries (version 10 at M) */
-#define ANK_CONTENT_SITES_MAX  64  /* sites one item names */
-#define ANK_CONTENT_ICON_MAX   31  /* a pictogram's name (ank_pictogram_at) */
+#define ANK_CONTENT_MAX       32  /* items a kiosk holds at once: weeks of alerts and offers */
+#define ANK_CONTENT_LANGS_MAX 10  /* the ten shipped languages */
+#define ANK_CONTENT_TITLE_MAX 80  /* bytes: a title read from across the waiting room */
+#define ANK_CONTENT_TEXT_MAX  320 /* bytes of an alert's text or a screen's body per language */
+#define ANK_CONTENT_QR_MAX    200 /* bytes of the https URL a QR carries (version 10 at M) */
+#define ANK_CONTENT_SITES_MAX 64  /* sites one item names */
+#define ANK_CONTENT_ICON_MAX  31  /* a pictogram's name (ank_pictogram_at) */
 ank_chg ank_chg_from_name(const char *name);
 
 /* ---- ticket and station states ---- */

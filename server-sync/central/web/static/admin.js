@@ -29,7 +29,7 @@
 	const el = Ank.el, t = Ank.t;
 	const $ = (id) => document.getElementById(id);
 	const enc = encodeURIComponent;
-	const VIEWS = ["kiosks", "accounts", "audit", "report"];
+	const VIEWS = ["kiosks", "accounts", "audit", "report", "content"];
 	const KIOSKS_REFRESH_MS = 5000; /* the kiosk list's health is read again this often */
 	const TOAST_KEEP_MS = 8000;
 
@@ -632,7 +632,8 @@
 
 	/* ---- views ---- */
 
-	const loaders = {kiosks: loadKiosks, accounts: loadAccounts, audit: () => loadAudit(null), report: showReport};
+	const loaders = {kiosks: loadKiosks, accounts: loadAccounts, audit: () => loadAudit(null), report: showReport,
+		content: () => window.AnkAdminContent.load()}; /* static/admin_content.js */
 
 	function currentView() {
 		const v = location.hash.replace("#", "");
