@@ -245,11 +245,12 @@ static void content_reload(app *a)
 	if (a->content_fixed || !a->q || !a->content)
 		return;
 	ank_store *st = ank_queue_store(a->q);
-	long long stamp = ank_store_content_stamp(st);
+	/* Again each hour too: items that ended make room for later ones past the cap. */
+	long long stamp = ank_store_content_stamp(st) * 1000003 + a->now / 3600000;
 	if (stamp == a->content_stamp)
 		return;
 	ank_err err;
-	if (ank_store_content_load(st, a->content, &err)) {
+	if (ank_store_content_load(st, a->now, a->content, &err)) {
 		ank_log(ANK_LOG_WARN, "store", "cannot read the alerts and screens: %s", err.msg);
 		return;
 	}

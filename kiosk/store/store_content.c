@@ -138,6 +138,11 @@ int ank_store_content_apply(ank_store *st, json_t *payload, long long change, an
 			goto fail;
 		sqlite3_bind_int64(s, 1, json_integer_value(idj));
 	}
+	if (ank_st_done(st, s, err))
+		goto fail;
+	if (ank_st_prep(st, "DELETE FROM content WHERE until_ms < ?", &s, err))
+		goto fail;
+	sqlite3_bind_int64(s, 1, ank_now_ms() - ANK_CONTENT_KEEP_MS);
 	if (ank_st_done(st, s, err) || ank_store_cursor_set(st, change, err))
 		goto fail;
 	rc = ank_store_commit(st, err);
@@ -149,13 +154,16 @@ out:
 	return rc;
 }
 
-int ank_store_content_load(ank_store *st, ank_content_list *out, ank_err *err)
+int ank_store_content_load(ank_store *st, int64_t now, ank_content_list *out, ank_err *err)
 {
 	out->n = 0;
 	sqlite3_stmt *s;
-	if (ank_st_prep(st, "SELECT item FROM content ORDER BY from_ms, id LIMIT ?", &s, err))
+	if (ank_st_prep(st,
+	                "SELECT item FROM content WHERE until_ms > ? ORDER BY from_ms, id LIMIT ?",
+	                &s, err))
 		return -1;
-	sqlite3_bind_int(s, 1, ANK_CONTENT_MAX);
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int(s, 2, ANK_CONTENT_MAX);
 	int step;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		json_t *j = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);

@@ -42,12 +42,18 @@ bool ank_content_shown(const ank_content_item *it, int64_t now);
 /* The text of an item in lang, else Danish, else its first; never NULL. */
 const ank_content_text *ank_content_text_in(const ank_content_item *it, const char *lang);
 
+/* An item that ended this long ago is deleted when the next content change comes: site.db
+ * does not grow with every alert ever sent, and a kiosk whose clock is behind keeps it. */
+#define ANK_CONTENT_KEEP_MS (7LL * 24 * 3600 * 1000)
+
 /* A `content` change: a published item is kept (replacing one of its id), a withdrawn one
- * deleted, in one transaction with the cursor `change`. 0 applied, 1 refused (err says
+ * deleted, in one transaction with the cursor `change`; items that ended ANK_CONTENT_KEEP_MS
+ * before the wall clock go too. 0 applied, 1 refused (err says
  * why; the caller answers with change.skipped), -1 the database failed. */
 int ank_store_content_apply(ank_store *st, json_t *payload, long long change, ank_err *err);
-/* Every kept item, soonest first (at most ANK_CONTENT_MAX), into *out. 0, or -1 with err. */
-int ank_store_content_load(ank_store *st, ank_content_list *out, ank_err *err);
+/* The kept items that have not ended at now, soonest first (at most ANK_CONTENT_MAX), into
+ * *out. 0, or -1 with err. */
+int ank_store_content_load(ank_store *st, int64_t now, ank_content_list *out, ank_err *err);
 /* A fingerprint of the kept items (changes when one is kept or withdrawn); -1 on error. */
 long long ank_store_content_stamp(ank_store *st);
 /* --content FILE: the items of a JSON file, either {"items": [item, ...]} (the display
