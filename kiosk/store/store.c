@@ -79,8 +79,9 @@ static const char *const migrations[] = {
         "SELECT 1;",
         /* 6 (issue 13): the administrators' drug alerts and information screens from
          * central (store_content.c), each kept whole as central sent it, ahead of its time;
-         * the screens show it by the kiosk's clock. */
-        "CREATE TABLE content(id INTEGER PRIMARY KEY, from_ms INTEGER NOT NULL,"
+         * the screens show it by the kiosk's clock. IF NOT EXISTS: a test rewinds a new
+         * file's user_version to replay older migrations over it. */
+        "CREATE TABLE IF NOT EXISTS content(id INTEGER PRIMARY KEY, from_ms INTEGER NOT NULL,"
         " until_ms INTEGER NOT NULL, item TEXT NOT NULL);",
 };
 
