@@ -116,7 +116,8 @@ static void info_card(app *a, const char *id, ui_rect r, const ank_content_item 
 		QRcode_free(qr);
 	}
 	snprintf(wid, sizeof wid, "%s.body", id);
-	ui_label(u, wid, body, t->text, UI_FONT_BODY, THEME_TEXT, UI_TEXT_START | UI_TEXT_BLOCK);
+	ui_label(u, wid, body, t->text, large ? UI_FONT_LARGE : UI_FONT_BODY, THEME_TEXT,
+	         UI_TEXT_START | UI_TEXT_BLOCK);
 	ui_mark(u, wid, UI_SPEECH_PROMPT);
 }
 

@@ -166,6 +166,12 @@ content_display)
 	"$queue" --db "$work/site.db" config "$work/three.ini" >/dev/null
 	kiosk_run content_display.txt --db "$work/site.db" --display --content "$here/content_both.json"
 	;;
+content_landscape)
+	sed 's/^languages = .*/languages = da, en, ar/' "$here/alert.ini" >"$work/three.ini"
+	now=2026-11-23T10:30:00Z kiosk_run content_landscape.txt --db "$work/site.db" \
+		--config "$work/three.ini" --registry "$root/assets/demo/registry.json" --size 1920x1080 \
+		--content "$here/content_both.json"
+	;;
 content_bad)
 	# A --content file that cannot be read stops the kiosk with the file and the field.
 	printf '{"items": [{"id": 1, "kind": "info", "pictogram": "skull", "from": "2026-11-23T10:00:00Z", "until": "2026-11-23T12:00:00Z", "texts": {"da": {"title": "x", "body": "y"}}}]}' >"$work/bad.json"
