@@ -12,9 +12,12 @@
 #include "ank_time.h"
 #include "ank_vocab.h"
 #include "cstore_content.h"
+#include "proto.h"
 #include "web.h"
 #include "wire.h"
 
+/* Room an item's change takes besides the item itself: its id and state. */
+#define CONTENT_WIRE_EXTRA 64
 /* The field name in an answer is cut to this many bytes. */
 #define FIELD_ECHO_MAX 40
 
@@ -291,6 +294,19 @@ static json_t *item_from_body(ank_http_ctx *c, int64_t *from, int64_t *until, an
 	    check_texts(c, json_object_get(j, "texts"), (ank_content_kind)kind, bad))
 		goto fail;
 	json_object_del(j, "v");
+	/* All the languages together must fit one change (with its id and state). */
+	char *text = json_dumps(j, JSON_COMPACT);
+	size_t len = text ? strlen(text) : 0;
+	free(text);
+	if (len + CONTENT_WIRE_EXTRA > ANK_PROTO_MAX_PAYLOAD) {
+		char rule[128];
+		snprintf(rule, sizeof rule,
+		         "%zu bytes in all languages together, more than the %d a kiosk takes at "
+		         "once",
+		         len, ANK_PROTO_MAX_PAYLOAD - CONTENT_WIRE_EXTRA);
+		*bad = bad_field("texts", rule);
+		goto fail;
+	}
 	return j;
 fail:
 	json_decref(j);

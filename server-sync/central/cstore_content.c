@@ -171,11 +171,48 @@ out:
 	return rc;
 }
 
-/* Appends the content change `payload` for each site (NULL: every site) and notes it in
- * content_site (mu held, in the caller's transaction). 0, or -1 with err. */
+/* How many published items that have not ended by now a site shows (NULL: counted over
+ * every site), not counting item `id`; -1 on error (mu held). */
+static int live_count(ank_cstore *cs, long long id, const char *site, int64_t now)
+{
+	sqlite3_stmt *s = NULL;
+	int n = -1;
+	if (ank_cs_prep(cs,
+	                "SELECT count(DISTINCT c.id) FROM content c JOIN content_site t"
+	                " ON t.content = c.id WHERE c.state = 'published' AND c.until_ms > ?1"
+	                " AND c.id != ?2 AND (?3 IS NULL OR t.site IN (?3, '" ALL_SITES "'))",
+	                &s) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, now);
+		sqlite3_bind_int64(s, 2, id);
+		if (site)
+			sqlite3_bind_text(s, 3, site, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			n = sqlite3_column_int(s, 0);
+	}
+	ank_cs_end(cs, s);
+	return n;
+}
+
+/* Appends the content change `payload` for the site (NULL: every site) and notes it in
+ * content_site (mu held, in the caller's transaction). With note (publish), a site that
+ * already shows ANK_CONTENT_MAX items (a kiosk keeps no more) refuses it: 1 with err.
+ * 0, or -1 with err. */
 static int send_to(ank_cstore *cs, long long id, const char *site, const char *payload, bool note,
                    int64_t now, int *changes, ank_err *err)
 {
+	if (note) {
+		int live = live_count(cs, id, site, now);
+		if (live < 0)
+			return ank_cs_fail(cs, err);
+		if (live >= ANK_CONTENT_MAX) {
+			ank_err_set(
+			        err,
+			        "sites: %s already shows %d published items that have not ended (a "
+			        "kiosk keeps at most %d): withdraw one first",
+			        site ? site : "a site", live, ANK_CONTENT_MAX);
+			return 1;
+		}
+	}
 	if (ank_cs_change_add_locked(cs, site, ank_chg_name(ANK_CHG_CONTENT), payload, now, err) <
 	    0)
 		return -1;
@@ -220,9 +257,10 @@ static ank_cs_rc send_municipality(ank_cstore *cs, long long id, const char *cod
 		ank_err_set(err, "sites: municipality %s has no site", code);
 		rc = ANK_CS_INVALID;
 	}
-	for (int i = 0; rc == ANK_CS_OK && i < n; i++)
-		if (send_to(cs, id, ids[i], payload, true, now, changes, err))
-			rc = ANK_CS_DB;
+	for (int i = 0; rc == ANK_CS_OK && i < n; i++) {
+		int sent = send_to(cs, id, ids[i], payload, true, now, changes, err);
+		rc = sent > 0 ? ANK_CS_INVALID : sent < 0 ? ANK_CS_DB : ANK_CS_OK;
+	}
 	free(ids);
 	return rc;
 }
@@ -233,9 +271,10 @@ static ank_cs_rc send_municipality(ank_cstore *cs, long long id, const char *cod
 static ank_cs_rc send_sites(ank_cstore *cs, long long id, json_t *sites, const char *payload,
                             int64_t now, int *changes, ank_err *err)
 {
-	if (json_is_string(sites))
-		return send_to(cs, id, NULL, payload, true, now, changes, err) ? ANK_CS_DB
-		                                                               : ANK_CS_OK;
+	if (json_is_string(sites)) {
+		int sent = send_to(cs, id, NULL, payload, true, now, changes, err);
+		return sent > 0 ? ANK_CS_INVALID : sent < 0 ? ANK_CS_DB : ANK_CS_OK;
+	}
 	if (json_is_object(sites))
 		return send_municipality(cs, id,
 		                         json_string_value(json_object_get(sites, "municipality")),
@@ -244,8 +283,9 @@ static ank_cs_rc send_sites(ank_cstore *cs, long long id, json_t *sites, const c
 	json_t *v;
 	json_array_foreach(sites, i, v)
 	{
-		if (send_to(cs, id, json_string_value(v), payload, true, now, changes, err))
-			return ANK_CS_DB;
+		int sent = send_to(cs, id, json_string_value(v), payload, true, now, changes, err);
+		if (sent)
+			return sent > 0 ? ANK_CS_INVALID : ANK_CS_DB;
 	}
 	return ANK_CS_OK;
 }

@@ -202,6 +202,34 @@ else
 	ok "the content history is append-only"
 fi
 
+# ---- limits across items and languages ----
+# Ten languages of quotes (each 320 bytes of text, 640 as JSON) do not fit one change.
+quotes=$(printf '\\"%.0s' $(seq 320))
+tq=$(printf '\\"%.0s' $(seq 80))
+texts=""
+for l in da en sv kl pl ro lt ru ar fa; do
+	texts+="${texts:+,}\"$l\":{\"title\":\"$tq\",\"body\":\"$quotes\"}"
+done
+bad "ten languages that do not fit one change together" 400 'texts: .* bytes in all languages together' \
+	"{\"v\":1,\"kind\":\"info\",\"pictogram\":\"clock\",\"from\":\"2030-01-10T10:00:00Z\",\"until\":\"2030-01-10T12:00:00Z\",\"sites\":\"all\",\"texts\":{$texts}}"
+# A site shows at most 32 items at once (a kiosk keeps no more): the 33rd is refused.
+published=0 refused=''
+for _ in $(seq 40); do
+	req POST /api/v1/content "$other" >/dev/null
+	id=$(field_of id)
+	status=$(req POST "/api/v1/content/$id/publish" '{"v":1}')
+	if [[ $status == 200 ]]; then
+		published=$((published + 1))
+	else
+		refused="$status $(answer)"
+		break
+	fi
+done
+# nord had one already (content $oid).
+[[ $published == 31 && $refused == 400*"nord already shows 32"* ]] &&
+	ok "a site's 33rd live item is refused: ${refused:0:120}" ||
+	fail "cap: $published published, then '$refused'"
+
 kill "$kiosk_pid" 2>/dev/null || true
 echo "$passes passed, $fails failed"
 ((fails == 0))

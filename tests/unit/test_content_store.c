@@ -14,12 +14,12 @@
 
 /* An information screen from 10:00 to 12:00 on 2030-01-10 in Danish and Arabic. */
 #define INFO                                                                                       \
-	"{\"id\":5,\"kind\":\"info\",\"state\":\"published\",\"pictogram\":\"clock\","              \
+	"{\"id\":5,\"kind\":\"info\",\"state\":\"published\",\"pictogram\":\"clock\","             \
 	"\"qr\":\"https://example.org/a\",\"from\":\"2030-01-10T10:00:00Z\","                      \
 	"\"until\":\"2030-01-10T12:00:00Z\",\"texts\":{\"da\":{\"title\":\"Kursus\","              \
 	"\"body\":\"Torsdag\"},\"ar\":{\"title\":\"دورة\",\"body\":\"الخميس\"}}}"
 #define ALERT                                                                                      \
-	"{\"id\":6,\"kind\":\"alert\",\"state\":\"published\",\"severity\":\"danger\","             \
+	"{\"id\":6,\"kind\":\"alert\",\"state\":\"published\",\"severity\":\"danger\","            \
 	"\"from\":\"2030-01-10T10:30:00Z\",\"until\":\"2030-01-10T11:00:00Z\","                    \
 	"\"texts\":{\"da\":{\"text\":\"Fare\"}}}"
 
@@ -77,8 +77,8 @@ static void test_keep_replace_withdraw(void **state)
 	                 0);
 	assert_string_equal(list.items[1].texts[0].text, "Farx");
 	/* Withdrawn: gone. */
-	assert_int_equal(apply(f, "{\"id\":6,\"kind\":\"alert\",\"state\":\"withdrawn\"}", 13, &err),
-	                 0);
+	assert_int_equal(
+	        apply(f, "{\"id\":6,\"kind\":\"alert\",\"state\":\"withdrawn\"}", 13, &err), 0);
 	assert_int_equal(fixture_count(f, "SELECT count(*) FROM content"), 1);
 	assert_int_equal(cursor(f), 13);
 	/* An ended item is not loaded. */
@@ -99,7 +99,8 @@ static void test_refused(void **state)
 	        {"no id", "{\"kind\":\"alert\",\"state\":\"published\"}", "id and a state"},
 	        {"unknown state", "{\"id\":1,\"kind\":\"alert\",\"state\":\"gone\"}", "state"},
 	        {"unknown kind",
-	         "{\"id\":1,\"kind\":\"poster\",\"state\":\"published\",\"from\":\"2030-01-10T10:00:"
+	         "{\"id\":1,\"kind\":\"poster\",\"state\":\"published\",\"from\":\"2030-01-10T10:"
+	         "00:"
 	         "00Z\",\"until\":\"2030-01-10T11:00:00Z\",\"texts\":{\"da\":{\"text\":\"x\"}}}",
 	         "kind"},
 	        {"until before from",
