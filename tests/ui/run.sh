@@ -172,6 +172,12 @@ content_landscape)
 		--config "$work/three.ini" --registry "$root/assets/demo/registry.json" --size 1920x1080 \
 		--content "$here/content_both.json"
 	;;
+monkey_content)
+	now=2026-11-23T10:30:00Z kiosk_run monkey_content.txt --demo --renderer null \
+		--content "$here/content_both.json" >/dev/null 2>"$work/log.txt" ||
+		fail "$(tail -20 "$work/log.txt")"
+	grep -q '^monkey: .*screens reached:' "$work/log.txt" || fail "no monkey summary: $(tail -5 "$work/log.txt")"
+	;;
 content_bad)
 	# A --content file that cannot be read stops the kiosk with the file and the field.
 	printf '{"items": [{"id": 1, "kind": "info", "pictogram": "skull", "from": "2026-11-23T10:00:00Z", "until": "2026-11-23T12:00:00Z", "texts": {"da": {"title": "x", "body": "y"}}}]}' >"$work/bad.json"
