@@ -184,6 +184,26 @@ wait_for 30 kept "$iid" && ok "a withdrawn alert leaves the kiosk" ||
 status=$(req POST "/api/v1/content/$aid/withdraw" '{"v":1}')
 [[ $status == 409 ]] && ok "withdrawing twice is refused (409)" || fail "withdraw twice: $status"
 
+# ---- a content change the kiosk cannot read: skipped with the field, nothing kept ----
+# Central checks every item, so the bad one is put into its feed behind its back, with central
+# stopped (it reads its feed at start).
+kill "$central_pid" && wait "$central_pid" 2>/dev/null || true
+sql "$cdb" "INSERT INTO change(site, type, payload, created_ms) VALUES ('demo', 'content',
+            '{\"id\":77,\"kind\":\"info\",\"state\":\"published\",\"pictogram\":\"skull\",\"from\":\"2030-01-10T10:00:00Z\",\"until\":\"2030-01-10T12:00:00Z\",\"texts\":{\"da\":{\"title\":\"x\",\"body\":\"y\"}}}', 0)"
+bad_change=$(sql "$cdb" "SELECT max(id) FROM change")
+"$central_bin" serve --db "$cdb" --listen "127.0.0.1:$port" >>"$dir/central.log" 2>&1 &
+central_pid=$!
+skipped()
+{
+	[[ $(sql "$sdb" "SELECT json_extract(payload, '\$.reason') FROM outbox WHERE type = 'change.skipped'
+	                  AND json_extract(payload, '\$.change') = $bad_change") == pictogram* ]]
+}
+if wait_for 30 skipped && kept "$iid"; then
+	ok "an item the kiosk cannot read is skipped naming the field, the rest kept"
+else
+	fail "bad change $bad_change: skipped '$(sql "$sdb" "SELECT payload FROM outbox WHERE type = 'change.skipped'")', kept '$(sql "$sdb" "SELECT group_concat(id) FROM content")'"
+fi
+
 # ---- history and audit ----
 req GET /api/v1/content >/dev/null
 [[ $(jq -r ".items[] | select(.id == $aid) | [.state, (.history | map(.action) | join(\",\"))] | join(\" \")" "$dir/answer") == "withdrawn saved,saved,published,withdrawn" ]] &&
