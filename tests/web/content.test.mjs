@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { world, Kiosk, env, waitFor, axeCheck, screenshot, sqlOne, ADMIN } from './lib.mjs';
+import { world, Kiosk, env, waitFor, axeCheck, screenshot, sqlOne, run, ADMIN } from './lib.mjs';
 
 let w, k, admin;
 const ALERT_DA = 'Livsfarlig fentanyl i omløb';
@@ -149,6 +149,11 @@ test('/display shows the alert and rotates the screen inside their boxes, on the
 	assert.ok(texts.has(ALERT_DA) && texts.has(ALERT_AR), `the alert in Danish and Arabic: ${[...texts]}`);
 	assert.ok(texts.has(INFO_DA) && texts.has(INFO_EN), `the screen in its languages in turn: ${[...texts]}`);
 	assert.ok(await alert.evaluate((n) => n.classList.contains('alert-danger')), 'drawn as a danger');
+	// The screen's QR, drawn by the page from central's modules, reads back as its address.
+	const qrPng = join(w.central.dir, 'display-qr.png');
+	await p.locator('[data-test=info-qr]').screenshot({ path: qrPng });
+	const z = await run('zbarimg', ['--quiet', '--raw', qrPng]);
+	assert.equal(z.stdout.trim(), 'https://example.org/naloxon', `zbarimg: ${z.stderr}`);
 	await axeCheck(p, '/display with an alert and an information screen');
 	await screenshot(p, 'display_content');
 	await p.clock.fastForward(at(A_UNTIL) - at(A_FROM));

@@ -49,7 +49,7 @@
   const el = {
     alert: $("alert"), alertTitle: $("alert-title"), alertText: $("alert-text"),
     alertMore: $("alert-more"), info: $("info"), infoTitle: $("info-title"),
-    infoBody: $("info-body"), infoLink: $("info-link"),
+    infoBody: $("info-body"), infoLink: $("info-link"), infoQr: $("info-qr"),
     board: $("board"), nowTitle: $("now-title"), nowLabel: $("now-label"),
     nowStation: $("now-station"), also: $("also"), lastTitle: $("last-title"),
     lastList: $("last-list"), paused: $("paused"), pausedText: $("paused-text"),
@@ -249,6 +249,36 @@
       it && it.kind === kind && Date.parse(it.from) <= now && now < Date.parse(it.until));
   }
 
+  // The QR of an information screen from the modules central encoded (qr_modules, row by
+  // row): one SVG path of unit squares with a quiet zone of 4, dark on white; the address is
+  // also written beside it. Drawn again only when the item changes.
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  let qrDrawn = null;
+  function drawQr(it) {
+    const bits = typeof it.qr_modules === "string" ? it.qr_modules : "";
+    const n = Number.isInteger(it.qr_size) ? it.qr_size : 0;
+    if (qrDrawn === bits) return;
+    qrDrawn = bits;
+    el.infoQr.replaceChildren();
+    if (!n || bits.length !== n * n) return;
+    let d = "";
+    for (let i = 0; i < bits.length; i++)
+      if (bits[i] === "1") d += "M" + ((i % n) + 4) + " " + (Math.floor(i / n) + 4) + "h1v1h-1z";
+    const svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("viewBox", "0 0 " + (n + 8) + " " + (n + 8));
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", "QR: " + (it.qr || ""));
+    const bg = document.createElementNS(SVG_NS, "rect");
+    bg.setAttribute("width", n + 8);
+    bg.setAttribute("height", n + 8);
+    bg.setAttribute("fill", "#ffffff");
+    const p = document.createElementNS(SVG_NS, "path");
+    p.setAttribute("d", d);
+    p.setAttribute("fill", "#000000");
+    svg.append(bg, p);
+    el.infoQr.append(svg);
+  }
+
   // An item's texts in lang, else Danish (every item has it), else its first; with the
   // language they are in.
   function itemText(it, lang) {
@@ -348,6 +378,7 @@
       el.infoBody.textContent = x.body || "";
       el.infoLink.textContent = it.qr || "";
       el.infoLink.hidden = !it.qr;
+      drawQr(it);
     }
 
     if (d.frozen) {
