@@ -66,8 +66,6 @@ typedef enum screen_id {
 #define APP_INFO_ROTATE_MS 8000
 /* At most this many drug alerts are shown at once, dangers first. */
 #define APP_ALERTS_SHOWN 2
-/* How often site.db is asked whether central sent new content. */
-#define APP_CONTENT_POLL_MS APP_TICK_MS
 /* QR of version 1..10 at level M: at most 57 x 57 modules. */
 #define APP_QR_MAX 64
 

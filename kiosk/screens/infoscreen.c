@@ -9,13 +9,14 @@
 #include "screens.h"
 
 /* Heights of an information screen's parts. */
-#define INFO_ICON      160 /* the pictogram, portrait */
-#define INFO_ICON_LAND 110
-#define INFO_TITLE_H   120
-#define INFO_QR_SIDE   300 /* a phone reads it at arm's length */
-#define INFO_QR_LAND   240
-#define INFO_HINT_H    80  /* "tap the screen to check in" */
-#define INFO_DISPLAY_H 330 /* the card on the waiting-room display */
+#define INFO_ICON           160 /* the pictogram, portrait */
+#define INFO_ICON_LAND      110
+#define INFO_TITLE_H        120
+#define INFO_QR_SIDE        300 /* a phone reads it at arm's length */
+#define INFO_QR_LAND        240
+#define INFO_HINT_H         80  /* "tap the screen to check in" */
+#define INFO_DISPLAY_H      330 /* the card on the waiting-room display, portrait */
+#define INFO_DISPLAY_H_LAND 250
 
 int content_alerts(app *a, content_alert *out, int max)
 {
@@ -93,7 +94,11 @@ static void info_card(app *a, const char *id, ui_rect r, const ank_content_item 
 	ui_label(u, wid, top, t->title, large ? UI_FONT_TITLE : UI_FONT_LARGE, THEME_TEXT,
 	         UI_TEXT_START | UI_TEXT_MIDDLE | UI_TEXT_BOLD | UI_TEXT_BLOCK);
 	ui_mark(u, wid, UI_SPEECH_PROMPT);
-	int side = large ? (portrait(a) ? INFO_QR_SIDE : INFO_QR_LAND) : c.h;
+	/* A small card's QR: as tall as the card, at most a third of its width. */
+	int side = large ? (portrait(a) ? INFO_QR_SIDE : INFO_QR_LAND)
+	                 : (c.h < c.w / 3 ? c.h : c.w / 3);
+	/* Under the text on a tall card, beside it on a wide one. */
+	bool below = large ? portrait(a) : c.h > c.w;
 	ui_rect body = c;
 	if (it->qr[0] && side > 0) {
 		QRcode *qr = QRcode_encodeString(it->qr, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
@@ -102,7 +107,7 @@ static void info_card(app *a, const char *id, ui_rect r, const ank_content_item 
 			for (int i = 0; i < qr->width * qr->width; i++)
 				m[i] = qr->data[i] & 1;
 			ui_rect q;
-			if (large && portrait(a)) {
+			if (below) {
 				q = take_bottom(&body, side);
 				q.x += (q.w - side) / 2;
 			} else {
@@ -170,7 +175,7 @@ screen_id infoscreen_frame(app *a)
 	return SCREEN_WELCOME;
 }
 
-int display_info(app *a, ui_rect *area)
+int display_info(app *a, ui_rect *area, int h)
 {
 	const ank_content_item *in[ANK_CONTENT_MAX];
 	int n = content_infos(a, in, ANK_CONTENT_MAX);
@@ -182,7 +187,9 @@ int display_info(app *a, ui_rect *area)
 	 * through all of the site's languages, then the next one comes. */
 	int64_t per_item = (int64_t)APP_DISPLAY_LANG_MS * (nl > 0 ? nl : 1);
 	int item = (int)((a->now / per_item) % n);
-	ui_rect r = take_bottom(area, INFO_DISPLAY_H);
+	if (h <= 0)
+		h = portrait(a) ? INFO_DISPLAY_H : INFO_DISPLAY_H_LAND;
+	ui_rect r = take_bottom(area, h);
 	info_card(a, "display.info", r, in[item], false);
-	return INFO_DISPLAY_H;
+	return h;
 }

@@ -59,8 +59,9 @@ int content_infos(const app *a, const ank_content_item **out, int max);
 bool infoscreen_due(app *a);
 /* Draws the rotation in place of the welcome; a tap ends it. */
 screen_id infoscreen_frame(app *a);
-/* The display's information screen at the bottom of *area; returns its height (0: none). */
-int display_info(app *a, ui_rect *area);
+/* The display's information screen at the bottom of *area, h high (0: the default for the
+ * orientation); returns its height (0: none shown). */
+int display_info(app *a, ui_rect *area, int h);
 /* "Back" and "Start over" at the bottom of every step of a check-in (ids SCREEN.back,
  * SCREEN.start_over); true when one was tapped, with the screen to show in *next. */
 bool step_nav(app *a, const char *screen, screen_id *next);

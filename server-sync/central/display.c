@@ -99,8 +99,7 @@ ank_reply ank_display_get(ank_http_ctx *c)
 			qr_add(it);
 		}
 		json_object_set_new(j, ANK_FN(ITEMS), content);
-	}
-	else if (j) {
+	} else if (j) {
 		json_decref(j);
 		j = NULL;
 		rc = -1;

@@ -172,6 +172,14 @@ content_landscape)
 		--config "$work/three.ini" --registry "$root/assets/demo/registry.json" --size 1920x1080 \
 		--content "$here/content_both.json"
 	;;
+content_display_land)
+	sed 's/^languages = .*/languages = da, en, ar/' "$here/alert.ini" >"$work/three.ini"
+	"$queue" --db "$work/site.db" config "$work/three.ini" >/dev/null
+	"$queue" --db "$work/site.db" import "$root/assets/demo/registry.json" >/dev/null
+	"$queue" --db "$work/site.db" --now 2026-11-23T10:30:00Z checkin u-0001 heroin inject >/dev/null
+	now=2026-11-23T10:30:00Z kiosk_run content_display_land.txt --db "$work/site.db" --display \
+		--size 1920x1080 --content "$here/content_both.json"
+	;;
 monkey_content)
 	now=2026-11-23T10:30:00Z kiosk_run monkey_content.txt --demo --renderer null \
 		--content "$here/content_both.json" >/dev/null 2>"$work/log.txt" ||
