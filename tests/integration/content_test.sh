@@ -42,6 +42,8 @@ req()
 		${3:+-d "$3"}
 }
 answer() { cat "$dir/answer"; }
+# json_q FILE SQL: SQL over the JSON text of FILE (as j), with SQLite's JSON functions.
+json_q() { sql :memory: "WITH f(j) AS (SELECT CAST(readfile('$1') AS TEXT)) ${2/FROM json_each(j/FROM f, json_each(j}"; }
 field_of() { sed -n "s/.*\"$1\":\"\\{0,1\\}\\([^,\"}]*\\).*/\\1/p" "$dir/answer" | head -n 1; }
 rows() { sql "$cdb" "SELECT count(*) FROM content"; }
 
@@ -164,8 +166,8 @@ fi
 dkey=$("$central_bin" display-key --db "$cdb" --site demo 2>/dev/null | tail -n 1 || true)
 if [[ -n $dkey ]]; then
 	curl -s -H "Authorization: Bearer $dkey" "$base/api/v1/display" >"$dir/display.json"
-	if [[ $(jq -r '[.items[].id] | join(",")' "$dir/display.json") == "$iid,$aid" ]] &&
-		[[ $(jq -r ".items[] | select(.id == $aid) | .severity" "$dir/display.json") == danger ]]; then
+	if [[ $(json_q "$dir/display.json" "SELECT group_concat(json_extract(value, '\$.id')) FROM json_each(j, '\$.items')") == "$iid,$aid" ]] &&
+		[[ $(json_q "$dir/display.json" "SELECT json_extract(value, '\$.severity') FROM json_each(j, '\$.items') WHERE json_extract(value, '\$.id') = $aid") == danger ]]; then
 		ok "the display feed carries the site's published items, soonest first"
 	else
 		fail "display feed: $(head -c 600 "$dir/display.json")"
@@ -206,9 +208,15 @@ fi
 
 # ---- history and audit ----
 req GET /api/v1/content >/dev/null
-[[ $(jq -r ".items[] | select(.id == $aid) | [.state, (.history | map(.action) | join(\",\"))] | join(\" \")" "$dir/answer") == "withdrawn saved,saved,published,withdrawn" ]] &&
+history_of() # history_of ID: "STATE action,action,…" of item ID in the list answer
+{
+	json_q "$dir/answer" "SELECT json_extract(it.value, '\$.state') || ' ' ||
+	        (SELECT group_concat(json_extract(h.value, '\$.action')) FROM json_each(it.value, '\$.history') h)
+	        FROM json_each(j, '\$.items') it WHERE json_extract(it.value, '\$.id') = $1"
+}
+[[ $(history_of "$aid") == "withdrawn saved,saved,published,withdrawn" ]] &&
 	ok "the item's history: saved, saved, published, withdrawn" ||
-	fail "history: $(jq -c ".items[] | select(.id == $aid)" "$dir/answer")"
+	fail "history: $(history_of "$aid")"
 audit=$(sql "$cdb" "SELECT group_concat(action || ':' || object || ':' || result, ' ') FROM audit
                      WHERE action LIKE 'content%' AND object = 'content/$aid'")
 [[ $audit == *"content_new:content/$aid:201"* && $audit == *"content_publish:content/$aid:200"* &&
