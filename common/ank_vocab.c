@@ -44,6 +44,39 @@ const char *ank_severity_code(ank_alert_severity s)
 	return s >= 0 && s < ANK_SEVERITY_COUNT ? severity_codes[s] : severity_codes[0];
 }
 
+static const char *const content_kinds[ANK_CONTENT_KIND_COUNT] = {"alert", "info"};
+
+int ank_content_kind_from_code(const char *code)
+{
+	for (int i = 0; code && i < ANK_CONTENT_KIND_COUNT; i++)
+		if (!strcmp(code, content_kinds[i]))
+			return i;
+	return -1;
+}
+
+const char *ank_content_kind_code(ank_content_kind k)
+{
+	return k >= 0 && k < ANK_CONTENT_KIND_COUNT ? content_kinds[k] : content_kinds[0];
+}
+
+/* The pictograms of assets/icons that say something on an information screen (a clock for
+ * opening hours, staff for an offer of help, ...); not the check-in flow's own controls. */
+static const char *const pictograms[] = {"alert",   "clock",      "staff",  "rules", "check",
+                                         "station", "call_staff", "inject", "smoke", "language"};
+
+const char *ank_pictogram_at(size_t i)
+{
+	return i < COUNT_OF(pictograms) ? pictograms[i] : NULL;
+}
+
+bool ank_pictogram_known(const char *name)
+{
+	for (size_t i = 0; name && i < COUNT_OF(pictograms); i++)
+		if (!strcmp(name, pictograms[i]))
+			return true;
+	return false;
+}
+
 int ank_route_from_code(const char *code)
 {
 	if (!code)

@@ -28,6 +28,14 @@ typedef enum ank_station_state {
 	ANK_SS_COUNT
 } ank_station_state;
 
+/* Administrators' content (issue 13): a drug alert, or an information screen that rotates on
+ * the waiting-room displays and the kiosk's idle welcome. */
+typedef enum ank_content_kind {
+	ANK_CONTENT_ALERT = 0,
+	ANK_CONTENT_INFO = 1,
+	ANK_CONTENT_KIND_COUNT
+} ank_content_kind;
+
 typedef struct ank_substance_info {
 	const char *code;             /* stable code, e.g. "cocaine" */
 	bool routes[ANK_ROUTE_COUNT]; /* which routes this substance may use here */
@@ -45,6 +53,14 @@ typedef struct ank_municipality_info {
 /* Severity code ("warning"/"danger") to enum, -1 when unknown; and back (never NULL). */
 int ank_severity_from_code(const char *code);
 const char *ank_severity_code(ank_alert_severity s);
+/* Content kind code ("alert"/"info") to enum, -1 when unknown; and back (never NULL). */
+int ank_content_kind_from_code(const char *code);
+const char *ank_content_kind_code(ank_content_kind k);
+/* The vetted pictograms an information screen may carry: names of assets/icons/NAME.svg,
+ * which the kiosk draws and central accepts (the one list). NULL past the end. */
+const char *ank_pictogram_at(size_t i);
+bool ank_pictogram_known(const char *name);
+
 /* Route code ("inject"/"smoke") to enum; returns -1 for an unknown code. */
 int ank_route_from_code(const char *code);
 /* Stable code of a route; never NULL for a valid route. */

@@ -3,6 +3,7 @@
 #include "app.h"
 
 #include <dirent.h>
+#include <stdlib.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -246,6 +247,35 @@ int app_reload_i18n(app *a)
 	return rc;
 }
 
+/* Reads the alerts and information screens central sent again when site.db's changed
+ * (a sync process writes them); a kiosk showing a --content file keeps the file's. */
+static void content_reload(app *a)
+{
+	if (a->content_fixed || !a->q || !a->content)
+		return;
+	ank_store *st = ank_queue_store(a->q);
+	/* Again each hour too: items that ended make room for later ones past the cap. */
+	long long stamp = ank_store_content_stamp(st) * 1000003 + a->now / 3600000;
+	if (stamp == a->content_stamp)
+		return;
+	ank_err err;
+	if (ank_store_content_load(st, a->now, a->content, &err)) {
+		ank_log(ANK_LOG_WARN, "store", "cannot read the alerts and screens: %s", err.msg);
+		return;
+	}
+	a->content_stamp = stamp;
+	a->dirty = true;
+}
+
+int app_content_file(app *a, const char *path, ank_err *err)
+{
+	if (!a->content || ank_content_file_load(path, a->content, err))
+		return -1;
+	a->content_fixed = true;
+	a->dirty = true;
+	return 0;
+}
+
 int app_init(app *a, ank_queue *q, const char *data_dir, const char *db_path, ank_err *err)
 {
 	a->q = q;
@@ -267,6 +297,10 @@ int app_init(app *a, ank_queue *q, const char *data_dir, const char *db_path, an
 	app_reset(a);
 	a->screen = SCREEN_WELCOME;
 	a->dirty = true;
+	a->content = calloc(1, sizeof *a->content);
+	if (!a->content)
+		return ank_err_set(err, "out of memory for the content list");
+	content_reload(a);
 	if (!q) {
 		/* The caller says why with app_degrade (main: the open's error). */
 		a->degraded = true;
@@ -290,6 +324,8 @@ int app_init(app *a, ank_queue *q, const char *data_dir, const char *db_path, an
 
 void app_free(app *a)
 {
+	free(a->content);
+	a->content = NULL;
 	ank_i18n_free(a->i18n);
 	a->i18n = NULL;
 	ank_queue_close(a->q);
@@ -610,10 +646,21 @@ void app_advance(app *a, int64_t now)
 			a->sync_drawn = sig;
 		}
 		watch_texts(a);
+		content_reload(a);
 	} else if (now - a->last_tick >= APP_TICK_MS) {
 		a->last_tick = now;
 		watch_texts(a);
 	}
+	/* An alert or information screen starts or ends by the kiosk's clock: redraw then. */
+	unsigned sig = content_signature(a);
+	if (sig != a->content_drawn) {
+		a->content_drawn = sig;
+		a->dirty = true;
+	}
+	/* The welcome's rotation turns by the clock too. */
+	if (a->info_since && (before - a->info_since) / APP_INFO_ROTATE_MS !=
+	                             (now - a->info_since) / APP_INFO_ROTATE_MS)
+		a->dirty = true;
 	if (a->display && !a->degraded) {
 		display_poll(a);
 		display_rotate(a);
@@ -630,7 +677,7 @@ void app_advance(app *a, int64_t now)
 	int64_t quiet = now - a->last_touch;
 	/* The welcome screen left in a language someone picked goes back to the site's own
 	 * for the next person, without a prompt (nothing typed there is lost). */
-	if (a->screen == SCREEN_WELCOME && quiet >= app_idle_prompt_ms(a)) {
+	if (a->screen == SCREEN_WELCOME && quiet >= app_idle_prompt_ms(a) && !a->info_since) {
 		char lang[8];
 		default_language(a, lang);
 		if (a->lang_chosen || strcmp(lang, a->lang) != 0)
@@ -658,6 +705,11 @@ void app_touch(app *a, bool down, int x, int y)
 {
 	a->last_touch = a->now;
 	a->dirty = true;
+	/* A touch on the information screens ends them: the welcome, in the site's language. */
+	if (a->info_since && a->screen == SCREEN_WELCOME) {
+		a->info_since = 0;
+		app_reset(a);
+	}
 	/* Staff mode: hold the top-left corner of the welcome (or the fault) screen. */
 	bool start = a->screen == SCREEN_WELCOME || a->screen == SCREEN_FAULT;
 	if (down && start && x < APP_STAFF_CORNER && y < APP_STAFF_CORNER)

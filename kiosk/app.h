@@ -11,6 +11,7 @@
 #include "ank_ticketref.h"
 #include "queue.h"
 #include "speech.h"
+#include "store_content.h"
 #include "sync.h"
 #include "ui.h"
 
@@ -59,6 +60,12 @@ typedef enum screen_id {
 /* Degraded mode (docs/operations.md): while the site database cannot be opened or
  * written, it is tried again this often; a write that works brings check-in back. */
 #define APP_DB_RETRY_MS 5000
+/* Information screens (issue 13): on the welcome after this long without a touch (between
+ * visits only), each in every one of the site's languages in turn, this long each. */
+#define APP_INFO_IDLE_MS   30000
+#define APP_INFO_ROTATE_MS 8000
+/* At most this many drug alerts are shown at once, dangers first. */
+#define APP_ALERTS_SHOWN 2
 /* QR of version 1..10 at level M: at most 57 x 57 modules. */
 #define APP_QR_MAX 64
 
@@ -197,6 +204,14 @@ typedef struct app {
 	char pin_hash[128];   /* staff PIN hash for when no config is readable from q */
 	app_reopen_fn reopen; /* NULL: degraded mode only retries writes on q */
 	void *reopen_ctx;
+	/* The administrators' alerts and information screens (store_content.h), owned (malloc'd
+	 * by app_init, freed by app_free): read from site.db at start and when central sent new
+	 * ones, or fixed from --content (app_content_file). */
+	ank_content_list *content;
+	bool content_fixed;
+	long long content_stamp;
+	unsigned content_drawn; /* content_signature when last drawn: a start or end redraws */
+	int64_t info_since;     /* the welcome's information screens began (0: not shown) */
 } app;
 
 typedef struct screen_def {
@@ -248,6 +263,10 @@ void app_advance(app *a, int64_t now);
 /* A touch started or ended somewhere on the screen (idle timer, staff corner). */
 void app_touch(app *a, bool down, int x, int y);
 
+/* --content FILE: the screens show the items of the file (docs/operations.md "Previews")
+ * instead of site.db's. 0, or -1 with err. */
+int app_content_file(app *a, const char *path, ank_err *err);
+
 /* Loads the catalogs again (after an edit) and lays the overrides over them; on error the
  * old texts stay (the overrides are still laid over them). 0 or -1. */
 int app_reload_i18n(app *a);
@@ -259,6 +278,9 @@ void app_say(app *a, const char *lang, const char *text);
 /* The display role: the call now up (a->current) read in each of the site's languages,
  * queued after its chime (screens/display.c). */
 void display_announce(app *a);
+/* A fingerprint of the alerts and information screens shown at a->now (screens/infoscreen.c):
+ * when it changes, an item started or ended and the screen is drawn again. */
+unsigned content_signature(app *a);
 
 /* Helpers for screens. */
 const char *tr(const app *a, const char *key);

@@ -496,6 +496,13 @@ static int run_kiosk(const options *o, const ank_window *early, ank_queue *q, co
 	} else {
 		if (why)
 			app_degrade(&a, why);
+		/* --content: the screens show the file's alerts and information screens, not
+		 * site.db's (central's preview of a draft). A file that cannot be read stops. */
+		if (o->content && app_content_file(&a, o->content, &err)) {
+			fprintf(stderr, "ankomst-kiosk: --content: %s\n", err.msg);
+			app_free(&a);
+			return 2;
+		}
 		if (o->display && !a.degraded)
 			a.screen = SCREEN_DISPLAY;
 		if (o->headless)

@@ -17,7 +17,8 @@ const char options_usage[] =
         "       ankomst-kiosk [--demo] [--db FILE] [--config FILE.ini] [--registry FILE.json]\n"
         "                     [--data DIR] [--size WxH] [--fullscreen] [--display]\n"
         "                     [--headless --script FILE [--shots DIR] [--now ISO-TIME]\n"
-        "                      [--renderer sdl|null] [--speech-wav DIR] [--texts DIR]]\n"
+        "                      [--renderer sdl|null] [--speech-wav DIR] [--texts DIR]\n"
+        "                      [--content FILE]]\n"
         "       ankomst-kiosk --hash-pin PIN     print the hash for staff_pin_hash\n"
         "       ankomst-kiosk --db FILE --pair URL CODE [--ca FILE]   pair with central\n"
         "       ankomst-kiosk --db FILE --sync-only   sync with central, no screen\n"
@@ -80,6 +81,8 @@ int options_parse(int argc, char **argv, options *o)
 			o->texts = argv[++i];
 		else if (v && !strcmp(a, "--now"))
 			o->now = argv[++i];
+		else if (v && !strcmp(a, "--content"))
+			o->content = argv[++i];
 		else if (v && !strcmp(a, "--hash-pin"))
 			o->hash_pin = argv[++i];
 		else if (v && !strcmp(a, "--renderer")) {

@@ -8,6 +8,7 @@
 typedef struct options {
 	const char *db, *config, *registry, *data, *script, *shots, *now, *hash_pin;
 	const char *pair_url, *pair_code, *ca, *log_format;
+	const char *content;    /* alerts and information screens from this file (a preview) */
 	const char *speech_wav; /* headless: each utterance as a numbered WAV file here */
 	/* A directory of text override files (<lang>.json, as the site's) laid over the catalogs
 	 * last: central's preview of draft texts (docs/operations.md "Screen texts"). */

@@ -61,37 +61,47 @@ ui_rect take_bottom(ui_rect *r, int h)
 
 int alert_band(app *a, int y)
 {
-	const ank_site_config *cfg = a->q ? ank_queue_config(a->q) : NULL;
-	if (!cfg || !ank_queue_alert_shown(cfg, a->now))
+	content_alert al[APP_ALERTS_SHOWN];
+	int n = content_alerts(a, al, APP_ALERTS_SHOWN);
+	if (n == 0)
 		return 0;
-	/* The alert in the user's language, else the site's first. */
-	const char *text = cfg->alerts[0].text;
-	for (int i = 0; i < cfg->n_alerts; i++)
-		if (!strcmp(cfg->alerts[i].lang, a->lang))
-			text = cfg->alerts[i].text;
-	char both[512];
+	/* One band for all of them, in the colour of the gravest (the first): each alert a
+	 * line of its own, its title and its text. */
+	char all[APP_ALERTS_SHOWN * (ANK_CONTENT_TEXT_MAX + 160)];
 	int icon = portrait(a) ? THEME_ALERT_ICON : THEME_ALERT_ICON_LAND;
 	ui_rect box = {THEME_MARGIN + icon + THEME_GAP, y + THEME_ALERT_PAD,
 	               a->ui.w - 2 * THEME_MARGIN - icon - THEME_GAP, 0};
-	/* Title and text on one line when the width allows it (landscape has width to give
-	 * and no height), else the title above the text. */
-	bool danger = cfg->alert_severity == ANK_SEVERITY_DANGER;
-	const char *title = tr(a, danger ? "welcome.alert_title_danger" : "welcome.alert_title");
-	snprintf(both, sizeof both, "%s — %s", title, text);
-	if (ui_fit_text(&a->ui, (ui_rect){0, 0, box.w, a->ui.h}, both, UI_FONT_BODY, UI_TEXT_NOWRAP)
-	            .state != UI_FIT_OK)
-		snprintf(both, sizeof both, "%s\n%s", title, text);
+	size_t used = 0;
+	all[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		bool danger = al[i].severity == ANK_SEVERITY_DANGER;
+		const char *title =
+		        tr(a, danger ? "welcome.alert_title_danger" : "welcome.alert_title");
+		char one[ANK_CONTENT_TEXT_MAX + 160];
+		/* Title and text on one line when the width allows it (landscape has width to
+		 * give and no height), else the title above the text. */
+		snprintf(one, sizeof one, "%s — %s", title, al[i].text);
+		if (ui_fit_text(&a->ui, (ui_rect){0, 0, box.w, a->ui.h}, one, UI_FONT_BODY,
+		                UI_TEXT_NOWRAP)
+		                    .state != UI_FIT_OK &&
+		    n == 1)
+			snprintf(one, sizeof one, "%s\n%s", title, al[i].text);
+		used += (size_t)snprintf(all + used, sizeof all - used, "%s%s", i ? "\n" : "", one);
+		if (used >= sizeof all)
+			break;
+	}
 	/* The band grows with the text: an alert must never be cut off. */
-	int text_h = ui_text_height(&a->ui, box.w, a->ui.h / 3, both, UI_FONT_BODY, UI_TEXT_BLOCK);
+	int text_h = ui_text_height(&a->ui, box.w, a->ui.h / 3, all, UI_FONT_BODY, UI_TEXT_BLOCK);
 	int pad = 2 * THEME_ALERT_PAD;
 	int h = text_h + pad > icon + pad ? text_h + pad : icon + pad;
 	box.h = h - pad;
+	bool danger = al[0].severity == ANK_SEVERITY_DANGER;
 	ui_fill(&a->ui, (ui_rect){0, y, a->ui.w, h},
 	        danger ? THEME_ALERT_DANGER_BG : THEME_ALERT_BG);
 	a->ui.r.icon(a->ui.r.ctx,
 	             ui_mirror(&a->ui, (ui_rect){THEME_MARGIN, y + (h - icon) / 2, icon, icon}),
 	             "alert", THEME_TEXT);
-	ui_label(&a->ui, "alert", box, both, UI_FONT_BODY, THEME_TEXT,
+	ui_label(&a->ui, "alert", box, all, UI_FONT_BODY, THEME_TEXT,
 	         UI_TEXT_MIDDLE | UI_TEXT_BLOCK);
 	return h;
 }

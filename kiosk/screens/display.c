@@ -8,17 +8,28 @@
 #include "screens.h"
 
 /* Heights on the display, read from across the waiting room. */
-#define TITLE_H        110 /* "now calling" */
-#define CALL_H         320 /* the called ticket number in the huge font */
-#define CALL_STATION_H 130 /* and its station */
-#define LAST_H         80  /* one earlier call, and their heading */
-#define WAITING_H      90  /* waiting counts along the bottom */
+#define TITLE_H         110 /* "now calling" */
+#define CALL_H          320 /* the called ticket number in the huge font */
+#define CALL_STATION_H  130 /* and its station */
+#define LAST_H          80  /* one earlier call, and their heading */
+#define WAITING_H       90  /* waiting counts along the bottom */
+#define INFO_COLUMN_PCT 38  /* landscape: the information screen's column */
 
 screen_id display_frame(app *a)
 {
 	ui *u = &a->ui;
 	int y = alert_band(a, 0) + THEME_MARGIN;
 	ui_rect c = {THEME_MARGIN, y, u->w - 2 * THEME_MARGIN, u->h - y - THEME_MARGIN};
+	/* Landscape has no height for an information screen under the calls: it gets a column
+	 * of its own at the end side (not while frozen: then only the pause shows). */
+	const ank_content_item *infos[1];
+	bool side = !portrait(a) && !a->display_frozen && content_infos(a, infos, 1) > 0;
+	if (side) {
+		int w = c.w * INFO_COLUMN_PCT / 100;
+		ui_rect col = {c.x + c.w - w, c.y, w, c.h};
+		display_info(a, &col, col.h);
+		c.w -= w + 2 * THEME_GAP;
+	}
 	if (a->display_frozen) {
 		/* The emergency freeze: no ticket, no station, no count, only the calm words (and
 		 * the drug alert above, which still matters). */
@@ -39,9 +50,19 @@ screen_id display_frame(app *a)
 	} else {
 		take_top(&c, CALL_H + CALL_STATION_H + THEME_GAP);
 	}
-	ui_label(u, "display.last_title", take_top(&c, LAST_H), tr(a, "display.last_calls"),
-	         UI_FONT_LARGE, THEME_DISPLAY_TEXT, UI_TEXT_START | UI_TEXT_MIDDLE);
-	for (int i = 0; i < a->n_last; i++) {
+	const ank_site_config *cfg = ank_queue_config(a->q);
+	/* Portrait: one count a line, since two side by side do not fit in Arabic. */
+	bool tall = portrait(a);
+	ui_rect bottom = take_bottom(&c, tall ? 2 * WAITING_H + THEME_GAP : WAITING_H);
+	/* An information screen above the counts, over the oldest of the last calls. */
+	int info_h = side ? 0 : display_info(a, &c, 0);
+	/* With an information screen up, the last calls get what room is left (none in
+	 * landscape): the call itself and the counts always show. */
+	bool last = info_h == 0 || c.h >= 2 * LAST_H + THEME_GAP;
+	if (last)
+		ui_label(u, "display.last_title", take_top(&c, LAST_H), tr(a, "display.last_calls"),
+		         UI_FONT_LARGE, THEME_DISPLAY_TEXT, UI_TEXT_START | UI_TEXT_MIDDLE);
+	for (int i = 0; last && i < a->n_last && (info_h == 0 || c.h >= LAST_H); i++) {
 		char id[UI_ID_MAX], buf[128], line[192];
 		const char *args[] = {"station", a->last[i].station, NULL};
 		snprintf(line, sizeof line, "%s  —  %s", a->last[i].label,
@@ -50,10 +71,6 @@ screen_id display_frame(app *a)
 		ui_label(u, id, take_top(&c, LAST_H), line, UI_FONT_LARGE, THEME_DISPLAY_TEXT,
 		         UI_TEXT_START | UI_TEXT_MIDDLE);
 	}
-	const ank_site_config *cfg = ank_queue_config(a->q);
-	/* Portrait: one count a line, since two side by side do not fit in Arabic. */
-	bool tall = portrait(a);
-	ui_rect bottom = take_bottom(&c, tall ? 2 * WAITING_H + THEME_GAP : WAITING_H);
 	for (int r = 0, k = 0; r < ANK_ROUTE_COUNT; r++) {
 		ank_route_status st;
 		ank_err err;

@@ -43,8 +43,25 @@ void speak_button(app *a, ui_rect r);
 int screen_title(app *a, const char *id, const char *text);
 /* The title, then the content area below it. */
 ui_rect screen_body(app *a, const char *id, const char *title);
-/* The drug alert band if the site has one active; returns its height. */
+/* The drug alert bands of the alerts shown now (content_alerts); returns their height. */
 int alert_band(app *a, int y);
+
+/* A drug alert as the screens show it: the site config's [alert] or a composed one. */
+typedef struct content_alert {
+	int severity;     /* ank_alert_severity */
+	const char *text; /* in the screen's language where it has one; borrowed */
+} content_alert;
+/* The one list of alerts shown at a->now, dangers first (infoscreen.c); returns the count. */
+int content_alerts(app *a, content_alert *out, int max);
+/* The information screens shown at a->now, soonest first; returns the count. */
+int content_infos(const app *a, const ank_content_item **out, int max);
+/* The welcome's rotation of information screens is due (idle, between visits). */
+bool infoscreen_due(app *a);
+/* Draws the rotation in place of the welcome; a tap ends it. */
+screen_id infoscreen_frame(app *a);
+/* The display's information screen at the bottom of *area, h high (0: the default for the
+ * orientation); returns its height (0: none shown). */
+int display_info(app *a, ui_rect *area, int h);
 /* "Back" and "Start over" at the bottom of every step of a check-in (ids SCREEN.back,
  * SCREEN.start_over); true when one was tapped, with the screen to show in *next. */
 bool step_nav(app *a, const char *screen, screen_id *next);

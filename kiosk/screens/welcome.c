@@ -1,5 +1,6 @@
 /* Screen "welcome": languages by their own names, the check-in button, current waits
- * per route, today's opening hours, the drug alert and the house rules. */
+ * per route, today's opening hours, the drug alert and the house rules; idle between
+ * visits, the information screens instead (infoscreen.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -64,6 +65,9 @@ static const char *waiting_key(const ank_route_status *st)
 
 screen_id welcome_frame(app *a)
 {
+	/* Between visits, idle: the information screens rotate in its place. */
+	if (infoscreen_due(a))
+		return infoscreen_frame(a);
 	ui *u = &a->ui;
 	ui_rect c = content(a);
 	int y = alert_band(a, 0);

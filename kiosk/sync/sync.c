@@ -24,6 +24,7 @@
 #include "proto.h"
 #include "queue.h"
 #include "store.h"
+#include "store_content.h"
 #include "ank_version.h"
 
 /* A token file is a few hundred bytes; anything larger is not ours. */
@@ -803,6 +804,23 @@ static int apply_ticket_key(ank_store *st, const ank_change *c, json_t *j, ank_e
 	return rc;
 }
 
+/* An administrator's drug alert or information screen (store_content.c): kept or deleted
+ * with the cursor; an item this kiosk cannot read is skipped with the rule it broke. */
+static int apply_content(ank_store *st, const ank_change *c, json_t *j, ank_err *err)
+{
+	ank_err why;
+	int rc = ank_store_content_apply(st, j, c->id, &why);
+	if (rc > 0)
+		return skipped(st, c, why.msg, err);
+	if (rc < 0)
+		*err = why;
+	else
+		ank_log(ANK_LOG_INFO, "sync", "change %lld: content %lld %s", c->id,
+		        (long long)json_integer_value(json_object_get(j, ANK_FN(ID))),
+		        json_string_value(json_object_get(j, ANK_FN(STATE))));
+	return rc;
+}
+
 /* 0 applied or answered (skipped, refused); -1 when the database failed (err says how):
  * the change is tried again at the next poll. */
 static int apply_change(ank_sync *s, ank_queue *q, const ank_change *c, bool *acted, ank_err *err)
@@ -834,6 +852,9 @@ static int apply_change(ank_sync *s, ank_queue *q, const ank_change *c, bool *ac
 			break;
 		case ANK_CHG_TICKET_KEY:
 			rc = apply_ticket_key(st, c, j, err);
+			break;
+		case ANK_CHG_CONTENT:
+			rc = apply_content(st, c, j, err);
 			break;
 		case ANK_CHG_HELP_TAKEN:
 			rc = apply_help_taken(s, q, c, j, err);

@@ -277,6 +277,27 @@ static const char *const migrations[] = {
          " BEGIN SELECT RAISE(ABORT, 'text versions are append-only'); END;"
          "CREATE TRIGGER text_version_text_no_delete BEFORE DELETE ON text_version_text"
          " BEGIN SELECT RAISE(ABORT, 'text versions are append-only'); END;"),
+        /* 19 (issue 13): administrators' content, drug alerts and information screens
+         * (cstore_content.c). body is the item as the API takes it (texts per language,
+         * severity or pictogram, QR, target sites); from/until and state are columns for
+         * the queries. content_site is where a published item went ('*': every site);
+         * content_log the append-only history of each item (saved, published, withdrawn). */
+        ("CREATE TABLE content(id INTEGER PRIMARY KEY, kind TEXT NOT NULL"
+         " CHECK (kind IN ('alert','info')), state TEXT NOT NULL"
+         " CHECK (state IN ('draft','published','withdrawn')), body TEXT NOT NULL,"
+         " from_ms INTEGER NOT NULL, until_ms INTEGER NOT NULL, author TEXT NOT NULL,"
+         " created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+         "CREATE INDEX content_live ON content(until_ms) WHERE state = 'published';"
+         "CREATE TABLE content_site(content INTEGER NOT NULL REFERENCES content(id),"
+         " site TEXT NOT NULL, PRIMARY KEY (content, site)) WITHOUT ROWID;"
+         "CREATE INDEX content_site_site ON content_site(site);"
+         "CREATE TABLE content_log(id INTEGER PRIMARY KEY, content INTEGER NOT NULL,"
+         " at_ms INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,"
+         " body TEXT NOT NULL);"
+         "CREATE TRIGGER content_log_no_update BEFORE UPDATE ON content_log"
+         " BEGIN SELECT RAISE(ABORT, 'the content history is append-only'); END;"
+         "CREATE TRIGGER content_log_no_delete BEFORE DELETE ON content_log"
+         " BEGIN SELECT RAISE(ABORT, 'the content history is append-only'); END;"),
 };
 
 void ank_cs_hash_hex(const char *secret, char out[65])

@@ -3,12 +3,14 @@
  * the recent calls (labels and stations only), and the site's languages and drug alert. It
  * is built from the store's display view (read model, read connection) and never carries a
  * nickname, a user id, a route or a substance. */
+#include <qrencode.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ank_log.h"
 #include "ank_time.h"
 #include "ank_vocab.h"
+#include "cstore_content.h"
 #include "http.h"
 #include "wire.h"
 
@@ -45,6 +47,30 @@ static json_t *display_json(const char *site, const ank_display_view *d, int64_t
 	return o;
 }
 
+/* An information screen's QR for the page, which has no encoder of its own: the modules
+ * of its URL (libqrencode, level M, as the kiosk draws it) as "qr_modules", one '1' or '0'
+ * per module, row by row, and "qr_size" the modules per side. */
+static void qr_add(json_t *item)
+{
+	const char *url = json_string_value(json_object_get(item, ANK_FN(QR)));
+	if (!url)
+		return;
+	QRcode *qr = QRcode_encodeString(url, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	if (!qr)
+		return;
+	size_t n = (size_t)qr->width * (size_t)qr->width;
+	char *bits = malloc(n + 1);
+	if (bits) {
+		for (size_t i = 0; i < n; i++)
+			bits[i] = (qr->data[i] & 1) ? '1' : '0';
+		bits[n] = '\0';
+		json_object_set_new(item, "qr_modules", json_string(bits));
+		json_object_set_new(item, "qr_size", json_integer(qr->width));
+		free(bits);
+	}
+	QRcode_free(qr);
+}
+
 ank_reply ank_display_get(ank_http_ctx *c)
 {
 	/* ?after=REV&wait=S: the page waits for the next call (or freeze) instead of polling. */
@@ -62,6 +88,22 @@ ank_reply ank_display_get(ank_http_ctx *c)
 		rc = ank_cstore_display_view(c->cs, c->site, now, d, &err);
 	json_t *j = rc ? NULL : display_json(c->site, d, now);
 	free(d);
+	/* The administrators' alerts and information screens that have not ended: the page
+	 * shows each inside its from/until by its own clock, so it has them in advance. */
+	json_t *content = NULL;
+	if (j && ank_cstore_content_for_site(c->cs, c->site, now, &content, &err) == 0) {
+		size_t i;
+		json_t *it;
+		json_array_foreach(content, i, it)
+		{
+			qr_add(it);
+		}
+		json_object_set_new(j, ANK_FN(ITEMS), content);
+	} else if (j) {
+		json_decref(j);
+		j = NULL;
+		rc = -1;
+	}
 	if (!j) {
 		ank_log(ANK_LOG_ERROR, "display", "display of %s: %s", c->site,
 		        rc ? err.msg : "out of memory");

@@ -23,6 +23,7 @@
 #include "http.h"
 #include "admin_texts.h"
 #include "cstore_texts.h"
+#include "admin_content.h"
 #include "proto.h"
 #include "report_suppress.h"
 #include "serve.h"
@@ -535,6 +536,15 @@ static const route routes[] = {
          "texts_history"},
         /* A report reads a year's read model: a worker's, not the event loop's. */
         {"GET", "/api/v1/report", ank_admin_report, AUTH_ADMIN, EXEC_WORKER, "report"},
+        /* Drug alerts and information screens (admin_content.c). */
+        {"GET", "/api/v1/content", ank_admin_content_list, AUTH_ADMIN, EXEC_WORKER, "content"},
+        {"POST", "/api/v1/content", ank_admin_content_new, AUTH_ADMIN, EXEC_WORKER, "content_new"},
+        {"POST", "/api/v1/content/{n}", ank_admin_content_update, AUTH_ADMIN, EXEC_WORKER,
+         "content_update"},
+        {"POST", "/api/v1/content/{n}/publish", ank_admin_content_publish, AUTH_ADMIN, EXEC_WORKER,
+         "content_publish"},
+        {"POST", "/api/v1/content/{n}/withdraw", ank_admin_content_withdraw, AUTH_ADMIN,
+         EXEC_WORKER, "content_withdraw"},
 };
 #define N_ROUTES ((int)(sizeof routes / sizeof routes[0]))
 _Static_assert(sizeof routes / sizeof routes[0] < MAX_ROUTES, "raise MAX_ROUTES");

@@ -53,7 +53,16 @@
 	X(ALERT_SEVERITY, "alert_severity")                                                        \
 	X(KIOSK, "kiosk")                                                                          \
 	X(STATION_TYPES, "station_types")                                                          \
-	X(TEXTS_VERSION, "texts_version")
+	X(TEXTS_VERSION, "texts_version")                                                          \
+	X(KIND, "kind")                                                                            \
+	X(SEVERITY, "severity")                                                                    \
+	X(PICTOGRAM, "pictogram")                                                                  \
+	X(QR, "qr")                                                                                \
+	X(TEXTS, "texts")                                                                          \
+	X(TEXT, "text")                                                                            \
+	X(TITLE, "title")                                                                          \
+	X(BODY, "body")                                                                            \
+	X(ITEMS, "items")
 
 typedef enum ank_field {
 #define ANK_X_ENUM(e, n) ANK_F_##e,
@@ -179,7 +188,8 @@ const char *ank_wire_text(const ank_wire_event *ev, ank_field f, char *buf, size
 	X(SITE_CONFIG, "site.config")                                                              \
 	X(CATALOG, "catalog")                                                                      \
 	X(TICKET_KEY, "ticket.key")                                                                \
-	X(HELP_TAKEN, "help.taken")
+	X(HELP_TAKEN, "help.taken")                                                                \
+	X(CONTENT, "content")
 
 typedef enum ank_chg {
 	ANK_CHG_UNKNOWN = -1,
@@ -190,6 +200,19 @@ typedef enum ank_chg {
 } ank_chg;
 
 const char *ank_chg_name(ank_chg t);
+
+/* ---- administrators' content (change "content", the display feed, kiosk --content) ---- */
+
+/* Limits of one drug alert or information screen, each with its reason; central refuses an
+ * item past them and the kiosk keeps at most ANK_CONTENT_MAX. One published item must fit a
+ * change payload (ANK_PROTO_MAX_PAYLOAD, 8 KiB) in every language at once. */
+#define ANK_CONTENT_MAX       32  /* items a kiosk holds at once: weeks of alerts and offers */
+#define ANK_CONTENT_LANGS_MAX 10  /* the ten shipped languages */
+#define ANK_CONTENT_TITLE_MAX 80  /* bytes: a title read from across the waiting room */
+#define ANK_CONTENT_TEXT_MAX  320 /* bytes of an alert's text or a screen's body per language */
+#define ANK_CONTENT_QR_MAX    200 /* bytes of the https URL a QR carries (version 10 at M) */
+#define ANK_CONTENT_SITES_MAX 64  /* sites one item names */
+#define ANK_CONTENT_ICON_MAX  31  /* a pictogram's name (ank_pictogram_at) */
 ank_chg ank_chg_from_name(const char *name);
 
 /* ---- ticket and station states ---- */

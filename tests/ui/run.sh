@@ -145,6 +145,60 @@ alert_timed)
 	kiosk_run alert_timed.txt --db "$work/site.db" --config "$work/timed.ini" \
 		--registry "$root/assets/demo/registry.json" --renderer null
 	;;
+content_alert)
+	# A composed alert from a --content file beside the config's own [alert].
+	kiosk_run content_alert.txt --db "$work/site.db" --config "$here/alert.ini" \
+		--registry "$root/assets/demo/registry.json" --renderer null \
+		--content "$here/content_alert.json"
+	;;
+content_info)
+	# Three languages, so the rotation is da, en, ar.
+	sed 's/^languages = .*/languages = da, en, ar/' "$root/assets/demo/site.ini" >"$work/three.ini"
+	kiosk_run content_info.txt --db "$work/site.db" --config "$work/three.ini" \
+		--registry "$root/assets/demo/registry.json" --content "$here/content_info.json" \
+		>"$work/dump.json"
+	# The QR the information screen drew says what the item carries.
+	decoded=$(zbarimg --quiet --raw "$shots/info_da.png") || fail "zbar found no QR on the information screen"
+	[[ $decoded == "https://example.org/naloxon" ]] || fail "the information screen's QR says '$decoded'"
+	;;
+content_display)
+	sed 's/^languages = .*/languages = da, en, ar/' "$root/assets/demo/site.ini" >"$work/three.ini"
+	"$queue" --db "$work/site.db" config "$work/three.ini" >/dev/null
+	kiosk_run content_display.txt --db "$work/site.db" --display --content "$here/content_both.json"
+	;;
+content_landscape)
+	sed 's/^languages = .*/languages = da, en, ar/' "$here/alert.ini" >"$work/three.ini"
+	now=2026-11-23T10:30:00Z kiosk_run content_landscape.txt --db "$work/site.db" \
+		--config "$work/three.ini" --registry "$root/assets/demo/registry.json" --size 1920x1080 \
+		--content "$here/content_both.json"
+	;;
+content_display_land)
+	sed 's/^languages = .*/languages = da, en, ar/' "$here/alert.ini" >"$work/three.ini"
+	"$queue" --db "$work/site.db" config "$work/three.ini" >/dev/null
+	"$queue" --db "$work/site.db" import "$root/assets/demo/registry.json" >/dev/null
+	"$queue" --db "$work/site.db" --now 2026-11-23T10:30:00Z checkin u-0001 heroin inject >/dev/null
+	now=2026-11-23T10:30:00Z kiosk_run content_display_land.txt --db "$work/site.db" --display \
+		--size 1920x1080 --content "$here/content_both.json"
+	;;
+monkey_content)
+	now=2026-11-23T10:30:00Z kiosk_run monkey_content.txt --demo --renderer null \
+		--content "$here/content_both.json" >/dev/null 2>"$work/log.txt" ||
+		fail "$(tail -20 "$work/log.txt")"
+	grep -q '^monkey: .*screens reached:' "$work/log.txt" || fail "no monkey summary: $(tail -5 "$work/log.txt")"
+	;;
+content_bad)
+	# A --content file that cannot be read stops the kiosk with the file and the field.
+	printf '{"items": [{"id": 1, "kind": "info", "pictogram": "skull", "from": "2026-11-23T10:00:00Z", "until": "2026-11-23T12:00:00Z", "texts": {"da": {"title": "x", "body": "y"}}}]}' >"$work/bad.json"
+	if kiosk_run idle.txt --demo --content "$work/bad.json" 2>"$work/err.txt"; then
+		fail "a --content file with an unknown pictogram was taken"
+	fi
+	grep -q "bad.json: item 0: pictogram" "$work/err.txt" || fail "no clear error: $(cat "$work/err.txt")"
+	printf '{"items": [' >"$work/broken.json"
+	if kiosk_run idle.txt --demo --content "$work/broken.json" 2>"$work/err.txt"; then
+		fail "a broken --content file was taken"
+	fi
+	grep -q "broken.json:1" "$work/err.txt" || fail "no clear error: $(cat "$work/err.txt")"
+	;;
 estimates)
 	kiosk_run estimates.txt --db "$work/site.db" --config "$here/manual.ini" \
 		--registry "$root/assets/demo/registry.json" --renderer null

@@ -29,7 +29,7 @@
 	const el = Ank.el, t = Ank.t;
 	const $ = (id) => document.getElementById(id);
 	const enc = encodeURIComponent;
-	const VIEWS = ["kiosks", "accounts", "audit", "report", "sites", "texts"];
+	const VIEWS = ["kiosks", "accounts", "audit", "report", "sites", "texts", "content"];
 	const KIOSKS_REFRESH_MS = 5000; /* the kiosk list's health is read again this often */
 	const TOAST_KEEP_MS = 8000;
 
@@ -636,7 +636,8 @@
 		/* The Sites tab is admin_sites.js's; it gets this page's API call and toasts. */
 		sites: () => window.AnkSites.show({api: api, toast: toast, errorToast: errorToast, sites: () => S.sites, reloadSites: loadSites}),
 		/* Screen texts: static/admin_texts.js, with this page's helpers. */
-		texts: () => window.AnkTexts.show({api, toast, errorToast, ask, sites: () => S.sites})};
+		texts: () => window.AnkTexts.show({api, toast, errorToast, ask, sites: () => S.sites}),
+		content: () => window.AnkAdminContent.load()}; /* static/admin_content.js */
 
 	function currentView() {
 		const v = location.hash.replace("#", "");

@@ -1,7 +1,8 @@
 // The waiting-room screen (display.html): reads the display key from the fragment
 // (#key=…), asks GET /api/v1/display every second and shows the ticket being called, the
-// last calls and the drug alert, in the site's languages in turn (texts from
-// GET /api/v1/i18n/{lang}). A freeze shows only a calm pause. Text goes in with textContent
+// last calls, the drug alerts and the administrators' information screens, in the site's
+// languages in turn (texts from GET /api/v1/i18n/{lang}). The feed's items come ahead of their
+// time: each is shown from its `from` until its `until` by this page's own clock. A freeze shows only a calm pause. Text goes in with textContent
 // only, never as markup; there is no inline script or style (the page's CSP forbids both).
 "use strict";
 
@@ -47,6 +48,8 @@
   const $ = (id) => document.getElementById(id);
   const el = {
     alert: $("alert"), alertTitle: $("alert-title"), alertText: $("alert-text"),
+    alertMore: $("alert-more"), info: $("info"), infoTitle: $("info-title"),
+    infoBody: $("info-body"), infoLink: $("info-link"), infoQr: $("info-qr"),
     board: $("board"), nowTitle: $("now-title"), nowLabel: $("now-label"),
     nowStation: $("now-station"), also: $("also"), lastTitle: $("last-title"),
     lastList: $("last-list"), paused: $("paused"), pausedText: $("paused-text"),
@@ -237,6 +240,53 @@
     window.speechSynthesis.speak(u);
   }
 
+  // ---- the administrators' items (GET /api/v1/display "items") ----
+
+  // The items of `kind` inside their box now, by this page's clock.
+  function liveItems(d, kind) {
+    const now = Date.now();
+    return (Array.isArray(d.items) ? d.items : []).filter((it) =>
+      it && it.kind === kind && Date.parse(it.from) <= now && now < Date.parse(it.until));
+  }
+
+  // The QR of an information screen from the modules central encoded (qr_modules, row by
+  // row): one SVG path of unit squares with a quiet zone of 4, dark on white; the address is
+  // also written beside it. Drawn again only when the item changes.
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  let qrDrawn = null;
+  function drawQr(it) {
+    const bits = typeof it.qr_modules === "string" ? it.qr_modules : "";
+    const n = Number.isInteger(it.qr_size) ? it.qr_size : 0;
+    if (qrDrawn === bits) return;
+    qrDrawn = bits;
+    el.infoQr.replaceChildren();
+    if (!n || bits.length !== n * n) return;
+    let d = "";
+    for (let i = 0; i < bits.length; i++)
+      if (bits[i] === "1") d += "M" + ((i % n) + 4) + " " + (Math.floor(i / n) + 4) + "h1v1h-1z";
+    const svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("viewBox", "0 0 " + (n + 8) + " " + (n + 8));
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", "QR: " + (it.qr || ""));
+    const bg = document.createElementNS(SVG_NS, "rect");
+    bg.setAttribute("width", n + 8);
+    bg.setAttribute("height", n + 8);
+    bg.setAttribute("fill", "#ffffff");
+    const p = document.createElementNS(SVG_NS, "path");
+    p.setAttribute("d", d);
+    p.setAttribute("fill", "#000000");
+    svg.append(bg, p);
+    el.infoQr.append(svg);
+  }
+
+  // An item's texts in lang, else Danish (every item has it), else its first; with the
+  // language they are in.
+  function itemText(it, lang) {
+    const texts = it.texts || {};
+    const l = texts[lang] ? lang : texts.da ? "da" : Object.keys(texts)[0];
+    return Object.assign({ lang: l }, texts[l] || {});
+  }
+
   // ---- drawing ----
 
   function li(label, station) {
@@ -292,14 +342,43 @@
     el.message.hidden = true;
     el.siteName.textContent = d.name || "";
 
+    // One list of alerts, as on the kiosk: the site config's and the composed ones shown
+    // now, dangers first.
     const alerts = d.alert || {};
-    const alertText = alerts[lang] || alerts[(d.languages || [])[0]] || Object.values(alerts)[0];
-    el.alert.hidden = !alertText;
-    const danger = d.alert_severity === "danger";
-    el.alert.classList.toggle("alert-danger", !!alertText && danger);
-    if (alertText) {
-      el.alertTitle.textContent = t(lang, danger ? "welcome.alert_title_danger" : "welcome.alert_title");
-      el.alertText.textContent = alertText;
+    const iniText = alerts[lang] || alerts[(d.languages || [])[0]] || Object.values(alerts)[0];
+    const shown = [];
+    if (iniText) shown.push({ severity: d.alert_severity === "danger" ? "danger" : "warning", text: iniText });
+    for (const it of liveItems(d, "alert")) shown.push({ severity: it.severity, text: itemText(it, lang).text });
+    shown.sort((a, b) => (b.severity === "danger") - (a.severity === "danger"));
+    el.alert.hidden = !shown.length;
+    el.alert.classList.toggle("alert-danger", !!shown.length && shown[0].severity === "danger");
+    const title = (a) => t(lang, a.severity === "danger" ? "welcome.alert_title_danger" : "welcome.alert_title");
+    if (shown.length) {
+      el.alertTitle.textContent = title(shown[0]);
+      el.alertText.textContent = shown[0].text || "";
+    }
+    el.alertMore.replaceChildren(...shown.slice(1).map((a) => {
+      const p = document.createElement("p");
+      const b = document.createElement("span");
+      b.className = "alert-title";
+      b.textContent = title(a);
+      p.append(b, " ", a.text || "");
+      return p;
+    }));
+
+    // The information screens shown now: one at a time, each through all the languages.
+    const infos = liveItems(d, "info");
+    el.info.hidden = !infos.length || d.frozen;
+    if (infos.length) {
+      const per = ROTATE_MS * Math.max(1, ready().length);
+      const it = infos[Math.floor(Date.now() / per) % infos.length];
+      const x = itemText(it, lang);
+      el.info.lang = x.lang;
+      el.infoTitle.textContent = x.title || "";
+      el.infoBody.textContent = x.body || "";
+      el.infoLink.textContent = it.qr || "";
+      el.infoLink.hidden = !it.qr;
+      drawQr(it);
     }
 
     if (d.frozen) {
@@ -430,10 +509,9 @@
     setupSound();
     setInterval(() => {
       const n = ready().length;
-      if (n > 1) {
-        turn = (turn + 1) % n;
-        render();
-      }
+      if (n > 1) turn = (turn + 1) % n;
+      // Also with one language: an alert or information screen may start or end.
+      render();
     }, ROTATE_MS);
     poll();
   }
