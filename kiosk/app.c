@@ -658,8 +658,8 @@ void app_advance(app *a, int64_t now)
 		a->dirty = true;
 	}
 	/* The welcome's rotation turns by the clock too. */
-	if (a->info_since && (before - a->info_since) / APP_INFO_ROTATE_MS !=
-	                             (now - a->info_since) / APP_INFO_ROTATE_MS)
+	if (a->info_since && (before - a->info_since) / ANK_INFO_ROTATE_MS !=
+	                             (now - a->info_since) / ANK_INFO_ROTATE_MS)
 		a->dirty = true;
 	if (a->display && !a->degraded) {
 		display_poll(a);

@@ -60,10 +60,6 @@ typedef enum screen_id {
 /* Degraded mode (docs/operations.md): while the site database cannot be opened or
  * written, it is tried again this often; a write that works brings check-in back. */
 #define APP_DB_RETRY_MS 5000
-/* Information screens (issue 13): on the welcome after this long without a touch (between
- * visits only), each in every one of the site's languages in turn, this long each. */
-#define APP_INFO_IDLE_MS   30000
-#define APP_INFO_ROTATE_MS 8000
 /* At most this many drug alerts are shown at once, dangers first. */
 #define APP_ALERTS_SHOWN 2
 /* QR of version 1..10 at level M: at most 57 x 57 modules. */

@@ -66,8 +66,8 @@ unsigned content_signature(app *a)
 		sig = sig * 31u + (unsigned)in[i]->id;
 	for (int i = 0; i < na; i++)
 		sig = sig * 33u + (unsigned)(size_t)al[i].text;
-	/* The welcome's rotation comes after APP_INFO_IDLE_MS without a touch. */
-	bool idle = a->screen == SCREEN_WELCOME && a->now - a->last_touch >= APP_INFO_IDLE_MS;
+	/* The welcome's rotation comes after ANK_INFO_IDLE_MS without a touch. */
+	bool idle = a->screen == SCREEN_WELCOME && a->now - a->last_touch >= ANK_INFO_IDLE_MS;
 	return sig * 2u + (idle && ni > 0);
 }
 
@@ -127,14 +127,14 @@ static void info_card(app *a, const char *id, ui_rect r, const ank_content_item 
 }
 
 /* Which of n items and which of the site's languages the rotation shows `elapsed` ms in:
- * each item in every language in turn, APP_INFO_ROTATE_MS each. */
+ * each item in every language in turn, ANK_INFO_ROTATE_MS each. */
 static int rotation(app *a, int n, int64_t elapsed, char lang[8])
 {
 	int langs[ANK_I18N_MAX_LANGS];
 	int nl = app_offered_languages(a, langs, ANK_I18N_MAX_LANGS);
 	if (nl < 1)
 		nl = 1;
-	long long k = elapsed / APP_INFO_ROTATE_MS;
+	long long k = elapsed / ANK_INFO_ROTATE_MS;
 	int item = (int)((k / nl) % n);
 	snprintf(lang, 8, "%s", ank_i18n_code(a->i18n, langs[k % nl]));
 	return item;
@@ -149,7 +149,7 @@ bool infoscreen_due(app *a)
 	}
 	if (a->info_since)
 		return true;
-	if (a->now - a->last_touch < APP_INFO_IDLE_MS)
+	if (a->now - a->last_touch < ANK_INFO_IDLE_MS)
 		return false;
 	a->info_since = a->now;
 	return true;

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "admin_content.h"
+#include "admin_texts.h"
+#include "ank_buf.h"
 #include "ank_i18n.h"
 #include "ank_log.h"
 #include "ank_time.h"
@@ -431,4 +433,112 @@ ank_reply ank_admin_content_publish(ank_http_ctx *c)
 ank_reply ank_admin_content_withdraw(ank_http_ctx *c)
 {
 	return move(c, false);
+}
+
+/* The walk of a content preview, made from the item (docs/api.md "Alerts and information
+ * screens"): an alert on the welcome screen in each of its languages and on the nickname
+ * screen; an information screen after the idle wait that starts the welcome's rotation, one
+ * shot per language shown in turn. Each shot with its layout check and UI dump. Malloc'd, the
+ * caller frees; NULL when out of memory. */
+static char *content_walk(json_t *item)
+{
+	ank_buf b;
+	ank_buf_init(&b, 16 * 1024);
+	json_t *texts = json_object_get(item, ANK_FN(TEXTS));
+	bool alert = !strcmp(json_string_value(json_object_get(item, ANK_FN(KIND))), "alert");
+	const char *lang;
+	json_t *v;
+	int n = 0, rc = 0;
+	if (alert) {
+		json_object_foreach(texts, lang, v)
+		{
+			rc |= ank_buf_printf(
+			        &b, "tap-id welcome.lang.%s\nshot alert_%s\ncheck-layout\ndump\n",
+			        lang, lang);
+		}
+		rc |= ank_buf_puts(&b, "tap-id welcome.checkin\nshot alert_nickname\ncheck-layout\n"
+		                       "dump\n");
+	} else {
+		/* The kiosk's idle wait, then each language's turn (wire.h). */
+		rc |= ank_buf_printf(&b, "wait %d\n", ANK_INFO_IDLE_MS + 1000);
+		json_object_foreach(texts, lang, v)
+		{
+			n++;
+			rc |= ank_buf_printf(&b, "shot info_%d\ncheck-layout\ndump\nwait %d\n", n,
+			                     ANK_INFO_ROTATE_MS);
+		}
+	}
+	char *out = rc ? NULL : strdup(ank_buf_str(&b));
+	ank_buf_free(&b);
+	return out;
+}
+
+ank_reply ank_admin_content_preview(ank_http_ctx *c)
+{
+	long long id = path_id(c);
+	if (!id)
+		return ank_http_error(ANK_ERR_NOT_FOUND, "no such item");
+	ank_texts_conf *t = ank_http_texts(c->srv);
+	if (!t)
+		return ank_http_error(ANK_ERR_UNAVAILABLE,
+		                      "previews are not set up on this central");
+	ank_reply bad;
+	json_t *j = ank_http_body(c, &bad);
+	if (!j)
+		return bad;
+	const char *key;
+	json_t *v;
+	bool landscape = false, ok = true;
+	json_object_foreach(j, key, v)
+	{
+		if (!strcmp(key, "orientation") && json_is_string(v) &&
+		    (!strcmp(json_string_value(v), "portrait") ||
+		     !strcmp(json_string_value(v), "landscape")))
+			landscape = !strcmp(json_string_value(v), "landscape");
+		else if (strcmp(key, "v") != 0)
+			ok = false;
+	}
+	json_decref(j);
+	if (!ok)
+		return bad_field("body",
+		                 "takes {\"v\":1} and \"orientation\": portrait or landscape");
+	json_t *item = NULL;
+	ank_err err;
+	int got = ank_cstore_content_item(c->cs, id, &item, &err);
+	if (got == 1)
+		return ank_http_error(ANK_ERR_NOT_FOUND, "no such item");
+	if (got < 0) {
+		ank_log(ANK_LOG_ERROR, "admin", "content preview: %s", err.msg);
+		return ank_http_error(ANK_ERR_UNAVAILABLE, "cannot read the item now");
+	}
+	/* The kiosk's clock a second into the item's box, where a kiosk shows it. */
+	int64_t from = 0;
+	char now[32];
+	ank_iso_parse(json_string_value(json_object_get(item, ANK_FN(FROM))), &from);
+	ank_iso_format(from + 1000, now, sizeof now);
+	char *walk = content_walk(item);
+	json_t *content = json_pack("{s:[O]}", ANK_FN(ITEMS), item);
+	json_decref(item);
+	ank_preview_ask a = {
+	        .script = walk, .content = content, .now = now, .landscape = landscape};
+	char pid[ANK_PREVIEW_ID_LEN + 1];
+	ank_preview_result r;
+	int rc = walk && content
+	                 ? ank_preview_make(t, &a, pid, &r, &err)
+	                 : (r = (ank_preview_result){0}, ank_err_set(&err, "out of memory"));
+	free(walk);
+	json_decref(content);
+	if (rc) {
+		ank_log(ANK_LOG_ERROR, "admin", "content preview %lld: %s", id, err.msg);
+		ank_preview_result_free(&r);
+		char msg[400];
+		snprintf(msg, sizeof msg, "the kiosk could not draw the preview: %s", err.msg);
+		return ank_http_error(ANK_ERR_UNAVAILABLE, msg);
+	}
+	snprintf(c->audit_object, sizeof c->audit_object, "content/%lld %s: %zu findings", id,
+	         landscape ? "landscape" : "portrait", json_array_size(r.findings));
+	json_t *out = ank_preview_answer(pid, &r, landscape);
+	json_object_set_new(out, "item", json_integer(id));
+	ank_preview_result_free(&r);
+	return ank_http_json(200, out);
 }

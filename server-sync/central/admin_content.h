@@ -14,5 +14,8 @@ ank_reply ank_admin_content_update(ank_http_ctx *c);
 /* POST /api/v1/content/{n}/publish and /withdraw. */
 ank_reply ank_admin_content_publish(ank_http_ctx *c);
 ank_reply ank_admin_content_withdraw(ank_http_ctx *c);
+/* POST /api/v1/content/{n}/preview: the real kiosk draws item n (any state) as a kiosk
+ * would show it inside its box; shots and the layout check's findings (admin_texts.h). */
+ank_reply ank_admin_content_preview(ank_http_ctx *c);
 
 #endif

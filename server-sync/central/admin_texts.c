@@ -31,6 +31,7 @@
 /* A preview's id: random bytes as hex, so one admin cannot guess another's. */
 #define PREVIEW_ID_BYTES 8
 #define PREVIEW_ID_HEX   (2 * PREVIEW_ID_BYTES)
+_Static_assert(PREVIEW_ID_HEX == ANK_PREVIEW_ID_LEN, "the id's length in admin_texts.h");
 /* The versions a history lists. */
 #define HISTORY_MAX 200
 /* The PNG of one screen at 1080x1920 is well under this. */
@@ -257,40 +258,73 @@ static void prune_previews(const ank_texts_conf *t)
 	}
 }
 
-/* One orientation's run of the walk with `drafts` ({key: value}) of lang in a new preview
- * directory; *id gets its name. 0, or -1 with err (and *r as far as the kiosk got). */
-static int preview_once(ank_texts_conf *t, const char *lang, json_t *drafts, bool landscape,
-                        char id[PREVIEW_ID_HEX + 1], ank_preview_result *r, ank_err *err)
+int ank_preview_make(ank_texts_conf *t, const ank_preview_ask *a, char id[ANK_PREVIEW_ID_LEN + 1],
+                     ank_preview_result *r, ank_err *err)
 {
 	*r = (ank_preview_result){0};
 	unsigned char raw[PREVIEW_ID_BYTES];
 	randombytes_buf(raw, sizeof raw);
 	sodium_bin2hex(id, PREVIEW_ID_HEX + 1, raw, sizeof raw);
-	char dir[ANK_TEXTS_PATH_MAX + 32], walk_path[ANK_TEXTS_PATH_MAX + 64];
+	char dir[ANK_TEXTS_PATH_MAX + 32], content[ANK_TEXTS_PATH_MAX + 64];
 	snprintf(dir, sizeof dir, "%s/%s", t->work_root, id);
-	snprintf(walk_path, sizeof walk_path, "%s/%s", t->kiosk_data, WALK_FILE);
+	snprintf(content, sizeof content, "%s/content.json", dir);
 	if (mkdir(dir, 0700) != 0)
 		return ank_err_set(err, "%s: %s", dir, strerror(errno));
-	char *walk = ank_preview_walk_load(walk_path, lang, err);
-	if (!walk)
-		return -1;
-	json_t *texts = json_pack("{s:O}", lang, drafts);
+	if (a->content && json_dump_file(a->content, content, JSON_COMPACT) != 0)
+		return ank_err_set(err, "%s: cannot write", content);
 	ank_preview_opts o = {
 	        .kiosk_bin = t->kiosk_bin,
 	        .data_dir = t->kiosk_data,
 	        .work_dir = dir,
-	        .script = walk,
-	        .now = PREVIEW_NOW,
-	        .w = landscape ? ANK_PREVIEW_LANDSCAPE_W : ANK_PREVIEW_PORTRAIT_W,
-	        .h = landscape ? ANK_PREVIEW_LANDSCAPE_H : ANK_PREVIEW_PORTRAIT_H,
-	        .texts = texts,
-	        /* The demo site: its users and stations reach every screen of the walk. */
-	        .extra_args = {"--demo", NULL},
+	        .script = a->script,
+	        .now = a->now ? a->now : PREVIEW_NOW,
+	        .w = a->landscape ? ANK_PREVIEW_LANDSCAPE_W : ANK_PREVIEW_PORTRAIT_W,
+	        .h = a->landscape ? ANK_PREVIEW_LANDSCAPE_H : ANK_PREVIEW_PORTRAIT_H,
+	        .texts = a->texts,
+	        /* The demo site: its users and stations reach every screen of a walk, and it
+	         * offers every language. */
+	        .extra_args = {"--demo", a->content ? "--content" : NULL,
+	                       a->content ? content : NULL, NULL},
 	};
 	pthread_mutex_lock(&t->run_mu);
-	int rc = texts ? ank_preview_run(&o, r, err) : ank_err_set(err, "out of memory");
+	int rc = ank_preview_run(&o, r, err);
 	prune_previews(t);
 	pthread_mutex_unlock(&t->run_mu);
+	return rc;
+}
+
+json_t *ank_preview_answer(const char *id, const ank_preview_result *r, bool landscape)
+{
+	json_t *shots = json_array();
+	size_t i;
+	json_t *s;
+	json_array_foreach(r->shots, i, s)
+	{
+		char url[128];
+		snprintf(url, sizeof url, "/api/v1/previews/%s/%s", id, json_string_value(s));
+		json_array_append_new(shots, json_pack("{s:O, s:s}", "screen", s, "url", url));
+	}
+	return json_pack("{s:i, s:s, s:s, s:i, s:i, s:o, s:O}", "v", 1, "id", id, "orientation",
+	                 landscape ? "landscape" : "portrait", "width",
+	                 landscape ? ANK_PREVIEW_LANDSCAPE_W : ANK_PREVIEW_PORTRAIT_W, "height",
+	                 landscape ? ANK_PREVIEW_LANDSCAPE_H : ANK_PREVIEW_PORTRAIT_H, "shots",
+	                 shots, "findings", r->findings);
+}
+
+/* One orientation's run of the texts' walk with `drafts` ({key: value}) of lang in a new
+ * preview directory; *id gets its name. 0, or -1 with err (and *r as far as the kiosk got). */
+static int preview_once(ank_texts_conf *t, const char *lang, json_t *drafts, bool landscape,
+                        char id[PREVIEW_ID_HEX + 1], ank_preview_result *r, ank_err *err)
+{
+	*r = (ank_preview_result){0};
+	char walk_path[ANK_TEXTS_PATH_MAX + 64];
+	snprintf(walk_path, sizeof walk_path, "%s/%s", t->kiosk_data, WALK_FILE);
+	char *walk = ank_preview_walk_load(walk_path, lang, err);
+	if (!walk)
+		return -1;
+	json_t *texts = json_pack("{s:O}", lang, drafts);
+	ank_preview_ask a = {.script = walk, .texts = texts, .landscape = landscape};
+	int rc = texts ? ank_preview_make(t, &a, id, r, err) : ank_err_set(err, "out of memory");
 	json_decref(texts);
 	free(walk);
 	return rc;
@@ -375,11 +409,6 @@ out:
 
 /* The findings of a run, each with the key its widget shows when the widget is named by a
  * key (the layout check names the widget: "welcome.title"). A new reference. */
-static json_t *findings_json(const ank_preview_result *r)
-{
-	return json_incref(r->findings);
-}
-
 ank_reply ank_texts_preview_post(ank_http_ctx *c)
 {
 	ank_reply bad;
@@ -422,23 +451,11 @@ ank_reply ank_texts_preview_post(ank_http_ctx *c)
 		snprintf(msg, sizeof msg, "the kiosk could not draw the preview: %s", err.msg);
 		return ank_http_error(ANK_ERR_UNAVAILABLE, msg);
 	}
-	json_t *shots = json_array();
-	size_t i;
-	json_t *s;
-	json_array_foreach(r.shots, i, s)
-	{
-		char url[128];
-		snprintf(url, sizeof url, "/api/v1/previews/%s/%s", id, json_string_value(s));
-		json_array_append_new(shots, json_pack("{s:O, s:s}", "screen", s, "url", url));
-	}
 	snprintf(c->audit_object, sizeof c->audit_object, "%s %s: %zu drafts, %zu findings",
 	         c->param[0], o, n_drafts, json_array_size(r.findings));
-	json_t *out =
-	        json_pack("{s:i, s:s, s:s, s:s, s:i, s:i, s:I, s:o, s:o}", "v", 1, "id", id, "lang",
-	                  c->param[0], "orientation", o, "width",
-	                  landscape ? ANK_PREVIEW_LANDSCAPE_W : ANK_PREVIEW_PORTRAIT_W, "height",
-	                  landscape ? ANK_PREVIEW_LANDSCAPE_H : ANK_PREVIEW_PORTRAIT_H, "drafts",
-	                  (json_int_t)n_drafts, "shots", shots, "findings", findings_json(&r));
+	json_t *out = ank_preview_answer(id, &r, landscape);
+	json_object_set_new(out, "lang", json_string(c->param[0]));
+	json_object_set_new(out, "drafts", json_integer((json_int_t)n_drafts));
 	ank_preview_result_free(&r);
 	return ank_http_json(200, out);
 }

@@ -5,8 +5,10 @@
 #define ANK_ADMIN_TEXTS_H
 
 #include <pthread.h>
+#include <stdbool.h>
 
 #include "http.h"
+#include "preview.h"
 
 #define ANK_TEXTS_PATH_MAX 4096
 
@@ -19,6 +21,30 @@ typedef struct ank_texts_conf {
 	/* One preview at a time: each runs a kiosk for seconds; a second waits its turn. */
 	pthread_mutex_t run_mu;
 } ank_texts_conf;
+
+/* A preview's id: 16 hex characters (random, so one admin cannot guess another's). */
+#define ANK_PREVIEW_ID_LEN 16
+
+/* One preview run: the walk (script verbs), the texts laid over the catalogs ({lang: {key:
+ * value}}) or NULL, the drug alerts and information screens shown instead of the kiosk's
+ * ({"items": [...]}, passed as --content) or NULL, the virtual clock (NULL: a weekday
+ * morning), the orientation. Borrowed for the call. */
+typedef struct ank_preview_ask {
+	const char *script;
+	json_t *texts, *content;
+	const char *now;
+	bool landscape;
+} ank_preview_ask;
+
+/* Runs the real kiosk on the demo site for a in a new preview directory under work_root (one
+ * run at a time; the oldest previews beyond the kept number go); id gets the preview's name,
+ * whose PNGs GET /api/v1/previews/{id}/{shot} serves. 0, or -1 with err; *r (as far as the
+ * kiosk got) is the caller's to free either way. */
+int ank_preview_make(ank_texts_conf *t, const ank_preview_ask *a, char id[ANK_PREVIEW_ID_LEN + 1],
+                     ank_preview_result *r, ank_err *err);
+/* A preview's answer: {v, id, orientation, width, height, shots: [{screen, url}], findings}.
+ * A new reference. */
+json_t *ank_preview_answer(const char *id, const ank_preview_result *r, bool landscape);
 
 /* Sets up t's lock and makes work_root (mode 0700). 0, or -1 with err. */
 int ank_texts_conf_init(ank_texts_conf *t, ank_err *err);

@@ -526,3 +526,30 @@ out:
 	}
 	return rc;
 }
+
+int ank_cstore_content_item(ank_cstore *cs, long long id, json_t **out, ank_err *err)
+{
+	*out = NULL;
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+	pthread_mutex_lock(&cs->rmu);
+	if (ank_cs_rprep(cs, "SELECT body FROM content WHERE id = ?", &s) != SQLITE_OK) {
+		ank_err_set(err, "sqlite: %s", sqlite3_errmsg(cs->rdb));
+	} else {
+		sqlite3_bind_int64(s, 1, id);
+		int step = sqlite3_step(s);
+		if (step == SQLITE_ROW) {
+			json_t *item = json_loads(ank_cs_col(s, 0), 0, NULL);
+			*out = item ? content_wire(id, ANK_CONTENT_PUBLISHED, item) : NULL;
+			json_decref(item);
+			rc = *out ? 0 : ank_err_set(err, "item %lld cannot be read", id);
+		} else if (step == SQLITE_DONE) {
+			rc = 1;
+		} else {
+			ank_err_set(err, "sqlite: %s", sqlite3_errmsg(cs->rdb));
+		}
+	}
+	ank_cs_rend(cs, s);
+	pthread_mutex_unlock(&cs->rmu);
+	return rc;
+}

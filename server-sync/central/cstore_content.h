@@ -37,6 +37,10 @@ ank_cs_rc ank_cstore_content_withdraw(ank_cstore *cs, long long id, const char *
  * created_ms, updated_ms, item, history: [{at_ms, actor, action}]}). *out is a new array the
  * caller decrefs. 0, or -1 with err. */
 int ank_cstore_content_list(ank_cstore *cs, json_t **out, ank_err *err);
+/* Item id as a kiosk would get it if it were published now (ank_cs_content_wire, state
+ * published): what a preview shows. *out is a new reference the caller decrefs. 0, 1 when
+ * there is no such item, or -1 with err. */
+int ank_cstore_content_item(ank_cstore *cs, long long id, json_t **out, ank_err *err);
 /* The published items of `site` that have not ended by `now`, soonest first, each as the
  * change feed carries it (ank_cs_content_wire): the display page shows and hides them by its
  * own clock. *out is a new array the caller decrefs. 0, or -1 with err. */

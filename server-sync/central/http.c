@@ -543,6 +543,8 @@ static const route routes[] = {
          "content_update"},
         {"POST", "/api/v1/content/{n}/publish", ank_admin_content_publish, AUTH_ADMIN, EXEC_WORKER,
          "content_publish"},
+        {"POST", "/api/v1/content/{n}/preview", ank_admin_content_preview, AUTH_ADMIN, EXEC_WORKER,
+         "content_preview"},
         {"POST", "/api/v1/content/{n}/withdraw", ank_admin_content_withdraw, AUTH_ADMIN,
          EXEC_WORKER, "content_withdraw"},
 };

@@ -206,7 +206,12 @@ const char *ank_chg_name(ank_chg t);
 /* Limits of one drug alert or information screen, each with its reason; central refuses an
  * item past them and the kiosk keeps at most ANK_CONTENT_MAX. One published item must fit a
  * change payload (ANK_PROTO_MAX_PAYLOAD, 8 KiB) in every language at once. */
-#define ANK_CONTENT_MAX       32  /* items a kiosk holds at once: weeks of alerts and offers */
+#define ANK_CONTENT_MAX 32 /* items a kiosk holds at once: weeks of alerts and offers */
+/* Information screens on the kiosk: on the welcome after this long without a touch (between
+ * visits only), each in every one of the site's languages in turn, this long each. Here, not
+ * in the kiosk, because central's preview walks the rotation too (admin_content.c). */
+#define ANK_INFO_IDLE_MS      30000
+#define ANK_INFO_ROTATE_MS    8000
 #define ANK_CONTENT_LANGS_MAX 10  /* the ten shipped languages */
 #define ANK_CONTENT_TITLE_MAX 80  /* bytes: a title read from across the waiting room */
 #define ANK_CONTENT_TEXT_MAX  320 /* bytes of an alert's text or a screen's body per language */

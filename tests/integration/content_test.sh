@@ -111,6 +111,36 @@ iid=$(field_of id)
 other=$(sub '\["demo"\]' '["nord"]' "$alert")
 req POST /api/v1/content "$other" >/dev/null
 oid=$(field_of id)
+# ---- preview: the real kiosk draws a draft as a kiosk would show it inside its box ----
+# dump_has PREVIEW TEXT: the preview's UI dumps (central's folder) hold TEXT.
+dump_has() { grep -qF -- "$2" "$cdb.previews/$1/out.txt"; }
+status=$(req POST "/api/v1/content/$aid/preview" '{"v":1}')
+pid=$(sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p' "$dir/answer")
+shots=$(json_q "$dir/answer" "SELECT group_concat(json_extract(value, '\$.screen')) FROM json_each(j, '\$.shots')")
+findings=$(json_q "$dir/answer" "SELECT count(*) FROM json_each(j, '\$.findings')")
+if [[ $status == 200 && $shots == "alert_ar,alert_da,alert_nickname" && $findings == 0 ]] &&
+	dump_has "$pid" "Livsfarlig fentanyl i omløb" && dump_has "$pid" "فنتانيل قاتل متداول"; then
+	ok "an alert's preview: the kiosk drew it in Danish and Arabic and on the nickname screen, no layout finding"
+else
+	fail "alert preview: $status shots '$shots' findings '$findings' $(answer)"
+fi
+png=$(curl_json -o "$dir/shot.png" -w '%{http_code} %{content_type}' "$base/api/v1/previews/$pid/alert_ar")
+[[ $png == "200 image/png" && $(head -c 4 "$dir/shot.png" | od -An -c | tr -d ' ') == "211PNG" ]] &&
+	ok "the preview's PNG is served to the admin" || fail "preview PNG: $png"
+status=$(req POST "/api/v1/content/$iid/preview" '{"v":1,"orientation":"landscape"}')
+ipid=$(sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p' "$dir/answer")
+shots=$(json_q "$dir/answer" "SELECT group_concat(json_extract(value, '\$.screen')) FROM json_each(j, '\$.shots')")
+if [[ $status == 200 && $shots == "info_1,info_2" ]] && dump_has "$ipid" "Naloxon-kursus" &&
+	dump_has "$ipid" "Naloxone training" && grep -q '"width":1920' "$dir/answer"; then
+	ok "an information screen's preview: the welcome's rotation in both its languages, landscape"
+else
+	fail "info preview: $status shots '$shots' $(answer)"
+fi
+status=$(req POST "/api/v1/content/$aid/preview" '{"v":1,"orientation":"sideways"}')
+[[ $status == 400 ]] && ok "a preview with a bad orientation is refused (400)" || fail "bad orientation: $status"
+status=$(req POST "/api/v1/content/9999/preview" '{"v":1}')
+[[ $status == 404 ]] && ok "a preview of no such item is 404" || fail "preview 9999: $status"
+
 kept() { [[ $(sql "$sdb" "SELECT group_concat(id) FROM (SELECT id FROM content ORDER BY id)") == "$1" ]]; }
 sleep 1
 kept "" && ok "a draft reaches no kiosk" || fail "a draft reached the kiosk"

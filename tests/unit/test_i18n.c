@@ -646,6 +646,7 @@ static const struct {
         {"admin.content.edit", {NULL}},
         {"admin.content.publish", {NULL}},
         {"admin.content.withdraw", {NULL}},
+        {"admin.content.preview", {NULL}},
         {"admin.content.when", {NULL}},
         {"admin.content.state", {NULL}},
         {"admin.content.state.draft", {NULL}},

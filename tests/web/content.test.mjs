@@ -102,6 +102,15 @@ test('an admin composes, checks and publishes an alert and an information screen
 	infoId = await compose({ kind: 'info', pictogram: 'clock', qr: 'https://example.org/naloxon', from: I_FROM, until: I_UNTIL,
 		texts: { da: { title: INFO_DA, text: 'Lær at redde et liv.' }, en: { title: INFO_EN, text: 'Learn to save a life.' },
 			ar: { title: INFO_AR + ' يوم الخميس', text: 'تعلّم كيف تنقذ حياة.' } } });
+	// The preview: the real kiosk draws the draft alert (Danish, Arabic, the nickname screen).
+	await page().locator(`[data-test=ct-row][data-id="${alertId}"] [data-test=ct-preview]`).click();
+	const found = page().locator('[data-test=ct-preview-findings][data-state=done]');
+	await found.waitFor({ timeout: 60000 });
+	assert.equal(await found.getAttribute('data-count'), '0', 'the alert fits every screen');
+	const ar = page().locator('[data-test=ct-preview-shots] img[data-screen=alert_ar]');
+	await ar.waitFor();
+	await waitFor(() => ar.evaluate((n) => n.complete && n.naturalWidth > 0), 'the Arabic preview PNG to load');
+	assert.equal(await page().locator('[data-test=ct-preview-shots] img').count(), 3, 'da, ar and the nickname screen');
 	await axeCheck(page(), '/admin, alerts & information');
 	await screenshot(page(), 'admin_content');
 	await publish(alertId);

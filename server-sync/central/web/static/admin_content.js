@@ -203,6 +203,7 @@
 			} else if (item.state === "published") {
 				actions.push(el("button", {type: "button", class: "btn small danger", "data-test": "ct-withdraw", text: t("admin.content.withdraw"), on: {click: () => move(item, "withdraw")}}));
 			}
+			actions.push(el("button", {type: "button", class: "btn small", "data-test": "ct-preview", text: t("admin.content.preview"), on: {click: () => preview(item)}}));
 			body.append(el("tr", {"data-test": "ct-row", "data-id": item.id, "data-state": item.state},
 				el("td", {text: t("admin.content.kind." + item.kind) + (it.severity === "danger" ? " · " + t("admin.content.severity.danger") : "")}),
 				el("td", {text: firstText(it), dir: "auto"}),
@@ -211,6 +212,27 @@
 				el("td", {"data-test": "ct-state", text: t("admin.content.state." + item.state)}),
 				el("td", {class: "actions"}, actions)));
 		}
+	}
+
+	/* The real kiosk draws the item as a kiosk would show it (POST /api/v1/content/{n}/preview,
+	 * the screen texts' preview runner); the pictures and findings as the Screen texts tab
+	 * draws them (AnkTexts.drawPreview). */
+	async function preview(item) {
+		const findings = $("ct-preview-findings"), shots = Ank.clear($("ct-preview-shots"));
+		findings.textContent = t("admin.texts.previewing");
+		findings.setAttribute("data-state", "running");
+		let r;
+		try {
+			r = await Ank.api("POST", "/api/v1/content/" + item.id + "/preview", {v: 1, orientation: $("ct-preview-orient").value});
+		} catch (e) {
+			r = null;
+		}
+		if (!r || !r.ok || !r.body) {
+			findings.setAttribute("data-state", "failed");
+			findings.textContent = r && r.body && r.body.error ? r.body.error : t("console.conn.lost");
+			return;
+		}
+		window.AnkTexts.drawPreview(findings, shots, r.body);
 	}
 
 	function wire() {

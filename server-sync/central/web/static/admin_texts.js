@@ -120,7 +120,13 @@
 			findings.setAttribute("data-state", "failed");
 			return H.errorToast(r);
 		}
-		const f = r.body.findings || [];
+		drawPreview(findings, shots, r.body);
+	}
+
+	/* A preview's answer (docs/api.md: shots and findings) into the findings banner and the
+	 * row of pictures; the Alerts & information tab draws its previews with it too. */
+	function drawPreview(findings, shots, body) {
+		const f = body.findings || [];
 		findings.setAttribute("data-state", "done");
 		findings.setAttribute("data-count", String(f.length));
 		findings.className = f.length ? "banner warn" : "banner";
@@ -129,6 +135,8 @@
 			findings.append(el("ul", {}, f.map((x) => el("li", {"data-test": "finding", "data-screen": x.screen,
 				text: t("admin.texts.finding", {screen: x.screen, size: x.size, why: x.why})}))));
 		const bad = new Set(f.map((x) => x.screen));
+		Ank.clear(shots);
+		const r = {body};
 		for (const s of r.body.shots || []) {
 			const img = el("img", {src: s.url, "data-screen": s.screen, "data-finding": bad.has(s.screen) ? "1" : "0",
 				width: Math.round(r.body.width / 5), height: Math.round(r.body.height / 5),
@@ -256,5 +264,5 @@
 		await Promise.all([loadTexts(), loadHistory(), loadKiosks()]);
 	}
 
-	window.AnkTexts = {show};
+	window.AnkTexts = {show, drawPreview};
 })();
