@@ -183,6 +183,8 @@ static void cut(fake *f)
 
 static void reply(source *s, const unsigned char *b, int n)
 {
+	if (s->fd < 0)
+		return;
 	ssize_t k = s->sock ? send(s->fd, b, (size_t)n, MSG_NOSIGNAL) : write(s->fd, b, (size_t)n);
 	(void)k;
 }
@@ -213,10 +215,6 @@ static size_t command(fake *f, source *s)
 		}
 		return 2;
 	}
-	/* Stopped (paper end, cover open, offline): a real printer keeps what arrives in its
-	 * buffer and prints it when the stop ends. Only real-time queries are answered. */
-	if (stopped(f) && f->hold)
-		return (size_t)-1;
 	if (p[0] == ANK_ESC) {
 		if (n < 2)
 			return 0;
@@ -335,8 +333,26 @@ static size_t command(fake *f, source *s)
 	return 1;
 }
 
+static source held; /* what came while stopped, kept past the connection's end */
+
 static void take(fake *f, source *s)
 {
+	/* Stopped (paper end, cover open, offline): a real printer keeps what arrives in its
+	 * buffer, answers only the real-time queries found in it, and prints the rest when
+	 * the stop ends, even after the connection that sent it is gone. */
+	if (stopped(f) && f->hold && s != &held) {
+		for (size_t i = 0; i < s->n; i++) {
+			if (s->in[i] == ANK_DLE && i + 2 < s->n && s->in[i + 1] == ANK_EOT) {
+				unsigned char r = ank_escpos_status_reply(&f->st, s->in[i + 2]);
+				reply(s, &r, 1);
+				i += 2;
+			} else if (held.n < IN_MAX) {
+				held.in[held.n++] = s->in[i];
+			}
+		}
+		s->n = 0;
+		return;
+	}
 	while (s->n > 0) {
 		size_t used = command(f, s);
 		if (used == 0 || used == (size_t)-1)
@@ -441,6 +457,7 @@ int main(int argc, char **argv)
 	tcp.fd = -1;
 	tcp.sock = true;
 	pty.fd = -1;
+	held.fd = -1;
 	if (want_pty) {
 		pty.fd = posix_openpt(O_RDWR | O_NOCTTY);
 		if (pty.fd < 0 || grantpt(pty.fd) || unlockpt(pty.fd)) {
@@ -533,9 +550,11 @@ int main(int argc, char **argv)
 		}
 		/* Data held while stopped prints once the stop ends (what the kiosk must never
 		 * leave behind). */
-		for (int i = 0; i < 2; i++)
-			if (srcs[i]->fd >= 0 && srcs[i]->n && !stopped(&f))
-				take(&f, srcs[i]);
+		if (held.n && !stopped(&f)) {
+			fprintf(stderr, "fakeprinter: printing %zu bytes kept while stopped\n",
+			        held.n);
+			take(&f, &held);
+		}
 		double t = now_s();
 		for (int d = 0; d < f.n_due;) {
 			if (f.due[d].at > t) {
