@@ -112,7 +112,8 @@ typedef enum ank_ftype {
 	X(CHANGE_SKIPPED, "change.skipped")                                                        \
 	X(HELP_REQUESTED, "help.requested")                                                        \
 	X(HELP_ANSWERED, "help.answered")                                                          \
-	X(STAFF_ACTION, "staff.action")
+	X(STAFF_ACTION, "staff.action")                                                            \
+	X(TICKET_PRINT_FAILED, "ticket.print_failed")
 
 /* A help request (help.requested: "call staff" on the kiosk's nickname screen) that nobody
  * closed counts as open this long: after that it was answered in person without anyone
@@ -199,6 +200,10 @@ typedef enum ank_ticket_state {
 	ANK_TS_DONE,
 	ANK_TS_NO_SHOW,
 	ANK_TS_CANCELLED,
+	/* Issued at a kiosk with a printer and held until the printer confirms the ticket (or
+	 * the user taps "I have my number"): not callable, not waiting, never on the wire
+	 * (kiosk/print, docs/architecture.md "Printing"). */
+	ANK_TS_PENDING_PRINT,
 	ANK_TS_COUNT
 } ank_ticket_state;
 
