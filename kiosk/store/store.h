@@ -75,6 +75,20 @@ typedef struct ank_nearby {
 	bool women_only; /* for women only: never offered to a man */
 } ank_nearby;
 
+/* [printer]: device "tcp:HOST:PORT" (port 9100) or an absolute device path (/dev/usb/lp0);
+ * confirm "pid" (GS ( H) or "status" (GS r 1 after the cut); qr "native" (GS ( k) or
+ * "raster"; timeout_ms to confirm a ticket. docs/formats.md and docs/operations.md. */
+#define ANK_PRINTER_DEVICE_MAX      200
+#define ANK_PRINTER_TIMEOUT_MIN_MS  1000
+#define ANK_PRINTER_TIMEOUT_MAX_MS  60000
+#define ANK_PRINTER_TIMEOUT_DEFAULT 10000 /* a TM-T20 prints a ticket in about 1 s */
+typedef struct ank_printer_config {
+	char device[ANK_PRINTER_DEVICE_MAX + 1];
+	bool confirm_status; /* false: GS ( H process ID (TM-T88V and later, TM-T20II/III) */
+	bool raster_qr;      /* false: the printer draws the QR itself (GS ( k) */
+	int timeout_ms;
+} ank_printer_config;
+
 typedef struct ank_site_config {
 	char site_id[ANK_ID_MAX + 1];
 	char name[ANK_TEXT_MAX + 1];
@@ -113,6 +127,8 @@ typedef struct ank_site_config {
 	int speech_volume;
 	int n_voices;
 	ank_speech_voice voices[ANK_MAX_ALERT_LANGS];
+	/* [printer] (kiosk/print): the receipt printer; an empty device means none. */
+	ank_printer_config printer;
 } ank_site_config;
 
 typedef enum ank_station_type {

@@ -383,11 +383,73 @@ static ank_station *station_for(parse_ctx *c, const char *id)
 	return s;
 }
 
+/* [printer]: device, confirm, qr, timeout_ms (store.h). A device is "tcp:HOST:PORT" or an
+ * absolute path, printable ASCII without spaces. */
+static int printer_key(ank_printer_config *pc, const char *k, const char *v)
+{
+	if (!strcmp(k, "device")) {
+		size_t n = strlen(v);
+		bool ok = n <= ANK_PRINTER_DEVICE_MAX &&
+		          (n == 0 || v[0] == '/' || !strncmp(v, "tcp:", 4));
+		for (size_t i = 0; ok && i < n; i++)
+			ok = v[i] > ' ' && v[i] < 0x7f;
+		if (!ok)
+			return -1;
+		memcpy(pc->device, v, n + 1);
+		return 0;
+	}
+	if (!strcmp(k, "confirm")) {
+		if (strcmp(v, "pid") && strcmp(v, "status"))
+			return -1;
+		pc->confirm_status = !strcmp(v, "status");
+		return 0;
+	}
+	if (!strcmp(k, "qr")) {
+		if (strcmp(v, "native") && strcmp(v, "raster"))
+			return -1;
+		pc->raster_qr = !strcmp(v, "raster");
+		return 0;
+	}
+	if (!strcmp(k, "timeout_ms")) {
+		long x;
+		if (ank_parse_long(v, ANK_PRINTER_TIMEOUT_MIN_MS, ANK_PRINTER_TIMEOUT_MAX_MS, &x))
+			return -1;
+		pc->timeout_ms = (int)x;
+		return 0;
+	}
+	return -2;
+}
+
+static json_t *printer_to_json(const ank_printer_config *pc)
+{
+	return json_pack("{s:s, s:s, s:s, s:i}", "device", pc->device, "confirm",
+	                 pc->confirm_status ? "status" : "pid", "qr",
+	                 pc->raster_qr ? "raster" : "native", "timeout_ms", pc->timeout_ms);
+}
+
+/* "printer" of a stored config; absent (stored before it existed) reads as no printer. */
+static void printer_from_json(json_t *o, ank_printer_config *pc)
+{
+	json_t *v;
+	const char *k;
+	json_object_foreach(o, k, v)
+	{
+		char num[24];
+		const char *s = json_string_value(v);
+		if (json_is_integer(v)) {
+			snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+			s = num;
+		}
+		if (s)
+			printer_key(pc, k, s);
+	}
+}
+
 /* A section header: known names only; stations and nearby rooms are created here. */
 static void on_section(parse_ctx *c, const char *name)
 {
 	if (!strcmp(name, "site") || !strcmp(name, "hours") || !strcmp(name, "alert") ||
-	    !strcmp(name, "speech"))
+	    !strcmp(name, "speech") || !strcmp(name, "printer"))
 		return;
 	if (!strncmp(name, "station.", 8))
 		station_for(c, name + 8);
@@ -463,6 +525,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		rc = alert_key(c->cfg, key, value);
 	} else if (!strcmp(section, "speech")) {
 		rc = speech_key(c->cfg, key, value);
+	} else if (!strcmp(section, "printer")) {
+		rc = printer_key(&c->cfg->printer, key, value);
 	} else if (!strncmp(section, "station.", 8)) {
 		ank_station *s = station_for(c, section + 8);
 		if (!s)
@@ -501,6 +565,7 @@ static void config_defaults(ank_site_config *cfg)
 	cfg->history_retention_days = ANK_HISTORY_RETENTION_DAYS_DEFAULT;
 	cfg->speech_rate = ANK_SPEECH_RATE_DEFAULT;
 	cfg->speech_volume = ANK_SPEECH_VOL_DEFAULT;
+	cfg->printer.timeout_ms = ANK_PRINTER_TIMEOUT_DEFAULT;
 	for (int d = 0; d < 7; d++)
 		cfg->hours[d].open_min = cfg->hours[d].close_min = -1;
 }
@@ -692,6 +757,7 @@ static void config_more_to_json(const ank_site_config *cfg, json_t *j)
 	json_object_set_new(
 	        j, ANK_FN(ALERT_SEVERITY),
 	        json_string(ank_severity_code((ank_alert_severity)cfg->alert_severity)));
+	json_object_set_new(j, "printer", printer_to_json(&cfg->printer));
 }
 
 static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err)
@@ -775,6 +841,7 @@ static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err
 		}
 	}
 	speech_from_json(json_object_get(j, "speech"), cfg);
+	printer_from_json(json_object_get(j, "printer"), &cfg->printer);
 	json_array_foreach(nearby, i, v)
 	{
 		if (cfg->n_nearby >= ANK_MAX_NEARBY)

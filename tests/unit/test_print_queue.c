@@ -137,6 +137,61 @@ static void test_expire(void **state)
 	                 1);
 }
 
+/* [printer] in the site config: parsed, kept through the store, and bad values refused
+ * with the line named. */
+static void test_printer_config(void **state)
+{
+	fixture *f = *state;
+	static const char base[] = "[site]\nid = p\nname = P\n[station.1]\nlabel = 1\n";
+	static const struct {
+		const char *name, *section;
+		bool ok;
+	} cases[] = {
+	        {"none", "", true},
+	        {"tcp", "[printer]\ndevice = tcp:10.0.0.5:9100\n", true},
+	        {"usb, status, raster",
+	         "[printer]\ndevice = /dev/usb/lp0\nconfirm = status\nqr = raster\n"
+	         "timeout_ms = 5000\n",
+	         true},
+	        {"relative path", "[printer]\ndevice = lp0\n", false},
+	        {"space in device", "[printer]\ndevice = /dev/usb/lp 0\n", false},
+	        {"bad confirm", "[printer]\nconfirm = maybe\n", false},
+	        {"bad qr", "[printer]\nqr = picture\n", false},
+	        {"timeout too short", "[printer]\ntimeout_ms = 10\n", false},
+	        {"unknown key", "[printer]\nspeed = 150\n", false},
+	};
+	int failed = 0;
+	for (size_t i = 0; i < COUNT_OF(cases); i++) {
+		char text[512];
+		snprintf(text, sizeof text, "%s%s", base, cases[i].section);
+		ank_site_config cfg;
+		ank_station st[ANK_MAX_STATIONS];
+		int n = 0;
+		ank_err err = {{0}};
+		int rc = ank_config_parse_ini_text(text, "test.ini", &cfg, st, &n, &err);
+		if ((rc == 0) != cases[i].ok)
+			case_fail(&failed, "%s: rc %d (%s)", cases[i].name, rc, err.msg);
+		else if (rc && !strstr(err.msg, "printer"))
+			case_fail(&failed, "%s: the error does not name [printer]: %s",
+			          cases[i].name, err.msg);
+	}
+	assert_cases_passed(failed);
+	/* Kept through the store as given. */
+	ank_site_config cfg = f->cfg;
+	snprintf(cfg.printer.device, sizeof cfg.printer.device, "tcp:127.0.0.1:9100");
+	cfg.printer.confirm_status = true;
+	cfg.printer.timeout_ms = 4000;
+	ank_err err;
+	assert_int_equal(ank_queue_apply_config(f->q, &cfg, f->stations, f->n_stations, T0, &err),
+	                 ANK_Q_OK);
+	ank_site_config back;
+	assert_int_equal(ank_store_config_get(ank_queue_store(f->q), &back, &err), ANK_STORE_OK);
+	assert_string_equal(back.printer.device, "tcp:127.0.0.1:9100");
+	assert_true(back.printer.confirm_status);
+	assert_false(back.printer.raster_qr);
+	assert_int_equal(back.printer.timeout_ms, 4000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +199,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_confirm, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_expire, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_printer_config, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
