@@ -281,6 +281,8 @@ int app_init(app *a, ank_queue *q, const char *data_dir, const char *db_path, an
 
 void app_free(app *a)
 {
+	app_print_drop(a);
+	app_print_close(a);
 	ank_i18n_free(a->i18n);
 	a->i18n = NULL;
 	ank_queue_close(a->q);
@@ -364,6 +366,8 @@ static void db_retry(app *a)
 
 void app_reset(app *a)
 {
+	/* A ticket still held for the printer was not kept: cancelled, never called. */
+	app_print_drop(a);
 	/* sodium_memzero cannot be optimised away: the nickname really leaves memory. */
 	sodium_memzero(&a->s, sizeof a->s);
 	sodium_memzero(a->pin, sizeof a->pin);
@@ -388,6 +392,7 @@ void app_reset(app *a)
 
 void app_reset_keep_language(app *a)
 {
+	app_print_drop(a);
 	sodium_memzero(&a->s, sizeof a->s);
 	a->idle_more = false;
 	back_clear(a);
@@ -605,6 +610,8 @@ void app_advance(app *a, int64_t now)
 		a->last_tick = now;
 		watch_texts(a);
 	}
+	if (!a->display && !a->degraded)
+		app_print_poll(a);
 	if (a->display && !a->degraded) {
 		display_poll(a);
 		display_rotate(a);

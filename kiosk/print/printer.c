@@ -354,6 +354,7 @@ struct ank_print {
 	int64_t job_at;
 	bool job_running;
 	bool check_wanted;
+	bool checking; /* a check is under way */
 	int64_t check_at;
 	/* the last finished job */
 	int64_t done_id;
@@ -394,10 +395,12 @@ static void *worker(void *arg)
 				st.failed++;
 		} else {
 			p->check_wanted = false;
+			p->checking = true;
 			int64_t at = p->check_at;
 			pthread_mutex_unlock(&p->mu);
 			rc = ank_print_status(&p->cfg, &st, &err);
 			pthread_mutex_lock(&p->mu);
+			p->checking = false;
 			st.last_ms = at;
 		}
 		st.last_rc = rc;
@@ -489,6 +492,14 @@ void ank_print_check(ank_print *p, int64_t now_ms)
 	p->check_at = now_ms;
 	pthread_cond_signal(&p->cv);
 	pthread_mutex_unlock(&p->mu);
+}
+
+bool ank_print_busy(ank_print *p)
+{
+	pthread_mutex_lock(&p->mu);
+	bool busy = p->job_running || p->check_wanted || p->checking;
+	pthread_mutex_unlock(&p->mu);
+	return busy;
 }
 
 void ank_print_state_get(ank_print *p, ank_print_state *st)

@@ -94,6 +94,8 @@ int ank_print_submit(ank_print *p, int64_t job, const unsigned char *bytes, size
 int ank_print_result(ank_print *p, int64_t job, ank_print_rc *rc);
 /* Asks the worker for a status check now (staff's "check the printer"); no print. */
 void ank_print_check(ank_print *p, int64_t now_ms);
+/* Whether a job or a status check is queued or under way. */
+bool ank_print_busy(ank_print *p);
 /* A copy of the printer's state as the worker last saw it. */
 void ank_print_state_get(ank_print *p, ank_print_state *st);
 

@@ -67,6 +67,13 @@ screen_id ticket_frame(app *a)
 		const char *args[] = {"ahead", ahead, "minutes", minutes, NULL};
 		status = trfn(a, "ticket.wait", r->wait_min, args, buf, sizeof buf);
 	}
+	/* A printed ticket: while the printer works, and when it did not work (the ticket is
+	 * held until the user says they have the number: app_print.c). */
+	app_print_phase ph = a->s.print;
+	if (ph == APP_PRINT_RUNNING)
+		status = tr(a, "ticket.printing");
+	else if (ph == APP_PRINT_FAILED || ph == APP_PRINT_CANCELLED)
+		status = tr(a, "ticket.print_failed");
 	int status_h = ui_text_height(u, words.w, 2 * STATUS_H, status, UI_FONT_TITLE, 0);
 	int number_h = words.h - status_h - THEME_GAP - (portrait(a) ? qr_side + THEME_GAP : 0);
 	ui_label(u, "ticket.number",
@@ -84,8 +91,15 @@ screen_id ticket_frame(app *a)
 	/* Called at once, "when it is your turn" would contradict "go now" (ticket.how_now). */
 	ui_label(u, "ticket.how", how_r, how, UI_FONT_BODY, THEME_TEXT,
 	         UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BLOCK);
-	if (ui_icon_button(u, "ticket.done", done, "check", tr(a, "ticket.done"),
-	                   UI_STYLE_PRIMARY)) {
+	/* Printing: no button (Done would cancel the ticket under the printer). Failed: only
+	 * "I have my number" puts the ticket in the queue; the countdown cancels it. */
+	if (ph == APP_PRINT_FAILED) {
+		if (ui_icon_button(u, "ticket.have_number", done, "check",
+		                   tr(a, "ticket.have_number"), UI_STYLE_PRIMARY))
+			app_print_keep(a);
+	} else if (ph != APP_PRINT_RUNNING &&
+	           ui_icon_button(u, "ticket.done", done, "check", tr(a, "ticket.done"),
+	                          UI_STYLE_PRIMARY)) {
 		app_reset(a);
 		return SCREEN_WELCOME;
 	}

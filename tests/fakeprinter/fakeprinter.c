@@ -53,7 +53,9 @@ typedef struct fake {
 	double speed_mm_s;
 	const char *out_dir;
 	/* the page being printed */
-	unsigned char *page; /* 1 byte a dot, 1 = black */
+	unsigned char *page;  /* 1 byte a dot, 1 = black */
+	unsigned char *bands; /* the raster bands alone, one under the other (same layout) */
+	int bands_y;
 	int y, align, scale_w, scale_h, bold;
 	char line[1024];
 	size_t line_n;
@@ -154,29 +156,39 @@ static void print_qr(fake *f)
 	feed(f, side + 8 * m);
 }
 
+/* Writes rows [0, h) of a canvas as DIR/ticket-N[suffix].png. */
+static void write_png(fake *f, const unsigned char *canvas, int h, int n, const char *suffix)
+{
+	SDL_Surface *s =
+	        SDL_CreateRGBSurfaceWithFormat(0, ANK_ESCPOS_DOTS, h, 32, SDL_PIXELFORMAT_ARGB8888);
+	if (!s)
+		return;
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < ANK_ESCPOS_DOTS; x++)
+			((Uint32 *)((Uint8 *)s->pixels + y * s->pitch))[x] =
+			        y < PAGE_MAX_H && canvas[(size_t)y * ANK_ESCPOS_DOTS + x]
+			                ? 0xff000000u
+			                : 0xffffffffu;
+	char path[600];
+	snprintf(path, sizeof path, "%s/ticket-%d%s.png", f->out_dir, n, suffix);
+	if (IMG_SavePNG(s, path) != 0)
+		fprintf(stderr, "fakeprinter: %s: %s\n", path, IMG_GetError());
+	SDL_FreeSurface(s);
+}
+
 static void cut(fake *f)
 {
 	if (f->line_n)
 		print_line(f);
-	int h = f->y + 24;
-	SDL_Surface *s =
-	        SDL_CreateRGBSurfaceWithFormat(0, ANK_ESCPOS_DOTS, h, 32, SDL_PIXELFORMAT_ARGB8888);
-	if (s) {
-		for (int y = 0; y < h; y++)
-			for (int x = 0; x < ANK_ESCPOS_DOTS; x++)
-				((Uint32 *)((Uint8 *)s->pixels + y * s->pitch))[x] =
-				        y < PAGE_MAX_H && f->page[(size_t)y * ANK_ESCPOS_DOTS + x]
-				                ? 0xff000000u
-				                : 0xffffffffu;
-		char path[600];
-		snprintf(path, sizeof path, "%s/ticket-%d.png", f->out_dir, ++f->pages);
-		if (IMG_SavePNG(s, path) == 0)
-			printf("page %d %s\n", f->pages, path);
-		else
-			fprintf(stderr, "fakeprinter: %s: %s\n", path, IMG_GetError());
-		fflush(stdout);
-		SDL_FreeSurface(s);
-	}
+	/* The raster bands alone first (what the kiosk's renderer drew: the tests compare
+	 * it to a reference without the QR, whose key differs per database). */
+	if (f->bands_y > 0)
+		write_png(f, f->bands, f->bands_y, f->pages + 1, "-raster");
+	memset(f->bands, 0, (size_t)ANK_ESCPOS_DOTS * PAGE_MAX_H);
+	f->bands_y = 0;
+	write_png(f, f->page, f->y + 24, ++f->pages, "");
+	printf("page %d %s/ticket-%d.png\n", f->pages, f->out_dir, f->pages);
+	fflush(stdout);
 	memset(f->page, 0, (size_t)ANK_ESCPOS_DOTS * PAGE_MAX_H);
 	f->y = 0;
 }
@@ -284,9 +296,17 @@ static size_t command(fake *f, source *s)
 				return 0;
 			for (int y = 0; y < h; y++)
 				for (int x = 0; x < wb * 8; x++)
-					if (p[8 + y * wb + x / 8] & (0x80 >> (x % 8)))
-						dot(f, x_for(f, wb * 8) + x, f->y + y);
+					if (p[8 + y * wb + x / 8] & (0x80 >> (x % 8))) {
+						int px = x_for(f, wb * 8) + x;
+						dot(f, px, f->y + y);
+						if (f->bands_y + y < PAGE_MAX_H && px >= 0 &&
+						    px < ANK_ESCPOS_DOTS)
+							f->bands[(size_t)(f->bands_y + y) *
+							                 ANK_ESCPOS_DOTS +
+							         (size_t)px] = 1;
+					}
 			feed(f, h);
+			f->bands_y = f->bands_y + h < PAGE_MAX_H ? f->bands_y + h : PAGE_MAX_H;
 			return need;
 		}
 		case '(': {
@@ -429,7 +449,8 @@ int main(int argc, char **argv)
 	if (f.speed_mm_s <= 0)
 		f.speed_mm_s = 150;
 	f.page = calloc((size_t)ANK_ESCPOS_DOTS * PAGE_MAX_H, 1);
-	if (!f.page || TTF_Init() != 0)
+	f.bands = calloc((size_t)ANK_ESCPOS_DOTS * PAGE_MAX_H, 1);
+	if (!f.page || !f.bands || TTF_Init() != 0)
 		return 1;
 	if (script) {
 		FILE *sf = fopen(script, "r");
@@ -573,6 +594,7 @@ int main(int argc, char **argv)
 			TTF_CloseFont(f.fonts[s]);
 	TTF_Quit();
 	free(f.page);
+	free(f.bands);
 	printf("pages %d\n", f.pages);
 	return 0;
 }

@@ -1,0 +1,197 @@
+/* The printed ticket in the kiosk: a check-in at a site with a printer holds its ticket
+ * (pending_print), lays it out (kiosk/print/receipt.c) and hands it to the printer's worker;
+ * each frame asks for the answer. Confirmed, the ticket goes into the queue; not, the
+ * ticket screen keeps the number and asks "I have my number", and only that tap queues it;
+ * a visit that ends without it cancels the ticket (ticket.print_failed). Nothing is ever
+ * printed again by itself. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ank_log.h"
+#include "ank_time.h"
+#include "app.h"
+#include "escpos.h"
+
+static const ank_site_config *site(app *a)
+{
+	return a->q ? ank_queue_config(a->q) : NULL;
+}
+
+bool app_print_wanted(app *a)
+{
+	const ank_site_config *cfg = site(a);
+	return cfg && cfg->printer.device[0];
+}
+
+/* The worker for the site's printer, opened again when [printer] changed. */
+static bool printer_ready(app *a)
+{
+	const ank_site_config *cfg = site(a);
+	if (!cfg)
+		return false;
+	if (a->printer && !memcmp(&a->printer_cfg, &cfg->printer, sizeof a->printer_cfg))
+		return true;
+	ank_print_close(a->printer);
+	a->printer = NULL;
+	ank_print_cfg pc = {.confirm = cfg->printer.confirm_status ? ANK_PRINT_CONFIRM_STATUS
+	                                                           : ANK_PRINT_CONFIRM_PID,
+	                    .native_qr = !cfg->printer.raster_qr,
+	                    .confirm_ms = cfg->printer.timeout_ms};
+	_Static_assert(sizeof pc.device >= sizeof cfg->printer.device, "device names fit");
+	snprintf(pc.device, sizeof pc.device, "%s", cfg->printer.device);
+	ank_err err;
+	if (ank_print_open(&pc, &a->printer, &err)) {
+		ank_log(ANK_LOG_ERROR, "print", "%s", err.msg);
+		return false;
+	}
+	a->printer_cfg = cfg->printer;
+	/* Texts the printer cannot print need the renderer; without it they fail the job. */
+	if (!a->receipt && ank_receipt_renderer_open(a->data_dir, &a->receipt, &err))
+		ank_log(ANK_LOG_WARN, "print", "no raster text on tickets: %s", err.msg);
+	return true;
+}
+
+/* The printer did not print this visit's ticket: the screen asks "I have my number". */
+static void print_failed(app *a, ank_print_rc rc, const char *why)
+{
+	a->s.print = APP_PRINT_FAILED;
+	a->s.print_rc = rc;
+	a->dirty = true;
+	ank_log(ANK_LOG_WARN, "print", "ticket %s not printed: %s", a->s.result.ticket.label,
+	        why ? why : ank_print_strerror(rc));
+}
+
+void app_print_start(app *a)
+{
+	a->s.print = APP_PRINT_RUNNING;
+	a->s.print_job = a->s.result.ticket.id;
+	a->s.print_rc = ANK_PRINT_OK;
+	if (!printer_ready(a)) {
+		print_failed(a, ANK_PRINT_E_CONFIG, NULL);
+		return;
+	}
+	const ank_site_config *cfg = site(a);
+	/* Where to go is not known yet (the ticket is called once it is in the queue): the
+	 * paper says the route and to wait for the number; the screen says the station. */
+	char status[512], hhmm[8];
+	snprintf(
+	        status, sizeof status, "%s\n%s",
+	        tr(a, a->s.result.ticket.route == ANK_ROUTE_SMOKE ? "route.smoke" : "route.inject"),
+	        tr(a, "ticket.print_wait"));
+	struct tm tm;
+	ank_local_tm(a->now, &tm);
+	ank_hhmm_format(tm.tm_hour * 60 + tm.tm_min, hhmm);
+	ank_receipt r = {.site = cfg->name,
+	                 .label = a->s.result.ticket.label,
+	                 .status = status,
+	                 .time = hhmm,
+	                 .qr = a->s.qr_text,
+	                 .how = tr(a, "ticket.how"),
+	                 .rtl = a->ui.rtl,
+	                 .native_qr = !cfg->printer.raster_qr};
+	ank_buf job;
+	ank_buf_init(&job, ANK_ESCPOS_JOB_MAX);
+	ank_err err;
+	if (ank_receipt_build(&r, a->receipt, &job, &err))
+		print_failed(a, ANK_PRINT_E_CONFIG, err.msg);
+	else if (ank_print_submit(a->printer, a->s.print_job, (const unsigned char *)job.data,
+	                          job.len, a->now))
+		print_failed(a, ANK_PRINT_E_BUSY, NULL);
+	ank_buf_free(&job);
+}
+
+/* The held ticket goes into the queue (printed, or kept by the user). */
+static bool confirm(app *a)
+{
+	ank_checkin_result res;
+	ank_err err;
+	ank_store_take_error(ank_queue_store(a->q));
+	ank_q_rc rc = ank_queue_print_confirm(a->q, a->s.print_job, a->now, &res, &err);
+	if (rc != ANK_Q_OK) {
+		if (rc == ANK_Q_E_DB)
+			app_db_failed(a, "printed ticket", &err);
+		else
+			ank_log(ANK_LOG_WARN, "print", "ticket not put in the queue: %s", err.msg);
+		return false;
+	}
+	a->s.result = res;
+	ank_sync_nudge(a->sync);
+	a->dirty = true;
+	return true;
+}
+
+void app_print_poll(app *a)
+{
+	if (!a->printer && !app_print_wanted(a))
+		return;
+	if (a->s.print != APP_PRINT_RUNNING &&
+	    (!a->printer_checked || a->now - a->printer_checked >= APP_PRINT_CHECK_MS))
+		app_print_check(a);
+	if (!a->printer)
+		return;
+	ank_print_state st;
+	ank_print_state_get(a->printer, &st);
+	if (memcmp(&st, &a->printer_state, sizeof st)) {
+		if (st.last_rc != a->printer_state.last_rc ||
+		    st.near_end != a->printer_state.near_end)
+			ank_log(st.last_rc ? ANK_LOG_WARN : ANK_LOG_INFO, "print", "printer: %s%s",
+			        st.last_rc ? st.last_error : "ready",
+			        st.near_end ? " (paper near end)" : "");
+		a->printer_state = st;
+		if (a->screen == SCREEN_STAFF)
+			a->dirty = true;
+	}
+	if (a->s.print != APP_PRINT_RUNNING)
+		return;
+	ank_print_rc rc;
+	int r = ank_print_result(a->printer, a->s.print_job, &rc);
+	if (r == 0)
+		return;
+	if (r < 0)
+		print_failed(a, ANK_PRINT_E_BUSY, "the printer lost the job");
+	else if (rc != ANK_PRINT_OK)
+		print_failed(a, rc, NULL);
+	else if (confirm(a))
+		a->s.print = APP_PRINT_PRINTED;
+	else
+		print_failed(a, ANK_PRINT_OK, "printed, but the queue did not take it");
+}
+
+void app_print_keep(app *a)
+{
+	if (a->s.print == APP_PRINT_FAILED && confirm(a))
+		a->s.print = APP_PRINT_KEPT;
+}
+
+void app_print_drop(app *a)
+{
+	if ((a->s.print != APP_PRINT_RUNNING && a->s.print != APP_PRINT_FAILED) || !a->q)
+		return;
+	const char *why = a->s.print == APP_PRINT_RUNNING ? ank_print_code(ANK_PRINT_E_UNCONFIRMED)
+	                                                  : ank_print_code(a->s.print_rc);
+	ank_err err;
+	ank_q_rc rc = ank_queue_print_cancel(a->q, a->s.print_job, why, a->now, &err);
+	if (rc == ANK_Q_OK)
+		ank_log(ANK_LOG_INFO, "print", "ticket %s cancelled: not printed (%s), not kept",
+		        a->s.result.ticket.label, why);
+	else /* the tick cancels it later (ANK_PRINT_HOLD_MAX_MS) */
+		ank_log(ANK_LOG_WARN, "print", "held ticket %s not cancelled: %s",
+		        a->s.result.ticket.label, err.msg);
+	a->s.print = APP_PRINT_CANCELLED;
+	ank_sync_nudge(a->sync);
+}
+
+void app_print_check(app *a)
+{
+	a->printer_checked = a->now ? a->now : 1;
+	if (printer_ready(a))
+		ank_print_check(a->printer, a->now);
+}
+
+void app_print_close(app *a)
+{
+	ank_print_close(a->printer);
+	a->printer = NULL;
+	ank_receipt_renderer_free(a->receipt);
+	a->receipt = NULL;
+}
