@@ -271,6 +271,9 @@ void app_advance(app *a, int64_t now);
 void app_touch(app *a, bool down, int x, int y);
 
 /* ---- the printed ticket (app_print.c) ---- */
+/* The printer's state as the kiosk reports it to central (sync's change poll): "none",
+ * "unknown" (not checked yet), "ready", "near_end", or the failure's code (ank_print_code). */
+const char *app_print_state_code(const ank_print_state *st);
 /* Whether tickets are printed here (the site config names a printer device). */
 bool app_print_wanted(app *a);
 /* The ticket just issued held (a->s.result): its layout goes to the printer's worker. */

@@ -17,6 +17,17 @@ static const ank_site_config *site(app *a)
 	return a->q ? ank_queue_config(a->q) : NULL;
 }
 
+const char *app_print_state_code(const ank_print_state *st)
+{
+	if (!st->configured)
+		return "none";
+	if (st->last_rc != ANK_PRINT_OK)
+		return ank_print_code(st->last_rc);
+	if (!st->last_ms)
+		return "unknown";
+	return st->near_end ? "near_end" : "ready";
+}
+
 bool app_print_wanted(app *a)
 {
 	const ank_site_config *cfg = site(a);
@@ -138,6 +149,7 @@ void app_print_poll(app *a)
 			        st.last_rc ? st.last_error : "ready",
 			        st.near_end ? " (paper near end)" : "");
 		a->printer_state = st;
+		ank_sync_set_printer(a->sync, app_print_state_code(&st));
 		if (a->screen == SCREEN_STAFF)
 			a->dirty = true;
 	}

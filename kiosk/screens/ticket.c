@@ -73,7 +73,7 @@ screen_id ticket_frame(app *a)
 	if (ph == APP_PRINT_RUNNING)
 		status = tr(a, "ticket.printing");
 	else if (ph == APP_PRINT_FAILED || ph == APP_PRINT_CANCELLED)
-		status = tr(a, "ticket.print_failed");
+		status = tr(a, "ticket.printer_failed");
 	int status_h = ui_text_height(u, words.w, 2 * STATUS_H, status, UI_FONT_TITLE, 0);
 	int number_h = words.h - status_h - THEME_GAP - (portrait(a) ? qr_side + THEME_GAP : 0);
 	ui_label(u, "ticket.number",

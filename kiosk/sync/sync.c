@@ -51,6 +51,7 @@ struct ank_sync {
 	bool nudged;
 	ank_link push_link, pull_link;
 	int64_t pending;
+	char printer[ANK_PRINTER_STATE_MAX + 1]; /* reported with each change poll; "" none */
 	char problem[160];
 };
 
@@ -834,16 +835,19 @@ static int apply_change(ank_sync *s, ank_queue *q, const ank_change *c, bool *ac
 static int pull_once(ank_sync *s, ank_queue *q, http *h, int64_t *cursor)
 {
 	ank_err err;
-	char path[128];
+	char path[192], printer[ANK_PRINTER_STATE_MAX + 16] = "";
 	/* Offline, the first poll must not wait: an answer at once is what says "online". */
 	pthread_mutex_lock(&s->mu);
 	int wait = s->pull_link.online ? ANK_SYNC_WAIT_S : 0;
 	/* Central shows staff how much this kiosk still has to send. */
 	long long unsent = (long long)s->pending;
+	/* ...and its printer's state (kiosk/print), when it has one. */
+	if (s->printer[0])
+		snprintf(printer, sizeof printer, "&printer=%s", s->printer);
 	pthread_mutex_unlock(&s->mu);
 	/* ...and which program it runs (docs/api.md "Change feed": version). */
-	snprintf(path, sizeof path, ANK_PATH_CHANGES "?since=%lld&wait=%d&unsent=%lld&version=%s",
-	         (long long)*cursor, wait, unsent, ANK_VERSION);
+	snprintf(path, sizeof path, ANK_PATH_CHANGES "?since=%lld&wait=%d&unsent=%lld&version=%s%s",
+	         (long long)*cursor, wait, unsent, ANK_VERSION, printer);
 	long status = 0;
 	if (http_do(h, &s->p, path, s->p.token, NULL, ANK_SYNC_WAIT_S + 15, &status, &err)) {
 		set_problem(s, "pull", &err);
@@ -966,6 +970,16 @@ void ank_sync_nudge(ank_sync *s)
 	pthread_mutex_lock(&s->mu);
 	s->nudged = true;
 	pthread_cond_broadcast(&s->wake);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void ank_sync_set_printer(ank_sync *s, const char *state)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	if (ank_text_is_slug(state, ANK_PRINTER_STATE_MAX) || !state[0])
+		snprintf(s->printer, sizeof s->printer, "%s", state);
 	pthread_mutex_unlock(&s->mu);
 }
 

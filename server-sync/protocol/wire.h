@@ -80,6 +80,11 @@ typedef enum ank_ftype {
 	ANK_FT_REFUSAL,       /* a refusal reason code (ank_refusal) */
 } ank_ftype;
 
+/* The kiosk's printer state it reports with its change poll (docs/api.md "Change feed":
+ * printer): "none", "ready", "near_end", or why the last ticket or check failed (kiosk/print's
+ * codes: "paper_end", "cover_open", "unreachable", ...); a slug of at most this many bytes. */
+#define ANK_PRINTER_STATE_MAX 23
+
 /* Ids, labels, days and codes in payloads: short, so the read model keeps them in fixed
  * buffers (user and station ids are slugs of at most 63). */
 #define ANK_WIRE_ID_MAX 63

@@ -264,7 +264,7 @@ static const struct {
         {"ticket.countdown", {"seconds", "42", NULL}},
         {"ticket.printing", {NULL}},
         {"ticket.print_wait", {NULL}},
-        {"ticket.print_failed", {NULL}},
+        {"ticket.printer_failed", {NULL}},
         {"ticket.have_number", {NULL}},
         {"refused.title", {NULL}},
         {"refused.closed", {"when", "We open again tomorrow at 10:00.", NULL}},
