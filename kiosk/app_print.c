@@ -163,8 +163,10 @@ void app_print_poll(app *a)
 		print_failed(a, ANK_PRINT_E_BUSY, "the printer lost the job");
 	else if (rc != ANK_PRINT_OK)
 		print_failed(a, rc, NULL);
-	else if (confirm(a))
+	else if (confirm(a)) {
 		a->s.print = APP_PRINT_PRINTED;
+		ank_log(ANK_LOG_INFO, "print", "ticket %s printed and confirmed", a->s.result.ticket.label);
+	}
 	else
 		print_failed(a, ANK_PRINT_OK, "printed, but the queue did not take it");
 }
