@@ -11,6 +11,8 @@ target_compile_definitions(ankomst-kiosk PRIVATE ANK_KIOSK_LIB_DIR="${ANK_PKG_LI
 install(TARGETS ankomst-central RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT central)
 install(TARGETS ankomst-queue RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT queue)
 install(TARGETS ankomst-kiosk RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT kiosk)
+# The receipt printer's tool (status, a sample ticket): docs/operations.md "Receipt printer".
+install(TARGETS ankomst-print RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT kiosk)
 install(TARGETS ankomst-kiosk-lib LIBRARY DESTINATION lib/ankomst COMPONENT kiosk)
 
 set(ANK_SHARE ${CMAKE_INSTALL_DATADIR}/ankomst)

@@ -12,6 +12,7 @@
 
 #include "ank_buf.h"
 #include "ank_i18n.h"
+#include "ank_version.h"
 #include "escpos.h"
 #include "printer.h"
 #include "receipt.h"
@@ -46,6 +47,8 @@ static void show_state(const ank_print_state *st, ank_print_rc rc)
 
 int main(int argc, char **argv)
 {
+	if (ank_version_asked(argc, argv, "ankomst-print"))
+		return 0;
 	ank_print_cfg cfg = {.confirm = ANK_PRINT_CONFIRM_PID, .native_qr = true};
 	const char *data = ANK_DATA_DIR, *lang = "en", *label = "A-12", *station = "",
 	           *site = "Ankomst", *qr = "ANK1.demo.2026-12-02.12.A-12.test", *when = NULL,
