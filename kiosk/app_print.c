@@ -165,9 +165,9 @@ void app_print_poll(app *a)
 		print_failed(a, rc, NULL);
 	else if (confirm(a)) {
 		a->s.print = APP_PRINT_PRINTED;
-		ank_log(ANK_LOG_INFO, "print", "ticket %s printed and confirmed", a->s.result.ticket.label);
-	}
-	else
+		ank_log(ANK_LOG_INFO, "print", "ticket %s printed and confirmed",
+		        a->s.result.ticket.label);
+	} else
 		print_failed(a, ANK_PRINT_OK, "printed, but the queue did not take it");
 }
 

@@ -4,7 +4,7 @@
 # line speed, and the time the printer adds to the check-in tap itself, against the same
 # kiosk without a printer, in the same run (runs alternate).
 #
-# Usage: tests/bench/bench_print.sh   (from anywhere; about a minute; method: docs/benchmarks.md §8)
+# Usage: tests/bench/bench_print.sh   (from anywhere; about a minute; method: docs/benchmarks.md §10)
 # Environment: ANK_KIOSK, ANK_FAKEPRINTER, ANK_QUEUE use those binaries instead of building the
 # bench preset; ANK_PRINT_RUNS (20) check-ins of each kind; ANK_PRINT_SPEED (150 mm/s, the
 # TM-T20's print speed in Epson's specification) the fake printer's line speed.
