@@ -145,6 +145,12 @@ void ank_escpos_process_id_reply(const char id[4], unsigned char out[ANK_ESCPOS_
 	out[6] = 0;
 }
 
+int ank_escpos_clear_buffers(ank_buf *b)
+{
+	const unsigned char c[ANK_ESCPOS_CLEAR_LEN] = {ANK_DLE, 0x14, 8, 1, 3, 20, 1, 6, 2, 8};
+	return put(b, c, sizeof c);
+}
+
 int ank_escpos_paper_query(ank_buf *b)
 {
 	const unsigned char c[] = {ANK_GS, 'r', 1};

@@ -60,6 +60,11 @@ int ank_escpos_paper_query(ank_buf *b);
 #define ANK_ESCPOS_PAPER_FIXED_MASK 0x90
 bool ank_escpos_paper_valid(unsigned char reply);
 unsigned char ank_escpos_paper_reply(bool near_end, bool paper_end);
+/* DLE DC4 fn 8 (real-time "clear buffers": TM-T88V and later, TM-T20II and later): the
+ * printer drops what it received and has not printed, so a ticket stopped by paper out is
+ * not finished when paper is loaded. Older models ignore it. */
+int ank_escpos_clear_buffers(ank_buf *b);
+#define ANK_ESCPOS_CLEAR_LEN 10
 /* Whether s is text the printer prints itself: printable ASCII (and '\n'). Anything else
  * (Danish letters, Arabic, Persian, Cyrillic) goes as raster: we do not transcode into the
  * printer's code pages, and no code page shapes Arabic. */

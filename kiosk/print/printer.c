@@ -300,6 +300,29 @@ static ank_print_rc await_end(plink *l, const ank_print_cfg *cfg, const char id[
 	}
 }
 
+/* A job sent but not confirmed (or cut short by paper out): the printer may hold the rest
+ * of the ticket and print it when paper is loaded. Its buffers are cleared (DLE DC4 fn 8),
+ * and its status says why it stopped, for staff (paper end rather than "not confirmed"). */
+static ank_print_rc after_failed_job(plink *l, ank_print_rc rc, ank_print_state *st, ank_err *err)
+{
+	ank_buf clear;
+	ank_buf_init(&clear, 32);
+	ank_escpos_clear_buffers(&clear);
+	ank_err werr, serr;
+	link_write(l, (const unsigned char *)clear.data, clear.len, mono_ms() + ANK_PRINT_STATUS_MS,
+	           &werr);
+	ank_buf_free(&clear);
+	ank_print_state now = *st;
+	ank_print_rc why = query_status(l, &now, &serr);
+	if (why == ANK_PRINT_E_PAPER || why == ANK_PRINT_E_COVER || why == ANK_PRINT_E_OFFLINE ||
+	    why == ANK_PRINT_E_ERROR) {
+		*st = now;
+		ank_err_set(err, "%s (the ticket was stopped part way)", ank_print_strerror(why));
+		return why;
+	}
+	return rc;
+}
+
 ank_print_rc ank_print_run(const ank_print_cfg *cfg, const unsigned char *job, size_t n,
                            const char job_id[4], ank_print_state *st, ank_err *err)
 {
@@ -329,6 +352,8 @@ ank_print_rc ank_print_run(const ank_print_cfg *cfg, const unsigned char *job, s
 	if (rc == ANK_PRINT_OK)
 		rc = await_end(&l, cfg, job_id, st, deadline, err);
 	ank_buf_free(&tail);
+	if (rc == ANK_PRINT_E_UNCONFIRMED || rc == ANK_PRINT_E_PAPER)
+		rc = after_failed_job(&l, rc, st, err);
 	if (rc == ANK_PRINT_E_IO)
 		st->online = false;
 	/* A printer that keeps the rest in its buffer must not print it once it is back

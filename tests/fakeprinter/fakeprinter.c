@@ -8,6 +8,9 @@
  * Control lines (from --script FILE, then stdin), one a line:
  *   paper ok|near|end    cover open|shut    offline on|off    cutter on|off
  *   complete on|off      (answer GS ( H / GS r 1 after printing, or never)
+ *   runout N             (paper ends after N more bytes received: the rest of the job is
+ *                         kept and printed when paper is loaded, unless the kiosk clears
+ *                         the buffers with DLE DC4 fn 8)
  *   vanish N             (drop the connection after N more bytes of a job, then refuse
  *                         connections until "back": a network printer switched off)
  *   back                 hold on|off (a "lying" printer: keep data while stopped, print
@@ -50,6 +53,8 @@ typedef struct fake {
 	ank_escpos_status st;
 	bool complete, hold, gone;
 	long vanish_after; /* -1: never */
+	long runout_after; /* -1: never */
+	long cleared;      /* DLE DC4 fn 8 received */
 	double speed_mm_s;
 	const char *out_dir;
 	/* the page being printed */
@@ -225,6 +230,12 @@ static size_t command(fake *f, source *s)
 			reply(s, &r, 1);
 			return 3;
 		}
+		if (p[1] == 0x14 && p[2] == 8) {
+			if (n < ANK_ESCPOS_CLEAR_LEN)
+				return 0;
+			f->cleared++;
+			return ANK_ESCPOS_CLEAR_LEN;
+		}
 		return 2;
 	}
 	if (p[0] == ANK_ESC) {
@@ -366,6 +377,15 @@ static void take(fake *f, source *s)
 				unsigned char r = ank_escpos_status_reply(&f->st, s->in[i + 2]);
 				reply(s, &r, 1);
 				i += 2;
+			} else if (s->in[i] == ANK_DLE && i + ANK_ESCPOS_CLEAR_LEN <= s->n &&
+			           s->in[i + 1] == 0x14 && s->in[i + 2] == 8) {
+				/* Clear buffers: what was kept is dropped, never printed. */
+				fprintf(stderr,
+				        "fakeprinter: buffers cleared (%zu bytes dropped)\n",
+				        held.n);
+				held.n = 0;
+				f->cleared++;
+				i += ANK_ESCPOS_CLEAR_LEN - 1;
 			} else if (held.n < IN_MAX) {
 				held.in[held.n++] = s->in[i];
 			}
@@ -405,6 +425,8 @@ static void control(fake *f, char *line)
 		f->complete = on;
 	} else if (!strcmp(verb, "hold")) {
 		f->hold = on;
+	} else if (!strcmp(verb, "runout")) {
+		f->runout_after = strtol(arg, NULL, 10);
 	} else if (!strcmp(verb, "vanish")) {
 		f->vanish_after = strtol(arg, NULL, 10);
 	} else if (!strcmp(verb, "back")) {
@@ -424,6 +446,7 @@ int main(int argc, char **argv)
 	f.complete = true;
 	f.hold = true;
 	f.vanish_after = -1;
+	f.runout_after = -1;
 	f.speed_mm_s = 150;
 	f.out_dir = ".";
 	f.scale_w = f.scale_h = 1;
@@ -565,6 +588,23 @@ int main(int argc, char **argv)
 						f.due[d].to = NULL;
 				continue;
 			}
+			/* runout: the roll ends part way through what just came. */
+			if (f.runout_after >= 0 && s->job_bytes + k >= f.runout_after) {
+				static unsigned char rest[IN_MAX];
+				size_t first = (size_t)(f.runout_after - s->job_bytes);
+				size_t n_rest = (size_t)k - first;
+				memcpy(rest, s->in + s->n + first, n_rest);
+				s->n += first;
+				take(&f, s);
+				fprintf(stderr, "fakeprinter: paper ran out\n");
+				f.st.paper_end = true;
+				f.runout_after = -1;
+				memcpy(s->in + s->n, rest, n_rest);
+				s->n += n_rest;
+				s->job_bytes += k;
+				take(&f, s);
+				continue;
+			}
 			s->job_bytes += k;
 			s->n += (size_t)k;
 			take(&f, s);
@@ -595,6 +635,6 @@ int main(int argc, char **argv)
 	TTF_Quit();
 	free(f.page);
 	free(f.bands);
-	printf("pages %d\n", f.pages);
+	printf("pages %d cleared %ld\n", f.pages, f.cleared);
 	return 0;
 }

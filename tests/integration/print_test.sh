@@ -156,7 +156,24 @@ run backst --device "$tcp" status
 [[ $(pages) -eq $before ]] && ok "after the lost job: nothing printed by itself" ||
 	fail "after the lost job: $(($(pages) - before)) ticket(s) came out"
 
-# 9. Bad input: a device name that is neither tcp:HOST:PORT nor a path, and nothing there.
+# 9. Paper runs out part way through a ticket (a printer that keeps the rest and would print
+# it when paper is loaded): not confirmed, reported as paper end, the printer's buffers
+# cleared; paper loaded afterwards prints nothing.
+before=$(pages)
+ctl "runout 100"
+run runout --device "$tcp" --lang en --label A-17 --timeout 1500 ticket
+if [[ $rc -eq 3 && $(field runout result) == paper_end ]]; then
+	ok "paper out mid-ticket: reported paper_end"
+else
+	fail "runout: rc $rc, $(cat "$dir/runout.txt")"
+fi
+ctl "paper ok"
+sleep 1
+[[ $(pages) -eq $before ]] && grep -q 'buffers cleared' "$dir/err" &&
+	ok "paper loaded after a ticket cut short: the rest was cleared, nothing printed" ||
+	fail "after the runout: $(($(pages) - before)) ticket(s) came out"
+
+# 10. Bad input: a device name that is neither tcp:HOST:PORT nor a path, and nothing there.
 run bad --device lp0 status
 [[ $rc -eq 3 && $(field bad result) == no_printer && -n $(field bad error) ]] &&
 	ok "bad device name: a clear error" || fail "bad device: rc $rc, $(cat "$dir/bad.txt")"

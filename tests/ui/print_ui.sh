@@ -124,6 +124,33 @@ print_cancel)
 		[[ $(count $t) == 0 ]] || fail "the cancelled ticket has $t"
 	done
 	;;
+print_runout)
+	# The roll ends part way through the ticket: the calm screen, the ticket cancelled with
+	# paper_end, and paper loaded afterwards finishes nothing (the kiosk cleared the
+	# printer's buffers).
+	ctl "runout 400"
+	run_script print_cancel.txt
+	[[ $(count ticket.issued) == 0 && $(count ticket.print_failed) == 1 ]] ||
+		fail "events: $(events)"
+	grep ' ticket\.print_failed ' <<<"$(events)" | grep -q '"reason":"paper_end"' ||
+		fail "no paper_end reason: $(grep print_failed <<<"$(events)") $(cat "$work/fake.err")"
+	ctl "paper ok"
+	sleep 1
+	[[ $(pages) == 0 ]] || fail "$(pages) ticket(s) came out after the paper was loaded"
+	grep -q 'buffers cleared' "$work/fake.err" || fail "the printer's buffers were not cleared"
+	;;
+print_languages)
+	# The failed-print screen in every shipped language, portrait and landscape.
+	ctl "paper end"
+	for size in 1080x1920 1920x1080; do
+		for lang in $(cd "$root/i18n" && ls -- *.po | sed 's/\.po$//'); do
+			sed "s/LANG/$lang/g" "$here/print_languages.txt" >"$work/lang.txt"
+			rm -f "$work/site.db" "$work/site.db-wal" "$work/site.db-shm"
+			"$kiosk" "${kiosk_args[@]}" --size "$size" --script "$work/lang.txt" \
+				>/dev/null 2>"$work/log.txt" || fail "$lang $size: the layout check failed"
+		done
+	done
+	;;
 print_no_completion)
 	ctl "complete off"
 	run_script print_no_completion.txt
