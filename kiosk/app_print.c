@@ -34,13 +34,20 @@ bool app_print_wanted(app *a)
 	return cfg && cfg->printer.device[0];
 }
 
+/* Field by field: a struct's padding need not compare equal. */
+static bool same_printer(const ank_printer_config *x, const ank_printer_config *y)
+{
+	return !strcmp(x->device, y->device) && x->confirm_status == y->confirm_status &&
+	       x->raster_qr == y->raster_qr && x->timeout_ms == y->timeout_ms;
+}
+
 /* The worker for the site's printer, opened again when [printer] changed. */
 static bool printer_ready(app *a)
 {
 	const ank_site_config *cfg = site(a);
 	if (!cfg)
 		return false;
-	if (a->printer && !memcmp(&a->printer_cfg, &cfg->printer, sizeof a->printer_cfg))
+	if (a->printer && same_printer(&a->printer_cfg, &cfg->printer))
 		return true;
 	ank_print_close(a->printer);
 	a->printer = NULL;
@@ -133,8 +140,18 @@ static bool confirm(app *a)
 
 void app_print_poll(app *a)
 {
-	if (!a->printer && !app_print_wanted(a))
+	if (!app_print_wanted(a)) {
+		/* [printer] was taken out of the site config: no printer from now on. */
+		if (a->printer) {
+			if (a->s.print == APP_PRINT_RUNNING)
+				print_failed(a, ANK_PRINT_E_CONFIG,
+				             "the printer was taken out of the config");
+			app_print_close(a);
+			memset(&a->printer_state, 0, sizeof a->printer_state);
+			ank_sync_set_printer(a->sync, "none");
+		}
 		return;
+	}
 	if (a->s.print != APP_PRINT_RUNNING &&
 	    (!a->printer_checked || a->now - a->printer_checked >= APP_PRINT_CHECK_MS))
 		app_print_check(a);
@@ -142,7 +159,11 @@ void app_print_poll(app *a)
 		return;
 	ank_print_state st;
 	ank_print_state_get(a->printer, &st);
-	if (memcmp(&st, &a->printer_state, sizeof st)) {
+	const ank_print_state *was = &a->printer_state;
+	if (st.configured != was->configured || st.online != was->online ||
+	    st.near_end != was->near_end || st.paper_end != was->paper_end ||
+	    st.cover_open != was->cover_open || st.last_rc != was->last_rc ||
+	    st.last_ms != was->last_ms || strcmp(st.last_error, was->last_error) != 0) {
 		if (st.last_rc != a->printer_state.last_rc ||
 		    st.near_end != a->printer_state.near_end)
 			ank_log(st.last_rc ? ANK_LOG_WARN : ANK_LOG_INFO, "print", "printer: %s%s",

@@ -151,6 +151,29 @@ print_languages)
 		done
 	done
 	;;
+print_removed)
+	touch "$work/CFG"
+	sed "s|@\([A-Z]*\)@|$work/\1|g" "$here/print_removed.txt" >"$work/script.txt"
+	"$kiosk" "${kiosk_args[@]}" --script "$work/script.txt" >"$work/out.json" \
+		2>"$work/log.txt" &
+	kiosk_pid=$!
+	# The kiosk has started (its config applied, the printer checked) when it takes its shot.
+	for _ in $(seq 600); do
+		[[ -e "$shots/removed_started.png" ]] && break
+		kill -0 "$kiosk_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	[[ -e "$shots/removed_started.png" ]] || fail "the kiosk did not start"
+	"$queue" --db "$work/site.db" config "$root/assets/demo/site.ini" >/dev/null ||
+		fail "the config without [printer] was not applied"
+	rm "$work/CFG"
+	rc=0
+	wait "$kiosk_pid" || rc=$?
+	kiosk_pid=""
+	[[ $rc == 0 ]] || fail "kiosk exited $rc"
+	[[ $(pages) == 0 ]] || fail "$(pages) ticket(s) printed without a printer in the config"
+	[[ $(count ticket.issued) == 1 && $(count site.config) == 2 ]] || fail "events: $(events)"
+	;;
 print_no_completion)
 	ctl "complete off"
 	run_script print_no_completion.txt
