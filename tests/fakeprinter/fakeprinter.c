@@ -305,6 +305,13 @@ static size_t command(fake *f, source *s)
 			size_t need = 8 + (size_t)wb * (size_t)h;
 			if (n < need)
 				return 0;
+			/* What the kiosk promises (kiosk/print/escpos.h): said, for the tests to
+			 * see. */
+			if (h % 8)
+				fprintf(stderr,
+				        "fakeprinter: raster band of %d rows: not a multiple of "
+				        "8\n",
+				        h);
 			for (int y = 0; y < h; y++)
 				for (int x = 0; x < wb * 8; x++)
 					if (p[8 + y * wb + x / 8] & (0x80 >> (x % 8))) {

@@ -181,6 +181,10 @@ run none --device /nonexistent/lp0 status
 [[ $rc -eq 3 && $(field none result) == unreachable ]] && ok "missing device: unreachable" ||
 	fail "missing device: rc $rc, $(cat "$dir/none.txt")"
 
+# Every raster band the kiosk sent was a multiple of 8 rows high.
+grep -q 'not a multiple of 8' "$dir/err" && fail "a raster band was not a multiple of 8 rows" ||
+	ok "raster bands: every one a multiple of 8 rows"
+
 if [[ $fails -gt 0 ]]; then
 	echo "--- fake printer stderr"
 	cat "$dir/err"
