@@ -219,6 +219,13 @@ typedef struct app {
 	ank_printer_config printer_cfg; /* the config they were opened with */
 	ank_print_state printer_state;  /* as last read from the worker, for the staff screen */
 	int64_t printer_checked;        /* when the last status check was asked (app clock) */
+	/* The last ticket kept with "I have my number" (the printer did not print it): staff
+	 * may print it again from the staff screen; 0 none. Its label and the user's language
+	 * only, never who it was. */
+	int64_t reprint_ticket;
+	char reprint_label[16];
+	char reprint_lang[8];
+	bool reprint_running;
 } app;
 
 typedef struct screen_def {
@@ -284,6 +291,9 @@ void app_print_poll(app *a);
 void app_print_keep(app *a);
 /* The visit ends with its ticket still held: cancelled, with the printer's reason. */
 void app_print_drop(app *a);
+/* Staff asked to print the last kept ticket again (a->reprint_ticket), if it is still in
+ * the queue: a new job through the same worker; the staff screen shows the outcome. */
+void app_print_reprint(app *a);
 /* Staff asked for a status check of the printer (nothing is printed). */
 void app_print_check(app *a);
 void app_print_close(app *a);

@@ -79,6 +79,34 @@ static void print_failed(app *a, ank_print_rc rc, const char *why)
 	        why ? why : ank_print_strerror(rc));
 }
 
+/* Ticket t's layout in language lang, with its QR reference and the time it was issued,
+ * into job (capped at ANK_ESCPOS_JOB_MAX, the caller frees it). 0 or -1 with err. */
+static int build_job(app *a, const ank_ticket *t, const char *lang, const char *qr, ank_buf *job,
+                     ank_err *err)
+{
+	const ank_site_config *cfg = site(a);
+	/* Where to go is not known yet (the ticket is called once it is in the queue): the
+	 * paper says the route and to wait for the number; the screen says the station. */
+	char status[512], hhmm[8];
+	snprintf(status, sizeof status, "%s\n%s",
+	         ank_i18n_get(a->i18n, lang,
+	                      t->route == ANK_ROUTE_SMOKE ? "route.smoke" : "route.inject"),
+	         ank_i18n_get(a->i18n, lang, "ticket.print_wait"));
+	struct tm tm;
+	ank_local_tm(t->created_ms, &tm);
+	ank_hhmm_format(tm.tm_hour * 60 + tm.tm_min, hhmm);
+	ank_receipt r = {.site = cfg->name,
+	                 .label = t->label,
+	                 .status = status,
+	                 .time = hhmm,
+	                 .qr = qr,
+	                 .how = ank_i18n_get(a->i18n, lang, "ticket.how"),
+	                 .rtl = ank_i18n_rtl(a->i18n, lang),
+	                 .native_qr = !cfg->printer.raster_qr};
+	ank_buf_init(job, ANK_ESCPOS_JOB_MAX);
+	return ank_receipt_build(&r, a->receipt, job, err);
+}
+
 void app_print_start(app *a)
 {
 	a->s.print = APP_PRINT_RUNNING;
@@ -88,33 +116,44 @@ void app_print_start(app *a)
 		print_failed(a, ANK_PRINT_E_CONFIG, NULL);
 		return;
 	}
-	const ank_site_config *cfg = site(a);
-	/* Where to go is not known yet (the ticket is called once it is in the queue): the
-	 * paper says the route and to wait for the number; the screen says the station. */
-	char status[512], hhmm[8];
-	snprintf(
-	        status, sizeof status, "%s\n%s",
-	        tr(a, a->s.result.ticket.route == ANK_ROUTE_SMOKE ? "route.smoke" : "route.inject"),
-	        tr(a, "ticket.print_wait"));
-	struct tm tm;
-	ank_local_tm(a->now, &tm);
-	ank_hhmm_format(tm.tm_hour * 60 + tm.tm_min, hhmm);
-	ank_receipt r = {.site = cfg->name,
-	                 .label = a->s.result.ticket.label,
-	                 .status = status,
-	                 .time = hhmm,
-	                 .qr = a->s.qr_text,
-	                 .how = tr(a, "ticket.how"),
-	                 .rtl = a->ui.rtl,
-	                 .native_qr = !cfg->printer.raster_qr};
 	ank_buf job;
-	ank_buf_init(&job, ANK_ESCPOS_JOB_MAX);
 	ank_err err;
-	if (ank_receipt_build(&r, a->receipt, &job, &err))
+	if (build_job(a, &a->s.result.ticket, a->lang, a->s.qr_text, &job, &err))
 		print_failed(a, ANK_PRINT_E_CONFIG, err.msg);
 	else if (ank_print_submit(a->printer, a->s.print_job, (const unsigned char *)job.data,
 	                          job.len, a->now))
 		print_failed(a, ANK_PRINT_E_BUSY, NULL);
+	ank_buf_free(&job);
+}
+
+/* A reprint's job id: apart from every ticket's own (which are the ticket ids). */
+#define REPRINT_JOB(id) ((id) + (1LL << 40))
+
+void app_print_reprint(app *a)
+{
+	if (!a->reprint_ticket || a->reprint_running || !printer_ready(a))
+		return;
+	ank_ticket t;
+	ank_err err;
+	if (ank_store_ticket_get(ank_queue_store(a->q), a->reprint_ticket, &t, &err) !=
+	            ANK_STORE_OK ||
+	    (t.state != ANK_TS_WAITING && t.state != ANK_TS_CALLED)) {
+		a->reprint_ticket = 0; /* gone from the queue: nothing to reprint */
+		a->dirty = true;
+		return;
+	}
+	char qr[ANK_TICKETREF_MAX];
+	ank_buf job;
+	if (ank_queue_ticket_ref(a->q, a->ticket_key, &t, qr, &err) ||
+	    build_job(a, &t, a->reprint_lang, qr, &job, &err)) {
+		ank_log(ANK_LOG_WARN, "print", "ticket %s not reprinted: %s", t.label, err.msg);
+		return;
+	}
+	if (ank_print_submit(a->printer, REPRINT_JOB(t.id), (const unsigned char *)job.data,
+	                     job.len, a->now) == 0) {
+		a->reprint_running = true;
+		ank_log(ANK_LOG_INFO, "print", "ticket %s reprinted at staff's request", t.label);
+	}
 	ank_buf_free(&job);
 }
 
@@ -174,9 +213,18 @@ void app_print_poll(app *a)
 		if (a->screen == SCREEN_STAFF)
 			a->dirty = true;
 	}
+	ank_print_rc rc = ANK_PRINT_E_BUSY;
+	int done = a->reprint_running
+	                   ? ank_print_result(a->printer, REPRINT_JOB(a->reprint_ticket), &rc)
+	                   : 0;
+	if (done != 0) {
+		a->reprint_running = false;
+		if (done == 1 && rc == ANK_PRINT_OK)
+			a->reprint_ticket = 0; /* done: the button goes */
+		a->dirty = true;
+	}
 	if (a->s.print != APP_PRINT_RUNNING)
 		return;
-	ank_print_rc rc;
 	int r = ank_print_result(a->printer, a->s.print_job, &rc);
 	if (r == 0)
 		return;
@@ -194,8 +242,13 @@ void app_print_poll(app *a)
 
 void app_print_keep(app *a)
 {
-	if (a->s.print == APP_PRINT_FAILED && confirm(a))
+	if (a->s.print == APP_PRINT_FAILED && confirm(a)) {
 		a->s.print = APP_PRINT_KEPT;
+		/* Staff may print it once the printer works again (nothing prints by itself). */
+		a->reprint_ticket = a->s.result.ticket.id;
+		snprintf(a->reprint_label, sizeof a->reprint_label, "%s", a->s.result.ticket.label);
+		snprintf(a->reprint_lang, sizeof a->reprint_lang, "%s", a->lang);
+	}
 }
 
 void app_print_drop(app *a)

@@ -219,6 +219,16 @@ static void printer_line(app *a, ui_rect *c)
 	if (ui_button(&a->ui, "staff.printer_check", check, tr(a, "staff.printer_check"),
 	              UI_STYLE_CARD))
 		app_print_check(a);
+	/* The last ticket the printer did not print and its user kept: printed again only when
+	 * staff ask. */
+	if (a->reprint_ticket) {
+		const char *args[] = {"ticket", a->reprint_label, NULL};
+		char label[160];
+		if (ui_button(&a->ui, "staff.printer_reprint", take_top(c, THEME_TARGET_MAIN),
+		              trf(a, "staff.printer_reprint", args, label, sizeof label),
+		              UI_STYLE_CARD))
+			app_print_reprint(a);
+	}
 }
 
 /* The link to central, for staff only and in small text: users never see an alarm about

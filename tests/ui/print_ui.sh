@@ -89,7 +89,7 @@ print_arabic)
 	;;
 print_paper_out)
 	ctl "paper end"
-	touch "$work/LOADED"
+	touch "$work/LOADED" "$work/REPRINT"
 	sed "s|@\([A-Z]*\)@|$work/\1|g" "$here/print_paper_out.txt" >"$work/script.txt"
 	"$kiosk" "${kiosk_args[@]}" --script "$work/script.txt" >"$work/out.json" \
 		2>"$work/log.txt" &
@@ -104,12 +104,22 @@ print_paper_out)
 	# Paper loaded: the kiosk goes on with its checks; nothing may come out by itself.
 	ctl "paper ok"
 	rm "$work/LOADED"
+	for _ in $(seq 600); do
+		[[ -e "$shots/print_ready.png" ]] && break
+		kill -0 "$kiosk_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	[[ -e "$shots/print_ready.png" ]] || fail "the staff screen did not show the printer ready"
+	sleep 1
+	[[ $(pages) == 0 ]] || fail "$(pages) ticket(s) printed by themselves after the paper was loaded"
+	rm "$work/REPRINT"
 	rc=0
 	wait "$kiosk_pid" || rc=$?
 	kiosk_pid=""
 	[[ $rc == 0 ]] || fail "kiosk exited $rc"
-	sleep 1
-	[[ $(pages) == 0 ]] || fail "$(pages) ticket(s) printed after the paper was loaded"
+	[[ $(pages) == 1 ]] || fail "staff's reprint printed $(pages) tickets, not 1"
+	qr=$(zbarimg -q --raw "$(last_png)" 2>/dev/null) || fail "no QR decodes from the reprint"
+	[[ $qr == *.R-001.* ]] || fail "the reprint's QR says '$qr'"
 	[[ $(count ticket.issued) == 1 && $(count ticket.print_failed) == 0 ]] ||
 		fail "kept ticket: events $(events)"
 	;;

@@ -326,6 +326,7 @@ static const struct {
         {"staff.printer_ready", {NULL}},
         {"staff.printer_unknown", {NULL}},
         {"staff.printer_check", {NULL}},
+        {"staff.printer_reprint", {"ticket", "R-001", NULL}},
         {"staff.printer.no_printer", {NULL}},
         {"staff.printer.unreachable", {NULL}},
         {"staff.printer.not_escpos", {NULL}},
