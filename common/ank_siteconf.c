@@ -297,6 +297,50 @@ static int alert_key(ank_site_config *cfg, const char *k, const char *v)
 	return 0;
 }
 
+/* [printer]: device, confirm, qr, timeout_ms. A device is "tcp:HOST:PORT" or an absolute
+ * path, printable ASCII without spaces; an empty device means no printer. */
+int ank_siteconf_printer_key(ank_printer_config *pc, const char *k, const char *v)
+{
+	if (!strcmp(k, "device")) {
+		size_t n = strlen(v);
+		bool ok = n <= ANK_PRINTER_DEVICE_MAX &&
+		          (n == 0 || v[0] == '/' || !strncmp(v, "tcp:", 4));
+		for (size_t i = 0; ok && i < n; i++)
+			ok = v[i] > ' ' && v[i] < 0x7f;
+		if (!ok)
+			return -1;
+		memcpy(pc->device, v, n + 1);
+		return 0;
+	}
+	if (!strcmp(k, "confirm")) {
+		if (strcmp(v, "pid") && strcmp(v, "status"))
+			return -1;
+		pc->confirm_status = !strcmp(v, "status");
+		return 0;
+	}
+	if (!strcmp(k, "qr")) {
+		if (strcmp(v, "native") && strcmp(v, "raster"))
+			return -1;
+		pc->raster_qr = !strcmp(v, "raster");
+		return 0;
+	}
+	if (!strcmp(k, "timeout_ms")) {
+		long x;
+		if (ank_parse_long(v, ANK_PRINTER_TIMEOUT_MIN_MS, ANK_PRINTER_TIMEOUT_MAX_MS, &x))
+			return -1;
+		pc->timeout_ms = (int)x;
+		return 0;
+	}
+	return -2;
+}
+
+json_t *ank_siteconf_printer_json(const ank_printer_config *pc)
+{
+	return json_pack("{s:s, s:s, s:s, s:i}", "device", pc->device, "confirm",
+	                 pc->confirm_status ? "status" : "pid", "qr",
+	                 pc->raster_qr ? "raster" : "native", "timeout_ms", pc->timeout_ms);
+}
+
 /* The entry of a language in [speech], made on first sight; NULL when the code is not a
  * language code (-2: unknown key) or there are too many (-1). */
 static ank_speech_voice *speech_voice(ank_site_config *cfg, const char *lang, int *rc)
@@ -392,7 +436,7 @@ static ank_station *station_for(parse_ctx *c, const char *id)
 static void on_section(parse_ctx *c, const char *name)
 {
 	if (!strcmp(name, "site") || !strcmp(name, "hours") || !strcmp(name, "alert") ||
-	    !strcmp(name, "speech"))
+	    !strcmp(name, "speech") || !strcmp(name, "printer"))
 		return;
 	if (!strncmp(name, "station.", 8))
 		station_for(c, name + 8);
@@ -468,6 +512,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		rc = alert_key(c->cfg, key, value);
 	} else if (!strcmp(section, "speech")) {
 		rc = speech_key(c->cfg, key, value);
+	} else if (!strcmp(section, "printer")) {
+		rc = ank_siteconf_printer_key(&c->cfg->printer, key, value);
 	} else if (!strncmp(section, "station.", 8)) {
 		ank_station *s = station_for(c, section + 8);
 		if (!s)
@@ -508,6 +554,7 @@ void ank_siteconf_defaults(ank_site_config *cfg)
 	cfg->history_retention_days = ANK_HISTORY_RETENTION_DAYS_DEFAULT;
 	cfg->speech_rate = ANK_SPEECH_RATE_DEFAULT;
 	cfg->speech_volume = ANK_SPEECH_VOL_DEFAULT;
+	cfg->printer.timeout_ms = ANK_PRINTER_TIMEOUT_DEFAULT;
 	for (int d = 0; d < 7; d++)
 		cfg->hours[d].open_min = cfg->hours[d].close_min = -1;
 }
@@ -768,6 +815,9 @@ json_t *ank_siteconf_to_form(const ank_site_config *cfg, const ank_station *stat
 	}
 	if (speech)
 		json_object_set_new(form, "speech", speech);
+	/* The printer as it is: the page does not show it, and keeps it. */
+	if (form && cfg->printer.device[0])
+		json_object_set_new(form, "printer", ank_siteconf_printer_json(&cfg->printer));
 	return form;
 }
 
@@ -928,8 +978,8 @@ char *ank_siteconf_form_to_ini(json_t *form, ank_err *err, ank_siteconf_where *w
 		write_fail(&w, "", "the form must be an object of sections");
 		goto fail;
 	}
-	static const char *const known[] = {"site",   "hours", "stations",
-	                                    "nearby", "alert", "speech"};
+	static const char *const known[] = {"site",  "hours",  "stations", "nearby",
+	                                    "alert", "speech", "printer"};
 	const char *key;
 	json_t *v;
 	json_object_foreach(form, key, v)
@@ -955,8 +1005,8 @@ char *ank_siteconf_form_to_ini(json_t *form, ank_err *err, ank_siteconf_where *w
 	if (json_object_get(form, "nearby") &&
 	    write_list(&w, "nearby", json_object_get(form, "nearby"), ANK_MAX_NEARBY))
 		goto fail;
-	static const char *const last[] = {"alert", "speech"};
-	for (int i = 0; i < 2; i++)
+	static const char *const last[] = {"alert", "speech", "printer"};
+	for (int i = 0; i < 3; i++)
 		if (json_object_get(form, last[i]) &&
 		    write_section(&w, last[i], json_object_get(form, last[i]), NULL))
 			goto fail;

@@ -66,6 +66,20 @@ typedef struct ank_nearby {
 	bool women_only; /* for women only: never offered to a man */
 } ank_nearby;
 
+/* [printer]: device "tcp:HOST:PORT" (port 9100) or an absolute device path (/dev/usb/lp0);
+ * confirm "pid" (GS ( H) or "status" (GS r 1 after the cut); qr "native" (GS ( k) or
+ * "raster"; timeout_ms to confirm a ticket. docs/formats.md and docs/operations.md. */
+#define ANK_PRINTER_DEVICE_MAX      200
+#define ANK_PRINTER_TIMEOUT_MIN_MS  1000
+#define ANK_PRINTER_TIMEOUT_MAX_MS  60000
+#define ANK_PRINTER_TIMEOUT_DEFAULT 10000 /* a TM-T20 prints a ticket in about 1 s */
+typedef struct ank_printer_config {
+	char device[ANK_PRINTER_DEVICE_MAX + 1];
+	bool confirm_status; /* false: GS ( H process ID (TM-T88V and later, TM-T20II/III) */
+	bool raster_qr;      /* false: the printer draws the QR itself (GS ( k) */
+	int timeout_ms;
+} ank_printer_config;
+
 typedef struct ank_site_config {
 	char site_id[ANK_ID_MAX + 1];
 	char name[ANK_TEXT_MAX + 1];
@@ -104,6 +118,8 @@ typedef struct ank_site_config {
 	int speech_volume;
 	int n_voices;
 	ank_speech_voice voices[ANK_MAX_ALERT_LANGS];
+	/* [printer] (kiosk/print): the receipt printer; an empty device means none. */
+	ank_printer_config printer;
 } ank_site_config;
 
 typedef enum ank_station_type {
@@ -143,6 +159,11 @@ void ank_siteconf_defaults(ank_site_config *cfg);
 /* "HH:MM-HH:MM" (a close at or before the open runs past midnight), "00:00-24:00" for all
  * day, or "closed", into h. 0, or -1 when v is none of these. */
 int ank_siteconf_parse_hours(const char *v, ank_hours *h);
+/* One key of [printer] into pc: 0, -1 for a bad value, -2 for an unknown key. */
+int ank_siteconf_printer_key(ank_printer_config *pc, const char *k, const char *v);
+/* pc as the form and the stored config hold it: {device, confirm, qr, timeout_ms}. A new
+ * reference. */
+json_t *ank_siteconf_printer_json(const ank_printer_config *pc);
 /* The text of h that ank_siteconf_parse_hours reads back the same. */
 void ank_siteconf_format_hours(const ank_hours *h, char out[12]);
 

@@ -11,6 +11,8 @@ target_compile_definitions(ankomst-kiosk PRIVATE ANK_KIOSK_LIB_DIR="${ANK_PKG_LI
 install(TARGETS ankomst-central RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT central)
 install(TARGETS ankomst-queue RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT queue)
 install(TARGETS ankomst-kiosk RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT kiosk)
+# The receipt printer's tool (status, a sample ticket): docs/operations.md "Receipt printer".
+install(TARGETS ankomst-print RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT kiosk)
 install(TARGETS ankomst-kiosk-lib LIBRARY DESTINATION lib/ankomst COMPONENT kiosk)
 
 set(ANK_SHARE ${CMAKE_INSTALL_DATADIR}/ankomst)
@@ -40,13 +42,19 @@ if(HELP2MAN AND NOT ANK_SANITIZE)
   set(ANK_MAN_central "the central service of Ankomst: sync, staff and admin consoles, reports")
   set(ANK_MAN_kiosk "the Ankomst check-in kiosk and waiting-room display")
   set(ANK_MAN_queue "inspect and drive a kiosk's site queue from the command line")
+  set(ANK_MAN_print "check a receipt printer and print a test ticket (ESC/POS)")
+  set(ANK_PKG_print kiosk)
   set(ank_man_pages)
-  foreach(comp central kiosk queue)
-    set(bin ankomst-${comp})
+  foreach(prog central kiosk queue print)
+    set(bin ankomst-${prog})
+    set(comp ${prog})
+    if(DEFINED ANK_PKG_${prog})
+      set(comp ${ANK_PKG_${prog}})
+    endif()
     set(page ${CMAKE_BINARY_DIR}/man/${bin}.1)
     add_custom_command(OUTPUT ${page}.gz
                        COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/man
-                       COMMAND ${HELP2MAN} --no-info --section=1 --name=${ANK_MAN_${comp}}
+                       COMMAND ${HELP2MAN} --no-info --section=1 --name=${ANK_MAN_${prog}}
                                --output=${page} $<TARGET_FILE:${bin}>
                        COMMAND gzip -9nf ${page}
                        DEPENDS ${bin} ankomst-kiosk-lib

@@ -326,6 +326,8 @@ void app_free(app *a)
 {
 	free(a->content);
 	a->content = NULL;
+	app_print_drop(a);
+	app_print_close(a);
 	ank_i18n_free(a->i18n);
 	a->i18n = NULL;
 	ank_queue_close(a->q);
@@ -409,6 +411,8 @@ static void db_retry(app *a)
 
 void app_reset(app *a)
 {
+	/* A ticket still held for the printer was not kept: cancelled, never called. */
+	app_print_drop(a);
 	/* sodium_memzero cannot be optimised away: the nickname really leaves memory. */
 	sodium_memzero(&a->s, sizeof a->s);
 	sodium_memzero(a->pin, sizeof a->pin);
@@ -433,6 +437,7 @@ void app_reset(app *a)
 
 void app_reset_keep_language(app *a)
 {
+	app_print_drop(a);
 	sodium_memzero(&a->s, sizeof a->s);
 	a->idle_more = false;
 	back_clear(a);
@@ -661,6 +666,8 @@ void app_advance(app *a, int64_t now)
 	if (a->info_since && (before - a->info_since) / ANK_INFO_ROTATE_MS !=
 	                             (now - a->info_since) / ANK_INFO_ROTATE_MS)
 		a->dirty = true;
+	if (!a->display && !a->degraded)
+		app_print_poll(a);
 	if (a->display && !a->degraded) {
 		display_poll(a);
 		display_rotate(a);

@@ -9,7 +9,9 @@
 
 #include "ank_i18n.h"
 #include "ank_ticketref.h"
+#include "printer.h"
 #include "queue.h"
+#include "receipt.h"
 #include "speech.h"
 #include "store_content.h"
 #include "sync.h"
@@ -62,6 +64,9 @@ typedef enum screen_id {
 #define APP_DB_RETRY_MS 5000
 /* At most this many drug alerts are shown at once, dangers first. */
 #define APP_ALERTS_SHOWN 2
+/* The printer's status is checked this often while no ticket prints, so staff see paper
+ * out or a cover left open before the next user meets it. A check prints nothing. */
+#define APP_PRINT_CHECK_MS 60000
 /* QR of version 1..10 at level M: at most 57 x 57 modules. */
 #define APP_QR_MAX 64
 
@@ -73,6 +78,16 @@ typedef struct display_call {
 /* "Call staff" on the nickname screen in this visit: not tapped, a request made, or one was
  * already open (staff are on their way either way). */
 typedef enum app_help { APP_HELP_NONE, APP_HELP_CALLED, APP_HELP_ALREADY } app_help;
+
+/* The printed ticket of this visit (kiosk/print, app_print.c). */
+typedef enum app_print_phase {
+	APP_PRINT_NONE,     /* no printer: the ticket was issued into the queue at once */
+	APP_PRINT_RUNNING,  /* held (pending_print) while the printer works */
+	APP_PRINT_PRINTED,  /* the printer confirmed it: in the queue */
+	APP_PRINT_FAILED,   /* held; the screen asks "I have my number" */
+	APP_PRINT_KEPT,     /* the user tapped "I have my number": in the queue */
+	APP_PRINT_CANCELLED /* not kept: cancelled (ticket.print_failed) */
+} app_print_phase;
 
 /* Everything about the person at the screen; app_reset wipes it all. */
 typedef struct checkin_state {
@@ -94,6 +109,9 @@ typedef struct checkin_state {
 	char qr_text[ANK_TICKETREF_MAX];
 	unsigned char qr[APP_QR_MAX * APP_QR_MAX];
 	int qr_size;
+	app_print_phase print;
+	int64_t print_job;     /* the ticket's id is the job's id */
+	ank_print_rc print_rc; /* why it failed (APP_PRINT_FAILED, _CANCELLED) */
 } checkin_state;
 
 /* Back: a step of the check-in as the user left it (screen, choices, language), so Back
@@ -208,6 +226,20 @@ typedef struct app {
 	long long content_stamp;
 	unsigned content_drawn; /* content_signature when last drawn: a start or end redraws */
 	int64_t info_since;     /* the welcome's information screens began (0: not shown) */
+	/* The receipt printer ([printer] of the site config), opened at the first check-in
+	 * with a device and again when the device changes; owned (app_free closes them). */
+	ank_print *printer;
+	ank_receipt_renderer *receipt;
+	ank_printer_config printer_cfg; /* the config they were opened with */
+	ank_print_state printer_state;  /* as last read from the worker, for the staff screen */
+	int64_t printer_checked;        /* when the last status check was asked (app clock) */
+	/* The last ticket kept with "I have my number" (the printer did not print it): staff
+	 * may print it again from the staff screen; 0 none. Its label and the user's language
+	 * only, never who it was. */
+	int64_t reprint_ticket;
+	char reprint_label[16];
+	char reprint_lang[8];
+	bool reprint_running;
 } app;
 
 typedef struct screen_def {
@@ -262,6 +294,26 @@ void app_touch(app *a, bool down, int x, int y);
 /* --content FILE: the screens show the items of the file (docs/operations.md "Previews")
  * instead of site.db's. 0, or -1 with err. */
 int app_content_file(app *a, const char *path, ank_err *err);
+/* ---- the printed ticket (app_print.c) ---- */
+/* The printer's state as the kiosk reports it to central (sync's change poll): "none",
+ * "unknown" (not checked yet), "ready", "near_end", or the failure's code (ank_print_code). */
+const char *app_print_state_code(const ank_print_state *st);
+/* Whether tickets are printed here (the site config names a printer device). */
+bool app_print_wanted(app *a);
+/* The ticket just issued held (a->s.result): its layout goes to the printer's worker. */
+void app_print_start(app *a);
+/* Each frame: the worker's answer for this visit's ticket; the printer's state for staff. */
+void app_print_poll(app *a);
+/* "I have my number": the held ticket goes into the queue. */
+void app_print_keep(app *a);
+/* The visit ends with its ticket still held: cancelled, with the printer's reason. */
+void app_print_drop(app *a);
+/* Staff asked to print the last kept ticket again (a->reprint_ticket), if it is still in
+ * the queue: a new job through the same worker; the staff screen shows the outcome. */
+void app_print_reprint(app *a);
+/* Staff asked for a status check of the printer (nothing is printed). */
+void app_print_check(app *a);
+void app_print_close(app *a);
 
 /* Loads the catalogs again (after an edit) and lays the overrides over them; on error the
  * old texts stay (the overrides are still laid over them). 0 or -1. */

@@ -636,6 +636,28 @@ static verb_rc v_await_gone(run *r, const args *v)
 	return VERB_FAILED;
 }
 
+/* await-print: waits in real time, the virtual clock standing still, until the printer's
+ * worker has answered (the ticket printed or failed, a status check done); fails after
+ * AWAIT_MAX_MS. Nothing to wait for without a printer. */
+static verb_rc v_await_print(run *r, const args *v)
+{
+	(void)v;
+	for (long waited = 0; waited < AWAIT_MAX_MS * 1000L; waited += AWAIT_POLL_US / 10) {
+		app_advance(r->a, r->a->now);
+		if (r->a->dirty)
+			frame(r->a);
+		if (r->a->s.print != APP_PRINT_RUNNING &&
+		    (!r->a->printer || !ank_print_busy(r->a->printer))) {
+			app_advance(r->a, r->a->now);
+			frame(r->a);
+			return VERB_OK;
+		}
+		usleep(AWAIT_POLL_US / 10);
+	}
+	say(r, "the printer did not answer in %d ms", AWAIT_MAX_MS);
+	return VERB_FAILED;
+}
+
 static verb_rc v_dump(run *r, const args *v)
 {
 	(void)v;
@@ -674,6 +696,7 @@ static const verb verbs[] = {
         {"monkey", SHAPE_WORDS, "N [SEED] [every K] [pin PIN]", 0, v_monkey},
         {"dump", SHAPE_NONE, "", 0, v_dump},
         {"await-gone", SHAPE_TEXT, "PATH", 0, v_await_gone},
+        {"await-print", SHAPE_NONE, "", 0, v_await_print},
 };
 
 static const verb *verb_find(const char *name)

@@ -74,7 +74,7 @@ v=$(env -u ANK_KIOSK_LIB /usr/bin/ankomst-kiosk --version 2>&1)
 v=$(/usr/bin/ankomst-queue --version)
 [[ "$v" == "ankomst-queue "* ]] && ok "installed: $v" || bad "ankomst-queue --version: $v"
 # A man page per program, made from its --help: the NAME line and the usage are there.
-for b in ankomst-central ankomst-kiosk ankomst-queue; do
+for b in ankomst-central ankomst-kiosk ankomst-queue ankomst-print; do
 	page=/usr/share/man/man1/$b.1.gz
 	if [[ -f $page ]] && zcat "$page" | grep -q "^$b \\\\- " &&
 		zcat "$page" | grep -qF -- '\-\-help'; then

@@ -664,11 +664,15 @@ ank_q_rc ank_queue_checkin(ank_queue *q, const ank_checkin *in, int64_t now,
 	t->women = is_woman(&u);
 	t->route = in->route;
 	snprintf(t->substance, sizeof t->substance, "%s", in->substance);
-	t->state = ANK_TS_WAITING;
+	t->state = in->hold ? ANK_TS_PENDING_PRINT : ANK_TS_WAITING;
 	t->queue_key = now;
 	t->created_ms = now;
-	if (ank_store_ticket_insert(q->st, t, err) ||
-	    emit_ticket(q, ANK_EV_TICKET_ISSUED, t, now, err) || assign_free(q, now, err))
+	if (ank_store_ticket_insert(q->st, t, err))
+		goto rollback;
+	/* Held for the printer: nothing more until it is confirmed (no event, no call). */
+	if (in->hold)
+		return ank_store_commit(q->st, err) ? ANK_Q_E_DB : ANK_Q_OK;
+	if (emit_ticket(q, ANK_EV_TICKET_ISSUED, t, now, err) || assign_free(q, now, err))
 		goto rollback;
 	/* Read back: auto-call may have given it a station. */
 	if (ank_store_ticket_get(q->st, t->id, t, err) != ANK_STORE_OK)
@@ -688,6 +692,104 @@ ank_q_rc ank_queue_checkin(ank_queue *q, const ank_checkin *in, int64_t now,
 rollback:
 	ank_store_rollback(q->st);
 	return rc;
+}
+
+/* The held ticket id, inside a transaction already begun: NOT_FOUND or STATE when it is
+ * not held (anymore). */
+static ank_q_rc held_ticket(ank_queue *q, int64_t id, ank_ticket *t, ank_err *err)
+{
+	ank_store_rc found = ank_store_ticket_get(q->st, id, t, err);
+	if (found == ANK_STORE_DB)
+		return ANK_Q_E_DB;
+	if (found != ANK_STORE_OK) {
+		ank_err_set(err, "no ticket %lld", (long long)id);
+		return ANK_Q_E_NOT_FOUND;
+	}
+	if (t->state != ANK_TS_PENDING_PRINT) {
+		ank_err_set(err, "ticket %s is %s, not held for the printer", t->label,
+		            ank_ticket_state_code(t->state));
+		return ANK_Q_E_STATE;
+	}
+	return ANK_Q_OK;
+}
+
+ank_q_rc ank_queue_print_confirm(ank_queue *q, int64_t ticket_id, int64_t now,
+                                 ank_checkin_result *res, ank_err *err)
+{
+	memset(res, 0, sizeof *res);
+	if (ank_store_begin(q->st, err))
+		return ANK_Q_E_DB;
+	ank_ticket *t = &res->ticket;
+	ank_q_rc rc = held_ticket(q, ticket_id, t, err);
+	if (rc != ANK_Q_OK)
+		goto rollback;
+	rc = ANK_Q_E_DB;
+	t->state = ANK_TS_WAITING;
+	if (ank_store_ticket_update(q->st, t, err) ||
+	    emit_ticket(q, ANK_EV_TICKET_ISSUED, t, now, err) || assign_free(q, now, err) ||
+	    ank_store_ticket_get(q->st, t->id, t, err) != ANK_STORE_OK)
+		goto rollback;
+	if (ank_store_commit(q->st, err))
+		return ANK_Q_E_DB;
+	if (t->state == ANK_TS_CALLED) {
+		ank_station s;
+		if (ank_store_station_get(q->st, t->station_id, &s, err) == ANK_STORE_OK)
+			memcpy(res->station_label, s.label, sizeof res->station_label);
+	} else if (ank_queue_ticket_estimate(q, t->id, now, &res->ahead, &res->wait_min, err)) {
+		res->ahead = res->wait_min = 0;
+	}
+	res->estimate = ank_queue_estimate_kind(q, res->wait_min);
+	return ANK_Q_OK;
+rollback:
+	ank_store_rollback(q->st);
+	return rc;
+}
+
+/* Cancels held ticket t (inside a transaction) with its ticket.print_failed event. */
+static int print_cancel(ank_queue *q, ank_ticket *t, const char *reason, int64_t now, ank_err *err)
+{
+	t->state = ANK_TS_CANCELLED;
+	t->ended_ms = now;
+	json_t *p = ticket_json(t);
+	if (p)
+		json_object_set_new(p, ANK_FN(REASON), json_string(reason));
+	if (ank_store_ticket_update(q->st, t, err))
+		return -1;
+	return ank_store_outbox_append(q->st, ANK_EV_TICKET_PRINT_FAILED, now, p, err);
+}
+
+ank_q_rc ank_queue_print_cancel(ank_queue *q, int64_t ticket_id, const char *reason, int64_t now,
+                                ank_err *err)
+{
+	if (!reason || !ank_text_is_slug(reason, ANK_WIRE_ID_MAX)) {
+		ank_err_set(err, "print failure reason must be a code");
+		return ANK_Q_E_INPUT;
+	}
+	if (ank_store_begin(q->st, err))
+		return ANK_Q_E_DB;
+	ank_ticket t;
+	ank_q_rc rc = held_ticket(q, ticket_id, &t, err);
+	if (rc == ANK_Q_OK && print_cancel(q, &t, reason, now, err))
+		rc = ANK_Q_E_DB;
+	if (rc != ANK_Q_OK) {
+		ank_store_rollback(q->st);
+		return rc;
+	}
+	return ank_store_commit(q->st, err) ? ANK_Q_E_DB : ANK_Q_OK;
+}
+
+/* Held tickets a stopped kiosk left behind: cancelled ("expired"), inside the tick's
+ * transaction. */
+static int expire_held(ank_queue *q, int64_t now, ank_err *err)
+{
+	ank_ticket held[8];
+	int n = 0;
+	if (ank_store_tickets_pending(q->st, now - ANK_PRINT_HOLD_MAX_MS, held, 8, &n, err))
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (print_cancel(q, &held[i], "expired", now, err))
+			return -1;
+	return 0;
 }
 
 ank_q_rc ank_queue_check_person(ank_queue *q, const char *user_id, int64_t now,
@@ -1155,7 +1257,7 @@ ank_q_rc ank_queue_tick(ank_queue *q, int64_t now, ank_err *err)
 			goto fail;
 	}
 	snapshot_free(&sn);
-	if (assign_free(q, now, err))
+	if (assign_free(q, now, err) || expire_held(q, now, err))
 		goto fail;
 	/* Nothing due: end the transaction without a commit (and without an fsync). */
 	if (ank_store_outbox_last_seq(q->st) == before) {

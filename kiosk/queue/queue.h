@@ -78,6 +78,9 @@ typedef struct ank_checkin {
 	const char *substance;
 	ank_route route;
 	const char *helper_id; /* NULL or "" unless an assisted injection */
+	/* The kiosk prints tickets: the ticket is held (pending_print: not callable, not
+	 * waiting, no event) until ank_queue_print_confirm or ank_queue_print_cancel. */
+	bool hold;
 } ank_checkin;
 
 /* What a wait estimate may say. Minutes only mean something when the queue calls by itself:
@@ -104,6 +107,20 @@ typedef struct ank_checkin_result {
  * error that wrote nothing. */
 ank_q_rc ank_queue_checkin(ank_queue *q, const ank_checkin *in, int64_t now,
                            ank_checkin_result *res, ank_err *err);
+
+/* A held ticket (ank_checkin.hold) goes into the queue: the printer confirmed it, or the
+ * user tapped "I have my number". One transaction: the ticket waits from the time of the
+ * check-in (its place is kept), ticket.issued is sent as for any ticket, and auto-call runs.
+ * res as ank_queue_checkin gives it. OK, NOT_FOUND, STATE (not held), DB. */
+ank_q_rc ank_queue_print_confirm(ank_queue *q, int64_t ticket_id, int64_t now,
+                                 ank_checkin_result *res, ank_err *err);
+/* A held ticket is cancelled: never called, never a no-show, and ticket.print_failed with
+ * `reason` (the printer's code) is the only event about it. OK, NOT_FOUND, STATE, DB. */
+ank_q_rc ank_queue_print_cancel(ank_queue *q, int64_t ticket_id, const char *reason, int64_t now,
+                                ank_err *err);
+/* A ticket held longer than this was left by a kiosk that stopped while its screen showed
+ * it (the screen's own timeout is 1-2 minutes): the tick cancels it ("expired"). */
+#define ANK_PRINT_HOLD_MAX_MS (10 * 60000LL)
 
 /* The rules that depend only on the person, run as soon as the user is known (after the
  * nickname, or the birth year), before anything else is chosen: the site is open, not

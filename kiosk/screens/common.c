@@ -411,13 +411,17 @@ screen_id do_checkin(app *a)
 	ank_checkin in = {.user_id = a->s.user_id,
 	                  .substance = a->s.substance,
 	                  .route = a->s.route,
-	                  .helper_id = a->s.assisted ? a->s.helper_id : NULL};
+	                  .helper_id = a->s.assisted ? a->s.helper_id : NULL,
+	                  .hold = app_print_wanted(a)};
 	ank_err err;
 	ank_store_take_error(ank_queue_store(a->q)); /* only this check-in's failure counts */
 	a->s.rc = ank_queue_checkin(a->q, &in, a->now, &a->s.result, &err);
 	ank_sync_nudge(a->sync); /* the ticket (or refusal) goes to central now */
 	if (a->s.rc == ANK_Q_OK) {
 		make_qr(a);
+		/* Held until the printer confirms it (app_print.c). */
+		if (in.hold)
+			app_print_start(a);
 		return SCREEN_TICKET;
 	}
 	return not_checked_in(a, "check-in", &err);

@@ -190,6 +190,47 @@ static void db_lines(app *a, ui_rect *c)
 	ui_label(&a->ui, "staff.db", take_top(c, h), text, UI_FONT_BODY, THEME_TEXT, UI_TEXT_BLOCK);
 }
 
+/* The printer, for staff only: its fault ("Printer: no paper") or the near-end warning, or
+ * that it is ready, and a button that checks it now (a check prints nothing). Nothing at a
+ * site without a printer. */
+static void printer_line(app *a, ui_rect *c)
+{
+	if (!app_print_wanted(a))
+		return;
+	const ank_print_state *st = &a->printer_state;
+	char key[64], text[320];
+	const char *line;
+	if (st->last_rc != ANK_PRINT_OK) {
+		snprintf(key, sizeof key, "staff.printer.%s", ank_print_code(st->last_rc));
+		const char *args[] = {"reason", tr(a, key), NULL};
+		line = trf(a, "staff.printer_fault", args, text, sizeof text);
+	} else if (st->near_end) {
+		line = tr(a, "staff.printer_near_end");
+	} else {
+		line = tr(a, st->last_ms ? "staff.printer_ready" : "staff.printer_unknown");
+	}
+	ui_rect row = take_top(c, THEME_TARGET_MAIN);
+	ui_rect check = row;
+	check.w = row.w / 3;
+	check.x = row.x + row.w - check.w;
+	row.w -= check.w + THEME_GAP;
+	ui_label(&a->ui, "staff.printer", row, line, UI_FONT_BODY, THEME_TEXT,
+	         UI_TEXT_MIDDLE | UI_TEXT_BLOCK);
+	if (ui_button(&a->ui, "staff.printer_check", check, tr(a, "staff.printer_check"),
+	              UI_STYLE_CARD))
+		app_print_check(a);
+	/* The last ticket the printer did not print and its user kept: printed again only when
+	 * staff ask. */
+	if (a->reprint_ticket) {
+		const char *args[] = {"ticket", a->reprint_label, NULL};
+		char label[160];
+		if (ui_button(&a->ui, "staff.printer_reprint", take_top(c, THEME_TARGET_MAIN),
+		              trf(a, "staff.printer_reprint", args, label, sizeof label),
+		              UI_STYLE_CARD))
+			app_print_reprint(a);
+	}
+}
+
 /* The link to central, for staff only and in small text: users never see an alarm about
  * the network, since the kiosk works the same without it. */
 static void sync_line(app *a, ui_rect r)
@@ -391,6 +432,7 @@ screen_id staff_frame(app *a)
 	ui *u = &a->ui;
 	ui_rect c = screen_body(a, "staff.title", tr(a, "staff.title"));
 	db_lines(a, &c);
+	printer_line(a, &c);
 	ui_rect exit = take_bottom(&c, THEME_TARGET_MAIN);
 	exit.w /= 2;
 	sync_line(a, (ui_rect){exit.x + exit.w, exit.y, exit.w, exit.h});

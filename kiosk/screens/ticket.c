@@ -67,13 +67,28 @@ screen_id ticket_frame(app *a)
 		const char *args[] = {"ahead", ahead, "minutes", minutes, NULL};
 		status = trfn(a, "ticket.wait", r->wait_min, args, buf, sizeof buf);
 	}
-	int status_h = ui_text_height(u, words.w, 2 * STATUS_H, status, UI_FONT_TITLE, 0);
+	/* A printed ticket: while the printer works, and when it did not work (the ticket is
+	 * held until the user says they have the number: app_print.c). */
+	app_print_phase ph = a->s.print;
+	/* The printer's message is two sentences: one size down, so the number keeps its size
+	 * in landscape too. */
+	ui_font status_font = UI_FONT_TITLE;
+	int status_flags = 0, status_max = 2 * STATUS_H;
+	if (ph == APP_PRINT_RUNNING) {
+		status = tr(a, "ticket.printing");
+	} else if (ph == APP_PRINT_FAILED || ph == APP_PRINT_CANCELLED) {
+		status = tr(a, "ticket.printer_failed");
+		status_font = UI_FONT_LARGE;
+		status_flags = UI_TEXT_BLOCK;
+		status_max = 3 * STATUS_H;
+	}
+	int status_h = ui_text_height(u, words.w, status_max, status, status_font, status_flags);
 	int number_h = words.h - status_h - THEME_GAP - (portrait(a) ? qr_side + THEME_GAP : 0);
 	ui_label(u, "ticket.number",
 	         take_top(&words, number_h < number_max ? number_h : number_max), r->ticket.label,
 	         UI_FONT_HUGE, THEME_TEXT, UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
-	ui_label(u, "ticket.status", take_top(&words, status_h), status, UI_FONT_TITLE, THEME_TEXT,
-	         UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD);
+	ui_label(u, "ticket.status", take_top(&words, status_h), status, status_font, THEME_TEXT,
+	         UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BOLD | status_flags);
 	/* Read out: the number and where to go (or how long); the QR and the how-to are not. */
 	ui_mark(u, "ticket.number", UI_SPEECH_PROMPT);
 	ui_mark(u, "ticket.status", UI_SPEECH_PROMPT);
@@ -84,8 +99,15 @@ screen_id ticket_frame(app *a)
 	/* Called at once, "when it is your turn" would contradict "go now" (ticket.how_now). */
 	ui_label(u, "ticket.how", how_r, how, UI_FONT_BODY, THEME_TEXT,
 	         UI_TEXT_CENTER | UI_TEXT_MIDDLE | UI_TEXT_BLOCK);
-	if (ui_icon_button(u, "ticket.done", done, "check", tr(a, "ticket.done"),
-	                   UI_STYLE_PRIMARY)) {
+	/* Printing: no button (Done would cancel the ticket under the printer). Failed: only
+	 * "I have my number" puts the ticket in the queue; the countdown cancels it. */
+	if (ph == APP_PRINT_FAILED) {
+		if (ui_icon_button(u, "ticket.have_number", done, "check",
+		                   tr(a, "ticket.have_number"), UI_STYLE_PRIMARY))
+			app_print_keep(a);
+	} else if (ph != APP_PRINT_RUNNING &&
+	           ui_icon_button(u, "ticket.done", done, "check", tr(a, "ticket.done"),
+	                          UI_STYLE_PRIMARY)) {
 		app_reset(a);
 		return SCREEN_WELCOME;
 	}

@@ -75,7 +75,7 @@ static const char *const migrations[] = {
          " nullif(route, '') FROM refusal;"
          "DROP TABLE refusal;"
          "ALTER TABLE refusal_4 RENAME TO refusal;"),
-        /* 5: reserved for another branch of issue 13 (the lead puts its migration here). */
+        /* 5: none (kept for issue 13's screen texts, which needed no table of their own). */
         "SELECT 1;",
         /* 6 (issue 13): the administrators' drug alerts and information screens from
          * central (store_content.c), each kept whole as central sent it, ahead of its time;
@@ -83,6 +83,30 @@ static const char *const migrations[] = {
          * file's user_version to replay older migrations over it. */
         "CREATE TABLE IF NOT EXISTS content(id INTEGER PRIMARY KEY, from_ms INTEGER NOT NULL,"
         " until_ms INTEGER NOT NULL, item TEXT NOT NULL);",
+        /* 7 (issue 15): a ticket may be held for the printer ('pending_print') until the
+         * printer confirms it; the table is rebuilt for the state's CHECK. The open-ticket
+         * indexes stay as they were: a held ticket is not open. */
+        ("CREATE TABLE ticket_7(id INTEGER PRIMARY KEY, day TEXT NOT NULL,"
+         " number INTEGER NOT NULL, label TEXT NOT NULL, user_id TEXT NOT NULL,"
+         " helper_id TEXT NOT NULL DEFAULT '', women INTEGER NOT NULL,"
+         " route TEXT NOT NULL CHECK (route IN ('inject','smoke')),"
+         " substance TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN"
+         " ('waiting','called','in_session','done','no_show','cancelled','pending_print')),"
+         " station_id TEXT NOT NULL DEFAULT '', queue_key INTEGER NOT NULL,"
+         " created_ms INTEGER NOT NULL, called_ms INTEGER NOT NULL DEFAULT 0,"
+         " started_ms INTEGER NOT NULL DEFAULT 0, ended_ms INTEGER NOT NULL DEFAULT 0,"
+         " recalled_ms INTEGER NOT NULL DEFAULT 0, UNIQUE (day, label));"
+         "INSERT INTO ticket_7 SELECT id, day, number, label, user_id, helper_id, women, route,"
+         " substance, state, station_id, queue_key, created_ms, called_ms, started_ms,"
+         " ended_ms, recalled_ms FROM ticket;"
+         "DROP TABLE ticket;"
+         "ALTER TABLE ticket_7 RENAME TO ticket;"
+         "CREATE INDEX ticket_open ON ticket(queue_key, id)"
+         " WHERE state IN ('waiting','called','in_session');"
+         "CREATE UNIQUE INDEX ticket_one_open ON ticket(user_id)"
+         " WHERE state IN ('waiting','called','in_session');"
+         "CREATE INDEX ticket_done ON ticket(route, ended_ms) WHERE state = 'done';"
+         "CREATE INDEX ticket_pending ON ticket(created_ms) WHERE state = 'pending_print';"),
 };
 
 int ank_st_prep(ank_store *s, const char *sql, sqlite3_stmt **st, ank_err *err)
@@ -842,6 +866,20 @@ int ank_store_tickets_no_show(ank_store *st, const char *day, ank_ticket *out, i
 	                &s, err))
 		return -1;
 	sqlite3_bind_text(s, 1, day, -1, SQLITE_TRANSIENT);
+	return ticket_rows(st, s, out, max, n, err);
+}
+
+int ank_store_tickets_pending(ank_store *st, int64_t created_before, ank_ticket *out, int max,
+                              int *n, ank_err *err)
+{
+	sqlite3_stmt *s;
+	*n = 0;
+	if (ank_st_prep(st,
+	                "SELECT " TICKET_COLS " FROM ticket WHERE state = 'pending_print'"
+	                " AND created_ms < ? ORDER BY created_ms, id",
+	                &s, err))
+		return -1;
+	sqlite3_bind_int64(s, 1, created_before);
 	return ticket_rows(st, s, out, max, n, err);
 }
 

@@ -213,6 +213,10 @@ int ank_store_tickets_open(ank_store *st, ank_ticket *out, int max, int *n, ank_
 int ank_store_tickets_no_show(ank_store *st, const char *day, ank_ticket *out, int max, int *n,
                               ank_err *err);
 int ank_store_tickets_open_count(ank_store *st, int *n, ank_err *err);
+/* Tickets held for the printer (pending_print) created before created_before, oldest first;
+ * *n capped at max. */
+int ank_store_tickets_pending(ank_store *st, int64_t created_before, ank_ticket *out, int max,
+                              int *n, ank_err *err);
 ank_store_rc ank_store_ticket_open_for_user(ank_store *st, const char *user_id, ank_ticket *out,
                                             ank_err *err);
 /* Next daily number for (day, route), counting from 1; history stays in the table. */

@@ -106,6 +106,25 @@ static void config_more_to_json(const ank_site_config *cfg, json_t *j)
 	json_object_set_new(
 	        j, ANK_FN(ALERT_SEVERITY),
 	        json_string(ank_severity_code((ank_alert_severity)cfg->alert_severity)));
+	json_object_set_new(j, "printer", ank_siteconf_printer_json(&cfg->printer));
+}
+
+/* "printer" of a stored config; absent (stored before it existed) reads as no printer. */
+static void printer_from_json(json_t *o, ank_printer_config *pc)
+{
+	json_t *v;
+	const char *k;
+	json_object_foreach(o, k, v)
+	{
+		char num[24];
+		const char *s = json_string_value(v);
+		if (json_is_integer(v)) {
+			snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+			s = num;
+		}
+		if (s)
+			ank_siteconf_printer_key(pc, k, s);
+	}
 }
 
 static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err)
@@ -189,6 +208,7 @@ static int config_from_json(const char *text, ank_site_config *cfg, ank_err *err
 		}
 	}
 	speech_from_json(json_object_get(j, "speech"), cfg);
+	printer_from_json(json_object_get(j, "printer"), &cfg->printer);
 	json_array_foreach(nearby, i, v)
 	{
 		if (cfg->n_nearby >= ANK_MAX_NEARBY)

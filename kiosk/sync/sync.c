@@ -52,6 +52,7 @@ struct ank_sync {
 	bool nudged;
 	ank_link push_link, pull_link;
 	int64_t pending;
+	char printer[ANK_PRINTER_STATE_MAX + 1]; /* reported with each change poll; "" none */
 	char problem[160];
 };
 
@@ -872,22 +873,25 @@ static int apply_change(ank_sync *s, ank_queue *q, const ank_change *c, bool *ac
 static int pull_once(ank_sync *s, ank_queue *q, http *h, int64_t *cursor)
 {
 	ank_err err;
-	char path[256];
+	char path[256], printer[ANK_PRINTER_STATE_MAX + 16] = "";
 	/* Offline, the first poll must not wait: an answer at once is what says "online". */
 	pthread_mutex_lock(&s->mu);
 	int wait = s->pull_link.online ? ANK_SYNC_WAIT_S : 0;
 	/* Central shows staff how much this kiosk still has to send. */
 	long long unsent = (long long)s->pending;
+	/* ...and its printer's state (kiosk/print), when it has one. */
+	if (s->printer[0])
+		snprintf(printer, sizeof printer, "&printer=%s", s->printer);
 	pthread_mutex_unlock(&s->mu);
-	/* ...which program it runs, and the screen texts' version it shows (docs/api.md
-	 * "Change feed": version, texts). */
+	/* ...which program it runs, the screen texts' version it shows and its printer's state
+	 * (docs/api.md "Change feed": version, texts, printer). */
 	int64_t texts = 0;
 	ank_err terr;
 	if (ank_store_counter_get(ank_queue_store(q), SYNC_TEXTS_VERSION, &texts, &terr))
 		texts = 0;
 	snprintf(path, sizeof path,
-	         ANK_PATH_CHANGES "?since=%lld&wait=%d&unsent=%lld&version=%s&texts=%lld",
-	         (long long)*cursor, wait, unsent, ANK_VERSION, (long long)texts);
+	         ANK_PATH_CHANGES "?since=%lld&wait=%d&unsent=%lld&version=%s&texts=%lld%s",
+	         (long long)*cursor, wait, unsent, ANK_VERSION, (long long)texts, printer);
 	long status = 0;
 	if (http_do(h, &s->p, path, s->p.token, NULL, ANK_SYNC_WAIT_S + 15, &status, &err)) {
 		set_problem(s, "pull", &err);
@@ -1010,6 +1014,16 @@ void ank_sync_nudge(ank_sync *s)
 	pthread_mutex_lock(&s->mu);
 	s->nudged = true;
 	pthread_cond_broadcast(&s->wake);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void ank_sync_set_printer(ank_sync *s, const char *state)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	if (ank_text_is_slug(state, ANK_PRINTER_STATE_MAX) || !state[0])
+		snprintf(s->printer, sizeof s->printer, "%s", state);
 	pthread_mutex_unlock(&s->mu);
 }
 

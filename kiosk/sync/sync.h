@@ -50,6 +50,9 @@ int ank_sync_start(const char *db_path, const char *data_dir, ank_sync **out, an
 /* An event was just written: push now rather than at the next idle check. */
 void ank_sync_nudge(ank_sync *s);
 void ank_sync_status_get(ank_sync *s, ank_sync_status *out);
+/* The receipt printer's state for central ("ready", "paper_end", ...: a slug of at most
+ * ANK_PRINTER_STATE_MAX), sent with every change poll; "" sends none. NULL s is fine. */
+void ank_sync_set_printer(ank_sync *s, const char *state);
 /* Stops the threads (an open long-poll is aborted at once) and frees s. NULL is fine. */
 void ank_sync_stop(ank_sync *s);
 

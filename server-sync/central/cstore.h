@@ -385,6 +385,8 @@ typedef struct ank_qv_kiosk {
 	 * restart of central forgets it until the kiosk's next poll). */
 	bool has_unsent;
 	long long unsent;
+	/* Its receipt printer as it last said (in memory, like unsent); "" when it said none. */
+	char printer[ANK_PRINTER_STATE_MAX + 1];
 } ank_qv_kiosk;
 
 typedef struct ank_qv_station {
@@ -463,6 +465,9 @@ void ank_cstore_site_touch(ank_cstore *cs, const char *site);
 void ank_cstore_on_rev(ank_cstore *cs, void (*fn)(void *ctx), void *ctx);
 /* Notes the number of events a kiosk has not yet sent (from its change poll); in memory. */
 void ank_cstore_kiosk_unsent(ank_cstore *cs, const char *kiosk, long long n);
+/* Notes a kiosk's printer state (ANK_PRINTER_STATE_MAX, a slug; from its change poll); in
+ * memory. A change moves the site's revision on (the console shows it). */
+void ank_cstore_kiosk_printer(ank_cstore *cs, const char *kiosk, const char *state);
 
 /* Acknowledges the session timer of `ticket` on `station` of kiosk (of site) at `level`
  * ("warn" or "alarm") by the account name `by`. *id gets the acknowledgement's id. OK,

@@ -76,7 +76,8 @@ typedef struct ank_cs_seen {
 	char site[ANK_CS_ID_MAX + 1];
 	bool has_unsent; /* the kiosk said how many events it has not sent yet */
 	long long unsent;
-	char version[ANK_VERSION_MAX + 1]; /* the program version it last reported; "" none */
+	char version[ANK_VERSION_MAX + 1];       /* the program version it last reported; "" none */
+	char printer[ANK_PRINTER_STATE_MAX + 1]; /* its printer's state (cstore_printer.c); "" */
 	bool revoked;            /* revoked by this process: a long-poll it holds is answered 401 */
 	long long texts_version; /* the screen texts' version it last reported; 0 none */
 } ank_cs_seen;
@@ -201,6 +202,8 @@ int ank_cs_audit_prune(ank_cstore *cs, int64_t before_ms, int64_t now, int *dele
 int ank_cs_events_prune(ank_cstore *cs, int64_t before_ms, long long *deleted, ank_err *err);
 /* The unsent count a kiosk last gave into *n; false when it gave none. */
 bool ank_cs_unsent_get(ank_cstore *cs, const char *kiosk, long long *n);
+/* The printer state a kiosk last gave into out; "" when it gave none (cstore_printer.c). */
+void ank_cs_printer_get(ank_cstore *cs, const char *kiosk, char out[ANK_PRINTER_STATE_MAX + 1]);
 /* Loads the ring from the table at open. 0 or -1 with err. */
 int ank_cs_ring_load(ank_cstore *cs, ank_err *err);
 /* The ring's changes of user `id` (user.upsert, quarantine) become user.delete with

@@ -1220,6 +1220,7 @@ int ank_cstore_queue_view(ank_cstore *cs, const char *site, int64_t now, ank_que
 		k->clock_skew_ms = sqlite3_column_int64(s, 3);
 		k->out_of_time = sqlite3_column_int64(s, 4);
 		k->has_unsent = ank_cs_unsent_get(cs, k->kiosk, &k->unsent);
+		ank_cs_printer_get(cs, k->kiosk, k->printer);
 		v->frozen = v->frozen || k->frozen;
 	}
 	ank_cs_end(cs, s);

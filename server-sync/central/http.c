@@ -417,6 +417,11 @@ static ank_reply h_changes(ank_http_ctx *c)
 	long texts;
 	if (texts_s && !c->resumed && !ank_parse_long(texts_s, 0, 0x7fffffffL, &texts))
 		ank_cstore_kiosk_texts(c->cs, c->kiosk, texts);
+	/* And its printer's state (kiosks without one send none); not a code: not noted. */
+	const char *printer_s =
+	        MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, "printer");
+	if (printer_s && !c->resumed && ank_text_is_slug(printer_s, ANK_PRINTER_STATE_MAX))
+		ank_cstore_kiosk_printer(c->cs, c->kiosk, printer_s);
 	/* A poll held while its kiosk was revoked ends now, without the changes. */
 	if (c->resumed && ank_cstore_kiosk_revoked(c->cs, c->kiosk))
 		return ank_http_error(ANK_ERR_UNAUTHORIZED, "this kiosk was revoked");

@@ -331,6 +331,8 @@ static json_t *queue_json(const char *site, const ank_queue_view *v, int64_t now
 		                  k->skewed ? json_integer(k->clock_skew_ms) : json_null(),
 		                  "events_out_of_time", (json_int_t)k->out_of_time, "unsent",
 		                  k->has_unsent ? json_integer(k->unsent) : json_null()));
+		json_object_set_new(json_array_get(kiosks, json_array_size(kiosks) - 1), "printer",
+		                    k->printer[0] ? json_string(k->printer) : json_null());
 	}
 	for (int i = 0; i < v->n_stations; i++) {
 		const ank_qv_station *st = &v->stations[i];

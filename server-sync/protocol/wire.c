@@ -117,6 +117,11 @@ static const struct schema {
          * command's own transaction: central's audit log notes it as "kiosk PIN". type is
          * the command's code; ticket and station as the command named them. */
         [ANK_EV_STAFF_ACTION] = {3, {REQ(TYPE, SLUG), OPT(TICKET, INT), OPT(STATION, SLUG)}},
+        /* A ticket held for the printer and cancelled: the printer did not confirm it and
+         * the user did not tap "I have my number" (no ticket.issued was ever sent for it, so
+         * the report's visits never count it). The ticket as cancelled, and why: the
+         * printer's code (ank_print_code, "paper_end", "unconfirmed", ...). */
+        [ANK_EV_TICKET_PRINT_FAILED] = {10, {TICKET_FIELDS, REQ(REASON, SLUG)}},
 };
 #undef REQ
 #undef OPT
@@ -271,10 +276,13 @@ const char *ank_wire_text(const ank_wire_event *ev, ank_field f, char *buf, size
 
 /* ---- states and reasons ---- */
 
-static const char *const ticket_states[ANK_TS_COUNT] = {
-        [ANK_TS_WAITING] = "waiting",       [ANK_TS_CALLED] = "called",
-        [ANK_TS_IN_SESSION] = "in_session", [ANK_TS_DONE] = "done",
-        [ANK_TS_NO_SHOW] = "no_show",       [ANK_TS_CANCELLED] = "cancelled"};
+static const char *const ticket_states[ANK_TS_COUNT] = {[ANK_TS_WAITING] = "waiting",
+                                                        [ANK_TS_CALLED] = "called",
+                                                        [ANK_TS_IN_SESSION] = "in_session",
+                                                        [ANK_TS_DONE] = "done",
+                                                        [ANK_TS_NO_SHOW] = "no_show",
+                                                        [ANK_TS_CANCELLED] = "cancelled",
+                                                        [ANK_TS_PENDING_PRINT] = "pending_print"};
 static const char *const station_states[ANK_SS_COUNT] = {[ANK_SS_FREE] = "free",
                                                          [ANK_SS_RESERVED] = "reserved",
                                                          [ANK_SS_OCCUPIED] = "occupied",

@@ -91,6 +91,11 @@ typedef enum ank_ftype {
 	ANK_FT_REFUSAL,       /* a refusal reason code (ank_refusal) */
 } ank_ftype;
 
+/* The kiosk's printer state it reports with its change poll (docs/api.md "Change feed":
+ * printer): "none", "ready", "near_end", or why the last ticket or check failed (kiosk/print's
+ * codes: "paper_end", "cover_open", "unreachable", ...); a slug of at most this many bytes. */
+#define ANK_PRINTER_STATE_MAX 23
+
 /* Ids, labels, days and codes in payloads: short, so the read model keeps them in fixed
  * buffers (user and station ids are slugs of at most 63). */
 #define ANK_WIRE_ID_MAX 63
@@ -123,7 +128,8 @@ typedef enum ank_ftype {
 	X(CHANGE_SKIPPED, "change.skipped")                                                        \
 	X(HELP_REQUESTED, "help.requested")                                                        \
 	X(HELP_ANSWERED, "help.answered")                                                          \
-	X(STAFF_ACTION, "staff.action")
+	X(STAFF_ACTION, "staff.action")                                                            \
+	X(TICKET_PRINT_FAILED, "ticket.print_failed")
 
 /* A help request (help.requested: "call staff" on the kiosk's nickname screen) that nobody
  * closed counts as open this long: after that it was answered in person without anyone
@@ -229,6 +235,10 @@ typedef enum ank_ticket_state {
 	ANK_TS_DONE,
 	ANK_TS_NO_SHOW,
 	ANK_TS_CANCELLED,
+	/* Issued at a kiosk with a printer and held until the printer confirms the ticket (or
+	 * the user taps "I have my number"): not callable, not waiting, never on the wire
+	 * (kiosk/print, docs/architecture.md "Printing"). */
+	ANK_TS_PENDING_PRINT,
 	ANK_TS_COUNT
 } ank_ticket_state;
 

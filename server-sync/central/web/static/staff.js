@@ -759,6 +759,19 @@
 		}
 	}
 
+	// The kiosk's receipt printer as it last reported it (docs/api.md "Change feed": printer):
+	// nothing without one, a warning when it cannot print or its paper is nearly used up.
+	function printerPill(state) {
+		if (typeof state !== "string" || state === "none")
+			return null;
+		const simple = {ready: "staff.printer_ready", unknown: "staff.printer_unknown",
+			near_end: "staff.printer_near_end"};
+		const text = simple[state] ? t(simple[state])
+			: t("staff.printer_fault", {reason: t("staff.printer." + state)});
+		return el("span", {class: "pill printer" + (state === "ready" || state === "unknown" ? "" : " warn"),
+			"data-printer": state, text: text});
+	}
+
 	function renderKiosks() {
 		const box = Ank.clear($("kiosks"));
 		for (const k of (S.queue && S.queue.kiosks) || []) {
@@ -770,6 +783,7 @@
 					? el("span", {class: "muted", text: t("console.kiosk.last_seen", {time: Ank.hhmm(k.last_seen_ms, siteTz())})})
 					: null,
 				typeof k.unsent === "number" ? el("span", {text: t("staff.unsent", {count: k.unsent})}) : null,
+				printerPill(k.printer),
 				typeof k.clock_skew_ms === "number"
 					? el("span", {class: "pill warn", text: t("staff.clock_skew", {minutes: Math.round(k.clock_skew_ms / 60000)})})
 					: null));
