@@ -50,7 +50,12 @@ static const char rich_ini[] = "[site]\n"
                                "[speech]\n"
                                "rate = 160\n"
                                "voice.da = gmq/da\n"
-                               "volume.ar = 120\n";
+                               "volume.ar = 120\n"
+                               "[printer]\n"
+                               "device = tcp:192.0.2.7:9100\n"
+                               "confirm = status\n"
+                               "qr = raster\n"
+                               "timeout_ms = 8000\n";
 
 typedef struct parsed {
 	ank_site_config cfg;
