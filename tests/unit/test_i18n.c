@@ -785,6 +785,9 @@ static const struct {
         {"admin.sites.nearby.remove", {NULL}},
         {"admin.sites.save", {NULL}},
         {"admin.sites.sent", {"change", "x", NULL}},
+        {"admin.sites.answer_none", {NULL}},
+        {"admin.sites.answer_applied", {"kiosk", "k", "change", "1", NULL}},
+        {"admin.sites.answer_refused", {"kiosk", "k", "change", "1", "reason", "r", NULL}},
         {"admin.sites.refused", {"reason", "x", NULL}},
         /* The Screen texts tab (admin_texts.js). */
         {"admin.tab.texts", {NULL}},

@@ -135,6 +135,13 @@ test('a kiosk paired with the page\'s code applies the config as the owner', asy
 	assert.equal(await sqlOne(kiosk.db, "SELECT retired FROM station WHERE id = 'tmp'"), '1');
 	await kiosk.waitSynced();
 	assert.equal(await sqlOne(w.central.db, `SELECT count(*) FROM event WHERE kiosk = '${kiosk.id}' AND type = 'config.applied'`), '1');
+	// The Sites tab says what the kiosk answered: applied, by which kiosk.
+	await page().locator('a[data-view=sites]').click();
+	await page().locator('[data-test=site-choose]').selectOption('nord');
+	await page().locator('[data-test=site-open]').click();
+	const ans = page().locator('[data-test=site-answer]');
+	await waitFor(async () => (await ans.getAttribute('data-state')) === 'applied', 'the kiosk\'s answer on the Sites tab');
+	assert.ok((await ans.textContent()).includes(kiosk.id), 'the answer names the kiosk');
 	// The kiosk's own screens follow it: English by default, the two languages in order.
 	const run = await kiosk.headless(['expect-screen welcome', 'dump']);
 	const welcome = JSON.parse(run.stdout.split('\n').find((l) => l.startsWith('{"screen":"welcome"')));

@@ -310,6 +310,7 @@
 		box.append(
 			el("h3", {id: "site-editor-h", "data-test": "site-editor-title", text: t("admin.sites.config", {site: ans.name + " (" + ans.site + ")"})}),
 			el("p", {class: "hint", "data-test": "site-accepted", text: ans.accepted ? t("admin.sites.accepted", {when: when(ans.accepted_ms), user: ans.by}) : t("admin.sites.never_sent")}),
+			el("p", {id: "site-answer", class: "hint", role: "status", "data-test": "site-answer", "data-state": "none", text: t("admin.sites.answer_none")}),
 			siteFields(ans.form.site || {}), hoursFields(ans.form.hours), stationsFields(), roomsFields(),
 			el("p", {id: "site-form-error", class: "form-error", role: "alert", "data-test": "site-form-error"}),
 			el("div", {class: "form-actions"}, el("button", {type: "submit", class: "btn primary", "data-test": "site-save", text: t("admin.sites.save")})));
@@ -327,6 +328,31 @@
 		}
 		S.site = site;
 		drawEditor(r.body);
+		await answer(site);
+	}
+
+	/* The kiosks' answer to the last config sent (the site's queue view: the newest
+	 * config.applied or config.refused, with the change it answers): the kiosk checks the
+	 * config again as its owner and may refuse it, e.g. for a station still in use. Until the
+	 * answer to change `waitFor` has come, asked again every ANSWER_POLL_MS. */
+	const ANSWER_POLL_MS = 2000, ANSWER_POLLS = 60;
+	async function answer(site, waitFor = 0, polls = 0) {
+		const r = await S.ctx.api("GET", "/api/v1/sites/" + enc(site) + "/queue");
+		const p = $("site-answer");
+		if (!r || !r.ok || !r.body || !p || S.site !== site)
+			return;
+		const c = r.body.config;
+		const answered = c && (c.state === "applied" || c.state === "refused") && (c.change || 0) >= waitFor;
+		if (answered) {
+			p.setAttribute("data-state", c.state);
+			p.setAttribute("data-change", String(c.change || ""));
+			p.className = c.state === "refused" ? "banner warn" : "hint";
+			p.textContent = c.state === "applied"
+				? t("admin.sites.answer_applied", {kiosk: c.kiosk, change: c.change || "–"})
+				: t("admin.sites.answer_refused", {kiosk: c.kiosk, change: c.change || "–", reason: c.reason || ""});
+		}
+		if (waitFor && !answered && polls < ANSWER_POLLS)
+			setTimeout(() => answer(site, waitFor, polls + 1), ANSWER_POLL_MS);
 	}
 
 	async function save(ev) {
@@ -344,6 +370,7 @@
 		if (r.status === 202 && r.body) {
 			S.ctx.toast(t("admin.sites.sent", {change: r.body.change}), "ok");
 			await open(S.site);
+			answer(S.site, r.body.change);
 			return;
 		}
 		const text = t("admin.sites.refused", {reason: Ank.errorText(r)});
