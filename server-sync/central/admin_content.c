@@ -21,13 +21,14 @@
 /* Room an item's change takes besides the item itself: its id and state. */
 #define CONTENT_WIRE_EXTRA 64
 /* The field name in an answer is cut to this many bytes. */
-#define FIELD_ECHO_MAX 40
+#define FIELD_ECHO_MAX ANK_HTTP_ECHO_MAX
 
+/* The field cut to FIELD_ECHO_MAX bytes: names here are the API's own or a language code. */
 static ank_reply bad_field(const char *field, const char *rule)
 {
-	char msg[256];
-	snprintf(msg, sizeof msg, "%.*s: %s", FIELD_ECHO_MAX, field, rule);
-	return ank_http_error(ANK_ERR_INVALID_FIELD, msg);
+	char f[FIELD_ECHO_MAX + 1];
+	snprintf(f, sizeof f, "%s", field);
+	return ank_http_bad_field(f, rule);
 }
 
 /* True when s has no control character (a newline only where lines are allowed). */

@@ -45,31 +45,17 @@ static ank_reply bad(const char *field, const char *rule)
 	return field_error(ANK_ERR_INVALID_FIELD, field, 0, msg);
 }
 
-/* 0 when every member of j is one of `known` (NULL-terminated); else the refusal. */
+/* 0 when every member of j is one of `known` (NULL-terminated); else the refusal, with the
+ * member (echoed) as its field for the page. */
 static int only_known(json_t *j, const char *const *known, ank_reply *out)
 {
-	const char *key;
-	json_t *v;
-	json_object_foreach(j, key, v)
-	{
-		bool ok = false;
-		for (int i = 0; known[i] && !ok; i++)
-			ok = !strcmp(key, known[i]);
-		if (!ok) {
-			char shown[41];
-			size_t i = 0;
-			/* Only plain bytes of the name go back, so input cannot forge the answer.
-			 */
-			for (; key[i] && i < 40; i++)
-				shown[i] = strchr("abcdefghijklmnopqrstuvwxyz0123456789_-.", key[i])
-				                   ? key[i]
-				                   : '?';
-			shown[i] = '\0';
-			*out = bad(shown, "unknown field");
-			return -1;
-		}
-	}
-	return 0;
+	const char *key = ank_http_unknown_member(j, known);
+	if (!key)
+		return 0;
+	char shown[ANK_HTTP_ECHO_MAX + 1];
+	ank_http_echo(shown, key);
+	*out = bad(shown, "unknown field");
+	return -1;
 }
 
 /* A string member without NUL; NULL with the refusal in *out. */

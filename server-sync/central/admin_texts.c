@@ -24,8 +24,6 @@
 
 /* One change of drafts is a reviewable batch of texts, not a whole new catalog. */
 #define DRAFT_MESSAGES_MAX 200
-/* Bytes of an input name echoed in an error. */
-#define ECHO_MAX 40
 /* Previews kept on disk (each a walk's PNGs, a few MB); older ones are deleted. */
 #define PREVIEWS_KEPT 24
 /* A preview's id: random bytes as hex, so one admin cannot guess another's. */
@@ -43,47 +41,6 @@ _Static_assert(PREVIEW_ID_HEX == ANK_PREVIEW_ID_LEN, "the id's length in admin_t
 
 /* ---- small helpers ---- */
 
-/* Copies at most ECHO_MAX bytes of s, anything but [A-Za-z0-9._-] as '?': input can neither
- * flood nor forge an answer or a log line. */
-static void echo(char out[ECHO_MAX + 1], const char *s)
-{
-	size_t i = 0;
-	for (; s[i] && i < ECHO_MAX; i++) {
-		char ch = s[i];
-		bool plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		             (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
-		out[i] = plain ? ch : '?';
-	}
-	out[i] = '\0';
-}
-
-static ank_reply bad_field(const char *field, const char *rule)
-{
-	char msg[400];
-	snprintf(msg, sizeof msg, "%s: %s", field, rule);
-	return ank_http_error(ANK_ERR_INVALID_FIELD, msg);
-}
-
-/* 0 when every member of j is one of `known` (NULL-terminated), else -1 with a 400. */
-static int only_known(json_t *j, const char *const *known, ank_reply *bad)
-{
-	const char *key;
-	json_t *v;
-	json_object_foreach(j, key, v)
-	{
-		bool ok = false;
-		for (int i = 0; known[i] && !ok; i++)
-			ok = !strcmp(key, known[i]);
-		if (!ok) {
-			char name[ECHO_MAX + 1];
-			echo(name, key);
-			*bad = bad_field(name, "unknown field");
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static const ank_i18n *i18n_of(ank_http_ctx *c)
 {
 	return ank_web_i18n(ank_http_web(c->srv));
@@ -95,7 +52,7 @@ static int lang_check(ank_http_ctx *c, ank_reply *bad)
 	const char *lang = c->param[0];
 	size_t ln = strlen(lang);
 	if (ln < 2 || ln > 3 || strspn(lang, "abcdefghijklmnopqrstuvwxyz") != ln) {
-		*bad = bad_field("lang", "must be 2-3 lowercase letters");
+		*bad = ank_http_bad_field("lang", "must be 2-3 lowercase letters");
 		return -1;
 	}
 	if (!i18n_of(c) || !ank_i18n_review(i18n_of(c), lang)) {
@@ -141,25 +98,25 @@ static int check_drafts(const ank_i18n *i18n, const char *lang, json_t *m, bool 
 		char rule[96];
 		snprintf(rule, sizeof rule, "must be an object of 1-%d texts by key",
 		         DRAFT_MESSAGES_MAX);
-		*bad = bad_field("messages", rule);
+		*bad = ank_http_bad_field("messages", rule);
 		return -1;
 	}
 	const char *key;
 	json_t *v;
 	json_object_foreach(m, key, v)
 	{
-		char name[ECHO_MAX + 16], shown[ECHO_MAX + 1];
-		echo(shown, key);
+		char name[ANK_HTTP_ECHO_MAX + 16], shown[ANK_HTTP_ECHO_MAX + 1];
+		ank_http_echo(shown, key);
 		snprintf(name, sizeof name, "messages.%s", shown);
 		if (strlen(key) > ANK_I18N_MAX_KEY_BYTES || ank_i18n_get(i18n, "en", key) == key) {
-			*bad = bad_field(name, "unknown key: no screen text has it");
+			*bad = ank_http_bad_field(name, "unknown key: no screen text has it");
 			return -1;
 		}
 		if (json_is_null(v) && allow_null)
 			continue;
 		ank_err err;
 		if (ank_i18n_override_value_check(i18n, lang, key, v, &err)) {
-			*bad = bad_field(name, err.msg);
+			*bad = ank_http_bad_field(name, err.msg);
 			return -1;
 		}
 	}
@@ -387,7 +344,8 @@ ank_reply ank_texts_drafts_post(ank_http_ctx *c)
 		return bad;
 	static const char *const known[] = {"v", "messages", NULL};
 	json_t *m = json_object_get(j, "messages");
-	if (only_known(j, known, &bad) || check_drafts(i18n_of(c), c->param[0], m, true, &bad))
+	if (ank_http_only_known(j, known, &bad) ||
+	    check_drafts(i18n_of(c), c->param[0], m, true, &bad))
 		goto out;
 	ank_err err;
 	ank_cs_rc rc =
@@ -424,13 +382,13 @@ ank_reply ank_texts_preview_post(ank_http_ctx *c)
 	static const char *const known[] = {"v", "orientation", NULL};
 	json_t *orient = json_object_get(j, "orientation");
 	const char *o = orient ? json_string_value(orient) : "portrait";
-	if (only_known(j, known, &bad)) {
+	if (ank_http_only_known(j, known, &bad)) {
 		json_decref(j);
 		return bad;
 	}
 	if (!o || (strcmp(o, "portrait") != 0 && strcmp(o, "landscape") != 0)) {
 		json_decref(j);
-		return bad_field("orientation", "must be portrait or landscape");
+		return ank_http_bad_field("orientation", "must be portrait or landscape");
 	}
 	bool landscape = !strcmp(o, "landscape");
 	json_decref(j);
@@ -492,23 +450,23 @@ static int scope_of(json_t *j, int def_scope, const char *def_target, ank_texts_
 	json_t *sj = json_object_get(j, "scope"), *tj = json_object_get(j, "target");
 	int sc = sj ? ank_texts_scope_parse(json_string_value(sj)) : def_scope;
 	if (sc < 0) {
-		*bad = bad_field("scope", "must be site, municipality or all");
+		*bad = ank_http_bad_field("scope", "must be site, municipality or all");
 		return -1;
 	}
 	*scope = (ank_texts_scope)sc;
 	const char *tv = tj ? json_string_value(tj) : (sj ? NULL : def_target);
 	if (*scope == ANK_TEXTS_ALL) {
 		if (tj) {
-			*bad = bad_field("target", "scope all takes no target");
+			*bad = ank_http_bad_field("target", "scope all takes no target");
 			return -1;
 		}
 		target[0] = '\0';
 		return 0;
 	}
 	if (!tv || !ank_text_is_slug(tv, ANK_CS_ID_MAX)) {
-		*bad = bad_field("target", *scope == ANK_TEXTS_SITE
-		                                   ? "must be a site id"
-		                                   : "must be a municipality code");
+		*bad = ank_http_bad_field("target", *scope == ANK_TEXTS_SITE
+		                                            ? "must be a site id"
+		                                            : "must be a municipality code");
 		return -1;
 	}
 	snprintf(target, ANK_CS_ID_MAX + 1, "%s", tv);
@@ -557,7 +515,8 @@ static ank_reply publish_set(ank_http_ctx *c, const char *lang, ank_texts_scope 
 		return bad;
 	if (json_object_size(messages) == 0) {
 		json_decref(messages);
-		return bad_field("version", "has no texts, and no earlier version changed any");
+		return ank_http_bad_field("version",
+		                          "has no texts, and no earlier version changed any");
 	}
 	ank_texts_version v;
 	ank_err err;
@@ -567,7 +526,7 @@ static ank_reply publish_set(ank_http_ctx *c, const char *lang, ank_texts_scope 
 	if (rc == ANK_CS_UNKNOWN)
 		return ank_http_error(ANK_ERR_NOT_FOUND, err.msg);
 	if (rc == ANK_CS_INVALID)
-		return bad_field("messages", err.msg);
+		return ank_http_bad_field("messages", err.msg);
 	if (rc != ANK_CS_OK) {
 		ank_log(ANK_LOG_ERROR, "texts", "publish: %s", err.msg);
 		return ank_http_cs_error(rc, "cannot publish now");
@@ -613,7 +572,7 @@ static int layout_gate(ank_http_ctx *c, const char *lang, json_t *drafts, ank_re
 			         json_string_value(json_object_get(f, "size")),
 			         json_string_value(json_object_get(f, "check")),
 			         json_string_value(json_object_get(f, "why")));
-			*bad = bad_field("messages", msg);
+			*bad = ank_http_bad_field("messages", msg);
 		}
 		ank_preview_result_free(&r);
 		if (rc || f)
@@ -635,13 +594,13 @@ ank_reply ank_texts_publish(ank_http_ctx *c)
 	ank_texts_scope scope;
 	char target[ANK_CS_ID_MAX + 1];
 	json_t *drafts = NULL, *set = NULL;
-	if (only_known(j, known, &bad) || scope_of(j, -1, NULL, &scope, target, &bad))
+	if (ank_http_only_known(j, known, &bad) || scope_of(j, -1, NULL, &scope, target, &bad))
 		goto out;
 	drafts = draft_values(c, lang, &bad);
 	if (!drafts)
 		goto out;
 	if (json_object_size(drafts) == 0) {
-		bad = bad_field("drafts", "there are no drafts to publish");
+		bad = ank_http_bad_field("drafts", "there are no drafts to publish");
 		goto out;
 	}
 	/* The catalogs may have changed since the drafts were written: checked again. */
@@ -678,10 +637,11 @@ ank_reply ank_texts_rollback(ank_http_ctx *c)
 	ank_texts_version v = {0};
 	ank_texts_scope scope;
 	char target[ANK_CS_ID_MAX + 1];
-	if (only_known(j, known, &bad))
+	if (ank_http_only_known(j, known, &bad))
 		goto out;
 	if (!json_is_integer(vj) || json_integer_value(vj) < 0) {
-		bad = bad_field("version", "must be a version number (0: the shipped texts)");
+		bad = ank_http_bad_field("version",
+		                         "must be a version number (0: the shipped texts)");
 		goto out;
 	}
 	long long want = json_integer_value(vj);
@@ -705,7 +665,7 @@ ank_reply ank_texts_rollback(ank_http_ctx *c)
 			char rule[96];
 			snprintf(rule, sizeof rule, "is a version of the %s texts, not %s", v.lang,
 			         lang);
-			bad = bad_field("version", rule);
+			bad = ank_http_bad_field("version", rule);
 			goto out;
 		}
 		if (scope_of(j, (int)v.scope, v.target, &scope, target, &bad))

@@ -155,6 +155,51 @@ ank_reply ank_http_error(ank_errcode code, const char *msg)
 	                   ank_proto_error_encode(code, msg, ank_now_ms()), "application/json"};
 }
 
+void ank_http_echo(char out[ANK_HTTP_ECHO_MAX + 1], const char *s)
+{
+	size_t i = 0;
+	for (; s[i] && i < ANK_HTTP_ECHO_MAX; i++) {
+		char ch = s[i];
+		bool plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		             (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
+		out[i] = plain ? ch : '?';
+	}
+	out[i] = '\0';
+}
+
+ank_reply ank_http_bad_field(const char *field, const char *rule)
+{
+	char msg[400];
+	snprintf(msg, sizeof msg, "%s: %s", field, rule);
+	return ank_http_error(ANK_ERR_INVALID_FIELD, msg);
+}
+
+const char *ank_http_unknown_member(json_t *j, const char *const *known)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(j, key, v)
+	{
+		bool ok = false;
+		for (int i = 0; known[i] && !ok; i++)
+			ok = !strcmp(key, known[i]);
+		if (!ok)
+			return key;
+	}
+	return NULL;
+}
+
+int ank_http_only_known(json_t *j, const char *const *known, ank_reply *bad)
+{
+	const char *key = ank_http_unknown_member(j, known);
+	if (!key)
+		return 0;
+	char name[ANK_HTTP_ECHO_MAX + 1];
+	ank_http_echo(name, key);
+	*bad = ank_http_bad_field(name, "unknown field");
+	return -1;
+}
+
 ank_reply ank_http_cs_error(ank_cs_rc rc, const char *msg)
 {
 	ank_errcode code = ANK_ERR_UNAVAILABLE;

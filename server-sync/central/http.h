@@ -100,6 +100,19 @@ ank_reply ank_http_json(int status, json_t *j);
 /* {"v":1,"error":msg,"code":…,"server_ms":…} with the HTTP status of `code` (answers[] in
  * http.c, the one table of statuses and codes). */
 ank_reply ank_http_error(ank_errcode code, const char *msg);
+
+/* Bytes of an input name echoed back in an error message. */
+#define ANK_HTTP_ECHO_MAX 40
+/* Copies at most ANK_HTTP_ECHO_MAX bytes of s, anything but [A-Za-z0-9._-] as '?', so that
+ * input can neither flood nor forge an answer or a log line. */
+void ank_http_echo(char out[ANK_HTTP_ECHO_MAX + 1], const char *s);
+/* 400 invalid_field "FIELD: RULE" (the field as given: echo input first). */
+ank_reply ank_http_bad_field(const char *field, const char *rule);
+/* The first member of object j that is not in `known` (NULL-terminated), or NULL. */
+const char *ank_http_unknown_member(json_t *j, const char *const *known);
+/* 0 when every member of j is in `known`, else -1 with *bad: 400 naming the first other one
+ * (echoed) as "unknown field". */
+int ank_http_only_known(json_t *j, const char *const *known, ank_reply *bad);
 /* The error answer for a store result other than ANK_CS_OK: its code and status from the
  * same table. */
 ank_reply ank_http_cs_error(ank_cs_rc rc, const char *msg);

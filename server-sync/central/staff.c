@@ -28,8 +28,6 @@
 #define INCIDENT_MAX_CHARS 200
 /* A record's time may be a little ahead of central's clock (a staff PC's skew), not more. */
 #define RECORD_FUTURE_MS (5LL * 60 * 1000)
-/* Bytes of an input name or value echoed in an error. */
-#define ECHO_MAX 40
 /* How late a login refused during a wait is answered (the tar pit, see ank_staff_login). */
 #define LOGIN_WAIT_HOLD_MS 1000
 /* Screen texts sent down (docs/api.md "catalog"): keys as in the kiosk's i18n/ catalogs, and
@@ -40,47 +38,6 @@
 
 /* ---- field checks ---- */
 
-/* Copies at most ECHO_MAX bytes of s for an error message, anything but [A-Za-z0-9._-]
- * shown as '?', so that input can neither flood nor forge the answer or a log line. */
-static void echo(char out[ECHO_MAX + 1], const char *s)
-{
-	size_t i = 0;
-	for (; s[i] && i < ECHO_MAX; i++) {
-		char ch = s[i];
-		bool plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		             (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
-		out[i] = plain ? ch : '?';
-	}
-	out[i] = '\0';
-}
-
-static ank_reply bad_field(const char *field, const char *rule)
-{
-	char msg[192];
-	snprintf(msg, sizeof msg, "%s: %s", field, rule);
-	return ank_http_error(ANK_ERR_INVALID_FIELD, msg);
-}
-
-/* 0 when every member of j is one of `known` (NULL-terminated), else a 400 in *bad. */
-static int only_known(json_t *j, const char *const *known, ank_reply *bad)
-{
-	const char *key;
-	json_t *v;
-	json_object_foreach(j, key, v)
-	{
-		bool ok = false;
-		for (int i = 0; known[i] && !ok; i++)
-			ok = !strcmp(key, known[i]);
-		if (!ok) {
-			char name[ECHO_MAX + 1];
-			echo(name, key);
-			*bad = bad_field(name, "unknown field");
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* A string member: *out NULL when absent or null and optional. 0, or -1 with *bad. */
 static int get_str(json_t *j, const char *key, bool optional, const char **out, ank_reply *bad)
 {
@@ -89,16 +46,16 @@ static int get_str(json_t *j, const char *key, bool optional, const char **out, 
 	if (!v || json_is_null(v)) {
 		if (optional)
 			return 0;
-		*bad = bad_field(key, "missing");
+		*bad = ank_http_bad_field(key, "missing");
 		return -1;
 	}
 	if (!json_is_string(v)) {
-		*bad = bad_field(key, "must be a string");
+		*bad = ank_http_bad_field(key, "must be a string");
 		return -1;
 	}
 	/* A string with a NUL inside would be cut by every C string function after this. */
 	if (strlen(json_string_value(v)) != json_string_length(v)) {
-		*bad = bad_field(key, "must not contain NUL");
+		*bad = ank_http_bad_field(key, "must not contain NUL");
 		return -1;
 	}
 	*out = json_string_value(v);
@@ -110,7 +67,7 @@ static int get_slug(json_t *j, const char *key, bool optional, const char **out,
 	if (get_str(j, key, optional, out, bad))
 		return -1;
 	if (*out && !ank_text_is_slug(*out, ANK_CS_ID_MAX)) {
-		*bad = bad_field(key, "must be 1-63 letters, digits, - or _");
+		*bad = ank_http_bad_field(key, "must be 1-63 letters, digits, - or _");
 		return -1;
 	}
 	return 0;
@@ -120,7 +77,7 @@ static int get_bool(json_t *j, const char *key, bool *out, ank_reply *bad)
 {
 	json_t *v = json_object_get(j, key);
 	if (!json_is_boolean(v)) {
-		*bad = bad_field(key, "must be true or false");
+		*bad = ank_http_bad_field(key, "must be true or false");
 		return -1;
 	}
 	*out = json_is_true(v);
@@ -141,7 +98,7 @@ static int get_code(json_t *j, const char *key, const char *const *codes, const 
 		size_t n = strlen(rule);
 		snprintf(rule + n, sizeof rule - n, " %s", codes[i]);
 	}
-	*bad = bad_field(key, rule);
+	*bad = ank_http_bad_field(key, rule);
 	return -1;
 }
 
@@ -153,7 +110,7 @@ static int get_time(json_t *j, const char *key, bool optional, int64_t *ms, ank_
 	if (get_str(j, key, optional, &s, bad))
 		return -1;
 	if (s && (ank_iso_parse(s, ms) || *ms <= 0)) {
-		*bad = bad_field(key, "must be YYYY-MM-DDTHH:MM:SSZ (UTC)");
+		*bad = ank_http_bad_field(key, "must be YYYY-MM-DDTHH:MM:SSZ (UTC)");
 		return -1;
 	}
 	return 0;
@@ -170,7 +127,7 @@ static int check_text(const char *key, const char *s, long max_chars, size_t max
 		char rule[96];
 		snprintf(rule, sizeof rule, "must be 1-%ld characters of text without controls",
 		         max_chars);
-		*bad = bad_field(key, rule);
+		*bad = ank_http_bad_field(key, rule);
 		return -1;
 	}
 	return 0;
@@ -207,7 +164,7 @@ ank_reply ank_staff_login(ank_http_ctx *c)
 		return bad;
 	static const char *const known[] = {"v", "user", "password", NULL};
 	const char *user, *password;
-	if (only_known(j, known, &bad) || get_str(j, "user", false, &user, &bad) ||
+	if (ank_http_only_known(j, known, &bad) || get_str(j, "user", false, &user, &bad) ||
 	    get_str(j, "password", false, &password, &bad)) {
 		json_decref(j);
 		return bad;
@@ -218,8 +175,8 @@ ank_reply ank_staff_login(ank_http_ctx *c)
 	int64_t retry_ms = 0;
 	ank_cs_rc rc = ank_cstore_login(c->cs, c->addr, user, password, ank_now_ms(), &retry_ms,
 	                                &acct, token, csrf, &err);
-	char name[ECHO_MAX + 1];
-	echo(name, user);
+	char name[ANK_HTTP_ECHO_MAX + 1];
+	ank_http_echo(name, user);
 	json_decref(j);
 	snprintf(c->audit_actor, sizeof c->audit_actor, "%s", name); /* who tried, for the audit */
 	if (rc == ANK_CS_DB) {
@@ -403,7 +360,7 @@ static int check_need(const char *type, const char *field, ank_need n, bool pres
 		char rule[96];
 		snprintf(rule, sizeof rule, n == ANK_NEED_NO ? "%s takes no %s" : "%s needs a %s",
 		         type, field);
-		*bad = bad_field(field, rule);
+		*bad = ank_http_bad_field(field, rule);
 		return -1;
 	}
 	return 0;
@@ -420,17 +377,17 @@ ank_reply ank_staff_command_post(ank_http_ctx *c)
 	const char *type, *station, *route = NULL;
 	ank_command cmd = {0};
 	const ank_cmd_info *ci = NULL;
-	if (only_known(j, known, &bad) || get_str(j, "type", false, &type, &bad) ||
+	if (ank_http_only_known(j, known, &bad) || get_str(j, "type", false, &type, &bad) ||
 	    get_slug(j, "station", true, &station, &bad))
 		goto out;
 	ci = ank_cmd_info_of((ank_cmd_type)ank_cmd_from_code(type));
 	if (!ci) {
-		bad = bad_field("type", "not a staff command (docs/operations.md)");
+		bad = ank_http_bad_field("type", "not a staff command (docs/operations.md)");
 		goto out;
 	}
 	json_t *tj = json_object_get(j, "ticket");
 	if (tj && (!json_is_integer(tj) || json_integer_value(tj) < 1)) {
-		bad = bad_field("ticket", "must be a ticket id, an integer >= 1");
+		bad = ank_http_bad_field("ticket", "must be a ticket id, an integer >= 1");
 		goto out;
 	}
 	if (json_object_get(j, "route") && get_code(j, "route", routes, &route, &bad))
@@ -502,7 +459,8 @@ static json_t *record_body(json_t *j, const char *kind, ank_record *rec, ank_rep
 		                                    "ambulance", "outcome",  NULL};
 		const char *station, *outcome;
 		bool naloxone, oxygen, ambulance;
-		if (only_known(j, known, bad) || get_slug(j, "station", true, &station, bad) ||
+		if (ank_http_only_known(j, known, bad) ||
+		    get_slug(j, "station", true, &station, bad) ||
 		    get_bool(j, "naloxone", &naloxone, bad) ||
 		    get_bool(j, "oxygen", &oxygen, bad) ||
 		    get_bool(j, "ambulance", &ambulance, bad) ||
@@ -520,7 +478,8 @@ static json_t *record_body(json_t *j, const char *kind, ank_record *rec, ank_rep
 	if (!strcmp(kind, "referral")) {
 		static const char *const known[] = {"v", "kind", "time", "type", NULL};
 		const char *type;
-		if (only_known(j, known, bad) || get_code(j, "type", referral_types, &type, bad))
+		if (ank_http_only_known(j, known, bad) ||
+		    get_code(j, "type", referral_types, &type, bad))
 			return NULL;
 		rec->code = type;
 		return json_pack("{s:s}", "type", type);
@@ -528,14 +487,15 @@ static json_t *record_body(json_t *j, const char *kind, ank_record *rec, ank_rep
 	if (!strcmp(kind, "incident")) {
 		static const char *const known[] = {"v", "kind", "time", "text", NULL};
 		const char *text;
-		if (only_known(j, known, bad) || get_str(j, "text", false, &text, bad) ||
+		if (ank_http_only_known(j, known, bad) || get_str(j, "text", false, &text, bad) ||
 		    check_text("text", text, INCIDENT_MAX_CHARS, 4 * INCIDENT_MAX_CHARS, bad))
 			return NULL;
 		return json_pack("{s:s}", "text", text);
 	}
 	static const char *const known[] = {"v", "kind", "time", "reason", NULL};
 	const char *reason;
-	if (only_known(j, known, bad) || get_code(j, "reason", rejection_reasons, &reason, bad))
+	if (ank_http_only_known(j, known, bad) ||
+	    get_code(j, "reason", rejection_reasons, &reason, bad))
 		return NULL;
 	rec->code = reason;
 	return json_pack("{s:s}", "reason", reason);
@@ -553,7 +513,7 @@ ank_reply ank_staff_record_post(ank_http_ctx *c)
 	if (get_code(j, "kind", record_kinds, &kind, &bad) || get_time(j, "time", true, &at, &bad))
 		goto out;
 	if (at > now + RECORD_FUTURE_MS) {
-		bad = bad_field("time", "is in the future");
+		bad = ank_http_bad_field("time", "is in the future");
 		goto out;
 	}
 	ank_record rec;
@@ -598,15 +558,16 @@ static int user_from_json(json_t *j, ank_cuser *u, ank_reply *bad)
 	                                    NULL};
 	memset(u, 0, sizeof *u);
 	if (json_object_get(j, "id")) {
-		*bad = bad_field("id", "is assigned by central; leave it out");
+		*bad = ank_http_bad_field("id", "is assigned by central; leave it out");
 		return -1;
 	}
 	const char *nick, *gender, *muni, *consent, *lang;
-	if (only_known(j, known, bad) || get_str(j, "nickname", false, &nick, bad) ||
+	if (ank_http_only_known(j, known, bad) || get_str(j, "nickname", false, &nick, bad) ||
 	    check_text("nickname", nick, NICK_MAX_CHARS, NICK_MAX_BYTES, bad))
 		return -1;
 	if (ank_text_word_chars(nick) < NICK_MIN_WORD_CHARS) {
-		*bad = bad_field("nickname", "needs at least 2 letters or digits to be found");
+		*bad = ank_http_bad_field("nickname",
+		                          "needs at least 2 letters or digits to be found");
 		return -1;
 	}
 	json_t *by = json_object_get(j, "birth_year");
@@ -615,7 +576,7 @@ static int user_from_json(json_t *j, ank_cuser *u, ank_reply *bad)
 	gmtime_r(&t, &tm);
 	if (!json_is_integer(by) || json_integer_value(by) < 1900 ||
 	    json_integer_value(by) > tm.tm_year + 1900) {
-		*bad = bad_field("birth_year", "must be a year from 1900 to this year");
+		*bad = ank_http_bad_field("birth_year", "must be a year from 1900 to this year");
 		return -1;
 	}
 	if (get_str(j, "gender", false, &gender, bad) ||
@@ -626,12 +587,12 @@ static int user_from_json(json_t *j, ank_cuser *u, ank_reply *bad)
 	    get_time(j, "quarantine_until", true, &u->quarantine_until_ms, bad))
 		return -1;
 	if (!ank_gender_find(gender)) {
-		*bad = bad_field("gender", "must be one of: female male other unknown");
+		*bad = ank_http_bad_field("gender", "must be one of: female male other unknown");
 		return -1;
 	}
 	if (!ank_municipality_find(muni)) {
-		*bad = bad_field("municipality",
-		                 "must be an official three-digit code, abroad or unknown");
+		*bad = ank_http_bad_field(
+		        "municipality", "must be an official three-digit code, abroad or unknown");
 		return -1;
 	}
 	if (consent && check_text("consent_version", consent, (long)sizeof u->consent_version - 1,
@@ -639,7 +600,7 @@ static int user_from_json(json_t *j, ank_cuser *u, ank_reply *bad)
 		return -1;
 	if (lang && (strlen(lang) < 2 || strlen(lang) > 3 ||
 	             strspn(lang, "abcdefghijklmnopqrstuvwxyz") != strlen(lang))) {
-		*bad = bad_field("language", "must be 2-3 lowercase letters");
+		*bad = ank_http_bad_field("language", "must be 2-3 lowercase letters");
 		return -1;
 	}
 	snprintf(u->nickname, sizeof u->nickname, "%s", nick);
@@ -663,7 +624,7 @@ ank_reply ank_staff_user_post(ank_http_ctx *c)
 	if (rc == 0)
 		rc = get_str(j, "site", true, &site, &bad);
 	if (rc == 0 && site && !ank_text_is_slug(site, ANK_CS_ID_MAX)) {
-		bad = bad_field("site", "must be a site id");
+		bad = ank_http_bad_field("site", "must be a site id");
 		rc = -1;
 	}
 	/* Staff register at their own site; an admin says at which. */
@@ -671,7 +632,7 @@ ank_reply ank_staff_user_post(ank_http_ctx *c)
 		bad = ank_http_error(ANK_ERR_FORBIDDEN, "staff register users at their own site");
 		rc = -1;
 	} else if (rc == 0 && c->acct.admin && !site) {
-		bad = bad_field("site", "missing: the site where the user registers");
+		bad = ank_http_bad_field("site", "missing: the site where the user registers");
 		rc = -1;
 	} else if (rc == 0) {
 		snprintf(u.site, sizeof u.site, "%s", site ? site : c->acct.site);
@@ -706,14 +667,15 @@ ank_reply ank_staff_user_delete(ank_http_ctx *c)
 		return bad;
 	/* {"v": 1, "confirm": true}: a deletion cannot be undone, so it is asked for by name. */
 	static const char *const known[] = {"v", "confirm", NULL};
-	if (only_known(j, known, &bad)) {
+	if (ank_http_only_known(j, known, &bad)) {
 		json_decref(j);
 		return bad;
 	}
 	bool confirmed = json_is_true(json_object_get(j, "confirm"));
 	json_decref(j);
 	if (!confirmed)
-		return bad_field("confirm", "must be true: deleting a user cannot be undone");
+		return ank_http_bad_field("confirm",
+		                          "must be true: deleting a user cannot be undone");
 	ank_err err;
 	int sites = 0;
 	ank_cs_rc rc = ank_cstore_user_delete(c->cs, c->param[0], ank_now_ms(), &sites, &err);
@@ -734,10 +696,10 @@ ank_reply ank_staff_quarantine(ank_http_ctx *c)
 		return bad;
 	static const char *const known[] = {"v", "until", NULL};
 	int64_t until = 0;
-	if (only_known(j, known, &bad))
+	if (ank_http_only_known(j, known, &bad))
 		goto fail;
 	if (!json_object_get(j, "until")) {
-		bad = bad_field("until", "missing (null lifts the quarantine)");
+		bad = ank_http_bad_field("until", "missing (null lifts the quarantine)");
 		goto fail;
 	}
 	if (get_time(j, "until", true, &until, &bad))
@@ -747,7 +709,7 @@ ank_reply ank_staff_quarantine(ank_http_ctx *c)
 		char why[96];
 		snprintf(why, sizeof why, "at most %lld days from now",
 		         ANK_QUARANTINE_MAX_MS / (24 * 3600 * 1000));
-		bad = bad_field("until", why);
+		bad = ank_http_bad_field("until", why);
 		goto fail;
 	}
 	json_t *until_json = json_incref(json_object_get(j, "until"));
@@ -788,7 +750,7 @@ ank_reply ank_staff_account_post(ank_http_ctx *c)
 	static const char *const known[] = {"v", "user", "password", "role", "site", NULL};
 	static const char *const roles[] = {"staff", "admin", NULL};
 	const char *user, *password, *role, *site;
-	if (only_known(j, known, &bad) || get_slug(j, "user", false, &user, &bad) ||
+	if (ank_http_only_known(j, known, &bad) || get_slug(j, "user", false, &user, &bad) ||
 	    get_str(j, "password", false, &password, &bad) ||
 	    get_code(j, "role", roles, &role, &bad) || get_slug(j, "site", true, &site, &bad)) {
 		json_decref(j);
@@ -836,7 +798,7 @@ static char *content_payload(json_t *p, const char *field, ank_reply *bad)
 		snprintf(rule, sizeof rule, "makes a change of %zu bytes, more than %d", n,
 		         ANK_PROTO_MAX_PAYLOAD);
 		free(text);
-		*bad = bad_field(field, rule);
+		*bad = ank_http_bad_field(field, rule);
 		return NULL;
 	}
 	return text;
@@ -851,15 +813,15 @@ static int check_messages(json_t *m, ank_reply *bad)
 		char rule[96];
 		snprintf(rule, sizeof rule, "must be an object of 1-%d texts by key",
 		         CATALOG_MESSAGES_MAX);
-		*bad = bad_field("messages", rule);
+		*bad = ank_http_bad_field("messages", rule);
 		return -1;
 	}
 	const char *key;
 	json_t *v;
 	json_object_foreach(m, key, v)
 	{
-		char name[ECHO_MAX + 16], shown[ECHO_MAX + 1];
-		echo(shown, key);
+		char name[ANK_HTTP_ECHO_MAX + 16], shown[ANK_HTTP_ECHO_MAX + 1];
+		ank_http_echo(shown, key);
 		snprintf(name, sizeof name, "messages.%s", shown);
 		size_t kn = strlen(key);
 		if (kn == 0 || kn > CATALOG_KEY_MAX ||
@@ -867,15 +829,15 @@ static int check_messages(json_t *m, ank_reply *bad)
 			char rule[64];
 			snprintf(rule, sizeof rule, "key must be 1-%d of a-z 0-9 . _",
 			         CATALOG_KEY_MAX);
-			*bad = bad_field(name, rule);
+			*bad = ank_http_bad_field(name, rule);
 			return -1;
 		}
 		/* A text, or a plural text as its forms (strings) in CLDR order. */
 		size_t forms = json_is_array(v) ? json_array_size(v) : 1;
 		if ((!json_is_string(v) && !json_is_array(v)) || forms == 0 ||
 		    forms > ANK_I18N_MAX_PLURALS) {
-			*bad = bad_field(name,
-			                 "must be a string, or an array of a plural text's forms");
+			*bad = ank_http_bad_field(
+			        name, "must be a string, or an array of a plural text's forms");
 			return -1;
 		}
 		for (size_t f = 0; f < forms; f++) {
@@ -889,7 +851,7 @@ static int check_messages(json_t *m, ank_reply *bad)
 				snprintf(rule, sizeof rule,
 				         "must be 1-%d bytes of text without NUL",
 				         CATALOG_TEXT_MAX);
-				*bad = bad_field(name, rule);
+				*bad = ank_http_bad_field(name, rule);
 				return -1;
 			}
 		}
@@ -915,10 +877,10 @@ static int check_against_catalogs(const ank_i18n *i18n, const char *lang, json_t
 			continue; /* not in central's catalogs (ank_i18n_get returns the key itself)
 			           */
 		if (ank_i18n_override_value_check(i18n, lang, key, v, &err)) {
-			char name[ECHO_MAX + 16], shown[ECHO_MAX + 1];
-			echo(shown, key);
+			char name[ANK_HTTP_ECHO_MAX + 16], shown[ANK_HTTP_ECHO_MAX + 1];
+			ank_http_echo(shown, key);
 			snprintf(name, sizeof name, "messages.%s", shown);
-			*bad = bad_field(name, err.msg);
+			*bad = ank_http_bad_field(name, err.msg);
 			return -1;
 		}
 	}
@@ -930,7 +892,7 @@ ank_reply ank_staff_catalog_post(ank_http_ctx *c)
 	const char *lang = c->param[0];
 	size_t ln = strlen(lang);
 	if (ln < 2 || ln > 3 || strspn(lang, "abcdefghijklmnopqrstuvwxyz") != ln)
-		return bad_field("lang", "must be 2-3 lowercase letters");
+		return ank_http_bad_field("lang", "must be 2-3 lowercase letters");
 	ank_reply bad;
 	json_t *j = ank_http_body(c, &bad);
 	if (!j)
@@ -938,7 +900,7 @@ ank_reply ank_staff_catalog_post(ank_http_ctx *c)
 	static const char *const known[] = {"v", "messages", NULL};
 	char *payload = NULL;
 	json_t *m = json_object_get(j, "messages");
-	if (only_known(j, known, &bad) || check_messages(m, &bad) ||
+	if (ank_http_only_known(j, known, &bad) || check_messages(m, &bad) ||
 	    check_against_catalogs(ank_web_i18n(ank_http_web(c->srv)), lang, m, &bad))
 		goto out;
 	payload = content_payload(json_pack("{s:s, s:O}", "lang", lang, "messages", m), "messages",
@@ -975,12 +937,12 @@ ank_reply ank_staff_alarm_post(ank_http_ctx *c)
 	static const char *const levels[] = {"warn", "alarm", NULL};
 	const char *kiosk, *station, *level;
 	json_t *t = json_object_get(j, ANK_FN(TICKET));
-	if (only_known(j, known, &bad) || get_slug(j, "kiosk", false, &kiosk, &bad) ||
+	if (ank_http_only_known(j, known, &bad) || get_slug(j, "kiosk", false, &kiosk, &bad) ||
 	    get_slug(j, ANK_FN(STATION), false, &station, &bad) ||
 	    get_code(j, "level", levels, &level, &bad))
 		goto fail;
 	if (!json_is_integer(t) || json_integer_value(t) < 1) {
-		bad = bad_field(ANK_FN(TICKET), "must be a ticket id >= 1");
+		bad = ank_http_bad_field(ANK_FN(TICKET), "must be a ticket id >= 1");
 		goto fail;
 	}
 	ank_err err;
@@ -1015,10 +977,10 @@ ank_reply ank_staff_help_post(ank_http_ctx *c)
 	static const char *const known[] = {"v", "kiosk", "id", NULL};
 	const char *kiosk;
 	json_t *idj = json_object_get(j, ANK_FN(ID));
-	if (only_known(j, known, &bad) || get_slug(j, "kiosk", false, &kiosk, &bad))
+	if (ank_http_only_known(j, known, &bad) || get_slug(j, "kiosk", false, &kiosk, &bad))
 		goto fail;
 	if (!json_is_integer(idj) || json_integer_value(idj) < 1) {
-		bad = bad_field(ANK_FN(ID), "must be a help request id >= 1");
+		bad = ank_http_bad_field(ANK_FN(ID), "must be a help request id >= 1");
 		goto fail;
 	}
 	ank_err err;
@@ -1065,11 +1027,11 @@ ank_reply ank_staff_users_get(ank_http_ctx *c)
 	if (!q || check_text("nickname", q, NICK_MAX_CHARS, NICK_MAX_BYTES, &bad) ||
 	    ank_text_word_chars(q) < NICK_MIN_WORD_CHARS) {
 		free(bad.body);
-		return bad_field("nickname",
-		                 "give at least 2 letters or digits, at most 40 characters");
+		return ank_http_bad_field(
+		        "nickname", "give at least 2 letters or digits, at most 40 characters");
 	}
 	if (exact_s && strcmp(exact_s, "1") != 0 && strcmp(exact_s, "0") != 0)
-		return bad_field("exact", "must be 0 or 1");
+		return ank_http_bad_field("exact", "must be 0 or 1");
 	ank_cuser *hits = calloc(ANK_USERS_FIND_MAX, sizeof *hits);
 	if (!hits)
 		return ank_http_error(ANK_ERR_UNAVAILABLE, "out of memory");
@@ -1126,7 +1088,7 @@ ank_reply ank_staff_ticket_check(ank_http_ctx *c)
 		return bad;
 	static const char *const known[] = {"v", "ref", NULL};
 	const char *ref;
-	if (only_known(j, known, &bad) || get_str(j, "ref", false, &ref, &bad)) {
+	if (ank_http_only_known(j, known, &bad) || get_str(j, "ref", false, &ref, &bad)) {
 		json_decref(j);
 		return bad;
 	}
@@ -1134,7 +1096,7 @@ ank_reply ank_staff_ticket_check(ank_http_ctx *c)
 		json_decref(j);
 		char rule[64];
 		snprintf(rule, sizeof rule, "must be at most %d characters", ANK_TICKETREF_MAX - 1);
-		return bad_field("ref", rule);
+		return ank_http_bad_field("ref", rule);
 	}
 	ank_cs_ticket_check tc;
 	ank_err err;
@@ -1192,7 +1154,7 @@ ank_reply ank_admin_pair_code(ank_http_ctx *c)
 	if (!j)
 		return bad;
 	static const char *const known[] = {"v", NULL};
-	int rc_known = only_known(j, known, &bad);
+	int rc_known = ank_http_only_known(j, known, &bad);
 	json_decref(j);
 	if (rc_known)
 		return bad;
@@ -1248,7 +1210,7 @@ ank_reply ank_admin_kiosk_revoke(ank_http_ctx *c)
 	if (!j)
 		return bad;
 	static const char *const known[] = {"v", NULL};
-	int rc_known = only_known(j, known, &bad);
+	int rc_known = ank_http_only_known(j, known, &bad);
 	json_decref(j);
 	if (rc_known)
 		return bad;
@@ -1307,15 +1269,15 @@ ank_reply ank_admin_account_change(ank_http_ctx *c)
 	ank_err err;
 	ank_cs_rc rc = ANK_CS_OK;
 	const char *what = "";
-	if (only_known(j, known, &bad))
+	if (ank_http_only_known(j, known, &bad))
 		goto fail;
 	if (has_disabled + has_role + has_password != 1) {
-		bad = bad_field("disabled",
-		                "give exactly one of disabled, role (with site), password");
+		bad = ank_http_bad_field(
+		        "disabled", "give exactly one of disabled, role (with site), password");
 		goto fail;
 	}
 	if (!has_role && json_object_get(j, "site")) {
-		bad = bad_field("site", "goes with role");
+		bad = ank_http_bad_field("site", "goes with role");
 		goto fail;
 	}
 	if (has_disabled) {
@@ -1368,7 +1330,7 @@ static int query_filter(ank_http_ctx *c, const char *name, size_t max, const cha
 		*out = NULL;
 	/* Actors are slugs, or "kiosk PIN". */
 	if (*out && strcmp(*out, ANK_AUDIT_KIOSK_PIN) != 0 && !ank_text_is_slug(*out, max)) {
-		*bad = bad_field(name, "must be a name of letters, digits, - or _");
+		*bad = ank_http_bad_field(name, "must be a name of letters, digits, - or _");
 		return -1;
 	}
 	return 0;
@@ -1384,7 +1346,7 @@ static int query_day(ank_http_ctx *c, const char *name, int64_t *ms, ank_reply *
 	char iso[32];
 	snprintf(iso, sizeof iso, "%.10sT00:00:00Z", v);
 	if (strlen(v) != 10 || ank_iso_parse(iso, ms) || *ms <= 0) {
-		*bad = bad_field(name, "must be a day YYYY-MM-DD");
+		*bad = ank_http_bad_field(name, "must be a day YYYY-MM-DD");
 		return -1;
 	}
 	return 0;
@@ -1403,7 +1365,7 @@ ank_reply ank_admin_audit(ank_http_ctx *c)
 	if (limit_s && ank_parse_long(limit_s, 1, ANK_AUDIT_LIST_MAX, &limit)) {
 		char rule[48];
 		snprintf(rule, sizeof rule, "must be 1-%d", ANK_AUDIT_LIST_MAX);
-		return bad_field("limit", rule);
+		return ank_http_bad_field("limit", rule);
 	}
 	f.limit = (int)limit;
 	/* "to" is inclusive: the whole day. */
