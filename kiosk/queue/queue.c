@@ -601,6 +601,22 @@ static ank_q_rc refuse(ank_queue *q, const char *user_id, const char *substance,
 	return ANK_Q_REFUSED;
 }
 
+/* What the screen shows of a ticket just put in the queue (res->ticket, committed): its
+ * station when auto-call gave it one, else how many are ahead and the wait. The ticket is
+ * issued and durable; a failed estimate only leaves them at 0. */
+static void issued_result(ank_queue *q, int64_t now, ank_checkin_result *res, ank_err *err)
+{
+	const ank_ticket *t = &res->ticket;
+	if (t->state == ANK_TS_CALLED) {
+		ank_station s;
+		if (ank_store_station_get(q->st, t->station_id, &s, err) == ANK_STORE_OK)
+			memcpy(res->station_label, s.label, sizeof res->station_label);
+	} else if (ank_queue_ticket_estimate(q, t->id, now, &res->ahead, &res->wait_min, err)) {
+		res->ahead = res->wait_min = 0;
+	}
+	res->estimate = ank_queue_estimate_kind(q, res->wait_min);
+}
+
 ank_q_rc ank_queue_checkin(ank_queue *q, const ank_checkin *in, int64_t now,
                            ank_checkin_result *res, ank_err *err)
 {
@@ -679,15 +695,7 @@ ank_q_rc ank_queue_checkin(ank_queue *q, const ank_checkin *in, int64_t now,
 		goto rollback;
 	if (ank_store_commit(q->st, err))
 		return ANK_Q_E_DB;
-	if (t->state == ANK_TS_CALLED) {
-		ank_station s;
-		if (ank_store_station_get(q->st, t->station_id, &s, err) == ANK_STORE_OK)
-			memcpy(res->station_label, s.label, sizeof res->station_label);
-	} else if (ank_queue_ticket_estimate(q, t->id, now, &res->ahead, &res->wait_min, err)) {
-		/* The ticket is issued and durable; a failed estimate only leaves it at 0. */
-		res->ahead = res->wait_min = 0;
-	}
-	res->estimate = ank_queue_estimate_kind(q, res->wait_min);
+	issued_result(q, now, res, err);
 	return ANK_Q_OK;
 rollback:
 	ank_store_rollback(q->st);
@@ -731,14 +739,7 @@ ank_q_rc ank_queue_print_confirm(ank_queue *q, int64_t ticket_id, int64_t now,
 		goto rollback;
 	if (ank_store_commit(q->st, err))
 		return ANK_Q_E_DB;
-	if (t->state == ANK_TS_CALLED) {
-		ank_station s;
-		if (ank_store_station_get(q->st, t->station_id, &s, err) == ANK_STORE_OK)
-			memcpy(res->station_label, s.label, sizeof res->station_label);
-	} else if (ank_queue_ticket_estimate(q, t->id, now, &res->ahead, &res->wait_min, err)) {
-		res->ahead = res->wait_min = 0;
-	}
-	res->estimate = ank_queue_estimate_kind(q, res->wait_min);
+	issued_result(q, now, res, err);
 	return ANK_Q_OK;
 rollback:
 	ank_store_rollback(q->st);
