@@ -169,7 +169,7 @@ static ank_reply send_config(ank_http_ctx *c, const char *ini, const ank_site_co
 	}
 	ank_err err;
 	long long id = ank_cstore_site_config_send(c->cs, c->param[0], payload, ini, cfg->timezone,
-	                                           c->acct.name, ank_now_ms(), &err);
+	                                           cfg->name, c->acct.name, ank_now_ms(), &err);
 	free(payload);
 	if (id == 0)
 		return ank_http_error(ANK_ERR_NOT_FOUND, "unknown site");

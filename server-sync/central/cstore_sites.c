@@ -89,8 +89,8 @@ out:
 }
 
 long long ank_cstore_site_config_send(ank_cstore *cs, const char *site, const char *payload_json,
-                                      const char *ini, const char *timezone, const char *actor,
-                                      int64_t now, ank_err *err)
+                                      const char *ini, const char *timezone, const char *name,
+                                      const char *actor, int64_t now, ank_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	long long id = -1;
@@ -130,6 +130,17 @@ long long ank_cstore_site_config_send(ank_cstore *cs, const char *site, const ch
 	s = NULL;
 	if (step != SQLITE_DONE)
 		goto fail;
+	if (name && name[0]) {
+		if (ank_cs_prep(cs, "UPDATE site SET name = ? WHERE id = ?", &s) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 2, site, -1, SQLITE_TRANSIENT);
+		step = sqlite3_step(s);
+		ank_cs_end(cs, s);
+		s = NULL;
+		if (step != SQLITE_DONE)
+			goto fail;
+	}
 	if (ank_db_exec(cs->db, "COMMIT", err) != SQLITE_OK)
 		goto rollback_err;
 	ank_cs_write_ok(cs);

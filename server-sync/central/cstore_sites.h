@@ -26,10 +26,11 @@ ank_cs_rc ank_cstore_site_setup_get(ank_cstore *cs, const char *site, ank_site_s
                                     ank_err *err);
 /* Sends a checked config: appends its site.config change (payload as for
  * ank_cstore_site_change_add) and keeps `ini` as the site's last accepted config, with
- * `timezone`, `actor` and now, in one transaction. Returns the change id, 0 when the site is
- * unknown, -1 on error (err). */
+ * `timezone`, `actor` and now, and the config's `name` as the site's name (what the consoles
+ * and the report call it; "" leaves it), in one transaction. Returns the change id, 0 when
+ * the site is unknown, -1 on error (err). */
 long long ank_cstore_site_config_send(ank_cstore *cs, const char *site, const char *payload_json,
-                                      const char *ini, const char *timezone, const char *actor,
-                                      int64_t now, ank_err *err);
+                                      const char *ini, const char *timezone, const char *name,
+                                      const char *actor, int64_t now, ank_err *err);
 
 #endif

@@ -5174,6 +5174,17 @@ static void group_sites(void)
 	               !strcmp(jstr(json_object_get(f, "hours"), "mon"), "20:00-02:30"),
 	       "%ld %s", r.status, ank_buf_str(&r.body));
 	resp_free(&r);
+	/* A new name in the form is the site's name at central too (consoles, report). */
+	form_post(&r, &admin, "nord",
+	          "{\"site\":{\"id\":\"nord\",\"name\":\"Nordrummet\"}," NORD_HOURS
+	          "," NORD_STATIONS "}");
+	expect("form-rename-202", r.status == 202, "%ld %s", r.status, ank_buf_str(&r.body));
+	resp_free(&r);
+	http(&r, "GET", "/api/v1/sites", NULL, 0, admin.token, NULL, NULL);
+	expect("form-rename-listed",
+	       strstr(ank_buf_str(&r.body), "\"name\":\"Nordrummet\"") != NULL, "%s",
+	       ank_buf_str(&r.body));
+	resp_free(&r);
 
 	/* Every action is in the audit log under its own name. */
 	json_t *rows = audit_of(&admin, "");
