@@ -69,6 +69,11 @@ const char *ank_pictogram_at(size_t i)
 	return i < COUNT_OF(pictograms) ? pictograms[i] : NULL;
 }
 
+size_t ank_pictogram_count(void)
+{
+	return COUNT_OF(pictograms);
+}
+
 bool ank_pictogram_known(const char *name)
 {
 	for (size_t i = 0; name && i < COUNT_OF(pictograms); i++)

@@ -59,6 +59,7 @@ const char *ank_content_kind_code(ank_content_kind k);
 /* The vetted pictograms an information screen may carry: names of assets/icons/NAME.svg,
  * which the kiosk draws and central accepts (the one list). NULL past the end. */
 const char *ank_pictogram_at(size_t i);
+size_t ank_pictogram_count(void);
 bool ank_pictogram_known(const char *name);
 
 /* Route code ("inject"/"smoke") to enum; returns -1 for an unknown code. */

@@ -20,7 +20,12 @@ install(DIRECTORY ${CMAKE_SOURCE_DIR}/i18n/ DESTINATION ${ANK_SHARE}/i18n COMPON
         FILES_MATCHING PATTERN "*.po")
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/server-sync/central/web/
         DESTINATION ${ANK_SHARE}/server-sync/central/web COMPONENT central)
-install(DIRECTORY ${CMAKE_SOURCE_DIR}/assets/ DESTINATION ${ANK_SHARE}/assets COMPONENT kiosk)
+# The icons are shared: the kiosk draws them, central serves the information screens'
+# pictograms to the waiting-room page (/icons/NAME.svg); the rest of assets/ is the kiosk's.
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/assets/ DESTINATION ${ANK_SHARE}/assets COMPONENT kiosk
+        PATTERN icons EXCLUDE)
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/assets/icons DESTINATION ${ANK_SHARE}/assets
+        COMPONENT common)
 
 install(FILES ${CMAKE_SOURCE_DIR}/deploy/ankomst.sysusers DESTINATION /usr/lib/sysusers.d
         RENAME ankomst.conf COMPONENT common)

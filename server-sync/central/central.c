@@ -281,6 +281,11 @@ static int cmd_serve(opts *o)
 		free(key);
 		return 1;
 	}
+	/* The information screens' pictograms for the waiting-room page: the kiosk's own icons. */
+	int icons = ank_web_load_pictograms(web, o->kiosk_data, &err);
+	if (icons < (int)ank_pictogram_count())
+		ank_log(ANK_LOG_WARN, "central", "%d of %d pictograms for /display: %s", icons,
+		        (int)ank_pictogram_count(), err.msg);
 	/* The screen texts' previews: the kiosk program, and a directory beside the database. */
 	ank_texts_conf *texts = calloc(1, sizeof *texts);
 	if (texts) {

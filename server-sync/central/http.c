@@ -555,6 +555,7 @@ static const route routes[] = {
         {"GET", "/staff/login", ank_page_login, AUTH_NONE, EXEC_INLINE, "page_login"},
         {"GET", "/display", ank_page_display, AUTH_NONE, EXEC_INLINE, "page_display"},
         {"GET", "/static/{file}", ank_page_static, AUTH_NONE, EXEC_INLINE, "static"},
+        {"GET", "/icons/{file}", ank_page_icon, AUTH_NONE, EXEC_INLINE, "icon"},
         {"POST", "/api/v1/sites/{site}/tickets/check", ank_staff_ticket_check, AUTH_SITE,
          EXEC_WORKER, "ticket_check"},
         /* The administrators' console (staff.c; the page in pages.c). */

@@ -144,6 +144,8 @@ ank_reply ank_page_staff(ank_http_ctx *c);
 ank_reply ank_page_login(ank_http_ctx *c);
 ank_reply ank_page_display(ank_http_ctx *c);
 ank_reply ank_page_static(ank_http_ctx *c);
+/* GET /icons/{file}: a vetted pictogram (SVG) for the waiting-room page. */
+ank_reply ank_page_icon(ank_http_ctx *c);
 ank_reply ank_page_i18n_list(ank_http_ctx *c);
 ank_reply ank_page_i18n(ank_http_ctx *c);
 

@@ -69,6 +69,14 @@ ank_reply ank_page_static(ank_http_ctx *c)
 	return file_reply(c, name);
 }
 
+/* The vetted pictograms only (ank_web_load_pictograms): anything else is not found. */
+ank_reply ank_page_icon(ank_http_ctx *c)
+{
+	char name[80];
+	snprintf(name, sizeof name, "icons/%s", c->param[0]);
+	return file_reply(c, name);
+}
+
 ank_reply ank_page_i18n_list(ank_http_ctx *c)
 {
 	const char *j = ank_web_languages(ank_http_web(c->srv));

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ank_i18n.h"
+#include "ank_vocab.h"
 
 /* A manifest line at most this long; paths are short. */
 #define LINE_MAX_BYTES 256
@@ -194,6 +195,24 @@ int ank_web_load(const char *web_dir, const char *i18n_dir, ank_web **out, ank_e
 	}
 	*out = w;
 	return 0;
+}
+
+int ank_web_load_pictograms(ank_web *w, const char *data_dir, ank_err *err)
+{
+	char dir[4096 + 16];
+	snprintf(dir, sizeof dir, "%s/assets", data_dir);
+	int n = 0;
+	bool failed = false;
+	for (size_t i = 0; ank_pictogram_at(i); i++) {
+		char name[64];
+		snprintf(name, sizeof name, "icons/%s.svg", ank_pictogram_at(i));
+		ank_err one;
+		if (load_file(w, dir, name, &one) == 0)
+			n++;
+		else if (!failed && (failed = true))
+			ank_err_set(err, "%s", one.msg);
+	}
+	return n;
 }
 
 const ank_i18n *ank_web_i18n(const ank_web *w)

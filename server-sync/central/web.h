@@ -33,6 +33,10 @@ void ank_web_free(ank_web *w);
 
 /* The file of that manifest path, or NULL. Owned by w. */
 const ank_web_file *ank_web_file_get(const ank_web *w, const char *name);
+/* Adds the vetted pictograms (ank_pictogram_at) from data_dir/assets/icons as files
+ * "icons/NAME.svg", for the waiting-room page's information screens. Returns how many could
+ * be read; one that cannot is left out (err says the first), and the page shows none. */
+int ank_web_load_pictograms(ank_web *w, const char *data_dir, ank_err *err);
 
 /* The catalog of lang as compact JSON, {"v":1,"lang","name","direction","review","messages"},
  * or NULL when there is none; and the list of languages {"v":1,"languages":[{lang,name,

@@ -146,6 +146,10 @@ test('/display shows the alert and rotates the screen inside their boxes, on the
 	const p = tv.page;
 	const alert = p.locator('#alert'), info = p.locator('[data-test=info]');
 	await waitFor(async () => (await p.locator('#info-title').textContent()) === INFO_DA, 'the screen in Danish', 15000);
+	// Its pictogram, the kiosk's own clock icon, served by central.
+	const icon = p.locator('[data-test=info-icon]');
+	assert.equal(await icon.getAttribute('src'), '/icons/clock.svg');
+	await waitFor(() => icon.evaluate((n) => n.complete && n.naturalWidth > 0), 'the pictogram to load');
 	assert.equal(await alert.isHidden(), true, 'no alert before its start');
 	await p.clock.fastForward(11000);
 	const texts = new Set();

@@ -22,6 +22,8 @@ const staffRoutes = () => routeTable().filter((r) => ['SESSION', 'SITE', 'ADMIN'
 const PUBLIC_ROUTES = [
 	'GET /healthz', 'POST /api/v1/login', 'GET /api/v1/i18n', 'GET /api/v1/i18n/{lang}',
 	'GET /', 'GET /staff/login', 'GET /display', 'GET /static/{file}',
+	// The waiting-room page's pictograms: the vetted icons, public as the page is.
+	'GET /icons/{file}',
 ];
 // Issue 10's contract adds these; the table must have them (so the parse above cannot pass
 // by finding nothing).

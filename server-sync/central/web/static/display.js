@@ -49,7 +49,7 @@
   const el = {
     alert: $("alert"), alertTitle: $("alert-title"), alertText: $("alert-text"),
     alertMore: $("alert-more"), info: $("info"), infoTitle: $("info-title"),
-    infoBody: $("info-body"), infoLink: $("info-link"), infoQr: $("info-qr"),
+    infoBody: $("info-body"), infoLink: $("info-link"), infoQr: $("info-qr"), infoIcon: $("info-icon"),
     board: $("board"), nowTitle: $("now-title"), nowLabel: $("now-label"),
     nowStation: $("now-station"), also: $("also"), lastTitle: $("last-title"),
     lastList: $("last-list"), paused: $("paused"), pausedText: $("paused-text"),
@@ -376,6 +376,14 @@
       el.info.lang = x.lang;
       el.infoTitle.textContent = x.title || "";
       el.infoBody.textContent = x.body || "";
+      // The item's pictogram, one of the vetted set central serves (/icons/NAME.svg; a name
+      // is a slug, checked at central when the item was saved).
+      const icon = typeof it.pictogram === "string" && /^[a-z_]+$/.test(it.pictogram) ? "/icons/" + it.pictogram + ".svg" : "";
+      if (el.infoIcon.getAttribute("src") !== icon) {
+        if (icon) el.infoIcon.setAttribute("src", icon);
+        else el.infoIcon.removeAttribute("src");
+      }
+      el.infoIcon.hidden = !icon;
       el.infoLink.textContent = it.qr || "";
       el.infoLink.hidden = !it.qr;
       drawQr(it);
