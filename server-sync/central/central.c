@@ -75,7 +75,7 @@ typedef struct opts {
 	unsigned retain_registry_months, retain_incident_text_days, retain_audit_days,
 	        retain_events_days; /* ank_cs_retention */
 	const char *port_file, *site, *user, *name, *municipality, *from, *to, *quarter, *year,
-	        *format, *suppress, *now;
+	        *format, *suppress, *now, *kiosk;
 	bool revoke; /* display-key --revoke */
 	char config_error[256];
 } opts;
@@ -363,6 +363,50 @@ static int cmd_pair_kiosk(opts *o, ank_cstore *cs)
 	return 0;
 }
 
+/* Revokes a lost or stolen kiosk from the command line, as the admin page does: its token
+ * stops working at once (a running central answers its next push or poll 401). The audit log
+ * says so, with the operator's login name as the actor and "cli" as the address. */
+static int cmd_revoke_kiosk(opts *o, ank_cstore *cs)
+{
+	if (!o->kiosk || !ank_text_is_slug(o->kiosk, ANK_CS_ID_MAX)) {
+		fprintf(stderr, "ankomst-central: revoke-kiosk needs --kiosk ID (ankomst-central "
+		                "kiosks, or the admin page, lists them)\n");
+		return 2;
+	}
+	char site[ANK_CS_ID_MAX + 1] = "";
+	ank_err err;
+	int64_t now = ank_now_ms();
+	ank_cs_rc rc = ank_cstore_kiosk_revoke(cs, o->kiosk, now, site, &err);
+	ank_audit_entry e = {.at_ms = now};
+	const char *who = getenv("SUDO_USER") ? getenv("SUDO_USER") : getenv("USER");
+	snprintf(e.actor, sizeof e.actor, "%s",
+	         who && ank_text_is_slug(who, 60) ? who : "operator");
+	snprintf(e.addr, sizeof e.addr, "cli");
+	snprintf(e.action, sizeof e.action, "kiosk_revoke");
+	snprintf(e.object, sizeof e.object, "%s", o->kiosk);
+	snprintf(e.result, sizeof e.result, "%s",
+	         rc == ANK_CS_OK        ? "200"
+	         : rc == ANK_CS_UNKNOWN ? "404"
+	         : rc == ANK_CS_EXISTS  ? "409"
+	                                : "500");
+	ank_err aerr;
+	if (rc != ANK_CS_DB && ank_cstore_audit_add(cs, &e, &aerr))
+		ank_log(ANK_LOG_WARN, "admin", "revoke-kiosk not audited: %s", aerr.msg);
+	if (rc == ANK_CS_UNKNOWN || rc == ANK_CS_EXISTS) {
+		fprintf(stderr, "ankomst-central: kiosk %s %s\n", o->kiosk,
+		        rc == ANK_CS_UNKNOWN ? "is not paired here" : "was revoked already");
+		return 1;
+	}
+	if (rc != ANK_CS_OK) {
+		fprintf(stderr, "ankomst-central: %s\n", err.msg);
+		return 1;
+	}
+	ank_log(ANK_LOG_INFO, "admin", "kiosk %s of site %s revoked from the command line",
+	        o->kiosk, site);
+	printf("kiosk %s of site %s revoked\n", o->kiosk, site);
+	return 0;
+}
+
 /* Reads one line (the password) from stdin without echo when it is a terminal. Returns 0, or
  * -1 when the line is missing or longer than the buffer. */
 static int read_password(char *buf, size_t n)
@@ -574,6 +618,7 @@ static const command commands[] = {
         {"serve", NULL, "--config --db --listen --port-file --tls-cert --tls-key --log-format"},
         {"migrate", cmd_migrate, "--config --db --log-format"},
         {"pair-kiosk", cmd_pair_kiosk, "--config --db --site --log-format"},
+        {"revoke-kiosk", cmd_revoke_kiosk, "--config --db --kiosk --log-format"},
         {"create-admin", cmd_create_admin, "--config --db --user --log-format"},
         {"add-site", cmd_add_site, "--config --db --site --name --municipality --log-format"},
         {"display-key", cmd_display_key, "--config --db --site --revoke --log-format"},
@@ -592,6 +637,7 @@ static const char usage[] =
         "        [--tls-cert PEM --tls-key PEM]          run the service\n"
         "  migrate --db FILE                             create or upgrade the database\n"
         "  pair-kiosk --db FILE --site SITE              print a one-time pairing code\n"
+        "  revoke-kiosk --db FILE --kiosk ID             stop a lost kiosk's token at once\n"
         "  create-admin --db FILE --user NAME            add an admin; password on stdin\n"
         "  add-site --db FILE --site SITE --name NAME --municipality CODE\n"
         "  display-key --db FILE --site SITE [--revoke]  print a new waiting-room display\n"
@@ -732,6 +778,7 @@ static int apply_flag(opts *o, const char *f, const char *v)
 	        {"--format", &o->format},
 	        {"--suppress-below", &o->suppress},
 	        {"--now", &o->now},
+	        {"--kiosk", &o->kiosk},
 	};
 	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
 		if (!strcmp(f, plain[i].flag))

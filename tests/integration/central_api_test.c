@@ -4793,6 +4793,45 @@ static void admin_revoke(const session *admin, const char *token, const char *ki
 	resp_free(&r);
 }
 
+/* The operator's revoke from the command line, against the running central: the kiosk's next
+ * push is 401, and the audit log has it with "cli" as the address. */
+static void admin_revoke_cli(void)
+{
+	char token[65], kiosk[64];
+	pair("demo", token, kiosk);
+	long long seq = 0;
+	char code[32];
+	long st = status_of("GET", "/api/v1/sync/changes?since=0&wait=0", NULL, NULL, NULL, token);
+	expect("cli-revoke-before", st == 200, "poll before: %ld", st);
+	ank_buf out;
+	ank_buf_init(&out, CAPTURE_MAX);
+	int rc = central(NULL, &out, "revoke-kiosk", "--db", db, "--kiosk", kiosk, NULL);
+	expect("cli-revoke", rc == 0 && strstr(ank_buf_str(&out), "revoked"), "exit %d: %s", rc,
+	       ank_buf_str(&out));
+	st = post_events_code(token, kiosk, &seq, "[{\"type\":\"site.frozen\",\"payload\":{}}]",
+	                      code);
+	expect_error("cli-revoked-push-401", st, code, 401, "unauthorized");
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "revoke-kiosk", "--db", db, "--kiosk", kiosk, NULL);
+	expect("cli-revoke-again", rc == 1 && strstr(ank_buf_str(&out), "revoked already"),
+	       "exit %d: %s", rc, ank_buf_str(&out));
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "revoke-kiosk", "--db", db, "--kiosk", "k-nobody", NULL);
+	expect("cli-revoke-unknown", rc == 1 && strstr(ank_buf_str(&out), "not paired"),
+	       "exit %d: %s", rc, ank_buf_str(&out));
+	ank_buf_reset(&out);
+	rc = central(NULL, &out, "revoke-kiosk", "--db", db, NULL);
+	expect("cli-revoke-needs-kiosk", rc == 2 && strstr(ank_buf_str(&out), "--kiosk"),
+	       "exit %d: %s", rc, ank_buf_str(&out));
+	ank_buf_free(&out);
+	char q[256];
+	snprintf(q, sizeof q,
+	         "SELECT count(*) FROM audit WHERE action = 'kiosk_revoke' AND object = '%s'"
+	         " AND addr = 'cli' AND result = '200'",
+	         kiosk);
+	expect("cli-revoke-audited", db_int(q) == 1, "%d rows", db_int(q));
+}
+
 /* Disabling ends an account's sessions at once, its console's held poll too. */
 static void admin_accounts(const session *admin)
 {
@@ -4983,6 +5022,7 @@ static void group_admin(void)
 	status_of("POST", path, "{\"v\":1}", anna.token, anna.csrf, NULL);
 	admin_accounts(&admin);
 	admin_audit(&admin, kiosk);
+	admin_revoke_cli();
 	admin_audit_verify();
 }
 
