@@ -1066,3 +1066,21 @@ void ank_cstore_unknown_events(ank_cstore *cs, char *buf, size_t n)
 	ank_cs_end(cs, s);
 	pthread_mutex_unlock(&cs->mu);
 }
+
+int ank_cs_begin(ank_cstore *cs, ank_err *err)
+{
+	return ank_db_exec(cs->db, "BEGIN IMMEDIATE", err) == SQLITE_OK ? 0 : -1;
+}
+
+int ank_cs_commit(ank_cstore *cs, ank_err *err)
+{
+	if (ank_db_exec(cs->db, "COMMIT", err) == SQLITE_OK)
+		return 0;
+	sqlite3_exec(cs->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+void ank_cs_rollback(ank_cstore *cs)
+{
+	sqlite3_exec(cs->db, "ROLLBACK", NULL, NULL, NULL);
+}

@@ -14,24 +14,6 @@
 /* The site name content_site keeps for an item sent to every site (a broadcast change). */
 #define ALL_SITES "*"
 
-static int begin(ank_cstore *cs, ank_err *err)
-{
-	return ank_db_exec(cs->db, "BEGIN IMMEDIATE", err) == SQLITE_OK ? 0 : -1;
-}
-
-static int commit(ank_cstore *cs, ank_err *err)
-{
-	if (ank_db_exec(cs->db, "COMMIT", err) == SQLITE_OK)
-		return 0;
-	sqlite3_exec(cs->db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
-}
-
-static void rollback(ank_cstore *cs)
-{
-	sqlite3_exec(cs->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
 /* The item as kiosks and the display get it: the stored item less its target sites, with its
  * id and state. A new reference the caller decrefs, NULL when memory ran out. */
 static json_t *content_wire(long long id, const char *state, json_t *item)
@@ -110,7 +92,7 @@ ank_cs_rc ank_cstore_content_save(ank_cstore *cs, long long *id, const char *kin
 	ank_cs_rc rc = ANK_CS_DB;
 	sqlite3_stmt *s = NULL;
 	pthread_mutex_lock(&cs->mu);
-	if (begin(cs, err))
+	if (ank_cs_begin(cs, err))
 		goto out;
 	if (*id) {
 		char state[16];
@@ -152,7 +134,7 @@ ank_cs_rc ank_cstore_content_save(ank_cstore *cs, long long *id, const char *kin
 	s = NULL;
 	if (!*id)
 		*id = sqlite3_last_insert_rowid(cs->db);
-	if (log_add(cs, *id, now, actor, "saved", body, err) || commit(cs, err))
+	if (log_add(cs, *id, now, actor, "saved", body, err) || ank_cs_commit(cs, err))
 		goto fail;
 	ank_cs_write_ok(cs);
 	rc = ANK_CS_OK;
@@ -163,7 +145,7 @@ dbfail:
 fail:
 	ank_cs_end(cs, s);
 	s = NULL;
-	rollback(cs);
+	ank_cs_rollback(cs);
 out:
 	ank_cs_end(cs, s);
 	pthread_mutex_unlock(&cs->mu);
@@ -331,7 +313,7 @@ static ank_cs_rc move(ank_cstore *cs, long long id, const char *from_state, cons
 	ank_cs_rc rc = ANK_CS_DB;
 	sqlite3_stmt *s = NULL;
 	pthread_mutex_lock(&cs->mu);
-	if (begin(cs, err))
+	if (ank_cs_begin(cs, err))
 		goto out;
 	rc = item_get_locked(cs, id, state, &item, err);
 	if (rc != ANK_CS_OK)
@@ -383,14 +365,14 @@ static ank_cs_rc move(ank_cstore *cs, long long id, const char *from_state, cons
 		ank_cs_fail(cs, err);
 		goto fail;
 	}
-	if (log_add(cs, id, now, actor, action, payload, err) || commit(cs, err))
+	if (log_add(cs, id, now, actor, action, payload, err) || ank_cs_commit(cs, err))
 		goto fail;
 	ank_cs_write_ok(cs);
 	ank_cs_changed_locked(cs);
 	rc = ANK_CS_OK;
 	goto out;
 fail:
-	rollback(cs);
+	ank_cs_rollback(cs);
 out:
 	pthread_mutex_unlock(&cs->mu);
 	free(payload);

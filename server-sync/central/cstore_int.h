@@ -188,6 +188,11 @@ ank_cs_rc ank_cs_password_make(ank_cstore *cs, const char *password, char hash[A
                                ank_err *err);
 /* The version a kiosk reported to this process into out ("" when none). */
 void ank_cs_version_get(ank_cstore *cs, const char *kiosk, char out[ANK_VERSION_MAX + 1]);
+/* A write transaction on the writer connection (mu held): BEGIN IMMEDIATE, 0 or -1 with err;
+ * COMMIT, or a rollback and -1; a rollback that cannot fail the caller. */
+int ank_cs_begin(ank_cstore *cs, ank_err *err);
+int ank_cs_commit(ank_cstore *cs, ank_err *err);
+void ank_cs_rollback(ank_cstore *cs);
 /* Appends one audit row inside the caller's transaction (mu held): its id, the previous
  * row's hash and its own are made here (cstore_admin.c). 0, or -1 with err. */
 int ank_cs_audit_add_locked(ank_cstore *cs, ank_audit_entry *e, ank_err *err);

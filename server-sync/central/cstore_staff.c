@@ -30,25 +30,6 @@
 /* The linkage key's secret: 32 random bytes made on first use, in meta as hex. */
 #define LINKAGE_META_KEY "linkage_key"
 
-static int begin(ank_cstore *cs, ank_err *err)
-{
-	return ank_db_exec(cs->db, "BEGIN IMMEDIATE", err) == SQLITE_OK ? 0 : -1;
-}
-
-/* Commits, or rolls back and returns -1. */
-static int commit(ank_cstore *cs, ank_err *err)
-{
-	if (ank_db_exec(cs->db, "COMMIT", err) == SQLITE_OK)
-		return 0;
-	sqlite3_exec(cs->db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
-}
-
-static void rollback(ank_cstore *cs)
-{
-	sqlite3_exec(cs->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
 /* "YYYY-MM-DDTHH:MM:SSZ", the registry format's time (docs/formats.md). */
 static void iso_seconds(int64_t ms, char out[21])
 {
@@ -194,10 +175,10 @@ static int fan_out_and_commit(ank_cstore *cs, const char *municipality, const ch
 {
 	int n = changes_for_municipality(cs, municipality, type, payload, now, err);
 	if (n < 0) {
-		rollback(cs);
+		ank_cs_rollback(cs);
 		return -1;
 	}
-	if (commit(cs, err))
+	if (ank_cs_commit(cs, err))
 		return -1;
 	ank_cs_changed_locked(cs);
 	*sites = n;
@@ -258,7 +239,7 @@ ank_cs_rc ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now,
 	ank_cs_rc out = ANK_CS_DB;
 	sqlite3_stmt *s = NULL;
 	pthread_mutex_lock(&cs->mu);
-	if (begin(cs, err))
+	if (ank_cs_begin(cs, err))
 		goto unlock;
 	if (ank_cs_prep(cs,
 	                "INSERT INTO site(id, name, municipality, created_ms) VALUES (?,?,?,?)"
@@ -275,7 +256,7 @@ ank_cs_rc ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now,
 	s = NULL;
 	if (sqlite3_changes(cs->db) == 0) {
 		ank_err_set(err, "site '%s' exists", site->id);
-		rollback(cs);
+		ank_cs_rollback(cs);
 		out = ANK_CS_EXISTS;
 		goto unlock;
 	}
@@ -312,7 +293,7 @@ ank_cs_rc ank_cstore_site_add(ank_cstore *cs, const ank_site *site, int64_t now,
 		goto fail;
 	ank_cs_end(cs, s);
 	s = NULL;
-	if (commit(cs, err))
+	if (ank_cs_commit(cs, err))
 		goto unlock;
 	ank_cs_changed_locked(cs);
 	out = ANK_CS_OK;
@@ -321,7 +302,7 @@ fail:
 	ank_cs_fail(cs, err);
 fail_err:
 	ank_cs_end(cs, s);
-	rollback(cs);
+	ank_cs_rollback(cs);
 unlock:
 	pthread_mutex_unlock(&cs->mu);
 	return out;
@@ -939,7 +920,7 @@ ank_cs_rc ank_cstore_user_add(ank_cstore *cs, ank_cuser *u, long long account, i
 	char link[65];
 	char muni[8];
 	pthread_mutex_lock(&cs->mu);
-	if (begin(cs, err))
+	if (ank_cs_begin(cs, err))
 		goto unlock;
 	/* An empty site would fall back to the home municipality: a new user always has one. */
 	ank_cs_rc known = ANK_CS_INVALID;
@@ -948,7 +929,7 @@ ank_cs_rc ank_cstore_user_add(ank_cstore *cs, ank_cuser *u, long long account, i
 	else
 		ank_err_set(err, "no site: a user registers at a site");
 	if (known != ANK_CS_OK) {
-		rollback(cs);
+		ank_cs_rollback(cs);
 		out = known;
 		goto unlock;
 	}
@@ -988,7 +969,7 @@ fail:
 	ank_cs_fail(cs, err);
 fail_err:
 	ank_cs_end(cs, s);
-	rollback(cs);
+	ank_cs_rollback(cs);
 unlock:
 	pthread_mutex_unlock(&cs->mu);
 	sodium_memzero(link, sizeof link);
@@ -1012,7 +993,7 @@ ank_cs_rc ank_cstore_user_quarantine(ank_cstore *cs, const char *id, const char 
 	sqlite3_stmt *s = NULL;
 	char home[8] = "", site[ANK_CS_ID_MAX + 1] = "", municipality[8] = "";
 	pthread_mutex_lock(&cs->mu);
-	if (begin(cs, err))
+	if (ank_cs_begin(cs, err))
 		goto unlock;
 	if (ank_cs_prep(cs,
 	                "UPDATE registry SET quarantine_until_ms = ? WHERE id = ?"
@@ -1034,20 +1015,20 @@ ank_cs_rc ank_cstore_user_quarantine(ank_cstore *cs, const char *id, const char 
 		if (rc != SQLITE_DONE)
 			goto fail;
 		ank_err_set(err, "unknown user");
-		rollback(cs);
+		ank_cs_rollback(cs);
 		out = ANK_CS_UNKNOWN;
 		goto unlock;
 	}
 	/* The same sites as the entry went to. A site is never deleted, so it is known. */
 	if (routing_municipality(cs, site, home, municipality, err) != ANK_CS_OK) {
-		rollback(cs);
+		ank_cs_rollback(cs);
 		goto unlock;
 	}
 	/* Staff change only the quarantines their own site enforces. */
 	char theirs[8] = "";
 	if (staff_site && (routing_municipality(cs, staff_site, "", theirs, err) != ANK_CS_OK ||
 	                   strcmp(theirs, municipality) != 0)) {
-		rollback(cs);
+		ank_cs_rollback(cs);
 		ank_err_set(err, "user %s is not registered at a site of %s's municipality", id,
 		            staff_site);
 		out = ANK_CS_FORBIDDEN;
@@ -1061,7 +1042,7 @@ ank_cs_rc ank_cstore_user_quarantine(ank_cstore *cs, const char *id, const char 
 fail:
 	ank_cs_fail(cs, err);
 	ank_cs_end(cs, s);
-	rollback(cs);
+	ank_cs_rollback(cs);
 unlock:
 	pthread_mutex_unlock(&cs->mu);
 	free(payload);
@@ -1087,7 +1068,7 @@ ank_cs_rc ank_cstore_user_delete(ank_cstore *cs, const char *id, int64_t now, in
 	randombytes_buf(person, sizeof person);
 	sodium_bin2hex(person_hex, sizeof person_hex, person, sizeof person);
 	pthread_mutex_lock(&cs->mu);
-	if (begin(cs, err))
+	if (ank_cs_begin(cs, err))
 		goto unlock;
 	/* What the report's past counts need, without the nickname: the demographic codes and a
 	 * person id. While another entry of the same person (the same linkage key, a double
@@ -1130,12 +1111,12 @@ ank_cs_rc ank_cstore_user_delete(ank_cstore *cs, const char *id, int64_t now, in
 		if (rc != SQLITE_DONE)
 			goto fail;
 		ank_err_set(err, "unknown user");
-		rollback(cs);
+		ank_cs_rollback(cs);
 		out = ANK_CS_UNKNOWN;
 		goto unlock;
 	}
 	if (routing_municipality(cs, site, home, municipality, err) != ANK_CS_OK) {
-		rollback(cs);
+		ank_cs_rollback(cs);
 		goto unlock;
 	}
 	/* The feed's earlier changes of the user (their entry with the nickname, their
@@ -1188,7 +1169,7 @@ ank_cs_rc ank_cstore_user_delete(ank_cstore *cs, const char *id, int64_t now, in
 fail:
 	ank_cs_fail(cs, err);
 	ank_cs_end(cs, s);
-	rollback(cs);
+	ank_cs_rollback(cs);
 unlock:
 	pthread_mutex_unlock(&cs->mu);
 	free(payload);
@@ -1282,7 +1263,7 @@ long long ank_cstore_command_add(ank_cstore *cs, ank_command *c, long long accou
 	sqlite3_stmt *s = NULL;
 	char *payload = NULL;
 	pthread_mutex_lock(&cs->mu);
-	if (begin(cs, err))
+	if (ank_cs_begin(cs, err))
 		goto unlock;
 	if (ank_cs_prep(cs,
 	                "INSERT INTO command(site, type, ticket, station, route, account,"
@@ -1320,7 +1301,7 @@ long long ank_cstore_command_add(ank_cstore *cs, ank_command *c, long long accou
 	if (ank_cs_change_add_locked(cs, c->site, ank_chg_name(ANK_CHG_COMMAND), payload, now,
 	                             err) < 0)
 		goto fail_err;
-	if (commit(cs, err))
+	if (ank_cs_commit(cs, err))
 		goto unlock;
 	ank_cs_changed_locked(cs);
 	ank_cstore_site_touch(cs, c->site);
@@ -1332,7 +1313,7 @@ fail:
 	ank_cs_fail(cs, err);
 fail_err:
 	ank_cs_end(cs, s);
-	rollback(cs);
+	ank_cs_rollback(cs);
 unlock:
 	pthread_mutex_unlock(&cs->mu);
 	free(payload);
