@@ -19,41 +19,30 @@ static void col_copy(char *dst, size_t n, sqlite3_stmt *s, int i)
 }
 #define COL(dst, s, i) col_copy(dst, sizeof dst, s, i)
 
-/* ---- sites and kiosks ---- */
+/* One row of a listing from the statement's current row into `row` (zeroed already). */
+typedef void row_fill_fn(ank_cstore *cs, sqlite3_stmt *s, void *row);
 
-int ank_cstore_sites_list(ank_cstore *cs, ank_site **out, int *n, ank_err *err)
+/* Steps s (prepared on connection db, bound) to its end, appending each row to *out as an
+ * element of `size` bytes filled by fill. 0, or -1 with err; either way *out (malloc'd) and
+ * *n hold what was read, and list_done frees them on failure. */
+static int list_rows(ank_cstore *cs, sqlite3 *db, sqlite3_stmt *s, size_t size, row_fill_fn *fill,
+                     void **out, int *n, ank_err *err)
 {
-	*out = NULL;
-	*n = 0;
-	int cap = 0, rc = -1;
-	sqlite3_stmt *s = NULL;
-	pthread_mutex_lock(&cs->mu);
-	if (ank_cs_prep(cs, "SELECT id, name, municipality FROM site ORDER BY id", &s) !=
-	    SQLITE_OK) {
-		ank_cs_fail(cs, err);
-		goto out;
-	}
-	int step;
+	int cap = 0, step;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		ank_site *site = ank_cs_grow((void **)out, *n, &cap, sizeof *site);
-		if (!site) {
-			ank_err_set(err, "out of memory");
-			goto out;
-		}
-		memset(site, 0, sizeof *site);
+		char *row = ank_cs_grow(out, *n, &cap, size); /* the element at *n */
+		if (!row)
+			return ank_err_set(err, "out of memory");
+		memset(row, 0, size);
+		fill(cs, s, row);
 		(*n)++;
-		COL(site->id, s, 0);
-		COL(site->name, s, 1);
-		COL(site->municipality, s, 2);
 	}
-	if (step != SQLITE_DONE) {
-		ank_cs_fail(cs, err);
-		goto out;
-	}
-	rc = 0;
-out:
-	ank_cs_end(cs, s);
-	pthread_mutex_unlock(&cs->mu);
+	return step == SQLITE_DONE ? 0 : ank_err_set(err, "sqlite: %s", sqlite3_errmsg(db));
+}
+
+/* A listing's end: on failure (rc) nothing is returned. */
+static int list_done(int rc, void **out, int *n)
+{
 	if (rc) {
 		free(*out);
 		*out = NULL;
@@ -62,63 +51,75 @@ out:
 	return rc;
 }
 
+/* ---- sites and kiosks ---- */
+
+static void site_fill(ank_cstore *cs, sqlite3_stmt *s, void *row)
+{
+	(void)cs;
+	ank_site *site = row;
+	COL(site->id, s, 0);
+	COL(site->name, s, 1);
+	COL(site->municipality, s, 2);
+}
+
+int ank_cstore_sites_list(ank_cstore *cs, ank_site **out, int *n, ank_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *s = NULL;
+	pthread_mutex_lock(&cs->mu);
+	int rc = ank_cs_prep(cs, "SELECT id, name, municipality FROM site ORDER BY id", &s) ==
+	                         SQLITE_OK
+	                 ? list_rows(cs, cs->db, s, sizeof **out, site_fill, (void **)out, n, err)
+	                 : ank_cs_fail(cs, err);
+	ank_cs_end(cs, s);
+	pthread_mutex_unlock(&cs->mu);
+	return list_done(rc, (void **)out, n);
+}
+
+/* A kiosk's row; online is decided by the caller, who knows now. */
+static void kiosk_fill(ank_cstore *cs, sqlite3_stmt *s, void *row)
+{
+	ank_kiosk_info *k = row;
+	COL(k->id, s, 0);
+	COL(k->site, s, 1);
+	k->paired_ms = sqlite3_column_int64(s, 2);
+	k->last_seen_ms = ank_cs_seen_get(cs, k->id, sqlite3_column_int64(s, 3));
+	k->revoked_ms = sqlite3_column_int64(s, 4);
+	k->skewed = sqlite3_column_type(s, 5) != SQLITE_NULL;
+	k->clock_skew_ms = sqlite3_column_int64(s, 5);
+	ank_cs_version_get(cs, k->id, k->version);
+	if (!k->version[0])
+		COL(k->version, s, 6);
+	k->acked = sqlite3_column_int64(s, 7);
+	k->last_event_ms = sqlite3_column_int64(s, 8);
+	k->has_unsent = ank_cs_unsent_get(cs, k->id, &k->unsent);
+}
+
 int ank_cstore_kiosks_list(ank_cstore *cs, int64_t now, ank_kiosk_info **out, int *n, ank_err *err)
 {
 	*out = NULL;
 	*n = 0;
-	int cap = 0, rc = -1;
 	sqlite3_stmt *s = NULL;
 	pthread_mutex_lock(&cs->mu);
 	/* The newest event by the primary key (kiosk, seq): one seek per kiosk. */
-	if (ank_cs_prep(cs,
-	                "SELECT k.id, k.site, k.paired_ms, k.last_seen_ms, k.revoked_ms,"
-	                " k.clock_skew_ms, k.version, e.seq, e.received_ms FROM kiosk k"
-	                " LEFT JOIN event e ON e.kiosk = k.id AND e.seq ="
-	                " (SELECT max(seq) FROM event WHERE kiosk = k.id)"
-	                " ORDER BY k.site, k.id",
-	                &s) != SQLITE_OK) {
-		ank_cs_fail(cs, err);
-		goto out;
-	}
-	int step;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		ank_kiosk_info *k = ank_cs_grow((void **)out, *n, &cap, sizeof *k);
-		if (!k) {
-			ank_err_set(err, "out of memory");
-			goto out;
-		}
-		memset(k, 0, sizeof *k);
-		(*n)++;
-		COL(k->id, s, 0);
-		COL(k->site, s, 1);
-		k->paired_ms = sqlite3_column_int64(s, 2);
-		k->last_seen_ms = ank_cs_seen_get(cs, k->id, sqlite3_column_int64(s, 3));
-		k->revoked_ms = sqlite3_column_int64(s, 4);
-		k->skewed = sqlite3_column_type(s, 5) != SQLITE_NULL;
-		k->clock_skew_ms = sqlite3_column_int64(s, 5);
-		ank_cs_version_get(cs, k->id, k->version);
-		if (!k->version[0])
-			COL(k->version, s, 6);
-		k->acked = sqlite3_column_int64(s, 7);
-		k->last_event_ms = sqlite3_column_int64(s, 8);
-		k->online =
-		        !k->revoked_ms && k->last_seen_ms && now - k->last_seen_ms < ANK_ONLINE_MS;
-		k->has_unsent = ank_cs_unsent_get(cs, k->id, &k->unsent);
-	}
-	if (step != SQLITE_DONE) {
-		ank_cs_fail(cs, err);
-		goto out;
-	}
-	rc = 0;
-out:
+	int rc = ank_cs_prep(cs,
+	                     "SELECT k.id, k.site, k.paired_ms, k.last_seen_ms, k.revoked_ms,"
+	                     " k.clock_skew_ms, k.version, e.seq, e.received_ms FROM kiosk k"
+	                     " LEFT JOIN event e ON e.kiosk = k.id AND e.seq ="
+	                     " (SELECT max(seq) FROM event WHERE kiosk = k.id)"
+	                     " ORDER BY k.site, k.id",
+	                     &s) == SQLITE_OK
+	                 ? list_rows(cs, cs->db, s, sizeof **out, kiosk_fill, (void **)out, n, err)
+	                 : ank_cs_fail(cs, err);
 	ank_cs_end(cs, s);
 	pthread_mutex_unlock(&cs->mu);
-	if (rc) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
+	for (int i = 0; !rc && i < *n; i++) {
+		ank_kiosk_info *k = &(*out)[i];
+		k->online =
+		        !k->revoked_ms && k->last_seen_ms && now - k->last_seen_ms < ANK_ONLINE_MS;
 	}
-	return rc;
+	return list_done(rc, (void **)out, n);
 }
 
 /* Marks the kiosk revoked in memory, so that a long-poll it holds is not answered with
@@ -185,50 +186,34 @@ done:
 
 /* ---- accounts ---- */
 
+static void account_fill(ank_cstore *cs, sqlite3_stmt *s, void *row)
+{
+	(void)cs;
+	ank_account_info *a = row;
+	a->a.id = sqlite3_column_int64(s, 0);
+	COL(a->a.name, s, 1);
+	a->a.admin = !strcmp(ank_cs_col(s, 2), "admin");
+	COL(a->a.site, s, 3);
+	a->created_ms = sqlite3_column_int64(s, 4);
+	a->disabled_ms = sqlite3_column_int64(s, 5);
+}
+
 int ank_cstore_accounts_list(ank_cstore *cs, ank_account_info **out, int *n, ank_err *err)
 {
 	*out = NULL;
 	*n = 0;
-	int cap = 0, rc = -1;
 	sqlite3_stmt *s = NULL;
 	pthread_mutex_lock(&cs->mu);
-	if (ank_cs_prep(cs,
-	                "SELECT id, name, role, site, created_ms, disabled_ms FROM account"
-	                " ORDER BY name",
-	                &s) != SQLITE_OK) {
-		ank_cs_fail(cs, err);
-		goto out;
-	}
-	int step;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		ank_account_info *a = ank_cs_grow((void **)out, *n, &cap, sizeof *a);
-		if (!a) {
-			ank_err_set(err, "out of memory");
-			goto out;
-		}
-		memset(a, 0, sizeof *a);
-		(*n)++;
-		a->a.id = sqlite3_column_int64(s, 0);
-		COL(a->a.name, s, 1);
-		a->a.admin = !strcmp(ank_cs_col(s, 2), "admin");
-		COL(a->a.site, s, 3);
-		a->created_ms = sqlite3_column_int64(s, 4);
-		a->disabled_ms = sqlite3_column_int64(s, 5);
-	}
-	if (step != SQLITE_DONE) {
-		ank_cs_fail(cs, err);
-		goto out;
-	}
-	rc = 0;
-out:
+	int rc =
+	        ank_cs_prep(cs,
+	                    "SELECT id, name, role, site, created_ms, disabled_ms FROM account"
+	                    " ORDER BY name",
+	                    &s) == SQLITE_OK
+	                ? list_rows(cs, cs->db, s, sizeof **out, account_fill, (void **)out, n, err)
+	                : ank_cs_fail(cs, err);
 	ank_cs_end(cs, s);
 	pthread_mutex_unlock(&cs->mu);
-	if (rc) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
-	}
-	return rc;
+	return list_done(rc, (void **)out, n);
 }
 
 /* The id of the account `name` (mu held): > 0, 0 when unknown, -1 on error; site gets its
@@ -526,12 +511,18 @@ static void audit_from_row(sqlite3_stmt *s, ank_audit_entry *e)
 	COL(e->hash, s, 9);
 }
 
+static void audit_fill(ank_cstore *cs, sqlite3_stmt *s, void *row)
+{
+	(void)cs;
+	audit_from_row(s, row);
+}
+
 int ank_cstore_audit_list(ank_cstore *cs, const ank_audit_filter *f, ank_audit_entry **out, int *n,
                           ank_err *err)
 {
 	*out = NULL;
 	*n = 0;
-	int cap = 0, rc = -1;
+	int rc = -1;
 	sqlite3_stmt *s = NULL;
 	pthread_mutex_lock(&cs->rmu);
 	if (ank_cs_rprep(cs,
@@ -548,30 +539,11 @@ int ank_cstore_audit_list(ank_cstore *cs, const ank_audit_filter *f, ank_audit_e
 	sqlite3_bind_int64(s, 3, f->from_ms);
 	sqlite3_bind_int64(s, 4, f->to_ms);
 	sqlite3_bind_int(s, 5, f->limit);
-	int step;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		ank_audit_entry *e = ank_cs_grow((void **)out, *n, &cap, sizeof *e);
-		if (!e) {
-			ank_err_set(err, "out of memory");
-			goto out;
-		}
-		audit_from_row(s, e);
-		(*n)++;
-	}
-	if (step != SQLITE_DONE) {
-		ank_err_set(err, "sqlite: %s", sqlite3_errmsg(cs->rdb));
-		goto out;
-	}
-	rc = 0;
+	rc = list_rows(cs, cs->rdb, s, sizeof **out, audit_fill, (void **)out, n, err);
 out:
 	ank_cs_rend(cs, s);
 	pthread_mutex_unlock(&cs->rmu);
-	if (rc) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
-	}
-	return rc;
+	return list_done(rc, (void **)out, n);
 }
 
 /* The anchor the retention job left in meta ("N HASH") on connection db (its lock held):
