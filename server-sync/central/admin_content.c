@@ -403,13 +403,8 @@ static ank_reply move(ank_http_ctx *c, bool publish)
 	if (!id)
 		return ank_http_error(ANK_ERR_NOT_FOUND, "no such item");
 	ank_reply bad;
-	json_t *j = ank_http_body(c, &bad);
-	if (!j)
+	if (ank_http_bare_body(c, &bad))
 		return bad;
-	size_t n = json_object_size(j);
-	json_decref(j);
-	if (n != 1)
-		return bad_field("body", "takes only {\"v\":1}");
 	ank_err err;
 	int changes = 0;
 	int64_t now = ank_now_ms();

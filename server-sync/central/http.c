@@ -200,6 +200,17 @@ int ank_http_only_known(json_t *j, const char *const *known, ank_reply *bad)
 	return -1;
 }
 
+int ank_http_bare_body(ank_http_ctx *c, ank_reply *bad)
+{
+	json_t *j = ank_http_body(c, bad);
+	if (!j)
+		return -1;
+	static const char *const known[] = {"v", NULL};
+	int rc = ank_http_only_known(j, known, bad);
+	json_decref(j);
+	return rc;
+}
+
 ank_reply ank_http_cs_error(ank_cs_rc rc, const char *msg)
 {
 	ank_errcode code = ANK_ERR_UNAVAILABLE;

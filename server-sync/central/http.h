@@ -113,6 +113,10 @@ const char *ank_http_unknown_member(json_t *j, const char *const *known);
 /* 0 when every member of j is in `known`, else -1 with *bad: 400 naming the first other one
  * (echoed) as "unknown field". */
 int ank_http_only_known(json_t *j, const char *const *known, ank_reply *bad);
+/* Reads a body that must be {"v":1} and nothing more (an action named by its path: revoke,
+ * publish, a pairing code). 0, or -1 with *bad: the body's usual refusals, or an unknown
+ * field. */
+int ank_http_bare_body(ank_http_ctx *c, ank_reply *bad);
 /* The error answer for a store result other than ANK_CS_OK: its code and status from the
  * same table. */
 ank_reply ank_http_cs_error(ank_cs_rc rc, const char *msg);

@@ -1150,13 +1150,7 @@ ank_reply ank_admin_sites(ank_http_ctx *c)
 ank_reply ank_admin_pair_code(ank_http_ctx *c)
 {
 	ank_reply bad;
-	json_t *j = site_body(c, &bad);
-	if (!j)
-		return bad;
-	static const char *const known[] = {"v", NULL};
-	int rc_known = ank_http_only_known(j, known, &bad);
-	json_decref(j);
-	if (rc_known)
+	if (site_exists(c, &bad) || ank_http_bare_body(c, &bad))
 		return bad;
 	char code[ANK_PAIR_CODE_LEN + 3];
 	ank_err err;
@@ -1206,13 +1200,7 @@ ank_reply ank_admin_kiosks(ank_http_ctx *c)
 ank_reply ank_admin_kiosk_revoke(ank_http_ctx *c)
 {
 	ank_reply bad;
-	json_t *j = ank_http_body(c, &bad);
-	if (!j)
-		return bad;
-	static const char *const known[] = {"v", NULL};
-	int rc_known = ank_http_only_known(j, known, &bad);
-	json_decref(j);
-	if (rc_known)
+	if (ank_http_bare_body(c, &bad))
 		return bad;
 	char site[ANK_CS_ID_MAX + 1];
 	ank_err err;
